@@ -1,0 +1,154 @@
+//! The two languages of Jinguo and the domain's messages in each.
+//! Simplified Chinese is the default; English is the second language.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a language tag (`zh`, `zh-CN`, `en`, `en-US` …); unknown tags are `None`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header, else Chinese.
+    pub fn from_accept_language(header: &str) -> Lang {
+        header
+            .split(',')
+            .filter_map(|part| Lang::from_tag(part.split(';').next().unwrap_or("")))
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// Picks the text of this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The label of an input field, as forms show it.
+pub fn field_label(field: &str, lang: Lang) -> &str {
+    let (zh, en) = match field {
+        "name" => ("姓名", "Name"),
+        "sex" => ("性别", "Sex"),
+        "birth_date" => ("出生日期", "Birth date"),
+        "id_number" => ("公民身份号码", "Resident ID number"),
+        "phone" => ("手机号码", "Mobile number"),
+        "relationship" => ("与户主关系", "Relationship to head"),
+        "household" => ("户", "Household"),
+        "group" => ("村（居）民小组", "Resident group"),
+        "place" => ("区划", "Place"),
+        "code" => ("区划代码", "Division code"),
+        "address" => ("住址", "Address"),
+        "page" => ("页码", "Page"),
+        "lang" => ("语言", "Language"),
+        "body" => ("请求内容", "Request body"),
+        "expected_version" => ("版本号", "Version"),
+        _ => return field_fallback(field),
+    };
+    lang.pick(zh, en)
+}
+
+fn field_fallback(field: &str) -> &str {
+    field
+}
+
+/// The reason for a refusal, by code.
+pub fn reason(code: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match code {
+        "required" => ("必填", "is required"),
+        "too_long" => ("过长", "is too long"),
+        "not_found" => ("不存在", "does not exist"),
+        "invalid" => ("格式不正确", "is not valid"),
+        "id_number.length" => (
+            "应为18位（或旧式15位）",
+            "must have 18 characters (or the old 15 digits)",
+        ),
+        "id_number.characters" => (
+            "前17位须为数字，最后一位为数字或X",
+            "must be 17 digits followed by a digit or X",
+        ),
+        "id_number.checksum" => (
+            "校验码不正确，请核对",
+            "has a wrong check character; please check it",
+        ),
+        "id_number.birth_date" => (
+            "其中的出生日期不存在或在将来",
+            "contains a birth date that does not exist or is in the future",
+        ),
+        "id_number.address" => (
+            "前6位不是有效的地址码",
+            "does not start with a valid 6-digit address code",
+        ),
+        "id_number.sex_mismatch" => (
+            "与所填性别不一致（第17位奇数为男，偶数为女）",
+            "does not match the sex given (17th digit odd = male, even = female)",
+        ),
+        "id_number.birth_mismatch" => (
+            "与所填出生日期不一致",
+            "does not match the birth date given",
+        ),
+        "id_number.duplicate" => (
+            "已登记在其他人员名下",
+            "is already registered for another person",
+        ),
+        "phone.format" => (
+            "应为11位手机号码，以1开头、第二位为3至9，可带+86",
+            "must be an 11-digit mobile number starting 13–19, optionally with +86",
+        ),
+        "birth_date.format" => ("应为 YYYY-MM-DD 格式", "must be a date as YYYY-MM-DD"),
+        "birth_date.future" => ("不能晚于今天", "cannot be in the future"),
+        "sex.unknown" => ("应为 男 或 女", "must be male or female"),
+        "relationship.unknown" => ("不是可选的关系", "is not one of the listed relationships"),
+        "code.format" => (
+            "应为2、4、6、9或12位数字的统计用区划代码",
+            "must be a statistical division code of 2, 4, 6, 9 or 12 digits",
+        ),
+        "code.parent" => ("上级区划不存在", "has no known parent place"),
+        "page.range" => ("超出范围", "is out of range"),
+        "lang.unknown" => ("只支持 zh-CN 或 en", "must be zh-CN or en"),
+        _ => ("不正确", "is not valid"),
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_first_supported() {
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,en-US;q=0.8,zh;q=0.5"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("de"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+    }
+}

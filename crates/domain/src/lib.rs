@@ -1,0 +1,14 @@
+//! Jinguo's domain: types that can only exist valid, rules and validators.
+//! No I/O, no async. Everything above (storage, services, interfaces) speaks these types.
+
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod mask;
+pub mod person;
+pub mod phone;
+pub mod place;
+pub mod resident_id;
+
+pub use error::{FieldError, ValidationErrors};
+pub use i18n::Lang;

@@ -1,0 +1,410 @@
+//! The Anning demo: Anning's real division codes and a deterministic population shaped like the
+//! reference figures (9 subdistricts, 102 village/community committees, 517 resident groups,
+//! 150,551 households of 2–4 persons, 33 + 289 + 1,618 executives, 3,214 women's representatives).
+//! The same seed gives the same data, ids included.
+
+use crate::places::new_place;
+use crate::{ServiceError, Services};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jinguo_domain::person::{Relationship, Sex};
+use jinguo_domain::phone::Mobile;
+use jinguo_domain::place::{PlaceCode, PlaceLevel};
+use jinguo_domain::resident_id::ResidentId;
+use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
+use jinguo_storage::member::{self as mstore, NewMember};
+use jinguo_storage::place::{self as pstore};
+use jinguo_storage::{DbConn, StorageError, db_tx};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Anning's places: province, prefecture, county, 9 subdistricts, 102 villages/communities.
+pub const ANNING_PLACES: &str = include_str!("../facts/anning-places.csv");
+pub const ANNING: &str = "530181";
+
+/// The shape of the demo data set (the reference figures of 2021).
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub groups: u32,
+    pub households: u32,
+    pub city_executives: u32,
+    pub subdistrict_executives: u32,
+    pub village_executives: u32,
+    pub representatives: u32,
+}
+
+pub const ANNING_2021: Shape = Shape {
+    groups: 517,
+    households: 150_551,
+    city_executives: 33,
+    subdistrict_executives: 289,
+    village_executives: 1_618,
+    representatives: 3_214,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct DemoReport {
+    pub created: bool,
+    pub places: u64,
+    pub households: u64,
+    pub persons: u64,
+    pub members: u64,
+}
+
+/// SplitMix64: small, fast, and the same everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    fn uuid(&mut self, ms: u64) -> Uuid {
+        let bytes = self.next().to_le_bytes();
+        let more = self.next().to_le_bytes();
+        let mut r = [0u8; 10];
+        r[..8].copy_from_slice(&bytes);
+        r[8..].copy_from_slice(&more[..2]);
+        uuid::Builder::from_unix_timestamp_millis(ms, &r).into_uuid()
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "程", "曹", "袁",
+    "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶",
+    "余", "潘", "杜", "戴", "夏", "钟", "汪", "田", "任", "姜", "范", "方", "石", "姚", "谭", "廖",
+    "邹", "熊", "金", "陆", "郝", "孔", "白", "崔", "段", "普", "李", "杨", "字", "者", "毕", "尹",
+];
+const FEMALE: &[&str] = &[
+    "芳", "丽", "娟", "敏", "静", "秀", "霞", "燕", "艳", "玲", "红", "梅", "琼", "兰", "萍", "慧",
+    "婷", "雪", "颖", "琳", "丹", "倩", "佳", "莉", "凤", "英", "华", "云", "春", "桂", "蓉", "洁",
+    "璐", "欣", "怡", "彤",
+];
+const MALE: &[&str] = &[
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "波",
+    "斌", "宇", "浩", "凯", "健", "俊", "帆", "林", "峰", "建", "国", "文", "成", "志", "海", "亮",
+    "东", "荣", "江", "龙",
+];
+/// Birth places of ID numbers: mostly Anning, some from elsewhere in Yunnan and beyond.
+const ADDRESS_CODES: &[u32] = &[
+    530181, 530181, 530181, 530181, 530181, 530181, 530102, 530111, 530124, 532301, 532501, 510106,
+];
+
+struct Generator {
+    rng: Rng,
+    ref_date: NaiveDate,
+    ms: u64,
+    used_seq: HashMap<(u32, NaiveDate, bool), u16>,
+}
+
+impl Generator {
+    fn name(&mut self, surname: Option<&str>, sex: Sex) -> String {
+        let s = surname
+            .map(str::to_string)
+            .unwrap_or_else(|| self.rng.pick(SURNAMES).to_string());
+        let pool = if sex == Sex::Female { FEMALE } else { MALE };
+        let first = *self.rng.pick(pool);
+        if self.rng.below(3) == 0 {
+            format!("{s}{first}")
+        } else {
+            format!("{s}{}{first}", self.rng.pick(pool))
+        }
+    }
+
+    fn birth(&mut self, min_age: i64, max_age: i64) -> NaiveDate {
+        let days = min_age * 365 + self.rng.below(((max_age - min_age).max(1) * 365) as u64) as i64;
+        self.ref_date - Duration::days(days)
+    }
+
+    /// A resident ID unique within the data set: the sequence is counted per birth place, birth
+    /// date and sex (odd for men, even for women).
+    fn id_number(&mut self, birth: NaiveDate, sex: Sex) -> ResidentId {
+        let mut address = *self.rng.pick(ADDRESS_CODES);
+        loop {
+            let k = self
+                .used_seq
+                .entry((address, birth, sex == Sex::Male))
+                .or_insert(0);
+            if *k < 499 {
+                *k += 1;
+                let seq = *k * 2 + u16::from(sex == Sex::Male) - 1;
+                return ResidentId::compose(address, birth, seq);
+            }
+            address += 1;
+        }
+    }
+
+    fn phone(&mut self) -> String {
+        let second = [3u8, 5, 7, 8, 8, 9][self.rng.below(6) as usize];
+        Mobile::compose(second, self.rng.next())
+            .as_str()
+            .to_string()
+    }
+
+    fn uuid(&mut self) -> Uuid {
+        self.ms += 1;
+        self.rng.uuid(self.ms)
+    }
+}
+
+/// Splits `total` over `n` parts as evenly as possible, the larger parts first.
+pub fn spread(total: u32, n: usize) -> Vec<u32> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let base = total / n as u32;
+    let extra = (total % n as u32) as usize;
+    (0..n).map(|i| base + u32::from(i < extra)).collect()
+}
+
+impl Services {
+    /// Creates the Anning demo unless it is already there. One transaction: a crash half-way
+    /// leaves nothing behind, and the next run starts again.
+    pub async fn ensure_demo(&self, seed: u64) -> Result<DemoReport, ServiceError> {
+        if !pstore::counties_with_households(&self.db, 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(DemoReport::default());
+        }
+        let report = db_tx!(&self.db, tx => generate(tx, seed, ANNING_2021).await)?;
+        Ok(report)
+    }
+}
+
+async fn generate(
+    tx: &mut DbConn<'_>,
+    seed: u64,
+    shape: Shape,
+) -> Result<DemoReport, StorageError> {
+    let now: DateTime<Utc> = crate::clock::now();
+    let ref_date = NaiveDate::from_ymd_opt(2021, 12, 31).unwrap_or_default();
+    let mut g = Generator {
+        rng: Rng(seed),
+        ref_date,
+        ms: 1_640_966_400_000, // 2022-01-01T00:00:00+08:00
+        used_seq: HashMap::new(),
+    };
+    let mut report = DemoReport {
+        created: true,
+        ..Default::default()
+    };
+
+    // Places: the real codes, then resident groups (village code + 3 digits).
+    let mut places = Vec::new();
+    let mut villages: Vec<(PlaceCode, String)> = Vec::new();
+    let mut townships: Vec<PlaceCode> = Vec::new();
+    for line in ANNING_PLACES.lines().skip(1) {
+        let Some((code, name)) = line.split_once(',') else {
+            continue;
+        };
+        let Ok(code) = PlaceCode::parse(code) else {
+            continue;
+        };
+        match code.level() {
+            PlaceLevel::Village => villages.push((code.clone(), name.to_string())),
+            PlaceLevel::Township => townships.push(code.clone()),
+            _ => {}
+        }
+        places.push(new_place(&code, name));
+    }
+    let mut groups: Vec<(PlaceCode, String)> = Vec::new();
+    for ((village, vname), n) in villages.iter().zip(spread(shape.groups, villages.len())) {
+        let short = vname
+            .trim_end_matches("居委会")
+            .trim_end_matches("委会")
+            .trim_end_matches("村民")
+            .to_string();
+        for k in 1..=n {
+            let Some(code) = PlaceCode::group(village, k as u16) else {
+                continue;
+            };
+            let is_community = vname.contains("社区");
+            let name = if is_community {
+                format!("第{k}居民小组")
+            } else {
+                format!("第{k}村民小组")
+            };
+            places.push(new_place(&code, &name));
+            groups.push((code, format!("{short}{k}组")));
+        }
+    }
+    report.places = pstore::upsert(tx, &places).await?;
+
+    // Members: city executives → the county federation; subdistrict executives → townships;
+    // village executives → villages; women's representatives → resident groups.
+    let county = PlaceCode::parse(ANNING).map_err(|_| StorageError::UnsupportedUrl)?;
+    let mut members = Vec::new();
+    let mut add_members = |g: &mut Generator, at: &PlaceCode, n: u32, role: &'static str| {
+        for _ in 0..n {
+            let name = g.name(None, Sex::Female);
+            let phone = Some(g.phone());
+            let started_on = NaiveDate::from_ymd_opt(
+                2019 + g.rng.below(3) as i32,
+                1 + g.rng.below(12) as u32,
+                1,
+            )
+            .unwrap_or(ref_date);
+            let id = g.uuid();
+            members.push(NewMember {
+                id,
+                county_code: ANNING.into(),
+                place_code: at.as_str().into(),
+                path: at.path(),
+                role,
+                name,
+                phone,
+                started_on,
+            });
+        }
+    };
+    add_members(&mut g, &county, shape.city_executives, "executive");
+    for (t, n) in townships
+        .iter()
+        .zip(spread(shape.subdistrict_executives, townships.len()))
+    {
+        add_members(&mut g, t, n, "executive");
+    }
+    for ((v, _), n) in villages
+        .iter()
+        .zip(spread(shape.village_executives, villages.len()))
+    {
+        add_members(&mut g, v, n, "executive");
+    }
+    for ((gr, _), n) in groups
+        .iter()
+        .zip(spread(shape.representatives, groups.len()))
+    {
+        add_members(&mut g, gr, n, "representative");
+    }
+    report.members = members.len() as u64;
+    mstore::insert(tx, &members, now).await?;
+
+    // Households of 2–4 persons: a head, often a spouse, children, sometimes a parent.
+    for ((group, short), n) in groups.iter().zip(spread(shape.households, groups.len())) {
+        let mut households = Vec::with_capacity(n as usize);
+        let mut persons = Vec::with_capacity(n as usize * 3);
+        let path = group.path();
+        for k in 1..=n {
+            let hid = g.uuid();
+            households.push(NewHousehold {
+                id: hid,
+                county_code: ANNING.into(),
+                code: format!("{}{:04}", group.as_str(), k),
+                group_code: group.as_str().into(),
+                path: path.clone(),
+                address: format!("云南省安宁市{short}{}号", k + g.rng.below(3) as u32),
+            });
+            let size = 2 + g.rng.below(3);
+            let head_sex = if g.rng.below(10) < 6 {
+                Sex::Male
+            } else {
+                Sex::Female
+            };
+            let head_birth = g.birth(25, 80);
+            let surname = SURNAMES[g.rng.below(SURNAMES.len() as u64) as usize];
+            let mut members: Vec<(Sex, NaiveDate, Relationship, Option<&str>)> =
+                vec![(head_sex, head_birth, Relationship::Head, Some(surname))];
+            let head_age = (ref_date.year() - head_birth.year()) as i64;
+            for i in 1..size {
+                let married = g.rng.below(10) < 8;
+                if i == 1 && married {
+                    let sex = if head_sex == Sex::Male {
+                        Sex::Female
+                    } else {
+                        Sex::Male
+                    };
+                    let birth = g.birth((head_age - 5).max(20), head_age + 5);
+                    members.push((sex, birth, Relationship::Spouse, None));
+                } else if head_age > 50 && g.rng.below(4) == 0 {
+                    let sex = if g.rng.below(2) == 0 {
+                        Sex::Male
+                    } else {
+                        Sex::Female
+                    };
+                    let birth = g.birth(head_age - 35, head_age - 20);
+                    members.push((sex, birth, Relationship::Child, Some(surname)));
+                } else if head_age < 45 && g.rng.below(5) == 0 {
+                    let sex = if g.rng.below(2) == 0 {
+                        Sex::Male
+                    } else {
+                        Sex::Female
+                    };
+                    let birth = g.birth(head_age + 20, head_age + 35);
+                    members.push((sex, birth, Relationship::Parent, None));
+                } else {
+                    let sex = if g.rng.below(2) == 0 {
+                        Sex::Male
+                    } else {
+                        Sex::Female
+                    };
+                    let birth = g.birth(0, (head_age - 18).clamp(1, 30));
+                    members.push((sex, birth, Relationship::Child, Some(surname)));
+                }
+            }
+            for (sex, birth, rel, surname) in members {
+                let adult = (ref_date.year() - birth.year()) >= 16;
+                let id_number = g.id_number(birth, sex);
+                let name = g.name(surname, sex);
+                let phone = adult.then(|| g.phone());
+                let id = g.uuid();
+                persons.push(NewPerson {
+                    id,
+                    county_code: ANNING.into(),
+                    household_id: hid,
+                    path: path.clone(),
+                    name,
+                    sex: sex.key(),
+                    birth_date: birth,
+                    id_number: id_number.as_str().to_string(),
+                    phone,
+                    relationship: rel.key(),
+                });
+            }
+        }
+        hstore::insert_households(tx, &households, now).await?;
+        hstore::insert_persons(tx, &persons, now).await?;
+        report.households += households.len() as u64;
+        report.persons += persons.len() as u64;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_exact() {
+        let s = spread(150_551, 517);
+        assert_eq!(s.iter().sum::<u32>(), 150_551);
+        assert!(s.iter().max().unwrap_or(&0) - s.iter().min().unwrap_or(&0) <= 1);
+        assert_eq!(spread(5, 0), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn anning_facts_have_the_official_shape() {
+        let codes: Vec<PlaceCode> = ANNING_PLACES
+            .lines()
+            .skip(1)
+            .filter_map(|l| PlaceCode::parse(l.split(',').next().unwrap_or("")).ok())
+            .collect();
+        let count = |lvl| codes.iter().filter(|c| c.level() == lvl).count();
+        assert_eq!(count(PlaceLevel::Township), 9);
+        assert_eq!(count(PlaceLevel::Village), 102);
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.level() <= PlaceLevel::Prefecture || c.as_str().starts_with(ANNING))
+        );
+    }
+}

@@ -1,0 +1,31 @@
+use jinguo_domain::ValidationErrors;
+use jinguo_storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input was refused; every refused field is named. Nothing was written.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    /// The thing does not exist, or lies outside what the caller may see.
+    #[error("not found")]
+    NotFound,
+    /// Someone else changed the record since the caller read it; nothing was written.
+    #[error("the record was changed by someone else")]
+    Conflict,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(e: ValidationErrors) -> Self {
+        ServiceError::Invalid(e)
+    }
+}
+
+impl From<jinguo_domain::FieldError> for ServiceError {
+    fn from(e: jinguo_domain::FieldError) -> Self {
+        ServiceError::Invalid(e.into())
+    }
+}

@@ -1,0 +1,172 @@
+//! Households and persons: the drill-down to one household, and adding a person to it.
+
+use crate::{ServiceError, Services, clock};
+use jinguo_domain::ids::PersonId;
+use jinguo_domain::person::{PersonInput, Relationship, Sex};
+use jinguo_domain::{ValidationErrors, mask};
+use jinguo_storage::household::{self as store, Household, HouseholdLine, NewPerson};
+use jinguo_storage::place::{self as places, Place};
+use jinguo_storage::{Subtree, db_tx};
+use uuid::Uuid;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A person as shown to someone without need to know: name, ID and phone masked.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    pub id: Uuid,
+    pub name: String,
+    pub sex: Sex,
+    pub age: i32,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub relationship: Relationship,
+}
+
+#[derive(Debug, Clone)]
+pub struct HouseholdView {
+    pub household: Household,
+    pub lineage: Vec<Place>,
+    pub persons: Vec<PersonView>,
+}
+
+/// One page of a resident group's households.
+#[derive(Debug, Clone)]
+pub struct HouseholdPage {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub lines: Vec<HouseholdLine>,
+}
+
+impl Services {
+    /// A resident group's households, page by page (1-based), heads' names masked.
+    pub async fn group_households(
+        &self,
+        group_code: &str,
+        page: i64,
+    ) -> Result<HouseholdPage, ServiceError> {
+        let group = places::get(&self.db, group_code)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let within = group.subtree();
+        let total = store::count(&self.db, &within).await?;
+        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        if page < 1 || page > pages {
+            let mut e = ValidationErrors::new();
+            e.push("page", "page.range");
+            return Err(e.into());
+        }
+        let mut lines = store::list_in_group(
+            &self.db,
+            group_code,
+            &within,
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )
+        .await?;
+        for l in &mut lines {
+            l.head_name = l.head_name.as_deref().map(mask::name);
+            l.address = mask::address(&l.address);
+        }
+        Ok(HouseholdPage {
+            page,
+            pages,
+            total,
+            lines,
+        })
+    }
+
+    /// One household with its persons, masked.
+    pub async fn household_view(&self, id: Uuid) -> Result<HouseholdView, ServiceError> {
+        let household = store::get(&self.db, id, &Subtree::all())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let group = places::get(&self.db, &household.group_code)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let lineage = places::lineage(&self.db, &group).await?;
+        let today = clock::today();
+        let persons = store::persons(&self.db, &household)
+            .await?
+            .into_iter()
+            .map(|p| PersonView {
+                id: p.id,
+                name: mask::name(&p.name),
+                sex: Sex::parse(&p.sex).unwrap_or(Sex::Female),
+                age: age(p.birth_date, today),
+                id_number: mask::id_number(&p.id_number),
+                phone: p.phone.as_deref().map(mask::phone),
+                relationship: Relationship::parse(&p.relationship).unwrap_or(Relationship::Other),
+            })
+            .collect();
+        let mut household = household;
+        household.address = mask::address(&household.address);
+        Ok(HouseholdView {
+            household,
+            lineage,
+            persons,
+        })
+    }
+
+    /// Adds a person to a household. Every field is checked (the ID number's checksum, and sex
+    /// and birth date against it); a number already registered in the county is refused; when
+    /// the household changed since `expected_version` was read, nothing is written.
+    pub async fn add_person(
+        &self,
+        household_id: Uuid,
+        expected_version: i64,
+        input: &PersonInput,
+    ) -> Result<PersonId, ServiceError> {
+        let valid = input.validate(clock::today())?;
+        let household = store::get(&self.db, household_id, &Subtree::all())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if store::person_by_id_number(&self.db, &household.county_code, valid.id_number.as_str())
+            .await?
+            .is_some()
+        {
+            let mut e = ValidationErrors::new();
+            e.push("id_number", "id_number.duplicate");
+            return Err(e.into());
+        }
+        let id = PersonId::new();
+        let row = NewPerson {
+            id: id.0,
+            county_code: household.county_code.clone(),
+            household_id: household.id,
+            path: household.path.clone(),
+            name: valid.name.clone(),
+            sex: valid.sex.key(),
+            birth_date: valid.birth_date,
+            id_number: valid.id_number.as_str().to_string(),
+            phone: valid.phone.as_ref().map(|m| m.as_str().to_string()),
+            relationship: valid.relationship.key(),
+        };
+        let now = clock::now();
+        let written = db_tx!(&self.db, tx => store::add_person(tx, &household, expected_version, &row, now).await);
+        match written {
+            Ok(true) => {
+                tracing::info!(household = %household.id, person = %id, "person added");
+                Ok(id)
+            }
+            Ok(false) => Err(ServiceError::Conflict),
+            Err(jinguo_storage::StorageError::Conflict(_)) => {
+                let mut e = ValidationErrors::new();
+                e.push("id_number", "id_number.duplicate");
+                Err(e.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Whole years between a birth date and a day.
+pub fn age(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut a = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        a -= 1;
+    }
+    a
+}

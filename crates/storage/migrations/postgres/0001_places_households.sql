@@ -1,0 +1,63 @@
+-- Places, households, persons, members. Ids are UUIDv7 made by the application.
+-- Every large table carries county_code first in its primary and unique keys.
+
+CREATE TABLE place (
+    code        TEXT PRIMARY KEY,
+    parent_code TEXT REFERENCES place(code),
+    level       SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 6),
+    name        TEXT NOT NULL,
+    path        TEXT COLLATE "C" NOT NULL UNIQUE,
+    county_code TEXT
+);
+CREATE INDEX place_parent ON place(parent_code);
+
+CREATE TABLE household (
+    county_code TEXT NOT NULL,
+    id          UUID NOT NULL,
+    code        TEXT NOT NULL,
+    group_code  TEXT NOT NULL REFERENCES place(code),
+    path        TEXT COLLATE "C" NOT NULL,
+    address     TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    version     BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (county_code, id),
+    UNIQUE (county_code, code)
+);
+CREATE INDEX household_path ON household(path);
+
+CREATE TABLE person (
+    county_code  TEXT NOT NULL,
+    id           UUID NOT NULL,
+    household_id UUID NOT NULL,
+    path         TEXT COLLATE "C" NOT NULL,
+    name         TEXT NOT NULL,
+    sex          TEXT NOT NULL CHECK (sex IN ('male', 'female')),
+    birth_date   DATE NOT NULL,
+    id_number    TEXT NOT NULL,
+    phone        TEXT,
+    relationship TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    version      BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (county_code, id),
+    UNIQUE (county_code, id_number),
+    FOREIGN KEY (county_code, household_id) REFERENCES household(county_code, id)
+);
+CREATE INDEX person_household ON person(county_code, household_id);
+CREATE INDEX person_path ON person(path);
+
+CREATE TABLE member (
+    county_code TEXT NOT NULL,
+    id          UUID NOT NULL,
+    place_code  TEXT NOT NULL REFERENCES place(code),
+    path        TEXT COLLATE "C" NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('executive', 'representative', 'mediator', 'volunteer')),
+    name        TEXT NOT NULL,
+    phone       TEXT,
+    started_on  DATE NOT NULL,
+    ended_on    DATE,
+    created_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (county_code, id)
+);
+CREATE INDEX member_path ON member(path);

@@ -1,0 +1,232 @@
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url (use sqlite://… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("a unique value is already taken: {0}")]
+    Conflict(String),
+}
+
+impl StorageError {
+    /// Maps unique-constraint violations to [`StorageError::Conflict`] with the constraint name.
+    pub fn classify(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            let what = db
+                .constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| db.message().to_string());
+            return StorageError::Conflict(what);
+        }
+        StorageError::Sql(e)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite keeps one writer connection (all writes are serialised through it, so they never
+/// meet `SQLITE_BUSY`) and a pool of readers working on WAL snapshots.
+#[derive(Debug, Clone)]
+pub struct SqliteDb {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgPool),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Runs `$body` with `$pool` bound to the backend's reading pool.
+#[macro_export]
+macro_rules! db_run {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let $pool = &s.read;
+                $body
+            }
+            $crate::Db::Postgres(p) => {
+                let $pool = p;
+                $body
+            }
+        }
+    };
+}
+
+/// A connection inside a write transaction, on either backend.
+pub enum DbConn<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection of its backend.
+#[macro_export]
+macro_rules! conn_run {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::DbConn::Sqlite(conn) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **conn;
+                $body
+            }
+            $crate::DbConn::Postgres(conn) => {
+                let $c: &mut sqlx::PgConnection = &mut **conn;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction, with `$tx: &mut DbConn`; commits when it returns
+/// `Ok`, rolls back otherwise (also when the future is dropped half-way).
+#[macro_export]
+macro_rules! db_tx {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let mut t = s.write.begin().await.map_err($crate::StorageError::Sql)?;
+                let r = {
+                    let mut conn = $crate::DbConn::Sqlite(&mut *t);
+                    let $tx = &mut conn;
+                    $body
+                };
+                if r.is_ok() {
+                    t.commit().await.map_err($crate::StorageError::Sql)?;
+                }
+                r
+            }
+            $crate::Db::Postgres(p) => {
+                let mut t = p.begin().await.map_err($crate::StorageError::Sql)?;
+                let r = {
+                    let mut conn = $crate::DbConn::Postgres(&mut *t);
+                    let $tx = &mut conn;
+                    $body
+                };
+                if r.is_ok() {
+                    t.commit().await.map_err($crate::StorageError::Sql)?;
+                }
+                r
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Opens `sqlite://path` (created when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, StorageError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-32000")
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts.read_only(true))
+                .await?;
+            Ok(Db::Sqlite(SqliteDb { read, write }))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Db::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Versions of the migrations this build carries, for `jinguo migrate` and the schema test.
+    pub fn migration_versions(backend: Backend) -> Vec<i64> {
+        let m = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.iter().map(|m| m.version).collect()
+    }
+
+    /// The columns of every table of the schema, as `(table, column)`, sorted; used to check that
+    /// the two backends' schemas stay in step.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, StorageError> {
+        let mut cols: Vec<(String, String)> = match self {
+            Db::Sqlite(s) => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(&s.read)
+                .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        cols.sort();
+        Ok(cols)
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        db_run!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => {
+                s.read.close().await;
+                s.write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}

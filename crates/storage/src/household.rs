@@ -1,0 +1,228 @@
+//! Households and their persons (一户一档).
+
+use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewHousehold {
+    pub id: Uuid,
+    pub county_code: String,
+    pub code: String,
+    pub group_code: String,
+    pub path: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub id: Uuid,
+    pub county_code: String,
+    pub household_id: Uuid,
+    pub path: String,
+    pub name: String,
+    pub sex: &'static str,
+    pub birth_date: NaiveDate,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub relationship: &'static str,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Household {
+    pub id: Uuid,
+    pub county_code: String,
+    pub code: String,
+    pub group_code: String,
+    pub path: String,
+    pub address: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// One line of a group's household list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HouseholdLine {
+    pub id: Uuid,
+    pub code: String,
+    pub address: String,
+    pub head_name: Option<String>,
+    pub persons: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Person {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub relationship: String,
+    pub version: i64,
+}
+
+pub async fn insert_households(
+    tx: &mut DbConn<'_>,
+    rows: &[NewHousehold],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(1000) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO household (county_code, id, code, group_code, path, address, created_at, updated_at, version) ",
+            );
+            q.push_values(chunk, |mut b, h| {
+                b.push_bind(&h.county_code)
+                    .push_bind(h.id)
+                    .push_bind(&h.code)
+                    .push_bind(&h.group_code)
+                    .push_bind(&h.path)
+                    .push_bind(&h.address)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(1_i64);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })
+        .map_err(StorageError::classify)?;
+    }
+    Ok(())
+}
+
+pub async fn insert_persons(
+    tx: &mut DbConn<'_>,
+    rows: &[NewPerson],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(1000) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, phone, relationship, created_at, updated_at, version) ",
+            );
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(&p.county_code)
+                    .push_bind(p.id)
+                    .push_bind(p.household_id)
+                    .push_bind(&p.path)
+                    .push_bind(&p.name)
+                    .push_bind(p.sex)
+                    .push_bind(p.birth_date)
+                    .push_bind(&p.id_number)
+                    .push_bind(&p.phone)
+                    .push_bind(p.relationship)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(1_i64);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })
+        .map_err(StorageError::classify)?;
+    }
+    Ok(())
+}
+
+macro_rules! household_cols {
+    () => {
+        "id, county_code, code, group_code, path, address, created_at, updated_at, version"
+    };
+}
+macro_rules! person_cols {
+    () => {
+        "id, household_id, name, sex, birth_date, id_number, phone, relationship, version"
+    };
+}
+
+/// A household by id, only when it lies inside `within`.
+pub async fn get(db: &Db, id: Uuid, within: &Subtree) -> Result<Option<Household>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        household_cols!(),
+        " FROM household WHERE id = $1 AND path >= $2 AND path < $3"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Household>(sql)
+        .bind(id).bind(&within.lo).bind(&within.hi).fetch_optional(p).await)?)
+}
+
+pub async fn persons(db: &Db, household: &Household) -> Result<Vec<Person>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        person_cols!(),
+        " FROM person WHERE county_code = $1 AND household_id = $2 \
+         ORDER BY CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Person>(sql)
+        .bind(&household.county_code).bind(household.id).fetch_all(p).await)?)
+}
+
+/// A page of the households of one resident group, in code order, with their head and size.
+pub async fn list_in_group(
+    db: &Db,
+    group_code: &str,
+    within: &Subtree,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<HouseholdLine>, StorageError> {
+    let sql = "SELECT h.id, h.code, h.address, \
+        (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.relationship = 'head' LIMIT 1) AS head_name, \
+        (SELECT count(*) FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id) AS persons \
+        FROM household h WHERE h.group_code = $1 AND h.path >= $2 AND h.path < $3 \
+        ORDER BY h.code LIMIT $4 OFFSET $5";
+    Ok(db_run!(db, p => sqlx::query_as::<_, HouseholdLine>(sql)
+        .bind(group_code).bind(&within.lo).bind(&within.hi).bind(limit).bind(offset)
+        .fetch_all(p).await)?)
+}
+
+pub async fn count(db: &Db, within: &Subtree) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM household WHERE path >= $1 AND path < $2")
+        .bind(&within.lo).bind(&within.hi).fetch_one(p).await)?;
+    Ok(n)
+}
+
+pub async fn count_persons(db: &Db, within: &Subtree) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM person WHERE path >= $1 AND path < $2")
+        .bind(&within.lo).bind(&within.hi).fetch_one(p).await)?;
+    Ok(n)
+}
+
+/// The person holding a resident ID number in a county, if any.
+pub async fn person_by_id_number(
+    db: &Db,
+    county_code: &str,
+    id_number: &str,
+) -> Result<Option<Person>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        person_cols!(),
+        " FROM person WHERE county_code = $1 AND id_number = $2"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Person>(sql)
+        .bind(county_code).bind(id_number).fetch_optional(p).await)?)
+}
+
+/// Adds a person to a household and bumps the household's version, in the caller's transaction.
+/// `expected_version` guards against a concurrent edit: when the household changed meanwhile,
+/// nothing is written and `Ok(false)` is returned.
+pub async fn add_person(
+    tx: &mut DbConn<'_>,
+    household: &Household,
+    expected_version: i64,
+    person: &NewPerson,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let bumped = conn_run!(tx, c => sqlx::query(
+        "UPDATE household SET version = version + 1, updated_at = $1 \
+         WHERE county_code = $2 AND id = $3 AND version = $4")
+        .bind(now).bind(&household.county_code).bind(household.id).bind(expected_version)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if bumped == 0 {
+        return Ok(false);
+    }
+    insert_persons(tx, std::slice::from_ref(person), now).await?;
+    Ok(true)
+}

@@ -1,0 +1,15 @@
+//! Storage: SQL for SQLite (the embedded default) and PostgreSQL, one module per aggregate.
+//!
+//! The same SQL text (with `$1` placeholders) runs on both backends through [`db_run!`];
+//! dialect branches exist only where SQL truly differs. Subtree queries use the materialized
+//! `path` of every row as a range (`path >= $lo AND path < $hi`), which both engines answer
+//! from a B-tree index.
+
+pub mod db;
+pub mod household;
+pub mod member;
+pub mod place;
+pub mod scope;
+
+pub use db::{Backend, Db, DbConn, StorageError};
+pub use scope::Subtree;

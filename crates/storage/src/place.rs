@@ -1,0 +1,211 @@
+//! Places: the official hierarchy and resident groups, with their subtree figures.
+
+use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use jinguo_domain::place::PlaceLevel;
+use sqlx::QueryBuilder;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Place {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub level: i16,
+    pub name: String,
+    pub path: String,
+}
+
+impl Place {
+    pub fn level(&self) -> PlaceLevel {
+        PlaceLevel::from_i16(self.level).unwrap_or(PlaceLevel::Group)
+    }
+    pub fn subtree(&self) -> Subtree {
+        Subtree::of_path(&self.path)
+    }
+}
+
+/// A place to write: code, parent, level, name, path, county.
+#[derive(Debug, Clone)]
+pub struct NewPlace {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub level: i16,
+    pub name: String,
+    pub path: String,
+    pub county_code: Option<String>,
+}
+
+/// What lies below one place, counted from the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub townships: i64,
+    pub villages: i64,
+    pub groups: i64,
+    pub households: i64,
+    pub executives: i64,
+    pub representatives: i64,
+}
+
+/// Length of the path of a place of `level`: every code up to it, each with its `/`.
+pub fn path_len(level: PlaceLevel) -> i32 {
+    PlaceLevel::ALL
+        .iter()
+        .take_while(|l| **l <= level)
+        .map(|l| l.code_len() as i32 + 1)
+        .sum()
+}
+
+macro_rules! cols {
+    () => {
+        "code, parent_code, level, name, path"
+    };
+}
+
+/// Inserts places, or renames those already there. Rows are written in batches.
+pub async fn upsert(tx: &mut DbConn<'_>, rows: &[NewPlace]) -> Result<u64, StorageError> {
+    let mut n = 0;
+    for chunk in rows.chunks(2000) {
+        let done = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO place (code, parent_code, level, name, path, county_code) ",
+            );
+            q.push_values(chunk, |mut b, p| {
+                b.push_bind(&p.code)
+                    .push_bind(&p.parent_code)
+                    .push_bind(p.level)
+                    .push_bind(&p.name)
+                    .push_bind(&p.path)
+                    .push_bind(&p.county_code);
+            });
+            q.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
+            q.build().execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+        n += done;
+    }
+    Ok(n)
+}
+
+pub async fn get(db: &Db, code: &str) -> Result<Option<Place>, StorageError> {
+    let sql = concat!("SELECT ", cols!(), " FROM place WHERE code = $1");
+    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_optional(p).await)?)
+}
+
+/// Which of `codes` exist.
+pub async fn existing(db: &Db, codes: &[String]) -> Result<Vec<String>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(500) {
+        let mut found: Vec<(String,)> = db_run!(db, p => {
+            let mut q = QueryBuilder::new("SELECT code FROM place WHERE code IN (");
+            let mut sep = q.separated(", ");
+            for c in chunk {
+                sep.push_bind(c);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(p).await
+        })?;
+        out.extend(found.drain(..).map(|r| r.0));
+    }
+    Ok(out)
+}
+
+pub async fn children(db: &Db, code: &str) -> Result<Vec<Place>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        cols!(),
+        " FROM place WHERE parent_code = $1 ORDER BY code"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_all(p).await)?)
+}
+
+/// Places without a parent (provinces, or whatever tops an imported tree).
+pub async fn roots(db: &Db) -> Result<Vec<Place>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        cols!(),
+        " FROM place WHERE parent_code IS NULL ORDER BY code"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).fetch_all(p).await)?)
+}
+
+/// The place and its ancestors, from the top down.
+pub async fn lineage(db: &Db, place: &Place) -> Result<Vec<Place>, StorageError> {
+    let codes: Vec<&str> = place.path.split('/').filter(|s| !s.is_empty()).collect();
+    let sql = concat!(
+        "SELECT ",
+        cols!(),
+        " FROM place WHERE code IN ($1, $2, $3, $4, $5, $6) ORDER BY level"
+    );
+    let bind = |i: usize| codes.get(i).or(codes.last()).copied().unwrap_or_default();
+    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql)
+        .bind(bind(0)).bind(bind(1)).bind(bind(2)).bind(bind(3)).bind(bind(4)).bind(bind(5))
+        .fetch_all(p).await)?)
+}
+
+/// The counties that hold households (at most `limit`).
+pub async fn counties_with_households(db: &Db, limit: i64) -> Result<Vec<String>, StorageError> {
+    let rows: Vec<(String,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT DISTINCT county_code FROM household ORDER BY county_code LIMIT $1")
+        .bind(limit).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Figures for every child of `parent` (whose children are at `child_level`) and for the parent
+/// itself, in one pass per table: rows are grouped by the child's path prefix.
+pub async fn child_figures(
+    db: &Db,
+    parent: &Place,
+    child_level: PlaceLevel,
+) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
+    let range = parent.subtree();
+    let n = path_len(child_level);
+    let places: Vec<(String, i16, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT substr(path, 1, $1) AS child, level, count(*) FROM place \
+         WHERE path >= $2 AND path < $3 AND level >= $4 GROUP BY child, level")
+        .bind(n).bind(&range.lo).bind(&range.hi).bind(child_level.as_i16())
+        .fetch_all(p).await)?;
+    let households: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT substr(path, 1, $1) AS child, count(*) FROM household \
+         WHERE path >= $2 AND path < $3 GROUP BY child")
+        .bind(n).bind(&range.lo).bind(&range.hi)
+        .fetch_all(p).await)?;
+    let members: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT substr(path, 1, $1) AS child, role, count(*) FROM member \
+         WHERE path >= $2 AND path < $3 AND ended_on IS NULL GROUP BY child, role")
+        .bind(n).bind(&range.lo).bind(&range.hi)
+        .fetch_all(p).await)?;
+
+    let mut by_child: std::collections::BTreeMap<String, Figures> = Default::default();
+    let mut total = Figures::default();
+    for (child, level, count) in places {
+        let f = by_child.entry(child).or_default();
+        for fig in [&mut *f, &mut total] {
+            match PlaceLevel::from_i16(level) {
+                Some(PlaceLevel::Township) => fig.townships += count,
+                Some(PlaceLevel::Village) => fig.villages += count,
+                Some(PlaceLevel::Group) => fig.groups += count,
+                _ => {}
+            }
+        }
+    }
+    for (child, count) in households {
+        by_child.entry(child).or_default().households += count;
+        total.households += count;
+    }
+    for (child, role, count) in members {
+        let f = by_child.entry(child).or_default();
+        for fig in [&mut *f, &mut total] {
+            match role.as_str() {
+                "executive" => fig.executives += count,
+                "representative" => fig.representatives += count,
+                _ => {}
+            }
+        }
+    }
+    // Members serving the parent's own federation are counted in the total only.
+    Ok((total, by_child.into_iter().collect()))
+}
+
+/// How many places of each level exist below (and including) a path prefix.
+pub async fn count_by_level(db: &Db, range: &Subtree) -> Result<Vec<(i16, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT level, count(*) FROM place WHERE path >= $1 AND path < $2 GROUP BY level ORDER BY level")
+        .bind(&range.lo).bind(&range.hi).fetch_all(p).await)?)
+}

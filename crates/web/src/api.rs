@@ -1,0 +1,363 @@
+//! The JSON API, `/api/v1`. Each handler translates one service call; errors are problem+json.
+
+use crate::AppState;
+use crate::error::{ApiError, Problem};
+use crate::lang::UiLang;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use jinguo_domain::person::PersonInput;
+use jinguo_services::ServiceError;
+use jinguo_services::households::{HouseholdPage, HouseholdView, PersonView};
+use jinguo_services::places::PlaceView;
+use jinguo_services::places::{Figures, Place};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Jinguo API",
+        description = "Jinguo (巾帼): the work of a women's federation. Errors are application/problem+json with a machine-readable code, the field and a localized message (Accept-Language: zh-CN or en).",
+        version = "1"
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(home))
+        .routes(routes!(get_place))
+        .routes(routes!(list_households))
+        .routes(routes!(get_household))
+        .routes(routes!(add_person))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The figures of a place, counted from the records below it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresDto {
+    pub townships: i64,
+    pub villages: i64,
+    pub groups: i64,
+    pub households: i64,
+    pub executives: i64,
+    pub representatives: i64,
+}
+
+impl From<&Figures> for FiguresDto {
+    fn from(f: &Figures) -> Self {
+        Self {
+            townships: f.townships,
+            villages: f.villages,
+            groups: f.groups,
+            households: f.households,
+            executives: f.executives,
+            representatives: f.representatives,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceRef {
+    /// Official statistical division code (resident groups: village code + 3 digits).
+    pub code: String,
+    pub name: String,
+    /// `province`, `prefecture`, `county`, `township`, `village` or `group`.
+    pub level: String,
+}
+
+impl From<&Place> for PlaceRef {
+    fn from(p: &Place) -> Self {
+        Self {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            level: p.level().key().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChildDto {
+    #[serde(flatten)]
+    pub place: PlaceRef,
+    pub figures: FiguresDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceDto {
+    #[serde(flatten)]
+    pub place: PlaceRef,
+    pub path: String,
+    /// From the top of the tree down to this place.
+    pub lineage: Vec<PlaceRef>,
+    pub figures: FiguresDto,
+    pub children: Vec<ChildDto>,
+}
+
+impl From<&PlaceView> for PlaceDto {
+    fn from(v: &PlaceView) -> Self {
+        Self {
+            place: (&v.place).into(),
+            path: v.place.path.clone(),
+            lineage: v.lineage.iter().map(PlaceRef::from).collect(),
+            figures: (&v.figures).into(),
+            children: v
+                .children
+                .iter()
+                .map(|c| ChildDto {
+                    place: (&c.place).into(),
+                    figures: (&c.figures).into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HomeDto {
+    /// The place the overview opens on; absent when nothing is loaded.
+    pub place: Option<String>,
+}
+
+/// The place the overview opens on.
+#[utoipa::path(get, path = "/api/v1/home", tag = "places",
+    responses((status = 200, body = HomeDto), (status = 500, body = Problem, content_type = "application/problem+json")))]
+async fn home(State(s): State<AppState>, UiLang(lang): UiLang) -> ApiResult<Json<HomeDto>> {
+    let place = s
+        .services
+        .home_place()
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(HomeDto { place }))
+}
+
+/// A place with its lineage, its figures and its children's figures.
+#[utoipa::path(get, path = "/api/v1/places/{code}", tag = "places",
+    params(("code" = String, Path, description = "Division code, 2 to 15 digits")),
+    responses((status = 200, body = PlaceDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_place(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+) -> ApiResult<Json<PlaceDto>> {
+    let v = s
+        .services
+        .place_view(&code)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json((&v).into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1-based page number; 50 households a page.
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdLineDto {
+    pub id: Uuid,
+    pub code: String,
+    /// Masked.
+    pub address: String,
+    /// Masked.
+    pub head_name: Option<String>,
+    pub persons: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdPageDto {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub households: Vec<HouseholdLineDto>,
+}
+
+impl From<HouseholdPage> for HouseholdPageDto {
+    fn from(p: HouseholdPage) -> Self {
+        Self {
+            page: p.page,
+            pages: p.pages,
+            total: p.total,
+            households: p
+                .lines
+                .into_iter()
+                .map(|l| HouseholdLineDto {
+                    id: l.id,
+                    code: l.code,
+                    address: l.address,
+                    head_name: l.head_name,
+                    persons: l.persons,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The households of a resident group, a page at a time.
+#[utoipa::path(get, path = "/api/v1/places/{code}/households", tag = "households",
+    params(("code" = String, Path, description = "Resident group code (15 digits)"), PageQuery),
+    responses((status = 200, body = HouseholdPageDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list_households(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<HouseholdPageDto>> {
+    let p = s
+        .services
+        .group_households(&code, q.page.unwrap_or(1))
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(p.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDto {
+    pub id: Uuid,
+    /// Masked (张*芳).
+    pub name: String,
+    /// `male` or `female`.
+    pub sex: String,
+    pub age: i32,
+    /// Masked (5301**********123X).
+    pub id_number: String,
+    /// Masked (138****5678).
+    pub phone: Option<String>,
+    /// `head`, `spouse`, `child`, `parent`, `grandchild`, `grandparent`, `sibling`, `child_in_law`, `other`.
+    pub relationship: String,
+}
+
+impl From<&PersonView> for PersonDto {
+    fn from(p: &PersonView) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            sex: p.sex.key().into(),
+            age: p.age,
+            id_number: p.id_number.clone(),
+            phone: p.phone.clone(),
+            relationship: p.relationship.key().into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdDto {
+    pub id: Uuid,
+    pub code: String,
+    pub group: String,
+    /// Masked.
+    pub address: String,
+    /// Send it back with a change: a change to a household changed meanwhile is refused (409).
+    pub version: i64,
+    pub lineage: Vec<PlaceRef>,
+    pub persons: Vec<PersonDto>,
+}
+
+impl From<&HouseholdView> for HouseholdDto {
+    fn from(v: &HouseholdView) -> Self {
+        Self {
+            id: v.household.id,
+            code: v.household.code.clone(),
+            group: v.household.group_code.clone(),
+            address: v.household.address.clone(),
+            version: v.household.version,
+            lineage: v.lineage.iter().map(PlaceRef::from).collect(),
+            persons: v.persons.iter().map(PersonDto::from).collect(),
+        }
+    }
+}
+
+/// One household with its persons (masked).
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = HouseholdDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_household(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HouseholdDto>> {
+    let id = parse_uuid(&id).map_err(|e| ApiError::new(e, lang))?;
+    let v = s
+        .services
+        .household_view(id)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json((&v).into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPersonDto {
+    #[schema(example = "张小芳")]
+    pub name: String,
+    /// `male`/`female` (男/女 accepted).
+    #[schema(example = "female")]
+    pub sex: String,
+    /// YYYY-MM-DD; must match the ID number.
+    #[schema(example = "1985-06-01")]
+    pub birth_date: String,
+    /// 18 characters (or the old 15 digits), GB 11643 check character.
+    pub id_number: String,
+    /// Mainland mobile number, optional.
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[schema(example = "spouse")]
+    pub relationship: String,
+    /// The household's `version` as read.
+    pub expected_version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedDto {
+    pub id: Uuid,
+}
+
+/// Adds a person to a household. Every field is checked; all refused fields are reported at once.
+#[utoipa::path(post, path = "/api/v1/households/{id}/persons", tag = "households",
+    params(("id" = Uuid, Path)),
+    request_body = NewPersonDto,
+    responses((status = 201, body = CreatedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_person(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<String>,
+    body: Result<Json<NewPersonDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let id = parse_uuid(&id).map_err(|e| ApiError::new(e, lang))?;
+    let Json(b) = body.map_err(|_| {
+        let mut e = jinguo_domain::ValidationErrors::new();
+        e.push("body", "invalid");
+        ApiError::new(e.into(), lang)
+    })?;
+    let input = PersonInput {
+        name: b.name,
+        sex: b.sex,
+        birth_date: b.birth_date,
+        id_number: b.id_number,
+        phone: b.phone.unwrap_or_default(),
+        relationship: b.relationship,
+    };
+    let pid = s
+        .services
+        .add_person(id, b.expected_version, &input)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: pid.0 })))
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {
+    Uuid::parse_str(s).map_err(|_| ServiceError::NotFound)
+}

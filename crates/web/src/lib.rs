@@ -1,0 +1,67 @@
+//! Interfaces over HTTP: the JSON API under `/api/v1` (described by `/api/openapi.json`) and the
+//! server-rendered pages. Handlers only translate between HTTP and the services.
+
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod lang;
+pub mod observe;
+pub mod pages;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use jinguo_services::Services;
+use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+}
+
+/// The whole application: API, OpenAPI document, pages, assets, health and metrics.
+pub fn app(services: Services) -> Router {
+    let state = AppState { services };
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi_json = std::sync::Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    Router::new()
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()) }
+            }),
+        )
+        .merge(pages::router())
+        .merge(observe::router())
+        .route_layer(axum::middleware::from_fn(observe::track))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(observe::same_origin_writes))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+}

@@ -1,0 +1,132 @@
+//! Configuration: defaults, then a TOML file, then `JINGUO_*` environment variables, then flags.
+//! Unknown keys in the file are refused, so a misspelt setting never goes unnoticed.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; default: an SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Where the embedded database and other files live.
+    pub data_dir: PathBuf,
+    /// The address the web server listens on.
+    pub listen: SocketAddr,
+    /// The place the overview opens on (division code); default: chosen from the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_place: Option<String>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Seed of the demo data set; the same seed gives the same data.
+    pub demo_seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            home_place: None,
+            log_format: LogFormat::Text,
+            demo_seed: 2021,
+        }
+    }
+}
+
+const ENV_KEYS: [&str; 6] = [
+    "database_url",
+    "data_dir",
+    "listen",
+    "home_place",
+    "log_format",
+    "demo_seed",
+];
+
+impl Config {
+    /// Loads the configuration. `file`: an explicit file (must exist), else `jinguo.toml` in the
+    /// working folder when present. `overrides`: settings given as flags.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    return Err(Box::new(figment::Error::from(format!(
+                        "configuration file {} does not exist",
+                        f.display()
+                    ))));
+                }
+                fig = fig.merge(Toml::file_exact(f));
+            }
+            None => fig = fig.merge(Toml::file("jinguo.toml")),
+        }
+        fig = fig
+            .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
+            .merge(Serialized::defaults(overrides));
+        fig.extract().map_err(Box::new)
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("jinguo.sqlite3").display()
+            ),
+        }
+    }
+}
+
+/// Settings given on the command line; absent ones leave the others in force.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_place: Option<String>,
+}
+
+/// A database URL fit for a log or an error message: no password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/x.sqlite3"),
+            "sqlite://data/x.sqlite3"
+        );
+    }
+}
