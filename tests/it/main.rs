@@ -1,1 +1,9 @@
-fn main() {}
+//! All integration tests, in one binary: storage contracts on SQLite and PostgreSQL, HTTP against a
+//! real server on 127.0.0.1:0, the command line, and a browser test in headless Chromium.
+//! PostgreSQL and ChromeDriver are started by `scripts/test`, which exports their addresses.
+
+mod browser;
+mod cli;
+mod http;
+mod storage;
+mod support;

@@ -136,7 +136,7 @@ impl Generator {
                 .or_insert(0);
             if *k < 499 {
                 *k += 1;
-                let seq = *k * 2 + u16::from(sex == Sex::Male) - 1;
+                let seq = *k * 2 - u16::from(sex == Sex::Male);
                 return ResidentId::compose(address, birth, seq);
             }
             address += 1;
@@ -170,13 +170,22 @@ impl Services {
     /// Creates the Anning demo unless it is already there. One transaction: a crash half-way
     /// leaves nothing behind, and the next run starts again.
     pub async fn ensure_demo(&self, seed: u64) -> Result<DemoReport, ServiceError> {
+        self.ensure_demo_shaped(seed, ANNING_2021).await
+    }
+
+    /// The same, in another shape (smaller data sets for tests, larger ones for benchmarks).
+    pub async fn ensure_demo_shaped(
+        &self,
+        seed: u64,
+        shape: Shape,
+    ) -> Result<DemoReport, ServiceError> {
         if !pstore::counties_with_households(&self.db, 1)
             .await?
             .is_empty()
         {
             return Ok(DemoReport::default());
         }
-        let report = db_tx!(&self.db, tx => generate(tx, seed, ANNING_2021).await)?;
+        let report = db_tx!(&self.db, tx => generate(tx, seed, shape).await)?;
         Ok(report)
     }
 }

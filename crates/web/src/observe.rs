@@ -66,19 +66,19 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     let m = req.method();
     if m != Method::GET && m != Method::HEAD && m != Method::OPTIONS {
         let h = req.headers();
-        let site_ok = h
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v == "same-origin" || v == "none");
-        let origin_ok = match (
-            h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-            h.get(header::HOST).and_then(|v| v.to_str().ok()),
-        ) {
-            (Some(origin), Some(host)) => origin.split("://").nth(1).is_some_and(|o| o == host),
-            (Some(_), None) => false,
-            _ => true,
+        // Browsers send Sec-Fetch-Site; it is the better witness. Without it, Origin must match Host.
+        let allowed = match h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+            Some(site) => site == "same-origin" || site == "none",
+            None => match (
+                h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+                h.get(header::HOST).and_then(|v| v.to_str().ok()),
+            ) {
+                (Some(origin), Some(host)) => origin.split("://").nth(1).is_some_and(|o| o == host),
+                (Some(_), None) => false,
+                (None, _) => true,
+            },
         };
-        if !site_ok || !origin_ok {
+        if !allowed {
             let lang = crate::lang::from_parts(&req.into_parts().0);
             return crate::error::problem_response(crate::error::Problem {
                 kind: "/problems/forbidden".into(),

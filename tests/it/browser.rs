@@ -1,0 +1,165 @@
+//! A person with a phone: headless Chromium at 360 px opens the overview and drills down from the
+//! city to one household, in Chinese and then in English.
+
+use crate::support::{serve, with_small_demo};
+use fantoccini::{Client, ClientBuilder, Locator};
+use jinguo_storage::Backend;
+use serde_json::json;
+
+async fn browser() -> Client {
+    let webdriver = std::env::var("JINGUO_TEST_WEBDRIVER_URL")
+        .expect("JINGUO_TEST_WEBDRIVER_URL is not set: run the tests with scripts/test, which starts chromedriver");
+    let chromium =
+        std::env::var("JINGUO_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=360,740",
+                "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("cannot start Chromium through chromedriver")
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    match c.wait().for_element(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap(),
+        Err(e) => {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let src = c.source().await.unwrap_or_default();
+            panic!("{css} not found on {url}: {e}\n{src}");
+        }
+    }
+}
+
+async fn click_first(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// From the overview down to a household; returns the household's heading.
+async fn drill_down(c: &Client) -> String {
+    click_first(c, "#children a.child").await; // subdistrict
+    let _ = text(c, "h1").await;
+    click_first(c, "#children a.child").await; // village
+    let _ = text(c, "h1").await;
+    click_first(c, "#children a.child").await; // resident group
+    click_first(c, "#households a.household").await; // household
+    text(c, "h1").await
+}
+
+async fn no_sideways_scroll(c: &Client) {
+    let w = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (w[0].as_i64().unwrap(), w[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "page is wider than the phone: {scroll} > {inner}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_down_on_a_phone_in_chinese_and_english() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let srv = serve(s).await;
+    let c = browser().await;
+
+    c.goto(&format!("{}/", srv.base)).await.unwrap();
+    assert_eq!(text(&c, "h1").await, "县（市、区） 安宁市");
+    assert_eq!(text(&c, ".fig[data-key='fig.households'] dd").await, "600");
+    no_sideways_scroll(&c).await;
+    let h1 = drill_down(&c).await;
+    assert!(h1.starts_with("户档案 530181"), "{h1}");
+    let persons = c
+        .find_all(Locator::Css("#persons tr.person"))
+        .await
+        .unwrap();
+    assert!(
+        (2..=4).contains(&persons.len()),
+        "{} persons",
+        persons.len()
+    );
+    assert!(
+        text(&c, "#persons tr.person td").await.contains('*'),
+        "names are masked"
+    );
+    no_sideways_scroll(&c).await;
+
+    // Switch to English on the household page: the same page comes back in English.
+    click_first(&c, "#lang-switch").await;
+    let h1_en = text(&c, "h1").await;
+    assert!(h1_en.starts_with("Household record 530181"), "{h1_en}");
+    assert_eq!(text(&c, "#add").await, "Add a member of the household");
+
+    // A bad ID number in the form: the error names the field, in English, and keeps the input.
+    c.find(Locator::Css("#f-name"))
+        .await
+        .unwrap()
+        .send_keys("Li Mei")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-id_number"))
+        .await
+        .unwrap()
+        .send_keys("110105194912310021")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#add-person button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let errors = text(&c, "#form-errors").await;
+    assert!(
+        errors.contains("Resident ID number: has a wrong check character"),
+        "{errors}"
+    );
+    assert!(errors.contains("Sex: is required"), "{errors}");
+    let kept = c
+        .find(Locator::Css("#f-id_number"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("110105194912310021"));
+
+    // And from the top again, in English.
+    click_first(&c, "a.brand").await;
+    assert_eq!(text(&c, "h1").await, "county 安宁市");
+    assert_eq!(
+        text(&c, ".fig[data-key='fig.households'] dt").await,
+        "Households"
+    );
+    let h1 = drill_down(&c).await;
+    assert!(h1.starts_with("Household record 530181"), "{h1}");
+    c.close().await.unwrap();
+}

@@ -1,0 +1,423 @@
+//! HTTP against a real server on 127.0.0.1:0: pages, API, problem+json, OpenAPI, health, metrics.
+
+use crate::support::{both_backends, serve, with_small_demo};
+use jinguo_storage::Backend;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn api_round_trip(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let group = crate::storage::first_group(&s).await;
+    let srv = serve(s).await;
+    let c = client();
+
+    let home: Value = c
+        .get(format!("{}/api/v1/home", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(home["place"], "530181");
+
+    let r = c
+        .get(format!("{}/api/v1/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let place: Value = r.json().await.unwrap();
+    assert_eq!(place["name"], "安宁市");
+    assert_eq!(place["figures"]["households"], 600);
+    assert_eq!(place["children"].as_array().unwrap().len(), 9);
+    assert_eq!(place["lineage"][0]["code"], "53");
+
+    let page: Value = c
+        .get(format!(
+            "{}/api/v1/places/{group}/households?page=1",
+            srv.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 30);
+    let hid = page["households"][0]["id"].as_str().unwrap().to_string();
+    let h: Value = c
+        .get(format!("{}/api/v1/households/{hid}", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let version = h["version"].as_i64().unwrap();
+    assert!(h["persons"][0]["name"].as_str().unwrap().contains('*'));
+
+    // Bad input, in English: problem+json naming each field; nothing written.
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .header("accept-language", "en-US,en;q=0.9")
+        .json(
+            &json!({"name": "", "sex": "female", "birth_date": "1949-12-31",
+            "id_number": "110105194912310021", "phone": "123", "relationship": "spouse",
+            "expected_version": version}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "validation");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "id_number", "phone"]);
+    assert_eq!(
+        p["errors"][1]["message"],
+        "Resident ID number: has a wrong check character; please check it"
+    );
+
+    // The same in Chinese (the default).
+    let p: Value = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .json(&json!({"name": "张小芳", "sex": "female", "birth_date": "1949-12-31",
+            "id_number": "110105194912310021", "relationship": "spouse", "expected_version": version}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        p["errors"][0]["message"],
+        "公民身份号码：校验码不正确，请核对"
+    );
+    let again: Value = c
+        .get(format!("{}/api/v1/households/{hid}", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["version"], version, "a refused input changes nothing");
+
+    // A good one is created; replaying it with the old version is a conflict.
+    let body = json!({"name": "张小芳", "sex": "女", "birth_date": "1949-12-31",
+        "id_number": "11010519491231002X", "phone": "13812345678", "relationship": "配偶", "expected_version": version});
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == StatusCode::CONFLICT || r.status() == StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Malformed bodies, unknown fields and unknown ids.
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .get(format!("{}/api/v1/households/not-a-uuid", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = c
+        .get(format!("{}/api/v1/places/530181'%20OR%201=1--", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .get(format!("{}/api/v1/nothing-here", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = c
+        .get(format!(
+            "{}/api/v1/places/{group}/households?page=99",
+            srv.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+both_backends!(api, super::api_round_trip);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_health_metrics_and_headers() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let srv = serve(s).await;
+    let c = client();
+    let doc: Value = c
+        .get(format!("{}/api/openapi.json", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/home",
+        "/api/v1/places/{code}",
+        "/api/v1/places/{code}/households",
+        "/api/v1/households/{id}",
+        "/api/v1/households/{id}/persons",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from OpenAPI"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+
+    let r = c.get(format!("{}/healthz", srv.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let _ = c
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    let m = c
+        .get(format!("{}/metrics", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(m.contains("http_requests_total"), "{m}");
+    assert!(
+        m.contains("route=\"/places/{code}\""),
+        "metrics use route templates: {m}"
+    );
+
+    let r = c
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "no-store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_both_languages_and_the_form() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let group = crate::storage::first_group(&s).await;
+    let srv = serve(s).await;
+    let c = client();
+
+    let r = c.get(format!("{}/", srv.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/places/530181");
+
+    let html = c
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("安宁市") && html.contains("户数") && html.contains("600"));
+    assert!(html.contains("/places/530181001"));
+
+    // Switching language sets a cookie and returns to the same page, now in English.
+    let r = c
+        .get(format!("{}/lang?to=en&back=/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/places/530181");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(cookie, "lang=en");
+    let html = c
+        .get(format!("{}/places/530181", srv.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Households"));
+    // An outside address is no place to go back to.
+    let r = c
+        .get(format!("{}/lang?to=en&back=//evil.example/", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+
+    // The group page lists households; the household page has the form.
+    let html = c
+        .get(format!("{}/places/{group}", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hid = html
+        .split("/households/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = c
+        .get(format!("{}/households/{hid}", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("登记家庭成员"));
+    let version = html
+        .split("name=\"expected_version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // A bad form comes back with the error naming the field, and the typed values kept.
+    let form = [
+        ("name", "李<b>梅</b>"),
+        ("sex", "female"),
+        ("birth_date", "1985-06-01"),
+        ("id_number", "530181198506011234"),
+        ("phone", ""),
+        ("relationship", "spouse"),
+        ("expected_version", version.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/households/{hid}/persons", srv.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("公民身份号码："), "{html}");
+    assert!(html.contains("value=\"530181198506011234\""));
+    assert!(
+        html.contains("李&#60;b&#62;梅&#60;/b&#62;") || html.contains("李&lt;b&gt;梅&lt;/b&gt;"),
+        "input is escaped"
+    );
+
+    // A good form saves and redirects back.
+    let id = jinguo_domain::resident_id::ResidentId::compose(
+        530181,
+        chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
+        124,
+    );
+    let form = [
+        ("name", "李梅"),
+        ("sex", "female"),
+        ("birth_date", "1985-06-01"),
+        ("id_number", id.as_str()),
+        ("phone", "13987654321"),
+        ("relationship", "spouse"),
+        ("expected_version", version.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/households/{hid}/persons", srv.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(format!("{}/households/{hid}?added=1", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("李*") && html.contains("139****4321"));
+
+    // A cross-site post is refused and writes nothing.
+    let r = c
+        .post(format!("{}/households/{hid}/persons", srv.base))
+        .header("origin", "http://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(format!("{}/households/{hid}/persons", srv.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Unknown pages are a localized 404.
+    let r = c
+        .get(format!(
+            "{}/households/00000000-0000-0000-0000-000000000000",
+            srv.base
+        ))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Not found"));
+}

@@ -1,0 +1,381 @@
+//! Storage and service contracts, the same on SQLite and PostgreSQL.
+
+use crate::support::{self, both_backends, fresh, with_small_demo};
+use jinguo_domain::person::PersonInput;
+use jinguo_services::{ServiceError, Services};
+use jinguo_storage::{Backend, Db, Subtree};
+
+#[tokio::test]
+async fn schemas_of_both_backends_stay_in_step() {
+    let lite = fresh(Backend::Sqlite).await;
+    let pg = fresh(Backend::Postgres).await;
+    let a = lite.db.schema_columns().await.unwrap();
+    let b = pg.db.schema_columns().await.unwrap();
+    assert!(a.len() > 30, "schema looks empty: {a:?}");
+    assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
+    assert_eq!(
+        Db::migration_versions(Backend::Sqlite),
+        Db::migration_versions(Backend::Postgres),
+        "migration files differ between backends"
+    );
+}
+
+async fn migrations_are_idempotent(b: Backend) {
+    let t = fresh(b).await;
+    t.db.migrate().await.unwrap();
+    t.db.migrate().await.unwrap();
+    t.db.ping().await.unwrap();
+}
+both_backends!(migrations_twice, super::migrations_are_idempotent);
+
+/// Writes NBS-shaped CSV files (one of them gzipped) with a row whose parent is missing.
+pub fn division_files(dir: &std::path::Path) {
+    use std::io::Write;
+    std::fs::write(dir.join("provinces.csv"), "code,name\n53,\"云南省\"\n").unwrap();
+    std::fs::write(
+        dir.join("cities.csv"),
+        "code,name,provinceCode\n5301,\"昆明市\",53\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("areas.csv"),
+        "code,name,cityCode,provinceCode\n530181,\"安宁市\",5301,53\n530102,\"五华区\",5301,53\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("streets.csv"),
+        "code,name,areaCode,provinceCode,cityCode\n530181001,\"连然街道\",530181,53,5301\n530181002,\"金方街道\",530181,53,5301\n999999001,\"无上级\",999999,99,9999\n",
+    )
+    .unwrap();
+    let gz = std::fs::File::create(dir.join("villages.csv.gz")).unwrap();
+    let mut w = flate2::write::GzEncoder::new(gz, flate2::Compression::fast());
+    w.write_all(
+        "code,name,streetCode,provinceCode,cityCode,areaCode\n530181001001,\"文化路社区居委会\",530181001,53,5301,530181\n530181002001,\"金方路社区居委会\",530181002,53,5301,530181\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    w.finish().unwrap();
+}
+
+async fn import_places(b: Backend) {
+    let t = fresh(b).await;
+    let s = Services::new(t.db.clone(), None);
+    let dir = tempfile::tempdir().unwrap();
+    division_files(dir.path());
+    let r = s.import_places(dir.path()).await.unwrap();
+    assert_eq!((r.files, r.places, r.orphans), (5, 8, 1));
+    let levels = jinguo_storage::place::count_by_level(&t.db, &Subtree::all())
+        .await
+        .unwrap();
+    assert_eq!(levels, vec![(1, 1), (2, 1), (3, 2), (4, 2), (5, 2)]);
+    // Importing again duplicates nothing and takes renames.
+    std::fs::write(dir.path().join("provinces.csv"), "code,name\n53,\"云南\"\n").unwrap();
+    s.import_places(dir.path()).await.unwrap();
+    let again = jinguo_storage::place::count_by_level(&t.db, &Subtree::all())
+        .await
+        .unwrap();
+    assert_eq!(again, levels);
+    let p = jinguo_storage::place::get(&t.db, "53")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.name, "云南");
+    let v = s.place_view("530181").await.unwrap();
+    assert_eq!(
+        v.lineage
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["53", "5301", "530181"]
+    );
+    assert_eq!(v.children.len(), 2);
+    assert_eq!(v.figures.townships, 2);
+    assert_eq!(v.figures.villages, 2);
+}
+both_backends!(import, super::import_places);
+
+async fn figures_roll_up(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    assert_eq!(s.home_place().await.unwrap().as_deref(), Some("530181"));
+    let county = s.place_view("530181").await.unwrap();
+    assert_eq!(county.figures.townships, 9);
+    assert_eq!(county.figures.villages, 102);
+    assert_eq!(county.figures.groups, 20);
+    assert_eq!(county.figures.households, 600);
+    assert_eq!(county.figures.executives, 3 + 18 + 40);
+    assert_eq!(county.figures.representatives, 60);
+    assert_eq!(county.children.len(), 9);
+    // Every child's figures add up to the parent's (the county's own executives aside).
+    let sum: i64 = county.children.iter().map(|c| c.figures.households).sum();
+    assert_eq!(sum, 600);
+    let sum: i64 = county.children.iter().map(|c| c.figures.executives).sum();
+    assert_eq!(sum, 18 + 40);
+    // Drill down to a group that has households.
+    let town = county
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .unwrap();
+    let tv = s.place_view(&town.place.code).await.unwrap();
+    assert_eq!(tv.figures.households, town.figures.households);
+    let village = tv
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .unwrap();
+    let vv = s.place_view(&village.place.code).await.unwrap();
+    let group = vv.children.first().unwrap();
+    assert_eq!(group.figures.households, 30);
+    let page = s.group_households(&group.place.code, 1).await.unwrap();
+    assert_eq!((page.total, page.pages, page.lines.len()), (30, 1, 30));
+    assert!(matches!(
+        s.group_households(&group.place.code, 2).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    // The household, masked.
+    let h = s.household_view(page.lines[0].id).await.unwrap();
+    assert!((2..=4).contains(&h.persons.len()));
+    for p in &h.persons {
+        assert!(p.name.contains('*'), "name not masked");
+        assert_eq!(p.id_number.matches('*').count(), 10, "ID not masked");
+    }
+    assert_eq!(h.lineage.last().unwrap().code, group.place.code);
+    // Unknown places and households are not found.
+    assert!(matches!(
+        s.place_view("530181999").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.place_view("abc").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.household_view(uuid::Uuid::now_v7()).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+both_backends!(figures, super::figures_roll_up);
+
+async fn demo_is_deterministic_and_reused(b: Backend) {
+    let (t1, s1) = with_small_demo(b).await;
+    let again = s1.ensure_demo_shaped(7, support::SMALL).await.unwrap();
+    assert!(!again.created, "a second run must reuse the data");
+    let (_t2, s2) = with_small_demo(Backend::Sqlite).await;
+    let a = s1.place_view("530181001").await.unwrap();
+    let b2 = s2.place_view("530181001").await.unwrap();
+    let group = a
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .map(|c| c.place.code.clone());
+    if let Some(v) = group {
+        let vv = s1.place_view(&v).await.unwrap();
+        let g = &vv.children[0].place.code;
+        let l1 = s1.group_households(g, 1).await.unwrap();
+        let l2 = s2.group_households(g, 1).await.unwrap();
+        assert_eq!(l1.lines[0].id, l2.lines[0].id, "same seed, same ids");
+        assert_eq!(l1.lines[0].head_name, l2.lines[0].head_name);
+    }
+    assert_eq!(a.figures, b2.figures);
+    drop(t1);
+}
+both_backends!(demo_reuse, super::demo_is_deterministic_and_reused);
+
+fn person(id_number: &str) -> PersonInput {
+    PersonInput {
+        name: "张小芳".into(),
+        sex: "female".into(),
+        birth_date: "1949-12-31".into(),
+        id_number: id_number.into(),
+        phone: "+86 138 1234 5678".into(),
+        relationship: "spouse".into(),
+    }
+}
+
+async fn adding_persons(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let county = Subtree::of_path("53/5301/530181/");
+    let before = jinguo_storage::household::count_persons(&t.db, &county)
+        .await
+        .unwrap();
+    let group = first_group(&s).await;
+    let hid = s.group_households(&group, 1).await.unwrap().lines[0].id;
+    let v0 = s.household_view(hid).await.unwrap().household.version;
+
+    // Bad input: every field named, nothing written.
+    let bad = PersonInput {
+        name: String::new(),
+        sex: "女".into(),
+        birth_date: "1949-12-31".into(),
+        id_number: "110105194912310021".into(),
+        phone: "12345".into(),
+        relationship: "spouse".into(),
+    };
+    match s.add_person(hid, v0, &bad).await {
+        Err(ServiceError::Invalid(e)) => {
+            let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+            assert_eq!(
+                fields,
+                [
+                    ("name", "required"),
+                    ("id_number", "id_number.checksum"),
+                    ("phone", "phone.format")
+                ]
+            );
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+    assert_eq!(
+        jinguo_storage::household::count_persons(&t.db, &county)
+            .await
+            .unwrap(),
+        before
+    );
+
+    // A good person is written, the household's version moves on.
+    s.add_person(hid, v0, &person("11010519491231002X"))
+        .await
+        .unwrap();
+    let h = s.household_view(hid).await.unwrap();
+    assert_eq!(h.household.version, v0 + 1);
+    assert!(
+        h.persons
+            .iter()
+            .any(|p| p.id_number == "1101**********002X"
+                && p.phone.as_deref() == Some("138****5678"))
+    );
+    assert_eq!(
+        jinguo_storage::household::count_persons(&t.db, &county)
+            .await
+            .unwrap(),
+        before + 1
+    );
+
+    // The same ID number again is refused, by name.
+    match s
+        .add_person(hid, v0 + 1, &person("11010519491231002x"))
+        .await
+    {
+        Err(ServiceError::Invalid(e)) => assert_eq!(e.0[0].code, "id_number.duplicate"),
+        other => panic!("expected duplicate, got {other:?}"),
+    }
+    // A stale version (someone else saved meanwhile) is a conflict, and nothing is written.
+    let other = jinguo_domain::resident_id::ResidentId::compose(
+        530181,
+        chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(),
+        2,
+    );
+    let mut p = person(other.as_str());
+    p.birth_date = "1990-03-08".into();
+    assert!(matches!(
+        s.add_person(hid, v0, &p).await,
+        Err(ServiceError::Conflict)
+    ));
+    assert_eq!(
+        jinguo_storage::household::count_persons(&t.db, &county)
+            .await
+            .unwrap(),
+        before + 1
+    );
+    // With the current version it goes through.
+    s.add_person(hid, v0 + 1, &p).await.unwrap();
+    // Outside the subtree the household is not there.
+    let elsewhere = Subtree::of_path("53/5301/530102/");
+    assert!(
+        jinguo_storage::household::get(&t.db, hid, &elsewhere)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+both_backends!(add_person, super::adding_persons);
+
+/// Two writers saving against the same version: exactly one wins.
+async fn concurrent_edits(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let group = first_group(&s).await;
+    let hid = s.group_households(&group, 1).await.unwrap().lines[1].id;
+    let v0 = s.household_view(hid).await.unwrap().household.version;
+    let mk = |seq| {
+        let id = jinguo_domain::resident_id::ResidentId::compose(
+            530181,
+            chrono::NaiveDate::from_ymd_opt(1991, 1, 1).unwrap(),
+            seq,
+        );
+        let mut p = person(id.as_str());
+        p.birth_date = "1991-01-01".into();
+        p
+    };
+    let (a, b2) = (mk(2), mk(4));
+    let (r1, r2) = tokio::join!(s.add_person(hid, v0, &a), s.add_person(hid, v0, &b2));
+    let ok = [r1.is_ok(), r2.is_ok()].iter().filter(|x| **x).count();
+    assert_eq!(ok, 1, "one save wins: {r1:?} {r2:?}");
+    assert!(matches!(r1, Err(ServiceError::Conflict)) || matches!(r2, Err(ServiceError::Conflict)));
+}
+both_backends!(concurrent, super::concurrent_edits);
+
+pub async fn first_group(s: &Services) -> String {
+    let county = s.place_view("530181").await.unwrap();
+    let town = county
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .unwrap();
+    let tv = s.place_view(&town.place.code).await.unwrap();
+    let village = tv
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .unwrap();
+    let vv = s.place_view(&village.place.code).await.unwrap();
+    vv.children[0].place.code.clone()
+}
+
+/// The full Anning demo has the reference figures, computed from the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anning_demo_has_the_reference_shape() {
+    let t = fresh(Backend::Sqlite).await;
+    let s = Services::new(t.db.clone(), None);
+    let r = s.ensure_demo(2021).await.unwrap();
+    assert!(r.created);
+    let v = s.place_view("530181").await.unwrap();
+    assert_eq!(v.place.name, "安宁市");
+    assert_eq!(v.figures.townships, 9);
+    assert_eq!(v.figures.villages, 102);
+    assert_eq!(v.figures.groups, 517);
+    assert_eq!(v.figures.households, 150_551);
+    assert_eq!(v.figures.executives, 33 + 289 + 1_618);
+    assert_eq!(v.figures.representatives, 3_214);
+    let townships_execs: i64 = v.children.iter().map(|c| c.figures.executives).sum();
+    assert_eq!(
+        townships_execs,
+        289 + 1_618,
+        "city executives sit at the county"
+    );
+    let persons = jinguo_storage::household::count_persons(&t.db, &Subtree::of_path(&v.place.path))
+        .await
+        .unwrap();
+    assert!((2 * 150_551..=4 * 150_551).contains(&persons), "{persons}");
+    // Every generated ID number and phone is valid and agrees with the person's sex and birth date;
+    // the unique key (county, ID number) would have refused a twin.
+    let Db::Sqlite(lite) = &t.db else {
+        unreachable!()
+    };
+    let rows: Vec<(String, String, chrono::NaiveDate, Option<String>)> =
+        sqlx::query_as("SELECT id_number, sex, birth_date, phone FROM person")
+            .fetch_all(&lite.read)
+            .await
+            .unwrap();
+    assert_eq!(rows.len() as i64, persons);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for (id, sex, birth, phone) in &rows {
+        let parsed = jinguo_domain::resident_id::ResidentId::parse(id, today).unwrap();
+        assert_eq!(parsed.sex().key(), sex);
+        assert_eq!(parsed.birth_date(), *birth);
+        if let Some(p) = phone {
+            jinguo_domain::phone::Mobile::parse(p).unwrap();
+        }
+    }
+    let sample = s.group_households("530181001001001", 1).await.unwrap();
+    assert_eq!(sample.lines.len(), 50);
+}

@@ -1,0 +1,108 @@
+//! Test fixtures: a fresh database per test (a new SQLite file, or a new PostgreSQL database on the
+//! throwaway cluster), a small demo data set, and a real server on 127.0.0.1:0.
+
+use jinguo_services::Services;
+use jinguo_services::demo::Shape;
+use jinguo_storage::{Backend, Db};
+
+pub struct TestDb {
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server of the test run (started by `scripts/test`).
+pub fn pg_server_url() -> String {
+    std::env::var("JINGUO_TEST_DATABASE_URL")
+        .expect("JINGUO_TEST_DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
+}
+
+pub async fn fresh(backend: Backend) -> TestDb {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("jinguo.sqlite3").display());
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.unwrap();
+            TestDb {
+                db,
+                _dir: Some(dir),
+            }
+        }
+        Backend::Postgres => {
+            let server = pg_server_url();
+            let admin = Db::connect(&server).await.unwrap();
+            let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+            if let Db::Postgres(p) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+            admin.close().await;
+            let (base, _) = server.rsplit_once('/').unwrap();
+            let url = format!("{base}/{name}");
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.unwrap();
+            TestDb { db, _dir: None }
+        }
+    }
+}
+
+/// A small data set of the demo's shape: 20 groups, 600 households.
+pub const SMALL: Shape = Shape {
+    groups: 20,
+    households: 600,
+    city_executives: 3,
+    subdistrict_executives: 18,
+    village_executives: 40,
+    representatives: 60,
+};
+
+pub async fn with_small_demo(backend: Backend) -> (TestDb, Services) {
+    let t = fresh(backend).await;
+    let s = Services::new(t.db.clone(), None);
+    let r = s.ensure_demo_shaped(7, SMALL).await.unwrap();
+    assert!(r.created);
+    assert_eq!(r.households, 600);
+    (t, s)
+}
+
+pub struct Server {
+    pub base: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn serve(services: Services) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = jinguo::serve(services, listener).await;
+    });
+    Server {
+        base: format!("http://{addr}"),
+        task,
+    }
+}
+
+/// Declares one test per backend: `mod $name { fn sqlite(); fn postgres(); }`.
+macro_rules! both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(jinguo_storage::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body(jinguo_storage::Backend::Postgres).await;
+            }
+        }
+    };
+}
+pub(crate) use both_backends;
