@@ -2,6 +2,8 @@
 //! real server on 127.0.0.1:0, the command line, and a browser test in headless Chromium.
 //! PostgreSQL and ChromeDriver are started by `scripts/test`, which exports their addresses.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod browser;
 mod cli;
 mod http;
