@@ -360,7 +360,7 @@ async fn pages_in_both_languages_and_the_form() {
 
     // A good form saves and redirects back.
     let id = jinguo_domain::resident_id::ResidentId::compose(
-        530181,
+        110101,
         chrono::NaiveDate::from_ymd_opt(1985, 6, 1).unwrap(),
         124,
     );

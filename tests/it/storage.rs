@@ -261,7 +261,7 @@ async fn adding_persons(b: Backend) {
     }
     // A stale version (someone else saved meanwhile) is a conflict, and nothing is written.
     let other = jinguo_domain::resident_id::ResidentId::compose(
-        530181,
+        110101,
         chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(),
         2,
     );
@@ -298,7 +298,7 @@ async fn concurrent_edits(b: Backend) {
     let v0 = s.household_view(hid).await.unwrap().household.version;
     let mk = |seq| {
         let id = jinguo_domain::resident_id::ResidentId::compose(
-            530181,
+            110101,
             chrono::NaiveDate::from_ymd_opt(1991, 1, 1).unwrap(),
             seq,
         );
