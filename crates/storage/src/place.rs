@@ -161,16 +161,18 @@ pub async fn child_figures(
          WHERE path >= $2 AND path < $3 AND level >= $4 GROUP BY child, level")
         .bind(n).bind(&range.lo).bind(&range.hi).bind(child_level.as_i16())
         .fetch_all(p).await)?;
+    // Grouping by the full path follows the index order (no sort); the roll-up to the children's
+    // prefixes happens below.
     let households: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $1) AS child, count(*) FROM household \
-         WHERE path >= $2 AND path < $3 GROUP BY child")
-        .bind(n).bind(&range.lo).bind(&range.hi)
+        "SELECT path, count(*) FROM household WHERE path >= $1 AND path < $2 GROUP BY path")
+        .bind(&range.lo).bind(&range.hi)
         .fetch_all(p).await)?;
     let members: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $1) AS child, role, count(*) FROM member \
-         WHERE path >= $2 AND path < $3 AND ended_on IS NULL GROUP BY child, role")
-        .bind(n).bind(&range.lo).bind(&range.hi)
+        "SELECT path, role, count(*) FROM member \
+         WHERE path >= $1 AND path < $2 AND ended_on IS NULL GROUP BY path, role")
+        .bind(&range.lo).bind(&range.hi)
         .fetch_all(p).await)?;
+    let prefix = |path: &str| path.get(..n as usize).map(str::to_string);
 
     let mut by_child: std::collections::BTreeMap<String, Figures> = Default::default();
     let mut total = Figures::default();
@@ -185,13 +187,19 @@ pub async fn child_figures(
             }
         }
     }
-    for (child, count) in households {
-        by_child.entry(child).or_default().households += count;
+    for (path, count) in households {
+        if let Some(child) = prefix(&path) {
+            by_child.entry(child).or_default().households += count;
+        }
         total.households += count;
     }
-    for (child, role, count) in members {
-        let f = by_child.entry(child).or_default();
-        for fig in [&mut *f, &mut total] {
+    // Members serving the parent's own federation are counted in the total only.
+    for (path, role, count) in members {
+        let mut figs = vec![&mut total];
+        if let Some(child) = prefix(&path) {
+            figs.push(by_child.entry(child).or_default());
+        }
+        for fig in figs {
             match role.as_str() {
                 "executive" => fig.executives += count,
                 "representative" => fig.representatives += count,
@@ -199,7 +207,6 @@ pub async fn child_figures(
             }
         }
     }
-    // Members serving the parent's own federation are counted in the total only.
     Ok((total, by_child.into_iter().collect()))
 }
 
