@@ -18,6 +18,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "nav.home" => ("首页", "Home"),
         "nav.skip" => ("跳到正文", "Skip to content"),
         "lang.switch" => ("English", "中文"),
+        "punct.colon" => ("：", ": "),
         "lang.other" => ("en", "zh-CN"),
         "dashboard.title" => ("工作总览", "Overview"),
         "dashboard.empty" => (

@@ -219,7 +219,10 @@ fn figure_keys(level: PlaceLevel) -> Vec<&'static str> {
         keys.push("fig.groups");
     }
     keys.push("fig.households");
-    keys.push("fig.executives");
+    if level < PlaceLevel::Group {
+        // Executives serve federations down to villages; resident groups have representatives.
+        keys.push("fig.executives");
+    }
     keys.push("fig.representatives");
     keys
 }
