@@ -17,9 +17,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The address the web server listens on.
     pub listen: SocketAddr,
-    /// The place the overview opens on (division code); default: chosen from the data.
+    /// The key file of the fields encrypted at rest; default: `keys.toml` in `data_dir`.
+    /// Keep it apart from the database's backups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home_place: Option<String>,
+    pub keys_file: Option<PathBuf>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Seed of the demo data set; the same seed gives the same data.
@@ -39,7 +40,7 @@ impl Default for Config {
             database_url: None,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            home_place: None,
+            keys_file: None,
             log_format: LogFormat::Text,
             demo_seed: 2021,
         }
@@ -78,6 +79,12 @@ impl Config {
         fig.extract().map_err(Box::new)
     }
 
+    pub fn keys_file(&self) -> PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys.toml"))
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(u) => u.clone(),
@@ -98,8 +105,6 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub home_place: Option<String>,
 }
 
 /// A database URL fit for a log or an error message: no password.

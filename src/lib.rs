@@ -24,6 +24,23 @@ pub async fn open(cfg: &config::Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The keys of the fields encrypted at rest: `JINGUO_KEYS` (the key file's text) when set, else
+/// the key file (created on first run, readable by its owner only). Never in the database.
+pub fn keys(cfg: &config::Config) -> anyhow::Result<std::sync::Arc<jinguo_services::Keyring>> {
+    use jinguo_services::Keyring;
+    let ring = match std::env::var("JINGUO_KEYS") {
+        Ok(text) => {
+            Keyring::from_env_value(&text).context("JINGUO_KEYS is not a valid key ring")?
+        }
+        Err(_) => {
+            let path = cfg.keys_file();
+            Keyring::load_or_create(&path)
+                .with_context(|| format!("cannot use the key file {}", path.display()))?
+        }
+    };
+    Ok(std::sync::Arc::new(ring))
+}
+
 /// Binds the listening address, with a clear message when it is taken.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| {
@@ -35,7 +52,7 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Serves the application until Ctrl-C or SIGTERM.
 pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<()> {
-    let app = jinguo_web::app(services);
+    let app = jinguo_web::app(services).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

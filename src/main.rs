@@ -3,7 +3,10 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use jinguo::config::{Config, LogFormat, Overrides};
-use jinguo_services::Services;
+use jinguo_domain::account::Role;
+use jinguo_services::accounts::{AccountAction, NewAccount};
+use jinguo_services::audit::Verification;
+use jinguo_services::{Caller, ServiceError, Services};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -48,6 +51,41 @@ enum Command {
     /// Import data files.
     #[command(subcommand)]
     Import(Import),
+    /// Manage accounts as the machine's operator.
+    #[command(subcommand)]
+    User(User),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(Audit),
+}
+
+#[derive(Subcommand)]
+enum User {
+    /// Create an account with one role over one place. The password is read from JINGUO_PASSWORD
+    /// or asked for on standard input.
+    Add {
+        username: String,
+        /// staff, representative, mediator, liaison, opinion_officer, system_admin, security_admin, audit_admin
+        #[arg(long)]
+        role: String,
+        /// Division code of the place the role covers (e.g. 530181).
+        #[arg(long)]
+        place: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Lock an account (every session ends).
+    Lock { username: String },
+    /// Unlock an account and clear its failed logins.
+    Unlock { username: String },
+    /// Set a temporary password (from JINGUO_PASSWORD or standard input), to be changed at next login.
+    Reset { username: String },
+}
+
+#[derive(Subcommand)]
+enum Audit {
+    /// Walk the hash chain: exits non-zero when an entry was changed, inserted or deleted.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -80,13 +118,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         database_url: cli.database_url.clone(),
         data_dir: cli.data_dir.clone(),
         listen,
-        home_place: None,
     };
     let cfg = Config::load(cli.config.as_deref(), &overrides)
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     init_logs(cfg.log_format);
     let db = jinguo::open(&cfg).await?;
-    let services = Services::new(db.clone(), cfg.home_place.clone());
+    let keys = jinguo::keys(&cfg)?;
+    let services = Services::new(db.clone(), keys);
+    let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {
             println!(
@@ -97,7 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(Import::Places { dir }) => {
             let started = std::time::Instant::now();
             let r = services
-                .import_places(&dir)
+                .import_places(&operator, &dir)
                 .await
                 .with_context(|| format!("import from {}", dir.display()))?;
             println!(
@@ -112,6 +151,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("  {line}");
             }
         }
+        Command::User(u) => user(&services, &operator, u).await?,
+        Command::Audit(Audit::Verify) => match services.verify_audit().await? {
+            Verification::Intact { entries } => println!("audit log intact: {entries} entries"),
+            Verification::Broken { seq, why } => {
+                anyhow::bail!("audit log broken at entry {seq}: {why}")
+            }
+        },
         Command::Serve { .. } => {
             let listener = jinguo::bind(cfg.listen).await?;
             println!("Jinguo is serving on http://{}", listener.local_addr()?);
@@ -120,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { no_serve, .. } => {
             let started = std::time::Instant::now();
             let r = services.ensure_demo(cfg.demo_seed).await?;
+            let accounts = services.ensure_demo_accounts().await?;
             if r.created {
                 println!(
                     "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons.",
@@ -139,7 +186,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Open http://{addr}/ in a browser (简体中文; English via the switch at the top right)."
                 );
                 println!(
-                    "No login is needed in this version: it binds to this machine only, and every name, ID number, phone and address is shown masked."
+                    "Log in with one of these accounts, password {}:",
+                    jinguo_services::demo::DEMO_PASSWORD
+                );
+                for (username, role, place) in &accounts {
+                    println!(
+                        "  {username:<10} {} @ {place}",
+                        role.label(jinguo_domain::Lang::Zh)
+                    );
+                }
+                println!(
+                    "Administrators set up a one-time-code app at first login. Names, ID numbers, phones and addresses are shown masked."
                 );
                 println!(
                     "API: http://{addr}/api/v1/home  ·  OpenAPI: http://{addr}/api/openapi.json  ·  Stop with Ctrl-C."
@@ -149,6 +206,76 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     db.close().await;
+    Ok(())
+}
+
+fn password_input() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("JINGUO_PASSWORD") {
+        return Ok(p);
+    }
+    eprint!("password: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result<()> {
+    let show = |e: ServiceError| match e {
+        ServiceError::Invalid(v) => anyhow::anyhow!(
+            "{}",
+            v.0.iter()
+                .map(|f| f.message(jinguo_domain::Lang::En))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    };
+    match u {
+        User::Add {
+            username,
+            role,
+            place,
+            name,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            let a = NewAccount {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                password: password_input()?,
+                role,
+                place,
+            };
+            services.create_account(operator, &a).await.map_err(show)?;
+            println!(
+                "account {} created ({} @ {})",
+                a.username,
+                role.key(),
+                a.place
+            );
+        }
+        User::Lock { username } => {
+            services
+                .administer_account(operator, &username, AccountAction::Lock)
+                .await
+                .map_err(show)?;
+            println!("account {username} locked");
+        }
+        User::Unlock { username } => {
+            services
+                .administer_account(operator, &username, AccountAction::Unlock)
+                .await
+                .map_err(show)?;
+            println!("account {username} unlocked");
+        }
+        User::Reset { username } => {
+            let password = password_input()?;
+            services
+                .administer_account(operator, &username, AccountAction::Reset { password })
+                .await
+                .map_err(show)?;
+            println!("password of {username} reset; it must be changed at next login");
+        }
+    }
     Ok(())
 }
 

@@ -88,10 +88,49 @@ async fn no_sideways_scroll(c: &Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drill_down_on_a_phone_in_chinese_and_english() {
     let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    crate::support::account(&s, "anning", jinguo_domain::account::Role::Staff, "530181").await;
     let srv = serve(s).await;
     let c = browser().await;
 
+    // The overview asks for a login first, then comes back.
     c.goto(&format!("{}/", srv.base)).await.unwrap();
+    assert_eq!(text(&c, "h1").await, "登录");
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys("anning")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys("wrong-password-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        text(&c, "#form-errors")
+            .await
+            .contains("用户名或密码不正确")
+    );
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys(crate::support::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "#user-name").await, "anning");
     assert_eq!(text(&c, "h1").await, "县（市、区） 安宁市");
     assert_eq!(text(&c, ".fig[data-key='fig.households'] dd").await, "600");
     no_sideways_scroll(&c).await;

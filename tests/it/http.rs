@@ -1,6 +1,7 @@
 //! HTTP against a real server on 127.0.0.1:0: pages, API, problem+json, OpenAPI, health, metrics.
 
-use crate::support::{both_backends, serve, with_small_demo};
+use crate::support::{self, both_backends, serve, with_small_demo};
+use jinguo_domain::account::Role;
 use jinguo_storage::Backend;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -12,11 +13,39 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client logged in as county staff of Anning: the session cookie and the CSRF header on every request.
+async fn staff_client(s: &jinguo_services::Services, base: &str) -> reqwest::Client {
+    staff_session(s, base).await.0
+}
+
+async fn staff_session(s: &jinguo_services::Services, base: &str) -> (reqwest::Client, String) {
+    support::account(s, "anning", Role::Staff, "530181").await;
+    let (cookie, csrf) = support::login(base, "anning", support::PASSWORD).await;
+    let session = cookie.clone();
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("cookie", cookie.parse().unwrap());
+    h.insert("x-csrf-token", csrf.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(h)
+        .build()
+        .unwrap();
+    (client, session)
+}
+
 async fn api_round_trip(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
     let group = crate::storage::first_group(&s).await;
-    let srv = serve(s).await;
-    let c = client();
+    let srv = serve(s.clone()).await;
+    // Without a session: 401 problem+json.
+    let r = client()
+        .get(format!("{}/api/v1/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let c = staff_client(&s, &srv.base).await;
 
     let home: Value = c
         .get(format!("{}/api/v1/home", srv.base))
@@ -179,8 +208,8 @@ both_backends!(api, super::api_round_trip);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_health_metrics_and_headers() {
     let (_t, s) = with_small_demo(Backend::Sqlite).await;
-    let srv = serve(s).await;
-    let c = client();
+    let srv = serve(s.clone()).await;
+    let c = staff_client(&s, &srv.base).await;
     let doc: Value = c
         .get(format!("{}/api/openapi.json", srv.base))
         .send()
@@ -245,8 +274,16 @@ async fn openapi_health_metrics_and_headers() {
 async fn pages_in_both_languages_and_the_form() {
     let (_t, s) = with_small_demo(Backend::Sqlite).await;
     let group = crate::storage::first_group(&s).await;
-    let srv = serve(s).await;
-    let c = client();
+    let srv = serve(s.clone()).await;
+    // Not logged in: the login page.
+    let r = client()
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?next=/places/530181");
+    let (c, session) = staff_session(&s, &srv.base).await;
 
     let r = c.get(format!("{}/", srv.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -282,7 +319,7 @@ async fn pages_in_both_languages_and_the_form() {
     assert_eq!(cookie, "lang=en");
     let html = c
         .get(format!("{}/places/530181", srv.base))
-        .header("cookie", &cookie)
+        .header("cookie", format!("{session}; {cookie}"))
         .send()
         .await
         .unwrap()
@@ -332,6 +369,14 @@ async fn pages_in_both_languages_and_the_form() {
         .next()
         .unwrap()
         .to_string();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
 
     // A bad form comes back with the error naming the field, and the typed values kept.
     let form = [
@@ -342,6 +387,7 @@ async fn pages_in_both_languages_and_the_form() {
         ("phone", ""),
         ("relationship", "spouse"),
         ("expected_version", version.as_str()),
+        ("csrf", csrf.as_str()),
     ];
     let r = c
         .post(format!("{}/households/{hid}/persons", srv.base))
@@ -372,7 +418,17 @@ async fn pages_in_both_languages_and_the_form() {
         ("phone", "13987654321"),
         ("relationship", "spouse"),
         ("expected_version", version.as_str()),
+        ("csrf", csrf.as_str()),
     ];
+    // Without the form's token the post is refused.
+    let forged: Vec<(&str, &str)> = form.iter().filter(|(k, _)| *k != "csrf").copied().collect();
+    let r = c
+        .post(format!("{}/households/{hid}/persons", srv.base))
+        .form(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = c
         .post(format!("{}/households/{hid}/persons", srv.base))
         .form(&form)

@@ -2,7 +2,7 @@
 
 use crate::support::{self, both_backends, fresh, with_small_demo};
 use jinguo_domain::person::PersonInput;
-use jinguo_services::{ServiceError, Services};
+use jinguo_services::{Caller, ServiceError, Services};
 use jinguo_storage::{Backend, Db, Subtree};
 
 #[tokio::test]
@@ -59,10 +59,13 @@ pub fn division_files(dir: &std::path::Path) {
 
 async fn import_places(b: Backend) {
     let t = fresh(b).await;
-    let s = Services::new(t.db.clone(), None);
+    let s = support::services(&t.db);
     let dir = tempfile::tempdir().unwrap();
     division_files(dir.path());
-    let r = s.import_places(dir.path()).await.unwrap();
+    let r = s
+        .import_places(&Caller::operator(), dir.path())
+        .await
+        .unwrap();
     assert_eq!((r.files, r.places, r.orphans), (5, 8, 1));
     let levels = jinguo_storage::place::count_by_level(&t.db, &Subtree::all())
         .await
@@ -70,7 +73,9 @@ async fn import_places(b: Backend) {
     assert_eq!(levels, vec![(1, 1), (2, 1), (3, 2), (4, 2), (5, 2)]);
     // Importing again duplicates nothing and takes renames.
     std::fs::write(dir.path().join("provinces.csv"), "code,name\n53,\"云南\"\n").unwrap();
-    s.import_places(dir.path()).await.unwrap();
+    s.import_places(&Caller::operator(), dir.path())
+        .await
+        .unwrap();
     let again = jinguo_storage::place::count_by_level(&t.db, &Subtree::all())
         .await
         .unwrap();
@@ -80,7 +85,10 @@ async fn import_places(b: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(p.name, "云南");
-    let v = s.place_view("530181").await.unwrap();
+    let v = s
+        .place_view(&support::county_staff(), "530181")
+        .await
+        .unwrap();
     assert_eq!(
         v.lineage
             .iter()
@@ -96,8 +104,14 @@ both_backends!(import, super::import_places);
 
 async fn figures_roll_up(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
-    assert_eq!(s.home_place().await.unwrap().as_deref(), Some("530181"));
-    let county = s.place_view("530181").await.unwrap();
+    assert_eq!(
+        s.home_place(&support::county_staff()).as_deref(),
+        Some("530181")
+    );
+    let county = s
+        .place_view(&support::county_staff(), "530181")
+        .await
+        .unwrap();
     assert_eq!(county.figures.townships, 9);
     assert_eq!(county.figures.villages, 102);
     assert_eq!(county.figures.groups, 20);
@@ -116,24 +130,37 @@ async fn figures_roll_up(b: Backend) {
         .iter()
         .find(|c| c.figures.households > 0)
         .unwrap();
-    let tv = s.place_view(&town.place.code).await.unwrap();
+    let tv = s
+        .place_view(&support::county_staff(), &town.place.code)
+        .await
+        .unwrap();
     assert_eq!(tv.figures.households, town.figures.households);
     let village = tv
         .children
         .iter()
         .find(|c| c.figures.households > 0)
         .unwrap();
-    let vv = s.place_view(&village.place.code).await.unwrap();
+    let vv = s
+        .place_view(&support::county_staff(), &village.place.code)
+        .await
+        .unwrap();
     let group = vv.children.first().unwrap();
     assert_eq!(group.figures.households, 30);
-    let page = s.group_households(&group.place.code, 1).await.unwrap();
+    let page = s
+        .group_households(&support::county_staff(), &group.place.code, 1)
+        .await
+        .unwrap();
     assert_eq!((page.total, page.pages, page.lines.len()), (30, 1, 30));
     assert!(matches!(
-        s.group_households(&group.place.code, 2).await,
+        s.group_households(&support::county_staff(), &group.place.code, 2)
+            .await,
         Err(ServiceError::Invalid(_))
     ));
     // The household, masked.
-    let h = s.household_view(page.lines[0].id).await.unwrap();
+    let h = s
+        .household_view(&support::county_staff(), page.lines[0].id)
+        .await
+        .unwrap();
     assert!((2..=4).contains(&h.persons.len()));
     for p in &h.persons {
         assert!(p.name.contains('*'), "name not masked");
@@ -142,15 +169,16 @@ async fn figures_roll_up(b: Backend) {
     assert_eq!(h.lineage.last().unwrap().code, group.place.code);
     // Unknown places and households are not found.
     assert!(matches!(
-        s.place_view("530181999").await,
+        s.place_view(&support::county_staff(), "530181999").await,
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(
-        s.place_view("abc").await,
+        s.place_view(&support::county_staff(), "abc").await,
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(
-        s.household_view(uuid::Uuid::now_v7()).await,
+        s.household_view(&support::county_staff(), uuid::Uuid::now_v7())
+            .await,
         Err(ServiceError::NotFound)
     ));
 }
@@ -161,18 +189,30 @@ async fn demo_is_deterministic_and_reused(b: Backend) {
     let again = s1.ensure_demo_shaped(7, support::SMALL).await.unwrap();
     assert!(!again.created, "a second run must reuse the data");
     let (_t2, s2) = with_small_demo(Backend::Sqlite).await;
-    let a = s1.place_view("530181001").await.unwrap();
-    let b2 = s2.place_view("530181001").await.unwrap();
+    let a = s1
+        .place_view(&support::county_staff(), "530181001")
+        .await
+        .unwrap();
+    let b2 = s2
+        .place_view(&support::county_staff(), "530181001")
+        .await
+        .unwrap();
     let group = a
         .children
         .iter()
         .find(|c| c.figures.households > 0)
         .map(|c| c.place.code.clone());
     if let Some(v) = group {
-        let vv = s1.place_view(&v).await.unwrap();
+        let vv = s1.place_view(&support::county_staff(), &v).await.unwrap();
         let g = &vv.children[0].place.code;
-        let l1 = s1.group_households(g, 1).await.unwrap();
-        let l2 = s2.group_households(g, 1).await.unwrap();
+        let l1 = s1
+            .group_households(&support::county_staff(), g, 1)
+            .await
+            .unwrap();
+        let l2 = s2
+            .group_households(&support::county_staff(), g, 1)
+            .await
+            .unwrap();
         assert_eq!(l1.lines[0].id, l2.lines[0].id, "same seed, same ids");
         assert_eq!(l1.lines[0].head_name, l2.lines[0].head_name);
     }
@@ -199,8 +239,18 @@ async fn adding_persons(b: Backend) {
         .await
         .unwrap();
     let group = first_group(&s).await;
-    let hid = s.group_households(&group, 1).await.unwrap().lines[0].id;
-    let v0 = s.household_view(hid).await.unwrap().household.version;
+    let hid = s
+        .group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    let v0 = s
+        .household_view(&support::county_staff(), hid)
+        .await
+        .unwrap()
+        .household
+        .version;
 
     // Bad input: every field named, nothing written.
     let bad = PersonInput {
@@ -211,7 +261,7 @@ async fn adding_persons(b: Backend) {
         phone: "12345".into(),
         relationship: "spouse".into(),
     };
-    match s.add_person(hid, v0, &bad).await {
+    match s.add_person(&support::county_staff(), hid, v0, &bad).await {
         Err(ServiceError::Invalid(e)) => {
             let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
             assert_eq!(
@@ -233,10 +283,18 @@ async fn adding_persons(b: Backend) {
     );
 
     // A good person is written, the household's version moves on.
-    s.add_person(hid, v0, &person("11010519491231002X"))
+    s.add_person(
+        &support::county_staff(),
+        hid,
+        v0,
+        &person("11010519491231002X"),
+    )
+    .await
+    .unwrap();
+    let h = s
+        .household_view(&support::county_staff(), hid)
         .await
         .unwrap();
-    let h = s.household_view(hid).await.unwrap();
     assert_eq!(h.household.version, v0 + 1);
     assert!(
         h.persons
@@ -253,7 +311,12 @@ async fn adding_persons(b: Backend) {
 
     // The same ID number again is refused, by name.
     match s
-        .add_person(hid, v0 + 1, &person("11010519491231002x"))
+        .add_person(
+            &support::county_staff(),
+            hid,
+            v0 + 1,
+            &person("11010519491231002x"),
+        )
         .await
     {
         Err(ServiceError::Invalid(e)) => assert_eq!(e.0[0].code, "id_number.duplicate"),
@@ -268,7 +331,7 @@ async fn adding_persons(b: Backend) {
     let mut p = person(other.as_str());
     p.birth_date = "1990-03-08".into();
     assert!(matches!(
-        s.add_person(hid, v0, &p).await,
+        s.add_person(&support::county_staff(), hid, v0, &p).await,
         Err(ServiceError::Conflict)
     ));
     assert_eq!(
@@ -278,9 +341,11 @@ async fn adding_persons(b: Backend) {
         before + 1
     );
     // With the current version it goes through.
-    s.add_person(hid, v0 + 1, &p).await.unwrap();
+    s.add_person(&support::county_staff(), hid, v0 + 1, &p)
+        .await
+        .unwrap();
     // Outside the subtree the household is not there.
-    let elsewhere = Subtree::of_path("53/5301/530102/");
+    let elsewhere = jinguo_storage::Scope::of_paths(["53/5301/530102/"]);
     assert!(
         jinguo_storage::household::get(&t.db, hid, &elsewhere)
             .await
@@ -294,8 +359,18 @@ both_backends!(add_person, super::adding_persons);
 async fn concurrent_edits(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
     let group = first_group(&s).await;
-    let hid = s.group_households(&group, 1).await.unwrap().lines[1].id;
-    let v0 = s.household_view(hid).await.unwrap().household.version;
+    let hid = s
+        .group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines[1]
+        .id;
+    let v0 = s
+        .household_view(&support::county_staff(), hid)
+        .await
+        .unwrap()
+        .household
+        .version;
     let mk = |seq| {
         let id = jinguo_domain::resident_id::ResidentId::compose(
             110101,
@@ -307,7 +382,11 @@ async fn concurrent_edits(b: Backend) {
         p
     };
     let (a, b2) = (mk(2), mk(4));
-    let (r1, r2) = tokio::join!(s.add_person(hid, v0, &a), s.add_person(hid, v0, &b2));
+    let staff = support::county_staff();
+    let (r1, r2) = tokio::join!(
+        s.add_person(&staff, hid, v0, &a),
+        s.add_person(&staff, hid, v0, &b2)
+    );
     let ok = [r1.is_ok(), r2.is_ok()].iter().filter(|x| **x).count();
     assert_eq!(ok, 1, "one save wins: {r1:?} {r2:?}");
     assert!(matches!(r1, Err(ServiceError::Conflict)) || matches!(r2, Err(ServiceError::Conflict)));
@@ -315,19 +394,28 @@ async fn concurrent_edits(b: Backend) {
 both_backends!(concurrent, super::concurrent_edits);
 
 pub async fn first_group(s: &Services) -> String {
-    let county = s.place_view("530181").await.unwrap();
+    let county = s
+        .place_view(&support::county_staff(), "530181")
+        .await
+        .unwrap();
     let town = county
         .children
         .iter()
         .find(|c| c.figures.households > 0)
         .unwrap();
-    let tv = s.place_view(&town.place.code).await.unwrap();
+    let tv = s
+        .place_view(&support::county_staff(), &town.place.code)
+        .await
+        .unwrap();
     let village = tv
         .children
         .iter()
         .find(|c| c.figures.households > 0)
         .unwrap();
-    let vv = s.place_view(&village.place.code).await.unwrap();
+    let vv = s
+        .place_view(&support::county_staff(), &village.place.code)
+        .await
+        .unwrap();
     vv.children[0].place.code.clone()
 }
 
@@ -335,10 +423,13 @@ pub async fn first_group(s: &Services) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anning_demo_has_the_reference_shape() {
     let t = fresh(Backend::Sqlite).await;
-    let s = Services::new(t.db.clone(), None);
+    let s = support::services(&t.db);
     let r = s.ensure_demo(2021).await.unwrap();
     assert!(r.created);
-    let v = s.place_view("530181").await.unwrap();
+    let v = s
+        .place_view(&support::county_staff(), "530181")
+        .await
+        .unwrap();
     assert_eq!(v.place.name, "安宁市");
     assert_eq!(v.figures.townships, 9);
     assert_eq!(v.figures.villages, 102);
@@ -376,6 +467,9 @@ async fn anning_demo_has_the_reference_shape() {
             jinguo_domain::phone::Mobile::parse(p).unwrap();
         }
     }
-    let sample = s.group_households("530181001001001", 1).await.unwrap();
+    let sample = s
+        .group_households(&support::county_staff(), "530181001001001", 1)
+        .await
+        .unwrap();
     assert_eq!(sample.lines.len(), 50);
 }

@@ -1,8 +1,10 @@
 //! Test fixtures: a fresh database per test (a new SQLite file, or a new PostgreSQL database on the
 //! throwaway cluster), a small demo data set, and a real server on 127.0.0.1:0.
 
-use jinguo_services::Services;
+use jinguo_domain::account::Role;
+use jinguo_services::access::Grant;
 use jinguo_services::demo::Shape;
+use jinguo_services::{Caller, Services};
 use jinguo_storage::{Backend, Db};
 
 pub struct TestDb {
@@ -58,13 +60,76 @@ pub const SMALL: Shape = Shape {
     representatives: 60,
 };
 
+pub fn services(db: &Db) -> Services {
+    let keys = jinguo_services::Keyring::generate().unwrap();
+    Services::new(db.clone(), std::sync::Arc::new(keys))
+}
+
+/// A caller holding one role over one place's subtree.
+pub fn caller(role: Role, place_path: &str) -> Caller {
+    Caller::new(
+        uuid::Uuid::now_v7(),
+        format!("test-{}", role.key()),
+        "测试".into(),
+        vec![Grant {
+            role,
+            scope_path: place_path.into(),
+            expires_at: None,
+        }],
+    )
+}
+
+/// Staff of the whole county of Anning.
+pub fn county_staff() -> Caller {
+    caller(Role::Staff, "53/5301/530181/")
+}
+
 pub async fn with_small_demo(backend: Backend) -> (TestDb, Services) {
     let t = fresh(backend).await;
-    let s = Services::new(t.db.clone(), None);
+    let s = services(&t.db);
     let r = s.ensure_demo_shaped(7, SMALL).await.unwrap();
     assert!(r.created);
     assert_eq!(r.households, 600);
     (t, s)
+}
+
+/// Logs in through the API; returns the cookie header value and the CSRF token.
+pub async fn login(base: &str, username: &str, password: &str) -> (String, String) {
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::CREATED,
+        "login of {username}"
+    );
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = r.json().await.unwrap();
+    (cookie, body["csrf"].as_str().unwrap().to_string())
+}
+
+pub const PASSWORD: &str = "Test-password-2026";
+
+/// Creates an account as the machine's operator (no password change needed).
+pub async fn account(s: &Services, username: &str, role: Role, place: &str) {
+    let a = jinguo_services::accounts::NewAccount {
+        username: username.into(),
+        display_name: username.into(),
+        password: PASSWORD.into(),
+        role,
+        place: place.into(),
+    };
+    s.create_account(&Caller::operator(), &a).await.unwrap();
 }
 
 pub struct Server {

@@ -1,6 +1,8 @@
 //! Jinguo's domain: types that can only exist valid, rules and validators.
 //! No I/O, no async. Everything above (storage, services, interfaces) speaks these types.
 
+pub mod account;
+pub mod audit;
 pub mod error;
 pub mod i18n;
 pub mod ids;

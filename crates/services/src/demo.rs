@@ -6,6 +6,7 @@
 use crate::places::new_place;
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jinguo_domain::account::Role;
 use jinguo_domain::person::{Relationship, Sex};
 use jinguo_domain::phone::Mobile;
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
@@ -20,6 +21,25 @@ use uuid::Uuid;
 /// Anning's places: province, prefecture, county, 9 subdistricts, 102 villages/communities.
 pub const ANNING_PLACES: &str = include_str!("../facts/anning-places.csv");
 pub const ANNING: &str = "530181";
+
+/// The password of every demo account (the demo listens on this machine only).
+pub const DEMO_PASSWORD: &str = "Anning-2021-demo";
+
+/// The demo's accounts: (username, display name, role, place code).
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
+    ("anning", "安宁市妇联", Role::Staff, "530181"),
+    ("lianran", "连然街道妇联", Role::Staff, "530181001"),
+    ("wenhua", "文化路社区妇联", Role::Staff, "530181001001"),
+    (
+        "daibiao",
+        "文化路社区第1组妇女代表",
+        Role::Representative,
+        "530181001001001",
+    ),
+    ("sysadmin", "系统管理员", Role::SystemAdmin, "530181"),
+    ("secadmin", "安全管理员", Role::SecurityAdmin, "530181"),
+    ("auditor", "审计管理员", Role::AuditAdmin, "530181"),
+];
 
 /// The shape of the demo data set (the reference figures of 2021).
 #[derive(Debug, Clone, Copy)]
@@ -185,8 +205,38 @@ impl Services {
         {
             return Ok(DemoReport::default());
         }
-        let report = db_tx!(&self.db, tx => generate(tx, seed, shape).await)?;
+        let operator = crate::Caller::operator();
+        let report = db_tx!(&self.db, tx => {
+            let r = generate(tx, seed, shape).await?;
+            crate::audit::record(tx, &operator, crate::audit::Record::new("demo.create")
+                .detail(format!("seed={seed} households={}", r.households))).await?;
+            Ok::<DemoReport, StorageError>(r)
+        })?;
         Ok(report)
+    }
+
+    /// The demo's accounts, one per kind of user, created once. Returns (username, role, place).
+    pub async fn ensure_demo_accounts(&self) -> Result<Vec<(String, Role, String)>, ServiceError> {
+        let operator = crate::Caller::operator();
+        let mut out = Vec::new();
+        for (username, name, role, place) in DEMO_ACCOUNTS {
+            out.push((username.to_string(), *role, place.to_string()));
+            if jinguo_storage::account::by_username(&self.db, username)
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            let a = crate::accounts::NewAccount {
+                username: username.to_string(),
+                display_name: name.to_string(),
+                password: DEMO_PASSWORD.to_string(),
+                role: *role,
+                place: place.to_string(),
+            };
+            self.create_account(&operator, &a).await?;
+        }
+        Ok(out)
     }
 }
 

@@ -9,6 +9,15 @@ pub enum ServiceError {
     /// The thing does not exist, or lies outside what the caller may see.
     #[error("not found")]
     NotFound,
+    /// Not logged in, or the credentials were not accepted (the same answer for every reason).
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// Logged in, but the caller's role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Too many requests of this kind in a short time.
+    #[error("rate limited")]
+    RateLimited,
     /// Someone else changed the record since the caller read it; nothing was written.
     #[error("the record was changed by someone else")]
     Conflict,

@@ -1,12 +1,13 @@
 //! Households and persons: the drill-down to one household, and adding a person to it.
 
-use crate::{ServiceError, Services, clock};
+use crate::audit::{Record, record};
+use crate::{Caller, ServiceError, Services, clock};
 use jinguo_domain::ids::PersonId;
 use jinguo_domain::person::{PersonInput, Relationship, Sex};
 use jinguo_domain::{ValidationErrors, mask};
+use jinguo_storage::db_tx;
 use jinguo_storage::household::{self as store, Household, HouseholdLine, NewPerson};
 use jinguo_storage::place::{self as places, Place};
-use jinguo_storage::{Subtree, db_tx};
 use uuid::Uuid;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -28,7 +29,12 @@ pub struct HouseholdView {
     pub household: Household,
     pub lineage: Vec<Place>,
     pub persons: Vec<PersonView>,
+    /// Whether the values are shown unmasked.
+    pub revealed: bool,
 }
+
+/// How many households one account may reveal in an hour.
+pub const REVEALS_PER_HOUR: i64 = 20;
 
 /// One page of a resident group's households.
 #[derive(Debug, Clone)]
@@ -43,10 +49,11 @@ impl Services {
     /// A resident group's households, page by page (1-based), heads' names masked.
     pub async fn group_households(
         &self,
+        caller: &Caller,
         group_code: &str,
         page: i64,
     ) -> Result<HouseholdPage, ServiceError> {
-        let group = places::get(&self.db, group_code)
+        let group = places::get_scoped(&self.db, group_code, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         let within = group.subtree();
@@ -77,9 +84,48 @@ impl Services {
         })
     }
 
-    /// One household with its persons, masked.
-    pub async fn household_view(&self, id: Uuid) -> Result<HouseholdView, ServiceError> {
-        let household = store::get(&self.db, id, &Subtree::all())
+    /// One household with its persons, masked. The read is audited.
+    pub async fn household_view(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<HouseholdView, ServiceError> {
+        self.household_read(caller, id, None).await
+    }
+
+    /// The same with every value shown: an explicit act with a stated reason, audited and
+    /// limited to a number of reveals per hour.
+    pub async fn household_reveal(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<HouseholdView, ServiceError> {
+        let reason = reason.trim();
+        if reason.chars().count() < 4 {
+            let mut e = ValidationErrors::new();
+            e.push("reason", "reason.required");
+            return Err(e.into());
+        }
+        if let Some(actor) = caller.account_id {
+            let hour_ago = clock::now() - chrono::Duration::hours(1);
+            if jinguo_storage::audit::count_since(&self.db, actor, "household.reveal", hour_ago)
+                .await?
+                >= REVEALS_PER_HOUR
+            {
+                return Err(ServiceError::RateLimited);
+            }
+        }
+        self.household_read(caller, id, Some(reason)).await
+    }
+
+    async fn household_read(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        reveal: Option<&str>,
+    ) -> Result<HouseholdView, ServiceError> {
+        let household = store::get(&self.db, id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         let group = places::get(&self.db, &household.group_code)
@@ -87,25 +133,41 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let lineage = places::lineage(&self.db, &group).await?;
         let today = clock::today();
+        let shown = |masked: String, plain: &str| {
+            if reveal.is_some() {
+                plain.to_string()
+            } else {
+                masked
+            }
+        };
         let persons = store::persons(&self.db, &household)
             .await?
             .into_iter()
             .map(|p| PersonView {
                 id: p.id,
-                name: mask::name(&p.name),
+                name: shown(mask::name(&p.name), &p.name),
                 sex: Sex::parse(&p.sex).unwrap_or(Sex::Female),
                 age: age(p.birth_date, today),
-                id_number: mask::id_number(&p.id_number),
-                phone: p.phone.as_deref().map(mask::phone),
+                id_number: shown(mask::id_number(&p.id_number), &p.id_number),
+                phone: p.phone.as_deref().map(|ph| shown(mask::phone(ph), ph)),
                 relationship: Relationship::parse(&p.relationship).unwrap_or(Relationship::Other),
             })
             .collect();
         let mut household = household;
-        household.address = mask::address(&household.address);
+        household.address = shown(mask::address(&household.address), &household.address);
+        let (action, reason) = match reveal {
+            Some(r) => ("household.reveal", r.to_string()),
+            None => ("household.read", String::new()),
+        };
+        let target = format!("household:{}", household.id);
+        let place = household.path.clone();
+        let db = &self.db;
+        db_tx!(db, tx => record(tx, caller, Record::new(action).target(target).place(place).reason(reason)).await)?;
         Ok(HouseholdView {
             household,
             lineage,
             persons,
+            revealed: reveal.is_some(),
         })
     }
 
@@ -114,12 +176,13 @@ impl Services {
     /// the household changed since `expected_version` was read, nothing is written.
     pub async fn add_person(
         &self,
+        caller: &Caller,
         household_id: Uuid,
         expected_version: i64,
         input: &PersonInput,
     ) -> Result<PersonId, ServiceError> {
         let valid = input.validate(clock::today())?;
-        let household = store::get(&self.db, household_id, &Subtree::all())
+        let household = store::get(&self.db, household_id, &caller.household_write_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         if store::person_by_id_number(&self.db, &household.county_code, valid.id_number.as_str())
@@ -144,7 +207,16 @@ impl Services {
             relationship: valid.relationship.key(),
         };
         let now = clock::now();
-        let written = db_tx!(&self.db, tx => store::add_person(tx, &household, expected_version, &row, now).await);
+        let target = format!("person:{id}");
+        let place = household.path.clone();
+        let written = db_tx!(&self.db, tx => {
+            let done = store::add_person(tx, &household, expected_version, &row, now).await?;
+            if done {
+                record(tx, caller, Record::new("person.create").target(target).place(place)
+                    .detail(format!("household:{}", household.id))).await?;
+            }
+            Ok::<bool, jinguo_storage::StorageError>(done)
+        });
         match written {
             Ok(true) => {
                 tracing::info!(household = %household.id, person = %id, "person added");

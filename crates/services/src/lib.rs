@@ -2,25 +2,37 @@
 //! once it exists), validates, runs one transaction, and returns domain-shaped results that the
 //! interfaces only translate. Personal data leaves this layer masked unless the use case needs it.
 
+pub mod access;
+pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod households;
 pub mod places;
 
+pub use access::Caller;
+pub use accounts::SecurityPolicy;
 pub use error::ServiceError;
+pub use jinguo_crypto::keys::Keyring;
 use jinguo_storage::Db;
+use std::sync::Arc;
 
 /// The services of one running Jinguo, over one database.
 #[derive(Debug, Clone)]
 pub struct Services {
     pub db: Db,
-    /// The place the home dashboard opens on; `None` picks it from the data.
-    pub home_place: Option<String>,
+    /// Keys for the fields encrypted at rest; never stored in the database.
+    pub keys: Arc<Keyring>,
+    pub security: SecurityPolicy,
 }
 
 impl Services {
-    pub fn new(db: Db, home_place: Option<String>) -> Self {
-        Self { db, home_place }
+    pub fn new(db: Db, keys: Arc<Keyring>) -> Self {
+        Self {
+            db,
+            keys,
+            security: SecurityPolicy::default(),
+        }
     }
 }

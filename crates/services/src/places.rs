@@ -1,6 +1,6 @@
 //! Places: the dashboard of the hierarchy with its figures, and the import of NBS division files.
 
-use crate::{ServiceError, Services};
+use crate::{Caller, ServiceError, Services};
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_storage::db_tx;
 use jinguo_storage::place::{self as store, NewPlace};
@@ -24,27 +24,21 @@ pub struct ChildLine {
 }
 
 impl Services {
-    /// The place the home dashboard opens on: the configured one, else the only county holding
-    /// households, else the top of the tree (`None` when no place is loaded yet).
-    pub async fn home_place(&self) -> Result<Option<String>, ServiceError> {
-        if let Some(code) = &self.home_place {
-            return Ok(Some(code.clone()));
-        }
-        let counties = store::counties_with_households(&self.db, 2).await?;
-        if counties.len() == 1 {
-            return Ok(counties.into_iter().next());
-        }
-        Ok(store::roots(&self.db)
-            .await?
-            .into_iter()
+    /// The place the caller's overview opens on: the place of her first grant that reads
+    /// households (`None` when she has none).
+    pub fn home_place(&self, caller: &Caller) -> Option<String> {
+        let path = caller.home_path()?;
+        path.trim_end_matches('/')
+            .rsplit('/')
             .next()
-            .map(|p| p.code))
+            .map(str::to_string)
     }
 
-    /// The dashboard of one place: its lineage, its figures and each child's figures.
-    pub async fn place_view(&self, code: &str) -> Result<PlaceView, ServiceError> {
+    /// The dashboard of one place: its lineage, its figures and each child's figures. A place
+    /// outside the caller's scope is not found.
+    pub async fn place_view(&self, caller: &Caller, code: &str) -> Result<PlaceView, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        let place = store::get(&self.db, code.as_str())
+        let place = store::get_scoped(&self.db, code.as_str(), &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         let lineage = store::lineage(&self.db, &place).await?;
@@ -82,7 +76,14 @@ impl Services {
     /// Loads the NBS division files (`provinces`, `cities`, `areas`, `streets`, `villages`, each
     /// `.csv` or `.csv.gz`) found in `dir`, top-down, in one transaction. Rows whose parent is
     /// not in the files are skipped and counted. Re-importing renames places and adds new ones; nothing is duplicated.
-    pub async fn import_places(&self, dir: &Path) -> Result<ImportReport, ServiceError> {
+    pub async fn import_places(
+        &self,
+        caller: &Caller,
+        dir: &Path,
+    ) -> Result<ImportReport, ServiceError> {
+        if !caller.is_operator() {
+            return Err(ServiceError::Forbidden);
+        }
         let mut report = ImportReport::default();
         let mut known: std::collections::HashSet<String> = Default::default();
         let mut rows: Vec<NewPlace> = Vec::new();
@@ -121,7 +122,11 @@ impl Services {
             }
         }
         report.places = rows.len() as u64;
-        db_tx!(&self.db, tx => store::upsert(tx, &rows).await)?;
+        let detail = format!("{} places from {} files", rows.len(), report.files);
+        db_tx!(&self.db, tx => {
+            store::upsert(tx, &rows).await?;
+            crate::audit::record(tx, caller, crate::audit::Record::new("places.import").detail(detail)).await
+        })?;
         Ok(report)
     }
 }

@@ -1,6 +1,6 @@
 //! Households and their persons (一户一档).
 
-use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use crate::{Db, DbConn, Scope, StorageError, Subtree, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -136,15 +136,17 @@ macro_rules! person_cols {
     };
 }
 
-/// A household by id, only when it lies inside `within`.
-pub async fn get(db: &Db, id: Uuid, within: &Subtree) -> Result<Option<Household>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        household_cols!(),
-        " FROM household WHERE id = $1 AND path >= $2 AND path < $3"
-    );
-    Ok(db_run!(db, p => sqlx::query_as::<_, Household>(sql)
-        .bind(id).bind(&within.lo).bind(&within.hi).fetch_optional(p).await)?)
+/// A household by id, only when the scope covers it (an empty scope finds nothing).
+pub async fn get(db: &Db, id: Uuid, scope: &Scope) -> Result<Option<Household>, StorageError> {
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE id = "));
+        q.push_bind(id);
+        scope.push_filter(&mut q, "path");
+        q.build_query_as::<Household>().fetch_optional(p).await
+    })?)
 }
 
 pub async fn persons(db: &Db, household: &Household) -> Result<Vec<Person>, StorageError> {

@@ -5,6 +5,8 @@
 //! `path` of every row as a range (`path >= $lo AND path < $hi`), which both engines answer
 //! from a B-tree index.
 
+pub mod account;
+pub mod audit;
 pub mod db;
 pub mod household;
 pub mod member;
@@ -12,4 +14,4 @@ pub mod place;
 pub mod scope;
 
 pub use db::{Backend, Db, DbConn, StorageError};
-pub use scope::Subtree;
+pub use scope::{Scope, Subtree};

@@ -216,3 +216,15 @@ pub async fn count_by_level(db: &Db, range: &Subtree) -> Result<Vec<(i16, i64)>,
         "SELECT level, count(*) FROM place WHERE path >= $1 AND path < $2 GROUP BY level ORDER BY level")
         .bind(&range.lo).bind(&range.hi).fetch_all(p).await)?)
 }
+
+/// A place, only when the scope covers it.
+pub async fn get_scoped(
+    db: &Db,
+    code: &str,
+    scope: &crate::Scope,
+) -> Result<Option<Place>, StorageError> {
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    Ok(get(db, code).await?.filter(|p| scope.covers(&p.path)))
+}

@@ -1,6 +1,7 @@
 //! The JSON API, `/api/v1`. Each handler translates one service call; errors are problem+json.
 
 use crate::AppState;
+use crate::auth::ApiCaller;
 use crate::error::{ApiError, Problem};
 use crate::lang::UiLang;
 use axum::Json;
@@ -30,11 +31,14 @@ struct ApiDoc;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(open_session, close_session))
         .routes(routes!(home))
         .routes(routes!(get_place))
         .routes(routes!(list_households))
         .routes(routes!(get_household))
         .routes(routes!(add_person))
+        .routes(routes!(reveal_household))
+        .routes(routes!(audit_search))
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -128,13 +132,13 @@ pub struct HomeDto {
 /// The place the overview opens on.
 #[utoipa::path(get, path = "/api/v1/home", tag = "places",
     responses((status = 200, body = HomeDto), (status = 500, body = Problem, content_type = "application/problem+json")))]
-async fn home(State(s): State<AppState>, UiLang(lang): UiLang) -> ApiResult<Json<HomeDto>> {
-    let place = s
-        .services
-        .home_place()
-        .await
-        .map_err(|e| ApiError::new(e, lang))?;
-    Ok(Json(HomeDto { place }))
+async fn home(
+    State(s): State<AppState>,
+    ApiCaller(caller, _): ApiCaller,
+) -> ApiResult<Json<HomeDto>> {
+    Ok(Json(HomeDto {
+        place: s.services.home_place(&caller),
+    }))
 }
 
 /// A place with its lineage, its figures and its children's figures.
@@ -144,11 +148,12 @@ async fn home(State(s): State<AppState>, UiLang(lang): UiLang) -> ApiResult<Json
 async fn get_place(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
 ) -> ApiResult<Json<PlaceDto>> {
     let v = s
         .services
-        .place_view(&code)
+        .place_view(&caller, &code)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json((&v).into()))
@@ -209,12 +214,13 @@ impl From<HouseholdPage> for HouseholdPageDto {
 async fn list_households(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<HouseholdPageDto>> {
     let p = s
         .services
-        .group_households(&code, q.page.unwrap_or(1))
+        .group_households(&caller, &code, q.page.unwrap_or(1))
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json(p.into()))
@@ -284,12 +290,13 @@ impl From<&HouseholdView> for HouseholdDto {
 async fn get_household(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<HouseholdDto>> {
     let id = parse_uuid(&id).map_err(|e| ApiError::new(e, lang))?;
     let v = s
         .services
-        .household_view(id)
+        .household_view(&caller, id)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json((&v).into()))
@@ -333,6 +340,7 @@ pub struct CreatedDto {
 async fn add_person(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
     Path(id): Path<String>,
     body: Result<Json<NewPersonDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
@@ -352,10 +360,178 @@ async fn add_person(
     };
     let pid = s
         .services
-        .add_person(id, b.expected_version, &input)
+        .add_person(&caller, id, b.expected_version, &input)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id: pid.0 })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginDto {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    /// Send it as `X-CSRF-Token` with every request that changes something.
+    pub csrf: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Logs in: sets the session cookie. Wrong credentials, unknown and locked accounts get the same 401.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginDto,
+    responses((status = 201, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn open_session(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::extract::FromRequest;
+    use axum::response::IntoResponse;
+    let (parts, body) = req.into_parts();
+    let secure = crate::auth::is_secure(&parts);
+    let ip = crate::auth::client_ip(&parts);
+    let Json(b) =
+        Json::<LoginDto>::from_request(axum::extract::Request::from_parts(parts, body), &s)
+            .await
+            .map_err(|_| {
+                let mut e = jinguo_domain::ValidationErrors::new();
+                e.push("body", "invalid");
+                ApiError::new(e.into(), lang)
+            })?;
+    let session = s
+        .services
+        .login(&b.username, &b.password, &ip)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let mut r = (
+        StatusCode::CREATED,
+        Json(SessionDto {
+            csrf: session.csrf,
+            expires_at: session.expires_at,
+        }),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        axum::http::header::SET_COOKIE,
+        crate::auth::session_cookie(secure, &session.token),
+    );
+    Ok(r)
+}
+
+/// Logs out: ends the session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn close_session(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, token): ApiCaller,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    s.services
+        .logout(&caller, &token)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert(axum::http::header::SET_COOKIE, crate::auth::clear_cookie());
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealDto {
+    /// Why the full values are needed; recorded in the audit log.
+    pub reason: String,
+}
+
+/// Shows a household with every value unmasked: needs a reason, is audited and rate-limited.
+#[utoipa::path(post, path = "/api/v1/households/{id}/reveal", tag = "households",
+    params(("id" = Uuid, Path)), request_body = RevealDto,
+    responses((status = 200, body = HouseholdDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn reveal_household(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<RevealDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<HouseholdDto>> {
+    let id = parse_uuid(&id).map_err(|e| ApiError::new(e, lang))?;
+    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
+    let v = s
+        .services
+        .household_reveal(&caller, id, &reason)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json((&v).into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    /// At most this many entries, newest first (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditDto {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub place_path: String,
+    pub reason: String,
+    pub detail: String,
+    pub ip: String,
+    pub hash: String,
+}
+
+/// Searches the audit log (audit administrator only).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditDto>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn audit_search(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Query(q): Query<AuditParams>,
+) -> ApiResult<Json<Vec<AuditDto>>> {
+    let query = jinguo_services::audit::AuditQuery {
+        actor: q.actor,
+        action: q.action,
+        target: q.target,
+        limit: q.limit.unwrap_or(100),
+        ..Default::default()
+    };
+    let rows = s
+        .services
+        .search_audit(&caller, &query)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditDto {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                target: r.target,
+                place_path: r.place_path,
+                reason: r.reason,
+                detail: r.detail,
+                ip: r.ip,
+                hash: r.hash,
+            })
+            .collect(),
+    ))
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {

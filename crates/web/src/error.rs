@@ -55,6 +55,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::NotFound => StatusCode::NOT_FOUND,
         ServiceError::Conflict => StatusCode::CONFLICT,
+        ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        ServiceError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Storage(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -65,6 +68,9 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
         ServiceError::Invalid(_) => ("validation", "error.validation"),
         ServiceError::NotFound => ("not_found", "error.not_found"),
         ServiceError::Conflict => ("conflict", "error.conflict"),
+        ServiceError::Unauthenticated => ("unauthenticated", "error.unauthenticated"),
+        ServiceError::Forbidden => ("forbidden", "error.forbidden"),
+        ServiceError::RateLimited => ("rate_limited", "error.rate_limited"),
         ServiceError::Storage(_) | ServiceError::Io(_) => ("internal", "error.internal"),
     };
     if status.is_server_error() {

@@ -2,6 +2,7 @@
 //! server-rendered pages. Handlers only translate between HTTP and the services.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod lang;

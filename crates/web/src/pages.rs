@@ -2,20 +2,21 @@
 //! service and fills a template; the figures and tables are prepared here so templates stay plain.
 
 use crate::AppState;
+use crate::auth::{PageCaller, PendingCaller};
 use crate::error::status_of;
 use crate::i18n::t;
 use crate::lang::UiLang;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, OriginalUri, Path, Query, State};
+use axum::extract::{Form, FromRequest, OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jinguo_domain::Lang;
 use jinguo_domain::person::{PersonInput, Relationship};
 use jinguo_domain::place::PlaceLevel;
-use jinguo_services::ServiceError;
 use jinguo_services::places::{Figures, Place};
+use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -25,6 +26,15 @@ pub fn router() -> Router<AppState> {
         .route("/places/{code}", get(place))
         .route("/households/{id}", get(household))
         .route("/households/{id}/persons", axum::routing::post(add_person))
+        .route("/households/{id}/reveal", axum::routing::post(reveal))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", axum::routing::post(logout))
+        .route(
+            "/account/password",
+            get(password_form).post(password_change),
+        )
+        .route("/login/totp", get(totp_form).post(totp_check))
+        .route("/audit", get(audit_page))
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -35,6 +45,10 @@ pub struct Ctx {
     pub lang: Lang,
     /// The current path and query, URL-encoded, to come back to after switching language.
     pub back: String,
+    /// The logged-in user's display name, if any.
+    pub user: Option<String>,
+    /// The session's anti-forgery token, put into every form.
+    pub csrf: String,
 }
 
 impl Ctx {
@@ -43,7 +57,15 @@ impl Ctx {
         Self {
             lang,
             back: encode(here),
+            user: None,
+            csrf: String::new(),
         }
+    }
+    fn with(lang: Lang, uri: &axum::http::Uri, caller: &Caller) -> Self {
+        let mut c = Self::new(lang, uri);
+        c.user = Some(caller.display_name.clone());
+        c.csrf = caller.csrf.clone();
+        c
     }
     pub fn tr(&self, key: &str) -> &'static str {
         t(self.lang, key)
@@ -53,7 +75,7 @@ impl Ctx {
     }
 }
 
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
@@ -101,6 +123,11 @@ struct MessagePage {
     detail: String,
 }
 
+/// An error as a page in the reader's language.
+pub fn error_response(e: &ServiceError, lang: Lang, uri: &axum::http::Uri) -> Response {
+    error_page(e, Ctx::new(lang, uri))
+}
+
 fn error_page(e: &ServiceError, c: Ctx) -> Response {
     let status = status_of(e);
     let (title, detail) = match e {
@@ -112,6 +139,12 @@ fn error_page(e: &ServiceError, c: Ctx) -> Response {
             t(c.lang, "error.conflict"),
             t(c.lang, "error.conflict.detail").to_string(),
         ),
+        ServiceError::Unauthenticated => (t(c.lang, "error.unauthenticated"), String::new()),
+        ServiceError::Forbidden => (
+            t(c.lang, "error.forbidden"),
+            t(c.lang, "error.forbidden.detail").to_string(),
+        ),
+        ServiceError::RateLimited => (t(c.lang, "error.rate_limited"), String::new()),
         ServiceError::Invalid(v) => (
             t(c.lang, "error.validation"),
             v.0.iter()
@@ -154,11 +187,15 @@ async fn home(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
 ) -> Response {
-    match s.services.home_place().await {
-        Ok(Some(code)) => Redirect::to(&format!("/places/{code}")).into_response(),
-        Ok(None) => {
-            let c = Ctx::new(lang, &uri);
+    match s.services.home_place(&caller) {
+        Some(code) => Redirect::to(&format!("/places/{code}")).into_response(),
+        None if caller.has_role(jinguo_domain::account::Role::AuditAdmin) => {
+            Redirect::to("/audit").into_response()
+        }
+        None => {
+            let c = Ctx::with(lang, &uri, &caller);
             let p = MessagePage {
                 title: c.tr("dashboard.title").into(),
                 detail: c.tr("dashboard.empty").into(),
@@ -166,7 +203,6 @@ async fn home(
             };
             page(p.render(), StatusCode::OK)
         }
-        Err(e) => error_page(&e, Ctx::new(lang, &uri)),
     }
 }
 
@@ -199,7 +235,7 @@ struct PlacePage {
     title: String,
     level: &'static str,
     code: String,
-    crumbs: Vec<(String, String)>,
+    crumbs: Vec<(String, String, bool)>,
     figures: Vec<(&'static str, String)>,
     columns: Vec<&'static str>,
     rows: Vec<Row>,
@@ -239,10 +275,12 @@ fn figure(f: &Figures, key: &str) -> i64 {
     }
 }
 
-fn crumbs(lineage: &[Place]) -> Vec<(String, String)> {
+/// Breadcrumbs: the places above, linked only where the caller may go.
+fn crumbs(lineage: &[Place], caller: &Caller) -> Vec<(String, String, bool)> {
+    let scope = caller.household_read_scope();
     lineage
         .iter()
-        .map(|p| (p.code.clone(), p.name.clone()))
+        .map(|p| (p.code.clone(), p.name.clone(), scope.covers(&p.path)))
         .collect()
 }
 
@@ -257,9 +295,10 @@ async fn place(
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
+    PageCaller(caller, _): PageCaller,
 ) -> Response {
-    let c = Ctx::new(lang, &uri);
-    let view = match s.services.place_view(&code).await {
+    let c = Ctx::with(lang, &uri, &caller);
+    let view = match s.services.place_view(&caller, &code).await {
         Ok(v) => v,
         Err(e) => return error_page(&e, c),
     };
@@ -289,7 +328,11 @@ async fn place(
             Some(Ok(n)) => n,
             Some(Err(_)) => 0,
         };
-        match s.services.group_households(&view.place.code, n).await {
+        match s
+            .services
+            .group_households(&caller, &view.place.code, n)
+            .await
+        {
             Ok(hp) => Some(HouseholdsBlock {
                 page: hp.page,
                 pages: hp.pages,
@@ -315,7 +358,10 @@ async fn place(
         title: view.place.name.clone(),
         level: level.label(lang),
         code: view.place.code.clone(),
-        crumbs: crumbs(&view.lineage[..view.lineage.len().saturating_sub(1)]),
+        crumbs: crumbs(
+            &view.lineage[..view.lineage.len().saturating_sub(1)],
+            &caller,
+        ),
         figures,
         columns,
         rows,
@@ -350,6 +396,8 @@ struct PersonForm {
     relationship: String,
     #[serde(default)]
     expected_version: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 #[derive(Template)]
@@ -360,9 +408,10 @@ struct HouseholdPage {
     id: Uuid,
     address: String,
     version: i64,
-    crumbs: Vec<(String, String)>,
+    crumbs: Vec<(String, String, bool)>,
     persons: Vec<PersonRow>,
     added: bool,
+    revealed: bool,
     form: PersonForm,
     errors: Vec<(String, String)>,
     relationships: Vec<(&'static str, &'static str)>,
@@ -379,12 +428,18 @@ async fn household(
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
     Query(q): Query<AddedQuery>,
+    PageCaller(caller, _): PageCaller,
 ) -> Response {
-    let c = Ctx::new(lang, &uri);
+    let c = Ctx::with(lang, &uri, &caller);
+    let req = HouseholdRequest {
+        caller: &caller,
+        id: &id,
+        reveal: None,
+    };
     render_household(
         &s,
         c,
-        &id,
+        req,
         q.added.is_some(),
         PersonForm::default(),
         Vec::new(),
@@ -393,20 +448,40 @@ async fn household(
     .await
 }
 
+struct HouseholdRequest<'a> {
+    caller: &'a Caller,
+    id: &'a str,
+    reveal: Option<&'a str>,
+}
+
 async fn render_household(
     s: &AppState,
     c: Ctx,
-    id: &str,
+    req: HouseholdRequest<'_>,
     added: bool,
     form: PersonForm,
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let Ok(id) = Uuid::parse_str(id) else {
+    let Ok(id) = Uuid::parse_str(req.id) else {
         return error_page(&ServiceError::NotFound, c);
     };
-    let v = match s.services.household_view(id).await {
-        Ok(v) => v,
+    let result = match req.reveal {
+        Some(reason) => s.services.household_reveal(req.caller, id, reason).await,
+        None => s.services.household_view(req.caller, id).await,
+    };
+    let (v, errors, status) = match result {
+        Ok(v) => (v, errors, status),
+        Err(ServiceError::Invalid(e)) if req.reveal.is_some() => {
+            let errs =
+                e.0.iter()
+                    .map(|f| (f.field.clone(), f.message(c.lang)))
+                    .collect();
+            match s.services.household_view(req.caller, id).await {
+                Ok(v) => (v, errs, StatusCode::UNPROCESSABLE_ENTITY),
+                Err(e) => return error_page(&e, c),
+            }
+        }
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
@@ -415,7 +490,8 @@ async fn render_household(
         id,
         address: v.household.address.clone(),
         version: v.household.version,
-        crumbs: crumbs(&v.lineage),
+        crumbs: crumbs(&v.lineage, req.caller),
+        revealed: v.revealed,
         persons: v
             .persons
             .iter()
@@ -444,10 +520,14 @@ async fn add_person(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
     Form(f): Form<PersonForm>,
 ) -> Response {
-    let c = Ctx::new(lang, &uri);
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
     let Ok(hid) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
@@ -460,17 +540,22 @@ async fn add_person(
         relationship: f.relationship.clone(),
     };
     let version = f.expected_version.trim().parse::<i64>().unwrap_or(-1);
-    match s.services.add_person(hid, version, &input).await {
+    match s.services.add_person(&caller, hid, version, &input).await {
         Ok(_) => Redirect::to(&format!("/households/{hid}?added=1#add")).into_response(),
         Err(ServiceError::Invalid(v)) => {
             let errors =
                 v.0.iter()
                     .map(|e| (e.field.clone(), e.message(lang)))
                     .collect();
+            let req = HouseholdRequest {
+                caller: &caller,
+                id: &id,
+                reveal: None,
+            };
             render_household(
                 &s,
                 c,
-                &id,
+                req,
                 false,
                 f,
                 errors,
@@ -483,10 +568,388 @@ async fn add_person(
                 "name".to_string(),
                 t(lang, "error.conflict.detail").to_string(),
             )];
-            render_household(&s, c, &id, false, f, errors, StatusCode::CONFLICT).await
+            let req = HouseholdRequest {
+                caller: &caller,
+                id: &id,
+                reveal: None,
+            };
+            render_household(&s, c, req, false, f, errors, StatusCode::CONFLICT).await
         }
         Err(e) => error_page(&e, c),
     }
+}
+
+/// Forms carry the session's token; a form from anywhere else is refused.
+fn csrf_ok(caller: &Caller, sent: &str) -> bool {
+    !caller.csrf.is_empty() && sent == caller.csrf
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn reveal(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let req = HouseholdRequest {
+        caller: &caller,
+        id: &id,
+        reveal: Some(&f.reason),
+    };
+    render_household(
+        &s,
+        c,
+        req,
+        false,
+        PersonForm::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Ctx,
+    title: String,
+    next: String,
+    username: String,
+    failed: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a local path is a place to go to after logging in or switching language.
+fn local_path(p: Option<String>) -> String {
+    p.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".into())
+}
+
+async fn login_form(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let c = Ctx::new(lang, &uri);
+    let p = LoginPage {
+        title: c.tr("login.title").into(),
+        next: local_path(q.next),
+        username: String::new(),
+        failed: false,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    req: axum::extract::Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let secure = crate::auth::is_secure(&parts);
+    let ip = crate::auth::client_ip(&parts);
+    let f =
+        match Form::<LoginForm>::from_request(axum::extract::Request::from_parts(parts, body), &s)
+            .await
+        {
+            Ok(Form(f)) => f,
+            Err(_) => return error_page(&ServiceError::Forbidden, Ctx::new(lang, &uri)),
+        };
+    match s.services.login(&f.username, &f.password, &ip).await {
+        Ok(session) => {
+            let mut r = Redirect::to(&local_path(f.next)).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(secure, &session.token),
+            );
+            r
+        }
+        Err(ServiceError::Unauthenticated) => {
+            let c = Ctx::new(lang, &uri);
+            let p = LoginPage {
+                title: c.tr("login.title").into(),
+                next: local_path(f.next),
+                username: f.username,
+                failed: true,
+                c,
+            };
+            page(p.render(), StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => error_page(&e, Ctx::new(lang, &uri)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PendingCaller(caller, token): PendingCaller,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller));
+    }
+    if let Err(e) = s.services.logout(&caller, &token).await {
+        return error_page(&e, Ctx::new(lang, &uri));
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, crate::auth::clear_cookie());
+    r
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    c: Ctx,
+    title: String,
+    must: bool,
+    errors: Vec<(String, String)>,
+}
+
+async fn password_form(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PendingCaller(caller, _): PendingCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let p = PasswordPage {
+        title: c.tr("password.title").into(),
+        must: caller.must_change_password,
+        errors: Vec::new(),
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    old_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn password_change(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PendingCaller(caller, _): PendingCaller,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    match s
+        .services
+        .change_password(&caller, &f.old_password, &f.password)
+        .await
+    {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            let p = PasswordPage {
+                title: c.tr("password.title").into(),
+                must: caller.must_change_password,
+                errors: v
+                    .0
+                    .iter()
+                    .map(|e| (e.field.clone(), e.message(lang)))
+                    .collect(),
+                c,
+            };
+            page(p.render(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => error_page(&e, c),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    c: Ctx,
+    title: String,
+    key: String,
+    uri: String,
+    errors: Vec<(String, String)>,
+}
+
+async fn totp_form(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PendingCaller(caller, _): PendingCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let (otp_uri, key) = match s.services.totp_enrolled(&caller).await {
+        Ok(true) => (String::new(), String::new()),
+        Ok(false) => match s.services.totp_begin(&caller).await {
+            Ok(x) => x,
+            Err(e) => return error_page(&e, c),
+        },
+        Err(e) => return error_page(&e, c),
+    };
+    let p = TotpPage {
+        title: c.tr("totp.title").into(),
+        key,
+        uri: otp_uri,
+        errors: Vec::new(),
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn totp_check(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PendingCaller(caller, token): PendingCaller,
+    Form(f): Form<TotpForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    match s.services.totp_verify(&caller, &token, &f.code).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(ServiceError::Invalid(v)) => {
+            let p = TotpPage {
+                title: c.tr("totp.title").into(),
+                key: String::new(),
+                uri: String::new(),
+                errors: v
+                    .0
+                    .iter()
+                    .map(|e| (e.field.clone(), e.message(lang)))
+                    .collect(),
+                c,
+            };
+            page(p.render(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => error_page(&e, c),
+    }
+}
+
+struct AuditLine {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    reason: String,
+    ip: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Ctx,
+    title: String,
+    chain: String,
+    q_actor: String,
+    q_action: String,
+    lines: Vec<AuditLine>,
+}
+
+#[derive(Deserialize, Default)]
+struct AuditSearch {
+    actor: Option<String>,
+    action: Option<String>,
+}
+
+async fn audit_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Query(q): Query<AuditSearch>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let nonempty = |v: Option<String>| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
+    let query = jinguo_services::audit::AuditQuery {
+        actor: nonempty(q.actor.clone()),
+        action: nonempty(q.action.clone()),
+        limit: 200,
+        ..Default::default()
+    };
+    let rows = match s.services.search_audit(&caller, &query).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e, c),
+    };
+    let chain = match s.services.verify_audit().await {
+        Ok(jinguo_services::audit::Verification::Intact { entries }) => {
+            format!("{} ({entries})", c.tr("audit.intact"))
+        }
+        Ok(jinguo_services::audit::Verification::Broken { seq, why }) => {
+            format!("{} {seq}: {why}", c.tr("audit.broken"))
+        }
+        Err(e) => return error_page(&e, c),
+    };
+    let p = AuditPage {
+        title: c.tr("audit.title").into(),
+        chain,
+        q_actor: q.actor.unwrap_or_default(),
+        q_action: q.action.unwrap_or_default(),
+        lines: rows
+            .into_iter()
+            .map(|r| AuditLine {
+                seq: r.seq,
+                at: jinguo_services::clock::local(r.at),
+                actor: r.actor,
+                action: r.action,
+                target: r.target,
+                reason: r.reason,
+                ip: r.ip,
+            })
+            .collect(),
+        c,
+    };
+    page(p.render(), StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -498,11 +961,7 @@ struct SwitchQuery {
 /// Remembers the chosen language in a cookie and goes back where the reader was.
 async fn switch_lang(Query(q): Query<SwitchQuery>) -> Response {
     let lang = q.to.as_deref().and_then(Lang::from_tag).unwrap_or_default();
-    // Only a local path is a place to go back to.
-    let back = q
-        .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into());
+    let back = local_path(q.back);
     let mut r = Redirect::to(&back).into_response();
     let cookie = format!(
         "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",

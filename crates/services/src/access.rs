@@ -1,0 +1,129 @@
+//! Who is asking, and what she may see and do. Every service takes a [`Caller`]; scopes are
+//! computed here and handed to storage, which adds them to every query (fail closed).
+
+use chrono::{DateTime, Utc};
+use jinguo_domain::account::Role;
+use jinguo_storage::Scope;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    /// The materialized path of the place the grant covers (its subtree).
+    pub scope_path: String,
+    /// Set on emergency ("break the glass") grants.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An authenticated caller (or the machine's operator at the command line).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: Option<Uuid>,
+    pub username: String,
+    pub display_name: String,
+    pub grants: Vec<Grant>,
+    /// Where the request came from, for the audit log.
+    pub ip: String,
+    /// The session's anti-forgery token, for forms.
+    pub csrf: String,
+    /// A second factor is still owed: nothing is visible until it is given.
+    pub second_factor_pending: bool,
+    /// The password must be changed before anything else.
+    pub must_change_password: bool,
+    operator: bool,
+}
+
+impl Caller {
+    pub fn new(
+        account_id: Uuid,
+        username: String,
+        display_name: String,
+        grants: Vec<Grant>,
+    ) -> Caller {
+        Caller {
+            account_id: Some(account_id),
+            username,
+            display_name,
+            grants,
+            ip: String::new(),
+            csrf: String::new(),
+            second_factor_pending: false,
+            must_change_password: false,
+            operator: false,
+        }
+    }
+
+    /// The person at the machine's command line (`jinguo user add`, `jinguo demo`): all powers.
+    pub fn operator() -> Caller {
+        Caller {
+            account_id: None,
+            username: "operator".into(),
+            display_name: "operator".into(),
+            grants: Vec::new(),
+            ip: "local".into(),
+            csrf: String::new(),
+            second_factor_pending: false,
+            must_change_password: false,
+            operator: true,
+        }
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.operator
+    }
+
+    fn active(&self) -> bool {
+        self.operator || (!self.second_factor_pending && !self.must_change_password)
+    }
+
+    fn scope_where(&self, pred: impl Fn(Role) -> bool) -> Scope {
+        if self.operator {
+            return Scope::operator();
+        }
+        if !self.active() {
+            return Scope::none();
+        }
+        Scope::of_paths(
+            self.grants
+                .iter()
+                .filter(|g| pred(g.role))
+                .map(|g| g.scope_path.as_str()),
+        )
+    }
+
+    /// Households and persons she may read.
+    pub fn household_read_scope(&self) -> Scope {
+        self.scope_where(Role::reads_households)
+    }
+
+    /// Households and persons she may change.
+    pub fn household_write_scope(&self) -> Scope {
+        self.scope_where(Role::writes_households)
+    }
+
+    /// Where she may create and manage accounts (system administrator).
+    pub fn account_scope(&self) -> Scope {
+        self.scope_where(|r| r == Role::SystemAdmin)
+    }
+
+    /// Where she may grant roles (security administrator).
+    pub fn grant_scope(&self) -> Scope {
+        self.scope_where(|r| r == Role::SecurityAdmin)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.operator || (self.active() && self.grants.iter().any(|g| g.role == role))
+    }
+
+    pub fn needs_second_factor(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_admin())
+    }
+
+    /// The place her overview opens on: the first place she may read.
+    pub fn home_path(&self) -> Option<&str> {
+        self.grants
+            .iter()
+            .find(|g| g.role.reads_households())
+            .map(|g| g.scope_path.as_str())
+    }
+}

@@ -1,0 +1,492 @@
+//! Accounts: login with Argon2id, lockout, sessions with idle and absolute limits, password
+//! changes, a TOTP second factor for the three administrator roles, and delegated administration.
+
+use crate::access::{Caller, Grant};
+use crate::audit::{Record, record};
+use crate::{ServiceError, Services, clock};
+use chrono::{DateTime, Duration, Utc};
+use jinguo_crypto::{password, token, totp};
+use jinguo_domain::ValidationErrors;
+use jinguo_domain::account::{Role, valid_username};
+use jinguo_domain::place::PlaceCode;
+use jinguo_storage::account::{self as store, Account, GrantRow, SessionRow};
+use jinguo_storage::{db_tx, place as places};
+use uuid::Uuid;
+
+/// The security rules, each configurable; defaults per MLPS level 3.
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    pub password_min_len: usize,
+    pub password_min_classes: usize,
+    pub max_failures: i32,
+    pub lock_minutes: i64,
+    pub idle_minutes: i64,
+    pub session_hours: i64,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        Self {
+            password_min_len: 10,
+            password_min_classes: 3,
+            max_failures: 5,
+            lock_minutes: 30,
+            idle_minutes: 15,
+            session_hours: 12,
+        }
+    }
+}
+
+/// A session just opened: the token goes into a cookie (its hash into the database).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The account being created.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    /// Division code of the place the role covers.
+    pub place: String,
+}
+
+fn policy_error(e: password::PolicyError) -> ServiceError {
+    let code = match e {
+        password::PolicyError::TooShort { .. } => "password.too_short",
+        password::PolicyError::TooFewClasses { .. } => "password.classes",
+        _ => "invalid",
+    };
+    let mut v = ValidationErrors::new();
+    v.push("password", code);
+    v.into()
+}
+
+async fn hash(pw: String) -> Result<String, ServiceError> {
+    tokio::task::spawn_blocking(move || password::hash_password(&pw))
+        .await
+        .map_err(|e| ServiceError::Io(std::io::Error::other(e)))?
+        .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))
+}
+
+async fn verify(pw: String, phc: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || match phc {
+        Some(h) => password::verify_password(&pw, &h),
+        None => {
+            password::dummy_verify(&pw);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+impl Services {
+    fn check_password_policy(&self, pw: &str) -> Result<(), ServiceError> {
+        password::check_policy(
+            pw,
+            self.security.password_min_len,
+            self.security.password_min_classes,
+        )
+        .map_err(policy_error)
+    }
+
+    /// Checks a username and password. Unknown accounts, wrong passwords, locked and disabled
+    /// accounts all get the same answer after the same work; only the audit log tells them apart.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<NewSession, ServiceError> {
+        let now = clock::now();
+        let account = store::by_username(&self.db, username.trim()).await?;
+        let ok = verify(
+            password.to_string(),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await;
+        let mut who = Caller::operator();
+        who.ip = ip.to_string();
+        let Some(account) = account else {
+            who.username = "-".into();
+            let db = &self.db;
+            db_tx!(db, tx => record(tx, &who, Record::new("login.failed").detail("unknown account")).await)?;
+            return Err(ServiceError::Unauthenticated);
+        };
+        who = Caller::new(
+            account.id,
+            account.username.clone(),
+            account.display_name.clone(),
+            Vec::new(),
+        );
+        who.ip = ip.to_string();
+        let locked = account.disabled || account.locked_until.is_some_and(|t| t > now);
+        let db = &self.db;
+        if locked {
+            db_tx!(db, tx => record(tx, &who, Record::new("login.refused").detail("account locked")).await)?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        if !ok {
+            let until = now + Duration::minutes(self.security.lock_minutes);
+            let max = self.security.max_failures;
+            db_tx!(db, tx => {
+                store::record_failure(tx, account.id, max, until, now).await?;
+                record(tx, &who, Record::new("login.failed").detail("wrong password")).await
+            })?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        let grants = store::grants(&self.db, account.id, now).await?;
+        let needs_totp = grants
+            .iter()
+            .any(|g| Role::parse(&g.role).is_some_and(Role::is_admin));
+        let rng =
+            |e: jinguo_crypto::CryptoError| ServiceError::Io(std::io::Error::other(e.to_string()));
+        let s = NewSession {
+            token: token::random_token().map_err(rng)?,
+            csrf: token::random_token().map_err(rng)?,
+            expires_at: now + Duration::hours(self.security.session_hours),
+        };
+        let row = SessionRow {
+            token_hash: token::token_hash(&s.token),
+            account_id: account.id,
+            csrf: s.csrf.clone(),
+            second_factor_ok: !needs_totp,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: s.expires_at,
+        };
+        db_tx!(db, tx => {
+            store::record_success(tx, account.id, now).await?;
+            store::insert_session(tx, &row).await?;
+            record(tx, &who, Record::new("login")).await
+        })?;
+        Ok(s)
+    }
+
+    /// The caller behind a session token, if the session is alive. Seeing the session moves its
+    /// idle deadline.
+    pub async fn caller_from_session(
+        &self,
+        token_value: &str,
+        ip: &str,
+    ) -> Result<Caller, ServiceError> {
+        let now = clock::now();
+        let h = token::token_hash(token_value);
+        let s = store::session(&self.db, &h)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        let idle_deadline = s.last_seen_at + Duration::minutes(self.security.idle_minutes);
+        let db = &self.db;
+        if now >= s.expires_at || now >= idle_deadline {
+            db_tx!(db, tx => store::delete_session(tx, &h).await)?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        let account = store::by_id(&self.db, s.account_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if account.disabled || account.locked_until.is_some_and(|t| t > now) {
+            return Err(ServiceError::Unauthenticated);
+        }
+        if now - s.last_seen_at > Duration::seconds(30) {
+            db_tx!(db, tx => store::touch_session(tx, &h, now).await)?;
+        }
+        let mut c = self.caller_of(&account, now).await?;
+        c.ip = ip.to_string();
+        c.csrf = s.csrf;
+        c.second_factor_pending = !s.second_factor_ok;
+        c.must_change_password = account.must_change_password;
+        Ok(c)
+    }
+
+    async fn caller_of(
+        &self,
+        account: &Account,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, ServiceError> {
+        let grants = store::grants(&self.db, account.id, now)
+            .await?
+            .into_iter()
+            .filter_map(|g| {
+                Some(Grant {
+                    role: Role::parse(&g.role)?,
+                    scope_path: g.scope_path,
+                    expires_at: g.expires_at,
+                })
+            })
+            .collect();
+        Ok(Caller::new(
+            account.id,
+            account.username.clone(),
+            account.display_name.clone(),
+            grants,
+        ))
+    }
+
+    pub async fn logout(&self, caller: &Caller, token_value: &str) -> Result<(), ServiceError> {
+        let h = token::token_hash(token_value);
+        let db = &self.db;
+        db_tx!(db, tx => {
+            store::delete_session(tx, &h).await?;
+            record(tx, caller, Record::new("logout")).await
+        })?;
+        Ok(())
+    }
+
+    /// Changes her own password (required at first login and after a reset).
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        old: &str,
+        new: &str,
+    ) -> Result<(), ServiceError> {
+        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let account = store::by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if !verify(old.to_string(), Some(account.password_hash.clone())).await {
+            let mut v = ValidationErrors::new();
+            v.push("old_password", "password.wrong");
+            return Err(v.into());
+        }
+        self.check_password_policy(new)?;
+        if new == old {
+            let mut v = ValidationErrors::new();
+            v.push("password", "password.same");
+            return Err(v.into());
+        }
+        let h = hash(new.to_string()).await?;
+        let now = clock::now();
+        let db = &self.db;
+        db_tx!(db, tx => {
+            store::set_password(tx, id, &h, false, now).await?;
+            record(tx, caller, Record::new("password.change").target(format!("account:{id}"))).await
+        })?;
+        Ok(())
+    }
+
+    /// Creates an account with one role over one place. A system administrator may do so only
+    /// inside her own scope; the machine's operator anywhere. The password must be changed at
+    /// first login.
+    pub async fn create_account(
+        &self,
+        caller: &Caller,
+        a: &NewAccount,
+    ) -> Result<Uuid, ServiceError> {
+        let mut errs = ValidationErrors::new();
+        if !valid_username(a.username.trim()) {
+            errs.push("username", "username.format");
+        }
+        if a.display_name.trim().is_empty() {
+            errs.push("display_name", "required");
+        }
+        if let Err(ServiceError::Invalid(v)) = self.check_password_policy(&a.password) {
+            errs.0.extend(v.0);
+        }
+        let place = match PlaceCode::parse(&a.place) {
+            Ok(code) => places::get(&self.db, code.as_str()).await?,
+            Err(_) => None,
+        };
+        if place.is_none() {
+            errs.push("place", "not_found");
+        }
+        errs.clone().into_result()?;
+        let Some(place) = place else {
+            return Err(errs.into());
+        };
+        if !caller.account_scope().covers(&place.path) {
+            return Err(ServiceError::Forbidden);
+        }
+        if store::by_username(&self.db, a.username.trim())
+            .await?
+            .is_some()
+        {
+            let mut v = ValidationErrors::new();
+            v.push("username", "username.taken");
+            return Err(v.into());
+        }
+        let h = hash(a.password.clone()).await?;
+        let now = clock::now();
+        let id = Uuid::now_v7();
+        let account = Account {
+            id,
+            username: a.username.trim().to_string(),
+            display_name: a.display_name.trim().to_string(),
+            password_hash: h,
+            must_change_password: !caller.is_operator(),
+            failed_logins: 0,
+            locked_until: None,
+            disabled: false,
+            totp_secret: None,
+            totp_last_step: None,
+            created_at: now,
+        };
+        let grant = GrantRow {
+            id: Uuid::now_v7(),
+            account_id: id,
+            role: a.role.key().to_string(),
+            scope_path: place.path.clone(),
+            granted_by: caller.account_id,
+            granted_at: now,
+            expires_at: None,
+            reason: None,
+        };
+        let db = &self.db;
+        let r = db_tx!(db, tx => {
+            store::insert(tx, &account, now).await?;
+            store::insert_grant(tx, &grant).await?;
+            record(tx, caller, Record::new("account.create").target(format!("account:{id}")).place(place.path.clone())
+                .detail(format!("username={} role={}", account.username, a.role.key()))).await
+        });
+        match r {
+            Ok(_) => Ok(id),
+            Err(jinguo_storage::StorageError::Conflict(_)) => {
+                let mut v = ValidationErrors::new();
+                v.push("username", "username.taken");
+                Err(v.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Locks or unlocks an account, or sets a new temporary password (to be changed at next login).
+    /// Every session of the account ends.
+    pub async fn administer_account(
+        &self,
+        caller: &Caller,
+        username: &str,
+        act: AccountAction,
+    ) -> Result<(), ServiceError> {
+        let account = store::by_username(&self.db, username.trim())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = clock::now();
+        let grants = store::grants(&self.db, account.id, now).await?;
+        let scope = caller.account_scope();
+        if !caller.is_operator()
+            && (grants.is_empty() || !grants.iter().all(|g| scope.covers(&g.scope_path)))
+        {
+            return Err(ServiceError::NotFound);
+        }
+        let new_hash = match &act {
+            AccountAction::Reset { password } => {
+                self.check_password_policy(password)?;
+                Some(hash(password.clone()).await?)
+            }
+            _ => None,
+        };
+        let id = account.id;
+        let db = &self.db;
+        db_tx!(db, tx => {
+            let action = match &act {
+                AccountAction::Lock => {
+                    store::set_lock(tx, id, Some(now + Duration::days(36500)), now).await?;
+                    "account.lock"
+                }
+                AccountAction::Unlock => {
+                    store::set_lock(tx, id, None, now).await?;
+                    "account.unlock"
+                }
+                AccountAction::Reset { .. } => {
+                    store::set_password(tx, id, new_hash.as_deref().unwrap_or_default(), true, now).await?;
+                    "account.reset"
+                }
+            };
+            store::delete_sessions_of(tx, id).await?;
+            record(tx, caller, Record::new(action).target(format!("account:{id}"))).await
+        })?;
+        Ok(())
+    }
+
+    /// Starts TOTP enrolment: a new secret, kept encrypted, to be confirmed with a first code.
+    /// Returns the provisioning URI and the secret in base32 for manual entry.
+    pub async fn totp_begin(&self, caller: &Caller) -> Result<(String, String), ServiceError> {
+        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let account = store::by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if account.totp_last_step.is_some() {
+            return Err(ServiceError::Conflict);
+        }
+        let secret = totp::new_secret()
+            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        let b32 = totp::base32(&secret);
+        let sealed = self
+            .keys
+            .encrypt(&b32, &format!("account/totp_secret/{id}"))
+            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        let now = clock::now();
+        let db = &self.db;
+        db_tx!(db, tx => store::set_totp(tx, id, Some(&sealed), None, now).await)?;
+        Ok((
+            totp::provisioning_uri(&secret, "Jinguo", &account.username),
+            b32,
+        ))
+    }
+
+    /// Checks a TOTP code: completes enrolment when pending, and marks the session's second
+    /// factor as given. A code is accepted once.
+    pub async fn totp_verify(
+        &self,
+        caller: &Caller,
+        token_value: &str,
+        code: &str,
+    ) -> Result<(), ServiceError> {
+        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let account = store::by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        let sealed = account.totp_secret.ok_or(ServiceError::NotFound)?;
+        let b32 = self
+            .keys
+            .decrypt(&sealed, &format!("account/totp_secret/{id}"))
+            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        let secret = totp::from_base32(&b32).ok_or(ServiceError::NotFound)?;
+        let now = clock::now();
+        let step = totp::verify(&secret, code.trim(), now.timestamp().max(0) as u64);
+        let db = &self.db;
+        let h = token::token_hash(token_value);
+        let accepted = match step {
+            Some(step) => db_tx!(db, tx => {
+                let fresh = store::use_totp_step(tx, id, step as i64).await?;
+                if fresh {
+                    store::pass_second_factor(tx, &h).await?;
+                }
+                record(tx, caller, Record::new(if fresh { "totp.ok" } else { "totp.replay" })).await?;
+                Ok::<bool, jinguo_storage::StorageError>(fresh)
+            })?,
+            None => {
+                db_tx!(db, tx => record(tx, caller, Record::new("totp.failed")).await)?;
+                false
+            }
+        };
+        if accepted {
+            Ok(())
+        } else {
+            let mut v = ValidationErrors::new();
+            v.push("code", "totp.wrong");
+            Err(v.into())
+        }
+    }
+
+    /// Whether the account has a confirmed second factor.
+    pub async fn totp_enrolled(&self, caller: &Caller) -> Result<bool, ServiceError> {
+        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let a = store::by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        Ok(a.totp_last_step.is_some())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum AccountAction {
+    Lock,
+    Unlock,
+    Reset { password: String },
+}

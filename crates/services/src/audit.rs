@@ -1,0 +1,139 @@
+//! Recording to the audit log, searching it, and verifying its chain.
+
+use crate::{Caller, ServiceError, Services, clock};
+use jinguo_domain::account::Role;
+use jinguo_domain::audit::{AuditEntry, GENESIS};
+use jinguo_storage::audit::{self as store};
+pub use jinguo_storage::audit::{AuditQuery, AuditRow};
+use jinguo_storage::{DbConn, StorageError};
+
+/// What one audit entry says, before the chain gives it a number and a hash.
+pub struct Record<'a> {
+    pub action: &'a str,
+    pub target: String,
+    pub place_path: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(action: &'a str) -> Self {
+        Record {
+            action,
+            target: String::new(),
+            place_path: String::new(),
+            reason: String::new(),
+            detail: String::new(),
+        }
+    }
+    pub fn target(mut self, t: impl Into<String>) -> Self {
+        self.target = t.into();
+        self
+    }
+    pub fn place(mut self, p: impl Into<String>) -> Self {
+        self.place_path = p.into();
+        self
+    }
+    pub fn reason(mut self, r: impl Into<String>) -> Self {
+        self.reason = r.into();
+        self
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = d.into();
+        self
+    }
+}
+
+/// Appends an entry inside the caller's transaction, so the record and the act stand or fall together.
+pub async fn record(
+    tx: &mut DbConn<'_>,
+    caller: &Caller,
+    r: Record<'_>,
+) -> Result<i64, StorageError> {
+    store::append(
+        tx,
+        AuditEntry {
+            seq: 0,
+            at: clock::now(),
+            actor_id: caller.account_id,
+            actor: caller.username.clone(),
+            action: r.action.to_string(),
+            target: r.target,
+            place_path: r.place_path,
+            reason: r.reason,
+            detail: r.detail,
+            ip: caller.ip.clone(),
+        },
+    )
+    .await
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every entry is there and unchanged.
+    Intact { entries: i64 },
+    /// The first entry that does not fit the chain (edited, deleted or inserted), and why.
+    Broken { seq: i64, why: &'static str },
+}
+
+impl Services {
+    /// Walks the whole chain from the first entry to the head.
+    pub async fn verify_audit(&self) -> Result<Verification, ServiceError> {
+        let mut prev = GENESIS.to_string();
+        let mut expected = 1;
+        loop {
+            let page = store::page(&self.db, expected - 1, 5000).await?;
+            if page.is_empty() {
+                break;
+            }
+            for row in &page {
+                if row.seq != expected {
+                    return Ok(Verification::Broken {
+                        seq: expected,
+                        why: "missing entry",
+                    });
+                }
+                if row.prev_hash != prev {
+                    return Ok(Verification::Broken {
+                        seq: row.seq,
+                        why: "previous hash does not match",
+                    });
+                }
+                if row.entry().chain_hash(&prev) != row.hash {
+                    return Ok(Verification::Broken {
+                        seq: row.seq,
+                        why: "entry was changed",
+                    });
+                }
+                prev = row.hash.clone();
+                expected += 1;
+            }
+        }
+        let (head_seq, head_hash) = store::head(&self.db).await?;
+        if head_seq != expected - 1 || head_hash != prev {
+            return Ok(Verification::Broken {
+                seq: expected,
+                why: "entries after the last one were deleted",
+            });
+        }
+        Ok(Verification::Intact {
+            entries: expected - 1,
+        })
+    }
+
+    /// The audit administrator's search. Nobody else reads the log.
+    pub async fn search_audit(
+        &self,
+        caller: &Caller,
+        q: &AuditQuery,
+    ) -> Result<Vec<AuditRow>, ServiceError> {
+        if !caller.has_role(Role::AuditAdmin) {
+            return Err(ServiceError::Forbidden);
+        }
+        let rows = store::search(&self.db, q).await?;
+        let db = &self.db;
+        jinguo_storage::db_tx!(db, tx => record(tx, caller, Record::new("audit.search").detail(format!("{} rows", rows.len()))).await)?;
+        Ok(rows)
+    }
+}

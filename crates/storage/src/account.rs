@@ -1,0 +1,242 @@
+//! Accounts, their grants and their sessions.
+
+use crate::{Db, DbConn, StorageError, conn_run, db_run};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub role: String,
+    pub scope_path: String,
+    pub granted_by: Option<Uuid>,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub account_id: Uuid,
+    pub csrf: String,
+    pub second_factor_ok: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+macro_rules! account_cols {
+    () => {
+        "id, username, display_name, password_hash, must_change_password, failed_logins, locked_until, \
+         disabled, totp_secret, totp_last_step, created_at"
+    };
+}
+
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM account WHERE username = $1"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Account>(sql).bind(username).fetch_optional(p).await)?)
+}
+
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<Account>, StorageError> {
+    let sql = concat!("SELECT ", account_cols!(), " FROM account WHERE id = $1");
+    Ok(db_run!(db, p => sqlx::query_as::<_, Account>(sql).bind(id).fetch_optional(p).await)?)
+}
+
+/// Accounts holding at least one grant inside `scope_prefix` (for the administrators' list).
+pub async fn list(db: &Db) -> Result<Vec<Account>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        account_cols!(),
+        " FROM account ORDER BY username"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Account>(sql).fetch_all(p).await)?)
+}
+
+pub async fn count(db: &Db) -> Result<i64, StorageError> {
+    let (n,): (i64,) =
+        db_run!(db, p => sqlx::query_as("SELECT count(*) FROM account").fetch_one(p).await)?;
+    Ok(n)
+}
+
+pub async fn insert(
+    tx: &mut DbConn<'_>,
+    a: &Account,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO account (id, username, display_name, password_hash, must_change_password, failed_logins, \
+         locked_until, disabled, totp_secret, totp_last_step, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, NULL, FALSE, NULL, NULL, $6, $6)")
+        .bind(a.id).bind(&a.username).bind(&a.display_name).bind(&a.password_hash)
+        .bind(a.must_change_password).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+    .map_err(StorageError::classify)
+}
+
+pub async fn grants(
+    db: &Db,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<GrantRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, GrantRow>(
+        "SELECT id, account_id, role, scope_path, granted_by, granted_at, expires_at, reason FROM account_grant \
+         WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY granted_at")
+        .bind(account_id).bind(now).fetch_all(p).await)?)
+}
+
+/// Emergency grants (with an end), newest first, for the security administrator.
+pub async fn emergency_grants(db: &Db, limit: i64) -> Result<Vec<GrantRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, GrantRow>(
+        "SELECT id, account_id, role, scope_path, granted_by, granted_at, expires_at, reason FROM account_grant \
+         WHERE expires_at IS NOT NULL ORDER BY granted_at DESC LIMIT $1")
+        .bind(limit).fetch_all(p).await)?)
+}
+
+pub async fn insert_grant(tx: &mut DbConn<'_>, g: &GrantRow) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO account_grant (id, account_id, role, scope_path, granted_by, granted_at, expires_at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(g.id).bind(g.account_id).bind(&g.role).bind(&g.scope_path).bind(g.granted_by)
+        .bind(g.granted_at).bind(g.expires_at).bind(&g.reason)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Records a failed login; locks the account until `lock_until` when `failures` reach `max`.
+pub async fn record_failure(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    max: i32,
+    lock_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET failed_logins = failed_logins + 1, \
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, updated_at = $4 \
+         WHERE id = $1")
+        .bind(id).bind(max).bind(lock_until).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn record_success(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $1")
+        .bind(id).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Locks (until a time far ahead) or unlocks an account, clearing its failures.
+pub async fn set_lock(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET locked_until = $2, failed_logins = 0, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(until).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+pub async fn set_password(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    hash: &str,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET password_hash = $2, must_change_password = $3, updated_at = $4 WHERE id = $1")
+        .bind(id).bind(hash).bind(must_change).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+pub async fn set_totp(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    secret: Option<&str>,
+    last_step: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1")
+        .bind(id).bind(secret).bind(last_step).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves the last used TOTP step forward; refuses (returns false) a step already used.
+pub async fn use_totp_step(tx: &mut DbConn<'_>, id: Uuid, step: i64) -> Result<bool, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+        .bind(id).bind(step).execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
+}
+
+pub async fn insert_session(tx: &mut DbConn<'_>, s: &SessionRow) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO session (token_hash, account_id, csrf, second_factor_ok, created_at, last_seen_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&s.token_hash).bind(s.account_id).bind(&s.csrf).bind(s.second_factor_ok)
+        .bind(s.created_at).bind(s.last_seen_at).bind(s.expires_at)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn session(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, SessionRow>(
+        "SELECT token_hash, account_id, csrf, second_factor_ok, created_at, last_seen_at, expires_at \
+         FROM session WHERE token_hash = $1")
+        .bind(token_hash).fetch_optional(p).await)?)
+}
+
+pub async fn touch_session(
+    tx: &mut DbConn<'_>,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE session SET last_seen_at = $2 WHERE token_hash = $1")
+        .bind(token_hash).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn pass_second_factor(tx: &mut DbConn<'_>, token_hash: &str) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE session SET second_factor_ok = TRUE WHERE token_hash = $1")
+        .bind(token_hash).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn delete_session(tx: &mut DbConn<'_>, token_hash: &str) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("DELETE FROM session WHERE token_hash = $1")
+        .bind(token_hash).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Ends every session of an account (locking, password reset).
+pub async fn delete_sessions_of(tx: &mut DbConn<'_>, account_id: Uuid) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("DELETE FROM session WHERE account_id = $1")
+        .bind(account_id).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}

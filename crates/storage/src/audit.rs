@@ -1,0 +1,133 @@
+//! The audit log: appended inside the transaction of what it records, chained by hash, never
+//! updated or deleted (triggers refuse it on both backends).
+
+use crate::{Db, DbConn, StorageError, conn_run, db_run};
+use chrono::{DateTime, Utc};
+use jinguo_domain::audit::AuditEntry;
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub place_path: String,
+    pub reason: String,
+    pub detail: String,
+    pub ip: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRow {
+    pub fn entry(&self) -> AuditEntry {
+        AuditEntry {
+            seq: self.seq,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            place_path: self.place_path.clone(),
+            reason: self.reason.clone(),
+            detail: self.detail.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+/// Appends one entry (its `seq` is assigned here). Taking the head row's lock serialises appends,
+/// so the chain has no forks even with concurrent writers on PostgreSQL.
+pub async fn append(tx: &mut DbConn<'_>, mut e: AuditEntry) -> Result<i64, StorageError> {
+    let (seq, prev): (i64, String) = conn_run!(tx, c => sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *c).await)?;
+    e.seq = seq;
+    e.at = AuditEntry::normalize_time(e.at);
+    let hash = e.chain_hash(&prev);
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO audit (seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(e.seq).bind(e.at).bind(e.actor_id).bind(&e.actor).bind(&e.action).bind(&e.target)
+        .bind(&e.place_path).bind(&e.reason).bind(&e.detail).bind(&e.ip).bind(&prev).bind(&hash)
+        .execute(&mut *c).await.map(|_| ()))?;
+    conn_run!(tx, c => sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash).execute(&mut *c).await.map(|_| ()))?;
+    Ok(seq)
+}
+
+macro_rules! audit_cols {
+    () => {
+        "seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash"
+    };
+}
+
+/// Entries from `after_seq` on, in order, at most `limit`.
+pub async fn page(db: &Db, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        audit_cols!(),
+        " FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"
+    );
+    Ok(
+        db_run!(db, p => sqlx::query_as::<_, AuditRow>(sql).bind(after_seq).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// The head of the chain: last sequence number and hash.
+pub async fn head(db: &Db) -> Result<(i64, String), StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?,
+    )
+}
+
+/// A search for the audit administrator: newest first.
+#[derive(Debug, Default, Clone)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+pub async fn search(db: &Db, q: &AuditQuery) -> Result<Vec<AuditRow>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut b = QueryBuilder::new(concat!("SELECT ", audit_cols!(), " FROM audit WHERE 1 = 1"));
+        if let Some(a) = &q.actor {
+            b.push(" AND actor = ").push_bind(a.clone());
+        }
+        if let Some(a) = &q.action {
+            b.push(" AND action = ").push_bind(a.clone());
+        }
+        if let Some(t) = &q.target {
+            b.push(" AND target = ").push_bind(t.clone());
+        }
+        if let Some(f) = q.from {
+            b.push(" AND at >= ").push_bind(f);
+        }
+        if let Some(t) = q.to {
+            b.push(" AND at < ").push_bind(t);
+        }
+        b.push(" ORDER BY seq DESC LIMIT ").push_bind(q.limit.clamp(1, 1000));
+        b.build_query_as::<AuditRow>().fetch_all(p).await
+    })?)
+}
+
+/// How many entries of an action an actor made since a time (rate limits).
+pub async fn count_since(
+    db: &Db,
+    actor_id: Uuid,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM audit WHERE actor_id = $1 AND action = $2 AND at >= $3")
+        .bind(actor_id).bind(action).bind(since).fetch_one(p).await)?;
+    Ok(n)
+}

@@ -1,0 +1,158 @@
+//! Who is asking, for HTTP: the session cookie (or, for the API, the same cookie with an
+//! `X-CSRF-Token` header on writes). The services decide what the caller may do; this module only
+//! finds the caller and sends the unauthenticated to the login page (pages) or answers 401 (API).
+
+use crate::AppState;
+use crate::lang::from_parts;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_services::{Caller, ServiceError};
+use std::net::SocketAddr;
+
+pub const COOKIE: &str = "jinguo_session";
+
+pub fn session_token(parts: &Parts) -> Option<String> {
+    parts.headers.get_all(header::COOKIE).iter().find_map(|v| {
+        v.to_str().ok()?.split(';').find_map(|c| {
+            let (k, val) = c.trim().split_once('=')?;
+            (k == COOKIE && !val.is_empty()).then(|| val.to_string())
+        })
+    })
+}
+
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn secure(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// The `Set-Cookie` value opening a session (HttpOnly, SameSite, Secure behind TLS).
+pub fn session_cookie(parts_secure: bool, token: &str) -> HeaderValue {
+    let s = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+        if parts_secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static("jinguo_session=; Path=/"))
+}
+
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("jinguo_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+pub fn is_secure(parts: &Parts) -> bool {
+    secure(parts)
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<(Caller, String), ServiceError> {
+    let token = session_token(parts).ok_or(ServiceError::Unauthenticated)?;
+    let caller = state
+        .services
+        .caller_from_session(&token, &client_ip(parts))
+        .await?;
+    Ok((caller, token))
+}
+
+fn to_login(parts: &Parts) -> Response {
+    let here = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    Redirect::to(&format!("/login?next={}", crate::pages::encode(here))).into_response()
+}
+
+/// A logged-in caller with nothing pending, for pages.
+pub struct PageCaller(pub Caller, pub String);
+
+impl FromRequestParts<AppState> for PageCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match resolve(parts, state).await {
+            Ok((c, _)) if c.second_factor_pending => {
+                Err(Redirect::to("/login/totp").into_response())
+            }
+            Ok((c, _)) if c.must_change_password => {
+                Err(Redirect::to("/account/password").into_response())
+            }
+            Ok((c, t)) => Ok(PageCaller(c, t)),
+            Err(ServiceError::Unauthenticated) => Err(to_login(parts)),
+            Err(e) => Err(crate::pages::error_response(
+                &e,
+                from_parts(parts),
+                &parts.uri,
+            )),
+        }
+    }
+}
+
+/// A logged-in caller who may still owe a second factor or a new password.
+pub struct PendingCaller(pub Caller, pub String);
+
+impl FromRequestParts<AppState> for PendingCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match resolve(parts, state).await {
+            Ok((c, t)) => Ok(PendingCaller(c, t)),
+            Err(ServiceError::Unauthenticated) => Err(to_login(parts)),
+            Err(e) => Err(crate::pages::error_response(
+                &e,
+                from_parts(parts),
+                &parts.uri,
+            )),
+        }
+    }
+}
+
+/// A logged-in caller for the API; writes carry the session's token in `X-CSRF-Token`.
+pub struct ApiCaller(pub Caller, pub String);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = from_parts(parts);
+        let (c, t) = match resolve(parts, state).await {
+            Ok(x) => x,
+            Err(e) => return Err(crate::error::ApiError::new(e, lang).into_response()),
+        };
+        if c.second_factor_pending || c.must_change_password {
+            return Err(crate::error::ApiError::new(ServiceError::Forbidden, lang).into_response());
+        }
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if sent.is_empty() || sent != c.csrf {
+                return Err(
+                    crate::error::ApiError::new(ServiceError::Forbidden, lang).into_response()
+                );
+            }
+        }
+        Ok(ApiCaller(c, t))
+    }
+}
