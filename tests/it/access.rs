@@ -1,0 +1,399 @@
+//! Accounts, scope, masking and the audit log, on both databases.
+
+use crate::support::{self, both_backends, caller, with_small_demo};
+use jinguo_domain::account::Role;
+use jinguo_services::accounts::{AccountAction, NewAccount};
+use jinguo_services::audit::Verification;
+use jinguo_services::{Caller, ServiceError};
+use jinguo_storage::{Backend, Db};
+
+async fn scope_is_enforced(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let township = caller(Role::Staff, "53/5301/530181/530181001/");
+    // Her own subdistrict and below: yes; the county above and a neighbour: not found.
+    assert!(s.place_view(&township, "530181001").await.is_ok());
+    assert!(matches!(
+        s.place_view(&township, "530181").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.place_view(&township, "530181002").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert_eq!(s.home_place(&township).as_deref(), Some("530181001"));
+
+    // A household of another subdistrict: not found, neither to read nor to write.
+    let staff = support::county_staff();
+    let county = s.place_view(&staff, "530181").await.unwrap();
+    let other = county
+        .children
+        .iter()
+        .find(|c| c.place.code != "530181001" && c.figures.households > 0)
+        .unwrap();
+    let ov = s.place_view(&staff, &other.place.code).await.unwrap();
+    let ov = s
+        .place_view(
+            &staff,
+            &ov.children
+                .iter()
+                .find(|c| c.figures.households > 0)
+                .unwrap()
+                .place
+                .code,
+        )
+        .await
+        .unwrap();
+    let far_group = ov.children[0].place.code.clone();
+    let far = s
+        .group_households(&staff, &far_group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    assert!(matches!(
+        s.household_view(&township, far).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.group_households(&township, &far_group, 1).await,
+        Err(ServiceError::NotFound)
+    ));
+    let p = jinguo_domain::person::PersonInput::default();
+    assert!(matches!(
+        s.add_person(&township, far, 1, &p).await,
+        Err(ServiceError::Invalid(_)) | Err(ServiceError::NotFound)
+    ));
+
+    // Fail closed: no grant, an administrator's grant, or a second factor still owed: nothing.
+    let nobody = Caller::new(
+        uuid::Uuid::now_v7(),
+        "nobody".into(),
+        "nobody".into(),
+        Vec::new(),
+    );
+    let sysadmin = caller(Role::SystemAdmin, "53/5301/530181/");
+    let auditor = caller(Role::AuditAdmin, "53/5301/530181/");
+    let mut pending = support::county_staff();
+    pending.second_factor_pending = true;
+    for c in [&nobody, &sysadmin, &auditor, &pending] {
+        assert!(
+            matches!(s.place_view(c, "530181").await, Err(ServiceError::NotFound)),
+            "{}",
+            c.username
+        );
+        assert!(
+            matches!(s.household_view(c, far).await, Err(ServiceError::NotFound)),
+            "{}",
+            c.username
+        );
+    }
+    // Only the audit administrator reads the log.
+    let q = jinguo_services::audit::AuditQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.search_audit(&staff, &q).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        s.search_audit(&sysadmin, &q).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(!s.search_audit(&auditor, &q).await.unwrap().is_empty());
+}
+both_backends!(scope, super::scope_is_enforced);
+
+async fn login_lockout_and_sessions(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    support::account(&s, "lianran", Role::Staff, "530181001").await;
+    // A weak password is refused by name.
+    let weak = NewAccount {
+        username: "weak".into(),
+        display_name: "weak".into(),
+        password: "alllowercase".into(),
+        role: Role::Staff,
+        place: "530181".into(),
+    };
+    match s.create_account(&Caller::operator(), &weak).await {
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "password.classes"),
+        other => panic!("{other:?}"),
+    }
+    // A township's system administrator cannot create accounts for the county.
+    let local_admin = caller(Role::SystemAdmin, "53/5301/530181/530181001/");
+    let mut a = weak.clone();
+    a.password = support::PASSWORD.into();
+    assert!(matches!(
+        s.create_account(&local_admin, &a).await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // Good login, then a session that identifies her.
+    let session = s
+        .login("lianran", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let c = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(c.username, "lianran");
+    assert!(!c.second_factor_pending);
+    assert!(matches!(
+        s.caller_from_session("forged-token", "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+
+    // Five wrong passwords lock the account; then even the right one is refused, like an unknown name.
+    for _ in 0..5 {
+        assert!(matches!(
+            s.login("lianran", "Wrong-password-1", "127.0.0.1").await,
+            Err(ServiceError::Unauthenticated)
+        ));
+    }
+    assert!(matches!(
+        s.login("lianran", support::PASSWORD, "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    assert!(matches!(
+        s.login("nobody-here", support::PASSWORD, "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    // A locked account's sessions stop working too.
+    assert!(matches!(
+        s.caller_from_session(&session.token, "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    s.administer_account(&Caller::operator(), "lianran", AccountAction::Unlock)
+        .await
+        .unwrap();
+    let session = s
+        .login("lianran", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+
+    // Idle sessions end.
+    s.security.idle_minutes = 0;
+    assert!(matches!(
+        s.caller_from_session(&session.token, "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    s.security.idle_minutes = 15;
+    assert!(
+        matches!(
+            s.caller_from_session(&session.token, "127.0.0.1").await,
+            Err(ServiceError::Unauthenticated)
+        ),
+        "an ended session stays ended"
+    );
+
+    // A reset password must be changed before anything is visible.
+    s.administer_account(
+        &Caller::operator(),
+        "lianran",
+        AccountAction::Reset {
+            password: "Temporary-pass-1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let session = s
+        .login("lianran", "Temporary-pass-1", "127.0.0.1")
+        .await
+        .unwrap();
+    let c = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(c.must_change_password);
+    assert!(matches!(
+        s.place_view(&c, "530181001").await,
+        Err(ServiceError::NotFound)
+    ));
+    match s.change_password(&c, "Temporary-pass-1", "short").await {
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "password.too_short"),
+        other => panic!("{other:?}"),
+    }
+    s.change_password(&c, "Temporary-pass-1", "A-new-password-9")
+        .await
+        .unwrap();
+    let c = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(s.place_view(&c, "530181001").await.is_ok());
+
+    // Every attempt is in the audit log.
+    let auditor = caller(Role::AuditAdmin, "53/5301/530181/");
+    let q = jinguo_services::audit::AuditQuery {
+        action: Some("login.failed".into()),
+        limit: 100,
+        ..Default::default()
+    };
+    let failed = s.search_audit(&auditor, &q).await.unwrap();
+    assert_eq!(
+        failed.len(),
+        6,
+        "five wrong passwords and one unknown account"
+    );
+    assert!(failed.iter().all(|r| !r.detail.contains(support::PASSWORD)));
+}
+both_backends!(login, super::login_lockout_and_sessions);
+
+async fn administrators_need_a_second_factor(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    support::account(&s, "auditor", Role::AuditAdmin, "530181").await;
+    let session = s
+        .login("auditor", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let c = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(c.second_factor_pending);
+    let q = jinguo_services::audit::AuditQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.search_audit(&c, &q).await,
+        Err(ServiceError::Forbidden)
+    ));
+    // Enrol: a secret, then a code from it.
+    let (uri, key) = s.totp_begin(&c).await.unwrap();
+    assert!(uri.starts_with("otpauth://totp/Jinguo:auditor?secret="));
+    let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
+    let now = chrono::Utc::now().timestamp() as u64;
+    assert!(s.totp_verify(&c, &session.token, "000000x").await.is_err());
+    let code = jinguo_crypto::totp::code_at(&secret, now);
+    s.totp_verify(&c, &session.token, &code).await.unwrap();
+    // The same code is not accepted twice.
+    assert!(matches!(
+        s.totp_verify(&c, &session.token, &code).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    let c = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(!c.second_factor_pending);
+    assert!(!s.search_audit(&c, &q).await.unwrap().is_empty());
+    // The secret is stored encrypted.
+    let stored = jinguo_storage::account::by_username(&s.db, "auditor")
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = stored.totp_secret.unwrap();
+    assert!(sealed.starts_with("v1.xc20.") && !sealed.contains(&key));
+}
+both_backends!(second_factor, super::administrators_need_a_second_factor);
+
+async fn reveal_needs_a_reason_and_is_audited(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    assert!(matches!(
+        s.household_reveal(&staff, hid, " ").await,
+        Err(ServiceError::Invalid(_))
+    ));
+    let masked = s.household_view(&staff, hid).await.unwrap();
+    let shown = s
+        .household_reveal(&staff, hid, "入户走访核实身份")
+        .await
+        .unwrap();
+    assert!(shown.revealed && !masked.revealed);
+    assert!(masked.persons[0].id_number.contains('*'));
+    assert!(!shown.persons[0].id_number.contains('*'));
+    assert_eq!(shown.persons[0].id_number.len(), 18);
+    let auditor = caller(Role::AuditAdmin, "53/5301/530181/");
+    let q = jinguo_services::audit::AuditQuery {
+        action: Some("household.reveal".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let rows = s.search_audit(&auditor, &q).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].reason, "入户走访核实身份");
+    assert_eq!(rows[0].target, format!("household:{hid}"));
+    assert!(
+        !rows[0].detail.contains(&shown.persons[0].id_number),
+        "revealed values never go to the log"
+    );
+}
+both_backends!(reveal, super::reveal_needs_a_reason_and_is_audited);
+
+/// The chain detects an edited entry and a deleted last entry, even by someone who bypasses the
+/// append-only triggers with direct database access.
+async fn audit_chain_detects_tampering(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    for _ in 0..3 {
+        s.household_view(&staff, hid).await.unwrap();
+    }
+    let Verification::Intact { entries } = s.verify_audit().await.unwrap() else {
+        panic!("chain broken")
+    };
+    assert!(entries >= 4, "{entries}");
+    // The triggers refuse edits and deletions.
+    let refused = exec(&t.db, "UPDATE audit SET actor = 'someone' WHERE seq = 2").await;
+    assert!(
+        refused.is_err(),
+        "an update of the audit log must be refused"
+    );
+    assert!(
+        exec(&t.db, "DELETE FROM audit WHERE seq = 2")
+            .await
+            .is_err()
+    );
+    // Bypass them, edit entry 2: found.
+    match b {
+        Backend::Sqlite => {
+            exec(&t.db, "DROP TRIGGER audit_no_update").await.unwrap();
+            exec(&t.db, "DROP TRIGGER audit_no_delete").await.unwrap();
+        }
+        Backend::Postgres => exec(&t.db, "ALTER TABLE audit DISABLE TRIGGER USER")
+            .await
+            .unwrap(),
+    }
+    exec(
+        &t.db,
+        "UPDATE audit SET reason = 'nothing to see' WHERE seq = 2",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        Verification::Broken {
+            seq: 2,
+            why: "entry was changed"
+        }
+    );
+    exec(&t.db, "UPDATE audit SET reason = '' WHERE seq = 2")
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+    let last = entries;
+    exec(&t.db, &format!("DELETE FROM audit WHERE seq = {last}"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        Verification::Broken { .. }
+    ));
+}
+both_backends!(audit_chain, super::audit_chain_detects_tampering);
+
+async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db {
+        Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+}
