@@ -26,19 +26,23 @@ pub async fn open(cfg: &config::Config) -> anyhow::Result<Db> {
 
 /// The keys of the fields encrypted at rest: `JINGUO_KEYS` (the key file's text) when set, else
 /// the key file (created on first run, readable by its owner only). Never in the database.
-pub fn keys(cfg: &config::Config) -> anyhow::Result<std::sync::Arc<jinguo_services::Keyring>> {
+pub fn keys(
+    cfg: &config::Config,
+) -> anyhow::Result<std::sync::Arc<jinguo_services::sealed::KeyStore>> {
     use jinguo_services::Keyring;
-    let ring = match std::env::var("JINGUO_KEYS") {
-        Ok(text) => {
-            Keyring::from_env_value(&text).context("JINGUO_KEYS is not a valid key ring")?
-        }
+    use jinguo_services::sealed::KeyStore;
+    let store = match std::env::var("JINGUO_KEYS") {
+        Ok(text) => KeyStore::fixed(
+            Keyring::from_env_value(&text).context("JINGUO_KEYS is not a valid key ring")?,
+        ),
         Err(_) => {
             let path = cfg.keys_file();
-            Keyring::load_or_create(&path)
-                .with_context(|| format!("cannot use the key file {}", path.display()))?
+            let ring = Keyring::load_or_create(&path)
+                .with_context(|| format!("cannot use the key file {}", path.display()))?;
+            KeyStore::from_file(ring, path)
         }
     };
-    Ok(std::sync::Arc::new(ring))
+    Ok(std::sync::Arc::new(store))
 }
 
 /// Binds the listening address, with a clear message when it is taken.

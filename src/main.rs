@@ -57,6 +57,15 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(Audit),
+    /// The keys of the fields encrypted at rest.
+    #[command(subcommand)]
+    Keys(Keys),
+}
+
+#[derive(Subcommand)]
+enum Keys {
+    /// Add a new key, make it active and re-encrypt every sealed value (the server may keep running).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -158,6 +167,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("audit log broken at entry {seq}: {why}")
             }
         },
+        Command::Keys(Keys::Rotate) => {
+            let r = services
+                .rotate_keys(&operator)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "new active key {}; re-encrypted {} persons, {} households, {} second-factor secrets",
+                r.kid, r.persons, r.households, r.accounts
+            );
+        }
         Command::Serve { .. } => {
             let listener = jinguo::bind(cfg.listen).await?;
             println!("Jinguo is serving on http://{}", listener.local_addr()?);

@@ -397,3 +397,114 @@ async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
         Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
     }
 }
+
+/// Sensitive fields are ciphertext in the database, searchable through the blind index, and
+/// survive a key rotation.
+async fn encryption_at_rest_and_rotation(b: Backend) {
+    let t = support::fresh(b).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    let ring = jinguo_services::Keyring::load_or_create(&path).unwrap();
+    let s = jinguo_services::Services::new(
+        t.db.clone(),
+        std::sync::Arc::new(jinguo_services::sealed::KeyStore::from_file(
+            ring,
+            path.clone(),
+        )),
+    );
+    s.ensure_demo_shaped(7, support::SMALL).await.unwrap();
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    let before = s
+        .household_reveal(&staff, hid, "核对住址信息")
+        .await
+        .unwrap();
+
+    let sealed: Vec<(String, Option<String>, String)> = query(
+        &t.db,
+        "SELECT id_number, phone, id_number_index FROM person",
+    )
+    .await;
+    assert!(!sealed.is_empty());
+    for (idn, phone, index) in &sealed {
+        assert!(
+            idn.starts_with("v1.xc20.k1.") && !idn.contains("530181"),
+            "{idn}"
+        );
+        assert!(
+            phone
+                .as_deref()
+                .is_none_or(|p| p.starts_with("v1.xc20.k1."))
+        );
+        assert_eq!(index.len(), 64);
+    }
+    let addresses: Vec<(String,)> = query(&t.db, "SELECT address FROM household").await;
+    assert!(
+        addresses
+            .iter()
+            .all(|(a,)| a.starts_with("v1.xc20.k1.") && !a.contains("安宁"))
+    );
+
+    // The same number cannot be registered twice: the blind index finds it.
+    let taken = &before.persons[0];
+    let mut p = jinguo_domain::person::PersonInput {
+        name: "重复".into(),
+        sex: taken.sex.key().into(),
+        birth_date: String::new(),
+        id_number: taken.id_number.clone(),
+        phone: String::new(),
+        relationship: "other".into(),
+    };
+    let parsed = jinguo_domain::resident_id::ResidentId::parse(
+        &taken.id_number,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    )
+    .unwrap();
+    p.birth_date = parsed.birth_date().format("%Y-%m-%d").to_string();
+    let v = s
+        .household_view(&staff, hid)
+        .await
+        .unwrap()
+        .household
+        .version;
+    match s.add_person(&staff, hid, v, &p).await {
+        Err(ServiceError::Invalid(e)) => assert_eq!(e.0[0].code, "id_number.duplicate"),
+        other => panic!("{other:?}"),
+    }
+
+    // Rotation: every value moves to the new key and reads the same.
+    let r = s.rotate_keys(&Caller::operator()).await.unwrap();
+    assert_eq!(r.kid, "k2");
+    assert_eq!(r.persons as usize, sealed.len());
+    let after: Vec<(String,)> = query(&t.db, "SELECT id_number FROM person").await;
+    assert!(after.iter().all(|(v,)| v.starts_with("v1.xc20.k2.")));
+    let again = s
+        .household_reveal(&staff, hid, "核对住址信息")
+        .await
+        .unwrap();
+    assert_eq!(again.persons[0].id_number, before.persons[0].id_number);
+    assert_eq!(again.household.address, before.household.address);
+    // The key file now holds both keys; a second server process reading it can read everything.
+    let ring = jinguo_services::Keyring::load(&path).unwrap();
+    assert_eq!(ring.active_kid(), "k2");
+    assert_eq!(ring.kids().len(), 2);
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+both_backends!(encryption, super::encryption_at_rest_and_rotation);
+
+async fn query<T>(db: &Db, sql: &'static str) -> Vec<T>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    match db {
+        Db::Sqlite(s) => sqlx::query_as(sql).fetch_all(&s.read).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    }
+}

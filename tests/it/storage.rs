@@ -448,23 +448,31 @@ async fn anning_demo_has_the_reference_shape() {
         .unwrap();
     assert!((2 * 150_551..=4 * 150_551).contains(&persons), "{persons}");
     // Every generated ID number and phone is valid and agrees with the person's sex and birth date;
-    // the unique key (county, ID number) would have refused a twin.
+    // the unique key (county, blind index of the ID number) would have refused a twin.
     let Db::Sqlite(lite) = &t.db else {
         unreachable!()
     };
-    let rows: Vec<(String, String, chrono::NaiveDate, Option<String>)> =
-        sqlx::query_as("SELECT id_number, sex, birth_date, phone FROM person")
-            .fetch_all(&lite.read)
-            .await
-            .unwrap();
+    let rows: Vec<(
+        uuid::Uuid,
+        String,
+        String,
+        chrono::NaiveDate,
+        Option<String>,
+    )> = sqlx::query_as("SELECT id, id_number, sex, birth_date, phone FROM person")
+        .fetch_all(&lite.read)
+        .await
+        .unwrap();
     assert_eq!(rows.len() as i64, persons);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    for (id, sex, birth, phone) in &rows {
-        let parsed = jinguo_domain::resident_id::ResidentId::parse(id, today).unwrap();
+    for (pid, sealed, sex, birth, phone) in &rows {
+        assert!(sealed.starts_with("v1.xc20.k1."), "stored encrypted");
+        let id = s.open("person", "id_number", pid, sealed).unwrap();
+        let parsed = jinguo_domain::resident_id::ResidentId::parse(&id, today).unwrap();
         assert_eq!(parsed.sex().key(), sex);
         assert_eq!(parsed.birth_date(), *birth);
         if let Some(p) = phone {
-            jinguo_domain::phone::Mobile::parse(p).unwrap();
+            jinguo_domain::phone::Mobile::parse(&s.open("person", "phone", pid, p).unwrap())
+                .unwrap();
         }
     }
     let sample = s

@@ -62,7 +62,10 @@ pub const SMALL: Shape = Shape {
 
 pub fn services(db: &Db) -> Services {
     let keys = jinguo_services::Keyring::generate().unwrap();
-    Services::new(db.clone(), std::sync::Arc::new(keys))
+    Services::new(
+        db.clone(),
+        std::sync::Arc::new(jinguo_services::sealed::KeyStore::fixed(keys)),
+    )
 }
 
 /// A caller holding one role over one place's subtree.

@@ -416,10 +416,7 @@ impl Services {
         let secret = totp::new_secret()
             .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
         let b32 = totp::base32(&secret);
-        let sealed = self
-            .keys
-            .encrypt(&b32, &format!("account/totp_secret/{id}"))
-            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        let sealed = self.seal("account", "totp_secret", &id, &b32)?;
         let now = clock::now();
         let db = &self.db;
         db_tx!(db, tx => store::set_totp(tx, id, Some(&sealed), None, now).await)?;
@@ -442,10 +439,7 @@ impl Services {
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
         let sealed = account.totp_secret.ok_or(ServiceError::NotFound)?;
-        let b32 = self
-            .keys
-            .decrypt(&sealed, &format!("account/totp_secret/{id}"))
-            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        let b32 = self.open("account", "totp_secret", &id, &sealed)?;
         let secret = totp::from_base32(&b32).ok_or(ServiceError::NotFound)?;
         let now = clock::now();
         let step = totp::verify(&secret, code.trim(), now.timestamp().max(0) as u64);

@@ -4,8 +4,10 @@
 //! The same seed gives the same data, ids included.
 
 use crate::places::new_place;
+use crate::sealed::aad;
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jinguo_crypto::Keyring;
 use jinguo_domain::account::Role;
 use jinguo_domain::person::{Relationship, Sex};
 use jinguo_domain::phone::Mobile;
@@ -14,7 +16,7 @@ use jinguo_domain::resident_id::ResidentId;
 use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
 use jinguo_storage::member::{self as mstore, NewMember};
 use jinguo_storage::place::{self as pstore};
-use jinguo_storage::{DbConn, StorageError, db_tx};
+use jinguo_storage::{DbConn, db_tx};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -206,11 +208,12 @@ impl Services {
             return Ok(DemoReport::default());
         }
         let operator = crate::Caller::operator();
+        let keys = self.keys.get();
         let report = db_tx!(&self.db, tx => {
-            let r = generate(tx, seed, shape).await?;
+            let r = generate(tx, seed, shape, &keys).await?;
             crate::audit::record(tx, &operator, crate::audit::Record::new("demo.create")
                 .detail(format!("seed={seed} households={}", r.households))).await?;
-            Ok::<DemoReport, StorageError>(r)
+            Ok::<DemoReport, ServiceError>(r)
         })?;
         Ok(report)
     }
@@ -244,7 +247,12 @@ async fn generate(
     tx: &mut DbConn<'_>,
     seed: u64,
     shape: Shape,
-) -> Result<DemoReport, StorageError> {
+    keys: &Keyring,
+) -> Result<DemoReport, ServiceError> {
+    let seal = |table: &str, column: &str, id: &Uuid, plain: &str| {
+        keys.encrypt(plain, &aad(table, column, id))
+            .map_err(|e| ServiceError::Internal(format!("field encryption: {e}")))
+    };
     let now: DateTime<Utc> = crate::clock::now();
     let ref_date = NaiveDate::from_ymd_opt(2021, 12, 31).unwrap_or_default();
     let mut g = Generator {
@@ -301,7 +309,7 @@ async fn generate(
 
     // Members: city executives → the county federation; subdistrict executives → townships;
     // village executives → villages; women's representatives → resident groups.
-    let county = PlaceCode::parse(ANNING).map_err(|_| StorageError::UnsupportedUrl)?;
+    let county = PlaceCode::parse(ANNING).map_err(|_| ServiceError::NotFound)?;
     let mut members = Vec::new();
     let mut add_members = |g: &mut Generator, at: &PlaceCode, n: u32, role: &'static str| {
         for _ in 0..n {
@@ -361,7 +369,12 @@ async fn generate(
                 code: format!("{}{:04}", group.as_str(), k),
                 group_code: group.as_str().into(),
                 path: path.clone(),
-                address: format!("云南省安宁市{short}{}号", k + g.rng.below(3) as u32),
+                address: seal(
+                    "household",
+                    "address",
+                    &hid,
+                    &format!("云南省安宁市{short}{}号", k + g.rng.below(3) as u32),
+                )?,
             });
             let size = 2 + g.rng.below(3);
             let head_sex = if g.rng.below(10) < 6 {
@@ -415,6 +428,7 @@ async fn generate(
                 let id_number = g.id_number(birth, sex);
                 let name = g.name(surname, sex);
                 let phone = adult.then(|| g.phone());
+                let index = keys.blind_index("id_number", id_number.as_str());
                 let id = g.uuid();
                 persons.push(NewPerson {
                     id,
@@ -424,8 +438,12 @@ async fn generate(
                     name,
                     sex: sex.key(),
                     birth_date: birth,
-                    id_number: id_number.as_str().to_string(),
-                    phone,
+                    id_number: seal("person", "id_number", &id, id_number.as_str())?,
+                    id_number_index: index,
+                    phone: match phone {
+                        Some(p) => Some(seal("person", "phone", &id, &p)?),
+                        None => None,
+                    },
                     relationship: rel.key(),
                 });
             }

@@ -23,6 +23,9 @@ pub enum ServiceError {
     Conflict,
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Something inside went wrong (never the user's fault); the text is for the log only.
+    #[error("{0}")]
+    Internal(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

@@ -74,7 +74,7 @@ impl Services {
         .await?;
         for l in &mut lines {
             l.head_name = l.head_name.as_deref().map(mask::name);
-            l.address = mask::address(&l.address);
+            l.address = mask::address(&self.open("household", "address", &l.id, &l.address)?);
         }
         Ok(HouseholdPage {
             page,
@@ -140,21 +140,26 @@ impl Services {
                 masked
             }
         };
-        let persons = store::persons(&self.db, &household)
-            .await?
-            .into_iter()
-            .map(|p| PersonView {
+        let mut persons = Vec::new();
+        for p in store::persons(&self.db, &household).await? {
+            let id_number = self.open("person", "id_number", &p.id, &p.id_number)?;
+            let phone = match &p.phone {
+                Some(sealed) => Some(self.open("person", "phone", &p.id, sealed)?),
+                None => None,
+            };
+            persons.push(PersonView {
                 id: p.id,
                 name: shown(mask::name(&p.name), &p.name),
                 sex: Sex::parse(&p.sex).unwrap_or(Sex::Female),
                 age: age(p.birth_date, today),
-                id_number: shown(mask::id_number(&p.id_number), &p.id_number),
-                phone: p.phone.as_deref().map(|ph| shown(mask::phone(ph), ph)),
+                id_number: shown(mask::id_number(&id_number), &id_number),
+                phone: phone.as_deref().map(|ph| shown(mask::phone(ph), ph)),
                 relationship: Relationship::parse(&p.relationship).unwrap_or(Relationship::Other),
-            })
-            .collect();
+            });
+        }
         let mut household = household;
-        household.address = shown(mask::address(&household.address), &household.address);
+        let address = self.open("household", "address", &household.id, &household.address)?;
+        household.address = shown(mask::address(&address), &address);
         let (action, reason) = match reveal {
             Some(r) => ("household.reveal", r.to_string()),
             None => ("household.read", String::new()),
@@ -185,7 +190,8 @@ impl Services {
         let household = store::get(&self.db, household_id, &caller.household_write_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if store::person_by_id_number(&self.db, &household.county_code, valid.id_number.as_str())
+        let index = self.id_number_index(valid.id_number.as_str());
+        if store::person_by_id_number_index(&self.db, &household.county_code, &index)
             .await?
             .is_some()
         {
@@ -202,8 +208,12 @@ impl Services {
             name: valid.name.clone(),
             sex: valid.sex.key(),
             birth_date: valid.birth_date,
-            id_number: valid.id_number.as_str().to_string(),
-            phone: valid.phone.as_ref().map(|m| m.as_str().to_string()),
+            id_number: self.seal("person", "id_number", &id.0, valid.id_number.as_str())?,
+            id_number_index: index,
+            phone: match &valid.phone {
+                Some(m) => Some(self.seal("person", "phone", &id.0, m.as_str())?),
+                None => None,
+            },
             relationship: valid.relationship.key(),
         };
         let now = clock::now();

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod households;
 pub mod places;
+pub mod sealed;
 
 pub use access::Caller;
 pub use accounts::SecurityPolicy;
@@ -23,12 +24,12 @@ use std::sync::Arc;
 pub struct Services {
     pub db: Db,
     /// Keys for the fields encrypted at rest; never stored in the database.
-    pub keys: Arc<Keyring>,
+    pub keys: Arc<sealed::KeyStore>,
     pub security: SecurityPolicy,
 }
 
 impl Services {
-    pub fn new(db: Db, keys: Arc<Keyring>) -> Self {
+    pub fn new(db: Db, keys: Arc<sealed::KeyStore>) -> Self {
         Self {
             db,
             keys,

@@ -24,7 +24,11 @@ pub struct NewPerson {
     pub name: String,
     pub sex: &'static str,
     pub birth_date: NaiveDate,
+    /// Sealed.
     pub id_number: String,
+    /// Blind index of the ID number, for exact-match search and uniqueness.
+    pub id_number_index: String,
+    /// Sealed.
     pub phone: Option<String>,
     pub relationship: &'static str,
 }
@@ -101,7 +105,7 @@ pub async fn insert_persons(
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, phone, relationship, created_at, updated_at, version) ",
+                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) ",
             );
             q.push_values(chunk, |mut b, p| {
                 b.push_bind(&p.county_code)
@@ -112,6 +116,7 @@ pub async fn insert_persons(
                     .push_bind(p.sex)
                     .push_bind(p.birth_date)
                     .push_bind(&p.id_number)
+                    .push_bind(&p.id_number_index)
                     .push_bind(&p.phone)
                     .push_bind(p.relationship)
                     .push_bind(now)
@@ -192,8 +197,8 @@ pub async fn count_persons(db: &Db, within: &Subtree) -> Result<i64, StorageErro
     Ok(n)
 }
 
-/// The person holding a resident ID number in a county, if any.
-pub async fn person_by_id_number(
+/// The person whose ID number has this blind index in a county, if any.
+pub async fn person_by_id_number_index(
     db: &Db,
     county_code: &str,
     id_number: &str,
@@ -201,7 +206,7 @@ pub async fn person_by_id_number(
     let sql = concat!(
         "SELECT ",
         person_cols!(),
-        " FROM person WHERE county_code = $1 AND id_number = $2"
+        " FROM person WHERE county_code = $1 AND id_number_index = $2"
     );
     Ok(db_run!(db, p => sqlx::query_as::<_, Person>(sql)
         .bind(county_code).bind(id_number).fetch_optional(p).await)?)
@@ -227,4 +232,49 @@ pub async fn add_person(
     }
     insert_persons(tx, std::slice::from_ref(person), now).await?;
     Ok(true)
+}
+
+/// Sealed values of persons after `after` (by id), for re-encryption under a new key.
+pub async fn sealed_persons(
+    db: &Db,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<(String, Uuid, String, Option<String>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, id_number, phone FROM person WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after).bind(limit).fetch_all(p).await)?)
+}
+
+pub async fn reseal_person(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    id_number: &str,
+    phone: Option<&str>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE person SET id_number = $3, phone = $4 WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(id_number).bind(phone).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Sealed addresses of households after `after` (by id).
+pub async fn sealed_households(
+    db: &Db,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<(String, Uuid, String)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, address FROM household WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after).bind(limit).fetch_all(p).await)?)
+}
+
+pub async fn reseal_household(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    address: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE household SET address = $3 WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(address).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
 }

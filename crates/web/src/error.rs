@@ -58,7 +58,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        ServiceError::Storage(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ServiceError::Storage(_) | ServiceError::Io(_) | ServiceError::Internal(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }
 
@@ -71,7 +73,9 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
         ServiceError::Unauthenticated => ("unauthenticated", "error.unauthenticated"),
         ServiceError::Forbidden => ("forbidden", "error.forbidden"),
         ServiceError::RateLimited => ("rate_limited", "error.rate_limited"),
-        ServiceError::Storage(_) | ServiceError::Io(_) => ("internal", "error.internal"),
+        ServiceError::Storage(_) | ServiceError::Io(_) | ServiceError::Internal(_) => {
+            ("internal", "error.internal")
+        }
     };
     if status.is_server_error() {
         tracing::error!(error = %e, "request failed");

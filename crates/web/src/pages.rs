@@ -160,6 +160,10 @@ fn error_page(e: &ServiceError, c: Ctx) -> Response {
             tracing::error!(error = %err, "page failed");
             (t(c.lang, "error.internal"), String::new())
         }
+        ServiceError::Internal(err) => {
+            tracing::error!(error = %err, "page failed");
+            (t(c.lang, "error.internal"), String::new())
+        }
     };
     page(
         MessagePage {

@@ -1,5 +1,8 @@
 -- Places, households, persons, members. Ids are UUIDv7 made by the application.
 -- Every large table carries county_code first in its primary and unique keys.
+-- Sensitive fields (household.address, person.id_number, person.phone) hold authenticated
+-- ciphertext envelopes (v1.xc20.<key id>.<nonce+ciphertext>), never plain text; exact-match
+-- search on ID numbers goes through person.id_number_index, a keyed blind index (HMAC-SHA256).
 
 CREATE TABLE place (
     code        TEXT PRIMARY KEY,
@@ -35,13 +38,14 @@ CREATE TABLE person (
     sex          TEXT NOT NULL CHECK (sex IN ('male', 'female')),
     birth_date   DATE NOT NULL,
     id_number    TEXT NOT NULL,
+    id_number_index TEXT NOT NULL,
     phone        TEXT,
     relationship TEXT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
     updated_at   TIMESTAMPTZ NOT NULL,
     version      BIGINT NOT NULL DEFAULT 1,
     PRIMARY KEY (county_code, id),
-    UNIQUE (county_code, id_number),
+    UNIQUE (county_code, id_number_index),
     FOREIGN KEY (county_code, household_id) REFERENCES household(county_code, id)
 );
 CREATE INDEX person_household ON person(county_code, household_id);
