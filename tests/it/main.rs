@@ -8,5 +8,6 @@ mod access;
 mod browser;
 mod cli;
 mod http;
+mod matrix;
 mod storage;
 mod support;

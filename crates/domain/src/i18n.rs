@@ -71,6 +71,11 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "old_password" => ("原密码", "Current password"),
         "reason" => ("理由", "Reason"),
         "role" => ("角色", "Role"),
+        "minutes" => ("时长（分钟）", "Duration (minutes)"),
+        "days" => ("有效天数", "Days valid"),
+        "purpose" => ("用途", "Purpose"),
+        "basis" => ("依据", "Legal basis"),
+        "guardian_name" => ("监护人姓名", "Guardian's name"),
         "expected_version" => ("版本号", "Version"),
         _ => return field_fallback(field),
     };
@@ -150,6 +155,20 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "please state why (at least 4 characters)",
         ),
         "totp.wrong" => ("验证码不正确或已使用", "is wrong or was already used"),
+        "role.separation" => (
+            "系统、安全、审计管理员三种职责须由不同账号担任，且不兼任其他角色",
+            "the system, security and audit administrator duties belong to separate accounts holding no other role",
+        ),
+        "minutes.range" => ("应为1至240分钟", "must be 1 to 240 minutes"),
+        "days.range" => ("应为1至365天", "must be 1 to 365 days"),
+        "consent.guardian_required" => (
+            "未满14周岁，须由监护人同意并填写监护人姓名",
+            "under 14: the guardian consents; give the guardian's name",
+        ),
+        "consent.publish_needs_consent" => (
+            "公开发布须取得本人或监护人同意",
+            "publication needs consent",
+        ),
         "page.range" => ("超出范围", "is out of range"),
         "lang.unknown" => ("只支持 zh-CN 或 en", "must be zh-CN or en"),
         _ => ("不正确", "is not valid"),

@@ -4,8 +4,10 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod clock;
+pub mod consent;
 pub mod demo;
 pub mod error;
 pub mod households;

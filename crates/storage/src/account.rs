@@ -240,3 +240,31 @@ pub async fn delete_sessions_of(tx: &mut DbConn<'_>, account_id: Uuid) -> Result
         .bind(account_id).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub token_hash: String,
+    pub account_id: Uuid,
+    pub name: String,
+    pub scope_path: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_token(tx: &mut DbConn<'_>, t: &TokenRow) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO api_token (token_hash, account_id, name, scope_path, created_at, expires_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)")
+        .bind(&t.token_hash).bind(t.account_id).bind(&t.name).bind(&t.scope_path)
+        .bind(t.created_at).bind(t.expires_at)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, TokenRow>(
+        "SELECT token_hash, account_id, name, scope_path, created_at, expires_at, revoked_at \
+         FROM api_token WHERE token_hash = $1")
+        .bind(token_hash).fetch_optional(p).await)?)
+}

@@ -278,3 +278,29 @@ pub async fn reseal_household(
         .bind(county).bind(id).bind(address).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PersonPlace {
+    pub county_code: String,
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub path: String,
+    pub birth_date: NaiveDate,
+}
+
+/// Where a person belongs, only when the scope covers it.
+pub async fn person_place(
+    db: &Db,
+    id: Uuid,
+    scope: &Scope,
+) -> Result<Option<PersonPlace>, StorageError> {
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT county_code, id, household_id, path, birth_date FROM person WHERE id = ");
+        q.push_bind(id);
+        scope.push_filter(&mut q, "path");
+        q.build_query_as::<PersonPlace>().fetch_optional(p).await
+    })?)
+}

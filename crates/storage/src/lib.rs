@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod consent;
 pub mod db;
 pub mod household;
 pub mod member;

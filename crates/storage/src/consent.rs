@@ -1,0 +1,52 @@
+//! Consent records (PIPL): the legal basis or separate consent for sensitive data, for sharing
+//! with departments and for publication, attached to a person.
+
+use crate::{Db, DbConn, StorageError, conn_run, db_run};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConsentRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub purpose: String,
+    pub basis: String,
+    pub given_by: String,
+    pub guardian_name: Option<String>,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(tx: &mut DbConn<'_>, c: &ConsentRow) -> Result<(), StorageError> {
+    conn_run!(tx, conn => sqlx::query(
+        "INSERT INTO consent (county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)")
+        .bind(&c.county_code).bind(c.id).bind(c.person_id).bind(&c.purpose).bind(&c.basis)
+        .bind(&c.given_by).bind(&c.guardian_name).bind(c.recorded_by).bind(c.recorded_at)
+        .execute(&mut *conn).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn of_person(
+    db: &Db,
+    county_code: &str,
+    person_id: Uuid,
+) -> Result<Vec<ConsentRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, ConsentRow>(
+        "SELECT county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at \
+         FROM consent WHERE county_code = $1 AND person_id = $2 ORDER BY recorded_at")
+        .bind(county_code).bind(person_id).fetch_all(p).await)?)
+}
+
+pub async fn withdraw(
+    tx: &mut DbConn<'_>,
+    county_code: &str,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE consent SET withdrawn_at = $3 WHERE county_code = $1 AND id = $2 AND withdrawn_at IS NULL")
+        .bind(county_code).bind(id).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}

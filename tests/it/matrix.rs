@@ -1,0 +1,414 @@
+//! The authorization matrix: every API endpoint × every kind of caller × inside and outside her
+//! scope, with the answer each must get, on both databases. An endpoint in the OpenAPI document
+//! without a row here fails the test.
+
+use crate::support::{self, both_backends, serve, with_small_demo};
+use jinguo_domain::account::Role;
+use jinguo_services::Services;
+use jinguo_storage::Backend;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// Callers, in the order of the expectation arrays.
+const WHO: [&str; 6] = [
+    "anonymous",
+    "staff",
+    "representative",
+    "system_admin",
+    "security_admin",
+    "audit_admin",
+];
+
+struct Case {
+    method: &'static str,
+    /// The path as the OpenAPI document spells it.
+    template: &'static str,
+    url: String,
+    body: Option<Value>,
+    expect: [u16; 6],
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn session(s: &Services, username: &str, admin: bool) -> Session {
+    let new = s
+        .login(username, support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    if admin {
+        let c = s
+            .caller_from_session(&new.token, "127.0.0.1")
+            .await
+            .unwrap();
+        let (_, key) = s.totp_begin(&c).await.unwrap();
+        let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
+        let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
+        s.totp_verify(&c, &new.token, &code).await.unwrap();
+    }
+    Session {
+        cookie: format!("jinguo_session={}", new.token),
+        csrf: new.csrf,
+    }
+}
+
+async fn walk(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    // Inside: the first resident group of 连然街道 and its first household. Outside: another subdistrict.
+    let group_in = crate::storage::first_group(&s).await;
+    let county = s.place_view(&staff, "530181").await.unwrap();
+    let other = county
+        .children
+        .iter()
+        .find(|c| c.place.code != "530181001" && c.figures.households > 0)
+        .unwrap();
+    let ov = s.place_view(&staff, &other.place.code).await.unwrap();
+    let ov = s
+        .place_view(
+            &staff,
+            &ov.children
+                .iter()
+                .find(|c| c.figures.households > 0)
+                .unwrap()
+                .place
+                .code,
+        )
+        .await
+        .unwrap();
+    let group_out = ov.children[0].place.code.clone();
+    let h_in = s
+        .group_households(&staff, &group_in, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    let h_out = s
+        .group_households(&staff, &group_out, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    let p_in = s.household_view(&staff, h_in).await.unwrap().persons[0].id;
+    let p_out = s.household_view(&staff, h_out).await.unwrap().persons[0].id;
+    let town_out = other.place.code.clone();
+
+    support::account(&s, "m-staff", Role::Staff, "530181001").await;
+    support::account(&s, "m-rep", Role::Representative, &group_in).await;
+    support::account(&s, "m-sys", Role::SystemAdmin, "530181").await;
+    support::account(&s, "m-sec", Role::SecurityAdmin, "530181").await;
+    support::account(&s, "m-aud", Role::AuditAdmin, "530181").await;
+    support::account(&s, "m-target", Role::Representative, &group_in).await;
+    let sessions = vec![
+        None,
+        Some(session(&s, "m-staff", false).await),
+        Some(session(&s, "m-rep", false).await),
+        Some(session(&s, "m-sys", true).await),
+        Some(session(&s, "m-sec", true).await),
+        Some(session(&s, "m-aud", true).await),
+    ];
+    let srv = serve(s.clone()).await;
+
+    let person = json!({"name": "王芳", "sex": "female", "birth_date": "1990-03-08",
+        "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(), 2).as_str(),
+        "relationship": "other", "expected_version": -1});
+    let reveal = json!({"reason": "核实身份信息"});
+    let consent = json!({"purpose": "sensitive_data", "basis": "legal_obligation"});
+    let mut n = 0;
+    let mut unique = || {
+        n += 1;
+        format!("m-new-{n}")
+    };
+    let cases = vec![
+        Case {
+            method: "POST",
+            template: "/api/v1/session",
+            url: "/api/v1/session".into(),
+            body: Some(json!({"username": "m-nobody", "password": "Wrong-password-1"})),
+            expect: [401; 6],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/home",
+            url: "/api/v1/home".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}",
+            url: format!("/api/v1/places/{group_in}"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}",
+            url: format!("/api/v1/places/{town_out}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/households",
+            url: format!("/api/v1/places/{group_in}/households"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/households",
+            url: format!("/api/v1/places/{group_out}/households"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/households/{id}",
+            url: format!("/api/v1/households/{h_in}"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/households/{id}",
+            url: format!("/api/v1/households/{h_out}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // A stale version: inside it is a conflict (nothing written), outside it does not exist.
+        Case {
+            method: "POST",
+            template: "/api/v1/households/{id}/persons",
+            url: format!("/api/v1/households/{h_in}/persons"),
+            body: Some(person.clone()),
+            expect: [401, 409, 409, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/{id}/persons",
+            url: format!("/api/v1/households/{h_out}/persons"),
+            body: Some(person.clone()),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/{id}/reveal",
+            url: format!("/api/v1/households/{h_in}/reveal"),
+            body: Some(reveal.clone()),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/{id}/reveal",
+            url: format!("/api/v1/households/{h_out}/reveal"),
+            body: Some(reveal.clone()),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/audit",
+            url: "/api/v1/audit?limit=5".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/tokens",
+            url: "/api/v1/tokens".into(),
+            body: Some(json!({"name": "m", "place": group_in, "days": 1})),
+            expect: [401, 201, 201, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/tokens",
+            url: "/api/v1/tokens".into(),
+            body: Some(json!({"name": "m", "place": town_out, "days": 1})),
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/break-glass",
+            url: "/api/v1/break-glass".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 200, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/accounts",
+            url: "/api/v1/accounts".into(),
+            body: None,
+            expect: [401, 403, 403, 200, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/accounts",
+            url: "/api/v1/accounts".into(),
+            body: Some(
+                json!({"username": unique(), "display_name": "新账号", "password": support::PASSWORD, "role": "staff", "place": "530181001"}),
+            ),
+            expect: [401, 403, 403, 201, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/accounts",
+            url: "/api/v1/accounts".into(),
+            body: Some(
+                json!({"username": unique(), "display_name": "新账号", "password": support::PASSWORD, "role": "staff", "place": "5301"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/grants",
+            url: "/api/v1/grants".into(),
+            body: Some(
+                json!({"username": "m-target", "role": "representative", "place": group_in}),
+            ),
+            expect: [401, 403, 403, 403, 204, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/grants",
+            url: "/api/v1/grants".into(),
+            body: Some(json!({"username": "m-target", "role": "representative", "place": "5301"})),
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/persons/{id}/consents",
+            url: format!("/api/v1/persons/{p_in}/consents"),
+            body: Some(consent.clone()),
+            expect: [401, 201, 201, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/persons/{id}/consents",
+            url: format!("/api/v1/persons/{p_out}/consents"),
+            body: Some(consent.clone()),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/persons/{id}/consents/{purpose}",
+            url: format!("/api/v1/persons/{p_in}/consents/sensitive_data"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/persons/{id}/consents/{purpose}",
+            url: format!("/api/v1/persons/{p_out}/consents/sensitive_data"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "DELETE",
+            template: "/api/v1/persons/{id}/consents/{purpose}",
+            url: format!("/api/v1/persons/{p_in}/consents/publish"),
+            body: None,
+            expect: [401, 204, 204, 404, 404, 404],
+        },
+        Case {
+            method: "DELETE",
+            template: "/api/v1/persons/{id}/consents/{purpose}",
+            url: format!("/api/v1/persons/{p_out}/consents/publish"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // Emergency access changes what the caller sees, so it comes after the scope checks.
+        Case {
+            method: "POST",
+            template: "/api/v1/break-glass",
+            url: "/api/v1/break-glass".into(),
+            body: Some(json!({"place": town_out, "reason": "紧急求助，需立即核实", "minutes": 5})),
+            expect: [401, 201, 201, 403, 403, 403],
+        },
+        // Logging out ends the session, so it comes last.
+        Case {
+            method: "DELETE",
+            template: "/api/v1/session",
+            url: "/api/v1/session".into(),
+            body: None,
+            expect: [401, 204, 204, 204, 204, 204],
+        },
+    ];
+
+    // Every endpoint of the OpenAPI document has a row.
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", srv.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let covered: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_string(), c.template.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the authorization matrix: {missing:?}"
+    );
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut wrong = Vec::new();
+    for case in &cases {
+        for (i, who) in WHO.iter().enumerate() {
+            let url = format!("{}{}", srv.base, case.url);
+            let mut rq = match case.method {
+                "GET" => client.get(&url),
+                "POST" => client.post(&url),
+                "DELETE" => client.delete(&url),
+                m => panic!("method {m}"),
+            };
+            if let Some(sess) = &sessions[i] {
+                rq = rq
+                    .header("cookie", &sess.cookie)
+                    .header("x-csrf-token", &sess.csrf);
+            }
+            if let Some(b) = &case.body {
+                let mut b = b.clone();
+                if case.template == "/api/v1/accounts" && case.method == "POST" {
+                    b["username"] = json!(format!("{}-{i}", b["username"].as_str().unwrap()));
+                }
+                rq = rq.json(&b);
+            }
+            let status = rq.send().await.unwrap().status().as_u16();
+            if status != case.expect[i] {
+                wrong.push(format!(
+                    "{} {} as {who}: {status}, expected {}",
+                    case.method, case.url, case.expect[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "authorization matrix:\n{}",
+        wrong.join("\n")
+    );
+
+    // A write without the CSRF header is refused even with a valid session.
+    let sess = session(&s, "m-staff", false).await;
+    let r = client
+        .post(format!("{}/api/v1/households/{h_in}/reveal", srv.base))
+        .header("cookie", &sess.cookie)
+        .json(&reveal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+both_backends!(authorization_matrix, super::walk);
