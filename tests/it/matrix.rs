@@ -101,7 +101,7 @@ async fn walk(b: Backend) {
     support::account(&s, "m-sec", Role::SecurityAdmin, "530181").await;
     support::account(&s, "m-aud", Role::AuditAdmin, "530181").await;
     support::account(&s, "m-target", Role::Representative, &group_in).await;
-    let sessions = vec![
+    let sessions = [
         None,
         Some(session(&s, "m-staff", false).await),
         Some(session(&s, "m-rep", false).await),
