@@ -508,3 +508,175 @@ where
         Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
     }
 }
+
+async fn tokens_emergencies_consents_and_duties(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    support::account(&s, "town", Role::Staff, "530181001").await;
+    support::account(&s, "sec", Role::SecurityAdmin, "530181").await;
+    let session = s
+        .login("town", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let town = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    let group = crate::storage::first_group(&s).await;
+
+    // An API token acts as her, narrowed to one place, and dies when it expires.
+    let (token, _) = s.create_token(&town, "统计对接", &group, 30).await.unwrap();
+    let by_token = s.caller_from_token(&token, "127.0.0.1").await.unwrap();
+    assert!(s.place_view(&by_token, &group).await.is_ok());
+    assert!(matches!(
+        s.place_view(&by_token, "530181001").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.caller_from_token("jg_forged", "127.0.0.1").await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    assert!(matches!(
+        s.create_token(&town, "x", "530181002", 30).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        s.create_token(&town, "x", &group, 400).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    let stored: Vec<(String,)> = query(&s.db, "SELECT token_hash FROM api_token").await;
+    assert!(
+        stored
+            .iter()
+            .all(|(h,)| h.len() == 64 && !token.contains(h.as_str())),
+        "only the hash is kept"
+    );
+
+    // Emergency access: a reason and a time limit; then the other subdistrict is visible, and the
+    // security administrator sees the grant.
+    assert!(matches!(
+        s.place_view(&town, "530181002").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.break_glass(&town, "530181002", "", 30).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.break_glass(&town, "530181002", "家暴求助紧急核实", 100_000)
+            .await,
+        Err(ServiceError::Invalid(_))
+    ));
+    s.break_glass(&town, "530181002", "家暴求助紧急核实", 30)
+        .await
+        .unwrap();
+    let town = s
+        .caller_from_session(&session.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(s.place_view(&town, "530181002").await.is_ok());
+    let sec = caller(Role::SecurityAdmin, "53/5301/530181/");
+    let em = s.emergencies(&sec).await.unwrap();
+    assert_eq!(em.len(), 1);
+    assert_eq!(
+        (em[0].username.as_str(), em[0].reason.as_str()),
+        ("town", "家暴求助紧急核实")
+    );
+    assert!(matches!(
+        s.emergencies(&town).await,
+        Err(ServiceError::Forbidden)
+    ));
+
+    // Separation of duties: an administrator gets no second role, and nobody grants to herself.
+    let sec_account = jinguo_storage::account::by_username(&s.db, "sec")
+        .await
+        .unwrap()
+        .unwrap();
+    let sec = Caller::new(
+        sec_account.id,
+        "sec".into(),
+        "sec".into(),
+        vec![jinguo_services::access::Grant {
+            role: Role::SecurityAdmin,
+            scope_path: "53/5301/530181/".into(),
+            expires_at: None,
+        }],
+    );
+    match s.grant_role(&sec, "town", Role::AuditAdmin, "530181").await {
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "role.separation"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.grant_role(&sec, "sec", Role::Staff, "530181").await,
+        Err(ServiceError::Forbidden)
+    ));
+    s.grant_role(&sec, "town", Role::Representative, &group)
+        .await
+        .unwrap();
+
+    // Consent: a child under 14 needs a guardian; publication needs consent; withdrawal counts.
+    let staff = support::county_staff();
+    let mut child = None;
+    let mut adult = None;
+    for line in s.group_households(&staff, &group, 1).await.unwrap().lines {
+        for p in s.household_view(&staff, line.id).await.unwrap().persons {
+            if p.age < 14 && child.is_none() {
+                child = Some(p.id);
+            } else if p.age >= 18 && adult.is_none() {
+                adult = Some(p.id);
+            }
+        }
+    }
+    let (child, adult) = (child.unwrap(), adult.unwrap());
+    let c =
+        |purpose: &str, basis: &str, guardian: Option<&str>| jinguo_services::consent::NewConsent {
+            purpose: purpose.into(),
+            basis: basis.into(),
+            guardian_name: guardian.map(str::to_string),
+        };
+    match s
+        .record_consent(&staff, child, &c("publish", "consent", None))
+        .await
+    {
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "consent.guardian_required"),
+        other => panic!("{other:?}"),
+    }
+    s.record_consent(&staff, child, &c("publish", "consent", Some("李梅")))
+        .await
+        .unwrap();
+    match s
+        .record_consent(&staff, adult, &c("publish", "legal_obligation", None))
+        .await
+    {
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "consent.publish_needs_consent"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !s.has_consent(&staff, adult, "share_departments")
+            .await
+            .unwrap()
+    );
+    s.record_consent(&staff, adult, &c("share_departments", "consent", None))
+        .await
+        .unwrap();
+    assert!(
+        s.has_consent(&staff, adult, "share_departments")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.withdraw_consent(&staff, adult, "share_departments")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !s.has_consent(&staff, adult, "share_departments")
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+both_backends!(delegation, super::tokens_emergencies_consents_and_duties);
