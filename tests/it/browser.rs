@@ -202,3 +202,162 @@ async fn drill_down_on_a_phone_in_chinese_and_english() {
     assert!(h1.starts_with("Household record 530181"), "{h1}");
     c.close().await.unwrap();
 }
+
+/// An administrator's first login: a one-time-code app is set up from the key the page shows,
+/// then the account page opens and an account is created through its form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    crate::support::account(
+        &s,
+        "sysadmin",
+        jinguo_domain::account::Role::SystemAdmin,
+        "530181",
+    )
+    .await;
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+    c.goto(&format!("{}/login", srv.base)).await.unwrap();
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys("sysadmin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys(crate::support::PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Anything else asked for first leads back to the second factor.
+    let key = text(&c, "#totp-key").await;
+    c.goto(&format!("{}/admin", srv.base)).await.unwrap();
+    assert_eq!(text(&c, "#totp-key").await.len(), key.len());
+    let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
+    let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
+    c.find(Locator::Css("#f-code"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#totp-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "账号与授权");
+    // Case data stays out of reach of the system administrator.
+    c.goto(&format!("{}/places/530181", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "未找到");
+    c.goto(&format!("{}/admin", srv.base)).await.unwrap();
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys("lianran")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-display_name"))
+        .await
+        .unwrap()
+        .send_keys("连然街道妇联")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys("Temporary-pass-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-role option[value='staff']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-place"))
+        .await
+        .unwrap()
+        .send_keys("530181001")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#create-account button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c, "#notice").await.contains("账号已创建"));
+    assert!(text(&c, "#accounts").await.contains("lianran"));
+    no_sideways_scroll(&c).await;
+    // The new colleague must change the temporary password at first login.
+    click_first(&c, "#logout").await;
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys("lianran")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys("Temporary-pass-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "修改密码");
+    c.find(Locator::Css("#f-old_password"))
+        .await
+        .unwrap()
+        .send_keys("Temporary-pass-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys("short")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c, "#form-errors").await.contains("至少10个字符"));
+    c.find(Locator::Css("#f-old_password"))
+        .await
+        .unwrap()
+        .send_keys("Temporary-pass-1")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys("Lianran-2026-ok")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "乡镇（街道） 连然街道");
+    c.close().await.unwrap();
+}

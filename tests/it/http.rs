@@ -477,3 +477,110 @@ async fn pages_in_both_languages_and_the_form() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.text().await.unwrap().contains("Not found"));
 }
+
+/// The emergency-access and consent forms, with their errors, through the pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergency_and_consent_forms() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "town", Role::Staff, "530181001").await;
+    let srv = serve(s.clone()).await;
+    let (cookie, _) = support::login(&srv.base, "town", support::PASSWORD).await;
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("cookie", cookie.parse().unwrap());
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(h)
+        .build()
+        .unwrap();
+    let html = c
+        .get(format!("{}/emergency", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = c
+        .get(format!("{}/places/530181002", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let bad = [
+        ("place", "530181002"),
+        ("reason", ""),
+        ("minutes", "30"),
+        ("csrf", csrf.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/emergency", srv.base))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("理由"));
+    let good = [
+        ("place", "530181002"),
+        ("reason", "紧急求助需核实"),
+        ("minutes", "30"),
+        ("csrf", csrf.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/emergency", srv.base))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("紧急授权已生效"));
+    let r = c
+        .get(format!("{}/places/530181002", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let staff = support::county_staff();
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    let person = s.household_view(&staff, hid).await.unwrap().persons[0]
+        .id
+        .to_string();
+    let form = [
+        ("person", person.as_str()),
+        ("purpose", "share_departments"),
+        ("basis", "consent"),
+        ("guardian_name", ""),
+        ("csrf", csrf.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/households/{hid}/consents", srv.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        s.has_consent(&staff, person.parse().unwrap(), "share_departments")
+            .await
+            .unwrap()
+    );
+    let html = c
+        .get(format!("{}/households/{hid}?consented=1", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已登记知情同意"));
+}

@@ -404,6 +404,7 @@ impl Services {
     }
 
     /// Starts TOTP enrolment: a new secret, kept encrypted, to be confirmed with a first code.
+    /// (An administrator who lost her phone gets a reset from the operator: `jinguo user reset`.)
     /// Returns the provisioning URI and the secret in base32 for manual entry.
     pub async fn totp_begin(&self, caller: &Caller) -> Result<(String, String), ServiceError> {
         let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
@@ -413,8 +414,16 @@ impl Services {
         if account.totp_last_step.is_some() {
             return Err(ServiceError::Conflict);
         }
-        let secret = totp::new_secret()
-            .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
+        // An enrolment already begun shows the same key again (a reload must not change it).
+        if let Some(sealed) = &account.totp_secret {
+            let b32 = self.open("account", "totp_secret", &id, sealed)?;
+            let secret = totp::from_base32(&b32).ok_or(ServiceError::NotFound)?;
+            return Ok((
+                totp::provisioning_uri(&secret, "Jinguo", &account.username),
+                b32,
+            ));
+        }
+        let secret = totp::new_secret().map_err(|e| ServiceError::Internal(e.to_string()))?;
         let b32 = totp::base32(&secret);
         let sealed = self.seal("account", "totp_secret", &id, &b32)?;
         let now = clock::now();

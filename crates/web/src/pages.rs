@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jinguo_domain::Lang;
+use jinguo_domain::account::Role;
 use jinguo_domain::person::{PersonInput, Relationship};
 use jinguo_domain::place::PlaceLevel;
 use jinguo_services::places::{Figures, Place};
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}", get(household))
         .route("/households/{id}/persons", axum::routing::post(add_person))
         .route("/households/{id}/reveal", axum::routing::post(reveal))
+        .route("/households/{id}/consents", axum::routing::post(consent))
         .route("/login", get(login_form).post(login))
         .route("/logout", axum::routing::post(logout))
         .route(
@@ -35,6 +37,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/login/totp", get(totp_form).post(totp_check))
         .route("/audit", get(audit_page))
+        .route("/admin", get(admin_page))
+        .route("/admin/accounts", axum::routing::post(admin_create))
+        .route("/admin/grants", axum::routing::post(admin_grant))
+        .route("/emergency", get(emergency_page).post(emergency_open))
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -49,6 +55,8 @@ pub struct Ctx {
     pub user: Option<String>,
     /// The session's anti-forgery token, put into every form.
     pub csrf: String,
+    /// The pages her roles open, for the navigation: (address, catalog key).
+    pub links: Vec<(&'static str, &'static str)>,
 }
 
 impl Ctx {
@@ -59,12 +67,23 @@ impl Ctx {
             back: encode(here),
             user: None,
             csrf: String::new(),
+            links: Vec::new(),
         }
     }
     fn with(lang: Lang, uri: &axum::http::Uri, caller: &Caller) -> Self {
         let mut c = Self::new(lang, uri);
         c.user = Some(caller.display_name.clone());
         c.csrf = caller.csrf.clone();
+        if !caller.household_read_scope().is_empty() {
+            c.links.push(("/", "nav.home"));
+            c.links.push(("/emergency", "nav.emergency"));
+        }
+        if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
+            c.links.push(("/admin", "nav.admin"));
+        }
+        if caller.has_role(Role::AuditAdmin) {
+            c.links.push(("/audit", "nav.audit"));
+        }
         c
     }
     pub fn tr(&self, key: &str) -> &'static str {
@@ -195,8 +214,9 @@ async fn home(
 ) -> Response {
     match s.services.home_place(&caller) {
         Some(code) => Redirect::to(&format!("/places/{code}")).into_response(),
-        None if caller.has_role(jinguo_domain::account::Role::AuditAdmin) => {
-            Redirect::to("/audit").into_response()
+        None if caller.has_role(Role::AuditAdmin) => Redirect::to("/audit").into_response(),
+        None if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) => {
+            Redirect::to("/admin").into_response()
         }
         None => {
             let c = Ctx::with(lang, &uri, &caller);
@@ -376,6 +396,7 @@ async fn place(
 }
 
 struct PersonRow {
+    id: Uuid,
     name: String,
     relationship: &'static str,
     sex: &'static str,
@@ -415,6 +436,7 @@ struct HouseholdPage {
     crumbs: Vec<(String, String, bool)>,
     persons: Vec<PersonRow>,
     added: bool,
+    consented: bool,
     revealed: bool,
     form: PersonForm,
     errors: Vec<(String, String)>,
@@ -424,6 +446,7 @@ struct HouseholdPage {
 #[derive(Deserialize)]
 struct AddedQuery {
     added: Option<String>,
+    consented: Option<String>,
 }
 
 async fn household(
@@ -439,6 +462,7 @@ async fn household(
         caller: &caller,
         id: &id,
         reveal: None,
+        consented: q.consented.is_some(),
     };
     render_household(
         &s,
@@ -456,6 +480,8 @@ struct HouseholdRequest<'a> {
     caller: &'a Caller,
     id: &'a str,
     reveal: Option<&'a str>,
+    /// A consent was just recorded.
+    consented: bool,
 }
 
 async fn render_household(
@@ -500,6 +526,7 @@ async fn render_household(
             .persons
             .iter()
             .map(|p| PersonRow {
+                id: p.id,
                 name: p.name.clone(),
                 relationship: p.relationship.label(lang),
                 sex: p.sex.label(lang),
@@ -509,6 +536,7 @@ async fn render_household(
             })
             .collect(),
         added,
+        consented: req.consented,
         form,
         errors,
         relationships: Relationship::ALL
@@ -555,6 +583,7 @@ async fn add_person(
                 caller: &caller,
                 id: &id,
                 reveal: None,
+                consented: false,
             };
             render_household(
                 &s,
@@ -576,10 +605,71 @@ async fn add_person(
                 caller: &caller,
                 id: &id,
                 reveal: None,
+                consented: false,
             };
             render_household(&s, c, req, false, f, errors, StatusCode::CONFLICT).await
         }
         Err(e) => error_page(&e, c),
+    }
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    basis: String,
+    #[serde(default)]
+    guardian_name: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn consent(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let Ok(person) = Uuid::parse_str(&f.person) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    let nc = jinguo_services::consent::NewConsent {
+        purpose: f.purpose,
+        basis: f.basis,
+        guardian_name: Some(f.guardian_name),
+    };
+    match s.services.record_consent(&caller, person, &nc).await {
+        Ok(_) => Redirect::to(&format!("/households/{id}?consented=1#consent")).into_response(),
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => {
+                let req = HouseholdRequest {
+                    caller: &caller,
+                    id: &id,
+                    reveal: None,
+                    consented: false,
+                };
+                render_household(
+                    &s,
+                    c,
+                    req,
+                    false,
+                    PersonForm::default(),
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => error_page(&e, c),
+        },
     }
 }
 
@@ -612,6 +702,7 @@ async fn reveal(
         caller: &caller,
         id: &id,
         reveal: Some(&f.reason),
+        consented: false,
     };
     render_household(
         &s,
@@ -954,6 +1045,328 @@ async fn audit_page(
         c,
     };
     page(p.render(), StatusCode::OK)
+}
+
+type Pairs = Vec<(String, String)>;
+type EmergencyRow = (String, String, String, String, String);
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    c: Ctx,
+    title: String,
+    notice: Option<String>,
+    errors: Pairs,
+    /// (username, display name, roles, state), when she manages accounts.
+    accounts: Option<Vec<(String, String, String, String)>>,
+    /// (username, scope, reason, from, until), when she grants roles.
+    emergencies: Option<Vec<EmergencyRow>>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+async fn render_admin(
+    s: &AppState,
+    caller: &Caller,
+    c: Ctx,
+    notice: Option<String>,
+    errors: Pairs,
+    status: StatusCode,
+) -> Response {
+    let lang = c.lang;
+    let accounts = if caller.has_role(Role::SystemAdmin) {
+        match s.services.list_accounts(caller).await {
+            Ok(list) => Some(
+                list.into_iter()
+                    .map(|a| {
+                        let roles = a
+                            .grants
+                            .iter()
+                            .map(|(r, p)| format!("{}@{p}", r.label(lang)))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let state = t(
+                            lang,
+                            if a.locked {
+                                "admin.locked"
+                            } else {
+                                "admin.active"
+                            },
+                        )
+                        .to_string();
+                        (a.username, a.display_name, roles, state)
+                    })
+                    .collect(),
+            ),
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        None
+    };
+    let emergencies = if caller.has_role(Role::SecurityAdmin) {
+        match s.services.emergencies(caller).await {
+            Ok(list) => Some(
+                list.into_iter()
+                    .map(|e| {
+                        (
+                            e.username,
+                            e.place,
+                            e.reason,
+                            jinguo_services::clock::local(e.granted_at),
+                            jinguo_services::clock::local(e.expires_at),
+                        )
+                    })
+                    .collect(),
+            ),
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        None
+    };
+    if accounts.is_none() && emergencies.is_none() {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let p = AdminPage {
+        title: c.tr("admin.title").into(),
+        notice,
+        errors,
+        accounts,
+        emergencies,
+        roles: Role::ALL.iter().map(|r| (r.key(), r.label(lang))).collect(),
+        c,
+    };
+    page(p.render(), status)
+}
+
+async fn admin_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    render_admin(&s, &caller, c, None, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn field_errors(e: &ServiceError, lang: Lang) -> Option<Pairs> {
+    match e {
+        ServiceError::Invalid(v) => Some(
+            v.0.iter()
+                .map(|f| (f.field.clone(), f.message(lang)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn role_error(lang: Lang) -> Pairs {
+    let mut v = jinguo_domain::ValidationErrors::new();
+    v.push("role", "required");
+    v.0.iter()
+        .map(|f| (f.field.clone(), f.message(lang)))
+        .collect()
+}
+
+async fn admin_create(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Form(f): Form<AccountForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let Some(role) = Role::parse(&f.role) else {
+        return render_admin(
+            &s,
+            &caller,
+            c,
+            None,
+            role_error(lang),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let a = jinguo_services::accounts::NewAccount {
+        username: f.username,
+        display_name: f.display_name,
+        password: f.password,
+        role,
+        place: f.place,
+    };
+    match s.services.create_account(&caller, &a).await {
+        Ok(_) => {
+            let notice = Some(c.tr("admin.created").to_string());
+            render_admin(&s, &caller, c, notice, Vec::new(), StatusCode::OK).await
+        }
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => {
+                render_admin(
+                    &s,
+                    &caller,
+                    c,
+                    None,
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn admin_grant(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Form(f): Form<GrantForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let Some(role) = Role::parse(&f.role) else {
+        return render_admin(
+            &s,
+            &caller,
+            c,
+            None,
+            role_error(lang),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match s
+        .services
+        .grant_role(&caller, &f.username, role, &f.place)
+        .await
+    {
+        Ok(()) => {
+            let notice = Some(c.tr("admin.granted").to_string());
+            render_admin(&s, &caller, c, notice, Vec::new(), StatusCode::OK).await
+        }
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => {
+                render_admin(
+                    &s,
+                    &caller,
+                    c,
+                    None,
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "emergency.html")]
+struct EmergencyPage {
+    c: Ctx,
+    title: String,
+    notice: Option<String>,
+    errors: Pairs,
+}
+
+async fn emergency_page(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let p = EmergencyPage {
+        title: c.tr("emergency.title").into(),
+        notice: None,
+        errors: Vec::new(),
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct EmergencyForm {
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn emergency_open(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Form(f): Form<EmergencyForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
+    let (notice, errors, status) = match s
+        .services
+        .break_glass(&caller, &f.place, &f.reason, minutes)
+        .await
+    {
+        Ok(until) => (
+            Some(format!(
+                "{} {}",
+                c.tr("emergency.granted"),
+                jinguo_services::clock::local(until)
+            )),
+            Vec::new(),
+            StatusCode::OK,
+        ),
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => (None, errors, StatusCode::UNPROCESSABLE_ENTITY),
+            None => return error_page(&e, c),
+        },
+    };
+    let p = EmergencyPage {
+        title: c.tr("emergency.title").into(),
+        notice,
+        errors,
+        c,
+    };
+    page(p.render(), status)
 }
 
 #[derive(Deserialize)]
