@@ -25,6 +25,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Seed of the demo data set; the same seed gives the same data.
     pub demo_seed: u64,
+    /// How long audit entries are kept before `jinguo audit prune` may remove them (≥ 180).
+    pub audit_retention_days: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -43,17 +45,19 @@ impl Default for Config {
             keys_file: None,
             log_format: LogFormat::Text,
             demo_seed: 2021,
+            audit_retention_days: 365,
         }
     }
 }
 
-const ENV_KEYS: [&str; 6] = [
+const ENV_KEYS: [&str; 7] = [
     "database_url",
     "data_dir",
     "listen",
-    "home_place",
+    "keys_file",
     "log_format",
     "demo_seed",
+    "audit_retention_days",
 ];
 
 impl Config {
@@ -76,7 +80,13 @@ impl Config {
         fig = fig
             .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
             .merge(Serialized::defaults(overrides));
-        fig.extract().map_err(Box::new)
+        let cfg: Config = fig.extract().map_err(Box::new)?;
+        if cfg.audit_retention_days < 180 {
+            return Err(Box::new(figment::Error::from(
+                "audit_retention_days must be at least 180".to_string(),
+            )));
+        }
+        Ok(cfg)
     }
 
     pub fn keys_file(&self) -> PathBuf {

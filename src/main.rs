@@ -95,6 +95,8 @@ enum User {
 enum Audit {
     /// Walk the hash chain: exits non-zero when an entry was changed, inserted or deleted.
     Verify,
+    /// Remove entries older than the retention period (`audit_retention_days`, at least 180).
+    Prune,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +163,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::User(u) => user(&services, &operator, u).await?,
+        Command::Audit(Audit::Prune) => {
+            let n = services
+                .prune_audit(&operator, cfg.audit_retention_days)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "removed {n} audit entries older than {} days",
+                cfg.audit_retention_days
+            );
+        }
         Command::Audit(Audit::Verify) => match services.verify_audit().await? {
             Verification::Intact { entries } => println!("audit log intact: {entries} entries"),
             Verification::Broken { seq, why } => {

@@ -680,3 +680,69 @@ async fn tokens_emergencies_consents_and_duties(b: Backend) {
     ));
 }
 both_backends!(delegation, super::tokens_emergencies_consents_and_duties);
+
+/// Retention removes entries from the start of the chain only; the rest still verifies.
+async fn audit_retention(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    for _ in 0..3 {
+        s.household_view(&staff, hid).await.unwrap();
+    }
+    assert!(matches!(
+        s.prune_audit(&Caller::operator(), 30).await,
+        Err(ServiceError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.prune_audit(&staff, 365).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert_eq!(
+        s.prune_audit(&Caller::operator(), 180).await.unwrap(),
+        0,
+        "nothing is that old"
+    );
+    // Remove everything up to now, as if the retention period had passed.
+    let removed = match &t.db {
+        jinguo_storage::Db::Sqlite(l) => {
+            let mut tx = l.write.begin().await.unwrap();
+            let mut conn = jinguo_storage::DbConn::Sqlite(&mut tx);
+            let n = jinguo_storage::audit::prune(
+                &mut conn,
+                chrono::Utc::now() + chrono::Duration::seconds(1),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+        jinguo_storage::Db::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            let mut conn = jinguo_storage::DbConn::Postgres(&mut tx);
+            let n = jinguo_storage::audit::prune(
+                &mut conn,
+                chrono::Utc::now() + chrono::Duration::seconds(1),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    assert!(removed >= 5, "{removed}");
+    s.household_view(&staff, hid).await.unwrap();
+    s.household_view(&staff, hid).await.unwrap();
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        Verification::Intact { entries: 2 }
+    );
+    let (head, _) = jinguo_storage::audit::head(&t.db).await.unwrap();
+    assert!(
+        exec(&t.db, &format!("DELETE FROM audit WHERE seq = {head}"))
+            .await
+            .is_err(),
+        "recent entries stay"
+    );
+}
+both_backends!(retention, super::audit_retention);

@@ -95,3 +95,71 @@ fn a_taken_port_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on"));
 }
+
+#[test]
+fn users_and_the_audit_chain_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut c = jinguo();
+        c.arg("--data-dir").arg(dir.path()).args(args);
+        if let Some(p) = password {
+            c.env("JINGUO_PASSWORD", p);
+        }
+        c.output().unwrap()
+    };
+    let files = tempfile::tempdir().unwrap();
+    crate::storage::division_files(files.path());
+    assert!(
+        run(&["import", "places", files.path().to_str().unwrap()], None)
+            .status
+            .success()
+    );
+    let out = run(
+        &[
+            "user", "add", "anning", "--role", "staff", "--place", "530181",
+        ],
+        Some("weakpassword"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Password"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "user", "add", "anning", "--role", "staff", "--place", "530181",
+        ],
+        Some("Strong-pass-2026"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run(&["user", "lock", "anning"], None).status.success());
+    assert!(run(&["user", "unlock", "anning"], None).status.success());
+    assert!(
+        run(&["user", "reset", "anning"], Some("Another-pass-2026"))
+            .status
+            .success()
+    );
+    assert!(!run(&["user", "lock", "nobody"], None).status.success());
+    let out = run(&["audit", "verify"], None);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
+    // The key file sits beside the database, readable by its owner only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("keys.toml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let out = run(&["keys", "rotate"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("new active key k2"));
+}

@@ -7,6 +7,9 @@ use jinguo_storage::audit::{self as store};
 pub use jinguo_storage::audit::{AuditQuery, AuditRow};
 use jinguo_storage::{DbConn, StorageError};
 
+/// Audit entries are kept at least this long (MLPS level 3 asks for six months).
+pub const MIN_RETENTION_DAYS: i64 = 180;
+
 /// What one audit entry says, before the chain gives it a number and a hash.
 pub struct Record<'a> {
     pub action: &'a str,
@@ -71,7 +74,7 @@ pub async fn record(
 /// The outcome of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    /// Every entry is there and unchanged.
+    /// Every entry kept is there and unchanged (`entries` were checked).
     Intact { entries: i64 },
     /// The first entry that does not fit the chain (edited, deleted or inserted), and why.
     Broken { seq: i64, why: &'static str },
@@ -80,8 +83,13 @@ pub enum Verification {
 impl Services {
     /// Walks the whole chain from the first entry to the head.
     pub async fn verify_audit(&self) -> Result<Verification, ServiceError> {
-        let mut prev = GENESIS.to_string();
-        let mut expected = 1;
+        let (pruned, anchor) = store::anchor(&self.db).await?;
+        let mut prev = if pruned == 0 {
+            GENESIS.to_string()
+        } else {
+            anchor
+        };
+        let mut expected = pruned + 1;
         loop {
             let page = store::page(&self.db, expected - 1, 5000).await?;
             if page.is_empty() {
@@ -118,8 +126,33 @@ impl Services {
             });
         }
         Ok(Verification::Intact {
-            entries: expected - 1,
+            entries: expected - 1 - pruned,
         })
+    }
+
+    /// Removes entries older than the retention period (at least [`MIN_RETENTION_DAYS`]) from the
+    /// start of the chain; the rest still verifies from the new anchor. The removal is recorded.
+    pub async fn prune_audit(
+        &self,
+        caller: &Caller,
+        retention_days: i64,
+    ) -> Result<u64, ServiceError> {
+        if !caller.is_operator() {
+            return Err(ServiceError::Forbidden);
+        }
+        if retention_days < MIN_RETENTION_DAYS {
+            let mut v = jinguo_domain::ValidationErrors::new();
+            v.push("audit_retention_days", "retention.too_short");
+            return Err(v.into());
+        }
+        let before = clock::now() - chrono::Duration::days(retention_days);
+        let db = &self.db;
+        let n = jinguo_storage::db_tx!(db, tx => {
+            let n = store::prune(tx, before).await?;
+            record(tx, caller, Record::new("audit.prune").detail(format!("removed={n} retention_days={retention_days}"))).await?;
+            Ok::<u64, jinguo_storage::StorageError>(n)
+        })?;
+        Ok(n)
     }
 
     /// The audit administrator's search. Nobody else reads the log.

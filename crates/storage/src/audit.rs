@@ -131,3 +131,27 @@ pub async fn count_since(
         .bind(actor_id).bind(action).bind(since).fetch_one(p).await)?;
     Ok(n)
 }
+
+/// Where verification starts: the last removed entry's number and hash.
+pub async fn anchor(db: &Db) -> Result<(i64, String), StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as("SELECT pruned_through, anchor_hash FROM audit_head WHERE id = 1").fetch_one(p).await)?,
+    )
+}
+
+/// Removes the entries before `before` from the start of the chain, moving the anchor.
+/// Returns how many were removed.
+pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<u64, StorageError> {
+    let last: Option<(i64, String)> = conn_run!(tx, c => sqlx::query_as(
+        "SELECT seq, hash FROM audit WHERE at < $1 ORDER BY seq DESC LIMIT 1")
+        .bind(before).fetch_optional(&mut *c).await)?;
+    let Some((seq, hash)) = last else {
+        return Ok(0);
+    };
+    conn_run!(tx, c => sqlx::query("UPDATE audit_head SET pruned_through = $1, anchor_hash = $2 WHERE id = 1")
+        .bind(seq).bind(&hash).execute(&mut *c).await.map(|_| ()))?;
+    Ok(
+        conn_run!(tx, c => sqlx::query("DELETE FROM audit WHERE seq <= $1")
+        .bind(seq).execute(&mut *c).await.map(|r| r.rows_affected()))?,
+    )
+}
