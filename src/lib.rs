@@ -1,5 +1,6 @@
 //! The `jinguo` program: configuration, the command line, and serving.
 
+pub mod bench;
 pub mod config;
 
 use anyhow::Context;

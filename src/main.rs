@@ -60,6 +60,8 @@ enum Command {
     /// The keys of the fields encrypted at rest.
     #[command(subcommand)]
     Keys(Keys),
+    /// Measure query and login times on this database (after `jinguo demo`).
+    Bench,
 }
 
 #[derive(Subcommand)]
@@ -179,6 +181,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("audit log broken at entry {seq}: {why}")
             }
         },
+        Command::Bench => {
+            jinguo::bench::run(&services, "anning", jinguo_services::demo::DEMO_PASSWORD).await?;
+        }
         Command::Keys(Keys::Rotate) => {
             let r = services
                 .rotate_keys(&operator)

@@ -1,0 +1,96 @@
+//! `jinguo bench`: figures measured on this machine's database, for BENCHMARKS.md.
+
+use anyhow::Context;
+use jinguo_services::Services;
+use jinguo_storage::{Db, Subtree, db_run};
+use std::time::{Duration, Instant};
+
+fn percentile(mut v: Vec<Duration>, p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(i).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+}
+
+/// Times a query `n` times (after one warm-up run).
+async fn time<F, Fut>(n: usize, mut f: F) -> anyhow::Result<Vec<Duration>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    f().await?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let rows = f().await?;
+        out.push(t.elapsed());
+        anyhow::ensure!(rows > 0, "the query found nothing: run `jinguo demo` first");
+    }
+    Ok(out)
+}
+
+async fn page(db: &Db, scope: Option<&Subtree>) -> anyhow::Result<usize> {
+    // The same list query, with and without the scope clause the storage layer adds.
+    let rows: Vec<(uuid::Uuid, String)> = match scope {
+        None => db_run!(db, p => sqlx::query_as(
+            "SELECT id, code FROM household WHERE county_code = $1 ORDER BY code LIMIT 50 OFFSET 75000")
+            .bind("530181").fetch_all(p).await)?,
+        Some(s) => db_run!(db, p => sqlx::query_as(
+            "SELECT id, code FROM household WHERE county_code = $1 AND path >= $2 AND path < $3 ORDER BY code LIMIT 50 OFFSET 75000")
+            .bind("530181").bind(&s.lo).bind(&s.hi).fetch_all(p).await)?,
+    };
+    Ok(rows.len())
+}
+
+async fn count(db: &Db, scope: Option<&Subtree>) -> anyhow::Result<usize> {
+    let (n,): (i64,) = match scope {
+        None => {
+            db_run!(db, p => sqlx::query_as("SELECT count(*) FROM household WHERE county_code = $1")
+            .bind("530181").fetch_one(p).await)?
+        }
+        Some(s) => db_run!(db, p => sqlx::query_as(
+            "SELECT count(*) FROM household WHERE county_code = $1 AND path >= $2 AND path < $3")
+            .bind("530181").bind(&s.lo).bind(&s.hi).fetch_one(p).await)?,
+    };
+    Ok(n as usize)
+}
+
+pub async fn run(services: &Services, username: &str, password: &str) -> anyhow::Result<()> {
+    let db = &services.db;
+    let county = Subtree::of_path("53/5301/530181/");
+    let n = 200;
+    println!("| figure | value | goal |");
+    println!("|---|---|---|");
+    for (label, unscoped, scoped) in [
+        (
+            "list a page of households (offset 75,000)",
+            time(n, || page(db, None)).await?,
+            time(n, || page(db, Some(&county))).await?,
+        ),
+        (
+            "count the county's households",
+            time(n, || count(db, None)).await?,
+            time(n, || count(db, Some(&county))).await?,
+        ),
+    ] {
+        let (a, b) = (percentile(unscoped, 0.5), percentile(scoped, 0.5));
+        println!(
+            "| {label}: unfiltered / with the caller's scope, p50 of {n} | {a:.2} / {b:.2} ms (+{:.0}%) | scope adds < 20% |",
+            (b / a - 1.0) * 100.0
+        );
+    }
+    let mut logins = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        services
+            .login(username, password, "127.0.0.1")
+            .await
+            .context("login of the demo account")?;
+        logins.push(t.elapsed());
+    }
+    println!(
+        "| login (Argon2id m=19 MiB, t=2, p=1), p50 / max of 10 | {:.0} / {:.0} ms | < 300 ms |",
+        percentile(logins.clone(), 0.5),
+        percentile(logins, 1.0)
+    );
+    Ok(())
+}
