@@ -584,3 +584,203 @@ async fn emergency_and_consent_forms() {
         .unwrap();
     assert!(html.contains("已登记知情同意"));
 }
+
+/// Attacks get a clear refusal and change nothing: tampered cookies, SQL metacharacters,
+/// oversized bodies and fields, forged tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_are_refused() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let srv = serve(s.clone()).await;
+    let c = client();
+    let (cookie, csrf) = {
+        support::account(&s, "anning", Role::Staff, "530181").await;
+        support::login(&srv.base, "anning", support::PASSWORD).await
+    };
+    // A tampered session cookie is no session.
+    let tampered = format!("{}x", cookie);
+    let r = c
+        .get(format!("{}/api/v1/home", srv.base))
+        .header("cookie", &tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .get(format!("{}/places/530181", srv.base))
+        .header("cookie", &tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // SQL metacharacters in a login and in ids.
+    let r = c
+        .post(format!("{}/api/v1/session", srv.base))
+        .json(&json!({"username": "anning' OR '1'='1' --", "password": "x' OR 1=1 --"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .get(format!(
+            "{}/api/v1/households/1'%3B%20DROP%20TABLE%20household%3B--",
+            srv.base
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A forged bearer token.
+    let r = c
+        .get(format!("{}/api/v1/home", srv.base))
+        .bearer_auth("jg_not-a-real-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // An oversized body is refused before anything reads it; an oversized field is named.
+    let group = crate::storage::first_group(&s).await;
+    let staff = support::county_staff();
+    let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
+    let huge = "芳".repeat(200_000);
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": huge, "sex": "female", "birth_date": "1990-01-01", "id_number": "x", "relationship": "other", "expected_version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["code"].as_str()
+        ),
+        (Some("body"), Some("too_long"))
+    );
+    let long = "芳".repeat(51);
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("accept-language", "en")
+        .json(&json!({"name": long, "sex": "female", "birth_date": "1990-01-01", "id_number": "11010519491231002X", "relationship": "other", "expected_version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "name");
+    assert_eq!(p["errors"][0]["message"], "Name: is too long");
+    // Nothing was written, and the log still verifies.
+    let h = s.household_view(&staff, hid).await.unwrap();
+    assert_eq!(h.household.version, 1);
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        jinguo_services::audit::Verification::Intact { .. }
+    ));
+}
+
+/// Every page route has a row here: who may open it. A page added to the router without a row
+/// fails this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_access_matrix() {
+    let source = include_str!("../../crates/web/src/pages.rs");
+    let routes: std::collections::BTreeSet<&str> = source
+        .split(".route(\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    // (route, GET path, status for: anonymous, county staff, audit administrator with second factor)
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let group = crate::storage::first_group(&s).await;
+    let hid = s
+        .group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    let matrix: Vec<(&str, String, [u16; 3])> = vec![
+        ("/", "/".into(), [303, 303, 303]),
+        ("/places/{code}", "/places/530181".into(), [303, 200, 404]),
+        (
+            "/households/{id}",
+            format!("/households/{hid}"),
+            [303, 200, 404],
+        ),
+        (
+            "/households/{id}/persons",
+            format!("/households/{hid}/persons"),
+            [405, 405, 405],
+        ),
+        (
+            "/households/{id}/reveal",
+            format!("/households/{hid}/reveal"),
+            [405, 405, 405],
+        ),
+        (
+            "/households/{id}/consents",
+            format!("/households/{hid}/consents"),
+            [405, 405, 405],
+        ),
+        ("/login", "/login".into(), [200, 200, 200]),
+        ("/logout", "/logout".into(), [405, 405, 405]),
+        (
+            "/account/password",
+            "/account/password".into(),
+            [303, 200, 200],
+        ),
+        ("/login/totp", "/login/totp".into(), [303, 200, 200]),
+        ("/audit", "/audit".into(), [303, 403, 200]),
+        ("/admin", "/admin".into(), [303, 403, 403]),
+        ("/admin/accounts", "/admin/accounts".into(), [405, 405, 405]),
+        ("/admin/grants", "/admin/grants".into(), [405, 405, 405]),
+        ("/emergency", "/emergency".into(), [303, 200, 200]),
+        ("/lang", "/lang?to=en".into(), [303, 303, 303]),
+        ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
+        ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),
+    ];
+    let covered: std::collections::BTreeSet<&str> = matrix.iter().map(|m| m.0).collect();
+    let missing: Vec<_> = routes.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "page routes without a row in the access matrix: {missing:?}"
+    );
+
+    support::account(&s, "anning", Role::Staff, "530181").await;
+    support::account(&s, "auditor", Role::AuditAdmin, "530181").await;
+    let srv = serve(s.clone()).await;
+    let (staff, _) = support::login(&srv.base, "anning", support::PASSWORD).await;
+    let auditor = {
+        let new = s
+            .login("auditor", support::PASSWORD, "127.0.0.1")
+            .await
+            .unwrap();
+        let c = s
+            .caller_from_session(&new.token, "127.0.0.1")
+            .await
+            .unwrap();
+        let (_, key) = s.totp_begin(&c).await.unwrap();
+        let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
+        let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
+        s.totp_verify(&c, &new.token, &code).await.unwrap();
+        format!("jinguo_session={}", new.token)
+    };
+    let c = client();
+    let mut wrong = Vec::new();
+    for (route, path, expect) in &matrix {
+        for (i, cookie) in [None, Some(&staff), Some(&auditor)].into_iter().enumerate() {
+            let mut rq = c.get(format!("{}{path}", srv.base));
+            if let Some(k) = cookie {
+                rq = rq.header("cookie", k.as_str());
+            }
+            let status = rq.send().await.unwrap().status().as_u16();
+            if status != expect[i] {
+                wrong.push(format!("{route} as #{i}: {status}, expected {}", expect[i]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

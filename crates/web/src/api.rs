@@ -351,11 +351,7 @@ async fn add_person(
     body: Result<Json<NewPersonDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let id = parse_uuid(&id).map_err(|e| ApiError::new(e, lang))?;
-    let Json(b) = body.map_err(|_| {
-        let mut e = jinguo_domain::ValidationErrors::new();
-        e.push("body", "invalid");
-        ApiError::new(e.into(), lang)
-    })?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
     let input = PersonInput {
         name: b.name,
         sex: b.sex,
@@ -542,6 +538,18 @@ async fn audit_search(
 
 fn api(lang: jinguo_domain::Lang) -> impl FnOnce(ServiceError) -> ApiError {
     move |e| ApiError::new(e, lang)
+}
+
+/// A body that could not be read: too large, or not the JSON the endpoint takes.
+fn body_error(r: &axum::extract::rejection::JsonRejection, lang: jinguo_domain::Lang) -> ApiError {
+    let mut e = jinguo_domain::ValidationErrors::new();
+    let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "too_long"
+    } else {
+        "invalid"
+    };
+    e.push("body", code);
+    ApiError::new(e.into(), lang)
 }
 
 fn invalid_body(lang: jinguo_domain::Lang) -> ApiError {
