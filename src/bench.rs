@@ -29,14 +29,15 @@ where
 }
 
 async fn page(db: &Db, scope: Option<&Subtree>) -> anyhow::Result<usize> {
-    // The same list query, with and without the scope clause the storage layer adds.
+    // The same list query in tree order, with and without the scope clause the storage layer adds
+    // (for a caller whose scope is the whole county, the worst case: nothing is cut away).
     let rows: Vec<(uuid::Uuid, String)> = match scope {
         None => db_run!(db, p => sqlx::query_as(
-            "SELECT id, code FROM household WHERE county_code = $1 ORDER BY code LIMIT 50 OFFSET 75000")
-            .bind("530181").fetch_all(p).await)?,
+            "SELECT id, code FROM household ORDER BY path, code LIMIT 50 OFFSET 75000")
+            .fetch_all(p).await)?,
         Some(s) => db_run!(db, p => sqlx::query_as(
-            "SELECT id, code FROM household WHERE county_code = $1 AND path >= $2 AND path < $3 ORDER BY code LIMIT 50 OFFSET 75000")
-            .bind("530181").bind(&s.lo).bind(&s.hi).fetch_all(p).await)?,
+            "SELECT id, code FROM household WHERE path >= $1 AND path < $2 ORDER BY path, code LIMIT 50 OFFSET 75000")
+            .bind(&s.lo).bind(&s.hi).fetch_all(p).await)?,
     };
     Ok(rows.len())
 }
@@ -44,12 +45,11 @@ async fn page(db: &Db, scope: Option<&Subtree>) -> anyhow::Result<usize> {
 async fn count(db: &Db, scope: Option<&Subtree>) -> anyhow::Result<usize> {
     let (n,): (i64,) = match scope {
         None => {
-            db_run!(db, p => sqlx::query_as("SELECT count(*) FROM household WHERE county_code = $1")
-            .bind("530181").fetch_one(p).await)?
+            db_run!(db, p => sqlx::query_as("SELECT count(*) FROM household").fetch_one(p).await)?
         }
         Some(s) => db_run!(db, p => sqlx::query_as(
-            "SELECT count(*) FROM household WHERE county_code = $1 AND path >= $2 AND path < $3")
-            .bind("530181").bind(&s.lo).bind(&s.hi).fetch_one(p).await)?,
+            "SELECT count(*) FROM household WHERE path >= $1 AND path < $2")
+            .bind(&s.lo).bind(&s.hi).fetch_one(p).await)?,
     };
     Ok(n as usize)
 }

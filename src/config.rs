@@ -27,6 +27,18 @@ pub struct Config {
     pub demo_seed: u64,
     /// How long audit entries are kept before `jinguo audit prune` may remove them (≥ 180).
     pub audit_retention_days: i64,
+    /// Passwords: at least this many characters …
+    pub password_min_length: usize,
+    /// … of at least this many classes (lower case, upper case, digits, other).
+    pub password_min_classes: usize,
+    /// Failed logins in a row that lock an account …
+    pub max_failed_logins: i32,
+    /// … for this many minutes.
+    pub lock_minutes: i64,
+    /// A session ends after this many minutes without a request …
+    pub idle_minutes: i64,
+    /// … and after this many hours in any case.
+    pub session_hours: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -46,11 +58,23 @@ impl Default for Config {
             log_format: LogFormat::Text,
             demo_seed: 2021,
             audit_retention_days: 365,
+            password_min_length: 10,
+            password_min_classes: 3,
+            max_failed_logins: 5,
+            lock_minutes: 30,
+            idle_minutes: 15,
+            session_hours: 12,
         }
     }
 }
 
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 13] = [
+    "password_min_length",
+    "password_min_classes",
+    "max_failed_logins",
+    "lock_minutes",
+    "idle_minutes",
+    "session_hours",
     "database_url",
     "data_dir",
     "listen",
@@ -81,10 +105,35 @@ impl Config {
             .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig.extract().map_err(Box::new)?;
-        if cfg.audit_retention_days < 180 {
-            return Err(Box::new(figment::Error::from(
-                "audit_retention_days must be at least 180".to_string(),
-            )));
+        let rules: [(bool, &str); 7] = [
+            (
+                cfg.audit_retention_days >= 180,
+                "audit_retention_days must be at least 180",
+            ),
+            (
+                cfg.password_min_length >= 8,
+                "password_min_length must be at least 8",
+            ),
+            (
+                (1..=4).contains(&cfg.password_min_classes),
+                "password_min_classes must be 1 to 4",
+            ),
+            (
+                cfg.max_failed_logins >= 1,
+                "max_failed_logins must be at least 1",
+            ),
+            (cfg.lock_minutes >= 1, "lock_minutes must be at least 1"),
+            (
+                (1..=1440).contains(&cfg.idle_minutes),
+                "idle_minutes must be 1 to 1440",
+            ),
+            (
+                (1..=168).contains(&cfg.session_hours),
+                "session_hours must be 1 to 168",
+            ),
+        ];
+        if let Some((_, msg)) = rules.iter().find(|(ok, _)| !ok) {
+            return Err(Box::new(figment::Error::from(msg.to_string())));
         }
         Ok(cfg)
     }
@@ -143,5 +192,19 @@ mod tests {
             redact_url("sqlite://data/x.sqlite3"),
             "sqlite://data/x.sqlite3"
         );
+    }
+}
+
+impl Config {
+    /// The security rules of this configuration.
+    pub fn security(&self) -> jinguo_services::SecurityPolicy {
+        jinguo_services::SecurityPolicy {
+            password_min_len: self.password_min_length,
+            password_min_classes: self.password_min_classes,
+            max_failures: self.max_failed_logins,
+            lock_minutes: self.lock_minutes,
+            idle_minutes: self.idle_minutes,
+            session_hours: self.session_hours,
+        }
     }
 }

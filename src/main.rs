@@ -137,7 +137,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logs(cfg.log_format);
     let db = jinguo::open(&cfg).await?;
     let keys = jinguo::keys(&cfg)?;
-    let services = Services::new(db.clone(), keys);
+    let mut services = Services::new(db.clone(), keys);
+    services.security = cfg.security();
     let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {

@@ -27,7 +27,7 @@ CREATE TABLE household (
     PRIMARY KEY (county_code, id),
     UNIQUE (county_code, code)
 );
-CREATE INDEX household_path ON household(path);
+CREATE INDEX household_path ON household(path, code);
 
 CREATE TABLE person (
     county_code  TEXT NOT NULL,
