@@ -178,6 +178,20 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+impl Config {
+    /// The security rules of this configuration.
+    pub fn security(&self) -> jinguo_services::SecurityPolicy {
+        jinguo_services::SecurityPolicy {
+            password_min_len: self.password_min_length,
+            password_min_classes: self.password_min_classes,
+            max_failures: self.max_failed_logins,
+            lock_minutes: self.lock_minutes,
+            idle_minutes: self.idle_minutes,
+            session_hours: self.session_hours,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,19 +206,5 @@ mod tests {
             redact_url("sqlite://data/x.sqlite3"),
             "sqlite://data/x.sqlite3"
         );
-    }
-}
-
-impl Config {
-    /// The security rules of this configuration.
-    pub fn security(&self) -> jinguo_services::SecurityPolicy {
-        jinguo_services::SecurityPolicy {
-            password_min_len: self.password_min_length,
-            password_min_classes: self.password_min_classes,
-            max_failures: self.max_failed_logins,
-            lock_minutes: self.lock_minutes,
-            idle_minutes: self.idle_minutes,
-            session_hours: self.session_hours,
-        }
     }
 }
