@@ -24,26 +24,7 @@ async fn scope_is_enforced(b: Backend) {
 
     // A household of another subdistrict: not found, neither to read nor to write.
     let staff = support::county_staff();
-    let county = s.place_view(&staff, "530181").await.unwrap();
-    let other = county
-        .children
-        .iter()
-        .find(|c| c.place.code != "530181001" && c.figures.households > 0)
-        .unwrap();
-    let ov = s.place_view(&staff, &other.place.code).await.unwrap();
-    let ov = s
-        .place_view(
-            &staff,
-            &ov.children
-                .iter()
-                .find(|c| c.figures.households > 0)
-                .unwrap()
-                .place
-                .code,
-        )
-        .await
-        .unwrap();
-    let far_group = ov.children[0].place.code.clone();
+    let (far_group, _) = crate::storage::far_group(&s).await;
     let far = s
         .group_households(&staff, &far_group, 1)
         .await

@@ -753,21 +753,7 @@ async fn page_access_matrix() {
     support::account(&s, "auditor", Role::AuditAdmin, "530181").await;
     let srv = serve(s.clone()).await;
     let (staff, _) = support::login(&srv.base, "anning", support::PASSWORD).await;
-    let auditor = {
-        let new = s
-            .login("auditor", support::PASSWORD, "127.0.0.1")
-            .await
-            .unwrap();
-        let c = s
-            .caller_from_session(&new.token, "127.0.0.1")
-            .await
-            .unwrap();
-        let (_, key) = s.totp_begin(&c).await.unwrap();
-        let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
-        let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
-        s.totp_verify(&c, &new.token, &code).await.unwrap();
-        format!("jinguo_session={}", new.token)
-    };
+    let auditor = support::session(&s, "auditor", true).await.cookie;
     let c = client();
     let mut wrong = Vec::new();
     for (route, path, expect) in &matrix {

@@ -4,7 +4,6 @@
 
 use crate::support::{self, both_backends, serve, with_small_demo};
 use jinguo_domain::account::Role;
-use jinguo_services::Services;
 use jinguo_storage::Backend;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -28,57 +27,12 @@ struct Case {
     expect: [u16; 6],
 }
 
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-async fn session(s: &Services, username: &str, admin: bool) -> Session {
-    let new = s
-        .login(username, support::PASSWORD, "127.0.0.1")
-        .await
-        .unwrap();
-    if admin {
-        let c = s
-            .caller_from_session(&new.token, "127.0.0.1")
-            .await
-            .unwrap();
-        let (_, key) = s.totp_begin(&c).await.unwrap();
-        let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
-        let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
-        s.totp_verify(&c, &new.token, &code).await.unwrap();
-    }
-    Session {
-        cookie: format!("jinguo_session={}", new.token),
-        csrf: new.csrf,
-    }
-}
-
 async fn walk(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
     let staff = support::county_staff();
     // Inside: the first resident group of 连然街道 and its first household. Outside: another subdistrict.
     let group_in = crate::storage::first_group(&s).await;
-    let county = s.place_view(&staff, "530181").await.unwrap();
-    let other = county
-        .children
-        .iter()
-        .find(|c| c.place.code != "530181001" && c.figures.households > 0)
-        .unwrap();
-    let ov = s.place_view(&staff, &other.place.code).await.unwrap();
-    let ov = s
-        .place_view(
-            &staff,
-            &ov.children
-                .iter()
-                .find(|c| c.figures.households > 0)
-                .unwrap()
-                .place
-                .code,
-        )
-        .await
-        .unwrap();
-    let group_out = ov.children[0].place.code.clone();
+    let (group_out, town_out) = crate::storage::far_group(&s).await;
     let h_in = s
         .group_households(&staff, &group_in, 1)
         .await
@@ -93,7 +47,6 @@ async fn walk(b: Backend) {
         .id;
     let p_in = s.household_view(&staff, h_in).await.unwrap().persons[0].id;
     let p_out = s.household_view(&staff, h_out).await.unwrap().persons[0].id;
-    let town_out = other.place.code.clone();
 
     support::account(&s, "m-staff", Role::Staff, "530181001").await;
     support::account(&s, "m-rep", Role::Representative, &group_in).await;
@@ -103,11 +56,11 @@ async fn walk(b: Backend) {
     support::account(&s, "m-target", Role::Representative, &group_in).await;
     let sessions = [
         None,
-        Some(session(&s, "m-staff", false).await),
-        Some(session(&s, "m-rep", false).await),
-        Some(session(&s, "m-sys", true).await),
-        Some(session(&s, "m-sec", true).await),
-        Some(session(&s, "m-aud", true).await),
+        Some(support::session(&s, "m-staff", false).await),
+        Some(support::session(&s, "m-rep", false).await),
+        Some(support::session(&s, "m-sys", true).await),
+        Some(support::session(&s, "m-sec", true).await),
+        Some(support::session(&s, "m-aud", true).await),
     ];
     let srv = serve(s.clone()).await;
 
@@ -401,7 +354,7 @@ async fn walk(b: Backend) {
     );
 
     // A write without the CSRF header is refused even with a valid session.
-    let sess = session(&s, "m-staff", false).await;
+    let sess = support::session(&s, "m-staff", false).await;
     let r = client
         .post(format!("{}/api/v1/households/{h_in}/reveal", srv.base))
         .header("cookie", &sess.cookie)

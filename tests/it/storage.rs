@@ -393,6 +393,21 @@ async fn concurrent_edits(b: Backend) {
 }
 both_backends!(concurrent, super::concurrent_edits);
 
+/// A resident group with households outside 连然街道 (530181001), and its subdistrict's code.
+pub async fn far_group(s: &Services) -> (String, String) {
+    let staff = support::county_staff();
+    let county = s.place_view(&staff, "530181").await.unwrap();
+    let other = county
+        .children
+        .iter()
+        .find(|c| c.place.code != "530181001" && c.figures.households > 0)
+        .unwrap();
+    let town = s.place_view(&staff, &other.place.code).await.unwrap();
+    let village = town.children.iter().find(|c| c.figures.households > 0).unwrap();
+    let village = s.place_view(&staff, &village.place.code).await.unwrap();
+    (village.children[0].place.code.clone(), other.place.code.clone())
+}
+
 pub async fn first_group(s: &Services) -> String {
     let county = s
         .place_view(&support::county_staff(), "530181")

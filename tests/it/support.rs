@@ -135,6 +135,27 @@ pub async fn account(s: &Services, username: &str, role: Role, place: &str) {
     s.create_account(&Caller::operator(), &a).await.unwrap();
 }
 
+/// A session opened through the services (with the second factor given, for administrators).
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub async fn session(s: &Services, username: &str, second_factor: bool) -> Session {
+    let new = s.login(username, PASSWORD, "127.0.0.1").await.unwrap();
+    if second_factor {
+        let c = s.caller_from_session(&new.token, "127.0.0.1").await.unwrap();
+        let (_, key) = s.totp_begin(&c).await.unwrap();
+        let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
+        let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
+        s.totp_verify(&c, &new.token, &code).await.unwrap();
+    }
+    Session {
+        cookie: format!("jinguo_session={}", new.token),
+        csrf: new.csrf,
+    }
+}
+
 pub struct Server {
     pub base: String,
     task: tokio::task::JoinHandle<()>,
