@@ -403,9 +403,16 @@ pub async fn far_group(s: &Services) -> (String, String) {
         .find(|c| c.place.code != "530181001" && c.figures.households > 0)
         .unwrap();
     let town = s.place_view(&staff, &other.place.code).await.unwrap();
-    let village = town.children.iter().find(|c| c.figures.households > 0).unwrap();
+    let village = town
+        .children
+        .iter()
+        .find(|c| c.figures.households > 0)
+        .unwrap();
     let village = s.place_view(&staff, &village.place.code).await.unwrap();
-    (village.children[0].place.code.clone(), other.place.code.clone())
+    (
+        village.children[0].place.code.clone(),
+        other.place.code.clone(),
+    )
 }
 
 pub async fn first_group(s: &Services) -> String {

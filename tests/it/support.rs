@@ -144,7 +144,10 @@ pub struct Session {
 pub async fn session(s: &Services, username: &str, second_factor: bool) -> Session {
     let new = s.login(username, PASSWORD, "127.0.0.1").await.unwrap();
     if second_factor {
-        let c = s.caller_from_session(&new.token, "127.0.0.1").await.unwrap();
+        let c = s
+            .caller_from_session(&new.token, "127.0.0.1")
+            .await
+            .unwrap();
         let (_, key) = s.totp_begin(&c).await.unwrap();
         let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
         let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
