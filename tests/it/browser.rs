@@ -36,7 +36,18 @@ async fn browser() -> Client {
 
 async fn text(c: &Client, css: &str) -> String {
     match c.wait().for_element(Locator::Css(css)).await {
-        Ok(e) => e.text().await.unwrap(),
+        Ok(e) => match e.text().await {
+            Ok(t) => t,
+            // Found on a page that was being replaced: read it on the new one.
+            Err(_) => c
+                .wait()
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        },
         Err(e) => {
             let url = c
                 .current_url()
@@ -49,7 +60,10 @@ async fn text(c: &Client, css: &str) -> String {
     }
 }
 
+/// Clicks what leads to another page and waits until that page has replaced this one, so that
+/// nothing is read from the old page by mistake.
 async fn click_first(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
     c.wait()
         .for_element(Locator::Css(css))
         .await
@@ -57,6 +71,13 @@ async fn click_first(c: &Client, css: &str) {
         .click()
         .await
         .unwrap();
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} led nowhere");
 }
 
 /// From the overview down to a household; returns the household's heading.
@@ -107,12 +128,7 @@ async fn drill_down_on_a_phone_in_chinese_and_english() {
         .send_keys("wrong-password-1")
         .await
         .unwrap();
-    c.find(Locator::Css("#login-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#login-form button").await;
     assert!(
         text(&c, "#form-errors")
             .await
@@ -124,12 +140,7 @@ async fn drill_down_on_a_phone_in_chinese_and_english() {
         .send_keys(crate::support::PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("#login-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#login-form button").await;
     assert_eq!(text(&c, "#user-name").await, "anning");
     assert_eq!(text(&c, "h1").await, "县（市、区） 安宁市");
     assert_eq!(text(&c, ".fig[data-key='fig.households'] dd").await, "600");
@@ -170,12 +181,7 @@ async fn drill_down_on_a_phone_in_chinese_and_english() {
         .send_keys("110105194912310021")
         .await
         .unwrap();
-    c.find(Locator::Css("#add-person button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#add-person button").await;
     let errors = text(&c, "#form-errors").await;
     assert!(
         errors.contains("Resident ID number: has a wrong check character"),
@@ -230,12 +236,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys(crate::support::PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("#login-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#login-form button").await;
     // Anything else asked for first leads back to the second factor.
     let key = text(&c, "#totp-key").await;
     c.goto(&format!("{}/admin", srv.base)).await.unwrap();
@@ -248,12 +249,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys(&code)
         .await
         .unwrap();
-    c.find(Locator::Css("#totp-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#totp-form button").await;
     assert_eq!(text(&c, "h1").await, "账号与授权");
     // Case data stays out of reach of the system administrator.
     c.goto(&format!("{}/places/530181", srv.base))
@@ -291,12 +287,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys("530181001")
         .await
         .unwrap();
-    c.find(Locator::Css("#create-account button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#create-account button").await;
     assert!(text(&c, "#notice").await.contains("账号已创建"));
     assert!(text(&c, "#accounts").await.contains("lianran"));
     no_sideways_scroll(&c).await;
@@ -314,12 +305,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys("Temporary-pass-1")
         .await
         .unwrap();
-    c.find(Locator::Css("#login-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#login-form button").await;
     assert_eq!(text(&c, "h1").await, "修改密码");
     c.find(Locator::Css("#f-old_password"))
         .await
@@ -333,12 +319,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys("short")
         .await
         .unwrap();
-    c.find(Locator::Css("#password-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#password-form button").await;
     assert!(text(&c, "#form-errors").await.contains("至少10个字符"));
     c.find(Locator::Css("#f-old_password"))
         .await
@@ -352,12 +333,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys("Lianran-2026-ok")
         .await
         .unwrap();
-    c.find(Locator::Css("#password-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_first(&c, "#password-form button").await;
     assert_eq!(text(&c, "h1").await, "乡镇（街道） 连然街道");
     c.close().await.unwrap();
 }

@@ -503,3 +503,36 @@ async fn anning_demo_has_the_reference_shape() {
         .unwrap();
     assert_eq!(sample.lines.len(), 50);
 }
+
+/// Lists over a place keep only what the caller's scope covers.
+async fn lists_intersect_the_scope(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let county = Subtree::of_path("53/5301/530181/");
+    let all = jinguo_storage::household::count_visible(
+        &t.db,
+        &county,
+        &jinguo_storage::Scope::operator(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all, 600);
+    let staff = support::county_staff();
+    let town_view = s.place_view(&staff, "530181001").await.unwrap();
+    let town = jinguo_storage::Scope::of_paths(["53/5301/530181/530181001/"]);
+    let seen = jinguo_storage::household::count_visible(&t.db, &county, &town)
+        .await
+        .unwrap();
+    assert_eq!(seen, town_view.figures.households);
+    let page = jinguo_storage::household::list_page(&t.db, &county, &town, 0, 1000)
+        .await
+        .unwrap();
+    assert_eq!(page.len() as i64, seen);
+    assert!(page.iter().all(|(_, code)| code.starts_with("530181001")));
+    assert!(
+        jinguo_storage::household::list_page(&t.db, &county, &jinguo_storage::Scope::none(), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+both_backends!(scoped_lists, super::lists_intersect_the_scope);

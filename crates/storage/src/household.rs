@@ -304,3 +304,38 @@ pub async fn person_place(
         q.build_query_as::<PersonPlace>().fetch_optional(p).await
     })?)
 }
+
+/// A page of the households a caller may see below a place, in tree order. The caller's scope is
+/// intersected with the place's subtree before the query (see [`Scope::within`]).
+pub async fn list_page(
+    db: &Db,
+    place: &Subtree,
+    scope: &Scope,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<(Uuid, String)>, StorageError> {
+    let visible = scope.within(place);
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT id, code FROM household WHERE 1 = 1");
+        visible.push_filter(&mut q, "path");
+        q.push(" ORDER BY path, code LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        q.build_query_as().fetch_all(p).await
+    })?)
+}
+
+/// How many households a caller may see below a place.
+pub async fn count_visible(db: &Db, place: &Subtree, scope: &Scope) -> Result<i64, StorageError> {
+    let visible = scope.within(place);
+    if visible.is_empty() {
+        return Ok(0);
+    }
+    let (n,): (i64,) = db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT count(*) FROM household WHERE 1 = 1");
+        visible.push_filter(&mut q, "path");
+        q.build_query_as().fetch_one(p).await
+    })?;
+    Ok(n)
+}

@@ -81,6 +81,23 @@ impl Scope {
         self.covers(path).then(|| Subtree::of_path(path))
     }
 
+    /// The part of a subtree the scope lets one see, as a scope of its own. Subtrees are nested or
+    /// disjoint, so the intersection is computed here once instead of for every row: a place that
+    /// lies inside the scope keeps its own range and costs the query nothing more.
+    pub fn within(&self, place: &Subtree) -> Scope {
+        let mut subtrees = Vec::new();
+        for s in &self.subtrees {
+            if place.lo >= s.lo && place.hi <= s.hi {
+                subtrees = vec![place.clone()];
+                break;
+            }
+            if s.lo >= place.lo && s.hi <= place.hi {
+                subtrees.push(s.clone());
+            }
+        }
+        Scope { subtrees }
+    }
+
     /// Appends ` AND (col >= lo AND col < hi OR …)` to a query; an empty scope matches nothing.
     pub fn push_filter<DB: sqlx::Database>(
         &self,
@@ -124,5 +141,22 @@ mod scope_tests {
         assert!(!s.covers("53/5301/530181/"));
         assert!(!s.covers("53/5301/530181/530181007/"));
         assert!(s.narrow("53/5301/530181/").is_none());
+        // Intersections: a place inside keeps its range; a scope inside a place is what remains.
+        let town = Subtree::of_path("53/5301/530181/530181006/530181006201/");
+        assert_eq!(
+            s.within(&town),
+            Scope {
+                subtrees: vec![town.clone()]
+            }
+        );
+        let county = Subtree::of_path("53/5301/530181/");
+        assert_eq!(s.within(&county), s);
+        assert!(s.within(&Subtree::of_path("53/5301/530102/")).is_empty());
+        assert_eq!(
+            Scope::operator().within(&county),
+            Scope {
+                subtrees: vec![county]
+            }
+        );
     }
 }
