@@ -11,21 +11,33 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> f64 {
     v.get(i).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
 }
 
-/// Times a query `n` times (after one warm-up run).
-async fn time<F, Fut>(n: usize, mut f: F) -> anyhow::Result<Vec<Duration>>
+/// Times two queries `n` times each, alternating so that neither gains from running second
+/// (after one warm-up run of each). Both must find something.
+async fn time_pair<F, Fa, G, Ga>(
+    n: usize,
+    mut f: F,
+    mut g: G,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)>
 where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+    F: FnMut() -> Fa,
+    Fa: std::future::Future<Output = anyhow::Result<usize>>,
+    G: FnMut() -> Ga,
+    Ga: std::future::Future<Output = anyhow::Result<usize>>,
 {
-    f().await?;
-    let mut out = Vec::with_capacity(n);
+    anyhow::ensure!(
+        f().await? > 0 && g().await? > 0,
+        "the query found nothing: run `jinguo demo` first"
+    );
+    let (mut a, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for _ in 0..n {
         let t = Instant::now();
-        let rows = f().await?;
-        out.push(t.elapsed());
-        anyhow::ensure!(rows > 0, "the query found nothing: run `jinguo demo` first");
+        f().await?;
+        a.push(t.elapsed());
+        let t = Instant::now();
+        g().await?;
+        b.push(t.elapsed());
     }
-    Ok(out)
+    Ok((a, b))
 }
 
 /// The query with no scope clause at all: the place's subtree only.
@@ -52,25 +64,28 @@ pub async fn run(services: &Services, username: &str, password: &str) -> anyhow:
     let n = 200;
     println!("| figure | value | goal |");
     println!("|---|---|---|");
-    for (label, unscoped, scoped) in [
+    let pages = time_pair(
+        n,
+        || page_unfiltered(db, &county),
+        || async {
+            Ok(household::list_page(db, &county, &scope, 75_000, 50)
+                .await?
+                .len())
+        },
+    )
+    .await?;
+    let counts = time_pair(
+        n,
+        || count_unfiltered(db, &county),
+        || async { Ok(household::count_visible(db, &county, &scope).await? as usize) },
+    )
+    .await?;
+    for (label, (unscoped, scoped)) in [
         (
             "list a page of the county's households (offset 75,000)",
-            time(n, || page_unfiltered(db, &county)).await?,
-            time(n, || async {
-                Ok(household::list_page(db, &county, &scope, 75_000, 50)
-                    .await?
-                    .len())
-            })
-            .await?,
+            pages,
         ),
-        (
-            "count the county's households",
-            time(n, || count_unfiltered(db, &county)).await?,
-            time(n, || async {
-                Ok(household::count_visible(db, &county, &scope).await? as usize)
-            })
-            .await?,
-        ),
+        ("count the county's households", counts),
     ] {
         let (a, b) = (percentile(unscoped, 0.5), percentile(scoped, 0.5));
         println!(

@@ -219,11 +219,17 @@ impl Services {
         let now = clock::now();
         let target = format!("person:{id}");
         let place = household.path.clone();
+        // What changed, by field name only: the values stay out of the log.
+        let fields = if row.phone.is_some() {
+            "name,sex,birth_date,id_number,phone,relationship"
+        } else {
+            "name,sex,birth_date,id_number,relationship"
+        };
         let written = db_tx!(&self.db, tx => {
             let done = store::add_person(tx, &household, expected_version, &row, now).await?;
             if done {
                 record(tx, caller, Record::new("person.create").target(target).place(place)
-                    .detail(format!("household:{}", household.id))).await?;
+                    .detail(format!("household:{} version:{}→{} fields:{fields}", household.id, expected_version, expected_version + 1))).await?;
             }
             Ok::<bool, jinguo_storage::StorageError>(done)
         });
