@@ -738,6 +738,16 @@ async fn page_access_matrix() {
         ("/admin/accounts", "/admin/accounts".into(), [405, 405, 405]),
         ("/admin/grants", "/admin/grants".into(), [405, 405, 405]),
         ("/emergency", "/emergency".into(), [303, 200, 200]),
+        (
+            "/places/{code}/coverage",
+            "/places/530181/coverage".into(),
+            [303, 200, 404],
+        ),
+        (
+            "/members/{id}/leave",
+            format!("/members/{hid}/leave"),
+            [405, 405, 405],
+        ),
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),

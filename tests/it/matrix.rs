@@ -68,6 +68,8 @@ async fn walk(b: Backend) {
         "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(), 2).as_str(),
         "relationship": "other", "expected_version": -1});
     let reveal = json!({"reason": "核实身份信息"});
+    let member_in = s.coverage_members(&staff, &group_in).await.unwrap()[0].id;
+    let member_out = s.coverage_members(&staff, &group_out).await.unwrap()[0].id;
     let consent = json!({"purpose": "sensitive_data", "basis": "legal_obligation"});
     let mut n = 0;
     let mut unique = || {
@@ -268,6 +270,35 @@ async fn walk(b: Backend) {
             method: "DELETE",
             template: "/api/v1/persons/{id}/consents/{purpose}",
             url: format!("/api/v1/persons/{p_out}/consents/publish"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/coverage",
+            url: format!("/api/v1/places/{group_in}/coverage"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/coverage",
+            url: format!("/api/v1/places/{town_out}/coverage"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // The first to succeed ends her term; after that it is a conflict.
+        Case {
+            method: "POST",
+            template: "/api/v1/members/{id}/leave",
+            url: format!("/api/v1/members/{member_in}/leave"),
+            body: None,
+            expect: [401, 200, 409, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/members/{id}/leave",
+            url: format!("/api/v1/members/{member_out}/leave"),
             body: None,
             expect: [401, 404, 404, 404, 404, 404],
         },

@@ -497,6 +497,18 @@ async fn anning_demo_has_the_reference_shape() {
                 .unwrap();
         }
     }
+    let coverage = s
+        .coverage(&support::county_staff(), "530181")
+        .await
+        .unwrap();
+    assert!(
+        coverage.complete(),
+        "the Anning demo is fully covered: {:?} {:?}",
+        coverage.uncovered_units.len(),
+        coverage.idle.len()
+    );
+    assert_eq!(coverage.members, 33 + 289 + 1_618 + 3_214);
+    assert!(coverage.overloaded.is_empty());
     let sample = s
         .group_households(&support::county_staff(), "530181001001001", 1)
         .await
@@ -536,3 +548,45 @@ async fn lists_intersect_the_scope(b: Backend) {
     );
 }
 both_backends!(scoped_lists, super::lists_intersect_the_scope);
+
+/// Coverage is computed: a gap appears when a representative leaves, at once.
+async fn coverage_gaps(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let before = s.coverage(&staff, "530181").await.unwrap();
+    assert!(before.uncovered_units.is_empty());
+    assert_eq!(before.households_without_representative(), 0);
+    // Village executives of villages without resident groups have nothing to answer for.
+    assert!(before.idle.iter().all(|m| m.role == "executive"));
+    let group = first_group(&s).await;
+    let reps = s.coverage_members(&staff, &group).await.unwrap();
+    assert_eq!(reps.len(), 3);
+    assert_eq!(reps.iter().map(|r| r.units).sum::<i64>(), 30);
+    let leaving = &reps[0];
+    let ended = s.member_leave(&staff, leaving.id).await.unwrap();
+    assert_eq!(ended as i64, leaving.units);
+    let after = s.coverage(&staff, "530181").await.unwrap();
+    assert_eq!(after.households_without_representative(), leaving.units);
+    assert_eq!(after.uncovered_households[0].0, group);
+    assert!(!after.complete());
+    assert!(matches!(
+        s.member_leave(&staff, leaving.id).await,
+        Err(ServiceError::Conflict)
+    ));
+    // Outside one's scope a member is not found.
+    let (far, _) = far_group(&s).await;
+    let other = s.coverage_members(&staff, &far).await.unwrap()[0].id;
+    let town = support::caller(
+        jinguo_domain::account::Role::Staff,
+        "53/5301/530181/530181001/",
+    );
+    assert!(matches!(
+        s.member_leave(&town, other).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.coverage(&town, &far).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+both_backends!(coverage, super::coverage_gaps);

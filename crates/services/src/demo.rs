@@ -13,6 +13,7 @@ use jinguo_domain::person::{Relationship, Sex};
 use jinguo_domain::phone::Mobile;
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::resident_id::ResidentId;
+use jinguo_storage::assignment::{self as astore, NewAssignment};
 use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
 use jinguo_storage::member::{self as mstore, NewMember};
 use jinguo_storage::place::{self as pstore};
@@ -356,6 +357,62 @@ async fn generate(
     report.members = members.len() as u64;
     mstore::insert(tx, &members, now).await?;
 
+    // Responsibility (包保): each member answers for units one level down, spread evenly, so that
+    // the demo is fully covered: city executives → subdistricts, subdistrict executives → their
+    // villages, village executives → their resident groups, representatives → households.
+    let mut by_place: std::collections::BTreeMap<String, Vec<Uuid>> = Default::default();
+    for m in &members {
+        by_place.entry(m.place_code.clone()).or_default().push(m.id);
+    }
+    let since = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or(ref_date);
+    let mut below: HashMap<String, Vec<PlaceCode>> = HashMap::new();
+    for code in townships
+        .iter()
+        .chain(villages.iter().map(|(c, _)| c))
+        .chain(groups.iter().map(|(c, _)| c))
+    {
+        if let Some(parent) = code.parent() {
+            below
+                .entry(parent.as_str().to_string())
+                .or_default()
+                .push(code.clone());
+        }
+    }
+    let mut assignments = Vec::new();
+    for (place, ids) in &by_place {
+        let Some(units) = below.get(place) else {
+            continue;
+        };
+        for (i, member) in ids.iter().enumerate() {
+            let unit = &units[i % units.len()];
+            assignments.push(NewAssignment {
+                id: g.uuid(),
+                county_code: ANNING.into(),
+                member_id: *member,
+                unit_code: Some(unit.as_str().to_string()),
+                household_id: None,
+                path: unit.path(),
+                started_on: since,
+            });
+        }
+        // Units left over when a place has more units than members get the first members again.
+        for unit in units.iter().skip(ids.len()) {
+            if let Some(member) = ids.first() {
+                assignments.push(NewAssignment {
+                    id: g.uuid(),
+                    county_code: ANNING.into(),
+                    member_id: *member,
+                    unit_code: Some(unit.as_str().to_string()),
+                    household_id: None,
+                    path: unit.path(),
+                    started_on: since,
+                });
+            }
+        }
+    }
+    assignments.sort_by(|a, b| a.path.cmp(&b.path));
+    astore::insert(tx, &assignments, now).await?;
+
     // Households of 2–4 persons: a head, often a spouse, children, sometimes a parent.
     for ((group, short), n) in groups.iter().zip(spread(shape.households, groups.len())) {
         let mut households = Vec::with_capacity(n as usize);
@@ -450,6 +507,22 @@ async fn generate(
         }
         hstore::insert_households(tx, &households, now).await?;
         hstore::insert_persons(tx, &persons, now).await?;
+        if let Some(reps) = by_place.get(group.as_str()).filter(|r| !r.is_empty()) {
+            let rows: Vec<NewAssignment> = households
+                .iter()
+                .enumerate()
+                .map(|(k, h)| NewAssignment {
+                    id: g.uuid(),
+                    county_code: ANNING.into(),
+                    member_id: reps[k % reps.len()],
+                    unit_code: None,
+                    household_id: Some(h.id),
+                    path: h.path.clone(),
+                    started_on: since,
+                })
+                .collect();
+            astore::insert(tx, &rows, now).await?;
+        }
         report.households += households.len() as u64;
         report.persons += persons.len() as u64;
     }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod audit;
 pub mod clock;
 pub mod consent;
+pub mod coverage;
 pub mod demo;
 pub mod error;
 pub mod households;

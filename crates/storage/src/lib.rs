@@ -6,6 +6,7 @@
 //! from a B-tree index.
 
 pub mod account;
+pub mod assignment;
 pub mod audit;
 pub mod consent;
 pub mod db;

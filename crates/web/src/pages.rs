@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts", axum::routing::post(admin_create))
         .route("/admin/grants", axum::routing::post(admin_grant))
         .route("/emergency", get(emergency_page).post(emergency_open))
+        .route("/places/{code}/coverage", get(coverage_page))
+        .route("/members/{id}/leave", axum::routing::post(member_leave))
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -670,6 +672,123 @@ async fn consent(
             }
             None => error_page(&e, c),
         },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    c: Ctx,
+    title: String,
+    code: String,
+    notice: Option<String>,
+    crumbs: Vec<(String, String, bool)>,
+    complete: bool,
+    figures: Vec<(&'static str, String)>,
+    /// (code, name, level)
+    units: Vec<(String, String, &'static str)>,
+    /// (group code, name, households)
+    households: Vec<(String, String, String)>,
+    /// (id, masked name, role, units), listed down to villages.
+    members: Vec<(Uuid, String, &'static str, i64)>,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    left: Option<String>,
+}
+
+async fn coverage_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let cov = match s.services.coverage(&caller, &code).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e, c),
+    };
+    let role_label = |r: &str| match r {
+        "representative" => Role::Representative.label(lang),
+        _ => lang.pick("执委", "executive member"),
+    };
+    let members = if cov.place.level() >= jinguo_domain::place::PlaceLevel::Village {
+        match s.services.coverage_members(&caller, &cov.place.code).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|m| (m.id, m.name, role_label(&m.role), m.units))
+                .collect(),
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        Vec::new()
+    };
+    let p = CoveragePage {
+        title: cov.place.name.clone(),
+        code: cov.place.code.clone(),
+        notice: q.left.map(|_| c.tr("coverage.left").to_string()),
+        crumbs: crumbs(&cov.lineage, &caller),
+        complete: cov.complete(),
+        figures: vec![
+            ("cov.members", thousands(cov.members)),
+            ("cov.units", thousands(cov.uncovered_units.len() as i64)),
+            (
+                "cov.households",
+                thousands(cov.households_without_representative()),
+            ),
+            ("cov.idle", thousands(cov.idle.len() as i64)),
+            ("cov.overloaded", thousands(cov.overloaded.len() as i64)),
+        ],
+        units: cov
+            .uncovered_units
+            .iter()
+            .map(|g| (g.code.clone(), g.name.clone(), g.level.label(lang)))
+            .collect(),
+        households: cov
+            .uncovered_households
+            .iter()
+            .map(|h| (h.0.clone(), h.1.clone(), thousands(h.2)))
+            .collect(),
+        members,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LeaveForm {
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn member_leave(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<LeaveForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !csrf_ok(&caller, &f.csrf) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    match s.services.member_leave(&caller, id).await {
+        Ok(_) => {
+            let back = jinguo_domain::place::PlaceCode::parse(&f.back)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            Redirect::to(&format!("/places/{back}/coverage?left=1")).into_response()
+        }
+        Err(e) => error_page(&e, c),
     }
 }
 

@@ -1,0 +1,178 @@
+//! Coverage of the responsibility network (组不漏户、户不漏人), computed from assignments, never
+//! stored as a number: the units nobody answers for, the members with nothing or too much, the
+//! households without a women's representative.
+
+use crate::audit::{Record, record};
+use crate::{Caller, ServiceError, Services, clock};
+use jinguo_domain::mask;
+use jinguo_domain::place::{PlaceCode, PlaceLevel};
+use jinguo_storage::assignment as store;
+use jinguo_storage::db_tx;
+use jinguo_storage::place::{self as places, Place};
+use uuid::Uuid;
+
+/// More than this many households is too much for one women's representative …
+pub const MAX_HOUSEHOLDS: i64 = 100;
+/// … and more than this many units for one executive.
+pub const MAX_UNITS: i64 = 10;
+
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub code: String,
+    pub name: String,
+    pub level: PlaceLevel,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberLoad {
+    pub id: Uuid,
+    /// Masked.
+    pub name: String,
+    pub role: String,
+    pub place_path: String,
+    pub units: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub place: Place,
+    pub lineage: Vec<Place>,
+    /// Subdistricts, villages and resident groups below the place that nobody answers for.
+    pub uncovered_units: Vec<Gap>,
+    /// Households without a representative, by resident group: (group code, group name, count).
+    pub uncovered_households: Vec<(String, String, i64)>,
+    pub members: i64,
+    /// Members answering for nothing.
+    pub idle: Vec<MemberLoad>,
+    /// Members answering for more than the limit.
+    pub overloaded: Vec<MemberLoad>,
+}
+
+impl Coverage {
+    pub fn households_without_representative(&self) -> i64 {
+        self.uncovered_households.iter().map(|g| g.2).sum()
+    }
+    pub fn complete(&self) -> bool {
+        self.uncovered_units.is_empty()
+            && self.uncovered_households.is_empty()
+            && self.idle.is_empty()
+    }
+}
+
+impl Services {
+    /// The coverage below one place, for those who may read it.
+    pub async fn coverage(&self, caller: &Caller, code: &str) -> Result<Coverage, ServiceError> {
+        let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
+        let place = places::get_scoped(&self.db, code.as_str(), &caller.household_read_scope())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let lineage = places::lineage(&self.db, &place).await?;
+        let within = place.subtree();
+        let mut uncovered_units = Vec::new();
+        for level in [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group] {
+            if level <= place.level() {
+                continue;
+            }
+            for (code, name, _) in
+                store::uncovered_places(&self.db, &within, level.as_i16()).await?
+            {
+                uncovered_units.push(Gap { code, name, level });
+            }
+        }
+        let mut uncovered_households = Vec::new();
+        for (path, n) in store::uncovered_households(&self.db, &within).await? {
+            let code = path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let name = places::get(&self.db, &code)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            uncovered_households.push((code, name, n));
+        }
+        let loads = store::member_loads(&self.db, &within).await?;
+        let members = loads.len() as i64;
+        let mut idle = Vec::new();
+        let mut overloaded = Vec::new();
+        for (id, name, role, place_path, units) in loads {
+            // Members of resident groups answer for nothing one level down when there is nothing
+            // below them to answer for; everyone else is idle without a unit.
+            let limit = if role == "representative" {
+                MAX_HOUSEHOLDS
+            } else {
+                MAX_UNITS
+            };
+            let m = MemberLoad {
+                id,
+                name: mask::name(&name),
+                role,
+                place_path,
+                units,
+            };
+            if m.units == 0 {
+                idle.push(m);
+            } else if m.units > limit {
+                overloaded.push(m);
+            }
+        }
+        Ok(Coverage {
+            place,
+            lineage,
+            uncovered_units,
+            uncovered_households,
+            members,
+            idle,
+            overloaded,
+        })
+    }
+
+    /// The active members at and below a place with what each answers for (names masked).
+    pub async fn coverage_members(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<Vec<MemberLoad>, ServiceError> {
+        let place = places::get_scoped(&self.db, code, &caller.household_read_scope())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(store::member_loads(&self.db, &place.subtree())
+            .await?
+            .into_iter()
+            .map(|(id, name, role, place_path, units)| MemberLoad {
+                id,
+                name: mask::name(&name),
+                role,
+                place_path,
+                units,
+            })
+            .collect())
+    }
+
+    /// A member leaves her post: her term and her assignments end, and what she answered for
+    /// shows as a gap at once. History is kept.
+    pub async fn member_leave(&self, caller: &Caller, member: Uuid) -> Result<u64, ServiceError> {
+        let scope = caller.household_write_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::NotFound);
+        }
+        let (county, id, _, path, ended) =
+            store::member(&self.db, member, &jinguo_storage::Subtree::all())
+                .await?
+                .filter(|m| scope.covers(&m.3))
+                .ok_or(ServiceError::NotFound)?;
+        if ended.is_some() {
+            return Err(ServiceError::Conflict);
+        }
+        let today = clock::today();
+        let n = db_tx!(&self.db, tx => {
+            let n = store::end_member(tx, &county, id, today).await?;
+            record(tx, caller, Record::new("member.leave").target(format!("member:{id}")).place(path.clone())
+                .detail(format!("assignments_ended={n}"))).await?;
+            Ok::<u64, jinguo_storage::StorageError>(n)
+        })?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,111 @@
+//! Responsibility assignments (包保) and the coverage computed from them.
+
+use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub id: Uuid,
+    pub county_code: String,
+    pub member_id: Uuid,
+    /// The place answered for (subdistrict, village, resident group) …
+    pub unit_code: Option<String>,
+    /// … or the household.
+    pub household_id: Option<Uuid>,
+    pub path: String,
+    pub started_on: NaiveDate,
+}
+
+pub async fn insert(
+    tx: &mut DbConn<'_>,
+    rows: &[NewAssignment],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(1000) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO assignment (county_code, id, member_id, unit_code, household_id, path, started_on, ended_on, created_at) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(&a.county_code)
+                    .push_bind(a.id)
+                    .push_bind(a.member_id)
+                    .push_bind(&a.unit_code)
+                    .push_bind(a.household_id)
+                    .push_bind(&a.path)
+                    .push_bind(a.started_on)
+                    .push_bind(None::<NaiveDate>)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })
+        .map_err(StorageError::classify)?;
+    }
+    Ok(())
+}
+
+/// Places of `level` below a subtree that nobody answers for.
+pub async fn uncovered_places(
+    db: &Db,
+    within: &Subtree,
+    level: i16,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT p.code, p.name, p.path FROM place p WHERE p.path >= $1 AND p.path < $2 AND p.level = $3 \
+         AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.unit_code = p.code AND a.ended_on IS NULL) \
+         ORDER BY p.path")
+        .bind(&within.lo).bind(&within.hi).bind(level).fetch_all(p).await)?)
+}
+
+/// Households below a subtree without a women's representative, grouped by resident group path.
+pub async fn uncovered_households(
+    db: &Db,
+    within: &Subtree,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT h.path, count(*) FROM household h WHERE h.path >= $1 AND h.path < $2 \
+         AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.county_code = h.county_code \
+             AND a.household_id = h.id AND a.ended_on IS NULL) \
+         GROUP BY h.path ORDER BY h.path")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// Active members below a subtree and how many units each answers for.
+pub async fn member_loads(
+    db: &Db,
+    within: &Subtree,
+) -> Result<Vec<(Uuid, String, String, String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT m.id, m.name, m.role, m.path, \
+             (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) \
+         FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL ORDER BY m.path, m.name")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// A member by id, within a subtree.
+pub async fn member(
+    db: &Db,
+    id: Uuid,
+    within: &Subtree,
+) -> Result<Option<(String, Uuid, String, String, Option<NaiveDate>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, name, path, ended_on FROM member WHERE id = $1 AND path >= $2 AND path < $3")
+        .bind(id).bind(&within.lo).bind(&within.hi).fetch_optional(p).await)?)
+}
+
+/// A member leaves: her term and her assignments end (history is kept). Returns how many
+/// assignments ended.
+pub async fn end_member(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    on: NaiveDate,
+) -> Result<u64, StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL")
+        .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|_| ()))?;
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE assignment SET ended_on = $3 WHERE county_code = $1 AND member_id = $2 AND ended_on IS NULL")
+        .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
