@@ -383,31 +383,18 @@ async fn generate(
         let Some(units) = below.get(place) else {
             continue;
         };
-        for (i, member) in ids.iter().enumerate() {
-            let unit = &units[i % units.len()];
+        // Every member gets a unit and every unit a member: the longer list wraps round the shorter.
+        for k in 0..ids.len().max(units.len()) {
+            let (member, unit) = (ids[k % ids.len()], &units[k % units.len()]);
             assignments.push(NewAssignment {
                 id: g.uuid(),
                 county_code: ANNING.into(),
-                member_id: *member,
+                member_id: member,
                 unit_code: Some(unit.as_str().to_string()),
                 household_id: None,
                 path: unit.path(),
                 started_on: since,
             });
-        }
-        // Units left over when a place has more units than members get the first members again.
-        for unit in units.iter().skip(ids.len()) {
-            if let Some(member) = ids.first() {
-                assignments.push(NewAssignment {
-                    id: g.uuid(),
-                    county_code: ANNING.into(),
-                    member_id: *member,
-                    unit_code: Some(unit.as_str().to_string()),
-                    household_id: None,
-                    path: unit.path(),
-                    started_on: since,
-                });
-            }
         }
     }
     assignments.sort_by(|a, b| a.path.cmp(&b.path));
