@@ -718,11 +718,7 @@ async fn create_account(
     body: Result<Json<NewAccountDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
     let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let role = jinguo_domain::account::Role::parse(&b.role).ok_or_else(|| {
-        let mut e = jinguo_domain::ValidationErrors::new();
-        e.push("role", "invalid");
-        ApiError::new(e.into(), lang)
-    })?;
+    let role = parse_role(&b.role, lang)?;
     let a = jinguo_services::accounts::NewAccount {
         username: b.username,
         display_name: b.display_name,
@@ -757,11 +753,7 @@ async fn grant_role(
     body: Result<Json<GrantDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<StatusCode> {
     let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let role = jinguo_domain::account::Role::parse(&b.role).ok_or_else(|| {
-        let mut e = jinguo_domain::ValidationErrors::new();
-        e.push("role", "invalid");
-        ApiError::new(e.into(), lang)
-    })?;
+    let role = parse_role(&b.role, lang)?;
     s.services
         .grant_role(&caller, &b.username, role, &b.place)
         .await
@@ -967,6 +959,17 @@ async fn leave_member(
     Ok(Json(LeaveDto {
         assignments_ended: n,
     }))
+}
+
+fn parse_role(
+    role: &str,
+    lang: jinguo_domain::Lang,
+) -> Result<jinguo_domain::account::Role, ApiError> {
+    jinguo_domain::account::Role::parse(role).ok_or_else(|| {
+        let mut e = jinguo_domain::ValidationErrors::new();
+        e.push("role", "invalid");
+        ApiError::new(e.into(), lang)
+    })
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {

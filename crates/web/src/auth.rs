@@ -72,6 +72,19 @@ fn to_login(parts: &Parts) -> Response {
     Redirect::to(&format!("/login?next={}", crate::pages::encode(here))).into_response()
 }
 
+/// The session behind a page request; without one, the way to the login page.
+async fn page_session(parts: &Parts, state: &AppState) -> Result<(Caller, String), Response> {
+    match resolve(parts, state).await {
+        Ok(x) => Ok(x),
+        Err(ServiceError::Unauthenticated) => Err(to_login(parts)),
+        Err(e) => Err(crate::pages::error_response(
+            &e,
+            from_parts(parts),
+            &parts.uri,
+        )),
+    }
+}
+
 /// A logged-in caller with nothing pending, for pages.
 pub struct PageCaller(pub Caller, pub String);
 
@@ -82,21 +95,14 @@ impl FromRequestParts<AppState> for PageCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match resolve(parts, state).await {
-            Ok((c, _)) if c.second_factor_pending => {
-                Err(Redirect::to("/login/totp").into_response())
-            }
-            Ok((c, _)) if c.must_change_password => {
-                Err(Redirect::to("/account/password").into_response())
-            }
-            Ok((c, t)) => Ok(PageCaller(c, t)),
-            Err(ServiceError::Unauthenticated) => Err(to_login(parts)),
-            Err(e) => Err(crate::pages::error_response(
-                &e,
-                from_parts(parts),
-                &parts.uri,
-            )),
+        let (c, t) = page_session(parts, state).await?;
+        if c.second_factor_pending {
+            return Err(Redirect::to("/login/totp").into_response());
         }
+        if c.must_change_password {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(PageCaller(c, t))
     }
 }
 
@@ -110,15 +116,8 @@ impl FromRequestParts<AppState> for PendingCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match resolve(parts, state).await {
-            Ok((c, t)) => Ok(PendingCaller(c, t)),
-            Err(ServiceError::Unauthenticated) => Err(to_login(parts)),
-            Err(e) => Err(crate::pages::error_response(
-                &e,
-                from_parts(parts),
-                &parts.uri,
-            )),
-        }
+        let (c, t) = page_session(parts, state).await?;
+        Ok(PendingCaller(c, t))
     }
 }
 

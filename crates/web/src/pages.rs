@@ -1293,12 +1293,10 @@ fn field_errors(e: &ServiceError, lang: Lang) -> Option<Pairs> {
     }
 }
 
-fn role_error(lang: Lang) -> Pairs {
+fn role_required() -> ServiceError {
     let mut v = jinguo_domain::ValidationErrors::new();
     v.push("role", "required");
-    v.0.iter()
-        .map(|f| (f.field.clone(), f.message(lang)))
-        .collect()
+    v.into()
 }
 
 async fn admin_create(
@@ -1312,40 +1310,38 @@ async fn admin_create(
     if !csrf_ok(&caller, &f.csrf) {
         return error_page(&ServiceError::Forbidden, c);
     }
-    let Some(role) = Role::parse(&f.role) else {
-        return render_admin(
-            &s,
-            &caller,
-            c,
-            None,
-            role_error(lang),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let a = jinguo_services::accounts::NewAccount {
-        username: f.username,
-        display_name: f.display_name,
-        password: f.password,
-        role,
-        place: f.place,
-    };
-    match s.services.create_account(&caller, &a).await {
-        Ok(_) => {
-            let notice = Some(c.tr("admin.created").to_string());
-            render_admin(&s, &caller, c, notice, Vec::new(), StatusCode::OK).await
+    let result = match Role::parse(&f.role) {
+        Some(role) => {
+            let a = jinguo_services::accounts::NewAccount {
+                username: f.username,
+                display_name: f.display_name,
+                password: f.password,
+                role,
+                place: f.place,
+            };
+            s.services.create_account(&caller, &a).await.map(|_| ())
         }
-        Err(e) => match field_errors(&e, lang) {
+        None => Err(role_required()),
+    };
+    admin_outcome(&s, &caller, c, result, "admin.created").await
+}
+
+/// The account page again, with a notice when the change was made or the refused fields.
+async fn admin_outcome(
+    s: &AppState,
+    caller: &Caller,
+    c: Ctx,
+    result: Result<(), ServiceError>,
+    done: &'static str,
+) -> Response {
+    match result {
+        Ok(()) => {
+            let notice = Some(c.tr(done).to_string());
+            render_admin(s, caller, c, notice, Vec::new(), StatusCode::OK).await
+        }
+        Err(e) => match field_errors(&e, c.lang) {
             Some(errors) => {
-                render_admin(
-                    &s,
-                    &caller,
-                    c,
-                    None,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
+                render_admin(s, caller, c, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
             None => error_page(&e, c),
         },
@@ -1375,41 +1371,15 @@ async fn admin_grant(
     if !csrf_ok(&caller, &f.csrf) {
         return error_page(&ServiceError::Forbidden, c);
     }
-    let Some(role) = Role::parse(&f.role) else {
-        return render_admin(
-            &s,
-            &caller,
-            c,
-            None,
-            role_error(lang),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    match s
-        .services
-        .grant_role(&caller, &f.username, role, &f.place)
-        .await
-    {
-        Ok(()) => {
-            let notice = Some(c.tr("admin.granted").to_string());
-            render_admin(&s, &caller, c, notice, Vec::new(), StatusCode::OK).await
-        }
-        Err(e) => match field_errors(&e, lang) {
-            Some(errors) => {
-                render_admin(
-                    &s,
-                    &caller,
-                    c,
-                    None,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
+    let result = match Role::parse(&f.role) {
+        Some(role) => {
+            s.services
+                .grant_role(&caller, &f.username, role, &f.place)
                 .await
-            }
-            None => error_page(&e, c),
-        },
-    }
+        }
+        None => Err(role_required()),
+    };
+    admin_outcome(&s, &caller, c, result, "admin.granted").await
 }
 
 #[derive(Template)]
