@@ -63,7 +63,7 @@ pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<Account>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as::<_, Account>(sql).bind(id).fetch_optional(p).await)?)
 }
 
-/// Accounts holding at least one grant inside `scope_prefix` (for the administrators' list).
+/// Every account, by username (the services keep those an administrator may see).
 pub async fn list(db: &Db) -> Result<Vec<Account>, StorageError> {
     let sql = concat!(
         "SELECT ",
@@ -71,12 +71,6 @@ pub async fn list(db: &Db) -> Result<Vec<Account>, StorageError> {
         " FROM account ORDER BY username"
     );
     Ok(db_run!(db, p => sqlx::query_as::<_, Account>(sql).fetch_all(p).await)?)
-}
-
-pub async fn count(db: &Db) -> Result<i64, StorageError> {
-    let (n,): (i64,) =
-        db_run!(db, p => sqlx::query_as("SELECT count(*) FROM account").fetch_one(p).await)?;
-    Ok(n)
 }
 
 pub async fn insert(

@@ -88,24 +88,6 @@ pub async fn get(db: &Db, code: &str) -> Result<Option<Place>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_optional(p).await)?)
 }
 
-/// Which of `codes` exist.
-pub async fn existing(db: &Db, codes: &[String]) -> Result<Vec<String>, StorageError> {
-    let mut out = Vec::new();
-    for chunk in codes.chunks(500) {
-        let mut found: Vec<(String,)> = db_run!(db, p => {
-            let mut q = QueryBuilder::new("SELECT code FROM place WHERE code IN (");
-            let mut sep = q.separated(", ");
-            for c in chunk {
-                sep.push_bind(c);
-            }
-            q.push(")");
-            q.build_query_as().fetch_all(p).await
-        })?;
-        out.extend(found.drain(..).map(|r| r.0));
-    }
-    Ok(out)
-}
-
 pub async fn children(db: &Db, code: &str) -> Result<Vec<Place>, StorageError> {
     let sql = concat!(
         "SELECT ",
@@ -113,16 +95,6 @@ pub async fn children(db: &Db, code: &str) -> Result<Vec<Place>, StorageError> {
         " FROM place WHERE parent_code = $1 ORDER BY code"
     );
     Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_all(p).await)?)
-}
-
-/// Places without a parent (provinces, or whatever tops an imported tree).
-pub async fn roots(db: &Db) -> Result<Vec<Place>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        cols!(),
-        " FROM place WHERE parent_code IS NULL ORDER BY code"
-    );
-    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).fetch_all(p).await)?)
 }
 
 /// The place and its ancestors, from the top down.

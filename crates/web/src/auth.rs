@@ -155,3 +155,41 @@ impl FromRequestParts<AppState> for ApiCaller {
         Ok(ApiCaller(c, t))
     }
 }
+
+/// A form field holding the session's anti-forgery token.
+pub trait CsrfField {
+    fn csrf(&self) -> &str;
+}
+
+/// A form posted by a logged-in caller with nothing pending, accepted only when its `csrf` field
+/// is her session's token: the check happens here, once, for every form that changes something.
+pub struct CheckedForm<T>(pub Caller, pub T);
+
+impl<T> axum::extract::FromRequest<AppState> for CheckedForm<T>
+where
+    T: serde::de::DeserializeOwned + CsrfField + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let PageCaller(caller, _) = PageCaller::from_request_parts(&mut parts, state).await?;
+        let lang = from_parts(&parts);
+        let uri = parts.uri.clone();
+        let req = axum::extract::Request::from_parts(parts, body);
+        let axum::extract::Form(form) = axum::extract::Form::<T>::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if caller.csrf.is_empty() || form.csrf() != caller.csrf {
+            return Err(crate::pages::error_response(
+                &ServiceError::Forbidden,
+                lang,
+                &uri,
+            ));
+        }
+        Ok(CheckedForm(caller, form))
+    }
+}

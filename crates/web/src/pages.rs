@@ -2,7 +2,7 @@
 //! service and fills a template; the figures and tables are prepared here so templates stay plain.
 
 use crate::AppState;
-use crate::auth::{PageCaller, PendingCaller};
+use crate::auth::{CheckedForm, PageCaller, PendingCaller};
 use crate::error::status_of;
 use crate::i18n::t;
 use crate::lang::UiLang;
@@ -554,14 +554,10 @@ async fn add_person(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<PersonForm>,
+    CheckedForm(caller, f): CheckedForm<PersonForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let Ok(hid) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
@@ -633,14 +629,10 @@ async fn consent(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<ConsentForm>,
+    CheckedForm(caller, f): CheckedForm<ConsentForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let Ok(person) = Uuid::parse_str(&f.person) else {
         return error_page(&ServiceError::NotFound, c);
     };
@@ -770,14 +762,10 @@ async fn member_leave(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<LeaveForm>,
+    CheckedForm(caller, f): CheckedForm<LeaveForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
@@ -791,6 +779,24 @@ async fn member_leave(
         Err(e) => error_page(&e, c),
     }
 }
+
+/// Forms posted through [`CheckedForm`] carry the session's token in their `csrf` field.
+macro_rules! csrf_form {
+    ($t:ty) => {
+        impl crate::auth::CsrfField for $t {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    };
+}
+csrf_form!(PersonForm);
+csrf_form!(ConsentForm);
+csrf_form!(LeaveForm);
+csrf_form!(RevealForm);
+csrf_form!(AccountForm);
+csrf_form!(GrantForm);
+csrf_form!(EmergencyForm);
 
 /// Forms carry the session's token; a form from anywhere else is refused.
 fn csrf_ok(caller: &Caller, sent: &str) -> bool {
@@ -809,14 +815,10 @@ async fn reveal(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
-    Form(f): Form<RevealForm>,
+    CheckedForm(caller, f): CheckedForm<RevealForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let req = HouseholdRequest {
         caller: &caller,
         id: &id,
@@ -1303,13 +1305,9 @@ async fn admin_create(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-    Form(f): Form<AccountForm>,
+    CheckedForm(caller, f): CheckedForm<AccountForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let result = match Role::parse(&f.role) {
         Some(role) => {
             let a = jinguo_services::accounts::NewAccount {
@@ -1364,13 +1362,9 @@ async fn admin_grant(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-    Form(f): Form<GrantForm>,
+    CheckedForm(caller, f): CheckedForm<GrantForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let result = match Role::parse(&f.role) {
         Some(role) => {
             s.services
@@ -1422,13 +1416,9 @@ async fn emergency_open(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-    Form(f): Form<EmergencyForm>,
+    CheckedForm(caller, f): CheckedForm<EmergencyForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
     let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
     let (notice, errors, status) = match s
         .services
