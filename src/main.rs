@@ -204,14 +204,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let r = services.ensure_demo(cfg.demo_seed).await?;
             let accounts = services.ensure_demo_accounts().await?;
+            services.ensure_demo_campaign().await?;
             if r.created {
                 println!(
-                    "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons.",
+                    "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons, {} screening visits.",
                     started.elapsed().as_secs_f64(),
                     r.places,
                     r.members,
                     r.households,
-                    r.persons
+                    r.persons,
+                    r.visits
                 );
             } else {
                 println!("The demo data is already there; reusing it.");

@@ -91,6 +91,24 @@ async fn drill_down(c: &Client) -> String {
     text(c, "h1").await
 }
 
+/// Logs in through the login form.
+async fn log_in(c: &Client, base: &str, username: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("#f-username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-password"))
+        .await
+        .unwrap()
+        .send_keys(crate::support::PASSWORD)
+        .await
+        .unwrap();
+    click_first(c, "#login-form button").await;
+}
+
 async fn no_sideways_scroll(c: &Client) {
     let w = c
         .execute(
@@ -223,20 +241,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
     .await;
     let srv = serve(s.clone()).await;
     let c = browser().await;
-    c.goto(&format!("{}/login", srv.base)).await.unwrap();
-    c.find(Locator::Css("#f-username"))
-        .await
-        .unwrap()
-        .send_keys("sysadmin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#f-password"))
-        .await
-        .unwrap()
-        .send_keys(crate::support::PASSWORD)
-        .await
-        .unwrap();
-    click_first(&c, "#login-form button").await;
+    log_in(&c, &srv.base, "sysadmin").await;
     // Anything else asked for first leads back to the second factor.
     let key = text(&c, "#totp-key").await;
     c.goto(&format!("{}/admin", srv.base)).await.unwrap();
@@ -335,5 +340,153 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .unwrap();
     click_first(&c, "#password-form button").await;
     assert_eq!(text(&c, "h1").await, "乡镇（街道） 连然街道");
+    c.close().await.unwrap();
+}
+
+/// A women's representative on her phone: she logs in, finds a household she still has to visit,
+/// starts the visit form, loses the page (what she entered comes back, with the same submission
+/// key), records the visit and sees it in the household's risk history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn representative_records_a_visit_on_a_phone() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = crate::support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let today = jinguo_services::clock::today();
+    s.create_campaign(
+        &jinguo_services::Caller::operator(),
+        &jinguo_domain::screening::CampaignInput {
+            name: "本月婚姻家庭矛盾纠纷排查".into(),
+            place: "530181".into(),
+            starts_on: (today - chrono::Duration::days(3)).to_string(),
+            ends_on: (today + chrono::Duration::days(30)).to_string(),
+            checklist: vec![
+                "marital_conflict".into(),
+                "violence_signs".into(),
+                "elder_support".into(),
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    crate::support::account(
+        &s,
+        "daibiao",
+        jinguo_domain::account::Role::Representative,
+        &group,
+    )
+    .await;
+    let member = s.coverage_members(&staff, &group).await.unwrap()[0].id;
+    s.link_member(&jinguo_services::Caller::operator(), "daibiao", member)
+        .await
+        .unwrap();
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+
+    log_in(&c, &srv.base, "daibiao").await;
+    assert_eq!(text(&c, "#user-name").await, "daibiao");
+    click_first(&c, ".user a[href='/campaigns']").await;
+    assert_eq!(text(&c, "h1").await, "矛盾纠纷排查");
+    click_first(&c, "#campaigns tr.campaign a").await;
+    click_first(&c, "#to-visit").await;
+    let summary = text(&c, "#summary").await;
+    assert!(summary.contains("已走访 0 户"), "{summary}");
+    let listed = c
+        .find_all(Locator::Css("#campaign-households li.household"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        listed as i64,
+        s.coverage_members(&staff, &group).await.unwrap()[0].units
+    );
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#campaign-households li.household a").await;
+    assert!(text(&c, "h1").await.starts_with("户档案"));
+    // Her history may hold a visit of an earlier campaign.
+    let earlier = c
+        .find_all(Locator::Css("#visits tr.visit"))
+        .await
+        .unwrap()
+        .len();
+
+    // She fills the form in part, and the page is lost (a reload stands for a dropped connection).
+    let key = c
+        .find(Locator::Css("#visit-form input[name=request_key]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "#visit-form input[name='finding.marital_conflict']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("#visit-form input[name=risk][value=medium]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#f-note"))
+        .await
+        .unwrap()
+        .send_keys("夫妻因照顾老人发生争吵，需调解")
+        .await
+        .unwrap();
+    no_sideways_scroll(&c).await;
+    c.refresh().await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#visit-form[data-restored='1']"))
+        .await
+        .unwrap();
+    let note = c
+        .find(Locator::Css("#f-note"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(note.as_deref(), Some("夫妻因照顾老人发生争吵，需调解"));
+    let key_after = c
+        .find(Locator::Css("#visit-form input[name=request_key]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(key_after, key, "the retried form keeps its submission key");
+    let medium = c
+        .find(Locator::Css("#visit-form input[name=risk][value=medium]"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(medium.as_deref(), Some("true"));
+
+    click_first(&c, "#visit-form button[type=submit]").await;
+    assert_eq!(text(&c, "#visited").await, "走访已记录。");
+    let rows = c.find_all(Locator::Css("#visits tr.visit")).await.unwrap();
+    assert_eq!(rows.len(), earlier + 1);
+    let row = text(&c, "#visits tr.visit").await;
+    assert!(
+        row.contains("中风险（黄）") && row.contains("婚姻矛盾"),
+        "{row}"
+    );
+    assert!(c.find(Locator::Css("#visit-form")).await.is_err());
+    // The draft is gone once saved.
+    let drafts = c
+        .execute(
+            "var n = 0; for (var i = 0; i < localStorage.length; i++) { if (localStorage.key(i).indexOf('draft:') === 0) { n++; } } return n;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(drafts.as_i64(), Some(0));
+    no_sideways_scroll(&c).await;
     c.close().await.unwrap();
 }

@@ -9,5 +9,6 @@ mod browser;
 mod cli;
 mod http;
 mod matrix;
+mod screening;
 mod storage;
 mod support;

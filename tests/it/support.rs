@@ -58,6 +58,8 @@ pub const SMALL: Shape = Shape {
     subdistrict_executives: 18,
     village_executives: 40,
     representatives: 60,
+    screened: 240,
+    medium_risks: 3,
 };
 
 pub fn services(db: &Db) -> Services {

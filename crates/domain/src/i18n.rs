@@ -78,6 +78,17 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "basis" => ("依据", "Legal basis"),
         "guardian_name" => ("监护人姓名", "Guardian's name"),
         "expected_version" => ("版本号", "Version"),
+        "starts_on" => ("开始日期", "Start date"),
+        "ends_on" => ("结束日期", "End date"),
+        "checklist" => ("排查事项", "Checklist"),
+        "visited_on" => ("走访日期", "Date of visit"),
+        "findings" => ("发现的问题", "Findings"),
+        "risk" => ("风险等级", "Risk level"),
+        "note" => ("情况说明", "Note"),
+        "request_key" => ("提交编号", "Submission key"),
+        "campaign" => ("排查", "Screening campaign"),
+        "member" => ("成员", "Member"),
+        "account" => ("账号", "Account"),
         _ => return field_fallback(field),
     };
     lang.pick(zh, en)
@@ -172,6 +183,42 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         ),
         "retention.too_short" => ("不得少于180天", "must be at least 180 days"),
         "page.range" => ("超出范围", "is out of range"),
+        "date.format" => ("应为 YYYY-MM-DD 格式", "must be a date as YYYY-MM-DD"),
+        "date.future" => ("不能晚于今天", "cannot be in the future"),
+        "ends_on.before_start" => ("不能早于开始日期", "cannot be before the start date"),
+        "checklist.unknown" => (
+            "含有不在排查清单中的事项",
+            "contains an item that is not on the checklist",
+        ),
+        "risk.unknown" => (
+            "应为 无、低（蓝）、中（黄）或 高（红）",
+            "must be none, low (blue), medium (yellow) or high (red)",
+        ),
+        "visited_on.outside_campaign" => (
+            "不在本次排查的时间范围内",
+            "is outside the campaign's period",
+        ),
+        "visit.not_assigned" => (
+            "该户不在您包保的范围内",
+            "this household is not among those you answer for",
+        ),
+        "visit.already_screened" => (
+            "该户在本次排查中已有走访记录",
+            "this household already has a visit in this campaign",
+        ),
+        "household.outside_campaign" => (
+            "该户不在本次排查的范围内",
+            "this household is outside the campaign's area",
+        ),
+        "member.not_representative" => (
+            "只有妇女代表可以关联妇女代表账号",
+            "only a women's representative can be linked to a representative's account",
+        ),
+        "member.outside_grant" => (
+            "成员不在该账号授权的区划内",
+            "the member is outside the place the account's role covers",
+        ),
+        "member.linked" => ("已关联其他账号", "is already linked to another account"),
         "lang.unknown" => ("只支持 zh-CN 或 en", "must be zh-CN or en"),
         _ => ("不正确", "is not valid"),
     };

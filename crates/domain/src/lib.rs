@@ -11,6 +11,7 @@ pub mod person;
 pub mod phone;
 pub mod place;
 pub mod resident_id;
+pub mod screening;
 
 pub use error::{FieldError, ValidationErrors};
 pub use i18n::Lang;

@@ -24,6 +24,9 @@ pub struct Caller {
     pub grants: Vec<Grant>,
     /// Where the request came from, for the audit log.
     pub ip: String,
+    /// The members (women's representatives) this account is: a representative's scope is the
+    /// households they answer for.
+    pub members: Vec<Uuid>,
     /// The session's anti-forgery token, for forms.
     pub csrf: String,
     /// A second factor is still owed: nothing is visible until it is given.
@@ -45,6 +48,7 @@ impl Caller {
             username,
             display_name,
             grants,
+            members: Vec::new(),
             ip: String::new(),
             csrf: String::new(),
             second_factor_pending: false,
@@ -60,6 +64,7 @@ impl Caller {
             username: "operator".into(),
             display_name: "operator".into(),
             grants: Vec::new(),
+            members: Vec::new(),
             ip: "local".into(),
             csrf: String::new(),
             second_factor_pending: false,
@@ -83,12 +88,24 @@ impl Caller {
         if !self.active() {
             return Scope::none();
         }
-        Scope::of_paths(
+        let mut scope = Scope::of_paths(
             self.grants
                 .iter()
-                .filter(|g| pred(g.role))
+                .filter(|g| pred(g.role) && g.role != Role::Representative)
                 .map(|g| g.scope_path.as_str()),
-        )
+        );
+        // A women's representative sees the households she answers for, within her grant; without
+        // a member record linked to her account she sees none.
+        for g in self
+            .grants
+            .iter()
+            .filter(|g| pred(g.role) && g.role == Role::Representative)
+        {
+            for m in &self.members {
+                scope = scope.with_assigned(&g.scope_path, *m);
+            }
+        }
+        scope
     }
 
     /// Households and persons she may read.

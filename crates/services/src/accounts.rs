@@ -3,6 +3,7 @@
 
 use crate::access::{Caller, Grant};
 use crate::audit::{Record, record};
+use crate::error::invalid;
 use crate::{ServiceError, Services, clock};
 use chrono::{DateTime, Duration, Utc};
 use jinguo_crypto::{password, token, totp};
@@ -220,12 +221,14 @@ impl Services {
                 })
             })
             .collect();
-        Ok(Caller::new(
+        let mut c = Caller::new(
             account.id,
             account.username.clone(),
             account.display_name.clone(),
             grants,
-        ))
+        );
+        c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
+        Ok(c)
     }
 
     pub async fn logout(&self, caller: &Caller, token_value: &str) -> Result<(), ServiceError> {
@@ -354,6 +357,27 @@ impl Services {
         }
     }
 
+    /// An account the caller administers (all its grants lie in her place), with its grants;
+    /// any other account is not found.
+    async fn administered(
+        &self,
+        caller: &Caller,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Account, Vec<GrantRow>), ServiceError> {
+        let account = store::by_username(&self.db, username.trim())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let grants = store::grants(&self.db, account.id, now).await?;
+        let scope = caller.account_scope();
+        if !caller.is_operator()
+            && (grants.is_empty() || !grants.iter().all(|g| scope.covers(&g.scope_path)))
+        {
+            return Err(ServiceError::NotFound);
+        }
+        Ok((account, grants))
+    }
+
     /// Locks or unlocks an account, or sets a new temporary password (to be changed at next login).
     /// Every session of the account ends.
     pub async fn administer_account(
@@ -362,17 +386,8 @@ impl Services {
         username: &str,
         act: AccountAction,
     ) -> Result<(), ServiceError> {
-        let account = store::by_username(&self.db, username.trim())
-            .await?
-            .ok_or(ServiceError::NotFound)?;
         let now = clock::now();
-        let grants = store::grants(&self.db, account.id, now).await?;
-        let scope = caller.account_scope();
-        if !caller.is_operator()
-            && (grants.is_empty() || !grants.iter().all(|g| scope.covers(&g.scope_path)))
-        {
-            return Err(ServiceError::NotFound);
-        }
+        let (account, _) = self.administered(caller, username, now).await?;
         let new_hash = match &act {
             AccountAction::Reset { password } => {
                 self.check_password_policy(password)?;
@@ -399,6 +414,44 @@ impl Services {
             };
             store::delete_sessions_of(tx, id).await?;
             record(tx, caller, Record::new(action).target(format!("account:{id}"))).await
+        })?;
+        Ok(())
+    }
+
+    /// Links an account to the member record of the person who holds it, so that a women's
+    /// representative sees the households she answers for (system administrator, within her
+    /// place). The member must serve inside the account's grants; a representative's account takes
+    /// a representative; a member belongs to one account at a time.
+    pub async fn link_member(
+        &self,
+        caller: &Caller,
+        username: &str,
+        member: Uuid,
+    ) -> Result<(), ServiceError> {
+        let now = clock::now();
+        let (account, grants) = self.administered(caller, username, now).await?;
+        let scope = caller.account_scope();
+        let m = jinguo_storage::member::get(&self.db, member)
+            .await?
+            .filter(|m| m.ended_on.is_none() && (caller.is_operator() || scope.covers(&m.path)))
+            .ok_or_else(|| invalid("member", "not_found"))?;
+        if !grants.iter().any(|g| m.path.starts_with(&g.scope_path)) {
+            return Err(invalid("member", "member.outside_grant"));
+        }
+        let representative = grants
+            .iter()
+            .any(|g| Role::parse(&g.role) == Some(Role::Representative));
+        if representative && m.role != "representative" {
+            return Err(invalid("member", "member.not_representative"));
+        }
+        if m.account_id.is_some_and(|a| a != account.id) {
+            return Err(invalid("member", "member.linked"));
+        }
+        let (county, id, account_id) = (m.county_code.clone(), m.id, account.id);
+        db_tx!(&self.db, tx => {
+            jinguo_storage::member::link_account(tx, &county, id, Some(account_id)).await?;
+            record(tx, caller, Record::new("member.link").target(format!("account:{account_id}"))
+                .place(m.path.clone()).detail(format!("member={id}"))).await
         })?;
         Ok(())
     }

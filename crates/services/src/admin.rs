@@ -3,10 +3,10 @@
 
 use crate::access::{Caller, Grant};
 use crate::audit::{Record, record};
+use crate::error::invalid;
 use crate::{ServiceError, Services, clock};
 use chrono::{DateTime, Duration, Utc};
 use jinguo_crypto::token;
-use jinguo_domain::ValidationErrors;
 use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceCode;
 use jinguo_storage::account::{self as store, GrantRow, TokenRow};
@@ -33,12 +33,6 @@ pub struct EmergencyLine {
     pub reason: String,
     pub granted_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-}
-
-fn invalid(field: &str, code: &'static str) -> ServiceError {
-    let mut v = ValidationErrors::new();
-    v.push(field, code);
-    v.into()
 }
 
 impl Services {
@@ -264,6 +258,7 @@ impl Services {
             account.display_name,
             narrowed,
         );
+        c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
         c.ip = ip.to_string();
         Ok(c)
     }

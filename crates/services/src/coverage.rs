@@ -161,7 +161,7 @@ impl Services {
         let (county, id, _, path, ended) =
             store::member(&self.db, member, &jinguo_storage::Subtree::all())
                 .await?
-                .filter(|m| scope.covers(&m.3))
+                .filter(|m| scope.covers_all(&m.3))
                 .ok_or(ServiceError::NotFound)?;
         if ended.is_some() {
             return Err(ServiceError::Conflict);

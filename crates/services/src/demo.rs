@@ -13,6 +13,7 @@ use jinguo_domain::person::{Relationship, Sex};
 use jinguo_domain::phone::Mobile;
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::resident_id::ResidentId;
+use jinguo_domain::screening::{Item, Risk};
 use jinguo_storage::assignment::{self as astore, NewAssignment};
 use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
 use jinguo_storage::member::{self as mstore, NewMember};
@@ -53,7 +54,14 @@ pub struct Shape {
     pub subdistrict_executives: u32,
     pub village_executives: u32,
     pub representatives: u32,
+    /// Households visited by the year's screening campaign …
+    pub screened: u32,
+    /// … and, among them, those graded medium risk (each opens a dispute).
+    pub medium_risks: u32,
 }
+
+/// The demo's screening campaign of 2021.
+pub const CAMPAIGN_2021: &str = "2021年婚姻家庭矛盾纠纷排查";
 
 pub const ANNING_2021: Shape = Shape {
     groups: 517,
@@ -62,6 +70,8 @@ pub const ANNING_2021: Shape = Shape {
     subdistrict_executives: 289,
     village_executives: 1_618,
     representatives: 3_214,
+    screened: 59_692,
+    medium_risks: 23,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +81,7 @@ pub struct DemoReport {
     pub households: u64,
     pub persons: u64,
     pub members: u64,
+    pub visits: u64,
 }
 
 /// SplitMix64: small, fast, and the same everywhere.
@@ -219,6 +230,33 @@ impl Services {
         Ok(report)
     }
 
+    /// A screening campaign open today over the whole county (this month and the next), unless
+    /// one is open already, so that the demo's representative has households to visit.
+    pub async fn ensure_demo_campaign(&self) -> Result<(), ServiceError> {
+        let today = crate::clock::today();
+        let open = jinguo_storage::screening::campaigns(&self.db)
+            .await?
+            .iter()
+            .any(|c| c.starts_on <= today && today <= c.ends_on && c.place_code == ANNING);
+        if open {
+            return Ok(());
+        }
+        let first = today.with_day(1).unwrap_or(today);
+        let after_next = first
+            .checked_add_months(chrono::Months::new(2))
+            .unwrap_or(today);
+        let input = jinguo_domain::screening::CampaignInput {
+            name: format!("{}年{}月婚姻家庭矛盾纠纷排查", today.year(), today.month()),
+            place: ANNING.into(),
+            starts_on: first.to_string(),
+            ends_on: (after_next - Duration::days(1)).to_string(),
+            checklist: Item::ALL.iter().map(|i| i.key().to_string()).collect(),
+        };
+        self.create_campaign(&crate::Caller::operator(), &input)
+            .await?;
+        Ok(())
+    }
+
     /// The demo's accounts, one per kind of user, created once. Returns (username, role, place).
     pub async fn ensure_demo_accounts(&self) -> Result<Vec<(String, Role, String)>, ServiceError> {
         let operator = crate::Caller::operator();
@@ -239,6 +277,14 @@ impl Services {
                 place: place.to_string(),
             };
             self.create_account(&operator, &a).await?;
+            // The representative's account is the first representative of her group.
+            if *role == Role::Representative
+                && let Some(m) = mstore::at_place(&self.db, place, "representative")
+                    .await?
+                    .first()
+            {
+                self.link_member(&operator, username, *m).await?;
+            }
         }
         Ok(out)
     }
@@ -400,8 +446,32 @@ async fn generate(
     assignments.sort_by(|a, b| a.path.cmp(&b.path));
     astore::insert(tx, &assignments, now).await?;
 
+    // The screening campaign of 2021: a share of every group's households visited by the
+    // representative who answers for them; a few graded low (blue), `medium_risks` graded medium
+    // (yellow), each of those opening a dispute.
+    let campaign = jinguo_storage::screening::Campaign {
+        county_code: ANNING.into(),
+        id: g.uuid(),
+        name: CAMPAIGN_2021.into(),
+        place_code: ANNING.into(),
+        path: county.path(),
+        starts_on: NaiveDate::from_ymd_opt(2021, 3, 1).unwrap_or(ref_date),
+        ends_on: NaiveDate::from_ymd_opt(2021, 11, 30).unwrap_or(ref_date),
+        checklist: jinguo_domain::screening::Item::join(&jinguo_domain::screening::Item::ALL),
+        created_by: "anning".into(),
+    };
+    jinguo_storage::screening::insert_campaign(tx, &campaign, now).await?;
+    let screened_per_group = spread(shape.screened, groups.len());
+    let medium_every = (shape.screened / shape.medium_risks.max(1)).max(1) as u64;
+    let mut visit_no: u64 = 0;
+    let campaign_days = (campaign.ends_on - campaign.starts_on).num_days().max(1) as u64;
+
     // Households of 2–4 persons: a head, often a spouse, children, sometimes a parent.
-    for ((group, short), n) in groups.iter().zip(spread(shape.households, groups.len())) {
+    for (((group, short), n), screened) in groups
+        .iter()
+        .zip(spread(shape.households, groups.len()))
+        .zip(screened_per_group)
+    {
         let mut households = Vec::with_capacity(n as usize);
         let mut persons = Vec::with_capacity(n as usize * 3);
         let path = group.path();
@@ -509,6 +579,57 @@ async fn generate(
                 })
                 .collect();
             astore::insert(tx, &rows, now).await?;
+            let mut visits = Vec::new();
+            let mut disputes = Vec::new();
+            for (k, h) in households.iter().enumerate().take(screened as usize) {
+                let medium = visit_no % medium_every == medium_every / 2
+                    && (visit_no / medium_every) < u64::from(shape.medium_risks);
+                let risk = if medium {
+                    Risk::Medium
+                } else if visit_no % 401 == 7 {
+                    Risk::Low
+                } else {
+                    Risk::None
+                };
+                visit_no += 1;
+                let id = g.uuid();
+                let visited_on =
+                    campaign.starts_on + Duration::days(g.rng.below(campaign_days) as i64);
+                let findings = match risk {
+                    Risk::Medium => vec![Item::MaritalConflict, Item::Property],
+                    Risk::Low => vec![Item::Neighbours],
+                    _ => Vec::new(),
+                };
+                visits.push(jinguo_storage::screening::Visit {
+                    county_code: ANNING.into(),
+                    id,
+                    campaign_id: campaign.id,
+                    household_id: h.id,
+                    path: h.path.clone(),
+                    member_id: Some(reps[k % reps.len()]),
+                    visited_on,
+                    risk: risk.key().into(),
+                    findings: seal("visit", "findings", &id, &Item::join(&findings))?,
+                    note: None,
+                    followup: risk.opens_dispute(),
+                    request_key: format!("demo-{}", id.simple()),
+                    recorded_by: "demo".into(),
+                });
+                if risk.opens_dispute() {
+                    disputes.push(jinguo_storage::screening::NewDispute {
+                        county_code: ANNING.into(),
+                        id: g.uuid(),
+                        household_id: h.id,
+                        path: h.path.clone(),
+                        visit_id: id,
+                        risk: risk.key().into(),
+                        opened_on: visited_on,
+                    });
+                }
+            }
+            jinguo_storage::screening::insert_visits(tx, &visits, now).await?;
+            jinguo_storage::screening::insert_disputes(tx, &disputes, now).await?;
+            report.visits += visits.len() as u64;
         }
         report.households += households.len() as u64;
         report.persons += persons.len() as u64;

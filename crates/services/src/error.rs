@@ -41,3 +41,10 @@ impl From<jinguo_domain::FieldError> for ServiceError {
         ServiceError::Invalid(e.into())
     }
 }
+
+/// A refusal of one field, for the caller to show next to it.
+pub(crate) fn invalid(field: &str, code: &'static str) -> ServiceError {
+    let mut v = ValidationErrors::new();
+    v.push(field, code);
+    v.into()
+}

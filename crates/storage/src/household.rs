@@ -149,7 +149,7 @@ pub async fn get(db: &Db, id: Uuid, scope: &Scope) -> Result<Option<Household>, 
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE id = "));
         q.push_bind(id);
-        scope.push_filter(&mut q, "path");
+        scope.push_household_filter(&mut q, "path", "household.county_code", "household.id");
         q.build_query_as::<Household>().fetch_optional(p).await
     })?)
 }
@@ -300,7 +300,7 @@ pub async fn person_place(
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT county_code, id, household_id, path, birth_date FROM person WHERE id = ");
         q.push_bind(id);
-        scope.push_filter(&mut q, "path");
+        scope.push_household_filter(&mut q, "path", "person.county_code", "person.household_id");
         q.build_query_as::<PersonPlace>().fetch_optional(p).await
     })?)
 }
@@ -320,7 +320,7 @@ pub async fn list_page(
     }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT id, code FROM household WHERE 1 = 1");
-        visible.push_filter(&mut q, "path");
+        visible.push_household_filter(&mut q, "path", "household.county_code", "household.id");
         q.push(" ORDER BY path, code LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         q.build_query_as().fetch_all(p).await
     })?)
@@ -334,7 +334,7 @@ pub async fn count_visible(db: &Db, place: &Subtree, scope: &Scope) -> Result<i6
     }
     let (n,): (i64,) = db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT count(*) FROM household WHERE 1 = 1");
-        visible.push_filter(&mut q, "path");
+        visible.push_household_filter(&mut q, "path", "household.county_code", "household.id");
         q.build_query_as().fetch_one(p).await
     })?;
     Ok(n)

@@ -14,6 +14,7 @@ pub mod household;
 pub mod member;
 pub mod place;
 pub mod scope;
+pub mod screening;
 
 pub use db::{Backend, Db, DbConn, StorageError};
 pub use scope::{Scope, Subtree};

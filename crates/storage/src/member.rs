@@ -1,6 +1,6 @@
 //! Members serving a federation: executives, women's representatives, mediators, volunteers.
 
-use crate::{DbConn, StorageError, conn_run};
+use crate::{Db, DbConn, StorageError, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -43,4 +43,52 @@ pub async fn insert(
         .map_err(StorageError::classify)?;
     }
     Ok(())
+}
+
+/// The members (still serving) an account is.
+pub async fn of_account(db: &Db, account: Uuid) -> Result<Vec<Uuid>, StorageError> {
+    let rows: Vec<(Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT id FROM member WHERE account_id = $1 AND ended_on IS NULL ORDER BY id")
+        .bind(account).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub place_code: String,
+    pub path: String,
+    pub role: String,
+    pub name: String,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub account_id: Option<Uuid>,
+}
+
+/// A member by id (any place: the caller checks the path).
+pub async fn get(db: &Db, id: Uuid) -> Result<Option<MemberRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, place_code, path, role, name, started_on, ended_on, account_id FROM member WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?)
+}
+
+/// Links a member to an account (or unlinks it with `None`).
+pub async fn link_account(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    account: Option<Uuid>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE member SET account_id = $3 WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(account).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The active members of one role serving at a place, oldest record first.
+pub async fn at_place(db: &Db, place_code: &str, role: &str) -> Result<Vec<Uuid>, StorageError> {
+    let rows: Vec<(Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT id FROM member WHERE place_code = $1 AND role = $2 AND ended_on IS NULL ORDER BY id")
+        .bind(place_code).bind(role).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }

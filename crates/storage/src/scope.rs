@@ -40,10 +40,13 @@ mod tests {
     }
 }
 
-/// What a caller may see: a union of subtrees. Empty means nothing (fail closed).
+/// What a caller may see: a union of subtrees, and of the households a member answers for within a
+/// subtree (a women's representative sees her own households, not her whole group). Empty means
+/// nothing (fail closed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     subtrees: Vec<Subtree>,
+    assigned: Vec<(Subtree, uuid::Uuid)>,
 }
 
 impl Scope {
@@ -56,21 +59,36 @@ impl Scope {
     pub fn operator() -> Scope {
         Scope {
             subtrees: vec![Subtree::all()],
+            assigned: Vec::new(),
         }
     }
 
     pub fn of_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Scope {
         Scope {
             subtrees: paths.into_iter().map(Subtree::of_path).collect(),
+            assigned: Vec::new(),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.subtrees.is_empty()
+    /// Adds the households `member` currently answers for below `path`.
+    pub fn with_assigned(mut self, path: &str, member: uuid::Uuid) -> Scope {
+        self.assigned.push((Subtree::of_path(path), member));
+        self
     }
 
-    /// Whether a row with this path lies inside.
+    pub fn is_empty(&self) -> bool {
+        self.subtrees.is_empty() && self.assigned.is_empty()
+    }
+
+    /// Whether places with this path lie inside: a whole subtree, or the unit whose households a
+    /// member answers for (the place is seen, not every household in it).
     pub fn covers(&self, path: &str) -> bool {
+        let inside = |s: &Subtree| path >= s.lo.as_str() && path < s.hi.as_str();
+        self.subtrees.iter().any(inside) || self.assigned.iter().any(|(s, _)| inside(s))
+    }
+
+    /// Whether the whole subtree of `path` is visible, not only assigned households in it.
+    pub fn covers_all(&self, path: &str) -> bool {
         self.subtrees
             .iter()
             .any(|s| path >= s.lo.as_str() && path < s.hi.as_str())
@@ -78,7 +96,7 @@ impl Scope {
 
     /// The subtree of `path`, when the caller may see all of it.
     pub fn narrow(&self, path: &str) -> Option<Subtree> {
-        self.covers(path).then(|| Subtree::of_path(path))
+        self.covers_all(path).then(|| Subtree::of_path(path))
     }
 
     /// The part of a subtree the scope lets one see, as a scope of its own. Subtrees are nested or
@@ -88,17 +106,29 @@ impl Scope {
         let mut subtrees = Vec::new();
         for s in &self.subtrees {
             if place.lo >= s.lo && place.hi <= s.hi {
-                subtrees = vec![place.clone()];
-                break;
+                return Scope {
+                    subtrees: vec![place.clone()],
+                    assigned: Vec::new(),
+                };
             }
             if s.lo >= place.lo && s.hi <= place.hi {
                 subtrees.push(s.clone());
             }
         }
-        Scope { subtrees }
+        let mut assigned = Vec::new();
+        for (s, m) in &self.assigned {
+            if place.lo >= s.lo && place.hi <= s.hi {
+                assigned.push((place.clone(), *m));
+            } else if s.lo >= place.lo && s.hi <= place.hi {
+                assigned.push((s.clone(), *m));
+            }
+        }
+        Scope { subtrees, assigned }
     }
 
-    /// Appends ` AND (col >= lo AND col < hi OR …)` to a query; an empty scope matches nothing.
+    /// Appends ` AND (col >= lo AND col < hi OR …)` to a query over rows of a whole subtree; an
+    /// empty scope matches nothing, and so do assigned households (they need
+    /// [`Scope::push_household_filter`]).
     pub fn push_filter<DB: sqlx::Database>(
         &self,
         q: &mut sqlx::QueryBuilder<DB>,
@@ -111,6 +141,55 @@ impl Scope {
             return;
         }
         q.push(" AND (");
+        self.push_ranges(q, column);
+        q.push(")");
+    }
+
+    /// The same for rows that belong to a household (`county_col`, `household_col` name it): a
+    /// member's assigned households are matched through her current assignments.
+    pub fn push_household_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        path_col: &'static str,
+        county_col: &'static str,
+        household_col: &'static str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> uuid::Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        if self.subtrees.is_empty() && self.assigned.is_empty() {
+            q.push(" AND 1 = 0");
+            return;
+        }
+        q.push(" AND (");
+        self.push_ranges(q, path_col);
+        for (i, (s, m)) in self.assigned.iter().enumerate() {
+            if i > 0 || !self.subtrees.is_empty() {
+                q.push(" OR ");
+            }
+            q.push("(")
+                .push(path_col)
+                .push(" >= ")
+                .push_bind(s.lo.clone());
+            q.push(" AND ")
+                .push(path_col)
+                .push(" < ")
+                .push_bind(s.hi.clone());
+            q.push(" AND EXISTS (SELECT 1 FROM assignment sa WHERE sa.county_code = ")
+                .push(county_col)
+                .push(" AND sa.household_id = ")
+                .push(household_col)
+                .push(" AND sa.ended_on IS NULL AND sa.member_id = ")
+                .push_bind(*m)
+                .push("))");
+        }
+        q.push(")");
+    }
+
+    fn push_ranges<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, column: &'static str)
+    where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
         for (i, s) in self.subtrees.iter().enumerate() {
             if i > 0 {
                 q.push(" OR ");
@@ -125,7 +204,6 @@ impl Scope {
                 .push_bind(s.hi.clone())
                 .push(")");
         }
-        q.push(")");
     }
 }
 
@@ -146,7 +224,8 @@ mod scope_tests {
         assert_eq!(
             s.within(&town),
             Scope {
-                subtrees: vec![town.clone()]
+                subtrees: vec![town.clone()],
+                assigned: Vec::new(),
             }
         );
         let county = Subtree::of_path("53/5301/530181/");
@@ -155,8 +234,33 @@ mod scope_tests {
         assert_eq!(
             Scope::operator().within(&county),
             Scope {
-                subtrees: vec![county]
+                subtrees: vec![county.clone()],
+                assigned: Vec::new(),
             }
         );
+    }
+
+    #[test]
+    fn assigned_households_show_their_unit_not_its_subtree() {
+        let member = uuid::Uuid::nil();
+        let group = "53/5301/530181/530181001/530181001001/530181001001001/";
+        let s = Scope::none().with_assigned(group, member);
+        assert!(!s.is_empty());
+        assert!(s.covers(group));
+        assert!(!s.covers_all(group));
+        assert!(s.narrow(group).is_none());
+        let village = Subtree::of_path("53/5301/530181/530181001/530181001001/");
+        assert_eq!(s.within(&village), s);
+        assert!(
+            s.within(&Subtree::of_path("53/5301/530181/530181002/"))
+                .is_empty()
+        );
+        // A plain path filter never admits assigned households: it fails closed.
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE 1 = 1");
+        s.push_filter(&mut q, "path");
+        assert!(q.sql().as_str().ends_with("AND 1 = 0"));
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE 1 = 1");
+        s.push_household_filter(&mut q, "h.path", "h.county_code", "h.id");
+        assert!(q.sql().as_str().contains("sa.member_id"));
     }
 }

@@ -18,6 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+mod screening;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -47,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(consent_state, withdraw_consent))
         .routes(routes!(get_coverage))
         .routes(routes!(leave_member))
+        .merge(screening::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

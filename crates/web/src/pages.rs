@@ -43,6 +43,19 @@ pub fn router() -> Router<AppState> {
         .route("/emergency", get(emergency_page).post(emergency_open))
         .route("/places/{code}/coverage", get(coverage_page))
         .route("/members/{id}/leave", axum::routing::post(member_leave))
+        .route(
+            "/campaigns",
+            get(screening::campaigns_page).post(screening::campaign_create),
+        )
+        .route("/campaigns/{id}", get(screening::campaign_page))
+        .route(
+            "/campaigns/{id}/households",
+            get(screening::campaign_households_page),
+        )
+        .route(
+            "/households/{id}/visits",
+            axum::routing::post(screening::record_visit),
+        )
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -78,6 +91,7 @@ impl Ctx {
         c.csrf = caller.csrf.clone();
         if !caller.household_read_scope().is_empty() {
             c.links.push(("/", "nav.home"));
+            c.links.push(("/campaigns", "nav.campaigns"));
             c.links.push(("/emergency", "nav.emergency"));
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
@@ -443,12 +457,14 @@ struct HouseholdPage {
     form: PersonForm,
     errors: Vec<(String, String)>,
     relationships: Vec<(&'static str, &'static str)>,
+    screening: screening::ScreeningBlock,
 }
 
 #[derive(Deserialize)]
 struct AddedQuery {
     added: Option<String>,
     consented: Option<String>,
+    visited: Option<String>,
 }
 
 async fn household(
@@ -465,6 +481,8 @@ async fn household(
         id: &id,
         reveal: None,
         consented: q.consented.is_some(),
+        visited: q.visited.is_some(),
+        retry: None,
     };
     render_household(
         &s,
@@ -484,6 +502,10 @@ struct HouseholdRequest<'a> {
     reveal: Option<&'a str>,
     /// A consent was just recorded.
     consented: bool,
+    /// A visit was just recorded.
+    visited: bool,
+    /// A visit form refused: what was entered, and why.
+    retry: Option<(&'a screening::VisitForm, Vec<(String, String)>)>,
 }
 
 async fn render_household(
@@ -517,7 +539,20 @@ async fn render_household(
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
+    let screening =
+        match screening::screening_block(&s.services, req.caller, id, lang, req.visited, req.retry)
+            .await
+        {
+            Ok(b) => b,
+            Err(e) => return error_page(&e, c),
+        };
+    let status = if screening.errors.is_empty() {
+        status
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let p = HouseholdPage {
+        screening,
         title: v.household.code.clone(),
         id,
         address: v.household.address.clone(),
@@ -582,6 +617,8 @@ async fn add_person(
                 id: &id,
                 reveal: None,
                 consented: false,
+                visited: false,
+                retry: None,
             };
             render_household(
                 &s,
@@ -604,6 +641,8 @@ async fn add_person(
                 id: &id,
                 reveal: None,
                 consented: false,
+                visited: false,
+                retry: None,
             };
             render_household(&s, c, req, false, f, errors, StatusCode::CONFLICT).await
         }
@@ -650,6 +689,8 @@ async fn consent(
                     id: &id,
                     reveal: None,
                     consented: false,
+                    visited: false,
+                    retry: None,
                 };
                 render_household(
                     &s,
@@ -824,6 +865,8 @@ async fn reveal(
         id: &id,
         reveal: Some(&f.reason),
         consented: false,
+        visited: false,
+        retry: None,
     };
     render_household(
         &s,
@@ -1511,3 +1554,33 @@ mod tests {
         assert_eq!(encode("/places/530181?page=2"), "/places/530181%3Fpage%3D2");
     }
 }
+
+/// A household's page showing a refused visit form again, with what was entered.
+async fn household_with_visit(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: &str,
+    retry: (&screening::VisitForm, Vec<(String, String)>),
+) -> Response {
+    let req = HouseholdRequest {
+        caller,
+        id,
+        reveal: None,
+        consented: false,
+        visited: false,
+        retry: Some(retry),
+    };
+    render_household(
+        s,
+        c,
+        req,
+        false,
+        PersonForm::default(),
+        Vec::new(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+mod screening;

@@ -1,0 +1,373 @@
+//! Reading the household sheet from CSV (streamed) and XLSX (first sheet, from memory).
+
+use crate::ReadError;
+use crate::columns::{Column, Layout};
+use crate::encoding::{SourceEncoding, Utf8Reader};
+use crate::household::Checker;
+use crate::row::{Cell, Kind, Row, parse_row};
+use calamine::{Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+
+/// Reads a household sheet in CSV, UTF-8 or GB18030, row by row.
+///
+/// The header row is read at once: a file lacking required columns is refused before any
+/// row ([`ReadError::MissingColumns`]). Rows come out in file order, those of a household
+/// together once its last row has been read. Blank rows are skipped (and still counted).
+/// `today` bounds birth dates.
+///
+/// The iterator yields `Err` only for a file that cannot be read on (an I/O error, bytes
+/// that are not text in the file's encoding); it ends after that.
+pub fn read_households_csv<R: Read>(reader: R, today: NaiveDate) -> Result<CsvRows<R>, ReadError> {
+    let text = Utf8Reader::new(reader)?;
+    let encoding = text.encoding();
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BlankLines::new(text));
+    let mut record = csv::ByteRecord::new();
+    let has_header = csv
+        .read_byte_record(&mut record)
+        .map_err(|e| ReadError::from_csv(e, 1))?;
+    if !has_header {
+        return Err(ReadError::Empty);
+    }
+    let headers = csv::StringRecord::from_byte_record(record.clone())
+        .map_err(|_| ReadError::Encoding { row: Some(1) })?;
+    let layout = Layout::from_headers(headers.iter())?;
+    Ok(CsvRows {
+        csv,
+        record,
+        checker: Checker::new(layout),
+        today,
+        number: 1,
+        encoding,
+        done: false,
+    })
+}
+
+/// The rows of a CSV household sheet; see [`read_households_csv`].
+pub struct CsvRows<R: Read> {
+    csv: csv::Reader<BlankLines<Utf8Reader<R>>>,
+    record: csv::ByteRecord,
+    checker: Checker,
+    today: NaiveDate,
+    number: u64,
+    encoding: SourceEncoding,
+    done: bool,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// The encoding the file was found in.
+    pub fn encoding(&self) -> SourceEncoding {
+        self.encoding
+    }
+}
+
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.checker.pop() {
+                return Some(Ok(row));
+            }
+            if self.done {
+                return None;
+            }
+            match self.csv.read_byte_record(&mut self.record) {
+                Ok(true) => {
+                    self.number += 1;
+                    let mut fields = Vec::with_capacity(self.record.len());
+                    for f in self.record.iter() {
+                        match std::str::from_utf8(f) {
+                            Ok(s) => fields.push(s.trim()),
+                            Err(_) => {
+                                self.done = true;
+                                return Some(Err(ReadError::Encoding {
+                                    row: Some(self.number),
+                                }));
+                            }
+                        }
+                    }
+                    if fields.iter().all(|f| f.is_empty()) {
+                        continue;
+                    }
+                    let layout = self.checker.layout();
+                    let parsed = parse_row(self.number, layout, self.today, |c| {
+                        Cell::text(
+                            layout
+                                .index(c)
+                                .and_then(|i| fields.get(i).copied())
+                                .unwrap_or(""),
+                        )
+                    });
+                    self.checker.push(parsed);
+                }
+                Ok(false) => {
+                    self.done = true;
+                    self.checker.finish();
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(ReadError::from_csv(e, self.number + 1)));
+                }
+            }
+        }
+    }
+}
+
+/// Reads the first sheet of an XLSX workbook as a household sheet. The first row of the
+/// sheet's used range is the header; rows are numbered as the spreadsheet numbers them.
+/// Dates may be real dates or text. An ID number stored as a number has lost digits and is
+/// refused (`id_number.as_number`). Otherwise as [`read_households_csv`].
+pub fn read_households_xlsx(bytes: &[u8], today: NaiveDate) -> Result<XlsxRows, ReadError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
+    let range = match book.worksheet_range_at(0) {
+        Some(Ok(r)) => r,
+        Some(Err(_)) => return Err(ReadError::Format),
+        None => return Err(ReadError::Empty),
+    };
+    let Some((top, _)) = range.start() else {
+        return Err(ReadError::Empty);
+    };
+    let mut rows = range.rows();
+    let header: Vec<String> = match rows.next() {
+        Some(h) => h.iter().map(|c| cell(c).text.into_owned()).collect(),
+        None => return Err(ReadError::Empty),
+    };
+    let layout = Layout::from_headers(header.iter().map(String::as_str))?;
+    Ok(XlsxRows {
+        range,
+        next: 1,
+        top: u64::from(top) + 1,
+        checker: Checker::new(layout),
+        today,
+        done: false,
+    })
+}
+
+/// The rows of an XLSX household sheet; see [`read_households_xlsx`].
+pub struct XlsxRows {
+    range: calamine::Range<Data>,
+    /// The next row, relative to the used range.
+    next: usize,
+    /// The spreadsheet's number of the range's first row.
+    top: u64,
+    checker: Checker,
+    today: NaiveDate,
+    done: bool,
+}
+
+impl Iterator for XlsxRows {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            if let Some(row) = self.checker.pop() {
+                return Some(row);
+            }
+            if self.done {
+                return None;
+            }
+            let (height, width) = self.range.get_size();
+            if self.next >= height {
+                self.done = true;
+                self.checker.finish();
+                continue;
+            }
+            let r = self.next;
+            self.next += 1;
+            let cells: Vec<Cell<'_>> = (0..width)
+                .map(|c| self.range.get((r, c)).map(cell).unwrap_or(Cell::text("")))
+                .collect();
+            if cells.iter().all(Cell::is_blank) {
+                continue;
+            }
+            let number = self.top + r as u64;
+            let layout = self.checker.layout();
+            let parsed = parse_row(number, layout, self.today, |c: Column| {
+                layout
+                    .index(c)
+                    .and_then(|i| cells.get(i).cloned())
+                    .unwrap_or(Cell::text(""))
+            });
+            self.checker.push(parsed);
+        }
+    }
+}
+
+/// A cell of a workbook as text, and whether it was a number or a date.
+fn cell(d: &Data) -> Cell<'_> {
+    let text = |s: String| Cell {
+        text: Cow::Owned(s),
+        kind: Kind::Text,
+    };
+    match d {
+        Data::String(s) => Cell {
+            text: Cow::Borrowed(s.trim()),
+            kind: Kind::Text,
+        },
+        Data::Int(i) => Cell {
+            text: Cow::Owned(i.to_string()),
+            kind: Kind::Number,
+        },
+        Data::Float(f) => Cell {
+            text: Cow::Owned(render_number(*f)),
+            kind: Kind::Number,
+        },
+        Data::Bool(b) => text(b.to_string()),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            match NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
+                Some(date) => date_cell(date),
+                None => text(dt.as_f64().to_string()),
+            }
+        }
+        Data::DateTime(dt) => text(dt.as_f64().to_string()),
+        Data::DateTimeIso(s) => match crate::row::parse_date(s) {
+            Some(date) => date_cell(date),
+            None => text(s.clone()),
+        },
+        Data::DurationIso(s) => text(s.clone()),
+        Data::Error(e) => text(e.to_string()),
+        Data::Empty => Cell::text(""),
+    }
+}
+
+fn date_cell(date: NaiveDate) -> Cell<'static> {
+    Cell {
+        text: Cow::Owned(date.format("%Y-%m-%d").to_string()),
+        kind: Kind::Date(date),
+    }
+}
+
+/// A number as a person would type it: integers without a decimal point or exponent.
+fn render_number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{f:.0}")
+    } else {
+        f.to_string()
+    }
+}
+
+/// Keeps the empty lines of a CSV stream, which the csv crate skips but a spreadsheet counts
+/// as rows: an empty line outside quotes gets a space, making it a record of one blank cell,
+/// so that records and spreadsheet rows stay one to one. Quoting follows RFC 4180 as the csv
+/// crate reads it (a quote opens a quoted cell only at the start of a cell).
+pub(crate) struct BlankLines<R> {
+    inner: R,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    in_quotes: bool,
+    /// Just after a closing quote: another quote is an escaped one (`""`).
+    just_closed: bool,
+    field_start: bool,
+    line_start: bool,
+    /// The last byte was a `\r` ending a line (a `\n` next completes it).
+    after_cr: bool,
+}
+
+impl<R: Read> BlankLines<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            buf: vec![0; 16 * 1024],
+            out: Vec::with_capacity(32 * 1024),
+            out_pos: 0,
+            in_quotes: false,
+            just_closed: false,
+            field_start: true,
+            // The first line is the header: a blank one stays blank.
+            line_start: false,
+            after_cr: false,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        let out = &mut self.out;
+        if self.in_quotes {
+            if b == b'"' {
+                self.in_quotes = false;
+                self.just_closed = true;
+            }
+            out.push(b);
+            return;
+        }
+        let after_cr = std::mem::replace(&mut self.after_cr, false);
+        let just_closed = std::mem::replace(&mut self.just_closed, false);
+        match b {
+            b'\n' if after_cr => {}
+            b'\n' | b'\r' => {
+                if self.line_start {
+                    out.push(b' ');
+                }
+                self.line_start = true;
+                self.field_start = true;
+                self.after_cr = b == b'\r';
+            }
+            b'"' if self.field_start || just_closed => {
+                self.in_quotes = true;
+                self.field_start = false;
+                self.line_start = false;
+            }
+            b',' => {
+                self.field_start = true;
+                self.line_start = false;
+            }
+            _ => {
+                self.field_start = false;
+                self.line_start = false;
+            }
+        }
+        out.push(b);
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.out_pos == self.out.len() {
+            let n = self.inner.read(&mut self.buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.out_pos = 0;
+            let chunk = std::mem::take(&mut self.buf);
+            for &b in &chunk[..n] {
+                self.push(b);
+            }
+            self.buf = chunk;
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keep(s: &str) -> String {
+        let mut out = String::new();
+        BlankLines::new(s.as_bytes())
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn empty_lines_are_kept_outside_quotes_only() {
+        assert_eq!(keep("h\n\nc\n\n\nd\n"), "h\n \nc\n \n \nd\n");
+        assert_eq!(keep("h\r\n\r\nc\r\n"), "h\r\n \r\nc\r\n");
+        assert_eq!(keep("h\n\"a\n\nb\",x\n\nc"), "h\n\"a\n\nb\",x\n \nc");
+        // An escaped quote does not end the quoted cell; a quote inside an unquoted one is a
+        // character.
+        assert_eq!(keep("h\n\"a\"\"\n\n\"\n\n"), "h\n\"a\"\"\n\n\"\n \n");
+        assert_eq!(keep("h\nab\"c\n\nd"), "h\nab\"c\n \nd");
+    }
+}

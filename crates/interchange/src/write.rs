@@ -1,0 +1,161 @@
+//! Writing: the household sheet as CSV, and small XLSX workbooks of any table.
+
+use crate::columns::Column;
+use crate::row::PersonRow;
+use chrono::{Datelike, NaiveDate};
+use jinguo_domain::Lang;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use std::io::Write;
+
+/// Why a file could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("writing: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// The cells of one person, in the order of [`Column::ALL`].
+fn person_cells(p: &PersonRow) -> [Cell; 9] {
+    [
+        Cell::Text(p.household_code.clone()),
+        Cell::Text(p.group_code.as_str().to_string()),
+        Cell::Text(p.address.clone()),
+        Cell::Text(p.name.clone()),
+        Cell::Text(p.id_number.as_str().to_string()),
+        Cell::Text(p.sex.label(Lang::Zh).to_string()),
+        Cell::Date(p.birth_date),
+        match &p.phone {
+            Some(m) => Cell::Text(m.as_str().to_string()),
+            None => Cell::Empty,
+        },
+        Cell::Text(p.relationship.label(Lang::Zh).to_string()),
+    ]
+}
+
+/// Writes the household sheet as CSV: UTF-8 with a byte order mark (so that Excel opens it as
+/// UTF-8), the Chinese headers of [`Column::header`], one row per person; what it writes reads
+/// back unchanged with [`crate::read_households_csv`].
+///
+/// Codes of many digits (household code, group code, ID number) are written after a tab, the
+/// usual way to keep Excel from turning them into numbers, which loses digits beyond the 15th
+/// and shows them as `5.30181E+14`; the reader trims it.
+pub fn write_households_csv<'a, W: Write>(
+    w: W,
+    rows: impl IntoIterator<Item = &'a PersonRow>,
+) -> Result<(), WriteError> {
+    let mut w = w;
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(Column::ALL.map(Column::header))?;
+    for p in rows {
+        let record = person_cells(p).map(|c| match c {
+            Cell::Text(s) => s,
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => f.to_string(),
+            Cell::Empty => String::new(),
+        });
+        let mut record = record;
+        for c in [Column::HouseholdCode, Column::GroupCode, Column::IdNumber] {
+            let s = &mut record[c as usize];
+            if s.len() > 11 && s.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+                s.insert(0, '\t');
+            }
+        }
+        csv.write_record(&record)?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// A cell of a sheet to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text, kept as text by Excel even when it is all digits (ID numbers, codes).
+    Text(String),
+    /// A whole number (exact up to 2^53, like every number in a workbook).
+    Int(i64),
+    Float(f64),
+    /// A date, shown as `yyyy-mm-dd`.
+    Date(NaiveDate),
+    Empty,
+}
+
+/// A sheet to write: its name (at most 31 characters, none of `[]:*?/\`), a header row and
+/// rows of cells.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The household sheet (the layout [`crate::read_households_xlsx`] reads) of these persons.
+pub fn households_sheet<'a>(
+    name: impl Into<String>,
+    rows: impl IntoIterator<Item = &'a PersonRow>,
+) -> Sheet {
+    Sheet {
+        name: name.into(),
+        headers: Column::ALL.map(|c| c.header().to_string()).to_vec(),
+        rows: rows.into_iter().map(|p| person_cells(p).to_vec()).collect(),
+    }
+}
+
+/// Writes a workbook of these sheets: each header row bold and frozen, text cells formatted as
+/// text, dates as `yyyy-mm-dd`, columns fitted to their content.
+pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for sheet in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(&sheet.name)?;
+        for (c, h) in sheet.headers.iter().enumerate() {
+            ws.write_string_with_format(0, col(c)?, h, &bold)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1)
+                .map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
+            for (c, v) in row.iter().enumerate() {
+                let c = col(c)?;
+                match v {
+                    Cell::Text(s) => {
+                        ws.write_string_with_format(r, c, s, &text)?;
+                    }
+                    // Workbooks hold every number as a double.
+                    #[allow(clippy::cast_precision_loss)]
+                    Cell::Int(i) => {
+                        ws.write_number(r, c, *i as f64)?;
+                    }
+                    Cell::Float(f) => {
+                        ws.write_number(r, c, *f)?;
+                    }
+                    Cell::Date(d) => {
+                        let day = ExcelDateTime::from_ymd(
+                            u16::try_from(d.year()).map_err(|_| {
+                                rust_xlsxwriter::XlsxError::DateTimeRangeError(d.to_string())
+                            })?,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )?;
+                        ws.write_datetime_with_format(r, c, day, &date)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+        ws.autofit();
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+fn col(c: usize) -> Result<u16, rust_xlsxwriter::XlsxError> {
+    u16::try_from(c).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)
+}

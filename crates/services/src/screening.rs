@@ -1,0 +1,541 @@
+//! Screening campaigns (排查): staff open a campaign over a place with a checklist; women's
+//! representatives visit the households they answer for and grade the risk of family conflict;
+//! medium and high risk open a dispute. Progress is counted from the visits, never stored.
+
+use crate::audit::{Record, record};
+use crate::error::invalid;
+use crate::{Caller, ServiceError, Services, clock};
+use chrono::NaiveDate;
+use jinguo_domain::place::{PlaceCode, PlaceLevel};
+use jinguo_domain::screening::{CampaignInput, Item, Risk, VisitInput};
+use jinguo_storage::place::{self as places, Place};
+use jinguo_storage::screening::{self as store, Campaign, NewDispute, Visit};
+use jinguo_storage::{StorageError, db_tx, household};
+use uuid::Uuid;
+
+/// A campaign as the interfaces show it.
+#[derive(Debug, Clone)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    pub place_code: String,
+    pub place_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub checklist: Vec<Item>,
+    /// Open for visits today.
+    pub open: bool,
+}
+
+/// Screening progress of one unit: households, visited, risks found by colour, overdue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub households: i64,
+    pub screened: i64,
+    /// Visits by risk: none, low, medium, high.
+    pub risks: [i64; 4],
+    /// Households not visited once the campaign's period is over.
+    pub overdue: i64,
+}
+
+impl Tally {
+    fn add_visits(&mut self, risk: &str, n: i64) {
+        self.screened += n;
+        if let Some(r) = Risk::parse(risk) {
+            self.risks[r as usize] += n;
+        }
+    }
+    pub fn percent(&self) -> f64 {
+        if self.households == 0 {
+            0.0
+        } else {
+            100.0 * self.screened as f64 / self.households as f64
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitProgress {
+    pub place: Place,
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub campaign: CampaignView,
+    pub place: Place,
+    pub lineage: Vec<Place>,
+    pub tally: Tally,
+    /// Disputes opened by this campaign's visits below the place, by risk (medium, high).
+    pub disputes: [i64; 2],
+    pub units: Vec<UnitProgress>,
+}
+
+/// One household of a campaign's list, with its risk once visited.
+#[derive(Debug, Clone)]
+pub struct CampaignHousehold {
+    pub id: Uuid,
+    pub code: String,
+    pub risk: Option<Risk>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HouseholdList {
+    pub campaign: CampaignView,
+    pub place: Place,
+    pub households: Vec<CampaignHousehold>,
+    /// Households she may see below the place, and how many are visited.
+    pub total: i64,
+    pub screened: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// What recording a visit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitOutcome {
+    pub visit_id: Uuid,
+    /// False when the same submission had already been recorded (a retry).
+    pub created: bool,
+    pub dispute_id: Option<Uuid>,
+}
+
+/// One visit of a household's risk history.
+#[derive(Debug, Clone)]
+pub struct VisitLine {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub campaign_name: String,
+    pub visited_on: NaiveDate,
+    pub risk: Risk,
+    pub findings: Vec<Item>,
+    pub note: Option<String>,
+    pub followup: bool,
+    pub recorded_by: String,
+}
+
+/// A household's screening: its history, and the campaigns in which she may record a visit now.
+#[derive(Debug, Clone)]
+pub struct HouseholdScreening {
+    pub history: Vec<VisitLine>,
+    pub open_campaigns: Vec<CampaignView>,
+}
+
+pub const HOUSEHOLDS_PER_PAGE: i64 = 50;
+
+impl Services {
+    fn campaign_view(&self, c: &Campaign, place_name: String) -> CampaignView {
+        let today = clock::today();
+        CampaignView {
+            id: c.id,
+            name: c.name.clone(),
+            place_code: c.place_code.clone(),
+            place_name,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+            checklist: Item::split(&c.checklist),
+            open: c.starts_on <= today && today <= c.ends_on,
+        }
+    }
+
+    async fn view_of(&self, c: &Campaign) -> Result<CampaignView, ServiceError> {
+        let name = places::get(&self.db, &c.place_code)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        Ok(self.campaign_view(c, name))
+    }
+
+    /// Whether the caller takes part in a campaign: it covers a place she reads, or lies inside it.
+    fn sees_campaign(caller: &Caller, c: &Campaign) -> bool {
+        let scope = caller.household_read_scope();
+        if scope.is_empty() {
+            return false;
+        }
+        scope.covers(&c.path)
+            || caller
+                .grants
+                .iter()
+                .filter(|g| g.role.reads_households())
+                .any(|g| g.scope_path.starts_with(&c.path))
+            || caller.is_operator()
+    }
+
+    async fn visible_campaign(&self, caller: &Caller, id: Uuid) -> Result<Campaign, ServiceError> {
+        store::campaign(&self.db, id)
+            .await?
+            .filter(|c| Self::sees_campaign(caller, c))
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Opens a campaign over a place the caller manages in full (federation staff).
+    pub async fn create_campaign(
+        &self,
+        caller: &Caller,
+        input: &CampaignInput,
+    ) -> Result<CampaignView, ServiceError> {
+        if !caller.is_operator() && !caller.has_role(jinguo_domain::account::Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let v = input.validate()?;
+        let place = match PlaceCode::parse(&v.place) {
+            Ok(code) => places::get(&self.db, code.as_str()).await?,
+            Err(_) => None,
+        }
+        .ok_or_else(|| invalid("place", "not_found"))?;
+        if place.level() < PlaceLevel::County {
+            return Err(invalid("place", "invalid"));
+        }
+        let scope = caller.household_write_scope();
+        if !scope.covers_all(&place.path) {
+            return Err(ServiceError::Forbidden);
+        }
+        let county = county_of(&place);
+        let c = Campaign {
+            county_code: county,
+            id: Uuid::now_v7(),
+            name: v.name,
+            place_code: place.code.clone(),
+            path: place.path.clone(),
+            starts_on: v.starts_on,
+            ends_on: v.ends_on,
+            checklist: Item::join(&v.checklist),
+            created_by: caller.username.clone(),
+        };
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            store::insert_campaign(tx, &c, now).await?;
+            record(tx, caller, Record::new("campaign.create").target(format!("campaign:{}", c.id))
+                .place(c.path.clone())).await
+        })?;
+        Ok(self.campaign_view(&c, place.name))
+    }
+
+    /// The campaigns the caller takes part in, newest first.
+    pub async fn campaigns(&self, caller: &Caller) -> Result<Vec<CampaignView>, ServiceError> {
+        let mut out = Vec::new();
+        for c in store::campaigns(&self.db).await? {
+            if Self::sees_campaign(caller, &c) {
+                out.push(self.view_of(&c).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A campaign's progress at a place (its own place when `code` is `None`): households,
+    /// screened, risks by colour and overdue, for the place and for each unit below it.
+    pub async fn campaign_progress(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        code: Option<&str>,
+    ) -> Result<Progress, ServiceError> {
+        let c = self.visible_campaign(caller, id).await?;
+        let campaign = self.view_of(&c).await?;
+        let place = self.progress_place(caller, &c, code).await?;
+        let lineage = places::lineage(&self.db, &place).await?;
+        let over = clock::today() > c.ends_on;
+        let within = place.subtree();
+        let child_level = place.level().child();
+        let prefix = places::path_len(child_level.unwrap_or(place.level()));
+        let mut tally = Tally::default();
+        let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
+        for (unit, n) in store::households_per_unit(&self.db, &within, prefix).await? {
+            tally.households += n;
+            per_unit.entry(unit).or_default().households += n;
+        }
+        for (unit, risk, n) in store::visits_per_unit(&self.db, c.id, &within, prefix).await? {
+            tally.add_visits(&risk, n);
+            per_unit.entry(unit).or_default().add_visits(&risk, n);
+        }
+        let overdue = |t: &mut Tally| {
+            if over {
+                t.overdue = t.households - t.screened;
+            }
+        };
+        overdue(&mut tally);
+        let mut units = Vec::new();
+        if child_level.is_some() {
+            for child in places::children(&self.db, &place.code).await? {
+                let mut t = per_unit.remove(&child.path).unwrap_or_default();
+                overdue(&mut t);
+                units.push(UnitProgress {
+                    place: child,
+                    tally: t,
+                });
+            }
+        }
+        let mut disputes = [0, 0];
+        for (risk, n) in store::disputes_by_risk(&self.db, c.id, &within).await? {
+            match Risk::parse(&risk) {
+                Some(Risk::Medium) => disputes[0] += n,
+                Some(Risk::High) => disputes[1] += n,
+                _ => {}
+            }
+        }
+        Ok(Progress {
+            campaign,
+            place,
+            lineage,
+            tally,
+            disputes,
+            units,
+        })
+    }
+
+    /// The place of a progress or household list: inside the campaign and readable.
+    async fn progress_place(
+        &self,
+        caller: &Caller,
+        c: &Campaign,
+        code: Option<&str>,
+    ) -> Result<Place, ServiceError> {
+        let scope = caller.household_read_scope();
+        let place = match code {
+            Some(code) => {
+                let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
+                places::get_scoped(&self.db, code.as_str(), &scope).await?
+            }
+            None if scope.covers(&c.path) => places::get(&self.db, &c.place_code).await?,
+            // She reads less than the campaign covers: her own place within it.
+            None => match caller
+                .grants
+                .iter()
+                .find(|g| g.role.reads_households() && g.scope_path.starts_with(&c.path))
+            {
+                Some(g) => {
+                    let code = g.scope_path.trim_end_matches('/').rsplit('/').next();
+                    places::get(&self.db, code.unwrap_or_default()).await?
+                }
+                None => None,
+            },
+        };
+        place
+            .filter(|p| p.path.starts_with(&c.path))
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// The households of a campaign below a place that the caller may see, with their risk once
+    /// visited; `only_open` lists those still to visit. A women's representative sees the
+    /// households she answers for.
+    pub async fn campaign_households(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        code: Option<&str>,
+        only_open: bool,
+        page: i64,
+    ) -> Result<HouseholdList, ServiceError> {
+        let c = self.visible_campaign(caller, id).await?;
+        let campaign = self.view_of(&c).await?;
+        let place = self.progress_place(caller, &c, code).await?;
+        let scope = caller.household_read_scope();
+        let within = place.subtree();
+        let (total, screened) = store::households_count(&self.db, c.id, &within, &scope).await?;
+        let shown = if only_open { total - screened } else { total };
+        let pages = ((shown + HOUSEHOLDS_PER_PAGE - 1) / HOUSEHOLDS_PER_PAGE).max(1);
+        if page < 1 || page > pages {
+            return Err(invalid("page", "page.range"));
+        }
+        let households = store::households_page(
+            &self.db,
+            c.id,
+            &within,
+            &scope,
+            only_open,
+            (page - 1) * HOUSEHOLDS_PER_PAGE,
+            HOUSEHOLDS_PER_PAGE,
+        )
+        .await?
+        .into_iter()
+        .map(|(id, code, risk)| CampaignHousehold {
+            id,
+            code,
+            risk: risk.as_deref().and_then(Risk::parse),
+        })
+        .collect();
+        Ok(HouseholdList {
+            campaign,
+            place,
+            households,
+            total,
+            screened,
+            page,
+            pages,
+        })
+    }
+
+    /// Records a screening visit. She must answer for the household (a representative) or manage
+    /// its place (staff); the date lies in the campaign's period and not in the future; the
+    /// findings are items of the checklist. A retried submission (same key) returns the visit it
+    /// already made; a second visit in the same campaign is refused. Medium and high risk open a
+    /// dispute in the same transaction.
+    pub async fn record_visit(
+        &self,
+        caller: &Caller,
+        campaign: Uuid,
+        household_id: Uuid,
+        input: &VisitInput,
+    ) -> Result<VisitOutcome, ServiceError> {
+        let c = self.visible_campaign(caller, campaign).await?;
+        let write = caller.household_write_scope();
+        let Some(h) = household::get(&self.db, household_id, &write).await? else {
+            // Seen but not hers (another representative's household in her group): say so.
+            let read_place =
+                household::get(&self.db, household_id, &jinguo_storage::Scope::operator())
+                    .await?
+                    .filter(|h| write.covers(&h.path));
+            return match read_place {
+                Some(_) => Err(invalid("household", "visit.not_assigned")),
+                None => Err(ServiceError::NotFound),
+            };
+        };
+        if !h.path.starts_with(&c.path) {
+            return Err(invalid("household", "household.outside_campaign"));
+        }
+        let checklist = Item::split(&c.checklist);
+        let v = input.validate(&checklist, c.starts_on, c.ends_on, clock::today())?;
+        let assigned = store::household_members(&self.db, &h.county_code, h.id).await?;
+        let member_id = caller
+            .members
+            .iter()
+            .copied()
+            .find(|m| assigned.contains(m));
+        let visit_id = Uuid::now_v7();
+        let findings = Item::join(&v.findings);
+        let row = Visit {
+            county_code: h.county_code.clone(),
+            id: visit_id,
+            campaign_id: c.id,
+            household_id: h.id,
+            path: h.path.clone(),
+            member_id,
+            visited_on: v.visited_on,
+            risk: v.risk.key().to_string(),
+            findings: self.seal("visit", "findings", &visit_id, &findings)?,
+            note: match &v.note {
+                Some(n) => Some(self.seal("visit", "note", &visit_id, n)?),
+                None => None,
+            },
+            followup: v.followup,
+            request_key: v.request_key.clone(),
+            recorded_by: caller.username.clone(),
+        };
+        let dispute = v.risk.opens_dispute().then(|| NewDispute {
+            county_code: h.county_code.clone(),
+            id: Uuid::now_v7(),
+            household_id: h.id,
+            path: h.path.clone(),
+            visit_id,
+            risk: v.risk.key().to_string(),
+            opened_on: v.visited_on,
+        });
+        let now = clock::now();
+        let result = db_tx!(&self.db, tx => {
+            if let Some(done) = store::visit_by_key(tx, &h.county_code, &v.request_key).await? {
+                return_same(done, c.id, h.id)
+            } else if store::screened(tx, &h.county_code, c.id, h.id).await? {
+                Ok(Err(invalid("household", "visit.already_screened")))
+            } else {
+                store::insert_visits(tx, std::slice::from_ref(&row), now).await?;
+                if let Some(d) = &dispute {
+                    store::insert_disputes(tx, std::slice::from_ref(d), now).await?;
+                }
+                let detail = match &dispute {
+                    Some(d) => format!("campaign={} dispute={}", c.id, d.id),
+                    None => format!("campaign={}", c.id),
+                };
+                record(tx, caller, Record::new("visit.create").target(format!("household:{}", h.id))
+                    .place(h.path.clone()).detail(detail)).await?;
+                Ok(Ok(VisitOutcome { visit_id, created: true, dispute_id: dispute.as_ref().map(|d| d.id) }))
+            }
+        });
+        match result {
+            Ok(outcome) => outcome,
+            // Two submissions of the same key at the same moment: the other one won.
+            Err(StorageError::Conflict(_)) => {
+                let again = db_tx!(&self.db, tx => store::visit_by_key(tx, &h.county_code, &v.request_key).await)?;
+                match again {
+                    Some(done) => return_same(done, c.id, h.id)?,
+                    None => Err(invalid("household", "visit.already_screened")),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A household's risk history and the campaigns open to a visit now. Findings and notes are
+    /// opened, so the read is audited.
+    pub async fn household_screening(
+        &self,
+        caller: &Caller,
+        household_id: Uuid,
+    ) -> Result<HouseholdScreening, ServiceError> {
+        let h = household::get(&self.db, household_id, &caller.household_read_scope())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let mut history = Vec::new();
+        for r in store::history(&self.db, &h.county_code, h.id).await? {
+            let findings = self.open("visit", "findings", &r.id, &r.findings)?;
+            let note = match &r.note {
+                Some(n) => Some(self.open("visit", "note", &r.id, n)?),
+                None => None,
+            };
+            history.push(VisitLine {
+                id: r.id,
+                campaign_id: r.campaign_id,
+                campaign_name: r.campaign_name,
+                visited_on: r.visited_on,
+                risk: Risk::parse(&r.risk).unwrap_or(Risk::None),
+                findings: Item::split(&findings),
+                note,
+                followup: r.followup,
+                recorded_by: r.recorded_by,
+            });
+        }
+        let writable = household::get(&self.db, h.id, &caller.household_write_scope())
+            .await?
+            .is_some();
+        let mut open_campaigns = Vec::new();
+        if writable {
+            for c in store::campaigns(&self.db).await? {
+                let v = self.campaign_view(&c, String::new());
+                if v.open
+                    && h.path.starts_with(&c.path)
+                    && Self::sees_campaign(caller, &c)
+                    && !history.iter().any(|l| l.campaign_id == c.id)
+                {
+                    open_campaigns.push(self.view_of(&c).await?);
+                }
+            }
+        }
+        if !history.is_empty() {
+            db_tx!(&self.db, tx => record(tx, caller, Record::new("visit.read")
+                .target(format!("household:{}", h.id)).place(h.path.clone())).await)?;
+        }
+        Ok(HouseholdScreening {
+            history,
+            open_campaigns,
+        })
+    }
+}
+
+fn return_same(
+    done: Visit,
+    campaign: Uuid,
+    household: Uuid,
+) -> Result<Result<VisitOutcome, ServiceError>, StorageError> {
+    if done.campaign_id != campaign || done.household_id != household {
+        return Ok(Err(invalid("request_key", "invalid")));
+    }
+    Ok(Ok(VisitOutcome {
+        visit_id: done.id,
+        created: false,
+        dispute_id: None,
+    }))
+}
+
+/// The county a place belongs to (its 6-digit prefix).
+pub fn county_of(place: &Place) -> String {
+    place.code.chars().take(6).collect()
+}

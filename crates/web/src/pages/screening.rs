@@ -1,0 +1,530 @@
+//! Pages of screening campaigns: the list and the form to open one, progress with drill-down,
+//! the households still to visit, and the visit form on a household's page.
+
+use super::{Ctx, crumbs, error_page, page, thousands};
+use crate::AppState;
+use crate::auth::{CheckedForm, PageCaller};
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::Lang;
+use jinguo_domain::account::Role;
+use jinguo_domain::screening::{CampaignInput, Item, Risk, VisitInput};
+use jinguo_services::screening::{CampaignView, Tally};
+use jinguo_services::{Caller, ServiceError, Services};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// One campaign line: (id, name, place name, period, open).
+pub struct CampaignLine {
+    pub id: Uuid,
+    pub name: String,
+    pub place: String,
+    pub period: String,
+    pub open: bool,
+}
+
+fn line(c: &CampaignView) -> CampaignLine {
+    CampaignLine {
+        id: c.id,
+        name: c.name.clone(),
+        place: c.place_name.clone(),
+        period: format!("{} – {}", c.starts_on, c.ends_on),
+        open: c.open,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    c: Ctx,
+    title: String,
+    campaigns: Vec<CampaignLine>,
+    may_create: bool,
+    form: CampaignForm,
+    errors: Vec<(String, String)>,
+    items: Vec<(&'static str, &'static str, bool)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CampaignForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    csrf: String,
+    /// `item.<key>` checkboxes.
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+csrf_form!(CampaignForm);
+csrf_form!(VisitForm);
+
+fn checked(rest: &BTreeMap<String, String>, prefix: &str) -> Vec<String> {
+    rest.keys()
+        .filter_map(|k| k.strip_prefix(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+fn field_errors(e: &ServiceError, lang: Lang) -> Option<Vec<(String, String)>> {
+    match e {
+        ServiceError::Invalid(v) => Some(
+            v.0.iter()
+                .map(|f| (f.field.clone(), f.message(lang)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+async fn render_campaigns(
+    s: &Services,
+    c: Ctx,
+    caller: &Caller,
+    form: CampaignForm,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let list = match s.campaigns(caller).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let lang = c.lang;
+    let chosen = checked(&form.rest, "item.");
+    let fresh = form.name.is_empty() && errors.is_empty();
+    let p = CampaignsPage {
+        title: c.tr("campaigns.title").to_string(),
+        campaigns: list.iter().map(line).collect(),
+        may_create: caller.has_role(Role::Staff),
+        items: Item::ALL
+            .iter()
+            .map(|i| {
+                (
+                    i.key(),
+                    i.label(lang),
+                    fresh || chosen.iter().any(|k| k == i.key()),
+                )
+            })
+            .collect(),
+        form: CampaignForm {
+            place: if form.place.is_empty() {
+                s.home_place(caller).unwrap_or_default()
+            } else {
+                form.place
+            },
+            ..form
+        },
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn campaigns_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    render_campaigns(
+        &s.services,
+        c,
+        &caller,
+        CampaignForm::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub(super) async fn campaign_create(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<CampaignForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let input = CampaignInput {
+        name: f.name.clone(),
+        place: f.place.clone(),
+        starts_on: f.starts_on.clone(),
+        ends_on: f.ends_on.clone(),
+        checklist: checked(&f.rest, "item."),
+    };
+    match s.services.create_campaign(&caller, &input).await {
+        Ok(v) => Redirect::to(&format!("/campaigns/{}", v.id)).into_response(),
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => {
+                render_campaigns(
+                    &s.services,
+                    c,
+                    &caller,
+                    f,
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// A tally as the pages show it.
+pub struct TallyRow {
+    pub households: String,
+    pub screened: String,
+    pub percent: String,
+    pub low: String,
+    pub medium: String,
+    pub high: String,
+    pub overdue: String,
+}
+
+fn tally_row(t: &Tally) -> TallyRow {
+    TallyRow {
+        households: thousands(t.households),
+        screened: thousands(t.screened),
+        percent: format!("{:.1}%", t.percent()),
+        low: thousands(t.risks[1]),
+        medium: thousands(t.risks[2]),
+        high: thousands(t.risks[3]),
+        overdue: thousands(t.overdue),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct ProgressPage {
+    c: Ctx,
+    title: String,
+    id: Uuid,
+    place_code: String,
+    place_name: String,
+    period: String,
+    open: bool,
+    crumbs: Vec<(String, String, bool)>,
+    total: TallyRow,
+    disputes_medium: String,
+    disputes_high: String,
+    /// (code, name, tally, may open)
+    units: Vec<(String, String, TallyRow, bool)>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PlaceQuery {
+    place: Option<String>,
+}
+
+pub(super) async fn campaign_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<PlaceQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    let p = match s
+        .services
+        .campaign_progress(&caller, id, q.place.as_deref())
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
+    let scope = caller.household_read_scope();
+    let page_ = ProgressPage {
+        title: p.campaign.name.clone(),
+        id,
+        place_code: p.place.code.clone(),
+        place_name: p.place.name.clone(),
+        period: format!("{} – {}", p.campaign.starts_on, p.campaign.ends_on),
+        open: p.campaign.open,
+        crumbs: crumbs(&p.lineage, &caller),
+        total: tally_row(&p.tally),
+        disputes_medium: thousands(p.disputes[0]),
+        disputes_high: thousands(p.disputes[1]),
+        units: p
+            .units
+            .iter()
+            .map(|u| {
+                (
+                    u.place.code.clone(),
+                    u.place.name.clone(),
+                    tally_row(&u.tally),
+                    scope.covers(&u.place.path),
+                )
+            })
+            .collect(),
+        c,
+    };
+    page(page_.render(), StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "campaign_households.html")]
+struct HouseholdsPage {
+    c: Ctx,
+    title: String,
+    id: Uuid,
+    place_code: String,
+    place_name: String,
+    open_only: bool,
+    summary: String,
+    /// (id, code, risk colour, risk label)
+    households: Vec<(Uuid, String, &'static str, &'static str)>,
+    page: i64,
+    pages: i64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct HouseholdsQuery {
+    place: Option<String>,
+    open: Option<String>,
+    page: Option<i64>,
+}
+
+pub(super) async fn campaign_households_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<HouseholdsQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    let open_only = q.open.as_deref() == Some("1");
+    let l = match s
+        .services
+        .campaign_households(
+            &caller,
+            id,
+            q.place.as_deref(),
+            open_only,
+            q.page.unwrap_or(1),
+        )
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let summary = match lang {
+        Lang::Zh => format!(
+            "共 {} 户，已走访 {} 户，待走访 {} 户",
+            thousands(l.total),
+            thousands(l.screened),
+            thousands(l.total - l.screened)
+        ),
+        Lang::En => format!(
+            "{} households, {} visited, {} to visit",
+            thousands(l.total),
+            thousands(l.screened),
+            thousands(l.total - l.screened)
+        ),
+    };
+    let p = HouseholdsPage {
+        title: l.campaign.name.clone(),
+        id,
+        place_code: l.place.code.clone(),
+        place_name: l.place.name.clone(),
+        open_only,
+        summary,
+        households: l
+            .households
+            .iter()
+            .map(|h| match h.risk {
+                Some(r) => (h.id, h.code.clone(), r.colour(), r.label(lang)),
+                None => (h.id, h.code.clone(), "todo", c.tr("visit.todo")),
+            })
+            .collect(),
+        page: l.page,
+        pages: l.pages,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+/// The screening part of a household's page.
+pub struct ScreeningBlock {
+    /// (date, campaign, risk colour, risk label, findings, followup, recorded by)
+    pub history: Vec<(
+        String,
+        String,
+        &'static str,
+        &'static str,
+        String,
+        bool,
+        String,
+    )>,
+    /// Campaigns open to a visit: (id, name, period start, today, checklist (key, label, checked)).
+    pub forms: Vec<VisitFormView>,
+    pub risks: Vec<(&'static str, &'static str, &'static str)>,
+    pub errors: Vec<(String, String)>,
+    pub visited: bool,
+}
+
+pub struct VisitFormView {
+    pub campaign: Uuid,
+    pub name: String,
+    pub min: String,
+    pub max: String,
+    pub visited_on: String,
+    pub items: Vec<(&'static str, &'static str, bool)>,
+    pub risk: String,
+    pub note: String,
+    pub followup: bool,
+    pub request_key: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct VisitForm {
+    #[serde(default)]
+    campaign: String,
+    #[serde(default)]
+    visited_on: String,
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    followup: Option<String>,
+    #[serde(default)]
+    request_key: String,
+    #[serde(default)]
+    csrf: String,
+    /// `finding.<key>` checkboxes.
+    #[serde(flatten)]
+    rest: BTreeMap<String, String>,
+}
+
+/// A fresh submission key for a form shown now (random, so retries of this form share it).
+fn request_key() -> String {
+    Uuid::now_v7().simple().to_string()
+}
+
+pub(super) async fn screening_block(
+    s: &Services,
+    caller: &Caller,
+    household: Uuid,
+    lang: Lang,
+    visited: bool,
+    retry: Option<(&VisitForm, Vec<(String, String)>)>,
+) -> Result<ScreeningBlock, ServiceError> {
+    let h = s.household_screening(caller, household).await?;
+    let today = jinguo_services::clock::today();
+    let item_labels = |keys: &[Item]| {
+        keys.iter()
+            .map(|i| i.label(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", ", "))
+    };
+    let forms = h
+        .open_campaigns
+        .iter()
+        .map(|camp| {
+            let again = retry
+                .as_ref()
+                .map(|r| r.0)
+                .filter(|f| f.campaign == camp.id.to_string());
+            let found = again
+                .map(|f| checked(&f.rest, "finding."))
+                .unwrap_or_default();
+            VisitFormView {
+                campaign: camp.id,
+                name: camp.name.clone(),
+                min: camp.starts_on.to_string(),
+                max: today.min(camp.ends_on).to_string(),
+                visited_on: again
+                    .map(|f| f.visited_on.clone())
+                    .unwrap_or_else(|| today.min(camp.ends_on).to_string()),
+                items: camp
+                    .checklist
+                    .iter()
+                    .map(|i| (i.key(), i.label(lang), found.iter().any(|k| k == i.key())))
+                    .collect(),
+                risk: again.map(|f| f.risk.clone()).unwrap_or_default(),
+                note: again.map(|f| f.note.clone()).unwrap_or_default(),
+                followup: again.is_some_and(|f| f.followup.is_some()),
+                request_key: again
+                    .map(|f| f.request_key.clone())
+                    .filter(|k| jinguo_domain::screening::valid_request_key(k))
+                    .unwrap_or_else(request_key),
+            }
+        })
+        .collect();
+    Ok(ScreeningBlock {
+        history: h
+            .history
+            .iter()
+            .map(|v| {
+                (
+                    v.visited_on.to_string(),
+                    v.campaign_name.clone(),
+                    v.risk.colour(),
+                    v.risk.label(lang),
+                    item_labels(&v.findings),
+                    v.followup,
+                    v.recorded_by.clone(),
+                )
+            })
+            .collect(),
+        forms,
+        risks: Risk::ALL
+            .iter()
+            .map(|r| (r.key(), r.colour(), r.label(lang)))
+            .collect(),
+        errors: retry.map(|r| r.1).unwrap_or_default(),
+        visited,
+    })
+}
+
+pub(super) async fn record_visit(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    CheckedForm(caller, f): CheckedForm<VisitForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let (Ok(household), Ok(campaign)) = (Uuid::parse_str(&id), Uuid::parse_str(&f.campaign)) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    let input = VisitInput {
+        visited_on: f.visited_on.clone(),
+        findings: checked(&f.rest, "finding."),
+        risk: f.risk.clone(),
+        note: f.note.clone(),
+        followup: f.followup.is_some(),
+        request_key: f.request_key.clone(),
+    };
+    match s
+        .services
+        .record_visit(&caller, campaign, household, &input)
+        .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/households/{household}?visited=1#screening")).into_response()
+        }
+        Err(e) => match field_errors(&e, lang) {
+            Some(errors) => super::household_with_visit(&s, c, &caller, &id, (&f, errors)).await,
+            None => error_page(&e, c),
+        },
+    }
+}
