@@ -769,6 +769,12 @@ async fn page_access_matrix() {
             format!("/households/{hid}/visits"),
             [405, 405, 405],
         ),
+        ("/imports", "/imports".into(), [303, 200, 403]),
+        (
+            "/imports/confirm",
+            "/imports/confirm".into(),
+            [405, 405, 405],
+        ),
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),

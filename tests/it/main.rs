@@ -8,6 +8,7 @@ mod access;
 mod browser;
 mod cli;
 mod http;
+mod import;
 mod matrix;
 mod screening;
 mod storage;

@@ -441,6 +441,32 @@ async fn walk(b: Backend) {
             body: Some(json!({"member_id": member_out})),
             expect: [401, 404, 404, 422, 404, 404],
         },
+        // A preview of a sheet (this body is no sheet: its problems are listed, nothing written).
+        Case {
+            method: "POST",
+            template: "/api/v1/imports/households",
+            url: "/api/v1/imports/households".into(),
+            body: Some(json!({"not": "a sheet"})),
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/households/export",
+            url: format!(
+                "/api/v1/places/{group_in}/households/export?reason=%E6%A0%B8%E5%AF%B9%E5%90%8D%E5%86%8C"
+            ),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/households/export",
+            url: format!(
+                "/api/v1/places/{group_out}/households/export?reason=%E6%A0%B8%E5%AF%B9%E5%90%8D%E5%86%8C"
+            ),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {
             method: "POST",

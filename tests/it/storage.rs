@@ -514,6 +514,22 @@ async fn anning_demo_has_the_reference_shape() {
         .await
         .unwrap();
     assert_eq!(sample.lines.len(), 50);
+    // The 2021 screening campaign, counted from its visits: 59,692 of 150,551 households screened,
+    // 23 medium-risk disputes found.
+    let staff = support::county_staff();
+    let campaign = s
+        .campaigns(&staff)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == jinguo_services::demo::CAMPAIGN_2021)
+        .unwrap();
+    let p = s
+        .campaign_progress(&staff, campaign.id, None)
+        .await
+        .unwrap();
+    assert_eq!((p.tally.screened, p.tally.households), (59_692, 150_551));
+    assert_eq!((p.tally.risks[2], p.disputes[0]), (23, 23));
 }
 
 /// Lists over a place keep only what the caller's scope covers.

@@ -89,6 +89,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "campaign" => ("排查", "Screening campaign"),
         "member" => ("成员", "Member"),
         "account" => ("账号", "Account"),
+        "file" => ("文件", "File"),
         _ => return field_fallback(field),
     };
     lang.pick(zh, en)
@@ -219,6 +220,16 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "the member is outside the place the account's role covers",
         ),
         "member.linked" => ("已关联其他账号", "is already linked to another account"),
+        "import.expired" => (
+            "检查结果已过期，请重新选择文件检查",
+            "the checked file has expired; choose it and check it again",
+        ),
+        "group_code.unknown" => ("没有这个村（居）民小组", "is not a known resident group"),
+        "group_code.outside_scope" => ("不在您管理的范围内", "is outside the place you manage"),
+        "household.other_group" => (
+            "该户编号已登记在另一个小组",
+            "this household code is registered in another group",
+        ),
         "lang.unknown" => ("只支持 zh-CN 或 en", "must be zh-CN or en"),
         _ => ("不正确", "is not valid"),
     };

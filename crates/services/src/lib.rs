@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod demo;
 pub mod error;
 pub mod households;
+pub mod import;
 pub mod places;
 pub mod screening;
 pub mod sealed;

@@ -339,3 +339,89 @@ pub async fn count_visible(db: &Db, place: &Subtree, scope: &Scope) -> Result<i6
     })?;
     Ok(n)
 }
+
+/// Households of a county by code (for imports: which rows name households already there).
+/// Returns (code, id, group code).
+pub async fn by_codes(
+    db: &Db,
+    county: &str,
+    codes: &[String],
+) -> Result<Vec<(String, Uuid, String)>, StorageError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT code, id, group_code FROM household WHERE county_code = ");
+        q.push_bind(county).push(" AND code IN (");
+        let mut list = q.separated(", ");
+        for c in codes {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(p).await
+    })?)
+}
+
+/// Persons of a county by the blind index of their ID number. Returns (index, household id).
+pub async fn by_id_indexes(
+    db: &Db,
+    county: &str,
+    indexes: &[String],
+) -> Result<Vec<(String, Uuid)>, StorageError> {
+    if indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT id_number_index, household_id FROM person WHERE county_code = ");
+        q.push_bind(county).push(" AND id_number_index IN (");
+        let mut list = q.separated(", ");
+        for c in indexes {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(p).await
+    })?)
+}
+
+/// The next households the scope lets one see below a place, in code order after `after`
+/// (keyset paging, for exports).
+pub async fn page_after(
+    db: &Db,
+    place: &Subtree,
+    scope: &Scope,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Household>, StorageError> {
+    let visible = scope.within(place);
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE code > "));
+        q.push_bind(after);
+        visible.push_household_filter(&mut q, "path", "household.county_code", "household.id");
+        q.push(" ORDER BY code LIMIT ").push_bind(limit);
+        q.build_query_as::<Household>().fetch_all(p).await
+    })?)
+}
+
+/// The persons of several households of one county, head first in each.
+pub async fn persons_of(
+    db: &Db,
+    county: &str,
+    households: &[Uuid],
+) -> Result<Vec<Person>, StorageError> {
+    if households.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", person_cols!(), " FROM person WHERE county_code = "));
+        q.push_bind(county).push(" AND household_id IN (");
+        let mut list = q.separated(", ");
+        for h in households {
+            list.push_bind(*h);
+        }
+        q.push(") ORDER BY household_id, CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id");
+        q.build_query_as::<Person>().fetch_all(p).await
+    })?)
+}

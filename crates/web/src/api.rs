@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+pub(crate) mod import;
 mod screening;
 
 #[derive(OpenApi)]
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_coverage))
         .routes(routes!(leave_member))
         .merge(screening::router())
+        .merge(import::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

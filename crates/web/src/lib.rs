@@ -19,11 +19,16 @@ use tower_http::timeout::TimeoutLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// Household sheets checked on the import page and waiting for the user's confirmation.
+    pub pending_imports: pages::import::Pending,
 }
 
 /// The whole application: API, OpenAPI document, pages, assets, health and metrics.
 pub fn app(services: Services) -> Router {
-    let state = AppState { services };
+    let state = AppState {
+        services,
+        pending_imports: Default::default(),
+    };
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi_json = std::sync::Arc::new(openapi.to_pretty_json().unwrap_or_default());
     Router::new()

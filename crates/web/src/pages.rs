@@ -56,6 +56,16 @@ pub fn router() -> Router<AppState> {
             "/households/{id}/visits",
             axum::routing::post(screening::record_visit),
         )
+        .route(
+            "/imports",
+            get(import::import_page).post(import::import_check).layer(
+                axum::extract::DefaultBodyLimit::max(crate::api::import::MAX_SHEET_BYTES),
+            ),
+        )
+        .route(
+            "/imports/confirm",
+            axum::routing::post(import::import_confirm),
+        )
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -92,6 +102,9 @@ impl Ctx {
         if !caller.household_read_scope().is_empty() {
             c.links.push(("/", "nav.home"));
             c.links.push(("/campaigns", "nav.campaigns"));
+            if caller.has_role(Role::Staff) {
+                c.links.push(("/imports", "nav.imports"));
+            }
             c.links.push(("/emergency", "nav.emergency"));
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
@@ -1583,4 +1596,5 @@ async fn household_with_visit(
     .await
 }
 
+pub(crate) mod import;
 mod screening;

@@ -1,0 +1,525 @@
+//! Import of the household sheets federations already keep (one row per person, CSV in UTF-8 or
+//! GB18030, or XLSX), and their export in the same shape.
+//!
+//! An import reads its file twice. The first pass checks every row — the cells (by the rules of
+//! the domain), the rows together (by `jinguo-interchange`), and the rows against the database:
+//! the resident group exists and lies in the caller's place, a household code already registered
+//! is in the same group, an ID number already registered belongs to that same household. Nothing
+//! is written unless the whole file passes and the caller asked to commit; the second pass then
+//! writes every new household and person in one transaction. A household or person already there
+//! is left as it is, so importing the same file again changes nothing. Rows are handled a batch
+//! at a time and never all held in memory.
+
+use crate::audit::{Record, record};
+use crate::{Caller, ServiceError, Services, clock};
+use jinguo_domain::Lang;
+use jinguo_domain::account::Role;
+use jinguo_domain::place::PlaceLevel;
+use jinguo_interchange::{ReadError, Row, RowError};
+use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
+use jinguo_storage::{StorageError, db_tx, place as places};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Rows checked against the database at a time.
+const BATCH: usize = 1000;
+/// Problems listed in a report (all are counted).
+pub const MAX_LISTED: usize = 500;
+
+/// Where the rows of a household sheet come from. Each `open` starts reading from the top.
+pub enum SheetSource {
+    /// A CSV file on disk (the command line): streamed.
+    CsvFile(std::path::PathBuf),
+    /// A CSV file received whole (the web).
+    CsvBytes(Vec<u8>),
+    /// An XLSX workbook (its first sheet).
+    Xlsx(Vec<u8>),
+}
+
+type Rows<'a> = Box<dyn Iterator<Item = Result<Row, ReadError>> + Send + 'a>;
+
+impl SheetSource {
+    /// Chooses CSV or XLSX from the file's first bytes (an XLSX file is a ZIP archive).
+    pub fn from_bytes(bytes: Vec<u8>) -> SheetSource {
+        if bytes.starts_with(b"PK\x03\x04") {
+            SheetSource::Xlsx(bytes)
+        } else {
+            SheetSource::CsvBytes(bytes)
+        }
+    }
+
+    fn open(&self) -> Result<(Rows<'_>, Option<&'static str>), ReadError> {
+        let today = clock::today();
+        match self {
+            SheetSource::CsvFile(path) => {
+                let f = std::fs::File::open(path).map_err(ReadError::Io)?;
+                let rows = jinguo_interchange::read_households_csv(
+                    std::io::BufReader::with_capacity(1 << 16, f),
+                    today,
+                )?;
+                let enc = rows.encoding().name();
+                Ok((Box::new(rows), Some(enc)))
+            }
+            SheetSource::CsvBytes(b) => {
+                let rows = jinguo_interchange::read_households_csv(b.as_slice(), today)?;
+                let enc = rows.encoding().name();
+                Ok((Box::new(rows), Some(enc)))
+            }
+            SheetSource::Xlsx(b) => {
+                let rows = jinguo_interchange::read_households_xlsx(b, today)?;
+                Ok((Box::new(rows.map(Ok)), None))
+            }
+        }
+    }
+}
+
+/// What is wrong with a file: the whole of it, or one row.
+#[derive(Debug)]
+pub enum Issue {
+    File(ReadError),
+    Row(RowError),
+}
+
+impl Issue {
+    pub fn row(&self) -> Option<u64> {
+        match self {
+            Issue::Row(r) => Some(r.row),
+            Issue::File(ReadError::Encoding { row }) => *row,
+            Issue::File(_) => None,
+        }
+    }
+    pub fn column(&self) -> &str {
+        match self {
+            Issue::Row(r) => &r.column,
+            Issue::File(_) => "",
+        }
+    }
+    pub fn code(&self) -> &'static str {
+        match self {
+            Issue::Row(r) => r.code,
+            Issue::File(e) => e.code(),
+        }
+    }
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Issue::Row(r) => r.message(lang),
+            Issue::File(e) => e.message(lang),
+        }
+    }
+}
+
+/// What an import found and did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// The encoding found (`UTF-8`, `GB18030` …); none for XLSX.
+    pub encoding: Option<&'static str>,
+    pub rows: u64,
+    pub households: u64,
+    pub new_households: u64,
+    pub new_persons: u64,
+    /// Persons already registered in the same household: left as they are.
+    pub unchanged_persons: u64,
+    /// The first [`MAX_LISTED`] problems, in file order.
+    pub issues: Vec<Issue>,
+    pub issue_count: u64,
+    /// Whether the rows were written (a commit of a file without problems).
+    pub committed: bool,
+}
+
+impl ImportReport {
+    fn push(&mut self, issue: Issue) {
+        self.issue_count += 1;
+        if self.issues.len() < MAX_LISTED {
+            self.issues.push(issue);
+        }
+    }
+}
+
+/// A group the rows name: where it lies, or why it cannot take households.
+#[derive(Clone)]
+enum GroupState {
+    Ok { path: String },
+    Refused(&'static str),
+}
+
+/// The database's view of one batch of rows.
+#[derive(Default)]
+struct Known {
+    /// Household code → (id, group code) of households already registered.
+    households: HashMap<String, (Uuid, String)>,
+    /// Blind index of an ID number → household id of the person already registered.
+    persons: HashMap<String, Uuid>,
+}
+
+fn county_of(group: &str) -> &str {
+    group.get(..6).unwrap_or(group)
+}
+
+/// A row refused against the database; the message names the field.
+fn row_error(number: u64, field: &str, code: &'static str) -> RowError {
+    RowError {
+        row: number,
+        column: String::new(),
+        field: field.to_string(),
+        code,
+        other_row: None,
+    }
+}
+
+impl Services {
+    async fn group_state(
+        &self,
+        caller: &Caller,
+        cache: &mut HashMap<String, GroupState>,
+        code: &str,
+    ) -> Result<GroupState, ServiceError> {
+        if let Some(s) = cache.get(code) {
+            return Ok(s.clone());
+        }
+        let state = match places::get(&self.db, code).await? {
+            None => GroupState::Refused("group_code.unknown"),
+            Some(p) if p.level() != PlaceLevel::Group => GroupState::Refused("group_code.format"),
+            Some(p) if !caller.household_write_scope().covers_all(&p.path) => {
+                GroupState::Refused("group_code.outside_scope")
+            }
+            Some(p) => GroupState::Ok { path: p.path },
+        };
+        cache.insert(code.to_string(), state.clone());
+        Ok(state)
+    }
+
+    async fn known(&self, batch: &[(Row, String)]) -> Result<Known, ServiceError> {
+        let mut by_county: HashMap<&str, (Vec<String>, Vec<String>)> = HashMap::new();
+        for (row, index) in batch {
+            if let Ok(p) = &row.result {
+                let e = by_county
+                    .entry(county_of(p.group_code.as_str()))
+                    .or_default();
+                e.0.push(p.household_code.clone());
+                e.1.push(index.clone());
+            }
+        }
+        let mut known = Known::default();
+        for (county, (mut codes, indexes)) in by_county {
+            codes.dedup();
+            for (code, id, group) in hstore::by_codes(&self.db, county, &codes).await? {
+                known.households.insert(code, (id, group));
+            }
+            for (index, household) in hstore::by_id_indexes(&self.db, county, &indexes).await? {
+                known.persons.insert(index, household);
+            }
+        }
+        Ok(known)
+    }
+
+    /// Checks a household sheet and, when `commit` is set and nothing is wrong, writes it.
+    /// Federation staff only, within their place.
+    pub async fn import_households(
+        &self,
+        caller: &Caller,
+        source: &SheetSource,
+        commit: bool,
+    ) -> Result<ImportReport, ServiceError> {
+        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut report = ImportReport::default();
+        let mut groups: HashMap<String, GroupState> = HashMap::new();
+        // First pass: check everything.
+        {
+            let (mut rows, encoding) = match source.open() {
+                Ok(r) => r,
+                Err(e) => {
+                    report.push(Issue::File(e));
+                    return Ok(report);
+                }
+            };
+            report.encoding = encoding;
+            let mut households_seen: u64 = 0;
+            let mut last_code = String::new();
+            loop {
+                let batch = self.next_batch(&mut rows, &mut report)?;
+                if batch.is_empty() {
+                    break;
+                }
+                let known = self.known(&batch).await?;
+                for (row, index) in &batch {
+                    report.rows += 1;
+                    if row.household_code != last_code {
+                        households_seen += 1;
+                        last_code = row.household_code.clone();
+                    }
+                    match &row.result {
+                        Err(errors) => {
+                            for e in errors {
+                                report.push(Issue::Row(e.clone()));
+                            }
+                        }
+                        Ok(p) => {
+                            let group = p.group_code.as_str();
+                            if let GroupState::Refused(code) =
+                                self.group_state(caller, &mut groups, group).await?
+                            {
+                                report.push(Issue::Row(row_error(row.number, "group_code", code)));
+                                continue;
+                            }
+                            let existing = known.households.get(&p.household_code);
+                            if let Some((_, g)) = existing
+                                && g != group
+                            {
+                                report.push(Issue::Row(row_error(
+                                    row.number,
+                                    "household_code",
+                                    "household.other_group",
+                                )));
+                                continue;
+                            }
+                            match known.persons.get(index) {
+                                Some(h) if existing.is_some_and(|(id, _)| id == h) => {
+                                    report.unchanged_persons += 1
+                                }
+                                Some(_) => report.push(Issue::Row(row_error(
+                                    row.number,
+                                    "id_number",
+                                    "id_number.duplicate",
+                                ))),
+                                None => report.new_persons += 1,
+                            }
+                        }
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            report.households = households_seen;
+        }
+        let detail = format!(
+            "rows={} households={} new_persons={} issues={}",
+            report.rows, report.households, report.new_persons, report.issue_count
+        );
+        if !commit || report.issue_count > 0 || report.new_persons == 0 {
+            let action = match (commit, report.issue_count) {
+                (false, _) => "import.preview",
+                (true, 0) => "import.households",
+                (true, _) => "import.refused",
+            };
+            // A commit of a file with nothing new writes nothing, and is done.
+            report.committed = commit && report.issue_count == 0;
+            db_tx!(&self.db, tx => record(tx, caller, Record::new(action).detail(detail.clone())).await)?;
+            return Ok(report);
+        }
+        // Second pass: write what is new, all in one transaction.
+        let written = self.write_households(caller, source, &groups).await?;
+        report.new_households = written.0;
+        report.new_persons = written.1;
+        report.committed = true;
+        Ok(report)
+    }
+
+    /// The next batch of rows with the blind index of each person's ID number.
+    fn next_batch(
+        &self,
+        rows: &mut Rows<'_>,
+        report: &mut ImportReport,
+    ) -> Result<Vec<(Row, String)>, ServiceError> {
+        let mut batch = Vec::with_capacity(BATCH);
+        for item in rows.by_ref() {
+            match item {
+                Ok(row) => {
+                    let index = match &row.result {
+                        Ok(p) => self.id_number_index(p.id_number.as_str()),
+                        Err(_) => String::new(),
+                    };
+                    batch.push((row, index));
+                    if batch.len() >= BATCH {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    report.push(Issue::File(e));
+                    break;
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    async fn write_households(
+        &self,
+        caller: &Caller,
+        source: &SheetSource,
+        groups: &HashMap<String, GroupState>,
+    ) -> Result<(u64, u64), ServiceError> {
+        let (mut rows, _) = source.open().map_err(|e| {
+            ServiceError::Internal(format!("the file could not be read again: {e}"))
+        })?;
+        let now = clock::now();
+        // Households created by this import, by code (a household's rows may span two batches).
+        let mut created: HashMap<String, Uuid> = HashMap::new();
+        let mut scratch = ImportReport::default();
+        let result = db_tx!(&self.db, tx => {
+            let mut new_persons = 0u64;
+            loop {
+                let batch = self.next_batch(&mut rows, &mut scratch)?;
+                if batch.is_empty() {
+                    break;
+                }
+                if scratch.issue_count > 0 {
+                    return Err(ServiceError::Internal("the file changed while it was imported".into()));
+                }
+                let known = self.known(&batch).await?;
+                let mut households = Vec::new();
+                let mut persons = Vec::new();
+                for (row, index) in batch {
+                    let Ok(p) = row.result else {
+                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
+                    };
+                    let Some(GroupState::Ok { path }) = groups.get(p.group_code.as_str()) else {
+                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
+                    };
+                    let county = county_of(p.group_code.as_str()).to_string();
+                    let household_id = match known.households.get(&p.household_code) {
+                        Some((id, _)) => *id,
+                        None => match created.get(&p.household_code) {
+                            Some(id) => *id,
+                            None => {
+                                let id = Uuid::now_v7();
+                                households.push(NewHousehold {
+                                    id,
+                                    county_code: county.clone(),
+                                    code: p.household_code.clone(),
+                                    group_code: p.group_code.as_str().to_string(),
+                                    path: path.clone(),
+                                    address: self.seal("household", "address", &id, &p.address)?,
+                                });
+                                created.insert(p.household_code.clone(), id);
+                                id
+                            }
+                        },
+                    };
+                    if known.persons.contains_key(&index) {
+                        continue;
+                    }
+                    let id = Uuid::now_v7();
+                    persons.push(NewPerson {
+                        id,
+                        county_code: county,
+                        household_id,
+                        path: path.clone(),
+                        name: p.name.clone(),
+                        sex: p.sex.key(),
+                        birth_date: p.birth_date,
+                        id_number: self.seal("person", "id_number", &id, p.id_number.as_str())?,
+                        id_number_index: index,
+                        phone: match &p.phone {
+                            Some(m) => Some(self.seal("person", "phone", &id, m.as_str())?),
+                            None => None,
+                        },
+                        relationship: p.relationship.key(),
+                    });
+                }
+                hstore::insert_households(tx, &households, now).await?;
+                hstore::insert_persons(tx, &persons, now).await?;
+                new_persons += persons.len() as u64;
+            }
+            let detail = format!("households={} persons={new_persons}", created.len());
+            record(tx, caller, Record::new("import.households").detail(detail)).await?;
+            Ok::<(u64, u64), ServiceError>((created.len() as u64, new_persons))
+        });
+        match result {
+            Err(ServiceError::Storage(StorageError::Conflict(_))) => Err(ServiceError::Conflict),
+            r => r,
+        }
+    }
+}
+
+/// Households exported per query.
+const EXPORT_BATCH: i64 = 500;
+
+impl Services {
+    /// The households below a place as a household sheet (CSV, UTF-8 with BOM), every value in
+    /// clear so that it can be imported again: an explicit act with a stated reason, audited.
+    /// Federation staff, within their place.
+    pub async fn export_households(
+        &self,
+        caller: &Caller,
+        code: &str,
+        reason: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let reason = reason.trim();
+        if reason.chars().count() < 4 {
+            return Err(crate::error::invalid("reason", "reason.required"));
+        }
+        let scope = caller.household_write_scope();
+        let place = places::get_scoped(&self.db, code, &scope)
+            .await?
+            .filter(|p| scope.covers_all(&p.path))
+            .ok_or(ServiceError::NotFound)?;
+        let today = clock::today();
+        let within = place.subtree();
+        let mut out = Vec::new();
+        let mut after = String::new();
+        let mut rows = Vec::new();
+        let mut households = 0u64;
+        let broken = |what: &str| ServiceError::Internal(format!("stored {what} does not parse"));
+        loop {
+            let page = hstore::page_after(&self.db, &within, &scope, &after, EXPORT_BATCH).await?;
+            let Some(last) = page.last() else { break };
+            after = last.code.clone();
+            let county = last.county_code.clone();
+            let ids: Vec<Uuid> = page.iter().map(|h| h.id).collect();
+            let persons = hstore::persons_of(&self.db, &county, &ids).await?;
+            for h in &page {
+                households += 1;
+                let address = self.open("household", "address", &h.id, &h.address)?;
+                let group = jinguo_domain::place::PlaceCode::parse(&h.group_code)
+                    .map_err(|_| broken("group code"))?;
+                for p in persons.iter().filter(|p| p.household_id == h.id) {
+                    let id_number = self.open("person", "id_number", &p.id, &p.id_number)?;
+                    let phone = match &p.phone {
+                        Some(s) => Some(
+                            jinguo_domain::phone::Mobile::parse(
+                                &self.open("person", "phone", &p.id, s)?,
+                            )
+                            .map_err(|_| broken("phone"))?,
+                        ),
+                        None => None,
+                    };
+                    rows.push(jinguo_interchange::PersonRow {
+                        household_code: h.code.clone(),
+                        group_code: group.clone(),
+                        address: address.clone(),
+                        name: p.name.clone(),
+                        id_number: jinguo_domain::resident_id::ResidentId::parse(&id_number, today)
+                            .map_err(|_| broken("ID number"))?,
+                        sex: jinguo_domain::person::Sex::parse(&p.sex)
+                            .ok_or_else(|| broken("sex"))?,
+                        birth_date: p.birth_date,
+                        phone,
+                        relationship: jinguo_domain::person::Relationship::parse(&p.relationship)
+                            .ok_or_else(|| broken("relationship"))?,
+                    });
+                }
+            }
+            // Written a page at a time; the header only once.
+            let mut chunk = Vec::new();
+            jinguo_interchange::write_households_csv(&mut chunk, rows.iter())
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            if out.is_empty() {
+                out = chunk;
+            } else if let Some(pos) = chunk.iter().position(|b| *b == b'\n') {
+                out.extend_from_slice(&chunk[pos + 1..]);
+            }
+            rows.clear();
+        }
+        if out.is_empty() {
+            jinguo_interchange::write_households_csv(&mut out, std::iter::empty())
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        db_tx!(&self.db, tx => record(tx, caller, Record::new("household.export").place(place.path.clone())
+            .reason(reason.to_string()).detail(format!("households={households}"))).await)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,143 @@
+//! Import and export of household sheets.
+
+use super::{ApiResult, api};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::Problem;
+use crate::lang::UiLang;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use jinguo_services::import::{ImportReport, SheetSource};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The largest household sheet accepted over HTTP (larger files: `jinguo import households`).
+pub const MAX_SHEET_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_households))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_SHEET_BYTES))
+        .routes(routes!(export_households))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Write the rows when no problem is found (default: only check them).
+    pub commit: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueDto {
+    /// The row as the spreadsheet numbers it (the header is row 1); none for the whole file.
+    pub row: Option<u64>,
+    /// The column's header as written in the file.
+    pub column: String,
+    pub code: String,
+    /// In the caller's language, naming the row and the column.
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReportDto {
+    /// The encoding found (`UTF-8`, `GB18030` …); none for XLSX.
+    pub encoding: Option<String>,
+    pub rows: u64,
+    pub households: u64,
+    pub new_households: u64,
+    pub new_persons: u64,
+    /// Persons already registered in the same household: left as they are.
+    pub unchanged_persons: u64,
+    /// How many problems were found; the first 500 are listed.
+    pub issue_count: u64,
+    pub issues: Vec<IssueDto>,
+    /// Whether the file was imported (nothing is written when any problem is found).
+    pub committed: bool,
+}
+
+pub fn report_dto(r: &ImportReport, lang: jinguo_domain::Lang) -> ImportReportDto {
+    ImportReportDto {
+        encoding: r.encoding.map(str::to_string),
+        rows: r.rows,
+        households: r.households,
+        new_households: r.new_households,
+        new_persons: r.new_persons,
+        unchanged_persons: r.unchanged_persons,
+        issue_count: r.issue_count,
+        issues: r
+            .issues
+            .iter()
+            .map(|i| IssueDto {
+                row: i.row(),
+                column: i.column().to_string(),
+                code: i.code().to_string(),
+                message: i.message(lang),
+            })
+            .collect(),
+        committed: r.committed,
+    }
+}
+
+/// Checks a household sheet (one row per person: CSV in UTF-8 or GB18030, or XLSX, sent as the
+/// request body) and, with `commit=true` and no problem found, imports it. Every problem is listed
+/// with its row, column and reason; importing the same file again changes nothing.
+#[utoipa::path(post, path = "/api/v1/imports/households", tag = "households", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = ImportReportDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn import_households(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReportDto>> {
+    let source = SheetSource::from_bytes(body.to_vec());
+    let r = s
+        .services
+        .import_households(&caller, &source, q.commit.unwrap_or(false))
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(report_dto(&r, lang)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// Why the records are taken out in clear (at least 4 characters); audited.
+    pub reason: Option<String>,
+}
+
+/// The households below a place as a household sheet (CSV, UTF-8), in clear so that it can be
+/// imported again. Audited with its reason.
+#[utoipa::path(get, path = "/api/v1/places/{code}/households/export", tag = "households",
+    params(("code" = String, Path), ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn export_households(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    let csv = s
+        .services
+        .export_households(&caller, &code, q.reason.as_deref().unwrap_or_default())
+        .await
+        .map_err(api(lang))?;
+    let mut r = csv.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"households-{code}.csv\""))
+    {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}

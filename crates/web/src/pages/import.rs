@@ -1,0 +1,224 @@
+//! The import page: a household sheet is sent, checked, and shown back with every problem by row
+//! and column; a sheet without problems waits here (in memory, for this account, half an hour)
+//! until the user confirms, and is then written in one go.
+
+use super::{Ctx, error_page, page, thousands};
+use crate::AppState;
+use crate::auth::{CheckedForm, PageCaller};
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{Multipart, OriginalUri, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use jinguo_services::ServiceError;
+use jinguo_services::import::{ImportReport, SheetSource};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How long a checked sheet waits for confirmation.
+const KEEP: Duration = Duration::from_secs(30 * 60);
+
+/// A checked sheet: whose, the file, when it was checked.
+type Waiting = (Uuid, Vec<u8>, Instant);
+
+/// Checked sheets by token.
+#[derive(Clone, Default)]
+pub struct Pending(Arc<Mutex<HashMap<String, Waiting>>>);
+
+impl Pending {
+    fn put(&self, account: Uuid, bytes: Vec<u8>) -> String {
+        let token = Uuid::now_v7().simple().to_string();
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // One sheet per account; old ones go.
+        m.retain(|_, (a, _, at)| *a != account && at.elapsed() < KEEP);
+        m.insert(token.clone(), (account, bytes, Instant::now()));
+        token
+    }
+    fn take(&self, account: Uuid, token: &str) -> Option<Vec<u8>> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(token) {
+            Some((a, _, at)) if *a == account && at.elapsed() < KEEP => {
+                m.remove(token).map(|v| v.1)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Ctx,
+    title: String,
+    /// Figures of the last check or import: (catalog key, value).
+    figures: Vec<(&'static str, String)>,
+    /// (row, column, message)
+    issues: Vec<(String, String, String)>,
+    more: u64,
+    /// A checked sheet waiting for confirmation.
+    token: Option<String>,
+    committed: bool,
+    checked: bool,
+    errors: Vec<(String, String)>,
+}
+
+fn render(
+    c: Ctx,
+    report: Option<&ImportReport>,
+    token: Option<String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let lang = c.lang;
+    let (figures, issues, more, committed) = match report {
+        Some(r) => (
+            vec![
+                ("import.rows", thousands(r.rows as i64)),
+                ("import.households", thousands(r.households as i64)),
+                ("import.new_persons", thousands(r.new_persons as i64)),
+                ("import.unchanged", thousands(r.unchanged_persons as i64)),
+                ("import.issues", thousands(r.issue_count as i64)),
+            ],
+            r.issues
+                .iter()
+                .map(|i| {
+                    (
+                        i.row().map(|n| n.to_string()).unwrap_or_default(),
+                        i.column().to_string(),
+                        i.message(lang),
+                    )
+                })
+                .collect(),
+            r.issue_count.saturating_sub(r.issues.len() as u64),
+            r.committed,
+        ),
+        None => (Vec::new(), Vec::new(), 0, false),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = ImportPage {
+        title: c.tr("import.title").to_string(),
+        checked: report.is_some(),
+        figures,
+        issues,
+        more,
+        token,
+        committed,
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn import_page(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if !caller.has_role(jinguo_domain::account::Role::Staff) {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    render(c, None, None, Vec::new())
+}
+
+/// A sheet sent from the page (multipart: `csrf` and `file`): checked, never written here.
+pub(super) async fn import_check(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    mut form: Multipart,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let mut csrf = String::new();
+    let mut file = Vec::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "file" => file = b.to_vec(),
+                    Ok(_) => {}
+                    Err(_) => return render(c, None, None, file_error(lang)),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return render(c, None, None, file_error(lang)),
+        }
+    }
+    if caller.csrf.is_empty() || csrf != caller.csrf {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    if file.is_empty() {
+        return render(c, None, None, file_error(lang));
+    }
+    let source = SheetSource::from_bytes(file);
+    match s.services.import_households(&caller, &source, false).await {
+        Ok(r) => {
+            let token = (r.issue_count == 0 && r.new_persons > 0)
+                .then(|| match (&source, caller.account_id) {
+                    (SheetSource::CsvBytes(b) | SheetSource::Xlsx(b), Some(a)) => {
+                        Some(s.pending_imports.put(a, b.clone()))
+                    }
+                    _ => None,
+                })
+                .flatten();
+            render(c, Some(&r), token, Vec::new())
+        }
+        Err(e) => error_page(&e, c),
+    }
+}
+
+fn file_error(lang: jinguo_domain::Lang) -> Vec<(String, String)> {
+    let mut e = jinguo_domain::ValidationErrors::new();
+    e.push("file", "required");
+    e.0.iter()
+        .map(|f| (f.field.clone(), f.message(lang)))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ConfirmForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(ConfirmForm);
+
+/// The user confirms a checked sheet: it is checked again and written.
+pub(super) async fn import_confirm(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<ConfirmForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Some(bytes) = caller
+        .account_id
+        .and_then(|a| s.pending_imports.take(a, &f.token))
+    else {
+        let mut e = jinguo_domain::ValidationErrors::new();
+        e.push("file", "import.expired");
+        let errors =
+            e.0.iter()
+                .map(|x| (x.field.clone(), x.message(lang)))
+                .collect();
+        return render(c, None, None, errors);
+    };
+    match s
+        .services
+        .import_households(&caller, &SheetSource::from_bytes(bytes), true)
+        .await
+    {
+        Ok(r) => render(c, Some(&r), None, Vec::new()),
+        Err(e) => error_page(&e, c),
+    }
+}
