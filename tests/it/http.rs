@@ -775,6 +775,21 @@ async fn page_access_matrix() {
             "/imports/confirm".into(),
             [405, 405, 405],
         ),
+        (
+            "/members/{id}/handover",
+            format!("/members/{hid}/handover"),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/assign",
+            "/places/530181/assign".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/balance",
+            "/places/530181/balance".into(),
+            [405, 405, 405],
+        ),
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),

@@ -10,6 +10,7 @@ mod cli;
 mod http;
 mod import;
 mod matrix;
+mod network;
 mod screening;
 mod storage;
 mod support;

@@ -111,6 +111,13 @@ async fn walk(b: Backend) {
     let reveal = json!({"reason": "核实身份信息"});
     let member_in = others[0];
     let member_out = s.coverage_members(&staff, &group_out).await.unwrap()[0].id;
+    let far_household_code = s
+        .group_households(&staff, &group_out, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .code
+        .clone();
     let consent = json!({"purpose": "sensitive_data", "basis": "legal_obligation"});
     let mut n = 0;
     let mut unique = || {
@@ -440,6 +447,41 @@ async fn walk(b: Backend) {
             url: "/api/v1/accounts/m-target/member".into(),
             body: Some(json!({"member_id": member_out})),
             expect: [401, 404, 404, 422, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/members/{id}/assignments",
+            url: format!("/api/v1/members/{}/assignments", others[1]),
+            body: Some(json!({"units": [far_household_code]})),
+            expect: [401, 422, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/members/{id}/assignments",
+            url: format!("/api/v1/members/{member_out}/assignments"),
+            body: Some(json!({"units": [far_household_code]})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/members/{id}/handover",
+            url: format!("/api/v1/members/{member_out}/handover"),
+            body: Some(json!({"successor": others[1]})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/balance",
+            url: format!("/api/v1/places/{group_in}/balance"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/balance",
+            url: format!("/api/v1/places/{group_out}/balance"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
         },
         // A preview of a sheet (this body is no sheet: its problems are listed, nothing written).
         Case {

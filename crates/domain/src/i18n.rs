@@ -90,6 +90,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "member" => ("成员", "Member"),
         "account" => ("账号", "Account"),
         "file" => ("文件", "File"),
+        "units" => ("包保单位", "Units answered for"),
+        "successor" => ("接替人", "Successor"),
         _ => return field_fallback(field),
     };
     lang.pick(zh, en)
@@ -220,6 +222,30 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "the member is outside the place the account's role covers",
         ),
         "member.linked" => ("已关联其他账号", "is already linked to another account"),
+        "assignment.unknown_unit" => (
+            "含有不存在的区划代码或户编号",
+            "contains a division code or household code that does not exist",
+        ),
+        "assignment.outside_federation" => (
+            "含有不在该成员所在组织范围内的单位",
+            "contains a unit outside the member's own federation",
+        ),
+        "assignment.skips_level" => (
+            "只能包保下一级单位（市→街道、街道→村社区、村社区→小组、妇女代表→户），不能跨级",
+            "must be exactly one level down (city → subdistrict → village → group; representative → household); no level may be skipped",
+        ),
+        "handover.same_post" => (
+            "须为同一组织、同一职务的另一名在任成员",
+            "must be another serving member of the same federation and post",
+        ),
+        "balance.group_only" => (
+            "只能在村（居）民小组内均衡分配",
+            "balancing is done within one resident group",
+        ),
+        "balance.no_representative" => (
+            "该小组没有在任的妇女代表",
+            "the group has no serving women's representative",
+        ),
         "import.expired" => (
             "检查结果已过期，请重新选择文件检查",
             "the checked file has expired; choose it and check it again",

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod households;
 pub mod import;
+pub mod network;
 pub mod places;
 pub mod screening;
 pub mod sealed;

@@ -103,9 +103,55 @@ pub async fn end_member(
     id: Uuid,
     on: NaiveDate,
 ) -> Result<u64, StorageError> {
-    conn_run!(tx, c => sqlx::query("UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL")
-        .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|_| ()))?;
+    crate::member::end(tx, county, id, on).await?;
     Ok(conn_run!(tx, c => sqlx::query(
         "UPDATE assignment SET ended_on = $3 WHERE county_code = $1 AND member_id = $2 AND ended_on IS NULL")
         .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+/// A member's current assignments: (assignment id, unit code, household id, path).
+pub async fn current_of(
+    db: &Db,
+    county: &str,
+    member: Uuid,
+) -> Result<Vec<(Uuid, Option<String>, Option<Uuid>, String)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT id, unit_code, household_id, path FROM assignment \
+         WHERE county_code = $1 AND member_id = $2 AND ended_on IS NULL ORDER BY path, id")
+        .bind(county).bind(member).fetch_all(p).await)?)
+}
+
+/// Ends some assignments (history is kept).
+pub async fn end(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    ids: &[Uuid],
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    for chunk in ids.chunks(500) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new("UPDATE assignment SET ended_on = ");
+            q.push_bind(on).push(" WHERE county_code = ").push_bind(county).push(" AND ended_on IS NULL AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// The households of one resident group with the representative currently answering for each:
+/// (household id, path, member, assignment id), in code order.
+pub async fn group_households(
+    db: &Db,
+    group_code: &str,
+) -> Result<Vec<(Uuid, String, Option<Uuid>, Option<Uuid>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT h.id, h.path, a.member_id, a.id FROM household h LEFT JOIN assignment a \
+         ON a.county_code = h.county_code AND a.household_id = h.id AND a.ended_on IS NULL \
+         WHERE h.group_code = $1 ORDER BY h.code, a.id")
+        .bind(group_code).fetch_all(p).await)?)
 }

@@ -92,3 +92,15 @@ pub async fn at_place(db: &Db, place_code: &str, role: &str) -> Result<Vec<Uuid>
         .bind(place_code).bind(role).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// A member's term ends.
+pub async fn end(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL")
+        .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}

@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub(crate) mod import;
+mod network;
 mod screening;
 
 #[derive(OpenApi)]
@@ -52,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(leave_member))
         .merge(screening::router())
         .merge(import::router())
+        .merge(network::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

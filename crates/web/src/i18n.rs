@@ -274,6 +274,20 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "coverage.members" => ("本级及以下成员", "Members here and below"),
         "coverage.units_held" => ("包保数", "Answers for"),
         "coverage.leave" => ("离任", "Leaves"),
+        "coverage.successor" => ("接替人", "Successor"),
+        "coverage.handover" => ("离任并移交", "Leave and hand over"),
+        "coverage.balance" => (
+            "在本组妇女代表间均衡分配户",
+            "Balance households across the group's representatives",
+        ),
+        "coverage.assign" => ("批量包保", "Assign in bulk"),
+        "coverage.member" => ("成员", "Member"),
+        "coverage.units_codes" => (
+            "单位代码（执委：下一级区划代码；妇女代表：户编号），每行一个",
+            "Unit codes (executive: division codes one level down; representative: household codes), one per line",
+        ),
+        "coverage.assign_submit" => ("包保", "Assign"),
+        "coverage.done" => ("已保存。", "Saved."),
         "coverage.left" => (
             "已离任，其包保的单位和户已列为空白。",
             "Done: what she answered for now shows as a gap.",

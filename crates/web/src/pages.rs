@@ -66,6 +66,18 @@ pub fn router() -> Router<AppState> {
             "/imports/confirm",
             axum::routing::post(import::import_confirm),
         )
+        .route(
+            "/members/{id}/handover",
+            axum::routing::post(network::hand_over),
+        )
+        .route(
+            "/places/{code}/assign",
+            axum::routing::post(network::assign),
+        )
+        .route(
+            "/places/{code}/balance",
+            axum::routing::post(network::balance),
+        )
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -735,13 +747,16 @@ struct CoveragePage {
     units: Vec<(String, String, &'static str)>,
     /// (group code, name, households)
     households: Vec<(String, String, String)>,
-    /// (id, masked name, role, units), listed down to villages.
-    members: Vec<(Uuid, String, &'static str, i64)>,
+    /// (id, masked name, role, units, role key, place path), listed down to villages.
+    members: Vec<(Uuid, String, &'static str, i64, String, String)>,
+    /// A resident group: its households can be balanced across its representatives.
+    is_group: bool,
 }
 
 #[derive(Deserialize)]
 struct NoticeQuery {
     left: Option<String>,
+    done: Option<String>,
 }
 
 async fn coverage_page(
@@ -765,7 +780,10 @@ async fn coverage_page(
         match s.services.coverage_members(&caller, &cov.place.code).await {
             Ok(list) => list
                 .into_iter()
-                .map(|m| (m.id, m.name, role_label(&m.role), m.units))
+                .map(|m| {
+                    let label = role_label(&m.role);
+                    (m.id, m.name, label, m.units, m.role, m.place_path)
+                })
                 .collect(),
             Err(e) => return error_page(&e, c),
         }
@@ -775,7 +793,11 @@ async fn coverage_page(
     let p = CoveragePage {
         title: cov.place.name.clone(),
         code: cov.place.code.clone(),
-        notice: q.left.map(|_| c.tr("coverage.left").to_string()),
+        notice: q
+            .left
+            .map(|_| c.tr("coverage.left").to_string())
+            .or_else(|| q.done.map(|_| c.tr("coverage.done").to_string())),
+        is_group: cov.place.level() == jinguo_domain::place::PlaceLevel::Group,
         crumbs: crumbs(&cov.lineage, &caller),
         complete: cov.complete(),
         figures: vec![
@@ -1597,4 +1619,5 @@ async fn household_with_visit(
 }
 
 pub(crate) mod import;
+mod network;
 mod screening;
