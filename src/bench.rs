@@ -107,5 +107,218 @@ pub async fn run(services: &Services, username: &str, password: &str) -> anyhow:
         percentile(logins.clone(), 0.5),
         percentile(logins, 1.0)
     );
+    network(services).await
+}
+
+/// Coverage of the whole county counted by hand: units, households and members nobody or nothing
+/// is assigned to, in one statement over the same tables and indexes. Returns the members.
+async fn coverage_by_hand(db: &Db, county: &Subtree) -> anyhow::Result<usize> {
+    let (units, households, idle, members): (i64, i64, i64, i64) = db_run!(db, p => sqlx::query_as(
+        "SELECT \
+           (SELECT count(*) FROM place p WHERE p.path >= $1 AND p.path < $2 AND p.level > 3 \
+              AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.unit_code = p.code AND a.ended_on IS NULL)), \
+           (SELECT count(*) FROM household h WHERE h.path >= $1 AND h.path < $2 \
+              AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.county_code = h.county_code AND a.household_id = h.id AND a.ended_on IS NULL)), \
+           (SELECT count(*) FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL \
+              AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL)), \
+           (SELECT count(*) FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL)")
+        .bind(&county.lo).bind(&county.hi).fetch_one(p).await)?;
+    let _ = (units, households, idle);
+    Ok(members as usize)
+}
+
+/// A campaign's progress per subdistrict counted by hand: households joined to their visit.
+async fn progress_by_hand(
+    db: &Db,
+    county: &Subtree,
+    campaign: uuid::Uuid,
+) -> anyhow::Result<usize> {
+    let prefix = jinguo_storage::place::path_len(jinguo_domain::place::PlaceLevel::Township);
+    let rows: Vec<(String, i64, i64, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT substr(h.path, 1, $3) AS unit, count(*), count(v.id), \
+            sum(CASE WHEN v.risk = 'medium' THEN 1 ELSE 0 END) \
+         FROM household h LEFT JOIN visit v ON v.county_code = h.county_code AND v.household_id = h.id AND v.campaign_id = $4 \
+         WHERE h.path >= $1 AND h.path < $2 GROUP BY unit")
+        .bind(&county.lo).bind(&county.hi).bind(prefix).bind(campaign).fetch_all(p).await)?;
+    Ok(rows.iter().map(|r| r.2 as usize).sum())
+}
+
+/// Coverage and campaign progress of the whole county through the services, each against the
+/// hand-written aggregate, alternating, `n` times.
+pub async fn network(services: &Services) -> anyhow::Result<()> {
+    let db = &services.db;
+    let county = Subtree::of_path("53/5301/530181/");
+    let staff = jinguo_services::Caller::new(
+        uuid::Uuid::nil(),
+        "bench".into(),
+        "bench".into(),
+        vec![jinguo_services::access::Grant {
+            role: jinguo_domain::account::Role::Staff,
+            scope_path: county.lo.clone(),
+            expires_at: None,
+        }],
+    );
+    let campaign = services
+        .campaigns(&staff)
+        .await?
+        .into_iter()
+        .find(|c| c.name == jinguo_services::demo::CAMPAIGN_2021)
+        .context("the demo's 2021 campaign")?
+        .id;
+    let n = 30;
+    let coverage = time_pair(
+        n,
+        || coverage_by_hand(db, &county),
+        || async { Ok(services.coverage(&staff, "530181").await?.members as usize) },
+    )
+    .await?;
+    let progress = time_pair(
+        n,
+        || progress_by_hand(db, &county, campaign),
+        || async {
+            Ok(services
+                .campaign_progress(&staff, campaign, None)
+                .await?
+                .tally
+                .screened as usize)
+        },
+    )
+    .await?;
+    for (label, (by_hand, service)) in [
+        (
+            "coverage of the whole county (units, households, members)",
+            coverage,
+        ),
+        (
+            "2021 campaign progress of the whole county, per subdistrict",
+            progress,
+        ),
+    ] {
+        let (a, b) = (percentile(by_hand, 0.5), percentile(service, 0.5));
+        println!(
+            "| {label}: hand-written SQL / service, p50 of {n} | {a:.1} / {b:.1} ms ({:.2}×) | < 100 ms, ≤ 2× |",
+            b / a
+        );
+    }
+    Ok(())
+}
+
+/// The Anning places and members without households, into an empty database.
+async fn prepare_empty(services: &Services) -> anyhow::Result<()> {
+    let shape = jinguo_services::demo::Shape {
+        households: 0,
+        screened: 0,
+        medium_risks: 0,
+        ..jinguo_services::demo::ANNING_2021
+    };
+    services.ensure_demo_shaped(2021, shape).await?;
+    Ok(())
+}
+
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// `jinguo bench import FILE`: the household sheet imported as a user would, checked and written.
+pub async fn import(services: &Services, file: &std::path::Path) -> anyhow::Result<()> {
+    prepare_empty(services).await?;
+    let t = Instant::now();
+    let r = services
+        .import_households(
+            &jinguo_services::Caller::operator(),
+            &jinguo_services::import::SheetSource::CsvFile(file.to_path_buf()),
+            true,
+        )
+        .await?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        r.committed && r.issue_count == 0,
+        "the import was refused: {} problems",
+        r.issue_count
+    );
+    println!(
+        "import {} {} {:.2} {:.0} {:.0}",
+        r.rows,
+        r.new_households,
+        secs,
+        r.rows as f64 / secs,
+        peak_mb()
+    );
+    Ok(())
+}
+
+/// `jinguo bench insert FILE`: the yardstick — the same rows written by a plain loop of prepared
+/// INSERT statements into the same kind of SQLite file, in one transaction, with no checks and
+/// no encryption.
+pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Result<()> {
+    prepare_empty(services).await?;
+    let Db::Sqlite(lite) = &services.db else {
+        anyhow::bail!("the yardstick runs on SQLite");
+    };
+    let t = Instant::now();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let now = chrono::Utc::now();
+    let mut tx = lite.write.begin().await?;
+    let mut paths: std::collections::HashMap<String, String> = Default::default();
+    let mut last = String::new();
+    let mut household = uuid::Uuid::nil();
+    let mut rows = 0u64;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        let cell = |i: usize| record.get(i).unwrap_or_default().trim_start_matches('\t');
+        let (code, group, id_number) = (cell(0), cell(1), cell(4));
+        if !paths.contains_key(group) {
+            let (path,): (String,) = sqlx::query_as("SELECT path FROM place WHERE code = $1")
+                .bind(group)
+                .fetch_one(&mut *tx)
+                .await?;
+            paths.insert(group.to_string(), path);
+        }
+        let path = paths.get(group).cloned().unwrap_or_default();
+        if code != last {
+            household = uuid::Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO household (county_code, id, code, group_code, path, address, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            )
+            .bind(&group[..6]).bind(household).bind(code).bind(group).bind(&path).bind(cell(2)).bind(now)
+            .execute(&mut *tx)
+            .await?;
+            last = code.to_string();
+        }
+        let sex = if id_number.as_bytes().get(16).is_some_and(|d| d % 2 == 1) {
+            "male"
+        } else {
+            "female"
+        };
+        sqlx::query(
+            "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $11)",
+        )
+        .bind(&group[..6]).bind(uuid::Uuid::now_v7()).bind(household).bind(&path).bind(cell(3)).bind(sex)
+        .bind(cell(6)).bind(id_number).bind(cell(7)).bind(cell(8)).bind(now)
+        .execute(&mut *tx)
+        .await?;
+        rows += 1;
+    }
+    tx.commit().await?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "insert {rows} {:.2} {:.0} {:.0}",
+        secs,
+        rows as f64 / secs,
+        peak_mb()
+    );
     Ok(())
 }

@@ -60,8 +60,14 @@ enum Command {
     /// The keys of the fields encrypted at rest.
     #[command(subcommand)]
     Keys(Keys),
-    /// Measure query and login times on this database (after `jinguo demo`).
-    Bench,
+    /// Measure query and login times on this database (after `jinguo demo`), or an import.
+    Bench {
+        #[command(subcommand)]
+        what: Option<BenchWhat>,
+    },
+    /// Export data files.
+    #[command(subcommand)]
+    Export(Export),
 }
 
 #[derive(Subcommand)]
@@ -119,6 +125,31 @@ enum Import {
         /// Language of the messages: zh-CN or en.
         #[arg(long, default_value = "zh-CN")]
         lang: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Into this (empty) database: the Anning places and members, then FILE imported with
+    /// `import households --commit`; prints rows per second and peak memory.
+    Import { file: PathBuf },
+    /// Into this (empty) database: the same, then FILE's rows written by a plain loop of
+    /// prepared INSERT statements (no checks, no encryption): the yardstick of the import.
+    Insert { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// Write the households below a place as a household sheet (CSV, UTF-8), in clear.
+    Households {
+        /// Division code of the place.
+        place: String,
+        /// Why (audited).
+        #[arg(long)]
+        reason: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -234,8 +265,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("audit log broken at entry {seq}: {why}")
             }
         },
-        Command::Bench => {
+        Command::Bench { what: None } => {
             jinguo::bench::run(&services, "anning", jinguo_services::demo::DEMO_PASSWORD).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Import { file }),
+        } => {
+            jinguo::bench::import(&services, &file).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Insert { file }),
+        } => {
+            jinguo::bench::insert(&services, &file).await?;
+        }
+        Command::Export(Export::Households { place, reason, out }) => {
+            let csv = services
+                .export_households(&operator, &place, &reason)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, csv).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
         }
         Command::Keys(Keys::Rotate) => {
             let r = services

@@ -234,6 +234,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "只能包保下一级单位（市→街道、街道→村社区、村社区→小组、妇女代表→户），不能跨级",
             "must be exactly one level down (city → subdistrict → village → group; representative → household); no level may be skipped",
         ),
+        "assignment.taken" => (
+            "含有已由另一名妇女代表包保的户（请用离任移交或均衡分配）",
+            "contains a household another representative answers for (use hand-over or balancing)",
+        ),
         "handover.same_post" => (
             "须为同一组织、同一职务的另一名在任成员",
             "must be another serving member of the same federation and post",

@@ -79,8 +79,22 @@ impl Services {
                 uncovered_units.push(Gap { code, name, level });
             }
         }
+        // A women's representative answers for households of her own group only, one
+        // representative per household (both enforced when assigning), so the households of a
+        // group that someone answers for are the sum of its representatives' loads.
+        let loads = store::member_loads(&self.db, &within).await?;
+        let mut covered: std::collections::HashMap<&str, i64> = Default::default();
+        for (_, _, role, path, units) in &loads {
+            if role == "representative" {
+                *covered.entry(path.as_str()).or_default() += units;
+            }
+        }
         let mut uncovered_households = Vec::new();
-        for (path, n) in store::uncovered_households(&self.db, &within).await? {
+        for (path, n) in store::households_per_group(&self.db, &within).await? {
+            let gap = n - covered.get(path.as_str()).copied().unwrap_or(0);
+            if gap <= 0 {
+                continue;
+            }
             let code = path
                 .trim_end_matches('/')
                 .rsplit('/')
@@ -91,9 +105,8 @@ impl Services {
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            uncovered_households.push((code, name, n));
+            uncovered_households.push((code, name, gap));
         }
-        let loads = store::member_loads(&self.db, &within).await?;
         let members = loads.len() as i64;
         let mut idle = Vec::new();
         let mut overloaded = Vec::new();

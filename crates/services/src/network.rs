@@ -87,6 +87,13 @@ impl Services {
                 if !h.path.starts_with(&m.path) {
                     return Err(invalid("units", "assignment.outside_federation"));
                 }
+                // One representative per household: another's household is handed over, not shared.
+                let holders =
+                    jinguo_storage::screening::household_members(&self.db, &m.county_code, h.id)
+                        .await?;
+                if holders.iter().any(|x| *x != m.id) {
+                    return Err(invalid("units", "assignment.taken"));
+                }
                 (None, Some(h.id), h.path)
             } else {
                 let Some(p) = places::get(&self.db, u).await? else {

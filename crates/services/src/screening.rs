@@ -240,13 +240,19 @@ impl Services {
         let prefix = places::path_len(child_level.unwrap_or(place.level()));
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
-        for (unit, n) in store::households_per_unit(&self.db, &within, prefix).await? {
+        // Counted per resident group from the indexes, rolled up to the units one level down here.
+        let unit_of = |path: &str| path.get(..prefix as usize).unwrap_or(path).to_string();
+        for (path, n) in jinguo_storage::assignment::households_per_group(&self.db, &within).await?
+        {
             tally.households += n;
-            per_unit.entry(unit).or_default().households += n;
+            per_unit.entry(unit_of(&path)).or_default().households += n;
         }
-        for (unit, risk, n) in store::visits_per_unit(&self.db, c.id, &within, prefix).await? {
+        for (path, risk, n) in store::visits_per_path(&self.db, c.id, &within).await? {
             tally.add_visits(&risk, n);
-            per_unit.entry(unit).or_default().add_visits(&risk, n);
+            per_unit
+                .entry(unit_of(&path))
+                .or_default()
+                .add_visits(&risk, n);
         }
         let overdue = |t: &mut Tally| {
             if over {

@@ -59,16 +59,13 @@ pub async fn uncovered_places(
         .bind(&within.lo).bind(&within.hi).bind(level).fetch_all(p).await)?)
 }
 
-/// Households below a subtree without a women's representative, grouped by resident group path.
-pub async fn uncovered_households(
+/// Households below a subtree, counted per resident group path (from the index alone).
+pub async fn households_per_group(
     db: &Db,
     within: &Subtree,
 ) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT h.path, count(*) FROM household h WHERE h.path >= $1 AND h.path < $2 \
-         AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.county_code = h.county_code \
-             AND a.household_id = h.id AND a.ended_on IS NULL) \
-         GROUP BY h.path ORDER BY h.path")
+        "SELECT path, count(*) FROM household WHERE path >= $1 AND path < $2 GROUP BY path ORDER BY path")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 

@@ -202,28 +202,16 @@ pub async fn disputes_by_risk(
         .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
-/// Households below a subtree, counted per child unit (`prefix_len` characters of the path).
-pub async fn households_per_unit(
-    db: &Db,
-    within: &Subtree,
-    prefix_len: i32,
-) -> Result<Vec<(String, i64)>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $3) AS unit, count(*) FROM household WHERE path >= $1 AND path < $2 GROUP BY unit ORDER BY unit")
-        .bind(&within.lo).bind(&within.hi).bind(prefix_len).fetch_all(p).await)?)
-}
-
-/// One campaign's visits below a subtree, counted per child unit and risk.
-pub async fn visits_per_unit(
+/// One campaign's visits below a subtree, counted per resident group path and risk.
+pub async fn visits_per_path(
     db: &Db,
     campaign: Uuid,
     within: &Subtree,
-    prefix_len: i32,
 ) -> Result<Vec<(String, String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $4) AS unit, risk, count(*) FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 \
-         GROUP BY unit, risk ORDER BY unit, risk")
-        .bind(campaign).bind(&within.lo).bind(&within.hi).bind(prefix_len).fetch_all(p).await)?)
+        "SELECT path, risk, count(*) FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 \
+         GROUP BY path, risk ORDER BY path, risk")
+        .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
 /// Households the scope lets one see below a subtree, with whether the campaign visited them
