@@ -483,6 +483,34 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 404, 404, 404, 404, 404],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/coverage/export",
+            url: format!("/api/v1/places/{group_in}/coverage/export"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/coverage/export",
+            url: format!("/api/v1/places/{town_out}/coverage/export"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/campaigns/{id}/progress/export",
+            url: format!("/api/v1/campaigns/{closed}/progress/export"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/campaigns/{id}/progress/export",
+            url: format!("/api/v1/campaigns/{closed}/progress/export?place={town_out}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
         // A preview of a sheet (this body is no sheet: its problems are listed, nothing written).
         Case {
             method: "POST",

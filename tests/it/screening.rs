@@ -288,3 +288,79 @@ async fn representatives_visit_their_households(b: Backend) {
     assert_eq!(log.len(), 1);
 }
 both_backends!(visits, super::representatives_visit_their_households);
+
+/// The progress workbook holds the same figures as the page, in the reader's language.
+async fn progress_workbook_matches(b: Backend) {
+    use calamine::Reader;
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let c = campaign_2021(&s, &staff).await;
+    let bytes = s
+        .progress_workbook(&staff, c.id, None, jinguo_domain::Lang::En)
+        .await
+        .unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("Progress").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][3].to_string(), "Screened");
+    let total = rows.last().unwrap();
+    assert!(total[1].to_string().ends_with("(total)"));
+    assert_eq!(total[2].to_string(), SMALL.households.to_string());
+    assert_eq!(total[3].to_string(), SMALL.screened.to_string());
+    assert_eq!(total[6].to_string(), SMALL.medium_risks.to_string());
+    let cov = s
+        .coverage_workbook(&staff, "530181", jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(cov)).unwrap();
+    let members = book.worksheet_range("成员包保").unwrap();
+    assert_eq!(
+        members.rows().count() as u32,
+        1 + SMALL.city_executives
+            + SMALL.subdistrict_executives
+            + SMALL.village_executives
+            + SMALL.representatives
+    );
+}
+both_backends!(workbook, super::progress_workbook_matches);
+
+/// The overview shows the campaign's progress, counted from the visits, and the campaign page
+/// drills down in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_and_campaign_pages() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    support::account(&s, "anning", Role::Staff, "530181").await;
+    let c = campaign_2021(&s, &support::county_staff()).await;
+    let srv = support::serve(s.clone()).await;
+    let (cookie, _) = support::login(&srv.base, "anning", support::PASSWORD).await;
+    let client = reqwest::Client::new();
+    let get = |path: String, lang: &'static str| {
+        let r = client
+            .get(format!("{}{path}", srv.base))
+            .header("cookie", &cookie)
+            .header("accept-language", lang)
+            .send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let overview = get("/places/530181".into(), "zh-CN").await;
+    assert!(
+        overview.contains(jinguo_services::demo::CAMPAIGN_2021),
+        "{overview}"
+    );
+    let expect = format!(
+        "<dd class=\"dash-screened\">{} / {} (40.0%)</dd>",
+        SMALL.screened, SMALL.households
+    );
+    assert!(overview.contains(&expect), "{overview}");
+    let page = get(format!("/campaigns/{}", c.id), "en").await;
+    assert!(page.contains("<span id=\"screened\">240</span>"), "{page}");
+    assert!(page.contains("Households screened"), "{page}");
+    assert!(page.contains("class=\"unit\""));
+    let zh = get(format!("/campaigns/{}", c.id), "zh-CN").await;
+    assert!(zh.contains("已排查户数") && zh.contains("逾期未走访"));
+    let list = get("/campaigns".into(), "zh-CN").await;
+    assert!(
+        list.contains("id=\"campaign-form\""),
+        "staff may open a campaign"
+    );
+}

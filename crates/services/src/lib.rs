@@ -15,6 +15,7 @@ pub mod households;
 pub mod import;
 pub mod network;
 pub mod places;
+pub mod reports;
 pub mod screening;
 pub mod sealed;
 

@@ -289,6 +289,32 @@ impl Services {
         })
     }
 
+    /// The newest campaigns (at most `n`) over a place the caller reads, each with its visits
+    /// below the place by risk (none, low, medium, high): the screening lines of the dashboard.
+    pub async fn campaigns_at(
+        &self,
+        caller: &Caller,
+        place: &Place,
+        n: usize,
+    ) -> Result<Vec<(CampaignView, [i64; 4])>, ServiceError> {
+        let mut out = Vec::new();
+        for c in store::campaigns(&self.db)
+            .await?
+            .into_iter()
+            .filter(|c| place.path.starts_with(&c.path) && Self::sees_campaign(caller, c))
+            .take(n)
+        {
+            let mut risks = [0; 4];
+            for (risk, k) in store::visits_by_risk(&self.db, c.id, &place.subtree()).await? {
+                if let Some(r) = Risk::parse(&risk) {
+                    risks[r as usize] += k;
+                }
+            }
+            out.push((self.view_of(&c).await?, risks));
+        }
+        Ok(out)
+    }
+
     /// The place of a progress or household list: inside the campaign and readable.
     async fn progress_place(
         &self,

@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 pub(crate) mod import;
 mod network;
-mod screening;
+mod reports;
+pub(crate) mod screening;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -54,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(screening::router())
         .merge(import::router())
         .merge(network::router())
+        .merge(reports::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

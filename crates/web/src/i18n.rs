@@ -34,6 +34,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "col.name" => ("名称", "Name"),
         "yes" => ("是", "yes"),
         "no" => ("否", "no"),
+        "export.xlsx" => ("导出 Excel（XLSX）", "Download as Excel (XLSX)"),
         "nav.imports" => ("导入", "Import"),
         "import.title" => ("导入户籍名册", "Import a household sheet"),
         "import.intro" => (

@@ -305,6 +305,8 @@ struct PlacePage {
     columns: Vec<&'static str>,
     rows: Vec<Row>,
     households: Option<HouseholdsBlock>,
+    /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
+    screening: Vec<(Uuid, String, String, String, String, String)>,
 }
 
 /// The figures worth showing below a place of `level`.
@@ -368,6 +370,32 @@ async fn place(
         Err(e) => return error_page(&e, c),
     };
     let level = view.place.level();
+    let screening = match s.services.campaigns_at(&caller, &view.place, 3).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|(camp, risks)| {
+                let screened: i64 = risks.iter().sum();
+                let pct = if view.figures.households > 0 {
+                    100.0 * screened as f64 / view.figures.households as f64
+                } else {
+                    0.0
+                };
+                (
+                    camp.id,
+                    camp.name,
+                    format!(
+                        "{} / {} ({pct:.1}%)",
+                        thousands(screened),
+                        thousands(view.figures.households)
+                    ),
+                    thousands(risks[1]),
+                    thousands(risks[2]),
+                    thousands(risks[3]),
+                )
+            })
+            .collect(),
+        Err(e) => return error_page(&e, c),
+    };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
@@ -431,6 +459,7 @@ async fn place(
         columns,
         rows,
         households,
+        screening,
         c,
     };
     page(p.render(), StatusCode::OK)
