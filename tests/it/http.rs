@@ -790,6 +790,16 @@ async fn page_access_matrix() {
             "/places/530181/balance".into(),
             [405, 405, 405],
         ),
+        (
+            "/places/{code}/federation",
+            "/places/530181/federation".into(),
+            [303, 200, 404],
+        ),
+        (
+            "/places/{code}/members",
+            "/places/530181/members".into(),
+            [405, 405, 405],
+        ),
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),

@@ -511,6 +511,45 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 404, 404, 404, 404, 404],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/federation",
+            url: format!("/api/v1/places/{group_in}/federation"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/federation",
+            url: format!("/api/v1/places/{town_out}/federation"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/federation",
+            url: "/api/v1/places/530181001/federation".into(),
+            body: Some(json!({"name": "连然街道妇联"})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/members",
+            url: format!("/api/v1/places/{group_in}/members"),
+            body: Some(
+                json!({"name": "李梅", "role": "representative", "started_on": "2026-01-01"}),
+            ),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/members",
+            url: format!("/api/v1/places/{group_out}/members"),
+            body: Some(
+                json!({"name": "李梅", "role": "representative", "started_on": "2026-01-01"}),
+            ),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         // A preview of a sheet (this body is no sheet: its problems are listed, nothing written).
         Case {
             method: "POST",
@@ -605,10 +644,12 @@ async fn walk(b: Backend) {
                 }
                 rq = rq.json(&b);
             }
-            let status = rq.send().await.unwrap().status().as_u16();
+            let response = rq.send().await.unwrap();
+            let status = response.status().as_u16();
             if status != case.expect[i] {
+                let body = response.text().await.unwrap_or_default();
                 wrong.push(format!(
-                    "{} {} as {who}: {status}, expected {}",
+                    "{} {} as {who}: {status}, expected {}: {body}",
                     case.method, case.url, case.expect[i]
                 ));
             }

@@ -154,3 +154,113 @@ async fn tools_of_the_network(b: Backend) {
     );
 }
 both_backends!(tools, super::tools_of_the_network);
+
+async fn federations_and_members(b: Backend) {
+    use jinguo_domain::member::MemberInput;
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let v = s.federation_view(&staff, "530181").await.unwrap();
+    assert_eq!(v.federation.unwrap().name, "安宁市妇联");
+    assert_eq!(
+        v.members.len() as u32,
+        crate::support::SMALL.city_executives
+    );
+    assert!(
+        v.members
+            .iter()
+            .all(|m| m.phone.as_deref().is_some_and(|p| p.contains('*')))
+    );
+    // A federation is recorded once, at the levels that have one.
+    assert_eq!(
+        codes(
+            s.create_federation(&staff, "530181", "又一个", "")
+                .await
+                .unwrap_err()
+        ),
+        vec!["federation.exists"]
+    );
+    let lianran = support::caller(
+        jinguo_domain::account::Role::Staff,
+        "53/5301/530181/530181001/",
+    );
+    assert_eq!(
+        codes(
+            s.create_federation(&lianran, "530181001", "连然街道妇联", "")
+                .await
+                .unwrap_err()
+        ),
+        vec!["federation.exists"]
+    );
+    let group = first_group(&s).await;
+    assert_eq!(
+        codes(
+            s.create_federation(&staff, &group, "小组妇联", "")
+                .await
+                .unwrap_err()
+        ),
+        vec!["federation.wrong_level"]
+    );
+    // A new representative: refused at a village, with every bad field named; then added at the
+    // group, her phone sealed, and she can be given households.
+    let village = &group[..12];
+    let rep = MemberInput {
+        name: "李梅".into(),
+        role: "representative".into(),
+        phone: "13812345678".into(),
+        started_on: "2026-01-01".into(),
+        term_ends_on: "2030-12-31".into(),
+    };
+    assert_eq!(
+        codes(s.add_member(&staff, village, &rep).await.unwrap_err()),
+        vec!["member.wrong_level"]
+    );
+    let bad = MemberInput {
+        phone: "12".into(),
+        started_on: "2999-01-01".into(),
+        ..rep.clone()
+    };
+    assert_eq!(
+        codes(s.add_member(&staff, &group, &bad).await.unwrap_err()),
+        vec!["phone.format", "date.future", "ends_on.before_start"]
+    );
+    let id = s.add_member(&staff, &group, &rep).await.unwrap();
+    let here = s.federation_view(&staff, &group).await.unwrap();
+    let m = here.members.iter().find(|m| m.id == id).unwrap();
+    assert_eq!(
+        (m.name.as_str(), m.phone.as_deref()),
+        ("李*", Some("138****5678"))
+    );
+    let raw: Vec<(Option<String>,)> = match &s.db {
+        jinguo_storage::Db::Sqlite(x) => sqlx::query_as("SELECT phone FROM member")
+            .fetch_all(&x.read)
+            .await
+            .unwrap(),
+        jinguo_storage::Db::Postgres(x) => sqlx::query_as("SELECT phone FROM member")
+            .fetch_all(x)
+            .await
+            .unwrap(),
+    };
+    assert!(
+        raw.iter()
+            .all(|(p,)| p.as_deref().is_none_or(|p| p.starts_with("v1.")))
+    );
+    // Another representative's household is not shared; a balance gives her a share.
+    let theirs = s.group_households(&staff, &group, 1).await.unwrap().lines[0]
+        .code
+        .clone();
+    assert_eq!(
+        codes(s.assign_units(&staff, id, &[theirs]).await.unwrap_err()),
+        vec!["assignment.taken"]
+    );
+    s.balance_group(&staff, &group).await.unwrap();
+    let mut l = loads(&s, &group).await;
+    l.sort();
+    assert!(l[l.len() - 1] - l[0] <= 1, "{l:?}");
+    // A subdistrict's staff adds no member elsewhere.
+    let (far, _) = far_group(&s).await;
+    assert!(matches!(
+        s.add_member(&lianran, &far, &rep).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+both_backends!(federations, super::federations_and_members);

@@ -91,6 +91,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "account" => ("账号", "Account"),
         "file" => ("文件", "File"),
         "units" => ("包保单位", "Units answered for"),
+        "term_ends_on" => ("任期结束", "End of term"),
+        "established_on" => ("成立日期", "Founded on"),
         "successor" => ("接替人", "Successor"),
         _ => return field_fallback(field),
     };
@@ -237,6 +239,19 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "assignment.taken" => (
             "含有已由另一名妇女代表包保的户（请用离任移交或均衡分配）",
             "contains a household another representative answers for (use hand-over or balancing)",
+        ),
+        "member_role.unknown" => (
+            "应为 执委、妇女代表、家事调解员 或 巾帼志愿者",
+            "must be executive, representative, mediator or volunteer",
+        ),
+        "member.wrong_level" => (
+            "妇女代表在村（居）民小组任职，其他成员在市、街道或村（社区）妇联任职",
+            "a representative serves a resident group; other members serve the federation of a city, subdistrict or village",
+        ),
+        "federation.exists" => ("该区划已有妇联组织", "this place already has a federation"),
+        "federation.wrong_level" => (
+            "妇联组织设在市（县）、街道（乡镇）或村（社区）",
+            "federations exist at city or county, subdistrict and village level",
         ),
         "handover.same_post" => (
             "须为同一组织、同一职务的另一名在任成员",

@@ -358,10 +358,14 @@ async fn generate(
     // village executives → villages; women's representatives → resident groups.
     let county = PlaceCode::parse(ANNING).map_err(|_| ServiceError::NotFound)?;
     let mut members = Vec::new();
-    let mut add_members = |g: &mut Generator, at: &PlaceCode, n: u32, role: &'static str| {
+    let mut add_members = |g: &mut Generator,
+                           at: &PlaceCode,
+                           n: u32,
+                           role: &'static str|
+     -> Result<(), ServiceError> {
         for _ in 0..n {
             let name = g.name(None, Sex::Female);
-            let phone = Some(g.phone());
+            let phone = g.phone();
             let started_on = NaiveDate::from_ymd_opt(
                 2019 + g.rng.below(3) as i32,
                 1 + g.rng.below(12) as u32,
@@ -376,32 +380,54 @@ async fn generate(
                 path: at.path(),
                 role,
                 name,
-                phone,
+                phone: Some(seal("member", "phone", &id, &phone)?),
                 started_on,
+                term_ends_on: started_on.checked_add_months(chrono::Months::new(60)),
             });
         }
+        Ok(())
     };
-    add_members(&mut g, &county, shape.city_executives, "executive");
+    add_members(&mut g, &county, shape.city_executives, "executive")?;
     for (t, n) in townships
         .iter()
         .zip(spread(shape.subdistrict_executives, townships.len()))
     {
-        add_members(&mut g, t, n, "executive");
+        add_members(&mut g, t, n, "executive")?;
     }
     for ((v, _), n) in villages
         .iter()
         .zip(spread(shape.village_executives, villages.len()))
     {
-        add_members(&mut g, v, n, "executive");
+        add_members(&mut g, v, n, "executive")?;
     }
     for ((gr, _), n) in groups
         .iter()
         .zip(spread(shape.representatives, groups.len()))
     {
-        add_members(&mut g, gr, n, "representative");
+        add_members(&mut g, gr, n, "representative")?;
     }
     report.members = members.len() as u64;
     mstore::insert(tx, &members, now).await?;
+
+    // A federation at the county, at each subdistrict and at each village or community.
+    let mut federations = Vec::new();
+    for p in places.iter().filter(|p| (3..=5).contains(&p.level)) {
+        let short = p
+            .name
+            .trim_end_matches("居委会")
+            .trim_end_matches("委会")
+            .trim_end_matches("村民")
+            .trim_end_matches("居民");
+        federations.push(mstore::Federation {
+            county_code: ANNING.into(),
+            id: g.uuid(),
+            place_code: p.code.clone(),
+            path: p.path.clone(),
+            name: format!("{short}妇联"),
+            established_on: NaiveDate::from_ymd_opt(2019, 3, 8),
+        });
+    }
+    mstore::insert_federations(tx, &federations, now).await?;
 
     // Responsibility (包保): each member answers for units one level down, spread evenly, so that
     // the demo is fully covered: city executives → subdistricts, subdistrict executives → their

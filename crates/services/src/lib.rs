@@ -11,6 +11,7 @@ pub mod consent;
 pub mod coverage;
 pub mod demo;
 pub mod error;
+pub mod federations;
 pub mod households;
 pub mod import;
 pub mod network;

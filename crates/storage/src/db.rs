@@ -97,7 +97,9 @@ macro_rules! conn_run {
 }
 
 /// Runs `$body` inside one write transaction, with `$tx: &mut DbConn`; commits when it returns
-/// `Ok`, rolls back otherwise (also when the future is dropped half-way).
+/// `Ok`, rolls back otherwise (also when the future is dropped half-way). The body runs in an
+/// async block of its own: a `?` or `return` in it ends the transaction's body, not the calling
+/// function, so the caller sees every error of the body in the macro's result.
 #[macro_export]
 macro_rules! db_tx {
     ($db:expr, $tx:ident => $body:expr) => {
@@ -107,7 +109,7 @@ macro_rules! db_tx {
                 let r = {
                     let mut conn = $crate::DbConn::Sqlite(&mut *t);
                     let $tx = &mut conn;
-                    $body
+                    async { $body }.await
                 };
                 if r.is_ok() {
                     t.commit().await.map_err($crate::StorageError::Sql)?;
@@ -119,7 +121,7 @@ macro_rules! db_tx {
                 let r = {
                     let mut conn = $crate::DbConn::Postgres(&mut *t);
                     let $tx = &mut conn;
-                    $body
+                    async { $body }.await
                 };
                 if r.is_ok() {
                     t.commit().await.map_err($crate::StorageError::Sql)?;

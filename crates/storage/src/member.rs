@@ -13,8 +13,10 @@ pub struct NewMember {
     pub path: String,
     pub role: &'static str,
     pub name: String,
+    /// Sealed.
     pub phone: Option<String>,
     pub started_on: NaiveDate,
+    pub term_ends_on: Option<NaiveDate>,
 }
 
 pub async fn insert(
@@ -25,7 +27,7 @@ pub async fn insert(
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO member (county_code, id, place_code, path, role, name, phone, started_on, created_at) ",
+                "INSERT INTO member (county_code, id, place_code, path, role, name, phone, started_on, term_ends_on, created_at) ",
             );
             q.push_values(chunk, |mut b, m| {
                 b.push_bind(&m.county_code)
@@ -36,6 +38,7 @@ pub async fn insert(
                     .push_bind(&m.name)
                     .push_bind(&m.phone)
                     .push_bind(m.started_on)
+                    .push_bind(m.term_ends_on)
                     .push_bind(now);
             });
             q.build().execute(&mut *c).await.map(|_| ())
@@ -103,4 +106,69 @@ pub async fn end(
     conn_run!(tx, c => sqlx::query("UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL")
         .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// A member as a federation's list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberLine {
+    pub id: Uuid,
+    pub place_code: String,
+    pub role: String,
+    pub name: String,
+    /// Sealed.
+    pub phone: Option<String>,
+    pub started_on: NaiveDate,
+    pub term_ends_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
+/// The members serving at a place itself (not below it), serving ones first.
+pub async fn serving_at(db: &Db, place_code: &str) -> Result<Vec<MemberLine>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT id, place_code, role, name, phone, started_on, term_ends_on, ended_on FROM member \
+         WHERE place_code = $1 ORDER BY ended_on IS NOT NULL, role, started_on, id")
+        .bind(place_code).fetch_all(p).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Federation {
+    pub county_code: String,
+    pub id: Uuid,
+    pub place_code: String,
+    pub path: String,
+    pub name: String,
+    pub established_on: Option<NaiveDate>,
+}
+
+pub async fn insert_federations(
+    tx: &mut DbConn<'_>,
+    rows: &[Federation],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(1000) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO federation (county_code, id, place_code, path, name, established_on, created_at) ",
+            );
+            q.push_values(chunk, |mut b, f| {
+                b.push_bind(&f.county_code)
+                    .push_bind(f.id)
+                    .push_bind(&f.place_code)
+                    .push_bind(&f.path)
+                    .push_bind(&f.name)
+                    .push_bind(f.established_on)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })
+        .map_err(StorageError::classify)?;
+    }
+    Ok(())
+}
+
+/// The federation of a place, if it has one.
+pub async fn federation(db: &Db, place_code: &str) -> Result<Option<Federation>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, place_code, path, name, established_on FROM federation WHERE place_code = $1")
+        .bind(place_code).fetch_optional(p).await)?)
 }

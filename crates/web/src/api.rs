@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+mod federations;
 pub(crate) mod import;
 mod network;
 mod reports;
@@ -56,6 +57,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(import::router())
         .merge(network::router())
         .merge(reports::router())
+        .merge(federations::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -67,6 +67,14 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(import::import_confirm),
         )
         .route(
+            "/places/{code}/federation",
+            get(federations::federation_page).post(federations::found),
+        )
+        .route(
+            "/places/{code}/members",
+            axum::routing::post(federations::add_member),
+        )
+        .route(
             "/members/{id}/handover",
             axum::routing::post(network::hand_over),
         )
@@ -1647,6 +1655,7 @@ async fn household_with_visit(
     .await
 }
 
+mod federations;
 pub(crate) mod import;
 mod network;
 mod screening;
