@@ -292,8 +292,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "new active key {}; re-encrypted {} persons, {} households, {} second-factor secrets",
-                r.kid, r.persons, r.households, r.accounts
+                "new active key {}; re-encrypted {} persons, {} households, {} visits, {} members, {} second-factor secrets",
+                r.kid, r.persons, r.households, r.visits, r.members, r.accounts
             );
         }
         Command::Serve { .. } => {

@@ -460,6 +460,19 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
     assert_eq!(r.persons as usize, sealed.len());
     let after: Vec<(String,)> = query(&t.db, "SELECT id_number FROM person").await;
     assert!(after.iter().all(|(v,)| v.starts_with("v1.xc20.k2.")));
+    // Visits' findings and members' phones move too.
+    assert_eq!(r.visits, u64::from(support::SMALL.screened));
+    assert!(r.members > 0);
+    let findings: Vec<(String,)> = query(&t.db, "SELECT findings FROM visit").await;
+    assert!(findings.iter().all(|(v,)| v.starts_with("v1.xc20.k2.")));
+    let phones: Vec<(Option<String>,)> = query(&t.db, "SELECT phone FROM member").await;
+    assert!(
+        phones
+            .iter()
+            .all(|(v,)| v.as_deref().is_none_or(|v| v.starts_with("v1.xc20.k2.")))
+    );
+    let fed = s.federation_view(&staff, "530181").await.unwrap();
+    assert!(fed.members.iter().all(|m| m.phone.is_some()));
     let again = s
         .household_reveal(&staff, hid, "核对住址信息")
         .await

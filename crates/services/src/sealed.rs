@@ -123,6 +123,8 @@ pub struct RotationReport {
     pub persons: u64,
     pub households: u64,
     pub accounts: u64,
+    pub visits: u64,
+    pub members: u64,
 }
 
 impl Services {
@@ -143,37 +145,63 @@ impl Services {
             ..Default::default()
         };
         let stale = |v: &str| jinguo_crypto::kid_of(v) != Some(kid.as_str());
+        for which in [household::SealedPair::Person, household::SealedPair::Visit] {
+            let (table, first_col, second_col) = which.columns();
+            let mut after = uuid::Uuid::nil();
+            loop {
+                let rows = household::sealed_pairs(&self.db, which, after, 1000).await?;
+                let Some(last) = rows.last() else { break };
+                after = last.1;
+                let mut updates = Vec::new();
+                for (county, id, first, second) in rows {
+                    if !stale(&first) && second.as_deref().is_none_or(|p| !stale(p)) {
+                        continue;
+                    }
+                    let first = self.seal(
+                        table,
+                        first_col,
+                        &id,
+                        &self.open(table, first_col, &id, &first)?,
+                    )?;
+                    let second = match second {
+                        Some(p) => Some(self.seal(
+                            table,
+                            second_col,
+                            &id,
+                            &self.open(table, second_col, &id, &p)?,
+                        )?),
+                        None => None,
+                    };
+                    updates.push((county, id, first, second));
+                }
+                match which {
+                    household::SealedPair::Person => report.persons += updates.len() as u64,
+                    household::SealedPair::Visit => report.visits += updates.len() as u64,
+                }
+                db_tx!(&self.db, tx => {
+                    for (county, id, first, second) in &updates {
+                        household::reseal_pair(tx, which, county, *id, first, second.as_deref()).await?;
+                    }
+                    Ok::<(), ServiceError>(())
+                })?;
+            }
+        }
         let mut after = uuid::Uuid::nil();
         loop {
-            let rows = household::sealed_persons(&self.db, after, 1000).await?;
+            let rows = household::sealed_members(&self.db, after, 1000).await?;
             let Some(last) = rows.last() else { break };
             after = last.1;
             let mut updates = Vec::new();
-            for (county, id, idn, phone) in rows {
-                if !stale(&idn) && phone.as_deref().is_none_or(|p| !stale(p)) {
-                    continue;
+            for (county, id, phone) in rows {
+                if let Some(p) = phone.filter(|p| stale(p)) {
+                    let plain = self.open("member", "phone", &id, &p)?;
+                    updates.push((county, id, self.seal("member", "phone", &id, &plain)?));
                 }
-                let idn = self.seal(
-                    "person",
-                    "id_number",
-                    &id,
-                    &self.open("person", "id_number", &id, &idn)?,
-                )?;
-                let phone = match phone {
-                    Some(p) => Some(self.seal(
-                        "person",
-                        "phone",
-                        &id,
-                        &self.open("person", "phone", &id, &p)?,
-                    )?),
-                    None => None,
-                };
-                updates.push((county, id, idn, phone));
             }
-            report.persons += updates.len() as u64;
+            report.members += updates.len() as u64;
             db_tx!(&self.db, tx => {
-                for (county, id, idn, phone) in &updates {
-                    household::reseal_person(tx, county, *id, idn, phone.as_deref()).await?;
+                for (county, id, phone) in &updates {
+                    household::reseal_member(tx, county, *id, phone).await?;
                 }
                 Ok::<(), ServiceError>(())
             })?;
@@ -208,8 +236,13 @@ impl Services {
             }
         }
         let detail = format!(
-            "kid={} persons={} households={} accounts={}",
-            report.kid, report.persons, report.households, report.accounts
+            "kid={} persons={} households={} accounts={} visits={} members={}",
+            report.kid,
+            report.persons,
+            report.households,
+            report.accounts,
+            report.visits,
+            report.members
         );
         db_tx!(&self.db, tx => crate::audit::record(tx, caller, crate::audit::Record::new("keys.rotate").detail(detail)).await)?;
         Ok(report)

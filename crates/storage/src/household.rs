@@ -234,26 +234,83 @@ pub async fn add_person(
     Ok(true)
 }
 
-/// Sealed values of persons after `after` (by id), for re-encryption under a new key.
-pub async fn sealed_persons(
+/// Rows holding a sealed value and an optional second one, for re-encryption under a new key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedPair {
+    /// `person.id_number`, `person.phone`
+    Person,
+    /// `visit.findings`, `visit.note`
+    Visit,
+}
+
+impl SealedPair {
+    /// (table, first column, second column)
+    pub fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            SealedPair::Person => ("person", "id_number", "phone"),
+            SealedPair::Visit => ("visit", "findings", "note"),
+        }
+    }
+}
+
+/// Sealed values of rows after `after` (by id).
+pub async fn sealed_pairs(
     db: &Db,
+    which: SealedPair,
     after: Uuid,
     limit: i64,
 ) -> Result<Vec<(String, Uuid, String, Option<String>)>, StorageError> {
+    let sql = match which {
+        SealedPair::Person => {
+            "SELECT county_code, id, id_number, phone FROM person WHERE id > $1 ORDER BY id LIMIT $2"
+        }
+        SealedPair::Visit => {
+            "SELECT county_code, id, findings, note FROM visit WHERE id > $1 ORDER BY id LIMIT $2"
+        }
+    };
+    Ok(db_run!(db, p => sqlx::query_as(sql).bind(after).bind(limit).fetch_all(p).await)?)
+}
+
+pub async fn reseal_pair(
+    tx: &mut DbConn<'_>,
+    which: SealedPair,
+    county: &str,
+    id: Uuid,
+    first: &str,
+    second: Option<&str>,
+) -> Result<(), StorageError> {
+    let sql = match which {
+        SealedPair::Person => {
+            "UPDATE person SET id_number = $3, phone = $4 WHERE county_code = $1 AND id = $2"
+        }
+        SealedPair::Visit => {
+            "UPDATE visit SET findings = $3, note = $4 WHERE county_code = $1 AND id = $2"
+        }
+    };
+    conn_run!(tx, c => sqlx::query(sql)
+        .bind(county).bind(id).bind(first).bind(second).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Sealed phones of members after `after` (by id).
+pub async fn sealed_members(
+    db: &Db,
+    after: Uuid,
+    limit: i64,
+) -> Result<Vec<(String, Uuid, Option<String>)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, id_number, phone FROM person WHERE id > $1 ORDER BY id LIMIT $2")
+        "SELECT county_code, id, phone FROM member WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after).bind(limit).fetch_all(p).await)?)
 }
 
-pub async fn reseal_person(
+pub async fn reseal_member(
     tx: &mut DbConn<'_>,
     county: &str,
     id: Uuid,
-    id_number: &str,
-    phone: Option<&str>,
+    phone: &str,
 ) -> Result<(), StorageError> {
-    conn_run!(tx, c => sqlx::query("UPDATE person SET id_number = $3, phone = $4 WHERE county_code = $1 AND id = $2")
-        .bind(county).bind(id).bind(id_number).bind(phone).execute(&mut *c).await.map(|_| ()))?;
+    conn_run!(tx, c => sqlx::query("UPDATE member SET phone = $3 WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(phone).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }
 

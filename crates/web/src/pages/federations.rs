@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::account::Role;
 use jinguo_domain::member::{MemberInput, MemberRole};
-use jinguo_services::{Caller, ServiceError, Services};
+use jinguo_services::{Caller, Services};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -155,17 +155,6 @@ pub(super) async fn federation_page(
     .await
 }
 
-fn refused(e: &ServiceError, lang: jinguo_domain::Lang) -> Option<Vec<(String, String)>> {
-    match e {
-        ServiceError::Invalid(v) => Some(
-            v.0.iter()
-                .map(|f| (f.field.clone(), f.message(lang)))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 pub(super) async fn add_member(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
@@ -183,7 +172,7 @@ pub(super) async fn add_member(
     };
     match s.services.add_member(&caller, &code, &input).await {
         Ok(_) => saved(&code),
-        Err(e) => match refused(&e, lang) {
+        Err(e) => match super::screening::field_errors(&e, lang) {
             Some(errors) => render(&s.services, c, &caller, &code, f, errors, false).await,
             None => error_page(&e, c),
         },
@@ -204,7 +193,7 @@ pub(super) async fn found(
         .await
     {
         Ok(_) => saved(&code),
-        Err(e) => match refused(&e, lang) {
+        Err(e) => match super::screening::field_errors(&e, lang) {
             Some(errors) => {
                 render(
                     &s.services,

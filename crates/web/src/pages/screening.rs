@@ -75,7 +75,8 @@ fn checked(rest: &BTreeMap<String, String>, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn field_errors(e: &ServiceError, lang: Lang) -> Option<Vec<(String, String)>> {
+/// The refused fields of a validation error, for a form shown again; `None` for other errors.
+pub(super) fn field_errors(e: &ServiceError, lang: Lang) -> Option<Vec<(String, String)>> {
     match e {
         ServiceError::Invalid(v) => Some(
             v.0.iter()
