@@ -39,6 +39,10 @@ pub struct Config {
     pub idle_minutes: i64,
     /// … and after this many hours in any case.
     pub session_hours: i64,
+    /// Coverage: a women's representative answering for more households than this carries too much …
+    pub max_households_per_representative: i64,
+    /// … and so does an executive answering for more units than this.
+    pub max_units_per_executive: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -64,11 +68,15 @@ impl Default for Config {
             lock_minutes: 30,
             idle_minutes: 15,
             session_hours: 12,
+            max_households_per_representative: 100,
+            max_units_per_executive: 10,
         }
     }
 }
 
-const ENV_KEYS: [&str; 13] = [
+const ENV_KEYS: [&str; 15] = [
+    "max_households_per_representative",
+    "max_units_per_executive",
     "password_min_length",
     "password_min_classes",
     "max_failed_logins",
@@ -105,7 +113,15 @@ impl Config {
             .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig.extract().map_err(Box::new)?;
-        let rules: [(bool, &str); 7] = [
+        let rules: [(bool, &str); 9] = [
+            (
+                cfg.max_households_per_representative >= 1,
+                "max_households_per_representative must be at least 1",
+            ),
+            (
+                cfg.max_units_per_executive >= 1,
+                "max_units_per_executive must be at least 1",
+            ),
             (
                 cfg.audit_retention_days >= 180,
                 "audit_retention_days must be at least 180",
@@ -188,6 +204,8 @@ impl Config {
             lock_minutes: self.lock_minutes,
             idle_minutes: self.idle_minutes,
             session_hours: self.session_hours,
+            max_households: self.max_households_per_representative,
+            max_units: self.max_units_per_executive,
         }
     }
 }

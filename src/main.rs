@@ -97,6 +97,12 @@ enum User {
     Unlock { username: String },
     /// Set a temporary password (from JINGUO_PASSWORD or standard input), to be changed at next login.
     Reset { username: String },
+    /// Link an account to its holder's member record (a women's representative then sees the
+    /// households she answers for).
+    Link {
+        username: String,
+        member: uuid::Uuid,
+    },
 }
 
 #[derive(Subcommand)]
@@ -414,6 +420,13 @@ async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result
                 .await
                 .map_err(show)?;
             println!("password of {username} reset; it must be changed at next login");
+        }
+        User::Link { username, member } => {
+            services
+                .link_member(operator, &username, member)
+                .await
+                .map_err(show)?;
+            println!("{username} linked to member {member}");
         }
     }
     Ok(())

@@ -800,6 +800,7 @@ async fn page_access_matrix() {
             "/places/530181/members".into(),
             [405, 405, 405],
         ),
+        ("/admin/members", "/admin/members".into(), [405, 405, 405]),
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),
@@ -831,4 +832,48 @@ async fn page_access_matrix() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The system administrator links a representative's account to her member record on the
+/// administration page; a bad id is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrator_links_a_member() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let group = crate::storage::first_group(&s).await;
+    let member = s
+        .coverage_members(&support::county_staff(), &group)
+        .await
+        .unwrap()[0]
+        .id;
+    support::account(&s, "sys", Role::SystemAdmin, "530181").await;
+    support::account(&s, "rep", Role::Representative, &group).await;
+    let sess = support::session(&s, "sys", true).await;
+    let srv = serve(s.clone()).await;
+    let post = |member: String| {
+        client()
+            .post(format!("{}/admin/members", srv.base))
+            .header("cookie", &sess.cookie)
+            .header("accept-language", "en")
+            .form(&[
+                ("csrf", sess.csrf.as_str()),
+                ("username", "rep"),
+                ("member", member.as_str()),
+            ])
+            .send()
+    };
+    let bad = post("not-an-id".into()).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("Member: is not valid"));
+    let ok = post(member.to_string()).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(ok.text().await.unwrap().contains("Linked."));
+    let new = s
+        .login("rep", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let rep = s
+        .caller_from_session(&new.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(rep.members, vec![member]);
 }

@@ -23,6 +23,10 @@ pub struct SecurityPolicy {
     pub lock_minutes: i64,
     pub idle_minutes: i64,
     pub session_hours: i64,
+    /// Coverage: more households than this is too much for one women's representative …
+    pub max_households: i64,
+    /// … and more units than this for one executive.
+    pub max_units: i64,
 }
 
 impl Default for SecurityPolicy {
@@ -34,6 +38,8 @@ impl Default for SecurityPolicy {
             lock_minutes: 30,
             idle_minutes: 15,
             session_hours: 12,
+            max_households: crate::coverage::MAX_HOUSEHOLDS,
+            max_units: crate::coverage::MAX_UNITS,
         }
     }
 }

@@ -11,9 +11,10 @@ use jinguo_storage::db_tx;
 use jinguo_storage::place::{self as places, Place};
 use uuid::Uuid;
 
-/// More than this many households is too much for one women's representative …
+/// By default, more than this many households is too much for one women's representative …
 pub const MAX_HOUSEHOLDS: i64 = 100;
-/// … and more than this many units for one executive.
+/// … and more than this many units for one executive (configuration keys
+/// `max_households_per_representative`, `max_units_per_executive`).
 pub const MAX_UNITS: i64 = 10;
 
 #[derive(Debug, Clone)]
@@ -114,9 +115,9 @@ impl Services {
             // Members of resident groups answer for nothing one level down when there is nothing
             // below them to answer for; everyone else is idle without a unit.
             let limit = if role == "representative" {
-                MAX_HOUSEHOLDS
+                self.security.max_households
             } else {
-                MAX_UNITS
+                self.security.max_units
             };
             let m = MemberLoad {
                 id,

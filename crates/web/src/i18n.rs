@@ -239,6 +239,17 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "admin.temporary_password" => ("临时密码", "Temporary password"),
         "admin.grant" => ("授予角色", "Grant a role"),
         "admin.granted" => ("已授予。", "Granted."),
+        "admin.link" => (
+            "关联成员（妇女代表）",
+            "Link to a member (women's representative)",
+        ),
+        "admin.member_id" => ("成员编号", "Member id"),
+        "admin.link_note" => (
+            "成员编号见包保覆盖情况导出的 Excel。妇女代表账号关联后只能看到她包保的户。",
+            "Member ids are in the coverage workbook. A linked representative's account sees the households she answers for.",
+        ),
+        "admin.link_submit" => ("关联", "Link"),
+        "admin.linked" => ("已关联。", "Linked."),
         "admin.emergencies" => ("紧急授权记录", "Emergency access"),
         "admin.place" => ("范围", "Scope"),
         "admin.place_code" => ("区划代码", "Division code"),

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(admin_page))
         .route("/admin/accounts", axum::routing::post(admin_create))
         .route("/admin/grants", axum::routing::post(admin_grant))
+        .route("/admin/members", axum::routing::post(admin_link))
         .route("/emergency", get(emergency_page).post(emergency_open))
         .route("/places/{code}/coverage", get(coverage_page))
         .route("/members/{id}/leave", axum::routing::post(member_leave))
@@ -909,6 +910,7 @@ csrf_form!(LeaveForm);
 csrf_form!(RevealForm);
 csrf_form!(AccountForm);
 csrf_form!(GrantForm);
+csrf_form!(LinkForm);
 csrf_form!(EmergencyForm);
 
 /// Forms carry the session's token; a form from anywhere else is refused.
@@ -1471,6 +1473,34 @@ struct GrantForm {
     place: String,
     #[serde(default)]
     csrf: String,
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    member: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn admin_link(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<LinkForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let result = match Uuid::parse_str(f.member.trim()) {
+        Ok(member) => s.services.link_member(&caller, &f.username, member).await,
+        Err(_) => {
+            let mut e = jinguo_domain::ValidationErrors::new();
+            e.push("member", "invalid");
+            Err(e.into())
+        }
+    };
+    admin_outcome(&s, &caller, c, result, "admin.linked").await
 }
 
 async fn admin_grant(
