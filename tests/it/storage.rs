@@ -585,6 +585,24 @@ async fn coverage_gaps(b: Backend) {
     assert_eq!(after.households_without_representative(), leaving.units);
     assert_eq!(after.uncovered_households[0].0, group);
     assert!(!after.complete());
+    // Rolled up: the subdistrict holding the group shows the gap, the others none.
+    let town = &group[..9];
+    for ch in &after.children {
+        let expect = if ch.place.code == town {
+            leaving.units
+        } else {
+            0
+        };
+        assert_eq!(ch.uncovered_households, expect, "{}", ch.place.code);
+    }
+    let down = s.coverage(&staff, town).await.unwrap();
+    assert_eq!(
+        down.children
+            .iter()
+            .map(|c| c.uncovered_households)
+            .sum::<i64>(),
+        leaving.units
+    );
     assert!(matches!(
         s.member_leave(&staff, leaving.id).await,
         Err(ServiceError::Conflict)

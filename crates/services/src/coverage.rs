@@ -47,6 +47,18 @@ pub struct Coverage {
     pub idle: Vec<MemberLoad>,
     /// Members answering for more than the limit.
     pub overloaded: Vec<MemberLoad>,
+    /// The same, rolled up for each unit one level down, for drilling down.
+    pub children: Vec<ChildCoverage>,
+}
+
+/// The gaps below one unit of the level down.
+#[derive(Debug, Clone)]
+pub struct ChildCoverage {
+    pub place: Place,
+    pub uncovered_units: i64,
+    pub uncovered_households: i64,
+    pub idle: i64,
+    pub overloaded: i64,
 }
 
 impl Coverage {
@@ -132,7 +144,29 @@ impl Services {
                 overloaded.push(m);
             }
         }
+        let mut children = Vec::new();
+        for child in places::children(&self.db, &place.code).await? {
+            let inside = |code: &str| code.starts_with(&child.code);
+            children.push(ChildCoverage {
+                uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,
+                uncovered_households: uncovered_households
+                    .iter()
+                    .filter(|g| inside(&g.0))
+                    .map(|g| g.2)
+                    .sum(),
+                idle: idle
+                    .iter()
+                    .filter(|m| m.place_path.starts_with(&child.path))
+                    .count() as i64,
+                overloaded: overloaded
+                    .iter()
+                    .filter(|m| m.place_path.starts_with(&child.path))
+                    .count() as i64,
+                place: child,
+            });
+        }
         Ok(Coverage {
+            children,
             place,
             lineage,
             uncovered_units,

@@ -890,6 +890,17 @@ pub struct CoverageDto {
     pub uncovered_households: Vec<GroupGapDto>,
     pub idle_members: Vec<MemberLoadDto>,
     pub overloaded_members: Vec<MemberLoadDto>,
+    /// The gaps rolled up for each unit one level down.
+    pub children: Vec<ChildCoverageDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChildCoverageDto {
+    pub place: PlaceRef,
+    pub uncovered_units: i64,
+    pub households_without_representative: i64,
+    pub idle_members: i64,
+    pub overloaded_members: i64,
 }
 
 fn load_dto(m: &jinguo_services::coverage::MemberLoad) -> MemberLoadDto {
@@ -942,6 +953,17 @@ async fn get_coverage(
             .collect(),
         idle_members: c.idle.iter().map(load_dto).collect(),
         overloaded_members: c.overloaded.iter().map(load_dto).collect(),
+        children: c
+            .children
+            .iter()
+            .map(|ch| ChildCoverageDto {
+                place: (&ch.place).into(),
+                uncovered_units: ch.uncovered_units,
+                households_without_representative: ch.uncovered_households,
+                idle_members: ch.idle,
+                overloaded_members: ch.overloaded,
+            })
+            .collect(),
     }))
 }
 

@@ -302,6 +302,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "coverage.members" => ("本级及以下成员", "Members here and below"),
         "coverage.units_held" => ("包保数", "Answers for"),
         "coverage.leave" => ("离任", "Leaves"),
+        "coverage.by_unit" => ("下一级各单位", "By unit one level down"),
         "coverage.successor" => ("接替人", "Successor"),
         "coverage.handover" => ("离任并移交", "Leave and hand over"),
         "coverage.balance" => (

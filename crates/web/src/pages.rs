@@ -789,6 +789,8 @@ struct CoveragePage {
     members: Vec<(Uuid, String, &'static str, i64, String, String)>,
     /// A resident group: its households can be balanced across its representatives.
     is_group: bool,
+    /// (code, name, units, households, idle, overloaded) of each unit one level down.
+    children: Vec<(String, String, i64, i64, i64, i64)>,
 }
 
 #[derive(Deserialize)]
@@ -836,6 +838,20 @@ async fn coverage_page(
             .map(|_| c.tr("coverage.left").to_string())
             .or_else(|| q.done.map(|_| c.tr("coverage.done").to_string())),
         is_group: cov.place.level() == jinguo_domain::place::PlaceLevel::Group,
+        children: cov
+            .children
+            .iter()
+            .map(|ch| {
+                (
+                    ch.place.code.clone(),
+                    ch.place.name.clone(),
+                    ch.uncovered_units,
+                    ch.uncovered_households,
+                    ch.idle,
+                    ch.overloaded,
+                )
+            })
+            .collect(),
         crumbs: crumbs(&cov.lineage, &caller),
         complete: cov.complete(),
         figures: vec![
