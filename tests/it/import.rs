@@ -51,6 +51,11 @@ fn sheet(group: &str) -> String {
     s
 }
 
+/// (row, code) of each problem listed.
+fn found(issues: &[jinguo_services::import::Issue]) -> Vec<(Option<u64>, &'static str)> {
+    issues.iter().map(|i| (i.row(), i.code())).collect()
+}
+
 async fn households_in(s: &Services, group: &str) -> i64 {
     s.group_households(&support::county_staff(), group, 1)
         .await
@@ -191,9 +196,8 @@ async fn bad_rows_are_listed_and_nothing_is_written(b: Backend) {
         .await
         .unwrap();
     assert!(!r.committed);
-    let found: Vec<(Option<u64>, &str)> = r.issues.iter().map(|i| (i.row(), i.code())).collect();
     assert_eq!(
-        found,
+        found(&r.issues),
         vec![
             (Some(2), "id_number.duplicate"),
             (Some(3), "group_code.unknown"),
@@ -322,3 +326,128 @@ async fn import_page_and_api() {
         .unwrap();
     assert_eq!(csv.status(), 422, "a reason of four characters or more");
 }
+
+async fn members_sheet(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = first_group(&s).await;
+    let village = &group[..12];
+    // The export of a village's members imports back unchanged.
+    let out = s.export_members(&staff, village).await.unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.starts_with("\u{feff}姓名,职务,区划代码"), "{text}");
+    let again = s.import_members(&staff, &out, true).await.unwrap();
+    assert_eq!(again.issue_count, 0, "{:?}", again.issues);
+    assert!(again.committed);
+    assert_eq!((again.new_members, again.new_assignments), (0, 0));
+    assert_eq!(again.unchanged_members, again.rows);
+
+    // A representative leaves; a new one is imported with two of her households.
+    let reps = s.coverage_members(&staff, &group).await.unwrap();
+    let mine: Vec<String> = {
+        let all = s.group_households(&staff, &group, 1).await.unwrap().lines;
+        let county = &group[..6];
+        let mut v = Vec::new();
+        for h in all {
+            let holders = jinguo_storage::screening::household_members(&s.db, county, h.id)
+                .await
+                .unwrap();
+            if holders == vec![reps[0].id] {
+                v.push(h.code.clone());
+            }
+        }
+        v
+    };
+    s.member_leave(&staff, reps[0].id).await.unwrap();
+    let gaps = s
+        .coverage(&staff, &group)
+        .await
+        .unwrap()
+        .households_without_representative();
+    let sheet = format!(
+        "姓名,职务,区划代码,联系电话,任期开始,包保单位\n李梅,妇女代表,{group},13812345678,2026-01-01,{}、{}\n",
+        mine[0], mine[1]
+    );
+    let preview = s
+        .import_members(&staff, sheet.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            preview.new_members,
+            preview.new_assignments,
+            preview.issue_count
+        ),
+        (1, 2, 0)
+    );
+    assert_eq!(
+        s.coverage(&staff, &group)
+            .await
+            .unwrap()
+            .households_without_representative(),
+        gaps
+    );
+    let done = s
+        .import_members(&staff, sheet.as_bytes(), true)
+        .await
+        .unwrap();
+    assert!(done.committed);
+    assert_eq!(
+        s.coverage(&staff, &group)
+            .await
+            .unwrap()
+            .households_without_representative(),
+        gaps - 2
+    );
+    let twice = s
+        .import_members(&staff, sheet.as_bytes(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            twice.new_members,
+            twice.new_assignments,
+            twice.unchanged_members
+        ),
+        (0, 0, 1)
+    );
+
+    // Bad rows, each named by row and column; nothing written.
+    let (far, _) = far_group(&s).await;
+    let bad = format!(
+        "姓名,职务,区划代码,任期开始,包保单位\n\
+         甲,执委,{group},2026-01-01,\n\
+         乙,妇女代表,530181999999999,2026-01-01,\n\
+         丙,执委,{village},2026-01-01,{far}\n\
+         丁,执委,{village},2026-01-01,\n\
+         丁,执委,{village},2026-01-01,\n"
+    );
+    let r = s
+        .import_members(&staff, bad.as_bytes(), true)
+        .await
+        .unwrap();
+    assert!(!r.committed);
+    assert_eq!(
+        found(&r.issues),
+        vec![
+            (Some(2), "member.wrong_level"),
+            (Some(3), "place.unknown"),
+            (Some(4), "assignment.outside_federation"),
+            (Some(6), "member.duplicate_in_file"),
+        ]
+    );
+    assert!(
+        r.issues[3]
+            .message(jinguo_domain::Lang::Zh)
+            .contains("见第5行")
+    );
+    let missing = s
+        .import_members(&staff, "姓名,职务\n甲,执委\n".as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        missing.issues.iter().map(|i| i.code()).collect::<Vec<_>>(),
+        vec!["column.missing", "column.missing"]
+    );
+}
+both_backends!(members, super::members_sheet);

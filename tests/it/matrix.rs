@@ -550,6 +550,27 @@ async fn walk(b: Backend) {
             ),
             expect: [401, 404, 403, 403, 403, 403],
         },
+        Case {
+            method: "POST",
+            template: "/api/v1/imports/members",
+            url: "/api/v1/imports/members".into(),
+            body: Some(json!({"not": "a sheet"})),
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/members/export",
+            url: format!("/api/v1/places/{group_in}/members/export"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/members/export",
+            url: format!("/api/v1/places/{group_out}/members/export"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         // A preview of a sheet (this body is no sheet: its problems are listed, nothing written).
         Case {
             method: "POST",

@@ -240,6 +240,16 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "含有已由另一名妇女代表包保的户（请用离任移交或均衡分配）",
             "contains a household another representative answers for (use hand-over or balancing)",
         ),
+        "place.unknown" => ("没有这个区划代码", "is not a known division code"),
+        "member.duplicate_in_file" => (
+            "同一区划、同一职务、同名的成员在本文件中出现了两次",
+            "the same member (place, post, name) appears twice in the file",
+        ),
+        "member.ambiguous" => (
+            "该区划有多名同名同职务的在任成员，无法确定是哪一位",
+            "several serving members of the place share this name and post",
+        ),
+        "column.missing" => ("缺少此列", "this column is missing"),
         "member_role.unknown" => (
             "应为 执委、妇女代表、家事调解员 或 巾帼志愿者",
             "must be executive, representative, mediator or volunteer",

@@ -49,12 +49,14 @@ pub use columns::Column;
 pub use encoding::{SNIFF_LEN, SourceEncoding, decode};
 pub use household::MAX_HOUSEHOLD_ROWS;
 pub use message::{field_label, message};
-pub use read::{CsvRows, XlsxRows, read_households_csv, read_households_xlsx};
+pub use read::{CsvRows, Table, XlsxRows, read_households_csv, read_households_xlsx, read_table};
 pub use row::{
     ADDRESS_MAX_CHARS, HOUSEHOLD_CODE_MAX_CHARS, PersonRow, Row, RowError, parse_date,
     parse_relationship,
 };
-pub use write::{Cell, Sheet, WriteError, households_sheet, write_households_csv, xlsx};
+pub use write::{
+    Cell, Sheet, WriteError, households_sheet, write_households_csv, write_table_csv, xlsx,
+};
 
 use jinguo_domain::Lang;
 

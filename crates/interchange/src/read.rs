@@ -371,3 +371,100 @@ mod tests {
         assert_eq!(keep("h\nab\"c\n\nd"), "h\nab\"c\n \nd");
     }
 }
+
+/// A small sheet of any layout (members, assignments …), read whole: the header row and the
+/// other rows with the number a spreadsheet shows (the header is row 1), cells trimmed. CSV in
+/// UTF-8 or GB18030, or the first sheet of an XLSX workbook (chosen from the file's first bytes).
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// The index of the first header that is one of `names` (compared without spaces or `*`).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        let clean = |h: &str| -> String {
+            h.chars()
+                .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}')
+                .collect::<String>()
+                .to_lowercase()
+        };
+        self.headers
+            .iter()
+            .position(|h| names.iter().any(|n| clean(h) == clean(n)))
+    }
+}
+
+pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
+    let mut all: Vec<(u64, Vec<String>)> = Vec::new();
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
+        let range = match book.worksheet_range_at(0) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => return Err(ReadError::Format),
+            None => return Err(ReadError::Empty),
+        };
+        let top = range.start().map(|(r, _)| u64::from(r) + 1).unwrap_or(1);
+        for (i, row) in range.rows().enumerate() {
+            all.push((
+                top + i as u64,
+                row.iter().map(|c| cell(c).text.into_owned()).collect(),
+            ));
+        }
+    } else {
+        let (text, _) = crate::decode(bytes)?;
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BlankLines::new(text.as_bytes()));
+        for (i, rec) in csv.records().enumerate() {
+            let rec = rec.map_err(|_| ReadError::Format)?;
+            all.push((
+                i as u64 + 1,
+                rec.iter()
+                    .map(|c| {
+                        c.trim_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}')
+                            .to_string()
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    let mut rows = all.into_iter();
+    let Some((_, headers)) = rows.next() else {
+        return Err(ReadError::Empty);
+    };
+    Ok(Table {
+        headers,
+        rows: rows
+            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn tables_in_csv_and_xlsx() {
+        let csv = "姓名, 职务 ,区划代码\n李梅,妇女代表,530181001001001\n\n王芳,执委,530181001\n";
+        let t = read_table(csv.as_bytes()).unwrap();
+        assert_eq!(t.column(&["职务", "role"]), Some(1));
+        assert_eq!(t.rows[1].0, 4, "blank lines keep their number");
+        assert_eq!(t.rows[1].1[0], "王芳");
+        let (gb, _, _) = encoding_rs::GB18030.encode(csv);
+        assert_eq!(read_table(&gb).unwrap().rows, t.rows);
+        let book = crate::xlsx(&[crate::Sheet {
+            name: "成员".into(),
+            headers: vec!["姓名".into(), "职务".into()],
+            rows: vec![vec![
+                crate::Cell::Text("李梅".into()),
+                crate::Cell::Text("执委".into()),
+            ]],
+        }])
+        .unwrap();
+        let x = read_table(&book).unwrap();
+        assert_eq!((x.rows[0].0, x.rows[0].1[1].as_str()), (2, "执委"));
+    }
+}

@@ -159,3 +159,26 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
 fn col(c: usize) -> Result<u16, rust_xlsxwriter::XlsxError> {
     u16::try_from(c).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)
 }
+
+/// Writes a table as CSV (UTF-8 with a byte order mark, so that Excel opens it as such); long
+/// digit codes get a leading tab, as in [`write_households_csv`].
+pub fn write_table_csv<W: Write>(
+    w: W,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<(), WriteError> {
+    let mut w = w;
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(headers)?;
+    for mut r in rows {
+        for s in r.iter_mut() {
+            if s.len() > 11 && s.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+                s.insert(0, '\t');
+            }
+        }
+        csv.write_record(&r)?;
+    }
+    csv.flush()?;
+    Ok(())
+}

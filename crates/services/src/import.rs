@@ -17,6 +17,7 @@ use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
 use jinguo_interchange::{ReadError, Row, RowError};
 use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
+use jinguo_storage::member::{self as members, MemberRow, NewMember};
 use jinguo_storage::{StorageError, db_tx, place as places};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -520,6 +521,310 @@ impl Services {
         }
         db_tx!(&self.db, tx => record(tx, caller, Record::new("household.export").place(place.path.clone())
             .reason(reason.to_string()).detail(format!("households={households}"))).await)?;
+        Ok(out)
+    }
+}
+
+/// What an import of a members sheet found and did.
+#[derive(Debug, Default)]
+pub struct MembersReport {
+    pub rows: u64,
+    pub new_members: u64,
+    /// Members already serving at the place with the same name and post: left as they are.
+    pub unchanged_members: u64,
+    pub new_assignments: u64,
+    /// The first [`MAX_LISTED`] problems, in file order.
+    pub issues: Vec<Issue>,
+    pub issue_count: u64,
+    pub committed: bool,
+}
+
+impl MembersReport {
+    fn push(&mut self, e: RowError) {
+        self.issue_count += 1;
+        if self.issues.len() < MAX_LISTED {
+            self.issues.push(Issue::Row(e));
+        }
+    }
+}
+
+/// The columns of a members sheet: (field, headers recognised).
+const MEMBER_COLUMNS: [(&str, &[&str]); 7] = [
+    ("name", &["姓名", "name"]),
+    ("role", &["职务", "role", "post"]),
+    ("place", &["区划代码", "所在区划", "place", "place_code"]),
+    ("phone", &["联系电话", "手机号", "手机号码", "phone"]),
+    ("started_on", &["任期开始", "started_on"]),
+    ("term_ends_on", &["任期结束", "term_ends_on"]),
+    ("units", &["包保单位", "units"]),
+];
+
+impl Services {
+    /// Checks a members sheet — one row per member: name, post, place code, phone, term, and the
+    /// units she answers for (codes separated by 、 , ; or spaces) — and, when `commit` is set and
+    /// nothing is wrong, writes the new members and assignments in one transaction. A member
+    /// already serving at the place with the same name and post is the same member: importing the
+    /// same file again adds nothing. Federation staff, within their place.
+    pub async fn import_members(
+        &self,
+        caller: &Caller,
+        bytes: &[u8],
+        commit: bool,
+    ) -> Result<MembersReport, ServiceError> {
+        use jinguo_domain::member::MemberInput;
+        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut report = MembersReport::default();
+        let table = match jinguo_interchange::read_table(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                report.issue_count += 1;
+                report.issues.push(Issue::File(e));
+                return Ok(report);
+            }
+        };
+        let cols: Vec<Option<usize>> = MEMBER_COLUMNS
+            .iter()
+            .map(|(_, names)| table.column(names))
+            .collect();
+        let header = |i: usize| -> String {
+            cols[i]
+                .and_then(|c| table.headers.get(c).cloned())
+                .unwrap_or_else(|| MEMBER_COLUMNS[i].1[0].to_string())
+        };
+        let err = |row: u64, i: usize, code: &'static str| RowError {
+            row,
+            column: header(i),
+            field: MEMBER_COLUMNS[i].0.to_string(),
+            code,
+            other_row: None,
+        };
+        for i in [0, 1, 2, 4] {
+            if cols[i].is_none() {
+                report.push(err(1, i, "column.missing"));
+            }
+        }
+        if report.issue_count > 0 {
+            return Ok(report);
+        }
+        let today = clock::today();
+        let scope = caller.household_write_scope();
+        let mut new_members: Vec<NewMember> = Vec::new();
+        let mut assignments = Vec::new();
+        let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
+        for (number, cells) in &table.rows {
+            report.rows += 1;
+            let get = |i: usize| -> String {
+                cols[i]
+                    .and_then(|c| cells.get(c))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let input = MemberInput {
+                name: get(0),
+                role: get(1),
+                phone: get(3),
+                started_on: get(4),
+                term_ends_on: get(5),
+            };
+            let valid = match input.validate(today) {
+                Ok(v) => Some(v),
+                Err(errors) => {
+                    for f in errors.0 {
+                        let i = MEMBER_COLUMNS
+                            .iter()
+                            .position(|(field, _)| *field == f.field)
+                            .unwrap_or(0);
+                        report.push(err(*number, i, f.code));
+                    }
+                    None
+                }
+            };
+            let place = match jinguo_domain::place::PlaceCode::parse(&get(2)) {
+                Ok(code) => places::get(&self.db, code.as_str()).await?,
+                Err(_) => None,
+            };
+            let place = match place {
+                None => {
+                    report.push(err(*number, 2, "place.unknown"));
+                    None
+                }
+                Some(p) if !scope.covers_all(&p.path) => {
+                    report.push(err(*number, 2, "group_code.outside_scope"));
+                    None
+                }
+                Some(p) => Some(p),
+            };
+            let (Some(v), Some(place)) = (valid, place) else {
+                continue;
+            };
+            if !v.role.serves_at(place.level()) {
+                report.push(err(*number, 1, "member.wrong_level"));
+                continue;
+            }
+            let key = (place.code.clone(), v.role.key().to_string(), v.name.clone());
+            if let Some(first) = seen.get(&key) {
+                let mut e = err(*number, 0, "member.duplicate_in_file");
+                e.other_row = Some(*first);
+                report.push(e);
+                continue;
+            }
+            seen.insert(key, *number);
+            // The same member: serving at the place, same name and post.
+            let existing: Vec<MemberRow> = members::serving_at(&self.db, &place.code)
+                .await?
+                .into_iter()
+                .filter(|m| m.ended_on.is_none() && m.role == v.role.key() && m.name == v.name)
+                .filter_map(|m| {
+                    Some(MemberRow {
+                        county_code: place.code.get(..6)?.to_string(),
+                        id: m.id,
+                        place_code: m.place_code,
+                        path: place.path.clone(),
+                        role: m.role,
+                        name: m.name,
+                        started_on: m.started_on,
+                        ended_on: m.ended_on,
+                        account_id: None,
+                    })
+                })
+                .collect();
+            if existing.len() > 1 {
+                report.push(err(*number, 0, "member.ambiguous"));
+                continue;
+            }
+            let member = match existing.into_iter().next() {
+                Some(m) => {
+                    report.unchanged_members += 1;
+                    m
+                }
+                None => {
+                    let id = Uuid::now_v7();
+                    new_members.push(NewMember {
+                        id,
+                        county_code: crate::screening::county_of(&place),
+                        place_code: place.code.clone(),
+                        path: place.path.clone(),
+                        role: v.role.key(),
+                        name: v.name.clone(),
+                        phone: match &v.phone {
+                            Some(p) => Some(self.seal("member", "phone", &id, p.as_str())?),
+                            None => None,
+                        },
+                        started_on: v.started_on,
+                        term_ends_on: v.term_ends_on,
+                    });
+                    MemberRow {
+                        county_code: crate::screening::county_of(&place),
+                        id,
+                        place_code: place.code.clone(),
+                        path: place.path.clone(),
+                        role: v.role.key().to_string(),
+                        name: v.name.clone(),
+                        started_on: v.started_on,
+                        ended_on: None,
+                        account_id: None,
+                    }
+                }
+            };
+            let units_text = get(6);
+            let units: Vec<&str> = units_text
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+                .filter(|u| !u.is_empty())
+                .collect();
+            match self.resolve_units(&member, &units).await? {
+                Ok((rows, _)) => assignments.extend(rows),
+                Err(code) => report.push(err(*number, 6, code)),
+            }
+        }
+        report.new_members = new_members.len() as u64;
+        // Two rows giving the same household to two representatives.
+        let mut given: HashMap<Uuid, ()> = HashMap::new();
+        for a in &assignments {
+            if let Some(h) = a.household_id
+                && given.insert(h, ()).is_some()
+            {
+                report.push(RowError {
+                    row: 1,
+                    column: header(6),
+                    field: "units".into(),
+                    code: "assignment.taken",
+                    other_row: None,
+                });
+                break;
+            }
+        }
+        report.new_assignments = assignments.len() as u64;
+        let detail = format!(
+            "rows={} new_members={} new_assignments={} issues={}",
+            report.rows, report.new_members, report.new_assignments, report.issue_count
+        );
+        if !commit || report.issue_count > 0 {
+            let action = if commit {
+                "import.refused"
+            } else {
+                "import.preview"
+            };
+            db_tx!(&self.db, tx => record(tx, caller, Record::new(action).detail(detail.clone())).await)?;
+            return Ok(report);
+        }
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            members::insert(tx, &new_members, now).await?;
+            jinguo_storage::assignment::insert(tx, &assignments, now).await?;
+            record(tx, caller, Record::new("import.members").detail(detail)).await
+        })?;
+        report.committed = true;
+        Ok(report)
+    }
+}
+
+impl Services {
+    /// The serving members below a place as a members sheet (CSV), in the shape the members
+    /// import reads: name, post, place code, term, units. Phones are left out (they are kept
+    /// sealed); importing the sheet again changes nothing.
+    pub async fn export_members(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        use jinguo_domain::member::MemberRole;
+        let scope = caller.household_write_scope();
+        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let place = places::get_scoped(&self.db, code, &scope)
+            .await?
+            .filter(|p| scope.covers_all(&p.path))
+            .ok_or(ServiceError::NotFound)?;
+        let within = place.subtree();
+        let mut units: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for (m, u) in members::units_below(&self.db, &within).await? {
+            units.entry(m).or_default().push(u);
+        }
+        let rows = members::serving_below(&self.db, &within)
+            .await?
+            .into_iter()
+            .map(|(id, name, role, place, started, ends)| {
+                let role = MemberRole::parse(&role)
+                    .map(|r| r.label(Lang::Zh).to_string())
+                    .unwrap_or(role);
+                vec![
+                    name,
+                    role,
+                    place,
+                    String::new(),
+                    started.to_string(),
+                    ends.map(|d| d.to_string()).unwrap_or_default(),
+                    units.remove(&id).unwrap_or_default().join("、"),
+                ]
+            });
+        let headers: Vec<&str> = MEMBER_COLUMNS.iter().map(|(_, names)| names[0]).collect();
+        let mut out = Vec::new();
+        jinguo_interchange::write_table_csv(&mut out, &headers, rows)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        db_tx!(&self.db, tx => record(tx, caller, Record::new("member.export").place(place.path.clone())).await)?;
         Ok(out)
     }
 }

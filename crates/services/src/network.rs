@@ -57,6 +57,32 @@ impl Services {
         if units.len() > MAX_UNITS_AT_ONCE {
             return Err(invalid("units", "too_long"));
         }
+        let (rows, already) = match self.resolve_units(&m, &units).await? {
+            Ok(r) => r,
+            Err(code) => return Err(invalid("units", code)),
+        };
+        let out = Assigned {
+            added: rows.len() as u64,
+            already,
+        };
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            store::insert(tx, &rows, now).await?;
+            record(tx, caller, Record::new("assignment.create").target(format!("member:{}", m.id))
+                .place(m.path.clone()).detail(format!("added={} already={}", out.added, out.already))).await
+        })?;
+        Ok(out)
+    }
+
+    /// The assignments that would give `units` (codes) to a member, checked: exactly one level
+    /// down inside her federation (a representative: households of her group, nobody else's).
+    /// Units she already answers for are counted, not repeated. `Ok(Err(code))` names the first
+    /// refusal.
+    pub(crate) async fn resolve_units(
+        &self,
+        m: &MemberRow,
+        units: &[&str],
+    ) -> Result<Result<(Vec<NewAssignment>, u64), &'static str>, ServiceError> {
         let level = PlaceCode::parse(&m.place_code)
             .map_err(|_| ServiceError::NotFound)?
             .level();
@@ -69,7 +95,7 @@ impl Services {
             .collect();
         let today = clock::today();
         let mut rows = Vec::new();
-        let mut out = Assigned::default();
+        let mut already = 0;
         let mut seen = HashSet::new();
         for u in units {
             if !seen.insert(u.to_string()) {
@@ -79,31 +105,31 @@ impl Services {
                 let found =
                     households::by_codes(&self.db, &m.county_code, &[u.to_string()]).await?;
                 let Some((_, id, _)) = found.into_iter().next() else {
-                    return Err(invalid("units", "assignment.unknown_unit"));
+                    return Ok(Err("assignment.unknown_unit"));
                 };
                 let h = households::get(&self.db, id, &jinguo_storage::Scope::operator())
                     .await?
                     .ok_or(ServiceError::NotFound)?;
                 if !h.path.starts_with(&m.path) {
-                    return Err(invalid("units", "assignment.outside_federation"));
+                    return Ok(Err("assignment.outside_federation"));
                 }
                 // One representative per household: another's household is handed over, not shared.
                 let holders =
                     jinguo_storage::screening::household_members(&self.db, &m.county_code, h.id)
                         .await?;
                 if holders.iter().any(|x| *x != m.id) {
-                    return Err(invalid("units", "assignment.taken"));
+                    return Ok(Err("assignment.taken"));
                 }
                 (None, Some(h.id), h.path)
             } else {
                 let Some(p) = places::get(&self.db, u).await? else {
-                    return Err(invalid("units", "assignment.unknown_unit"));
+                    return Ok(Err("assignment.unknown_unit"));
                 };
                 if !p.path.starts_with(&m.path) || p.path == m.path {
-                    return Err(invalid("units", "assignment.outside_federation"));
+                    return Ok(Err("assignment.outside_federation"));
                 }
                 if Some(p.level()) != level.child() {
-                    return Err(invalid("units", "assignment.skips_level"));
+                    return Ok(Err("assignment.skips_level"));
                 }
                 (Some(p.code.clone()), None, p.path)
             };
@@ -111,7 +137,7 @@ impl Services {
                 .clone()
                 .unwrap_or_else(|| household_id.map(|h| h.to_string()).unwrap_or_default());
             if current.contains(&key) {
-                out.already += 1;
+                already += 1;
                 continue;
             }
             rows.push(NewAssignment {
@@ -124,14 +150,7 @@ impl Services {
                 started_on: today,
             });
         }
-        out.added = rows.len() as u64;
-        let now = clock::now();
-        db_tx!(&self.db, tx => {
-            store::insert(tx, &rows, now).await?;
-            record(tx, caller, Record::new("assignment.create").target(format!("member:{}", m.id))
-                .place(m.path.clone()).detail(format!("added={} already={}", out.added, out.already))).await
-        })?;
-        Ok(out)
+        Ok(Ok((rows, already)))
     }
 
     /// A member leaves and hands everything she answers for to a successor of the same role in

@@ -172,3 +172,27 @@ pub async fn federation(db: &Db, place_code: &str) -> Result<Option<Federation>,
         "SELECT county_code, id, place_code, path, name, established_on FROM federation WHERE place_code = $1")
         .bind(place_code).fetch_optional(p).await)?)
 }
+
+/// Serving members below a subtree with the units they answer for (place codes, household
+/// codes), for the members sheet: (id, name, role, place code, started on, term ends on).
+pub async fn serving_below(
+    db: &Db,
+    within: &crate::Subtree,
+) -> Result<Vec<(Uuid, String, String, String, NaiveDate, Option<NaiveDate>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT id, name, role, place_code, started_on, term_ends_on FROM member \
+         WHERE path >= $1 AND path < $2 AND ended_on IS NULL ORDER BY path, role, name, id")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// The current units of the members below a subtree: (member, place code or household code).
+pub async fn units_below(
+    db: &Db,
+    within: &crate::Subtree,
+) -> Result<Vec<(Uuid, String)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT a.member_id, coalesce(a.unit_code, h.code) FROM assignment a \
+         LEFT JOIN household h ON h.county_code = a.county_code AND h.id = a.household_id \
+         WHERE a.path >= $1 AND a.path < $2 AND a.ended_on IS NULL ORDER BY a.path, h.code")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}

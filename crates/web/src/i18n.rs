@@ -58,6 +58,18 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "One row per person, the rows of a household together: household code, group code, address, name, ID number, relationship to the head (required); sex, birth date, phone (optional). CSV (UTF-8 or GB18030) or XLSX. It is checked first and written only when you confirm; importing the same file again adds nothing.",
         ),
         "import.check" => ("检查文件", "Check a file"),
+        "import.kind" => ("文件内容", "The file holds"),
+        "import.kind_households" => ("户籍名册（每行一人）", "households (one row per person)"),
+        "import.kind_members" => (
+            "成员与包保（每行一名成员）",
+            "members and what they answer for (one row per member)",
+        ),
+        "import.intro_members" => (
+            "成员与包保：姓名、职务（执委、妇女代表、家事调解员、巾帼志愿者）、区划代码、任期开始（必填），联系电话、任期结束、包保单位（下一级区划代码或户编号，用顿号分隔）（选填）。同一区划同名同职务的在任成员视为同一人。",
+            "Members: name, post (executive, representative, mediator, volunteer), place code, start of term (required); phone, end of term, units answered for (codes one level down or household codes, separated by 、) (optional). A serving member of the same place, name and post is the same member.",
+        ),
+        "import.new_members" => ("新增成员", "New members"),
+        "import.new_assignments" => ("新增包保", "New assignments"),
         "import.file" => ("文件", "File"),
         "import.check_submit" => ("检查", "Check"),
         "import.confirm" => ("确认导入", "Import now"),

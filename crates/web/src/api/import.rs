@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use jinguo_services::import::{ImportReport, SheetSource};
+use jinguo_services::import::{ImportReport, Issue, MembersReport, SheetSource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,8 +22,10 @@ pub const MAX_SHEET_BYTES: usize = 64 * 1024 * 1024;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(import_households))
+        .routes(routes!(import_members))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_SHEET_BYTES))
         .routes(routes!(export_households))
+        .routes(routes!(export_members))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,6 +62,94 @@ pub struct ImportReportDto {
     pub committed: bool,
 }
 
+fn issue_dtos(issues: &[Issue], lang: jinguo_domain::Lang) -> Vec<IssueDto> {
+    issues
+        .iter()
+        .map(|i| IssueDto {
+            row: i.row(),
+            column: i.column().to_string(),
+            code: i.code().to_string(),
+            message: i.message(lang),
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembersReportDto {
+    pub rows: u64,
+    pub new_members: u64,
+    /// Members already serving at the place with the same name and post.
+    pub unchanged_members: u64,
+    pub new_assignments: u64,
+    pub issue_count: u64,
+    pub issues: Vec<IssueDto>,
+    pub committed: bool,
+}
+
+pub fn members_dto(r: &MembersReport, lang: jinguo_domain::Lang) -> MembersReportDto {
+    MembersReportDto {
+        rows: r.rows,
+        new_members: r.new_members,
+        unchanged_members: r.unchanged_members,
+        new_assignments: r.new_assignments,
+        issue_count: r.issue_count,
+        issues: issue_dtos(&r.issues, lang),
+        committed: r.committed,
+    }
+}
+
+/// Checks a members sheet (one row per member: 姓名, 职务, 区划代码, 联系电话, 任期开始, 任期结束,
+/// 包保单位; CSV or XLSX as the request body) and, with `commit=true` and no problem found,
+/// imports the new members and their assignments. Importing the same file again adds nothing.
+#[utoipa::path(post, path = "/api/v1/imports/members", tag = "network", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, body = MembersReportDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn import_members(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<MembersReportDto>> {
+    let r = s
+        .services
+        .import_members(&caller, &body, q.commit.unwrap_or(false))
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(members_dto(&r, lang)))
+}
+
+/// The serving members below a place as a members sheet (CSV), the shape the import reads.
+#[utoipa::path(get, path = "/api/v1/places/{code}/members/export", tag = "network",
+    params(("code" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn export_members(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    let csv = s
+        .services
+        .export_members(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(csv_download(csv, &format!("members-{code}")))
+}
+
+fn csv_download(csv: Vec<u8>, name: &str) -> Response {
+    let mut r = csv.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 pub fn report_dto(r: &ImportReport, lang: jinguo_domain::Lang) -> ImportReportDto {
     ImportReportDto {
         encoding: r.encoding.map(str::to_string),
@@ -69,16 +159,7 @@ pub fn report_dto(r: &ImportReport, lang: jinguo_domain::Lang) -> ImportReportDt
         new_persons: r.new_persons,
         unchanged_persons: r.unchanged_persons,
         issue_count: r.issue_count,
-        issues: r
-            .issues
-            .iter()
-            .map(|i| IssueDto {
-                row: i.row(),
-                column: i.column().to_string(),
-                code: i.code().to_string(),
-                message: i.message(lang),
-            })
-            .collect(),
+        issues: issue_dtos(&r.issues, lang),
         committed: r.committed,
     }
 }
@@ -130,14 +211,5 @@ async fn export_households(
         .export_households(&caller, &code, q.reason.as_deref().unwrap_or_default())
         .await
         .map_err(api(lang))?;
-    let mut r = csv.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"households-{code}.csv\""))
-    {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(csv_download(csv, &format!("households-{code}")))
 }

@@ -10,8 +10,9 @@ use askama::Template;
 use axum::extract::{Multipart, OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use jinguo_domain::Lang;
 use jinguo_services::ServiceError;
-use jinguo_services::import::{ImportReport, SheetSource};
+use jinguo_services::import::{ImportReport, Issue, MembersReport, SheetSource};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,27 +22,27 @@ use uuid::Uuid;
 /// How long a checked sheet waits for confirmation.
 const KEEP: Duration = Duration::from_secs(30 * 60);
 
-/// A checked sheet: whose, the file, when it was checked.
-type Waiting = (Uuid, Vec<u8>, Instant);
+/// A checked sheet: whose, the file, when it was checked, and whether it is a members sheet.
+type Waiting = (Uuid, Vec<u8>, Instant, bool);
 
 /// Checked sheets by token.
 #[derive(Clone, Default)]
 pub struct Pending(Arc<Mutex<HashMap<String, Waiting>>>);
 
 impl Pending {
-    fn put(&self, account: Uuid, bytes: Vec<u8>) -> String {
+    fn put(&self, account: Uuid, bytes: Vec<u8>, members: bool) -> String {
         let token = Uuid::now_v7().simple().to_string();
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // One sheet per account; old ones go.
-        m.retain(|_, (a, _, at)| *a != account && at.elapsed() < KEEP);
-        m.insert(token.clone(), (account, bytes, Instant::now()));
+        m.retain(|_, (a, _, at, _)| *a != account && at.elapsed() < KEEP);
+        m.insert(token.clone(), (account, bytes, Instant::now(), members));
         token
     }
-    fn take(&self, account: Uuid, token: &str) -> Option<Vec<u8>> {
+    fn take(&self, account: Uuid, token: &str) -> Option<(Vec<u8>, bool)> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         match m.get(token) {
-            Some((a, _, at)) if *a == account && at.elapsed() < KEEP => {
-                m.remove(token).map(|v| v.1)
+            Some((a, _, at, _)) if *a == account && at.elapsed() < KEEP => {
+                m.remove(token).map(|v| (v.1, v.3))
             }
             _ => None,
         }
@@ -65,50 +66,90 @@ struct ImportPage {
     errors: Vec<(String, String)>,
 }
 
+/// What a check or an import found, as the page shows it.
+#[derive(Default)]
+struct Outcome {
+    figures: Vec<(&'static str, String)>,
+    issues: Vec<(String, String, String)>,
+    more: u64,
+    committed: bool,
+    /// Something new to write, nothing wrong.
+    ready: bool,
+}
+
+fn listed(list: &[Issue], count: u64, lang: Lang) -> (Vec<(String, String, String)>, u64) {
+    (
+        list.iter()
+            .map(|i| {
+                (
+                    i.row().map(|n| n.to_string()).unwrap_or_default(),
+                    i.column().to_string(),
+                    i.message(lang),
+                )
+            })
+            .collect(),
+        count.saturating_sub(list.len() as u64),
+    )
+}
+
+fn households_outcome(r: &ImportReport, lang: Lang) -> Outcome {
+    let (issues, more) = listed(&r.issues, r.issue_count, lang);
+    Outcome {
+        figures: vec![
+            ("import.rows", thousands(r.rows as i64)),
+            ("import.households", thousands(r.households as i64)),
+            ("import.new_persons", thousands(r.new_persons as i64)),
+            ("import.unchanged", thousands(r.unchanged_persons as i64)),
+            ("import.issues", thousands(r.issue_count as i64)),
+        ],
+        issues,
+        more,
+        committed: r.committed,
+        ready: r.issue_count == 0 && r.new_persons > 0,
+    }
+}
+
+fn members_outcome(r: &MembersReport, lang: Lang) -> Outcome {
+    let (issues, more) = listed(&r.issues, r.issue_count, lang);
+    Outcome {
+        figures: vec![
+            ("import.rows", thousands(r.rows as i64)),
+            ("import.new_members", thousands(r.new_members as i64)),
+            ("import.unchanged", thousands(r.unchanged_members as i64)),
+            (
+                "import.new_assignments",
+                thousands(r.new_assignments as i64),
+            ),
+            ("import.issues", thousands(r.issue_count as i64)),
+        ],
+        issues,
+        more,
+        committed: r.committed,
+        ready: r.issue_count == 0 && (r.new_members > 0 || r.new_assignments > 0),
+    }
+}
+
 fn render(
     c: Ctx,
-    report: Option<&ImportReport>,
+    outcome: Option<Outcome>,
     token: Option<String>,
     errors: Vec<(String, String)>,
 ) -> Response {
-    let lang = c.lang;
-    let (figures, issues, more, committed) = match report {
-        Some(r) => (
-            vec![
-                ("import.rows", thousands(r.rows as i64)),
-                ("import.households", thousands(r.households as i64)),
-                ("import.new_persons", thousands(r.new_persons as i64)),
-                ("import.unchanged", thousands(r.unchanged_persons as i64)),
-                ("import.issues", thousands(r.issue_count as i64)),
-            ],
-            r.issues
-                .iter()
-                .map(|i| {
-                    (
-                        i.row().map(|n| n.to_string()).unwrap_or_default(),
-                        i.column().to_string(),
-                        i.message(lang),
-                    )
-                })
-                .collect(),
-            r.issue_count.saturating_sub(r.issues.len() as u64),
-            r.committed,
-        ),
-        None => (Vec::new(), Vec::new(), 0, false),
-    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let checked = outcome.is_some();
+    let o = outcome.unwrap_or_default();
     let p = ImportPage {
         title: c.tr("import.title").to_string(),
-        checked: report.is_some(),
-        figures,
-        issues,
-        more,
+        checked,
+        figures: o.figures,
+        issues: o.issues,
+        more: o.more,
         token,
-        committed,
+        committed: o.committed,
         errors,
         c,
     };
@@ -127,7 +168,29 @@ pub(super) async fn import_page(
     render(c, None, None, Vec::new())
 }
 
-/// A sheet sent from the page (multipart: `csrf` and `file`): checked, never written here.
+/// Checks a sheet, or imports it (`commit`), of either kind.
+async fn run(
+    s: &AppState,
+    caller: &jinguo_services::Caller,
+    bytes: Vec<u8>,
+    members: bool,
+    commit: bool,
+    lang: Lang,
+) -> Result<Outcome, ServiceError> {
+    if members {
+        let r = s.services.import_members(caller, &bytes, commit).await?;
+        Ok(members_outcome(&r, lang))
+    } else {
+        let source = SheetSource::from_bytes(bytes);
+        let r = s
+            .services
+            .import_households(caller, &source, commit)
+            .await?;
+        Ok(households_outcome(&r, lang))
+    }
+}
+
+/// A sheet sent from the page (multipart: `csrf`, `kind` and `file`): checked, never written here.
 pub(super) async fn import_check(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
@@ -138,6 +201,7 @@ pub(super) async fn import_check(
     let c = Ctx::with(lang, &uri, &caller);
     let mut csrf = String::new();
     let mut file = Vec::new();
+    let mut members = false;
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
@@ -145,6 +209,7 @@ pub(super) async fn import_check(
                 match field.bytes().await {
                     Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                     Ok(b) if name == "file" => file = b.to_vec(),
+                    Ok(b) if name == "kind" => members = b.as_ref() == b"members",
                     Ok(_) => {}
                     Err(_) => return render(c, None, None, file_error(lang)),
                 }
@@ -159,24 +224,23 @@ pub(super) async fn import_check(
     if file.is_empty() {
         return render(c, None, None, file_error(lang));
     }
-    let source = SheetSource::from_bytes(file);
-    match s.services.import_households(&caller, &source, false).await {
-        Ok(r) => {
-            let token = (r.issue_count == 0 && r.new_persons > 0)
-                .then(|| match (&source, caller.account_id) {
-                    (SheetSource::CsvBytes(b) | SheetSource::Xlsx(b), Some(a)) => {
-                        Some(s.pending_imports.put(a, b.clone()))
-                    }
-                    _ => None,
+    match run(&s, &caller, file.clone(), members, false, lang).await {
+        Ok(o) => {
+            let token = o
+                .ready
+                .then(|| {
+                    caller
+                        .account_id
+                        .map(|a| s.pending_imports.put(a, file, members))
                 })
                 .flatten();
-            render(c, Some(&r), token, Vec::new())
+            render(c, Some(o), token, Vec::new())
         }
         Err(e) => error_page(&e, c),
     }
 }
 
-fn file_error(lang: jinguo_domain::Lang) -> Vec<(String, String)> {
+fn file_error(lang: Lang) -> Vec<(String, String)> {
     let mut e = jinguo_domain::ValidationErrors::new();
     e.push("file", "required");
     e.0.iter()
@@ -201,7 +265,7 @@ pub(super) async fn import_confirm(
     CheckedForm(caller, f): CheckedForm<ConfirmForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let Some(bytes) = caller
+    let Some((bytes, members)) = caller
         .account_id
         .and_then(|a| s.pending_imports.take(a, &f.token))
     else {
@@ -213,12 +277,8 @@ pub(super) async fn import_confirm(
                 .collect();
         return render(c, None, None, errors);
     };
-    match s
-        .services
-        .import_households(&caller, &SheetSource::from_bytes(bytes), true)
-        .await
-    {
-        Ok(r) => render(c, Some(&r), None, Vec::new()),
+    match run(&s, &caller, bytes, members, true, lang).await {
+        Ok(o) => render(c, Some(o), None, Vec::new()),
         Err(e) => error_page(&e, c),
     }
 }
