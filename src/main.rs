@@ -68,6 +68,15 @@ enum Command {
     /// Export data files.
     #[command(subcommand)]
     Export(Export),
+    /// Check that the database is sound: the engine's own checks, foreign keys, the network's
+    /// rules, the audit chain. Exits non-zero when a check fails.
+    Check,
+    /// Write an encrypted backup of the embedded database to FILE while it keeps serving; prints
+    /// the content checksum.
+    Backup { file: PathBuf },
+    /// Restore a backup into this configuration's data folder, which must hold no database yet;
+    /// prints the content checksum, to compare with the backup's.
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +193,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref(), &overrides)
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     init_logs(cfg.log_format);
+    if let Command::Restore { file } = &cli.command {
+        let url = cfg.database_url();
+        let Some(path) = url.strip_prefix("sqlite://") else {
+            anyhow::bail!("restore writes an SQLite database; this configuration uses another");
+        };
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", cfg.data_dir.display()))?;
+        let keys = jinguo::keys(&cfg)?.get();
+        let r = jinguo_services::backup::restore(&keys, file, std::path::Path::new(path))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "restored {} bytes into {path}; content checksum {}",
+            r.bytes, r.checksum
+        );
+        return Ok(());
+    }
     let db = jinguo::open(&cfg).await?;
     let keys = jinguo::keys(&cfg)?;
     let mut services = Services::new(db.clone(), keys);
@@ -283,6 +309,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Insert { file }),
         } => {
             jinguo::bench::insert(&services, &file).await?;
+        }
+        Command::Backup { file } => {
+            let r = services
+                .backup(&operator, &file)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "backup of {} bytes written to {}; content checksum {}",
+                r.bytes,
+                file.display(),
+                r.checksum
+            );
+        }
+        Command::Restore { .. } => {}
+        Command::Check => {
+            let lines = services
+                .check(&operator)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut failed = 0;
+            for l in &lines {
+                println!(
+                    "{} {}: {}",
+                    if l.ok { "ok  " } else { "FAIL" },
+                    l.name,
+                    l.detail
+                );
+                failed += usize::from(!l.ok);
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} checks failed");
+            }
         }
         Command::Export(Export::Households { place, reason, out }) => {
             let csv = services

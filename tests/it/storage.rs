@@ -624,3 +624,93 @@ async fn coverage_gaps(b: Backend) {
     ));
 }
 both_backends!(coverage, super::coverage_gaps);
+
+/// The PostgreSQL schema is ready to be distributed by county: every primary and unique key of a
+/// table carrying `county_code` contains it (but `place`, a small reference table that a
+/// distributed engine copies to every node), the large tables all carry it, and no column draws
+/// its value from a sequence (ids are made by the application).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_is_ready_for_distribution_by_county() {
+    let t = fresh(Backend::Postgres).await;
+    let Db::Postgres(p) = &t.db else {
+        unreachable!()
+    };
+    let without: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, i.relname::text FROM pg_index x \
+         JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
+         WHERE x.indisunique AND c.relnamespace = current_schema()::regnamespace AND c.relname <> 'place' \
+           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'county_code') \
+           AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
+                AND a.attname = 'county_code' AND a.attnum = ANY(x.indkey))",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    assert!(
+        without.is_empty(),
+        "unique keys without the county: {without:?}"
+    );
+    let carrying: Vec<(String,)> = sqlx::query_as(
+        "SELECT table_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND column_name = 'county_code' ORDER BY 1",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    let carrying: Vec<&str> = carrying.iter().map(|r| r.0.as_str()).collect();
+    for large in [
+        "assignment",
+        "campaign",
+        "consent",
+        "dispute",
+        "federation",
+        "household",
+        "member",
+        "person",
+        "visit",
+    ] {
+        assert!(carrying.contains(&large), "{large} lacks county_code");
+    }
+    let sequenced: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND column_default LIKE 'nextval%'",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    assert!(sequenced.is_empty(), "{sequenced:?}");
+}
+
+async fn integrity_check(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+    assert!(lines.iter().any(|l| l.name == "audit chain"));
+    assert!(matches!(
+        s.check(&support::county_staff()).await,
+        Err(ServiceError::Forbidden)
+    ));
+    // An audit entry changed behind the application's back (its guarding triggers removed
+    // first) is found.
+    let sql = "UPDATE audit SET detail = 'changed' WHERE seq = 1";
+    match &t.db {
+        Db::Sqlite(x) => {
+            for q in [
+                "DROP TRIGGER audit_no_update",
+                "DROP TRIGGER audit_no_delete",
+                sql,
+            ] {
+                sqlx::query(q).execute(&x.write).await.unwrap();
+            }
+        }
+        Db::Postgres(x) => {
+            for q in ["ALTER TABLE audit DISABLE TRIGGER USER", sql] {
+                sqlx::query(q).execute(x).await.unwrap();
+            }
+        }
+    };
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    let audit = lines.iter().find(|l| l.name == "audit chain").unwrap();
+    assert!(!audit.ok, "{audit:?}");
+}
+both_backends!(check, super::integrity_check);

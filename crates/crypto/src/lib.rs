@@ -65,6 +65,7 @@ mod error;
 pub mod field;
 pub mod keys;
 pub mod password;
+pub mod stream;
 pub mod token;
 pub mod totp;
 mod util;

@@ -6,6 +6,8 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod backup;
+pub mod check;
 pub mod clock;
 pub mod consent;
 pub mod coverage;

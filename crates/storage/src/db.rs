@@ -15,6 +15,8 @@ pub enum StorageError {
     UnsupportedUrl,
     #[error("a unique value is already taken: {0}")]
     Conflict(String),
+    #[error("not available on this database: {0}")]
+    Unsupported(&'static str),
 }
 
 impl StorageError {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod consent;
 pub mod db;
 pub mod household;
+pub mod maintenance;
 pub mod member;
 pub mod place;
 pub mod scope;

@@ -1,0 +1,110 @@
+//! Backups of the embedded database: a consistent copy taken while the server runs, encrypted
+//! with the key ring's active key, and its restore into an empty place, proven equal by a
+//! checksum of the content.
+
+use crate::audit::{Record, record};
+use crate::{Caller, ServiceError, Services};
+use jinguo_crypto::Keyring;
+use jinguo_storage::{Db, db_tx, maintenance};
+use std::path::{Path, PathBuf};
+
+/// What a backup or a restore did.
+#[derive(Debug, Clone)]
+pub struct BackupReport {
+    /// Bytes of the database file.
+    pub bytes: u64,
+    /// SHA-256 of the content (see [`jinguo_storage::maintenance::content_checksum`]).
+    pub checksum: String,
+}
+
+fn io(e: std::io::Error) -> ServiceError {
+    ServiceError::Io(e)
+}
+
+/// A file beside `path` for the plain copy, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn scratch(path: &Path, what: &str) -> Scratch {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{what}.{}", uuid::Uuid::now_v7().simple()));
+    Scratch(path.with_file_name(name))
+}
+
+impl Services {
+    /// Writes an encrypted backup of the SQLite database to `out` (which must not exist), while
+    /// the server keeps running. The machine's operator only.
+    pub async fn backup(&self, caller: &Caller, out: &Path) -> Result<BackupReport, ServiceError> {
+        if !caller.is_operator() {
+            return Err(ServiceError::Forbidden);
+        }
+        if out.exists() {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} exists already", out.display()),
+            )));
+        }
+        let plain = scratch(out, "copy");
+        let plain_path = plain.0.to_string_lossy().to_string();
+        maintenance::sqlite_copy(&self.db, &plain_path).await?;
+        let copy = Db::connect(&format!("sqlite://{plain_path}")).await?;
+        let checksum = maintenance::content_checksum(&copy).await?;
+        copy.close().await;
+        let keys = self.keys.get();
+        let sealed = scratch(out, "sealed");
+        let bytes = {
+            let from = std::fs::File::open(&plain.0).map_err(io)?;
+            let to = std::fs::File::create(&sealed.0).map_err(io)?;
+            let n = keys
+                .seal_stream(std::io::BufReader::new(from), std::io::BufWriter::new(to))
+                .map_err(|e| ServiceError::Internal(format!("backup encryption: {e}")))?;
+            std::fs::File::open(&sealed.0)
+                .and_then(|f| f.sync_all())
+                .map_err(io)?;
+            n
+        };
+        std::fs::rename(&sealed.0, out).map_err(io)?;
+        db_tx!(&self.db, tx => record(tx, caller, Record::new("backup.create")
+            .detail(format!("bytes={bytes} checksum={checksum}"))).await)?;
+        Ok(BackupReport { bytes, checksum })
+    }
+}
+
+/// Restores a backup made by [`Services::backup`] into a new SQLite file `into` (which must not
+/// exist): decrypted with `keys`, checked, then brought to this version's schema. Returns the
+/// checksum of the content as restored (before any newer migration), to compare with the one the
+/// backup printed.
+pub async fn restore(
+    keys: &Keyring,
+    from: &Path,
+    into: &Path,
+) -> Result<BackupReport, ServiceError> {
+    if into.exists() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} exists already: restore into an empty place",
+                into.display()
+            ),
+        )));
+    }
+    let plain = scratch(into, "restoring");
+    let bytes = {
+        let f = std::fs::File::open(from).map_err(io)?;
+        let to = std::fs::File::create(&plain.0).map_err(io)?;
+        keys.open_stream(std::io::BufReader::new(f), std::io::BufWriter::new(to))
+            .map_err(|e| ServiceError::Internal(format!("the backup cannot be read: {e}")))?
+    };
+    let url = format!("sqlite://{}", plain.0.to_string_lossy());
+    let db = Db::connect(&url).await?;
+    let checksum = maintenance::content_checksum(&db).await?;
+    db.migrate().await?;
+    db.close().await;
+    std::fs::rename(&plain.0, into).map_err(io)?;
+    Ok(BackupReport { bytes, checksum })
+}

@@ -1,0 +1,59 @@
+//! `jinguo check`: is the database sound — the engine's own checks, the foreign keys, the
+//! network's rules, the audit chain.
+
+use crate::audit::Verification;
+use crate::{Caller, ServiceError, Services};
+use jinguo_storage::maintenance;
+
+/// One check: what, whether it passed, and what was found.
+#[derive(Debug, Clone)]
+pub struct CheckLine {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Services {
+    /// Runs every check (the machine's operator only).
+    pub async fn check(&self, caller: &Caller) -> Result<Vec<CheckLine>, ServiceError> {
+        if !caller.is_operator() {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut out = Vec::new();
+        match maintenance::sqlite_checks(&self.db).await? {
+            Some((integrity, orphans)) => {
+                out.push(CheckLine {
+                    name: "storage",
+                    ok: integrity == "ok",
+                    detail: format!("integrity_check: {integrity}"),
+                });
+                out.push(CheckLine {
+                    name: "foreign keys",
+                    ok: orphans == 0,
+                    detail: format!("{orphans} rows point nowhere"),
+                });
+            }
+            None => out.push(CheckLine {
+                name: "foreign keys",
+                ok: true,
+                detail: "enforced by PostgreSQL".into(),
+            }),
+        }
+        let doubly = maintenance::doubly_assigned(&self.db).await?;
+        out.push(CheckLine {
+            name: "network",
+            ok: doubly == 0,
+            detail: format!("{doubly} households with two representatives at once"),
+        });
+        let (ok, detail) = match self.verify_audit().await? {
+            Verification::Intact { entries } => (true, format!("{entries} entries intact")),
+            Verification::Broken { seq, why } => (false, format!("broken at {seq}: {why}")),
+        };
+        out.push(CheckLine {
+            name: "audit chain",
+            ok,
+            detail,
+        });
+        Ok(out)
+    }
+}
