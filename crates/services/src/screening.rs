@@ -305,7 +305,8 @@ impl Services {
             .take(n)
         {
             let mut risks = [0; 4];
-            for (risk, k) in store::visits_by_risk(&self.db, c.id, &place.subtree()).await? {
+            // Grouped in the index's order (no sort), summed here.
+            for (_, risk, k) in store::visits_per_path(&self.db, c.id, &place.subtree()).await? {
                 if let Some(r) = Risk::parse(&risk) {
                     risks[r as usize] += k;
                 }

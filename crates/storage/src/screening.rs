@@ -278,14 +278,3 @@ pub async fn household_members(
         .bind(county).bind(household).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
-
-/// One campaign's visits below a subtree by risk (from the index alone).
-pub async fn visits_by_risk(
-    db: &Db,
-    campaign: Uuid,
-    within: &Subtree,
-) -> Result<Vec<(String, i64)>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT risk, count(*) FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 GROUP BY risk")
-        .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
-}
