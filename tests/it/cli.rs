@@ -278,3 +278,121 @@ fn backup_and_restore_on_the_command_line() {
     assert_eq!(sum(&made), sum(&restored));
     assert!(b.path().join("jinguo.sqlite3").exists());
 }
+
+/// `kill -9` of `jinguo import households --commit` while it writes: after the crash, either none
+/// or all of the file's households are there (one transaction), and `jinguo check` passes; the
+/// same import run again completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_killed_while_writing_leaves_nothing_half_done() {
+    use jinguo_domain::resident_id::ResidentId;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jinguo.sqlite3").display());
+    let db = jinguo_storage::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let keys = jinguo_services::Keyring::load_or_create(&dir.path().join("keys.toml")).unwrap();
+    let s = jinguo_services::Services::new(
+        db.clone(),
+        std::sync::Arc::new(jinguo_services::sealed::KeyStore::fixed(keys)),
+    );
+    s.ensure_demo_shaped(7, crate::support::SMALL)
+        .await
+        .unwrap();
+    let group = crate::storage::first_group(&s).await;
+    let before = s
+        .group_households(&crate::support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .total;
+    db.close().await;
+    // 6,000 new households of two persons each.
+    let mut csv = String::from("户编号,小组编码,家庭住址,姓名,身份证号,与户主关系\n");
+    let birth =
+        |d: i64| chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days(d);
+    for k in 0..6_000i64 {
+        for (j, rel) in ["户主", "配偶"].iter().enumerate() {
+            let id = ResidentId::compose(110101, birth(k), 2 + 2 * j as u16);
+            csv.push_str(&format!(
+                "{group}K{k:05},{group},测试路{k}号,某某,{},{rel}\n",
+                id.as_str()
+            ));
+        }
+    }
+    let file = dir.path().join("big.csv");
+    std::fs::write(&file, csv).unwrap();
+    let wal = dir.path().join("jinguo.sqlite3-wal");
+    let start_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut child = jinguo()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["import", "households", "--commit"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Writing has begun once the write-ahead log grows by a few pages; kill it then.
+    let mut killed_while_writing = false;
+    for _ in 0..6_000 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if len > start_len + 256 * 1024 {
+            child.kill().unwrap();
+            killed_while_writing = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.wait();
+    let count = || {
+        let db_url = url.clone();
+        async move {
+            let db = jinguo_storage::Db::connect(&db_url).await.unwrap();
+            let jinguo_storage::Db::Sqlite(lite) = &db else {
+                unreachable!()
+            };
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT count(*) FROM household WHERE code LIKE '%K%'")
+                    .fetch_one(&lite.read)
+                    .await
+                    .unwrap();
+            db.close().await;
+            n
+        }
+    };
+    let after_crash = count().await;
+    eprintln!(
+        "killed while writing: {killed_while_writing}; households after the crash: {after_crash}"
+    );
+    assert!(
+        after_crash == 0 || after_crash == 6_000,
+        "half an import: {after_crash} households (killed while writing: {killed_while_writing})"
+    );
+    let check = jinguo()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // Run again: it completes, and nothing is doubled.
+    let again = jinguo()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["import", "households", "--commit"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(count().await, 6_000);
+    let _ = before;
+}
