@@ -877,3 +877,79 @@ async fn administrator_links_a_member() {
         .unwrap();
     assert_eq!(rep.members, vec![member]);
 }
+
+/// A database that refuses writes (read-only, or a full disk): a write gets 503 with a clear,
+/// localized message and changes nothing; reading goes on; once the database takes writes
+/// again, the same write succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_refusing_writes_keeps_serving_reads() {
+    let (t, s) = with_small_demo(Backend::Sqlite).await;
+    let srv = serve(s.clone()).await;
+    let c = staff_client(&s, &srv.base).await;
+    let group = crate::storage::first_group(&s).await;
+    let hid = s
+        .group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    let view = s
+        .household_view(&support::county_staff(), hid)
+        .await
+        .unwrap();
+    let person = json!({"name": "王芳", "sex": "female", "birth_date": "1990-03-08",
+        "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(), 2).as_str(),
+        "relationship": "other", "expected_version": view.household.version});
+    let jinguo_storage::Db::Sqlite(lite) = &t.db else {
+        unreachable!()
+    };
+    let set = |on: bool| {
+        sqlx::query(if on {
+            "PRAGMA query_only = ON"
+        } else {
+            "PRAGMA query_only = OFF"
+        })
+        .execute(&lite.write)
+    };
+    set(true).await.unwrap();
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .header("accept-language", "en")
+        .json(&person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"),
+        "{body}"
+    );
+    let r = c
+        .get(format!("{}/api/v1/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    set(false).await.unwrap();
+    let after = s
+        .household_view(&support::county_staff(), hid)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.persons.len(),
+        view.persons.len(),
+        "nothing half-written"
+    );
+    let r = c
+        .post(format!("{}/api/v1/households/{hid}/persons", srv.base))
+        .json(&person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

@@ -201,7 +201,12 @@ impl Services {
             return Err(ServiceError::Unauthenticated);
         }
         if now - s.last_seen_at > Duration::seconds(30) {
-            db_tx!(db, tx => store::touch_session(tx, &h, now).await)?;
+            // Best effort: a database that refuses writes for now still serves reads.
+            let touched: Result<(), jinguo_storage::StorageError> =
+                async { db_tx!(db, tx => store::touch_session(tx, &h, now).await) }.await;
+            if let Err(e) = touched {
+                tracing::warn!(error = %e, "the session's last use was not recorded");
+            }
         }
         let mut c = self.caller_of(&account, now).await?;
         c.ip = ip.to_string();

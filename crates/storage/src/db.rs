@@ -20,6 +20,23 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// The database refuses writes for now — read-only, or out of space — as opposed to a fault
+    /// in the request: SQLite's `SQLITE_READONLY` (8) and `SQLITE_FULL` (13), PostgreSQL's
+    /// `read_only_sql_transaction` (25006) and class 53 (insufficient resources, disk full).
+    pub fn is_unwritable(&self) -> bool {
+        let StorageError::Sql(sqlx::Error::Database(db)) = self else {
+            return false;
+        };
+        let Some(code) = db.code() else {
+            return false;
+        };
+        match code.parse::<i64>() {
+            // SQLite: the primary result code is the low byte of an extended one.
+            Ok(n) if code.len() < 5 => matches!(n & 0xff, 8 | 13),
+            _ => code == "25006" || code.starts_with("53"),
+        }
+    }
+
     /// Maps unique-constraint violations to [`StorageError::Conflict`] with the constraint name.
     pub fn classify(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e

@@ -58,6 +58,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Storage(e) if e.is_unwritable() => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Storage(_) | ServiceError::Io(_) | ServiceError::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -73,6 +74,7 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
         ServiceError::Unauthenticated => ("unauthenticated", "error.unauthenticated"),
         ServiceError::Forbidden => ("forbidden", "error.forbidden"),
         ServiceError::RateLimited => ("rate_limited", "error.rate_limited"),
+        ServiceError::Storage(e) if e.is_unwritable() => ("unavailable", "error.unavailable"),
         ServiceError::Storage(_) | ServiceError::Io(_) | ServiceError::Internal(_) => {
             ("internal", "error.internal")
         }
@@ -100,6 +102,9 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
                 .join(lang.pick("；", "; ")),
         ),
         ServiceError::Conflict => Some(t(lang, "error.conflict.detail").to_string()),
+        ServiceError::Storage(s) if s.is_unwritable() => {
+            Some(t(lang, "error.unavailable.detail").to_string())
+        }
         _ => None,
     };
     Problem {

@@ -221,6 +221,13 @@ fn error_page(e: &ServiceError, c: Ctx) -> Response {
                 .collect::<Vec<_>>()
                 .join(c.lang.pick("；", "; ")),
         ),
+        ServiceError::Storage(err) if err.is_unwritable() => {
+            tracing::warn!(error = %err, "the database refuses writes");
+            (
+                t(c.lang, "error.unavailable"),
+                t(c.lang, "error.unavailable.detail").to_string(),
+            )
+        }
         ServiceError::Storage(err) => {
             tracing::error!(error = %err, "page failed");
             (t(c.lang, "error.internal"), String::new())
