@@ -886,20 +886,12 @@ async fn a_database_refusing_writes_keeps_serving_reads() {
     let (t, s) = with_small_demo(Backend::Sqlite).await;
     let srv = serve(s.clone()).await;
     let c = staff_client(&s, &srv.base).await;
-    let group = crate::storage::first_group(&s).await;
-    let hid = s
-        .group_households(&support::county_staff(), &group, 1)
-        .await
-        .unwrap()
-        .lines[0]
-        .id;
+    let (_, hid) = support::first_household(&s).await;
     let view = s
         .household_view(&support::county_staff(), hid)
         .await
         .unwrap();
-    let person = json!({"name": "王芳", "sex": "female", "birth_date": "1990-03-08",
-        "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(), 2).as_str(),
-        "relationship": "other", "expected_version": view.household.version});
+    let person = support::new_person(view.household.version);
     let jinguo_storage::Db::Sqlite(lite) = &t.db else {
         unreachable!()
     };

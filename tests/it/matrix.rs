@@ -105,9 +105,7 @@ async fn walk(b: Backend) {
     ];
     let srv = serve(s.clone()).await;
 
-    let person = json!({"name": "王芳", "sex": "female", "birth_date": "1990-03-08",
-        "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap(), 2).as_str(),
-        "relationship": "other", "expected_version": -1});
+    let person = support::new_person(-1);
     let reveal = json!({"reason": "核实身份信息"});
     let member_in = others[0];
     let member_out = s.coverage_members(&staff, &group_out).await.unwrap()[0].id;

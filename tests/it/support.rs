@@ -200,3 +200,24 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// The first household of the first resident group that has households: (group, household).
+pub async fn first_household(s: &Services) -> (String, uuid::Uuid) {
+    let group = crate::storage::first_group(s).await;
+    let hid = s
+        .group_households(&county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .id;
+    (group, hid)
+}
+
+/// A valid new person for the API, written against household version `version` (test ID
+/// numbers use the address code 110101, which the demo never uses).
+pub fn new_person(version: i64) -> serde_json::Value {
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 3, 8).unwrap();
+    serde_json::json!({"name": "王芳", "sex": "female", "birth_date": "1990-03-08",
+        "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, birth, 2).as_str(),
+        "relationship": "other", "expected_version": version})
+}
