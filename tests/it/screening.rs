@@ -230,7 +230,10 @@ async fn representatives_visit_their_households(b: Backend) {
         .record_visit(&rep, c.id, h, &visit(&today.to_string(), "medium", key))
         .await
         .unwrap();
-    assert_eq!((again.visit_id, again.created), (first.visit_id, false));
+    assert_eq!(
+        (again.visit_id, again.created, again.dispute_id),
+        (first.visit_id, false, first.dispute_id)
+    );
     assert_eq!(
         codes(
             s.record_visit(

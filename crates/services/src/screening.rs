@@ -466,7 +466,7 @@ impl Services {
         let now = clock::now();
         let result = db_tx!(&self.db, tx => {
             if let Some(done) = store::visit_by_key(tx, &h.county_code, &v.request_key).await? {
-                return_same(done, c.id, h.id)
+                same_visit(tx, done, c.id, h.id).await
             } else if store::screened(tx, &h.county_code, c.id, h.id).await? {
                 Ok(Err(invalid("household", "visit.already_screened")))
             } else {
@@ -486,13 +486,12 @@ impl Services {
         match result {
             Ok(outcome) => outcome,
             // Two submissions of the same key at the same moment: the other one won.
-            Err(StorageError::Conflict(_)) => {
-                let again = db_tx!(&self.db, tx => store::visit_by_key(tx, &h.county_code, &v.request_key).await)?;
-                match again {
-                    Some(done) => return_same(done, c.id, h.id)?,
-                    None => Err(invalid("household", "visit.already_screened")),
+            Err(StorageError::Conflict(_)) => db_tx!(&self.db, tx => {
+                match store::visit_by_key(tx, &h.county_code, &v.request_key).await? {
+                    Some(done) => same_visit(tx, done, c.id, h.id).await,
+                    None => Ok(Err(invalid("household", "visit.already_screened"))),
                 }
-            }
+            })?,
             Err(e) => Err(e.into()),
         }
     }
@@ -553,7 +552,10 @@ impl Services {
     }
 }
 
-fn return_same(
+/// The visit a submission key already made, as the answer to its retry (with the dispute it
+/// opened); a key reused for another household or campaign is refused.
+async fn same_visit(
+    tx: &mut jinguo_storage::DbConn<'_>,
     done: Visit,
     campaign: Uuid,
     household: Uuid,
@@ -561,10 +563,11 @@ fn return_same(
     if done.campaign_id != campaign || done.household_id != household {
         return Ok(Err(invalid("request_key", "invalid")));
     }
+    let dispute_id = store::dispute_of_visit(tx, &done.county_code, done.id).await?;
     Ok(Ok(VisitOutcome {
         visit_id: done.id,
         created: false,
-        dispute_id: None,
+        dispute_id,
     }))
 }
 

@@ -278,3 +278,15 @@ pub async fn household_members(
         .bind(county).bind(household).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The dispute a visit opened, if any.
+pub async fn dispute_of_visit(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    visit: Uuid,
+) -> Result<Option<Uuid>, StorageError> {
+    let row: Option<(Uuid,)> = conn_run!(tx, c => sqlx::query_as(
+        "SELECT id FROM dispute WHERE county_code = $1 AND visit_id = $2")
+        .bind(county).bind(visit).fetch_optional(&mut *c).await)?;
+    Ok(row.map(|r| r.0))
+}
