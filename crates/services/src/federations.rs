@@ -112,7 +112,7 @@ impl Services {
         };
         e.into_result()?;
         let f = Federation {
-            county_code: crate::screening::county_of(&place),
+            county_code: place.county(),
             id: Uuid::now_v7(),
             place_code: place.code.clone(),
             path: place.path.clone(),
@@ -132,9 +132,13 @@ impl Services {
         }
     }
 
-    /// A place the caller manages in full (federation staff).
-    async fn managed_place(&self, caller: &Caller, code: &str) -> Result<Place, ServiceError> {
-        if !caller.is_operator() && !caller.has_role(jinguo_domain::account::Role::Staff) {
+    /// A place the caller manages in full (federation staff); any other is not found.
+    pub(crate) async fn managed_place(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<Place, ServiceError> {
+        if !caller.has_role(jinguo_domain::account::Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
         let scope = caller.household_write_scope();
@@ -161,7 +165,7 @@ impl Services {
         let id = Uuid::now_v7();
         let m = NewMember {
             id,
-            county_code: crate::screening::county_of(&place),
+            county_code: place.county(),
             place_code: place.code.clone(),
             path: place.path.clone(),
             role: v.role.key(),

@@ -152,10 +152,6 @@ struct Known {
     persons: HashMap<String, Uuid>,
 }
 
-fn county_of(group: &str) -> &str {
-    group.get(..6).unwrap_or(group)
-}
-
 /// A row refused against the database; the message names the field.
 fn row_error(number: u64, field: &str, code: &'static str) -> RowError {
     RowError {
@@ -194,7 +190,7 @@ impl Services {
         for (row, index) in batch {
             if let Ok(p) = &row.result {
                 let e = by_county
-                    .entry(county_of(p.group_code.as_str()))
+                    .entry(p.group_code.county().unwrap_or_default())
                     .or_default();
                 e.0.push(p.household_code.clone());
                 e.1.push(index.clone());
@@ -203,7 +199,7 @@ impl Services {
         let mut known = Known::default();
         for (county, (mut codes, indexes)) in by_county {
             codes.dedup();
-            for (code, id, group) in hstore::by_codes(&self.db, county, &codes).await? {
+            for (code, id, group, _) in hstore::by_codes(&self.db, county, &codes).await? {
                 known.households.insert(code, (id, group));
             }
             for (index, household) in hstore::by_id_indexes(&self.db, county, &indexes).await? {
@@ -221,7 +217,7 @@ impl Services {
         source: &SheetSource,
         commit: bool,
     ) -> Result<ImportReport, ServiceError> {
-        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+        if !caller.has_role(Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
         let mut report = ImportReport::default();
@@ -377,7 +373,7 @@ impl Services {
                     let Some(GroupState::Ok { path }) = groups.get(p.group_code.as_str()) else {
                         return Err(ServiceError::Internal("the file changed while it was imported".into()));
                     };
-                    let county = county_of(p.group_code.as_str()).to_string();
+                    let county = p.group_code.county().unwrap_or_default().to_string();
                     let household_id = match known.households.get(&p.household_code) {
                         Some((id, _)) => *id,
                         None => match created.get(&p.household_code) {
@@ -446,7 +442,7 @@ impl Services {
         code: &str,
         reason: &str,
     ) -> Result<Vec<u8>, ServiceError> {
-        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+        if !caller.has_role(Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
         let reason = reason.trim();
@@ -454,10 +450,7 @@ impl Services {
             return Err(crate::error::invalid("reason", "reason.required"));
         }
         let scope = caller.household_write_scope();
-        let place = places::get_scoped(&self.db, code, &scope)
-            .await?
-            .filter(|p| scope.covers_all(&p.path))
-            .ok_or(ServiceError::NotFound)?;
+        let place = self.managed_place(caller, code).await?;
         let today = clock::today();
         let within = place.subtree();
         let mut out = Vec::new();
@@ -572,7 +565,7 @@ impl Services {
         commit: bool,
     ) -> Result<MembersReport, ServiceError> {
         use jinguo_domain::member::MemberInput;
-        if !caller.is_operator() && !caller.has_role(Role::Staff) {
+        if !caller.has_role(Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
         let mut report = MembersReport::default();
@@ -676,18 +669,16 @@ impl Services {
                 .await?
                 .into_iter()
                 .filter(|m| m.ended_on.is_none() && m.role == v.role.key() && m.name == v.name)
-                .filter_map(|m| {
-                    Some(MemberRow {
-                        county_code: place.code.get(..6)?.to_string(),
-                        id: m.id,
-                        place_code: m.place_code,
-                        path: place.path.clone(),
-                        role: m.role,
-                        name: m.name,
-                        started_on: m.started_on,
-                        ended_on: m.ended_on,
-                        account_id: None,
-                    })
+                .map(|m| MemberRow {
+                    county_code: place.county(),
+                    id: m.id,
+                    place_code: m.place_code,
+                    path: place.path.clone(),
+                    role: m.role,
+                    name: m.name,
+                    started_on: m.started_on,
+                    ended_on: m.ended_on,
+                    account_id: None,
                 })
                 .collect();
             if existing.len() > 1 {
@@ -703,7 +694,7 @@ impl Services {
                     let id = Uuid::now_v7();
                     new_members.push(NewMember {
                         id,
-                        county_code: crate::screening::county_of(&place),
+                        county_code: place.county(),
                         place_code: place.code.clone(),
                         path: place.path.clone(),
                         role: v.role.key(),
@@ -716,7 +707,7 @@ impl Services {
                         term_ends_on: v.term_ends_on,
                     });
                     MemberRow {
-                        county_code: crate::screening::county_of(&place),
+                        county_code: place.county(),
                         id,
                         place_code: place.code.clone(),
                         path: place.path.clone(),
@@ -790,14 +781,7 @@ impl Services {
         code: &str,
     ) -> Result<Vec<u8>, ServiceError> {
         use jinguo_domain::member::MemberRole;
-        let scope = caller.household_write_scope();
-        if !caller.is_operator() && !caller.has_role(Role::Staff) {
-            return Err(ServiceError::Forbidden);
-        }
-        let place = places::get_scoped(&self.db, code, &scope)
-            .await?
-            .filter(|p| scope.covers_all(&p.path))
-            .ok_or(ServiceError::NotFound)?;
+        let place = self.managed_place(caller, code).await?;
         let within = place.subtree();
         let mut units: HashMap<Uuid, Vec<String>> = HashMap::new();
         for (m, u) in members::units_below(&self.db, &within).await? {

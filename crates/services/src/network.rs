@@ -104,23 +104,20 @@ impl Services {
             let (unit_code, household_id, path) = if m.role == "representative" {
                 let found =
                     households::by_codes(&self.db, &m.county_code, &[u.to_string()]).await?;
-                let Some((_, id, _)) = found.into_iter().next() else {
+                let Some((_, id, _, path)) = found.into_iter().next() else {
                     return Ok(Err("assignment.unknown_unit"));
                 };
-                let h = households::get(&self.db, id, &jinguo_storage::Scope::operator())
-                    .await?
-                    .ok_or(ServiceError::NotFound)?;
-                if !h.path.starts_with(&m.path) {
+                if !path.starts_with(&m.path) {
                     return Ok(Err("assignment.outside_federation"));
                 }
                 // One representative per household: another's household is handed over, not shared.
                 let holders =
-                    jinguo_storage::screening::household_members(&self.db, &m.county_code, h.id)
+                    jinguo_storage::screening::household_members(&self.db, &m.county_code, id)
                         .await?;
                 if holders.iter().any(|x| *x != m.id) {
                     return Ok(Err("assignment.taken"));
                 }
-                (None, Some(h.id), h.path)
+                (None, Some(id), path)
             } else {
                 let Some(p) = places::get(&self.db, u).await? else {
                     return Ok(Err("assignment.unknown_unit"));
@@ -217,7 +214,7 @@ impl Services {
         if reps.is_empty() {
             return Err(invalid("place", "balance.no_representative"));
         }
-        let county = crate::screening::county_of(&group);
+        let county = group.county();
         // Who has what now; households of anyone else, or of nobody, go to the pool.
         let mut load: BTreeMap<Uuid, Vec<(Uuid, String, Uuid)>> =
             reps.iter().map(|r| (*r, Vec::new())).collect();

@@ -174,7 +174,7 @@ impl Services {
         caller: &Caller,
         input: &CampaignInput,
     ) -> Result<CampaignView, ServiceError> {
-        if !caller.is_operator() && !caller.has_role(jinguo_domain::account::Role::Staff) {
+        if !caller.has_role(jinguo_domain::account::Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
         let v = input.validate()?;
@@ -190,7 +190,7 @@ impl Services {
         if !scope.covers_all(&place.path) {
             return Err(ServiceError::Forbidden);
         }
-        let county = county_of(&place);
+        let county = place.county();
         let c = Campaign {
             county_code: county,
             id: Uuid::now_v7(),
@@ -569,9 +569,4 @@ async fn same_visit(
         created: false,
         dispute_id,
     }))
-}
-
-/// The county a place belongs to (its 6-digit prefix).
-pub fn county_of(place: &Place) -> String {
-    place.code.chars().take(6).collect()
 }

@@ -398,17 +398,17 @@ pub async fn count_visible(db: &Db, place: &Subtree, scope: &Scope) -> Result<i6
 }
 
 /// Households of a county by code (for imports: which rows name households already there).
-/// Returns (code, id, group code).
+/// Returns (code, id, group code, path).
 pub async fn by_codes(
     db: &Db,
     county: &str,
     codes: &[String],
-) -> Result<Vec<(String, Uuid, String)>, StorageError> {
+) -> Result<Vec<(String, Uuid, String, String)>, StorageError> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new("SELECT code, id, group_code FROM household WHERE county_code = ");
+        let mut q = QueryBuilder::new("SELECT code, id, group_code, path FROM household WHERE county_code = ");
         q.push_bind(county).push(" AND code IN (");
         let mut list = q.separated(", ");
         for c in codes {

@@ -20,6 +20,13 @@ impl Place {
     pub fn subtree(&self) -> Subtree {
         Subtree::of_path(&self.path)
     }
+    /// The county code of a place at county level or below (see `PlaceCode::county`).
+    pub fn county(&self) -> String {
+        jinguo_domain::place::PlaceCode::parse(&self.code)
+            .ok()
+            .and_then(|c| c.county().map(str::to_string))
+            .unwrap_or_default()
+    }
 }
 
 /// A place to write: code, parent, level, name, path, county.

@@ -1005,6 +1005,23 @@ fn parse_role(
     })
 }
 
+/// A file to download: its bytes, media type and name.
+fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    filename: &str,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut r = bytes.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {
     Uuid::parse_str(s).map_err(|_| ServiceError::NotFound)
 }

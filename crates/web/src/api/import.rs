@@ -8,13 +8,14 @@ use crate::lang::UiLang;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jinguo_services::import::{ImportReport, Issue, MembersReport, SheetSource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+const CSV: &str = "text/csv; charset=utf-8";
 
 /// The largest household sheet accepted over HTTP (larger files: `jinguo import households`).
 pub const MAX_SHEET_BYTES: usize = 64 * 1024 * 1024;
@@ -135,19 +136,7 @@ async fn export_members(
         .export_members(&caller, &code)
         .await
         .map_err(api(lang))?;
-    Ok(csv_download(csv, &format!("members-{code}")))
-}
-
-fn csv_download(csv: Vec<u8>, name: &str) -> Response {
-    let mut r = csv.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
+    Ok(super::download(csv, CSV, &format!("members-{code}.csv")))
 }
 
 pub fn report_dto(r: &ImportReport, lang: jinguo_domain::Lang) -> ImportReportDto {
@@ -211,5 +200,5 @@ async fn export_households(
         .export_households(&caller, &code, q.reason.as_deref().unwrap_or_default())
         .await
         .map_err(api(lang))?;
-    Ok(csv_download(csv, &format!("households-{code}")))
+    Ok(super::download(csv, CSV, &format!("households-{code}.csv")))
 }

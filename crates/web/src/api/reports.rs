@@ -6,8 +6,7 @@ use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::lang::UiLang;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -18,17 +17,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(coverage_workbook))
         .routes(routes!(progress_workbook))
-}
-
-/// A workbook as a download.
-pub fn workbook(bytes: Vec<u8>, name: &str) -> Response {
-    let mut r = bytes.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }
 
 /// Coverage below a place as a workbook (XLSX, in the caller's language).
@@ -50,7 +38,11 @@ async fn coverage_workbook(
     let code = jinguo_domain::place::PlaceCode::parse(&code)
         .map(|c| c.to_string())
         .unwrap_or_default();
-    Ok(workbook(bytes, &format!("coverage-{code}")))
+    Ok(super::download(
+        bytes,
+        XLSX,
+        &format!("coverage-{code}.xlsx"),
+    ))
 }
 
 /// A campaign's progress as a workbook (XLSX, in the caller's language).
@@ -71,5 +63,9 @@ async fn progress_workbook(
         .progress_workbook(&caller, id, q.place.as_deref(), lang)
         .await
         .map_err(api(lang))?;
-    Ok(workbook(bytes, &format!("progress-{}", id.simple())))
+    Ok(super::download(
+        bytes,
+        XLSX,
+        &format!("progress-{}.xlsx", id.simple()),
+    ))
 }
