@@ -7,6 +7,7 @@
 mod access;
 mod browser;
 mod cli;
+mod crash;
 mod http;
 mod import;
 mod matrix;

@@ -9,6 +9,8 @@ use jinguo_storage::{Backend, Db};
 
 pub struct TestDb {
     pub db: Db,
+    /// The database's address, for a server or command started in another process.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -27,6 +29,7 @@ pub async fn fresh(backend: Backend) -> TestDb {
             db.migrate().await.unwrap();
             TestDb {
                 db,
+                url,
                 _dir: Some(dir),
             }
         }
@@ -45,7 +48,11 @@ pub async fn fresh(backend: Backend) -> TestDb {
             let url = format!("{base}/{name}");
             let db = Db::connect(&url).await.unwrap();
             db.migrate().await.unwrap();
-            TestDb { db, _dir: None }
+            TestDb {
+                db,
+                url,
+                _dir: None,
+            }
         }
     }
 }
