@@ -45,6 +45,9 @@ enum Command {
         /// Create the data, then stop without serving.
         #[arg(long)]
         no_serve: bool,
+        /// A small data set of the same shape (600 households) instead of Anning's 150,551.
+        #[arg(long)]
+        small: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -365,9 +368,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Jinguo is serving on http://{}", listener.local_addr()?);
             jinguo::serve(services, listener).await?;
         }
-        Command::Demo { no_serve, .. } => {
+        Command::Demo {
+            no_serve, small, ..
+        } => {
             let started = std::time::Instant::now();
-            let r = services.ensure_demo(cfg.demo_seed).await?;
+            let r = if small {
+                services
+                    .ensure_demo_shaped(cfg.demo_seed, jinguo_services::demo::SMALL)
+                    .await?
+            } else {
+                services.ensure_demo(cfg.demo_seed).await?
+            };
             let accounts = services.ensure_demo_accounts().await?;
             services.ensure_demo_campaign().await?;
             if r.created {

@@ -58,16 +58,7 @@ pub async fn fresh(backend: Backend) -> TestDb {
 }
 
 /// A small data set of the demo's shape: 20 groups, 600 households.
-pub const SMALL: Shape = Shape {
-    groups: 20,
-    households: 600,
-    city_executives: 3,
-    subdistrict_executives: 18,
-    village_executives: 40,
-    representatives: 60,
-    screened: 240,
-    medium_risks: 3,
-};
+pub const SMALL: Shape = jinguo_services::demo::SMALL;
 
 pub fn services(db: &Db) -> Services {
     let keys = jinguo_services::Keyring::generate().unwrap();

@@ -74,6 +74,19 @@ pub const ANNING_2021: Shape = Shape {
     medium_risks: 23,
 };
 
+/// A small data set of the same shape (20 groups, 600 households), for trying things out and for
+/// tests that need a running server with a little of everything.
+pub const SMALL: Shape = Shape {
+    groups: 20,
+    households: 600,
+    city_executives: 3,
+    subdistrict_executives: 18,
+    village_executives: 40,
+    representatives: 60,
+    screened: 240,
+    medium_risks: 3,
+};
+
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
     pub created: bool,

@@ -44,6 +44,7 @@ pub fn app(services: Services) -> Router {
         .merge(observe::router())
         .route_layer(axum::middleware::from_fn(observe::track))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state)
         .layer(axum::middleware::from_fn(observe::same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))

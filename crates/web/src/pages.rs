@@ -263,6 +263,22 @@ pub async fn not_found(UiLang(lang): UiLang, OriginalUri(uri): OriginalUri) -> R
     error_page(&ServiceError::NotFound, Ctx::new(lang, &uri))
 }
 
+/// A known path asked with a method it does not take: 405, as problem+json under `/api/`.
+pub async fn method_not_allowed(UiLang(lang): UiLang, OriginalUri(uri): OriginalUri) -> Response {
+    let title = t(lang, "error.method_not_allowed");
+    if uri.path().starts_with("/api/") {
+        return crate::error::problem_response(crate::error::Problem {
+            kind: "/problems/method_not_allowed".into(),
+            title: title.into(),
+            status: StatusCode::METHOD_NOT_ALLOWED.as_u16(),
+            code: "method_not_allowed".into(),
+            detail: None,
+            errors: Vec::new(),
+        });
+    }
+    (StatusCode::METHOD_NOT_ALLOWED, title).into_response()
+}
+
 async fn home(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
