@@ -74,11 +74,11 @@ enum Command {
     /// Check that the database is sound: the engine's own checks, foreign keys, the network's
     /// rules, the audit chain. Exits non-zero when a check fails.
     Check,
-    /// Write an encrypted backup of the embedded database to FILE while it keeps serving; prints
-    /// the content checksum.
+    /// Write an encrypted backup of the database (SQLite or PostgreSQL) to FILE while it keeps
+    /// serving; prints the content checksum.
     Backup { file: PathBuf },
-    /// Restore a backup into this configuration's data folder, which must hold no database yet;
-    /// prints the content checksum, to compare with the backup's.
+    /// Restore a backup into this configuration's database, which must be empty (SQLite: no
+    /// file yet; PostgreSQL: no tables); prints the content checksum, to compare with the backup's.
     Restore { file: PathBuf },
 }
 
@@ -199,7 +199,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Restore { file } = &cli.command {
         let url = cfg.database_url();
         let Some(path) = url.strip_prefix("sqlite://") else {
-            anyhow::bail!("restore writes an SQLite database; this configuration uses another");
+            let keys = jinguo::keys(&cfg)?.get();
+            let db = jinguo_storage::Db::connect(&url).await?;
+            let r = jinguo_services::backup::restore_postgres(&keys, file, &db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.close().await;
+            println!(
+                "restored {} bytes into {}; content checksum {}",
+                r.bytes,
+                jinguo::config::redact_url(&url),
+                r.checksum
+            );
+            return Ok(());
         };
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("cannot create the data folder {}", cfg.data_dir.display()))?;

@@ -396,3 +396,146 @@ async fn an_import_killed_while_writing_leaves_nothing_half_done() {
     assert_eq!(count().await, 6_000);
     let _ = before;
 }
+
+async fn empty_postgres_database() -> jinguo_storage::Db {
+    let server = crate::support::pg_server_url();
+    let admin = jinguo_storage::Db::connect(&server).await.unwrap();
+    let name = format!("r_{}", uuid::Uuid::now_v7().simple());
+    if let jinguo_storage::Db::Postgres(p) = &admin {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(p)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+    let (base, _) = server.rsplit_once('/').unwrap();
+    jinguo_storage::Db::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap()
+}
+
+async fn table_count(db: &jinguo_storage::Db) -> i64 {
+    let jinguo_storage::Db::Postgres(p) = db else {
+        unreachable!()
+    };
+    sqlx::query_as::<_, (i64,)>(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap()
+    .0
+}
+
+/// PostgreSQL: a backup taken while visits are being written restores into an empty database with
+/// the checksum of its snapshot; tampered or read with other keys it is refused before anything
+/// is written; a backup of an older schema restores and is brought to this version's schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_on_postgres() {
+    let (t, s) = crate::support::with_small_demo(jinguo_storage::Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jinguo.backup");
+    // Writers carry on during the backup.
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            for i in 0..40 {
+                crate::support::account(
+                    &s,
+                    &format!("writer{i}"),
+                    jinguo_domain::account::Role::Staff,
+                    "530181",
+                )
+                .await;
+            }
+        })
+    };
+    let report = s
+        .backup(&jinguo_services::Caller::operator(), &file)
+        .await
+        .unwrap();
+    writer.await.unwrap();
+    assert!(report.bytes > 0);
+    let keys = s.keys.get();
+    let into = empty_postgres_database().await;
+    let restored = jinguo_services::backup::restore_postgres(&keys, &file, &into)
+        .await
+        .unwrap();
+    assert_eq!(restored.checksum, report.checksum);
+    assert_eq!(
+        jinguo_storage::maintenance::pg_content_checksum(&into)
+            .await
+            .unwrap(),
+        report.checksum
+    );
+    let again = jinguo_services::Services {
+        keys: s.keys.clone(),
+        ..crate::support::services(&into)
+    };
+    let v = again
+        .place_view(&crate::support::county_staff(), "530181")
+        .await
+        .unwrap();
+    assert_eq!(v.figures.households, 600);
+    let (_, h) = crate::support::first_household(&again).await;
+    let shown = again
+        .household_reveal(&crate::support::county_staff(), h, "核对恢复结果")
+        .await
+        .unwrap();
+    assert_eq!(shown.persons[0].id_number.len(), 18, "sealed values open");
+    assert!(matches!(
+        again.verify_audit().await.unwrap(),
+        jinguo_services::audit::Verification::Intact { .. }
+    ));
+    // A restore never goes into a database that has tables.
+    assert!(
+        jinguo_services::backup::restore_postgres(&keys, &file, &into)
+            .await
+            .is_err()
+    );
+    // Tampered, or other keys: refused, and the empty database stays empty.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let bad = dir.path().join("bad.backup");
+    std::fs::write(&bad, &bytes).unwrap();
+    let target = empty_postgres_database().await;
+    assert!(
+        jinguo_services::backup::restore_postgres(&keys, &bad, &target)
+            .await
+            .is_err()
+    );
+    let other = jinguo_services::Keyring::generate().unwrap();
+    assert!(
+        jinguo_services::backup::restore_postgres(&other, &file, &target)
+            .await
+            .is_err()
+    );
+    assert_eq!(table_count(&target).await, 0);
+    // An older schema: backed up at the previous migration, restored into this version's.
+    let versions = jinguo_storage::Db::migration_versions(jinguo_storage::Backend::Postgres);
+    let old = empty_postgres_database().await;
+    old.migrate_to(versions[versions.len() - 2]).await.unwrap();
+    let old_file = dir.path().join("old.backup");
+    let old_services = jinguo_services::Services {
+        keys: s.keys.clone(),
+        ..crate::support::services(&old)
+    };
+    old_services
+        .backup(&jinguo_services::Caller::operator(), &old_file)
+        .await
+        .unwrap();
+    let newer = empty_postgres_database().await;
+    jinguo_services::backup::restore_postgres(&keys, &old_file, &newer)
+        .await
+        .unwrap();
+    let jinguo_storage::Db::Postgres(p) = &newer else {
+        unreachable!()
+    };
+    let (latest,): (i64,) = sqlx::query_as("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(latest, *versions.last().unwrap());
+    drop(t);
+}

@@ -1,6 +1,6 @@
-//! Backups of the embedded database: a consistent copy taken while the server runs, encrypted
-//! with the key ring's active key, and its restore into an empty place, proven equal by a
-//! checksum of the content.
+//! Backups: a consistent copy taken while the server runs (SQLite: a copy of the file; PostgreSQL:
+//! a dump of every table from one snapshot), encrypted with the key ring's active key, and its
+//! restore into an empty place, proven equal by a checksum of the content.
 
 use crate::audit::{Record, record};
 use crate::{Caller, ServiceError, Services};
@@ -30,6 +30,17 @@ impl Drop for Scratch {
     }
 }
 
+/// A new file only its owner may read (it holds data in the clear for a moment).
+fn private_file(path: &Path) -> Result<std::fs::File, ServiceError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)
+}
+
 fn scratch(path: &Path, what: &str) -> Scratch {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{what}.{}", uuid::Uuid::now_v7().simple()));
@@ -37,7 +48,7 @@ fn scratch(path: &Path, what: &str) -> Scratch {
 }
 
 impl Services {
-    /// Writes an encrypted backup of the SQLite database to `out` (which must not exist), while
+    /// Writes an encrypted backup of the database to `out` (which must not exist), while
     /// the server keeps running. The machine's operator only.
     pub async fn backup(&self, caller: &Caller, out: &Path) -> Result<BackupReport, ServiceError> {
         if !caller.is_operator() {
@@ -51,10 +62,20 @@ impl Services {
         }
         let plain = scratch(out, "copy");
         let plain_path = plain.0.to_string_lossy().to_string();
-        maintenance::sqlite_copy(&self.db, &plain_path).await?;
-        let copy = Db::connect(&format!("sqlite://{plain_path}")).await?;
-        let checksum = maintenance::content_checksum(&copy).await?;
-        copy.close().await;
+        let checksum = match &self.db {
+            Db::Sqlite(_) => {
+                maintenance::sqlite_copy(&self.db, &plain_path).await?;
+                let copy = Db::connect(&format!("sqlite://{plain_path}")).await?;
+                let checksum = maintenance::content_checksum(&copy).await?;
+                copy.close().await;
+                checksum
+            }
+            Db::Postgres(_) => {
+                let file = private_file(&plain.0)?;
+                let mut w = std::io::BufWriter::new(file);
+                maintenance::pg_dump(&self.db, &mut w).await?
+            }
+        };
         let keys = self.keys.get();
         let sealed = scratch(out, "sealed");
         let bytes = {
@@ -106,5 +127,26 @@ pub async fn restore(
     db.migrate().await?;
     db.close().await;
     std::fs::rename(&plain.0, into).map_err(io)?;
+    Ok(BackupReport { bytes, checksum })
+}
+
+/// Restores a backup of a PostgreSQL database made by [`Services::backup`] into the empty
+/// PostgreSQL database `into`: decrypted with `keys`, loaded in one transaction, checked against
+/// the backup's checksum, then brought to this version's schema. Returns the checksum.
+pub async fn restore_postgres(
+    keys: &Keyring,
+    from: &Path,
+    into: &Db,
+) -> Result<BackupReport, ServiceError> {
+    let plain = scratch(from, "restoring");
+    let bytes = {
+        let f = std::fs::File::open(from).map_err(io)?;
+        let to = private_file(&plain.0)?;
+        keys.open_stream(std::io::BufReader::new(f), std::io::BufWriter::new(to))
+            .map_err(|e| ServiceError::Internal(format!("the backup cannot be read: {e}")))?
+    };
+    let f = std::fs::File::open(&plain.0).map_err(io)?;
+    let checksum =
+        maintenance::pg_restore(into, &mut std::io::BufReader::with_capacity(1 << 20, f)).await?;
     Ok(BackupReport { bytes, checksum })
 }

@@ -201,6 +201,16 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the migrations up to and including `version` only (a restore first rebuilds the
+    /// schema its backup was taken from).
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StorageError> {
+        match self {
+            Db::Sqlite(s) => SQLITE_MIGRATIONS.run_to(version, &s.write).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run_to(version, p).await?,
+        }
+        Ok(())
+    }
+
     /// Versions of the migrations this build carries, for `jinguo migrate` and the schema test.
     pub fn migration_versions(backend: Backend) -> Vec<i64> {
         let m = match backend {
