@@ -13,6 +13,10 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`; default: an SQLite file in `data_dir`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// `postgres://…` of a streaming replica of `database_url`: dashboards, coverage and campaign
+    /// progress read their figures there. Unset: everything reads from `database_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_url: Option<String>,
     /// Where the embedded database and other files live.
     pub data_dir: PathBuf,
     /// The address the web server listens on.
@@ -56,6 +60,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: None,
+            replica_url: None,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -74,7 +79,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 15] = [
+const ENV_KEYS: [&str; 16] = [
     "max_households_per_representative",
     "max_units_per_executive",
     "password_min_length",
@@ -84,6 +89,7 @@ const ENV_KEYS: [&str; 15] = [
     "idle_minutes",
     "session_hours",
     "database_url",
+    "replica_url",
     "data_dir",
     "listen",
     "keys_file",

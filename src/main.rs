@@ -229,6 +229,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let keys = jinguo::keys(&cfg)?;
     let mut services = Services::new(db.clone(), keys);
     services.security = cfg.security();
+    if let Some(url) = &cfg.replica_url {
+        let replica = jinguo_storage::Db::connect(url).await.with_context(|| {
+            format!(
+                "cannot open the read replica ({})",
+                jinguo::config::redact_url(url)
+            )
+        })?;
+        services.replica = Some(replica);
+    }
     let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {

@@ -398,20 +398,7 @@ async fn an_import_killed_while_writing_leaves_nothing_half_done() {
 }
 
 async fn empty_postgres_database() -> jinguo_storage::Db {
-    let server = crate::support::pg_server_url();
-    let admin = jinguo_storage::Db::connect(&server).await.unwrap();
-    let name = format!("r_{}", uuid::Uuid::now_v7().simple());
-    if let jinguo_storage::Db::Postgres(p) = &admin {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(p)
-            .await
-            .unwrap();
-    }
-    admin.close().await;
-    let (base, _) = server.rsplit_once('/').unwrap();
-    jinguo_storage::Db::connect(&format!("{base}/{name}"))
-        .await
-        .unwrap()
+    crate::support::empty_postgres().await.0
 }
 
 async fn table_count(db: &jinguo_storage::Db) -> i64 {

@@ -12,6 +12,7 @@ mod http;
 mod import;
 mod matrix;
 mod network;
+mod replica;
 mod screening;
 mod storage;
 mod support;

@@ -34,19 +34,7 @@ pub async fn fresh(backend: Backend) -> TestDb {
             }
         }
         Backend::Postgres => {
-            let server = pg_server_url();
-            let admin = Db::connect(&server).await.unwrap();
-            let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-            if let Db::Postgres(p) = &admin {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-            admin.close().await;
-            let (base, _) = server.rsplit_once('/').unwrap();
-            let url = format!("{base}/{name}");
-            let db = Db::connect(&url).await.unwrap();
+            let (db, url) = empty_postgres().await;
             db.migrate().await.unwrap();
             TestDb {
                 db,
@@ -55,6 +43,23 @@ pub async fn fresh(backend: Backend) -> TestDb {
             }
         }
     }
+}
+
+/// A new, empty database (no tables) on the throwaway PostgreSQL cluster, and its address.
+pub async fn empty_postgres() -> (Db, String) {
+    let server = pg_server_url();
+    let admin = Db::connect(&server).await.unwrap();
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    if let Db::Postgres(p) = &admin {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(p)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+    let (base, _) = server.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    (Db::connect(&url).await.unwrap(), url)
 }
 
 /// A small data set of the demo's shape: 20 groups, 600 households.

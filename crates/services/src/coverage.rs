@@ -76,10 +76,14 @@ impl Services {
     /// The coverage below one place, for those who may read it.
     pub async fn coverage(&self, caller: &Caller, code: &str) -> Result<Coverage, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        let place = places::get_scoped(&self.db, code.as_str(), &caller.household_read_scope())
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let lineage = places::lineage(&self.db, &place).await?;
+        let place = places::get_scoped(
+            self.figures_db(),
+            code.as_str(),
+            &caller.household_read_scope(),
+        )
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        let lineage = places::lineage(self.figures_db(), &place).await?;
         let within = place.subtree();
         let mut uncovered_units = Vec::new();
         for level in [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group] {
@@ -87,7 +91,7 @@ impl Services {
                 continue;
             }
             for (code, name, _) in
-                store::uncovered_places(&self.db, &within, level.as_i16()).await?
+                store::uncovered_places(self.figures_db(), &within, level.as_i16()).await?
             {
                 uncovered_units.push(Gap { code, name, level });
             }
@@ -95,7 +99,7 @@ impl Services {
         // A women's representative answers for households of her own group only, one
         // representative per household (both enforced when assigning), so the households of a
         // group that someone answers for are the sum of its representatives' loads.
-        let loads = store::member_loads(&self.db, &within).await?;
+        let loads = store::member_loads(self.figures_db(), &within).await?;
         let mut covered: std::collections::HashMap<&str, i64> = Default::default();
         for (_, _, role, path, units) in &loads {
             if role == "representative" {
@@ -103,7 +107,7 @@ impl Services {
             }
         }
         let mut uncovered_households = Vec::new();
-        for (path, n) in store::households_per_group(&self.db, &within).await? {
+        for (path, n) in store::households_per_group(self.figures_db(), &within).await? {
             let gap = n - covered.get(path.as_str()).copied().unwrap_or(0);
             if gap <= 0 {
                 continue;
@@ -114,7 +118,7 @@ impl Services {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let name = places::get(&self.db, &code)
+            let name = places::get(self.figures_db(), &code)
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
@@ -145,7 +149,7 @@ impl Services {
             }
         }
         let mut children = Vec::new();
-        for child in places::children(&self.db, &place.code).await? {
+        for child in places::children(self.figures_db(), &place.code).await? {
             let inside = |code: &str| code.starts_with(&child.code);
             children.push(ChildCoverage {
                 uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,

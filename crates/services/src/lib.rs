@@ -36,6 +36,9 @@ pub struct Services {
     /// Keys for the fields encrypted at rest; never stored in the database.
     pub keys: Arc<sealed::KeyStore>,
     pub security: SecurityPolicy,
+    /// A read replica of `db` (PostgreSQL streaming replication) for the figures of dashboards,
+    /// coverage and campaign progress; `None` reads them from `db`.
+    pub replica: Option<Db>,
 }
 
 impl Services {
@@ -44,6 +47,13 @@ impl Services {
             db,
             keys,
             security: SecurityPolicy::default(),
+            replica: None,
         }
+    }
+
+    /// Where figures are read from: the replica when there is one. A replica may lag a moment
+    /// behind; nothing read from it is written back.
+    pub fn figures_db(&self) -> &Db {
+        self.replica.as_ref().unwrap_or(&self.db)
     }
 }

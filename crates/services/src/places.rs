@@ -38,13 +38,18 @@ impl Services {
     /// outside the caller's scope is not found.
     pub async fn place_view(&self, caller: &Caller, code: &str) -> Result<PlaceView, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        let place = store::get_scoped(&self.db, code.as_str(), &caller.household_read_scope())
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let lineage = store::lineage(&self.db, &place).await?;
+        let place = store::get_scoped(
+            self.figures_db(),
+            code.as_str(),
+            &caller.household_read_scope(),
+        )
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        let lineage = store::lineage(self.figures_db(), &place).await?;
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.
-            let (figures, _) = store::child_figures(&self.db, &place, PlaceLevel::Group).await?;
+            let (figures, _) =
+                store::child_figures(self.figures_db(), &place, PlaceLevel::Group).await?;
             return Ok(PlaceView {
                 place,
                 lineage,
@@ -52,8 +57,9 @@ impl Services {
                 children: Vec::new(),
             });
         };
-        let children = store::children(&self.db, &place.code).await?;
-        let (figures, by_child) = store::child_figures(&self.db, &place, child_level).await?;
+        let children = store::children(self.figures_db(), &place.code).await?;
+        let (figures, by_child) =
+            store::child_figures(self.figures_db(), &place, child_level).await?;
         let children = children
             .into_iter()
             .map(|c| {

@@ -233,7 +233,7 @@ impl Services {
         let c = self.visible_campaign(caller, id).await?;
         let campaign = self.view_of(&c).await?;
         let place = self.progress_place(caller, &c, code).await?;
-        let lineage = places::lineage(&self.db, &place).await?;
+        let lineage = places::lineage(self.figures_db(), &place).await?;
         let over = clock::today() > c.ends_on;
         let within = place.subtree();
         let child_level = place.level().child();
@@ -242,12 +242,13 @@ impl Services {
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
         // Counted per resident group from the indexes, rolled up to the units one level down here.
         let unit_of = |path: &str| path.get(..prefix as usize).unwrap_or(path).to_string();
-        for (path, n) in jinguo_storage::assignment::households_per_group(&self.db, &within).await?
+        for (path, n) in
+            jinguo_storage::assignment::households_per_group(self.figures_db(), &within).await?
         {
             tally.households += n;
             per_unit.entry(unit_of(&path)).or_default().households += n;
         }
-        for (path, risk, n) in store::visits_per_path(&self.db, c.id, &within).await? {
+        for (path, risk, n) in store::visits_per_path(self.figures_db(), c.id, &within).await? {
             tally.add_visits(&risk, n);
             per_unit
                 .entry(unit_of(&path))
@@ -262,7 +263,7 @@ impl Services {
         overdue(&mut tally);
         let mut units = Vec::new();
         if child_level.is_some() {
-            for child in places::children(&self.db, &place.code).await? {
+            for child in places::children(self.figures_db(), &place.code).await? {
                 let mut t = per_unit.remove(&child.path).unwrap_or_default();
                 overdue(&mut t);
                 units.push(UnitProgress {
@@ -272,7 +273,7 @@ impl Services {
             }
         }
         let mut disputes = [0, 0];
-        for (risk, n) in store::disputes_by_risk(&self.db, c.id, &within).await? {
+        for (risk, n) in store::disputes_by_risk(self.figures_db(), c.id, &within).await? {
             match Risk::parse(&risk) {
                 Some(Risk::Medium) => disputes[0] += n,
                 Some(Risk::High) => disputes[1] += n,
@@ -298,7 +299,7 @@ impl Services {
         n: usize,
     ) -> Result<Vec<(CampaignView, [i64; 4])>, ServiceError> {
         let mut out = Vec::new();
-        for c in store::campaigns(&self.db)
+        for c in store::campaigns(self.figures_db())
             .await?
             .into_iter()
             .filter(|c| place.path.starts_with(&c.path) && Self::sees_campaign(caller, c))
@@ -306,7 +307,9 @@ impl Services {
         {
             let mut risks = [0; 4];
             // Grouped in the index's order (no sort), summed here.
-            for (_, risk, k) in store::visits_per_path(&self.db, c.id, &place.subtree()).await? {
+            for (_, risk, k) in
+                store::visits_per_path(self.figures_db(), c.id, &place.subtree()).await?
+            {
                 if let Some(r) = Risk::parse(&risk) {
                     risks[r as usize] += k;
                 }
@@ -327,9 +330,9 @@ impl Services {
         let place = match code {
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-                places::get_scoped(&self.db, code.as_str(), &scope).await?
+                places::get_scoped(self.figures_db(), code.as_str(), &scope).await?
             }
-            None if scope.covers(&c.path) => places::get(&self.db, &c.place_code).await?,
+            None if scope.covers(&c.path) => places::get(self.figures_db(), &c.place_code).await?,
             // She reads less than the campaign covers: her own place within it.
             None => match caller
                 .grants
@@ -338,7 +341,7 @@ impl Services {
             {
                 Some(g) => {
                     let code = g.scope_path.trim_end_matches('/').rsplit('/').next();
-                    places::get(&self.db, code.unwrap_or_default()).await?
+                    places::get(self.figures_db(), code.unwrap_or_default()).await?
                 }
                 None => None,
             },
