@@ -36,6 +36,13 @@ where
     panic!("{what}: not within 30 s");
 }
 
+async fn gaps(x: &jinguo_services::Services, group: &str) -> i64 {
+    x.coverage(&support::county_staff(), group)
+        .await
+        .unwrap()
+        .households_without_representative()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn figures_are_read_from_a_replica() {
     let (t, s) = support::with_small_demo(Backend::Postgres).await;
@@ -72,46 +79,22 @@ async fn figures_are_read_from_a_replica() {
         }
     };
     assert_eq!(view(s.clone()).await, view(on_replica.clone()).await);
-    assert_eq!(
-        on_replica
-            .coverage(&staff, &group)
-            .await
-            .unwrap()
-            .households_without_representative(),
-        0
-    );
+    assert_eq!(gaps(&on_replica, &group).await, 0);
 
     // Replay paused: a representative leaves on the primary; the primary's figures show the gap,
     // the replica's do not yet — the figures really come from the replica.
     let _: String = one_value::<String>(&replica, "SELECT pg_wal_replay_pause()::text").await;
     let rep = s.coverage_members(&staff, &group).await.unwrap()[0].id;
     s.member_leave(&staff, rep).await.unwrap();
-    let gap = s
-        .coverage(&staff, &group)
-        .await
-        .unwrap()
-        .households_without_representative();
+    let gap = gaps(&s, &group).await;
     assert!(gap > 0);
     // Give the replica time it would use to replay, were it not paused.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(
-        on_replica
-            .coverage(&staff, &group)
-            .await
-            .unwrap()
-            .households_without_representative(),
-        0
-    );
+    assert_eq!(gaps(&on_replica, &group).await, 0);
     let _: String = one_value::<String>(&replica, "SELECT pg_wal_replay_resume()::text").await;
     eventually("the gap shown from the replica", || {
-        let (x, staff, group) = (on_replica.clone(), staff.clone(), group.clone());
-        async move {
-            x.coverage(&staff, &group)
-                .await
-                .unwrap()
-                .households_without_representative()
-                == gap
-        }
+        let (x, group) = (on_replica.clone(), group.clone());
+        async move { gaps(&x, &group).await == gap }
     })
     .await;
     // Nothing is written through the replica: a write on it is refused by PostgreSQL itself.
