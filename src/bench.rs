@@ -322,3 +322,116 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     );
     Ok(())
 }
+
+/// One value in PostgreSQL's COPY text format.
+fn copy_text(out: &mut String, value: &str) {
+    for ch in value.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn copy_row(out: &mut String, values: &[&str]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        copy_text(out, v);
+    }
+    out.push('\n');
+}
+
+/// `jinguo bench copy FILE`: the PostgreSQL yardstick — the same rows as `bench insert`, sent
+/// with `COPY … FROM STDIN` into the household and person tables in one transaction, with no
+/// checks and no encryption.
+pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result<()> {
+    prepare_empty(services).await?;
+    let Db::Postgres(pg) = &services.db else {
+        anyhow::bail!("the COPY yardstick runs on PostgreSQL");
+    };
+    let t = Instant::now();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let now = chrono::Utc::now().to_rfc3339();
+    let paths: std::collections::HashMap<String, String> =
+        sqlx::query_as::<_, (String, String)>("SELECT code, path FROM place WHERE level = 6")
+            .fetch_all(pg)
+            .await?
+            .into_iter()
+            .collect();
+    let (mut households, mut persons) = (String::new(), String::new());
+    let mut last = String::new();
+    let mut household = String::new();
+    let mut rows = 0u64;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        let cell = |i: usize| record.get(i).unwrap_or_default().trim_start_matches('\t');
+        let (code, group, id_number) = (cell(0), cell(1), cell(4));
+        let path = paths.get(group).map(String::as_str).unwrap_or_default();
+        let county = group.get(..6).unwrap_or_default();
+        if code != last {
+            household = uuid::Uuid::now_v7().to_string();
+            copy_row(
+                &mut households,
+                &[county, &household, code, group, path, cell(2), &now, &now],
+            );
+            last = code.to_string();
+        }
+        let sex = if id_number.as_bytes().get(16).is_some_and(|d| d % 2 == 1) {
+            "male"
+        } else {
+            "female"
+        };
+        let person = uuid::Uuid::now_v7().to_string();
+        copy_row(
+            &mut persons,
+            &[
+                county,
+                &person,
+                &household,
+                path,
+                cell(3),
+                sex,
+                cell(6),
+                id_number,
+                id_number,
+                cell(7),
+                cell(8),
+                &now,
+                &now,
+            ],
+        );
+        rows += 1;
+    }
+    let mut tx = pg.begin().await?;
+    let mut sink = tx
+        .copy_in_raw(
+            "COPY household (county_code, id, code, group_code, path, address, created_at, updated_at) FROM STDIN",
+        )
+        .await?;
+    sink.send(households.into_bytes()).await?;
+    sink.finish().await?;
+    let mut sink = tx
+        .copy_in_raw(
+            "COPY person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at) FROM STDIN",
+        )
+        .await?;
+    sink.send(persons.into_bytes()).await?;
+    sink.finish().await?;
+    tx.commit().await?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "copy {rows} {:.2} {:.0} {:.0}",
+        secs,
+        rows as f64 / secs,
+        peak_mb()
+    );
+    Ok(())
+}

@@ -154,6 +154,9 @@ enum BenchWhat {
     /// Into this (empty) database: the same, then FILE's rows written by a plain loop of
     /// prepared INSERT statements (no checks, no encryption): the yardstick of the import.
     Insert { file: PathBuf },
+    /// Into this (empty) PostgreSQL database: the same rows sent with COPY (the PostgreSQL
+    /// yardstick of the import).
+    Copy { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -333,6 +336,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Insert { file }),
         } => {
             jinguo::bench::insert(&services, &file).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Copy { file }),
+        } => {
+            jinguo::bench::copy(&services, &file).await?;
         }
         Command::Backup { file } => {
             let r = services

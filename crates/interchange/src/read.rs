@@ -123,38 +123,66 @@ impl<R: Read> Iterator for CsvRows<R> {
 /// Dates may be real dates or text. An ID number stored as a number has lost digits and is
 /// refused (`id_number.as_number`). Otherwise as [`read_households_csv`].
 pub fn read_households_xlsx(bytes: &[u8], today: NaiveDate) -> Result<XlsxRows, ReadError> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(_)) => return Err(ReadError::Format),
-        None => return Err(ReadError::Empty),
-    };
-    let Some((top, _)) = range.start() else {
-        return Err(ReadError::Empty);
-    };
-    let mut rows = range.rows();
+    let mut rows = first_sheet_rows(bytes)?.into_iter();
     let header: Vec<String> = match rows.next() {
-        Some(h) => h.iter().map(|c| cell(c).text.into_owned()).collect(),
+        Some((_, h)) => h.iter().map(|c| cell(c).text.into_owned()).collect(),
         None => return Err(ReadError::Empty),
     };
     let layout = Layout::from_headers(header.iter().map(String::as_str))?;
     Ok(XlsxRows {
-        range,
-        next: 1,
-        top: u64::from(top) + 1,
+        rows,
         checker: Checker::new(layout),
         today,
         done: false,
     })
 }
 
+/// The widest sheet read: more columns than any sheet of ours has.
+const MAX_COLUMNS: u32 = 256;
+
+/// The first sheet's rows that hold a value, in order, each as (the spreadsheet's row number,
+/// its cells from column A to its last value). Read cell by cell, so that memory follows the
+/// cells present, never the rectangle they span: two cells far apart cost two cells. A cell past
+/// [`MAX_COLUMNS`], or a workbook the reader cannot take (including one that makes it panic), is
+/// [`ReadError::Format`].
+fn first_sheet_rows(bytes: &[u8]) -> Result<Vec<(u64, Vec<Data>)>, ReadError> {
+    std::panic::catch_unwind(|| {
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
+        let Some(name) = book.sheet_names().first().cloned() else {
+            return Err(ReadError::Empty);
+        };
+        let mut reader = book
+            .worksheet_cells_reader(&name)
+            .map_err(|_| ReadError::Format)?;
+        let mut rows: std::collections::BTreeMap<u32, Vec<Data>> = Default::default();
+        while let Some(c) = reader.next_cell().map_err(|_| ReadError::Format)? {
+            let (r, col) = c.get_position();
+            let value = Data::from(c.get_value().clone());
+            if value == Data::Empty {
+                continue;
+            }
+            if col >= MAX_COLUMNS {
+                return Err(ReadError::Format);
+            }
+            let row = rows.entry(r).or_default();
+            let col = col as usize;
+            if row.len() <= col {
+                row.resize(col + 1, Data::Empty);
+            }
+            row[col] = value;
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(r, cells)| (u64::from(r) + 1, cells))
+            .collect())
+    })
+    .unwrap_or(Err(ReadError::Format))
+}
+
 /// The rows of an XLSX household sheet; see [`read_households_xlsx`].
 pub struct XlsxRows {
-    range: calamine::Range<Data>,
-    /// The next row, relative to the used range.
-    next: usize,
-    /// The spreadsheet's number of the range's first row.
-    top: u64,
+    /// The rows after the header: (the spreadsheet's row number, cells).
+    rows: std::vec::IntoIter<(u64, Vec<Data>)>,
     checker: Checker,
     today: NaiveDate,
     done: bool,
@@ -171,21 +199,15 @@ impl Iterator for XlsxRows {
             if self.done {
                 return None;
             }
-            let (height, width) = self.range.get_size();
-            if self.next >= height {
+            let Some((number, row)) = self.rows.next() else {
                 self.done = true;
                 self.checker.finish();
                 continue;
-            }
-            let r = self.next;
-            self.next += 1;
-            let cells: Vec<Cell<'_>> = (0..width)
-                .map(|c| self.range.get((r, c)).map(cell).unwrap_or(Cell::text("")))
-                .collect();
+            };
+            let cells: Vec<Cell<'_>> = row.iter().map(cell).collect();
             if cells.iter().all(Cell::is_blank) {
                 continue;
             }
-            let number = self.top + r as u64;
             let layout = self.checker.layout();
             let parsed = parse_row(number, layout, self.today, |c: Column| {
                 layout
@@ -398,16 +420,9 @@ impl Table {
 pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
     let mut all: Vec<(u64, Vec<String>)> = Vec::new();
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
-        let range = match book.worksheet_range_at(0) {
-            Some(Ok(r)) => r,
-            Some(Err(_)) => return Err(ReadError::Format),
-            None => return Err(ReadError::Empty),
-        };
-        let top = range.start().map(|(r, _)| u64::from(r) + 1).unwrap_or(1);
-        for (i, row) in range.rows().enumerate() {
+        for (number, row) in first_sheet_rows(bytes)? {
             all.push((
-                top + i as u64,
+                number,
                 row.iter().map(|c| cell(c).text.into_owned()).collect(),
             ));
         }

@@ -651,3 +651,25 @@ fn xlsx_of_several_sheets_and_bad_input() {
     };
     assert!(xlsx(&[bad]).is_err());
 }
+
+/// Two cells at opposite corners of a sheet cost two cells, not the 17 billion between them; a
+/// cell past the widest sheet read refuses the file. (Reading such a workbook into calamine's
+/// dense range would try to allocate 512 GB and abort the process.)
+#[test]
+fn xlsx_with_cells_far_apart() {
+    let book = |row: u32, col: u16| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "household_code").unwrap();
+        ws.write_string(row, col, "x").unwrap();
+        wb.save_to_buffer().unwrap()
+    };
+    let far = book(1_048_575, 16_383);
+    assert!(matches!(read_table(&far), Err(ReadError::Format)));
+    assert!(read_households_xlsx(&far, today()).is_err());
+    let tall = book(1_048_575, 1);
+    let t = read_table(&tall).unwrap();
+    assert_eq!(t.headers, vec!["household_code".to_string()]);
+    assert_eq!(t.rows.len(), 1);
+    assert_eq!(t.rows[0].0, 1_048_576);
+}
