@@ -323,27 +323,11 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     Ok(())
 }
 
-/// One value in PostgreSQL's COPY text format.
-fn copy_text(out: &mut String, value: &str) {
-    for ch in value.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+fn copy_row(out: &mut jinguo_storage::copy::CopyText, values: &[&str]) {
+    for v in values {
+        out.field(v);
     }
-}
-
-fn copy_row(out: &mut String, values: &[&str]) {
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        copy_text(out, v);
-    }
-    out.push('\n');
+    out.end_row();
 }
 
 /// `jinguo bench copy FILE`: the PostgreSQL yardstick — the same rows as `bench insert`, sent
@@ -366,7 +350,10 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
             .await?
             .into_iter()
             .collect();
-    let (mut households, mut persons) = (String::new(), String::new());
+    let (mut households, mut persons) = (
+        jinguo_storage::copy::CopyText::new(),
+        jinguo_storage::copy::CopyText::new(),
+    );
     let mut last = String::new();
     let mut household = String::new();
     let mut rows = 0u64;
@@ -416,14 +403,14 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
             "COPY household (county_code, id, code, group_code, path, address, created_at, updated_at) FROM STDIN",
         )
         .await?;
-    sink.send(households.into_bytes()).await?;
+    sink.send(households.take().into_bytes()).await?;
     sink.finish().await?;
     let mut sink = tx
         .copy_in_raw(
             "COPY person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at) FROM STDIN",
         )
         .await?;
-    sink.send(persons.into_bytes()).await?;
+    sink.send(persons.take().into_bytes()).await?;
     sink.finish().await?;
     tx.commit().await?;
     let secs = t.elapsed().as_secs_f64();
@@ -432,6 +419,148 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
         secs,
         rows as f64 / secs,
         peak_mb()
+    );
+    Ok(())
+}
+
+/// A caller holding the staff role over one place's subtree, for measuring.
+fn staff_of(path: &str) -> jinguo_services::Caller {
+    jinguo_services::Caller::new(
+        uuid::Uuid::now_v7(),
+        "bench".into(),
+        "bench".into(),
+        vec![jinguo_services::access::Grant {
+            role: jinguo_domain::account::Role::Staff,
+            scope_path: path.into(),
+            expires_at: None,
+        }],
+    )
+}
+
+/// The median of `runs` timings of `f`, in milliseconds.
+async fn median_ms<F, Fut, T>(runs: usize, mut f: F) -> anyhow::Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, jinguo_services::ServiceError>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        times.push(t.elapsed());
+    }
+    Ok(percentile(times, 0.5))
+}
+
+/// `jinguo bench province --households N`: on PostgreSQL holding the division codes of Yunnan
+/// (`import places`), generates resident groups under every village of the province and N
+/// households with one person each, server-side; then times the overview and coverage of the
+/// province, a prefecture and a county, and a household search by resident ID across the
+/// province. Prints a Markdown table.
+pub async fn province(services: &Services, households: i64) -> anyhow::Result<()> {
+    let Db::Postgres(pg) = &services.db else {
+        anyhow::bail!("the province benchmark runs on PostgreSQL");
+    };
+    let (villages,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM place WHERE level = 5 AND path LIKE '53/%'")
+            .fetch_one(pg)
+            .await?;
+    anyhow::ensure!(
+        villages > 0,
+        "no villages of Yunnan (53): run `jinguo import places` with the division files first"
+    );
+    let (existing,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM household WHERE path LIKE '53/%'")
+            .fetch_one(pg)
+            .await?;
+    let started = Instant::now();
+    if existing == 0 {
+        // Four groups a village, the households spread evenly over them.
+        let per_group = (households + villages * 4 - 1) / (villages * 4);
+        sqlx::query(
+            "INSERT INTO place (code, parent_code, level, name, path, county_code) \
+             SELECT v.code || lpad(g::text, 3, '0'), v.code, 6, '第' || g || '组', \
+                    v.path || v.code || lpad(g::text, 3, '0') || '/', v.county_code \
+             FROM place v CROSS JOIN generate_series(1, 4) g \
+             WHERE v.level = 5 AND v.path LIKE '53/%'",
+        )
+        .execute(pg)
+        .await?;
+        let counties: Vec<(String,)> = sqlx::query_as(
+            "SELECT code FROM place WHERE level = 3 AND path LIKE '53/%' ORDER BY code",
+        )
+        .fetch_all(pg)
+        .await?;
+        for (county,) in &counties {
+            let mut tx = pg.begin().await?;
+            sqlx::query(
+                "INSERT INTO household (county_code, id, code, group_code, path, address, created_at, updated_at, version) \
+                 SELECT g.county_code, gen_random_uuid(), g.code || lpad(n::text, 4, '0'), g.code, g.path, \
+                        'v1.k1.' || md5(g.code || n) || md5(n || g.code), now(), now(), 1 \
+                 FROM place g CROSS JOIN generate_series(1, $2::int) n \
+                 WHERE g.level = 6 AND g.county_code = $1",
+            )
+            .bind(county)
+            .bind(per_group as i32)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) \
+                 SELECT h.county_code, gen_random_uuid(), h.id, h.path, '某某', 'female', \
+                        date '1950-01-01' + (hashtext(h.code) & 16383), \
+                        'v1.k1.' || md5(h.code) || md5(h.id::text), md5(h.code) || md5(h.id::text), \
+                        NULL, 'head', now(), now(), 1 \
+                 FROM household h WHERE h.county_code = $1",
+            )
+            .bind(county)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        sqlx::query("ANALYZE").execute(pg).await?;
+    }
+    let generated = started.elapsed().as_secs_f64();
+    let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM household WHERE path LIKE '53/%'")
+        .fetch_one(pg)
+        .await?;
+    // One person gets a real ID number (its blind index), to be found.
+    let wanted = jinguo_domain::resident_id::ResidentId::compose(
+        110101,
+        chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap_or_default(),
+        8,
+    );
+    let index = services.id_number_index(wanted.as_str());
+    sqlx::query(
+        "UPDATE person SET id_number_index = $1 WHERE (county_code, id) = \
+         (SELECT county_code, id FROM person WHERE path LIKE '53/5329/%' ORDER BY county_code, id LIMIT 1)",
+    )
+    .bind(&index)
+    .execute(pg)
+    .await?;
+    println!(
+        "| generation: {total} households with one person each, {} resident groups (when generated) | {generated:.0} s |",
+        villages * 4
+    );
+    println!("| scope | households | overview | coverage |");
+    println!("|---|---|---|---|");
+    for code in ["530181", "5301", "53"] {
+        let place = jinguo_domain::place::PlaceCode::parse(code)
+            .map_err(|e| anyhow::anyhow!("{code}: {}", e.code))?;
+        let caller = staff_of(&place.path());
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM household WHERE path LIKE $1")
+            .bind(format!("{}%", place.path()))
+            .fetch_one(pg)
+            .await?;
+        let overview = median_ms(3, || services.place_view(&caller, code)).await?;
+        let coverage = median_ms(3, || services.coverage(&caller, code)).await?;
+        println!("| {code} | {n} | {overview:.0} ms | {coverage:.0} ms |");
+    }
+    let province = staff_of("53/");
+    let found = services.find_household(&province, wanted.as_str()).await?;
+    let search = median_ms(5, || services.find_household(&province, wanted.as_str())).await?;
+    println!(
+        "| household search by resident ID across the province (found {}) | {search:.1} ms |",
+        found.code
     );
     Ok(())
 }

@@ -157,6 +157,13 @@ enum BenchWhat {
     /// Into this (empty) PostgreSQL database: the same rows sent with COPY (the PostgreSQL
     /// yardstick of the import).
     Copy { file: PathBuf },
+    /// On PostgreSQL holding Yunnan's division codes: generate groups and N households (default
+    /// 16 million), then time the overview and coverage of a county, a prefecture and the
+    /// province, and a search by resident ID.
+    Province {
+        #[arg(long, default_value_t = 16_000_000)]
+        households: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -341,6 +348,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Copy { file }),
         } => {
             jinguo::bench::copy(&services, &file).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Province { households }),
+        } => {
+            jinguo::bench::province(&services, households).await?;
         }
         Command::Backup { file } => {
             let r = services

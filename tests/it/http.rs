@@ -345,7 +345,7 @@ async fn pages_in_both_languages_and_the_form() {
         .await
         .unwrap();
     let hid = html
-        .split("/households/")
+        .split("href=\"/households/")
         .nth(1)
         .unwrap()
         .split('"')
@@ -361,22 +361,8 @@ async fn pages_in_both_languages_and_the_form() {
         .await
         .unwrap();
     assert!(html.contains("登记家庭成员"));
-    let version = html
-        .split("name=\"expected_version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let version = crate::support::form_value(&html, "expected_version");
+    let csrf = crate::support::form_value(&html, "csrf");
 
     // A bad form comes back with the error naming the field, and the typed values kept.
     let form = [
@@ -501,14 +487,7 @@ async fn emergency_and_consent_forms() {
         .text()
         .await
         .unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = crate::support::form_value(&html, "csrf");
     let r = c
         .get(format!("{}/places/530181002", srv.base))
         .send()
@@ -718,6 +697,11 @@ async fn page_access_matrix() {
         (
             "/households/{id}/persons",
             format!("/households/{hid}/persons"),
+            [405, 405, 405],
+        ),
+        (
+            "/households/search",
+            "/households/search".into(),
             [405, 405, 405],
         ),
         (
@@ -944,4 +928,86 @@ async fn a_database_refusing_writes_keeps_serving_reads() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+/// Staff find a household from the place page by a resident's ID number: taken to the household;
+/// a number that is not valid names the field; a valid number of nobody here is "not found"; each
+/// search is audited, and the number is not in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_find_a_household_by_id_number() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let srv = serve(s.clone()).await;
+    let c = staff_client(&s, &srv.base).await;
+    let (_, hid) = support::first_household(&s).await;
+    let id_number = s
+        .household_reveal(&support::county_staff(), hid, "查找测试")
+        .await
+        .unwrap()
+        .persons[0]
+        .id_number
+        .clone();
+    let html = c
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("按身份证号查找户"));
+    let csrf = crate::support::form_value(&html, "csrf");
+    let find = |n: String| {
+        let (c, base, csrf) = (c.clone(), srv.base.clone(), csrf.clone());
+        async move {
+            c.post(format!("{base}/households/search"))
+                .form(&[("id_number", n.as_str()), ("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = find(id_number.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/households/{hid}").as_str()
+    );
+    let r = find("530181199001011234".into()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("公民身份号码"));
+    let nobody = jinguo_domain::resident_id::ResidentId::compose(
+        110101,
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap(),
+        8,
+    );
+    let r = find(nobody.as_str().to_string()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The API answers the same.
+    let r = c
+        .post(format!("{}/api/v1/households/search", srv.base))
+        .json(&serde_json::json!({"id_number": id_number}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["id"], hid.to_string());
+    let log = s
+        .search_audit(
+            &jinguo_services::Caller::operator(),
+            &jinguo_services::audit::AuditQuery {
+                action: Some("household.search".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        log.len(),
+        3,
+        "found, not found, found (the refused number is not searched)"
+    );
+    let text = format!("{log:?}");
+    assert!(!text.contains(&id_number) && !text.contains(nobody.as_str()));
 }

@@ -264,14 +264,7 @@ async fn import_page_and_api() {
     let html = page.text().await.unwrap();
     assert!(html.contains("id=\"import-valid\""), "{html}");
     assert_eq!(households_in(&s, &group).await, before);
-    let token = html
-        .split("name=\"token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = crate::support::form_value(&html, "token");
     let done = c
         .post(format!("{}/imports/confirm", srv.base))
         .header("cookie", &cookie)

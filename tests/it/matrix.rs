@@ -85,6 +85,18 @@ async fn walk(b: Backend) {
         .id;
     let visit = json!({"visited_on": today.to_string(), "risk": "none", "request_key": "matrix-visit-000001"});
     let p_out = s.household_view(&staff, h_out).await.unwrap().persons[0].id;
+    let id_of = |h| {
+        let (s, staff) = (s.clone(), staff.clone());
+        async move {
+            s.household_reveal(&staff, h, "权限矩阵测试")
+                .await
+                .unwrap()
+                .persons[0]
+                .id_number
+                .clone()
+        }
+    };
+    let (id_in, id_out) = (id_of(h_in).await, id_of(h_out).await);
 
     support::account(&s, "m-staff", Role::Staff, "530181001").await;
     support::account(&s, "m-rep", Role::Representative, &group_in).await;
@@ -207,6 +219,27 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/households/{h_out}/reveal"),
             body: Some(reveal.clone()),
             expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/search",
+            url: "/api/v1/households/search".into(),
+            body: Some(json!({"id_number": id_in})),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/search",
+            url: "/api/v1/households/search".into(),
+            body: Some(json!({"id_number": id_out})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/households/search",
+            url: "/api/v1/households/search".into(),
+            body: Some(json!({"id_number": "530181199001011234"})),
+            expect: [401, 422, 422, 422, 422, 422],
         },
         Case {
             method: "GET",

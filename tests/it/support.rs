@@ -224,3 +224,15 @@ pub fn new_person(version: i64) -> serde_json::Value {
         "id_number": jinguo_domain::resident_id::ResidentId::compose(110101, birth, 2).as_str(),
         "relationship": "other", "expected_version": version})
 }
+
+/// The value of the hidden or text field `name` in a page's first form that has it.
+pub fn form_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(marker.as_str())
+        .nth(1)
+        .unwrap_or_else(|| panic!("no field {name} in the page"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}

@@ -84,7 +84,7 @@ impl Services {
         let detail = format!("username={} role={}", account.username, role.key());
         db_tx!(&self.db, tx => {
             store::insert_grant(tx, &g).await?;
-            record(tx, caller, Record::new("grant.add").target(format!("account:{}", account.id)).place(path).detail(detail)).await
+            record(tx, caller, Record::new("grant.add").target(format!("account:{}", account.id)).place(path.clone()).detail(detail.clone())).await
         })?;
         Ok(())
     }
@@ -125,7 +125,7 @@ impl Services {
         };
         db_tx!(&self.db, tx => {
             store::insert_grant(tx, &g).await?;
-            record(tx, caller, Record::new("break_glass").place(path).reason(reason).detail(format!("minutes={minutes}"))).await
+            record(tx, caller, Record::new("break_glass").place(path.clone()).reason(reason).detail(format!("minutes={minutes}"))).await
         })?;
         Ok(until)
     }
@@ -219,7 +219,7 @@ impl Services {
         };
         db_tx!(&self.db, tx => {
             store::insert_token(tx, &row).await?;
-            record(tx, caller, Record::new("token.create").place(path).detail(format!("name={} days={days}", row.name))).await
+            record(tx, caller, Record::new("token.create").place(path.clone()).detail(format!("name={} days={days}", row.name))).await
         })?;
         Ok((value, row.expires_at))
     }

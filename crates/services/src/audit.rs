@@ -11,6 +11,7 @@ use jinguo_storage::{DbConn, StorageError};
 pub const MIN_RETENTION_DAYS: i64 = 180;
 
 /// What one audit entry says, before the chain gives it a number and a hash.
+#[derive(Debug, Clone)]
 pub struct Record<'a> {
     pub action: &'a str,
     pub target: String,

@@ -48,3 +48,10 @@ pub(crate) fn invalid(field: &str, code: &'static str) -> ServiceError {
     v.push(field, code);
     v.into()
 }
+
+impl jinguo_storage::db::Retry for ServiceError {
+    fn is_transient_conflict(&self) -> bool {
+        matches!(self, ServiceError::Storage(e)
+            if jinguo_storage::db::Retry::is_transient_conflict(e))
+    }
+}

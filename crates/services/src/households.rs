@@ -84,6 +84,30 @@ impl Services {
         })
     }
 
+    /// The household of a resident, found by her ID number within the caller's place (a
+    /// representative: within her households). The number is checked first, and a refusal names
+    /// the field; the search is audited, with the household found but never the number.
+    pub async fn find_household(
+        &self,
+        caller: &Caller,
+        id_number: &str,
+    ) -> Result<Household, ServiceError> {
+        let id = jinguo_domain::resident_id::ResidentId::parse(id_number, clock::today())
+            .map_err(|e| ServiceError::Invalid(e.into()))?;
+        let index = self.id_number_index(id.as_str());
+        let found =
+            store::by_person_index(&self.db, &index, &caller.household_read_scope()).await?;
+        let entry = match &found {
+            Some(h) => Record::new("household.search")
+                .target(format!("household:{}", h.id))
+                .place(h.path.clone())
+                .detail("found"),
+            None => Record::new("household.search").detail("not found"),
+        };
+        db_tx!(&self.db, tx => record(tx, caller, entry.clone()).await)?;
+        found.ok_or(ServiceError::NotFound)
+    }
+
     /// One household with its persons, masked. The read is audited.
     pub async fn household_view(
         &self,
@@ -167,7 +191,7 @@ impl Services {
         let target = format!("household:{}", household.id);
         let place = household.path.clone();
         let db = &self.db;
-        db_tx!(db, tx => record(tx, caller, Record::new(action).target(target).place(place).reason(reason)).await)?;
+        db_tx!(db, tx => record(tx, caller, Record::new(action).target(target.clone()).place(place.clone()).reason(reason.clone())).await)?;
         Ok(HouseholdView {
             household,
             lineage,
@@ -228,7 +252,7 @@ impl Services {
         let written = db_tx!(&self.db, tx => {
             let done = store::add_person(tx, &household, expected_version, &row, now).await?;
             if done {
-                record(tx, caller, Record::new("person.create").target(target).place(place)
+                record(tx, caller, Record::new("person.create").target(target.clone()).place(place.clone())
                     .detail(format!("household:{} version:{}→{} fields:{fields}", household.id, expected_version, expected_version + 1))).await?;
             }
             Ok::<bool, jinguo_storage::StorageError>(done)

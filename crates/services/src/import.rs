@@ -764,7 +764,7 @@ impl Services {
         db_tx!(&self.db, tx => {
             members::insert(tx, &new_members, now).await?;
             jinguo_storage::assignment::insert(tx, &assignments, now).await?;
-            record(tx, caller, Record::new("import.members").detail(detail)).await
+            record(tx, caller, Record::new("import.members").detail(detail.clone())).await
         })?;
         report.committed = true;
         Ok(report)

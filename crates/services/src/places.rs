@@ -131,7 +131,7 @@ impl Services {
         let detail = format!("{} places from {} files", rows.len(), report.files);
         db_tx!(&self.db, tx => {
             store::upsert(tx, &rows).await?;
-            crate::audit::record(tx, caller, crate::audit::Record::new("places.import").detail(detail)).await
+            crate::audit::record(tx, caller, crate::audit::Record::new("places.import").detail(detail.clone())).await
         })?;
         Ok(report)
     }

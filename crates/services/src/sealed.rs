@@ -244,7 +244,7 @@ impl Services {
             report.visits,
             report.members
         );
-        db_tx!(&self.db, tx => crate::audit::record(tx, caller, crate::audit::Record::new("keys.rotate").detail(detail)).await)?;
+        db_tx!(&self.db, tx => crate::audit::record(tx, caller, crate::audit::Record::new("keys.rotate").detail(detail.clone())).await)?;
         Ok(report)
     }
 }

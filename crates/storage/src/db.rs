@@ -115,10 +115,49 @@ macro_rules! conn_run {
     };
 }
 
+/// Whether an error is PostgreSQL's answer to a conflict between concurrent transactions that
+/// running the transaction again resolves: `serialization_failure` (40001, under serializable
+/// isolation, the default of some distributed engines) or `deadlock_detected` (40P01).
+pub trait Retry {
+    fn is_transient_conflict(&self) -> bool;
+}
+
+impl Retry for sqlx::Error {
+    fn is_transient_conflict(&self) -> bool {
+        matches!(self, sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("40001") | Some("40P01")))
+    }
+}
+
+impl Retry for StorageError {
+    fn is_transient_conflict(&self) -> bool {
+        matches!(self, StorageError::Sql(e) if e.is_transient_conflict())
+    }
+}
+
+/// Times a PostgreSQL transaction is run in all when it keeps meeting transient conflicts.
+pub const TX_ATTEMPTS: u32 = 12;
+
+/// How long to wait before attempt `attempt` (2, 3, …): growing with the attempt, and spread
+/// (by the clock's nanoseconds) so that transactions that met do not meet again.
+pub fn retry_pause(attempt: u32) -> std::time::Duration {
+    let spread = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos() % 16))
+        .unwrap_or(0);
+    std::time::Duration::from_millis(u64::from(attempt.min(8)) * (4 + spread))
+}
+
+/// Transactions run again after a transient conflict, since the process started.
+pub static TX_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Runs `$body` inside one write transaction, with `$tx: &mut DbConn`; commits when it returns
 /// `Ok`, rolls back otherwise (also when the future is dropped half-way). The body runs in an
 /// async block of its own: a `?` or `return` in it ends the transaction's body, not the calling
-/// function, so the caller sees every error of the body in the macro's result.
+/// function, so the caller sees every error of the body in the macro's result. On PostgreSQL a
+/// body or commit that fails with a transient conflict ([`Retry`]) is rolled back and run again,
+/// up to [`TX_ATTEMPTS`] times in all, after a short pause ([`retry_pause`]): the body must not have effects
+/// outside the transaction (none does).
 #[macro_export]
 macro_rules! db_tx {
     ($db:expr, $tx:ident => $body:expr) => {
@@ -136,16 +175,37 @@ macro_rules! db_tx {
                 r
             }
             $crate::Db::Postgres(p) => {
-                let mut t = p.begin().await.map_err($crate::StorageError::Sql)?;
-                let r = {
-                    let mut conn = $crate::DbConn::Postgres(&mut *t);
-                    let $tx = &mut conn;
-                    async { $body }.await
-                };
-                if r.is_ok() {
-                    t.commit().await.map_err($crate::StorageError::Sql)?;
+                let mut attempt = 1u32;
+                loop {
+                    let mut t = p.begin().await.map_err($crate::StorageError::Sql)?;
+                    let r = {
+                        let mut conn = $crate::DbConn::Postgres(&mut *t);
+                        let $tx = &mut conn;
+                        async { $body }.await
+                    };
+                    let again = match &r {
+                        Ok(_) => match t.commit().await {
+                            Ok(()) => false,
+                            Err(e)
+                                if attempt < $crate::db::TX_ATTEMPTS
+                                    && $crate::db::Retry::is_transient_conflict(&e) =>
+                            {
+                                true
+                            }
+                            Err(e) => return Err($crate::StorageError::Sql(e).into()),
+                        },
+                        Err(e) => {
+                            attempt < $crate::db::TX_ATTEMPTS
+                                && $crate::db::Retry::is_transient_conflict(e)
+                        }
+                    };
+                    if !again {
+                        break r;
+                    }
+                    attempt += 1;
+                    $crate::db::TX_RETRIES.fetch_add(1, ::std::sync::atomic::Ordering::Relaxed);
+                    ::tokio::time::sleep($crate::db::retry_pause(attempt)).await;
                 }
-                r
             }
         }
     };

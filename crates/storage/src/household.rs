@@ -74,6 +74,27 @@ pub async fn insert_households(
     rows: &[NewHousehold],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    if let DbConn::Postgres(c) = tx {
+        let at = now.to_rfc3339();
+        return crate::copy::copy_in(
+            c,
+            "COPY household (county_code, id, code, group_code, path, address, created_at, updated_at, version) FROM STDIN",
+            rows,
+            |t, h| {
+                t.field(&h.county_code)
+                    .field(&h.id.to_string())
+                    .field(&h.code)
+                    .field(&h.group_code)
+                    .field(&h.path)
+                    .field(&h.address)
+                    .field(&at)
+                    .field(&at)
+                    .field("1");
+            },
+        )
+        .await
+        .map_err(StorageError::classify);
+    }
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
@@ -102,6 +123,32 @@ pub async fn insert_persons(
     rows: &[NewPerson],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    if let DbConn::Postgres(c) = tx {
+        let at = now.to_rfc3339();
+        return crate::copy::copy_in(
+            c,
+            "COPY person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) FROM STDIN",
+            rows,
+            |t, p| {
+                t.field(&p.county_code)
+                    .field(&p.id.to_string())
+                    .field(&p.household_id.to_string())
+                    .field(&p.path)
+                    .field(&p.name)
+                    .field(p.sex)
+                    .field(&p.birth_date.to_string())
+                    .field(&p.id_number)
+                    .field(&p.id_number_index);
+                match &p.phone {
+                    Some(phone) => t.field(phone),
+                    None => t.null(),
+                };
+                t.field(p.relationship).field(&at).field(&at).field("1");
+            },
+        )
+        .await
+        .map_err(StorageError::classify);
+    }
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
@@ -150,6 +197,30 @@ pub async fn get(db: &Db, id: Uuid, scope: &Scope) -> Result<Option<Household>, 
         let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE id = "));
         q.push_bind(id);
         scope.push_household_filter(&mut q, "path", "household.county_code", "household.id");
+        q.build_query_as::<Household>().fetch_optional(p).await
+    })?)
+}
+
+/// The household of the person whose ID number has the blind index `index`, if the scope covers
+/// it (the index is unique within a county; across counties the first in county order).
+pub async fn by_person_index(
+    db: &Db,
+    index: &str,
+    scope: &Scope,
+) -> Result<Option<Household>, StorageError> {
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT household.id, household.county_code, household.code, household.group_code, \
+             household.path, household.address, household.created_at, household.updated_at, \
+             household.version FROM person JOIN household ON household.county_code = person.county_code \
+             AND household.id = person.household_id WHERE person.id_number_index = ",
+        );
+        q.push_bind(index.to_string());
+        scope.push_household_filter(&mut q, "household.path", "household.county_code", "household.id");
+        q.push(" ORDER BY household.county_code LIMIT 1");
         q.build_query_as::<Household>().fetch_optional(p).await
     })?)
 }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod assignment;
 pub mod audit;
 pub mod consent;
+pub mod copy;
 pub mod db;
 pub mod household;
 pub mod maintenance;

@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_place))
         .routes(routes!(list_households))
         .routes(routes!(get_household))
+        .routes(routes!(find_household))
         .routes(routes!(add_person))
         .routes(routes!(reveal_household))
         .routes(routes!(audit_search))
@@ -485,6 +486,47 @@ async fn reveal_household(
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     Ok(Json((&v).into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FindHouseholdDto {
+    /// A resident's ID number (18 characters, or the old 15 digits). Sent in the body, never in
+    /// the address, so that it stays out of logs.
+    pub id_number: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FoundHouseholdDto {
+    pub id: Uuid,
+    pub code: String,
+    /// The resident group's code.
+    pub group: String,
+}
+
+/// Finds the household of a resident by her ID number, within the caller's place. 404 when there
+/// is none there; the search is audited (without the number).
+#[utoipa::path(post, path = "/api/v1/households/search", tag = "households",
+    request_body = FindHouseholdDto,
+    responses((status = 200, body = FoundHouseholdDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn find_household(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    body: Result<Json<FindHouseholdDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<FoundHouseholdDto>> {
+    let id_number = body.map(|Json(b)| b.id_number).unwrap_or_default();
+    let h = s
+        .services
+        .find_household(&caller, &id_number)
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(FoundHouseholdDto {
+        id: h.id,
+        code: h.code,
+        group: h.group_code,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

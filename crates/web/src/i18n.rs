@@ -170,6 +170,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "error.validation" => ("输入有误", "Some input is not valid"),
         "error.not_found" => ("未找到", "Not found"),
         "error.method_not_allowed" => ("不支持该请求方法", "Method not allowed"),
+        "find.label" => ("按身份证号查找户", "Find a household by ID number"),
+        "find.submit" => ("查找", "Find"),
         "error.not_found.detail" => (
             "您要找的内容不存在，或不在您的权限范围内。",
             "What you are looking for does not exist, or is outside what you may see.",

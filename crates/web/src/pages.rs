@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/places/{code}", get(place))
+        .route("/households/search", axum::routing::post(find_household))
         .route("/households/{id}", get(household))
         .route("/households/{id}/persons", axum::routing::post(add_person))
         .route("/households/{id}/reveal", axum::routing::post(reveal))
@@ -947,6 +948,7 @@ csrf_form!(PersonForm);
 csrf_form!(ConsentForm);
 csrf_form!(LeaveForm);
 csrf_form!(RevealForm);
+csrf_form!(FindForm);
 csrf_form!(AccountForm);
 csrf_form!(GrantForm);
 csrf_form!(LinkForm);
@@ -955,6 +957,27 @@ csrf_form!(EmergencyForm);
 /// Forms carry the session's token; a form from anywhere else is refused.
 fn csrf_ok(caller: &Caller, sent: &str) -> bool {
     !caller.csrf.is_empty() && sent == caller.csrf
+}
+
+#[derive(Deserialize)]
+struct FindForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The search form of the place page: to the household found, or a page saying why not.
+async fn find_household(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<FindForm>,
+) -> Response {
+    match s.services.find_household(&caller, f.id_number.trim()).await {
+        Ok(h) => Redirect::to(&format!("/households/{}", h.id)).into_response(),
+        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
+    }
 }
 
 #[derive(Deserialize)]
