@@ -346,14 +346,16 @@ impl Services {
         source: &SheetSource,
         groups: &HashMap<String, GroupState>,
     ) -> Result<(u64, u64), ServiceError> {
-        let (mut rows, _) = source.open().map_err(|e| {
-            ServiceError::Internal(format!("the file could not be read again: {e}"))
-        })?;
         let now = clock::now();
-        // Households created by this import, by code (a household's rows may span two batches).
-        let mut created: HashMap<String, Uuid> = HashMap::new();
-        let mut scratch = ImportReport::default();
+        // Everything the body reads or fills is made inside it: a transaction run again after a
+        // conflict reads the file again from its start.
         let result = db_tx!(&self.db, tx => {
+            let (mut rows, _) = source.open().map_err(|e| {
+                ServiceError::Internal(format!("the file could not be read again: {e}"))
+            })?;
+            // Households created by this import, by code (a household's rows may span two batches).
+            let mut created: HashMap<String, Uuid> = HashMap::new();
+            let mut scratch = ImportReport::default();
             let mut new_persons = 0u64;
             loop {
                 let batch = self.next_batch(&mut rows, &mut scratch)?;

@@ -156,8 +156,9 @@ pub static TX_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU
 /// async block of its own: a `?` or `return` in it ends the transaction's body, not the calling
 /// function, so the caller sees every error of the body in the macro's result. On PostgreSQL a
 /// body or commit that fails with a transient conflict ([`Retry`]) is rolled back and run again,
-/// up to [`TX_ATTEMPTS`] times in all, after a short pause ([`retry_pause`]): the body must not have effects
-/// outside the transaction (none does).
+/// up to [`TX_ATTEMPTS`] times in all, after a short pause ([`retry_pause`]). So the body must
+/// have no effect outside the transaction: whatever it consumes or fills (an iterator over a
+/// file, a map of what it created) is made inside it, so that a second run starts afresh.
 #[macro_export]
 macro_rules! db_tx {
     ($db:expr, $tx:ident => $body:expr) => {
