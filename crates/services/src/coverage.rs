@@ -107,22 +107,13 @@ impl Services {
             }
         }
         let mut uncovered_households = Vec::new();
-        for (path, n) in store::households_per_group(self.figures_db(), &within).await? {
+        for (path, code, name, n) in
+            store::households_per_named_group(self.figures_db(), &within).await?
+        {
             let gap = n - covered.get(path.as_str()).copied().unwrap_or(0);
-            if gap <= 0 {
-                continue;
+            if gap > 0 {
+                uncovered_households.push((code, name, gap));
             }
-            let code = path
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            let name = places::get(self.figures_db(), &code)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_default();
-            uncovered_households.push((code, name, gap));
         }
         let members = loads.len() as i64;
         let mut idle = Vec::new();

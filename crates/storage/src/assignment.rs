@@ -69,6 +69,18 @@ pub async fn households_per_group(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
+/// The same with each group's code and name: (path, code, name, households).
+pub async fn households_per_named_group(
+    db: &Db,
+    within: &Subtree,
+) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT g.path, p.code, p.name, g.n FROM \
+         (SELECT path, count(*) AS n FROM household WHERE path >= $1 AND path < $2 GROUP BY path) g \
+         JOIN place p ON p.path = g.path ORDER BY g.path")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
 /// Active members below a subtree and how many units each answers for.
 pub async fn member_loads(
     db: &Db,

@@ -478,6 +478,16 @@ pub async fn by_codes(
     if codes.is_empty() {
         return Ok(Vec::new());
     }
+    // PostgreSQL takes the list as one array: one prepared statement whatever its length.
+    if let Db::Postgres(p) = db {
+        return Ok(sqlx::query_as(
+            "SELECT code, id, group_code, path FROM household WHERE county_code = $1 AND code = ANY($2)",
+        )
+        .bind(county)
+        .bind(codes)
+        .fetch_all(p)
+        .await?);
+    }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT code, id, group_code, path FROM household WHERE county_code = ");
         q.push_bind(county).push(" AND code IN (");
@@ -498,6 +508,15 @@ pub async fn by_id_indexes(
 ) -> Result<Vec<(String, Uuid)>, StorageError> {
     if indexes.is_empty() {
         return Ok(Vec::new());
+    }
+    if let Db::Postgres(p) = db {
+        return Ok(sqlx::query_as(
+            "SELECT id_number_index, household_id FROM person WHERE county_code = $1 AND id_number_index = ANY($2)",
+        )
+        .bind(county)
+        .bind(indexes)
+        .fetch_all(p)
+        .await?);
     }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT id_number_index, household_id FROM person WHERE county_code = ");
