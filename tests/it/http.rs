@@ -1011,3 +1011,133 @@ async fn staff_find_a_household_by_id_number() {
     let text = format!("{log:?}");
     assert!(!text.contains(&id_number) && !text.contains(nobody.as_str()));
 }
+
+/// A real full disk (a tmpfs of its own, filled to the last byte): every write answers 503 with a
+/// message that nothing was written, or succeeds whole; reads go on; once space is freed the
+/// refused submission goes through; the database is sound and the audit chain intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_cleanly() {
+    let root = std::env::var("JINGUO_TEST_FULL_DIR").expect(
+        "JINGUO_TEST_FULL_DIR is not set: run the tests with scripts/test, which mounts a small tmpfs",
+    );
+    let dir = tempfile::tempdir_in(&root).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jinguo.sqlite3").display());
+    let db = jinguo_storage::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let s = support::services(&db);
+    s.ensure_demo_shaped(7, support::SMALL).await.unwrap();
+    let today = jinguo_services::clock::today();
+    let campaign = s
+        .create_campaign(
+            &support::county_staff(),
+            &jinguo_domain::screening::CampaignInput {
+                name: "满盘测试".into(),
+                place: "530181".into(),
+                starts_on: today.to_string(),
+                ends_on: today.to_string(),
+                checklist: vec!["marital_conflict".into()],
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let srv = serve(s.clone()).await;
+    let c = staff_client(&s, &srv.base).await;
+    let jinguo_storage::Db::Sqlite(lite) = &db else {
+        unreachable!()
+    };
+    let households: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT id FROM household LIMIT 200")
+        .fetch_all(&lite.read)
+        .await
+        .unwrap();
+    // The write-ahead log emptied, so that the next writes must take new space; then the disk
+    // filled to the last byte.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&lite.write)
+        .await
+        .unwrap();
+    let filler = dir.path().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        let mut small = vec![0u8; 512];
+        loop {
+            if f.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+        while f.write_all(&small).is_ok() {}
+        small.truncate(1);
+        while f.write_all(&small).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let note = "夜间争吵".repeat(250);
+    let send = |i: usize| {
+        let (c, base, note) = (c.clone(), srv.base.clone(), note.clone());
+        let h = households[i].0;
+        async move {
+            c.post(format!(
+                "{base}/api/v1/campaigns/{campaign}/households/{h}/visits"
+            ))
+            .header("accept-language", "en")
+            .json(
+                &json!({"visited_on": today.to_string(), "risk": "none", "note": note,
+                "request_key": format!("full-disk-{i:08}")}),
+            )
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let mut recorded = 0;
+    let mut refused = None;
+    for i in 0..households.len() {
+        let r = send(i).await;
+        match r.status() {
+            StatusCode::CREATED => recorded += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["code"], "unavailable", "{body}");
+                assert!(
+                    body["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("nothing was written"),
+                    "{body}"
+                );
+                refused = Some(i);
+                break;
+            }
+            other => panic!("visit {i}: {other} {}", r.text().await.unwrap()),
+        }
+    }
+    let refused = refused.expect("the full disk never refused a write");
+    eprintln!("{recorded} visits recorded before the disk was full");
+    // Reads go on.
+    let r = c
+        .get(format!("{}/api/v1/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Space freed: the refused submission goes through, as new.
+    std::fs::remove_file(&filler).unwrap();
+    let r = send(refused).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (visits,): (i64,) = sqlx::query_as("SELECT count(*) FROM visit WHERE campaign_id = $1")
+        .bind(campaign)
+        .fetch_one(&lite.read)
+        .await
+        .unwrap();
+    assert_eq!(visits, recorded + 1, "nothing half-written");
+    let (integrity, orphans) = jinguo_storage::maintenance::sqlite_checks(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((integrity.as_str(), orphans), ("ok", 0));
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        jinguo_services::audit::Verification::Intact { .. }
+    ));
+}
