@@ -515,6 +515,13 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
             .bind(county)
             .execute(&mut *tx)
             .await?;
+            sqlx::query(
+                "INSERT INTO group_tally (county_code, path, households) \
+                 SELECT county_code, path, count(*) FROM household WHERE county_code = $1 GROUP BY county_code, path",
+            )
+            .bind(county)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
         }
         sqlx::query("ANALYZE").execute(pg).await?;

@@ -686,10 +686,35 @@ async fn integrity_check(b: Backend) {
     let lines = s.check(&Caller::operator()).await.unwrap();
     assert!(lines.iter().all(|l| l.ok), "{lines:?}");
     assert!(lines.iter().any(|l| l.name == "audit chain"));
+    assert!(lines.iter().any(|l| l.name == "tallies"));
     assert!(matches!(
         s.check(&support::county_staff()).await,
         Err(ServiceError::Forbidden)
     ));
+    // A group's tally changed behind the application's back is found.
+    let (group, _) = support::first_household(&s).await;
+    let path = s
+        .place_view(&support::county_staff(), &group)
+        .await
+        .unwrap()
+        .place
+        .path;
+    let bump = "UPDATE group_tally SET households = households + 1 WHERE path = $1";
+    match &t.db {
+        Db::Sqlite(x) => sqlx::query(bump)
+            .bind(&path)
+            .execute(&x.write)
+            .await
+            .map(|_| ()),
+        Db::Postgres(x) => sqlx::query(bump).bind(&path).execute(x).await.map(|_| ()),
+    }
+    .unwrap();
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    let tallies = lines.iter().find(|l| l.name == "tallies").unwrap();
+    assert!(
+        !tallies.ok && tallies.detail.starts_with("1 "),
+        "{tallies:?}"
+    );
     // An audit entry changed behind the application's back (its guarding triggers removed
     // first) is found.
     let sql = "UPDATE audit SET detail = 'changed' WHERE seq = 1";

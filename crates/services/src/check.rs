@@ -1,5 +1,5 @@
 //! `jinguo check`: is the database sound — the engine's own checks, the foreign keys, the
-//! network's rules, the audit chain.
+//! network's rules, the households-per-group tallies, the audit chain.
 
 use crate::audit::Verification;
 use crate::{Caller, ServiceError, Services};
@@ -44,6 +44,12 @@ impl Services {
             name: "network",
             ok: doubly == 0,
             detail: format!("{doubly} households with two representatives at once"),
+        });
+        let drift = maintenance::tally_drift(&self.db).await?;
+        out.push(CheckLine {
+            name: "tallies",
+            ok: drift == 0,
+            detail: format!("{drift} resident groups whose tally differs from a fresh count"),
         });
         let (ok, detail) = match self.verify_audit().await? {
             Verification::Intact { entries } => (true, format!("{entries} entries intact")),

@@ -59,13 +59,13 @@ pub async fn uncovered_places(
         .bind(&within.lo).bind(&within.hi).bind(level).fetch_all(p).await)?)
 }
 
-/// Households below a subtree, counted per resident group path (from the index alone).
+/// Households below a subtree per resident group path (from the groups' tallies).
 pub async fn households_per_group(
     db: &Db,
     within: &Subtree,
 ) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT path, count(*) FROM household WHERE path >= $1 AND path < $2 GROUP BY path ORDER BY path")
+        "SELECT path, households FROM group_tally WHERE path >= $1 AND path < $2 AND households > 0 ORDER BY path")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
@@ -75,9 +75,8 @@ pub async fn households_per_named_group(
     within: &Subtree,
 ) -> Result<Vec<(String, String, String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT g.path, p.code, p.name, g.n FROM \
-         (SELECT path, count(*) AS n FROM household WHERE path >= $1 AND path < $2 GROUP BY path) g \
-         JOIN place p ON p.path = g.path ORDER BY g.path")
+        "SELECT g.path, p.code, p.name, g.households FROM group_tally g JOIN place p ON p.path = g.path \
+         WHERE g.path >= $1 AND g.path < $2 AND g.households > 0 ORDER BY g.path")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 

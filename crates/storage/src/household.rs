@@ -69,7 +69,42 @@ pub struct Person {
     pub version: i64,
 }
 
+/// Writes new households and adds them to their groups' tallies ([`add_to_tallies`]), in the
+/// caller's transaction.
 pub async fn insert_households(
+    tx: &mut DbConn<'_>,
+    rows: &[NewHousehold],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    write_households(tx, rows, now).await?;
+    let mut per_group: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
+    for h in rows {
+        *per_group.entry((&h.county_code, &h.path)).or_default() += 1;
+    }
+    let counts: Vec<(&str, &str, i64)> =
+        per_group.into_iter().map(|((c, p), n)| (c, p, n)).collect();
+    add_to_tallies(tx, &counts).await
+}
+
+/// Adds `(county, group path, households)` to the households-per-group tallies.
+pub async fn add_to_tallies(
+    tx: &mut DbConn<'_>,
+    counts: &[(&str, &str, i64)],
+) -> Result<(), StorageError> {
+    for chunk in counts.chunks(500) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new("INSERT INTO group_tally (county_code, path, households) ");
+            q.push_values(chunk, |mut b, (county, path, n)| {
+                b.push_bind(*county).push_bind(*path).push_bind(*n);
+            });
+            q.push(" ON CONFLICT (county_code, path) DO UPDATE SET households = group_tally.households + excluded.households");
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+async fn write_households(
     tx: &mut DbConn<'_>,
     rows: &[NewHousehold],
     now: DateTime<Utc>,

@@ -81,6 +81,17 @@ pub async fn sqlite_checks(db: &Db) -> Result<Option<(String, i64)>, StorageErro
     Ok(Some((integrity, orphans)))
 }
 
+/// Resident groups whose households tally differs from a fresh count of their households.
+pub async fn tally_drift(db: &Db) -> Result<i64, StorageError> {
+    let (n,): (i64,) = crate::db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM group_tally t FULL OUTER JOIN \
+         (SELECT county_code, path, count(*) AS n FROM household GROUP BY county_code, path) h \
+         ON h.county_code = t.county_code AND h.path = t.path \
+         WHERE coalesce(t.households, 0) <> coalesce(h.n, 0)")
+        .fetch_one(p).await)?;
+    Ok(n)
+}
+
 /// Households answered for by more than one representative at a time (the network's rule).
 pub async fn doubly_assigned(db: &Db) -> Result<i64, StorageError> {
     let (n,): (i64,) = crate::db_run!(db, p => sqlx::query_as(

@@ -140,10 +140,10 @@ pub async fn child_figures(
          WHERE path >= $2 AND path < $3 AND level >= $4 GROUP BY child, level")
         .bind(n).bind(&range.lo).bind(&range.hi).bind(child_level.as_i16())
         .fetch_all(p).await)?;
-    // Grouping by the full path follows the index order (no sort); the roll-up to the children's
-    // prefixes happens below.
+    // One tally a resident group (kept by the writes); the roll-up to the children's prefixes
+    // happens below.
     let households: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT path, count(*) FROM household WHERE path >= $1 AND path < $2 GROUP BY path")
+        "SELECT path, households FROM group_tally WHERE path >= $1 AND path < $2")
         .bind(&range.lo).bind(&range.hi)
         .fetch_all(p).await)?;
     let members: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
