@@ -100,8 +100,9 @@ impl PlaceCode {
         if !s.bytes().all(|b| b.is_ascii_digit()) || PlaceLevel::from_code_len(s.len()).is_none() {
             return Err(FieldError::new("code", "code.format"));
         }
-        // An all-zero code of any level is not a place.
-        if s.bytes().all(|b| b == b'0') {
+        // No province is numbered 00 (GB/T 2260), so neither is anything below one; lower
+        // segments may be zero (441900 is Dongguan, 350527000 a township of Jinmen).
+        if s.starts_with("00") {
             return Err(FieldError::new("code", "code.format"));
         }
         Ok(Self(s.to_string()))
@@ -197,8 +198,18 @@ mod tests {
             "5301810062011",
             "53018a",
             "000000",
+            "000001",
+            "00",
         ] {
             assert!(PlaceCode::parse(bad).is_err(), "{bad}");
+        }
+        // Zero segments below a province are real codes.
+        for good in ["441900", "350527000", "350527000000"] {
+            let code = PlaceCode::parse(good).unwrap();
+            assert!(
+                code.parent()
+                    .is_some_and(|p| PlaceCode::parse(p.as_str()).is_ok())
+            );
         }
     }
 
