@@ -230,13 +230,16 @@ fn peak_mb() -> f64 {
 /// `jinguo bench import FILE`: the household sheet imported as a user would, checked and written.
 pub async fn import(services: &Services, file: &std::path::Path) -> anyhow::Result<()> {
     prepare_empty(services).await?;
+    let source = jinguo_services::import::SheetSource::CsvFile(file.to_path_buf());
+    // The check alone first (what a preview costs), then the import as a user confirms it.
+    let t = Instant::now();
+    services
+        .import_households(&jinguo_services::Caller::operator(), &source, false)
+        .await?;
+    let check_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let r = services
-        .import_households(
-            &jinguo_services::Caller::operator(),
-            &jinguo_services::import::SheetSource::CsvFile(file.to_path_buf()),
-            true,
-        )
+        .import_households(&jinguo_services::Caller::operator(), &source, true)
         .await?;
     let secs = t.elapsed().as_secs_f64();
     anyhow::ensure!(
@@ -245,12 +248,13 @@ pub async fn import(services: &Services, file: &std::path::Path) -> anyhow::Resu
         r.issue_count
     );
     println!(
-        "import {} {} {:.2} {:.0} {:.0}",
+        "import {} {} {:.2} {:.0} {:.0} {:.2}",
         r.rows,
         r.new_households,
         secs,
         r.rows as f64 / secs,
-        peak_mb()
+        peak_mb(),
+        check_secs
     );
     Ok(())
 }
