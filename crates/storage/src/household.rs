@@ -596,6 +596,20 @@ pub async fn persons_of(
     if households.is_empty() {
         return Ok(Vec::new());
     }
+    // PostgreSQL takes the list as one array: one prepared statement whatever its length.
+    if let Db::Postgres(p) = db {
+        let sql = concat!(
+            "SELECT ",
+            person_cols!(),
+            " FROM person WHERE county_code = $1 AND household_id = ANY($2) \
+             ORDER BY household_id, CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id"
+        );
+        return Ok(sqlx::query_as::<_, Person>(sql)
+            .bind(county)
+            .bind(households)
+            .fetch_all(p)
+            .await?);
+    }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", person_cols!(), " FROM person WHERE county_code = "));
         q.push_bind(county).push(" AND household_id IN (");
