@@ -2,11 +2,30 @@
 
 use std::process::Command;
 
-fn jinguo() -> Command {
+pub(crate) fn jinguo() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jinguo"));
     c.env_remove("JINGUO_DATABASE_URL")
         .env("JINGUO_LOG", "warn");
     c
+}
+
+/// `jinguo check` on a data folder (and, when given, a database elsewhere) passes.
+pub(crate) fn assert_check_passes(data_dir: &std::path::Path, database_url: Option<&str>) {
+    let mut c = jinguo();
+    if let Some(url) = database_url {
+        c.env("JINGUO_DATABASE_URL", url);
+    }
+    let check = c
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 }
 
 #[test]
@@ -369,17 +388,7 @@ async fn an_import_killed_while_writing_leaves_nothing_half_done() {
         after_crash == 0 || after_crash == 6_000,
         "half an import: {after_crash} households (killed while writing: {killed_while_writing})"
     );
-    let check = jinguo()
-        .arg("--data-dir")
-        .arg(dir.path())
-        .arg("check")
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_check_passes(dir.path(), None);
     // Run again: it completes, and nothing is doubled.
     let again = jinguo()
         .arg("--data-dir")

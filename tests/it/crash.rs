@@ -7,7 +7,7 @@ use jinguo_domain::account::Role;
 use jinguo_domain::screening::CampaignInput;
 use jinguo_storage::{Backend, Db};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
@@ -19,9 +19,8 @@ fn start_server(data_dir: &std::path::Path, url: &str) -> (Child, String) {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_jinguo"))
+    let child = crate::cli::jinguo()
         .env("JINGUO_DATABASE_URL", url)
-        .env("JINGUO_LOG", "warn")
         .arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--listen", &addr])
@@ -213,19 +212,7 @@ async fn killed_while_writing_visits(b: Backend) {
             assert_eq!(d.is_some(), i % 7 == 3, "visit {i} without its dispute");
         }
     }
-    let check = Command::new(env!("CARGO_BIN_EXE_jinguo"))
-        .env("JINGUO_DATABASE_URL", &t.url)
-        .env("JINGUO_LOG", "warn")
-        .arg("--data-dir")
-        .arg(data.path())
-        .arg("check")
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    crate::cli::assert_check_passes(data.path(), Some(&t.url));
 
     // Every submission sent again (as a phone does when it got no answer): no doubles, and the
     // ones acknowledged before answer with what was recorded.

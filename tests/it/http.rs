@@ -1027,20 +1027,7 @@ async fn a_full_disk_refuses_writes_cleanly() {
     let s = support::services(&db);
     s.ensure_demo_shaped(7, support::SMALL).await.unwrap();
     let today = jinguo_services::clock::today();
-    let campaign = s
-        .create_campaign(
-            &support::county_staff(),
-            &jinguo_domain::screening::CampaignInput {
-                name: "满盘测试".into(),
-                place: "530181".into(),
-                starts_on: today.to_string(),
-                ends_on: today.to_string(),
-                checklist: vec!["marital_conflict".into()],
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let campaign = support::campaign_today(&s, &support::county_staff(), "满盘测试").await;
     let srv = serve(s.clone()).await;
     let c = staff_client(&s, &srv.base).await;
     let jinguo_storage::Db::Sqlite(lite) = &db else {

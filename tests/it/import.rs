@@ -451,19 +451,7 @@ both_backends!(members, super::members_sheet);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_run_again_after_a_conflict_is_whole() {
     let (t, s) = with_small_demo(Backend::Postgres).await;
-    let (_, name) = t.url.rsplit_once('/').unwrap();
-    if let jinguo_storage::Db::Postgres(p) = &t.db {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "ALTER DATABASE {name} SET default_transaction_isolation TO 'serializable'"
-        )))
-        .execute(p)
-        .await
-        .unwrap();
-    }
-    let s = Services {
-        db: jinguo_storage::Db::connect(&t.url).await.unwrap(),
-        ..s
-    };
+    let s = support::serializable(&t, s).await;
     let group = first_group(&s).await;
     let before = households_in(&s, &group).await;
     let mut csv = String::from("户编号,小组编码,家庭住址,姓名,身份证号,与户主关系\n");

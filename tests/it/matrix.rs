@@ -61,20 +61,7 @@ async fn walk(b: Backend) {
         .filter(|m| *m != hers)
         .collect();
     let today = jinguo_services::clock::today();
-    let open = s
-        .create_campaign(
-            &jinguo_services::Caller::operator(),
-            &jinguo_domain::screening::CampaignInput {
-                name: "本月排查".into(),
-                place: "530181".into(),
-                starts_on: today.to_string(),
-                ends_on: today.to_string(),
-                checklist: vec!["marital_conflict".into()],
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let open = support::campaign_today(&s, &jinguo_services::Caller::operator(), "本月排查").await;
     let closed = s
         .campaigns(&staff)
         .await

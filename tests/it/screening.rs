@@ -375,40 +375,10 @@ async fn dashboard_and_campaign_pages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serialization_failures_are_run_again() {
     let (t, s) = with_small_demo(Backend::Postgres).await;
-    let (_, name) = t.url.rsplit_once('/').unwrap();
-    if let Db::Postgres(p) = &t.db {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "ALTER DATABASE {name} SET default_transaction_isolation TO 'serializable'"
-        )))
-        .execute(p)
-        .await
-        .unwrap();
-    }
-    // Connections opened from now on are serializable.
-    let db = Db::connect(&t.url).await.unwrap();
-    if let Db::Postgres(p) = &db {
-        let (level,): (String,) = sqlx::query_as("SHOW transaction_isolation")
-            .fetch_one(p)
-            .await
-            .unwrap();
-        assert_eq!(level, "serializable");
-    }
-    let s = Services { db, ..s };
+    let s = support::serializable(&t, s).await;
     let staff = support::county_staff();
     let today = jinguo_services::clock::today();
-    let c = s
-        .create_campaign(
-            &staff,
-            &CampaignInput {
-                name: "并发排查".into(),
-                place: "530181".into(),
-                starts_on: today.to_string(),
-                ends_on: today.to_string(),
-                checklist: vec!["marital_conflict".into()],
-            },
-        )
-        .await
-        .unwrap();
+    let campaign = support::campaign_today(&s, &staff, "并发排查").await;
     let group = first_group(&s).await;
     let households: Vec<uuid::Uuid> = s
         .group_households(&staff, &group, 1)
@@ -428,7 +398,7 @@ async fn serialization_failures_are_run_again() {
         let key = format!("serializable-{i:08}");
         tasks.push(tokio::spawn(async move {
             start.wait().await;
-            s.record_visit(&staff, c.id, h, &visit(&today.to_string(), "low", &key))
+            s.record_visit(&staff, campaign, h, &visit(&today.to_string(), "low", &key))
                 .await
         }));
     }
@@ -440,7 +410,7 @@ async fn serialization_failures_are_run_again() {
         jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed) - before;
     eprintln!("{retries} transactions run again");
     assert!(retries > 0, "no conflict arose: the test proved nothing");
-    let (visits, _, _) = hand_count(&s.db, c.id).await;
+    let (visits, _, _) = hand_count(&s.db, campaign).await;
     assert_eq!(visits, 16);
     assert!(matches!(
         s.verify_audit().await.unwrap(),

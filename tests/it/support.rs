@@ -236,3 +236,46 @@ pub fn form_value(html: &str, name: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A campaign of today only over the whole county, with one checklist item; its id.
+pub async fn campaign_today(s: &Services, who: &Caller, name: &str) -> uuid::Uuid {
+    let today = jinguo_services::clock::today();
+    s.create_campaign(
+        who,
+        &jinguo_domain::screening::CampaignInput {
+            name: name.into(),
+            place: "530181".into(),
+            starts_on: today.to_string(),
+            ends_on: today.to_string(),
+            checklist: vec!["marital_conflict".into()],
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+/// The same services over a new pool of `t`'s PostgreSQL database set to serializable isolation
+/// (the default of some distributed engines); checked on a fresh connection.
+pub async fn serializable(t: &TestDb, s: Services) -> Services {
+    let (_, name) = t.url.rsplit_once('/').unwrap();
+    let Db::Postgres(p) = &t.db else {
+        panic!("serializable isolation is a PostgreSQL setting")
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} SET default_transaction_isolation TO 'serializable'"
+    )))
+    .execute(p)
+    .await
+    .unwrap();
+    // Connections opened from now on are serializable.
+    let db = Db::connect(&t.url).await.unwrap();
+    if let Db::Postgres(p) = &db {
+        let (level,): (String,) = sqlx::query_as("SHOW transaction_isolation")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(level, "serializable");
+    }
+    Services { db, ..s }
+}
