@@ -6,6 +6,7 @@
 
 mod access;
 mod browser;
+mod caches;
 mod cli;
 mod crash;
 mod http;

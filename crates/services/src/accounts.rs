@@ -185,35 +185,63 @@ impl Services {
     ) -> Result<Caller, ServiceError> {
         let now = clock::now();
         let h = token::token_hash(token_value);
-        let s = store::session(&self.db, &h)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
+        let found = self
+            .caches
+            .sessions
+            .get(&h, || self.read_session(&h, now))
+            .await?;
+        let Some(found) = found.as_ref() else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let s = &found.session;
         let idle_deadline = s.last_seen_at + Duration::minutes(self.security.idle_minutes);
         let db = &self.db;
         if now >= s.expires_at || now >= idle_deadline {
             db_tx!(db, tx => store::delete_session(tx, &h).await)?;
             return Err(ServiceError::Unauthenticated);
         }
-        let account = store::by_id(&self.db, s.account_id)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
-        if account.disabled || account.locked_until.is_some_and(|t| t > now) {
+        if found.disabled || found.locked_until.is_some_and(|t| t > now) {
             return Err(ServiceError::Unauthenticated);
         }
         if now - s.last_seen_at > Duration::seconds(30) {
-            // Best effort: a database that refuses writes for now still serves reads.
+            // Best effort: a database that refuses writes for now still serves reads. Quiet: the
+            // last use changes nothing a cache holds but the session itself, read again next.
             let touched: Result<(), jinguo_storage::StorageError> =
-                async { db_tx!(db, tx => store::touch_session(tx, &h, now).await) }.await;
+                async { db_tx!(quiet db, tx => store::touch_session(tx, &h, now).await) }.await;
             if let Err(e) = touched {
                 tracing::warn!(error = %e, "the session's last use was not recorded");
             }
+            self.caches.sessions.forget(&h);
         }
-        let mut c = self.caller_of(&account, now).await?;
+        let mut c = found.caller.clone();
         c.ip = ip.to_string();
-        c.csrf = s.csrf;
+        c.csrf = s.csrf.clone();
         c.second_factor_pending = !s.second_factor_ok;
-        c.must_change_password = account.must_change_password;
+        c.must_change_password = found.must_change_password;
         Ok(c)
+    }
+
+    /// A session and what its account may do, as read from the database (`None`: no such
+    /// session or account).
+    async fn read_session(
+        &self,
+        h: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::caches::SessionCaller>, ServiceError> {
+        let Some(session) = store::session(&self.db, h).await? else {
+            return Ok(None);
+        };
+        let Some(account) = store::by_id(&self.db, session.account_id).await? else {
+            return Ok(None);
+        };
+        let caller = self.caller_of(&account, now).await?;
+        Ok(Some(crate::caches::SessionCaller {
+            session,
+            disabled: account.disabled,
+            locked_until: account.locked_until,
+            must_change_password: account.must_change_password,
+            caller,
+        }))
     }
 
     async fn caller_of(

@@ -5,7 +5,9 @@ use jinguo_domain::account::Role;
 use jinguo_domain::audit::{AuditEntry, GENESIS};
 use jinguo_storage::audit::{self as store};
 pub use jinguo_storage::audit::{AuditQuery, AuditRow};
-use jinguo_storage::{DbConn, StorageError};
+use jinguo_storage::{Db, DbConn, StorageError, db_tx};
+use std::sync::OnceLock;
+use tokio::sync::{mpsc, oneshot};
 
 /// Audit entries are kept at least this long (MLPS level 3 asks for six months).
 pub const MIN_RETENTION_DAYS: i64 = 180;
@@ -54,22 +56,83 @@ pub async fn record(
     caller: &Caller,
     r: Record<'_>,
 ) -> Result<i64, StorageError> {
-    store::append(
-        tx,
-        AuditEntry {
-            seq: 0,
-            at: clock::now(),
-            actor_id: caller.account_id,
-            actor: caller.username.clone(),
-            action: r.action.to_string(),
-            target: r.target,
-            place_path: r.place_path,
-            reason: r.reason,
-            detail: r.detail,
-            ip: caller.ip.clone(),
-        },
-    )
-    .await
+    store::append(tx, entry(caller, r)).await
+}
+
+fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
+    AuditEntry {
+        seq: 0,
+        at: clock::now(),
+        actor_id: caller.account_id,
+        actor: caller.username.clone(),
+        action: r.action.to_string(),
+        target: r.target,
+        place_path: r.place_path,
+        reason: r.reason,
+        detail: r.detail,
+        ip: caller.ip.clone(),
+    }
+}
+
+/// An entry waiting for the writer of reads, and where its number goes once committed (`None`:
+/// the batch failed, and the entry is written alone so that its own error is seen).
+struct Pending {
+    entry: AuditEntry,
+    done: oneshot::Sender<Option<i64>>,
+}
+
+/// The writer of the records of reads: entries sent at the same moment by concurrent requests are
+/// appended in one transaction, and each request goes on only once its entry is committed (a
+/// group commit). A read is answered only after it is on the log, as when it is written alone.
+#[derive(Debug, Default)]
+pub struct ReadLog {
+    queue: OnceLock<mpsc::UnboundedSender<Pending>>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+/// Appends batches from the queue until every sender is gone.
+async fn write_reads(db: Db, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, store::APPEND_BATCH).await > 0 {
+        let entries: Vec<AuditEntry> = batch.iter().map(|p| p.entry.clone()).collect();
+        let written =
+            async { db_tx!(quiet &db, tx => store::append_many(tx, entries.clone()).await) }.await;
+        let seqs = written.ok().filter(|s| s.len() == batch.len());
+        for (i, p) in batch.drain(..).enumerate() {
+            let _ = p.done.send(seqs.as_ref().and_then(|s| s.get(i).copied()));
+        }
+    }
+}
+
+impl Services {
+    /// Records a read (nothing else is written with it): the request waits until the entry is
+    /// committed, together with those of other requests of the same moment.
+    pub async fn note_read(&self, caller: &Caller, r: Record<'_>) -> Result<i64, ServiceError> {
+        let e = entry(caller, r);
+        let queue = self.read_log.queue.get_or_init(|| {
+            let (send, receive) = mpsc::unbounded_channel();
+            tokio::spawn(write_reads(self.db.clone(), receive));
+            send
+        });
+        let (done, answer) = oneshot::channel();
+        let pending = Pending {
+            entry: e.clone(),
+            done,
+        };
+        if queue.send(pending).is_ok()
+            && let Ok(Some(seq)) = answer.await
+        {
+            return Ok(seq);
+        }
+        // The batch failed (or its writer is gone): alone, with its own error.
+        let db = &self.db;
+        Ok(db_tx!(quiet db, tx => store::append(tx, e.clone()).await)?)
+    }
 }
 
 /// The outcome of walking the chain.
@@ -166,8 +229,11 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let rows = store::search(&self.db, q).await?;
-        let db = &self.db;
-        jinguo_storage::db_tx!(db, tx => record(tx, caller, Record::new("audit.search").detail(format!("{} rows", rows.len()))).await)?;
+        self.note_read(
+            caller,
+            Record::new("audit.search").detail(format!("{} rows", rows.len())),
+        )
+        .await?;
         Ok(rows)
     }
 }

@@ -7,7 +7,7 @@ use jinguo_domain::person::{PersonInput, Relationship, Sex};
 use jinguo_domain::{ValidationErrors, mask};
 use jinguo_storage::db_tx;
 use jinguo_storage::household::{self as store, Household, HouseholdLine, NewPerson};
-use jinguo_storage::place::{self as places, Place};
+use jinguo_storage::place::Place;
 use uuid::Uuid;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -53,9 +53,26 @@ impl Services {
         group_code: &str,
         page: i64,
     ) -> Result<HouseholdPage, ServiceError> {
-        let group = places::get_scoped(&self.db, group_code, &caller.household_read_scope())
+        let group = self
+            .cached()
+            .place_scoped(group_code, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
+        // The page is the same for everyone who may see the group: kept a moment, masked.
+        let key = format!("{}|{page}", group.path);
+        let found = self
+            .caches
+            .household_pages
+            .get(&key, || self.read_household_page(&group, page))
+            .await?;
+        Ok(found.as_ref().clone())
+    }
+
+    async fn read_household_page(
+        &self,
+        group: &Place,
+        page: i64,
+    ) -> Result<HouseholdPage, ServiceError> {
         let within = group.subtree();
         let total = store::count(&self.db, &within).await?;
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -66,7 +83,7 @@ impl Services {
         }
         let mut lines = store::list_in_group(
             &self.db,
-            group_code,
+            &group.code,
             &within,
             (page - 1) * PAGE_SIZE,
             PAGE_SIZE,
@@ -104,7 +121,7 @@ impl Services {
                 .detail("found"),
             None => Record::new("household.search").detail("not found"),
         };
-        db_tx!(&self.db, tx => record(tx, caller, entry.clone()).await)?;
+        self.note_read(caller, entry).await?;
         found.ok_or(ServiceError::NotFound)
     }
 
@@ -149,13 +166,16 @@ impl Services {
         id: Uuid,
         reveal: Option<&str>,
     ) -> Result<HouseholdView, ServiceError> {
-        let household = store::get(&self.db, id, &caller.household_read_scope())
+        let read = self.cached();
+        let household = read
+            .household(id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let group = places::get(&self.db, &household.group_code)
+        let group = read
+            .place(&household.group_code)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let lineage = places::lineage(&self.db, &group).await?;
+        let lineage = read.lineage(&group).await?.as_ref().clone();
         let today = clock::today();
         let shown = |masked: String, plain: &str| {
             if reveal.is_some() {
@@ -165,7 +185,7 @@ impl Services {
             }
         };
         let mut persons = Vec::new();
-        for p in store::persons(&self.db, &household).await? {
+        for p in read.persons(&household).await?.iter() {
             let id_number = self.open("person", "id_number", &p.id, &p.id_number)?;
             let phone = match &p.phone {
                 Some(sealed) => Some(self.open("person", "phone", &p.id, sealed)?),
@@ -190,8 +210,14 @@ impl Services {
         };
         let target = format!("household:{}", household.id);
         let place = household.path.clone();
-        let db = &self.db;
-        db_tx!(db, tx => record(tx, caller, Record::new(action).target(target.clone()).place(place.clone()).reason(reason.clone())).await)?;
+        self.note_read(
+            caller,
+            Record::new(action)
+                .target(target)
+                .place(place)
+                .reason(reason),
+        )
+        .await?;
         Ok(HouseholdView {
             household,
             lineage,

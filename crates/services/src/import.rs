@@ -357,69 +357,39 @@ impl Services {
             let mut created: HashMap<String, Uuid> = HashMap::new();
             let mut scratch = ImportReport::default();
             let mut new_persons = 0u64;
-            loop {
-                let batch = self.next_batch(&mut rows, &mut scratch)?;
-                if batch.is_empty() {
-                    break;
-                }
-                if scratch.issue_count > 0 {
-                    return Err(ServiceError::Internal("the file changed while it was imported".into()));
-                }
-                let known = self.known(&batch).await?;
-                let mut households = Vec::new();
-                let mut persons = Vec::new();
-                for (row, index) in batch {
-                    let Ok(p) = row.result else {
-                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
-                    };
-                    let Some(GroupState::Ok { path }) = groups.get(p.group_code.as_str()) else {
-                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
-                    };
-                    let county = p.group_code.county().unwrap_or_default().to_string();
-                    let household_id = match known.households.get(&p.household_code) {
-                        Some((id, _)) => *id,
-                        None => match created.get(&p.household_code) {
-                            Some(id) => *id,
-                            None => {
-                                let id = Uuid::now_v7();
-                                households.push(NewHousehold {
-                                    id,
-                                    county_code: county.clone(),
-                                    code: p.household_code.clone(),
-                                    group_code: p.group_code.as_str().to_string(),
-                                    path: path.clone(),
-                                    address: self.seal("household", "address", &id, &p.address)?,
-                                });
-                                created.insert(p.household_code.clone(), id);
-                                id
-                            }
-                        },
-                    };
-                    if known.persons.contains_key(&index) {
-                        continue;
+            // Two steps at once: the next batch is read, looked up and sealed while the previous
+            // one is being written (the database works on its own while we wait for it).
+            let (send, receive) = tokio::sync::mpsc::channel::<(Vec<NewHousehold>, Vec<NewPerson>)>(1);
+            let produce = async {
+                let send = send;
+                loop {
+                    let batch = self.next_batch(&mut rows, &mut scratch)?;
+                    if batch.is_empty() {
+                        break;
                     }
-                    let id = Uuid::now_v7();
-                    persons.push(NewPerson {
-                        id,
-                        county_code: county,
-                        household_id,
-                        path: path.clone(),
-                        name: p.name.clone(),
-                        sex: p.sex.key(),
-                        birth_date: p.birth_date,
-                        id_number: self.seal("person", "id_number", &id, p.id_number.as_str())?,
-                        id_number_index: index,
-                        phone: match &p.phone {
-                            Some(m) => Some(self.seal("person", "phone", &id, m.as_str())?),
-                            None => None,
-                        },
-                        relationship: p.relationship.key(),
-                    });
+                    if scratch.issue_count > 0 {
+                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
+                    }
+                    let prepared = self.prepare_batch(batch, groups, &mut created).await?;
+                    if send.send(prepared).await.is_err() {
+                        // The writer stopped; its error is the answer.
+                        break;
+                    }
                 }
-                hstore::insert_households(tx, &households, now).await?;
-                hstore::insert_persons(tx, &persons, now).await?;
-                new_persons += persons.len() as u64;
-            }
+                Ok::<(), ServiceError>(())
+            };
+            let consume = async {
+                let mut receive = receive;
+                while let Some((households, persons)) = receive.recv().await {
+                    hstore::insert_households(tx, &households, now).await?;
+                    hstore::insert_persons(tx, &persons, now).await?;
+                    new_persons += persons.len() as u64;
+                }
+                Ok::<(), ServiceError>(())
+            };
+            let (produced, consumed) = tokio::join!(produce, consume);
+            produced?;
+            consumed?;
             let detail = format!("households={} persons={new_persons}", created.len());
             record(tx, caller, Record::new("import.households").detail(detail)).await?;
             Ok::<(u64, u64), ServiceError>((created.len() as u64, new_persons))
@@ -428,6 +398,69 @@ impl Services {
             Err(ServiceError::Storage(StorageError::Conflict(_))) => Err(ServiceError::Conflict),
             r => r,
         }
+    }
+
+    /// The rows of one checked batch as the households and persons to write: those already
+    /// stored are left out, and the sensitive fields are sealed.
+    async fn prepare_batch(
+        &self,
+        batch: Vec<(Row, String)>,
+        groups: &HashMap<String, GroupState>,
+        created: &mut HashMap<String, Uuid>,
+    ) -> Result<(Vec<NewHousehold>, Vec<NewPerson>), ServiceError> {
+        let changed = || ServiceError::Internal("the file changed while it was imported".into());
+        let known = self.known(&batch).await?;
+        let mut households = Vec::new();
+        let mut persons = Vec::new();
+        for (row, index) in batch {
+            let Ok(p) = row.result else {
+                return Err(changed());
+            };
+            let Some(GroupState::Ok { path }) = groups.get(p.group_code.as_str()) else {
+                return Err(changed());
+            };
+            let county = p.group_code.county().unwrap_or_default().to_string();
+            let household_id = match known.households.get(&p.household_code) {
+                Some((id, _)) => *id,
+                None => match created.get(&p.household_code) {
+                    Some(id) => *id,
+                    None => {
+                        let id = Uuid::now_v7();
+                        households.push(NewHousehold {
+                            id,
+                            county_code: county.clone(),
+                            code: p.household_code.clone(),
+                            group_code: p.group_code.as_str().to_string(),
+                            path: path.clone(),
+                            address: self.seal("household", "address", &id, &p.address)?,
+                        });
+                        created.insert(p.household_code.clone(), id);
+                        id
+                    }
+                },
+            };
+            if known.persons.contains_key(&index) {
+                continue;
+            }
+            let id = Uuid::now_v7();
+            persons.push(NewPerson {
+                id,
+                county_code: county,
+                household_id,
+                path: path.clone(),
+                name: p.name.clone(),
+                sex: p.sex.key(),
+                birth_date: p.birth_date,
+                id_number: self.seal("person", "id_number", &id, p.id_number.as_str())?,
+                id_number_index: index,
+                phone: match &p.phone {
+                    Some(m) => Some(self.seal("person", "phone", &id, m.as_str())?),
+                    None => None,
+                },
+                relationship: p.relationship.key(),
+            });
+        }
+        Ok((households, persons))
     }
 }
 
@@ -514,8 +547,14 @@ impl Services {
             jinguo_interchange::write_households_csv(&mut out, std::iter::empty())
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
-        db_tx!(&self.db, tx => record(tx, caller, Record::new("household.export").place(place.path.clone())
-            .reason(reason.to_string()).detail(format!("households={households}"))).await)?;
+        self.note_read(
+            caller,
+            Record::new("household.export")
+                .place(place.path.clone())
+                .reason(reason.to_string())
+                .detail(format!("households={households}")),
+        )
+        .await?;
         Ok(out)
     }
 }
@@ -810,7 +849,11 @@ impl Services {
         let mut out = Vec::new();
         jinguo_interchange::write_table_csv(&mut out, &headers, rows)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        db_tx!(&self.db, tx => record(tx, caller, Record::new("member.export").place(place.path.clone())).await)?;
+        self.note_read(
+            caller,
+            Record::new("member.export").place(place.path.clone()),
+        )
+        .await?;
         Ok(out)
     }
 }

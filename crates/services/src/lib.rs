@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod backup;
+pub mod caches;
 pub mod check;
 pub mod clock;
 pub mod consent;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod federations;
 pub mod households;
 pub mod import;
+pub mod memo;
 pub mod network;
 pub mod places;
 pub mod reports;
@@ -39,6 +41,10 @@ pub struct Services {
     /// A read replica of `db` (PostgreSQL streaming replication) for the figures of dashboards,
     /// coverage and campaign progress; `None` reads them from `db`.
     pub replica: Option<Db>,
+    /// What pages read again and again, kept a moment (see [`memo`]).
+    pub caches: Arc<caches::Caches>,
+    /// Writes the records of reads in batches (see [`audit::ReadLog`]).
+    pub read_log: Arc<audit::ReadLog>,
 }
 
 impl Services {
@@ -48,6 +54,8 @@ impl Services {
             keys,
             security: SecurityPolicy::default(),
             replica: None,
+            caches: Arc::new(caches::Caches::new(caches::Caches::TTL)),
+            read_log: Arc::default(),
         }
     }
 
@@ -55,5 +63,18 @@ impl Services {
     /// behind; nothing read from it is written back.
     pub fn figures_db(&self) -> &Db {
         self.replica.as_ref().unwrap_or(&self.db)
+    }
+
+    /// Reads of the database through the caches.
+    pub fn cached(&self) -> caches::Cached<'_> {
+        caches::Cached::new(&self.db, &self.caches, "db")
+    }
+
+    /// Reads of [`Self::figures_db`] through the caches.
+    pub fn cached_figures(&self) -> caches::Cached<'_> {
+        match &self.replica {
+            Some(r) => caches::Cached::new(r, &self.caches, "replica"),
+            None => self.cached(),
+        }
     }
 }

@@ -38,18 +38,19 @@ impl Services {
     /// outside the caller's scope is not found.
     pub async fn place_view(&self, caller: &Caller, code: &str) -> Result<PlaceView, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        let place = store::get_scoped(
-            self.figures_db(),
-            code.as_str(),
-            &caller.household_read_scope(),
-        )
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-        let lineage = store::lineage(self.figures_db(), &place).await?;
+        let read = self.cached_figures();
+        let place = read
+            .place_scoped(code.as_str(), &caller.household_read_scope())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let lineage = read.lineage(&place).await?.as_ref().clone();
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.
-            let (figures, _) =
-                store::child_figures(self.figures_db(), &place, PlaceLevel::Group).await?;
+            let figures = read
+                .child_figures(&place, PlaceLevel::Group)
+                .await?
+                .0
+                .clone();
             return Ok(PlaceView {
                 place,
                 lineage,
@@ -57,18 +58,21 @@ impl Services {
                 children: Vec::new(),
             });
         };
-        let children = store::children(self.figures_db(), &place.code).await?;
-        let (figures, by_child) =
-            store::child_figures(self.figures_db(), &place, child_level).await?;
+        let children = read.children(&place.code).await?;
+        let counted = read.child_figures(&place, child_level).await?;
+        let (figures, by_child) = (counted.0.clone(), &counted.1);
         let children = children
-            .into_iter()
+            .iter()
             .map(|c| {
                 let figures = by_child
                     .binary_search_by(|(p, _)| p.as_str().cmp(c.path.as_str()))
                     .ok()
                     .map(|i| by_child[i].1.clone())
                     .unwrap_or_default();
-                ChildLine { place: c, figures }
+                ChildLine {
+                    place: c.clone(),
+                    figures,
+                }
             })
             .collect();
         Ok(PlaceView {

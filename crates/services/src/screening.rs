@@ -139,7 +139,9 @@ impl Services {
     }
 
     async fn view_of(&self, c: &Campaign) -> Result<CampaignView, ServiceError> {
-        let name = places::get(&self.db, &c.place_code)
+        let name = self
+            .cached()
+            .place(&c.place_code)
             .await?
             .map(|p| p.name)
             .unwrap_or_default();
@@ -299,22 +301,22 @@ impl Services {
         n: usize,
     ) -> Result<Vec<(CampaignView, [i64; 4])>, ServiceError> {
         let mut out = Vec::new();
-        for c in store::campaigns(self.figures_db())
+        let read = self.cached_figures();
+        for c in read
+            .campaigns()
             .await?
-            .into_iter()
+            .iter()
             .filter(|c| place.path.starts_with(&c.path) && Self::sees_campaign(caller, c))
             .take(n)
         {
             let mut risks = [0; 4];
             // Grouped in the index's order (no sort), summed here.
-            for (_, risk, k) in
-                store::visits_per_path(self.figures_db(), c.id, &place.subtree()).await?
-            {
-                if let Some(r) = Risk::parse(&risk) {
+            for (_, risk, k) in read.visits_per_path(c.id, &place.subtree()).await?.iter() {
+                if let Some(r) = Risk::parse(risk) {
                     risks[r as usize] += k;
                 }
             }
-            out.push((self.view_of(&c).await?, risks));
+            out.push((self.view_of(c).await?, risks));
         }
         Ok(out)
     }
@@ -506,11 +508,13 @@ impl Services {
         caller: &Caller,
         household_id: Uuid,
     ) -> Result<HouseholdScreening, ServiceError> {
-        let h = household::get(&self.db, household_id, &caller.household_read_scope())
+        let read = self.cached();
+        let h = read
+            .household(household_id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         let mut history = Vec::new();
-        for r in store::history(&self.db, &h.county_code, h.id).await? {
+        for r in read.history(&h.county_code, h.id).await?.iter() {
             let findings = self.open("visit", "findings", &r.id, &r.findings)?;
             let note = match &r.note {
                 Some(n) => Some(self.open("visit", "note", &r.id, n)?),
@@ -519,34 +523,43 @@ impl Services {
             history.push(VisitLine {
                 id: r.id,
                 campaign_id: r.campaign_id,
-                campaign_name: r.campaign_name,
+                campaign_name: r.campaign_name.clone(),
                 visited_on: r.visited_on,
                 risk: Risk::parse(&r.risk).unwrap_or(Risk::None),
                 findings: Item::split(&findings),
                 note,
                 followup: r.followup,
-                recorded_by: r.recorded_by,
+                recorded_by: r.recorded_by.clone(),
             });
         }
-        let writable = household::get(&self.db, h.id, &caller.household_write_scope())
-            .await?
-            .is_some();
+        let write_scope = caller.household_write_scope();
+        // A whole subtree needs no second read; a household assigned to her does.
+        let writable = write_scope.covers_all(&h.path)
+            || (write_scope.covers(&h.path)
+                && household::get(&self.db, h.id, &write_scope)
+                    .await?
+                    .is_some());
         let mut open_campaigns = Vec::new();
         if writable {
-            for c in store::campaigns(&self.db).await? {
-                let v = self.campaign_view(&c, String::new());
+            for c in self.cached().campaigns().await?.iter() {
+                let v = self.campaign_view(c, String::new());
                 if v.open
                     && h.path.starts_with(&c.path)
-                    && Self::sees_campaign(caller, &c)
+                    && Self::sees_campaign(caller, c)
                     && !history.iter().any(|l| l.campaign_id == c.id)
                 {
-                    open_campaigns.push(self.view_of(&c).await?);
+                    open_campaigns.push(self.view_of(c).await?);
                 }
             }
         }
         if !history.is_empty() {
-            db_tx!(&self.db, tx => record(tx, caller, Record::new("visit.read")
-                .target(format!("household:{}", h.id)).place(h.path.clone())).await)?;
+            self.note_read(
+                caller,
+                Record::new("visit.read")
+                    .target(format!("household:{}", h.id))
+                    .place(h.path.clone()),
+            )
+            .await?;
         }
         Ok(HouseholdScreening {
             history,

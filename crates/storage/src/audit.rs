@@ -40,30 +40,67 @@ impl AuditRow {
     }
 }
 
-/// Appends one entry (its `seq` is assigned here). Taking the head row's lock serialises appends,
-/// so the chain has no forks even with concurrent writers on PostgreSQL.
-pub async fn append(tx: &mut DbConn<'_>, mut e: AuditEntry) -> Result<i64, StorageError> {
-    let (seq, prev): (i64, String) = conn_run!(tx, c => sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *c).await)?;
-    e.seq = seq;
-    e.at = AuditEntry::normalize_time(e.at);
-    let hash = e.chain_hash(&prev);
-    conn_run!(tx, c => sqlx::query(
-        "INSERT INTO audit (seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-        .bind(e.seq).bind(e.at).bind(e.actor_id).bind(&e.actor).bind(&e.action).bind(&e.target)
-        .bind(&e.place_path).bind(&e.reason).bind(&e.detail).bind(&e.ip).bind(&prev).bind(&hash)
-        .execute(&mut *c).await.map(|_| ()))?;
-    conn_run!(tx, c => sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash).execute(&mut *c).await.map(|_| ()))?;
-    Ok(seq)
-}
-
 macro_rules! audit_cols {
     () => {
         "seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash"
     };
+}
+
+/// Appends one entry (its `seq` is assigned here). Taking the head row's lock serialises appends,
+/// so the chain has no forks even with concurrent writers on PostgreSQL.
+pub async fn append(tx: &mut DbConn<'_>, e: AuditEntry) -> Result<i64, StorageError> {
+    let seqs = append_many(tx, vec![e]).await?;
+    seqs.first()
+        .copied()
+        .ok_or(StorageError::Conflict("audit".into()))
+}
+
+/// Entries appended at most in one statement (12 values each, within both backends' limits).
+pub const APPEND_BATCH: usize = 256;
+
+/// Appends entries in their order, numbered and chained here, with one move of the head and one
+/// insert per [`APPEND_BATCH`] entries; returns their numbers.
+pub async fn append_many(
+    tx: &mut DbConn<'_>,
+    mut entries: Vec<AuditEntry>,
+) -> Result<Vec<i64>, StorageError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let k = entries.len() as i64;
+    let (last, mut prev): (i64, String) = conn_run!(tx, c => sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(k).fetch_one(&mut *c).await)?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for (e, seq) in entries.iter_mut().zip(last - k + 1..) {
+        e.seq = seq;
+        e.at = AuditEntry::normalize_time(e.at);
+        let hash = e.chain_hash(&prev);
+        rows.push((std::mem::replace(&mut prev, hash.clone()), hash));
+    }
+    for (chunk, hashes) in entries.chunks(APPEND_BATCH).zip(rows.chunks(APPEND_BATCH)) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(concat!("INSERT INTO audit (", audit_cols!(), ") "));
+            q.push_values(chunk.iter().zip(hashes), |mut b, (e, (prev, hash))| {
+                b.push_bind(e.seq)
+                    .push_bind(e.at)
+                    .push_bind(e.actor_id)
+                    .push_bind(&e.actor)
+                    .push_bind(&e.action)
+                    .push_bind(&e.target)
+                    .push_bind(&e.place_path)
+                    .push_bind(&e.reason)
+                    .push_bind(&e.detail)
+                    .push_bind(&e.ip)
+                    .push_bind(prev)
+                    .push_bind(hash);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    conn_run!(tx, c => sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev).execute(&mut *c).await.map(|_| ()))?;
+    Ok(entries.iter().map(|e| e.seq).collect())
 }
 
 /// Entries from `after_seq` on, in order, at most `limit`.

@@ -148,6 +148,26 @@ pub fn retry_pause(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(u64::from(attempt.min(8)) * (4 + spread))
 }
 
+/// Moves on with every committed write transaction of this process that may change what a cache
+/// holds; see [`data_epoch`].
+static DATA_EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of write transactions this process has committed that may have changed data. A
+/// value read from the database while the epoch was `e` is still true while it is `e`, as far
+/// as this process's writes go: a cache keeps the epoch it read at and drops the value once the
+/// epoch has moved on. (Writes by other processes are not seen here; a cache bounds its age too.)
+pub fn data_epoch() -> u64 {
+    DATA_EPOCH.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Called by [`db_tx!`](crate::db_tx) after each commit; `changes` is false for a quiet one.
+#[doc(hidden)]
+pub fn committed(changes: bool) {
+    if changes {
+        DATA_EPOCH.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// Transactions run again after a transient conflict, since the process started.
 pub static TX_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
@@ -159,9 +179,20 @@ pub static TX_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU
 /// up to [`TX_ATTEMPTS`] times in all, after a short pause ([`retry_pause`]). So the body must
 /// have no effect outside the transaction: whatever it consumes or fills (an iterator over a
 /// file, a map of what it created) is made inside it, so that a second run starts afresh.
+///
+/// Every commit moves the [`data_epoch`] on, so that what was read before it is no longer taken
+/// from a cache. `db_tx!(quiet db, tx => …)` is for a transaction that changes nothing a cache
+/// holds: one that only appends to the audit log (a read being recorded) or notes when a session
+/// was last used.
 #[macro_export]
 macro_rules! db_tx {
+    (quiet $db:expr, $tx:ident => $body:expr) => {
+        $crate::db_tx!(@run false, $db, $tx => $body)
+    };
     ($db:expr, $tx:ident => $body:expr) => {
+        $crate::db_tx!(@run true, $db, $tx => $body)
+    };
+    (@run $changes:expr, $db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite(s) => {
                 let mut t = s.write.begin().await.map_err($crate::StorageError::Sql)?;
@@ -171,7 +202,9 @@ macro_rules! db_tx {
                     async { $body }.await
                 };
                 if r.is_ok() {
-                    t.commit().await.map_err($crate::StorageError::Sql)?;
+                    let done = t.commit().await;
+                    $crate::db::committed($changes);
+                    done.map_err($crate::StorageError::Sql)?;
                 }
                 r
             }
@@ -185,7 +218,12 @@ macro_rules! db_tx {
                         async { $body }.await
                     };
                     let again = match &r {
-                        Ok(_) => match t.commit().await {
+                        Ok(_) => match {
+                            // Also after a failed commit: whether it took is not known for sure.
+                            let c = t.commit().await;
+                            $crate::db::committed($changes);
+                            c
+                        } {
                             Ok(()) => false,
                             Err(e)
                                 if attempt < $crate::db::TX_ATTEMPTS
@@ -224,12 +262,16 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-8000")
                 .pragma("temp_store", "memory");
+            // A file on this machine: a ping before each use would only add a round trip to
+            // the connection's thread.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(opts.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(opts.read_only(true))
                 .await?;
             Ok(Db::Sqlite(SqliteDb { read, write }))

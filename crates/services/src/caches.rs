@@ -1,0 +1,207 @@
+//! The caches of one running Jinguo (see [`crate::memo`] for when a value is kept), and the reads
+//! that go through them. Only reads that are the same for every caller are kept here; whether
+//! the caller may see what was read is decided on every request, after the read.
+
+use crate::access::Caller;
+use crate::memo::Memo;
+use chrono::{DateTime, Utc};
+use jinguo_domain::place::PlaceLevel;
+use jinguo_storage::account::SessionRow;
+use jinguo_storage::household::{self as households, Household, Person};
+use jinguo_storage::place::{self as places, Figures, Place};
+use jinguo_storage::screening::{self as screening, Campaign, HistoryRow};
+use jinguo_storage::{Db, Scope, StorageError, Subtree};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// A session with what its account may do, as read at one moment.
+#[derive(Debug, Clone)]
+pub struct SessionCaller {
+    pub session: SessionRow,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub must_change_password: bool,
+    /// Without the request's own parts (address, anti-forgery token).
+    pub caller: Caller,
+}
+
+type ChildFigures = (Figures, Vec<(String, Figures)>);
+
+#[derive(Debug)]
+pub struct Caches {
+    /// By the hash of the session token.
+    pub sessions: Memo<Option<SessionCaller>>,
+    places: Memo<Option<Place>>,
+    lineages: Memo<Vec<Place>>,
+    children: Memo<Vec<Place>>,
+    child_figures: Memo<ChildFigures>,
+    campaigns: Memo<Vec<Campaign>>,
+    visits_per_path: Memo<Vec<(String, String, i64)>>,
+    /// A resident group's list of households, a page, masked; by the group's path and page.
+    pub household_pages: Memo<crate::households::HouseholdPage>,
+    households: Memo<Option<Household>>,
+    persons: Memo<Vec<Person>>,
+    histories: Memo<Vec<HistoryRow>>,
+}
+
+impl Caches {
+    /// How long a value is kept at most: what another process changed is seen within this.
+    pub const TTL: Duration = Duration::from_secs(2);
+    const MAX_ENTRIES: usize = 20_000;
+
+    /// Caches keeping values at most `ttl` (zero: none are kept).
+    pub fn new(ttl: Duration) -> Self {
+        let n = Self::MAX_ENTRIES;
+        Self {
+            sessions: Memo::new(ttl, n),
+            places: Memo::new(ttl, n),
+            lineages: Memo::new(ttl, n),
+            children: Memo::new(ttl, n),
+            child_figures: Memo::new(ttl, n),
+            campaigns: Memo::new(ttl, 4),
+            visits_per_path: Memo::new(ttl, n),
+            household_pages: Memo::new(ttl, n),
+            households: Memo::new(ttl, n),
+            persons: Memo::new(ttl, n),
+            histories: Memo::new(ttl, n),
+        }
+    }
+}
+
+/// Reads of one database through the caches. `source` tells the databases apart in the keys (the
+/// primary and its replica may differ for a moment).
+pub struct Cached<'a> {
+    pub db: &'a Db,
+    caches: &'a Caches,
+    source: &'static str,
+}
+
+impl<'a> Cached<'a> {
+    pub fn new(db: &'a Db, caches: &'a Caches, source: &'static str) -> Self {
+        Self { db, caches, source }
+    }
+
+    fn key(&self, parts: std::fmt::Arguments<'_>) -> String {
+        format!("{}|{parts}", self.source)
+    }
+
+    pub async fn place(&self, code: &str) -> Result<Option<Place>, StorageError> {
+        let key = self.key(format_args!("{code}"));
+        let p = self
+            .caches
+            .places
+            .get(&key, || places::get(self.db, code))
+            .await?;
+        Ok(p.as_ref().clone())
+    }
+
+    /// A place, only when the scope covers it (as [`places::get_scoped`]).
+    pub async fn place_scoped(
+        &self,
+        code: &str,
+        scope: &jinguo_storage::Scope,
+    ) -> Result<Option<Place>, StorageError> {
+        if scope.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.place(code).await?.filter(|p| scope.covers(&p.path)))
+    }
+
+    pub async fn lineage(&self, place: &Place) -> Result<Arc<Vec<Place>>, StorageError> {
+        let key = self.key(format_args!("{}", place.path));
+        self.caches
+            .lineages
+            .get(&key, || places::lineage(self.db, place))
+            .await
+    }
+
+    pub async fn children(&self, code: &str) -> Result<Arc<Vec<Place>>, StorageError> {
+        let key = self.key(format_args!("{code}"));
+        self.caches
+            .children
+            .get(&key, || places::children(self.db, code))
+            .await
+    }
+
+    pub async fn child_figures(
+        &self,
+        parent: &Place,
+        child_level: PlaceLevel,
+    ) -> Result<Arc<ChildFigures>, StorageError> {
+        let key = self.key(format_args!("{}|{}", parent.path, child_level.as_i16()));
+        self.caches
+            .child_figures
+            .get(&key, || places::child_figures(self.db, parent, child_level))
+            .await
+    }
+
+    pub async fn campaigns(&self) -> Result<Arc<Vec<Campaign>>, StorageError> {
+        let key = self.key(format_args!(""));
+        self.caches
+            .campaigns
+            .get(&key, || screening::campaigns(self.db))
+            .await
+    }
+
+    pub async fn visits_per_path(
+        &self,
+        campaign: Uuid,
+        within: &Subtree,
+    ) -> Result<Arc<Vec<(String, String, i64)>>, StorageError> {
+        let key = self.key(format_args!("{campaign}|{}|{}", within.lo, within.hi));
+        self.caches
+            .visits_per_path
+            .get(&key, || {
+                screening::visits_per_path(self.db, campaign, within)
+            })
+            .await
+    }
+
+    /// A household, only when the scope lets the caller see it (as [`households::get`]). Kept
+    /// as stored: its sealed fields stay sealed.
+    pub async fn household(
+        &self,
+        id: Uuid,
+        scope: &Scope,
+    ) -> Result<Option<Household>, StorageError> {
+        if scope.is_empty() {
+            return Ok(None);
+        }
+        let key = self.key(format_args!("{id}"));
+        let everything = Scope::operator();
+        let found = self
+            .caches
+            .households
+            .get(&key, || households::get(self.db, id, &everything))
+            .await?;
+        match found.as_ref() {
+            Some(h) if scope.covers_all(&h.path) => Ok(Some(h.clone())),
+            // Seen through an assignment: the database says whether this household is hers.
+            Some(h) if scope.covers(&h.path) => households::get(self.db, id, scope).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// The persons of a household, as stored (sealed fields sealed).
+    pub async fn persons(&self, household: &Household) -> Result<Arc<Vec<Person>>, StorageError> {
+        let key = self.key(format_args!("{}", household.id));
+        self.caches
+            .persons
+            .get(&key, || households::persons(self.db, household))
+            .await
+    }
+
+    /// A household's visits, newest first, as stored.
+    pub async fn history(
+        &self,
+        county: &str,
+        household: Uuid,
+    ) -> Result<Arc<Vec<HistoryRow>>, StorageError> {
+        let key = self.key(format_args!("{county}|{household}"));
+        self.caches
+            .histories
+            .get(&key, || screening::history(self.db, county, household))
+            .await
+    }
+}
