@@ -545,13 +545,21 @@ pub async fn by_id_indexes(
         return Ok(Vec::new());
     }
     if let Db::Postgres(p) = db {
-        return Ok(sqlx::query_as(
-            "SELECT id_number_index, household_id FROM person WHERE county_code = $1 AND id_number_index = ANY($2)",
+        // By the index on the blind index alone, the county checked here: while an import
+        // writes, the table grows inside a transaction that statistics do not see, and with
+        // `county_code = $1` in the query the planner took the county's index and read every
+        // row of the county for each batch.
+        let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
+            "SELECT county_code, id_number_index, household_id FROM person WHERE id_number_index = ANY($1)",
         )
-        .bind(county)
         .bind(indexes)
         .fetch_all(p)
-        .await?);
+        .await?;
+        return Ok(rows
+            .into_iter()
+            .filter(|(c, _, _)| c == county)
+            .map(|(_, index, household)| (index, household))
+            .collect());
     }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT id_number_index, household_id FROM person WHERE county_code = ");
