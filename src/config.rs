@@ -47,6 +47,10 @@ pub struct Config {
     pub max_households_per_representative: i64,
     /// … and so does an executive answering for more units than this.
     pub max_units_per_executive: i64,
+    /// How long a server keeps what pages read again and again (callers of sessions, places,
+    /// figures) at most: a change made through another server or a command is seen within this.
+    /// Its own writes take effect at once. 0 keeps nothing.
+    pub cache_milliseconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -61,6 +65,7 @@ impl Default for Config {
         Self {
             database_url: None,
             replica_url: None,
+            cache_milliseconds: 2000,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -79,7 +84,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 17] = [
     "max_households_per_representative",
     "max_units_per_executive",
     "password_min_length",
@@ -96,6 +101,7 @@ const ENV_KEYS: [&str; 16] = [
     "log_format",
     "demo_seed",
     "audit_retention_days",
+    "cache_milliseconds",
 ];
 
 impl Config {

@@ -222,6 +222,7 @@ impl Services {
         }
         let mut report = ImportReport::default();
         let mut groups: HashMap<String, GroupState> = HashMap::new();
+        let mut any_known = false;
         // First pass: check everything.
         {
             let (mut rows, encoding) = match source.open() {
@@ -240,6 +241,7 @@ impl Services {
                     break;
                 }
                 let known = self.known(&batch).await?;
+                any_known |= !known.households.is_empty() || !known.persons.is_empty();
                 for (row, index) in &batch {
                     report.rows += 1;
                     if row.household_code != last_code {
@@ -304,8 +306,12 @@ impl Services {
             db_tx!(&self.db, tx => record(tx, caller, Record::new(action).detail(detail.clone())).await)?;
             return Ok(report);
         }
-        // Second pass: write what is new, all in one transaction.
-        let written = self.write_households(caller, source, &groups).await?;
+        // Second pass: write what is new, all in one transaction. When the check found nothing
+        // stored, nothing is looked up again: a row stored meanwhile by someone else is refused
+        // by the unique keys, and then nothing is written.
+        let written = self
+            .write_households(caller, source, &groups, !any_known)
+            .await?;
         report.new_households = written.0;
         report.new_persons = written.1;
         report.committed = true;
@@ -345,6 +351,7 @@ impl Services {
         caller: &Caller,
         source: &SheetSource,
         groups: &HashMap<String, GroupState>,
+        all_new: bool,
     ) -> Result<(u64, u64), ServiceError> {
         let now = clock::now();
         // Everything the body reads or fills is made inside it: a transaction run again after a
@@ -370,7 +377,8 @@ impl Services {
                     if scratch.issue_count > 0 {
                         return Err(ServiceError::Internal("the file changed while it was imported".into()));
                     }
-                    let prepared = self.prepare_batch(batch, groups, &mut created).await?;
+                    let known = if all_new { Known::default() } else { self.known(&batch).await? };
+                    let prepared = self.prepare_batch(batch, &known, groups, &mut created)?;
                     if send.send(prepared).await.is_err() {
                         // The writer stopped; its error is the answer.
                         break;
@@ -400,16 +408,16 @@ impl Services {
         }
     }
 
-    /// The rows of one checked batch as the households and persons to write: those already
-    /// stored are left out, and the sensitive fields are sealed.
-    async fn prepare_batch(
+    /// The rows of one checked batch as the households and persons to write: those `known` to
+    /// be stored are left out, and the sensitive fields are sealed.
+    fn prepare_batch(
         &self,
         batch: Vec<(Row, String)>,
+        known: &Known,
         groups: &HashMap<String, GroupState>,
         created: &mut HashMap<String, Uuid>,
     ) -> Result<(Vec<NewHousehold>, Vec<NewPerson>), ServiceError> {
         let changed = || ServiceError::Internal("the file changed while it was imported".into());
-        let known = self.known(&batch).await?;
         let mut households = Vec::new();
         let mut persons = Vec::new();
         for (row, index) in batch {
