@@ -28,6 +28,7 @@ const BATCH: usize = 1000;
 pub const MAX_LISTED: usize = 500;
 
 /// Where the rows of a household sheet come from. Each `open` starts reading from the top.
+#[derive(Clone)]
 pub enum SheetSource {
     /// A CSV file on disk (the command line): streamed.
     CsvFile(std::path::PathBuf),
@@ -142,6 +143,9 @@ enum GroupState {
     Ok { path: String },
     Refused(&'static str),
 }
+
+/// One batch ready to write: the new households and the new persons.
+type Prepared = (Vec<NewHousehold>, Vec<NewPerson>);
 
 /// The database's view of one batch of rows.
 #[derive(Default)]
@@ -357,55 +361,81 @@ impl Services {
         // Everything the body reads or fills is made inside it: a transaction run again after a
         // conflict reads the file again from its start.
         let result = db_tx!(&self.db, tx => {
-            let (mut rows, _) = source.open().map_err(|e| {
-                ServiceError::Internal(format!("the file could not be read again: {e}"))
-            })?;
-            // Households created by this import, by code (a household's rows may span two batches).
-            let mut created: HashMap<String, Uuid> = HashMap::new();
-            let mut scratch = ImportReport::default();
             let mut new_persons = 0u64;
-            // Two steps at once: the next batch is read, looked up and sealed while the previous
-            // one is being written (the database works on its own while we wait for it).
-            let (send, receive) = tokio::sync::mpsc::channel::<(Vec<NewHousehold>, Vec<NewPerson>)>(1);
-            let produce = async {
-                let send = send;
-                loop {
-                    let batch = self.next_batch(&mut rows, &mut scratch)?;
-                    if batch.is_empty() {
-                        break;
-                    }
-                    if scratch.issue_count > 0 {
-                        return Err(ServiceError::Internal("the file changed while it was imported".into()));
-                    }
-                    let known = if all_new { Known::default() } else { self.known(&batch).await? };
-                    let prepared = self.prepare_batch(batch, &known, groups, &mut created)?;
-                    if send.send(prepared).await.is_err() {
-                        // The writer stopped; its error is the answer.
-                        break;
-                    }
-                }
-                Ok::<(), ServiceError>(())
+            // Two steps at once: a thread of its own reads, checks, looks up and seals the next
+            // batch while this task writes the previous one.
+            let (send, mut receive) = tokio::sync::mpsc::channel::<Prepared>(2);
+            let producer = {
+                let (services, source, groups) = (self.clone(), source.clone(), groups.clone());
+                let handle = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || {
+                    services.prepare_batches(&source, &groups, all_new, &send, &handle)
+                })
             };
-            let consume = async {
-                let mut receive = receive;
+            let consumed = async {
                 while let Some((households, persons)) = receive.recv().await {
                     hstore::insert_households(tx, &households, now).await?;
                     hstore::insert_persons(tx, &persons, now).await?;
                     new_persons += persons.len() as u64;
                 }
                 Ok::<(), ServiceError>(())
-            };
-            let (produced, consumed) = tokio::join!(produce, consume);
-            produced?;
+            }
+            .await;
+            // A writer that stopped closes the channel, and the reader stops at its next batch.
+            drop(receive);
+            let created = producer
+                .await
+                .map_err(|e| ServiceError::Internal(format!("the import's reader stopped: {e}")))??;
             consumed?;
-            let detail = format!("households={} persons={new_persons}", created.len());
+            let detail = format!("households={created} persons={new_persons}");
             record(tx, caller, Record::new("import.households").detail(detail)).await?;
-            Ok::<(u64, u64), ServiceError>((created.len() as u64, new_persons))
+            Ok::<(u64, u64), ServiceError>((created, new_persons))
         });
         match result {
             Err(ServiceError::Storage(StorageError::Conflict(_))) => Err(ServiceError::Conflict),
             r => r,
         }
+    }
+
+    /// Reads the file from its start, batch by batch, and sends each batch ready to write:
+    /// checked, looked up (unless `all_new`) and sealed. Runs on a thread of its own; stops when
+    /// the writer is gone. Returns the number of households created.
+    fn prepare_batches(
+        &self,
+        source: &SheetSource,
+        groups: &HashMap<String, GroupState>,
+        all_new: bool,
+        send: &tokio::sync::mpsc::Sender<Prepared>,
+        handle: &tokio::runtime::Handle,
+    ) -> Result<u64, ServiceError> {
+        let (mut rows, _) = source.open().map_err(|e| {
+            ServiceError::Internal(format!("the file could not be read again: {e}"))
+        })?;
+        // Households created by this import, by code (a household's rows may span two batches).
+        let mut created: HashMap<String, Uuid> = HashMap::new();
+        let mut scratch = ImportReport::default();
+        loop {
+            let batch = self.next_batch(&mut rows, &mut scratch)?;
+            if batch.is_empty() {
+                break;
+            }
+            if scratch.issue_count > 0 {
+                return Err(ServiceError::Internal(
+                    "the file changed while it was imported".into(),
+                ));
+            }
+            let known = if all_new {
+                Known::default()
+            } else {
+                handle.block_on(self.known(&batch))?
+            };
+            let prepared = self.prepare_batch(batch, &known, groups, &mut created)?;
+            if send.blocking_send(prepared).is_err() {
+                // The writer stopped; its error is the answer.
+                break;
+            }
+        }
+        Ok(created.len() as u64)
     }
 
     /// The rows of one checked batch as the households and persons to write: those `known` to
@@ -416,7 +446,7 @@ impl Services {
         known: &Known,
         groups: &HashMap<String, GroupState>,
         created: &mut HashMap<String, Uuid>,
-    ) -> Result<(Vec<NewHousehold>, Vec<NewPerson>), ServiceError> {
+    ) -> Result<Prepared, ServiceError> {
         let changed = || ServiceError::Internal("the file changed while it was imported".into());
         let mut households = Vec::new();
         let mut persons = Vec::new();
