@@ -94,6 +94,29 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "term_ends_on" => ("任期结束", "End of term"),
         "established_on" => ("成立日期", "Founded on"),
         "successor" => ("接替人", "Successor"),
+        "kind" => ("纠纷类型", "Kind of dispute"),
+        "source" => ("来源", "Source"),
+        "received_on" => ("受理日期", "Received on"),
+        "parties" => ("当事人", "Parties"),
+        "narrative" => ("纠纷情况", "What happened"),
+        "consent" => ("当事人同意", "Parties' consent"),
+        "held_on" => ("调解日期", "Date of the session"),
+        "attendees" => ("参加人员", "Present"),
+        "record" => ("调解记录", "Record of the session"),
+        "agreed_on" => ("协议日期", "Date of the agreement"),
+        "facts" => ("纠纷事实与争议事项", "Facts and issues"),
+        "signed" => ("当事人签名", "Parties' signatures"),
+        "terms" => ("协议条款", "Terms"),
+        "text" => ("条款内容", "Term"),
+        "manner" => ("履行方式", "Manner of performance"),
+        "due_on" => ("履行期限", "Performance deadline"),
+        "confirmation" => ("司法确认", "Judicial confirmation"),
+        "step" => ("办理环节", "Step"),
+        // A field of one item of a list (`terms[0].due_on`): the field's own label.
+        f if f.contains("].") => match f.rsplit_once('.') {
+            Some((_, last)) => return field_label(last, lang),
+            None => return field_fallback(field),
+        },
         _ => return field_fallback(field),
     };
     lang.pick(zh, en)
@@ -286,6 +309,51 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "this household code is registered in another group",
         ),
         "lang.unknown" => ("只支持 zh-CN 或 en", "must be zh-CN or en"),
+        "dispute.risk" => (
+            "应为 低（蓝）、中（黄）或 高（红）",
+            "must be low (blue), medium (yellow) or high (red)",
+        ),
+        "dispute.parties" => (
+            "至少填写两方当事人及其关系",
+            "name at least two parties and their relationship",
+        ),
+        "dispute.consent" => (
+            "须经当事人同意方可登记调解",
+            "the parties must agree before the dispute is registered",
+        ),
+        "dispute.close_without_outcome" => (
+            "尚无调解结果（达成或未达成协议），不能结案",
+            "cannot be closed before it has an outcome (agreement reached or not)",
+        ),
+        "dispute.closed" => ("该纠纷已结案", "the dispute is closed"),
+        "dispute.step_not_allowed" => (
+            "当前环节不能进行此项操作",
+            "this step cannot be taken at the dispute's present stage",
+        ),
+        "date.before_registration" => (
+            "不能早于纠纷登记日期",
+            "cannot be before the dispute was registered",
+        ),
+        "agreement.parties" => (
+            "协议须写明至少两方当事人",
+            "an agreement names at least two parties",
+        ),
+        "agreement.terms" => ("协议须至少有一项条款", "an agreement has at least one term"),
+        "agreement.unsigned" => (
+            "当事人签名后方可登记协议",
+            "the parties sign before the agreement is recorded",
+        ),
+        "term.due_before_agreement" => {
+            ("不能早于协议日期", "cannot be before the agreement's date")
+        }
+        "confirmation.window_passed" => (
+            "已超过协议生效后30日的申请期限",
+            "the 30 days after the agreement for applying have passed",
+        ),
+        "confirmation.personal_status" => (
+            "涉及婚姻、收养或其他身份关系的条款不能申请司法确认",
+            "terms on marriage, adoption or personal status cannot be confirmed by a court",
+        ),
         _ => ("不正确", "is not valid"),
     };
     match lang {

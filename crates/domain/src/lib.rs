@@ -7,6 +7,7 @@ pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod mask;
+pub mod mediation;
 pub mod member;
 pub mod person;
 pub mod phone;

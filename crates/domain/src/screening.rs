@@ -154,7 +154,7 @@ pub struct ValidCampaign {
     pub checklist: Vec<Item>,
 }
 
-fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
+pub(crate) fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     if s.is_empty() {
         errors.push(field, "required");
