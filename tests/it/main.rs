@@ -12,6 +12,7 @@ mod crash;
 mod http;
 mod import;
 mod matrix;
+mod mediation;
 mod network;
 mod replica;
 mod screening;

@@ -112,6 +112,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "due_on" => ("履行期限", "Performance deadline"),
         "confirmation" => ("司法确认", "Judicial confirmation"),
         "step" => ("办理环节", "Step"),
+        "mediator_id" => ("调解员", "Mediator"),
+        "taken_on" => ("办理日期", "Date"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -350,6 +352,20 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "已超过协议生效后30日的申请期限",
             "the 30 days after the agreement for applying have passed",
         ),
+        "dispute.possible_duplicate" => (
+            "该当事人已有未结的纠纷，请先查看；确认不是同一纠纷后再登记",
+            "a party already has an open dispute: look at it first, and register only if this one is different",
+        ),
+        "dispute.not_a_mediator" => (
+            "应为本辖区在任的家事调解员",
+            "must be a serving family mediator of this place",
+        ),
+        "dispute.recusal" => (
+            "该调解员是本纠纷的当事人，应当回避",
+            "this mediator is a party to the dispute and must withdraw",
+        ),
+        "dispute.no_agreement" => ("尚无调解协议", "there is no agreement yet"),
+        "confirmation.already" => ("已申请司法确认", "confirmation was already applied for"),
         "confirmation.personal_status" => (
             "涉及婚姻、收养或其他身份关系的条款不能申请司法确认",
             "terms on marriage, adoption or personal status cannot be confirmed by a court",

@@ -17,6 +17,7 @@ pub mod error;
 pub mod federations;
 pub mod households;
 pub mod import;
+pub mod mediation;
 pub mod memo;
 pub mod network;
 pub mod places;

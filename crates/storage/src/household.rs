@@ -236,6 +236,22 @@ pub async fn get(db: &Db, id: Uuid, scope: &Scope) -> Result<Option<Household>, 
     })?)
 }
 
+/// The household of a person, if the scope covers it.
+pub async fn person_household(
+    db: &Db,
+    county: &str,
+    person: Uuid,
+    scope: &Scope,
+) -> Result<Option<Uuid>, StorageError> {
+    let found: Option<(Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT household_id FROM person WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(person).fetch_optional(p).await)?;
+    let Some((household,)) = found else {
+        return Ok(None);
+    };
+    Ok(get(db, household, scope).await?.map(|h| h.id))
+}
+
 /// The household of the person whose ID number has the blind index `index`, if the scope covers
 /// it (the index is unique within a county; across counties the first in county order).
 pub async fn by_person_index(

@@ -13,6 +13,7 @@ pub mod copy;
 pub mod db;
 pub mod household;
 pub mod maintenance;
+pub mod mediation;
 pub mod member;
 pub mod place;
 pub mod scope;

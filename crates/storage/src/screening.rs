@@ -169,18 +169,22 @@ pub async fn insert_disputes(
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO dispute (county_code, id, household_id, path, source, visit_id, risk, status, opened_on, created_at) ",
+                "INSERT INTO dispute (county_code, id, household_id, path, source, visit_id, kind, risk, status, opened_on, due_on, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, d| {
+                let source = jinguo_domain::mediation::Source::Screening;
                 b.push_bind(&d.county_code)
                     .push_bind(d.id)
                     .push_bind(d.household_id)
                     .push_bind(&d.path)
-                    .push_bind("screening")
+                    .push_bind(source.key())
                     .push_bind(d.visit_id)
+                    .push_bind(jinguo_domain::mediation::DisputeKind::Other.key())
                     .push_bind(&d.risk)
-                    .push_bind("open")
+                    .push_bind(jinguo_domain::mediation::Status::Registered.key())
                     .push_bind(d.opened_on)
+                    .push_bind(jinguo_domain::mediation::due_on(source, false, d.opened_on, None))
+                    .push_bind(now)
                     .push_bind(now);
             });
             q.build().execute(&mut *c).await.map(|_| ())

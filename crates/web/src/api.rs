@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 mod federations;
 pub(crate) mod import;
+mod mediation;
 mod network;
 mod reports;
 pub(crate) mod screening;
@@ -55,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_coverage))
         .routes(routes!(leave_member))
         .merge(screening::router())
+        .merge(mediation::router())
         .merge(import::router())
         .merge(network::router())
         .merge(reports::router())

@@ -1,0 +1,799 @@
+//! Family mediation (家事调解): intake of a dispute, its workflow (accept or refuse, assign and
+//! reassign, sessions, agreement or none, follow-up, closing, escalation to the police), its due
+//! date, judicial confirmation, the lists and the figures.
+//!
+//! Who may do what: federation staff register disputes within their place and take the
+//! federation's steps (accept, refuse, assign, close, escalate); the mediator a dispute is
+//! assigned to (a member linked to her account) records its sessions, its agreement or its
+//! failure, follow-ups and escalations. Staff see their subtree's disputes with the narrative and
+//! records masked; the assigned mediator sees them whole. Every read of a dispute and every step
+//! is on the audit log.
+
+use crate::audit::{Record, record};
+use crate::error::invalid;
+use crate::{Caller, ServiceError, Services, clock};
+use chrono::NaiveDate;
+use jinguo_domain::account::Role;
+use jinguo_domain::mask;
+use jinguo_domain::mediation::{
+    self as rules, AgreementInput, DisputeKind, IntakeInput, Outcome, SessionInput, Source, Status,
+    Step, TermKind,
+};
+use jinguo_domain::place::PlaceCode;
+use jinguo_domain::screening::Risk;
+use jinguo_storage::mediation::{
+    self as store, AgreementRow, DisputeRow, PartyRow, SessionRow, StepRow, TermRow,
+};
+use jinguo_storage::{StorageError, db_tx};
+use uuid::Uuid;
+
+/// Disputes listed at most on one page.
+pub const LIST_LIMIT: i64 = 500;
+
+/// A dispute registered, with the open disputes of the same parties found at intake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub id: Uuid,
+    pub due_on: NaiveDate,
+}
+
+/// One dispute as a caller sees it.
+#[derive(Debug, Clone)]
+pub struct DisputeView {
+    pub id: Uuid,
+    pub place_path: String,
+    pub household_id: Option<Uuid>,
+    pub kind: DisputeKind,
+    pub source: Source,
+    pub risk: Risk,
+    pub status: Status,
+    pub outcome: Option<Outcome>,
+    pub opened_on: NaiveDate,
+    pub accepted_on: Option<NaiveDate>,
+    pub concluded_on: Option<NaiveDate>,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub mediator_id: Option<Uuid>,
+    pub version: i64,
+    /// Whole for the assigned mediator, masked for everyone else.
+    pub narrative: String,
+    pub parties: Vec<PartyView>,
+    /// Whether the caller is the assigned mediator (and sees everything whole).
+    pub assigned_to_caller: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyView {
+    pub person_id: Option<Uuid>,
+    pub name: String,
+    pub relationship: String,
+}
+
+/// The history and records of a dispute.
+#[derive(Debug, Clone)]
+pub struct DisputeRecords {
+    pub steps: Vec<StepView>,
+    pub sessions: Vec<SessionView>,
+    pub agreement: Option<AgreementView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepView {
+    pub step: String,
+    pub taken_on: NaiveDate,
+    pub mediator_id: Option<Uuid>,
+    pub note: String,
+    pub taken_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub attendees: String,
+    pub record: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementView {
+    pub agreed_on: NaiveDate,
+    pub parties: Vec<PartyView>,
+    pub facts: String,
+    pub terms: Vec<TermView>,
+    pub confirmation_on: Option<NaiveDate>,
+    /// The last day to apply for judicial confirmation.
+    pub confirmation_ends_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermView {
+    pub kind: TermKind,
+    pub text: String,
+    pub manner: String,
+    pub due_on: NaiveDate,
+    pub performed_on: Option<NaiveDate>,
+    pub overdue: bool,
+}
+
+/// A step as a user asks for it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct StepInput {
+    pub step: String,
+    /// The version of the dispute she read.
+    pub expected_version: i64,
+    /// For `assign`: the member (a family mediator) the dispute goes to.
+    #[serde(default)]
+    pub mediator_id: Option<Uuid>,
+    /// The reason (refusal, escalation) or what was found (follow-up).
+    #[serde(default)]
+    pub note: String,
+    /// The day it was taken; today when empty.
+    #[serde(default)]
+    pub taken_on: String,
+}
+
+/// Disputes counted below a place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DisputeFigures {
+    pub total: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub by_kind: Vec<(DisputeKind, i64)>,
+    pub by_source: Vec<(Source, i64)>,
+    pub by_risk: Vec<(Risk, i64)>,
+    pub agreed: i64,
+    pub not_agreed: i64,
+    pub refused: i64,
+    /// Agreements reached over disputes concluded by mediation.
+    pub success_rate: Option<f64>,
+    pub average_days_to_conclude: Option<f64>,
+}
+
+impl Services {
+    /// Registers a dispute at a place the caller manages (federation staff). A dispute naming a
+    /// registered person who is already a party to an open dispute is refused with
+    /// `dispute.possible_duplicate` unless `confirmed` (the user saw the other and goes on).
+    pub async fn register_dispute(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &IntakeInput,
+        confirmed: bool,
+    ) -> Result<Registered, ServiceError> {
+        let today = clock::today();
+        let v = input.validate(today)?;
+        let place = self.managed_place(caller, place).await?;
+        let county = PlaceCode::parse(&place.code)
+            .ok()
+            .and_then(|c| c.county().map(str::to_string))
+            .ok_or_else(|| invalid("place", "invalid"))?;
+        // Parties who are registered persons must be persons the caller may see.
+        let scope = caller.household_read_scope();
+        let mut household_id = None;
+        let mut persons = Vec::new();
+        for p in &v.parties {
+            if let Some(pid) = p.person_id {
+                let found =
+                    jinguo_storage::household::person_household(&self.db, &county, pid, &scope)
+                        .await?
+                        .ok_or_else(|| invalid("parties", "not_found"))?;
+                household_id.get_or_insert(found);
+                persons.push(pid);
+            }
+        }
+        if !confirmed {
+            let open = store::open_with_persons(&self.db, &county, &persons).await?;
+            if !open.is_empty() {
+                return Err(invalid("parties", "dispute.possible_duplicate"));
+            }
+        }
+        let id = Uuid::now_v7();
+        let due_on = rules::due_on(v.source, v.simplified, v.received_on, None);
+        let row = DisputeRow {
+            county_code: county.clone(),
+            id,
+            household_id,
+            path: place.path.clone(),
+            source: v.source.key().into(),
+            visit_id: None,
+            kind: v.kind.key().into(),
+            risk: v.risk.key().into(),
+            status: Status::Registered.key().into(),
+            outcome: None,
+            opened_on: v.received_on,
+            accepted_on: None,
+            concluded_on: None,
+            due_on,
+            simplified: v.simplified,
+            narrative: self.seal("dispute", "narrative", &id, &v.narrative)?,
+            mediator_id: None,
+            created_by: caller.username.clone(),
+            version: 1,
+        };
+        let mut parties = Vec::new();
+        for (i, p) in v.parties.iter().enumerate() {
+            parties.push(PartyRow {
+                seq: i as i64 + 1,
+                person_id: p.person_id,
+                name: self.seal("dispute", "party_name", &id, &p.name)?,
+                relationship: p.relationship.clone(),
+            });
+        }
+        let now = clock::now();
+        let step = StepRow {
+            seq: 0,
+            step: "register".into(),
+            taken_on: v.received_on,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: caller.username.clone(),
+        };
+        let entry = Record::new("dispute.register")
+            .target(format!("dispute:{id}"))
+            .place(place.path.clone())
+            .detail(format!("kind={} source={}", v.kind.key(), v.source.key()));
+        db_tx!(&self.db, tx => {
+            store::insert(tx, &row, &parties, now).await?;
+            store::add_step(tx, &county, id, &step, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })?;
+        Ok(Registered { id, due_on })
+    }
+
+    /// The dispute if the caller may see it: staff within their place, or its assigned mediator.
+    async fn visible_dispute(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(DisputeRow, bool), ServiceError> {
+        let d = store::by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let assigned = d.mediator_id.is_some_and(|m| caller.members.contains(&m))
+            && caller.has_role(Role::Mediator);
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
+        if assigned || staff {
+            Ok((d, assigned))
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    fn dispute_view(
+        &self,
+        d: &DisputeRow,
+        parties: &[PartyRow],
+        assigned: bool,
+    ) -> Result<DisputeView, ServiceError> {
+        let narrative = self.open("dispute", "narrative", &d.id, &d.narrative)?;
+        let mut shown = Vec::new();
+        for p in parties {
+            let name = self.open("dispute", "party_name", &d.id, &p.name)?;
+            shown.push(PartyView {
+                person_id: p.person_id,
+                name: if assigned { name } else { mask::name(&name) },
+                relationship: p.relationship.clone(),
+            });
+        }
+        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        Ok(DisputeView {
+            id: d.id,
+            place_path: d.path.clone(),
+            household_id: d.household_id,
+            kind: DisputeKind::parse(&d.kind).unwrap_or(DisputeKind::Other),
+            source: Source::parse(&d.source).unwrap_or(Source::Screening),
+            risk: Risk::parse(&d.risk).unwrap_or(Risk::Medium),
+            status,
+            outcome: d.outcome.as_deref().and_then(Outcome::parse),
+            opened_on: d.opened_on,
+            accepted_on: d.accepted_on,
+            concluded_on: d.concluded_on,
+            due_on: d.due_on,
+            overdue: rules::is_overdue(status, d.due_on, clock::today()),
+            mediator_id: d.mediator_id,
+            version: d.version,
+            narrative: if assigned {
+                narrative
+            } else {
+                mask_text(&narrative)
+            },
+            parties: shown,
+            assigned_to_caller: assigned,
+        })
+    }
+
+    /// One dispute with its history and records. Audited.
+    pub async fn dispute(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(DisputeView, DisputeRecords), ServiceError> {
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+        let view = self.dispute_view(&d, &parties, assigned)?;
+        let today = clock::today();
+        let shown = |s: String| if assigned { s } else { mask_text(&s) };
+        let mut steps = Vec::new();
+        for s in store::steps(&self.db, &d.county_code, d.id).await? {
+            let note = if s.note.is_empty() {
+                String::new()
+            } else {
+                shown(self.open("dispute", "step_note", &d.id, &s.note)?)
+            };
+            steps.push(StepView {
+                step: s.step,
+                taken_on: s.taken_on,
+                mediator_id: s.mediator_id,
+                note,
+                taken_by: s.taken_by,
+            });
+        }
+        let mut sessions = Vec::new();
+        for s in store::sessions(&self.db, &d.county_code, d.id).await? {
+            sessions.push(SessionView {
+                held_on: s.held_on,
+                place: s.place,
+                attendees: shown(self.open(
+                    "mediation_session",
+                    "attendees",
+                    &s.id,
+                    &s.attendees,
+                )?),
+                record: shown(self.open("mediation_session", "record", &s.id, &s.record)?),
+                recorded_by: s.recorded_by,
+            });
+        }
+        let agreement = match store::agreement(&self.db, &d.county_code, d.id).await? {
+            None => None,
+            Some((a, terms)) => {
+                let parties_json = self.open("agreement", "parties", &a.id, &a.parties)?;
+                let parties: Vec<jinguo_domain::mediation::PartyInput> =
+                    serde_json::from_str(&parties_json).unwrap_or_default();
+                let mut term_views = Vec::new();
+                for t in terms {
+                    term_views.push(TermView {
+                        kind: TermKind::parse(&t.kind).unwrap_or(TermKind::Other),
+                        text: shown(self.open("agreement", "term", &a.id, &t.text)?),
+                        manner: t.manner,
+                        due_on: t.due_on,
+                        performed_on: t.performed_on,
+                        overdue: rules::term_overdue(t.due_on, t.performed_on, today),
+                    });
+                }
+                Some(AgreementView {
+                    agreed_on: a.agreed_on,
+                    parties: parties
+                        .into_iter()
+                        .map(|p| PartyView {
+                            person_id: p.person_id,
+                            name: if assigned {
+                                p.name
+                            } else {
+                                mask::name(&p.name)
+                            },
+                            relationship: p.relationship,
+                        })
+                        .collect(),
+                    facts: shown(self.open("agreement", "facts", &a.id, &a.facts)?),
+                    terms: term_views,
+                    confirmation_on: a.confirmation_on,
+                    confirmation_ends_on: rules::confirmation_ends_on(a.agreed_on),
+                })
+            }
+        };
+        self.note_read(
+            caller,
+            Record::new(if assigned {
+                "dispute.read"
+            } else {
+                "dispute.read_masked"
+            })
+            .target(format!("dispute:{id}"))
+            .place(d.path.clone()),
+        )
+        .await?;
+        Ok((
+            view,
+            DisputeRecords {
+                steps,
+                sessions,
+                agreement,
+            },
+        ))
+    }
+
+    /// Disputes below a place the caller manages (open ones first, by due date), or, for a
+    /// mediator without such a place, those assigned to her.
+    pub async fn disputes(
+        &self,
+        caller: &Caller,
+        place: Option<&str>,
+        only_open: bool,
+    ) -> Result<Vec<DisputeView>, ServiceError> {
+        let rows = match place {
+            Some(code) => {
+                let place = self.managed_place(caller, code).await?;
+                store::list(&self.db, &place.subtree(), only_open, LIST_LIMIT).await?
+            }
+            None if caller.has_role(Role::Mediator) => {
+                store::of_mediators(&self.db, &caller.members).await?
+            }
+            None => return Err(ServiceError::NotFound),
+        };
+        let mut out = Vec::new();
+        for d in rows {
+            let assigned = d.mediator_id.is_some_and(|m| caller.members.contains(&m));
+            let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+            let v = self.dispute_view(&d, &parties, assigned)?;
+            if !only_open || v.status.is_open() {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes one step of the workflow on a dispute, if it is allowed there and by the caller,
+    /// and the dispute is still at the version she read.
+    pub async fn dispute_step(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &StepInput,
+    ) -> Result<DisputeView, ServiceError> {
+        let step = Step::parse(&input.step).ok_or_else(|| invalid("step", "invalid"))?;
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
+        let allowed = match step {
+            Step::Accept | Step::Refuse | Step::Assign | Step::Close => staff,
+            Step::NotAgree | Step::FollowUp => assigned || staff,
+            Step::Escalate => assigned || staff,
+            // Sessions and agreements have their own calls.
+            Step::Session | Step::Agree => false,
+        };
+        if !allowed {
+            return Err(ServiceError::Forbidden);
+        }
+        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let next = rules::check_step(status, step).map_err(|e| ServiceError::Invalid(e.into()))?;
+        let today = clock::today();
+        let taken_on = if input.taken_on.trim().is_empty() {
+            today
+        } else {
+            let mut e = jinguo_domain::ValidationErrors::new();
+            let d2 = NaiveDate::parse_from_str(input.taken_on.trim(), "%Y-%m-%d").ok();
+            match d2 {
+                None => e.push("taken_on", "date.format"),
+                Some(x) if x < d.opened_on => e.push("taken_on", "date.before_registration"),
+                Some(x) if x > today => e.push("taken_on", "date.future"),
+                _ => {}
+            }
+            e.into_result()?;
+            d2.unwrap_or(today)
+        };
+        let note = input.note.trim();
+        if matches!(step, Step::Refuse | Step::Escalate) && note.is_empty() {
+            return Err(invalid("note", "required"));
+        }
+        let mut row = d.clone();
+        row.status = next.key().into();
+        let mut mediator = None;
+        match step {
+            Step::Accept => {
+                row.accepted_on = Some(taken_on);
+                let source = Source::parse(&d.source).unwrap_or(Source::Screening);
+                row.due_on = rules::due_on(source, d.simplified, d.opened_on, Some(taken_on));
+            }
+            Step::Refuse => {
+                row.outcome = Some(Outcome::Refused.key().into());
+                row.concluded_on = Some(taken_on);
+            }
+            Step::NotAgree => {
+                row.outcome = Some(Outcome::NotAgreed.key().into());
+                row.concluded_on = Some(taken_on);
+            }
+            Step::Assign => {
+                let m = input
+                    .mediator_id
+                    .ok_or_else(|| invalid("mediator_id", "required"))?;
+                let member = jinguo_storage::member::get(&self.db, m)
+                    .await?
+                    .filter(|x| x.ended_on.is_none() && x.role == "mediator")
+                    .filter(|x| {
+                        caller.household_write_scope().covers_all(&x.path)
+                            || d.path.starts_with(&x.path)
+                    })
+                    .ok_or_else(|| invalid("mediator_id", "dispute.not_a_mediator"))?;
+                // A mediator who is a party withdraws (recusal).
+                let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+                for p in &parties {
+                    if self.open("dispute", "party_name", &d.id, &p.name)? == member.name {
+                        return Err(invalid("mediator_id", "dispute.recusal"));
+                    }
+                }
+                row.mediator_id = Some(m);
+                mediator = Some(m);
+            }
+            _ => {}
+        }
+        let sealed_note = if note.is_empty() {
+            String::new()
+        } else {
+            self.seal("dispute", "step_note", &d.id, note)?
+        };
+        let step_row = StepRow {
+            seq: 0,
+            step: step.key().into(),
+            taken_on,
+            mediator_id: mediator,
+            note: sealed_note,
+            taken_by: caller.username.clone(),
+        };
+        let entry = Record::new(if step == Step::Escalate {
+            "dispute.escalate"
+        } else {
+            "dispute.step"
+        })
+        .target(format!("dispute:{id}"))
+        .place(d.path.clone())
+        .detail(format!("step={} status={}", step.key(), next.key()));
+        let now = clock::now();
+        let expected = input.expected_version;
+        let county = d.county_code.clone();
+        db_tx!(&self.db, tx => {
+            if !store::update(tx, &row, expected, now).await? {
+                return Err(StorageError::Conflict("dispute".into()));
+            }
+            store::add_step(tx, &county, id, &step_row, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })
+        .map_err(conflict)?;
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+        self.dispute_view(&d, &parties, assigned)
+    }
+
+    /// Records a session (the assigned mediator).
+    pub async fn record_session(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+        input: &SessionInput,
+    ) -> Result<(), ServiceError> {
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        if !assigned {
+            return Err(ServiceError::Forbidden);
+        }
+        let v = input.validate(d.opened_on, clock::today())?;
+        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let next = rules::check_step(status, Step::Session)
+            .map_err(|e| ServiceError::Invalid(e.into()))?;
+        let sid = Uuid::now_v7();
+        let session = SessionRow {
+            id: sid,
+            held_on: v.held_on,
+            place: v.place.clone(),
+            attendees: self.seal("mediation_session", "attendees", &sid, &v.attendees)?,
+            record: self.seal("mediation_session", "record", &sid, &v.record)?,
+            recorded_by: caller.username.clone(),
+        };
+        let mut row = d.clone();
+        row.status = next.key().into();
+        let step_row = StepRow {
+            seq: 0,
+            step: Step::Session.key().into(),
+            taken_on: v.held_on,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: caller.username.clone(),
+        };
+        let entry = Record::new("dispute.session")
+            .target(format!("dispute:{id}"))
+            .place(d.path.clone());
+        let now = clock::now();
+        let county = d.county_code.clone();
+        db_tx!(&self.db, tx => {
+            if !store::update(tx, &row, expected_version, now).await? {
+                return Err(StorageError::Conflict("dispute".into()));
+            }
+            store::insert_session(tx, &county, id, &session, now).await?;
+            store::add_step(tx, &county, id, &step_row, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// Records the agreement reached (the assigned mediator): the dispute is concluded, agreed.
+    pub async fn record_agreement(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+        input: &AgreementInput,
+    ) -> Result<(), ServiceError> {
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        if !assigned {
+            return Err(ServiceError::Forbidden);
+        }
+        let v = input.validate(d.opened_on, clock::today())?;
+        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let next =
+            rules::check_step(status, Step::Agree).map_err(|e| ServiceError::Invalid(e.into()))?;
+        let aid = Uuid::now_v7();
+        let parties_json =
+            serde_json::to_string(&v.parties).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let agreement = AgreementRow {
+            id: aid,
+            agreed_on: v.agreed_on,
+            parties: self.seal("agreement", "parties", &aid, &parties_json)?,
+            facts: self.seal("agreement", "facts", &aid, &v.facts)?,
+            confirmation_on: None,
+            recorded_by: caller.username.clone(),
+        };
+        let mut terms = Vec::new();
+        for (i, t) in v.terms.iter().enumerate() {
+            terms.push(TermRow {
+                seq: i as i64 + 1,
+                kind: t.kind.key().into(),
+                text: self.seal("agreement", "term", &aid, &t.text)?,
+                manner: t.manner.clone(),
+                due_on: t.due_on,
+                performed_on: None,
+            });
+        }
+        let mut row = d.clone();
+        row.status = next.key().into();
+        row.outcome = Some(Outcome::Agreed.key().into());
+        row.concluded_on = Some(v.agreed_on);
+        let step_row = StepRow {
+            seq: 0,
+            step: Step::Agree.key().into(),
+            taken_on: v.agreed_on,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: caller.username.clone(),
+        };
+        let entry = Record::new("dispute.agreement")
+            .target(format!("dispute:{id}"))
+            .place(d.path.clone())
+            .detail(format!("terms={}", terms.len()));
+        let now = clock::now();
+        let county = d.county_code.clone();
+        db_tx!(&self.db, tx => {
+            if !store::update(tx, &row, expected_version, now).await? {
+                return Err(StorageError::Conflict("dispute".into()));
+            }
+            store::insert_agreement(tx, &county, id, &agreement, &terms, now).await?;
+            store::add_step(tx, &county, id, &step_row, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// Records that judicial confirmation of the dispute's agreement was applied for: within 30
+    /// days of the agreement, never for terms on marriage, adoption or personal status.
+    pub async fn request_confirmation(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<NaiveDate, ServiceError> {
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        if !assigned && !caller.has_role(Role::Staff) {
+            return Err(ServiceError::Forbidden);
+        }
+        let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
+            .await?
+            .ok_or_else(|| invalid("confirmation", "dispute.no_agreement"))?;
+        if a.confirmation_on.is_some() {
+            return Err(invalid("confirmation", "confirmation.already"));
+        }
+        let kinds: Vec<TermKind> = terms
+            .iter()
+            .filter_map(|t| TermKind::parse(&t.kind))
+            .collect();
+        let today = clock::today();
+        rules::check_confirmation(a.agreed_on, today, &kinds)?;
+        let step_row = StepRow {
+            seq: 0,
+            step: "confirmation".into(),
+            taken_on: today,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: caller.username.clone(),
+        };
+        let entry = Record::new("dispute.confirmation")
+            .target(format!("dispute:{id}"))
+            .place(d.path.clone());
+        let now = clock::now();
+        let county = d.county_code.clone();
+        db_tx!(&self.db, tx => {
+            if !store::set_confirmation(tx, &county, a.id, today).await? {
+                return Err(StorageError::Conflict("agreement".into()));
+            }
+            store::add_step(tx, &county, id, &step_row, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })
+        .map_err(conflict)?;
+        Ok(today)
+    }
+
+    /// The figures of the disputes below a place the caller manages.
+    pub async fn dispute_figures(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<DisputeFigures, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let within = place.subtree();
+        let mut f = DisputeFigures::default();
+        let mut kinds: std::collections::BTreeMap<DisputeKind, i64> = Default::default();
+        let mut sources: std::collections::BTreeMap<Source, i64> = Default::default();
+        let mut risks: std::collections::BTreeMap<String, i64> = Default::default();
+        for r in store::figures(self.figures_db(), &within).await? {
+            f.total += r.n;
+            if Status::parse(&r.status).is_some_and(Status::is_open) {
+                f.open += r.n;
+            }
+            *kinds
+                .entry(DisputeKind::parse(&r.kind).unwrap_or(DisputeKind::Other))
+                .or_default() += r.n;
+            if let Some(s) = Source::parse(&r.source) {
+                *sources.entry(s).or_default() += r.n;
+            }
+            *risks.entry(r.risk.clone()).or_default() += r.n;
+            match r.outcome.as_deref().and_then(Outcome::parse) {
+                Some(Outcome::Agreed) => f.agreed += r.n,
+                Some(Outcome::NotAgreed) => f.not_agreed += r.n,
+                Some(Outcome::Refused) => f.refused += r.n,
+                None => {}
+            }
+        }
+        let today = clock::today();
+        f.overdue = store::list(self.figures_db(), &within, true, i64::MAX)
+            .await?
+            .iter()
+            .filter(|d| {
+                Status::parse(&d.status).is_some_and(|s| rules::is_overdue(s, d.due_on, today))
+            })
+            .count() as i64;
+        f.by_kind = kinds.into_iter().collect();
+        f.by_source = sources.into_iter().collect();
+        f.by_risk = Risk::ALL
+            .iter()
+            .filter_map(|r| risks.get(r.key()).map(|n| (*r, *n)))
+            .collect();
+        f.success_rate = rules::success_rate(f.agreed as u64, f.not_agreed as u64);
+        let concluded = store::concluded(self.figures_db(), &within).await?;
+        if !concluded.is_empty() {
+            let days: i64 = concluded.iter().map(|(a, b)| (*b - *a).num_days()).sum();
+            f.average_days_to_conclude = Some(days as f64 / concluded.len() as f64);
+        }
+        Ok(f)
+    }
+}
+
+/// A narrative or record as staff see it: its length, nothing of its content.
+fn mask_text(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("＊＊＊（{}）", s.chars().count())
+    }
+}
+
+fn conflict(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict,
+        e => e.into(),
+    }
+}

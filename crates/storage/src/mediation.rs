@@ -1,0 +1,352 @@
+//! Family mediation: disputes from any source, their parties, the steps taken (history), sessions
+//! and agreements with their terms. Sealed values are stored as the services give them.
+
+use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+macro_rules! dispute_cols {
+    () => {
+        "county_code, id, household_id, path, source, visit_id, kind, risk, status, outcome, \
+         opened_on, accepted_on, concluded_on, due_on, simplified, narrative, mediator_id, \
+         created_by, version"
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DisputeRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub path: String,
+    pub source: String,
+    pub visit_id: Option<Uuid>,
+    pub kind: String,
+    pub risk: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub opened_on: NaiveDate,
+    pub accepted_on: Option<NaiveDate>,
+    pub concluded_on: Option<NaiveDate>,
+    pub due_on: NaiveDate,
+    pub simplified: bool,
+    /// Sealed.
+    pub narrative: String,
+    pub mediator_id: Option<Uuid>,
+    pub created_by: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PartyRow {
+    pub seq: i64,
+    pub person_id: Option<Uuid>,
+    /// Sealed.
+    pub name: String,
+    pub relationship: String,
+}
+
+/// Writes a new dispute with its parties.
+pub async fn insert(
+    tx: &mut DbConn<'_>,
+    d: &DisputeRow,
+    parties: &[PartyRow],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(concat!("INSERT INTO dispute (", dispute_cols!(),
+        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"))
+        .bind(&d.county_code).bind(d.id).bind(d.household_id).bind(&d.path).bind(&d.source)
+        .bind(d.visit_id).bind(&d.kind).bind(&d.risk).bind(&d.status).bind(&d.outcome)
+        .bind(d.opened_on).bind(d.accepted_on).bind(d.concluded_on).bind(d.due_on)
+        .bind(d.simplified).bind(&d.narrative).bind(d.mediator_id).bind(&d.created_by)
+        .bind(d.version).bind(now).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+    .map_err(StorageError::classify)?;
+    for p in parties {
+        conn_run!(tx, c => sqlx::query(
+            "INSERT INTO dispute_party (county_code, dispute_id, seq, person_id, name, relationship) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&d.county_code).bind(d.id).bind(p.seq).bind(p.person_id).bind(&p.name)
+            .bind(&p.relationship)
+            .execute(&mut *c).await.map(|_| ()))
+        .map_err(StorageError::classify)?;
+    }
+    Ok(())
+}
+
+/// Writes the dispute's workflow fields if its version is still `expected`, moving the version
+/// on; `false`: someone changed it meanwhile, and nothing was written.
+pub async fn update(
+    tx: &mut DbConn<'_>,
+    d: &DisputeRow,
+    expected: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let done = conn_run!(tx, c => sqlx::query(
+        "UPDATE dispute SET status = $1, outcome = $2, accepted_on = $3, concluded_on = $4, \
+         due_on = $5, mediator_id = $6, updated_at = $7, version = version + 1 \
+         WHERE county_code = $8 AND id = $9 AND version = $10")
+        .bind(&d.status).bind(&d.outcome).bind(d.accepted_on).bind(d.concluded_on)
+        .bind(d.due_on).bind(d.mediator_id).bind(now).bind(&d.county_code).bind(d.id)
+        .bind(expected)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+pub async fn get(db: &Db, county: &str, id: Uuid) -> Result<Option<DisputeRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
+        " FROM dispute WHERE county_code = $1 AND id = $2"))
+        .bind(county).bind(id).fetch_optional(p).await)?,
+    )
+}
+
+/// A dispute by id alone (any county: the caller checks the path).
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<DisputeRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
+        " FROM dispute WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?,
+    )
+}
+
+/// Disputes below a subtree, the open ones first by due date, then the newest; at most `limit`.
+pub async fn list(
+    db: &Db,
+    within: &Subtree,
+    only_open: bool,
+    limit: i64,
+) -> Result<Vec<DisputeRow>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        dispute_cols!(),
+        " FROM dispute WHERE path >= $1 AND path < $2 \
+         AND ($3 = FALSE OR status IN ('registered', 'accepted', 'assigned', 'in_mediation')) \
+         ORDER BY CASE WHEN status IN ('registered', 'accepted', 'assigned', 'in_mediation') \
+         THEN 0 ELSE 1 END, due_on, opened_on DESC, id LIMIT $4"
+    );
+    Ok(db_run!(db, p => sqlx::query_as(sql)
+        .bind(&within.lo).bind(&within.hi).bind(only_open).bind(limit)
+        .fetch_all(p).await)?)
+}
+
+/// Disputes assigned to these members (a mediator's own list).
+pub async fn of_mediators(db: &Db, mediators: &[Uuid]) -> Result<Vec<DisputeRow>, StorageError> {
+    let mut out = Vec::new();
+    for m in mediators {
+        let rows: Vec<DisputeRow> = db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
+            " FROM dispute WHERE mediator_id = $1 ORDER BY due_on, id"))
+            .bind(m).fetch_all(p).await)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Open disputes of the county naming any of these persons as a party.
+pub async fn open_with_persons(
+    db: &Db,
+    county: &str,
+    persons: &[Uuid],
+) -> Result<Vec<Uuid>, StorageError> {
+    let mut out: Vec<Uuid> = Vec::new();
+    for p in persons {
+        let rows: Vec<(Uuid,)> = db_run!(db, pool => sqlx::query_as(
+            "SELECT d.id FROM dispute_party dp JOIN dispute d ON d.county_code = dp.county_code \
+             AND d.id = dp.dispute_id WHERE dp.county_code = $1 AND dp.person_id = $2 \
+             AND d.status IN ('registered', 'accepted', 'assigned', 'in_mediation')")
+            .bind(county).bind(p).fetch_all(pool).await)?;
+        for (id,) in rows {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub async fn parties(db: &Db, county: &str, id: Uuid) -> Result<Vec<PartyRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT seq, person_id, name, relationship FROM dispute_party \
+         WHERE county_code = $1 AND dispute_id = $2 ORDER BY seq")
+        .bind(county).bind(id).fetch_all(p).await)?)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StepRow {
+    pub seq: i64,
+    pub step: String,
+    pub taken_on: NaiveDate,
+    pub mediator_id: Option<Uuid>,
+    /// Sealed.
+    pub note: String,
+    pub taken_by: String,
+}
+
+/// Appends a step to the dispute's history.
+pub async fn add_step(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    dispute: Uuid,
+    s: &StepRow,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO dispute_step (county_code, dispute_id, seq, step, taken_on, mediator_id, note, taken_by, created_at) \
+         SELECT $1, $2, COALESCE(max(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM dispute_step \
+         WHERE county_code = $1 AND dispute_id = $2")
+        .bind(county).bind(dispute).bind(&s.step).bind(s.taken_on).bind(s.mediator_id)
+        .bind(&s.note).bind(&s.taken_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn steps(db: &Db, county: &str, id: Uuid) -> Result<Vec<StepRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT seq, step, taken_on, mediator_id, note, taken_by FROM dispute_step \
+         WHERE county_code = $1 AND dispute_id = $2 ORDER BY seq")
+        .bind(county).bind(id).fetch_all(p).await)?)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub held_on: NaiveDate,
+    pub place: String,
+    /// Sealed.
+    pub attendees: String,
+    /// Sealed.
+    pub record: String,
+    pub recorded_by: String,
+}
+
+pub async fn insert_session(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    dispute: Uuid,
+    s: &SessionRow,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO mediation_session (county_code, id, dispute_id, held_on, place, attendees, record, recorded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(county).bind(s.id).bind(dispute).bind(s.held_on).bind(&s.place)
+        .bind(&s.attendees).bind(&s.record).bind(&s.recorded_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn sessions(db: &Db, county: &str, id: Uuid) -> Result<Vec<SessionRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT id, held_on, place, attendees, record, recorded_by FROM mediation_session \
+         WHERE county_code = $1 AND dispute_id = $2 ORDER BY held_on, id")
+        .bind(county).bind(id).fetch_all(p).await)?)
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AgreementRow {
+    pub id: Uuid,
+    pub agreed_on: NaiveDate,
+    /// Sealed: the parties as they signed.
+    pub parties: String,
+    /// Sealed.
+    pub facts: String,
+    pub confirmation_on: Option<NaiveDate>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TermRow {
+    pub seq: i64,
+    pub kind: String,
+    /// Sealed.
+    pub text: String,
+    pub manner: String,
+    pub due_on: NaiveDate,
+    pub performed_on: Option<NaiveDate>,
+}
+
+pub async fn insert_agreement(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    dispute: Uuid,
+    a: &AgreementRow,
+    terms: &[TermRow],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO agreement (county_code, id, dispute_id, agreed_on, parties, facts, confirmation_on, recorded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(county).bind(a.id).bind(dispute).bind(a.agreed_on).bind(&a.parties)
+        .bind(&a.facts).bind(a.confirmation_on).bind(&a.recorded_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+    .map_err(StorageError::classify)?;
+    for t in terms {
+        conn_run!(tx, c => sqlx::query(
+            "INSERT INTO agreement_term (county_code, agreement_id, seq, kind, text, manner, due_on, performed_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(county).bind(a.id).bind(t.seq).bind(&t.kind).bind(&t.text).bind(&t.manner)
+            .bind(t.due_on).bind(t.performed_on)
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn agreement(
+    db: &Db,
+    county: &str,
+    dispute: Uuid,
+) -> Result<Option<(AgreementRow, Vec<TermRow>)>, StorageError> {
+    let a: Option<AgreementRow> = db_run!(db, p => sqlx::query_as(
+        "SELECT id, agreed_on, parties, facts, confirmation_on, recorded_by FROM agreement \
+         WHERE county_code = $1 AND dispute_id = $2")
+        .bind(county).bind(dispute).fetch_optional(p).await)?;
+    let Some(a) = a else { return Ok(None) };
+    let terms = db_run!(db, p => sqlx::query_as(
+        "SELECT seq, kind, text, manner, due_on, performed_on FROM agreement_term \
+         WHERE county_code = $1 AND agreement_id = $2 ORDER BY seq")
+        .bind(county).bind(a.id).fetch_all(p).await)?;
+    Ok(Some((a, terms)))
+}
+
+/// Records the day judicial confirmation was applied for.
+pub async fn set_confirmation(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    agreement: Uuid,
+    on: NaiveDate,
+) -> Result<bool, StorageError> {
+    let done = conn_run!(tx, c => sqlx::query(
+        "UPDATE agreement SET confirmation_on = $1 WHERE county_code = $2 AND id = $3 AND confirmation_on IS NULL")
+        .bind(on).bind(county).bind(agreement).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// One line of the figures: disputes below a subtree by kind, source, risk, status and outcome.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FigureRow {
+    pub kind: String,
+    pub source: String,
+    pub risk: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub n: i64,
+}
+
+pub async fn figures(db: &Db, within: &Subtree) -> Result<Vec<FigureRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT kind, source, risk, status, outcome, count(*) AS n FROM dispute \
+         WHERE path >= $1 AND path < $2 GROUP BY kind, source, risk, status, outcome \
+         ORDER BY kind, source, risk, status, outcome")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// Registration and conclusion dates of the disputes concluded below a subtree.
+pub async fn concluded(
+    db: &Db,
+    within: &Subtree,
+) -> Result<Vec<(NaiveDate, NaiveDate)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT opened_on, concluded_on FROM dispute WHERE path >= $1 AND path < $2 \
+         AND concluded_on IS NOT NULL")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}

@@ -1,0 +1,378 @@
+//! Family mediation through the API, on both databases: intake (with the duplicate check),
+//! acceptance, two people editing at once, assignment to a mediator, sessions, the agreement,
+//! judicial confirmation, the figures, masking and the audit log.
+
+use crate::support::{self, both_backends, serve, with_small_demo};
+use chrono::Duration;
+use jinguo_domain::account::Role;
+use jinguo_domain::member::MemberInput;
+use jinguo_services::Caller;
+use jinguo_services::audit::AuditQuery;
+use jinguo_storage::Backend;
+use serde_json::{Value, json};
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn send(
+        &self,
+        who: &support::Session,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .header("accept-language", "en");
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+fn codes(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_string(),
+                        e["code"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn mediation_end_to_end(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff_caller = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+    let (_, hid) = support::first_household(&s).await;
+    let person = s.household_view(&staff_caller, hid).await.unwrap().persons[0].id;
+
+    support::account(&s, "d-staff", Role::Staff, "530181").await;
+    support::account(&s, "d-med", Role::Mediator, &village[..9]).await;
+    let member = s
+        .add_member(
+            &staff_caller,
+            &village,
+            &MemberInput {
+                name: "调解员甲".into(),
+                role: "mediator".into(),
+                started_on: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.link_member(&Caller::operator(), "d-med", member)
+        .await
+        .unwrap();
+    let staff = support::session(&s, "d-staff", false).await;
+    let med = support::session(&s, "d-med", false).await;
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let today = jinguo_services::clock::today();
+    let received = today - Duration::days(3);
+    let narrative = "老人反映儿子长期不支付赡养费，双方多次争吵";
+    let intake = json!({
+        "kind": "elder_support", "source": "hotline", "risk": "medium",
+        "received_on": received.to_string(),
+        "parties": [{"person_id": person, "relationship": "母亲"}, {"name": "张某", "relationship": "儿子"}],
+        "narrative": narrative, "consent": true
+    });
+    let place_path = format!("/api/v1/places/{village}/disputes");
+    let listed = |v: &Value| v.as_array().map(|a| a.len()).unwrap_or(usize::MAX);
+    let (st, before) = api.send(&staff, "GET", &place_path, None).await;
+    assert_eq!(st, 200, "{before}");
+
+    // Bad intake: every refused field named, nothing written.
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &place_path,
+            Some(json!({"kind": "elder_support", "parties": [{"name": "甲"}]})),
+        )
+        .await;
+    assert_eq!(st, 422, "{p}");
+    let c = codes(&p);
+    for want in [
+        "source",
+        "risk",
+        "received_on",
+        "parties",
+        "narrative",
+        "consent",
+    ] {
+        assert!(c.iter().any(|(f, _)| f == want), "{want} not in {c:?}");
+    }
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(':'),
+        "{p}"
+    );
+
+    // Registered; its due date is one month on.
+    let (st, reg) = api
+        .send(&staff, "POST", &place_path, Some(intake.clone()))
+        .await;
+    assert_eq!(st, 201, "{reg}");
+    let id = reg["id"].as_str().unwrap().to_string();
+    let due = received.checked_add_months(chrono::Months::new(1)).unwrap();
+    assert_eq!(reg["due_on"], json!(due.to_string()));
+    // The same party again: shown as a possible duplicate, nothing written until confirmed.
+    let (st, p) = api
+        .send(&staff, "POST", &place_path, Some(intake.clone()))
+        .await;
+    assert_eq!(
+        (st, codes(&p)),
+        (
+            422,
+            vec![("parties".into(), "dispute.possible_duplicate".into())]
+        )
+    );
+    let (st, after) = api.send(&staff, "GET", &place_path, None).await;
+    assert_eq!(st, 200, "{after}");
+    assert_eq!(listed(&after), listed(&before) + 1);
+
+    // Staff read the dispute masked.
+    let (st, d) = api
+        .send(&staff, "GET", &format!("/api/v1/disputes/{id}"), None)
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert!(
+        !d["dispute"]["narrative"]
+            .as_str()
+            .unwrap()
+            .contains("赡养费"),
+        "{d}"
+    );
+    assert_eq!(d["dispute"]["status"], "registered");
+    assert!(
+        !d.to_string().contains("张某"),
+        "party names are masked for staff: {d}"
+    );
+
+    // Accept; then two people act on version 2 at once: the second gets a conflict.
+    let steps = format!("/api/v1/disputes/{id}/steps");
+    let (st, v) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "accept", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!((st, v["status"].clone()), (200, json!("accepted")), "{v}");
+    let assign = json!({"step": "assign", "expected_version": 2, "mediator_id": member});
+    let (st, v) = api.send(&staff, "POST", &steps, Some(assign.clone())).await;
+    assert_eq!((st, v["status"].clone()), (200, json!("assigned")), "{v}");
+    let (st, p) = api.send(&staff, "POST", &steps, Some(assign)).await;
+    assert_eq!(st, 409, "{p}");
+    // Closing without an outcome is refused.
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "close", "expected_version": 3})),
+        )
+        .await;
+    assert_eq!(
+        (st, codes(&p)),
+        (
+            422,
+            vec![("step".into(), "dispute.close_without_outcome".into())]
+        )
+    );
+
+    // The mediator sees it whole, in her own list.
+    let (st, mine) = api.send(&med, "GET", "/api/v1/disputes", None).await;
+    assert_eq!(st, 200, "{mine}");
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == json!(id))
+    );
+    let (_, d) = api
+        .send(&med, "GET", &format!("/api/v1/disputes/{id}"), None)
+        .await;
+    assert_eq!(d["dispute"]["narrative"], json!(narrative));
+
+    // Sessions: only the assigned mediator; a date before registration is refused.
+    let sessions = format!("/api/v1/disputes/{id}/sessions");
+    let session = |on: String, v: i64| {
+        json!({"expected_version": v, "held_on": on, "place": "村调解室",
+        "attendees": "母亲、儿子、调解员甲", "record": "双方陈述，儿子同意按月支付"})
+    };
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &sessions,
+            Some(session(today.to_string(), 3)),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, p) = api
+        .send(
+            &med,
+            "POST",
+            &sessions,
+            Some(session((received - Duration::days(1)).to_string(), 3)),
+        )
+        .await;
+    assert_eq!(
+        (st, codes(&p)),
+        (
+            422,
+            vec![("held_on".into(), "date.before_registration".into())]
+        )
+    );
+    let (st, p) = api
+        .send(&med, "POST", &sessions, Some(session(today.to_string(), 3)))
+        .await;
+    assert_eq!(st, 201, "{p}");
+
+    // The agreement: refused without terms, recorded with them.
+    let agreement = format!("/api/v1/disputes/{id}/agreement");
+    let mut a = json!({"expected_version": 4, "agreed_on": today.to_string(),
+        "parties": [{"name": "王某", "relationship": "母亲"}, {"name": "张某", "relationship": "儿子"}],
+        "facts": "儿子未按时支付赡养费", "signed": true, "terms": []});
+    let (st, p) = api.send(&med, "POST", &agreement, Some(a.clone())).await;
+    assert_eq!(
+        (st, codes(&p)),
+        (422, vec![("terms".into(), "agreement.terms".into())])
+    );
+    a["terms"] = json!([{"kind": "support", "text": "儿子每月5日前支付赡养费500元", "manner": "按月转账",
+        "due_on": (today + Duration::days(30)).to_string()}]);
+    let (st, p) = api.send(&med, "POST", &agreement, Some(a)).await;
+    assert_eq!(st, 201, "{p}");
+
+    // Judicial confirmation within the 30 days, once.
+    let conf = format!("/api/v1/disputes/{id}/confirmation");
+    let (st, c) = api.send(&med, "POST", &conf, None).await;
+    assert_eq!(
+        (st, c["applied_on"].clone()),
+        (200, json!(today.to_string())),
+        "{c}"
+    );
+    let (st, p) = api.send(&med, "POST", &conf, None).await;
+    assert_eq!(
+        (st, codes(&p)),
+        (
+            422,
+            vec![("confirmation".into(), "confirmation.already".into())]
+        )
+    );
+    let (_, d) = api
+        .send(&med, "GET", &format!("/api/v1/disputes/{id}"), None)
+        .await;
+    assert_eq!(d["dispute"]["status"], "agreed");
+    assert_eq!(d["dispute"]["outcome"], "agreed");
+    assert_eq!(d["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(d["agreement"]["terms"][0]["kind"], "support");
+    let steps_taken: Vec<&str> = d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps_taken,
+        [
+            "register",
+            "accept",
+            "assign",
+            "session",
+            "agree",
+            "confirmation"
+        ]
+    );
+
+    // A dispute registered 40 days ago and still open is overdue.
+    let mut old = intake.clone();
+    old["received_on"] = json!((today - Duration::days(40)).to_string());
+    old["parties"] =
+        json!([{"name": "李某", "relationship": "妻子"}, {"name": "赵某", "relationship": "丈夫"}]);
+    old["kind"] = json!("marriage");
+    let (st, late) = api.send(&staff, "POST", &place_path, Some(old)).await;
+    assert_eq!(st, 201, "{late}");
+    let (_, open) = api
+        .send(&staff, "GET", &format!("{place_path}?open=true"), None)
+        .await;
+    let line = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == late["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(line["overdue"], json!(true));
+
+    // The figures of the county, computed from the records.
+    let (st, f) = api
+        .send(
+            &staff,
+            "GET",
+            "/api/v1/places/530181/disputes/figures",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{f}");
+    let medium = i64::from(support::SMALL.medium_risks);
+    assert_eq!(f["total"], json!(medium + 2), "{f}");
+    assert_eq!(
+        (f["agreed"].clone(), f["success_rate"].clone()),
+        (json!(1), json!(1.0)),
+        "{f}"
+    );
+    assert!(f["overdue"].as_i64().unwrap() >= 1, "{f}");
+
+    // Everything on the audit log, the reads included.
+    for action in [
+        "dispute.register",
+        "dispute.step",
+        "dispute.session",
+        "dispute.agreement",
+        "dispute.confirmation",
+        "dispute.read",
+        "dispute.read_masked",
+    ] {
+        let q = AuditQuery {
+            action: Some(action.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let n = jinguo_storage::audit::search(&s.db, &q)
+            .await
+            .unwrap()
+            .len();
+        assert!(n > 0, "{action} not audited");
+    }
+}
+both_backends!(end_to_end, super::mediation_end_to_end);
