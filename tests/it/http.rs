@@ -686,7 +686,43 @@ async fn page_access_matrix() {
         .lines[0]
         .id;
     let campaign = s.campaigns(&support::county_staff()).await.unwrap()[0].id;
+    let dispute = s
+        .disputes(&support::county_staff(), Some("530181"), false)
+        .await
+        .unwrap()[0]
+        .id;
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
+        (
+            "/places/{code}/disputes",
+            "/places/530181/disputes".into(),
+            [303, 200, 403],
+        ),
+        ("/disputes", "/disputes".into(), [303, 303, 404]),
+        (
+            "/disputes/{id}",
+            format!("/disputes/{dispute}"),
+            [303, 200, 404],
+        ),
+        (
+            "/disputes/{id}/steps",
+            format!("/disputes/{dispute}/steps"),
+            [405, 405, 405],
+        ),
+        (
+            "/disputes/{id}/sessions",
+            format!("/disputes/{dispute}/sessions"),
+            [405, 405, 405],
+        ),
+        (
+            "/disputes/{id}/agreement",
+            format!("/disputes/{dispute}/agreement"),
+            [405, 405, 405],
+        ),
+        (
+            "/disputes/{id}/confirmation",
+            format!("/disputes/{dispute}/confirmation"),
+            [405, 405, 405],
+        ),
         ("/", "/".into(), [303, 303, 303]),
         ("/places/{code}", "/places/530181".into(), [303, 200, 404]),
         (

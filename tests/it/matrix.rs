@@ -116,6 +116,28 @@ async fn walk(b: Backend) {
         .code
         .clone();
     let consent = json!({"purpose": "sensitive_data", "basis": "legal_obligation"});
+    // A dispute inside (a village of 连然街道) and one outside.
+    let intake = json!({"kind": "marriage", "source": "walk_in", "risk": "low",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "parties": [{"name": "甲", "relationship": "妻子"}, {"name": "乙", "relationship": "丈夫"}],
+        "narrative": "夫妻因家务分担争吵", "consent": true});
+    let intake_input: jinguo_domain::mediation::IntakeInput = serde_json::from_value(json!({
+        "kind": "marriage", "source": "walk_in", "risk": "low",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "parties": [{"name": "甲", "relationship": "妻子"}, {"name": "乙", "relationship": "丈夫"}],
+        "narrative": "夫妻因家务分担争吵", "consent": true}))
+    .unwrap();
+    let (village_in, village_out) = (group_in[..12].to_string(), group_out[..12].to_string());
+    let dispute_in = s
+        .register_dispute(&staff, &village_in, &intake_input, false)
+        .await
+        .unwrap()
+        .id;
+    let dispute_out = s
+        .register_dispute(&staff, &village_out, &intake_input, false)
+        .await
+        .unwrap()
+        .id;
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -614,6 +636,104 @@ async fn walk(b: Backend) {
             ),
             body: None,
             expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/disputes",
+            url: format!("/api/v1/places/{village_in}/disputes"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/disputes",
+            url: format!("/api/v1/places/{village_out}/disputes"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/disputes",
+            url: format!("/api/v1/places/{village_in}/disputes"),
+            body: Some(intake.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/disputes",
+            url: format!("/api/v1/places/{village_out}/disputes"),
+            body: Some(intake.clone()),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/disputes/figures",
+            url: format!("/api/v1/places/{village_in}/disputes/figures"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        // Only a family mediator has a list of her own.
+        Case {
+            method: "GET",
+            template: "/api/v1/disputes",
+            url: "/api/v1/disputes".into(),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/disputes/{id}",
+            url: format!("/api/v1/disputes/{dispute_in}"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/disputes/{id}",
+            url: format!("/api/v1/disputes/{dispute_out}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/steps",
+            url: format!("/api/v1/disputes/{dispute_in}/steps"),
+            body: Some(
+                json!({"step": "escalate", "expected_version": 1, "note": "疑似违法，已报公安"}),
+            ),
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/steps",
+            url: format!("/api/v1/disputes/{dispute_out}/steps"),
+            body: Some(json!({"step": "accept", "expected_version": 1})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // Sessions and agreements are the assigned mediator's; staff are refused.
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/sessions",
+            url: format!("/api/v1/disputes/{dispute_in}/sessions"),
+            body: Some(
+                json!({"expected_version": 2, "held_on": jinguo_services::clock::today().to_string(),
+                "place": "调解室", "attendees": "甲、乙", "record": "记录"}),
+            ),
+            expect: [401, 403, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/agreement",
+            url: format!("/api/v1/disputes/{dispute_in}/agreement"),
+            body: Some(json!({"expected_version": 2})),
+            expect: [401, 403, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/confirmation",
+            url: format!("/api/v1/disputes/{dispute_in}/confirmation"),
+            body: None,
+            expect: [401, 422, 404, 404, 404, 404],
         },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {

@@ -268,7 +268,13 @@ impl Services {
         parties: &[PartyRow],
         assigned: bool,
     ) -> Result<DisputeView, ServiceError> {
-        let narrative = self.open("dispute", "narrative", &d.id, &d.narrative)?;
+        // A dispute a screening visit opened has no narrative of its own (the visit's findings
+        // are its record).
+        let narrative = if d.narrative.is_empty() {
+            String::new()
+        } else {
+            self.open("dispute", "narrative", &d.id, &d.narrative)?
+        };
         let mut shown = Vec::new();
         for p in parties {
             let name = self.open("dispute", "party_name", &d.id, &p.name)?;
@@ -725,6 +731,28 @@ impl Services {
         })
         .map_err(conflict)?;
         Ok(today)
+    }
+
+    /// The serving family mediators of the subdistrict of `path` (a dispute's place) that the
+    /// caller manages: (member id, name), for the assignment form.
+    pub async fn place_mediators(
+        &self,
+        caller: &Caller,
+        path: &str,
+    ) -> Result<Vec<(Uuid, String)>, ServiceError> {
+        if !caller.has_role(Role::Staff) {
+            return Ok(Vec::new());
+        }
+        let township: String = path.split_inclusive('/').take(4).collect();
+        let scope = caller.household_write_scope();
+        let within = jinguo_storage::Subtree::of_path(&township);
+        Ok(jinguo_storage::member::serving_below(&self.db, &within)
+            .await?
+            .into_iter()
+            .filter(|m| m.2 == "mediator")
+            .filter(|m| PlaceCode::parse(&m.3).is_ok_and(|_| scope.covers(&township)))
+            .map(|m| (m.0, m.1))
+            .collect())
     }
 
     /// The figures of the disputes below a place the caller manages.

@@ -88,6 +88,28 @@ pub fn router() -> Router<AppState> {
             "/places/{code}/balance",
             axum::routing::post(network::balance),
         )
+        .route(
+            "/places/{code}/disputes",
+            get(mediation::place_disputes).post(mediation::register),
+        )
+        .route("/disputes", get(mediation::my_disputes))
+        .route("/disputes/{id}", get(mediation::dispute_page))
+        .route(
+            "/disputes/{id}/steps",
+            axum::routing::post(mediation::take_step),
+        )
+        .route(
+            "/disputes/{id}/sessions",
+            axum::routing::post(mediation::record_session),
+        )
+        .route(
+            "/disputes/{id}/agreement",
+            axum::routing::post(mediation::record_agreement),
+        )
+        .route(
+            "/disputes/{id}/confirmation",
+            axum::routing::post(mediation::request_confirmation),
+        )
         .route("/lang", get(switch_lang))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -128,6 +150,9 @@ impl Ctx {
                 c.links.push(("/imports", "nav.imports"));
             }
             c.links.push(("/emergency", "nav.emergency"));
+        }
+        if caller.has_role(Role::Staff) || caller.has_role(Role::Mediator) {
+            c.links.push(("/disputes", "nav.disputes"));
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
             c.links.push(("/admin", "nav.admin"));
@@ -1749,5 +1774,6 @@ async fn household_with_visit(
 
 mod federations;
 pub(crate) mod import;
+mod mediation;
 mod network;
 mod screening;

@@ -1,0 +1,688 @@
+//! Family mediation pages: the disputes of a place with the intake form, a mediator's own list,
+//! and one dispute with the forms of its steps, sessions, agreement and judicial confirmation,
+//! and its agreement as a printable page.
+
+use super::{Ctx, error_page, page};
+use crate::AppState;
+use crate::auth::{CheckedForm, PageCaller};
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::Lang;
+use jinguo_domain::account::Role;
+use jinguo_domain::mediation::{
+    AgreementInput, DisputeKind, IntakeInput, PartyInput, SessionInput, Source, Status, Step,
+    TermInput, TermKind,
+};
+use jinguo_services::mediation::{DisputeRecords, DisputeView, StepInput};
+use jinguo_services::{Caller, ServiceError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn kind_label(k: DisputeKind, lang: Lang) -> &'static str {
+    let (zh, en) = match k {
+        DisputeKind::Marriage => ("婚姻", "marriage"),
+        DisputeKind::Divorce => ("离婚", "divorce"),
+        DisputeKind::DomesticViolence => ("家庭暴力", "domestic violence"),
+        DisputeKind::ElderSupport => ("赡养", "support of elders"),
+        DisputeKind::Custody => ("抚养", "custody"),
+        DisputeKind::Property => ("财产", "property"),
+        DisputeKind::Neighbours => ("邻里", "neighbours"),
+        DisputeKind::Other => ("其他", "other"),
+    };
+    lang.pick(zh, en)
+}
+
+fn source_label(s: Source, lang: Lang) -> &'static str {
+    let (zh, en) = match s {
+        Source::Screening => ("排查发现", "screening"),
+        Source::Hotline => ("12338热线", "12338 hotline"),
+        Source::WalkIn => ("来访", "walk-in"),
+        Source::CourtBeforeFiling => ("法院诉前委派", "court, before filing"),
+        Source::CourtAfterFiling => ("法院委托调解", "court, after filing"),
+        Source::Police => ("公安移交", "police"),
+        Source::Federation => ("妇联转办", "another federation"),
+    };
+    lang.pick(zh, en)
+}
+
+fn status_label(s: Status, lang: Lang) -> &'static str {
+    let (zh, en) = match s {
+        Status::Registered => ("已登记", "registered"),
+        Status::Accepted => ("已受理", "accepted"),
+        Status::Assigned => ("已指派", "assigned"),
+        Status::InMediation => ("调解中", "in mediation"),
+        Status::Agreed => ("达成协议", "agreement reached"),
+        Status::NotAgreed => ("未达成协议", "no agreement"),
+        Status::Closed => ("已结案", "closed"),
+    };
+    lang.pick(zh, en)
+}
+
+fn step_label(s: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match s {
+        "register" => ("登记", "registered"),
+        "accept" => ("受理", "accept"),
+        "refuse" => (
+            "不予受理（当事人不同意调解）",
+            "refuse (a party refuses mediation)",
+        ),
+        "assign" => ("指派调解员", "assign a mediator"),
+        "session" => ("调解", "session"),
+        "agree" => ("达成协议", "agreement"),
+        "not_agree" => ("未达成协议", "no agreement"),
+        "follow_up" => ("回访", "follow-up visit"),
+        "close" => ("结案", "close"),
+        "escalate" => ("移交公安", "report to the police"),
+        "confirmation" => ("申请司法确认", "judicial confirmation applied for"),
+        _ => ("", ""),
+    };
+    lang.pick(zh, en)
+}
+
+fn term_label(k: TermKind, lang: Lang) -> &'static str {
+    let (zh, en) = match k {
+        TermKind::Payment => ("给付", "payment"),
+        TermKind::Property => ("财产分割", "division of property"),
+        TermKind::Support => ("赡养扶养", "support"),
+        TermKind::Custody => ("抚养", "custody"),
+        TermKind::Visitation => ("探望", "visitation"),
+        TermKind::Conduct => ("行为约定", "conduct"),
+        TermKind::Marriage => ("婚姻关系", "marriage"),
+        TermKind::Adoption => ("收养关系", "adoption"),
+        TermKind::PersonalStatus => ("身份关系", "personal status"),
+        TermKind::Other => ("其他", "other"),
+    };
+    lang.pick(zh, en)
+}
+
+/// One line of a list.
+struct Line {
+    id: Uuid,
+    kind: &'static str,
+    source: &'static str,
+    risk: &'static str,
+    /// The catalog key of the risk's name.
+    risk_key: &'static str,
+    status: &'static str,
+    opened_on: String,
+    due_on: String,
+    overdue: bool,
+    parties: String,
+}
+
+fn line(d: &DisputeView, lang: Lang) -> Line {
+    Line {
+        id: d.id,
+        kind: kind_label(d.kind, lang),
+        source: source_label(d.source, lang),
+        risk: d.risk.key(),
+        risk_key: match d.risk {
+            jinguo_domain::screening::Risk::High => "risk.high",
+            jinguo_domain::screening::Risk::Medium => "risk.medium",
+            _ => "risk.low",
+        },
+        status: status_label(d.status, lang),
+        opened_on: d.opened_on.to_string(),
+        due_on: d.due_on.to_string(),
+        overdue: d.overdue,
+        parties: d
+            .parties
+            .iter()
+            .map(|p| format!("{}（{}）", p.name, p.relationship))
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "disputes.html")]
+struct DisputesPage {
+    c: Ctx,
+    title: String,
+    /// The place (none: a mediator's own list).
+    code: Option<String>,
+    lines: Vec<Line>,
+    kinds: Vec<(&'static str, &'static str)>,
+    sources: Vec<(&'static str, &'static str)>,
+    form: IntakeForm,
+    errors: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct IntakeForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    received_on: String,
+    #[serde(default)]
+    party1_name: String,
+    #[serde(default)]
+    party1_relationship: String,
+    #[serde(default)]
+    party2_name: String,
+    #[serde(default)]
+    party2_relationship: String,
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    consent: Option<String>,
+    #[serde(default)]
+    simplified: Option<String>,
+    #[serde(default)]
+    confirmed: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(IntakeForm);
+
+async fn render_list(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    code: Option<&str>,
+    form: IntakeForm,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let list = match s.services.disputes(caller, code, false).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let lang = c.lang;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = DisputesPage {
+        title: c.tr("disputes.title").to_string(),
+        code: code.map(str::to_string),
+        lines: list.iter().map(|d| line(d, lang)).collect(),
+        kinds: DisputeKind::ALL
+            .iter()
+            .map(|k| (k.key(), kind_label(*k, lang)))
+            .collect(),
+        sources: Source::ALL
+            .iter()
+            .map(|k| (k.key(), source_label(*k, lang)))
+            .collect(),
+        form,
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn place_disputes(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(code): Path<String>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    render_list(
+        &s,
+        c,
+        &caller,
+        Some(&code),
+        IntakeForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// A mediator's own disputes; federation staff go to their place's.
+pub(super) async fn my_disputes(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    if caller.has_role(Role::Staff)
+        && let Some(home) = s.services.home_place(&caller)
+    {
+        return Redirect::to(&format!("/places/{home}/disputes")).into_response();
+    }
+    let c = Ctx::with(lang, &uri, &caller);
+    render_list(&s, c, &caller, None, IntakeForm::default(), Vec::new()).await
+}
+
+pub(super) async fn register(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<IntakeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let party = |name: &str, rel: &str| PartyInput {
+        person_id: None,
+        name: name.to_string(),
+        relationship: rel.to_string(),
+    };
+    let input = IntakeInput {
+        kind: f.kind.clone(),
+        source: f.source.clone(),
+        risk: f.risk.clone(),
+        received_on: f.received_on.clone(),
+        parties: vec![
+            party(&f.party1_name, &f.party1_relationship),
+            party(&f.party2_name, &f.party2_relationship),
+        ],
+        narrative: f.narrative.clone(),
+        consent: f.consent.is_some(),
+        simplified: f.simplified.is_some(),
+    };
+    match s
+        .services
+        .register_dispute(&caller, &code, &input, f.confirmed.is_some())
+        .await
+    {
+        Ok(r) => Redirect::to(&format!("/disputes/{}", r.id)).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_list(&s, c, &caller, Some(&code), f, errors).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+struct StepLine {
+    label: &'static str,
+    taken_on: String,
+    note: String,
+    taken_by: String,
+}
+
+struct TermLine {
+    kind: &'static str,
+    text: String,
+    manner: String,
+    due_on: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dispute.html")]
+struct DisputePage {
+    c: Ctx,
+    title: String,
+    id: Uuid,
+    version: i64,
+    l: Line,
+    narrative: String,
+    assigned: bool,
+    steps: Vec<StepLine>,
+    /// (held on, place, attendees, record)
+    sessions: Vec<(String, String, String, String)>,
+    agreement: Option<(
+        String,
+        String,
+        String,
+        Vec<TermLine>,
+        Option<String>,
+        String,
+    )>,
+    /// Steps the caller may take now: (key, label).
+    actions: Vec<(&'static str, &'static str)>,
+    /// Serving mediators she may assign: (member id, name).
+    mediators: Vec<(Uuid, String)>,
+    may_session: bool,
+    may_agree: bool,
+    may_confirm: bool,
+    term_kinds: Vec<(&'static str, &'static str)>,
+    errors: Vec<(String, String)>,
+}
+
+async fn render_dispute(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let (v, r): (DisputeView, DisputeRecords) = match s.services.dispute(caller, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&e, c),
+    };
+    let lang = c.lang;
+    let staff =
+        caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&v.place_path);
+    let assigned = v.assigned_to_caller;
+    let candidates: &[Step] = &[
+        Step::Accept,
+        Step::Refuse,
+        Step::Assign,
+        Step::NotAgree,
+        Step::FollowUp,
+        Step::Close,
+        Step::Escalate,
+    ];
+    let actions = candidates
+        .iter()
+        .filter(|st| jinguo_domain::mediation::after(v.status, **st).is_some())
+        .filter(|st| match st {
+            Step::Accept | Step::Refuse | Step::Assign | Step::Close => staff,
+            _ => staff || assigned,
+        })
+        .map(|st| (st.key(), step_label(st.key(), lang)))
+        .collect();
+    let mediators = if staff {
+        s.services
+            .place_mediators(caller, &v.place_path)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let agreement = r.agreement.as_ref().map(|a| {
+        (
+            a.agreed_on.to_string(),
+            a.parties
+                .iter()
+                .map(|p| format!("{}（{}）", p.name, p.relationship))
+                .collect::<Vec<_>>()
+                .join("、"),
+            a.facts.clone(),
+            a.terms
+                .iter()
+                .map(|t| TermLine {
+                    kind: term_label(t.kind, lang),
+                    text: t.text.clone(),
+                    manner: t.manner.clone(),
+                    due_on: t.due_on.to_string(),
+                    overdue: t.overdue,
+                })
+                .collect(),
+            a.confirmation_on.map(|d| d.to_string()),
+            a.confirmation_ends_on.to_string(),
+        )
+    });
+    let may_confirm = r
+        .agreement
+        .as_ref()
+        .is_some_and(|a| a.confirmation_on.is_none())
+        && (assigned || staff);
+    let p = DisputePage {
+        title: c.tr("dispute.title").to_string(),
+        id: v.id,
+        version: v.version,
+        l: line(&v, lang),
+        narrative: v.narrative.clone(),
+        assigned,
+        steps: r
+            .steps
+            .iter()
+            .map(|st| StepLine {
+                label: step_label(&st.step, lang),
+                taken_on: st.taken_on.to_string(),
+                note: st.note.clone(),
+                taken_by: st.taken_by.clone(),
+            })
+            .collect(),
+        sessions: r
+            .sessions
+            .iter()
+            .map(|x| {
+                (
+                    x.held_on.to_string(),
+                    x.place.clone(),
+                    x.attendees.clone(),
+                    x.record.clone(),
+                )
+            })
+            .collect(),
+        agreement,
+        actions,
+        mediators,
+        may_session: assigned && jinguo_domain::mediation::after(v.status, Step::Session).is_some(),
+        may_agree: assigned && jinguo_domain::mediation::after(v.status, Step::Agree).is_some(),
+        may_confirm,
+        term_kinds: TermKind::ALL
+            .iter()
+            .map(|k| (k.key(), term_label(*k, lang)))
+            .collect(),
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn dispute_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    render_dispute(&s, c, &caller, id, Vec::new(), StatusCode::OK).await
+}
+
+/// After a write: the dispute again, or the same page with the refused fields.
+async fn answer(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    result: Result<(), ServiceError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/disputes/{id}")).into_response(),
+        Err(ServiceError::Conflict) => {
+            let msg = c.tr("dispute.conflict").to_string();
+            render_dispute(
+                s,
+                c,
+                caller,
+                id,
+                vec![("version".into(), msg)],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => match super::screening::field_errors(&e, c.lang) {
+            Some(errors) => {
+                render_dispute(s, c, caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StepForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    mediator_id: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(StepForm);
+
+pub(super) async fn take_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<StepForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let input = StepInput {
+        step: f.step,
+        expected_version: f.version,
+        mediator_id: Uuid::parse_str(f.mediator_id.trim()).ok(),
+        note: f.note,
+        taken_on: String::new(),
+    };
+    let r = s
+        .services
+        .dispute_step(&caller, id, &input)
+        .await
+        .map(|_| ());
+    answer(&s, c, &caller, id, r).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SessionForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    attendees: String,
+    #[serde(default)]
+    record: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(SessionForm);
+
+pub(super) async fn record_session(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<SessionForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let input = SessionInput {
+        held_on: f.held_on,
+        place: f.place,
+        attendees: f.attendees,
+        record: f.record,
+    };
+    let r = s
+        .services
+        .record_session(&caller, id, f.version, &input)
+        .await;
+    answer(&s, c, &caller, id, r).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct AgreementForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    agreed_on: String,
+    #[serde(default)]
+    party1_name: String,
+    #[serde(default)]
+    party1_relationship: String,
+    #[serde(default)]
+    party2_name: String,
+    #[serde(default)]
+    party2_relationship: String,
+    #[serde(default)]
+    facts: String,
+    #[serde(default)]
+    term1_kind: String,
+    #[serde(default)]
+    term1_text: String,
+    #[serde(default)]
+    term1_manner: String,
+    #[serde(default)]
+    term1_due_on: String,
+    #[serde(default)]
+    term2_kind: String,
+    #[serde(default)]
+    term2_text: String,
+    #[serde(default)]
+    term2_manner: String,
+    #[serde(default)]
+    term2_due_on: String,
+    #[serde(default)]
+    signed: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(AgreementForm);
+
+pub(super) async fn record_agreement(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<AgreementForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let party = |name: &str, rel: &str| PartyInput {
+        person_id: None,
+        name: name.to_string(),
+        relationship: rel.to_string(),
+    };
+    let term = |kind: &str, text: &str, manner: &str, due_on: &str| TermInput {
+        kind: kind.to_string(),
+        text: text.to_string(),
+        manner: manner.to_string(),
+        due_on: due_on.to_string(),
+    };
+    let input = AgreementInput {
+        agreed_on: f.agreed_on.clone(),
+        parties: vec![
+            party(&f.party1_name, &f.party1_relationship),
+            party(&f.party2_name, &f.party2_relationship),
+        ],
+        facts: f.facts.clone(),
+        terms: vec![
+            term(
+                &f.term1_kind,
+                &f.term1_text,
+                &f.term1_manner,
+                &f.term1_due_on,
+            ),
+            term(
+                &f.term2_kind,
+                &f.term2_text,
+                &f.term2_manner,
+                &f.term2_due_on,
+            ),
+        ],
+        signed: f.signed.is_some(),
+    };
+    let r = s
+        .services
+        .record_agreement(&caller, id, f.version, &input)
+        .await;
+    answer(&s, c, &caller, id, r).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(ConfirmForm);
+
+pub(super) async fn request_confirmation(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, _f): CheckedForm<ConfirmForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let r = s
+        .services
+        .request_confirmation(&caller, id)
+        .await
+        .map(|_| ());
+    answer(&s, c, &caller, id, r).await
+}
