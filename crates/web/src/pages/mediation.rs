@@ -300,6 +300,15 @@ struct StepLine {
     taken_by: String,
 }
 
+struct AgreementLines {
+    agreed_on: String,
+    parties: String,
+    facts: String,
+    terms: Vec<TermLine>,
+    confirmation_on: Option<String>,
+    confirmation_ends_on: String,
+}
+
 struct TermLine {
     kind: &'static str,
     text: String,
@@ -321,14 +330,7 @@ struct DisputePage {
     steps: Vec<StepLine>,
     /// (held on, place, attendees, record)
     sessions: Vec<(String, String, String, String)>,
-    agreement: Option<(
-        String,
-        String,
-        String,
-        Vec<TermLine>,
-        Option<String>,
-        String,
-    )>,
+    agreement: Option<AgreementLines>,
     /// Steps the caller may take now: (key, label).
     actions: Vec<(&'static str, &'static str)>,
     /// Serving mediators she may assign: (member id, name).
@@ -382,28 +384,28 @@ async fn render_dispute(
     } else {
         Vec::new()
     };
-    let agreement = r.agreement.as_ref().map(|a| {
-        (
-            a.agreed_on.to_string(),
-            a.parties
-                .iter()
-                .map(|p| format!("{}（{}）", p.name, p.relationship))
-                .collect::<Vec<_>>()
-                .join("、"),
-            a.facts.clone(),
-            a.terms
-                .iter()
-                .map(|t| TermLine {
-                    kind: term_label(t.kind, lang),
-                    text: t.text.clone(),
-                    manner: t.manner.clone(),
-                    due_on: t.due_on.to_string(),
-                    overdue: t.overdue,
-                })
-                .collect(),
-            a.confirmation_on.map(|d| d.to_string()),
-            a.confirmation_ends_on.to_string(),
-        )
+    let agreement = r.agreement.as_ref().map(|a| AgreementLines {
+        agreed_on: a.agreed_on.to_string(),
+        parties: a
+            .parties
+            .iter()
+            .map(|p| format!("{}（{}）", p.name, p.relationship))
+            .collect::<Vec<_>>()
+            .join("、"),
+        facts: a.facts.clone(),
+        terms: a
+            .terms
+            .iter()
+            .map(|t| TermLine {
+                kind: term_label(t.kind, lang),
+                text: t.text.clone(),
+                manner: t.manner.clone(),
+                due_on: t.due_on.to_string(),
+                overdue: t.overdue,
+            })
+            .collect(),
+        confirmation_on: a.confirmation_on.map(|d| d.to_string()),
+        confirmation_ends_on: a.confirmation_ends_on.to_string(),
     });
     let may_confirm = r
         .agreement
