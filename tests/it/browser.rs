@@ -490,3 +490,150 @@ async fn representative_records_a_visit_on_a_phone() {
     no_sideways_scroll(&c).await;
     c.close().await.unwrap();
 }
+
+/// Sets a form field's value by script (date inputs and selects take typed keys by locale).
+async fn set_value(c: &Client, id: &str, value: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![json!(id), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mediator_records_a_session_and_an_agreement_on_a_phone() {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = crate::support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+    let today = jinguo_services::clock::today();
+    let member = s
+        .add_member(
+            &staff,
+            &village,
+            &jinguo_domain::member::MemberInput {
+                name: "调解员李".into(),
+                role: "mediator".into(),
+                started_on: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    crate::support::account(&s, "tiaojie", Role::Mediator, &village[..9]).await;
+    s.link_member(&jinguo_services::Caller::operator(), "tiaojie", member)
+        .await
+        .unwrap();
+    let intake: jinguo_domain::mediation::IntakeInput = serde_json::from_value(json!({
+        "kind": "elder_support", "source": "walk_in", "risk": "medium",
+        "received_on": today.to_string(),
+        "parties": [{"name": "王大妈", "relationship": "母亲"}, {"name": "张强", "relationship": "儿子"}],
+        "narrative": "母亲反映儿子不支付赡养费", "consent": true}))
+    .unwrap();
+    let id = s
+        .register_dispute(&staff, &village, &intake, false)
+        .await
+        .unwrap()
+        .id;
+    for (step, version) in [("accept", 1), ("assign", 2)] {
+        let input = jinguo_services::mediation::StepInput {
+            step: step.into(),
+            expected_version: version,
+            mediator_id: Some(member),
+            ..Default::default()
+        };
+        s.dispute_step(&staff, id, &input).await.unwrap();
+    }
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+
+    log_in(&c, &srv.base, "tiaojie").await;
+    click_first(&c, ".user a[href='/disputes']").await;
+    assert_eq!(text(&c, "h1").await, "矛盾纠纷与家事调解");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#disputes tr.dispute a").await;
+    assert_eq!(text(&c, "#dispute-status").await, "已指派");
+    // The assigned mediator reads the narrative whole.
+    assert_eq!(
+        text(&c, "#dispute-narrative").await,
+        "母亲反映儿子不支付赡养费"
+    );
+
+    // A session.
+    set_value(&c, "f-held_on", &today.to_string()).await;
+    type_into(&c, "#f-place", "村委会调解室").await;
+    type_into(&c, "#f-attendees", "王大妈、张强、调解员李").await;
+    type_into(&c, "#f-record", "双方陈述，张强同意每月支付赡养费").await;
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#session-form button").await;
+    assert_eq!(text(&c, "#dispute-status").await, "调解中");
+    let sessions = text(&c, "#dispute-sessions").await;
+    assert!(sessions.contains("村委会调解室"), "{sessions}");
+
+    // The agreement, first without its signatures: refused, the field named.
+    set_value(&c, "f-agreed_on", &today.to_string()).await;
+    type_into(&c, "#f-party1_name", "王大妈").await;
+    type_into(&c, "#f-party1_relationship", "母亲").await;
+    type_into(&c, "#f-party2_name", "张强").await;
+    type_into(&c, "#f-party2_relationship", "儿子").await;
+    type_into(&c, "#f-facts", "张强未按时支付赡养费").await;
+    set_value(&c, "f-term1_kind", "support").await;
+    type_into(&c, "#f-term1_text", "张强每月5日前支付赡养费500元").await;
+    type_into(&c, "#f-term1_manner", "按月转账").await;
+    set_value(
+        &c,
+        "f-term1_due_on",
+        &(today + chrono::Duration::days(30)).to_string(),
+    )
+    .await;
+    click_first(&c, "#agreement-form button").await;
+    let errors = text(&c, "#form-errors").await;
+    assert!(errors.contains("当事人签名"), "{errors}");
+    assert_eq!(
+        text(&c, "#dispute-status").await,
+        "调解中",
+        "nothing was written"
+    );
+
+    // The form again, signed.
+    set_value(&c, "f-agreed_on", &today.to_string()).await;
+    type_into(&c, "#f-party1_name", "王大妈").await;
+    type_into(&c, "#f-party1_relationship", "母亲").await;
+    type_into(&c, "#f-party2_name", "张强").await;
+    type_into(&c, "#f-party2_relationship", "儿子").await;
+    type_into(&c, "#f-facts", "张强未按时支付赡养费").await;
+    set_value(&c, "f-term1_kind", "support").await;
+    type_into(&c, "#f-term1_text", "张强每月5日前支付赡养费500元").await;
+    type_into(&c, "#f-term1_manner", "按月转账").await;
+    set_value(
+        &c,
+        "f-term1_due_on",
+        &(today + chrono::Duration::days(30)).to_string(),
+    )
+    .await;
+    c.find(Locator::Css("#f-signed"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click_first(&c, "#agreement-form button").await;
+    assert_eq!(text(&c, "#dispute-status").await, "达成协议");
+    let agreement = text(&c, "#dispute-agreement").await;
+    assert!(agreement.contains("张强未按时支付赡养费"), "{agreement}");
+    no_sideways_scroll(&c).await;
+    let (v, _) = s.dispute(&staff, id).await.unwrap();
+    assert_eq!(v.outcome, Some(jinguo_domain::mediation::Outcome::Agreed));
+    c.close().await.unwrap();
+}
