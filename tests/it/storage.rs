@@ -530,6 +530,11 @@ async fn anning_demo_has_the_reference_shape() {
         .unwrap();
     assert_eq!((p.tally.screened, p.tally.households), (59_692, 150_551));
     assert_eq!((p.tally.risks[2], p.disputes[0]), (23, 23));
+    // … and all 23 mediated to an agreement: a success rate of 100%, computed from the records.
+    let f = s.dispute_figures(&staff, "530181").await.unwrap();
+    assert_eq!((f.total, f.agreed, f.not_agreed), (23, 23, 0));
+    assert_eq!(f.success_rate, Some(1.0));
+    assert_eq!(f.average_days_to_conclude, Some(7.0));
 }
 
 /// Lists over a place keep only what the caller's scope covers.

@@ -668,12 +668,124 @@ async fn generate(
             }
             jinguo_storage::screening::insert_visits(tx, &visits, now).await?;
             jinguo_storage::screening::insert_disputes(tx, &disputes, now).await?;
+            // Each was mediated: one session, an agreement, closed (2021: 23 medium-risk
+            // disputes, all mediated successfully).
+            for d in &disputes {
+                mediate_demo_dispute(tx, d, &mut g, &seal, now).await?;
+            }
             report.visits += visits.len() as u64;
         }
         report.households += households.len() as u64;
         report.persons += persons.len() as u64;
     }
     Ok(report)
+}
+
+/// A screening dispute of the demo, mediated to an agreement and closed: the records a mediator
+/// would have made (a session, the agreement with one term, the steps).
+async fn mediate_demo_dispute(
+    tx: &mut jinguo_storage::DbConn<'_>,
+    d: &jinguo_storage::screening::NewDispute,
+    g: &mut Generator,
+    seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    use jinguo_domain::mediation::{DisputeKind, Outcome, Source, Status, due_on};
+    use jinguo_storage::mediation::{
+        self as med, AgreementRow, DisputeRow, SessionRow, StepRow, TermRow,
+    };
+    let session_on = d.opened_on + Duration::days(3);
+    let agreed_on = d.opened_on + Duration::days(7);
+    let row = DisputeRow {
+        county_code: d.county_code.clone(),
+        id: d.id,
+        household_id: Some(d.household_id),
+        path: d.path.clone(),
+        source: Source::Screening.key().into(),
+        visit_id: Some(d.visit_id),
+        kind: DisputeKind::Marriage.key().into(),
+        risk: d.risk.clone(),
+        status: Status::Closed.key().into(),
+        outcome: Some(Outcome::Agreed.key().into()),
+        opened_on: d.opened_on,
+        accepted_on: Some(d.opened_on),
+        concluded_on: Some(agreed_on),
+        due_on: due_on(Source::Screening, false, d.opened_on, None),
+        simplified: false,
+        narrative: String::new(),
+        mediator_id: None,
+        created_by: "demo".into(),
+        version: 1,
+    };
+    if !med::update(tx, &row, 1, now).await? {
+        return Err(ServiceError::Internal("demo dispute changed".into()));
+    }
+    let sid = g.uuid();
+    let session = SessionRow {
+        id: sid,
+        held_on: session_on,
+        place: "村（社区）妇联调解室".into(),
+        attendees: seal(
+            "mediation_session",
+            "attendees",
+            &sid,
+            "双方当事人、家事调解员",
+        )?,
+        record: seal(
+            "mediation_session",
+            "record",
+            &sid,
+            "双方陈述各自意见，经调解同意协商解决",
+        )?,
+        recorded_by: "demo".into(),
+    };
+    med::insert_session(tx, &d.county_code, d.id, &session, now).await?;
+    let aid = g.uuid();
+    let agreement = AgreementRow {
+        id: aid,
+        agreed_on,
+        parties: seal("agreement", "parties", &aid, "[]")?,
+        facts: seal(
+            "agreement",
+            "facts",
+            &aid,
+            "夫妻因家庭财产和家务分担发生矛盾",
+        )?,
+        confirmation_on: None,
+        recorded_by: "demo".into(),
+    };
+    let term = TermRow {
+        seq: 1,
+        kind: "conduct".into(),
+        text: seal(
+            "agreement",
+            "term",
+            &aid,
+            "双方互相尊重，共同承担家务，重大开支协商决定",
+        )?,
+        manner: "长期遵守".into(),
+        due_on: agreed_on,
+        performed_on: Some(agreed_on),
+    };
+    med::insert_agreement(tx, &d.county_code, d.id, &agreement, &[term], now).await?;
+    for (step, on) in [
+        ("register", d.opened_on),
+        ("accept", d.opened_on),
+        ("session", session_on),
+        ("agree", agreed_on),
+        ("close", agreed_on),
+    ] {
+        let s = StepRow {
+            seq: 0,
+            step: step.into(),
+            taken_on: on,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: "demo".into(),
+        };
+        med::add_step(tx, &d.county_code, d.id, &s, now).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub async fn insert(
     Ok(())
 }
 
-/// Writes the dispute's workflow fields if its version is still `expected`, moving the version
+/// Writes the dispute's workflow fields (and its kind) if its version is still `expected`, moving the version
 /// on; `false`: someone changed it meanwhile, and nothing was written.
 pub async fn update(
     tx: &mut DbConn<'_>,
@@ -84,11 +84,11 @@ pub async fn update(
 ) -> Result<bool, StorageError> {
     let done = conn_run!(tx, c => sqlx::query(
         "UPDATE dispute SET status = $1, outcome = $2, accepted_on = $3, concluded_on = $4, \
-         due_on = $5, mediator_id = $6, updated_at = $7, version = version + 1 \
-         WHERE county_code = $8 AND id = $9 AND version = $10")
+         due_on = $5, mediator_id = $6, updated_at = $7, kind = $8, version = version + 1 \
+         WHERE county_code = $9 AND id = $10 AND version = $11")
         .bind(&d.status).bind(&d.outcome).bind(d.accepted_on).bind(d.concluded_on)
-        .bind(d.due_on).bind(d.mediator_id).bind(now).bind(&d.county_code).bind(d.id)
-        .bind(expected)
+        .bind(d.due_on).bind(d.mediator_id).bind(now).bind(&d.kind).bind(&d.county_code)
+        .bind(d.id).bind(expected)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
