@@ -377,3 +377,97 @@ async fn mediation_end_to_end(b: Backend) {
     }
 }
 both_backends!(end_to_end, super::mediation_end_to_end);
+
+/// The pages, as county staff: the intake form refuses a missing consent with the field's
+/// message in Chinese and keeps what was typed; a good form registers and shows the dispute; the
+/// place's overview shows the open and overdue disputes; the same pages in English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_both_languages() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+    support::account(&s, "d-staff", Role::Staff, "530181").await;
+    let srv = serve(s.clone()).await;
+    let (cookie, _) = support::login(&srv.base, "d-staff", support::PASSWORD).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String, lang: &'static str| {
+        c.get(format!("{}{path}", srv.base))
+            .header("cookie", &cookie)
+            .header("accept-language", lang)
+            .send()
+    };
+    let html = get(format!("/places/{village}/disputes"), "zh-CN")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("登记纠纷"), "{html}");
+    let csrf = support::form_value(&html, "csrf");
+    let received = (jinguo_services::clock::today() - Duration::days(40)).to_string();
+    let mut form = vec![
+        ("kind", "elder_support"),
+        ("source", "walk_in"),
+        ("risk", "high"),
+        ("received_on", received.as_str()),
+        ("party1_name", "王大妈"),
+        ("party1_relationship", "母亲"),
+        ("party2_name", "张强"),
+        ("party2_relationship", "儿子"),
+        ("narrative", "母亲反映儿子不支付赡养费"),
+        ("csrf", csrf.as_str()),
+    ];
+    let post = |form: Vec<(&'static str, &str)>| {
+        c.post(format!("{}/places/{village}/disputes", srv.base))
+            .header("cookie", &cookie)
+            .header("accept-language", "zh-CN")
+            .form(&form)
+            .send()
+    };
+    let r = post(form.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("当事人同意：须经当事人同意方可登记调解"),
+        "{html}"
+    );
+    assert!(
+        html.contains("母亲反映儿子不支付赡养费"),
+        "what was typed is kept"
+    );
+    form.push(("consent", "1"));
+    let r = post(form).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/disputes/"), "{to}");
+    let html = get(to.clone(), "zh-CN")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已登记") && html.contains("已超期"), "{html}");
+    assert!(
+        !html.contains("母亲反映儿子不支付赡养费"),
+        "staff see the narrative masked"
+    );
+    let html = get(to, "en").await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("registered") && html.contains("overdue"),
+        "{html}"
+    );
+    let html = get(format!("/places/{village}"), "zh-CN")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counts = html
+        .split("id=\"dispute-counts\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(counts.contains("超期 1"), "{html}");
+}

@@ -43,6 +43,7 @@ pub struct Caches {
     households: Memo<Option<Household>>,
     persons: Memo<Vec<Person>>,
     histories: Memo<Vec<HistoryRow>>,
+    dispute_counts: Memo<(i64, i64)>,
 }
 
 impl Caches {
@@ -65,6 +66,7 @@ impl Caches {
             households: Memo::new(ttl, n),
             persons: Memo::new(ttl, n),
             histories: Memo::new(ttl, n),
+            dispute_counts: Memo::new(ttl, n),
         }
     }
 }
@@ -203,5 +205,22 @@ impl<'a> Cached<'a> {
             .histories
             .get(&key, || screening::history(self.db, county, household))
             .await
+    }
+
+    /// Open disputes below a subtree and those of them past their due date today.
+    pub async fn dispute_counts(
+        &self,
+        within: &Subtree,
+        today: chrono::NaiveDate,
+    ) -> Result<(i64, i64), StorageError> {
+        let key = self.key(format_args!("{}|{}|{today}", within.lo, within.hi));
+        let counts = self
+            .caches
+            .dispute_counts
+            .get(&key, || {
+                jinguo_storage::mediation::open_counts(self.db, within, today)
+            })
+            .await?;
+        Ok(*counts)
     }
 }

@@ -755,6 +755,24 @@ impl Services {
             .collect())
     }
 
+    /// For the dashboard: the open disputes below a place and how many are overdue, when the
+    /// caller manages the place (`None` otherwise).
+    pub async fn dispute_counts(
+        &self,
+        caller: &Caller,
+        place: &jinguo_storage::place::Place,
+    ) -> Result<Option<(i64, i64)>, ServiceError> {
+        if !caller.has_role(Role::Staff) || !caller.household_write_scope().covers_all(&place.path)
+        {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.cached_figures()
+                .dispute_counts(&place.subtree(), clock::today())
+                .await?,
+        ))
+    }
+
     /// The figures of the disputes below a place the caller manages.
     pub async fn dispute_figures(
         &self,

@@ -350,3 +350,17 @@ pub async fn concluded(
          AND concluded_on IS NOT NULL")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
+
+/// Open disputes below a subtree, and how many of them are past their due date on `today`.
+pub async fn open_counts(
+    db: &Db,
+    within: &Subtree,
+    today: NaiveDate,
+) -> Result<(i64, i64), StorageError> {
+    let (open, overdue): (i64, Option<i64>) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*), sum(CASE WHEN due_on < $3 THEN 1 ELSE 0 END) FROM dispute \
+         WHERE path >= $1 AND path < $2 \
+         AND status IN ('registered', 'accepted', 'assigned', 'in_mediation')")
+        .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
+    Ok((open, overdue.unwrap_or(0)))
+}

@@ -100,6 +100,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "nav.disputes" => ("家事调解", "Mediation"),
         "disputes.title" => ("矛盾纠纷与家事调解", "Disputes and family mediation"),
         "disputes.none" => ("没有纠纷。", "No disputes."),
+        "disputes.open" => ("未结", "open"),
+        "disputes.overdue" => ("超期", "overdue"),
         "dispute.title" => ("纠纷", "Dispute"),
         "dispute.kind" => ("纠纷类型", "Kind"),
         "dispute.parties" => ("当事人", "Parties"),

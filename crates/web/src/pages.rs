@@ -365,6 +365,8 @@ struct PlacePage {
     households: Option<HouseholdsBlock>,
     /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
     screening: Vec<(Uuid, String, String, String, String, String)>,
+    /// For staff managing the place: open disputes below it, and those overdue.
+    disputes: Option<(i64, i64)>,
 }
 
 /// The figures worth showing below a place of `level`.
@@ -454,6 +456,10 @@ async fn place(
             .collect(),
         Err(e) => return error_page(&e, c),
     };
+    let disputes = match s.services.dispute_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
@@ -518,6 +524,7 @@ async fn place(
         rows,
         households,
         screening,
+        disputes,
         c,
     };
     page(p.render(), StatusCode::OK)
