@@ -719,6 +719,11 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         (
+            "/disputes/{id}/agreement.docx",
+            format!("/disputes/{dispute}/agreement.docx"),
+            [303, 403, 404],
+        ),
+        (
             "/disputes/{id}/confirmation",
             format!("/disputes/{dispute}/confirmation"),
             [405, 405, 405],

@@ -735,6 +735,13 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 422, 404, 404, 404, 404],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/disputes/{id}/agreement.docx",
+            url: format!("/api/v1/disputes/{dispute_in}/agreement.docx"),
+            body: None,
+            expect: [401, 403, 404, 404, 404, 404],
+        },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {
             method: "POST",

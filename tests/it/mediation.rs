@@ -289,6 +289,35 @@ async fn mediation_end_to_end(b: Backend) {
             vec![("confirmation".into(), "confirmation.already".into())]
         )
     );
+    // The agreement as a Word document: the mediator's, with its parties, term and the window
+    // for judicial confirmation; staff are refused.
+    let docx_path = format!("{}/api/v1/disputes/{id}/agreement.docx", api.base);
+    let resp = api
+        .http
+        .get(&docx_path)
+        .header("cookie", &med.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let bytes = resp.bytes().await.unwrap();
+    let text = jinguo_interchange::docx::text_of(&bytes).unwrap();
+    for want in [
+        "调解协议书",
+        "张某（儿子）",
+        "儿子每月5日前支付赡养费500元",
+        "三十日内",
+    ] {
+        assert!(text.contains(want), "{want} not in {text}");
+    }
+    let resp = api
+        .http
+        .get(&docx_path)
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
     let (_, d) = api
         .send(&med, "GET", &format!("/api/v1/disputes/{id}"), None)
         .await;

@@ -35,6 +35,7 @@
 //! Messages: every error carries a code; [`message`] gives its reason in zh-CN or en.
 
 mod columns;
+pub mod docx;
 mod encoding;
 mod household;
 mod message;

@@ -773,6 +773,77 @@ impl Services {
         ))
     }
 
+    /// The agreement of a dispute as a Word document in Chinese, for the office to print and
+    /// keep (the assigned mediator). Audited.
+    pub async fn agreement_document(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        use jinguo_interchange::docx::{Paragraph, write};
+        let (v, r) = self.dispute(caller, id).await?;
+        if !v.assigned_to_caller {
+            return Err(ServiceError::Forbidden);
+        }
+        let a = r.agreement.ok_or(ServiceError::NotFound)?;
+        let number = id.simple().to_string();
+        let mut p = vec![
+            Paragraph::title("调解协议书"),
+            Paragraph {
+                text: format!("编号：{}", &number[number.len().saturating_sub(12)..]),
+                centered: true,
+                ..Default::default()
+            },
+            Paragraph::heading("当事人"),
+        ];
+        for party in &a.parties {
+            p.push(Paragraph::new(format!(
+                "{}（{}）",
+                party.name, party.relationship
+            )));
+        }
+        p.push(Paragraph::heading("纠纷事实及争议事项"));
+        p.push(Paragraph::new(a.facts.clone()));
+        p.push(Paragraph::heading("经调解，双方当事人自愿达成如下协议："));
+        for (i, t) in a.terms.iter().enumerate() {
+            p.push(Paragraph::new(format!(
+                "{}、{}（履行方式：{}；履行期限：{}）",
+                chinese_number(i + 1),
+                t.text,
+                t.manner,
+                t.due_on.format("%Y年%m月%d日")
+            )));
+        }
+        p.push(Paragraph::new(
+            "本协议自双方当事人签名之日起生效。本协议一式三份，双方当事人各执一份，调解组织留存一份。",
+        ));
+        if a.terms.iter().all(|t| t.kind.confirmable()) {
+            p.push(Paragraph::new(format!(
+                "双方当事人可以自本协议生效之日起三十日内（{}前）共同向人民法院申请司法确认。",
+                a.confirmation_ends_on.format("%Y年%m月%d日")
+            )));
+        }
+        for line in [
+            "当事人（签名）：____________　　____________",
+            "调解员（签名）：____________",
+            "调解组织（盖章）：____________",
+        ] {
+            p.push(Paragraph::new(line));
+        }
+        p.push(Paragraph::new(
+            a.agreed_on.format("%Y年%m月%d日").to_string(),
+        ));
+        let bytes = write(&p).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.note_read(
+            caller,
+            Record::new("dispute.agreement_document")
+                .target(format!("dispute:{id}"))
+                .place(v.place_path.clone()),
+        )
+        .await?;
+        Ok((format!("调解协议书-{}.docx", a.agreed_on), bytes))
+    }
+
     /// The figures of the disputes below a place the caller manages.
     pub async fn dispute_figures(
         &self,
@@ -841,5 +912,24 @@ fn conflict(e: StorageError) -> ServiceError {
     match e {
         StorageError::Conflict(_) => ServiceError::Conflict,
         e => e.into(),
+    }
+}
+
+/// 1 → 一, 12 → 十二 (up to 99), for numbering the terms of an agreement.
+fn chinese_number(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n].to_string(),
+        10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[n - 10] }),
+        20..=99 => format!(
+            "{}十{}",
+            DIGITS[n / 10],
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[n % 10]
+            }
+        ),
+        _ => n.to_string(),
     }
 }

@@ -138,6 +138,10 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "dispute.sessions" => ("调解记录", "Mediation sessions"),
         "dispute.agreement" => ("调解协议书", "Mediation agreement"),
         "dispute.agreed_on" => ("协议日期", "Date of the agreement"),
+        "dispute.agreement_docx" => (
+            "下载调解协议书（Word 文档，打印后由当事人签名）",
+            "Download the agreement (Word document, to print and sign; in Chinese)",
+        ),
         "dispute.facts" => ("纠纷事实与争议事项", "Facts and issues"),
         "dispute.term" => ("协议条款", "Term"),
         "dispute.term_kind" => ("条款类型", "Kind of term"),

@@ -107,6 +107,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(mediation::record_agreement),
         )
         .route(
+            "/disputes/{id}/agreement.docx",
+            get(mediation::agreement_docx),
+        )
+        .route(
             "/disputes/{id}/confirmation",
             axum::routing::post(mediation::request_confirmation),
         )
@@ -1781,6 +1785,6 @@ async fn household_with_visit(
 
 mod federations;
 pub(crate) mod import;
-mod mediation;
+pub(crate) mod mediation;
 mod network;
 mod screening;

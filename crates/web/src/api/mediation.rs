@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_session))
         .routes(routes!(record_agreement))
         .routes(routes!(request_confirmation))
+        .routes(routes!(agreement_document))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -613,4 +614,26 @@ async fn request_confirmation(
         .await
         .map_err(api(lang))?;
     Ok(Json(ConfirmationDto { applied_on }))
+}
+
+/// The agreement as a Word document (DOCX) in Chinese, for the office to print and keep (the
+/// assigned mediator). Audited.
+#[utoipa::path(get, path = "/api/v1/disputes/{id}/agreement.docx", tag = "mediation",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn agreement_document(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let (name, bytes) = s
+        .services
+        .agreement_document(&caller, id)
+        .await
+        .map_err(api(lang))?;
+    Ok(crate::pages::mediation::docx_response(&name, bytes))
 }

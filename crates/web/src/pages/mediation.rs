@@ -688,3 +688,40 @@ pub(super) async fn request_confirmation(
         .map(|_| ());
     answer(&s, c, &caller, id, r).await
 }
+
+/// A Word document as a download, its name given in UTF-8 (RFC 6266).
+pub(crate) fn docx_response(name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"agreement.docx\"; filename*=UTF-8''{}",
+        super::encode(name)
+    );
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+pub(super) async fn agreement_docx(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    match s.services.agreement_document(&caller, id).await {
+        Ok((name, bytes)) => docx_response(&name, bytes),
+        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
+    }
+}
