@@ -672,6 +672,13 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 200, 403, 403, 403, 403],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/disputes/export",
+            url: format!("/api/v1/places/{village_in}/disputes/export"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
         // Only a family mediator has a list of her own.
         Case {
             method: "GET",

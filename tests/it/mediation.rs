@@ -383,6 +383,24 @@ async fn mediation_end_to_end(b: Backend) {
     );
     assert!(f["overdue"].as_i64().unwrap() >= 1, "{f}");
 
+    // The same figures as a workbook, in English: no names in it.
+    let resp = api
+        .http
+        .get(format!("{}/api/v1/places/530181/disputes/export", api.base))
+        .header("cookie", &staff.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let book = resp.bytes().await.unwrap().to_vec();
+    let sheets = jinguo_interchange::read_table(&book).unwrap();
+    let all = format!("{:?} {:?}", sheets.headers, sheets.rows);
+    assert!(
+        all.contains("Success rate") && all.contains("100.0%"),
+        "{all}"
+    );
+    assert!(!all.contains("张某") && !all.contains("赡养费"), "{all}");
     // Everything on the audit log, the reads included.
     for action in [
         "dispute.register",

@@ -131,6 +131,74 @@ keyed!(
     }
 );
 
+impl DisputeKind {
+    /// Its name in the user's language.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            DisputeKind::Marriage => ("婚姻", "marriage"),
+            DisputeKind::Divorce => ("离婚", "divorce"),
+            DisputeKind::DomesticViolence => ("家庭暴力", "domestic violence"),
+            DisputeKind::ElderSupport => ("赡养", "support of elders"),
+            DisputeKind::Custody => ("抚养", "custody"),
+            DisputeKind::Property => ("财产", "property"),
+            DisputeKind::Neighbours => ("邻里", "neighbours"),
+            DisputeKind::Other => ("其他", "other"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+impl Source {
+    /// Its name in the user's language.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            Source::Screening => ("排查发现", "screening"),
+            Source::Hotline => ("12338热线", "12338 hotline"),
+            Source::WalkIn => ("来访", "walk-in"),
+            Source::CourtBeforeFiling => ("法院诉前委派", "court, before filing"),
+            Source::CourtAfterFiling => ("法院委托调解", "court, after filing"),
+            Source::Police => ("公安移交", "police"),
+            Source::Federation => ("妇联转办", "another federation"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+impl Status {
+    /// Its name in the user's language.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            Status::Registered => ("已登记", "registered"),
+            Status::Accepted => ("已受理", "accepted"),
+            Status::Assigned => ("已指派", "assigned"),
+            Status::InMediation => ("调解中", "in mediation"),
+            Status::Agreed => ("达成协议", "agreement reached"),
+            Status::NotAgreed => ("未达成协议", "no agreement"),
+            Status::Closed => ("已结案", "closed"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+impl TermKind {
+    /// Its name in the user's language.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            TermKind::Payment => ("给付", "payment"),
+            TermKind::Property => ("财产分割", "division of property"),
+            TermKind::Support => ("赡养扶养", "support"),
+            TermKind::Custody => ("抚养", "custody"),
+            TermKind::Visitation => ("探望", "visitation"),
+            TermKind::Conduct => ("行为约定", "conduct"),
+            TermKind::Marriage => ("婚姻关系", "marriage"),
+            TermKind::Adoption => ("收养关系", "adoption"),
+            TermKind::PersonalStatus => ("身份关系", "personal status"),
+            TermKind::Other => ("其他", "other"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
 /// Where a step leads from a status; `None`: the step is not allowed there. Closing before an
 /// outcome is not allowed; refusing is only at intake.
 pub fn after(status: Status, step: Step) -> Option<Status> {

@@ -202,3 +202,163 @@ impl Services {
         book(&[sheet, about])
     }
 }
+
+impl Services {
+    /// The disputes below a place the caller manages as a workbook: the figures, counts by kind,
+    /// source and risk, by unit one level down, and one line a dispute (no names, no narrative).
+    pub async fn dispute_workbook(
+        &self,
+        caller: &Caller,
+        code: &str,
+        lang: Lang,
+    ) -> Result<Vec<u8>, ServiceError> {
+        use jinguo_domain::mediation::Status;
+        let f = self.dispute_figures(caller, code).await?;
+        let place = self.managed_place(caller, code).await?;
+        let list = self.disputes(caller, Some(code), false).await?;
+        let pct = |r: Option<f64>| {
+            r.map(|x| Cell::Text(format!("{:.1}%", 100.0 * x)))
+                .unwrap_or(Cell::Text("—".into()))
+        };
+        let summary = Sheet {
+            name: lang.pick("概况", "Summary").into(),
+            headers: heads(lang, &[("项目", "Figure"), ("数值", "Value")]),
+            rows: vec![
+                vec![
+                    text(lang.pick("区划", "Place")),
+                    text(&format!("{} {}", place.code, place.name)),
+                ],
+                vec![text(lang.pick("纠纷总数", "Disputes")), Cell::Int(f.total)],
+                vec![text(lang.pick("未结", "Open")), Cell::Int(f.open)],
+                vec![text(lang.pick("超期", "Overdue")), Cell::Int(f.overdue)],
+                vec![
+                    text(lang.pick("达成协议", "Agreement reached")),
+                    Cell::Int(f.agreed),
+                ],
+                vec![
+                    text(lang.pick("未达成协议", "No agreement")),
+                    Cell::Int(f.not_agreed),
+                ],
+                vec![text(lang.pick("不予受理", "Refused")), Cell::Int(f.refused)],
+                vec![
+                    text(lang.pick("调解成功率", "Success rate")),
+                    pct(f.success_rate),
+                ],
+                vec![
+                    text(lang.pick("平均办结天数", "Average days to conclude")),
+                    f.average_days_to_conclude
+                        .map(|d| Cell::Text(format!("{d:.1}")))
+                        .unwrap_or(Cell::Text("—".into())),
+                ],
+            ],
+        };
+        let counts = |name: (&str, &str), rows: Vec<(String, i64)>| Sheet {
+            name: lang.pick(name.0, name.1).into(),
+            headers: heads(lang, &[("分类", "Category"), ("件数", "Disputes")]),
+            rows: rows
+                .into_iter()
+                .map(|(k, n)| vec![text(&k), Cell::Int(n)])
+                .collect(),
+        };
+        let by_kind = counts(
+            ("按类型", "By kind"),
+            f.by_kind
+                .iter()
+                .map(|(k, n)| (k.key().to_string(), *n))
+                .collect(),
+        );
+        let by_source = counts(
+            ("按来源", "By source"),
+            f.by_source
+                .iter()
+                .map(|(k, n)| (k.key().to_string(), *n))
+                .collect(),
+        );
+        let by_risk = counts(
+            ("按风险等级", "By risk"),
+            f.by_risk
+                .iter()
+                .map(|(k, n)| (k.key().to_string(), *n))
+                .collect(),
+        );
+        // One level down: each dispute counted under the unit whose subtree holds it.
+        let children = self.cached().children(&place.code).await?;
+        let mut per_unit: Vec<(String, String, i64, i64, i64)> = children
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone(), 0, 0, 0))
+            .collect();
+        for d in &list {
+            if let Some(i) = children
+                .iter()
+                .position(|c| d.place_path.starts_with(&c.path))
+            {
+                per_unit[i].2 += 1;
+                if d.status.is_open() {
+                    per_unit[i].3 += 1;
+                }
+                if d.outcome == Some(jinguo_domain::mediation::Outcome::Agreed) {
+                    per_unit[i].4 += 1;
+                }
+            }
+        }
+        let by_unit = Sheet {
+            name: lang.pick("按区划", "By place").into(),
+            headers: heads(
+                lang,
+                &[
+                    ("区划代码", "Code"),
+                    ("名称", "Name"),
+                    ("纠纷", "Disputes"),
+                    ("未结", "Open"),
+                    ("达成协议", "Agreement reached"),
+                ],
+            ),
+            rows: per_unit
+                .into_iter()
+                .map(|(code, name, n, open, agreed)| {
+                    vec![
+                        text(&code),
+                        text(&name),
+                        Cell::Int(n),
+                        Cell::Int(open),
+                        Cell::Int(agreed),
+                    ]
+                })
+                .collect(),
+        };
+        let lines = Sheet {
+            name: lang.pick("纠纷清单", "Disputes").into(),
+            headers: heads(
+                lang,
+                &[
+                    ("登记日期", "Registered on"),
+                    ("类型", "Kind"),
+                    ("来源", "Source"),
+                    ("风险等级", "Risk"),
+                    ("办理环节", "Stage"),
+                    ("办结期限", "Due by"),
+                    ("超期", "Overdue"),
+                ],
+            ),
+            rows: list
+                .iter()
+                .map(|d| {
+                    vec![
+                        Cell::Date(d.opened_on),
+                        text(d.kind.label(lang)),
+                        text(d.source.label(lang)),
+                        text(d.risk.label(lang)),
+                        text(d.status.label(lang)),
+                        Cell::Date(d.due_on),
+                        text(if d.overdue && d.status != Status::Closed {
+                            lang.pick("是", "yes")
+                        } else {
+                            ""
+                        }),
+                    ]
+                })
+                .collect(),
+        };
+        book(&[summary, by_kind, by_source, by_risk, by_unit, lines])
+    }
+}

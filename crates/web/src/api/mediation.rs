@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(place_disputes, register_dispute))
         .routes(routes!(dispute_figures))
+        .routes(routes!(dispute_workbook))
         .routes(routes!(my_disputes))
         .routes(routes!(get_dispute))
         .routes(routes!(take_step))
@@ -636,4 +637,31 @@ async fn agreement_document(
         .await
         .map_err(api(lang))?;
     Ok(crate::pages::mediation::docx_response(&name, bytes))
+}
+
+/// The disputes below a place the caller manages as a workbook (XLSX, in the caller's language):
+/// the figures, counts by kind, source, risk and unit, and one line a dispute without names.
+#[utoipa::path(get, path = "/api/v1/places/{code}/disputes/export", tag = "mediation",
+    params(("code" = String, Path)),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn dispute_workbook(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let bytes = s
+        .services
+        .dispute_workbook(&caller, &code, lang)
+        .await
+        .map_err(api(lang))?;
+    let code = jinguo_domain::place::PlaceCode::parse(&code)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    Ok(super::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("disputes-{code}.xlsx"),
+    ))
 }

@@ -13,53 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
 use jinguo_domain::account::Role;
 use jinguo_domain::mediation::{
-    AgreementInput, DisputeKind, IntakeInput, PartyInput, SessionInput, Source, Status, Step,
-    TermInput, TermKind,
+    AgreementInput, DisputeKind, IntakeInput, PartyInput, SessionInput, Source, Step, TermInput,
+    TermKind,
 };
 use jinguo_services::mediation::{DisputeRecords, DisputeView, StepInput};
 use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
 use uuid::Uuid;
-
-fn kind_label(k: DisputeKind, lang: Lang) -> &'static str {
-    let (zh, en) = match k {
-        DisputeKind::Marriage => ("婚姻", "marriage"),
-        DisputeKind::Divorce => ("离婚", "divorce"),
-        DisputeKind::DomesticViolence => ("家庭暴力", "domestic violence"),
-        DisputeKind::ElderSupport => ("赡养", "support of elders"),
-        DisputeKind::Custody => ("抚养", "custody"),
-        DisputeKind::Property => ("财产", "property"),
-        DisputeKind::Neighbours => ("邻里", "neighbours"),
-        DisputeKind::Other => ("其他", "other"),
-    };
-    lang.pick(zh, en)
-}
-
-fn source_label(s: Source, lang: Lang) -> &'static str {
-    let (zh, en) = match s {
-        Source::Screening => ("排查发现", "screening"),
-        Source::Hotline => ("12338热线", "12338 hotline"),
-        Source::WalkIn => ("来访", "walk-in"),
-        Source::CourtBeforeFiling => ("法院诉前委派", "court, before filing"),
-        Source::CourtAfterFiling => ("法院委托调解", "court, after filing"),
-        Source::Police => ("公安移交", "police"),
-        Source::Federation => ("妇联转办", "another federation"),
-    };
-    lang.pick(zh, en)
-}
-
-fn status_label(s: Status, lang: Lang) -> &'static str {
-    let (zh, en) = match s {
-        Status::Registered => ("已登记", "registered"),
-        Status::Accepted => ("已受理", "accepted"),
-        Status::Assigned => ("已指派", "assigned"),
-        Status::InMediation => ("调解中", "in mediation"),
-        Status::Agreed => ("达成协议", "agreement reached"),
-        Status::NotAgreed => ("未达成协议", "no agreement"),
-        Status::Closed => ("已结案", "closed"),
-    };
-    lang.pick(zh, en)
-}
 
 fn step_label(s: &str, lang: Lang) -> &'static str {
     let (zh, en) = match s {
@@ -82,22 +42,6 @@ fn step_label(s: &str, lang: Lang) -> &'static str {
     lang.pick(zh, en)
 }
 
-fn term_label(k: TermKind, lang: Lang) -> &'static str {
-    let (zh, en) = match k {
-        TermKind::Payment => ("给付", "payment"),
-        TermKind::Property => ("财产分割", "division of property"),
-        TermKind::Support => ("赡养扶养", "support"),
-        TermKind::Custody => ("抚养", "custody"),
-        TermKind::Visitation => ("探望", "visitation"),
-        TermKind::Conduct => ("行为约定", "conduct"),
-        TermKind::Marriage => ("婚姻关系", "marriage"),
-        TermKind::Adoption => ("收养关系", "adoption"),
-        TermKind::PersonalStatus => ("身份关系", "personal status"),
-        TermKind::Other => ("其他", "other"),
-    };
-    lang.pick(zh, en)
-}
-
 /// One line of a list.
 struct Line {
     id: Uuid,
@@ -116,15 +60,15 @@ struct Line {
 fn line(d: &DisputeView, lang: Lang) -> Line {
     Line {
         id: d.id,
-        kind: kind_label(d.kind, lang),
-        source: source_label(d.source, lang),
+        kind: d.kind.label(lang),
+        source: d.source.label(lang),
         risk: d.risk.key(),
         risk_key: match d.risk {
             jinguo_domain::screening::Risk::High => "risk.high",
             jinguo_domain::screening::Risk::Medium => "risk.medium",
             _ => "risk.low",
         },
-        status: status_label(d.status, lang),
+        status: d.status.label(lang),
         opened_on: d.opened_on.to_string(),
         due_on: d.due_on.to_string(),
         overdue: d.overdue,
@@ -206,11 +150,11 @@ async fn render_list(
         lines: list.iter().map(|d| line(d, lang)).collect(),
         kinds: DisputeKind::ALL
             .iter()
-            .map(|k| (k.key(), kind_label(*k, lang)))
+            .map(|k| (k.key(), k.label(lang)))
             .collect(),
         sources: Source::ALL
             .iter()
-            .map(|k| (k.key(), source_label(*k, lang)))
+            .map(|k| (k.key(), k.label(lang)))
             .collect(),
         form,
         errors,
@@ -397,7 +341,7 @@ async fn render_dispute(
             .terms
             .iter()
             .map(|t| TermLine {
-                kind: term_label(t.kind, lang),
+                kind: t.kind.label(lang),
                 text: t.text.clone(),
                 manner: t.manner.clone(),
                 due_on: t.due_on.to_string(),
@@ -449,7 +393,7 @@ async fn render_dispute(
         may_confirm,
         term_kinds: TermKind::ALL
             .iter()
-            .map(|k| (k.key(), term_label(*k, lang)))
+            .map(|k| (k.key(), k.label(lang)))
             .collect(),
         errors,
         c,
