@@ -260,26 +260,23 @@ impl Services {
                 .map(|(k, n)| vec![text(&k), Cell::Int(n)])
                 .collect(),
         };
+        fn labelled<T: Copy>(
+            v: &[(T, i64)],
+            label: impl Fn(T) -> &'static str,
+        ) -> Vec<(String, i64)> {
+            v.iter().map(|(k, n)| (label(*k).to_string(), *n)).collect()
+        }
         let by_kind = counts(
             ("按类型", "By kind"),
-            f.by_kind
-                .iter()
-                .map(|(k, n)| (k.key().to_string(), *n))
-                .collect(),
+            labelled(&f.by_kind, |k| k.label(lang)),
         );
         let by_source = counts(
             ("按来源", "By source"),
-            f.by_source
-                .iter()
-                .map(|(k, n)| (k.key().to_string(), *n))
-                .collect(),
+            labelled(&f.by_source, |k| k.label(lang)),
         );
         let by_risk = counts(
             ("按风险等级", "By risk"),
-            f.by_risk
-                .iter()
-                .map(|(k, n)| (k.key().to_string(), *n))
-                .collect(),
+            labelled(&f.by_risk, |k| k.label(lang)),
         );
         // One level down: each dispute counted under the unit whose subtree holds it.
         let children = self.cached().children(&place.code).await?;

@@ -656,12 +656,5 @@ async fn dispute_workbook(
         .dispute_workbook(&caller, &code, lang)
         .await
         .map_err(api(lang))?;
-    let code = jinguo_domain::place::PlaceCode::parse(&code)
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    Ok(super::download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("disputes-{code}.xlsx"),
-    ))
+    Ok(super::reports::place_workbook(bytes, "disputes", &code))
 }

@@ -1,4 +1,4 @@
-//! Workbooks (XLSX) of coverage and campaign progress.
+//! Workbooks (XLSX) of coverage and campaign progress (and the helper the disputes' workbook uses).
 
 use super::{ApiResult, api, parse_uuid};
 use crate::AppState;
@@ -35,14 +35,15 @@ async fn coverage_workbook(
         .coverage_workbook(&caller, &code, lang)
         .await
         .map_err(api(lang))?;
-    let code = jinguo_domain::place::PlaceCode::parse(&code)
+    Ok(place_workbook(bytes, "coverage", &code))
+}
+
+/// A workbook of a place as a download named after what it holds and the place's code.
+pub(super) fn place_workbook(bytes: Vec<u8>, what: &str, code: &str) -> Response {
+    let code = jinguo_domain::place::PlaceCode::parse(code)
         .map(|c| c.to_string())
         .unwrap_or_default();
-    Ok(super::download(
-        bytes,
-        XLSX,
-        &format!("coverage-{code}.xlsx"),
-    ))
+    super::download(bytes, XLSX, &format!("{what}-{code}.xlsx"))
 }
 
 /// A campaign's progress as a workbook (XLSX, in the caller's language).
