@@ -724,6 +724,11 @@ async fn page_access_matrix() {
             [303, 403, 404],
         ),
         (
+            "/disputes/{id}/terms/{seq}/performed",
+            format!("/disputes/{dispute}/terms/1/performed"),
+            [405, 405, 405],
+        ),
+        (
             "/disputes/{id}/confirmation",
             format!("/disputes/{dispute}/confirmation"),
             [405, 405, 405],

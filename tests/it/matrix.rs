@@ -749,6 +749,13 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 403, 404, 404, 404, 404],
         },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/terms/{seq}/performed",
+            url: format!("/api/v1/disputes/{dispute_in}/terms/1/performed"),
+            body: Some(json!({})),
+            expect: [401, 422, 404, 404, 404, 404],
+        },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {
             method: "POST",

@@ -289,6 +289,27 @@ async fn mediation_end_to_end(b: Backend) {
             vec![("confirmation".into(), "confirmation.already".into())]
         )
     );
+    // The term performed: recorded once, not before the agreement.
+    let performed = format!("/api/v1/disputes/{id}/terms/1/performed");
+    let (st, p) = api
+        .send(
+            &med,
+            "POST",
+            &performed,
+            Some(json!({"performed_on": (received - Duration::days(1)).to_string()})),
+        )
+        .await;
+    assert_eq!(
+        (st, codes(&p)),
+        (
+            422,
+            vec![("performed_on".into(), "term.due_before_agreement".into())]
+        )
+    );
+    let (st, _) = api.send(&med, "POST", &performed, Some(json!({}))).await;
+    assert_eq!(st, 204);
+    let (st, _) = api.send(&med, "POST", &performed, Some(json!({}))).await;
+    assert_eq!(st, 409, "performed once");
     // The agreement as a Word document: the mediator's, with its parties, term and the window
     // for judicial confirmation; staff are refused.
     let docx_path = format!("{}/api/v1/disputes/{id}/agreement.docx", api.base);
@@ -383,6 +404,15 @@ async fn mediation_end_to_end(b: Backend) {
     );
     assert!(f["overdue"].as_i64().unwrap() >= 1, "{f}");
 
+    // The dashboard's counts: the late dispute is open and overdue; the term was performed.
+    let county = s.place_view(&staff_caller, "530181").await.unwrap().place;
+    let (open_n, overdue_n, terms_n) = s
+        .dispute_counts(&staff_caller, &county)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(open_n >= 1 && overdue_n >= 1, "{open_n} {overdue_n}");
+    assert_eq!(terms_n, 0);
     // The same figures as a workbook, in English: no names in it.
     let resp = api
         .http

@@ -110,6 +110,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "text" => ("条款内容", "Term"),
         "manner" => ("履行方式", "Manner of performance"),
         "due_on" => ("履行期限", "Performance deadline"),
+        "performed_on" => ("履行日期", "Performed on"),
         "confirmation" => ("司法确认", "Judicial confirmation"),
         "step" => ("办理环节", "Step"),
         "mediator_id" => ("调解员", "Mediator"),

@@ -43,7 +43,7 @@ pub struct Caches {
     households: Memo<Option<Household>>,
     persons: Memo<Vec<Person>>,
     histories: Memo<Vec<HistoryRow>>,
-    dispute_counts: Memo<(i64, i64)>,
+    dispute_counts: Memo<(i64, i64, i64)>,
 }
 
 impl Caches {
@@ -207,12 +207,13 @@ impl<'a> Cached<'a> {
             .await
     }
 
-    /// Open disputes below a subtree and those of them past their due date today.
+    /// Open disputes below a subtree, those of them past their due date today, and the terms of
+    /// agreements past their deadline and not performed.
     pub async fn dispute_counts(
         &self,
         within: &Subtree,
         today: chrono::NaiveDate,
-    ) -> Result<(i64, i64), StorageError> {
+    ) -> Result<(i64, i64, i64), StorageError> {
         let key = self.key(format_args!("{}|{}|{today}", within.lo, within.hi));
         let counts = self
             .caches

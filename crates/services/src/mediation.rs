@@ -108,6 +108,8 @@ pub struct AgreementView {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermView {
+    /// Its number in the agreement (1, 2, …).
+    pub seq: i64,
     pub kind: TermKind,
     pub text: String,
     pub manner: String,
@@ -361,6 +363,7 @@ impl Services {
                 let mut term_views = Vec::new();
                 for t in terms {
                     term_views.push(TermView {
+                        seq: t.seq,
                         kind: TermKind::parse(&t.kind).unwrap_or(TermKind::Other),
                         text: shown(self.open("agreement", "term", &a.id, &t.text)?),
                         manner: t.manner,
@@ -755,13 +758,14 @@ impl Services {
             .collect())
     }
 
-    /// For the dashboard: the open disputes below a place and how many are overdue, when the
-    /// caller manages the place (`None` otherwise).
+    /// For the dashboard: the open disputes below a place, how many are overdue, and the terms of
+    /// agreements past their deadline and not performed (a reminder), when the caller manages the
+    /// place (`None` otherwise).
     pub async fn dispute_counts(
         &self,
         caller: &Caller,
         place: &jinguo_storage::place::Place,
-    ) -> Result<Option<(i64, i64)>, ServiceError> {
+    ) -> Result<Option<(i64, i64, i64)>, ServiceError> {
         if !caller.has_role(Role::Staff) || !caller.household_write_scope().covers_all(&place.path)
         {
             return Ok(None);
@@ -842,6 +846,56 @@ impl Services {
         )
         .await?;
         Ok((format!("调解协议书-{}.docx", a.agreed_on), bytes))
+    }
+
+    /// Records that a term of the dispute's agreement was performed (the assigned mediator or
+    /// staff managing the place): on a day not before the agreement and not after today.
+    pub async fn term_performed(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        seq: i64,
+        performed_on: &str,
+    ) -> Result<(), ServiceError> {
+        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
+        if !assigned && !staff {
+            return Err(ServiceError::Forbidden);
+        }
+        let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
+            .await?
+            .ok_or_else(|| invalid("terms", "dispute.no_agreement"))?;
+        if !terms.iter().any(|t| t.seq == seq) {
+            return Err(ServiceError::NotFound);
+        }
+        let today = clock::today();
+        let on = if performed_on.trim().is_empty() {
+            today
+        } else {
+            NaiveDate::parse_from_str(performed_on.trim(), "%Y-%m-%d")
+                .map_err(|_| invalid("performed_on", "date.format"))?
+        };
+        if on < a.agreed_on {
+            return Err(invalid("performed_on", "term.due_before_agreement"));
+        }
+        if on > today {
+            return Err(invalid("performed_on", "date.future"));
+        }
+        let entry = Record::new("dispute.term_performed")
+            .target(format!("dispute:{id}"))
+            .place(d.path.clone())
+            .detail(format!("term={seq}"));
+        let county = d.county_code.clone();
+        db_tx!(&self.db, tx => {
+            if !store::set_performed(tx, &county, a.id, seq, on).await? {
+                return Err(StorageError::Conflict("term".into()));
+            }
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })
+        .map_err(conflict)?;
+        Ok(())
     }
 
     /// The figures of the disputes below a place the caller manages.

@@ -351,16 +351,49 @@ pub async fn concluded(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
-/// Open disputes below a subtree, and how many of them are past their due date on `today`.
+/// Open disputes below a subtree, how many of them are past their due date on `today`, and the
+/// terms of agreements past their deadline and not performed.
 pub async fn open_counts(
     db: &Db,
     within: &Subtree,
     today: NaiveDate,
-) -> Result<(i64, i64), StorageError> {
+) -> Result<(i64, i64, i64), StorageError> {
     let (open, overdue): (i64, Option<i64>) = db_run!(db, p => sqlx::query_as(
         "SELECT count(*), sum(CASE WHEN due_on < $3 THEN 1 ELSE 0 END) FROM dispute \
          WHERE path >= $1 AND path < $2 \
          AND status IN ('registered', 'accepted', 'assigned', 'in_mediation')")
         .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
-    Ok((open, overdue.unwrap_or(0)))
+    let terms = overdue_terms(db, within, today).await?;
+    Ok((open, overdue.unwrap_or(0), terms))
+}
+
+/// Records that a term was performed (once).
+pub async fn set_performed(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    agreement: Uuid,
+    seq: i64,
+    on: NaiveDate,
+) -> Result<bool, StorageError> {
+    let done = conn_run!(tx, c => sqlx::query(
+        "UPDATE agreement_term SET performed_on = $1 WHERE county_code = $2 AND agreement_id = $3 \
+         AND seq = $4 AND performed_on IS NULL")
+        .bind(on).bind(county).bind(agreement).bind(seq)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Terms of agreements below a subtree past their deadline on `today` and not performed.
+pub async fn overdue_terms(
+    db: &Db,
+    within: &Subtree,
+    today: NaiveDate,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM agreement_term t \
+         JOIN agreement a ON a.county_code = t.county_code AND a.id = t.agreement_id \
+         JOIN dispute d ON d.county_code = a.county_code AND d.id = a.dispute_id \
+         WHERE d.path >= $1 AND d.path < $2 AND t.performed_on IS NULL AND t.due_on < $3")
+        .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
+    Ok(n)
 }

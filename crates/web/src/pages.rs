@@ -111,6 +111,10 @@ pub fn router() -> Router<AppState> {
             get(mediation::agreement_docx),
         )
         .route(
+            "/disputes/{id}/terms/{seq}/performed",
+            axum::routing::post(mediation::term_performed),
+        )
+        .route(
             "/disputes/{id}/confirmation",
             axum::routing::post(mediation::request_confirmation),
         )
@@ -369,8 +373,9 @@ struct PlacePage {
     households: Option<HouseholdsBlock>,
     /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
     screening: Vec<(Uuid, String, String, String, String, String)>,
-    /// For staff managing the place: open disputes below it, and those overdue.
-    disputes: Option<(i64, i64)>,
+    /// For staff managing the place: open disputes below it, those overdue, and the terms of
+    /// agreements past their deadline and not performed.
+    disputes: Option<(i64, i64, i64)>,
 }
 
 /// The figures worth showing below a place of `level`.

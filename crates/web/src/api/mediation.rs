@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_agreement))
         .routes(routes!(request_confirmation))
         .routes(routes!(agreement_document))
+        .routes(routes!(term_performed))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -165,6 +166,8 @@ pub struct SessionDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TermDto {
+    /// Its number in the agreement (1, 2, …).
+    pub seq: i64,
     pub kind: String,
     pub text: String,
     pub manner: String,
@@ -235,6 +238,7 @@ fn detail(v: &DisputeView, r: &DisputeRecords) -> DisputeDetailDto {
                 .terms
                 .iter()
                 .map(|t| TermDto {
+                    seq: t.seq,
                     kind: t.kind.key().into(),
                     text: t.text.clone(),
                     manner: t.manner.clone(),
@@ -657,4 +661,38 @@ async fn dispute_workbook(
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(bytes, "disputes", &code))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PerformedDto {
+    /// YYYY-MM-DD; today when empty.
+    #[serde(default)]
+    pub performed_on: String,
+}
+
+/// Records that a term of the dispute's agreement was performed.
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/terms/{seq}/performed", tag = "mediation",
+    params(("id" = Uuid, Path), ("seq" = i64, Path)), request_body = PerformedDto,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn term_performed(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((id, seq)): Path<(String, String)>,
+    body: Result<Json<PerformedDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| api(lang)(jinguo_services::ServiceError::NotFound))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    s.services
+        .term_performed(&caller, id, seq, &b.performed_on)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }

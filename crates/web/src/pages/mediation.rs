@@ -254,6 +254,8 @@ struct AgreementLines {
 }
 
 struct TermLine {
+    seq: i64,
+    performed_on: Option<String>,
     kind: &'static str,
     text: String,
     manner: String,
@@ -282,6 +284,8 @@ struct DisputePage {
     may_session: bool,
     may_agree: bool,
     may_confirm: bool,
+    /// She may record a term as performed.
+    may_perform: bool,
     term_kinds: Vec<(&'static str, &'static str)>,
     errors: Vec<(String, String)>,
 }
@@ -341,6 +345,8 @@ async fn render_dispute(
             .terms
             .iter()
             .map(|t| TermLine {
+                seq: t.seq,
+                performed_on: t.performed_on.map(|d| d.to_string()),
                 kind: t.kind.label(lang),
                 text: t.text.clone(),
                 manner: t.manner.clone(),
@@ -391,6 +397,7 @@ async fn render_dispute(
         may_session: assigned && jinguo_domain::mediation::after(v.status, Step::Session).is_some(),
         may_agree: assigned && jinguo_domain::mediation::after(v.status, Step::Agree).is_some(),
         may_confirm,
+        may_perform: assigned || staff,
         term_kinds: TermKind::ALL
             .iter()
             .map(|k| (k.key(), k.label(lang)))
@@ -668,4 +675,28 @@ pub(super) async fn agreement_docx(
         Ok((name, bytes)) => docx_response(&name, bytes),
         Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PerformedForm {
+    #[serde(default)]
+    performed_on: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(PerformedForm);
+
+pub(super) async fn term_performed(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path((id, seq)): Path<(Uuid, i64)>,
+    CheckedForm(caller, f): CheckedForm<PerformedForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let r = s
+        .services
+        .term_performed(&caller, id, seq, &f.performed_on)
+        .await;
+    answer(&s, c, &caller, id, r).await
 }
