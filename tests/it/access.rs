@@ -473,6 +473,28 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
     );
     let fed = s.federation_view(&staff, "530181").await.unwrap();
     assert!(fed.members.iter().all(|m| m.phone.is_some()));
+    // The mediation records (the demo's mediated disputes) move too, and still open.
+    assert!(r.mediation > 0);
+    for sql in [
+        "SELECT record FROM mediation_session",
+        "SELECT facts FROM agreement",
+        "SELECT text FROM agreement_term",
+    ] {
+        let values: Vec<(String,)> = query(&t.db, sql).await;
+        assert!(
+            !values.is_empty() && values.iter().all(|(v,)| v.starts_with("v1.xc20.k2.")),
+            "{sql}"
+        );
+    }
+    let dispute = s.disputes(&staff, Some("530181"), false).await.unwrap()[0].id;
+    assert!(
+        s.dispute(&staff, dispute)
+            .await
+            .unwrap()
+            .1
+            .agreement
+            .is_some()
+    );
     let again = s
         .household_reveal(&staff, hid, "核对住址信息")
         .await

@@ -125,6 +125,8 @@ pub struct RotationReport {
     pub accounts: u64,
     pub visits: u64,
     pub members: u64,
+    /// Values of the mediation tables (narratives, names, records, agreements).
+    pub mediation: u64,
 }
 
 impl Services {
@@ -226,6 +228,30 @@ impl Services {
                 Ok::<(), ServiceError>(())
             })?;
         }
+        for which in jinguo_storage::mediation::SealedColumn::ALL {
+            use jinguo_storage::mediation::{reseal_value, sealed_values};
+            let (table, column) = which.sealed_for();
+            let mut after = (uuid::Uuid::nil(), -1_i64);
+            loop {
+                let rows = sealed_values(&self.db, which, after, 1000).await?;
+                let Some(last) = rows.last() else { break };
+                after = (last.1, last.2);
+                let mut updates = Vec::new();
+                for (county, id, seq, value) in rows {
+                    if stale(&value) {
+                        let plain = self.open(table, column, &id, &value)?;
+                        updates.push((county, id, seq, self.seal(table, column, &id, &plain)?));
+                    }
+                }
+                report.mediation += updates.len() as u64;
+                db_tx!(&self.db, tx => {
+                    for (county, id, seq, value) in &updates {
+                        reseal_value(tx, which, county, *id, *seq, value).await?;
+                    }
+                    Ok::<(), ServiceError>(())
+                })?;
+            }
+        }
         for a in account::list(&self.db).await? {
             if let Some(sealed) = a.totp_secret.as_deref().filter(|v| stale(v)) {
                 let plain = self.open("account", "totp_secret", &a.id, sealed)?;
@@ -236,13 +262,14 @@ impl Services {
             }
         }
         let detail = format!(
-            "kid={} persons={} households={} accounts={} visits={} members={}",
+            "kid={} persons={} households={} accounts={} visits={} members={} mediation={}",
             report.kid,
             report.persons,
             report.households,
             report.accounts,
             report.visits,
-            report.members
+            report.members,
+            report.mediation
         );
         db_tx!(&self.db, tx => crate::audit::record(tx, caller, crate::audit::Record::new("keys.rotate").detail(detail.clone())).await)?;
         Ok(report)

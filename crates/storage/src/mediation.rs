@@ -397,3 +397,130 @@ pub async fn overdue_terms(
         .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
     Ok(n)
 }
+
+/// A sealed column of the mediation tables, for key rotation: the table and column its values are
+/// sealed for, and how its rows are read in order and written back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedColumn {
+    DisputeNarrative,
+    PartyName,
+    StepNote,
+    SessionAttendees,
+    SessionRecord,
+    AgreementParties,
+    AgreementFacts,
+    TermText,
+}
+
+impl SealedColumn {
+    pub const ALL: [SealedColumn; 8] = [
+        SealedColumn::DisputeNarrative,
+        SealedColumn::PartyName,
+        SealedColumn::StepNote,
+        SealedColumn::SessionAttendees,
+        SealedColumn::SessionRecord,
+        SealedColumn::AgreementParties,
+        SealedColumn::AgreementFacts,
+        SealedColumn::TermText,
+    ];
+
+    /// The (table, column) the values are sealed for; the row id of the seal is the first key.
+    pub fn sealed_for(self) -> (&'static str, &'static str) {
+        match self {
+            SealedColumn::DisputeNarrative => ("dispute", "narrative"),
+            SealedColumn::PartyName => ("dispute", "party_name"),
+            SealedColumn::StepNote => ("dispute", "step_note"),
+            SealedColumn::SessionAttendees => ("mediation_session", "attendees"),
+            SealedColumn::SessionRecord => ("mediation_session", "record"),
+            SealedColumn::AgreementParties => ("agreement", "parties"),
+            SealedColumn::AgreementFacts => ("agreement", "facts"),
+            SealedColumn::TermText => ("agreement", "term"),
+        }
+    }
+
+    /// Rows after (id, seq), in that order: (county, id, seq, sealed value); empty values left out.
+    fn select(self) -> &'static str {
+        match self {
+            SealedColumn::DisputeNarrative => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative FROM dispute WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND narrative <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::PartyName => {
+                "SELECT county_code, dispute_id, seq, name FROM dispute_party WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) ORDER BY dispute_id, seq LIMIT $3"
+            }
+            SealedColumn::StepNote => {
+                "SELECT county_code, dispute_id, seq, note FROM dispute_step WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) AND note <> '' ORDER BY dispute_id, seq LIMIT $3"
+            }
+            SealedColumn::SessionAttendees => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, attendees FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::SessionRecord => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, record FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::AgreementParties => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, parties FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::AgreementFacts => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, facts FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::TermText => {
+                "SELECT county_code, agreement_id, seq, text FROM agreement_term WHERE (agreement_id > $1 OR (agreement_id = $1 AND seq > $2)) ORDER BY agreement_id, seq LIMIT $3"
+            }
+        }
+    }
+
+    /// Writes a value back: $1 value, $2 county, $3 id, $4 seq.
+    fn update(self) -> &'static str {
+        match self {
+            SealedColumn::DisputeNarrative => {
+                "UPDATE dispute SET narrative = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::PartyName => {
+                "UPDATE dispute_party SET name = $1 WHERE county_code = $2 AND dispute_id = $3 AND seq = $4"
+            }
+            SealedColumn::StepNote => {
+                "UPDATE dispute_step SET note = $1 WHERE county_code = $2 AND dispute_id = $3 AND seq = $4"
+            }
+            SealedColumn::SessionAttendees => {
+                "UPDATE mediation_session SET attendees = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SessionRecord => {
+                "UPDATE mediation_session SET record = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::AgreementParties => {
+                "UPDATE agreement SET parties = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::AgreementFacts => {
+                "UPDATE agreement SET facts = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TermText => {
+                "UPDATE agreement_term SET text = $1 WHERE county_code = $2 AND agreement_id = $3 AND seq = $4"
+            }
+        }
+    }
+}
+
+/// A page of the sealed values of one column, after (id, seq).
+pub async fn sealed_values(
+    db: &Db,
+    which: SealedColumn,
+    after: (Uuid, i64),
+    limit: i64,
+) -> Result<Vec<(String, Uuid, i64, String)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(which.select())
+        .bind(after.0).bind(after.1).bind(limit).fetch_all(p).await)?)
+}
+
+/// Writes one re-sealed value back.
+pub async fn reseal_value(
+    tx: &mut DbConn<'_>,
+    which: SealedColumn,
+    county: &str,
+    id: Uuid,
+    seq: i64,
+    value: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(which.update())
+        .bind(value).bind(county).bind(id).bind(seq)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
