@@ -699,6 +699,11 @@ async fn page_access_matrix() {
         ),
         ("/disputes", "/disputes".into(), [303, 303, 404]),
         (
+            "/places/{code}/mediators",
+            "/places/530181/mediators".into(),
+            [405, 405, 405],
+        ),
+        (
             "/disputes/{id}",
             format!("/disputes/{dispute}"),
             [303, 200, 404],

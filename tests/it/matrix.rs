@@ -679,6 +679,21 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 200, 403, 403, 403, 403],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/mediators",
+            url: format!("/api/v1/places/{village_in}/mediators"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        // Only a serving family mediator has a profile (this member is a representative).
+        Case {
+            method: "PUT",
+            template: "/api/v1/members/{id}/mediator",
+            url: format!("/api/v1/members/{member_in}/mediator"),
+            body: Some(json!({"kind": "lawyer", "woman": true})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
         // Only a family mediator has a list of her own.
         Case {
             method: "GET",

@@ -431,6 +431,83 @@ async fn mediation_end_to_end(b: Backend) {
         "{all}"
     );
     assert!(!all.contains("张某") && !all.contains("赡养费"), "{all}");
+    // The three full coverages of the subdistrict: its team lacks a woman lawyer and an
+    // executive; the village with our mediator is covered.
+    let township = village[..9].to_string();
+    let cov_path = format!("/api/v1/places/{township}/mediators");
+    let gaps = |v: &Value| -> Vec<(String, String)> {
+        v["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["gap"].as_str().unwrap().to_string(),
+                    g["place"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (st, cov) = api.send(&staff, "GET", &cov_path, None).await;
+    assert_eq!(st, 200, "{cov}");
+    let g = gaps(&cov);
+    assert!(
+        g.contains(&("team_without_woman_lawyer".into(), township.clone())),
+        "{g:?}"
+    );
+    assert!(
+        g.contains(&("team_without_executive".into(), township.clone())),
+        "{g:?}"
+    );
+    assert!(
+        !g.contains(&("village_without_mediator".into(), village.clone())),
+        "{g:?}"
+    );
+    let lawyer = s
+        .add_member(
+            &staff_caller,
+            &township,
+            &MemberInput {
+                name: "律师王".into(),
+                role: "mediator".into(),
+                started_on: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let profile = format!("/api/v1/members/{lawyer}/mediator");
+    let (st, p) = api
+        .send(
+            &staff,
+            "PUT",
+            &profile,
+            Some(json!({"kind": "judge", "woman": true})),
+        )
+        .await;
+    assert_eq!(
+        (st, codes(&p)),
+        (422, vec![("kind".into(), "invalid".into())])
+    );
+    let (st, _) = api
+        .send(
+            &staff,
+            "PUT",
+            &profile,
+            Some(json!({"kind": "lawyer", "woman": true, "court_appointed": true})),
+        )
+        .await;
+    assert_eq!(st, 204);
+    let (_, cov) = api.send(&staff, "GET", &cov_path, None).await;
+    let g = gaps(&cov);
+    assert!(
+        !g.contains(&("team_without_woman_lawyer".into(), township.clone())),
+        "{g:?}"
+    );
+    assert!(
+        g.contains(&("team_without_executive".into(), township.clone())),
+        "{g:?}"
+    );
     // Everything on the audit log, the reads included.
     for action in [
         "dispute.register",
@@ -440,6 +517,9 @@ async fn mediation_end_to_end(b: Backend) {
         "dispute.confirmation",
         "dispute.read",
         "dispute.read_masked",
+        "dispute.term_performed",
+        "dispute.agreement_document",
+        "mediator.profile",
     ] {
         let q = AuditQuery {
             action: Some(action.into()),
@@ -483,6 +563,15 @@ async fn pages_in_both_languages() {
         .await
         .unwrap();
     assert!(html.contains("登记纠纷"), "{html}");
+    // The three full coverages: this village has no mediator yet.
+    let gaps = html
+        .split("id=\"coverage-gaps\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        gaps.contains(&format!("{village} 村（社区）妇联没有家事调解员")),
+        "{html}"
+    );
     let csrf = support::form_value(&html, "csrf");
     let received = (jinguo_services::clock::today() - Duration::days(40)).to_string();
     let mut form = vec![

@@ -646,6 +646,19 @@ keyed!(
     }
 );
 
+impl MediatorKind {
+    /// Its name in the user's language.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            MediatorKind::Lawyer => ("律师", "lawyer"),
+            MediatorKind::Executive => ("妇联执委", "federation executive"),
+            MediatorKind::Psychologist => ("心理咨询师", "psychologist"),
+            MediatorKind::Volunteer => ("志愿者", "volunteer"),
+        };
+        lang.pick(zh, en)
+    }
+}
+
 /// A mediation team of a subdistrict, as far as the coverages go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamFacts {

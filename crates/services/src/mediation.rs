@@ -135,6 +135,42 @@ pub struct StepInput {
     pub taken_on: String,
 }
 
+/// The mediators below a place and the gaps in the three full coverages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediationCoverage {
+    pub villages: i64,
+    /// Villages with at least one serving family mediator.
+    pub villages_covered: i64,
+    /// Subdistrict teams.
+    pub teams: i64,
+    pub gaps: Vec<rules::CoverageGap>,
+    pub mediators: Vec<MediatorLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediatorLine {
+    pub id: Uuid,
+    pub name: String,
+    pub place_code: String,
+    /// None until her profile is recorded.
+    pub kind: Option<rules::MediatorKind>,
+    pub woman: Option<bool>,
+    pub court_appointed: bool,
+}
+
+/// What a family mediator is, as entered.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct MediatorProfileInput {
+    /// lawyer, executive, psychologist, volunteer.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub woman: bool,
+    /// Appointed jointly with the court.
+    #[serde(default)]
+    pub court_appointed: bool,
+}
+
 /// Disputes counted below a place.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisputeFigures {
@@ -895,6 +931,111 @@ impl Services {
             Ok::<(), StorageError>(())
         })
         .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// The family mediators below a place the caller manages and the "three full coverages":
+    /// every village federation has a mediator, every subdistrict team (the mediators serving at
+    /// the subdistrict) has a woman lawyer and a federation executive. Gaps listed like coverage gaps.
+    pub async fn mediation_coverage(
+        &self,
+        caller: &Caller,
+        code: &str,
+    ) -> Result<MediationCoverage, ServiceError> {
+        use jinguo_domain::place::PlaceLevel;
+        let place = self.managed_place(caller, code).await?;
+        let within = place.subtree();
+        let mediators = store::mediators_below(&self.db, &within).await?;
+        let villages =
+            jinguo_storage::place::below_at_level(&self.db, &within, PlaceLevel::Village).await?;
+        let townships =
+            jinguo_storage::place::below_at_level(&self.db, &within, PlaceLevel::Township).await?;
+        let village_pairs: Vec<(String, bool)> = villages
+            .iter()
+            .map(|v| {
+                (
+                    v.code.clone(),
+                    mediators.iter().any(|m| m.place_code == v.code),
+                )
+            })
+            .collect();
+        let teams: Vec<rules::TeamFacts> = townships
+            .iter()
+            .map(|t| {
+                let team = mediators.iter().filter(|m| m.place_code == t.code);
+                let kind = |m: &&store::MediatorRow, k: rules::MediatorKind| {
+                    m.kind.as_deref() == Some(k.key())
+                };
+                rules::TeamFacts {
+                    team: t.code.clone(),
+                    has_woman_lawyer: team
+                        .clone()
+                        .any(|m| kind(&m, rules::MediatorKind::Lawyer) && m.woman == Some(true)),
+                    has_executive: team
+                        .clone()
+                        .any(|m| kind(&m, rules::MediatorKind::Executive)),
+                }
+            })
+            .collect();
+        Ok(MediationCoverage {
+            villages: villages.len() as i64,
+            villages_covered: village_pairs.iter().filter(|v| v.1).count() as i64,
+            teams: townships.len() as i64,
+            gaps: rules::three_coverages(&village_pairs, &teams),
+            mediators: mediators
+                .into_iter()
+                .map(|m| MediatorLine {
+                    id: m.id,
+                    name: m.name,
+                    place_code: m.place_code,
+                    kind: m.kind.as_deref().and_then(rules::MediatorKind::parse),
+                    woman: m.woman,
+                    court_appointed: m.court_appointed.unwrap_or(false),
+                })
+                .collect(),
+        })
+    }
+
+    /// Records what a family mediator is (federation staff managing her place). Audited.
+    pub async fn set_mediator_profile(
+        &self,
+        caller: &Caller,
+        member: Uuid,
+        input: &MediatorProfileInput,
+    ) -> Result<(), ServiceError> {
+        let kind = rules::MediatorKind::parse(&input.kind).ok_or_else(|| {
+            invalid(
+                "kind",
+                if input.kind.trim().is_empty() {
+                    "required"
+                } else {
+                    "invalid"
+                },
+            )
+        })?;
+        let m = jinguo_storage::member::get(&self.db, member)
+            .await?
+            .filter(|m| m.ended_on.is_none() && m.role == "mediator")
+            .filter(|m| {
+                caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&m.path)
+            })
+            .ok_or(ServiceError::NotFound)?;
+        let entry = Record::new("mediator.profile")
+            .target(format!("member:{member}"))
+            .place(m.path.clone())
+            .detail(format!(
+                "kind={} woman={} court_appointed={}",
+                kind.key(),
+                input.woman,
+                input.court_appointed
+            ));
+        let now = clock::now();
+        let (county, woman, court) = (m.county_code.clone(), input.woman, input.court_appointed);
+        db_tx!(&self.db, tx => {
+            store::set_profile(tx, &county, member, kind.key(), woman, court, now).await?;
+            record(tx, caller, entry.clone()).await?;
+            Ok::<(), StorageError>(())
+        })?;
         Ok(())
     }
 

@@ -524,3 +524,44 @@ pub async fn reseal_value(
         .execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }
+
+/// Writes (or replaces) a mediator's profile.
+pub async fn set_profile(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    member: Uuid,
+    kind: &str,
+    woman: bool,
+    court_appointed: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO mediator_profile (county_code, member_id, kind, woman, court_appointed, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (county_code, member_id) DO UPDATE SET \
+         kind = excluded.kind, woman = excluded.woman, court_appointed = excluded.court_appointed, \
+         updated_at = excluded.updated_at")
+        .bind(county).bind(member).bind(kind).bind(woman).bind(court_appointed).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A serving family mediator below a subtree, with her place and profile (if recorded).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MediatorRow {
+    pub id: Uuid,
+    pub name: String,
+    pub place_code: String,
+    pub path: String,
+    pub kind: Option<String>,
+    pub woman: Option<bool>,
+    pub court_appointed: Option<bool>,
+}
+
+pub async fn mediators_below(db: &Db, within: &Subtree) -> Result<Vec<MediatorRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT m.id, m.name, m.place_code, m.path, p.kind, p.woman, p.court_appointed FROM member m \
+         LEFT JOIN mediator_profile p ON p.county_code = m.county_code AND p.member_id = m.id \
+         WHERE m.path >= $1 AND m.path < $2 AND m.role = 'mediator' AND m.ended_on IS NULL \
+         ORDER BY m.path, m.name, m.id")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}

@@ -126,6 +126,21 @@ pub async fn counties_with_households(db: &Db, limit: i64) -> Result<Vec<String>
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// The places of one level below (and including) a path prefix, in code order.
+pub async fn below_at_level(
+    db: &Db,
+    within: &Subtree,
+    level: PlaceLevel,
+) -> Result<Vec<Place>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        cols!(),
+        " FROM place WHERE path >= $1 AND path < $2 AND level = $3 ORDER BY code"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql)
+        .bind(&within.lo).bind(&within.hi).bind(level.as_i16()).fetch_all(p).await)?)
+}
+
 /// Figures for every child of `parent` (whose children are at `child_level`) and for the parent
 /// itself, in one pass per table: rows are grouped by the child's path prefix.
 pub async fn child_figures(

@@ -101,6 +101,32 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "disputes.title" => ("矛盾纠纷与家事调解", "Disputes and family mediation"),
         "disputes.none" => ("没有纠纷。", "No disputes."),
         "disputes.open" => ("未结", "open"),
+        "mediators.title" => (
+            "家事调解员与“三个全覆盖”",
+            "Family mediators and the three full coverages",
+        ),
+        "mediators.villages" => (
+            "有调解员的村（社区）妇联",
+            "Village federations with a mediator",
+        ),
+        "mediators.teams" => ("街道调解团队", "Subdistrict teams"),
+        "mediators.complete" => ("三个全覆盖均已实现。", "All three coverages are complete."),
+        "mediators.gap_village" => (
+            "村（社区）妇联没有家事调解员",
+            "village federation has no family mediator",
+        ),
+        "mediators.gap_lawyer" => (
+            "街道调解团队没有女律师",
+            "subdistrict team has no woman lawyer",
+        ),
+        "mediators.gap_executive" => (
+            "街道调解团队没有妇联执委",
+            "subdistrict team has no federation executive",
+        ),
+        "mediators.kind" => ("身份", "What she is"),
+        "mediators.woman" => ("女性", "Woman"),
+        "mediators.court" => ("与法院联合聘任", "Appointed with the court"),
+        "mediators.who" => ("调解员", "Mediator"),
         "disputes.overdue" => ("超期", "overdue"),
         "disputes.terms_overdue" => ("协议条款逾期未履行", "agreement terms past their deadline"),
         "dispute.performed" => ("已履行", "performed"),

@@ -92,6 +92,10 @@ pub fn router() -> Router<AppState> {
             "/places/{code}/disputes",
             get(mediation::place_disputes).post(mediation::register),
         )
+        .route(
+            "/places/{code}/mediators",
+            axum::routing::post(mediation::set_profile),
+        )
         .route("/disputes", get(mediation::my_disputes))
         .route("/disputes/{id}", get(mediation::dispute_page))
         .route(

@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request_confirmation))
         .routes(routes!(agreement_document))
         .routes(routes!(term_performed))
+        .routes(routes!(mediation_coverage))
+        .routes(routes!(set_mediator_profile))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -692,6 +694,125 @@ async fn term_performed(
     let Json(b) = body.map_err(|r| body_error(&r, lang))?;
     s.services
         .term_performed(&caller, id, seq, &b.performed_on)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediatorDto {
+    /// The member.
+    pub id: Uuid,
+    pub name: String,
+    /// The place whose federation she serves.
+    pub place: String,
+    /// lawyer, executive, psychologist, volunteer; none until recorded.
+    pub kind: Option<String>,
+    pub woman: Option<bool>,
+    pub court_appointed: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GapDto {
+    /// village_without_mediator, team_without_woman_lawyer, team_without_executive.
+    pub gap: String,
+    /// The village's or the subdistrict's code.
+    pub place: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediationCoverageDto {
+    pub villages: i64,
+    pub villages_covered: i64,
+    pub teams: i64,
+    pub gaps: Vec<GapDto>,
+    pub mediators: Vec<MediatorDto>,
+}
+
+/// The family mediators below a place and the gaps in the "three full coverages".
+#[utoipa::path(get, path = "/api/v1/places/{code}/mediators", tag = "mediation",
+    params(("code" = String, Path)),
+    responses((status = 200, body = MediationCoverageDto),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn mediation_coverage(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<MediationCoverageDto>> {
+    use jinguo_domain::mediation::CoverageGap;
+    let c = s
+        .services
+        .mediation_coverage(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(MediationCoverageDto {
+        villages: c.villages,
+        villages_covered: c.villages_covered,
+        teams: c.teams,
+        gaps: c
+            .gaps
+            .iter()
+            .map(|g| {
+                let (gap, place) = match g {
+                    CoverageGap::VillageWithoutMediator(p) => ("village_without_mediator", p),
+                    CoverageGap::TeamWithoutWomanLawyer(p) => ("team_without_woman_lawyer", p),
+                    CoverageGap::TeamWithoutExecutive(p) => ("team_without_executive", p),
+                };
+                GapDto {
+                    gap: gap.into(),
+                    place: place.clone(),
+                }
+            })
+            .collect(),
+        mediators: c
+            .mediators
+            .iter()
+            .map(|m| MediatorDto {
+                id: m.id,
+                name: m.name.clone(),
+                place: m.place_code.clone(),
+                kind: m.kind.map(|k| k.key().into()),
+                woman: m.woman,
+                court_appointed: m.court_appointed,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct MediatorProfileDto {
+    /// lawyer, executive, psychologist, volunteer.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub woman: bool,
+    #[serde(default)]
+    pub court_appointed: bool,
+}
+
+/// Records what a family mediator is (federation staff managing her place).
+#[utoipa::path(put, path = "/api/v1/members/{id}/mediator", tag = "mediation",
+    params(("id" = Uuid, Path)), request_body = MediatorProfileDto,
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_mediator_profile(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<MediatorProfileDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_services::mediation::MediatorProfileInput {
+        kind: b.kind,
+        woman: b.woman,
+        court_appointed: b.court_appointed,
+    };
+    s.services
+        .set_mediator_profile(&caller, id, &input)
         .await
         .map_err(api(lang))?;
     Ok(StatusCode::NO_CONTENT)

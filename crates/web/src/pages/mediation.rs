@@ -86,6 +86,9 @@ fn line(d: &DisputeView, lang: Lang) -> Line {
 struct DisputesPage {
     c: Ctx,
     title: String,
+    /// The mediators below the place and the three full coverages (staff managing it).
+    coverage: Option<CoverageBlock>,
+    mediator_kinds: Vec<(&'static str, &'static str)>,
     /// The place (none: a mediator's own list).
     code: Option<String>,
     lines: Vec<Line>,
@@ -93,6 +96,23 @@ struct DisputesPage {
     sources: Vec<(&'static str, &'static str)>,
     form: IntakeForm,
     errors: Vec<(String, String)>,
+}
+
+struct CoverageBlock {
+    villages: i64,
+    villages_covered: i64,
+    teams: i64,
+    /// Each gap as a sentence.
+    gaps: Vec<String>,
+    /// (member id, name, place code, kind, woman, court-appointed)
+    mediators: Vec<(
+        Uuid,
+        String,
+        String,
+        &'static str,
+        &'static str,
+        &'static str,
+    )>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,8 +164,59 @@ async fn render_list(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let coverage = match code {
+        Some(code) => s.services.mediation_coverage(caller, code).await.ok(),
+        None => None,
+    }
+    .map(|cov| {
+        use jinguo_domain::mediation::CoverageGap;
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => c.tr("yes"),
+            Some(false) => c.tr("no"),
+            None => "—",
+        };
+        CoverageBlock {
+            villages: cov.villages,
+            villages_covered: cov.villages_covered,
+            teams: cov.teams,
+            gaps: cov
+                .gaps
+                .iter()
+                .map(|g| match g {
+                    CoverageGap::VillageWithoutMediator(p) => {
+                        format!("{p} {}", c.tr("mediators.gap_village"))
+                    }
+                    CoverageGap::TeamWithoutWomanLawyer(p) => {
+                        format!("{p} {}", c.tr("mediators.gap_lawyer"))
+                    }
+                    CoverageGap::TeamWithoutExecutive(p) => {
+                        format!("{p} {}", c.tr("mediators.gap_executive"))
+                    }
+                })
+                .collect(),
+            mediators: cov
+                .mediators
+                .iter()
+                .map(|m| {
+                    (
+                        m.id,
+                        m.name.clone(),
+                        m.place_code.clone(),
+                        m.kind.map(|k| k.label(lang)).unwrap_or("—"),
+                        yes_no(m.woman),
+                        yes_no(Some(m.court_appointed)),
+                    )
+                })
+                .collect(),
+        }
+    });
     let p = DisputesPage {
         title: c.tr("disputes.title").to_string(),
+        coverage,
+        mediator_kinds: jinguo_domain::mediation::MediatorKind::ALL
+            .iter()
+            .map(|k| (k.key(), k.label(lang)))
+            .collect(),
         code: code.map(str::to_string),
         lines: list.iter().map(|d| line(d, lang)).collect(),
         kinds: DisputeKind::ALL
@@ -699,4 +770,53 @@ pub(super) async fn term_performed(
         .term_performed(&caller, id, seq, &f.performed_on)
         .await;
     answer(&s, c, &caller, id, r).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ProfileForm {
+    #[serde(default)]
+    member: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    woman: Option<String>,
+    #[serde(default)]
+    court_appointed: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(ProfileForm);
+
+pub(super) async fn set_profile(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<ProfileForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let input = jinguo_services::mediation::MediatorProfileInput {
+        kind: f.kind.clone(),
+        woman: f.woman.is_some(),
+        court_appointed: f.court_appointed.is_some(),
+    };
+    let result = match Uuid::parse_str(f.member.trim()) {
+        Ok(member) => {
+            s.services
+                .set_mediator_profile(&caller, member, &input)
+                .await
+        }
+        Err(_) => Err(jinguo_services::ServiceError::Invalid(
+            jinguo_domain::FieldError::new("member", "required").into(),
+        )),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/places/{code}/disputes#mediators")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => {
+                render_list(&s, c, &caller, Some(&code), IntakeForm::default(), errors).await
+            }
+            None => error_page(&e, c),
+        },
+    }
 }
