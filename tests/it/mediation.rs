@@ -563,6 +563,15 @@ async fn pages_in_both_languages() {
         .await
         .unwrap();
     assert!(html.contains("登记纠纷"), "{html}");
+    // The figures of the village: nothing registered yet.
+    let figs = html
+        .split("id=\"dispute-figures\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        figs.contains("纠纷总数") && figs.contains("调解成功率"),
+        "{html}"
+    );
     // The three full coverages: this village has no mediator yet.
     let gaps = html
         .split("id=\"coverage-gaps\"")

@@ -101,6 +101,12 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "disputes.title" => ("矛盾纠纷与家事调解", "Disputes and family mediation"),
         "disputes.none" => ("没有纠纷。", "No disputes."),
         "disputes.open" => ("未结", "open"),
+        "figures.total" => ("纠纷总数", "Disputes"),
+        "figures.agreed" => ("达成协议", "Agreement reached"),
+        "figures.not_agreed" => ("未达成协议", "No agreement"),
+        "figures.refused" => ("不予受理", "Refused"),
+        "figures.success_rate" => ("调解成功率", "Success rate"),
+        "figures.average_days" => ("平均办结天数", "Average days to conclude"),
         "mediators.title" => (
             "家事调解员与“三个全覆盖”",
             "Family mediators and the three full coverages",

@@ -88,6 +88,8 @@ struct DisputesPage {
     title: String,
     /// The mediators below the place and the three full coverages (staff managing it).
     coverage: Option<CoverageBlock>,
+    /// The figures of the place's disputes: (label, value).
+    figures: Vec<(&'static str, String)>,
     mediator_kinds: Vec<(&'static str, &'static str)>,
     /// The place (none: a mediator's own list).
     code: Option<String>,
@@ -210,9 +212,37 @@ async fn render_list(
                 .collect(),
         }
     });
+    let figures = match code {
+        Some(code) => s.services.dispute_figures(caller, code).await.ok(),
+        None => None,
+    }
+    .map(|f| {
+        vec![
+            ("figures.total", f.total.to_string()),
+            ("disputes.open", f.open.to_string()),
+            ("disputes.overdue", f.overdue.to_string()),
+            ("figures.agreed", f.agreed.to_string()),
+            ("figures.not_agreed", f.not_agreed.to_string()),
+            ("figures.refused", f.refused.to_string()),
+            (
+                "figures.success_rate",
+                f.success_rate
+                    .map(|r| format!("{:.1}%", 100.0 * r))
+                    .unwrap_or_else(|| "—".into()),
+            ),
+            (
+                "figures.average_days",
+                f.average_days_to_conclude
+                    .map(|d| format!("{d:.1}"))
+                    .unwrap_or_else(|| "—".into()),
+            ),
+        ]
+    })
+    .unwrap_or_default();
     let p = DisputesPage {
         title: c.tr("disputes.title").to_string(),
         coverage,
+        figures,
         mediator_kinds: jinguo_domain::mediation::MediatorKind::ALL
             .iter()
             .map(|k| (k.key(), k.label(lang)))
