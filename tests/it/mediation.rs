@@ -508,6 +508,15 @@ async fn mediation_end_to_end(b: Backend) {
         g.contains(&("team_without_executive".into(), township.clone())),
         "{g:?}"
     );
+    // Mediators answer for no unit of the responsibility network: not listed as idle there.
+    let network = s.coverage(&staff_caller, &township).await.unwrap();
+    assert!(
+        !network
+            .idle
+            .iter()
+            .any(|m| m.id == lawyer || m.id == member),
+        "mediators are not idle members of the network"
+    );
     // Everything on the audit log, the reads included.
     for action in [
         "dispute.register",

@@ -40,6 +40,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         Role::Representative,
         "530181001001001",
     ),
+    (
+        "tiaojie",
+        "文化路社区家事调解员",
+        Role::Mediator,
+        "530181001",
+    ),
     ("sysadmin", "系统管理员", Role::SystemAdmin, "530181"),
     ("secadmin", "安全管理员", Role::SecurityAdmin, "530181"),
     ("auditor", "审计管理员", Role::AuditAdmin, "530181"),
@@ -290,6 +296,9 @@ impl Services {
                 place: place.to_string(),
             };
             self.create_account(&operator, &a).await?;
+            if *role == Role::Mediator {
+                self.ensure_demo_mediation(username).await?;
+            }
             // The representative's account is the first representative of her group.
             if *role == Role::Representative
                 && let Some(m) = mstore::at_place(&self.db, place, "representative")
@@ -300,6 +309,79 @@ impl Services {
             }
         }
         Ok(out)
+    }
+}
+
+impl Services {
+    /// The mediation of 连然街道 for the demo's mediator account: a family mediator at 文化路社区
+    /// linked to the account, the subdistrict's team (a woman lawyer and a federation
+    /// executive), and one dispute from the 12338 hotline, accepted and assigned to her.
+    async fn ensure_demo_mediation(&self, username: &str) -> Result<(), ServiceError> {
+        use jinguo_domain::member::MemberInput;
+        let operator = crate::Caller::operator();
+        let member = |name: &str| MemberInput {
+            name: name.into(),
+            role: "mediator".into(),
+            started_on: "2021-01-01".into(),
+            ..Default::default()
+        };
+        let village = self
+            .add_member(&operator, "530181001001", &member("李敏"))
+            .await?;
+        self.link_member(&operator, username, village).await?;
+        for (name, kind, woman) in [("赵律师", "lawyer", true), ("张委员", "executive", true)]
+        {
+            let id = self
+                .add_member(&operator, "530181001", &member(name))
+                .await?;
+            let profile = crate::mediation::MediatorProfileInput {
+                kind: kind.into(),
+                woman,
+                court_appointed: true,
+            };
+            self.set_mediator_profile(&operator, id, &profile).await?;
+        }
+        let profile = crate::mediation::MediatorProfileInput {
+            kind: "volunteer".into(),
+            woman: true,
+            court_appointed: true,
+        };
+        self.set_mediator_profile(&operator, village, &profile)
+            .await?;
+        let intake = jinguo_domain::mediation::IntakeInput {
+            kind: "elder_support".into(),
+            source: "hotline".into(),
+            risk: "medium".into(),
+            received_on: crate::clock::today().to_string(),
+            parties: vec![
+                jinguo_domain::mediation::PartyInput {
+                    person_id: None,
+                    name: "王秀英".into(),
+                    relationship: "母亲".into(),
+                },
+                jinguo_domain::mediation::PartyInput {
+                    person_id: None,
+                    name: "张建国".into(),
+                    relationship: "儿子".into(),
+                },
+            ],
+            narrative: "来电反映儿子近三个月未支付赡养费，双方多次争吵，希望妇联调解。".into(),
+            consent: true,
+            simplified: false,
+        };
+        let d = self
+            .register_dispute(&operator, "530181001001", &intake, true)
+            .await?;
+        for (step, version) in [("accept", 1), ("assign", 2)] {
+            let input = crate::mediation::StepInput {
+                step: step.into(),
+                expected_version: version,
+                mediator_id: Some(village),
+                ..Default::default()
+            };
+            self.dispute_step(&operator, d.id, &input).await?;
+        }
+        Ok(())
     }
 }
 

@@ -80,7 +80,9 @@ pub async fn households_per_named_group(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
-/// Active members below a subtree and how many units each answers for.
+/// Active members of the responsibility network (executives and women's representatives) below a
+/// subtree and how many units each answers for. Family mediators and volunteers answer for no
+/// unit; they are not idle for it.
 pub async fn member_loads(
     db: &Db,
     within: &Subtree,
@@ -88,7 +90,8 @@ pub async fn member_loads(
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT m.id, m.name, m.role, m.path, \
              (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) \
-         FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL ORDER BY m.path, m.name")
+         FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL \
+         AND m.role IN ('executive', 'representative') ORDER BY m.path, m.name")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
