@@ -338,6 +338,17 @@ pub struct PartyInput {
     pub relationship: String,
 }
 
+impl PartyInput {
+    /// A party by name (not a registered person).
+    pub fn named(name: &str, relationship: &str) -> Self {
+        Self {
+            person_id: None,
+            name: name.into(),
+            relationship: relationship.into(),
+        }
+    }
+}
+
 /// A dispute as entered at intake.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct IntakeInput {

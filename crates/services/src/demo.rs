@@ -354,16 +354,8 @@ impl Services {
             risk: "medium".into(),
             received_on: crate::clock::today().to_string(),
             parties: vec![
-                jinguo_domain::mediation::PartyInput {
-                    person_id: None,
-                    name: "王秀英".into(),
-                    relationship: "母亲".into(),
-                },
-                jinguo_domain::mediation::PartyInput {
-                    person_id: None,
-                    name: "张建国".into(),
-                    relationship: "儿子".into(),
-                },
+                jinguo_domain::mediation::PartyInput::named("王秀英", "母亲"),
+                jinguo_domain::mediation::PartyInput::named("张建国", "儿子"),
             ],
             narrative: "来电反映儿子近三个月未支付赡养费，双方多次争吵，希望妇联调解。".into(),
             consent: true,
@@ -857,15 +849,14 @@ async fn mediate_demo_dispute(
         ("agree", agreed_on),
         ("close", agreed_on),
     ] {
-        let s = StepRow {
-            seq: 0,
-            step: step.into(),
-            taken_on: on,
-            mediator_id: None,
-            note: String::new(),
-            taken_by: "demo".into(),
-        };
-        med::add_step(tx, &d.county_code, d.id, &s, now).await?;
+        med::add_step(
+            tx,
+            &d.county_code,
+            d.id,
+            &StepRow::new(step, on, "demo"),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -30,6 +30,43 @@ use uuid::Uuid;
 /// Disputes listed at most on one page.
 pub const LIST_LIMIT: i64 = 500;
 
+/// What the caller may do with a dispute: she is its assigned mediator (a mediator member linked
+/// to her account), or staff managing its place. Seeing it takes one of the two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Access {
+    pub assigned: bool,
+    pub staff: bool,
+}
+
+impl Access {
+    pub fn of(caller: &Caller, d: &DisputeRow) -> Self {
+        Self {
+            assigned: caller.has_role(Role::Mediator)
+                && d.mediator_id.is_some_and(|m| caller.members.contains(&m)),
+            staff: caller.has_role(Role::Staff)
+                && caller.household_write_scope().covers_all(&d.path),
+        }
+    }
+
+    /// Whether her role lets her take this step (whether the dispute's stage allows it is
+    /// [`rules::after`]'s to say): the federation's steps are staff's, sessions and the
+    /// agreement the mediator's, the rest either's.
+    pub fn may(self, step: Step) -> bool {
+        match step {
+            Step::Accept | Step::Refuse | Step::Assign | Step::Close => self.staff,
+            Step::Session | Step::Agree => self.assigned,
+            Step::NotAgree | Step::FollowUp | Step::Escalate => self.assigned || self.staff,
+        }
+    }
+}
+
+/// What a step writes besides the dispute, its history and the audit entry.
+enum Written<'a> {
+    Nothing,
+    Session(&'a SessionRow),
+    Agreement(&'a AgreementRow, &'a [TermRow]),
+}
+
 /// A dispute registered, with the open disputes of the same parties found at intake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registered {
@@ -58,8 +95,8 @@ pub struct DisputeView {
     /// Whole for the assigned mediator, masked for everyone else.
     pub narrative: String,
     pub parties: Vec<PartyView>,
-    /// Whether the caller is the assigned mediator (and sees everything whole).
-    pub assigned_to_caller: bool,
+    /// What the caller may do with it.
+    pub access: Access,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +104,17 @@ pub struct PartyView {
     pub person_id: Option<Uuid>,
     pub name: String,
     pub relationship: String,
+}
+
+impl DisputeView {
+    /// The steps the caller may take on it now: her role allows them and its stage does.
+    pub fn open_steps(&self) -> Vec<Step> {
+        Step::ALL
+            .iter()
+            .copied()
+            .filter(|st| self.access.may(*st) && rules::after(self.status, *st).is_some())
+            .collect()
+    }
 }
 
 /// The history and records of a dispute.
@@ -259,14 +307,7 @@ impl Services {
             });
         }
         let now = clock::now();
-        let step = StepRow {
-            seq: 0,
-            step: "register".into(),
-            taken_on: v.received_on,
-            mediator_id: None,
-            note: String::new(),
-            taken_by: caller.username.clone(),
-        };
+        let step = StepRow::new("register", v.received_on, &caller.username);
         let entry = Record::new("dispute.register")
             .target(format!("dispute:{id}"))
             .place(place.path.clone())
@@ -285,16 +326,13 @@ impl Services {
         &self,
         caller: &Caller,
         id: Uuid,
-    ) -> Result<(DisputeRow, bool), ServiceError> {
+    ) -> Result<(DisputeRow, Access), ServiceError> {
         let d = store::by_id(&self.db, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let assigned = d.mediator_id.is_some_and(|m| caller.members.contains(&m))
-            && caller.has_role(Role::Mediator);
-        let staff =
-            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
-        if assigned || staff {
-            Ok((d, assigned))
+        let access = Access::of(caller, &d);
+        if access.assigned || access.staff {
+            Ok((d, access))
         } else {
             Err(ServiceError::NotFound)
         }
@@ -304,8 +342,9 @@ impl Services {
         &self,
         d: &DisputeRow,
         parties: &[PartyRow],
-        assigned: bool,
+        access: Access,
     ) -> Result<DisputeView, ServiceError> {
+        let assigned = access.assigned;
         // A dispute a screening visit opened has no narrative of its own (the visit's findings
         // are its record).
         let narrative = if d.narrative.is_empty() {
@@ -345,7 +384,7 @@ impl Services {
                 mask_text(&narrative)
             },
             parties: shown,
-            assigned_to_caller: assigned,
+            access,
         })
     }
 
@@ -355,9 +394,10 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(DisputeView, DisputeRecords), ServiceError> {
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        let assigned = access.assigned;
         let parties = store::parties(&self.db, &d.county_code, d.id).await?;
-        let view = self.dispute_view(&d, &parties, assigned)?;
+        let view = self.dispute_view(&d, &parties, access)?;
         let today = clock::today();
         let shown = |s: String| if assigned { s } else { mask_text(&s) };
         let mut steps = Vec::new();
@@ -468,11 +508,25 @@ impl Services {
             }
             None => return Err(ServiceError::NotFound),
         };
+        // The parties of the whole list, a query per county (one, as a rule), not per dispute.
+        let mut parties: std::collections::HashMap<Uuid, Vec<PartyRow>> = Default::default();
+        let mut counties: Vec<&str> = rows.iter().map(|d| d.county_code.as_str()).collect();
+        counties.sort_unstable();
+        counties.dedup();
+        for county in counties {
+            let ids: Vec<Uuid> = rows
+                .iter()
+                .filter(|d| d.county_code == county)
+                .map(|d| d.id)
+                .collect();
+            for (id, p) in store::parties_of(&self.db, county, &ids).await? {
+                parties.entry(id).or_default().push(p);
+            }
+        }
         let mut out = Vec::new();
-        for d in rows {
-            let assigned = d.mediator_id.is_some_and(|m| caller.members.contains(&m));
-            let parties = store::parties(&self.db, &d.county_code, d.id).await?;
-            let v = self.dispute_view(&d, &parties, assigned)?;
+        for d in &rows {
+            let own = parties.get(&d.id).map(Vec::as_slice).unwrap_or_default();
+            let v = self.dispute_view(d, own, Access::of(caller, d))?;
             if !only_open || v.status.is_open() {
                 out.push(v);
             }
@@ -489,17 +543,9 @@ impl Services {
         input: &StepInput,
     ) -> Result<DisputeView, ServiceError> {
         let step = Step::parse(&input.step).ok_or_else(|| invalid("step", "invalid"))?;
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        let staff =
-            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
-        let allowed = match step {
-            Step::Accept | Step::Refuse | Step::Assign | Step::Close => staff,
-            Step::NotAgree | Step::FollowUp => assigned || staff,
-            Step::Escalate => assigned || staff,
-            // Sessions and agreements have their own calls.
-            Step::Session | Step::Agree => false,
-        };
-        if !allowed {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        // Sessions and agreements have their own calls.
+        if !access.may(step) || matches!(step, Step::Session | Step::Agree) {
             return Err(ServiceError::Forbidden);
         }
         let status = Status::parse(&d.status).unwrap_or(Status::Registered);
@@ -570,12 +616,9 @@ impl Services {
             self.seal("dispute", "step_note", &d.id, note)?
         };
         let step_row = StepRow {
-            seq: 0,
-            step: step.key().into(),
-            taken_on,
             mediator_id: mediator,
             note: sealed_note,
-            taken_by: caller.username.clone(),
+            ..StepRow::new(step.key(), taken_on, &caller.username)
         };
         let entry = Record::new(if step == Step::Escalate {
             "dispute.escalate"
@@ -585,21 +628,48 @@ impl Services {
         .target(format!("dispute:{id}"))
         .place(d.path.clone())
         .detail(format!("step={} status={}", step.key(), next.key()));
+        self.write_step(
+            caller,
+            &row,
+            input.expected_version,
+            &step_row,
+            entry,
+            Written::Nothing,
+        )
+        .await?;
+        // What was written is what the dispute now is, one version on.
+        row.version = input.expected_version + 1;
+        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+        self.dispute_view(&row, &parties, access)
+    }
+
+    /// Writes a step: the dispute's new state if it is still at `expected` (409 otherwise), what
+    /// the step made, its line of history and its audit entry, in one transaction.
+    async fn write_step(
+        &self,
+        caller: &Caller,
+        row: &DisputeRow,
+        expected: i64,
+        step: &StepRow,
+        entry: Record<'_>,
+        also: Written<'_>,
+    ) -> Result<(), ServiceError> {
         let now = clock::now();
-        let expected = input.expected_version;
-        let county = d.county_code.clone();
+        let (county, id) = (row.county_code.as_str(), row.id);
         db_tx!(&self.db, tx => {
-            if !store::update(tx, &row, expected, now).await? {
+            if !store::update(tx, row, expected, now).await? {
                 return Err(StorageError::Conflict("dispute".into()));
             }
-            store::add_step(tx, &county, id, &step_row, now).await?;
+            match also {
+                Written::Nothing => {}
+                Written::Session(s) => store::insert_session(tx, county, id, s, now).await?,
+                Written::Agreement(a, t) => store::insert_agreement(tx, county, id, a, t, now).await?,
+            }
+            store::add_step(tx, county, id, step, now).await?;
             record(tx, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })
-        .map_err(conflict)?;
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
-        self.dispute_view(&d, &parties, assigned)
+        .map_err(conflict)
     }
 
     /// Records a session (the assigned mediator).
@@ -610,8 +680,8 @@ impl Services {
         expected_version: i64,
         input: &SessionInput,
     ) -> Result<(), ServiceError> {
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        if !assigned {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        if !access.may(Step::Session) {
             return Err(ServiceError::Forbidden);
         }
         let v = input.validate(d.opened_on, clock::today())?;
@@ -629,30 +699,19 @@ impl Services {
         };
         let mut row = d.clone();
         row.status = next.key().into();
-        let step_row = StepRow {
-            seq: 0,
-            step: Step::Session.key().into(),
-            taken_on: v.held_on,
-            mediator_id: None,
-            note: String::new(),
-            taken_by: caller.username.clone(),
-        };
+        let step_row = StepRow::new(Step::Session.key(), v.held_on, &caller.username);
         let entry = Record::new("dispute.session")
             .target(format!("dispute:{id}"))
             .place(d.path.clone());
-        let now = clock::now();
-        let county = d.county_code.clone();
-        db_tx!(&self.db, tx => {
-            if !store::update(tx, &row, expected_version, now).await? {
-                return Err(StorageError::Conflict("dispute".into()));
-            }
-            store::insert_session(tx, &county, id, &session, now).await?;
-            store::add_step(tx, &county, id, &step_row, now).await?;
-            record(tx, caller, entry.clone()).await?;
-            Ok::<(), StorageError>(())
-        })
-        .map_err(conflict)?;
-        Ok(())
+        self.write_step(
+            caller,
+            &row,
+            expected_version,
+            &step_row,
+            entry,
+            Written::Session(&session),
+        )
+        .await
     }
 
     /// Records the agreement reached (the assigned mediator): the dispute is concluded, agreed.
@@ -663,8 +722,8 @@ impl Services {
         expected_version: i64,
         input: &AgreementInput,
     ) -> Result<(), ServiceError> {
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        if !assigned {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        if !access.may(Step::Agree) {
             return Err(ServiceError::Forbidden);
         }
         let v = input.validate(d.opened_on, clock::today())?;
@@ -697,31 +756,14 @@ impl Services {
         row.status = next.key().into();
         row.outcome = Some(Outcome::Agreed.key().into());
         row.concluded_on = Some(v.agreed_on);
-        let step_row = StepRow {
-            seq: 0,
-            step: Step::Agree.key().into(),
-            taken_on: v.agreed_on,
-            mediator_id: None,
-            note: String::new(),
-            taken_by: caller.username.clone(),
-        };
+        let step_row = StepRow::new(Step::Agree.key(), v.agreed_on, &caller.username);
         let entry = Record::new("dispute.agreement")
             .target(format!("dispute:{id}"))
             .place(d.path.clone())
             .detail(format!("terms={}", terms.len()));
-        let now = clock::now();
-        let county = d.county_code.clone();
-        db_tx!(&self.db, tx => {
-            if !store::update(tx, &row, expected_version, now).await? {
-                return Err(StorageError::Conflict("dispute".into()));
-            }
-            store::insert_agreement(tx, &county, id, &agreement, &terms, now).await?;
-            store::add_step(tx, &county, id, &step_row, now).await?;
-            record(tx, caller, entry.clone()).await?;
-            Ok::<(), StorageError>(())
-        })
-        .map_err(conflict)?;
-        Ok(())
+        let written = Written::Agreement(&agreement, &terms);
+        self.write_step(caller, &row, expected_version, &step_row, entry, written)
+            .await
     }
 
     /// Records that judicial confirmation of the dispute's agreement was applied for: within 30
@@ -731,10 +773,8 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<NaiveDate, ServiceError> {
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        if !assigned && !caller.has_role(Role::Staff) {
-            return Err(ServiceError::Forbidden);
-        }
+        // Whoever sees the dispute (its mediator, the staff managing its place) may record it.
+        let (d, _) = self.visible_dispute(caller, id).await?;
         let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
             .await?
             .ok_or_else(|| invalid("confirmation", "dispute.no_agreement"))?;
@@ -747,14 +787,7 @@ impl Services {
             .collect();
         let today = clock::today();
         rules::check_confirmation(a.agreed_on, today, &kinds)?;
-        let step_row = StepRow {
-            seq: 0,
-            step: "confirmation".into(),
-            taken_on: today,
-            mediator_id: None,
-            note: String::new(),
-            taken_by: caller.username.clone(),
-        };
+        let step_row = StepRow::new("confirmation", today, &caller.username);
         let entry = Record::new("dispute.confirmation")
             .target(format!("dispute:{id}"))
             .place(d.path.clone());
@@ -822,7 +855,7 @@ impl Services {
     ) -> Result<(String, Vec<u8>), ServiceError> {
         use jinguo_interchange::docx::{Paragraph, write};
         let (v, r) = self.dispute(caller, id).await?;
-        if !v.assigned_to_caller {
+        if !v.access.assigned {
             return Err(ServiceError::Forbidden);
         }
         let a = r.agreement.ok_or(ServiceError::NotFound)?;
@@ -893,12 +926,8 @@ impl Services {
         seq: i64,
         performed_on: &str,
     ) -> Result<(), ServiceError> {
-        let (d, assigned) = self.visible_dispute(caller, id).await?;
-        let staff =
-            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&d.path);
-        if !assigned && !staff {
-            return Err(ServiceError::Forbidden);
-        }
+        // Whoever sees the dispute (its mediator, the staff managing its place) may record it.
+        let (d, _) = self.visible_dispute(caller, id).await?;
         let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
             .await?
             .ok_or_else(|| invalid("terms", "dispute.no_agreement"))?;
@@ -1071,13 +1100,10 @@ impl Services {
             }
         }
         let today = clock::today();
-        f.overdue = store::list(self.figures_db(), &within, true, i64::MAX)
+        // Counted by the database, as for the dashboard (not by reading every open dispute).
+        f.overdue = store::open_counts(self.figures_db(), &within, today)
             .await?
-            .iter()
-            .filter(|d| {
-                Status::parse(&d.status).is_some_and(|s| rules::is_overdue(s, d.due_on, today))
-            })
-            .count() as i64;
+            .1;
         f.by_kind = kinds.into_iter().collect();
         f.by_source = sources.into_iter().collect();
         f.by_risk = Risk::ALL

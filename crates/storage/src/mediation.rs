@@ -3,6 +3,7 @@
 
 use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 macro_rules! dispute_cols {
@@ -171,6 +172,36 @@ pub async fn parties(db: &Db, county: &str, id: Uuid) -> Result<Vec<PartyRow>, S
         .bind(county).bind(id).fetch_all(p).await)?)
 }
 
+/// The parties of several disputes of one county, in one query: (dispute, party) in order.
+pub async fn parties_of(
+    db: &Db,
+    county: &str,
+    disputes: &[Uuid],
+) -> Result<Vec<(Uuid, PartyRow)>, StorageError> {
+    if disputes.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Line {
+        dispute_id: Uuid,
+        #[sqlx(flatten)]
+        party: PartyRow,
+    }
+    let rows: Vec<Line> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT dispute_id, seq, person_id, name, relationship FROM dispute_party WHERE county_code = ",
+        );
+        q.push_bind(county).push(" AND dispute_id IN (");
+        let mut list = q.separated(", ");
+        for id in disputes {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY dispute_id, seq");
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(|l| (l.dispute_id, l.party)).collect())
+}
+
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StepRow {
     pub seq: i64,
@@ -180,6 +211,21 @@ pub struct StepRow {
     /// Sealed.
     pub note: String,
     pub taken_by: String,
+}
+
+impl StepRow {
+    /// A step taken on a day by someone, with no mediator and no note (its number is given when
+    /// it is appended).
+    pub fn new(step: &str, taken_on: NaiveDate, taken_by: &str) -> Self {
+        Self {
+            seq: 0,
+            step: step.into(),
+            taken_on,
+            mediator_id: None,
+            note: String::new(),
+            taken_by: taken_by.into(),
+        }
+    }
 }
 
 /// Appends a step to the dispute's history.

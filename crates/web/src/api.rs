@@ -1050,7 +1050,7 @@ fn parse_role(
 }
 
 /// A file to download: its bytes, media type and name.
-fn download(
+pub(crate) fn download(
     bytes: Vec<u8>,
     content_type: &'static str,
     filename: &str,

@@ -46,6 +46,16 @@ pub struct PartyDto {
     pub relationship: String,
 }
 
+impl From<&jinguo_services::mediation::PartyView> for PartyDto {
+    fn from(p: &jinguo_services::mediation::PartyView) -> Self {
+        PartyDto {
+            person_id: p.person_id,
+            name: p.name.clone(),
+            relationship: p.relationship.clone(),
+        }
+    }
+}
+
 impl From<&PartyDto> for PartyInput {
     fn from(p: &PartyDto) -> Self {
         PartyInput {
@@ -135,15 +145,7 @@ impl From<&DisputeView> for DisputeDto {
             mediator_id: d.mediator_id,
             version: d.version,
             narrative: d.narrative.clone(),
-            parties: d
-                .parties
-                .iter()
-                .map(|p| PartyDto {
-                    person_id: p.person_id,
-                    name: p.name.clone(),
-                    relationship: p.relationship.clone(),
-                })
-                .collect(),
+            parties: d.parties.iter().map(PartyDto::from).collect(),
         }
     }
 }
@@ -226,15 +228,7 @@ fn detail(v: &DisputeView, r: &DisputeRecords) -> DisputeDetailDto {
             .collect(),
         agreement: r.agreement.as_ref().map(|a| AgreementDto {
             agreed_on: a.agreed_on,
-            parties: a
-                .parties
-                .iter()
-                .map(|p| PartyDto {
-                    person_id: p.person_id,
-                    name: p.name.clone(),
-                    relationship: p.relationship.clone(),
-                })
-                .collect(),
+            parties: a.parties.iter().map(PartyDto::from).collect(),
             facts: a.facts.clone(),
             terms: a
                 .terms

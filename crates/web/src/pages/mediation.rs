@@ -307,19 +307,14 @@ pub(super) async fn register(
     CheckedForm(caller, f): CheckedForm<IntakeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let party = |name: &str, rel: &str| PartyInput {
-        person_id: None,
-        name: name.to_string(),
-        relationship: rel.to_string(),
-    };
     let input = IntakeInput {
         kind: f.kind.clone(),
         source: f.source.clone(),
         risk: f.risk.clone(),
         received_on: f.received_on.clone(),
         parties: vec![
-            party(&f.party1_name, &f.party1_relationship),
-            party(&f.party2_name, &f.party2_relationship),
+            PartyInput::named(&f.party1_name, &f.party1_relationship),
+            PartyInput::named(&f.party2_name, &f.party2_relationship),
         ],
         narrative: f.narrative.clone(),
         consent: f.consent.is_some(),
@@ -385,8 +380,6 @@ struct DisputePage {
     may_session: bool,
     may_agree: bool,
     may_confirm: bool,
-    /// She may record a term as performed.
-    may_perform: bool,
     term_kinds: Vec<(&'static str, &'static str)>,
     errors: Vec<(String, String)>,
 }
@@ -404,25 +397,13 @@ async fn render_dispute(
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
-    let staff =
-        caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&v.place_path);
-    let assigned = v.assigned_to_caller;
-    let candidates: &[Step] = &[
-        Step::Accept,
-        Step::Refuse,
-        Step::Assign,
-        Step::NotAgree,
-        Step::FollowUp,
-        Step::Close,
-        Step::Escalate,
-    ];
-    let actions = candidates
+    let (staff, assigned) = (v.access.staff, v.access.assigned);
+    // What she may do now is the service's to say; sessions and the agreement have forms of
+    // their own.
+    let open = v.open_steps();
+    let actions = open
         .iter()
-        .filter(|st| jinguo_domain::mediation::after(v.status, **st).is_some())
-        .filter(|st| match st {
-            Step::Accept | Step::Refuse | Step::Assign | Step::Close => staff,
-            _ => staff || assigned,
-        })
+        .filter(|st| !matches!(st, Step::Session | Step::Agree))
         .map(|st| (st.key(), step_label(st.key(), lang)))
         .collect();
     let mediators = if staff {
@@ -458,11 +439,11 @@ async fn render_dispute(
         confirmation_on: a.confirmation_on.map(|d| d.to_string()),
         confirmation_ends_on: a.confirmation_ends_on.to_string(),
     });
+    // Whoever sees the dispute may record the application and the terms performed.
     let may_confirm = r
         .agreement
         .as_ref()
-        .is_some_and(|a| a.confirmation_on.is_none())
-        && (assigned || staff);
+        .is_some_and(|a| a.confirmation_on.is_none());
     let p = DisputePage {
         title: c.tr("dispute.title").to_string(),
         id: v.id,
@@ -495,10 +476,9 @@ async fn render_dispute(
         agreement,
         actions,
         mediators,
-        may_session: assigned && jinguo_domain::mediation::after(v.status, Step::Session).is_some(),
-        may_agree: assigned && jinguo_domain::mediation::after(v.status, Step::Agree).is_some(),
+        may_session: open.contains(&Step::Session),
+        may_agree: open.contains(&Step::Agree),
         may_confirm,
-        may_perform: assigned || staff,
         term_kinds: TermKind::ALL
             .iter()
             .map(|k| (k.key(), k.label(lang)))
@@ -677,11 +657,6 @@ pub(super) async fn record_agreement(
     CheckedForm(caller, f): CheckedForm<AgreementForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let party = |name: &str, rel: &str| PartyInput {
-        person_id: None,
-        name: name.to_string(),
-        relationship: rel.to_string(),
-    };
     let term = |kind: &str, text: &str, manner: &str, due_on: &str| TermInput {
         kind: kind.to_string(),
         text: text.to_string(),
@@ -691,8 +666,8 @@ pub(super) async fn record_agreement(
     let input = AgreementInput {
         agreed_on: f.agreed_on.clone(),
         parties: vec![
-            party(&f.party1_name, &f.party1_relationship),
-            party(&f.party2_name, &f.party2_relationship),
+            PartyInput::named(&f.party1_name, &f.party1_relationship),
+            PartyInput::named(&f.party2_name, &f.party2_relationship),
         ],
         facts: f.facts.clone(),
         terms: vec![
@@ -743,25 +718,21 @@ pub(super) async fn request_confirmation(
 
 /// A Word document as a download, its name given in UTF-8 (RFC 6266).
 pub(crate) fn docx_response(name: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut r = crate::api::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "agreement.docx",
+    );
+    let h = r.headers_mut();
     let disposition = format!(
         "attachment; filename=\"agreement.docx\"; filename*=UTF-8''{}",
         super::encode(name)
     );
-    let mut r = (StatusCode::OK, bytes).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-    );
-    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
