@@ -148,11 +148,13 @@ async fn mediation_end_to_end(b: Backend) {
         .send(&staff, "POST", &place_path, Some(intake.clone()))
         .await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, p["code"].clone(), p["related"].clone()),
         (
-            422,
-            vec![("parties".into(), "dispute.possible_duplicate".into())]
-        )
+            409,
+            json!("possible_duplicate"),
+            json!([format!("/api/v1/disputes/{id}")])
+        ),
+        "{p}"
     );
     let (st, after) = api.send(&staff, "GET", &place_path, None).await;
     assert_eq!(st, 200, "{after}");
@@ -403,6 +405,20 @@ async fn mediation_end_to_end(b: Backend) {
         "{f}"
     );
     assert!(f["overdue"].as_i64().unwrap() >= 1, "{f}");
+    // By subdistrict: every dispute counted once, under the subdistrict that holds it.
+    let units = f["by_unit"].as_array().unwrap();
+    let sum = |k: &str| units.iter().map(|u| u[k].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(
+        (sum("total"), sum("agreed")),
+        (medium + 2, medium + 1),
+        "{f}"
+    );
+    assert_eq!(sum("open"), f["open"].as_i64().unwrap(), "{f}");
+    let here = units
+        .iter()
+        .find(|u| u["code"] == json!(&village[..9]))
+        .unwrap();
+    assert!(here["total"].as_i64().unwrap() >= 2, "{f}");
 
     // The dashboard's counts: the late dispute is open and overdue; the term was performed.
     let county = s.place_view(&staff_caller, "530181").await.unwrap().place;
@@ -541,6 +557,31 @@ async fn mediation_end_to_end(b: Backend) {
             .len();
         assert!(n > 0, "{action} not audited");
     }
+    // A registered party of an open dispute again: refused naming it, registered once confirmed.
+    let mut again = intake.clone();
+    again["kind"] = json!("property");
+    let (st, first) = api
+        .send(&staff, "POST", &place_path, Some(again.clone()))
+        .await;
+    assert_eq!(st, 201, "{first}");
+    let (st, p) = api
+        .send(&staff, "POST", &place_path, Some(again.clone()))
+        .await;
+    assert_eq!(
+        (st, p["related"].clone()),
+        (
+            409,
+            json!([format!(
+                "/api/v1/disputes/{}",
+                first["id"].as_str().unwrap()
+            )])
+        ),
+        "{p}"
+    );
+    again["confirmed"] = json!(true);
+    let (st, reg) = api.send(&staff, "POST", &place_path, Some(again)).await;
+    assert_eq!(st, 201, "{reg}");
+    assert_ne!(reg["id"], first["id"]);
 }
 both_backends!(end_to_end, super::mediation_end_to_end);
 
@@ -572,6 +613,15 @@ async fn pages_in_both_languages() {
         .await
         .unwrap();
     assert!(html.contains("登记纠纷"), "{html}");
+    // The village's resident groups, each with its disputes.
+    let units = html
+        .split("id=\"dispute-units\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        units.contains(&format!("href=\"/places/{group}/disputes\"")),
+        "{html}"
+    );
     // The figures of the village: nothing registered yet.
     let figs = html
         .split("id=\"dispute-figures\"")
@@ -654,4 +704,93 @@ async fn pages_in_both_languages() {
         .nth(1)
         .unwrap_or_default();
     assert!(counts.contains("超期 1"), "{html}");
+
+    // From a household's page: its persons are offered as parties, masked.
+    let (_, hid) = support::first_household(&s).await;
+    let html = get(format!("/households/{hid}"), "zh-CN")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let link = html
+        .split("id=\"register-dispute\" ")
+        .next()
+        .and_then(|h| h.rsplit("href=\"").next())
+        .and_then(|h| h.split('"').next())
+        .unwrap_or_default()
+        .replace("&amp;", "&");
+    assert!(link.contains(&format!("household={hid}")), "{link}");
+    let html = get(link.clone(), "zh-CN")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let options = html
+        .split("id=\"f-party1_person\"")
+        .nth(1)
+        .and_then(|h| h.split("</select>").next())
+        .unwrap_or_default()
+        .to_string();
+    let person = options
+        .split("<option value=\"")
+        .nth(2)
+        .and_then(|o| o.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(uuid::Uuid::parse_str(&person).is_ok(), "{options}");
+    let everything = jinguo_storage::scope::Scope::operator();
+    let h = jinguo_storage::household::get(&s.db, hid, &everything)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = jinguo_storage::household::persons(&s.db, &h).await.unwrap();
+    let full = &stored
+        .iter()
+        .find(|p| p.id.to_string() == person)
+        .unwrap()
+        .name;
+    assert!(
+        !options.contains(full.as_str()),
+        "names are masked: {options}"
+    );
+    let place = link
+        .split("/disputes")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let hid_s = hid.to_string();
+    let csrf = support::form_value(&html, "csrf");
+    let form = vec![
+        ("kind", "property"),
+        ("source", "screening"),
+        ("risk", "low"),
+        ("received_on", received.as_str()),
+        ("household", hid_s.as_str()),
+        ("party1_person", person.as_str()),
+        ("party1_relationship", "妻子"),
+        ("party2_name", "外村人"),
+        ("party2_relationship", "邻居"),
+        ("narrative", "宅基地界线争议"),
+        ("consent", "1"),
+        ("csrf", csrf.as_str()),
+    ];
+    let post = |form: Vec<(&'static str, &str)>| {
+        c.post(format!("{}{place}/disputes", srv.base))
+            .header("cookie", &cookie)
+            .header("accept-language", "zh-CN")
+            .form(&form)
+            .send()
+    };
+    let r = post(form.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let first = r.headers()["location"].to_str().unwrap().to_string();
+    // The same person again: the open dispute is shown and linked, nothing written.
+    let r = post(form.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let html = r.text().await.unwrap();
+    let dups = html.split("id=\"duplicates\"").nth(1).unwrap_or_default();
+    assert!(dups.contains(&format!("href=\"{first}\"")), "{html}");
+    assert!(html.contains("勾选确认后再提交"), "{html}");
 }

@@ -535,6 +535,13 @@ async fn anning_demo_has_the_reference_shape() {
     assert_eq!((f.total, f.agreed, f.not_agreed), (23, 23, 0));
     assert_eq!(f.success_rate, Some(1.0));
     assert_eq!(f.average_days_to_conclude, Some(7.0));
+    // The three full coverages hold: a mediator at each of the 102 villages and communities, a
+    // woman lawyer and a federation executive in each of the 9 subdistricts' teams.
+    let cov = s.mediation_coverage(&staff, "530181").await.unwrap();
+    assert_eq!((cov.villages, cov.villages_covered), (102, 102));
+    assert_eq!(cov.teams, 9);
+    assert!(cov.gaps.is_empty(), "{:?}", cov.gaps);
+    assert_eq!(cov.mediators.len(), 102 + 2 * 9);
 }
 
 /// Lists over a place keep only what the caller's scope covers.

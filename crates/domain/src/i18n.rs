@@ -353,10 +353,6 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "已超过协议生效后30日的申请期限",
             "the 30 days after the agreement for applying have passed",
         ),
-        "dispute.possible_duplicate" => (
-            "该当事人已有未结的纠纷，请先查看；确认不是同一纠纷后再登记",
-            "a party already has an open dispute: look at it first, and register only if this one is different",
-        ),
         "dispute.not_a_mediator" => (
             "应为本辖区在任的家事调解员",
             "must be a serving family mediator of this place",

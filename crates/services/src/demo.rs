@@ -64,6 +64,10 @@ pub struct Shape {
     pub screened: u32,
     /// … and, among them, those graded medium risk (each opens a dispute).
     pub medium_risks: u32,
+    /// Family mediators jointly appointed with the court: one at every village federation, and
+    /// at every subdistrict a team of a woman lawyer and a federation executive (the "three full
+    /// coverages").
+    pub mediation_teams: bool,
 }
 
 /// The demo's screening campaign of 2021.
@@ -78,6 +82,7 @@ pub const ANNING_2021: Shape = Shape {
     representatives: 3_214,
     screened: 59_692,
     medium_risks: 23,
+    mediation_teams: true,
 };
 
 /// A small data set of the same shape (20 groups, 600 households), for trying things out and for
@@ -91,6 +96,7 @@ pub const SMALL: Shape = Shape {
     representatives: 60,
     screened: 240,
     medium_risks: 3,
+    mediation_teams: false,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -313,9 +319,8 @@ impl Services {
 }
 
 impl Services {
-    /// The mediation of 连然街道 for the demo's mediator account: a family mediator at 文化路社区
-    /// linked to the account, the subdistrict's team (a woman lawyer and a federation
-    /// executive), and one dispute from the 12338 hotline, accepted and assigned to her.
+    /// The demo's mediator account: a family mediator (a volunteer) at 文化路社区 linked to the
+    /// account, and one dispute from the 12338 hotline, accepted and assigned to her.
     async fn ensure_demo_mediation(&self, username: &str) -> Result<(), ServiceError> {
         use jinguo_domain::member::MemberInput;
         let operator = crate::Caller::operator();
@@ -329,18 +334,6 @@ impl Services {
             .add_member(&operator, "530181001001", &member("李敏"))
             .await?;
         self.link_member(&operator, username, village).await?;
-        for (name, kind, woman) in [("赵律师", "lawyer", true), ("张委员", "executive", true)]
-        {
-            let id = self
-                .add_member(&operator, "530181001", &member(name))
-                .await?;
-            let profile = crate::mediation::MediatorProfileInput {
-                kind: kind.into(),
-                woman,
-                court_appointed: true,
-            };
-            self.set_mediator_profile(&operator, id, &profile).await?;
-        }
         let profile = crate::mediation::MediatorProfileInput {
             kind: "volunteer".into(),
             woman: true,
@@ -493,8 +486,28 @@ async fn generate(
     {
         add_members(&mut g, gr, n, "representative")?;
     }
+    // The family mediators (they answer for no unit of the responsibility network).
+    let mut profiles: Vec<&'static str> = Vec::new();
+    if shape.mediation_teams {
+        for (v, _) in &villages {
+            add_members(&mut g, v, 1, "mediator")?;
+            profiles.push("executive");
+        }
+        for t in &townships {
+            add_members(&mut g, t, 2, "mediator")?;
+            profiles.extend(["lawyer", "executive"]);
+        }
+    }
     report.members = members.len() as u64;
     mstore::insert(tx, &members, now).await?;
+    for (m, kind) in members
+        .iter()
+        .filter(|m| m.role == "mediator")
+        .zip(profiles)
+    {
+        jinguo_storage::mediation::set_profile(tx, ANNING, m.id, kind, true, true, now).await?;
+    }
+    members.retain(|m| m.role != "mediator");
 
     // A federation at the county, at each subdistrict and at each village or community.
     let mut federations = Vec::new();

@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// Someone else changed the record since the caller read it; nothing was written.
     #[error("the record was changed by someone else")]
     Conflict,
+    /// A party is already in these open disputes; nothing was written. The caller may look at
+    /// them and register anyway by confirming.
+    #[error("possible duplicate of {0:?}")]
+    PossibleDuplicate(Vec<uuid::Uuid>),
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// Something inside went wrong (never the user's fault); the text is for the log only.

@@ -239,7 +239,8 @@ pub struct DisputeFigures {
 impl Services {
     /// Registers a dispute at a place the caller manages (federation staff). A dispute naming a
     /// registered person who is already a party to an open dispute is refused with
-    /// `dispute.possible_duplicate` unless `confirmed` (the user saw the other and goes on).
+    /// [`ServiceError::PossibleDuplicate`] naming the open disputes unless `confirmed` (the user
+    /// saw them and goes on).
     pub async fn register_dispute(
         &self,
         caller: &Caller,
@@ -258,7 +259,10 @@ impl Services {
         let scope = caller.household_read_scope();
         let mut household_id = None;
         let mut persons = Vec::new();
+        // A registered person's name is the register's, whatever was typed.
+        let mut names: Vec<String> = Vec::new();
         for p in &v.parties {
+            let mut name = p.name.clone();
             if let Some(pid) = p.person_id {
                 let found =
                     jinguo_storage::household::person_household(&self.db, &county, pid, &scope)
@@ -266,12 +270,21 @@ impl Services {
                         .ok_or_else(|| invalid("parties", "not_found"))?;
                 household_id.get_or_insert(found);
                 persons.push(pid);
+                if let Some(h) = jinguo_storage::household::get(&self.db, found, &scope).await?
+                    && let Some(person) = jinguo_storage::household::persons(&self.db, &h)
+                        .await?
+                        .into_iter()
+                        .find(|x| x.id == pid)
+                {
+                    name = person.name;
+                }
             }
+            names.push(name);
         }
         if !confirmed {
             let open = store::open_with_persons(&self.db, &county, &persons).await?;
             if !open.is_empty() {
-                return Err(invalid("parties", "dispute.possible_duplicate"));
+                return Err(ServiceError::PossibleDuplicate(open));
             }
         }
         let id = Uuid::now_v7();
@@ -302,7 +315,7 @@ impl Services {
             parties.push(PartyRow {
                 seq: i as i64 + 1,
                 person_id: p.person_id,
-                name: self.seal("dispute", "party_name", &id, &p.name)?,
+                name: self.seal("dispute", "party_name", &id, &names[i])?,
                 relationship: p.relationship.clone(),
             });
         }
@@ -1118,6 +1131,51 @@ impl Services {
         }
         Ok(f)
     }
+
+    /// The disputes of each unit one level below a place the caller manages: how many, how many
+    /// open, agreements reached and the success rate, counted in the database.
+    pub async fn dispute_units(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<Vec<UnitDisputes>, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let children = self.cached().children(&place.code).await?;
+        let mut out = Vec::with_capacity(children.len());
+        for c in children.iter() {
+            let mut u = UnitDisputes {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                ..Default::default()
+            };
+            let mut not_agreed = 0;
+            for r in store::figures(self.figures_db(), &c.subtree()).await? {
+                u.total += r.n;
+                if Status::parse(&r.status).is_some_and(Status::is_open) {
+                    u.open += r.n;
+                }
+                match r.outcome.as_deref().and_then(Outcome::parse) {
+                    Some(Outcome::Agreed) => u.agreed += r.n,
+                    Some(Outcome::NotAgreed) => not_agreed += r.n,
+                    _ => {}
+                }
+            }
+            u.success_rate = rules::success_rate(u.agreed as u64, not_agreed as u64);
+            out.push(u);
+        }
+        Ok(out)
+    }
+}
+
+/// The disputes of one unit below a place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitDisputes {
+    pub code: String,
+    pub name: String,
+    pub total: i64,
+    pub open: i64,
+    pub agreed: i64,
+    pub success_rate: Option<f64>,
 }
 
 /// A narrative or record as staff see it: its length, nothing of its content.

@@ -278,26 +278,7 @@ impl Services {
             ("按风险等级", "By risk"),
             labelled(&f.by_risk, |k| k.label(lang)),
         );
-        // One level down: each dispute counted under the unit whose subtree holds it.
-        let children = self.cached().children(&place.code).await?;
-        let mut per_unit: Vec<(String, String, i64, i64, i64)> = children
-            .iter()
-            .map(|c| (c.code.clone(), c.name.clone(), 0, 0, 0))
-            .collect();
-        for d in &list {
-            if let Some(i) = children
-                .iter()
-                .position(|c| d.place_path.starts_with(&c.path))
-            {
-                per_unit[i].2 += 1;
-                if d.status.is_open() {
-                    per_unit[i].3 += 1;
-                }
-                if d.outcome == Some(jinguo_domain::mediation::Outcome::Agreed) {
-                    per_unit[i].4 += 1;
-                }
-            }
-        }
+        let per_unit = self.dispute_units(caller, code).await?;
         let by_unit = Sheet {
             name: lang.pick("按区划", "By place").into(),
             headers: heads(
@@ -308,17 +289,19 @@ impl Services {
                     ("纠纷", "Disputes"),
                     ("未结", "Open"),
                     ("达成协议", "Agreement reached"),
+                    ("调解成功率", "Success rate"),
                 ],
             ),
             rows: per_unit
                 .into_iter()
-                .map(|(code, name, n, open, agreed)| {
+                .map(|u| {
                     vec![
-                        text(&code),
-                        text(&name),
-                        Cell::Int(n),
-                        Cell::Int(open),
-                        Cell::Int(agreed),
+                        text(&u.code),
+                        text(&u.name),
+                        Cell::Int(u.total),
+                        Cell::Int(u.open),
+                        Cell::Int(u.agreed),
+                        pct(u.success_rate),
                     ]
                 })
                 .collect(),

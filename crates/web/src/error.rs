@@ -28,6 +28,9 @@ pub struct Problem {
     /// The refused fields, when `code` is `validation`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// The records the problem is about (for `possible_duplicate`, the open disputes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,7 +57,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::NotFound => StatusCode::NOT_FOUND,
-        ServiceError::Conflict => StatusCode::CONFLICT,
+        ServiceError::Conflict | ServiceError::PossibleDuplicate(_) => StatusCode::CONFLICT,
         ServiceError::Unauthenticated => StatusCode::UNAUTHORIZED,
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -71,6 +74,7 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
         ServiceError::Invalid(_) => ("validation", "error.validation"),
         ServiceError::NotFound => ("not_found", "error.not_found"),
         ServiceError::Conflict => ("conflict", "error.conflict"),
+        ServiceError::PossibleDuplicate(_) => ("possible_duplicate", "error.possible_duplicate"),
         ServiceError::Unauthenticated => ("unauthenticated", "error.unauthenticated"),
         ServiceError::Forbidden => ("forbidden", "error.forbidden"),
         ServiceError::RateLimited => ("rate_limited", "error.rate_limited"),
@@ -102,6 +106,9 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
                 .join(lang.pick("；", "; ")),
         ),
         ServiceError::Conflict => Some(t(lang, "error.conflict.detail").to_string()),
+        ServiceError::PossibleDuplicate(_) => {
+            Some(t(lang, "error.possible_duplicate.detail").to_string())
+        }
         ServiceError::Storage(s) if s.is_unwritable() => {
             Some(t(lang, "error.unavailable.detail").to_string())
         }
@@ -114,6 +121,13 @@ pub fn problem(e: &ServiceError, lang: Lang) -> Problem {
         code: code.to_string(),
         detail,
         errors,
+        related: match e {
+            ServiceError::PossibleDuplicate(ids) => ids
+                .iter()
+                .map(|id| format!("/api/v1/disputes/{id}"))
+                .collect(),
+            _ => Vec::new(),
+        },
     }
 }
 

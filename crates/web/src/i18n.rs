@@ -13,6 +13,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
+        "error.possible_duplicate" => ("可能重复登记", "Possibly registered already"),
+        "error.possible_duplicate.detail" => (
+            "当事人已在未结纠纷中。请先查看；确属另一纠纷的，勾选确认后再提交。",
+            "A party is already in an open dispute. Look at it first; if this one is different, tick the confirmation and submit again.",
+        ),
         "app.name" => ("巾帼", "Jinguo"),
         "app.tagline" => ("妇女儿童权益保护工作平台", "Protecting women and children"),
         "nav.home" => ("首页", "Home"),
@@ -165,6 +170,12 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "I looked at this party's other open dispute; this one is different",
         ),
         "dispute.register" => ("登记", "Register"),
+        "dispute.new_for_household" => (
+            "登记本户家事纠纷",
+            "Register a family dispute of this household",
+        ),
+        "dispute.party_other" => ("其他人（填写姓名）", "Someone else (type the name)"),
+        "dispute.party_name" => ("姓名（非本户人员）", "Name (if not of this household)"),
         "dispute.masked" => (
             "纠纷情况和调解记录仅对承办调解员完整显示。",
             "What happened and the records are shown whole to the assigned mediator only.",

@@ -87,6 +87,7 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
                 code: "forbidden".into(),
                 detail: Some("cross-site request".into()),
                 errors: Vec::new(),
+                related: Vec::new(),
             });
         }
     }

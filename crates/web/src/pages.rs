@@ -246,6 +246,10 @@ fn error_page(e: &ServiceError, c: Ctx) -> Response {
             t(c.lang, "error.conflict"),
             t(c.lang, "error.conflict.detail").to_string(),
         ),
+        ServiceError::PossibleDuplicate(_) => (
+            t(c.lang, "error.possible_duplicate"),
+            t(c.lang, "error.possible_duplicate.detail").to_string(),
+        ),
         ServiceError::Unauthenticated => (t(c.lang, "error.unauthenticated"), String::new()),
         ServiceError::Forbidden => (
             t(c.lang, "error.forbidden"),
@@ -312,6 +316,7 @@ pub async fn method_not_allowed(UiLang(lang): UiLang, OriginalUri(uri): Original
             code: "method_not_allowed".into(),
             detail: None,
             errors: Vec::new(),
+            related: Vec::new(),
         });
     }
     (StatusCode::METHOD_NOT_ALLOWED, title).into_response()
@@ -590,6 +595,8 @@ struct HouseholdPage {
     errors: Vec<(String, String)>,
     relationships: Vec<(&'static str, &'static str)>,
     screening: screening::ScreeningBlock,
+    /// Where federation staff register a dispute of this household (its group).
+    dispute_place: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -685,6 +692,10 @@ async fn render_household(
     };
     let p = HouseholdPage {
         screening,
+        dispute_place: req
+            .caller
+            .has_role(Role::Staff)
+            .then(|| v.household.group_code.clone()),
         title: v.household.code.clone(),
         id,
         address: v.household.address.clone(),

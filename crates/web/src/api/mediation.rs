@@ -276,11 +276,12 @@ async fn place_disputes(
 }
 
 /// Registers a dispute at a place the caller manages. A party already in an open dispute is
-/// refused (`dispute.possible_duplicate`) unless `confirmed`.
+/// refused with 409 `possible_duplicate`, the open disputes in `related`, unless `confirmed`.
 #[utoipa::path(post, path = "/api/v1/places/{code}/disputes", tag = "mediation",
     params(("code" = String, Path)), request_body = NewDisputeDto,
     responses((status = 201, body = RegisteredDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn register_dispute(
     State(s): State<AppState>,
@@ -334,6 +335,18 @@ pub struct DisputeFiguresDto {
     /// Agreements reached ÷ disputes concluded by mediation (agreed or not); none before any.
     pub success_rate: Option<f64>,
     pub average_days_to_conclude: Option<f64>,
+    /// The units one level down.
+    pub by_unit: Vec<UnitDisputesDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitDisputesDto {
+    pub code: String,
+    pub name: String,
+    pub total: i64,
+    pub open: i64,
+    pub agreed: i64,
+    pub success_rate: Option<f64>,
 }
 
 impl From<&DisputeFigures> for DisputeFiguresDto {
@@ -370,6 +383,7 @@ impl From<&DisputeFigures> for DisputeFiguresDto {
             refused: f.refused,
             success_rate: f.success_rate,
             average_days_to_conclude: f.average_days_to_conclude,
+            by_unit: Vec::new(),
         }
     }
 }
@@ -390,7 +404,24 @@ async fn dispute_figures(
         .dispute_figures(&caller, &code)
         .await
         .map_err(api(lang))?;
-    Ok(Json((&f).into()))
+    let units = s
+        .services
+        .dispute_units(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    let mut dto = DisputeFiguresDto::from(&f);
+    dto.by_unit = units
+        .into_iter()
+        .map(|u| UnitDisputesDto {
+            code: u.code,
+            name: u.name,
+            total: u.total,
+            open: u.open,
+            agreed: u.agreed,
+            success_rate: u.success_rate,
+        })
+        .collect();
+    Ok(Json(dto))
 }
 
 /// The disputes assigned to the caller (a family mediator).

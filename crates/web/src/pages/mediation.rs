@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
@@ -90,6 +90,8 @@ struct DisputesPage {
     coverage: Option<CoverageBlock>,
     /// The figures of the place's disputes: (label, value).
     figures: Vec<(&'static str, String)>,
+    /// The units one level down: (code, name, disputes, open, agreed, success rate).
+    units: Vec<(String, String, i64, i64, i64, String)>,
     mediator_kinds: Vec<(&'static str, &'static str)>,
     /// The place (none: a mediator's own list).
     code: Option<String>,
@@ -98,6 +100,10 @@ struct DisputesPage {
     sources: Vec<(&'static str, &'static str)>,
     form: IntakeForm,
     errors: Vec<(String, String)>,
+    /// The household's persons offered as parties: (id, masked name and relationship).
+    people: Vec<(String, String)>,
+    /// Open disputes a party is already in (after a refused registration): (link, label).
+    duplicates: Vec<(String, String)>,
 }
 
 struct CoverageBlock {
@@ -127,6 +133,14 @@ pub(super) struct IntakeForm {
     risk: String,
     #[serde(default)]
     received_on: String,
+    /// The household the dispute was opened from: its persons are offered as parties.
+    #[serde(default)]
+    household: String,
+    /// A registered person (id) as the first party, or empty for a name.
+    #[serde(default)]
+    party1_person: String,
+    #[serde(default)]
+    party2_person: String,
     #[serde(default)]
     party1_name: String,
     #[serde(default)]
@@ -155,13 +169,16 @@ async fn render_list(
     code: Option<&str>,
     form: IntakeForm,
     errors: Vec<(String, String)>,
+    duplicates: &[Uuid],
 ) -> Response {
     let list = match s.services.disputes(caller, code, false).await {
         Ok(l) => l,
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
-    let status = if errors.is_empty() {
+    let status = if !duplicates.is_empty() {
+        StatusCode::CONFLICT
+    } else if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -224,12 +241,7 @@ async fn render_list(
             ("figures.agreed", f.agreed.to_string()),
             ("figures.not_agreed", f.not_agreed.to_string()),
             ("figures.refused", f.refused.to_string()),
-            (
-                "figures.success_rate",
-                f.success_rate
-                    .map(|r| format!("{:.1}%", 100.0 * r))
-                    .unwrap_or_else(|| "—".into()),
-            ),
+            ("figures.success_rate", percent(f.success_rate)),
             (
                 "figures.average_days",
                 f.average_days_to_conclude
@@ -239,7 +251,61 @@ async fn render_list(
         ]
     })
     .unwrap_or_default();
+    let units = match code {
+        Some(code) => s
+            .services
+            .dispute_units(caller, code)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|u| {
+        (
+            u.code,
+            u.name,
+            u.total,
+            u.open,
+            u.agreed,
+            percent(u.success_rate),
+        )
+    })
+    .collect();
+    // The household's persons, masked, when the dispute is opened from its page.
+    let people = match Uuid::parse_str(&form.household) {
+        Ok(h) => match s.services.household_view(caller, h).await {
+            Ok(v) => v
+                .persons
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.to_string(),
+                        format!("{}（{}）", p.name, p.relationship.label(lang)),
+                    )
+                })
+                .collect(),
+            Err(e) => return error_page(&e, c),
+        },
+        Err(_) => Vec::new(),
+    };
+    let duplicates = duplicates
+        .iter()
+        .map(|id| {
+            let label = list
+                .iter()
+                .find(|d| d.id == *id)
+                .map(|d| {
+                    let l = line(d, lang);
+                    format!("{} · {} · {}", l.kind, l.opened_on, l.status)
+                })
+                .unwrap_or_else(|| id.to_string());
+            (format!("/disputes/{id}"), label)
+        })
+        .collect();
     let p = DisputesPage {
+        units,
+        people,
+        duplicates,
         title: c.tr("disputes.title").to_string(),
         coverage,
         figures,
@@ -264,23 +330,26 @@ async fn render_list(
     page(p.render(), status)
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    /// Open the intake form with this household's persons as possible parties.
+    household: Option<String>,
+}
+
 pub(super) async fn place_disputes(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    render_list(
-        &s,
-        c,
-        &caller,
-        Some(&code),
-        IntakeForm::default(),
-        Vec::new(),
-    )
-    .await
+    let form = IntakeForm {
+        household: q.household.unwrap_or_default(),
+        ..Default::default()
+    };
+    render_list(&s, c, &caller, Some(&code), form, Vec::new(), &[]).await
 }
 
 /// A mediator's own disputes; federation staff go to their place's.
@@ -296,7 +365,7 @@ pub(super) async fn my_disputes(
         return Redirect::to(&format!("/places/{home}/disputes")).into_response();
     }
     let c = Ctx::with(lang, &uri, &caller);
-    render_list(&s, c, &caller, None, IntakeForm::default(), Vec::new()).await
+    render_list(&s, c, &caller, None, IntakeForm::default(), Vec::new(), &[]).await
 }
 
 pub(super) async fn register(
@@ -313,8 +382,8 @@ pub(super) async fn register(
         risk: f.risk.clone(),
         received_on: f.received_on.clone(),
         parties: vec![
-            PartyInput::named(&f.party1_name, &f.party1_relationship),
-            PartyInput::named(&f.party2_name, &f.party2_relationship),
+            party(&f.party1_person, &f.party1_name, &f.party1_relationship),
+            party(&f.party2_person, &f.party2_name, &f.party2_relationship),
         ],
         narrative: f.narrative.clone(),
         consent: f.consent.is_some(),
@@ -326,10 +395,34 @@ pub(super) async fn register(
         .await
     {
         Ok(r) => Redirect::to(&format!("/disputes/{}", r.id)).into_response(),
+        Err(ServiceError::PossibleDuplicate(ids)) => {
+            let errors = vec![(
+                "parties".to_string(),
+                c.tr("error.possible_duplicate.detail").to_string(),
+            )];
+            render_list(&s, c, &caller, Some(&code), f, errors, &ids).await
+        }
         Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => render_list(&s, c, &caller, Some(&code), f, errors).await,
+            Some(errors) => render_list(&s, c, &caller, Some(&code), f, errors, &[]).await,
             None => error_page(&e, c),
         },
+    }
+}
+
+fn percent(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.1}%", 100.0 * r))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A party of the form: the chosen registered person, or the name typed.
+fn party(person: &str, name: &str, relationship: &str) -> PartyInput {
+    match Uuid::parse_str(person.trim()) {
+        Ok(id) => PartyInput {
+            person_id: Some(id),
+            name: String::new(),
+            relationship: relationship.into(),
+        },
+        Err(_) => PartyInput::named(name, relationship),
     }
 }
 
@@ -815,7 +908,16 @@ pub(super) async fn set_profile(
         Ok(()) => Redirect::to(&format!("/places/{code}/disputes#mediators")).into_response(),
         Err(e) => match super::screening::field_errors(&e, lang) {
             Some(errors) => {
-                render_list(&s, c, &caller, Some(&code), IntakeForm::default(), errors).await
+                render_list(
+                    &s,
+                    c,
+                    &caller,
+                    Some(&code),
+                    IntakeForm::default(),
+                    errors,
+                    &[],
+                )
+                .await
             }
             None => error_page(&e, c),
         },
