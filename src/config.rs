@@ -51,6 +51,14 @@ pub struct Config {
     /// figures) at most: a change made through another server or a command is seen within this.
     /// Its own writes take effect at once. 0 keeps nothing.
     pub cache_milliseconds: u64,
+    /// Anti-domestic-violence linkage: hours between two levels of an escalation (liaison
+    /// officers → the department's heads → the county federation's chair).
+    pub escalation_hours: i64,
+    /// How often the server looks for due clocks and undelivered messages, in seconds.
+    pub worker_seconds: u64,
+    /// An SMS gateway taking `{"to", "text"}` by POST; unset: SMS are written to the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_gateway_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,6 +74,9 @@ impl Default for Config {
             database_url: None,
             replica_url: None,
             cache_milliseconds: 2000,
+            escalation_hours: 4,
+            worker_seconds: 30,
+            sms_gateway_url: None,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -84,7 +95,10 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 17] = [
+const ENV_KEYS: [&str; 20] = [
+    "escalation_hours",
+    "worker_seconds",
+    "sms_gateway_url",
     "max_households_per_representative",
     "max_units_per_executive",
     "password_min_length",
@@ -125,7 +139,15 @@ impl Config {
             .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig.extract().map_err(Box::new)?;
-        let rules: [(bool, &str); 9] = [
+        let rules: [(bool, &str); 11] = [
+            (
+                (1..=168).contains(&cfg.escalation_hours),
+                "escalation_hours must be 1 to 168",
+            ),
+            (
+                (1..=3600).contains(&cfg.worker_seconds),
+                "worker_seconds must be 1 to 3600",
+            ),
             (
                 cfg.max_households_per_representative >= 1,
                 "max_households_per_representative must be at least 1",
@@ -164,6 +186,16 @@ impl Config {
             return Err(Box::new(figment::Error::from(msg.to_string())));
         }
         Ok(cfg)
+    }
+
+    /// The linkage's settings for the services.
+    pub fn linkage(&self) -> jinguo_services::linkage::LinkagePolicy {
+        jinguo_services::linkage::LinkagePolicy {
+            escalation_step: chrono::Duration::hours(self.escalation_hours),
+            worker_every: std::time::Duration::from_secs(self.worker_seconds),
+            sms_gateway: self.sms_gateway_url.clone(),
+            ..Default::default()
+        }
     }
 
     pub fn keys_file(&self) -> PathBuf {

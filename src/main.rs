@@ -239,6 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let keys = jinguo::keys(&cfg)?;
     let mut services = Services::new(db.clone(), keys);
     services.security = cfg.security();
+    services.linkage = cfg.linkage();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
         std::time::Duration::from_millis(cfg.cache_milliseconds),
     ));

@@ -98,7 +98,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "source" => ("来源", "Source"),
         "received_on" => ("受理日期", "Received on"),
         "parties" => ("当事人", "Parties"),
-        "narrative" => ("纠纷情况", "What happened"),
+        "narrative" => ("事情经过", "What happened"),
         "consent" => ("当事人同意", "Parties' consent"),
         "held_on" => ("调解日期", "Date of the session"),
         "attendees" => ("参加人员", "Present"),
@@ -115,6 +115,38 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "step" => ("办理环节", "Step"),
         "mediator_id" => ("调解员", "Mediator"),
         "taken_on" => ("办理日期", "Date"),
+        "victim_name" => ("受害人姓名", "Victim's name"),
+        "victim_phone" => ("受害人联系电话", "Victim's phone"),
+        "abuser_name" => ("施暴人姓名", "Name of the person who used violence"),
+        "violence" => ("暴力类型", "Kinds of violence"),
+        "severity" => ("伤害程度", "Severity"),
+        "risk_factors" => ("危险评估", "Risk assessment"),
+        "children" => ("家中未成年子女数", "Children in the household"),
+        "consent_to_share" => ("同意向成员单位共享", "Consent to sharing"),
+        "department" => ("成员单位", "Department"),
+        "requests" => ("请求事项", "Requests"),
+        "shared" => ("共享内容", "Shared with the department"),
+        "basis_note" => ("依据说明", "Legal article or reason"),
+        "due_at" => ("办理时限", "Deadline"),
+        "action" => ("处置情况", "Action taken"),
+        "instrument" => ("法律文书", "Legal instrument"),
+        "started_at" => ("开始时间", "Started at"),
+        "party" => ("申请人或报告人", "Applicant or reporter"),
+        "reporter" => ("报告人（保密）", "Reporter (confidential)"),
+        "reference" => ("文书编号或地点", "Number or place"),
+        "event" => ("办理事项", "What happened"),
+        "on" => ("日期", "Date"),
+        "valid_until" => ("有效期至", "Valid until"),
+        "ack_hours" => ("签收时限（小时）", "Acknowledgement limit (hours)"),
+        "urgent_ack_hours" => (
+            "紧急签收时限（小时）",
+            "Urgent acknowledgement limit (hours)",
+        ),
+        "duty_phone" => ("值班电话", "Duty phone"),
+        "webhook_url" => ("群机器人地址", "Group robot address"),
+        "position" => ("职务", "Position"),
+        "case" => ("个案", "Case"),
+        "status" => ("办理状态", "Status"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -366,6 +398,65 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "confirmation.personal_status" => (
             "涉及婚姻、收养或其他身份关系的条款不能申请司法确认",
             "terms on marriage, adoption or personal status cannot be confirmed by a court",
+        ),
+        "out_of_range" => ("超出允许范围", "is out of range"),
+        "referral.no_consent" => (
+            "受害人未同意共享，请选择法定职责并注明条款，或经授权特批并说明理由",
+            "the victim did not agree to sharing: choose a legal duty and name the article, or an authorized override with the reason",
+        ),
+        "referral.override_forbidden" => (
+            "特批共享须由市级妇联工作人员办理",
+            "an override may only be recorded by staff of the county federation",
+        ),
+        "case.closed" => ("个案已结案", "the case is closed"),
+        "liaison.no_role" => (
+            "该账号没有成员单位联络员角色，请先由安全管理员授予",
+            "this account has no liaison role: a security administrator grants it first",
+        ),
+        "referral.due_past" => ("不能早于现在", "cannot be in the past"),
+        "referral.unknown_department" => (
+            "不是本机制的成员单位",
+            "is not a department of this mechanism",
+        ),
+        "referral.not_referred" => (
+            "本单位未收到该转介",
+            "this department was not referred the case",
+        ),
+        "referral.already" => ("已办理", "was already done"),
+        "referral.not_acknowledged" => ("尚未签收", "has not been acknowledged"),
+        "instrument.may_not_apply" => {
+            ("不能代为申请保护令", "may not apply for a protection order")
+        }
+        "instrument.may_not_report" => (
+            "不属于强制报告义务主体",
+            "is not bound to make mandatory reports",
+        ),
+        "instrument.event_unfit" => (
+            "不适用于该类文书",
+            "does not apply to this kind of instrument",
+        ),
+        "instrument.before_start" => ("不能早于文书日期", "cannot be before the instrument"),
+        "instrument.until_before" => ("应晚于裁定日期", "must be after the decision"),
+        "instrument.six_months" => (
+            "保护令有效期不超过六个月",
+            "a protection order runs six months at most",
+        ),
+        "evidence.too_large" => ("文件过大（不超过5MB）", "is too large (5 MB at most)"),
+        "evidence.type" => (
+            "只接受 JPG、PNG 图片或 PDF 文件",
+            "only JPG or PNG pictures and PDF files are accepted",
+        ),
+        "evidence.disguised" => (
+            "文件内容与扩展名不符",
+            "does not contain what its name says",
+        ),
+        "department.key" => (
+            "应为2至32位小写字母、数字或下划线",
+            "must be 2 to 32 lower-case letters, digits or underscores",
+        ),
+        "department.url" => (
+            "应为 http:// 或 https:// 开头的地址",
+            "must be an address starting with http:// or https://",
         ),
         _ => ("不正确", "is not valid"),
     };

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod linkage;
 pub mod mask;
 pub mod mediation;
 pub mod member;

@@ -27,6 +27,8 @@ pub struct Caller {
     /// The members (women's representatives) this account is: a representative's scope is the
     /// households they answer for.
     pub members: Vec<Uuid>,
+    /// The linkage departments this account acts for: (county, department, `liaison` or `head`).
+    pub departments: Vec<(String, Uuid, String)>,
     /// The session's anti-forgery token, for forms.
     pub csrf: String,
     /// A second factor is still owed: nothing is visible until it is given.
@@ -49,6 +51,7 @@ impl Caller {
             display_name,
             grants,
             members: Vec::new(),
+            departments: Vec::new(),
             ip: String::new(),
             csrf: String::new(),
             second_factor_pending: false,
@@ -65,6 +68,7 @@ impl Caller {
             display_name: "operator".into(),
             grants: Vec::new(),
             members: Vec::new(),
+            departments: Vec::new(),
             ip: "local".into(),
             csrf: String::new(),
             second_factor_pending: false,

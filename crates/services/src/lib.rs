@@ -17,6 +17,7 @@ pub mod error;
 pub mod federations;
 pub mod households;
 pub mod import;
+pub mod linkage;
 pub mod mediation;
 pub mod memo;
 pub mod network;
@@ -46,6 +47,12 @@ pub struct Services {
     pub caches: Arc<caches::Caches>,
     /// Writes the records of reads in batches (see [`audit::ReadLog`]).
     pub read_log: Arc<audit::ReadLog>,
+    /// The linkage's settings: escalation, delivery.
+    pub linkage: linkage::LinkagePolicy,
+    /// The client that delivers messages to group robots and an SMS gateway.
+    pub http: reqwest::Client,
+    /// Wakes the delivery worker when messages were committed.
+    pub delivery_signal: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -57,6 +64,9 @@ impl Services {
             replica: None,
             caches: Arc::new(caches::Caches::new(caches::Caches::TTL)),
             read_log: Arc::default(),
+            linkage: linkage::LinkagePolicy::default(),
+            http: http_client(),
+            delivery_signal: Arc::default(),
         }
     }
 
@@ -78,4 +88,15 @@ impl Services {
             None => self.cached(),
         }
     }
+}
+
+/// The HTTP client of outside deliveries: TLS by rustls with the *ring* provider, the system's
+/// trusted roots, no redirects (a robot's address is exact).
+fn http_client() -> reqwest::Client {
+    // Installed once per process; a second call finds it there.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
 }

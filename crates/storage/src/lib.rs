@@ -12,6 +12,7 @@ pub mod consent;
 pub mod copy;
 pub mod db;
 pub mod household;
+pub mod linkage;
 pub mod maintenance;
 pub mod mediation;
 pub mod member;

@@ -1,0 +1,1863 @@
+//! The anti-domestic-violence linkage (反家暴联动): the mechanism's departments and their
+//! liaison officers, domestic-violence cases, referrals that a department must acknowledge within
+//! its limit, the legal instruments with their clocks, the escalation of every clock that passes,
+//! each user's inbox and the outbox of messages to group robots and SMS.
+//!
+//! Who sees what: federation staff managing a case's place register it, refer it and record its
+//! instruments; they see it with names and narrative masked unless it is theirs (they registered
+//! it). A department's liaison officers and heads see only the referrals made to their department,
+//! and of the case only the parts the referral shares. Every read and every change is audited.
+//!
+//! Clocks are rows of `deadline`. [`Services::escalate`] looks at those due, notifies the next
+//! level of the chain (the department's liaison officers, then its heads, then the county
+//! federation's chair) and moves the clock on in the same transaction: a restart neither loses nor
+//! repeats an escalation. Messages to outside channels are written to the outbox in the same
+//! transaction as what they announce and sent by [`Services::deliver`] after it commits, with
+//! retries: a channel that is down or slow delays no one.
+
+use crate::audit::{Record, record};
+use crate::error::invalid;
+use crate::{Caller, ServiceError, Services, clock};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use jinguo_domain::account::Role;
+use jinguo_domain::linkage::{
+    self as rules, Basis, CaseInput, CaseSource, DeadlineKind, EventInput, EventKind,
+    InstrumentInput, InstrumentKind, ReferralInput, ReferralStatus, Request, RiskFactor,
+    Severity, SharedField, ViolenceKind,
+};
+use jinguo_domain::mask;
+use jinguo_domain::place::PlaceCode;
+use jinguo_domain::screening::Risk;
+use jinguo_storage::linkage::{
+    self as store, CaseRow, CaseStepRow, DeadlineRow, DepartmentRow, EventRow, InstrumentRow,
+    NotificationRow, OutboxRow, ReferralRow,
+};
+use jinguo_storage::{DbConn, StorageError, db_tx};
+use uuid::Uuid;
+
+/// Cases or referrals listed at most on one page.
+pub const LIST_LIMIT: i64 = 500;
+/// Clocks escalated at most in one transaction.
+const ESCALATION_BATCH: i64 = 500;
+/// Messages taken at most in one delivery round.
+const DELIVERY_BATCH: i64 = 50;
+/// Attempts at a message before it is given up (and shown as failed).
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// The settings of the linkage (configuration, with these defaults).
+#[derive(Debug, Clone)]
+pub struct LinkagePolicy {
+    /// Time between two levels of an escalation.
+    pub escalation_step: Duration,
+    /// How long a delivery may take before it counts as failed and is tried again.
+    pub delivery_timeout: std::time::Duration,
+    /// First wait before a failed delivery is tried again; it doubles each time, up to an hour.
+    pub retry_base: Duration,
+    /// An SMS gateway taking `{"to": …, "text": …}` by POST; none: messages are written to the
+    /// log (the demo's channel).
+    pub sms_gateway: Option<String>,
+    /// How often the worker looks for due clocks and messages (it also wakes when a message is
+    /// committed).
+    pub worker_every: std::time::Duration,
+}
+
+impl Default for LinkagePolicy {
+    fn default() -> Self {
+        Self {
+            escalation_step: Duration::hours(4),
+            delivery_timeout: std::time::Duration::from_secs(10),
+            retry_base: Duration::seconds(30),
+            sms_gateway: None,
+            worker_every: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+pub fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+fn keys<T: Copy>(v: &[T], key: impl Fn(T) -> &'static str) -> String {
+    v.iter().map(|k| key(*k)).collect::<Vec<_>>().join(",")
+}
+
+fn parse_keys<T>(s: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
+    s.split(',').filter_map(parse).collect()
+}
+
+fn mask_text(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("＊＊＊（{}）", s.chars().count())
+    }
+}
+
+fn conflict(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict,
+        e => e.into(),
+    }
+}
+
+fn county_of(path: &str) -> Option<String> {
+    path.split('/').nth(2).map(str::to_string)
+}
+
+fn county_path(county: &str) -> Option<String> {
+    PlaceCode::parse(county).ok().map(|c| c.path())
+}
+
+// ---------------------------------------------------------------- departments
+
+/// A department as its settings page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentView {
+    pub id: Uuid,
+    pub key: String,
+    pub name: String,
+    pub in_linkage: bool,
+    pub ack_hours: i64,
+    pub urgent_ack_hours: i64,
+    pub duty_phone: String,
+    /// Whether a group robot is set (its address carries a secret and is not shown).
+    pub webhook_set: bool,
+    /// (username, display name, position)
+    pub liaisons: Vec<(String, String, String)>,
+    pub version: i64,
+}
+
+/// A department's settings as changed by federation staff.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DepartmentInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub in_linkage: bool,
+    #[serde(default)]
+    pub ack_hours: i64,
+    #[serde(default)]
+    pub urgent_ack_hours: i64,
+    #[serde(default)]
+    pub duty_phone: String,
+    /// Empty keeps the present address; `-` removes it.
+    #[serde(default)]
+    pub webhook_url: String,
+    #[serde(default)]
+    pub expected_version: i64,
+}
+
+/// The mechanism's departments of a county, as the demo and a new county start with them:
+/// (key, name, in the 24-hour linkage).
+pub const DEPARTMENTS: [(&str, &str, bool); 19] = [
+    ("political_legal", "市委政法委", true),
+    ("court", "市人民法院", true),
+    ("procuratorate", "市人民检察院", true),
+    ("police", "市公安局", true),
+    ("justice", "市司法局", true),
+    ("civil_affairs", "市民政局", true),
+    ("health", "市卫生健康局", true),
+    ("education", "市教育体育局", true),
+    ("human_resources", "市人力资源和社会保障局", false),
+    ("housing", "市住房和城乡建设局", false),
+    ("finance", "市财政局", false),
+    ("petitions", "市信访局", false),
+    ("publicity", "市委宣传部", false),
+    ("cyberspace", "市委网信办", false),
+    ("trade_union", "市总工会", false),
+    ("youth_league", "团市委", false),
+    ("disabled_persons", "市残联", false),
+    ("next_generation", "市关工委", false),
+    ("womens_federation", "市妇联", false),
+];
+
+/// What the caller is in a case: staff managing its place (and whether it is hers), or a
+/// department's officer with referrals of it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseAccess {
+    pub staff: bool,
+    /// She registered it (its owner): sees it whole.
+    pub owner: bool,
+    /// Her departments that were referred the case.
+    pub departments: Vec<Uuid>,
+}
+
+/// A case as its reader may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub place_path: String,
+    pub victim_name: String,
+    pub victim_phone: String,
+    pub abuser_name: String,
+    pub relationship: String,
+    pub violence: Vec<ViolenceKind>,
+    pub severity: Severity,
+    pub risk_factors: Vec<RiskFactor>,
+    pub risk: Risk,
+    pub children: Option<i64>,
+    pub source: CaseSource,
+    pub received_on: NaiveDate,
+    pub narrative: String,
+    pub consent_to_share: bool,
+    pub open: bool,
+    pub owner: String,
+    pub version: i64,
+    pub access: CaseAccess,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub department: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub department_key: String,
+    pub department_name: String,
+    pub requests: Vec<Request>,
+    pub urgent: bool,
+    pub shared: Vec<SharedField>,
+    pub basis: Basis,
+    pub basis_note: String,
+    pub note: String,
+    pub status: ReferralStatus,
+    pub sent_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub action: String,
+    pub done_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentView {
+    pub id: Uuid,
+    pub kind: InstrumentKind,
+    pub started_at: DateTime<Utc>,
+    pub urgent: bool,
+    pub party: Option<rules::Party>,
+    /// Shown to the case's owner only; others see that there is one.
+    pub reporter: String,
+    pub reference: String,
+    pub note: String,
+    pub status: String,
+    pub valid_until: Option<NaiveDate>,
+    /// (event, date, valid until, note)
+    pub events: Vec<(EventKind, NaiveDate, Option<NaiveDate>, String)>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockView {
+    pub kind: DeadlineKind,
+    pub due_at: DateTime<Utc>,
+    pub level: i64,
+    pub done: bool,
+    pub overdue: bool,
+}
+
+/// A case with everything recorded on it that the reader may see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRecords {
+    pub steps: Vec<StepView>,
+    pub referrals: Vec<ReferralView>,
+    pub instruments: Vec<InstrumentView>,
+    pub clocks: Vec<ClockView>,
+}
+
+/// A notification of the inbox, in the reader's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationView {
+    pub id: Uuid,
+    pub kind: String,
+    pub text: String,
+    pub link: String,
+    pub level: i64,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// What one round of the escalation worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EscalationReport {
+    pub looked_at: u64,
+    pub escalated: u64,
+    pub notifications: u64,
+    pub messages: u64,
+}
+
+/// What one round of delivery did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: u64,
+    pub retried: u64,
+    pub failed: u64,
+}
+
+/// One department on the board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardLine {
+    pub key: String,
+    pub name: String,
+    pub in_linkage: bool,
+    pub open: i64,
+    pub overdue: i64,
+    /// Open referrals: (referral, case, due, minutes left — negative when overdue).
+    pub waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)>,
+    /// (month `2026-11`, referrals acknowledged, average minutes to acknowledge)
+    pub months: Vec<(String, i64, f64)>,
+}
+
+/// Recipients of one level of an escalation, and the channels told.
+struct Chain {
+    accounts: Vec<Uuid>,
+    webhook: Option<String>,
+    sms: Option<String>,
+}
+
+impl Services {
+    // ------------------------------------------------------------ departments
+
+    /// Creates the mechanism's departments of a county that do not exist yet (operator or staff
+    /// managing the county); how many were created.
+    pub async fn ensure_departments(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<u64, ServiceError> {
+        self.managed_place(caller, county).await?;
+        let now = clock::now();
+        let mut created = 0;
+        db_tx!(&self.db, tx => {
+            for (key, name, linkage) in DEPARTMENTS {
+                let row = DepartmentRow {
+                    county_code: county.to_string(),
+                    id: Uuid::now_v7(),
+                    key: key.into(),
+                    name: name.into(),
+                    in_linkage: linkage,
+                    ack_hours: rules::ACK_HOURS,
+                    urgent_ack_hours: rules::URGENT_ACK_HOURS,
+                    duty_phone: String::new(),
+                    webhook_url: String::new(),
+                    version: 1,
+                };
+                if store::insert_department(tx, &row, now).await? {
+                    created += 1;
+                }
+            }
+            if created > 0 {
+                record(tx, caller, Record::new("department.create")
+                    .target(format!("county:{county}"))
+                    .detail(format!("created={created}"))).await?;
+            }
+            Ok::<(), StorageError>(())
+        })?;
+        Ok(created)
+    }
+
+    /// The departments of the county, with their officers: federation staff of the county and
+    /// the departments' own officers.
+    pub async fn departments(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<Vec<DepartmentView>, ServiceError> {
+        let path = county_path(county).ok_or(ServiceError::NotFound)?;
+        let staff = caller.has_role(Role::Staff) && caller.household_read_scope().covers(&path);
+        let officer = caller.departments.iter().any(|(c, _, _)| c == county);
+        if !(staff || officer || caller.is_operator()) {
+            return Err(ServiceError::NotFound);
+        }
+        let mut out = Vec::new();
+        for d in store::departments(&self.db, county).await? {
+            let liaisons = store::liaisons(&self.db, county, d.id)
+                .await?
+                .into_iter()
+                .map(|(_, u, n, p)| (u, n, p))
+                .collect();
+            out.push(DepartmentView {
+                id: d.id,
+                key: d.key,
+                name: d.name,
+                in_linkage: d.in_linkage,
+                ack_hours: d.ack_hours,
+                urgent_ack_hours: d.urgent_ack_hours,
+                duty_phone: d.duty_phone,
+                webhook_set: !d.webhook_url.is_empty(),
+                liaisons,
+                version: d.version,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes a department's settings: staff managing the county.
+    pub async fn update_department(
+        &self,
+        caller: &Caller,
+        county: &str,
+        key: &str,
+        input: &DepartmentInput,
+    ) -> Result<DepartmentView, ServiceError> {
+        self.managed_place(caller, county).await?;
+        let d = store::department_by_key(&self.db, county, key)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let mut e = jinguo_domain::ValidationErrors::new();
+        let name = input.name.trim();
+        if name.is_empty() {
+            e.push("name", "required");
+        } else if name.chars().count() > 50 {
+            e.push("name", "too_long");
+        }
+        for (field, v) in [
+            ("ack_hours", input.ack_hours),
+            ("urgent_ack_hours", input.urgent_ack_hours),
+        ] {
+            if !(1..=720).contains(&v) {
+                e.push(field, "out_of_range");
+            }
+        }
+        let phone = input.duty_phone.trim();
+        if phone.chars().count() > 30
+            || !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '))
+        {
+            e.push("duty_phone", "invalid");
+        }
+        let url = input.webhook_url.trim();
+        let webhook_url = match url {
+            "" => d.webhook_url.clone(),
+            "-" => String::new(),
+            u if (u.starts_with("http://") || u.starts_with("https://"))
+                && u.len() <= 500
+                && !u.chars().any(char::is_whitespace) =>
+            {
+                u.to_string()
+            }
+            _ => {
+                e.push("webhook_url", "department.url");
+                String::new()
+            }
+        };
+        e.into_result()?;
+        let row = DepartmentRow {
+            name: name.to_string(),
+            in_linkage: input.in_linkage,
+            ack_hours: input.ack_hours,
+            urgent_ack_hours: input.urgent_ack_hours,
+            duty_phone: phone.to_string(),
+            webhook_url,
+            ..d.clone()
+        };
+        let now = clock::now();
+        let entry = Record::new("department.update")
+            .target(format!("department:{}", d.id))
+            .detail(format!(
+                "ack_hours={} urgent_ack_hours={} in_linkage={}",
+                row.ack_hours, row.urgent_ack_hours, row.in_linkage
+            ));
+        db_tx!(&self.db, tx => {
+            if !store::update_department(tx, &row, input.expected_version, now).await? {
+                return Err(StorageError::Conflict("department changed".into()));
+            }
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        self.departments(caller, county)
+            .await?
+            .into_iter()
+            .find(|v| v.id == d.id)
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Makes an account (holding the liaison role) an officer of a department: its liaison or
+    /// its head, whom escalations reach after the liaison. Staff managing the county.
+    pub async fn set_liaison(
+        &self,
+        caller: &Caller,
+        county: &str,
+        key: &str,
+        username: &str,
+        position: &str,
+    ) -> Result<(), ServiceError> {
+        self.managed_place(caller, county).await?;
+        let d = store::department_by_key(&self.db, county, key)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !matches!(position, "liaison" | "head") {
+            return Err(invalid("position", "invalid"));
+        }
+        let account = jinguo_storage::account::by_username(&self.db, username.trim())
+            .await?
+            .ok_or_else(|| invalid("account", "not_found"))?;
+        let grants = jinguo_storage::account::grants(&self.db, account.id, clock::now()).await?;
+        if !grants.iter().any(|g| g.role == Role::Liaison.key()) {
+            return Err(invalid("account", "liaison.no_role"));
+        }
+        let now = clock::now();
+        let entry = Record::new("department.liaison")
+            .target(format!("department:{}", d.id))
+            .detail(format!("account={} position={position}", account.username));
+        db_tx!(&self.db, tx => {
+            store::set_liaison(tx, county, d.id, account.id, position, now).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ cases
+
+    /// Registers a case at a place the caller manages; she becomes its owner.
+    pub async fn register_case(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &CaseInput,
+    ) -> Result<Uuid, ServiceError> {
+        let v = input.validate(clock::today())?;
+        let place = self.managed_place(caller, place).await?;
+        let county = county_of(&place.path).ok_or_else(|| invalid("place", "invalid"))?;
+        let scope = caller.household_read_scope();
+        let mut household_id = None;
+        let mut victim_name = v.victim_name.clone();
+        if let Some(pid) = v.victim_person_id {
+            let h = jinguo_storage::household::person_household(&self.db, &county, pid, &scope)
+                .await?
+                .ok_or_else(|| invalid("victim_person_id", "not_found"))?;
+            household_id = Some(h);
+            if let Some(hh) = jinguo_storage::household::get(&self.db, h, &scope).await?
+                && let Some(p) = jinguo_storage::household::persons(&self.db, &hh)
+                    .await?
+                    .into_iter()
+                    .find(|p| p.id == pid)
+            {
+                victim_name = p.name;
+            }
+        }
+        let id = Uuid::now_v7();
+        let seal = |column: &str, plain: &str| self.seal("dv_case", column, &id, plain);
+        let row = CaseRow {
+            county_code: county.clone(),
+            id,
+            path: place.path.clone(),
+            household_id,
+            victim_person_id: v.victim_person_id,
+            victim_name: seal("victim_name", &victim_name)?,
+            victim_phone: match &v.victim_phone {
+                Some(p) => Some(seal("victim_phone", p)?),
+                None => None,
+            },
+            abuser_name: seal("abuser_name", &v.abuser_name)?,
+            relationship: v.relationship.clone(),
+            violence: keys(&v.violence, ViolenceKind::key),
+            severity: v.severity.key().into(),
+            risk_factors: keys(&v.risk_factors, RiskFactor::key),
+            risk: v.risk.key().into(),
+            children: v.children,
+            source: v.source.key().into(),
+            received_on: v.received_on,
+            narrative: seal("narrative", &v.narrative)?,
+            consent_to_share: v.consent_to_share,
+            status: "open".into(),
+            owner: caller.username.clone(),
+            version: 1,
+        };
+        let now = clock::now();
+        let step = CaseStepRow {
+            seq: 0,
+            kind: "register".into(),
+            at: now,
+            by_account: caller.username.clone(),
+            department: String::new(),
+            note: String::new(),
+        };
+        let entry = Record::new("case.register")
+            .target(format!("case:{id}"))
+            .place(place.path.clone())
+            .detail(format!("source={} risk={}", v.source.key(), v.risk.key()));
+        db_tx!(&self.db, tx => {
+            store::insert_case(tx, &row, now).await?;
+            store::add_case_step(tx, &county, id, &step).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(id)
+    }
+
+    fn case_access(&self, caller: &Caller, c: &CaseRow, referred: &[Uuid]) -> CaseAccess {
+        let staff = caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&c.path);
+        let departments = if caller.has_role(Role::Liaison) {
+            caller
+                .departments
+                .iter()
+                .filter(|(county, d, _)| *county == c.county_code && referred.contains(d))
+                .map(|(_, d, _)| *d)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        CaseAccess {
+            owner: staff && c.owner == caller.username,
+            staff,
+            departments,
+        }
+    }
+
+    /// What a reader sees of a case: the owner everything; other staff names and narrative
+    /// masked; a department only the fields its referrals share.
+    fn case_view(
+        &self,
+        c: &CaseRow,
+        access: CaseAccess,
+        shared: &[SharedField],
+    ) -> Result<CaseView, ServiceError> {
+        let open = |column: &str, sealed: &str| self.open("dv_case", column, &c.id, sealed);
+        let whole = access.owner;
+        let sees = |f: SharedField| whole || (!access.staff && shared.contains(&f));
+        let victim = open("victim_name", &c.victim_name)?;
+        let phone = match &c.victim_phone {
+            Some(p) => open("victim_phone", p)?,
+            None => String::new(),
+        };
+        let abuser = open("abuser_name", &c.abuser_name)?;
+        let narrative = open("narrative", &c.narrative)?;
+        let hidden = String::new();
+        Ok(CaseView {
+            id: c.id,
+            place_path: c.path.clone(),
+            victim_name: if sees(SharedField::Victim) {
+                victim
+            } else if access.staff {
+                mask::name(&victim)
+            } else {
+                hidden.clone()
+            },
+            victim_phone: if sees(SharedField::Contact) {
+                phone
+            } else if access.staff && !phone.is_empty() {
+                mask::phone(&phone)
+            } else {
+                hidden.clone()
+            },
+            abuser_name: if sees(SharedField::Abuser) {
+                abuser
+            } else if access.staff {
+                mask::name(&abuser)
+            } else {
+                hidden.clone()
+            },
+            relationship: if access.staff || sees(SharedField::Abuser) {
+                c.relationship.clone()
+            } else {
+                hidden.clone()
+            },
+            violence: parse_keys(&c.violence, ViolenceKind::parse),
+            severity: Severity::parse(&c.severity).unwrap_or(Severity::Minor),
+            risk_factors: parse_keys(&c.risk_factors, RiskFactor::parse),
+            risk: Risk::parse(&c.risk).unwrap_or(Risk::Medium),
+            children: (access.staff || sees(SharedField::Children)).then_some(c.children),
+            source: CaseSource::parse(&c.source).unwrap_or(CaseSource::WalkIn),
+            received_on: c.received_on,
+            narrative: if sees(SharedField::Narrative) {
+                narrative
+            } else if access.staff {
+                mask_text(&narrative)
+            } else {
+                hidden
+            },
+            consent_to_share: c.consent_to_share,
+            open: c.status == "open",
+            owner: c.owner.clone(),
+            version: c.version,
+            access,
+        })
+    }
+
+    fn referral_view(
+        &self,
+        r: &ReferralRow,
+        departments: &[DepartmentRow],
+        now: DateTime<Utc>,
+    ) -> Result<ReferralView, ServiceError> {
+        let d = departments.iter().find(|d| d.id == r.department_id);
+        let unseal = |column: &str, s: &str| {
+            if s.is_empty() {
+                Ok(String::new())
+            } else {
+                self.open("referral", column, &r.id, s)
+            }
+        };
+        let status = ReferralStatus::parse(&r.status).unwrap_or(ReferralStatus::Sent);
+        Ok(ReferralView {
+            id: r.id,
+            case_id: r.case_id,
+            department_key: d.map(|d| d.key.clone()).unwrap_or_default(),
+            department_name: d.map(|d| d.name.clone()).unwrap_or_default(),
+            requests: parse_keys(&r.requests, Request::parse),
+            urgent: r.urgent,
+            shared: parse_keys(&r.shared, SharedField::parse),
+            basis: Basis::parse(&r.basis).unwrap_or(Basis::Override),
+            basis_note: r.basis_note.clone(),
+            note: unseal("note", &r.note)?,
+            status,
+            sent_at: r.sent_at,
+            due_at: r.due_at,
+            acknowledged_at: r.acknowledged_at,
+            action: unseal("action", &r.action)?,
+            done_at: r.done_at,
+            overdue: status == ReferralStatus::Sent && r.due_at < now,
+            version: r.version,
+        })
+    }
+
+    /// One case with its records, as the caller may see it. Audited.
+    pub async fn case(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(CaseView, CaseRecords), ServiceError> {
+        let c = store::case_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
+        let referred: Vec<Uuid> = referrals.iter().map(|r| r.department_id).collect();
+        let access = self.case_access(caller, &c, &referred);
+        if !access.staff && access.departments.is_empty() {
+            return Err(ServiceError::NotFound);
+        }
+        // A department sees its own referrals and the fields they share.
+        let mine: Vec<&ReferralRow> = referrals
+            .iter()
+            .filter(|r| access.staff || access.departments.contains(&r.department_id))
+            .collect();
+        let shared: Vec<SharedField> = mine
+            .iter()
+            .flat_map(|r| parse_keys(&r.shared, SharedField::parse))
+            .collect();
+        let staff = access.staff;
+        let owner = access.owner;
+        let view = self.case_view(&c, access, &shared)?;
+        let departments = store::departments(&self.db, &c.county_code).await?;
+        let now = clock::now();
+        let mut referral_views = Vec::new();
+        for r in &mine {
+            referral_views.push(self.referral_view(r, &departments, now)?);
+        }
+        let mut records = CaseRecords {
+            steps: Vec::new(),
+            referrals: referral_views,
+            instruments: Vec::new(),
+            clocks: Vec::new(),
+        };
+        if staff {
+            for s in store::case_steps(&self.db, &c.county_code, c.id).await? {
+                records.steps.push(StepView {
+                    kind: s.kind,
+                    at: s.at,
+                    by: s.by_account,
+                    department: s.department,
+                    note: s.note,
+                });
+            }
+            let events = store::events_of_case(&self.db, &c.county_code, c.id).await?;
+            for i in store::instruments_of_case(&self.db, &c.county_code, c.id).await? {
+                let unseal = |column: &str, s: &str| {
+                    if s.is_empty() {
+                        Ok::<String, ServiceError>(String::new())
+                    } else {
+                        self.open("instrument", column, &i.id, s)
+                    }
+                };
+                let reporter = unseal("reporter", &i.reporter)?;
+                let mut evs = Vec::new();
+                for e in events.iter().filter(|e| e.instrument_id == i.id) {
+                    let note = if e.note.is_empty() {
+                        String::new()
+                    } else {
+                        self.open("instrument_event", "note", &i.id, &e.note)?
+                    };
+                    evs.push((
+                        EventKind::parse(&e.kind).unwrap_or(EventKind::Ended),
+                        e.on_date,
+                        e.valid_until,
+                        if owner { note } else { mask_text(&note) },
+                    ));
+                }
+                let note = unseal("note", &i.note)?;
+                records.instruments.push(InstrumentView {
+                    id: i.id,
+                    kind: InstrumentKind::parse(&i.kind).unwrap_or(InstrumentKind::Shelter),
+                    started_at: i.started_at,
+                    urgent: i.urgent,
+                    party: i.party.as_deref().and_then(rules::Party::parse),
+                    reporter: if owner { reporter } else { mask_text(&reporter) },
+                    reference: i.reference.clone(),
+                    note: if owner { note } else { mask_text(&note) },
+                    status: i.status.clone(),
+                    valid_until: i.valid_until,
+                    events: evs,
+                    version: i.version,
+                });
+            }
+            let now_ms = ms(now);
+            for d in store::deadlines_of_case(&self.db, c.id).await? {
+                records.clocks.push(ClockView {
+                    kind: DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck),
+                    due_at: from_ms(d.due_ms),
+                    level: d.level,
+                    done: d.done_ms.is_some(),
+                    overdue: d.done_ms.is_none() && d.due_ms < now_ms,
+                });
+            }
+        }
+        let action = if owner {
+            "case.read"
+        } else if staff {
+            "case.read_masked"
+        } else {
+            "case.read_shared"
+        };
+        self.note_read(
+            caller,
+            Record::new(action)
+                .target(format!("case:{}", c.id))
+                .place(c.path.clone()),
+        )
+        .await?;
+        Ok((view, records))
+    }
+
+    /// The cases below a place the caller manages, masked; open ones first.
+    pub async fn cases(
+        &self,
+        caller: &Caller,
+        place: &str,
+        only_open: bool,
+    ) -> Result<Vec<CaseView>, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let mut out = Vec::new();
+        for c in store::cases(&self.db, &place.subtree(), only_open, LIST_LIMIT).await? {
+            let access = self.case_access(caller, &c, &[]);
+            out.push(self.case_view(&c, access, &[])?);
+        }
+        Ok(out)
+    }
+
+    /// Closes a case: its open clocks stop.
+    pub async fn close_case(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+    ) -> Result<(), ServiceError> {
+        let c = self.staff_case(caller, id).await?;
+        let now = clock::now();
+        let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
+        let instruments = store::instruments_of_case(&self.db, &c.county_code, c.id).await?;
+        let step = CaseStepRow {
+            seq: 0,
+            kind: "close".into(),
+            at: now,
+            by_account: caller.username.clone(),
+            department: String::new(),
+            note: String::new(),
+        };
+        let entry = Record::new("case.close")
+            .target(format!("case:{id}"))
+            .place(c.path.clone());
+        db_tx!(&self.db, tx => {
+            if !store::set_case_status(tx, &c.county_code, id, "closed", expected_version, now).await? {
+                return Err(StorageError::Conflict("case changed".into()));
+            }
+            for s in referrals.iter().map(|r| r.id).chain(instruments.iter().map(|i| i.id)) {
+                store::complete_deadlines(tx, s, None, ms(now)).await?;
+            }
+            store::add_case_step(tx, &c.county_code, id, &step).await?;
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// A case the caller manages as staff (to change it), open.
+    async fn staff_case(&self, caller: &Caller, id: Uuid) -> Result<CaseRow, ServiceError> {
+        let c = store::case_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&c.path)) {
+            return Err(ServiceError::NotFound);
+        }
+        if c.status != "open" {
+            return Err(invalid("case", "case.closed"));
+        }
+        Ok(c)
+    }
+
+    // ------------------------------------------------------------ referrals
+
+    /// Refers a case to a department. The department must be of the mechanism; sharing needs the
+    /// victim's consent recorded on the case, or a legal duty named, or an override by staff of
+    /// the county federation with its reason. The department's officers are told at once (inbox,
+    /// group robot, duty phone) and its acknowledgement clock starts.
+    pub async fn refer(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        input: &ReferralInput,
+    ) -> Result<ReferralView, ServiceError> {
+        let c = self.staff_case(caller, case).await?;
+        let now = clock::now();
+        let v = input.validate(c.consent_to_share, now)?;
+        let d = store::department_by_key(&self.db, &c.county_code, &v.department)
+            .await?
+            .ok_or_else(|| invalid("department", "referral.unknown_department"))?;
+        if v.basis == Basis::Override {
+            let county = county_path(&c.county_code).unwrap_or_default();
+            if !caller.household_write_scope().covers_all(&county) {
+                return Err(invalid("basis", "referral.override_forbidden"));
+            }
+        }
+        let hours = if v.urgent {
+            d.urgent_ack_hours
+        } else {
+            d.ack_hours
+        };
+        let due_at = rules::ack_due(now, hours, v.due_at);
+        let id = Uuid::now_v7();
+        let row = ReferralRow {
+            county_code: c.county_code.clone(),
+            id,
+            case_id: c.id,
+            department_id: d.id,
+            path: c.path.clone(),
+            requests: keys(&v.requests, Request::key),
+            urgent: v.urgent,
+            shared: keys(&v.shared, SharedField::key),
+            basis: v.basis.key().into(),
+            basis_note: v.basis_note.clone(),
+            note: if v.note.is_empty() {
+                String::new()
+            } else {
+                self.seal("referral", "note", &id, &v.note)?
+            },
+            status: ReferralStatus::Sent.key().into(),
+            sent_at: now,
+            sent_by: caller.username.clone(),
+            due_at,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            action: String::new(),
+            done_at: None,
+            version: 1,
+        };
+        let clock_row = DeadlineRow {
+            id: Uuid::now_v7(),
+            county_code: c.county_code.clone(),
+            path: c.path.clone(),
+            kind: DeadlineKind::ReferralAck.key().into(),
+            subject_id: id,
+            case_id: Some(c.id),
+            department_id: Some(d.id),
+            due_ms: ms(due_at),
+            level: 0,
+            next_ms: Some(ms(due_at)),
+            done_ms: None,
+        };
+        let officers = store::liaisons(&self.db, &c.county_code, d.id).await?;
+        let chain = Chain {
+            accounts: officers
+                .iter()
+                .filter(|o| o.3 == "liaison")
+                .map(|o| o.0)
+                .collect(),
+            webhook: Some(d.webhook_url.clone()).filter(|u| !u.is_empty()),
+            sms: Some(d.duty_phone.clone()).filter(|p| !p.is_empty()),
+        };
+        let text = format!("{}|{}", d.name, clock::local(due_at));
+        let step = CaseStepRow {
+            seq: 0,
+            kind: "refer".into(),
+            at: now,
+            by_account: caller.username.clone(),
+            department: d.key.clone(),
+            note: String::new(),
+        };
+        let entry = Record::new("referral.send")
+            .target(format!("referral:{id}"))
+            .place(c.path.clone())
+            .detail(format!(
+                "case={} department={} basis={} shared={}",
+                c.id,
+                d.key,
+                v.basis.key(),
+                row.shared
+            ))
+            .reason(if v.basis == Basis::Override {
+                v.basis_note.clone()
+            } else {
+                String::new()
+            });
+        db_tx!(&self.db, tx => {
+            store::insert_referral(tx, &row).await?;
+            store::insert_deadline(tx, &clock_row, ms(now)).await?;
+            store::add_case_step(tx, &c.county_code, c.id, &step).await?;
+            self.tell(tx, &chain, "referral.new", &text, &format!("/referrals/{id}"), 0, now).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        self.wake_delivery();
+        let departments = [d];
+        self.referral_view(&row, &departments, now)
+    }
+
+    /// The referral if the caller may see it: an officer of its department, or staff managing the
+    /// case's place.
+    async fn visible_referral(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(ReferralRow, bool), ServiceError> {
+        let r = store::referral_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let officer = caller.has_role(Role::Liaison)
+            && caller
+                .departments
+                .iter()
+                .any(|(c, d, _)| *c == r.county_code && *d == r.department_id);
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&r.path);
+        if officer || staff {
+            Ok((r, officer))
+        } else if caller.has_role(Role::Liaison)
+            && caller.departments.iter().any(|(c, _, _)| *c == r.county_code)
+        {
+            // An officer of another department: told plainly, shown nothing.
+            Err(invalid("department", "referral.not_referred"))
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// The referrals made to the caller's departments, open ones first by deadline.
+    pub async fn my_referrals(&self, caller: &Caller) -> Result<Vec<ReferralView>, ServiceError> {
+        if !caller.has_role(Role::Liaison) {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = clock::now();
+        let mut out = Vec::new();
+        let mut counties: Vec<&String> = caller.departments.iter().map(|(c, _, _)| c).collect();
+        counties.dedup();
+        for county in counties {
+            let departments = store::departments(&self.db, county).await?;
+            for (_, d, _) in caller.departments.iter().filter(|(c, _, _)| c == county) {
+                for r in store::referrals_of_department(&self.db, county, *d, LIST_LIMIT).await? {
+                    out.push(self.referral_view(&r, &departments, now)?);
+                }
+            }
+        }
+        out.sort_by_key(|r| (r.status == ReferralStatus::Done, r.due_at));
+        Ok(out)
+    }
+
+    /// A department acknowledges a referral it was sent: its clock stops, the federation sees it.
+    pub async fn acknowledge(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+    ) -> Result<ReferralView, ServiceError> {
+        self.referral_progress(caller, id, expected_version, None, false)
+            .await
+    }
+
+    /// A department records what it did (and, with `done`, that it has finished).
+    pub async fn record_action(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+        action: &str,
+        done: bool,
+    ) -> Result<ReferralView, ServiceError> {
+        self.referral_progress(caller, id, expected_version, Some(action), done)
+            .await
+    }
+
+    async fn referral_progress(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        expected_version: i64,
+        action: Option<&str>,
+        done: bool,
+    ) -> Result<ReferralView, ServiceError> {
+        let (r, officer) = self.visible_referral(caller, id).await?;
+        if !officer {
+            return Err(invalid("department", "referral.not_referred"));
+        }
+        let status = ReferralStatus::parse(&r.status).unwrap_or(ReferralStatus::Sent);
+        if status == ReferralStatus::Done {
+            return Err(invalid("status", "referral.already"));
+        }
+        let now = clock::now();
+        let mut row = r.clone();
+        let kind = match action {
+            None => {
+                if status != ReferralStatus::Sent {
+                    return Err(invalid("status", "referral.already"));
+                }
+                row.status = ReferralStatus::Acknowledged.key().into();
+                row.acknowledged_at = Some(now);
+                row.acknowledged_by = Some(caller.username.clone());
+                "acknowledge"
+            }
+            Some(text) => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(invalid("action", "required"));
+                }
+                if text.chars().count() > rules::TEXT_MAX_CHARS {
+                    return Err(invalid("action", "too_long"));
+                }
+                if status == ReferralStatus::Sent {
+                    return Err(invalid("status", "referral.not_acknowledged"));
+                }
+                let before = if r.action.is_empty() {
+                    String::new()
+                } else {
+                    self.open("referral", "action", &r.id, &r.action)? + "\n"
+                };
+                let line = format!("{} {}", clock::local(now), text);
+                row.action = self.seal("referral", "action", &r.id, &(before + &line))?;
+                if done {
+                    row.status = ReferralStatus::Done.key().into();
+                    row.done_at = Some(now);
+                    "done"
+                } else {
+                    "action"
+                }
+            }
+        };
+        let departments = store::departments(&self.db, &r.county_code).await?;
+        let dkey = departments
+            .iter()
+            .find(|d| d.id == r.department_id)
+            .map(|d| d.key.clone())
+            .unwrap_or_default();
+        let step = CaseStepRow {
+            seq: 0,
+            kind: kind.into(),
+            at: now,
+            by_account: caller.username.clone(),
+            department: dkey,
+            note: String::new(),
+        };
+        let c = store::case_by_id(&self.db, r.case_id).await?;
+        let owner = match &c {
+            Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
+                .await?
+                .map(|a| a.id),
+            None => None,
+        };
+        let entry = Record::new("referral.progress")
+            .target(format!("referral:{id}"))
+            .place(r.path.clone())
+            .detail(format!("step={kind}"));
+        let dept_name = departments
+            .iter()
+            .find(|d| d.id == r.department_id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        db_tx!(&self.db, tx => {
+            if !store::update_referral(tx, &row, expected_version).await? {
+                return Err(StorageError::Conflict("referral changed".into()));
+            }
+            if kind == "acknowledge" {
+                store::complete_deadlines(tx, r.id, Some(DeadlineKind::ReferralAck.key()), ms(now)).await?;
+            }
+            store::add_case_step(tx, &r.county_code, r.case_id, &step).await?;
+            if let Some(owner) = owner {
+                let chain = Chain { accounts: vec![owner], webhook: None, sms: None };
+                let kind = format!("referral.{kind}");
+                self.tell(tx, &chain, &kind, &dept_name, &format!("/cases/{}", r.case_id), 0, now).await?;
+            }
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        let mut row = row;
+        row.version = expected_version + 1;
+        self.referral_view(&row, &departments, now)
+    }
+
+    /// A referral with the part of its case the caller may see. Audited.
+    pub async fn referral(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(ReferralView, CaseView), ServiceError> {
+        let (r, _) = self.visible_referral(caller, id).await?;
+        let (case, _) = self.case(caller, r.case_id).await?;
+        let departments = store::departments(&self.db, &r.county_code).await?;
+        let view = self.referral_view(&r, &departments, clock::now())?;
+        Ok((view, case))
+    }
+
+    // ------------------------------------------------------------ instruments
+
+    /// Records a legal instrument on a case and starts its clock.
+    pub async fn add_instrument(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        input: &InstrumentInput,
+    ) -> Result<Uuid, ServiceError> {
+        let c = self.staff_case(caller, case).await?;
+        let now = clock::now();
+        let v = input.validate(now)?;
+        let id = Uuid::now_v7();
+        let seal = |column: &str, s: &str| {
+            if s.is_empty() {
+                Ok(String::new())
+            } else {
+                self.seal("instrument", column, &id, s)
+            }
+        };
+        let row = InstrumentRow {
+            county_code: c.county_code.clone(),
+            id,
+            case_id: c.id,
+            kind: v.kind.key().into(),
+            started_at: v.started_at,
+            urgent: v.urgent,
+            party: v.party.map(|p| p.key().to_string()),
+            reporter: seal("reporter", &v.reporter)?,
+            reference: v.reference.clone(),
+            note: seal("note", &v.note)?,
+            status: "open".into(),
+            valid_until: None,
+            created_by: caller.username.clone(),
+            version: 1,
+        };
+        let clock_row = rules::instrument_clock(&v).map(|(kind, due)| DeadlineRow {
+            id: Uuid::now_v7(),
+            county_code: c.county_code.clone(),
+            path: c.path.clone(),
+            kind: kind.key().into(),
+            subject_id: id,
+            case_id: Some(c.id),
+            department_id: None,
+            due_ms: ms(due),
+            level: 0,
+            next_ms: Some(ms(due)),
+            done_ms: None,
+        });
+        let step = CaseStepRow {
+            seq: 0,
+            kind: format!("instrument.{}", v.kind.key()),
+            at: now,
+            by_account: caller.username.clone(),
+            department: String::new(),
+            note: String::new(),
+        };
+        let entry = Record::new("instrument.add")
+            .target(format!("instrument:{id}"))
+            .place(c.path.clone())
+            .detail(format!("case={} kind={}", c.id, v.kind.key()));
+        db_tx!(&self.db, tx => {
+            store::insert_instrument(tx, &row, now).await?;
+            if let Some(d) = &clock_row {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
+            store::add_case_step(tx, &c.county_code, c.id, &step).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(id)
+    }
+
+    /// Records what happened to an instrument: a follow-up, a decision on an order (granted:
+    /// with its validity, whose end starts the expiry clock), an extension, a violation, an action,
+    /// a move to shelter, its end. The clock it answers stops.
+    pub async fn add_event(
+        &self,
+        caller: &Caller,
+        instrument: Uuid,
+        expected_version: i64,
+        input: &EventInput,
+    ) -> Result<(), ServiceError> {
+        let i = store::instrument_by_id(&self.db, instrument)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let c = self.staff_case(caller, i.case_id).await?;
+        let kind = InstrumentKind::parse(&i.kind).unwrap_or(InstrumentKind::Shelter);
+        let started_on = i.started_at.with_timezone(&clock::CHINA).date_naive();
+        let v = input.validate(kind, started_on, clock::today())?;
+        let now = clock::now();
+        let mut row = i.clone();
+        // Which clock the event answers, and which it starts.
+        let (stops, status): (Option<DeadlineKind>, &str) = match v.kind {
+            EventKind::Followup if kind == InstrumentKind::WarningLetter => {
+                (Some(DeadlineKind::WarningFollowup), "followed_up")
+            }
+            EventKind::Granted => (Some(DeadlineKind::OrderDecision), "in_force"),
+            EventKind::Rejected => (Some(DeadlineKind::OrderDecision), "rejected"),
+            EventKind::Extended => (Some(DeadlineKind::OrderExpiry), "in_force"),
+            EventKind::Acted => (Some(DeadlineKind::ReportAction), "acted"),
+            EventKind::Sheltered => (Some(DeadlineKind::EmergencyPlacement), "sheltered"),
+            EventKind::Ended => (None, "ended"),
+            _ => (None, i.status.as_str()),
+        };
+        row.status = status.to_string();
+        if v.valid_until.is_some() {
+            row.valid_until = v.valid_until;
+        }
+        let expiry = match (v.kind, v.valid_until) {
+            (EventKind::Granted | EventKind::Extended, Some(until)) => {
+                let due = until
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc() - Duration::hours(8))
+                    .unwrap_or(now)
+                    - Duration::days(rules::ORDER_EXPIRY_NOTICE_DAYS);
+                Some(DeadlineRow {
+                    id: Uuid::now_v7(),
+                    county_code: c.county_code.clone(),
+                    path: c.path.clone(),
+                    kind: DeadlineKind::OrderExpiry.key().into(),
+                    subject_id: i.id,
+                    case_id: Some(c.id),
+                    department_id: None,
+                    due_ms: ms(due),
+                    level: 0,
+                    next_ms: Some(ms(due)),
+                    done_ms: None,
+                })
+            }
+            _ => None,
+        };
+        let event = EventRow {
+            instrument_id: i.id,
+            seq: 0,
+            kind: v.kind.key().into(),
+            on_date: v.on,
+            valid_until: v.valid_until,
+            note: if v.note.is_empty() {
+                String::new()
+            } else {
+                self.seal("instrument_event", "note", &i.id, &v.note)?
+            },
+            by_account: caller.username.clone(),
+        };
+        let step = CaseStepRow {
+            seq: 0,
+            kind: format!("event.{}", v.kind.key()),
+            at: now,
+            by_account: caller.username.clone(),
+            department: String::new(),
+            note: String::new(),
+        };
+        let entry = Record::new("instrument.event")
+            .target(format!("instrument:{}", i.id))
+            .place(c.path.clone())
+            .detail(format!("event={}", v.kind.key()));
+        let ended = v.kind == EventKind::Ended;
+        db_tx!(&self.db, tx => {
+            if !store::update_instrument(tx, &row, expected_version).await? {
+                return Err(StorageError::Conflict("instrument changed".into()));
+            }
+            if let Some(k) = stops {
+                store::complete_deadlines(tx, i.id, Some(k.key()), ms(now)).await?;
+            }
+            if ended {
+                store::complete_deadlines(tx, i.id, None, ms(now)).await?;
+            }
+            if let Some(d) = &expiry {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
+            store::add_event(tx, &c.county_code, &event, now).await?;
+            store::add_case_step(tx, &c.county_code, c.id, &step).await?;
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ inbox
+
+    /// Writes one notification per account, and the outside messages of a chain, in the
+    /// caller's transaction. `params` fills the text (no personal data: a department, a time).
+    #[allow(clippy::too_many_arguments)]
+    async fn tell(
+        &self,
+        tx: &mut DbConn<'_>,
+        chain: &Chain,
+        kind: &str,
+        params: &str,
+        link: &str,
+        level: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        let mut n = 0;
+        for a in &chain.accounts {
+            store::insert_notification(
+                tx,
+                &NotificationRow {
+                    id: Uuid::now_v7(),
+                    account_id: *a,
+                    kind: kind.into(),
+                    title: params.into(),
+                    link: link.into(),
+                    level,
+                    created_at: now,
+                    read_at: None,
+                },
+            )
+            .await?;
+            n += 1;
+        }
+        let text = format!(
+            "【巾帼】{}",
+            notification_text(kind, params, jinguo_domain::Lang::Zh)
+        );
+        let mut out = Vec::new();
+        if let Some(url) = &chain.webhook {
+            let body = serde_json::json!({"msgtype": "text", "text": {"content": text}});
+            out.push(("webhook", url.clone(), body.to_string()));
+        }
+        if let Some(phone) = &chain.sms {
+            out.push(("sms", phone.clone(), text.clone()));
+        }
+        for (channel, target, body) in out {
+            store::insert_outbox(
+                tx,
+                &OutboxRow {
+                    id: Uuid::now_v7(),
+                    channel: channel.into(),
+                    target,
+                    body,
+                    status: "pending".into(),
+                    attempts: 0,
+                    next_ms: ms(now),
+                    last_error: String::new(),
+                    created_ms: ms(now),
+                    delivered_ms: None,
+                },
+            )
+            .await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The caller's newest notifications, in her language, and how many are unread.
+    pub async fn inbox(
+        &self,
+        caller: &Caller,
+        lang: jinguo_domain::Lang,
+    ) -> Result<(Vec<NotificationView>, i64), ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let rows = store::inbox(&self.db, account, 100).await?;
+        let unread = store::unread(&self.db, account).await?;
+        Ok((
+            rows.into_iter()
+                .map(|n| NotificationView {
+                    id: n.id,
+                    text: notification_text(&n.kind, &n.title, lang),
+                    kind: n.kind,
+                    link: n.link,
+                    level: n.level,
+                    created_at: n.created_at,
+                    read: n.read_at.is_some(),
+                })
+                .collect(),
+            unread,
+        ))
+    }
+
+    /// How many of the caller's notifications are unread.
+    pub async fn unread(&self, caller: &Caller) -> Result<i64, ServiceError> {
+        match caller.account_id {
+            Some(a) => Ok(store::unread(&self.db, a).await?),
+            None => Ok(0),
+        }
+    }
+
+    pub async fn mark_read(&self, caller: &Caller, id: Uuid) -> Result<(), ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let now = clock::now();
+        let found = db_tx!(quiet &self.db, tx => store::mark_read(tx, account, id, now).await)?;
+        if found {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    // ------------------------------------------------------------ escalation
+
+    /// Who is told at `level` of a clock's chain: for a referral, the department's liaison
+    /// officers (with its group robot and duty phone) and the case's owner, then the department's
+    /// heads, then the county federation's chair; for the federation's own clocks, the case's
+    /// owner, then the chair. Empty: the chain has no such level.
+    async fn chain(&self, d: &DeadlineRow, level: i64) -> Result<Option<Chain>, ServiceError> {
+        let owner = match d.case_id {
+            Some(c) => match store::case_by_id(&self.db, c).await? {
+                Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
+                    .await?
+                    .map(|a| a.id),
+                None => None,
+            },
+            None => None,
+        };
+        let chair = || async {
+            let path = county_path(&d.county_code).unwrap_or_default();
+            store::accounts_at(&self.db, Role::Staff.key(), &path).await
+        };
+        let referral = d.kind == DeadlineKind::ReferralAck.key();
+        let chain = match (referral, level) {
+            (true, 1 | 2) => {
+                let Some(dep) = d.department_id else {
+                    return Ok(None);
+                };
+                let dept = store::department(&self.db, &d.county_code, dep).await?;
+                let officers = store::liaisons(&self.db, &d.county_code, dep).await?;
+                let position = if level == 1 { "liaison" } else { "head" };
+                let mut accounts: Vec<Uuid> = officers
+                    .iter()
+                    .filter(|o| o.3 == position)
+                    .map(|o| o.0)
+                    .collect();
+                if level == 1 {
+                    accounts.extend(owner);
+                }
+                Chain {
+                    accounts,
+                    webhook: dept
+                        .as_ref()
+                        .map(|d| d.webhook_url.clone())
+                        .filter(|u| !u.is_empty()),
+                    sms: dept
+                        .as_ref()
+                        .map(|d| d.duty_phone.clone())
+                        .filter(|p| !p.is_empty() && level == 1),
+                }
+            }
+            (true, 3) | (false, 2) => Chain {
+                accounts: chair().await?,
+                webhook: None,
+                sms: None,
+            },
+            (false, 1) => Chain {
+                accounts: owner.into_iter().collect(),
+                webhook: None,
+                sms: None,
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(chain))
+    }
+
+    /// One round of the escalation worker at `now`: every clock whose time has come climbs one
+    /// level, and the level's people are told, in one transaction per clock; a clock another
+    /// worker moved meanwhile is left alone. Run it again with the same `now`: nothing happens.
+    pub async fn escalate(&self, now: DateTime<Utc>) -> Result<EscalationReport, ServiceError> {
+        let mut report = EscalationReport::default();
+        let step = self.linkage.escalation_step;
+        loop {
+            let due = store::due_deadlines(&self.db, ms(now), ESCALATION_BATCH).await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut moved = 0;
+            for d in &due {
+                report.looked_at += 1;
+                let level = d.level + 1;
+                let levels = if d.kind == DeadlineKind::ReferralAck.key() {
+                    3
+                } else {
+                    2
+                };
+                let next = rules::next_escalation(from_ms(d.due_ms), level, step, levels)
+                    .map(|t| ms(t).max(ms(now) + 1));
+                let chain = self.chain(d, level).await?;
+                let kind = DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck);
+                let link = match (kind, d.case_id) {
+                    (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
+                    (_, Some(c)) => format!("/cases/{c}"),
+                    _ => String::from("/inbox"),
+                };
+                let dept = match d.department_id {
+                    Some(dep) => store::department(&self.db, &d.county_code, dep)
+                        .await?
+                        .map(|d| d.name)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                let params = format!("{}|{}|{}", kind.key(), dept, clock::local(from_ms(d.due_ms)));
+                let entry = Record::new("deadline.escalate")
+                    .target(format!("deadline:{}", d.id))
+                    .place(d.path.clone())
+                    .detail(format!("kind={} level={level}", d.kind));
+                let told = db_tx!(&self.db, tx => {
+                    if !store::climb(tx, d.id, d.level, next).await? {
+                        return Ok::<Option<u64>, StorageError>(None);
+                    }
+                    let n = match &chain {
+                        Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
+                        None => 0,
+                    };
+                    record(tx, &Caller::operator(), entry.clone()).await?;
+                    Ok(Some(n))
+                })?;
+                if let Some(n) = told {
+                    moved += 1;
+                    report.escalated += 1;
+                    report.notifications += n;
+                }
+            }
+            if moved == 0 || (due.len() as i64) < ESCALATION_BATCH {
+                break;
+            }
+        }
+        if report.escalated > 0 {
+            self.wake_delivery();
+        }
+        Ok(report)
+    }
+
+    // ------------------------------------------------------------ delivery
+
+    /// The server's worker: escalates due clocks and delivers messages, every
+    /// [`LinkagePolicy::worker_every`] and whenever a message was committed. It stops with the
+    /// process; what it had not done is found again by the next one.
+    pub async fn run_worker(self) {
+        loop {
+            let now = clock::now();
+            if let Err(e) = self.escalate(now).await {
+                tracing::error!(error = %e, "escalation round failed");
+            }
+            if let Err(e) = self.deliver(now).await {
+                tracing::error!(error = %e, "delivery round failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.linkage.worker_every) => {}
+                _ = self.delivery_signal.notified() => {}
+            }
+        }
+    }
+
+    pub fn wake_delivery(&self) {
+        self.delivery_signal.notify_one();
+    }
+
+    /// One round of delivery at `now`: each message whose time has come is taken (so no other
+    /// worker sends it too), sent, and marked delivered or given another try later (30 s, 1 min,
+    /// 2 min … up to an hour; after [`MAX_ATTEMPTS`] it is marked failed).
+    pub async fn deliver(&self, now: DateTime<Utc>) -> Result<DeliveryReport, ServiceError> {
+        let mut report = DeliveryReport::default();
+        let due = store::due_outbox(&self.db, ms(now), DELIVERY_BATCH).await?;
+        let timeout = self.linkage.delivery_timeout;
+        for o in due {
+            let lease = ms(now) + (timeout.as_millis() as i64) * 2 + 1000;
+            let mine = db_tx!(quiet &self.db, tx => store::claim(tx, o.id, o.next_ms, lease).await)?;
+            if !mine {
+                continue;
+            }
+            let attempts = o.attempts + 1;
+            let result = self.send(&o).await;
+            let (status, next, error, delivered) = match result {
+                Ok(()) => ("delivered", o.next_ms, String::new(), Some(ms(clock::now()))),
+                Err(e) if attempts >= MAX_ATTEMPTS => ("failed", o.next_ms, e, None),
+                Err(e) => {
+                    let wait = self.linkage.retry_base * (1 << (attempts - 1).min(7)) as i32;
+                    let wait = wait.min(Duration::hours(1));
+                    ("pending", ms(now + wait), e, None)
+                }
+            };
+            match status {
+                "delivered" => report.delivered += 1,
+                "failed" => report.failed += 1,
+                _ => report.retried += 1,
+            }
+            if !error.is_empty() {
+                tracing::warn!(channel = %o.channel, attempts, error = %error, "a message was not delivered");
+            }
+            db_tx!(quiet &self.db, tx => store::settle(tx, o.id, status, next, &error, delivered).await)?;
+        }
+        Ok(report)
+    }
+
+    async fn send(&self, o: &OutboxRow) -> Result<(), String> {
+        let client = &self.http;
+        let timeout = self.linkage.delivery_timeout;
+        let post = |url: &str, body: String| {
+            client
+                .post(url)
+                .timeout(timeout)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        match o.channel.as_str() {
+            "webhook" => {
+                let r = post(&o.target, o.body.clone())
+                    .await
+                    .map_err(|e| format!("{}", e.without_url()))?;
+                if r.status().is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("answered {}", r.status().as_u16()))
+                }
+            }
+            "sms" => match &self.linkage.sms_gateway {
+                Some(url) => {
+                    let body = serde_json::json!({"to": o.target, "text": o.body}).to_string();
+                    let r = post(url, body)
+                        .await
+                        .map_err(|e| format!("{}", e.without_url()))?;
+                    if r.status().is_success() {
+                        Ok(())
+                    } else {
+                        Err(format!("answered {}", r.status().as_u16()))
+                    }
+                }
+                None => {
+                    tracing::info!(to = %mask::phone(&o.target), text = %o.body, "SMS (log channel)");
+                    Ok(())
+                }
+            },
+            other => Err(format!("unknown channel {other}")),
+        }
+    }
+
+    /// The newest outside messages and their delivery: system administrators and county staff.
+    pub async fn outbox(&self, caller: &Caller) -> Result<Vec<OutboxRow>, ServiceError> {
+        if !(caller.has_role(Role::SystemAdmin) || caller.has_role(Role::Staff)) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut rows = store::outbox(&self.db, 200).await?;
+        for r in &mut rows {
+            // The address of a robot carries its secret; the number is personal enough.
+            r.target = match r.channel.as_str() {
+                "sms" => mask::phone(&r.target),
+                _ => r
+                    .target
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+        }
+        Ok(rows)
+    }
+
+    // ------------------------------------------------------------ board
+
+    /// The linkage board of a place the caller manages: per department, its open referrals with
+    /// the time left, the overdue ones, and the average time to acknowledge per month (the last
+    /// twelve months).
+    pub async fn linkage_board(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<Vec<BoardLine>, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let county = county_of(&place.path).ok_or(ServiceError::NotFound)?;
+        let now = clock::now();
+        let since = now - Duration::days(366);
+        let referrals = store::referrals_for_board(&self.db, &place.subtree(), since).await?;
+        let mut out = Vec::new();
+        for d in store::departments(&self.db, &county).await? {
+            let mine: Vec<&ReferralRow> = referrals
+                .iter()
+                .filter(|r| r.department_id == d.id)
+                .collect();
+            let waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)> = mine
+                .iter()
+                .filter(|r| r.status == ReferralStatus::Sent.key())
+                .map(|r| (r.id, r.case_id, r.due_at, (r.due_at - now).num_minutes()))
+                .collect();
+            let mut months: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+            for r in &mine {
+                if let Some(a) = r.acknowledged_at {
+                    let m = r
+                        .sent_at
+                        .with_timezone(&clock::CHINA)
+                        .format("%Y-%m")
+                        .to_string();
+                    let e = months.entry(m).or_default();
+                    e.0 += 1;
+                    e.1 += (a - r.sent_at).num_minutes();
+                }
+            }
+            out.push(BoardLine {
+                key: d.key.clone(),
+                name: d.name.clone(),
+                in_linkage: d.in_linkage,
+                open: mine.iter().filter(|r| r.status != "done").count() as i64,
+                overdue: waiting.iter().filter(|w| w.3 < 0).count() as i64,
+                waiting,
+                months: months
+                    .into_iter()
+                    .map(|(m, (n, total))| (m, n, total as f64 / n as f64))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Open clocks below a place and how many are overdue (the dashboard).
+    pub async fn clock_counts(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<(i64, i64), ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        Ok(store::open_deadline_counts(self.figures_db(), &place.subtree(), ms(clock::now())).await?)
+    }
+}
+
+/// The text of a notification in a language, from its kind and its stored parameters
+/// (`|`-separated; never a person's name).
+pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) -> String {
+    let p: Vec<&str> = params.split('|').collect();
+    let at = |i: usize| p.get(i).copied().unwrap_or_default();
+    match kind {
+        "referral.new" => match lang {
+            jinguo_domain::Lang::Zh => format!("新转介待签收：{}，请于 {} 前签收", at(0), at(1)),
+            jinguo_domain::Lang::En => format!("New referral to {}: acknowledge by {}", at(0), at(1)),
+        },
+        "referral.acknowledge" => match lang {
+            jinguo_domain::Lang::Zh => format!("{} 已签收转介", at(0)),
+            jinguo_domain::Lang::En => format!("{} acknowledged the referral", at(0)),
+        },
+        "referral.action" | "referral.done" => match lang {
+            jinguo_domain::Lang::Zh => format!("{} 更新了处置情况", at(0)),
+            jinguo_domain::Lang::En => format!("{} recorded what it did", at(0)),
+        },
+        "deadline.overdue" => {
+            let what = DeadlineKind::parse(at(0))
+                .map(|k| k.label(lang))
+                .unwrap_or_default();
+            match (lang, at(1)) {
+                (jinguo_domain::Lang::Zh, "") => format!("已超时：{what}（时限 {}）", at(2)),
+                (jinguo_domain::Lang::Zh, d) => format!("已超时：{what}，{d}（时限 {}）", at(2)),
+                (jinguo_domain::Lang::En, "") => format!("Overdue: {what} (due {})", at(2)),
+                (jinguo_domain::Lang::En, d) => format!("Overdue: {what}, {d} (due {})", at(2)),
+            }
+        }
+        _ => params.replace('|', " "),
+    }
+}
