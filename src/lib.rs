@@ -58,7 +58,9 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 /// Serves the application until Ctrl-C or SIGTERM.
 pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<()> {
     // Escalation of the linkage's clocks and delivery of its messages, beside the requests.
-    tokio::spawn(services.clone().run_worker());
+    if services.linkage.worker {
+        tokio::spawn(services.clone().run_worker());
+    }
     let app = jinguo_web::app(services).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -11,6 +11,7 @@ mod cli;
 mod crash;
 mod http;
 mod import;
+mod linkage;
 mod matrix;
 mod mediation;
 mod network;

@@ -267,7 +267,8 @@ impl Services {
             grants,
         );
         c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
-        c.departments = jinguo_storage::linkage::departments_of_account(&self.db, account.id).await?;
+        c.departments =
+            jinguo_storage::linkage::departments_of_account(&self.db, account.id).await?;
         Ok(c)
     }
 

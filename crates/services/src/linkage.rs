@@ -22,8 +22,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::{
     self as rules, Basis, CaseInput, CaseSource, DeadlineKind, EventInput, EventKind,
-    InstrumentInput, InstrumentKind, ReferralInput, ReferralStatus, Request, RiskFactor,
-    Severity, SharedField, ViolenceKind,
+    InstrumentInput, InstrumentKind, ReferralInput, ReferralStatus, Request, RiskFactor, Severity,
+    SharedField, ViolenceKind,
 };
 use jinguo_domain::mask;
 use jinguo_domain::place::PlaceCode;
@@ -59,6 +59,9 @@ pub struct LinkagePolicy {
     /// How often the worker looks for due clocks and messages (it also wakes when a message is
     /// committed).
     pub worker_every: std::time::Duration,
+    /// Whether a server runs the worker (tests drive [`Services::escalate`] and
+    /// [`Services::deliver`] themselves, with a clock of their own).
+    pub worker: bool,
 }
 
 impl Default for LinkagePolicy {
@@ -69,6 +72,7 @@ impl Default for LinkagePolicy {
             retry_base: Duration::seconds(30),
             sms_gateway: None,
             worker_every: std::time::Duration::from_secs(30),
+            worker: true,
         }
     }
 }
@@ -599,7 +603,8 @@ impl Services {
     }
 
     fn case_access(&self, caller: &Caller, c: &CaseRow, referred: &[Uuid]) -> CaseAccess {
-        let staff = caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&c.path);
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&c.path);
         let departments = if caller.has_role(Role::Liaison) {
             caller
                 .departments
@@ -804,7 +809,11 @@ impl Services {
                     started_at: i.started_at,
                     urgent: i.urgent,
                     party: i.party.as_deref().and_then(rules::Party::parse),
-                    reporter: if owner { reporter } else { mask_text(&reporter) },
+                    reporter: if owner {
+                        reporter
+                    } else {
+                        mask_text(&reporter)
+                    },
                     reference: i.reference.clone(),
                     note: if owner { note } else { mask_text(&note) },
                     status: i.status.clone(),
@@ -1043,7 +1052,10 @@ impl Services {
         if officer || staff {
             Ok((r, officer))
         } else if caller.has_role(Role::Liaison)
-            && caller.departments.iter().any(|(c, _, _)| *c == r.county_code)
+            && caller
+                .departments
+                .iter()
+                .any(|(c, _, _)| *c == r.county_code)
         {
             // An officer of another department: told plainly, shown nothing.
             Err(invalid("department", "referral.not_referred"))
@@ -1605,7 +1617,12 @@ impl Services {
                         .unwrap_or_default(),
                     None => String::new(),
                 };
-                let params = format!("{}|{}|{}", kind.key(), dept, clock::local(from_ms(d.due_ms)));
+                let params = format!(
+                    "{}|{}|{}",
+                    kind.key(),
+                    dept,
+                    clock::local(from_ms(d.due_ms))
+                );
                 let entry = Record::new("deadline.escalate")
                     .target(format!("deadline:{}", d.id))
                     .place(d.path.clone())
@@ -1671,14 +1688,20 @@ impl Services {
         let timeout = self.linkage.delivery_timeout;
         for o in due {
             let lease = ms(now) + (timeout.as_millis() as i64) * 2 + 1000;
-            let mine = db_tx!(quiet &self.db, tx => store::claim(tx, o.id, o.next_ms, lease).await)?;
+            let mine =
+                db_tx!(quiet &self.db, tx => store::claim(tx, o.id, o.next_ms, lease).await)?;
             if !mine {
                 continue;
             }
             let attempts = o.attempts + 1;
             let result = self.send(&o).await;
             let (status, next, error, delivered) = match result {
-                Ok(()) => ("delivered", o.next_ms, String::new(), Some(ms(clock::now()))),
+                Ok(()) => (
+                    "delivered",
+                    o.next_ms,
+                    String::new(),
+                    Some(ms(clock::now())),
+                ),
                 Err(e) if attempts >= MAX_ATTEMPTS => ("failed", o.next_ms, e, None),
                 Err(e) => {
                     let wait = self.linkage.retry_base * (1 << (attempts - 1).min(7)) as i32;
@@ -1752,12 +1775,7 @@ impl Services {
             // The address of a robot carries its secret; the number is personal enough.
             r.target = match r.channel.as_str() {
                 "sms" => mask::phone(&r.target),
-                _ => r
-                    .target
-                    .split('?')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                _ => r.target.split('?').next().unwrap_or_default().to_string(),
             };
         }
         Ok(rows)
@@ -1825,7 +1843,10 @@ impl Services {
         place: &str,
     ) -> Result<(i64, i64), ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        Ok(store::open_deadline_counts(self.figures_db(), &place.subtree(), ms(clock::now())).await?)
+        Ok(
+            store::open_deadline_counts(self.figures_db(), &place.subtree(), ms(clock::now()))
+                .await?,
+        )
     }
 }
 
@@ -1837,7 +1858,9 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
     match kind {
         "referral.new" => match lang {
             jinguo_domain::Lang::Zh => format!("新转介待签收：{}，请于 {} 前签收", at(0), at(1)),
-            jinguo_domain::Lang::En => format!("New referral to {}: acknowledge by {}", at(0), at(1)),
+            jinguo_domain::Lang::En => {
+                format!("New referral to {}: acknowledge by {}", at(0), at(1))
+            }
         },
         "referral.acknowledge" => match lang {
             jinguo_domain::Lang::Zh => format!("{} 已签收转介", at(0)),

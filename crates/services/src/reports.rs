@@ -342,3 +342,93 @@ impl Services {
         book(&[summary, by_kind, by_source, by_risk, by_unit, lines])
     }
 }
+
+impl Services {
+    /// The linkage board of a place as a workbook: per department its open and overdue referrals,
+    /// the referrals waiting with the time left, and the average time to acknowledge per month.
+    /// No names: a referral is named by its number.
+    pub async fn linkage_workbook(
+        &self,
+        caller: &Caller,
+        code: &str,
+        lang: Lang,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let board = self.linkage_board(caller, code).await?;
+        let yes_no =
+            |b: bool| text(lang.pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" }));
+        let summary = Sheet {
+            name: lang.pick("成员单位", "Departments").into(),
+            headers: heads(
+                lang,
+                &[
+                    ("成员单位", "Department"),
+                    ("24小时联动", "24-hour linkage"),
+                    ("未办结转介", "Open referrals"),
+                    ("超时未签收", "Overdue"),
+                ],
+            ),
+            rows: board
+                .iter()
+                .map(|b| {
+                    vec![
+                        text(&b.name),
+                        yes_no(b.in_linkage),
+                        Cell::Int(b.open),
+                        Cell::Int(b.overdue),
+                    ]
+                })
+                .collect(),
+        };
+        let waiting = Sheet {
+            name: lang.pick("待签收", "Waiting").into(),
+            headers: heads(
+                lang,
+                &[
+                    ("成员单位", "Department"),
+                    ("转介编号", "Referral"),
+                    ("签收时限", "Acknowledge by"),
+                    ("剩余分钟（负数为超时）", "Minutes left (negative: overdue)"),
+                ],
+            ),
+            rows: board
+                .iter()
+                .flat_map(|b| {
+                    b.waiting.iter().map(|(id, _, due, left)| {
+                        vec![
+                            text(&b.name),
+                            text(&id.to_string()),
+                            text(&crate::clock::local(*due)),
+                            Cell::Int(*left),
+                        ]
+                    })
+                })
+                .collect(),
+        };
+        let months = Sheet {
+            name: lang.pick("签收用时", "Time to acknowledge").into(),
+            headers: heads(
+                lang,
+                &[
+                    ("成员单位", "Department"),
+                    ("月份", "Month"),
+                    ("签收件数", "Acknowledged"),
+                    ("平均用时（分钟）", "Average minutes"),
+                ],
+            ),
+            rows: board
+                .iter()
+                .flat_map(|b| {
+                    b.months.iter().map(|(m, n, avg)| {
+                        vec![
+                            text(&b.name),
+                            text(m),
+                            Cell::Int(*n),
+                            Cell::Text(format!("{avg:.0}")),
+                        ]
+                    })
+                })
+                .collect(),
+        };
+        book(&[summary, waiting, months])
+    }
+}

@@ -66,8 +66,12 @@ pub async fn update_department(
 }
 
 pub async fn departments(db: &Db, county: &str) -> Result<Vec<DepartmentRow>, StorageError> {
-    let sql = concat!("SELECT ", department_cols!(), " FROM department WHERE county_code = $1 \
-         ORDER BY in_linkage DESC, created_at, key");
+    let sql = concat!(
+        "SELECT ",
+        department_cols!(),
+        " FROM department WHERE county_code = $1 \
+         ORDER BY in_linkage DESC, created_at, key"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).fetch_all(p).await)?)
 }
@@ -77,7 +81,11 @@ pub async fn department(
     county: &str,
     id: Uuid,
 ) -> Result<Option<DepartmentRow>, StorageError> {
-    let sql = concat!("SELECT ", department_cols!(), " FROM department WHERE county_code = $1 AND id = $2");
+    let sql = concat!(
+        "SELECT ",
+        department_cols!(),
+        " FROM department WHERE county_code = $1 AND id = $2"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).bind(id).fetch_optional(p).await)?)
 }
@@ -87,7 +95,11 @@ pub async fn department_by_key(
     county: &str,
     key: &str,
 ) -> Result<Option<DepartmentRow>, StorageError> {
-    let sql = concat!("SELECT ", department_cols!(), " FROM department WHERE county_code = $1 AND key = $2");
+    let sql = concat!(
+        "SELECT ",
+        department_cols!(),
+        " FROM department WHERE county_code = $1 AND key = $2"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).bind(key).fetch_optional(p).await)?)
 }
@@ -136,11 +148,7 @@ pub async fn departments_of_account(
 }
 
 /// Accounts with a grant of `role` over exactly `scope_path` (the chair of a federation).
-pub async fn accounts_at(
-    db: &Db,
-    role: &str,
-    scope_path: &str,
-) -> Result<Vec<Uuid>, StorageError> {
+pub async fn accounts_at(db: &Db, role: &str, scope_path: &str) -> Result<Vec<Uuid>, StorageError> {
     let rows: Vec<(Uuid,)> = db_run!(db, p => sqlx::query_as(
         "SELECT DISTINCT a.id FROM account_grant g JOIN account a ON a.id = g.account_id \
          WHERE g.role = $1 AND g.scope_path = $2 AND a.disabled = FALSE ORDER BY a.id")
@@ -194,8 +202,12 @@ pub async fn insert_case(
     r: &CaseRow,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    let sql = concat!("INSERT INTO dv_case (", case_cols!(), ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)");
+    let sql = concat!(
+        "INSERT INTO dv_case (",
+        case_cols!(),
+        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
+         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)"
+    );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&r.county_code).bind(r.id).bind(&r.path).bind(r.household_id)
         .bind(r.victim_person_id).bind(&r.victim_name).bind(&r.victim_phone)
@@ -222,9 +234,13 @@ pub async fn cases(
     only_open: bool,
     limit: i64,
 ) -> Result<Vec<CaseRow>, StorageError> {
-    let sql = concat!("SELECT ", case_cols!(), " FROM dv_case WHERE path >= $1 AND path < $2 \
+    let sql = concat!(
+        "SELECT ",
+        case_cols!(),
+        " FROM dv_case WHERE path >= $1 AND path < $2 \
          AND ($3 = FALSE OR status = 'open') \
-         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, received_on DESC, id LIMIT $4");
+         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, received_on DESC, id LIMIT $4"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(&within.lo).bind(&within.hi).bind(only_open).bind(limit)
         .fetch_all(p).await)?)
@@ -324,8 +340,12 @@ macro_rules! referral_cols {
 }
 
 pub async fn insert_referral(tx: &mut DbConn<'_>, r: &ReferralRow) -> Result<(), StorageError> {
-    let sql = concat!("INSERT INTO referral (", referral_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)");
+    let sql = concat!(
+        "INSERT INTO referral (",
+        referral_cols!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&r.county_code).bind(r.id).bind(r.case_id).bind(r.department_id).bind(&r.path)
         .bind(&r.requests).bind(r.urgent).bind(&r.shared).bind(&r.basis).bind(&r.basis_note)
@@ -363,8 +383,12 @@ pub async fn referrals_of_case(
     county: &str,
     case: Uuid,
 ) -> Result<Vec<ReferralRow>, StorageError> {
-    let sql = concat!("SELECT ", referral_cols!(), " FROM referral WHERE county_code = $1 AND case_id = $2 \
-         ORDER BY sent_at, id");
+    let sql = concat!(
+        "SELECT ",
+        referral_cols!(),
+        " FROM referral WHERE county_code = $1 AND case_id = $2 \
+         ORDER BY sent_at, id"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).bind(case).fetch_all(p).await)?)
 }
@@ -376,8 +400,12 @@ pub async fn referrals_of_department(
     department: Uuid,
     limit: i64,
 ) -> Result<Vec<ReferralRow>, StorageError> {
-    let sql = concat!("SELECT ", referral_cols!(), " FROM referral WHERE county_code = $1 AND department_id = $2 \
-         ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_at, id LIMIT $3");
+    let sql = concat!(
+        "SELECT ",
+        referral_cols!(),
+        " FROM referral WHERE county_code = $1 AND department_id = $2 \
+         ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_at, id LIMIT $3"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).bind(department).bind(limit).fetch_all(p).await)?)
 }
@@ -388,8 +416,12 @@ pub async fn referrals_for_board(
     within: &Subtree,
     since: DateTime<Utc>,
 ) -> Result<Vec<ReferralRow>, StorageError> {
-    let sql = concat!("SELECT ", referral_cols!(), " FROM referral WHERE path >= $1 AND path < $2 \
-         AND (status <> 'done' OR sent_at >= $3) ORDER BY due_at, id");
+    let sql = concat!(
+        "SELECT ",
+        referral_cols!(),
+        " FROM referral WHERE path >= $1 AND path < $2 \
+         AND (status <> 'done' OR sent_at >= $3) ORDER BY due_at, id"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(&within.lo).bind(&within.hi).bind(since).fetch_all(p).await)?)
 }
@@ -428,8 +460,12 @@ pub async fn insert_instrument(
     r: &InstrumentRow,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    let sql = concat!("INSERT INTO instrument (", instrument_cols!(), ", created_at) VALUES ($1, $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15)");
+    let sql = concat!(
+        "INSERT INTO instrument (",
+        instrument_cols!(),
+        ", created_at) VALUES ($1, $2, $3, $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&r.county_code).bind(r.id).bind(r.case_id).bind(&r.kind).bind(r.started_at)
         .bind(r.urgent).bind(&r.party).bind(&r.reporter).bind(&r.reference).bind(&r.note)
@@ -453,7 +489,11 @@ pub async fn update_instrument(
 }
 
 pub async fn instrument_by_id(db: &Db, id: Uuid) -> Result<Option<InstrumentRow>, StorageError> {
-    let sql = concat!("SELECT ", instrument_cols!(), " FROM instrument WHERE id = $1");
+    let sql = concat!(
+        "SELECT ",
+        instrument_cols!(),
+        " FROM instrument WHERE id = $1"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(id).fetch_optional(p).await)?)
 }
@@ -463,8 +503,12 @@ pub async fn instruments_of_case(
     county: &str,
     case: Uuid,
 ) -> Result<Vec<InstrumentRow>, StorageError> {
-    let sql = concat!("SELECT ", instrument_cols!(), " FROM instrument WHERE county_code = $1 AND case_id = $2 \
-         ORDER BY started_at, id");
+    let sql = concat!(
+        "SELECT ",
+        instrument_cols!(),
+        " FROM instrument WHERE county_code = $1 AND case_id = $2 \
+         ORDER BY started_at, id"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(county).bind(case).fetch_all(p).await)?)
 }
@@ -573,8 +617,12 @@ pub async fn due_deadlines(
     now_ms: i64,
     limit: i64,
 ) -> Result<Vec<DeadlineRow>, StorageError> {
-    let sql = concat!("SELECT ", deadline_cols!(), " FROM deadline WHERE next_ms IS NOT NULL AND next_ms <= $1 \
-         ORDER BY next_ms LIMIT $2");
+    let sql = concat!(
+        "SELECT ",
+        deadline_cols!(),
+        " FROM deadline WHERE next_ms IS NOT NULL AND next_ms <= $1 \
+         ORDER BY next_ms LIMIT $2"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(now_ms).bind(limit).fetch_all(p).await)?)
 }
@@ -597,8 +645,12 @@ pub async fn climb(
 
 /// The clocks of a case, open ones first.
 pub async fn deadlines_of_case(db: &Db, case: Uuid) -> Result<Vec<DeadlineRow>, StorageError> {
-    let sql = concat!("SELECT ", deadline_cols!(), " FROM deadline WHERE case_id = $1 \
-         ORDER BY CASE WHEN done_ms IS NULL THEN 0 ELSE 1 END, due_ms");
+    let sql = concat!(
+        "SELECT ",
+        deadline_cols!(),
+        " FROM deadline WHERE case_id = $1 \
+         ORDER BY CASE WHEN done_ms IS NULL THEN 0 ELSE 1 END, due_ms"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(case).fetch_all(p).await)?)
 }
@@ -698,7 +750,11 @@ macro_rules! outbox_cols {
 }
 
 pub async fn insert_outbox(tx: &mut DbConn<'_>, o: &OutboxRow) -> Result<(), StorageError> {
-    let sql = concat!("INSERT INTO outbox (", outbox_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+    let sql = concat!(
+        "INSERT INTO outbox (",
+        outbox_cols!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(o.id).bind(&o.channel).bind(&o.target).bind(&o.body).bind(&o.status)
         .bind(o.attempts).bind(o.next_ms).bind(&o.last_error).bind(o.created_ms)
@@ -709,8 +765,12 @@ pub async fn insert_outbox(tx: &mut DbConn<'_>, o: &OutboxRow) -> Result<(), Sto
 
 /// Messages waiting whose time has come, the oldest first; at most `limit`.
 pub async fn due_outbox(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, StorageError> {
-    let sql = concat!("SELECT ", outbox_cols!(), " FROM outbox WHERE status = 'pending' AND next_ms <= $1 \
-         ORDER BY next_ms, id LIMIT $2");
+    let sql = concat!(
+        "SELECT ",
+        outbox_cols!(),
+        " FROM outbox WHERE status = 'pending' AND next_ms <= $1 \
+         ORDER BY next_ms, id LIMIT $2"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(now_ms).bind(limit).fetch_all(p).await)?)
 }
@@ -749,7 +809,11 @@ pub async fn settle(
 
 /// The newest messages, for the delivery status page; at most `limit`.
 pub async fn outbox(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, StorageError> {
-    let sql = concat!("SELECT ", outbox_cols!(), " FROM outbox ORDER BY created_ms DESC, id LIMIT $1");
+    let sql = concat!(
+        "SELECT ",
+        outbox_cols!(),
+        " FROM outbox ORDER BY created_ms DESC, id LIMIT $1"
+    );
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(limit).fetch_all(p).await)?)
 }

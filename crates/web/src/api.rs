@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 mod federations;
 pub(crate) mod import;
+mod linkage;
 mod mediation;
 mod network;
 mod reports;
@@ -57,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(leave_member))
         .merge(screening::router())
         .merge(mediation::router())
+        .merge(linkage::router())
         .merge(import::router())
         .merge(network::router())
         .merge(reports::router())

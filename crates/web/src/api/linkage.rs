@@ -1,0 +1,1025 @@
+//! The anti-domestic-violence linkage: departments, cases, referrals and their acknowledgement,
+//! legal instruments, the inbox, the board and the delivery of outside messages.
+
+use super::{ApiResult, api, body_error, parse_uuid};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::Problem;
+use crate::lang::UiLang;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use jinguo_domain::linkage::{CaseInput, EventInput, InstrumentInput, ReferralInput};
+use jinguo_domain::place::PlaceCode;
+use jinguo_services::ServiceError;
+use jinguo_services::linkage::{
+    BoardLine, CaseRecords, CaseView, DepartmentInput, DepartmentView, NotificationView,
+    ReferralView,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(departments))
+        .routes(routes!(update_department))
+        .routes(routes!(set_officer))
+        .routes(routes!(place_cases, register_case))
+        .routes(routes!(get_case))
+        .routes(routes!(close_case))
+        .routes(routes!(refer))
+        .routes(routes!(add_instrument))
+        .routes(routes!(add_event))
+        .routes(routes!(my_referrals))
+        .routes(routes!(get_referral))
+        .routes(routes!(acknowledge))
+        .routes(routes!(record_action))
+        .routes(routes!(notifications))
+        .routes(routes!(mark_read))
+        .routes(routes!(board))
+        .routes(routes!(board_workbook))
+        .routes(routes!(outbox))
+}
+
+fn county(code: &str) -> Result<String, ServiceError> {
+    PlaceCode::parse(code)
+        .ok()
+        .and_then(|c| c.county().map(str::to_string))
+        .ok_or(ServiceError::NotFound)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentDto {
+    pub key: String,
+    pub name: String,
+    /// One of the 24-hour rights linkage.
+    pub in_linkage: bool,
+    pub ack_hours: i64,
+    pub urgent_ack_hours: i64,
+    pub duty_phone: String,
+    /// Whether a group robot is set (its address is not shown).
+    pub webhook_set: bool,
+    pub officers: Vec<OfficerDto>,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerDto {
+    pub username: String,
+    pub display_name: String,
+    /// `liaison` or `head`.
+    pub position: String,
+}
+
+impl From<&DepartmentView> for DepartmentDto {
+    fn from(d: &DepartmentView) -> Self {
+        Self {
+            key: d.key.clone(),
+            name: d.name.clone(),
+            in_linkage: d.in_linkage,
+            ack_hours: d.ack_hours,
+            urgent_ack_hours: d.urgent_ack_hours,
+            duty_phone: d.duty_phone.clone(),
+            webhook_set: d.webhook_set,
+            officers: d
+                .liaisons
+                .iter()
+                .map(|(u, n, p)| OfficerDto {
+                    username: u.clone(),
+                    display_name: n.clone(),
+                    position: p.clone(),
+                })
+                .collect(),
+            version: d.version,
+        }
+    }
+}
+
+/// The departments of the mechanism in the place's county, with their officers.
+#[utoipa::path(get, path = "/api/v1/places/{code}/departments", tag = "linkage",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<DepartmentDto>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn departments(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<DepartmentDto>>> {
+    let county = county(&code).map_err(api(lang))?;
+    let list = s
+        .services
+        .departments(&caller, &county)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(list.iter().map(DepartmentDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DepartmentBodyDto {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub in_linkage: bool,
+    #[serde(default)]
+    pub ack_hours: i64,
+    #[serde(default)]
+    pub urgent_ack_hours: i64,
+    #[serde(default)]
+    pub duty_phone: String,
+    /// A group robot's address (http:// or https://); empty keeps the present one, `-` removes it.
+    #[serde(default)]
+    pub webhook_url: String,
+    #[serde(default)]
+    pub expected_version: i64,
+}
+
+/// Changes a department's settings (staff managing the county). 409 if it changed meanwhile.
+#[utoipa::path(put, path = "/api/v1/places/{code}/departments/{key}", tag = "linkage",
+    params(("code" = String, Path), ("key" = String, Path)), request_body = DepartmentBodyDto,
+    responses((status = 200, body = DepartmentDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_department(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((code, key)): Path<(String, String)>,
+    body: Result<Json<DepartmentBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<DepartmentDto>> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let county = county(&code).map_err(api(lang))?;
+    let input = DepartmentInput {
+        name: b.name,
+        in_linkage: b.in_linkage,
+        ack_hours: b.ack_hours,
+        urgent_ack_hours: b.urgent_ack_hours,
+        duty_phone: b.duty_phone,
+        webhook_url: b.webhook_url,
+        expected_version: b.expected_version,
+    };
+    let v = s
+        .services
+        .update_department(&caller, &county, &key, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json((&v).into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct OfficerBodyDto {
+    #[serde(default)]
+    pub username: String,
+    /// `liaison` or `head` (escalations reach heads after liaisons).
+    #[serde(default)]
+    pub position: String,
+}
+
+/// Makes an account holding the liaison role an officer of a department.
+#[utoipa::path(post, path = "/api/v1/places/{code}/departments/{key}/officers", tag = "linkage",
+    params(("code" = String, Path), ("key" = String, Path)), request_body = OfficerBodyDto,
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_officer(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((code, key)): Path<(String, String)>,
+    body: Result<Json<OfficerBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let county = county(&code).map_err(api(lang))?;
+    s.services
+        .set_liaison(&caller, &county, &key, &b.username, &b.position)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDto {
+    pub id: Uuid,
+    pub place_path: String,
+    /// Masked unless the reader owns the case or a referral shares it; empty when not shared.
+    pub victim_name: String,
+    pub victim_phone: String,
+    pub abuser_name: String,
+    pub relationship: String,
+    pub violence: Vec<String>,
+    pub severity: String,
+    pub risk_factors: Vec<String>,
+    /// low, medium or high, from the risk assessment.
+    pub risk: String,
+    pub children: Option<i64>,
+    pub source: String,
+    pub received_on: NaiveDate,
+    pub narrative: String,
+    pub consent_to_share: bool,
+    pub open: bool,
+    pub owner: String,
+    pub version: i64,
+}
+
+impl From<&CaseView> for CaseDto {
+    fn from(c: &CaseView) -> Self {
+        Self {
+            id: c.id,
+            place_path: c.place_path.clone(),
+            victim_name: c.victim_name.clone(),
+            victim_phone: c.victim_phone.clone(),
+            abuser_name: c.abuser_name.clone(),
+            relationship: c.relationship.clone(),
+            violence: c.violence.iter().map(|k| k.key().into()).collect(),
+            severity: c.severity.key().into(),
+            risk_factors: c.risk_factors.iter().map(|k| k.key().into()).collect(),
+            risk: c.risk.key().into(),
+            children: c.children,
+            source: c.source.key().into(),
+            received_on: c.received_on,
+            narrative: c.narrative.clone(),
+            consent_to_share: c.consent_to_share,
+            open: c.open,
+            owner: c.owner.clone(),
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralDto {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub department: String,
+    pub department_name: String,
+    pub requests: Vec<String>,
+    pub urgent: bool,
+    pub shared: Vec<String>,
+    pub basis: String,
+    pub basis_note: String,
+    pub note: String,
+    /// sent, acknowledged or done.
+    pub status: String,
+    pub sent_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub action: String,
+    pub done_at: Option<DateTime<Utc>>,
+    /// Not acknowledged and past its deadline.
+    pub overdue: bool,
+    pub version: i64,
+}
+
+impl From<&ReferralView> for ReferralDto {
+    fn from(r: &ReferralView) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            department: r.department_key.clone(),
+            department_name: r.department_name.clone(),
+            requests: r.requests.iter().map(|k| k.key().into()).collect(),
+            urgent: r.urgent,
+            shared: r.shared.iter().map(|k| k.key().into()).collect(),
+            basis: r.basis.key().into(),
+            basis_note: r.basis_note.clone(),
+            note: r.note.clone(),
+            status: r.status.key().into(),
+            sent_at: r.sent_at,
+            due_at: r.due_at,
+            acknowledged_at: r.acknowledged_at,
+            action: r.action.clone(),
+            done_at: r.done_at,
+            overdue: r.overdue,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentDto {
+    pub id: Uuid,
+    pub instrument: String,
+    pub started_at: DateTime<Utc>,
+    pub urgent: bool,
+    pub party: Option<String>,
+    /// A mandatory report's reporter: shown to the case's owner only.
+    pub reporter: String,
+    pub reference: String,
+    pub note: String,
+    pub status: String,
+    pub valid_until: Option<NaiveDate>,
+    pub events: Vec<EventDto>,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    pub event: String,
+    pub on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockDto {
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    /// How far the escalation climbed: 0 before the deadline.
+    pub level: i64,
+    pub done: bool,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub department: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetailDto {
+    pub case: CaseDto,
+    /// Staff only: every step of the case.
+    pub steps: Vec<StepDto>,
+    /// A department sees its own referrals only.
+    pub referrals: Vec<ReferralDto>,
+    pub instruments: Vec<InstrumentDto>,
+    pub clocks: Vec<ClockDto>,
+}
+
+fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
+    CaseDetailDto {
+        case: c.into(),
+        steps: r
+            .steps
+            .iter()
+            .map(|s| StepDto {
+                kind: s.kind.clone(),
+                at: s.at,
+                by: s.by.clone(),
+                department: s.department.clone(),
+            })
+            .collect(),
+        referrals: r.referrals.iter().map(ReferralDto::from).collect(),
+        instruments: r
+            .instruments
+            .iter()
+            .map(|i| InstrumentDto {
+                id: i.id,
+                instrument: i.kind.key().into(),
+                started_at: i.started_at,
+                urgent: i.urgent,
+                party: i.party.map(|p| p.key().into()),
+                reporter: i.reporter.clone(),
+                reference: i.reference.clone(),
+                note: i.note.clone(),
+                status: i.status.clone(),
+                valid_until: i.valid_until,
+                events: i
+                    .events
+                    .iter()
+                    .map(|(k, on, until, note)| EventDto {
+                        event: k.key().into(),
+                        on: *on,
+                        valid_until: *until,
+                        note: note.clone(),
+                    })
+                    .collect(),
+                version: i.version,
+            })
+            .collect(),
+        clocks: r
+            .clocks
+            .iter()
+            .map(|c| ClockDto {
+                kind: c.kind.key().into(),
+                due_at: c.due_at,
+                level: c.level,
+                done: c.done,
+                overdue: c.overdue,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CaseQuery {
+    /// Only the open cases.
+    pub open: Option<bool>,
+}
+
+/// The domestic-violence cases below a place the caller manages (names masked).
+#[utoipa::path(get, path = "/api/v1/places/{code}/cases", tag = "linkage",
+    params(("code" = String, Path), CaseQuery),
+    responses((status = 200, body = Vec<CaseDto>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn place_cases(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> ApiResult<Json<Vec<CaseDto>>> {
+    let list = s
+        .services
+        .cases(&caller, &code, q.open.unwrap_or(false))
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(list.iter().map(CaseDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewCaseDto {
+    /// A registered person, when the victim is one.
+    #[serde(default)]
+    pub victim_person_id: Option<Uuid>,
+    #[serde(default)]
+    pub victim_name: String,
+    #[serde(default)]
+    pub victim_phone: String,
+    #[serde(default)]
+    pub abuser_name: String,
+    /// The person who used violence, to the victim.
+    #[serde(default)]
+    pub relationship: String,
+    /// physical, psychological, sexual, economic, stalking, neglect.
+    #[serde(default)]
+    pub violence: Vec<String>,
+    /// minor, serious, severe.
+    #[serde(default)]
+    pub severity: String,
+    /// The risk assessment's factors answered yes.
+    #[serde(default)]
+    pub risk_factors: Vec<String>,
+    #[serde(default)]
+    pub children: i64,
+    /// hotline, screening, police, mandatory_report, walk_in.
+    #[serde(default)]
+    pub source: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub received_on: String,
+    #[serde(default)]
+    pub narrative: String,
+    #[serde(default)]
+    pub consent_to_share: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedDto {
+    pub id: Uuid,
+}
+
+/// Registers a case at a place the caller manages; she becomes its owner.
+#[utoipa::path(post, path = "/api/v1/places/{code}/cases", tag = "linkage",
+    params(("code" = String, Path)), request_body = NewCaseDto,
+    responses((status = 201, body = CreatedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn register_case(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewCaseDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = CaseInput {
+        victim_person_id: b.victim_person_id,
+        victim_name: b.victim_name,
+        victim_phone: b.victim_phone,
+        abuser_name: b.abuser_name,
+        relationship: b.relationship,
+        violence: b.violence,
+        severity: b.severity,
+        risk_factors: b.risk_factors,
+        children: b.children,
+        source: b.source,
+        received_on: b.received_on,
+        narrative: b.narrative,
+        consent_to_share: b.consent_to_share,
+    };
+    let id = s
+        .services
+        .register_case(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
+/// One case with what the reader may see of it. Audited.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "linkage",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseDetailDto),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_case(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseDetailDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let (c, r) = s.services.case(&caller, id).await.map_err(api(lang))?;
+    Ok(Json(detail(&c, &r)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct VersionDto {
+    #[serde(default)]
+    pub expected_version: i64,
+}
+
+/// Closes a case; its clocks stop. 409 if it changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = VersionDto,
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn close_case(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<VersionDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    s.services
+        .close_case(&caller, id, b.expected_version)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReferralBodyDto {
+    /// The department's key: police, court, procuratorate, civil_affairs, health, education …
+    #[serde(default)]
+    pub department: String,
+    /// protection, medical, shelter, legal_aid, schooling, relief, counselling, investigation.
+    #[serde(default)]
+    pub requests: Vec<String>,
+    #[serde(default)]
+    pub urgent: bool,
+    /// What the department sees: victim, contact, abuser, narrative, children.
+    #[serde(default)]
+    pub shared: Vec<String>,
+    /// consent, law or override.
+    #[serde(default)]
+    pub basis: String,
+    /// The article of law, or the reason of an override.
+    #[serde(default)]
+    pub basis_note: String,
+    /// An earlier deadline than the department's own (RFC 3339), if the case needs one.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Refers a case to a department; its officers are told at once and its clock starts.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/referrals", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = ReferralBodyDto,
+    responses((status = 201, body = ReferralDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn refer(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<ReferralBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ReferralDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = ReferralInput {
+        department: b.department,
+        requests: b.requests,
+        urgent: b.urgent,
+        shared: b.shared,
+        basis: b.basis,
+        basis_note: b.basis_note,
+        due_at: b.due_at,
+        note: b.note,
+    };
+    let r = s
+        .services
+        .refer(&caller, id, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json((&r).into())))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct InstrumentBodyDto {
+    /// warning_letter, protection_order, mandatory_report, shelter.
+    #[serde(default)]
+    pub instrument: String,
+    /// When it was issued, filed, reported, or the placement began (RFC 3339).
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    /// An urgent order application (24 h), or a report concerning a minor (at once).
+    #[serde(default)]
+    pub urgent: bool,
+    /// Who applied or reported: victim, relative, federation, police, committee, relief_agency,
+    /// school, hospital.
+    #[serde(default)]
+    pub party: String,
+    /// A mandatory report's reporter (kept confidential).
+    #[serde(default)]
+    pub reporter: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records a legal instrument on a case and starts its clock.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/instruments", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = InstrumentBodyDto,
+    responses((status = 201, body = CreatedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_instrument(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<InstrumentBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = InstrumentInput {
+        instrument: b.instrument,
+        started_at: b.started_at,
+        urgent: b.urgent,
+        party: b.party,
+        reporter: b.reporter,
+        reference: b.reference,
+        note: b.note,
+    };
+    let id = s
+        .services
+        .add_instrument(&caller, id, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct EventBodyDto {
+    #[serde(default)]
+    pub expected_version: i64,
+    /// followup, granted, rejected, extended, violation, acted, sheltered, ended.
+    #[serde(default)]
+    pub event: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub on: String,
+    /// Granted or extended order: YYYY-MM-DD, six months at most.
+    #[serde(default)]
+    pub valid_until: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records what happened to an instrument; the clock it answers stops.
+#[utoipa::path(post, path = "/api/v1/instruments/{id}/events", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = EventBodyDto,
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_event(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<EventBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = EventInput {
+        event: b.event,
+        on: b.on,
+        valid_until: b.valid_until,
+        note: b.note,
+    };
+    s.services
+        .add_event(&caller, id, b.expected_version, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The referrals made to the caller's departments (a liaison officer).
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "linkage",
+    responses((status = 200, body = Vec<ReferralDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn my_referrals(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+) -> ApiResult<Json<Vec<ReferralDto>>> {
+    let list = s.services.my_referrals(&caller).await.map_err(api(lang))?;
+    Ok(Json(list.iter().map(ReferralDto::from).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralDetailDto {
+    pub referral: ReferralDto,
+    /// The case as the reader may see it: for a department, only the fields shared.
+    pub case: CaseDto,
+}
+
+/// A referral with what its department may see of the case. Audited.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "linkage",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ReferralDetailDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn get_referral(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReferralDetailDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let (r, c) = s.services.referral(&caller, id).await.map_err(api(lang))?;
+    Ok(Json(ReferralDetailDto {
+        referral: (&r).into(),
+        case: (&c).into(),
+    }))
+}
+
+/// The department acknowledges the referral: its clock stops. 422 for a department that was not
+/// referred; 409 if it changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/acknowledge", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = VersionDto,
+    responses((status = 200, body = ReferralDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn acknowledge(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<VersionDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<ReferralDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let r = s
+        .services
+        .acknowledge(&caller, id, b.expected_version)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json((&r).into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ActionBodyDto {
+    #[serde(default)]
+    pub expected_version: i64,
+    /// What the department did.
+    #[serde(default)]
+    pub action: String,
+    /// The department has finished.
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// The department records what it did.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/actions", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = ActionBodyDto,
+    responses((status = 200, body = ReferralDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn record_action(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<ActionBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<ReferralDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let r = s
+        .services
+        .record_action(&caller, id, b.expected_version, &b.action, b.done)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json((&r).into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: Uuid,
+    pub kind: String,
+    /// In the reader's language; names no person.
+    pub text: String,
+    pub link: String,
+    /// The escalation level that sent it (0: not an escalation).
+    pub level: i64,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxDto {
+    pub unread: i64,
+    pub notifications: Vec<NotificationDto>,
+}
+
+impl From<&NotificationView> for NotificationDto {
+    fn from(n: &NotificationView) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind.clone(),
+            text: n.text.clone(),
+            link: n.link.clone(),
+            level: n.level,
+            created_at: n.created_at,
+            read: n.read,
+        }
+    }
+}
+
+/// The caller's inbox, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "linkage",
+    responses((status = 200, body = InboxDto)))]
+async fn notifications(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+) -> ApiResult<Json<InboxDto>> {
+    let (list, unread) = s.services.inbox(&caller, lang).await.map_err(api(lang))?;
+    Ok(Json(InboxDto {
+        unread,
+        notifications: list.iter().map(NotificationDto::from).collect(),
+    }))
+}
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "linkage",
+    params(("id" = Uuid, Path)),
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn mark_read(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    s.services.mark_read(&caller, id).await.map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardDto {
+    pub department: String,
+    pub name: String,
+    pub in_linkage: bool,
+    pub open: i64,
+    pub overdue: i64,
+    pub waiting: Vec<WaitingDto>,
+    pub months: Vec<MonthDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingDto {
+    pub referral: Uuid,
+    pub case_id: Uuid,
+    pub due_at: DateTime<Utc>,
+    /// Negative when overdue.
+    pub minutes_left: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthDto {
+    /// `2026-11`.
+    pub month: String,
+    pub acknowledged: i64,
+    pub average_minutes: f64,
+}
+
+impl From<&BoardLine> for BoardDto {
+    fn from(b: &BoardLine) -> Self {
+        Self {
+            department: b.key.clone(),
+            name: b.name.clone(),
+            in_linkage: b.in_linkage,
+            open: b.open,
+            overdue: b.overdue,
+            waiting: b
+                .waiting
+                .iter()
+                .map(|(r, c, due, left)| WaitingDto {
+                    referral: *r,
+                    case_id: *c,
+                    due_at: *due,
+                    minutes_left: *left,
+                })
+                .collect(),
+            months: b
+                .months
+                .iter()
+                .map(|(m, n, avg)| MonthDto {
+                    month: m.clone(),
+                    acknowledged: *n,
+                    average_minutes: *avg,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The linkage board of a place the caller manages: per department.
+#[utoipa::path(get, path = "/api/v1/places/{code}/linkage", tag = "linkage",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<BoardDto>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn board(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<BoardDto>>> {
+    let b = s
+        .services
+        .linkage_board(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(b.iter().map(BoardDto::from).collect()))
+}
+
+/// The board as a workbook (XLSX, in the caller's language).
+#[utoipa::path(get, path = "/api/v1/places/{code}/linkage/export", tag = "linkage",
+    params(("code" = String, Path)),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn board_workbook(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let bytes = s
+        .services
+        .linkage_workbook(&caller, &code, lang)
+        .await
+        .map_err(api(lang))?;
+    Ok(super::reports::place_workbook(bytes, "linkage", &code))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxDto {
+    pub id: Uuid,
+    /// webhook or sms.
+    pub channel: String,
+    /// The robot's address without its secret, or the number masked.
+    pub target: String,
+    /// pending, delivered or failed.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// The newest outside messages and their delivery.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "linkage",
+    responses((status = 200, body = Vec<OutboxDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn outbox(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+) -> ApiResult<Json<Vec<OutboxDto>>> {
+    use jinguo_services::linkage::from_ms;
+    let rows = s.services.outbox(&caller).await.map_err(api(lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|o| OutboxDto {
+                id: o.id,
+                channel: o.channel,
+                target: o.target,
+                status: o.status,
+                attempts: o.attempts,
+                last_error: o.last_error,
+                created_at: from_ms(o.created_ms),
+                delivered_at: o.delivered_ms.map(from_ms),
+            })
+            .collect(),
+    ))
+}
