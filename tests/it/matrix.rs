@@ -138,6 +138,46 @@ async fn walk(b: Backend) {
         .await
         .unwrap()
         .id;
+    // The linkage: a case inside with a referral and an instrument, a case outside.
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    let case_input: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": true,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡"}))
+    .unwrap();
+    let new_case = json!({"victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": true,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡"});
+    let case_in = s
+        .register_case(&staff, &village_in, &case_input)
+        .await
+        .unwrap();
+    let case_out = s
+        .register_case(&staff, &village_out, &case_input)
+        .await
+        .unwrap();
+    let referral_body =
+        json!({"department": "police", "requests": ["protection"], "basis": "consent"});
+    let referral_in = s
+        .refer(
+            &staff,
+            case_in,
+            &serde_json::from_value(referral_body.clone()).unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let letter =
+        json!({"instrument": "warning_letter", "started_at": chrono::Utc::now().to_rfc3339()});
+    let instrument_in = s
+        .add_instrument(
+            &staff,
+            case_in,
+            &serde_json::from_value(letter.clone()).unwrap(),
+        )
+        .await
+        .unwrap();
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -770,6 +810,166 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/disputes/{dispute_in}/terms/1/performed"),
             body: Some(json!({})),
             expect: [401, 422, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/departments",
+            url: "/api/v1/places/530181/departments".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        // Only staff of the county federation change a department.
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/departments/{key}",
+            url: "/api/v1/places/530181/departments/police".into(),
+            body: Some(
+                json!({"name": "市公安局", "ack_hours": 24, "urgent_ack_hours": 2, "expected_version": 1}),
+            ),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/departments/{key}/officers",
+            url: "/api/v1/places/530181/departments/police/officers".into(),
+            body: Some(json!({"username": "m-sys", "position": "liaison"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/cases",
+            url: format!("/api/v1/places/{village_in}/cases"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/cases",
+            url: format!("/api/v1/places/{village_out}/cases"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/cases",
+            url: format!("/api/v1/places/{village_in}/cases"),
+            body: Some(new_case.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/cases",
+            url: format!("/api/v1/places/{village_out}/cases"),
+            body: Some(new_case.clone()),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}",
+            url: format!("/api/v1/cases/{case_in}"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}",
+            url: format!("/api/v1/cases/{case_out}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/close",
+            url: format!("/api/v1/cases/{case_out}/close"),
+            body: Some(json!({"expected_version": 1})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/referrals",
+            url: format!("/api/v1/cases/{case_in}/referrals"),
+            body: Some(referral_body.clone()),
+            expect: [401, 201, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/instruments",
+            url: format!("/api/v1/cases/{case_in}/instruments"),
+            body: Some(letter.clone()),
+            expect: [401, 201, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/instruments/{id}/events",
+            url: format!("/api/v1/instruments/{instrument_in}/events"),
+            body: Some(json!({"expected_version": 1, "event": "followup",
+                "on": jinguo_services::clock::today().to_string()})),
+            expect: [401, 204, 404, 404, 404, 404],
+        },
+        // Only a department's officers have referrals of their own.
+        Case {
+            method: "GET",
+            template: "/api/v1/referrals",
+            url: "/api/v1/referrals".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/referrals/{id}",
+            url: format!("/api/v1/referrals/{referral_in}"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        // Staff see the referral but do not acknowledge for the department.
+        Case {
+            method: "POST",
+            template: "/api/v1/referrals/{id}/acknowledge",
+            url: format!("/api/v1/referrals/{referral_in}/acknowledge"),
+            body: Some(json!({"expected_version": 1})),
+            expect: [401, 422, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/referrals/{id}/actions",
+            url: format!("/api/v1/referrals/{referral_in}/actions"),
+            body: Some(json!({"expected_version": 1, "action": "已处置"})),
+            expect: [401, 422, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/notifications",
+            url: "/api/v1/notifications".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/notifications/{id}/read",
+            url: format!("/api/v1/notifications/{}/read", uuid::Uuid::now_v7()),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/linkage",
+            url: format!("/api/v1/places/{village_in}/linkage"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/linkage/export",
+            url: format!("/api/v1/places/{village_out}/linkage/export"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/outbox",
+            url: "/api/v1/outbox".into(),
+            body: None,
+            expect: [401, 200, 403, 200, 403, 403],
         },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {

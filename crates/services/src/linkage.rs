@@ -380,8 +380,17 @@ impl Services {
         county: &str,
     ) -> Result<Vec<DepartmentView>, ServiceError> {
         let path = county_path(county).ok_or(ServiceError::NotFound)?;
-        let staff = caller.has_role(Role::Staff) && caller.household_read_scope().covers(&path);
-        let officer = caller.departments.iter().any(|(c, _, _)| c == county);
+        // Staff anywhere in the county refer to its departments.
+        let staff = caller.has_role(Role::Staff)
+            && caller
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Staff && g.scope_path.starts_with(&path));
+        let officer = caller.has_role(Role::Liaison)
+            && caller.departments.iter().any(|(c, _, _)| c == county);
+        if !(caller.has_role(Role::Staff) || caller.has_role(Role::Liaison)) {
+            return Err(ServiceError::Forbidden);
+        }
         if !(staff || officer || caller.is_operator()) {
             return Err(ServiceError::NotFound);
         }
