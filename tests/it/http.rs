@@ -691,7 +691,91 @@ async fn page_access_matrix() {
         .await
         .unwrap()[0]
         .id;
+    let staff = support::county_staff();
+    s.ensure_departments(&jinguo_services::Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let case_input: jinguo_domain::linkage::CaseInput = serde_json::from_value(serde_json::json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": true,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡"}))
+    .unwrap();
+    let case = s
+        .register_case(&staff, "530181", &case_input)
+        .await
+        .unwrap();
+    let referral = s
+        .refer(
+            &staff,
+            case,
+            &serde_json::from_value(serde_json::json!({"department": "police",
+                "requests": ["protection"], "basis": "consent"}))
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
+        ("/cases", "/cases".into(), [303, 303, 403]),
+        (
+            "/places/{code}/cases",
+            "/places/530181/cases".into(),
+            [303, 200, 403],
+        ),
+        ("/cases/{id}", format!("/cases/{case}"), [303, 200, 404]),
+        (
+            "/cases/{id}/referrals",
+            format!("/cases/{case}/referrals"),
+            [405, 405, 405],
+        ),
+        (
+            "/cases/{id}/instruments",
+            format!("/cases/{case}/instruments"),
+            [405, 405, 405],
+        ),
+        (
+            "/cases/{id}/instruments/{instrument}/events",
+            format!("/cases/{case}/instruments/{case}/events"),
+            [405, 405, 405],
+        ),
+        (
+            "/cases/{id}/close",
+            format!("/cases/{case}/close"),
+            [405, 405, 405],
+        ),
+        // Only a department's officers have referrals of their own.
+        ("/referrals", "/referrals".into(), [303, 403, 403]),
+        (
+            "/referrals/{id}",
+            format!("/referrals/{referral}"),
+            [303, 200, 404],
+        ),
+        (
+            "/referrals/{id}/{step}",
+            format!("/referrals/{referral}/acknowledge"),
+            [405, 405, 405],
+        ),
+        ("/inbox", "/inbox".into(), [303, 200, 200]),
+        (
+            "/inbox/{id}/open",
+            format!("/inbox/{case}/open"),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/linkage",
+            "/places/530181/linkage".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/departments",
+            "/places/530181/departments".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/departments/{key}",
+            "/places/530181/departments/police".into(),
+            [405, 405, 405],
+        ),
         (
             "/places/{code}/disputes",
             "/places/530181/disputes".into(),

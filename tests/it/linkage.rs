@@ -5,7 +5,7 @@
 //! repeated across a restart), instruments with their clocks, the inbox, the board, and the
 //! delivery of messages to a real local receiver that is down, then up, then slow.
 
-use crate::support::{self, both_backends, serve, with_small_demo};
+use crate::support::{self, Api, both_backends, fields, serve, with_small_demo};
 use chrono::{Duration, Utc};
 use jinguo_domain::account::Role;
 use jinguo_services::Caller;
@@ -13,54 +13,6 @@ use jinguo_services::audit::AuditQuery;
 use jinguo_storage::Backend;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn send(
-        &self,
-        who: &support::Session,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut r = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .header("cookie", &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .header("accept-language", "en");
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-}
-
-fn fields(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_string(),
-                        e["code"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// A group robot on loopback: keeps what it is sent; waits `delay` before answering.
 struct Receiver {
@@ -856,4 +808,175 @@ async fn the_worker_delivers_at_once() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(robot.got.lock().unwrap().len(), 1);
+}
+
+/// The pages, in Chinese and English: county staff register a case from its form (a refused
+/// form keeps what was typed and names the fields), refer it to the police from the case's page;
+/// the police's liaison finds it among her referrals, sees only what is shared, and acknowledges
+/// it; the staff's inbox tells her; the board shows the department.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_both_languages() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let operator = Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    support::account(&s, "p-staff", Role::Staff, "530181").await;
+    support::account(&s, "p-police", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "police", "p-police", "liaison")
+        .await
+        .unwrap();
+    let srv = serve(s.clone()).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (staff, _) = support::login(&srv.base, "p-staff", support::PASSWORD).await;
+    let (police, _) = support::login(&srv.base, "p-police", support::PASSWORD).await;
+    let text = |cookie: &str, path: String, lang: &'static str| {
+        let r = c
+            .get(format!("{}{path}", srv.base))
+            .header("cookie", cookie.to_string())
+            .header("accept-language", lang)
+            .send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let post = |cookie: &str, path: String, form: Vec<(&str, String)>| {
+        c.post(format!("{}{path}", srv.base))
+            .header("cookie", cookie.to_string())
+            .header("accept-language", "zh-CN")
+            .form(&form)
+            .send()
+    };
+    let html = text(&staff, "/places/530181/cases".into(), "zh-CN").await;
+    assert!(
+        html.contains("登记家暴个案") && html.contains("扬言杀害受害人或其家人"),
+        "{html}"
+    );
+    let csrf = support::form_value(&html, "csrf");
+    let today = jinguo_services::clock::today().to_string();
+    let mut form = vec![
+        ("csrf", csrf.clone()),
+        ("victim_name", "赵桂芳".to_string()),
+        ("relationship", "丈夫".to_string()),
+        ("violence.physical", "1".to_string()),
+        ("factor.strangling", "1".to_string()),
+        ("source", "hotline".to_string()),
+        ("received_on", today.clone()),
+        ("narrative", "昨晚被掐脖子".to_string()),
+        ("consent_to_share", "1".to_string()),
+    ];
+    let r = post(&staff, "/places/530181/cases".into(), form.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("伤害程度：必填"), "{html}");
+    assert!(
+        html.contains("昨晚被掐脖子") && html.contains("value=\"1\" checked"),
+        "kept"
+    );
+    form.push(("severity", "severe".to_string()));
+    let r = post(&staff, "/places/530181/cases".into(), form)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let case = r.headers()["location"].to_str().unwrap().to_string();
+    let html = text(&staff, case.clone(), "zh-CN").await;
+    assert!(
+        html.contains("赵桂芳") && html.contains("高"),
+        "the owner sees it whole: {html}"
+    );
+    // Refer to the police from the page: a missing request is refused with its name.
+    let mut refer = vec![
+        ("csrf", csrf.clone()),
+        ("department", "police".to_string()),
+        ("shared.victim", "1".to_string()),
+        ("basis", "consent".to_string()),
+    ];
+    let r = post(&staff, format!("{case}/referrals"), refer.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("请求事项：必填"));
+    refer.push(("request.protection", "1".to_string()));
+    let r = post(&staff, format!("{case}/referrals"), refer)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = text(&staff, case.clone(), "en").await;
+    assert!(
+        html.contains("awaiting acknowledgement") && html.contains("h") && html.contains("left"),
+        "{html}"
+    );
+
+    // The police's liaison: her referrals, then the referral with only the victim's name.
+    let html = text(&police, "/referrals".into(), "zh-CN").await;
+    let link = html
+        .split("href=\"/referrals/")
+        .nth(1)
+        .and_then(|h| h.split('"').next())
+        .unwrap()
+        .to_string();
+    let html = text(&police, format!("/referrals/{link}"), "zh-CN").await;
+    assert!(
+        html.contains("赵桂芳") && !html.contains("昨晚被掐脖子"),
+        "{html}"
+    );
+    let pcsrf = support::form_value(&html, "csrf");
+    let r = post(
+        &police,
+        format!("/referrals/{link}/acknowledge"),
+        vec![("csrf", pcsrf.clone()), ("version", "1".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = text(&police, format!("/referrals/{link}"), "en").await;
+    assert!(
+        html.contains("acknowledged") && html.contains("id=\"action-form\""),
+        "{html}"
+    );
+    // The case may not be opened beyond the referral by the police: its page shows no history.
+    let html = text(&police, case.clone(), "zh-CN").await;
+    assert!(
+        !html.contains("id=\"case-steps\"") && !html.contains("昨晚被掐脖子"),
+        "{html}"
+    );
+
+    // The staff's inbox: the acknowledgement; opening it marks it read and leads to the case.
+    let html = text(&staff, "/inbox".into(), "zh-CN").await;
+    assert!(
+        html.contains("市公安局 已签收转介") && html.contains("未读：1"),
+        "{html}"
+    );
+    let id = html
+        .split("action=\"/inbox/")
+        .nth(1)
+        .and_then(|h| h.split('/').next())
+        .unwrap()
+        .to_string();
+    let r = post(
+        &staff,
+        format!("/inbox/{id}/open"),
+        vec![("csrf", csrf.clone()), ("link", case.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), case);
+    let html = text(&staff, "/inbox".into(), "en").await;
+    assert!(
+        html.contains("Unread: 0") || html.contains("Unread:0"),
+        "{html}"
+    );
+
+    // The board and the departments, in both languages.
+    let html = text(&staff, "/places/530181/linkage".into(), "zh-CN").await;
+    assert!(
+        html.contains("联动督办看板") && html.contains("市公安局"),
+        "{html}"
+    );
+    let html = text(&staff, "/places/530181/departments".into(), "en").await;
+    assert!(
+        html.contains("Departments of the linkage") && html.contains("p-police"),
+        "{html}"
+    );
 }

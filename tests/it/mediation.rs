@@ -2,7 +2,7 @@
 //! acceptance, two people editing at once, assignment to a mediator, sessions, the agreement,
 //! judicial confirmation, the figures, masking and the audit log.
 
-use crate::support::{self, both_backends, serve, with_small_demo};
+use crate::support::{self, Api, both_backends, serve, with_small_demo};
 use chrono::Duration;
 use jinguo_domain::account::Role;
 use jinguo_domain::member::MemberInput;
@@ -10,54 +10,6 @@ use jinguo_services::Caller;
 use jinguo_services::audit::AuditQuery;
 use jinguo_storage::Backend;
 use serde_json::{Value, json};
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn send(
-        &self,
-        who: &support::Session,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut r = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .header("cookie", &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .header("accept-language", "en");
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-}
-
-fn codes(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_string(),
-                        e["code"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 async fn mediation_end_to_end(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
@@ -116,7 +68,7 @@ async fn mediation_end_to_end(b: Backend) {
         )
         .await;
     assert_eq!(st, 422, "{p}");
-    let c = codes(&p);
+    let c = support::fields(&p);
     for want in [
         "source",
         "risk",
@@ -204,7 +156,7 @@ async fn mediation_end_to_end(b: Backend) {
         )
         .await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (
             422,
             vec![("step".into(), "dispute.close_without_outcome".into())]
@@ -249,7 +201,7 @@ async fn mediation_end_to_end(b: Backend) {
         )
         .await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (
             422,
             vec![("held_on".into(), "date.before_registration".into())]
@@ -267,7 +219,7 @@ async fn mediation_end_to_end(b: Backend) {
         "facts": "儿子未按时支付赡养费", "signed": true, "terms": []});
     let (st, p) = api.send(&med, "POST", &agreement, Some(a.clone())).await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (422, vec![("terms".into(), "agreement.terms".into())])
     );
     a["terms"] = json!([{"kind": "support", "text": "儿子每月5日前支付赡养费500元", "manner": "按月转账",
@@ -285,7 +237,7 @@ async fn mediation_end_to_end(b: Backend) {
     );
     let (st, p) = api.send(&med, "POST", &conf, None).await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (
             422,
             vec![("confirmation".into(), "confirmation.already".into())]
@@ -302,7 +254,7 @@ async fn mediation_end_to_end(b: Backend) {
         )
         .await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (
             422,
             vec![("performed_on".into(), "term.due_before_agreement".into())]
@@ -502,7 +454,7 @@ async fn mediation_end_to_end(b: Backend) {
         )
         .await;
     assert_eq!(
-        (st, codes(&p)),
+        (st, support::fields(&p)),
         (422, vec![("kind".into(), "invalid".into())])
     );
     let (st, _) = api

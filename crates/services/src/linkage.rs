@@ -1219,7 +1219,6 @@ impl Services {
             record(tx, caller, entry.clone()).await
         })
         .map_err(conflict)?;
-        let mut row = row;
         row.version = expected_version + 1;
         self.referral_view(&row, &departments, now)
     }
@@ -1713,7 +1712,8 @@ impl Services {
                 ),
                 Err(e) if attempts >= MAX_ATTEMPTS => ("failed", o.next_ms, e, None),
                 Err(e) => {
-                    let wait = self.linkage.retry_base * (1 << (attempts - 1).min(7)) as i32;
+                    let factor: i32 = 1 << (attempts - 1).clamp(0, 7);
+                    let wait = self.linkage.retry_base * factor;
                     let wait = wait.min(Duration::hours(1));
                     ("pending", ms(now + wait), e, None)
                 }

@@ -97,6 +97,39 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(mediation::set_profile),
         )
         .route("/disputes", get(mediation::my_disputes))
+        .route("/cases", get(linkage::my_cases))
+        .route(
+            "/places/{code}/cases",
+            get(linkage::cases_page).post(linkage::register_case),
+        )
+        .route("/cases/{id}", get(linkage::case_page))
+        .route("/cases/{id}/referrals", axum::routing::post(linkage::refer))
+        .route(
+            "/cases/{id}/instruments",
+            axum::routing::post(linkage::add_instrument),
+        )
+        .route(
+            "/cases/{id}/instruments/{instrument}/events",
+            axum::routing::post(linkage::add_event),
+        )
+        .route(
+            "/cases/{id}/close",
+            axum::routing::post(linkage::close_case),
+        )
+        .route("/referrals", get(linkage::referrals_page))
+        .route("/referrals/{id}", get(linkage::referral_page))
+        .route(
+            "/referrals/{id}/{step}",
+            axum::routing::post(linkage::referral_step),
+        )
+        .route("/inbox", get(linkage::inbox_page))
+        .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
+        .route("/places/{code}/linkage", get(linkage::board_page))
+        .route("/places/{code}/departments", get(linkage::departments_page))
+        .route(
+            "/places/{code}/departments/{key}",
+            axum::routing::post(linkage::department_change),
+        )
         .route("/disputes/{id}", get(mediation::dispute_page))
         .route(
             "/disputes/{id}/steps",
@@ -165,6 +198,15 @@ impl Ctx {
         }
         if caller.has_role(Role::Staff) || caller.has_role(Role::Mediator) {
             c.links.push(("/disputes", "nav.disputes"));
+        }
+        if caller.has_role(Role::Staff) {
+            c.links.push(("/cases", "nav.cases"));
+        }
+        if caller.has_role(Role::Liaison) {
+            c.links.push(("/referrals", "nav.referrals"));
+        }
+        if caller.account_id.is_some() && !caller.second_factor_pending {
+            c.links.push(("/inbox", "nav.inbox"));
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
             c.links.push(("/admin", "nav.admin"));
@@ -1805,6 +1847,7 @@ async fn household_with_visit(
 
 mod federations;
 pub(crate) mod import;
+mod linkage;
 pub(crate) mod mediation;
 mod network;
 mod screening;
