@@ -980,3 +980,61 @@ async fn pages_in_both_languages() {
         "{html}"
     );
 }
+
+/// The demo's accounts: the police's liaison finds a referral waiting for her, sees the victim's
+/// name it shares and not the narrative; 连然街道's federation owns the cases and sees them whole,
+/// with the protection order in force and the warning letter's follow-up due.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_the_linkage() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let accounts = s.ensure_demo_accounts().await.unwrap();
+    assert!(
+        accounts
+            .iter()
+            .any(|(u, r, _)| u == "jingcha" && *r == Role::Liaison)
+    );
+    let login = |u: &'static str| {
+        let s = s.clone();
+        async move {
+            let t = s
+                .login(u, jinguo_services::demo::DEMO_PASSWORD, "127.0.0.1")
+                .await
+                .unwrap()
+                .token;
+            s.caller_from_session(&t, "127.0.0.1").await.unwrap()
+        }
+    };
+    let police = login("jingcha").await;
+    let waiting = s.my_referrals(&police).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    let (_, shared) = s.referral(&police, waiting[0].id).await.unwrap();
+    assert_eq!(shared.victim_name, "王某");
+    assert!(shared.narrative.is_empty());
+    let federation = login("lianran").await;
+    let cases = s.cases(&federation, "530181001", true).await.unwrap();
+    assert_eq!(cases.len(), 2);
+    let (second, records) = s
+        .case(
+            &federation,
+            cases.iter().find(|c| c.victim_name == "李某").unwrap().id,
+        )
+        .await
+        .unwrap();
+    assert!(second.narrative.contains("保护令"));
+    assert_eq!(records.instruments.len(), 2);
+    assert!(
+        records
+            .clocks
+            .iter()
+            .any(|c| c.kind == jinguo_domain::linkage::DeadlineKind::WarningFollowup && !c.done)
+    );
+    // Anning's mechanism: 19 departments, 8 of them in the 24-hour linkage.
+    let departments = s.departments(&federation, "530181").await.unwrap();
+    assert_eq!(
+        (
+            departments.len(),
+            departments.iter().filter(|d| d.in_linkage).count()
+        ),
+        (19, 8)
+    );
+}

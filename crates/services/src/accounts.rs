@@ -244,6 +244,15 @@ impl Services {
         }))
     }
 
+    /// The caller an account would be once logged in (for the command line acting in its name,
+    /// as the demo does).
+    pub(crate) async fn caller_of_username(&self, username: &str) -> Result<Caller, ServiceError> {
+        let account = store::by_username(&self.db, username)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.caller_of(&account, chrono::Utc::now()).await
+    }
+
     async fn caller_of(
         &self,
         account: &Account,

@@ -46,6 +46,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         Role::Mediator,
         "530181001",
     ),
+    ("jingcha", "市公安局反家暴联络员", Role::Liaison, "530181"),
     ("sysadmin", "系统管理员", Role::SystemAdmin, "530181"),
     ("secadmin", "安全管理员", Role::SecurityAdmin, "530181"),
     ("auditor", "审计管理员", Role::AuditAdmin, "530181"),
@@ -305,6 +306,9 @@ impl Services {
             if *role == Role::Mediator {
                 self.ensure_demo_mediation(username).await?;
             }
+            if *role == Role::Liaison {
+                self.ensure_demo_linkage(username).await?;
+            }
             // The representative's account is the first representative of her group.
             if *role == Role::Representative
                 && let Some(m) = mstore::at_place(&self.db, place, "representative")
@@ -319,6 +323,98 @@ impl Services {
 }
 
 impl Services {
+    /// The demo's linkage: Anning's 19 departments (8 in the 24-hour linkage), the police's
+    /// liaison account, and two cases of 连然街道 registered by its federation: one referred to
+    /// the police and waiting for acknowledgement, one with a protection order in force and a
+    /// warning letter whose follow-up visit is due.
+    async fn ensure_demo_linkage(&self, username: &str) -> Result<(), ServiceError> {
+        use jinguo_domain::linkage::{CaseInput, EventInput, InstrumentInput, ReferralInput};
+        let operator = crate::Caller::operator();
+        self.ensure_departments(&operator, ANNING).await?;
+        self.set_liaison(&operator, ANNING, "police", username, "liaison")
+            .await?;
+        let today = crate::clock::today();
+        let now = crate::clock::now();
+        let federation = self.caller_of_username("lianran").await?;
+        let case = |victim: &str, narrative: &str, factors: &[&str]| CaseInput {
+            victim_name: victim.into(),
+            abuser_name: "（未提供）".into(),
+            relationship: "丈夫".into(),
+            violence: vec!["physical".into(), "psychological".into()],
+            severity: "serious".into(),
+            risk_factors: factors.iter().map(|f| f.to_string()).collect(),
+            children: 1,
+            source: "hotline".into(),
+            received_on: today.to_string(),
+            narrative: narrative.into(),
+            consent_to_share: true,
+            ..Default::default()
+        };
+        let first = self
+            .register_case(
+                &federation,
+                "530181001001",
+                &case(
+                    "王某",
+                    "来电称丈夫酒后殴打，已离家暂住娘家。",
+                    &["escalating", "substance"],
+                ),
+            )
+            .await?;
+        let referral = ReferralInput {
+            department: "police".into(),
+            requests: vec!["protection".into(), "investigation".into()],
+            shared: vec!["victim".into(), "contact".into()],
+            basis: "consent".into(),
+            note: "请核查并视情出具告诫书。".into(),
+            ..Default::default()
+        };
+        self.refer(&federation, first, &referral).await?;
+        let second = self
+            .register_case(
+                &federation,
+                "530181001002",
+                &case(
+                    "李某",
+                    "长期遭受殴打，曾被掐脖子，已申请保护令。",
+                    &["strangling"],
+                ),
+            )
+            .await?;
+        let order = self
+            .add_instrument(
+                &federation,
+                second,
+                &InstrumentInput {
+                    instrument: "protection_order".into(),
+                    started_at: Some(now - chrono::Duration::days(3)),
+                    urgent: true,
+                    party: "federation".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let granted = EventInput {
+            event: "granted".into(),
+            on: (today - chrono::Duration::days(2)).to_string(),
+            valid_until: (today + chrono::Duration::days(150)).to_string(),
+            note: "法院裁定禁止被申请人接近申请人。".into(),
+        };
+        self.add_event(&federation, order, 1, &granted).await?;
+        self.add_instrument(
+            &federation,
+            second,
+            &InstrumentInput {
+                instrument: "warning_letter".into(),
+                started_at: Some(now - chrono::Duration::days(80)),
+                reference: "安公（家）告字〔2026〕第017号".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The demo's mediator account: a family mediator (a volunteer) at 文化路社区 linked to the
     /// account, and one dispute from the 12338 hotline, accepted and assigned to her.
     async fn ensure_demo_mediation(&self, username: &str) -> Result<(), ServiceError> {
