@@ -454,6 +454,22 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
         other => panic!("{other:?}"),
     }
 
+    // A domestic-violence case with a file kept as evidence.
+    s.ensure_departments(&Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let case_input: jinguo_domain::linkage::CaseInput = serde_json::from_value(serde_json::json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": true,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡致伤"}))
+    .unwrap();
+    let case = s.register_case(&staff, "530181", &case_input).await.unwrap();
+    let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
+    let evidence = s
+        .add_evidence(&staff, case, "伤情照片.png", &png)
+        .await
+        .unwrap();
+
     // Rotation: every value moves to the new key and reads the same.
     let r = s.rotate_keys(&Caller::operator()).await.unwrap();
     assert_eq!(r.kid, "k2");
@@ -479,6 +495,9 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
         "SELECT record FROM mediation_session",
         "SELECT facts FROM agreement",
         "SELECT text FROM agreement_term",
+        "SELECT narrative FROM dv_case",
+        "SELECT content FROM evidence",
+        "SELECT name FROM evidence",
     ] {
         let values: Vec<(String,)> = query(&t.db, sql).await;
         assert!(
@@ -495,6 +514,8 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
             .agreement
             .is_some()
     );
+    let (name, _, bytes) = s.evidence_file(&staff, case, evidence).await.unwrap();
+    assert_eq!((name.as_str(), bytes.as_slice()), ("伤情照片.png", png.as_slice()));
     let again = s
         .household_reveal(&staff, hid, "核对住址信息")
         .await

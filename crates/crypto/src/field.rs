@@ -110,6 +110,14 @@ impl Keyring {
     /// [`CryptoError::Random`] if the system RNG fails, or
     /// [`CryptoError::EncryptionFailed`] for input beyond the cipher's limits.
     pub fn encrypt(&self, plaintext: &str, aad: &str) -> Result<String, CryptoError> {
+        self.encrypt_bytes(plaintext.as_bytes(), aad)
+    }
+
+    /// [`Keyring::encrypt`] of bytes (a file kept with a record).
+    ///
+    /// # Errors
+    /// As [`Keyring::encrypt`].
+    pub fn encrypt_bytes(&self, plaintext: &[u8], aad: &str) -> Result<String, CryptoError> {
         let kid = self.active_kid();
         let key = self.data_key(kid).ok_or_else(|| CryptoError::UnknownKid {
             kid: kid.to_owned(),
@@ -122,7 +130,7 @@ impl Keyring {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
@@ -142,6 +150,17 @@ impl Keyring {
     /// [`CryptoError::AuthenticationFailed`] for a wrong `aad`, wrong key or
     /// tampered envelope.
     pub fn decrypt(&self, envelope: &str, aad: &str) -> Result<String, CryptoError> {
+        String::from_utf8(self.decrypt_bytes(envelope, aad)?).map_err(|e| {
+            e.into_bytes().zeroize();
+            CryptoError::MalformedEnvelope("decrypted value is not UTF-8")
+        })
+    }
+
+    /// [`Keyring::decrypt`] to bytes.
+    ///
+    /// # Errors
+    /// As [`Keyring::decrypt`], but for UTF-8.
+    pub fn decrypt_bytes(&self, envelope: &str, aad: &str) -> Result<Vec<u8>, CryptoError> {
         let parsed = parse(envelope)?;
         let blob = URL_SAFE_NO_PAD
             .decode(parsed.payload)
@@ -159,7 +178,7 @@ impl Keyring {
             })?;
         let cipher = XChaCha20Poly1305::new(key.into());
         let aad = full_aad(&header(parsed.kid), aad);
-        let plaintext = cipher
+        cipher
             .decrypt(
                 nonce,
                 Payload {
@@ -167,11 +186,7 @@ impl Keyring {
                     aad: &aad,
                 },
             )
-            .map_err(|_| CryptoError::AuthenticationFailed)?;
-        String::from_utf8(plaintext).map_err(|e| {
-            e.into_bytes().zeroize();
-            CryptoError::MalformedEnvelope("decrypted value is not UTF-8")
-        })
+            .map_err(|_| CryptoError::AuthenticationFailed)
     }
 
     /// Blind index of `normalized_value` for exact-match search: lowercase hex

@@ -276,9 +276,22 @@ pub struct ClockView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseRecords {
     pub steps: Vec<StepView>,
+    /// Staff only: the files kept with the case (names masked unless the reader owns it).
+    pub evidence: Vec<EvidenceView>,
     pub referrals: Vec<ReferralView>,
     pub instruments: Vec<InstrumentView>,
     pub clocks: Vec<ClockView>,
+}
+
+/// A file kept with a case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceView {
+    pub id: Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A notification of the inbox, in the reader's language.
@@ -773,6 +786,7 @@ impl Services {
         }
         let mut records = CaseRecords {
             steps: Vec::new(),
+            evidence: Vec::new(),
             referrals: referral_views,
             instruments: Vec::new(),
             clocks: Vec::new(),
@@ -785,6 +799,17 @@ impl Services {
                     by: s.by_account,
                     department: s.department,
                     note: s.note,
+                });
+            }
+            for e in store::evidence_of_case(&self.db, &c.county_code, c.id).await? {
+                let name = self.open("evidence", "name", &e.id, &e.name)?;
+                records.evidence.push(EvidenceView {
+                    id: e.id,
+                    name: if owner { name } else { mask_text(&name) },
+                    media_type: e.media_type,
+                    size: e.size,
+                    created_by: e.created_by,
+                    created_at: e.created_at,
                 });
             }
             let events = store::events_of_case(&self.db, &c.county_code, c.id).await?;
@@ -1412,6 +1437,102 @@ impl Services {
         })
         .map_err(conflict)?;
         Ok(())
+    }
+
+    // ------------------------------------------------------------ evidence
+
+    /// Keeps a file with a case: a JPEG or PNG picture or a PDF of at most 5 MB whose content is
+    /// what its name says; sealed at rest. Staff managing the case's place.
+    pub async fn add_evidence(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Uuid, ServiceError> {
+        let c = self.staff_case(caller, case).await?;
+        let name = name
+            .trim()
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(invalid("file", "evidence.type"));
+        }
+        let media_type = rules::check_evidence(&name, bytes)?;
+        let id = Uuid::now_v7();
+        let now = clock::now();
+        let row = jinguo_storage::linkage::EvidenceRow {
+            county_code: c.county_code.clone(),
+            id,
+            case_id: c.id,
+            name: self.seal("evidence", "name", &id, &name)?,
+            media_type: media_type.into(),
+            size: bytes.len() as i64,
+            created_by: caller.username.clone(),
+            created_at: now,
+        };
+        let content = self.seal_bytes("evidence", "content", &id, bytes)?;
+        let step = CaseStepRow {
+            seq: 0,
+            kind: "evidence".into(),
+            at: now,
+            by_account: caller.username.clone(),
+            department: String::new(),
+            note: String::new(),
+        };
+        let entry = Record::new("evidence.add")
+            .target(format!("evidence:{id}"))
+            .place(c.path.clone())
+            .detail(format!(
+                "case={} type={media_type} size={}",
+                c.id,
+                bytes.len()
+            ));
+        db_tx!(&self.db, tx => {
+            store::insert_evidence(tx, &row, &content).await?;
+            store::add_case_step(tx, &c.county_code, c.id, &step).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(id)
+    }
+
+    /// A file kept with a case, for the case's owner: (name, media type, content). Audited.
+    pub async fn evidence_file(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        id: Uuid,
+    ) -> Result<(String, String, Vec<u8>), ServiceError> {
+        let c = store::case_by_id(&self.db, case)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let access = self.case_access(caller, &c, &[]);
+        if !access.staff {
+            return Err(ServiceError::NotFound);
+        }
+        if !access.owner {
+            return Err(ServiceError::Forbidden);
+        }
+        let row = store::evidence_of_case(&self.db, &c.county_code, c.id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(ServiceError::NotFound)?;
+        let sealed = store::evidence_content(&self.db, &c.county_code, c.id, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let bytes = self.open_bytes("evidence", "content", &id, &sealed)?;
+        let name = self.open("evidence", "name", &id, &row.name)?;
+        self.note_read(
+            caller,
+            Record::new("evidence.read")
+                .target(format!("evidence:{id}"))
+                .place(c.path.clone()),
+        )
+        .await?;
+        Ok((name, row.media_type, bytes))
     }
 
     // ------------------------------------------------------------ inbox

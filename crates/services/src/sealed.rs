@@ -93,6 +93,37 @@ impl Services {
             .map_err(internal)
     }
 
+    /// Seals bytes (a file) for `table.column` of row `id`.
+    pub fn seal_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        id: &uuid::Uuid,
+        plain: &[u8],
+    ) -> Result<String, ServiceError> {
+        self.keys
+            .get()
+            .encrypt_bytes(plain, &aad(table, column, id))
+            .map_err(internal)
+    }
+
+    /// Opens sealed bytes.
+    pub fn open_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        id: &uuid::Uuid,
+        sealed: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let a = aad(table, column, id);
+        match self.keys.get().decrypt_bytes(sealed, &a) {
+            Err(CryptoError::UnknownKid { .. }) if self.keys.reload().unwrap_or(false) => {
+                self.keys.get().decrypt_bytes(sealed, &a).map_err(internal)
+            }
+            r => r.map_err(internal),
+        }
+    }
+
     /// Opens a sealed value; a value under a key not yet known makes the key file be read again.
     pub fn open(
         &self,
@@ -125,7 +156,8 @@ pub struct RotationReport {
     pub accounts: u64,
     pub visits: u64,
     pub members: u64,
-    /// Values of the mediation tables (narratives, names, records, agreements).
+    /// Values of the mediation and linkage tables (narratives, names, records, agreements,
+    /// referrals, instruments, evidence).
     pub mediation: u64,
 }
 
@@ -239,8 +271,14 @@ impl Services {
                 let mut updates = Vec::new();
                 for (county, id, seq, value) in rows {
                     if stale(&value) {
-                        let plain = self.open(table, column, &id, &value)?;
-                        updates.push((county, id, seq, self.seal(table, column, &id, &plain)?));
+                        // As bytes: some values are files.
+                        let plain = self.open_bytes(table, column, &id, &value)?;
+                        updates.push((
+                            county,
+                            id,
+                            seq,
+                            self.seal_bytes(table, column, &id, &plain)?,
+                        ));
                     }
                 }
                 report.mediation += updates.len() as u64;

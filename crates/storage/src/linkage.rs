@@ -817,3 +817,57 @@ pub async fn outbox(db: &Db, limit: i64) -> Result<Vec<OutboxRow>, StorageError>
     Ok(db_run!(db, p => sqlx::query_as(sql)
         .bind(limit).fetch_all(p).await)?)
 }
+
+// ---------------------------------------------------------------- evidence
+
+/// A file kept with a case, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EvidenceRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// Sealed.
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_evidence(
+    tx: &mut DbConn<'_>,
+    e: &EvidenceRow,
+    content: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO evidence (county_code, id, case_id, name, media_type, size, content, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(&e.county_code).bind(e.id).bind(e.case_id).bind(&e.name).bind(&e.media_type)
+        .bind(e.size).bind(content).bind(&e.created_by).bind(e.created_at)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn evidence_of_case(
+    db: &Db,
+    county: &str,
+    case: Uuid,
+) -> Result<Vec<EvidenceRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, case_id, name, media_type, size, created_by, created_at \
+         FROM evidence WHERE county_code = $1 AND case_id = $2 ORDER BY created_at, id")
+        .bind(county).bind(case).fetch_all(p).await)?)
+}
+
+/// A file's sealed content.
+pub async fn evidence_content(
+    db: &Db,
+    county: &str,
+    case: Uuid,
+    id: Uuid,
+) -> Result<Option<String>, StorageError> {
+    let row: Option<(String,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT content FROM evidence WHERE county_code = $1 AND case_id = $2 AND id = $3")
+        .bind(county).bind(case).bind(id).fetch_optional(p).await)?;
+    Ok(row.map(|(c,)| c))
+}

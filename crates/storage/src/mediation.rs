@@ -444,7 +444,7 @@ pub async fn overdue_terms(
     Ok(n)
 }
 
-/// A sealed column of the mediation tables, for key rotation: the table and column its values are
+/// A sealed column of the mediation and linkage tables, for key rotation: the table and column its values are
 /// sealed for, and how its rows are read in order and written back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SealedColumn {
@@ -456,10 +456,21 @@ pub enum SealedColumn {
     AgreementParties,
     AgreementFacts,
     TermText,
+    CaseVictimName,
+    CaseVictimPhone,
+    CaseAbuserName,
+    CaseNarrative,
+    ReferralNote,
+    ReferralAction,
+    InstrumentReporter,
+    InstrumentNote,
+    EventNote,
+    EvidenceName,
+    EvidenceContent,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 8] = [
+    pub const ALL: [SealedColumn; 19] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -468,6 +479,17 @@ impl SealedColumn {
         SealedColumn::AgreementParties,
         SealedColumn::AgreementFacts,
         SealedColumn::TermText,
+        SealedColumn::CaseVictimName,
+        SealedColumn::CaseVictimPhone,
+        SealedColumn::CaseAbuserName,
+        SealedColumn::CaseNarrative,
+        SealedColumn::ReferralNote,
+        SealedColumn::ReferralAction,
+        SealedColumn::InstrumentReporter,
+        SealedColumn::InstrumentNote,
+        SealedColumn::EventNote,
+        SealedColumn::EvidenceName,
+        SealedColumn::EvidenceContent,
     ];
 
     /// The (table, column) the values are sealed for; the row id of the seal is the first key.
@@ -481,6 +503,17 @@ impl SealedColumn {
             SealedColumn::AgreementParties => ("agreement", "parties"),
             SealedColumn::AgreementFacts => ("agreement", "facts"),
             SealedColumn::TermText => ("agreement", "term"),
+            SealedColumn::CaseVictimName => ("dv_case", "victim_name"),
+            SealedColumn::CaseVictimPhone => ("dv_case", "victim_phone"),
+            SealedColumn::CaseAbuserName => ("dv_case", "abuser_name"),
+            SealedColumn::CaseNarrative => ("dv_case", "narrative"),
+            SealedColumn::ReferralNote => ("referral", "note"),
+            SealedColumn::ReferralAction => ("referral", "action"),
+            SealedColumn::InstrumentReporter => ("instrument", "reporter"),
+            SealedColumn::InstrumentNote => ("instrument", "note"),
+            SealedColumn::EventNote => ("instrument_event", "note"),
+            SealedColumn::EvidenceName => ("evidence", "name"),
+            SealedColumn::EvidenceContent => ("evidence", "content"),
         }
     }
 
@@ -511,6 +544,39 @@ impl SealedColumn {
             SealedColumn::TermText => {
                 "SELECT county_code, agreement_id, seq, text FROM agreement_term WHERE (agreement_id > $1 OR (agreement_id = $1 AND seq > $2)) ORDER BY agreement_id, seq LIMIT $3"
             }
+            SealedColumn::CaseVictimName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_name FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseVictimPhone => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_phone FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_phone IS NOT NULL ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseAbuserName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, abuser_name FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseNarrative => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ReferralNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ReferralAction => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, action FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND action <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::InstrumentReporter => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reporter FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reporter <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::InstrumentNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::EventNote => {
+                "SELECT county_code, instrument_id, seq, note FROM instrument_event WHERE (instrument_id > $1 OR (instrument_id = $1 AND seq > $2)) AND note <> '' ORDER BY instrument_id, seq LIMIT $3"
+            }
+            SealedColumn::EvidenceName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::EvidenceContent => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, content FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -540,6 +606,39 @@ impl SealedColumn {
             }
             SealedColumn::TermText => {
                 "UPDATE agreement_term SET text = $1 WHERE county_code = $2 AND agreement_id = $3 AND seq = $4"
+            }
+            SealedColumn::CaseVictimName => {
+                "UPDATE dv_case SET victim_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::CaseVictimPhone => {
+                "UPDATE dv_case SET victim_phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::CaseAbuserName => {
+                "UPDATE dv_case SET abuser_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::CaseNarrative => {
+                "UPDATE dv_case SET narrative = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ReferralNote => {
+                "UPDATE referral SET note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ReferralAction => {
+                "UPDATE referral SET action = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::InstrumentReporter => {
+                "UPDATE instrument SET reporter = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::InstrumentNote => {
+                "UPDATE instrument SET note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EventNote => {
+                "UPDATE instrument_event SET note = $1 WHERE county_code = $2 AND instrument_id = $3 AND seq = $4"
+            }
+            SealedColumn::EvidenceName => {
+                "UPDATE evidence SET name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EvidenceContent => {
+                "UPDATE evidence SET content = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }
