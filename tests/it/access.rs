@@ -463,7 +463,10 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
         "severity": "minor", "source": "walk_in", "consent_to_share": true,
         "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡致伤"}))
     .unwrap();
-    let case = s.register_case(&staff, "530181", &case_input).await.unwrap();
+    let case = s
+        .register_case(&staff, "530181", &case_input)
+        .await
+        .unwrap();
     let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
     let evidence = s
         .add_evidence(&staff, case, "伤情照片.png", &png)
@@ -515,7 +518,10 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
             .is_some()
     );
     let (name, _, bytes) = s.evidence_file(&staff, case, evidence).await.unwrap();
-    assert_eq!((name.as_str(), bytes.as_slice()), ("伤情照片.png", png.as_slice()));
+    assert_eq!(
+        (name.as_str(), bytes.as_slice()),
+        ("伤情照片.png", png.as_slice())
+    );
     let again = s
         .household_reveal(&staff, hid, "核对住址信息")
         .await

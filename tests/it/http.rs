@@ -743,6 +743,16 @@ async fn page_access_matrix() {
             format!("/cases/{case}/close"),
             [405, 405, 405],
         ),
+        (
+            "/cases/{id}/evidence",
+            format!("/cases/{case}/evidence"),
+            [405, 405, 405],
+        ),
+        (
+            "/cases/{id}/evidence/{evidence}",
+            format!("/cases/{case}/evidence/{case}"),
+            [303, 403, 404],
+        ),
         // Only a department's officers have referrals of their own.
         ("/referrals", "/referrals".into(), [303, 403, 403]),
         (

@@ -703,6 +703,64 @@ async fn linkage_end_to_end(b: Backend) {
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
     slow.task.abort();
 
+    // Evidence: a disguised file, one too large and one of another kind are refused with the
+    // reason; a picture is kept sealed and only the case's owner downloads it.
+    let upload = |who: &support::Session, name: &str, bytes: Vec<u8>| {
+        let r = api
+            .http
+            .post(format!("{}{case_path}/evidence?name={name}", api.base))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .header("accept-language", "en")
+            .body(bytes)
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            let st = r.status().as_u16();
+            (st, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let png: Vec<u8> = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 7, 7, 7].to_vec();
+    for (name, bytes, code) in [
+        ("scan.pdf", png.clone(), "evidence.disguised"),
+        ("run.exe", b"MZ\x90\x00".to_vec(), "evidence.type"),
+        (
+            "big.jpg",
+            vec![0xFF; jinguo_domain::linkage::EVIDENCE_MAX_BYTES + 1],
+            "evidence.too_large",
+        ),
+    ] {
+        let (st, p) = upload(&staff, name, bytes).await;
+        assert_eq!(
+            (st, fields(&p)),
+            (422, vec![("file".into(), code.into())]),
+            "{name}: {p}"
+        );
+    }
+    let (st, e) = upload(&staff, "injury.png", png.clone()).await;
+    assert_eq!(st, 201, "{e}");
+    let file = format!("{case_path}/evidence/{}", e["id"].as_str().unwrap());
+    let fetch = |who: &support::Session| {
+        let r = api
+            .http
+            .get(format!("{}{file}", api.base))
+            .header("cookie", &who.cookie)
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        }
+    };
+    assert_eq!(fetch(&staff).await, (200, png.clone()));
+    assert_eq!(fetch(&other).await.0, 403);
+    assert_eq!(fetch(&police).await.0, 404);
+    let (_, listed) = api.send(&other, "GET", &case_path, None).await;
+    assert_eq!(listed["evidence"].as_array().unwrap().len(), 1);
+    assert!(
+        !listed["evidence"].to_string().contains("injury"),
+        "{listed}"
+    );
+
     // Closing the case stops its clocks; everything is on the audit log.
     let (_, now_case) = api.send(&staff, "GET", &case_path, None).await;
     let (st, p) = api
@@ -736,6 +794,8 @@ async fn linkage_end_to_end(b: Backend) {
         "department.update",
         "department.liaison",
         "case.close",
+        "evidence.add",
+        "evidence.read",
     ] {
         assert!(audited(&s, action).await > 0, "{action} not audited");
     }

@@ -965,6 +965,20 @@ async fn walk(b: Backend) {
             expect: [401, 404, 403, 403, 403, 403],
         },
         Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/evidence",
+            url: format!("/api/v1/cases/{case_out}/evidence?name=x.png"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}/evidence/{evidence}",
+            url: format!("/api/v1/cases/{case_in}/evidence/{case_out}"),
+            body: None,
+            expect: [401, 403, 404, 404, 404, 404],
+        },
+        Case {
             method: "GET",
             template: "/api/v1/outbox",
             url: "/api/v1/outbox".into(),

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 mod federations;
 pub(crate) mod import;
-mod linkage;
+pub(crate) mod linkage;
 mod mediation;
 mod network;
 mod reports;

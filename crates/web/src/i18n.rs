@@ -36,6 +36,14 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "case.due" => ("时限", "due"),
         "case.escalated" => ("已督促", "escalated, level"),
         "case.event" => ("办理事项", "What happened"),
+        "case.evidence" => ("证据材料", "Evidence"),
+        "case.no_evidence" => ("暂无证据材料", "No evidence kept yet"),
+        "case.evidence_file" => (
+            "上传照片或PDF（不超过5MB）",
+            "Upload a picture or a PDF (5 MB at most)",
+        ),
+        "case.evidence_add" => ("上传", "Upload"),
+        "case.step.evidence" => ("上传证据", "evidence added"),
         "case.history" => ("办理经过", "History"),
         "case.instrument" => ("法律文书", "Legal instrument"),
         "case.instrument_urgent" => (

@@ -116,6 +116,16 @@ pub fn router() -> Router<AppState> {
             "/cases/{id}/close",
             axum::routing::post(linkage::close_case),
         )
+        .route(
+            "/cases/{id}/evidence",
+            axum::routing::post(linkage::add_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                2 * jinguo_domain::linkage::EVIDENCE_MAX_BYTES,
+            )),
+        )
+        .route(
+            "/cases/{id}/evidence/{evidence}",
+            get(linkage::evidence_file),
+        )
         .route("/referrals", get(linkage::referrals_page))
         .route("/referrals/{id}", get(linkage::referral_page))
         .route(

@@ -24,7 +24,12 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
+    // Only the upload of evidence takes a large body.
+    let uploads = OpenApiRouter::new().routes(routes!(add_evidence)).layer(
+        axum::extract::DefaultBodyLimit::max(2 * jinguo_domain::linkage::EVIDENCE_MAX_BYTES),
+    );
     OpenApiRouter::new()
+        .merge(uploads)
         .routes(routes!(departments))
         .routes(routes!(update_department))
         .routes(routes!(set_officer))
@@ -43,6 +48,74 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(board))
         .routes(routes!(board_workbook))
         .routes(routes!(outbox))
+        .routes(routes!(evidence_file))
+}
+
+/// The static name of an evidence file's kind.
+pub(crate) fn media_type(t: &str) -> (&'static str, &'static str) {
+    match t {
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "image/png" => ("image/png", "png"),
+        _ => ("application/pdf", "pdf"),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EvidenceQuery {
+    /// The file's name, with its extension (.jpg, .jpeg, .png, .pdf).
+    pub name: Option<String>,
+}
+
+/// Keeps a file with a case (the request body): a JPEG or PNG picture or a PDF of at most 5 MB
+/// whose content is what its name says. Sealed at rest.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/evidence", tag = "linkage",
+    params(("id" = Uuid, Path), EvidenceQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = CreatedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_evidence(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    Query(q): Query<EvidenceQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let e = s
+        .services
+        .add_evidence(&caller, id, q.name.as_deref().unwrap_or_default(), &body)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id: e })))
+}
+
+/// A file kept with a case, for the case's owner. Audited.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/evidence/{evidence}", tag = "linkage",
+    params(("id" = Uuid, Path), ("evidence" = Uuid, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn evidence_file(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((id, evidence)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let evidence = parse_uuid(&evidence).map_err(api(lang))?;
+    let (_, t, bytes) = s
+        .services
+        .evidence_file(&caller, id, evidence)
+        .await
+        .map_err(api(lang))?;
+    let (t, ext) = media_type(&t);
+    Ok(super::download(
+        bytes,
+        t,
+        &format!("evidence-{evidence}.{ext}"),
+    ))
 }
 
 fn county(code: &str) -> Result<String, ServiceError> {
@@ -326,6 +399,16 @@ pub struct EventDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClockDto {
     pub kind: String,
     pub due_at: DateTime<Utc>,
@@ -346,6 +429,8 @@ pub struct StepDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseDetailDto {
     pub case: CaseDto,
+    /// Staff only: the files kept with the case (names masked unless the reader owns it).
+    pub evidence: Vec<EvidenceDto>,
     /// Staff only: every step of the case.
     pub steps: Vec<StepDto>,
     /// A department sees its own referrals only.
@@ -357,6 +442,18 @@ pub struct CaseDetailDto {
 fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
     CaseDetailDto {
         case: c.into(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| EvidenceDto {
+                id: e.id,
+                name: e.name.clone(),
+                media_type: e.media_type.clone(),
+                size: e.size,
+                created_by: e.created_by.clone(),
+                created_at: e.created_at,
+            })
+            .collect(),
         steps: r
             .steps
             .iter()

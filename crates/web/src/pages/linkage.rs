@@ -313,6 +313,8 @@ struct CasePage {
     instruments: Vec<InstrumentLine>,
     /// (what, due, level, done, overdue)
     clocks: Vec<(&'static str, String, i64, bool, bool)>,
+    /// (id, name, kind, size in KB, added at)
+    evidence: Vec<(Uuid, String, String, String, String)>,
     departments: Vec<(String, String)>,
     requests: Options,
     shared: Options,
@@ -428,6 +430,19 @@ async fn render_case(
                     k.level,
                     k.done,
                     k.overdue,
+                )
+            })
+            .collect(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.id,
+                    e.name.clone(),
+                    e.media_type.clone(),
+                    format!("{:.0} KB", (e.size as f64 / 1024.0).ceil()),
+                    clock::local(e.created_at),
                 )
             })
             .collect(),
@@ -953,5 +968,57 @@ pub(super) async fn department_change(
             }
             None => error_page(&e, c),
         },
+    }
+}
+
+/// Keeps a file with a case, from the case's page (a multipart form with its token).
+pub(super) async fn add_evidence(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<Uuid>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Ok(Some(field)) = form.next_field().await {
+        let field_name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        match field.bytes().await {
+            Ok(b) if field_name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) if field_name == "file" => {
+                name = file_name;
+                bytes = b.to_vec();
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    if caller.csrf.is_empty() || csrf != caller.csrf {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    let r = s
+        .services
+        .add_evidence(&caller, id, &name, &bytes)
+        .await
+        .map(|_| ());
+    answer(&s, c, &caller, id, r).await
+}
+
+/// A file kept with a case, for its owner.
+pub(super) async fn evidence_file(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path((id, evidence)): Path<(Uuid, Uuid)>,
+) -> Response {
+    match s.services.evidence_file(&caller, id, evidence).await {
+        Ok((_, t, bytes)) => {
+            let (t, ext) = crate::api::linkage::media_type(&t);
+            crate::api::download(bytes, t, &format!("evidence-{evidence}.{ext}"))
+        }
+        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
 }
