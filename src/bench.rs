@@ -575,3 +575,100 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// `jinguo bench escalation`: into this (empty) database, the Anning places and departments, a
+/// police liaison, and `steps` open clocks of referrals (1% of them past their deadline); then
+/// times the worker's rounds: one with nothing due yet (the scan alone), one escalating the 1%
+/// (a notification, an audit entry and a robot message each, one transaction per clock), and
+/// the same round again (nothing left to do).
+pub async fn escalation(services: &Services, steps: i64) -> anyhow::Result<()> {
+    use jinguo_storage::linkage::{self as store, DeadlineRow};
+    prepare_empty(services).await?;
+    let operator = jinguo_services::Caller::operator();
+    services.ensure_departments(&operator, "530181").await?;
+    let account = jinguo_services::accounts::NewAccount {
+        username: "bench-police".into(),
+        display_name: "bench".into(),
+        password: jinguo_services::demo::DEMO_PASSWORD.into(),
+        role: jinguo_domain::account::Role::Liaison,
+        place: "530181".into(),
+    };
+    services.create_account(&operator, &account).await?;
+    services
+        .set_liaison(&operator, "530181", "police", "bench-police", "liaison")
+        .await?;
+    let police = store::department_by_key(&services.db, "530181", "police")
+        .await?
+        .context("no police department")?;
+    let now = chrono::Utc::now();
+    let ms = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+    let due_now = steps / 100;
+    let started = Instant::now();
+    let mut written = 0;
+    while written < steps {
+        let batch: Vec<DeadlineRow> = (written..(written + 5000).min(steps))
+            .map(|i| {
+                // The first 1% fell due an hour ago; the others fall due over the next 30 days.
+                let due = if i < due_now {
+                    now - chrono::Duration::hours(1)
+                } else {
+                    now + chrono::Duration::minutes(1 + (i % 43_200))
+                };
+                DeadlineRow {
+                    id: uuid::Uuid::now_v7(),
+                    county_code: "530181".into(),
+                    path: "53/5301/530181/530181001/".into(),
+                    kind: "referral_ack".into(),
+                    subject_id: uuid::Uuid::now_v7(),
+                    case_id: None,
+                    department_id: Some(police.id),
+                    due_ms: ms(due),
+                    level: 0,
+                    next_ms: Some(ms(due)),
+                    done_ms: None,
+                }
+            })
+            .collect();
+        written += batch.len() as i64;
+        jinguo_storage::db_tx!(&services.db, tx => {
+            for d in &batch {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
+            Ok::<(), jinguo_storage::StorageError>(())
+        })?;
+    }
+    let fill = started.elapsed();
+    let t = Instant::now();
+    let idle = services.escalate(now - chrono::Duration::hours(2)).await?;
+    let scan = t.elapsed();
+    anyhow::ensure!(idle.escalated == 0, "nothing should be due yet");
+    let t = Instant::now();
+    let round = services.escalate(now).await?;
+    let busy = t.elapsed();
+    anyhow::ensure!(round.escalated as i64 == due_now, "escalated {round:?}");
+    let t = Instant::now();
+    let again = services.escalate(now).await?;
+    let repeat = t.elapsed();
+    anyhow::ensure!(again.escalated == 0, "escalated twice");
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!(
+        "| open clocks written | {steps} in {:.1} s |",
+        fill.as_secs_f64()
+    );
+    println!(
+        "| round with nothing due (scan of {steps} open clocks) | {:.1} ms |",
+        scan.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| round escalating {due_now} overdue clocks ({} notifications and messages) | {:.0} ms |",
+        round.notifications,
+        busy.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| the same round again (nothing left) | {:.1} ms |",
+        repeat.as_secs_f64() * 1000.0
+    );
+    println!("| peak memory | {:.0} MB |", peak_mb());
+    Ok(())
+}

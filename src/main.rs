@@ -164,6 +164,12 @@ enum BenchWhat {
         #[arg(long, default_value_t = 16_000_000)]
         households: i64,
     },
+    /// Into this (empty) database: the Anning places and departments and STEPS open clocks of
+    /// referrals, 1% of them overdue; times the escalation worker's rounds.
+    Escalation {
+        #[arg(long, default_value_t = 100_000)]
+        steps: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -357,6 +363,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Province { households }),
         } => {
             jinguo::bench::province(&services, households).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Escalation { steps }),
+        } => {
+            jinguo::bench::escalation(&services, steps).await?;
         }
         Command::Backup { file } => {
             let r = services
