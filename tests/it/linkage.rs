@@ -968,6 +968,11 @@ async fn pages_in_both_languages() {
         "{html}"
     );
 
+    // The county's overview counts the referral's running clock.
+    let html = text(&staff, "/places/530181".into(), "zh-CN").await;
+    let counts = html.split("id=\"clock-counts\"").nth(1).unwrap_or_default();
+    assert!(counts.contains("待办时限 1"), "{html}");
+
     // The police's liaison: her referrals, then the referral with only the victim's name.
     let html = text(&police, "/referrals".into(), "zh-CN").await;
     let link = html

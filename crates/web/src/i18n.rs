@@ -36,6 +36,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "case.due" => ("时限", "due"),
         "case.escalated" => ("已督促", "escalated, level"),
         "case.event" => ("办理事项", "What happened"),
+        "place.clocks_open" => ("待办时限", "deadlines running"),
+        "place.clocks_overdue" => ("已超时", "overdue"),
         "case.evidence" => ("证据材料", "Evidence"),
         "case.no_evidence" => ("暂无证据材料", "No evidence kept yet"),
         "case.evidence_file" => (

@@ -437,6 +437,8 @@ struct PlacePage {
     /// For staff managing the place: open disputes below it, those overdue, and the terms of
     /// agreements past their deadline and not performed.
     disputes: Option<(i64, i64, i64)>,
+    /// The linkage's open clocks below the place and the overdue ones (staff managing it).
+    clocks: Option<(i64, i64)>,
 }
 
 /// The figures worth showing below a place of `level`.
@@ -530,6 +532,10 @@ async fn place(
         Ok(d) => d,
         Err(e) => return error_page(&e, c),
     };
+    let clocks = match s.services.clock_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
@@ -582,6 +588,7 @@ async fn place(
         None
     };
     let p = PlacePage {
+        clocks,
         title: view.place.name.clone(),
         level: level.label(lang),
         code: view.place.code.clone(),
