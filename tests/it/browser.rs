@@ -637,3 +637,77 @@ async fn mediator_records_a_session_and_an_agreement_on_a_phone() {
     assert_eq!(v.outcome, Some(jinguo_domain::mediation::Outcome::Agreed));
     c.close().await.unwrap();
 }
+
+/// The police's liaison officer, on a phone: finds the referral among her department's, reads
+/// only what it shares, acknowledges it and records what was done; the federation's owner of the
+/// case is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liaison_acknowledges_a_referral_on_a_phone() {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    crate::support::account(&s, "fulian", Role::Staff, "530181").await;
+    crate::support::account(&s, "jingcha", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "police", "jingcha", "liaison")
+        .await
+        .unwrap();
+    let t = s
+        .login("fulian", crate::support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap()
+        .token;
+    let staff = s.caller_from_session(&t, "127.0.0.1").await.unwrap();
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "刘某", "victim_phone": "13612345678", "relationship": "丈夫",
+        "violence": ["physical"], "severity": "serious", "source": "hotline",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "narrative": "长期遭受殴打，不愿透露细节", "consent_to_share": true}))
+    .unwrap();
+    let id = s.register_case(&staff, "530181", &case).await.unwrap();
+    let referral: jinguo_domain::linkage::ReferralInput = serde_json::from_value(json!({
+        "department": "police", "requests": ["protection"], "shared": ["victim", "contact"],
+        "basis": "consent", "note": "请今日联系受害人"}))
+    .unwrap();
+    s.refer(&staff, id, &referral).await.unwrap();
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+
+    log_in(&c, &srv.base, "jingcha").await;
+    click_first(&c, ".user a[href='/referrals']").await;
+    assert_eq!(text(&c, "h1").await, "本单位收到的转介");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#referrals tr.referral a").await;
+    assert_eq!(text(&c, "#referral-status").await, "待签收");
+    assert_eq!(text(&c, "#shared-victim").await, "刘某");
+    let page = text(&c, "main").await;
+    assert!(
+        page.contains("13612345678") && page.contains("请今日联系受害人"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("长期遭受殴打"),
+        "the narrative is not shared: {page}"
+    );
+    click_first(&c, "#ack-form button").await;
+    assert_eq!(text(&c, "#referral-status").await, "已签收");
+    type_into(&c, "#f-action", "已电话联系受害人并出警核查").await;
+    c.find(Locator::Css("#f-done"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#action-form button").await;
+    assert_eq!(text(&c, "#referral-status").await, "已办结");
+    assert!(
+        text(&c, "#referral-action")
+            .await
+            .contains("已电话联系受害人并出警核查")
+    );
+    let (inbox, unread) = s.inbox(&staff, jinguo_domain::Lang::Zh).await.unwrap();
+    assert_eq!(unread, 2, "{inbox:?}");
+    assert!(inbox.iter().any(|n| n.text.contains("已签收")));
+    c.close().await.unwrap();
+}
