@@ -148,7 +148,7 @@ CREATE TABLE instrument_event (
 -- Times are milliseconds since 1970 (UTC), the same in both databases; `next_ms` is when the
 -- worker next looks at it, null once it is done or has climbed the whole chain.
 CREATE TABLE deadline (
-    id            BLOB PRIMARY KEY,
+    id            BLOB NOT NULL,
     county_code   TEXT NOT NULL,
     path          TEXT NOT NULL,
     kind          TEXT NOT NULL,
@@ -159,8 +159,10 @@ CREATE TABLE deadline (
     level         BIGINT NOT NULL DEFAULT 0,
     next_ms       BIGINT,
     done_ms       BIGINT,
-    created_ms    BIGINT NOT NULL
+    created_ms    BIGINT NOT NULL,
+    PRIMARY KEY (county_code, id)
 );
+CREATE INDEX deadline_id ON deadline(id);
 CREATE INDEX deadline_next ON deadline(next_ms) WHERE next_ms IS NOT NULL;
 CREATE INDEX deadline_subject ON deadline(subject_id);
 
