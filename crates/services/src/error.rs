@@ -46,6 +46,14 @@ impl From<jinguo_domain::FieldError> for ServiceError {
     }
 }
 
+/// A write refused because the record changed meanwhile, as the caller's conflict.
+pub(crate) fn conflict(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict,
+        e => e.into(),
+    }
+}
+
 /// A refusal of one field, for the caller to show next to it.
 pub(crate) fn invalid(field: &str, code: &'static str) -> ServiceError {
     let mut v = ValidationErrors::new();

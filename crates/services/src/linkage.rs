@@ -93,18 +93,41 @@ fn parse_keys<T>(s: &str, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
     s.split(',').filter_map(parse).collect()
 }
 
-fn mask_text(s: &str) -> String {
-    if s.is_empty() {
-        String::new()
-    } else {
-        format!("＊＊＊（{}）", s.chars().count())
+use crate::error::conflict;
+use crate::mediation::mask_text;
+
+/// A step of a case's history, taken now by the caller.
+fn step_row(kind: &str, caller: &Caller, department: &str, now: DateTime<Utc>) -> CaseStepRow {
+    CaseStepRow {
+        seq: 0,
+        kind: kind.to_string(),
+        at: now,
+        by_account: caller.username.clone(),
+        department: department.to_string(),
+        note: String::new(),
     }
 }
 
-fn conflict(e: StorageError) -> ServiceError {
-    match e {
-        StorageError::Conflict(_) => ServiceError::Conflict,
-        e => e.into(),
+/// A new clock of a case: `kind` of `subject` falls due at `due`.
+fn clock_row(
+    c: &CaseRow,
+    kind: DeadlineKind,
+    subject: Uuid,
+    department: Option<Uuid>,
+    due: DateTime<Utc>,
+) -> DeadlineRow {
+    DeadlineRow {
+        id: Uuid::now_v7(),
+        county_code: c.county_code.clone(),
+        path: c.path.clone(),
+        kind: kind.key().into(),
+        subject_id: subject,
+        case_id: Some(c.id),
+        department_id: department,
+        due_ms: ms(due),
+        level: 0,
+        next_ms: Some(ms(due)),
+        done_ms: None,
     }
 }
 
@@ -604,14 +627,7 @@ impl Services {
             version: 1,
         };
         let now = clock::now();
-        let step = CaseStepRow {
-            seq: 0,
-            kind: "register".into(),
-            at: now,
-            by_account: caller.username.clone(),
-            department: String::new(),
-            note: String::new(),
-        };
+        let step = step_row("register", caller, "", now);
         let entry = Record::new("case.register")
             .target(format!("case:{id}"))
             .place(place.path.clone())
@@ -911,14 +927,7 @@ impl Services {
         let now = clock::now();
         let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
         let instruments = store::instruments_of_case(&self.db, &c.county_code, c.id).await?;
-        let step = CaseStepRow {
-            seq: 0,
-            kind: "close".into(),
-            at: now,
-            by_account: caller.username.clone(),
-            department: String::new(),
-            note: String::new(),
-        };
+        let step = step_row("close", caller, "", now);
         let entry = Record::new("case.close")
             .target(format!("case:{id}"))
             .place(c.path.clone());
@@ -1007,19 +1016,7 @@ impl Services {
             done_at: None,
             version: 1,
         };
-        let clock_row = DeadlineRow {
-            id: Uuid::now_v7(),
-            county_code: c.county_code.clone(),
-            path: c.path.clone(),
-            kind: DeadlineKind::ReferralAck.key().into(),
-            subject_id: id,
-            case_id: Some(c.id),
-            department_id: Some(d.id),
-            due_ms: ms(due_at),
-            level: 0,
-            next_ms: Some(ms(due_at)),
-            done_ms: None,
-        };
+        let ack_clock = clock_row(&c, DeadlineKind::ReferralAck, id, Some(d.id), due_at);
         let officers = store::liaisons(&self.db, &c.county_code, d.id).await?;
         let chain = Chain {
             accounts: officers
@@ -1031,14 +1028,7 @@ impl Services {
             sms: Some(d.duty_phone.clone()).filter(|p| !p.is_empty()),
         };
         let text = format!("{}|{}", d.name, clock::local(due_at));
-        let step = CaseStepRow {
-            seq: 0,
-            kind: "refer".into(),
-            at: now,
-            by_account: caller.username.clone(),
-            department: d.key.clone(),
-            note: String::new(),
-        };
+        let step = step_row("refer", caller, &d.key, now);
         let entry = Record::new("referral.send")
             .target(format!("referral:{id}"))
             .place(c.path.clone())
@@ -1056,7 +1046,7 @@ impl Services {
             });
         db_tx!(&self.db, tx => {
             store::insert_referral(tx, &row).await?;
-            store::insert_deadline(tx, &clock_row, ms(now)).await?;
+            store::insert_deadline(tx, &ack_clock, ms(now)).await?;
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
             self.tell(tx, &chain, "referral.new", &text, &format!("/referrals/{id}"), 0, now).await?;
             record(tx, caller, entry.clone()).await
@@ -1204,14 +1194,7 @@ impl Services {
             .find(|d| d.id == r.department_id)
             .map(|d| d.key.clone())
             .unwrap_or_default();
-        let step = CaseStepRow {
-            seq: 0,
-            kind: kind.into(),
-            at: now,
-            by_account: caller.username.clone(),
-            department: dkey,
-            note: String::new(),
-        };
+        let step = step_row(kind, caller, &dkey, now);
         let c = store::case_by_id(&self.db, r.case_id).await?;
         let owner = match &c {
             Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
@@ -1297,34 +1280,16 @@ impl Services {
             created_by: caller.username.clone(),
             version: 1,
         };
-        let clock_row = rules::instrument_clock(&v).map(|(kind, due)| DeadlineRow {
-            id: Uuid::now_v7(),
-            county_code: c.county_code.clone(),
-            path: c.path.clone(),
-            kind: kind.key().into(),
-            subject_id: id,
-            case_id: Some(c.id),
-            department_id: None,
-            due_ms: ms(due),
-            level: 0,
-            next_ms: Some(ms(due)),
-            done_ms: None,
-        });
-        let step = CaseStepRow {
-            seq: 0,
-            kind: format!("instrument.{}", v.kind.key()),
-            at: now,
-            by_account: caller.username.clone(),
-            department: String::new(),
-            note: String::new(),
-        };
+        let new_clock =
+            rules::instrument_clock(&v).map(|(kind, due)| clock_row(&c, kind, id, None, due));
+        let step = step_row(&format!("instrument.{}", v.kind.key()), caller, "", now);
         let entry = Record::new("instrument.add")
             .target(format!("instrument:{id}"))
             .place(c.path.clone())
             .detail(format!("case={} kind={}", c.id, v.kind.key()));
         db_tx!(&self.db, tx => {
             store::insert_instrument(tx, &row, now).await?;
-            if let Some(d) = &clock_row {
+            if let Some(d) = &new_clock {
                 store::insert_deadline(tx, d, ms(now)).await?;
             }
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
@@ -1376,19 +1341,7 @@ impl Services {
                     .map(|t| t.and_utc() - Duration::hours(8))
                     .unwrap_or(now)
                     - Duration::days(rules::ORDER_EXPIRY_NOTICE_DAYS);
-                Some(DeadlineRow {
-                    id: Uuid::now_v7(),
-                    county_code: c.county_code.clone(),
-                    path: c.path.clone(),
-                    kind: DeadlineKind::OrderExpiry.key().into(),
-                    subject_id: i.id,
-                    case_id: Some(c.id),
-                    department_id: None,
-                    due_ms: ms(due),
-                    level: 0,
-                    next_ms: Some(ms(due)),
-                    done_ms: None,
-                })
+                Some(clock_row(&c, DeadlineKind::OrderExpiry, i.id, None, due))
             }
             _ => None,
         };
@@ -1405,14 +1358,7 @@ impl Services {
             },
             by_account: caller.username.clone(),
         };
-        let step = CaseStepRow {
-            seq: 0,
-            kind: format!("event.{}", v.kind.key()),
-            at: now,
-            by_account: caller.username.clone(),
-            department: String::new(),
-            note: String::new(),
-        };
+        let step = step_row(&format!("event.{}", v.kind.key()), caller, "", now);
         let entry = Record::new("instrument.event")
             .target(format!("instrument:{}", i.id))
             .place(c.path.clone())
@@ -1474,14 +1420,7 @@ impl Services {
             created_at: now,
         };
         let content = self.seal_bytes("evidence", "content", &id, bytes)?;
-        let step = CaseStepRow {
-            seq: 0,
-            kind: "evidence".into(),
-            at: now,
-            by_account: caller.username.clone(),
-            department: String::new(),
-            note: String::new(),
-        };
+        let step = step_row("evidence", caller, "", now);
         let entry = Record::new("evidence.add")
             .target(format!("evidence:{id}"))
             .place(c.path.clone())

@@ -1179,7 +1179,7 @@ pub struct UnitDisputes {
 }
 
 /// A narrative or record as staff see it: its length, nothing of its content.
-fn mask_text(s: &str) -> String {
+pub(crate) fn mask_text(s: &str) -> String {
     if s.is_empty() {
         String::new()
     } else {
@@ -1187,12 +1187,7 @@ fn mask_text(s: &str) -> String {
     }
 }
 
-fn conflict(e: StorageError) -> ServiceError {
-    match e {
-        StorageError::Conflict(_) => ServiceError::Conflict,
-        e => e.into(),
-    }
-}
+use crate::error::conflict;
 
 /// 1 → 一, 12 → 十二 (up to 99), for numbering the terms of an agreement.
 fn chinese_number(n: usize) -> String {
