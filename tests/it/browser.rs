@@ -652,12 +652,7 @@ async fn liaison_acknowledges_a_referral_on_a_phone() {
     s.set_liaison(&operator, "530181", "police", "jingcha", "liaison")
         .await
         .unwrap();
-    let t = s
-        .login("fulian", crate::support::PASSWORD, "127.0.0.1")
-        .await
-        .unwrap()
-        .token;
-    let staff = s.caller_from_session(&t, "127.0.0.1").await.unwrap();
+    let staff = crate::support::caller_of(&s, "fulian", crate::support::PASSWORD).await;
     let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
         "victim_name": "刘某", "victim_phone": "13612345678", "relationship": "丈夫",
         "violence": ["physical"], "severity": "serious", "source": "hotline",

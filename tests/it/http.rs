@@ -766,6 +766,7 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         ("/inbox", "/inbox".into(), [303, 200, 200]),
+        ("/outbox", "/outbox".into(), [303, 200, 403]),
         (
             "/inbox/{id}/open",
             format!("/inbox/{case}/open"),

@@ -816,16 +816,7 @@ async fn the_worker_delivers_at_once() {
     )
     .await;
     support::account(&s, "w-staff", Role::Staff, "530181").await;
-    let staff_caller = s
-        .caller_from_session(
-            &s.login("w-staff", support::PASSWORD, "127.0.0.1")
-                .await
-                .unwrap()
-                .token,
-            "127.0.0.1",
-        )
-        .await
-        .unwrap();
+    let staff_caller = support::caller_of(&s, "w-staff", support::PASSWORD).await;
     let input = jinguo_services::linkage::DepartmentInput {
         name: "市公安局".into(),
         in_linkage: true,
@@ -1033,6 +1024,13 @@ async fn pages_in_both_languages() {
         "{html}"
     );
 
+    // The outside messages and their delivery.
+    let html = text(&staff, "/outbox".into(), "zh-CN").await;
+    assert!(
+        html.contains("外发消息") && html.contains("id=\"outbox\"")
+            || html.contains("暂无外发消息"),
+        "{html}"
+    );
     // The board and the departments, in both languages.
     let html = text(&staff, "/places/530181/linkage".into(), "zh-CN").await;
     assert!(
@@ -1058,24 +1056,13 @@ async fn the_demo_has_the_linkage() {
             .iter()
             .any(|(u, r, _)| u == "jingcha" && *r == Role::Liaison)
     );
-    let login = |u: &'static str| {
-        let s = s.clone();
-        async move {
-            let t = s
-                .login(u, jinguo_services::demo::DEMO_PASSWORD, "127.0.0.1")
-                .await
-                .unwrap()
-                .token;
-            s.caller_from_session(&t, "127.0.0.1").await.unwrap()
-        }
-    };
-    let police = login("jingcha").await;
+    let police = support::caller_of(&s, "jingcha", jinguo_services::demo::DEMO_PASSWORD).await;
     let waiting = s.my_referrals(&police).await.unwrap();
     assert_eq!(waiting.len(), 1);
     let (_, shared) = s.referral(&police, waiting[0].id).await.unwrap();
     assert_eq!(shared.victim_name, "王某");
     assert!(shared.narrative.is_empty());
-    let federation = login("lianran").await;
+    let federation = support::caller_of(&s, "lianran", jinguo_services::demo::DEMO_PASSWORD).await;
     let cases = s.cases(&federation, "530181001", true).await.unwrap();
     assert_eq!(cases.len(), 2);
     let (second, records) = s

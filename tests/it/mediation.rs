@@ -39,6 +39,7 @@ async fn mediation_end_to_end(b: Backend) {
         .unwrap();
     let staff = support::session(&s, "d-staff", false).await;
     let med = support::session(&s, "d-med", false).await;
+    let med_caller = support::caller_of(&s, "d-med", support::PASSWORD).await;
     let srv = serve(s.clone()).await;
     let api = Api {
         base: srv.base.clone(),
@@ -243,7 +244,46 @@ async fn mediation_end_to_end(b: Backend) {
             vec![("confirmation".into(), "confirmation.already".into())]
         )
     );
-    // The term performed: recorded once, not before the agreement.
+    // The term's day passes unperformed (a controlled clock): its mediator is told, then, a
+    // level later, the county federation's chair.
+    let dispute_id: uuid::Uuid = id.parse().unwrap();
+    let clocks = jinguo_storage::linkage::deadlines_of_subject(&s.db, dispute_id)
+        .await
+        .unwrap();
+    assert_eq!(clocks.len(), 1, "one clock for the one day terms fall due");
+    let after_day = jinguo_services::linkage::from_ms(clocks[0].due_ms);
+    assert_eq!(
+        after_day
+            .with_timezone(&jinguo_services::clock::CHINA)
+            .date_naive(),
+        today + Duration::days(31)
+    );
+    let before = s
+        .inbox(&med_caller, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(
+        s.escalate(after_day - Duration::minutes(1))
+            .await
+            .unwrap()
+            .escalated,
+        0
+    );
+    assert_eq!(
+        s.escalate(after_day + Duration::minutes(1))
+            .await
+            .unwrap()
+            .escalated,
+        1
+    );
+    let (inbox, unread) = s.inbox(&med_caller, jinguo_domain::Lang::Zh).await.unwrap();
+    assert_eq!(unread, before + 1);
+    assert!(
+        inbox[0].text.contains("调解协议履行") && inbox[0].link == format!("/disputes/{id}"),
+        "{inbox:?}"
+    );
+    // The term performed: recorded once, not before the agreement; its clock stops.
     let performed = format!("/api/v1/disputes/{id}/terms/1/performed");
     let (st, p) = api
         .send(
@@ -264,6 +304,18 @@ async fn mediation_end_to_end(b: Backend) {
     assert_eq!(st, 204);
     let (st, _) = api.send(&med, "POST", &performed, Some(json!({}))).await;
     assert_eq!(st, 409, "performed once");
+    let clocks = jinguo_storage::linkage::deadlines_of_subject(&s.db, dispute_id)
+        .await
+        .unwrap();
+    assert!(clocks[0].done_ms.is_some(), "{clocks:?}");
+    assert_eq!(
+        s.escalate(after_day + Duration::days(2))
+            .await
+            .unwrap()
+            .escalated,
+        0,
+        "a performed term escalates no more"
+    );
     // The agreement as a Word document: the mediator's, with its parties, term and the window
     // for judicial confirmation; staff are refused.
     let docx_path = format!("{}/api/v1/disputes/{id}/agreement.docx", api.base);

@@ -332,3 +332,13 @@ pub fn fields(problem: &serde_json::Value) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The caller an account is once logged in with `password` (through the services).
+pub async fn caller_of(s: &Services, username: &str, password: &str) -> Caller {
+    let token = s
+        .login(username, password, "127.0.0.1")
+        .await
+        .unwrap()
+        .token;
+    s.caller_from_session(&token, "127.0.0.1").await.unwrap()
+}

@@ -1606,6 +1606,28 @@ impl Services {
             store::accounts_at(&self.db, Role::Staff.key(), &path).await
         };
         let referral = d.kind == DeadlineKind::ReferralAck.key();
+        // A dispute's terms: its mediator first, then the chair.
+        if d.kind == DeadlineKind::TermDue.key() {
+            let accounts = match level {
+                1 => match jinguo_storage::mediation::by_id(&self.db, d.subject_id).await? {
+                    Some(dispute) => match dispute.mediator_id {
+                        Some(m) => store::member_account(&self.db, &d.county_code, m)
+                            .await?
+                            .into_iter()
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                    None => Vec::new(),
+                },
+                2 => chair().await?,
+                _ => return Ok(None),
+            };
+            return Ok(Some(Chain {
+                accounts,
+                webhook: None,
+                sms: None,
+            }));
+        }
         let chain = match (referral, level) {
             (true, 1 | 2) => {
                 let Some(dep) = d.department_id else {
@@ -1675,6 +1697,7 @@ impl Services {
                 let kind = DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck);
                 let link = match (kind, d.case_id) {
                     (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
+                    (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };

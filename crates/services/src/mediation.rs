@@ -676,7 +676,18 @@ impl Services {
             match also {
                 Written::Nothing => {}
                 Written::Session(s) => store::insert_session(tx, county, id, s, now).await?,
-                Written::Agreement(a, t) => store::insert_agreement(tx, county, id, a, t, now).await?,
+                Written::Agreement(a, t) => {
+                    store::insert_agreement(tx, county, id, a, t, now).await?;
+                    // A clock per day on which terms fall due: it escalates if they are not
+                    // performed by then.
+                    let mut days: Vec<NaiveDate> = t.iter().map(|t| t.due_on).collect();
+                    days.sort();
+                    days.dedup();
+                    for day in days {
+                        let clock = term_clock(row, day);
+                        jinguo_storage::linkage::insert_deadline(tx, &clock, now.timestamp_millis()).await?;
+                    }
+                }
             }
             store::add_step(tx, county, id, step, now).await?;
             record(tx, caller, entry.clone()).await?;
@@ -965,9 +976,24 @@ impl Services {
             .place(d.path.clone())
             .detail(format!("term={seq}"));
         let county = d.county_code.clone();
+        // The clock of the term's day stops once every term due that day is performed.
+        let due_on = terms
+            .iter()
+            .find(|t| t.seq == seq)
+            .map(|t| t.due_on)
+            .unwrap_or(a.agreed_on);
+        let day_done = terms
+            .iter()
+            .filter(|t| t.due_on == due_on && t.seq != seq)
+            .all(|t| t.performed_on.is_some());
+        let clock = term_clock(&d, due_on);
+        let now_ms = clock::now().timestamp_millis();
         db_tx!(&self.db, tx => {
             if !store::set_performed(tx, &county, a.id, seq, on).await? {
                 return Err(StorageError::Conflict("term".into()));
+            }
+            if day_done {
+                jinguo_storage::linkage::complete_deadline_due(tx, d.id, &clock.kind, clock.due_ms, now_ms).await?;
             }
             record(tx, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
@@ -1176,6 +1202,30 @@ pub struct UnitDisputes {
     pub open: i64,
     pub agreed: i64,
     pub success_rate: Option<f64>,
+}
+
+/// The clock of a dispute's agreement terms due on `day`: it falls due when the day is over (in
+/// China's time) with a term of that day not performed.
+fn term_clock(d: &DisputeRow, day: NaiveDate) -> jinguo_storage::linkage::DeadlineRow {
+    let next = day.succ_opt().unwrap_or(day);
+    let due = next
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(clock::CHINA).single())
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default();
+    jinguo_storage::linkage::DeadlineRow {
+        id: Uuid::now_v7(),
+        county_code: d.county_code.clone(),
+        path: d.path.clone(),
+        kind: jinguo_domain::linkage::DeadlineKind::TermDue.key().into(),
+        subject_id: d.id,
+        case_id: None,
+        department_id: None,
+        due_ms: due,
+        level: 0,
+        next_ms: Some(due),
+        done_ms: None,
+    }
 }
 
 /// A narrative or record as staff see it: its length, nothing of its content.

@@ -611,6 +611,33 @@ pub async fn complete_deadlines(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?)
 }
 
+/// Stops the open clock of a subject of one kind falling due at `due_ms`.
+pub async fn complete_deadline_due(
+    tx: &mut DbConn<'_>,
+    subject: Uuid,
+    kind: &str,
+    due_ms: i64,
+    now_ms: i64,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE deadline SET done_ms = $1, next_ms = NULL \
+         WHERE subject_id = $2 AND kind = $3 AND due_ms = $4 AND done_ms IS NULL")
+        .bind(now_ms).bind(subject).bind(kind).bind(due_ms)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+/// The account of a member (a mediator linked to her account), if any.
+pub async fn member_account(
+    db: &Db,
+    county: &str,
+    member: Uuid,
+) -> Result<Option<Uuid>, StorageError> {
+    let row: Option<(Option<Uuid>,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT account_id FROM member WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(member).fetch_optional(p).await)?;
+    Ok(row.and_then(|(a,)| a))
+}
+
 /// Clocks the worker must look at now, the most overdue first; at most `limit`.
 pub async fn due_deadlines(
     db: &Db,
@@ -641,6 +668,18 @@ pub async fn climb(
         .bind(from_level + 1).bind(next_ms).bind(id).bind(from_level)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// The clocks of a subject (a dispute's terms), open ones first.
+pub async fn deadlines_of_subject(
+    db: &Db,
+    subject: Uuid,
+) -> Result<Vec<DeadlineRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", deadline_cols!(),
+        " FROM deadline WHERE subject_id = $1 ORDER BY CASE WHEN done_ms IS NULL THEN 0 ELSE 1 END, due_ms"))
+        .bind(subject).fetch_all(p).await)?,
+    )
 }
 
 /// The clocks of a case, open ones first.

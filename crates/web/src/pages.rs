@@ -133,6 +133,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(linkage::referral_step),
         )
         .route("/inbox", get(linkage::inbox_page))
+        .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
         .route("/places/{code}/linkage", get(linkage::board_page))
         .route("/places/{code}/departments", get(linkage::departments_page))
@@ -220,6 +221,9 @@ impl Ctx {
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
             c.links.push(("/admin", "nav.admin"));
+        }
+        if caller.has_role(Role::SystemAdmin) {
+            c.links.push(("/outbox", "nav.outbox"));
         }
         if caller.has_role(Role::AuditAdmin) {
             c.links.push(("/audit", "nav.audit"));

@@ -1022,3 +1022,48 @@ pub(super) async fn evidence_file(
         Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    c: Ctx,
+    title: String,
+    /// (channel, target, status, attempts, last error, written at, delivered at)
+    lines: Vec<(String, String, String, i64, String, String, String)>,
+}
+
+/// The messages to outside channels and their delivery (system administrators, staff).
+pub(super) async fn outbox_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    use jinguo_services::linkage::from_ms;
+    let c = Ctx::with(lang, &uri, &caller);
+    let rows = match s.services.outbox(&caller).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e, c),
+    };
+    let p = OutboxPage {
+        title: c.tr("outbox.title").to_string(),
+        lines: rows
+            .into_iter()
+            .map(|o| {
+                (
+                    o.channel,
+                    o.target,
+                    o.status,
+                    o.attempts,
+                    o.last_error,
+                    clock::local(from_ms(o.created_ms)),
+                    o.delivered_ms
+                        .map(|m| clock::local(from_ms(m)))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
