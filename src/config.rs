@@ -54,6 +54,10 @@ pub struct Config {
     /// Anti-domestic-violence linkage: hours between two levels of an escalation (liaison
     /// officers → the department's heads → the county federation's chair).
     pub escalation_hours: i64,
+    /// Whom a referral's passed deadline reaches, level by level: `liaison` (the department's
+    /// liaison officers, robot and duty phone), `head` (its heads), `chair` (the county
+    /// federation's chair), in any order, each at most once.
+    pub escalation_chain: Vec<String>,
     /// How often the server looks for due clocks and undelivered messages, in seconds.
     pub worker_seconds: u64,
     /// An SMS gateway taking `{"to", "text"}` by POST; unset: SMS are written to the log.
@@ -75,6 +79,7 @@ impl Default for Config {
             replica_url: None,
             cache_milliseconds: 2000,
             escalation_hours: 4,
+            escalation_chain: vec!["liaison".into(), "head".into(), "chair".into()],
             worker_seconds: 30,
             sms_gateway_url: None,
             data_dir: PathBuf::from("data"),
@@ -139,7 +144,21 @@ impl Config {
             .merge(Env::prefixed("JINGUO_").only(&ENV_KEYS))
             .merge(Serialized::defaults(overrides));
         let cfg: Config = fig.extract().map_err(Box::new)?;
-        let rules: [(bool, &str); 11] = [
+        let chain: Vec<Option<jinguo_domain::linkage::Rung>> = cfg
+            .escalation_chain
+            .iter()
+            .map(|r| jinguo_domain::linkage::Rung::parse(r))
+            .collect();
+        let mut distinct: Vec<_> = chain.iter().flatten().collect();
+        distinct.sort();
+        distinct.dedup();
+        let rules: [(bool, &str); 12] = [
+            (
+                !chain.is_empty()
+                    && chain.iter().all(Option::is_some)
+                    && distinct.len() == chain.len(),
+                "escalation_chain must list liaison, head or chair, each at most once",
+            ),
             (
                 (1..=168).contains(&cfg.escalation_hours),
                 "escalation_hours must be 1 to 168",
@@ -192,6 +211,11 @@ impl Config {
     pub fn linkage(&self) -> jinguo_services::linkage::LinkagePolicy {
         jinguo_services::linkage::LinkagePolicy {
             escalation_step: chrono::Duration::hours(self.escalation_hours),
+            chain: self
+                .escalation_chain
+                .iter()
+                .filter_map(|r| jinguo_domain::linkage::Rung::parse(r))
+                .collect(),
             worker_every: std::time::Duration::from_secs(self.worker_seconds),
             sms_gateway: self.sms_gateway_url.clone(),
             ..Default::default()
@@ -257,6 +281,46 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load_toml(text: &str) -> Result<Config, Box<figment::Error>> {
+        let dir = std::env::temp_dir().join(format!("jinguo-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        let file = dir.join("jinguo.toml");
+        std::fs::write(&file, text).map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        let overrides = Overrides {
+            database_url: None,
+            data_dir: None,
+            listen: None,
+        };
+        let r = Config::load(Some(&file), &overrides);
+        let _ = std::fs::remove_dir_all(&dir);
+        r
+    }
+
+    #[test]
+    fn the_escalation_chain_is_configured_and_checked() {
+        use jinguo_domain::linkage::Rung;
+        let cfg = load_toml("escalation_chain = [\"head\", \"chair\"]\nescalation_hours = 2\n");
+        let policy = cfg.map(|c| c.linkage()).map_err(|e| e.to_string());
+        assert_eq!(
+            policy
+                .as_ref()
+                .map(|p| (p.chain.clone(), p.escalation_step.num_hours())),
+            Ok((vec![Rung::Head, Rung::Chair], 2))
+        );
+        for bad in [
+            "escalation_chain = []",
+            "escalation_chain = [\"liaison\", \"liaison\"]",
+            "escalation_chain = [\"mayor\"]",
+            "escalation_hours = 0",
+        ] {
+            let e = load_toml(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("escalation_"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn passwords_are_redacted() {

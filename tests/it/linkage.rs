@@ -1090,3 +1090,66 @@ async fn the_demo_has_the_linkage() {
         (19, 8)
     );
 }
+
+/// A chain configured otherwise: the department's head first, then the chair; the liaison
+/// officer is told of the referral when it is made, and of nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_chain() {
+    use jinguo_domain::linkage::Rung;
+    let (_t, mut s) = with_small_demo(Backend::Sqlite).await;
+    s.linkage.chain = vec![Rung::Head, Rung::Chair];
+    let operator = Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    support::account(&s, "c-staff", Role::Staff, "530181").await;
+    support::account(&s, "c-liaison", Role::Liaison, "530181").await;
+    support::account(&s, "c-head", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "health", "c-liaison", "liaison")
+        .await
+        .unwrap();
+    s.set_liaison(&operator, "530181", "health", "c-head", "head")
+        .await
+        .unwrap();
+    let staff = support::caller_of(&s, "c-staff", support::PASSWORD).await;
+    let liaison = support::caller_of(&s, "c-liaison", support::PASSWORD).await;
+    let head = support::caller_of(&s, "c-head", support::PASSWORD).await;
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "serious", "source": "walk_in", "consent_to_share": true,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "受伤就医"}))
+    .unwrap();
+    let id = s.register_case(&staff, "530181", &case).await.unwrap();
+    let r = s
+        .refer(
+            &staff,
+            id,
+            &serde_json::from_value(json!({"department": "health", "requests": ["medical"],
+                "basis": "consent", "urgent": true}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    // An urgent referral: the department's urgent limit (2 hours).
+    assert_eq!((r.due_at - r.sent_at).num_hours(), 2);
+    let unread = |c: &Caller| {
+        let (s, c) = (s.clone(), c.clone());
+        async move { s.inbox(&c, jinguo_domain::Lang::En).await.unwrap().1 }
+    };
+    assert_eq!((unread(&liaison).await, unread(&head).await), (1, 0));
+    let first = s.escalate(r.due_at + Duration::minutes(1)).await.unwrap();
+    assert_eq!(first.escalated, 1);
+    assert_eq!((unread(&liaison).await, unread(&head).await), (1, 1));
+    let second = s
+        .escalate(r.due_at + Duration::hours(4) + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(second.escalated, 1);
+    assert!(unread(&staff).await >= 1, "the chair is told");
+    assert_eq!(
+        s.escalate(r.due_at + Duration::days(3))
+            .await
+            .unwrap()
+            .escalated,
+        0,
+        "two rungs, two levels"
+    );
+}

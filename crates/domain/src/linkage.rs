@@ -242,6 +242,22 @@ catalog!(
     }
 );
 
+catalog!(
+    /// Who a referral's escalation reaches at one level of its chain (configuration).
+    Rung {
+        /// The department's liaison officers, its group robot and duty phone (and, at the first
+        /// level, the case's owner).
+        Liaison = "liaison", "联络员", "liaison officers";
+        /// The department's heads.
+        Head = "head", "单位负责人", "the department's heads";
+        /// The county federation's chair: staff over the whole county.
+        Chair = "chair", "市妇联主席", "the county federation's chair";
+    }
+);
+
+/// The chain of a referral's escalation, unless configured otherwise.
+pub const DEFAULT_CHAIN: [Rung; 3] = [Rung::Liaison, Rung::Head, Rung::Chair];
+
 /// A case as entered at intake.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct CaseInput {

@@ -49,6 +49,8 @@ pub const MAX_ATTEMPTS: i64 = 10;
 pub struct LinkagePolicy {
     /// Time between two levels of an escalation.
     pub escalation_step: Duration,
+    /// Whom a referral's escalation reaches, level by level.
+    pub chain: Vec<rules::Rung>,
     /// How long a delivery may take before it counts as failed and is tried again.
     pub delivery_timeout: std::time::Duration,
     /// First wait before a failed delivery is tried again; it doubles each time, up to an hour.
@@ -68,6 +70,7 @@ impl Default for LinkagePolicy {
     fn default() -> Self {
         Self {
             escalation_step: Duration::hours(4),
+            chain: rules::DEFAULT_CHAIN.to_vec(),
             delivery_timeout: std::time::Duration::from_secs(10),
             retry_base: Duration::seconds(30),
             sms_gateway: None,
@@ -1574,22 +1577,20 @@ impl Services {
         }
     }
 
-    pub async fn mark_read(&self, caller: &Caller, id: Uuid) -> Result<(), ServiceError> {
+    /// Marks one of the caller's notifications read; where it points (a path of this site).
+    pub async fn mark_read(&self, caller: &Caller, id: Uuid) -> Result<String, ServiceError> {
         let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
         let now = clock::now();
-        let found = db_tx!(quiet &self.db, tx => store::mark_read(tx, account, id, now).await)?;
-        if found {
-            Ok(())
-        } else {
-            Err(ServiceError::NotFound)
-        }
+        db_tx!(quiet &self.db, tx => store::mark_read(tx, account, id, now).await)?
+            .ok_or(ServiceError::NotFound)
     }
 
     // ------------------------------------------------------------ escalation
 
-    /// Who is told at `level` of a clock's chain: for a referral, the department's liaison
-    /// officers (with its group robot and duty phone) and the case's owner, then the department's
-    /// heads, then the county federation's chair; for the federation's own clocks, the case's
+    /// Who is told at `level` of a clock's chain: for a referral, the rungs of the configured
+    /// chain (by default the department's liaison officers, with its group robot and duty phone,
+    /// and the case's owner, then the department's heads, then the county federation's chair);
+    /// for the federation's own clocks, the case's
     /// owner, then the chair. Empty: the chain has no such level.
     async fn chain(&self, d: &DeadlineRow, level: i64) -> Result<Option<Chain>, ServiceError> {
         let owner = match d.case_id {
@@ -1628,14 +1629,21 @@ impl Services {
                 sms: None,
             }));
         }
-        let chain = match (referral, level) {
-            (true, 1 | 2) => {
+        let rung = usize::try_from(level - 1)
+            .ok()
+            .and_then(|i| self.linkage.chain.get(i).copied());
+        let chain = match (referral, level, rung) {
+            (true, _, Some(r @ (rules::Rung::Liaison | rules::Rung::Head))) => {
                 let Some(dep) = d.department_id else {
                     return Ok(None);
                 };
                 let dept = store::department(&self.db, &d.county_code, dep).await?;
                 let officers = store::liaisons(&self.db, &d.county_code, dep).await?;
-                let position = if level == 1 { "liaison" } else { "head" };
+                let position = if r == rules::Rung::Liaison {
+                    "liaison"
+                } else {
+                    "head"
+                };
                 let mut accounts: Vec<Uuid> = officers
                     .iter()
                     .filter(|o| o.3 == position)
@@ -1653,15 +1661,27 @@ impl Services {
                     sms: dept
                         .as_ref()
                         .map(|d| d.duty_phone.clone())
-                        .filter(|p| !p.is_empty() && level == 1),
+                        .filter(|p| !p.is_empty() && r == rules::Rung::Liaison),
                 }
             }
-            (true, 3) | (false, 2) => Chain {
+            (true, _, Some(rules::Rung::Chair)) => {
+                let mut accounts = chair().await?;
+                if level == 1 {
+                    accounts.extend(owner);
+                }
+                Chain {
+                    accounts,
+                    webhook: None,
+                    sms: None,
+                }
+            }
+            (true, _, None) => return Ok(None),
+            (false, 2, _) => Chain {
                 accounts: chair().await?,
                 webhook: None,
                 sms: None,
             },
-            (false, 1) => Chain {
+            (false, 1, _) => Chain {
                 accounts: owner.into_iter().collect(),
                 webhook: None,
                 sms: None,
@@ -1687,7 +1707,7 @@ impl Services {
                 report.looked_at += 1;
                 let level = d.level + 1;
                 let levels = if d.kind == DeadlineKind::ReferralAck.key() {
-                    3
+                    self.linkage.chain.len() as i64
                 } else {
                     2
                 };

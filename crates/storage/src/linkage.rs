@@ -752,18 +752,24 @@ pub async fn unread(db: &Db, account: Uuid) -> Result<i64, StorageError> {
     Ok(n)
 }
 
-/// Marks one of the account's notifications read; whether it was hers.
+/// Marks one of the account's notifications read; its link, if it was hers.
 pub async fn mark_read(
     tx: &mut DbConn<'_>,
     account: Uuid,
     id: Uuid,
     now: DateTime<Utc>,
-) -> Result<bool, StorageError> {
+) -> Result<Option<String>, StorageError> {
     let n = conn_run!(tx, c => sqlx::query(
         "UPDATE notification SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND account_id = $3")
         .bind(now).bind(id).bind(account)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(None);
+    }
+    let row: Option<(String,)> = conn_run!(tx, c => sqlx::query_as(
+        "SELECT link FROM notification WHERE id = $1 AND account_id = $2")
+        .bind(id).bind(account).fetch_optional(&mut *c).await)?;
+    Ok(row.map(|(l,)| l))
 }
 
 // ---------------------------------------------------------------- outbox

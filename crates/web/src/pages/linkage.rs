@@ -785,27 +785,21 @@ pub(super) async fn inbox_page(
     page(p.render(), StatusCode::OK)
 }
 
-/// Opens a notification: marks it read and goes where it points.
+/// Opens a notification: marks it read and goes where it points (the link it was stored with,
+/// never one the form sends).
 pub(super) async fn inbox_open(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
-    CheckedForm(caller, f): CheckedForm<FreeForm>,
+    CheckedForm(caller, _): CheckedForm<FreeForm>,
 ) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
     match s.services.mark_read(&caller, id).await {
-        Ok(()) => {
-            let to = field(&f.fields, "link");
-            // Only a path of this site.
-            let to = if to.starts_with('/') && !to.starts_with("//") {
-                to
-            } else {
-                "/inbox".into()
-            };
-            Redirect::to(&to).into_response()
+        Ok(link) if link.starts_with('/') && !link.starts_with("//") => {
+            Redirect::to(&link).into_response()
         }
-        Err(e) => error_page(&e, c),
+        Ok(_) => Redirect::to("/inbox").into_response(),
+        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
 }
 
