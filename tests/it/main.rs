@@ -7,6 +7,7 @@
 mod access;
 mod browser;
 mod caches;
+mod care;
 mod cli;
 mod crash;
 mod http;

@@ -178,6 +178,21 @@ async fn walk(b: Backend) {
         )
         .await
         .unwrap();
+    // Care: the registries, and an entry of the representative's household inside.
+    s.ensure_registries(&operator, "530181").await.unwrap();
+    let entry_body = json!({"person_id": p_in, "registry": "mothers_in_difficulty",
+        "criteria": "低保户", "surveyed_by": "妇女代表",
+        "next_review_on": jinguo_services::clock::today().to_string()});
+    let entry_in = s
+        .propose_entry(
+            &staff,
+            &village_in,
+            &serde_json::from_value(entry_body.clone()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut other_entry = entry_body.clone();
+    other_entry["registry"] = json!("sanitation_workers");
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -984,6 +999,59 @@ async fn walk(b: Backend) {
             url: "/api/v1/outbox".into(),
             body: None,
             expect: [401, 200, 403, 200, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/registries",
+            url: "/api/v1/places/530181/registries".into(),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/registry-entries",
+            url: format!("/api/v1/places/{village_in}/registry-entries?review_due=true"),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 403],
+        },
+        // The representative proposes after staff did: the same person, the same registry.
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/registry-entries",
+            url: format!("/api/v1/places/{village_in}/registry-entries"),
+            body: Some(other_entry.clone()),
+            expect: [401, 201, 422, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/registry-entries/{id}",
+            url: format!("/api/v1/registry-entries/{entry_in}"),
+            body: None,
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/registry-entries/{id}/steps",
+            url: format!("/api/v1/registry-entries/{entry_in}/steps"),
+            body: Some(json!({"step": "verify", "expected_version": 1})),
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/care-services",
+            url: format!("/api/v1/places/{village_in}/care-services"),
+            body: Some(
+                json!({"kind": "health_check", "registry": "mothers_in_difficulty",
+                "on": jinguo_services::clock::today().to_string(), "persons": [p_in]}),
+            ),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/care/figures",
+            url: format!("/api/v1/places/{village_in}/care/figures"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
         },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {

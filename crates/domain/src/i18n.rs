@@ -146,6 +146,18 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "webhook_url" => ("群机器人地址", "Group robot address"),
         "position" => ("职务", "Position"),
         "case" => ("个案", "Case"),
+        "person_id" => ("人员", "Person"),
+        "registry" => ("台账", "Registry"),
+        "criteria" => ("符合条件", "Criteria met"),
+        "evidence" => ("证明材料", "Evidence"),
+        "surveyed_by" => ("走访调查人", "Surveyed by"),
+        "next_review_on" => ("下次复核日期", "Next review"),
+        "hospital" => ("医院", "Hospital"),
+        "goods" => ("慰问物品", "Goods"),
+        "amount" => ("慰问金（元）", "Cash (yuan)"),
+        "visited_by" => ("慰问人", "Visited by"),
+        "result" => ("体检结果", "Result"),
+        "persons" => ("服务对象", "People served"),
         "status" => ("办理状态", "Status"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
@@ -398,6 +410,22 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "confirmation.personal_status" => (
             "涉及婚姻、收养或其他身份关系的条款不能申请司法确认",
             "terms on marriage, adoption or personal status cannot be confirmed by a court",
+        ),
+        "entry.review_before_entry" => ("不能早于登记日期", "cannot be before the entry"),
+        "entry.duplicate" => (
+            "此人已在该台账中",
+            "this person is already in this registry",
+        ),
+        "entry.step" => (
+            "当前状态下不能办理此项",
+            "cannot be done where the entry stands",
+        ),
+        "amount.negative" => ("不能为负数", "cannot be below zero"),
+        "service.until_before" => ("不能早于开通日期", "cannot be before the day it was opened"),
+        "service.relief_empty" => ("请填写慰问物品或慰问金", "give the goods or the cash"),
+        "service.not_in_registry" => (
+            "服务对象不在该台账中（或尚未核实、已退出）",
+            "is not in this registry (or not verified yet, or has left it)",
         ),
         "out_of_range" => ("超出允许范围", "is out of range"),
         "referral.no_consent" => (

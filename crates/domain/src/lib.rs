@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod care;
 pub mod error;
 pub mod i18n;
 pub mod ids;

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod audit;
 pub mod backup;
 pub mod caches;
+pub mod care;
 pub mod check;
 pub mod clock;
 pub mod consent;

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod assignment;
 pub mod audit;
+pub mod care;
 pub mod consent;
 pub mod copy;
 pub mod db;

@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+mod care;
 mod federations;
 pub(crate) mod import;
 pub(crate) mod linkage;
@@ -59,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(screening::router())
         .merge(mediation::router())
         .merge(linkage::router())
+        .merge(care::router())
         .merge(import::router())
         .merge(network::router())
         .merge(reports::router())

@@ -1,0 +1,441 @@
+//! Care (关爱): registries of people in difficulty built by door-to-door survey, each entry's
+//! life cycle (proposed → verified → active → left, with a reason) and review date, and the
+//! services delivered to registered people (health checks, the medical green channel, visits and
+//! relief, legal aid).
+
+use crate::Lang;
+use crate::error::{FieldError, ValidationErrors};
+use chrono::NaiveDate;
+
+/// The registries a county starts with: (key, Chinese name, English name, months between reviews).
+pub const REGISTRIES: [(&str, &str, &str, i64); 6] = [
+    (
+        "mothers_in_difficulty",
+        "困难母亲",
+        "mothers in difficulty",
+        12,
+    ),
+    (
+        "bereaved_mothers",
+        "失独母亲",
+        "mothers who lost their only child",
+        12,
+    ),
+    ("left_behind_women", "留守妇女", "left-behind women", 12),
+    ("migrant_women", "流动妇女", "migrant women", 12),
+    (
+        "children_in_difficulty",
+        "困境儿童",
+        "children in difficulty",
+        6,
+    ),
+    (
+        "sanitation_workers",
+        "环卫女工",
+        "women sanitation workers",
+        12,
+    ),
+];
+
+/// Longest text kept (criteria, evidence, a result, a note), in characters.
+pub const TEXT_MAX_CHARS: usize = 2000;
+/// The largest relief in cash recorded at once, in yuan.
+pub const MAX_AMOUNT_YUAN: i64 = 1_000_000;
+
+macro_rules! labelled {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $k:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $v),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+            pub fn key(self) -> &'static str {
+                match self { $($name::$v => $k),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s.trim() { $($k | $zh => Some($name::$v),)+ _ => None }
+            }
+            pub fn label(self, lang: Lang) -> &'static str {
+                match self { $($name::$v => lang.pick($zh, $en)),+ }
+            }
+        }
+    };
+}
+
+labelled!(
+    /// Where an entry stands.
+    EntryStatus {
+        Proposed = "proposed", "待核实", "proposed";
+        Verified = "verified", "已核实", "verified";
+        Active = "active", "在册", "active";
+        Left = "left", "已退出", "left";
+    }
+);
+
+labelled!(
+    /// A step of an entry's life.
+    EntryStep {
+        Verify = "verify", "核实", "verify";
+        Activate = "activate", "纳入", "activate";
+        Review = "review", "复核", "review";
+        Leave = "leave", "退出", "leave";
+    }
+);
+
+/// The status an entry moves to, if the step is allowed where it stands.
+pub fn after(status: EntryStatus, step: EntryStep) -> Option<EntryStatus> {
+    use EntryStatus as S;
+    use EntryStep as T;
+    match (status, step) {
+        (S::Proposed, T::Verify) => Some(S::Verified),
+        (S::Verified, T::Activate) => Some(S::Active),
+        (S::Active, T::Review) => Some(S::Active),
+        (S::Proposed | S::Verified | S::Active, T::Leave) => Some(S::Left),
+        _ => None,
+    }
+}
+
+/// Whether an entry's review is due on `today`.
+pub fn review_due(status: EntryStatus, next_review_on: NaiveDate, today: NaiveDate) -> bool {
+    status != EntryStatus::Left && next_review_on <= today
+}
+
+labelled!(
+    /// What was delivered.
+    ServiceKind {
+        HealthCheck = "health_check", "健康体检", "health check";
+        GreenChannel = "green_channel", "就医绿色通道", "medical green channel";
+        Relief = "relief", "走访慰问", "visit and relief";
+        LegalAid = "legal_aid", "法律援助", "legal aid";
+    }
+);
+
+fn text(e: &mut ValidationErrors, field: &str, s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() > max {
+        e.push(field, "too_long");
+    }
+    s.to_string()
+}
+
+fn date(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
+    crate::screening::date(e, field, s)
+}
+
+/// An entry as proposed after a survey.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EntryInput {
+    #[serde(default)]
+    pub person_id: Option<uuid::Uuid>,
+    /// The registry's key.
+    #[serde(default)]
+    pub registry: String,
+    /// The criteria met (低保、重病、单亲 …).
+    #[serde(default)]
+    pub criteria: String,
+    /// What proves them (a certificate's number, a survey's record).
+    #[serde(default)]
+    pub evidence: String,
+    /// Who surveyed.
+    #[serde(default)]
+    pub surveyed_by: String,
+    #[serde(default)]
+    pub next_review_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidEntry {
+    pub person_id: uuid::Uuid,
+    pub registry: String,
+    pub criteria: String,
+    pub evidence: String,
+    pub surveyed_by: String,
+    pub next_review_on: NaiveDate,
+}
+
+impl EntryInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidEntry, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        if self.person_id.is_none() {
+            e.push("person_id", "required");
+        }
+        let registry = self.registry.trim().to_string();
+        if registry.is_empty() {
+            e.push("registry", "required");
+        }
+        let criteria = text(&mut e, "criteria", &self.criteria, 500);
+        if criteria.is_empty() {
+            e.push("criteria", "required");
+        }
+        let evidence = text(&mut e, "evidence", &self.evidence, TEXT_MAX_CHARS);
+        let surveyed_by = text(&mut e, "surveyed_by", &self.surveyed_by, 50);
+        if surveyed_by.is_empty() {
+            e.push("surveyed_by", "required");
+        }
+        let next_review_on = date(&mut e, "next_review_on", &self.next_review_on);
+        if next_review_on.is_some_and(|d| d < today) {
+            e.push("next_review_on", "entry.review_before_entry");
+        }
+        e.into_result()?;
+        match (self.person_id, next_review_on) {
+            (Some(person_id), Some(next_review_on)) => Ok(ValidEntry {
+                person_id,
+                registry,
+                criteria,
+                evidence,
+                surveyed_by,
+                next_review_on,
+            }),
+            _ => Err(ValidationErrors::new()),
+        }
+    }
+}
+
+/// A service as recorded, for one person or many (a health-check day).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ServiceInput {
+    #[serde(default)]
+    pub kind: String,
+    /// The registry the people are served as members of.
+    #[serde(default)]
+    pub registry: String,
+    #[serde(default)]
+    pub on: String,
+    /// Green channel: the hospital.
+    #[serde(default)]
+    pub hospital: String,
+    /// Green channel: open until.
+    #[serde(default)]
+    pub valid_until: String,
+    /// Relief: the goods given.
+    #[serde(default)]
+    pub goods: String,
+    /// Relief: cash in yuan (`200`, `150.50`).
+    #[serde(default)]
+    pub amount: String,
+    /// Relief: who visited.
+    #[serde(default)]
+    pub visited_by: String,
+    /// Health check: the result (sensitive, sealed).
+    #[serde(default)]
+    pub result: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidService {
+    pub kind: ServiceKind,
+    pub registry: String,
+    pub on: NaiveDate,
+    pub hospital: String,
+    pub valid_until: Option<NaiveDate>,
+    pub goods: String,
+    pub amount_cents: Option<i64>,
+    pub visited_by: String,
+    pub result: String,
+    pub note: String,
+}
+
+/// Yuan as written (`200`, `150.5`, `150.50`) in cents; none for a malformed or negative amount.
+pub fn cents(s: &str) -> Result<Option<i64>, &'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.starts_with('-') {
+        return Err("amount.negative");
+    }
+    let (yuan, fen) = s.split_once('.').unwrap_or((s, ""));
+    if yuan.is_empty()
+        || !yuan.chars().all(|c| c.is_ascii_digit())
+        || fen.len() > 2
+        || !fen.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err("invalid");
+    }
+    let y: i64 = yuan.parse().map_err(|_| "invalid")?;
+    if y > MAX_AMOUNT_YUAN {
+        return Err("out_of_range");
+    }
+    let f: i64 = format!("{fen:0<2}").parse().map_err(|_| "invalid")?;
+    Ok(Some(y * 100 + f))
+}
+
+impl ServiceInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidService, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let kind = ServiceKind::parse(&self.kind);
+        if kind.is_none() {
+            e.push(
+                "kind",
+                if self.kind.trim().is_empty() {
+                    "required"
+                } else {
+                    "invalid"
+                },
+            );
+        }
+        let registry = self.registry.trim().to_string();
+        if registry.is_empty() {
+            e.push("registry", "required");
+        }
+        let on = date(&mut e, "on", &self.on);
+        if on.is_some_and(|d| d > today) {
+            e.push("on", "date.future");
+        }
+        let hospital = text(&mut e, "hospital", &self.hospital, 100);
+        let valid_until = match self.valid_until.trim() {
+            "" => None,
+            v => date(&mut e, "valid_until", v),
+        };
+        let goods = text(&mut e, "goods", &self.goods, 200);
+        let amount_cents = match cents(&self.amount) {
+            Ok(c) => c,
+            Err(code) => {
+                e.push("amount", code);
+                None
+            }
+        };
+        let visited_by = text(&mut e, "visited_by", &self.visited_by, 50);
+        let result = text(&mut e, "result", &self.result, TEXT_MAX_CHARS);
+        let note = text(&mut e, "note", &self.note, TEXT_MAX_CHARS);
+        match kind {
+            Some(ServiceKind::GreenChannel) => {
+                if hospital.is_empty() {
+                    e.push("hospital", "required");
+                }
+                match (on, valid_until) {
+                    (_, None) if !e.0.iter().any(|f| f.field == "valid_until") => {
+                        e.push("valid_until", "required")
+                    }
+                    (Some(on), Some(u)) if u < on => e.push("valid_until", "service.until_before"),
+                    _ => {}
+                }
+            }
+            Some(ServiceKind::Relief) => {
+                if goods.is_empty()
+                    && amount_cents.is_none()
+                    && !e.0.iter().any(|f| f.field == "amount")
+                {
+                    e.push("amount", "service.relief_empty");
+                }
+                if visited_by.is_empty() {
+                    e.push("visited_by", "required");
+                }
+            }
+            _ => {}
+        }
+        e.into_result()?;
+        match (kind, on) {
+            (Some(kind), Some(on)) => Ok(ValidService {
+                kind,
+                registry,
+                on,
+                hospital,
+                valid_until,
+                goods,
+                amount_cents,
+                visited_by,
+                result,
+                note,
+            }),
+            _ => Err(ValidationErrors::new()),
+        }
+    }
+}
+
+/// Refuses a reason that is empty or too long (leaving a registry).
+pub fn reason(s: &str) -> Result<String, FieldError> {
+    let s = s.trim();
+    if s.chars().count() < 2 {
+        return Err(FieldError::new("reason", "required"));
+    }
+    if s.chars().count() > 500 {
+        return Err(FieldError::new("reason", "too_long"));
+    }
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn an_entry_goes_forward_and_leaves_with_a_reason() {
+        use EntryStatus as S;
+        use EntryStep as T;
+        assert_eq!(after(S::Proposed, T::Verify), Some(S::Verified));
+        assert_eq!(after(S::Verified, T::Activate), Some(S::Active));
+        assert_eq!(after(S::Proposed, T::Activate), None, "verified first");
+        assert_eq!(after(S::Active, T::Leave), Some(S::Left));
+        assert_eq!(after(S::Left, T::Verify), None);
+        assert_eq!(after(S::Left, T::Leave), None);
+        assert!(reason(" ").is_err());
+        assert!(review_due(S::Active, d("2026-03-01"), d("2026-03-01")));
+        assert!(!review_due(S::Left, d("2026-03-01"), d("2026-04-01")));
+        assert!(!review_due(S::Active, d("2026-03-02"), d("2026-03-01")));
+    }
+
+    #[test]
+    fn entries_and_services_are_checked() {
+        let today = d("2026-03-01");
+        let e = EntryInput {
+            next_review_on: "2026-02-28".into(),
+            ..Default::default()
+        }
+        .validate(today)
+        .err()
+        .unwrap_or_default();
+        let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        for want in [
+            ("person_id", "required"),
+            ("registry", "required"),
+            ("criteria", "required"),
+            ("surveyed_by", "required"),
+            ("next_review_on", "entry.review_before_entry"),
+        ] {
+            assert!(fields.contains(&want), "{want:?} in {fields:?}");
+        }
+        assert_eq!(cents("200"), Ok(Some(20_000)));
+        assert_eq!(cents("150.5"), Ok(Some(15_050)));
+        assert_eq!(cents("-1"), Err("amount.negative"));
+        assert_eq!(cents("1.234"), Err("invalid"));
+        let relief = ServiceInput {
+            kind: "relief".into(),
+            registry: "mothers_in_difficulty".into(),
+            on: "2026-03-01".into(),
+            amount: "-50".into(),
+            ..Default::default()
+        }
+        .validate(today)
+        .err()
+        .unwrap_or_default();
+        let fields: Vec<_> = relief
+            .0
+            .iter()
+            .map(|f| (f.field.as_str(), f.code))
+            .collect();
+        assert!(
+            fields.contains(&("amount", "amount.negative")),
+            "{fields:?}"
+        );
+        assert!(fields.contains(&("visited_by", "required")), "{fields:?}");
+        let green = ServiceInput {
+            kind: "green_channel".into(),
+            registry: "bereaved_mothers".into(),
+            on: "2026-03-01".into(),
+            hospital: "安宁市人民医院".into(),
+            valid_until: "2026-02-01".into(),
+            ..Default::default()
+        }
+        .validate(today)
+        .err()
+        .unwrap_or_default();
+        assert_eq!(green.0[0].code, "service.until_before");
+    }
+}

@@ -1,0 +1,471 @@
+//! Care (关爱): the registries of people in difficulty, their entries' life cycle and review
+//! reminders, and the services delivered to registered people, one by one or a whole day at once.
+//!
+//! Who may do what: whoever may change a household (its representative, staff above it) proposes
+//! its persons for a registry after a survey; staff managing the place verify, activate, review
+//! and end entries and record services. Everyone sees the entries of the households she may read,
+//! names masked; the evidence and a health check's result are sealed at rest and shown to staff
+//! managing the place. Every change and every read of an entry is audited.
+
+use crate::audit::{Record, record};
+use crate::error::{conflict, invalid};
+use crate::{Caller, ServiceError, Services, clock};
+use chrono::{Months, NaiveDate};
+use jinguo_domain::account::Role;
+use jinguo_domain::care::{
+    self as rules, EntryInput, EntryStatus, EntryStep, ServiceInput, ServiceKind,
+};
+use jinguo_domain::mask;
+use jinguo_storage::care::{self as store, EntryFilter, EntryRow, RegistryRow, ServiceRow};
+use jinguo_storage::{StorageError, db_tx};
+use uuid::Uuid;
+
+/// Entries listed at most on one page.
+pub const LIST_LIMIT: i64 = 1000;
+/// People served at most in one batch (a health-check day).
+pub const BATCH_MAX: usize = 2000;
+
+/// An entry as its reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryView {
+    pub id: Uuid,
+    pub registry: String,
+    pub person_id: Uuid,
+    pub household_id: Uuid,
+    /// Masked.
+    pub name: String,
+    pub status: EntryStatus,
+    pub criteria: String,
+    pub surveyed_by: String,
+    pub verified_by: Option<String>,
+    pub entered_on: NaiveDate,
+    pub next_review_on: NaiveDate,
+    pub review_due: bool,
+    pub left_reason: String,
+    pub version: i64,
+}
+
+/// A service as listed with its entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceView {
+    pub kind: ServiceKind,
+    pub on: NaiveDate,
+    pub hospital: String,
+    pub valid_until: Option<NaiveDate>,
+    pub goods: String,
+    pub amount_cents: Option<i64>,
+    pub visited_by: String,
+    /// A health check's result: staff managing the place only.
+    pub result: String,
+    pub note: String,
+}
+
+/// The figures of care below a place over a year.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CareFigures {
+    pub year: i32,
+    /// People served in the year, each once whatever she received.
+    pub people_served: i64,
+    pub by_kind: Vec<(ServiceKind, i64)>,
+    /// (registry, status, entries)
+    pub entries: Vec<(String, EntryStatus, i64)>,
+}
+
+impl Services {
+    /// Creates the county's six registries that do not exist yet; how many were created.
+    pub async fn ensure_registries(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<u64, ServiceError> {
+        self.managed_place(caller, county).await?;
+        let now = clock::now();
+        let mut created = 0;
+        db_tx!(&self.db, tx => {
+            for (key, zh, en, months) in rules::REGISTRIES {
+                let row = RegistryRow {
+                    county_code: county.to_string(),
+                    key: key.into(),
+                    name_zh: zh.into(),
+                    name_en: en.into(),
+                    review_months: months,
+                };
+                if store::insert_registry(tx, &row, now).await? {
+                    created += 1;
+                }
+            }
+            if created > 0 {
+                record(tx, caller, Record::new("registry.create")
+                    .target(format!("county:{county}"))
+                    .detail(format!("created={created}"))).await?;
+            }
+            Ok::<(), StorageError>(())
+        })?;
+        Ok(created)
+    }
+
+    /// The registries of the place's county.
+    pub async fn registries(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<Vec<RegistryRow>, ServiceError> {
+        if caller.household_read_scope().is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let county = county_of_code(place)?;
+        Ok(store::registries(&self.db, &county).await?)
+    }
+
+    /// Proposes a person for a registry after a survey: whoever may change her household.
+    pub async fn propose_entry(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &EntryInput,
+    ) -> Result<Uuid, ServiceError> {
+        let today = clock::today();
+        let scope = caller.household_write_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let v = input.validate(today)?;
+        let county = county_of_code(place)?;
+        let household =
+            jinguo_storage::household::person_household(&self.db, &county, v.person_id, &scope)
+                .await?
+                .ok_or_else(|| invalid("person_id", "not_found"))?;
+        let household = jinguo_storage::household::get(&self.db, household, &scope)
+            .await?
+            .ok_or_else(|| invalid("person_id", "not_found"))?;
+        if !store::registries(&self.db, &county)
+            .await?
+            .iter()
+            .any(|r| r.key == v.registry)
+        {
+            return Err(invalid("registry", "invalid"));
+        }
+        let id = Uuid::now_v7();
+        let row = EntryRow {
+            county_code: county.clone(),
+            id,
+            registry_key: v.registry.clone(),
+            person_id: v.person_id,
+            household_id: household.id,
+            path: household.path.clone(),
+            status: EntryStatus::Proposed.key().into(),
+            criteria: v.criteria.clone(),
+            evidence: if v.evidence.is_empty() {
+                String::new()
+            } else {
+                self.seal("registry_entry", "evidence", &id, &v.evidence)?
+            },
+            surveyed_by: v.surveyed_by.clone(),
+            verified_by: None,
+            entered_on: today,
+            next_review_on: v.next_review_on,
+            left_on: None,
+            left_reason: String::new(),
+            version: 1,
+        };
+        let entry = Record::new("entry.propose")
+            .target(format!("entry:{id}"))
+            .place(household.path.clone())
+            .detail(format!("registry={}", v.registry));
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            store::insert_entry(tx, &row, &caller.username, now).await?;
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => invalid("registry", "entry.duplicate"),
+            e => e.into(),
+        })?;
+        Ok(id)
+    }
+
+    /// A step of an entry's life, by staff managing its place: verify (she becomes its
+    /// verifier), activate, review (the next review moves on by the registry's interval), leave
+    /// (with the reason). 409 if it changed meanwhile.
+    pub async fn entry_step(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        step: &str,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<EntryView, ServiceError> {
+        let e = store::entry_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&e.path)) {
+            return Err(ServiceError::NotFound);
+        }
+        let step = EntryStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
+        let status = EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Proposed);
+        let next = rules::after(status, step).ok_or_else(|| invalid("step", "entry.step"))?;
+        let today = clock::today();
+        let mut row = e.clone();
+        row.status = next.key().into();
+        match step {
+            EntryStep::Verify => row.verified_by = Some(caller.username.clone()),
+            EntryStep::Review => {
+                let months = store::registries(&self.db, &e.county_code)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.key == e.registry_key)
+                    .map(|r| r.review_months)
+                    .unwrap_or(12);
+                row.next_review_on = today
+                    .checked_add_months(Months::new(months as u32))
+                    .unwrap_or(today);
+            }
+            EntryStep::Leave => {
+                row.left_reason = rules::reason(reason)?;
+                row.left_on = Some(today);
+            }
+            EntryStep::Activate => {}
+        }
+        let entry = Record::new("entry.step")
+            .target(format!("entry:{id}"))
+            .place(e.path.clone())
+            .detail(format!("step={}", step.key()))
+            .reason(row.left_reason.clone());
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            if !store::update_entry(tx, &row, expected_version, now).await? {
+                return Err(StorageError::Conflict("entry".into()));
+            }
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        row.version = expected_version + 1;
+        Ok(view(&row, String::new(), today))
+    }
+
+    /// The entries below a place that the caller may read (a representative: her households),
+    /// names masked.
+    pub async fn entries(
+        &self,
+        caller: &Caller,
+        place: &str,
+        registry: Option<&str>,
+        review_due: bool,
+    ) -> Result<Vec<EntryView>, ServiceError> {
+        let scope = caller.household_read_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let place = self
+            .cached()
+            .place(place)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let today = clock::today();
+        let filter = EntryFilter {
+            registry,
+            review_due_by: review_due.then_some(today),
+            serving: false,
+        };
+        let rows = store::entries(&self.db, &place.subtree(), &scope, &filter, LIST_LIMIT).await?;
+        Ok(rows
+            .iter()
+            .map(|l| view(&l.entry, mask::name(&l.name), today))
+            .collect())
+    }
+
+    /// One entry with the services delivered; evidence and results for staff managing it.
+    /// Audited.
+    pub async fn entry(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(EntryView, String, Vec<ServiceView>), ServiceError> {
+        let e = store::entry_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let scope = caller.household_read_scope();
+        let line = store::entries(
+            &self.db,
+            &jinguo_storage::Subtree::of_path(&e.path),
+            &scope,
+            &EntryFilter {
+                registry: Some(&e.registry_key),
+                ..Default::default()
+            },
+            LIST_LIMIT,
+        )
+        .await?
+        .into_iter()
+        .find(|l| l.entry.id == id)
+        .ok_or(ServiceError::NotFound)?;
+        let staff =
+            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&e.path);
+        let evidence = if staff && !e.evidence.is_empty() {
+            self.open("registry_entry", "evidence", &id, &e.evidence)?
+        } else {
+            String::new()
+        };
+        let mut services = Vec::new();
+        for s in store::services_of_entry(&self.db, &e.county_code, id).await? {
+            let result = if staff && !s.result.is_empty() {
+                self.open("care_service", "result", &s.id, &s.result)?
+            } else {
+                String::new()
+            };
+            services.push(ServiceView {
+                kind: ServiceKind::parse(&s.kind).unwrap_or(ServiceKind::Relief),
+                on: s.on_date,
+                hospital: s.hospital,
+                valid_until: s.valid_until,
+                goods: s.goods,
+                amount_cents: s.amount_cents,
+                visited_by: s.visited_by,
+                result,
+                note: s.note,
+            });
+        }
+        self.note_read(
+            caller,
+            Record::new("entry.read")
+                .target(format!("entry:{id}"))
+                .place(e.path.clone()),
+        )
+        .await?;
+        Ok((
+            view(&e, mask::name(&line.name), clock::today()),
+            evidence,
+            services,
+        ))
+    }
+
+    /// Records a service for people of a registry (one, or a whole day of them) by staff managing
+    /// their places: each must be in the registry (verified or active). All or nothing: a person
+    /// who is not refuses the whole batch, naming her place in the list. The batch's id.
+    pub async fn record_services(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &ServiceInput,
+        persons: &[Uuid],
+    ) -> Result<Uuid, ServiceError> {
+        let v = input.validate(clock::today())?;
+        if persons.is_empty() {
+            return Err(invalid("persons", "required"));
+        }
+        if persons.len() > BATCH_MAX {
+            return Err(invalid("persons", "out_of_range"));
+        }
+        let place = self.managed_place(caller, place).await?;
+        let county = county_of_code(&place.code)?;
+        let scope = caller.household_write_scope();
+        let mut entries = Vec::with_capacity(persons.len());
+        let mut errors = jinguo_domain::ValidationErrors::new();
+        for (i, p) in persons.iter().enumerate() {
+            match store::serving_entry(&self.db, &county, &v.registry, *p).await? {
+                Some(e) if scope.covers_all(&e.path) && e.path.starts_with(&place.path) => {
+                    entries.push(e)
+                }
+                _ => errors.push(format!("persons[{i}]"), "service.not_in_registry"),
+            }
+        }
+        errors.into_result()?;
+        let batch = Uuid::now_v7();
+        let mut rows = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let id = Uuid::now_v7();
+            rows.push(ServiceRow {
+                county_code: county.clone(),
+                id,
+                entry_id: e.id,
+                person_id: e.person_id,
+                path: e.path.clone(),
+                kind: v.kind.key().into(),
+                on_date: v.on,
+                hospital: v.hospital.clone(),
+                valid_until: v.valid_until,
+                goods: v.goods.clone(),
+                amount_cents: v.amount_cents,
+                visited_by: v.visited_by.clone(),
+                result: if v.result.is_empty() {
+                    String::new()
+                } else {
+                    self.seal("care_service", "result", &id, &v.result)?
+                },
+                note: v.note.clone(),
+                batch_id: Some(batch),
+                created_by: caller.username.clone(),
+            });
+        }
+        let entry = Record::new("care.service")
+            .target(format!("batch:{batch}"))
+            .place(place.path.clone())
+            .detail(format!(
+                "kind={} registry={} people={}",
+                v.kind.key(),
+                v.registry,
+                rows.len()
+            ));
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            for r in &rows {
+                store::insert_service(tx, r, now).await?;
+            }
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(batch)
+    }
+
+    /// The figures of care below a place the caller manages, over a year.
+    pub async fn care_figures(
+        &self,
+        caller: &Caller,
+        place: &str,
+        year: i32,
+    ) -> Result<CareFigures, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| invalid("year", "invalid"))?;
+        let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| invalid("year", "invalid"))?;
+        let (people, kinds, entries) =
+            store::figures(self.figures_db(), &place.subtree(), from, to).await?;
+        Ok(CareFigures {
+            year,
+            people_served: people,
+            by_kind: kinds
+                .into_iter()
+                .filter_map(|(k, n)| ServiceKind::parse(&k).map(|k| (k, n)))
+                .collect(),
+            entries: entries
+                .into_iter()
+                .filter_map(|(r, s, n)| EntryStatus::parse(&s).map(|s| (r, s, n)))
+                .collect(),
+        })
+    }
+}
+
+fn county_of_code(code: &str) -> Result<String, ServiceError> {
+    jinguo_domain::place::PlaceCode::parse(code)
+        .ok()
+        .and_then(|c| c.county().map(str::to_string))
+        .ok_or(ServiceError::NotFound)
+}
+
+fn view(e: &EntryRow, name: String, today: NaiveDate) -> EntryView {
+    let status = EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Proposed);
+    EntryView {
+        id: e.id,
+        registry: e.registry_key.clone(),
+        person_id: e.person_id,
+        household_id: e.household_id,
+        name,
+        status,
+        criteria: e.criteria.clone(),
+        surveyed_by: e.surveyed_by.clone(),
+        verified_by: e.verified_by.clone(),
+        entered_on: e.entered_on,
+        next_review_on: e.next_review_on,
+        review_due: rules::review_due(status, e.next_review_on, today),
+        left_reason: e.left_reason.clone(),
+        version: e.version,
+    }
+}

@@ -1,0 +1,257 @@
+//! Care: registries, their entries and the services delivered. Sealed values are stored as the
+//! services give them.
+
+use crate::{Db, DbConn, Scope, StorageError, Subtree, conn_run, db_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RegistryRow {
+    pub county_code: String,
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub review_months: i64,
+}
+
+/// Writes a registry unless the county has one with its key; whether it was written.
+pub async fn insert_registry(
+    tx: &mut DbConn<'_>,
+    r: &RegistryRow,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "INSERT INTO registry (county_code, key, name_zh, name_en, review_months, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (county_code, key) DO NOTHING")
+        .bind(&r.county_code).bind(&r.key).bind(&r.name_zh).bind(&r.name_en)
+        .bind(r.review_months).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn registries(db: &Db, county: &str) -> Result<Vec<RegistryRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, key, name_zh, name_en, review_months FROM registry \
+         WHERE county_code = $1 ORDER BY created_at, key")
+        .bind(county).fetch_all(p).await)?)
+}
+
+macro_rules! entry_cols {
+    () => {
+        "registry_entry.county_code, registry_entry.id, registry_entry.registry_key, \
+         registry_entry.person_id, registry_entry.household_id, registry_entry.path, \
+         registry_entry.status, registry_entry.criteria, registry_entry.evidence, \
+         registry_entry.surveyed_by, registry_entry.verified_by, registry_entry.entered_on, \
+         registry_entry.next_review_on, registry_entry.left_on, registry_entry.left_reason, \
+         registry_entry.version"
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EntryRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub registry_key: String,
+    pub person_id: Uuid,
+    pub household_id: Uuid,
+    pub path: String,
+    pub status: String,
+    pub criteria: String,
+    /// Sealed when not empty.
+    pub evidence: String,
+    pub surveyed_by: String,
+    pub verified_by: Option<String>,
+    pub entered_on: NaiveDate,
+    pub next_review_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub left_reason: String,
+    pub version: i64,
+}
+
+/// An entry with its person's name (as stored) and sex.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EntryLine {
+    #[sqlx(flatten)]
+    pub entry: EntryRow,
+    pub name: String,
+    pub sex: String,
+}
+
+/// Writes a new entry; a second entry of the same person in the same registry is refused by
+/// the unique key (`StorageError::Conflict`).
+pub async fn insert_entry(
+    tx: &mut DbConn<'_>,
+    e: &EntryRow,
+    created_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO registry_entry (county_code, id, registry_key, person_id, household_id, path, \
+         status, criteria, evidence, surveyed_by, verified_by, entered_on, next_review_on, left_on, \
+         left_reason, version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)")
+        .bind(&e.county_code).bind(e.id).bind(&e.registry_key).bind(e.person_id)
+        .bind(e.household_id).bind(&e.path).bind(&e.status).bind(&e.criteria).bind(&e.evidence)
+        .bind(&e.surveyed_by).bind(&e.verified_by).bind(e.entered_on).bind(e.next_review_on)
+        .bind(e.left_on).bind(&e.left_reason).bind(e.version).bind(created_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))
+    .map_err(StorageError::classify)?;
+    Ok(())
+}
+
+/// Writes an entry's life-cycle fields if its version is still `expected`.
+pub async fn update_entry(
+    tx: &mut DbConn<'_>,
+    e: &EntryRow,
+    expected: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "UPDATE registry_entry SET status = $1, verified_by = $2, next_review_on = $3, left_on = $4, \
+         left_reason = $5, updated_at = $6, version = version + 1 \
+         WHERE county_code = $7 AND id = $8 AND version = $9")
+        .bind(&e.status).bind(&e.verified_by).bind(e.next_review_on).bind(e.left_on)
+        .bind(&e.left_reason).bind(now).bind(&e.county_code).bind(e.id).bind(expected)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn entry_by_id(db: &Db, id: Uuid) -> Result<Option<EntryRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", entry_cols!(),
+        " FROM registry_entry WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?,
+    )
+}
+
+/// The entry of a person in a registry that services may be recorded for (verified or active).
+pub async fn serving_entry(
+    db: &Db,
+    county: &str,
+    registry: &str,
+    person: Uuid,
+) -> Result<Option<EntryRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", entry_cols!(),
+        " FROM registry_entry WHERE county_code = $1 AND registry_key = $2 AND person_id = $3 \
+         AND status IN ('verified', 'active')"))
+        .bind(county).bind(registry).bind(person).fetch_optional(p).await)?,
+    )
+}
+
+/// What a list of entries keeps.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter<'a> {
+    pub registry: Option<&'a str>,
+    /// Only entries not left whose review is due on this day or before.
+    pub review_due_by: Option<NaiveDate>,
+    /// Only entries services may be recorded for.
+    pub serving: bool,
+}
+
+/// Entries below a subtree within the caller's scope, with the person's name; at most `limit`.
+pub async fn entries(
+    db: &Db,
+    within: &Subtree,
+    scope: &Scope,
+    filter: &EntryFilter<'_>,
+    limit: i64,
+) -> Result<Vec<EntryLine>, StorageError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(),
+            ", person.name, person.sex FROM registry_entry JOIN person ON person.county_code = \
+             registry_entry.county_code AND person.id = registry_entry.person_id \
+             WHERE registry_entry.path >= "));
+        q.push_bind(within.lo.clone()).push(" AND registry_entry.path < ").push_bind(within.hi.clone());
+        if let Some(r) = filter.registry {
+            q.push(" AND registry_entry.registry_key = ").push_bind(r.to_string());
+        }
+        if let Some(d) = filter.review_due_by {
+            q.push(" AND registry_entry.status <> 'left' AND registry_entry.next_review_on <= ").push_bind(d);
+        }
+        if filter.serving {
+            q.push(" AND registry_entry.status IN ('verified', 'active')");
+        }
+        scope.push_household_filter(&mut q, "registry_entry.path", "registry_entry.county_code", "registry_entry.household_id");
+        q.push(" ORDER BY registry_entry.next_review_on, registry_entry.path, registry_entry.id LIMIT ").push_bind(limit);
+        q.build_query_as::<EntryLine>().fetch_all(p).await
+    })?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ServiceRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub entry_id: Uuid,
+    pub person_id: Uuid,
+    pub path: String,
+    pub kind: String,
+    pub on_date: NaiveDate,
+    pub hospital: String,
+    pub valid_until: Option<NaiveDate>,
+    pub goods: String,
+    pub amount_cents: Option<i64>,
+    pub visited_by: String,
+    /// Sealed when not empty.
+    pub result: String,
+    pub note: String,
+    pub batch_id: Option<Uuid>,
+    pub created_by: String,
+}
+
+pub async fn insert_service(
+    tx: &mut DbConn<'_>,
+    s: &ServiceRow,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO care_service (county_code, id, entry_id, person_id, path, kind, on_date, \
+         hospital, valid_until, goods, amount_cents, visited_by, result, note, batch_id, \
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17)")
+        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(s.person_id).bind(&s.path)
+        .bind(&s.kind).bind(s.on_date).bind(&s.hospital).bind(s.valid_until).bind(&s.goods)
+        .bind(s.amount_cents).bind(&s.visited_by).bind(&s.result).bind(&s.note).bind(s.batch_id)
+        .bind(&s.created_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn services_of_entry(
+    db: &Db,
+    county: &str,
+    entry: Uuid,
+) -> Result<Vec<ServiceRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, entry_id, person_id, path, kind, on_date, hospital, valid_until, \
+         goods, amount_cents, visited_by, result, note, batch_id, created_by FROM care_service \
+         WHERE county_code = $1 AND entry_id = $2 ORDER BY on_date DESC, id")
+        .bind(county).bind(entry).fetch_all(p).await)?)
+}
+
+/// The figures of care below a subtree over a period: people served (each once), services by
+/// kind, and entries by registry and status.
+pub async fn figures(
+    db: &Db,
+    within: &Subtree,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(i64, Vec<(String, i64)>, Vec<(String, String, i64)>), StorageError> {
+    let (people,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT COUNT(DISTINCT person_id) FROM care_service WHERE path >= $1 AND path < $2 \
+         AND on_date >= $3 AND on_date <= $4")
+        .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_one(p).await)?;
+    let kinds: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT kind, COUNT(*) FROM care_service WHERE path >= $1 AND path < $2 \
+         AND on_date >= $3 AND on_date <= $4 GROUP BY kind ORDER BY kind")
+        .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
+    let entries: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT registry_key, status, COUNT(*) FROM registry_entry WHERE path >= $1 AND path < $2 \
+         GROUP BY registry_key, status ORDER BY registry_key, status")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?;
+    Ok((people, kinds, entries))
+}

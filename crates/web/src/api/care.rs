@@ -1,0 +1,424 @@
+//! Care: registries, their entries and review reminders, services delivered and the figures.
+
+use super::{ApiResult, api, body_error, parse_uuid};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::Problem;
+use crate::lang::UiLang;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use jinguo_domain::care::{EntryInput, ServiceInput};
+use jinguo_services::care::EntryView;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(registries))
+        .routes(routes!(entries, propose))
+        .routes(routes!(get_entry))
+        .routes(routes!(entry_step))
+        .routes(routes!(record_services))
+        .routes(routes!(figures))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistryDto {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Months between two reviews of an entry.
+    pub review_months: i64,
+}
+
+/// The registries of the place's county.
+#[utoipa::path(get, path = "/api/v1/places/{code}/registries", tag = "care",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<RegistryDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn registries(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<RegistryDto>>> {
+    let list = s
+        .services
+        .registries(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(
+        list.into_iter()
+            .map(|r| RegistryDto {
+                key: r.key,
+                name_zh: r.name_zh,
+                name_en: r.name_en,
+                review_months: r.review_months,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDto {
+    pub id: Uuid,
+    pub registry: String,
+    pub person_id: Uuid,
+    pub household_id: Uuid,
+    /// Masked.
+    pub name: String,
+    /// proposed, verified, active or left.
+    pub status: String,
+    pub criteria: String,
+    pub surveyed_by: String,
+    pub verified_by: Option<String>,
+    pub entered_on: NaiveDate,
+    pub next_review_on: NaiveDate,
+    pub review_due: bool,
+    pub left_reason: String,
+    pub version: i64,
+}
+
+impl From<&EntryView> for EntryDto {
+    fn from(e: &EntryView) -> Self {
+        Self {
+            id: e.id,
+            registry: e.registry.clone(),
+            person_id: e.person_id,
+            household_id: e.household_id,
+            name: e.name.clone(),
+            status: e.status.key().into(),
+            criteria: e.criteria.clone(),
+            surveyed_by: e.surveyed_by.clone(),
+            verified_by: e.verified_by.clone(),
+            entered_on: e.entered_on,
+            next_review_on: e.next_review_on,
+            review_due: e.review_due,
+            left_reason: e.left_reason.clone(),
+            version: e.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EntryQuery {
+    /// Only this registry.
+    pub registry: Option<String>,
+    /// Only the entries whose review is due.
+    pub review_due: Option<bool>,
+}
+
+/// The entries below a place that the caller may read (names masked); with `review_due=true`,
+/// those whose review is due (a representative: her households').
+#[utoipa::path(get, path = "/api/v1/places/{code}/registry-entries", tag = "care",
+    params(("code" = String, Path), EntryQuery),
+    responses((status = 200, body = Vec<EntryDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn entries(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<EntryQuery>,
+) -> ApiResult<Json<Vec<EntryDto>>> {
+    let list = s
+        .services
+        .entries(
+            &caller,
+            &code,
+            q.registry.as_deref(),
+            q.review_due.unwrap_or(false),
+        )
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(list.iter().map(EntryDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewEntryDto {
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+    #[serde(default)]
+    pub registry: String,
+    #[serde(default)]
+    pub criteria: String,
+    #[serde(default)]
+    pub evidence: String,
+    #[serde(default)]
+    pub surveyed_by: String,
+    /// YYYY-MM-DD, not before today.
+    #[serde(default)]
+    pub next_review_on: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdDto {
+    pub id: Uuid,
+}
+
+/// Proposes a registered person for a registry after a survey. A person is in a registry once.
+#[utoipa::path(post, path = "/api/v1/places/{code}/registry-entries", tag = "care",
+    params(("code" = String, Path)), request_body = NewEntryDto,
+    responses((status = 201, body = IdDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn propose(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewEntryDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<IdDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = EntryInput {
+        person_id: b.person_id,
+        registry: b.registry,
+        criteria: b.criteria,
+        evidence: b.evidence,
+        surveyed_by: b.surveyed_by,
+        next_review_on: b.next_review_on,
+    };
+    let id = s
+        .services
+        .propose_entry(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(IdDto { id })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceDto {
+    pub kind: String,
+    pub on: NaiveDate,
+    pub hospital: String,
+    pub valid_until: Option<NaiveDate>,
+    pub goods: String,
+    pub amount_cents: Option<i64>,
+    pub visited_by: String,
+    /// A health check's result: staff managing the place only.
+    pub result: String,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryDetailDto {
+    pub entry: EntryDto,
+    /// Staff managing the place only.
+    pub evidence: String,
+    pub services: Vec<ServiceDto>,
+}
+
+/// One entry with the services delivered. Audited.
+#[utoipa::path(get, path = "/api/v1/registry-entries/{id}", tag = "care",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = EntryDetailDto),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_entry(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EntryDetailDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let (e, evidence, services) = s.services.entry(&caller, id).await.map_err(api(lang))?;
+    Ok(Json(EntryDetailDto {
+        entry: (&e).into(),
+        evidence,
+        services: services
+            .into_iter()
+            .map(|v| ServiceDto {
+                kind: v.kind.key().into(),
+                on: v.on,
+                hospital: v.hospital,
+                valid_until: v.valid_until,
+                goods: v.goods,
+                amount_cents: v.amount_cents,
+                visited_by: v.visited_by,
+                result: v.result,
+                note: v.note,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct EntryStepDto {
+    /// verify, activate, review or leave.
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub expected_version: i64,
+    /// Why she leaves the registry (leave).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A step of an entry's life, by staff managing its place. 409 if it changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/registry-entries/{id}/steps", tag = "care",
+    params(("id" = Uuid, Path)), request_body = EntryStepDto,
+    responses((status = 200, body = EntryDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn entry_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<EntryStepDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<EntryDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let e = s
+        .services
+        .entry_step(&caller, id, &b.step, b.expected_version, &b.reason)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json((&e).into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ServicesBodyDto {
+    /// health_check, green_channel, relief, legal_aid.
+    #[serde(default)]
+    pub kind: String,
+    /// The registry the people are served as members of.
+    #[serde(default)]
+    pub registry: String,
+    /// YYYY-MM-DD.
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub hospital: String,
+    #[serde(default)]
+    pub valid_until: String,
+    #[serde(default)]
+    pub goods: String,
+    /// Yuan, e.g. `200` or `150.50`; not below zero.
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub visited_by: String,
+    /// A health check's result (sealed).
+    #[serde(default)]
+    pub result: String,
+    #[serde(default)]
+    pub note: String,
+    /// The people served (registered persons in the registry).
+    #[serde(default)]
+    pub persons: Vec<Uuid>,
+}
+
+/// Records a service for people of a registry: one, or a whole day of them. All or nothing.
+#[utoipa::path(post, path = "/api/v1/places/{code}/care-services", tag = "care",
+    params(("code" = String, Path)), request_body = ServicesBodyDto,
+    responses((status = 201, body = IdDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn record_services(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<ServicesBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<IdDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = ServiceInput {
+        kind: b.kind,
+        registry: b.registry,
+        on: b.on,
+        hospital: b.hospital,
+        valid_until: b.valid_until,
+        goods: b.goods,
+        amount: b.amount,
+        visited_by: b.visited_by,
+        result: b.result,
+        note: b.note,
+    };
+    let id = s
+        .services
+        .record_services(&caller, &code, &input, &b.persons)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(IdDto { id })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// The year; this year when absent.
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CareFiguresDto {
+    pub year: i32,
+    /// People served in the year, each counted once.
+    pub people_served: i64,
+    pub by_kind: Vec<KeyCountDto>,
+    pub entries: Vec<EntryCountDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyCountDto {
+    pub key: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryCountDto {
+    pub registry: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// The figures of care below a place the caller manages, over a year.
+#[utoipa::path(get, path = "/api/v1/places/{code}/care/figures", tag = "care",
+    params(("code" = String, Path), YearQuery),
+    responses((status = 200, body = CareFiguresDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn figures(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<CareFiguresDto>> {
+    use chrono::Datelike;
+    let year = q
+        .year
+        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let f = s
+        .services
+        .care_figures(&caller, &code, year)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(CareFiguresDto {
+        year: f.year,
+        people_served: f.people_served,
+        by_kind: f
+            .by_kind
+            .iter()
+            .map(|(k, n)| KeyCountDto {
+                key: k.key().into(),
+                count: *n,
+            })
+            .collect(),
+        entries: f
+            .entries
+            .iter()
+            .map(|(r, st, n)| EntryCountDto {
+                registry: r.clone(),
+                status: st.key().into(),
+                count: *n,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,324 @@
+//! Care through the API, on both databases: the registries, an entry's life cycle (proposed,
+//! verified, active, reviewed, left), a person in several registries but once in each, review
+//! reminders, services one by one and a whole day at once (all or nothing), refusals, figures
+//! that count each person once, and the audit log.
+
+use crate::support::{self, Api, both_backends, fields, serve, with_small_demo};
+use jinguo_domain::account::Role;
+use jinguo_services::Caller;
+use jinguo_services::audit::AuditQuery;
+use jinguo_storage::Backend;
+use serde_json::{Value, json};
+
+async fn care_end_to_end(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let operator = Caller::operator();
+    assert_eq!(s.ensure_registries(&operator, "530181").await.unwrap(), 6);
+    assert_eq!(s.ensure_registries(&operator, "530181").await.unwrap(), 0);
+    let county_staff = support::county_staff();
+    let (_, hid) = support::first_household(&s).await;
+    let persons: Vec<uuid::Uuid> = s
+        .household_view(&county_staff, hid)
+        .await
+        .unwrap()
+        .persons
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let (p1, p2) = (persons[0], persons[1]);
+    support::account(&s, "k-staff", Role::Staff, "530181").await;
+    let staff = support::session(&s, "k-staff", false).await;
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let today = jinguo_services::clock::today();
+    let in_a_year = (today + chrono::Duration::days(365)).to_string();
+
+    let (st, regs) = api
+        .send(&staff, "GET", "/api/v1/places/530181/registries", None)
+        .await;
+    assert_eq!(st, 200, "{regs}");
+    assert_eq!(regs.as_array().unwrap().len(), 6);
+
+    // Refused: every field named; a review date before the entry.
+    let entries = "/api/v1/places/530181/registry-entries";
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(json!({"next_review_on": (today - chrono::Duration::days(1)).to_string()})),
+        )
+        .await;
+    assert_eq!(st, 422, "{p}");
+    let f = fields(&p);
+    for want in [
+        ("person_id", "required"),
+        ("registry", "required"),
+        ("criteria", "required"),
+        ("surveyed_by", "required"),
+        ("next_review_on", "entry.review_before_entry"),
+    ] {
+        assert!(
+            f.contains(&(want.0.into(), want.1.into())),
+            "{want:?} in {f:?}"
+        );
+    }
+    let propose = |person: uuid::Uuid, registry: &str, review: &str| {
+        json!({"person_id": person, "registry": registry, "criteria": "低保户，丈夫重病",
+            "evidence": "低保证号 5301810012345", "surveyed_by": "妇女代表王某", "next_review_on": review})
+    };
+    let (st, e1) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(propose(p1, "mothers_in_difficulty", &in_a_year)),
+        )
+        .await;
+    assert_eq!(st, 201, "{e1}");
+    let e1 = e1["id"].as_str().unwrap().to_string();
+    // Once in a registry; in several registries.
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(propose(p1, "mothers_in_difficulty", &in_a_year)),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("registry".into(), "entry.duplicate".into())]),
+        "{p}"
+    );
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(propose(p1, "sanitation_workers", &in_a_year)),
+        )
+        .await;
+    assert_eq!(st, 201);
+
+    // A service to someone not (yet) in the registry: refused, naming her place in the list.
+    let services = "/api/v1/places/530181/care-services";
+    let check = json!({"kind": "health_check", "registry": "mothers_in_difficulty",
+        "on": today.to_string(), "result": "血压偏高，建议复查", "persons": [p1]});
+    let (st, p) = api
+        .send(&staff, "POST", services, Some(check.clone()))
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![("persons[0]".into(), "service.not_in_registry".into())]
+        ),
+        "{p}"
+    );
+
+    // The life cycle: verified before active; two people at once, the second gets 409.
+    let steps = format!("/api/v1/registry-entries/{e1}/steps");
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "activate", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("step".into(), "entry.step".into())]),
+        "{p}"
+    );
+    let (st, v) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "verify", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["status"].clone(), v["verified_by"].clone()),
+        (200, json!("verified"), json!("k-staff")),
+        "{v}"
+    );
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "verify", "expected_version": 1})),
+        )
+        .await;
+    assert!(st == 409 || st == 422, "{st}");
+    let (st, v) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "activate", "expected_version": 2})),
+        )
+        .await;
+    assert_eq!((st, v["status"].clone()), (200, json!("active")), "{v}");
+
+    // p2 too, verified; then one health-check day for both, and relief for p1.
+    let (_, e2) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(propose(p2, "mothers_in_difficulty", &in_a_year)),
+        )
+        .await;
+    let e2 = e2["id"].as_str().unwrap().to_string();
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("/api/v1/registry-entries/{e2}/steps"),
+            Some(json!({"step": "verify", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut day = check.clone();
+    day["persons"] = json!([p1, p2]);
+    let (st, p) = api.send(&staff, "POST", services, Some(day)).await;
+    assert_eq!(st, 201, "{p}");
+    let relief = json!({"kind": "relief", "registry": "mothers_in_difficulty", "on": today.to_string(),
+        "goods": "米、油", "amount": "-5", "visited_by": "市妇联", "persons": [p1]});
+    let (st, p) = api
+        .send(&staff, "POST", services, Some(relief.clone()))
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("amount".into(), "amount.negative".into())]),
+        "{p}"
+    );
+    let mut relief = relief;
+    relief["amount"] = json!("200");
+    let (st, _) = api.send(&staff, "POST", services, Some(relief)).await;
+    assert_eq!(st, 201);
+
+    // The figures count each person once.
+    let (st, f) = api
+        .send(&staff, "GET", "/api/v1/places/530181/care/figures", None)
+        .await;
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(f["people_served"], json!(2), "{f}");
+    let count = |k: &str| {
+        f["by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == k)
+            .map(|x| x["count"].as_i64().unwrap())
+            .unwrap_or(0)
+    };
+    assert_eq!((count("health_check"), count("relief")), (2, 1));
+
+    // The entry: the evidence and the result for staff; the name masked.
+    let (st, d) = api
+        .send(
+            &staff,
+            "GET",
+            &format!("/api/v1/registry-entries/{e1}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert!(d["evidence"].as_str().unwrap().contains("低保证号"));
+    assert!(d["services"].to_string().contains("血压偏高"));
+    assert!(d["entry"]["name"].as_str().unwrap().contains('*'), "{d}");
+    assert_eq!(d["services"].as_array().unwrap().len(), 2);
+
+    // Review reminders: an entry due for review today is listed until reviewed.
+    let (_, e3) = api
+        .send(
+            &staff,
+            "POST",
+            entries,
+            Some(propose(p2, "left_behind_women", &today.to_string())),
+        )
+        .await;
+    let e3 = e3["id"].as_str().unwrap().to_string();
+    let due = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (_, list) = api
+        .send(&staff, "GET", &format!("{entries}?review_due=true"), None)
+        .await;
+    assert_eq!(due(&list), vec![e3.clone()], "{list}");
+    for (step, version) in [("verify", 1), ("activate", 2), ("review", 3)] {
+        let (st, v) = api
+            .send(
+                &staff,
+                "POST",
+                &format!("/api/v1/registry-entries/{e3}/steps"),
+                Some(json!({"step": step, "expected_version": version})),
+            )
+            .await;
+        assert_eq!(st, 200, "{step}: {v}");
+    }
+    let (_, list) = api
+        .send(&staff, "GET", &format!("{entries}?review_due=true"), None)
+        .await;
+    assert!(due(&list).is_empty(), "{list}");
+
+    // Leaving needs a reason; then no service can be recorded for her in that registry.
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "leave", "expected_version": 3})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("reason".into(), "required".into())]),
+        "{p}"
+    );
+    let (st, v) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "leave", "expected_version": 3, "reason": "家庭经济好转"})),
+        )
+        .await;
+    assert_eq!((st, v["status"].clone()), (200, json!("left")), "{v}");
+    let (st, _) = api.send(&staff, "POST", services, Some(check)).await;
+    assert_eq!(st, 422);
+
+    for action in [
+        "registry.create",
+        "entry.propose",
+        "entry.step",
+        "entry.read",
+        "care.service",
+    ] {
+        let q = AuditQuery {
+            action: Some(action.into()),
+            limit: 5,
+            ..Default::default()
+        };
+        assert!(
+            !jinguo_storage::audit::search(&s.db, &q)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{action} not audited"
+        );
+    }
+}
+both_backends!(end_to_end, super::care_end_to_end);
