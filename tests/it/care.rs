@@ -322,3 +322,125 @@ async fn care_end_to_end(b: Backend) {
     }
 }
 both_backends!(end_to_end, super::care_end_to_end);
+
+/// The pages, in Chinese and English: from a household's page its person is proposed for a
+/// registry (a refused form names the field), verified on the entry's page, then served with a
+/// health check recorded for the people ticked on the registry's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_both_languages() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    s.ensure_registries(&Caller::operator(), "530181")
+        .await
+        .unwrap();
+    support::account(&s, "k-page", Role::Staff, "530181").await;
+    let srv = serve(s.clone()).await;
+    let (cookie, _) = support::login(&srv.base, "k-page", support::PASSWORD).await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let text = |path: String, lang: &'static str| {
+        let r = c
+            .get(format!("{}{path}", srv.base))
+            .header("cookie", cookie.clone())
+            .header("accept-language", lang)
+            .send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let post = |path: String, form: Vec<(String, String)>| {
+        c.post(format!("{}{path}", srv.base))
+            .header("cookie", cookie.clone())
+            .header("accept-language", "zh-CN")
+            .form(&form)
+            .send()
+    };
+    let (_, hid) = support::first_household(&s).await;
+    let html = text(format!("/households/{hid}"), "zh-CN").await;
+    let link = html
+        .split("id=\"propose-care\"")
+        .next()
+        .and_then(|h| h.rsplit("href=\"").next())
+        .and_then(|h| h.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let html = text(link.clone(), "zh-CN").await;
+    assert!(html.contains("入户调查后纳入台账"), "{html}");
+    let person = html
+        .split("id=\"f-person_id\"")
+        .nth(1)
+        .and_then(|h| h.split("<option value=\"").nth(2))
+        .and_then(|h| h.split('"').next())
+        .unwrap()
+        .to_string();
+    let place = link.split("/care").next().unwrap().to_string();
+    let csrf = support::form_value(&html, "csrf");
+    let today = jinguo_services::clock::today().to_string();
+    let mut form = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("household".to_string(), hid.to_string()),
+        ("person_id".to_string(), person.clone()),
+        ("registry".to_string(), "mothers_in_difficulty".to_string()),
+        ("criteria".to_string(), "单亲，患慢性病".to_string()),
+        ("next_review_on".to_string(), today.clone()),
+    ];
+    let r = post(format!("{place}/care/entries"), form.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("走访调查人：必填"));
+    form.push(("surveyed_by".to_string(), "妇女代表李某".to_string()));
+    let r = post(format!("{place}/care/entries"), form).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let entry = r.headers()["location"].to_str().unwrap().to_string();
+    let html = text(entry.clone(), "zh-CN").await;
+    assert!(
+        html.contains("待核实") && html.contains("到期复核"),
+        "{html}"
+    );
+    let r = post(
+        format!("{entry}/steps"),
+        vec![
+            ("csrf".into(), csrf.clone()),
+            ("version".into(), "1".into()),
+            ("step".into(), "verify".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = text(entry.clone(), "en").await;
+    assert!(
+        html.contains("verified") && html.contains("k-page"),
+        "{html}"
+    );
+
+    // A health-check day: the people ticked on the registry's page.
+    let html = text(
+        format!("{place}/care?registry=mothers_in_difficulty"),
+        "zh-CN",
+    )
+    .await;
+    assert!(
+        html.contains(&format!("name=\"person.{person}\"")),
+        "{html}"
+    );
+    let r = post(
+        format!("{place}/care/services"),
+        vec![
+            ("csrf".into(), csrf.clone()),
+            ("registry".into(), "mothers_in_difficulty".into()),
+            ("kind".into(), "health_check".into()),
+            ("on".into(), today.clone()),
+            ("result".into(), "各项指标正常".into()),
+            (format!("person.{person}"), "1".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = text(entry, "zh-CN").await;
+    assert!(
+        html.contains("健康体检") && html.contains("各项指标正常"),
+        "{html}"
+    );
+}

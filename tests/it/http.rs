@@ -715,7 +715,48 @@ async fn page_access_matrix() {
         .await
         .unwrap()
         .id;
+    s.ensure_registries(&jinguo_services::Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let person = s.household_view(&staff, hid).await.unwrap().persons[0].id;
+    let entry = s
+        .propose_entry(
+            &staff,
+            "530181",
+            &serde_json::from_value(serde_json::json!({"person_id": person,
+                "registry": "migrant_women", "criteria": "外出务工", "surveyed_by": "妇女代表",
+                "next_review_on": jinguo_services::clock::today().to_string()}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
+        ("/care", "/care".into(), [303, 303, 403]),
+        (
+            "/places/{code}/care",
+            "/places/530181/care".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/care/entries",
+            "/places/530181/care/entries".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/care/services",
+            "/places/530181/care/services".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/registry-entries/{id}",
+            format!("/registry-entries/{entry}"),
+            [303, 200, 404],
+        ),
+        (
+            "/registry-entries/{id}/steps",
+            format!("/registry-entries/{entry}/steps"),
+            [405, 405, 405],
+        ),
         ("/cases", "/cases".into(), [303, 303, 403]),
         (
             "/places/{code}/cases",

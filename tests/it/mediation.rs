@@ -718,7 +718,7 @@ async fn pages_in_both_languages() {
         .await
         .unwrap();
     let link = html
-        .split("id=\"register-dispute\" ")
+        .split("id=\"register-dispute\"")
         .next()
         .and_then(|h| h.rsplit("href=\"").next())
         .and_then(|h| h.split('"').next())

@@ -132,6 +132,21 @@ pub fn router() -> Router<AppState> {
             "/referrals/{id}/{step}",
             axum::routing::post(linkage::referral_step),
         )
+        .route("/care", get(care_home))
+        .route("/places/{code}/care", get(care::care_page))
+        .route(
+            "/places/{code}/care/entries",
+            axum::routing::post(care::propose),
+        )
+        .route(
+            "/places/{code}/care/services",
+            axum::routing::post(care::record_services),
+        )
+        .route("/registry-entries/{id}", get(care::entry_page))
+        .route(
+            "/registry-entries/{id}/steps",
+            axum::routing::post(care::entry_step),
+        )
         .route("/inbox", get(linkage::inbox_page))
         .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
@@ -213,6 +228,9 @@ impl Ctx {
         if caller.has_role(Role::Staff) {
             c.links.push(("/cases", "nav.cases"));
         }
+        if !caller.household_read_scope().is_empty() {
+            c.links.push(("/care", "nav.care"));
+        }
         if caller.has_role(Role::Liaison) {
             c.links.push(("/referrals", "nav.referrals"));
         }
@@ -284,6 +302,36 @@ struct MessagePage {
     c: Ctx,
     title: String,
     detail: String,
+}
+
+/// The care registries of the caller's home place.
+async fn care_home(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    match s.services.home_place(&caller) {
+        Some(home) => Redirect::to(&format!("/places/{home}/care")).into_response(),
+        None => error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller)),
+    }
+}
+
+/// A refused write as the page shows it again: the lines of its refusal and the status, for a
+/// record someone changed meanwhile (`conflict_key` says so) or refused fields; none for any
+/// other error (an error page).
+pub(crate) fn refusal(
+    e: &ServiceError,
+    c: &Ctx,
+    conflict_key: &str,
+) -> Option<(Vec<(String, String)>, StatusCode)> {
+    match e {
+        ServiceError::Conflict => Some((
+            vec![("version".into(), c.tr(conflict_key).to_string())],
+            StatusCode::CONFLICT,
+        )),
+        e => screening::field_errors(e, c.lang).map(|v| (v, StatusCode::UNPROCESSABLE_ENTITY)),
+    }
 }
 
 /// An error as a page in the reader's language.
@@ -660,6 +708,8 @@ struct HouseholdPage {
     screening: screening::ScreeningBlock,
     /// Where federation staff register a dispute of this household (its group).
     dispute_place: Option<String>,
+    /// Where its persons are proposed for a care registry (its group).
+    care_place: String,
 }
 
 #[derive(Deserialize)]
@@ -755,6 +805,7 @@ async fn render_household(
     };
     let p = HouseholdPage {
         screening,
+        care_place: v.household.group_code.clone(),
         dispute_place: req
             .caller
             .has_role(Role::Staff)
@@ -1866,6 +1917,7 @@ async fn household_with_visit(
     .await
 }
 
+mod care;
 mod federations;
 pub(crate) mod import;
 mod linkage;

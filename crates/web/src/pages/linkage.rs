@@ -492,22 +492,8 @@ async fn answer(
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(ServiceError::Conflict) => {
-            let msg = c.tr("error.conflict.detail").to_string();
-            render_case(
-                s,
-                c,
-                caller,
-                id,
-                vec![("version".into(), msg)],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => match super::screening::field_errors(&e, c.lang) {
-            Some(errors) => {
-                render_case(s, c, caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
+        Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
+            Some((errors, status)) => render_case(s, c, caller, id, errors, status).await,
             None => error_page(&e, c),
         },
     }
@@ -722,22 +708,8 @@ pub(super) async fn referral_step(
     };
     match r {
         Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
-        Err(ServiceError::Conflict) => {
-            let msg = c.tr("error.conflict.detail").to_string();
-            render_referral(
-                &s,
-                c,
-                &caller,
-                id,
-                vec![("version".into(), msg)],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                render_referral(&s, c, &caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
+        Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
+            Some((errors, status)) => render_referral(&s, c, &caller, id, errors, status).await,
             None => error_page(&e, c),
         },
     }
@@ -936,29 +908,9 @@ pub(super) async fn department_change(
     };
     match r {
         Ok(()) => Redirect::to(&format!("/places/{code}/departments#{key}")).into_response(),
-        Err(ServiceError::Conflict) => {
-            let msg = c.tr("error.conflict.detail").to_string();
-            render_departments(
-                &s,
-                c,
-                &caller,
-                &code,
-                vec![("version".into(), msg)],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                render_departments(
-                    &s,
-                    c,
-                    &caller,
-                    &code,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
+        Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
+            Some((errors, status)) => {
+                render_departments(&s, c, &caller, &code, errors, status).await
             }
             None => error_page(&e, c),
         },

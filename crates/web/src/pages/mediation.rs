@@ -606,22 +606,8 @@ async fn answer(
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/disputes/{id}")).into_response(),
-        Err(ServiceError::Conflict) => {
-            let msg = c.tr("dispute.conflict").to_string();
-            render_dispute(
-                s,
-                c,
-                caller,
-                id,
-                vec![("version".into(), msg)],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => match super::screening::field_errors(&e, c.lang) {
-            Some(errors) => {
-                render_dispute(s, c, caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
+        Err(e) => match super::refusal(&e, &c, "dispute.conflict") {
+            Some((errors, status)) => render_dispute(s, c, caller, id, errors, status).await,
             None => error_page(&e, c),
         },
     }

@@ -1,0 +1,362 @@
+//! Care pages: a place's registries with their entries (and those due for review), proposing a
+//! household's person after a survey, one entry with its life-cycle steps and services, and a
+//! whole day of a service for the people of a registry at once.
+
+use super::{Ctx, error_page, page};
+use crate::AppState;
+use crate::auth::{CheckedForm, PageCaller};
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::Lang;
+use jinguo_domain::care::{EntryInput, EntryStep, ServiceInput, ServiceKind};
+use jinguo_services::care::EntryView;
+use jinguo_services::{Caller, ServiceError};
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A form of free fields (checkboxes named `person.<id>`), with its anti-forgery token.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CareForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+csrf_form!(CareForm);
+
+fn field(f: &HashMap<String, String>, name: &str) -> String {
+    f.get(name).cloned().unwrap_or_default()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CareQuery {
+    registry: Option<String>,
+    due: Option<String>,
+    household: Option<String>,
+}
+
+struct EntryLine {
+    id: Uuid,
+    person: Uuid,
+    registry: String,
+    name: String,
+    status: &'static str,
+    next_review_on: String,
+    review_due: bool,
+    /// Services may be recorded for her (verified or active).
+    serving: bool,
+}
+
+fn line(e: &EntryView, names: &HashMap<String, String>, lang: Lang) -> EntryLine {
+    EntryLine {
+        id: e.id,
+        person: e.person_id,
+        registry: names.get(&e.registry).cloned().unwrap_or_default(),
+        name: e.name.clone(),
+        status: e.status.label(lang),
+        next_review_on: e.next_review_on.to_string(),
+        review_due: e.review_due,
+        serving: matches!(
+            e.status,
+            jinguo_domain::care::EntryStatus::Verified | jinguo_domain::care::EntryStatus::Active
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "care.html")]
+struct CarePage {
+    c: Ctx,
+    title: String,
+    code: String,
+    registry: String,
+    due: bool,
+    registries: Vec<(String, String)>,
+    lines: Vec<EntryLine>,
+    /// The household's persons offered for a new entry: (id, masked name).
+    people: Vec<(Uuid, String)>,
+    household: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    form: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl CarePage {
+    fn v(&self, name: &str) -> String {
+        field(&self.form, name)
+    }
+}
+
+async fn render(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    code: &str,
+    q: CareQuery,
+    form: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let lang = c.lang;
+    let registries = match s.services.registries(caller, code).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e, c),
+    };
+    let names: HashMap<String, String> = registries
+        .iter()
+        .map(|r| (r.key.clone(), lang.pick(&r.name_zh, &r.name_en).to_string()))
+        .collect();
+    let registry = q.registry.unwrap_or_default();
+    let due = q.due.is_some();
+    let list = match s
+        .services
+        .entries(
+            caller,
+            code,
+            (!registry.is_empty()).then_some(registry.as_str()),
+            due,
+        )
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let household = q.household.unwrap_or_default();
+    let people = match Uuid::parse_str(&household) {
+        Ok(h) => match s.services.household_view(caller, h).await {
+            Ok(v) => v.persons.iter().map(|p| (p.id, p.name.clone())).collect(),
+            Err(e) => return error_page(&e, c),
+        },
+        Err(_) => Vec::new(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = CarePage {
+        title: c.tr("care.title").to_string(),
+        code: code.to_string(),
+        lines: list.iter().map(|e| line(e, &names, lang)).collect(),
+        registries: registries
+            .iter()
+            .map(|r| (r.key.clone(), lang.pick(&r.name_zh, &r.name_en).to_string()))
+            .collect(),
+        registry,
+        due,
+        people,
+        household,
+        kinds: ServiceKind::ALL
+            .iter()
+            .map(|k| (k.key(), k.label(lang)))
+            .collect(),
+        form,
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn care_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(code): Path<String>,
+    Query(q): Query<CareQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    render(&s, c, &caller, &code, q, HashMap::new(), Vec::new()).await
+}
+
+/// Proposes a person of a household for a registry.
+pub(super) async fn propose(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let input = EntryInput {
+        person_id: Uuid::parse_str(g("person_id").trim()).ok(),
+        registry: g("registry"),
+        criteria: g("criteria"),
+        evidence: g("evidence"),
+        surveyed_by: g("surveyed_by"),
+        next_review_on: g("next_review_on"),
+    };
+    match s.services.propose_entry(&caller, &code, &input).await {
+        Ok(id) => Redirect::to(&format!("/registry-entries/{id}")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => {
+                let q = CareQuery {
+                    household: Some(g("household")),
+                    ..Default::default()
+                };
+                render(&s, c, &caller, &code, q, f.fields, errors).await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// A service for the people ticked (a whole day at once).
+pub(super) async fn record_services(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let mut persons: Vec<Uuid> = f
+        .fields
+        .keys()
+        .filter_map(|k| k.strip_prefix("person."))
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect();
+    persons.sort();
+    let input = ServiceInput {
+        kind: g("kind"),
+        registry: g("registry"),
+        on: g("on"),
+        hospital: g("hospital"),
+        valid_until: g("valid_until"),
+        goods: g("goods"),
+        amount: g("amount"),
+        visited_by: g("visited_by"),
+        result: g("result"),
+        note: g("note"),
+    };
+    match s
+        .services
+        .record_services(&caller, &code, &input, &persons)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/places/{code}/care?registry={}&recorded=1",
+            super::encode(&input.registry)
+        ))
+        .into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => {
+                let q = CareQuery {
+                    registry: Some(g("registry")),
+                    ..Default::default()
+                };
+                render(&s, c, &caller, &code, q, f.fields, errors).await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry_entry.html")]
+struct EntryPage {
+    c: Ctx,
+    title: String,
+    e: EntryView,
+    status: &'static str,
+    evidence: String,
+    /// (kind, date, details)
+    services: Vec<(&'static str, String, String)>,
+    steps: Vec<(&'static str, &'static str)>,
+    errors: Vec<(String, String)>,
+}
+
+async fn render_entry(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let (e, evidence, services) = match s.services.entry(caller, id).await {
+        Ok(x) => x,
+        Err(err) => return error_page(&err, c),
+    };
+    let lang = c.lang;
+    let steps = EntryStep::ALL
+        .iter()
+        .filter(|st| jinguo_domain::care::after(e.status, **st).is_some())
+        .map(|st| (st.key(), st.label(lang)))
+        .collect();
+    let p = EntryPage {
+        title: c.tr("entry.title").to_string(),
+        status: e.status.label(lang),
+        evidence,
+        services: services
+            .iter()
+            .map(|v| {
+                let mut d = Vec::new();
+                for x in [&v.hospital, &v.goods, &v.visited_by, &v.result, &v.note] {
+                    if !x.is_empty() {
+                        d.push(x.clone());
+                    }
+                }
+                if let Some(a) = v.amount_cents {
+                    d.push(format!("{}.{:02} 元", a / 100, a % 100));
+                }
+                if let Some(u) = v.valid_until {
+                    d.push(format!("→ {u}"));
+                }
+                (v.kind.label(lang), v.on.to_string(), d.join("；"))
+            })
+            .collect(),
+        steps,
+        e,
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn entry_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    render_entry(&s, c, &caller, id, Vec::new(), StatusCode::OK).await
+}
+
+pub(super) async fn entry_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let version = field(&f.fields, "version").parse().unwrap_or(0);
+    let r = s
+        .services
+        .entry_step(
+            &caller,
+            id,
+            &field(&f.fields, "step"),
+            version,
+            &field(&f.fields, "reason"),
+        )
+        .await;
+    match r {
+        Ok(_) => Redirect::to(&format!("/registry-entries/{id}")).into_response(),
+        Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
+            Some((errors, status)) => render_entry(&s, c, &caller, id, errors, status).await,
+            None => error_page(&e, c),
+        },
+    }
+}
