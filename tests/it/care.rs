@@ -444,3 +444,176 @@ async fn pages_in_both_languages() {
         "{html}"
     );
 }
+
+/// A child's wish: proposed with her guardian's consent, approved, published without anything
+/// personal, claimed by two donors at the same moment (one wins), freed again when the claim
+/// expires, fulfilled and confirmed; an organisation's credit code is checked.
+async fn wishes(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff_caller = support::county_staff();
+    support::account(&s, "w-staff", Role::Staff, "530181").await;
+    let staff = support::session(&s, "w-staff", false).await;
+    // A child of the demo, her household's address and her ID number (none may be published).
+    let group = crate::storage::first_group(&s).await;
+    let mut child = None;
+    for line in s
+        .group_households(&staff_caller, &group, 1)
+        .await
+        .unwrap()
+        .lines
+    {
+        let v = s
+            .household_reveal(&staff_caller, line.id, "核对儿童信息")
+            .await
+            .unwrap();
+        if let Some(p) = v.persons.iter().find(|p| p.age < 14) {
+            child = Some((
+                p.id,
+                p.name.clone(),
+                p.id_number.clone(),
+                v.household.address.clone(),
+            ));
+            break;
+        }
+    }
+    let (child, name, id_number, address) = child.expect("a child in the first group");
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let wishes = format!("/api/v1/places/{group}/wishes");
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &wishes,
+            Some(json!({"person_id": child, "wish": "一套课外书"})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![("guardian_consent".into(), "wish.consent".into())]
+        ),
+        "{p}"
+    );
+    let (st, w) = api
+        .send(
+            &staff,
+            "POST",
+            &wishes,
+            Some(json!({"person_id": child, "wish": "一套课外书", "guardian_consent": true})),
+        )
+        .await;
+    assert_eq!(st, 201, "{w}");
+    let id = w["id"].as_str().unwrap().to_string();
+    let steps = format!("/api/v1/wishes/{id}/steps");
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "approve", "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(st, 204);
+
+    // The public list: the wish, the age, the subdistrict; no name, ID number or address.
+    let public = reqwest::get(format!("{}/api/v1/public/wishes", srv.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(public.contains("一套课外书"), "{public}");
+    for secret in [name.as_str(), id_number.as_str(), address.as_str(), &group] {
+        assert!(
+            !public.contains(secret),
+            "{secret} on the public list: {public}"
+        );
+    }
+
+    // Two donors at the same moment: one wins.
+    let claim = format!("{}/api/v1/public/wishes/{id}/claim", srv.base);
+    let c = reqwest::Client::new();
+    let bad = c
+        .post(&claim)
+        .json(&json!({"donor": "某公司", "phone": "13800138000", "credit_code": "91350100M000100Y44"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 422);
+    let first = c
+        .post(&claim)
+        .json(&json!({"donor": "爱心企业", "phone": "13800138000", "credit_code": "91350100M000100Y43"}))
+        .send();
+    let second = c
+        .post(&claim)
+        .json(&json!({"donor": "张女士", "phone": "13900139000"}))
+        .send();
+    let (a, b2) = tokio::join!(first, second);
+    let mut codes = vec![a.unwrap().status().as_u16(), b2.unwrap().status().as_u16()];
+    codes.sort();
+    assert_eq!(codes, vec![201, 422]);
+    let (_, listed) = api.send(&staff, "GET", &wishes, None).await;
+    assert_eq!(listed[0]["status"], "claimed", "{listed}");
+    assert!(
+        listed[0]["donor"].as_str().unwrap().contains('*'),
+        "{listed}"
+    );
+    let open: Value = reqwest::get(format!("{}/api/v1/public/wishes", srv.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(open.as_array().unwrap().is_empty(), "{open}");
+
+    // Not fulfilled in time: offered again, and claimed anew.
+    let freed = s
+        .expire_claims(chrono::Utc::now() + chrono::Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(freed, 1);
+    let r = c
+        .post(&claim)
+        .json(&json!({"donor": "李先生", "phone": "13700137000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let (_, listed) = api.send(&staff, "GET", &wishes, None).await;
+    let v = listed[0]["version"].as_i64().unwrap();
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "fulfil", "expected_version": v})),
+        )
+        .await;
+    assert_eq!(st, 204);
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &steps,
+            Some(json!({"step": "confirm", "expected_version": v + 1})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("note".into(), "required".into())]),
+        "{p}"
+    );
+    let (st, _) = api
+        .send(&staff, "POST", &steps,
+            Some(json!({"step": "confirm", "expected_version": v + 1, "note": "书已送到，孩子很开心"})))
+        .await;
+    assert_eq!(st, 204);
+    let (_, listed) = api.send(&staff, "GET", &wishes, None).await;
+    assert_eq!(listed[0]["status"], "confirmed");
+}
+both_backends!(micro_wishes, super::wishes);

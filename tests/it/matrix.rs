@@ -1053,6 +1053,42 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 200, 403, 403, 403, 403],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/wishes",
+            url: format!("/api/v1/places/{village_in}/wishes"),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/wishes",
+            url: format!("/api/v1/places/{village_in}/wishes"),
+            body: Some(json!({"wish": "一个书包"})),
+            expect: [401, 422, 422, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/wishes/{id}/steps",
+            url: format!("/api/v1/wishes/{}/steps", uuid::Uuid::now_v7()),
+            body: Some(json!({"step": "approve", "expected_version": 1})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // The public list of wishes and a donor's claim need no account.
+        Case {
+            method: "GET",
+            template: "/api/v1/public/wishes",
+            url: "/api/v1/public/wishes".into(),
+            body: None,
+            expect: [200; 6],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/public/wishes/{id}/claim",
+            url: format!("/api/v1/public/wishes/{}/claim", uuid::Uuid::now_v7()),
+            body: Some(json!({"donor": "张女士", "phone": "13900139000"})),
+            expect: [404; 6],
+        },
         // Emergency access changes what the caller sees, so it comes after the scope checks.
         Case {
             method: "POST",

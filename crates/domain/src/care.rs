@@ -439,3 +439,201 @@ mod tests {
         assert_eq!(green.0[0].code, "service.until_before");
     }
 }
+
+/// Checks a unified social credit code (GB 32100-2015): 18 characters of
+/// `0-9A-HJ-NPQRTUWXY`, the last a check character over the first 17 (weights 3^i mod 31).
+pub fn credit_code(s: &str) -> Result<String, FieldError> {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let code: String = s.trim().to_ascii_uppercase();
+    if code.chars().count() != 18 {
+        return Err(FieldError::new("credit_code", "credit_code.length"));
+    }
+    let values: Option<Vec<u32>> = code
+        .chars()
+        .map(|c| CHARS.find(c).map(|i| i as u32))
+        .collect();
+    let Some(values) = values else {
+        return Err(FieldError::new("credit_code", "credit_code.characters"));
+    };
+    let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    if values.get(17) == Some(&check) {
+        Ok(code)
+    } else {
+        Err(FieldError::new("credit_code", "credit_code.checksum"))
+    }
+}
+
+labelled!(
+    /// Where a micro-wish stands.
+    WishStatus {
+        Proposed = "proposed", "待审核", "proposed";
+        Published = "published", "待认领", "waiting for a donor";
+        Claimed = "claimed", "已认领", "claimed";
+        Fulfilled = "fulfilled", "已实现", "fulfilled";
+        Confirmed = "confirmed", "已确认", "confirmed";
+        Withdrawn = "withdrawn", "已撤回", "withdrawn";
+    }
+);
+
+labelled!(
+    /// A step of a wish, by the federation.
+    WishStep {
+        Approve = "approve", "审核发布", "approve and publish";
+        Fulfil = "fulfil", "已实现", "fulfilled";
+        Confirm = "confirm", "确认", "confirm";
+        Withdraw = "withdraw", "撤回", "withdraw";
+    }
+);
+
+/// The status a wish moves to, if the step is allowed where it stands.
+pub fn wish_after(status: WishStatus, step: WishStep) -> Option<WishStatus> {
+    use WishStatus as S;
+    use WishStep as T;
+    match (status, step) {
+        (S::Proposed, T::Approve) => Some(S::Published),
+        (S::Claimed, T::Fulfil) => Some(S::Fulfilled),
+        (S::Fulfilled, T::Confirm) => Some(S::Confirmed),
+        (S::Proposed | S::Published, T::Withdraw) => Some(S::Withdrawn),
+        _ => None,
+    }
+}
+
+/// Days a donor has to fulfil a wish she claimed, unless configured otherwise.
+pub const CLAIM_DAYS: i64 = 30;
+
+/// A child's wish as her representative proposes it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct WishInput {
+    #[serde(default)]
+    pub person_id: Option<uuid::Uuid>,
+    /// The wish, as the public page shows it ("一套课外书"): no name, no address.
+    #[serde(default)]
+    pub wish: String,
+    /// The guardian agreed (required).
+    #[serde(default)]
+    pub guardian_consent: bool,
+}
+
+impl WishInput {
+    pub fn validate(&self) -> Result<(uuid::Uuid, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        if self.person_id.is_none() {
+            e.push("person_id", "required");
+        }
+        let wish = text(&mut e, "wish", &self.wish, 50);
+        if wish.is_empty() {
+            e.push("wish", "required");
+        }
+        if wish.chars().any(|c| c.is_ascii_digit()) {
+            // Numbers on a public page could be an address or a phone.
+            e.push("wish", "wish.digits");
+        }
+        if !self.guardian_consent {
+            e.push("guardian_consent", "wish.consent");
+        }
+        e.into_result()?;
+        match self.person_id {
+            Some(p) => Ok((p, wish)),
+            None => Err(ValidationErrors::new()),
+        }
+    }
+}
+
+/// A donor as she claims a wish on the public page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ClaimInput {
+    /// A person's or an organisation's name.
+    #[serde(default)]
+    pub donor: String,
+    #[serde(default)]
+    pub phone: String,
+    /// An organisation's unified social credit code (empty for a person).
+    #[serde(default)]
+    pub credit_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidClaim {
+    pub donor: String,
+    pub phone: String,
+    pub credit_code: Option<String>,
+}
+
+impl ClaimInput {
+    pub fn validate(&self) -> Result<ValidClaim, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let donor = text(&mut e, "donor", &self.donor, 100);
+        if donor.chars().count() < 2 {
+            e.push("donor", "required");
+        }
+        let phone = e.check(
+            crate::phone::Mobile::parse(&self.phone)
+                .map(|m| m.as_str().to_string())
+                .map_err(|f| FieldError::new("phone", f.code)),
+        );
+        let credit = match self.credit_code.trim() {
+            "" => None,
+            c => e.check(credit_code(c)),
+        };
+        e.into_result()?;
+        Ok(ValidClaim {
+            donor,
+            phone: phone.unwrap_or_default(),
+            credit_code: credit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod wish_tests {
+    use super::*;
+
+    #[test]
+    fn credit_codes_are_checked() {
+        // The example code of GB 32100-2015, in lower case too.
+        assert_eq!(
+            credit_code("91350100m000100y43").map_err(|e| e.code),
+            Ok("91350100M000100Y43".to_string())
+        );
+        let e = |s: &str| credit_code(s).err().map(|e| e.code);
+        assert_eq!(e("91350100M000100Y44"), Some("credit_code.checksum"));
+        assert_eq!(e("9135"), Some("credit_code.length"));
+        assert_eq!(e("91350100M000100YI3"), Some("credit_code.characters"));
+    }
+
+    #[test]
+    fn a_wish_goes_forward() {
+        use WishStatus as S;
+        use WishStep as T;
+        assert_eq!(wish_after(S::Proposed, T::Approve), Some(S::Published));
+        assert_eq!(wish_after(S::Published, T::Fulfil), None, "claimed first");
+        assert_eq!(wish_after(S::Claimed, T::Fulfil), Some(S::Fulfilled));
+        assert_eq!(wish_after(S::Fulfilled, T::Confirm), Some(S::Confirmed));
+        assert_eq!(wish_after(S::Claimed, T::Withdraw), None);
+        let w = WishInput {
+            person_id: Some(uuid::Uuid::nil()),
+            wish: "家住3号楼".into(),
+            guardian_consent: false,
+        }
+        .validate()
+        .err()
+        .unwrap_or_default();
+        let codes: Vec<_> = w.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert!(codes.contains(&("wish", "wish.digits")), "{codes:?}");
+        assert!(
+            codes.contains(&("guardian_consent", "wish.consent")),
+            "{codes:?}"
+        );
+        let c = ClaimInput {
+            donor: "安宁爱心企业".into(),
+            phone: "13800138000".into(),
+            credit_code: "91350100M000100Y44".into(),
+        }
+        .validate();
+        assert!(c.is_err());
+    }
+}

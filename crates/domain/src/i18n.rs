@@ -147,6 +147,13 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "position" => ("职务", "Position"),
         "case" => ("个案", "Case"),
         "person_id" => ("人员", "Person"),
+        "wish" => ("心愿", "Wish"),
+        "guardian_consent" => ("监护人同意", "Guardian's consent"),
+        "donor" => (
+            "认领人（个人或单位）",
+            "Donor (a person or an organisation)",
+        ),
+        "credit_code" => ("统一社会信用代码", "Unified social credit code"),
         "registry" => ("台账", "Registry"),
         "criteria" => ("符合条件", "Criteria met"),
         "evidence" => ("证明材料", "Evidence"),
@@ -410,6 +417,29 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "confirmation.personal_status" => (
             "涉及婚姻、收养或其他身份关系的条款不能申请司法确认",
             "terms on marriage, adoption or personal status cannot be confirmed by a court",
+        ),
+        "credit_code.length" => ("应为18位", "must have 18 characters"),
+        "credit_code.characters" => (
+            "只能包含数字和除 I、O、Z、S、V 以外的大写字母",
+            "may hold only digits and capital letters other than I, O, Z, S, V",
+        ),
+        "credit_code.checksum" => (
+            "校验码不正确，请核对",
+            "has a wrong check character; please check it",
+        ),
+        "wish.digits" => (
+            "公开展示的心愿不能含数字（以免泄露门牌、电话等）",
+            "a public wish may hold no digits (house numbers, phones …)",
+        ),
+        "wish.consent" => ("须经监护人同意", "the guardian must agree"),
+        "wish.not_a_child" => ("应为未满18周岁的儿童", "must be a child under 18"),
+        "wish.taken" => (
+            "这个心愿刚刚被其他爱心人士认领了",
+            "this wish was just claimed by another donor",
+        ),
+        "wish.step" => (
+            "当前状态下不能办理此项",
+            "cannot be done where the wish stands",
         ),
         "entry.review_before_entry" => ("不能早于登记日期", "cannot be before the entry"),
         "entry.duplicate" => (

@@ -469,3 +469,279 @@ fn view(e: &EntryRow, name: String, today: NaiveDate) -> EntryView {
         version: e.version,
     }
 }
+
+/// The settings of care (configuration, with these defaults).
+#[derive(Debug, Clone)]
+pub struct CarePolicy {
+    /// Days a donor has to fulfil a wish she claimed before it is offered again.
+    pub claim_days: i64,
+}
+
+impl Default for CarePolicy {
+    fn default() -> Self {
+        Self {
+            claim_days: rules::CLAIM_DAYS,
+        }
+    }
+}
+
+/// A wish as the federation sees it (the child's name masked) or the public page (nothing
+/// personal: `child` is empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WishView {
+    pub id: Uuid,
+    pub wish: String,
+    pub age: i64,
+    pub place: String,
+    pub status: WishStatus,
+    /// Masked; empty on the public page.
+    pub child: String,
+    /// Masked; empty on the public page.
+    pub donor: String,
+    pub claim_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub fulfilled_on: Option<NaiveDate>,
+    pub version: i64,
+}
+
+use jinguo_domain::care::{ClaimInput, WishInput, WishStatus, WishStep};
+use jinguo_storage::care::WishRow;
+
+impl Services {
+    /// A child's wish, proposed by whoever may change her household (her representative), with
+    /// her guardian's consent.
+    pub async fn propose_wish(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &WishInput,
+    ) -> Result<Uuid, ServiceError> {
+        let scope = caller.household_write_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let (person, wish) = input.validate()?;
+        let county = county_of_code(place)?;
+        let household =
+            jinguo_storage::household::person_household(&self.db, &county, person, &scope)
+                .await?
+                .ok_or_else(|| invalid("person_id", "not_found"))?;
+        let household = jinguo_storage::household::get(&self.db, household, &scope)
+            .await?
+            .ok_or_else(|| invalid("person_id", "not_found"))?;
+        let child = jinguo_storage::household::persons(&self.db, &household)
+            .await?
+            .into_iter()
+            .find(|p| p.id == person)
+            .ok_or_else(|| invalid("person_id", "not_found"))?;
+        let today = clock::today();
+        let age = i64::from(crate::households::age(child.birth_date, today));
+        if age >= 18 {
+            return Err(invalid("person_id", "wish.not_a_child"));
+        }
+        let township = self
+            .cached()
+            .place(household.group_code.get(..9).unwrap_or_default())
+            .await?
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let id = Uuid::now_v7();
+        let row = WishRow {
+            county_code: county,
+            id,
+            person_id: person,
+            household_id: household.id,
+            path: household.path.clone(),
+            public_place: township,
+            age,
+            wish,
+            status: WishStatus::Proposed.key().into(),
+            guardian_consent: true,
+            proposed_by: caller.username.clone(),
+            approved_by: None,
+            donor: None,
+            donor_phone: None,
+            credit_code: None,
+            claimed_at: None,
+            claim_expires_at: None,
+            fulfilled_on: None,
+            confirm_note: String::new(),
+            version: 1,
+        };
+        let entry = Record::new("wish.propose")
+            .target(format!("wish:{id}"))
+            .place(household.path.clone());
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            store::insert_wish(tx, &row, now).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(id)
+    }
+
+    /// A step of a wish by staff managing its place: approve (it is published), fulfilled,
+    /// confirm (with a note), withdraw. 409 if it changed meanwhile.
+    pub async fn wish_step(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        step: &str,
+        expected_version: i64,
+        note: &str,
+    ) -> Result<(), ServiceError> {
+        let w = store::wish_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&w.path)) {
+            return Err(ServiceError::NotFound);
+        }
+        let step = WishStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
+        let mut status = WishStatus::parse(&w.status).unwrap_or(WishStatus::Proposed);
+        // An expired claim no longer holds the wish.
+        if status == WishStatus::Claimed && w.claim_expires_at.is_some_and(|t| t < clock::now()) {
+            status = WishStatus::Published;
+        }
+        let next = rules::wish_after(status, step).ok_or_else(|| invalid("step", "wish.step"))?;
+        let mut row = w.clone();
+        row.status = next.key().into();
+        match step {
+            WishStep::Approve => row.approved_by = Some(caller.username.clone()),
+            WishStep::Fulfil => row.fulfilled_on = Some(clock::today()),
+            WishStep::Confirm => {
+                let note = note.trim();
+                if note.is_empty() {
+                    return Err(invalid("note", "required"));
+                }
+                row.confirm_note = note.chars().take(rules::TEXT_MAX_CHARS).collect();
+            }
+            WishStep::Withdraw => {}
+        }
+        let entry = Record::new("wish.step")
+            .target(format!("wish:{id}"))
+            .place(w.path.clone())
+            .detail(format!("step={}", step.key()));
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            if !store::update_wish(tx, &row, expected_version, now).await? {
+                return Err(StorageError::Conflict("wish".into()));
+            }
+            record(tx, caller, entry.clone()).await
+        })
+        .map_err(conflict)?;
+        Ok(())
+    }
+
+    /// The wishes below a place the caller may read, the child's and donor's names masked.
+    pub async fn wishes(
+        &self,
+        caller: &Caller,
+        place: &str,
+    ) -> Result<Vec<WishView>, ServiceError> {
+        let scope = caller.household_read_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let place = self
+            .cached()
+            .place(place)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let mut out = Vec::new();
+        for w in store::wishes(&self.db, &place.subtree(), LIST_LIMIT).await? {
+            if !scope.covers(&w.path) && !scope.covers_all(&w.path) {
+                continue;
+            }
+            let child =
+                match jinguo_storage::household::get(&self.db, w.household_id, &scope).await? {
+                    Some(h) => jinguo_storage::household::persons(&self.db, &h)
+                        .await?
+                        .into_iter()
+                        .find(|p| p.id == w.person_id)
+                        .map(|p| mask::name(&p.name))
+                        .unwrap_or_default(),
+                    None => continue,
+                };
+            let donor = match &w.donor {
+                Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
+                None => String::new(),
+            };
+            out.push(wish_view(&w, child, donor));
+        }
+        Ok(out)
+    }
+
+    /// The wishes donors may claim now: nothing personal (the wish, the child's age, her
+    /// subdistrict). For anyone, logged in or not.
+    pub async fn public_wishes(&self) -> Result<Vec<WishView>, ServiceError> {
+        let now = clock::now();
+        Ok(store::open_wishes(&self.db, now, 200)
+            .await?
+            .iter()
+            .map(|w| {
+                let mut v = wish_view(w, String::new(), String::new());
+                v.status = WishStatus::Published;
+                v.claim_expires_at = None;
+                v
+            })
+            .collect())
+    }
+
+    /// A donor claims a published wish (or one whose claim expired). Of two claims at the same
+    /// moment, one wins; the other is told the wish was just taken.
+    pub async fn claim_wish(
+        &self,
+        id: Uuid,
+        input: &ClaimInput,
+        ip: &str,
+    ) -> Result<chrono::DateTime<chrono::Utc>, ServiceError> {
+        let v = input.validate()?;
+        let w = store::wish_by_id(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = clock::now();
+        let expires = now + chrono::Duration::days(self.care.claim_days);
+        let donor = self.seal("wish", "donor", &id, &v.donor)?;
+        let phone = self.seal("wish", "donor_phone", &id, &v.phone)?;
+        let mut donor_caller = Caller::operator();
+        donor_caller.username = "donor".into();
+        donor_caller.ip = ip.to_string();
+        let entry = Record::new("wish.claim")
+            .target(format!("wish:{id}"))
+            .place(w.path.clone())
+            .detail(format!("organisation={}", v.credit_code.is_some()));
+        let won = db_tx!(&self.db, tx => {
+            if !store::claim_wish(tx, id, &donor, &phone, v.credit_code.as_deref(), now, expires).await? {
+                return Ok::<bool, StorageError>(false);
+            }
+            record(tx, &donor_caller, entry.clone()).await?;
+            Ok(true)
+        })?;
+        if won {
+            Ok(expires)
+        } else {
+            Err(invalid("wish", "wish.taken"))
+        }
+    }
+
+    /// Frees the wishes whose claim expired (the server's worker runs it each round).
+    pub async fn expire_claims(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, ServiceError> {
+        Ok(db_tx!(&self.db, tx => store::expire_claims(tx, now).await)?)
+    }
+}
+
+fn wish_view(w: &WishRow, child: String, donor: String) -> WishView {
+    WishView {
+        id: w.id,
+        wish: w.wish.clone(),
+        age: w.age,
+        place: w.public_place.clone(),
+        status: WishStatus::parse(&w.status).unwrap_or(WishStatus::Proposed),
+        child,
+        donor,
+        claim_expires_at: w.claim_expires_at,
+        fulfilled_on: w.fulfilled_on,
+        version: w.version,
+    }
+}

@@ -50,6 +50,8 @@ pub struct Services {
     pub read_log: Arc<audit::ReadLog>,
     /// The linkage's settings: escalation, delivery.
     pub linkage: linkage::LinkagePolicy,
+    /// Care's settings: how long a wish's claim holds.
+    pub care: care::CarePolicy,
     /// The client that delivers messages to group robots and an SMS gateway.
     pub http: reqwest::Client,
     /// Wakes the delivery worker when messages were committed.
@@ -66,6 +68,7 @@ impl Services {
             caches: Arc::new(caches::Caches::new(caches::Caches::TTL)),
             read_log: Arc::default(),
             linkage: linkage::LinkagePolicy::default(),
+            care: care::CarePolicy::default(),
             http: http_client(),
             delivery_signal: Arc::default(),
         }

@@ -1779,6 +1779,9 @@ impl Services {
             if let Err(e) = self.deliver(now).await {
                 tracing::error!(error = %e, "delivery round failed");
             }
+            if let Err(e) = self.expire_claims(now).await {
+                tracing::error!(error = %e, "expiring wishes' claims failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(self.linkage.worker_every) => {}
                 _ = self.delivery_signal.notified() => {}

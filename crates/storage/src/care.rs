@@ -255,3 +255,138 @@ pub async fn figures(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?;
     Ok((people, kinds, entries))
 }
+
+macro_rules! wish_cols {
+    () => {
+        "county_code, id, person_id, household_id, path, public_place, age, wish, status, \
+         guardian_consent, proposed_by, approved_by, donor, donor_phone, credit_code, claimed_at, \
+         claim_expires_at, fulfilled_on, confirm_note, version"
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WishRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub household_id: Uuid,
+    pub path: String,
+    /// The subdistrict's name: all the public page says of where.
+    pub public_place: String,
+    pub age: i64,
+    pub wish: String,
+    pub status: String,
+    pub guardian_consent: bool,
+    pub proposed_by: String,
+    pub approved_by: Option<String>,
+    /// Sealed.
+    pub donor: Option<String>,
+    /// Sealed.
+    pub donor_phone: Option<String>,
+    pub credit_code: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub claim_expires_at: Option<DateTime<Utc>>,
+    pub fulfilled_on: Option<NaiveDate>,
+    pub confirm_note: String,
+    pub version: i64,
+}
+
+pub async fn insert_wish(
+    tx: &mut DbConn<'_>,
+    w: &WishRow,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(concat!("INSERT INTO wish (", wish_cols!(),
+        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17, $18, $19, $20, $21, $21)"))
+        .bind(&w.county_code).bind(w.id).bind(w.person_id).bind(w.household_id).bind(&w.path)
+        .bind(&w.public_place).bind(w.age).bind(&w.wish).bind(&w.status).bind(w.guardian_consent)
+        .bind(&w.proposed_by).bind(&w.approved_by).bind(&w.donor).bind(&w.donor_phone)
+        .bind(&w.credit_code).bind(w.claimed_at).bind(w.claim_expires_at).bind(w.fulfilled_on)
+        .bind(&w.confirm_note).bind(w.version).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Writes a wish's progress if its version is still `expected`.
+pub async fn update_wish(
+    tx: &mut DbConn<'_>,
+    w: &WishRow,
+    expected: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "UPDATE wish SET status = $1, approved_by = $2, fulfilled_on = $3, confirm_note = $4, \
+         updated_at = $5, version = version + 1 WHERE county_code = $6 AND id = $7 AND version = $8")
+        .bind(&w.status).bind(&w.approved_by).bind(w.fulfilled_on).bind(&w.confirm_note)
+        .bind(now).bind(&w.county_code).bind(w.id).bind(expected)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Claims a wish that is published, or whose claim has expired, for a donor; whether this
+/// claim won (of two at the same moment, one does).
+#[allow(clippy::too_many_arguments)]
+pub async fn claim_wish(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    donor: &str,
+    phone: &str,
+    credit_code: Option<&str>,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "UPDATE wish SET status = 'claimed', donor = $1, donor_phone = $2, credit_code = $3, \
+         claimed_at = $4, claim_expires_at = $5, updated_at = $4, version = version + 1 \
+         WHERE id = $6 AND (status = 'published' OR (status = 'claimed' AND claim_expires_at < $4))")
+        .bind(donor).bind(phone).bind(credit_code).bind(now).bind(expires).bind(id)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Frees the wishes whose claim expired at `now`: published again, the donor forgotten.
+pub async fn expire_claims(tx: &mut DbConn<'_>, now: DateTime<Utc>) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE wish SET status = 'published', donor = NULL, donor_phone = NULL, \
+         credit_code = NULL, claimed_at = NULL, claim_expires_at = NULL, updated_at = $1, \
+         version = version + 1 WHERE status = 'claimed' AND claim_expires_at < $1")
+        .bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+pub async fn wish_by_id(db: &Db, id: Uuid) -> Result<Option<WishRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(), " FROM wish WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?,
+    )
+}
+
+/// Wishes below a subtree, newest first; at most `limit`.
+pub async fn wishes(db: &Db, within: &Subtree, limit: i64) -> Result<Vec<WishRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
+        " FROM wish WHERE path >= $1 AND path < $2 ORDER BY created_at DESC, id LIMIT $3"))
+        .bind(&within.lo).bind(&within.hi).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// The wishes a donor may claim at `now` (published, or claimed and expired), oldest first.
+pub async fn open_wishes(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<WishRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
+        " FROM wish WHERE status = 'published' OR (status = 'claimed' AND claim_expires_at < $1) \
+         ORDER BY created_at, id LIMIT $2"))
+        .bind(now).bind(limit).fetch_all(p).await)?,
+    )
+}
+
+/// Wishes below a subtree by status (the figures).
+pub async fn wish_counts(db: &Db, within: &Subtree) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT status, COUNT(*) FROM wish WHERE path >= $1 AND path < $2 GROUP BY status ORDER BY status")
+        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}

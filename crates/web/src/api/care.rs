@@ -25,6 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_step))
         .routes(routes!(record_services))
         .routes(routes!(figures))
+        .routes(routes!(place_wishes, propose_wish))
+        .routes(routes!(wish_step))
+        .routes(routes!(public_wishes))
+        .routes(routes!(claim_wish))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -421,4 +425,188 @@ async fn figures(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WishDto {
+    pub id: Uuid,
+    pub wish: String,
+    pub age: i64,
+    /// The child's subdistrict: all that is said of where.
+    pub place: String,
+    /// proposed, published, claimed, fulfilled, confirmed, withdrawn.
+    pub status: String,
+    /// Masked; absent from the public list.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub child: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub donor: String,
+    pub claim_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub fulfilled_on: Option<NaiveDate>,
+    pub version: i64,
+}
+
+impl From<&jinguo_services::care::WishView> for WishDto {
+    fn from(w: &jinguo_services::care::WishView) -> Self {
+        Self {
+            id: w.id,
+            wish: w.wish.clone(),
+            age: w.age,
+            place: w.place.clone(),
+            status: w.status.key().into(),
+            child: w.child.clone(),
+            donor: w.donor.clone(),
+            claim_expires_at: w.claim_expires_at,
+            fulfilled_on: w.fulfilled_on,
+            version: w.version,
+        }
+    }
+}
+
+/// The micro-wishes below a place the caller may read (names masked).
+#[utoipa::path(get, path = "/api/v1/places/{code}/wishes", tag = "care",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<WishDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn place_wishes(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<WishDto>>> {
+    let list = s.services.wishes(&caller, &code).await.map_err(api(lang))?;
+    Ok(Json(list.iter().map(WishDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewWishDto {
+    /// The child (a registered person under 18).
+    #[serde(default)]
+    pub person_id: Option<Uuid>,
+    /// As the public page shows it: no name, no digits.
+    #[serde(default)]
+    pub wish: String,
+    #[serde(default)]
+    pub guardian_consent: bool,
+}
+
+/// Proposes a child's wish (her representative), with her guardian's consent.
+#[utoipa::path(post, path = "/api/v1/places/{code}/wishes", tag = "care",
+    params(("code" = String, Path)), request_body = NewWishDto,
+    responses((status = 201, body = IdDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn propose_wish(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewWishDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<IdDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_domain::care::WishInput {
+        person_id: b.person_id,
+        wish: b.wish,
+        guardian_consent: b.guardian_consent,
+    };
+    let id = s
+        .services
+        .propose_wish(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(IdDto { id })))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct WishStepDto {
+    /// approve, fulfil, confirm, withdraw.
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub expected_version: i64,
+    /// The note confirming a fulfilled wish.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A step of a wish by staff managing its place. 409 if it changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/wishes/{id}/steps", tag = "care",
+    params(("id" = Uuid, Path)), request_body = WishStepDto,
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn wish_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<WishStepDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    s.services
+        .wish_step(&caller, id, &b.step, b.expected_version, &b.note)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The wishes a donor may claim now. Public: nothing personal.
+#[utoipa::path(get, path = "/api/v1/public/wishes", tag = "care",
+    responses((status = 200, body = Vec<WishDto>)))]
+async fn public_wishes(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+) -> ApiResult<Json<Vec<WishDto>>> {
+    let list = s.services.public_wishes().await.map_err(api(lang))?;
+    Ok(Json(list.iter().map(WishDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ClaimDto {
+    /// A person's or an organisation's name.
+    #[serde(default)]
+    pub donor: String,
+    /// A mobile number to be reached at.
+    #[serde(default)]
+    pub phone: String,
+    /// An organisation's unified social credit code (GB 32100-2015).
+    #[serde(default)]
+    pub credit_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimedDto {
+    /// Fulfil it by then, or it is offered again.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A donor claims a wish. Public. Of two claims at once, one wins; the other gets 422
+/// `wish.taken`.
+#[utoipa::path(post, path = "/api/v1/public/wishes/{id}/claim", tag = "care",
+    params(("id" = Uuid, Path)), request_body = ClaimDto,
+    responses((status = 201, body = ClaimedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn claim_wish(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<String>,
+    body: Result<Json<ClaimDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<ClaimedDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_domain::care::ClaimInput {
+        donor: b.donor,
+        phone: b.phone,
+        credit_code: b.credit_code,
+    };
+    let expires_at = s
+        .services
+        .claim_wish(id, &input, "api")
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(ClaimedDto { expires_at })))
 }
