@@ -706,3 +706,53 @@ async fn liaison_acknowledges_a_referral_on_a_phone() {
     assert!(inbox.iter().any(|n| n.text.contains("已签收")));
     c.close().await.unwrap();
 }
+
+/// A donor, on a phone and without an account, claims a child's wish on the public page; the
+/// page shows nothing personal of the child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn donor_claims_a_wish_on_the_public_page() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = crate::support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let mut child = None;
+    for line in s.group_households(&staff, &group, 1).await.unwrap().lines {
+        let v = s
+            .household_reveal(&staff, line.id, "核对儿童信息")
+            .await
+            .unwrap();
+        if let Some(p) = v.persons.iter().find(|p| p.age < 14) {
+            child = Some((p.id, p.name.clone(), v.household.address.clone()));
+            break;
+        }
+    }
+    let (child, name, address) = child.expect("a child in the first group");
+    let input = jinguo_domain::care::WishInput {
+        person_id: Some(child),
+        wish: "一双运动鞋".into(),
+        guardian_consent: true,
+    };
+    let id = s.propose_wish(&staff, &group, &input).await.unwrap();
+    s.wish_step(&staff, id, "approve", 1, "").await.unwrap();
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+    c.goto(&format!("{}/wishes", srv.base)).await.unwrap();
+    assert_eq!(text(&c, "h1").await, "微心愿");
+    let page = text(&c, "main").await;
+    assert!(page.contains("一双运动鞋"), "{page}");
+    assert!(!page.contains(&name) && !page.contains(&address), "{page}");
+    no_sideways_scroll(&c).await;
+    c.find(Locator::Css(&format!("#wish-{id} summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&c, &format!("#f-donor-{id}"), "张女士").await;
+    type_into(&c, &format!("#f-phone-{id}"), "13900139000").await;
+    click_first(&c, &format!("#wish-{id} button")).await;
+    assert!(text(&c, "#claimed").await.contains("认领成功"));
+    assert!(text(&c, "#no-wishes").await.contains("都已被认领"));
+    let (_, listed) = ((), s.wishes(&staff, &group).await.unwrap());
+    assert_eq!(listed[0].status, jinguo_domain::care::WishStatus::Claimed);
+    c.close().await.unwrap();
+}

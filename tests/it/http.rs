@@ -732,6 +732,23 @@ async fn page_access_matrix() {
         .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
+        // The public page of micro-wishes needs no account.
+        ("/wishes", "/wishes".into(), [200, 200, 200]),
+        (
+            "/wishes/{id}/claim",
+            format!("/wishes/{entry}/claim"),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/care/wishes",
+            "/places/530181/care/wishes".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/care/wishes/{id}/steps",
+            format!("/places/530181/care/wishes/{entry}/steps"),
+            [405, 405, 405],
+        ),
         (
             "/places/{code}/care",
             "/places/530181/care".into(),

@@ -133,6 +133,16 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(linkage::referral_step),
         )
         .route("/care", get(care_home))
+        .route("/wishes", get(care::public_wishes))
+        .route(
+            "/places/{code}/care/wishes",
+            axum::routing::post(care::propose_wish),
+        )
+        .route(
+            "/places/{code}/care/wishes/{id}/steps",
+            axum::routing::post(care::wish_step),
+        )
+        .route("/wishes/{id}/claim", axum::routing::post(care::claim_wish))
         .route("/places/{code}/care", get(care::care_page))
         .route(
             "/places/{code}/care/entries",

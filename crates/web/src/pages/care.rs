@@ -81,8 +81,19 @@ struct CarePage {
     people: Vec<(Uuid, String)>,
     household: String,
     kinds: Vec<(&'static str, &'static str)>,
+    /// (id, wish, child masked, status, version, steps open: (key, label))
+    wishes: Vec<WishLine>,
     form: HashMap<String, String>,
     errors: Vec<(String, String)>,
+}
+
+struct WishLine {
+    id: Uuid,
+    wish: String,
+    child: String,
+    status: &'static str,
+    version: i64,
+    steps: Vec<(&'static str, &'static str)>,
 }
 
 impl CarePage {
@@ -132,12 +143,31 @@ async fn render(
         },
         Err(_) => Vec::new(),
     };
+    let wishes = match s.services.wishes(caller, code).await {
+        Ok(w) => w
+            .iter()
+            .map(|w| WishLine {
+                id: w.id,
+                wish: w.wish.clone(),
+                child: w.child.clone(),
+                status: w.status.label(lang),
+                version: w.version,
+                steps: jinguo_domain::care::WishStep::ALL
+                    .iter()
+                    .filter(|st| jinguo_domain::care::wish_after(w.status, **st).is_some())
+                    .map(|st| (st.key(), st.label(lang)))
+                    .collect(),
+            })
+            .collect(),
+        Err(e) => return error_page(&e, c),
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = CarePage {
+        wishes,
         title: c.tr("care.title").to_string(),
         code: code.to_string(),
         lines: list.iter().map(|e| line(e, &names, lang)).collect(),
@@ -356,6 +386,181 @@ pub(super) async fn entry_step(
         Ok(_) => Redirect::to(&format!("/registry-entries/{id}")).into_response(),
         Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
             Some((errors, status)) => render_entry(&s, c, &caller, id, errors, status).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "wishes_public.html")]
+struct PublicWishesPage {
+    c: Ctx,
+    title: String,
+    /// (id, wish, age, place)
+    lines: Vec<(Uuid, String, i64, String)>,
+    /// The wish just claimed, and until when it must be fulfilled.
+    claimed: Option<String>,
+    /// The wish whose claim was refused, with the refusal.
+    refused: Option<Uuid>,
+    form: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+}
+
+impl PublicWishesPage {
+    fn v(&self, name: &str) -> String {
+        field(&self.form, name)
+    }
+}
+
+async fn render_public(
+    s: &AppState,
+    c: Ctx,
+    claimed: Option<String>,
+    refused: Option<Uuid>,
+    form: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> Response {
+    let list = match s.services.public_wishes().await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = PublicWishesPage {
+        title: c.tr("wishes.title").to_string(),
+        lines: list
+            .into_iter()
+            .map(|w| (w.id, w.wish, w.age, w.place))
+            .collect(),
+        claimed,
+        refused,
+        form,
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+/// The public page of micro-wishes: anyone may read it and claim a wish, without an account.
+pub(super) async fn public_wishes(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    State(s): State<AppState>,
+) -> Response {
+    render_public(
+        &s,
+        Ctx::new(lang, &uri),
+        None,
+        None,
+        HashMap::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ClaimForm {
+    #[serde(default)]
+    donor: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    credit_code: String,
+}
+
+/// A donor claims a wish from the public page.
+pub(super) async fn claim_wish(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    axum::extract::Form(f): axum::extract::Form<ClaimForm>,
+) -> Response {
+    let c = Ctx::new(lang, &uri);
+    let input = jinguo_domain::care::ClaimInput {
+        donor: f.donor.clone(),
+        phone: f.phone.clone(),
+        credit_code: f.credit_code.clone(),
+    };
+    let mut form = HashMap::new();
+    form.insert("donor".to_string(), f.donor);
+    form.insert("phone".to_string(), f.phone);
+    form.insert("credit_code".to_string(), f.credit_code);
+    match s.services.claim_wish(id, &input, "page").await {
+        Ok(until) => {
+            let until = jinguo_services::clock::local(until);
+            render_public(&s, c, Some(until), None, HashMap::new(), Vec::new()).await
+        }
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_public(&s, c, None, Some(id), form, errors).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// Proposes a child's wish, from the care page opened for her household.
+pub(super) async fn propose_wish(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let input = jinguo_domain::care::WishInput {
+        person_id: Uuid::parse_str(g("wish_person").trim()).ok(),
+        wish: g("wish"),
+        guardian_consent: f.fields.contains_key("guardian_consent"),
+    };
+    match s.services.propose_wish(&caller, &code, &input).await {
+        Ok(_) => Redirect::to(&format!("/places/{code}/care#wishes")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => {
+                let q = CareQuery {
+                    household: Some(g("household")),
+                    ..Default::default()
+                };
+                render(&s, c, &caller, &code, q, f.fields, errors).await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// A step of a wish from the care page.
+pub(super) async fn wish_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path((code, id)): Path<(String, Uuid)>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let version = g("version").parse().unwrap_or(0);
+    match s
+        .services
+        .wish_step(&caller, id, &g("step"), version, &g("note"))
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/places/{code}/care#wishes")).into_response(),
+        Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
+            Some((errors, _)) => {
+                render(
+                    &s,
+                    c,
+                    &caller,
+                    &code,
+                    CareQuery::default(),
+                    f.fields,
+                    errors,
+                )
+                .await
+            }
             None => error_page(&e, c),
         },
     }
