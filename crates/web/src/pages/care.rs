@@ -222,16 +222,29 @@ pub(super) async fn propose(
     };
     match s.services.propose_entry(&caller, &code, &input).await {
         Ok(id) => Redirect::to(&format!("/registry-entries/{id}")).into_response(),
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                let q = CareQuery {
-                    household: Some(g("household")),
-                    ..Default::default()
-                };
-                render(&s, c, &caller, &code, q, f.fields, errors).await
-            }
-            None => error_page(&e, c),
-        },
+        Err(e) => for_household_again(&s, c, &caller, &code, &e, f.fields).await,
+    }
+}
+
+/// A form of a household's person refused: the care page again, opened for the household, with
+/// what was typed and why it was refused.
+async fn for_household_again(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    code: &str,
+    e: &ServiceError,
+    form: HashMap<String, String>,
+) -> Response {
+    match super::screening::field_errors(e, c.lang) {
+        Some(errors) => {
+            let q = CareQuery {
+                household: Some(field(&form, "household")),
+                ..Default::default()
+            };
+            render(s, c, caller, code, q, form, errors).await
+        }
+        None => error_page(e, c),
     }
 }
 
@@ -518,16 +531,7 @@ pub(super) async fn propose_wish(
     };
     match s.services.propose_wish(&caller, &code, &input).await {
         Ok(_) => Redirect::to(&format!("/places/{code}/care#wishes")).into_response(),
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                let q = CareQuery {
-                    household: Some(g("household")),
-                    ..Default::default()
-                };
-                render(&s, c, &caller, &code, q, f.fields, errors).await
-            }
-            None => error_page(&e, c),
-        },
+        Err(e) => for_household_again(&s, c, &caller, &code, &e, f.fields).await,
     }
 }
 
