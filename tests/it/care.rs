@@ -300,12 +300,51 @@ async fn care_end_to_end(b: Backend) {
     let (st, _) = api.send(&staff, "POST", services, Some(check)).await;
     assert_eq!(st, 422);
 
+    // An event: two registered participants and 30 counted, 12 of them children; refused
+    // with nobody at all.
+    let events = "/api/v1/places/530181/events";
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            events,
+            Some(json!({"kind": "bring_love_home", "name": "把爱带回家",
+            "on": today.to_string(), "place": "连然街道文化站", "organiser": "市妇联"})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("anonymous".into(), "event.nobody".into())]),
+        "{p}"
+    );
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            events,
+            Some(json!({"kind": "bring_love_home", "name": "把爱带回家",
+            "on": today.to_string(), "place": "连然街道文化站", "organiser": "市妇联",
+            "anonymous": 30, "anonymous_children": 12, "persons": [p1, p2]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let (_, f) = api
+        .send(&staff, "GET", "/api/v1/places/530181/care/figures", None)
+        .await;
+    assert_eq!(
+        (f["events"].clone(), f["participants"].clone()),
+        (json!(1), json!(32)),
+        "{f}"
+    );
+    assert!(f["children"].as_i64().unwrap() >= 12, "{f}");
+
     for action in [
         "registry.create",
         "entry.propose",
         "entry.step",
         "entry.read",
         "care.service",
+        "care.event",
     ] {
         let q = AuditQuery {
             action: Some(action.into()),
@@ -441,6 +480,32 @@ async fn pages_in_both_languages() {
     let html = text(entry, "zh-CN").await;
     assert!(
         html.contains("健康体检") && html.contains("各项指标正常"),
+        "{html}"
+    );
+
+    // An event, counted participants only; refused first for a count below zero.
+    let mut event = vec![
+        ("csrf".to_string(), csrf.clone()),
+        ("event_kind".to_string(), "bring_love_home".to_string()),
+        ("event_name".to_string(), "把爱带回家".to_string()),
+        ("event_on".to_string(), today.clone()),
+        ("event_place".to_string(), "社区活动室".to_string()),
+        ("organiser".to_string(), "社区妇联".to_string()),
+        ("anonymous".to_string(), "-3".to_string()),
+    ];
+    let r = post(format!("{place}/care/events"), event.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    event.pop();
+    event.push(("anonymous".to_string(), "25".to_string()));
+    event.push(("anonymous_children".to_string(), "20".to_string()));
+    let r = post(format!("{place}/care/events"), event).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let html = text(format!("{place}/care"), "en").await;
+    let events = html.split("id=\"event-list\"").nth(1).unwrap_or_default();
+    assert!(
+        events.contains("把爱带回家") && events.contains(">25<"),
         "{html}"
     );
 }

@@ -1074,6 +1074,24 @@ async fn walk(b: Backend) {
             body: Some(json!({"step": "approve", "expected_version": 1})),
             expect: [401, 404, 404, 404, 404, 404],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/events",
+            url: format!("/api/v1/places/{village_in}/events"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/events",
+            url: format!("/api/v1/places/{village_out}/events"),
+            body: Some(
+                json!({"kind": "legal", "name": "普法讲座", "place": "村委会",
+                "organiser": "村妇联", "anonymous": 20,
+                "on": jinguo_services::clock::today().to_string()}),
+            ),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         // The public list of wishes and a donor's claim need no account.
         Case {
             method: "GET",

@@ -637,3 +637,112 @@ mod wish_tests {
         assert!(c.is_err());
     }
 }
+
+labelled!(
+    /// What an event is.
+    EventKind {
+        BringLoveHome = "bring_love_home", "把爱带回家", "bring love home";
+        FamilyEducation = "family_education", "家庭教育", "family education";
+        Legal = "legal", "普法宣传", "legal education";
+        Other = "other", "其他活动", "other event";
+    }
+);
+
+/// Largest number of participants counted without names at one event.
+pub const MAX_ANONYMOUS: i64 = 100_000;
+
+/// An event as recorded: its registered participants by person, the others counted.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EventInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    /// The day it was held (YYYY-MM-DD).
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub organiser: String,
+    /// Participants counted without names …
+    #[serde(default)]
+    pub anonymous: i64,
+    /// … of whom children.
+    #[serde(default)]
+    pub anonymous_children: i64,
+    /// Registered participants.
+    #[serde(default)]
+    pub persons: Vec<uuid::Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidEvent {
+    pub kind: EventKind,
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub organiser: String,
+    pub anonymous: i64,
+    pub anonymous_children: i64,
+    pub persons: Vec<uuid::Uuid>,
+}
+
+impl EventInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidEvent, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let kind = EventKind::parse(&self.kind);
+        if kind.is_none() {
+            e.push(
+                "kind",
+                if self.kind.trim().is_empty() {
+                    "required"
+                } else {
+                    "invalid"
+                },
+            );
+        }
+        let name = text(&mut e, "name", &self.name, 100);
+        if name.is_empty() {
+            e.push("name", "required");
+        }
+        let held_on = date(&mut e, "on", &self.on);
+        if held_on.is_some_and(|d| d > today) {
+            e.push("on", "date.future");
+        }
+        let place = text(&mut e, "place", &self.place, 100);
+        if place.is_empty() {
+            e.push("place", "required");
+        }
+        let organiser = text(&mut e, "organiser", &self.organiser, 100);
+        if organiser.is_empty() {
+            e.push("organiser", "required");
+        }
+        if !(0..=MAX_ANONYMOUS).contains(&self.anonymous) {
+            e.push("anonymous", "out_of_range");
+        }
+        if !(0..=self.anonymous.max(0)).contains(&self.anonymous_children) {
+            e.push("anonymous_children", "out_of_range");
+        }
+        let mut persons = self.persons.clone();
+        persons.sort();
+        persons.dedup();
+        if persons.is_empty() && self.anonymous <= 0 {
+            e.push("anonymous", "event.nobody");
+        }
+        e.into_result()?;
+        match (kind, held_on) {
+            (Some(kind), Some(held_on)) => Ok(ValidEvent {
+                kind,
+                name,
+                held_on,
+                place,
+                organiser,
+                anonymous: self.anonymous,
+                anonymous_children: self.anonymous_children,
+                persons,
+            }),
+            _ => Err(ValidationErrors::new()),
+        }
+    }
+}

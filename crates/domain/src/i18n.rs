@@ -148,6 +148,9 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "case" => ("个案", "Case"),
         "person_id" => ("人员", "Person"),
         "wish" => ("心愿", "Wish"),
+        "organiser" => ("主办", "Organiser"),
+        "anonymous" => ("参加人数（不记名）", "Participants counted"),
+        "anonymous_children" => ("其中儿童", "of whom children"),
         "guardian_consent" => ("监护人同意", "Guardian's consent"),
         "donor" => (
             "认领人（个人或单位）",
@@ -426,6 +429,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "credit_code.checksum" => (
             "校验码不正确，请核对",
             "has a wrong check character; please check it",
+        ),
+        "event.nobody" => (
+            "请填写参加人员或人数",
+            "give the participants or their number",
         ),
         "wish.digits" => (
             "公开展示的心愿不能含数字（以免泄露门牌、电话等）",

@@ -69,6 +69,10 @@ pub struct CareFigures {
     pub by_kind: Vec<(ServiceKind, i64)>,
     /// (registry, status, entries)
     pub entries: Vec<(String, EntryStatus, i64)>,
+    /// Wishes by where they stand (all time).
+    pub wishes: Vec<(String, i64)>,
+    /// Events, participants and children reached in the year.
+    pub events: EventFigures,
 }
 
 impl Services {
@@ -428,7 +432,11 @@ impl Services {
         let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| invalid("year", "invalid"))?;
         let (people, kinds, entries) =
             store::figures(self.figures_db(), &place.subtree(), from, to).await?;
+        let wishes = store::wish_counts(self.figures_db(), &place.subtree()).await?;
+        let events = self.event_figures(caller, &place.code, year).await?;
         Ok(CareFigures {
+            wishes,
+            events,
             year,
             people_served: people,
             by_kind: kinds
@@ -743,5 +751,133 @@ fn wish_view(w: &WishRow, child: String, donor: String) -> WishView {
         claim_expires_at: w.claim_expires_at,
         fulfilled_on: w.fulfilled_on,
         version: w.version,
+    }
+}
+
+/// An event as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventView {
+    pub id: Uuid,
+    pub kind: jinguo_domain::care::EventKind,
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub organiser: String,
+    /// Registered and counted participants.
+    pub participants: i64,
+    pub children: i64,
+}
+
+/// Events and their participants over a year.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFigures {
+    pub events: i64,
+    pub participants: i64,
+    pub children: i64,
+}
+
+impl Services {
+    /// Records an event at a place the caller manages: its registered participants must be
+    /// persons she may read.
+    pub async fn record_event(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &jinguo_domain::care::EventInput,
+    ) -> Result<Uuid, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let v = input.validate(clock::today())?;
+        let county = county_of_code(&place.code)?;
+        let scope = caller.household_read_scope();
+        let mut errors = jinguo_domain::ValidationErrors::new();
+        for (i, p) in v.persons.iter().enumerate() {
+            if jinguo_storage::household::person_household(&self.db, &county, *p, &scope)
+                .await?
+                .is_none()
+            {
+                errors.push(format!("persons[{i}]"), "not_found");
+            }
+        }
+        errors.into_result()?;
+        let id = Uuid::now_v7();
+        let row = jinguo_storage::care::EventRow {
+            county_code: county,
+            id,
+            path: place.path.clone(),
+            kind: v.kind.key().into(),
+            name: v.name.clone(),
+            held_on: v.held_on,
+            place_text: v.place.clone(),
+            organiser: v.organiser.clone(),
+            anonymous: v.anonymous,
+            anonymous_children: v.anonymous_children,
+            created_by: caller.username.clone(),
+        };
+        let entry = Record::new("care.event")
+            .target(format!("event:{id}"))
+            .place(place.path.clone())
+            .detail(format!(
+                "kind={} registered={} counted={}",
+                v.kind.key(),
+                v.persons.len(),
+                v.anonymous
+            ));
+        let now = clock::now();
+        db_tx!(&self.db, tx => {
+            store::insert_event(tx, &row, &v.persons, now).await?;
+            record(tx, caller, entry.clone()).await
+        })?;
+        Ok(id)
+    }
+
+    /// The events below a place the caller manages, over a year, newest first.
+    pub async fn events(
+        &self,
+        caller: &Caller,
+        place: &str,
+        year: i32,
+    ) -> Result<Vec<EventView>, ServiceError> {
+        let place = self.managed_place(caller, place).await?;
+        let (from, to) = year_bounds(year)?;
+        Ok(store::events(self.figures_db(), &place.subtree(), from, to)
+            .await?
+            .into_iter()
+            .map(|(e, registered, children)| EventView {
+                id: e.id,
+                kind: jinguo_domain::care::EventKind::parse(&e.kind)
+                    .unwrap_or(jinguo_domain::care::EventKind::Other),
+                name: e.name,
+                held_on: e.held_on,
+                place: e.place_text,
+                organiser: e.organiser,
+                participants: registered + e.anonymous,
+                children: children + e.anonymous_children,
+            })
+            .collect())
+    }
+
+    /// Events, participants and children reached below a place over a year.
+    pub async fn event_figures(
+        &self,
+        caller: &Caller,
+        place: &str,
+        year: i32,
+    ) -> Result<EventFigures, ServiceError> {
+        let list = self.events(caller, place, year).await?;
+        Ok(EventFigures {
+            events: list.len() as i64,
+            participants: list.iter().map(|e| e.participants).sum(),
+            children: list.iter().map(|e| e.children).sum(),
+        })
+    }
+}
+
+fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), ServiceError> {
+    match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(invalid("year", "invalid")),
     }
 }

@@ -390,3 +390,75 @@ pub async fn wish_counts(db: &Db, within: &Subtree) -> Result<Vec<(String, i64)>
         "SELECT status, COUNT(*) FROM wish WHERE path >= $1 AND path < $2 GROUP BY status ORDER BY status")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub path: String,
+    pub kind: String,
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub place_text: String,
+    pub organiser: String,
+    pub anonymous: i64,
+    pub anonymous_children: i64,
+    pub created_by: String,
+}
+
+/// Writes an event with its registered participants.
+pub async fn insert_event(
+    tx: &mut DbConn<'_>,
+    e: &EventRow,
+    persons: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO care_event (county_code, id, path, kind, name, held_on, place_text, organiser, \
+         anonymous, anonymous_children, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+        .bind(&e.county_code).bind(e.id).bind(&e.path).bind(&e.kind).bind(&e.name)
+        .bind(e.held_on).bind(&e.place_text).bind(&e.organiser).bind(e.anonymous)
+        .bind(e.anonymous_children).bind(&e.created_by).bind(now)
+        .execute(&mut *c).await.map(|_| ()))?;
+    for p in persons {
+        conn_run!(tx, c => sqlx::query(
+            "INSERT INTO care_event_person (county_code, event_id, person_id) VALUES ($1, $2, $3)")
+            .bind(&e.county_code).bind(e.id).bind(p)
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Events below a subtree held between two days, newest first, each with its number of
+/// registered participants and how many of them were children (under 18) that day.
+pub async fn events(
+    db: &Db,
+    within: &Subtree,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(EventRow, i64, i64)>, StorageError> {
+    let rows: Vec<EventRow> = db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, path, kind, name, held_on, place_text, organiser, anonymous, \
+         anonymous_children, created_by FROM care_event WHERE path >= $1 AND path < $2 \
+         AND held_on >= $3 AND held_on <= $4 ORDER BY held_on DESC, id")
+        .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for e in rows {
+        let births: Vec<(NaiveDate,)> = db_run!(db, p => sqlx::query_as(
+            "SELECT person.birth_date FROM care_event_person ep JOIN person ON \
+             person.county_code = ep.county_code AND person.id = ep.person_id \
+             WHERE ep.county_code = $1 AND ep.event_id = $2")
+            .bind(&e.county_code).bind(e.id).fetch_all(p).await)?;
+        let children = births
+            .iter()
+            .filter(|(b,)| {
+                b.checked_add_months(chrono::Months::new(18 * 12))
+                    .is_some_and(|d| d > e.held_on)
+            })
+            .count() as i64;
+        let n = births.len() as i64;
+        out.push((e, n, children));
+    }
+    Ok(out)
+}

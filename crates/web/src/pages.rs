@@ -135,6 +135,10 @@ pub fn router() -> Router<AppState> {
         .route("/care", get(care_home))
         .route("/wishes", get(care::public_wishes))
         .route(
+            "/places/{code}/care/events",
+            axum::routing::post(care::record_event),
+        )
+        .route(
             "/places/{code}/care/wishes",
             axum::routing::post(care::propose_wish),
         )

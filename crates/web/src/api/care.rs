@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(place_wishes, propose_wish))
         .routes(routes!(wish_step))
         .routes(routes!(public_wishes))
+        .routes(routes!(place_events, record_event))
         .routes(routes!(claim_wish))
 }
 
@@ -367,6 +368,12 @@ pub struct CareFiguresDto {
     pub people_served: i64,
     pub by_kind: Vec<KeyCountDto>,
     pub entries: Vec<EntryCountDto>,
+    /// Wishes by where they stand.
+    pub wishes: Vec<KeyCountDto>,
+    /// Events held in the year, their participants (registered and counted) and the children.
+    pub events: i64,
+    pub participants: i64,
+    pub children: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -424,6 +431,17 @@ async fn figures(
                 count: *n,
             })
             .collect(),
+        wishes: f
+            .wishes
+            .iter()
+            .map(|(k, n)| KeyCountDto {
+                key: k.clone(),
+                count: *n,
+            })
+            .collect(),
+        events: f.events.events,
+        participants: f.events.participants,
+        children: f.events.children,
     }))
 }
 
@@ -609,4 +627,111 @@ async fn claim_wish(
         .await
         .map_err(api(lang))?;
     Ok((StatusCode::CREATED, Json(ClaimedDto { expires_at })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub organiser: String,
+    pub participants: i64,
+    pub children: i64,
+}
+
+/// The events below a place the caller manages, in a year (this year by default).
+#[utoipa::path(get, path = "/api/v1/places/{code}/events", tag = "care",
+    params(("code" = String, Path), YearQuery),
+    responses((status = 200, body = Vec<EventDto>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn place_events(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<Vec<EventDto>>> {
+    use chrono::Datelike;
+    let year = q
+        .year
+        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let list = s
+        .services
+        .events(&caller, &code, year)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(
+        list.into_iter()
+            .map(|e| EventDto {
+                id: e.id,
+                kind: e.kind.key().into(),
+                name: e.name,
+                held_on: e.held_on,
+                place: e.place,
+                organiser: e.organiser,
+                participants: e.participants,
+                children: e.children,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewEventDto {
+    /// bring_love_home, family_education, legal, other.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    /// The day it was held, YYYY-MM-DD.
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub organiser: String,
+    /// Participants counted without names …
+    #[serde(default)]
+    pub anonymous: i64,
+    /// … of whom children.
+    #[serde(default)]
+    pub anonymous_children: i64,
+    /// Registered participants.
+    #[serde(default)]
+    pub persons: Vec<Uuid>,
+}
+
+/// Records an event at a place the caller manages.
+#[utoipa::path(post, path = "/api/v1/places/{code}/events", tag = "care",
+    params(("code" = String, Path)), request_body = NewEventDto,
+    responses((status = 201, body = IdDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn record_event(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewEventDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<IdDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_domain::care::EventInput {
+        kind: b.kind,
+        name: b.name,
+        on: b.on,
+        place: b.place,
+        organiser: b.organiser,
+        anonymous: b.anonymous,
+        anonymous_children: b.anonymous_children,
+        persons: b.persons,
+    };
+    let id = s
+        .services
+        .record_event(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(IdDto { id })))
 }

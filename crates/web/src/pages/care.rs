@@ -83,6 +83,9 @@ struct CarePage {
     kinds: Vec<(&'static str, &'static str)>,
     /// (id, wish, child masked, status, version, steps open: (key, label))
     wishes: Vec<WishLine>,
+    /// This year's events (staff managing the place): (date, kind, name, place, participants, children)
+    events: Vec<(String, &'static str, String, String, i64, i64)>,
+    event_kinds: Vec<(&'static str, &'static str)>,
     form: HashMap<String, String>,
     errors: Vec<(String, String)>,
 }
@@ -161,6 +164,25 @@ async fn render(
             .collect(),
         Err(e) => return error_page(&e, c),
     };
+    let year = chrono::Datelike::year(&jinguo_services::clock::today());
+    // Events are kept by the federation managing the place; others see none.
+    let events = s
+        .services
+        .events(caller, code, year)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            (
+                e.held_on.to_string(),
+                e.kind.label(lang),
+                e.name,
+                e.place,
+                e.participants,
+                e.children,
+            )
+        })
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -168,6 +190,11 @@ async fn render(
     };
     let p = CarePage {
         wishes,
+        events,
+        event_kinds: jinguo_domain::care::EventKind::ALL
+            .iter()
+            .map(|k| (k.key(), k.label(lang)))
+            .collect(),
         title: c.tr("care.title").to_string(),
         code: code.to_string(),
         lines: list.iter().map(|e| line(e, &names, lang)).collect(),
@@ -554,6 +581,54 @@ pub(super) async fn wish_step(
         Ok(()) => Redirect::to(&format!("/places/{code}/care#wishes")).into_response(),
         Err(e) => match super::refusal(&e, &c, "error.conflict.detail") {
             Some((errors, _)) => {
+                render(
+                    &s,
+                    c,
+                    &caller,
+                    &code,
+                    CareQuery::default(),
+                    f.fields,
+                    errors,
+                )
+                .await
+            }
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// Records an event from the care page (participants counted).
+pub(super) async fn record_event(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<CareForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let count = |n: &str| {
+        let v = g(n);
+        if v.trim().is_empty() {
+            0
+        } else {
+            v.trim().parse().unwrap_or(-1)
+        }
+    };
+    let input = jinguo_domain::care::EventInput {
+        kind: g("event_kind"),
+        name: g("event_name"),
+        on: g("event_on"),
+        place: g("event_place"),
+        organiser: g("organiser"),
+        anonymous: count("anonymous"),
+        anonymous_children: count("anonymous_children"),
+        persons: Vec::new(),
+    };
+    match s.services.record_event(&caller, &code, &input).await {
+        Ok(_) => Redirect::to(&format!("/places/{code}/care#events")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => {
                 render(
                     &s,
                     c,
