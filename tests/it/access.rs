@@ -473,6 +473,17 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
         .await
         .unwrap();
 
+    // A registry entry with its evidence.
+    s.ensure_registries(&Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let entry: jinguo_domain::care::EntryInput = serde_json::from_value(serde_json::json!({
+        "person_id": before.persons[0].id, "registry": "mothers_in_difficulty",
+        "criteria": "低保户", "evidence": "低保证 5301810099", "surveyed_by": "妇女代表",
+        "next_review_on": jinguo_services::clock::today().to_string()}))
+    .unwrap();
+    s.propose_entry(&staff, "530181", &entry).await.unwrap();
+
     // Rotation: every value moves to the new key and reads the same.
     let r = s.rotate_keys(&Caller::operator()).await.unwrap();
     assert_eq!(r.kid, "k2");
@@ -501,6 +512,7 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
         "SELECT narrative FROM dv_case",
         "SELECT content FROM evidence",
         "SELECT name FROM evidence",
+        "SELECT evidence FROM registry_entry",
     ] {
         let values: Vec<(String,)> = query(&t.db, sql).await;
         assert!(

@@ -542,6 +542,27 @@ async fn anning_demo_has_the_reference_shape() {
     assert_eq!(cov.teams, 9);
     assert!(cov.gaps.is_empty(), "{:?}", cov.gaps);
     assert_eq!(cov.mediators.len(), 102 + 2 * 9);
+    // Care in 2021, from the records: 1,203 health checks, 3,000+ green channels (each woman
+    // counted once among the people served), 612 wishes fulfilled, 120 events reaching 3,632
+    // children.
+    let care = s.care_figures(&staff, "530181", 2021).await.unwrap();
+    let kind = |k: jinguo_domain::care::ServiceKind| {
+        care.by_kind
+            .iter()
+            .find(|(x, _)| *x == k)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    assert_eq!(kind(jinguo_domain::care::ServiceKind::HealthCheck), 1_203);
+    assert!(kind(jinguo_domain::care::ServiceKind::GreenChannel) >= 3_000);
+    assert_eq!(care.people_served, 700 + 503 + 400 + 1_000 + 952);
+    let confirmed = care
+        .wishes
+        .iter()
+        .find(|(k, _)| k == "confirmed")
+        .map(|(_, n)| *n);
+    assert_eq!(confirmed, Some(612));
+    assert_eq!((care.events.events, care.events.children), (120, 3_632));
 }
 
 /// Lists over a place keep only what the caller's scope covers.

@@ -69,6 +69,9 @@ pub struct Shape {
     /// at every subdistrict a team of a woman lawyer and a federation executive (the "three full
     /// coverages").
     pub mediation_teams: bool,
+    /// The care records of 2021: 1,203 women's health checks, 3,052 green channels, 612
+    /// children's wishes fulfilled, 120 "bring love home" events reaching 3,632 children.
+    pub care: bool,
 }
 
 /// The demo's screening campaign of 2021.
@@ -84,6 +87,7 @@ pub const ANNING_2021: Shape = Shape {
     screened: 59_692,
     medium_risks: 23,
     mediation_teams: true,
+    care: true,
 };
 
 /// A small data set of the same shape (20 groups, 600 households), for trying things out and for
@@ -98,6 +102,7 @@ pub const SMALL: Shape = Shape {
     screened: 240,
     medium_risks: 3,
     mediation_teams: false,
+    care: false,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -688,6 +693,8 @@ async fn generate(
     let mut visit_no: u64 = 0;
     let campaign_days = (campaign.ends_on - campaign.starts_on).num_days().max(1) as u64;
 
+    let mut care_women: Vec<(Uuid, Uuid, String)> = Vec::new();
+    let mut care_children: Vec<(Uuid, Uuid, String, i64, String)> = Vec::new();
     // Households of 2–4 persons: a head, often a spouse, children, sometimes a parent.
     for (((group, short), n), screened) in groups
         .iter()
@@ -761,11 +768,26 @@ async fn generate(
             }
             for (sex, birth, rel, surname) in members {
                 let adult = (ref_date.year() - birth.year()) >= 16;
+                let age = ref_date.year() - birth.year();
                 let id_number = g.id_number(birth, sex);
                 let name = g.name(surname, sex);
                 let phone = adult.then(|| g.phone());
                 let index = keys.blind_index("id_number", id_number.as_str());
                 let id = g.uuid();
+                // Every so many women and children, for the care records of 2021.
+                if shape.care {
+                    if sex == Sex::Female && (25..=70).contains(&age) && g.rng.below(20) == 0 {
+                        care_women.push((id, hid, path.clone()));
+                    } else if (6..14).contains(&age) && g.rng.below(40) == 0 {
+                        care_children.push((
+                            id,
+                            hid,
+                            path.clone(),
+                            i64::from(age),
+                            group.as_str()[..9].to_string(),
+                        ));
+                    }
+                }
                 persons.push(NewPerson {
                     id,
                     county_code: ANNING.into(),
@@ -861,7 +883,162 @@ async fn generate(
         report.households += households.len() as u64;
         report.persons += persons.len() as u64;
     }
+    if shape.care {
+        let names: HashMap<String, String> = places
+            .iter()
+            .map(|p| (p.code.clone(), p.name.clone()))
+            .collect();
+        demo_care(tx, &mut g, &seal, &care_women, &care_children, &names, now).await?;
+    }
     Ok(report)
+}
+
+/// The care records of the demo's 2021: registries, entries, services, wishes and events, so that
+/// the year's figures come out as PRODUCT.md gives them.
+async fn demo_care(
+    tx: &mut DbConn<'_>,
+    g: &mut Generator,
+    seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
+    women: &[(Uuid, Uuid, String)],
+    children: &[(Uuid, Uuid, String, i64, String)],
+    place_names: &HashMap<String, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    use jinguo_storage::care as cstore;
+    let day = |k: usize| {
+        NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default() + Duration::days((k % 350) as i64)
+    };
+    for (key, zh, en, months) in jinguo_domain::care::REGISTRIES {
+        let row = cstore::RegistryRow {
+            county_code: ANNING.into(),
+            key: key.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+            review_months: months,
+        };
+        cstore::insert_registry(tx, &row, now).await?;
+    }
+    // (registry, women, health checks among them, green channels among them)
+    let plan: [(&str, usize, bool, bool); 5] = [
+        ("mothers_in_difficulty", 700, true, true),
+        ("sanitation_workers", 503, true, false),
+        ("bereaved_mothers", 400, false, true),
+        ("left_behind_women", 1_000, false, true),
+        ("migrant_women", 952, false, true),
+    ];
+    let mut next = 0;
+    for (registry, n, check, green) in plan {
+        for (k, (pid, hid, path)) in women.iter().skip(next).take(n).enumerate() {
+            let id = g.uuid();
+            let entry = cstore::EntryRow {
+                county_code: ANNING.into(),
+                id,
+                registry_key: registry.into(),
+                person_id: *pid,
+                household_id: *hid,
+                path: path.clone(),
+                status: "active".into(),
+                criteria: "入户调查核实".into(),
+                evidence: String::new(),
+                surveyed_by: "妇女代表".into(),
+                verified_by: Some("anning".into()),
+                entered_on: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default(),
+                next_review_on: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default(),
+                left_on: None,
+                left_reason: String::new(),
+                version: 1,
+            };
+            cstore::insert_entry(tx, &entry, "demo", now).await?;
+            for (wanted, kind) in [(check, "health_check"), (green, "green_channel")] {
+                if !wanted {
+                    continue;
+                }
+                let on = day(k);
+                cstore::insert_service(
+                    tx,
+                    &cstore::ServiceRow {
+                        county_code: ANNING.into(),
+                        id: g.uuid(),
+                        entry_id: id,
+                        person_id: *pid,
+                        path: path.clone(),
+                        kind: kind.into(),
+                        on_date: on,
+                        hospital: if kind == "green_channel" {
+                            "安宁市第一人民医院".into()
+                        } else {
+                            String::new()
+                        },
+                        valid_until: (kind == "green_channel").then(|| on + Duration::days(365)),
+                        goods: String::new(),
+                        amount_cents: None,
+                        visited_by: String::new(),
+                        result: String::new(),
+                        note: String::new(),
+                        batch_id: None,
+                        created_by: "demo".into(),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        next += n;
+    }
+    // 612 children's wishes, fulfilled and confirmed during 2021.
+    let wishes = [
+        "一套课外书",
+        "一个新书包",
+        "一双运动鞋",
+        "一套画笔",
+        "一个篮球",
+        "一件羽绒服",
+    ];
+    for (k, (pid, hid, path, age, township)) in children.iter().take(612).enumerate() {
+        let id = g.uuid();
+        let claimed = day(k).and_hms_opt(10, 0, 0).map(|t| t.and_utc());
+        let row = cstore::WishRow {
+            county_code: ANNING.into(),
+            id,
+            person_id: *pid,
+            household_id: *hid,
+            path: path.clone(),
+            public_place: place_names.get(township).cloned().unwrap_or_default(),
+            age: *age,
+            wish: wishes[k % wishes.len()].into(),
+            status: "confirmed".into(),
+            guardian_consent: true,
+            proposed_by: "daibiao".into(),
+            approved_by: Some("anning".into()),
+            donor: Some(seal("wish", "donor", &id, "爱心人士")?),
+            donor_phone: Some(seal("wish", "donor_phone", &id, "13800138000")?),
+            credit_code: None,
+            claimed_at: claimed,
+            claim_expires_at: claimed.map(|t| t + Duration::days(30)),
+            fulfilled_on: Some(day(k) + Duration::days(7)),
+            confirm_note: "心愿已送达".into(),
+            version: 1,
+        };
+        cstore::insert_wish(tx, &row, now).await?;
+    }
+    // 120 "bring love home" events reaching 3,632 children.
+    for (k, n) in spread(3_632, 120).into_iter().enumerate() {
+        let row = cstore::EventRow {
+            county_code: ANNING.into(),
+            id: g.uuid(),
+            path: "53/5301/530181/".into(),
+            kind: "bring_love_home".into(),
+            name: "把爱带回家".into(),
+            held_on: day(k * 3),
+            place_text: "社区儿童之家".into(),
+            organiser: "安宁市妇联".into(),
+            anonymous: i64::from(n),
+            anonymous_children: i64::from(n),
+            created_by: "demo".into(),
+        };
+        cstore::insert_event(tx, &row, &[], now).await?;
+    }
+    Ok(())
 }
 
 /// A screening dispute of the demo, mediated to an agreement and closed: the records a mediator

@@ -467,10 +467,14 @@ pub enum SealedColumn {
     EventNote,
     EvidenceName,
     EvidenceContent,
+    EntryEvidence,
+    ServiceResult,
+    WishDonor,
+    WishDonorPhone,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 19] = [
+    pub const ALL: [SealedColumn; 23] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -490,6 +494,10 @@ impl SealedColumn {
         SealedColumn::EventNote,
         SealedColumn::EvidenceName,
         SealedColumn::EvidenceContent,
+        SealedColumn::EntryEvidence,
+        SealedColumn::ServiceResult,
+        SealedColumn::WishDonor,
+        SealedColumn::WishDonorPhone,
     ];
 
     /// The (table, column) the values are sealed for; the row id of the seal is the first key.
@@ -514,6 +522,10 @@ impl SealedColumn {
             SealedColumn::EventNote => ("instrument_event", "note"),
             SealedColumn::EvidenceName => ("evidence", "name"),
             SealedColumn::EvidenceContent => ("evidence", "content"),
+            SealedColumn::EntryEvidence => ("registry_entry", "evidence"),
+            SealedColumn::ServiceResult => ("care_service", "result"),
+            SealedColumn::WishDonor => ("wish", "donor"),
+            SealedColumn::WishDonorPhone => ("wish", "donor_phone"),
         }
     }
 
@@ -577,6 +589,18 @@ impl SealedColumn {
             SealedColumn::EvidenceContent => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, content FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
+            SealedColumn::EntryEvidence => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, evidence FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND evidence <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ServiceResult => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, result FROM care_service WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND result <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::WishDonor => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor IS NOT NULL ORDER BY id LIMIT $3"
+            }
+            SealedColumn::WishDonorPhone => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor_phone FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor_phone IS NOT NULL ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -639,6 +663,18 @@ impl SealedColumn {
             }
             SealedColumn::EvidenceContent => {
                 "UPDATE evidence SET content = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EntryEvidence => {
+                "UPDATE registry_entry SET evidence = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ServiceResult => {
+                "UPDATE care_service SET result = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::WishDonor => {
+                "UPDATE wish SET donor = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::WishDonorPhone => {
+                "UPDATE wish SET donor_phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }
