@@ -337,6 +337,17 @@ async fn care_end_to_end(b: Backend) {
         "{f}"
     );
     assert!(f["children"].as_i64().unwrap() >= 12, "{f}");
+    // The same figures as a workbook.
+    let r = api
+        .http
+        .get(format!("{}/api/v1/places/530181/care/export", api.base))
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let book = r.bytes().await.unwrap();
+    assert!(book.starts_with(b"PK"));
 
     for action in [
         "registry.create",
@@ -482,6 +493,10 @@ async fn pages_in_both_languages() {
         html.contains("健康体检") && html.contains("各项指标正常"),
         "{html}"
     );
+    // The place's overview counts her among the people served this year.
+    let html = text(place.clone(), "zh-CN").await;
+    let counts = html.split("id=\"care-counts\"").nth(1).unwrap_or_default();
+    assert!(counts.contains("今年服务人数 1"), "{html}");
 
     // An event, counted participants only; refused first for a count below zero.
     let mut event = vec![

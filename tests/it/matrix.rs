@@ -1092,6 +1092,13 @@ async fn walk(b: Backend) {
             ),
             expect: [401, 404, 403, 403, 403, 403],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/care/export",
+            url: format!("/api/v1/places/{village_in}/care/export"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
         // The public list of wishes and a donor's claim need no account.
         Case {
             method: "GET",

@@ -132,6 +132,11 @@ impl Caller {
         self.scope_where(|r| r == Role::SecurityAdmin)
     }
 
+    /// Federation staff whose scope covers the whole subtree at `path` (she manages it).
+    pub fn manages(&self, path: &str) -> bool {
+        self.has_role(Role::Staff) && self.household_write_scope().covers_all(path)
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.operator || (self.active() && self.grants.iter().any(|g| g.role == role))
     }

@@ -881,3 +881,24 @@ fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), ServiceError> {
         _ => Err(invalid("year", "invalid")),
     }
 }
+
+impl Services {
+    /// The overview's line of care, for staff managing the place: people served this year (each
+    /// once) and entries due for review; none for anyone else.
+    pub async fn care_counts(
+        &self,
+        caller: &Caller,
+        place: &jinguo_storage::place::Place,
+    ) -> Result<Option<(i64, i64)>, ServiceError> {
+        use chrono::Datelike;
+        if !caller.manages(&place.path) {
+            return Ok(None);
+        }
+        let today = clock::today();
+        let (from, to) = year_bounds(today.year())?;
+        let within = place.subtree();
+        let (people, _, _) = store::figures(self.figures_db(), &within, from, to).await?;
+        let due = store::review_due_count(self.figures_db(), &within, today).await?;
+        Ok(Some((people, due)))
+    }
+}

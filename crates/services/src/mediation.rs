@@ -859,8 +859,7 @@ impl Services {
         caller: &Caller,
         place: &jinguo_storage::place::Place,
     ) -> Result<Option<(i64, i64, i64)>, ServiceError> {
-        if !caller.has_role(Role::Staff) || !caller.household_write_scope().covers_all(&place.path)
-        {
+        if !caller.manages(&place.path) {
             return Ok(None);
         }
         Ok(Some(

@@ -432,3 +432,75 @@ impl Services {
         book(&[summary, waiting, months])
     }
 }
+
+impl Services {
+    /// The figures of care below a place the caller manages, over a year, as a workbook: people
+    /// served (each once), services by kind, entries by registry and status, wishes by status,
+    /// events. No names.
+    pub async fn care_workbook(
+        &self,
+        caller: &Caller,
+        code: &str,
+        year: i32,
+        lang: Lang,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let f = self.care_figures(caller, code, year).await?;
+        let registries = self.registries(caller, code).await?;
+        let registry_name = |k: &str| {
+            registries
+                .iter()
+                .find(|r| r.key == k)
+                .map(|r| lang.pick(&r.name_zh, &r.name_en).to_string())
+                .unwrap_or_else(|| k.to_string())
+        };
+        let mut rows = vec![
+            vec![text(lang.pick("年度", "Year")), Cell::Int(i64::from(year))],
+            vec![
+                text(lang.pick("服务人数（每人计一次）", "People served (each once)")),
+                Cell::Int(f.people_served),
+            ],
+        ];
+        for (k, n) in &f.by_kind {
+            rows.push(vec![text(k.label(lang)), Cell::Int(*n)]);
+        }
+        rows.push(vec![
+            text(lang.pick("活动场次", "Events")),
+            Cell::Int(f.events.events),
+        ]);
+        rows.push(vec![
+            text(lang.pick("活动参加人次", "Event participants")),
+            Cell::Int(f.events.participants),
+        ]);
+        rows.push(vec![
+            text(lang.pick("活动覆盖儿童", "Children reached by events")),
+            Cell::Int(f.events.children),
+        ]);
+        for (k, n) in &f.wishes {
+            let label = jinguo_domain::care::WishStatus::parse(k)
+                .map(|s| s.label(lang))
+                .unwrap_or(k.as_str());
+            rows.push(vec![
+                text(&format!("{}：{label}", lang.pick("微心愿", "Wishes"))),
+                Cell::Int(*n),
+            ]);
+        }
+        let summary = Sheet {
+            name: lang.pick("概况", "Summary").into(),
+            headers: heads(lang, &[("项目", "Figure"), ("数值", "Value")]),
+            rows,
+        };
+        let entries = Sheet {
+            name: lang.pick("台账", "Registries").into(),
+            headers: heads(
+                lang,
+                &[("台账", "Registry"), ("状态", "Status"), ("人数", "People")],
+            ),
+            rows: f
+                .entries
+                .iter()
+                .map(|(r, s, n)| vec![text(&registry_name(r)), text(s.label(lang)), Cell::Int(*n)])
+                .collect(),
+        };
+        book(&[summary, entries])
+    }
+}

@@ -462,3 +462,16 @@ pub async fn events(
     }
     Ok(out)
 }
+
+/// Entries below a subtree not left whose review is due on `today` or before.
+pub async fn review_due_count(
+    db: &Db,
+    within: &Subtree,
+    today: NaiveDate,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM registry_entry WHERE path >= $1 AND path < $2 \
+         AND status <> 'left' AND next_review_on <= $3")
+        .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
+    Ok(n)
+}

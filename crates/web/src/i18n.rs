@@ -52,6 +52,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "outbox.failed" => ("失败", "failed"),
         "outbox.pending" => ("待发送", "waiting"),
         "nav.outbox" => ("外发消息", "Messages out"),
+        "place.care_served" => ("今年服务人数", "people served this year"),
         "place.clocks_open" => ("待办时限", "deadlines running"),
         "place.clocks_overdue" => ("已超时", "overdue"),
         "case.evidence" => ("证据材料", "Evidence"),

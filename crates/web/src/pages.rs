@@ -505,6 +505,8 @@ struct PlacePage {
     disputes: Option<(i64, i64, i64)>,
     /// The linkage's open clocks below the place and the overdue ones (staff managing it).
     clocks: Option<(i64, i64)>,
+    /// Care: people served this year and entries due for review (staff managing it).
+    care: Option<(i64, i64)>,
 }
 
 /// The figures worth showing below a place of `level`.
@@ -602,6 +604,10 @@ async fn place(
         Ok(d) => d,
         Err(e) => return error_page(&e, c),
     };
+    let care = match s.services.care_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
@@ -655,6 +661,7 @@ async fn place(
     };
     let p = PlacePage {
         clocks,
+        care,
         title: view.place.name.clone(),
         level: level.label(lang),
         code: view.place.code.clone(),

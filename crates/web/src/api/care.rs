@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(wish_step))
         .routes(routes!(public_wishes))
         .routes(routes!(place_events, record_event))
+        .routes(routes!(care_workbook))
         .routes(routes!(claim_wish))
 }
 
@@ -734,4 +735,30 @@ async fn record_event(
         .await
         .map_err(api(lang))?;
     Ok((StatusCode::CREATED, Json(IdDto { id })))
+}
+
+/// The figures of care below a place the caller manages, over a year, as a workbook (XLSX, in
+/// the caller's language, no names).
+#[utoipa::path(get, path = "/api/v1/places/{code}/care/export", tag = "care",
+    params(("code" = String, Path), YearQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn care_workbook(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<axum::response::Response> {
+    use chrono::Datelike;
+    let year = q
+        .year
+        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let bytes = s
+        .services
+        .care_workbook(&caller, &code, year, lang)
+        .await
+        .map_err(api(lang))?;
+    Ok(super::reports::place_workbook(bytes, "care", &code))
 }
