@@ -42,27 +42,7 @@ pub const TEXT_MAX_CHARS: usize = 2000;
 /// The largest relief in cash recorded at once, in yuan.
 pub const MAX_AMOUNT_YUAN: i64 = 1_000_000;
 
-macro_rules! labelled {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $k:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vm])* $v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            pub fn key(self) -> &'static str {
-                match self { $($name::$v => $k),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($k | $zh => Some($name::$v),)+ _ => None }
-            }
-            pub fn label(self, lang: Lang) -> &'static str {
-                match self { $($name::$v => lang.pick($zh, $en)),+ }
-            }
-        }
-    };
-}
-
-labelled!(
+catalog!(
     /// Where an entry stands.
     EntryStatus {
         Proposed = "proposed", "待核实", "proposed";
@@ -72,7 +52,7 @@ labelled!(
     }
 );
 
-labelled!(
+catalog!(
     /// A step of an entry's life.
     EntryStep {
         Verify = "verify", "核实", "verify";
@@ -100,7 +80,7 @@ pub fn review_due(status: EntryStatus, next_review_on: NaiveDate, today: NaiveDa
     status != EntryStatus::Left && next_review_on <= today
 }
 
-labelled!(
+catalog!(
     /// What was delivered.
     ServiceKind {
         HealthCheck = "health_check", "健康体检", "health check";
@@ -467,7 +447,7 @@ pub fn credit_code(s: &str) -> Result<String, FieldError> {
     }
 }
 
-labelled!(
+catalog!(
     /// Where a micro-wish stands.
     WishStatus {
         Proposed = "proposed", "待审核", "proposed";
@@ -479,7 +459,7 @@ labelled!(
     }
 );
 
-labelled!(
+catalog!(
     /// A step of a wish, by the federation.
     WishStep {
         Approve = "approve", "审核发布", "approve and publish";
@@ -638,7 +618,7 @@ mod wish_tests {
     }
 }
 
-labelled!(
+catalog!(
     /// What an event is.
     EventKind {
         BringLoveHome = "bring_love_home", "把爱带回家", "bring love home";

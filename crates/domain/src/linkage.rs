@@ -37,31 +37,6 @@ pub const TEXT_MAX_CHARS: usize = 4000;
 /// Largest evidence file, in bytes.
 pub const EVIDENCE_MAX_BYTES: usize = 5 * 1024 * 1024;
 
-/// An enumeration with its key (database, API), the Chinese names a sheet may carry, and its
-/// names in both languages.
-macro_rules! catalog {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $k:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vm])* $v),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            /// The key in the database, the API and the catalogs.
-            pub fn key(self) -> &'static str {
-                match self { $($name::$v => $k),+ }
-            }
-            /// From its key or its Chinese name.
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($k | $zh => Some($name::$v),)+ _ => None }
-            }
-            /// Its name in the user's language.
-            pub fn label(self, lang: Lang) -> &'static str {
-                match self { $($name::$v => lang.pick($zh, $en)),+ }
-            }
-        }
-    };
-}
-
 catalog!(
     /// What kind of violence was used (a case may name several).
     ViolenceKind {

@@ -331,6 +331,21 @@ async fn care_home(
     }
 }
 
+/// A form of free fields (checkboxes named `prefix.key`, one per value ticked), with its
+/// anti-forgery token.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct FreeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+/// A field of a free form, empty when absent.
+pub(crate) fn field(form: &std::collections::HashMap<String, String>, name: &str) -> String {
+    form.get(name).cloned().unwrap_or_default()
+}
+
 /// A refused write as the page shows it again: the lines of its refusal and the status, for a
 /// record someone changed meanwhile (`conflict_key` says so) or refused fields; none for any
 /// other error (an error page).
@@ -1136,6 +1151,7 @@ macro_rules! csrf_form {
     };
 }
 csrf_form!(PersonForm);
+csrf_form!(FreeForm);
 csrf_form!(ConsentForm);
 csrf_form!(LeaveForm);
 csrf_form!(RevealForm);

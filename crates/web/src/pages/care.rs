@@ -2,7 +2,7 @@
 //! household's person after a survey, one entry with its life-cycle steps and services, and a
 //! whole day of a service for the people of a registry at once.
 
-use super::{Ctx, error_page, page};
+use super::{Ctx, FreeForm, error_page, field, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -17,20 +17,6 @@ use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// A form of free fields (checkboxes named `person.<id>`), with its anti-forgery token.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct CareForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: HashMap<String, String>,
-}
-csrf_form!(CareForm);
-
-fn field(f: &HashMap<String, String>, name: &str) -> String {
-    f.get(name).cloned().unwrap_or_default()
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct CareQuery {
@@ -235,7 +221,7 @@ pub(super) async fn propose(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);
@@ -281,7 +267,7 @@ pub(super) async fn record_services(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);
@@ -408,7 +394,7 @@ pub(super) async fn entry_step(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let version = field(&f.fields, "version").parse().unwrap_or(0);
@@ -547,7 +533,7 @@ pub(super) async fn propose_wish(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);
@@ -568,7 +554,7 @@ pub(super) async fn wish_step(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path((code, id)): Path<(String, Uuid)>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);
@@ -603,7 +589,7 @@ pub(super) async fn record_event(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(code): Path<String>,
-    CheckedForm(caller, f): CheckedForm<CareForm>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);

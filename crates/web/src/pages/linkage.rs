@@ -2,7 +2,7 @@
 //! with its referrals, instruments and clocks and their forms, a department officer's referrals
 //! and one referral, the inbox, the board, and the departments' settings.
 
-use super::{Ctx, error_page, page};
+use super::{Ctx, FreeForm, error_page, field, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -20,7 +20,6 @@ use jinguo_domain::linkage::{
 use jinguo_services::clock;
 use jinguo_services::linkage::{CaseView, ReferralView};
 use jinguo_services::{Caller, ServiceError};
-use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -52,20 +51,6 @@ fn ticked(form: &HashMap<String, String>, prefix: &str) -> Vec<String> {
     v.sort();
     v
 }
-
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name).cloned().unwrap_or_default()
-}
-
-/// A form of free fields (checkboxes named `prefix.key`), with its anti-forgery token.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct FreeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(flatten)]
-    fields: HashMap<String, String>,
-}
-csrf_form!(FreeForm);
 
 struct CaseLine {
     id: Uuid,
