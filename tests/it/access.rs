@@ -551,7 +551,7 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
 }
 both_backends!(encryption, super::encryption_at_rest_and_rotation);
 
-async fn query<T>(db: &Db, sql: &'static str) -> Vec<T>
+pub(crate) async fn query<T>(db: &Db, sql: &'static str) -> Vec<T>
 where
     T: Send
         + Unpin

@@ -697,3 +697,251 @@ async fn wishes(b: Backend) {
     assert_eq!(listed[0]["status"], "confirmed");
 }
 both_backends!(micro_wishes, super::wishes);
+
+/// A health-check day from a sheet (XLSX, through the API): every problem named by row and
+/// column and nothing written; then the good sheet written as one batch; sent again, nothing
+/// twice. The people must be verified in the registry the row names.
+async fn services_from_a_sheet(b: Backend) {
+    use jinguo_interchange::{Cell, Sheet};
+    let (_t, s) = with_small_demo(b).await;
+    let operator = Caller::operator();
+    s.ensure_registries(&operator, "530181").await.unwrap();
+    let county_staff = support::county_staff();
+    let (_, hid) = support::first_household(&s).await;
+    let h = s
+        .household_reveal(&county_staff, hid, "核对体检名单")
+        .await
+        .unwrap();
+    let (p1, p2) = (&h.persons[0], &h.persons[1]);
+    let today = jinguo_services::clock::today();
+    let next = (today + chrono::Duration::days(365)).to_string();
+    // p1 verified in the registry; p2 only proposed.
+    for (p, verify) in [(p1, true), (p2, false)] {
+        let input = jinguo_domain::care::EntryInput {
+            person_id: Some(p.id),
+            registry: "mothers_in_difficulty".into(),
+            criteria: "低保户".into(),
+            surveyed_by: "妇女代表".into(),
+            next_review_on: next.clone(),
+            ..Default::default()
+        };
+        let id = s
+            .propose_entry(&county_staff, "530181", &input)
+            .await
+            .unwrap();
+        if verify {
+            s.entry_step(&county_staff, id, "verify", 1, "")
+                .await
+                .unwrap();
+        }
+    }
+    support::account(&s, "sheet-staff", Role::Staff, "530181").await;
+    let staff = support::session(&s, "sheet-staff", false).await;
+    let srv = serve(s.clone()).await;
+    let http = reqwest::Client::new();
+    let send = |bytes: Vec<u8>, commit: bool| {
+        let r = http
+            .post(format!(
+                "{}/api/v1/places/530181/care-services/import?commit={commit}",
+                srv.base
+            ))
+            .header("cookie", &staff.cookie)
+            .header("x-csrf-token", &staff.csrf)
+            .header("accept-language", "zh-CN")
+            .body(bytes)
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let headers = [
+        "身份证号",
+        "姓名",
+        "台账",
+        "服务类型",
+        "服务日期",
+        "检查结果",
+    ]
+    .map(String::from)
+    .to_vec();
+    let row = |id: &str, name: &str, registry: &str, on: Cell| {
+        vec![
+            Cell::Text(id.into()),
+            Cell::Text(name.into()),
+            Cell::Text(registry.into()),
+            Cell::Text("健康体检".into()),
+            on,
+            Cell::Text("血压正常".into()),
+        ]
+    };
+    let book = |rows: Vec<Vec<Cell>>| {
+        jinguo_interchange::xlsx(&[Sheet {
+            name: "体检".into(),
+            headers: headers.clone(),
+            rows,
+        }])
+        .unwrap()
+    };
+    let on = Cell::Date(today);
+    let bad = book(vec![
+        row(&p1.id_number, &p1.name, "困难母亲库", on.clone()),
+        // Not verified in the registry.
+        row(&p2.id_number, &p2.name, "mothers_in_difficulty", on.clone()),
+        // The wrong name for the ID number; an unknown registry; a date to come.
+        row(&p1.id_number, "张冠李", "困难母亲库", on.clone()),
+        row(&p1.id_number, "", "没有的库", on.clone()),
+        row(
+            &p1.id_number,
+            "",
+            "困难母亲库",
+            Cell::Date(today + chrono::Duration::days(3)),
+        ),
+    ]);
+    let (st, r) = send(bad, true).await;
+    assert_eq!(st, 200, "{r}");
+    let issues: Vec<(u64, String, String)> = r["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["row"].as_u64().unwrap(),
+                i["column"].as_str().unwrap().to_string(),
+                i["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        issues,
+        vec![
+            (3, "台账".into(), "service.not_in_registry".into()),
+            (4, "姓名".into(), "person.name_mismatch".into()),
+            (5, "台账".into(), "registry.unknown".into()),
+            (6, "服务日期".into(), "date.future".into()),
+        ],
+        "{r}"
+    );
+    assert!(
+        r["issues"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("第3行「台账」")
+    );
+    assert_eq!(r["committed"], json!(false));
+    let figures = |s: jinguo_services::Services| async move {
+        s.care_figures(
+            &support::county_staff(),
+            "530181",
+            chrono::Datelike::year(&today),
+        )
+        .await
+        .unwrap()
+        .people_served
+    };
+    assert_eq!(figures(s.clone()).await, 0, "nothing written");
+
+    // The good sheet: checked, then written; sent again, nothing twice.
+    let good = book(vec![row(&p1.id_number, &p1.name, "困难母亲库", on.clone())]);
+    let (_, r) = send(good.clone(), false).await;
+    assert_eq!(
+        (r["new_services"].clone(), r["committed"].clone()),
+        (json!(1), json!(false)),
+        "{r}"
+    );
+    // Written from the import page (in English): checked, then confirmed.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", staff.csrf.clone())
+        .text("kind", "services")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(good.clone()).file_name("体检.xlsx"),
+        );
+    let html = http
+        .post(format!("{}/imports", srv.base))
+        .header("cookie", &staff.cookie)
+        .header("accept-language", "en")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"import-valid\""), "{html}");
+    assert!(html.contains("New services"), "{html}");
+    assert_eq!(figures(s.clone()).await, 0, "checked, not written");
+    let token = support::form_value(&html, "token");
+    let done = http
+        .post(format!("{}/imports/confirm", srv.base))
+        .header("cookie", &staff.cookie)
+        .header("accept-language", "en")
+        .form(&[("csrf", staff.csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("id=\"import-done\""), "{done}");
+    assert_eq!(figures(s.clone()).await, 1);
+    // The page offers the kind, preselected from the registry's page link, with the blank sheet.
+    let page = http
+        .get(format!("{}/imports?kind=services", srv.base))
+        .header("cookie", &staff.cookie)
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"services\" checked") && page.contains("/api/v1/care/services-sheet"),
+        "{page}"
+    );
+    let (_, r) = send(good, true).await;
+    assert_eq!(
+        (r["new_services"].clone(), r["unchanged"].clone()),
+        (json!(0), json!(1)),
+        "{r}"
+    );
+    // The result is sealed at rest.
+    let sealed: Vec<(String,)> =
+        crate::access::query(&s.db, "SELECT result FROM care_service").await;
+    assert!(
+        !sealed.is_empty() && sealed.iter().all(|r| !r.0.contains("血压")),
+        "{sealed:?}"
+    );
+    // A representative may not send one.
+    let (st, _) = {
+        support::account(&s, "sheet-rep", Role::Representative, "530181001").await;
+        let rep = support::session(&s, "sheet-rep", false).await;
+        let r = http
+            .post(format!(
+                "{}/api/v1/places/530181/care-services/import",
+                srv.base
+            ))
+            .header("cookie", &rep.cookie)
+            .header("x-csrf-token", &rep.csrf)
+            .body(Vec::new())
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert!(st == 403 || st == 404, "{st}");
+    // The blank sheet has the headers the import reads.
+    let r = http
+        .get(format!("{}/api/v1/care/services-sheet", srv.base))
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let table = jinguo_interchange::read_table(&bytes).unwrap();
+    assert_eq!(table.headers[0], "身份证号");
+    assert!(table.headers.contains(&"检查结果".to_string()));
+}
+both_backends!(services_sheet, super::services_from_a_sheet);

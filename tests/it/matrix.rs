@@ -1047,6 +1047,20 @@ async fn walk(b: Backend) {
             expect: [401, 201, 403, 403, 403, 403],
         },
         Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/care-services/import",
+            url: format!("/api/v1/places/{village_in}/care-services/import"),
+            body: Some(json!({"not": "a sheet"})),
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/care/services-sheet",
+            url: "/api/v1/care/services-sheet".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200],
+        },
+        Case {
             method: "GET",
             template: "/api/v1/places/{code}/care/figures",
             url: format!("/api/v1/places/{village_in}/care/figures"),

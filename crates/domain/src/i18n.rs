@@ -464,6 +464,23 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "服务对象不在该台账中（或尚未核实、已退出）",
             "is not in this registry (or not verified yet, or has left it)",
         ),
+        "service.duplicate_in_file" => (
+            "同一人同一天的同类服务在本文件中出现了两次",
+            "the same service to the same person on the same day appears twice in this file",
+        ),
+        "person.unknown" => (
+            "本县（市、区）没有登记这个身份证号",
+            "is not registered in this county",
+        ),
+        "person.name_mismatch" => (
+            "与该身份证号登记的姓名不一致，请核对",
+            "does not match the name registered with this ID number",
+        ),
+        "registry.unknown" => ("没有这个台账", "is not a registry of this county"),
+        "sheet.too_many_rows" => (
+            "行数过多，请分成几个文件",
+            "has too many rows: split it into several files",
+        ),
         "out_of_range" => ("超出允许范围", "is out of range"),
         "referral.no_consent" => (
             "受害人未同意共享，请选择法定职责并注明条款，或经授权特批并说明理由",

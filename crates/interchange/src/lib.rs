@@ -50,7 +50,10 @@ pub use columns::Column;
 pub use encoding::{SNIFF_LEN, SourceEncoding, decode};
 pub use household::MAX_HOUSEHOLD_ROWS;
 pub use message::{field_label, message};
-pub use read::{CsvRows, Table, XlsxRows, read_households_csv, read_households_xlsx, read_table};
+pub use read::{
+    ColumnSpec, Columns, CsvRows, Table, XlsxRows, read_households_csv, read_households_xlsx,
+    read_table,
+};
 pub use row::{
     ADDRESS_MAX_CHARS, HOUSEHOLD_CODE_MAX_CHARS, PersonRow, Row, RowError, parse_date,
     parse_relationship,

@@ -4,7 +4,7 @@ use crate::ReadError;
 use crate::columns::{Column, Layout};
 use crate::encoding::{SourceEncoding, Utf8Reader};
 use crate::household::Checker;
-use crate::row::{Cell, Kind, Row, parse_row};
+use crate::row::{Cell, Kind, Row, RowError, parse_row};
 use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use std::borrow::Cow;
@@ -414,6 +414,70 @@ impl Table {
         self.headers
             .iter()
             .position(|h| names.iter().any(|n| clean(h) == clean(n)))
+    }
+}
+
+/// The columns of a sheet read by a spec: (field, headers recognised, the first being the one
+/// named when the column is missing).
+pub type ColumnSpec = [(&'static str, &'static [&'static str])];
+
+/// Where a spec's columns are in a [`Table`].
+pub struct Columns {
+    spec: &'static ColumnSpec,
+    index: Vec<Option<usize>>,
+    written: Vec<String>,
+}
+
+impl Columns {
+    /// Finds the spec's columns among the table's headers.
+    pub fn find(table: &Table, spec: &'static ColumnSpec) -> Columns {
+        let index: Vec<Option<usize>> = spec.iter().map(|(_, names)| table.column(names)).collect();
+        let written = index
+            .iter()
+            .zip(spec)
+            .map(|(i, (_, names))| {
+                i.and_then(|c| table.headers.get(c).cloned())
+                    .unwrap_or_else(|| names[0].to_string())
+            })
+            .collect();
+        Columns {
+            spec,
+            index,
+            written,
+        }
+    }
+
+    /// The cell of column `i` (of the spec) in a row, empty when absent.
+    pub fn get(&self, cells: &[String], i: usize) -> String {
+        self.index[i]
+            .and_then(|c| cells.get(c))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The error `code` at row `row`, column `i` (of the spec).
+    pub fn error(&self, row: u64, i: usize, code: &'static str) -> RowError {
+        RowError {
+            row,
+            column: self.written[i].clone(),
+            field: self.spec[i].0.to_string(),
+            code,
+            other_row: None,
+        }
+    }
+
+    /// The column of the spec for a field, if it has one.
+    pub fn of_field(&self, field: &str) -> Option<usize> {
+        self.spec.iter().position(|(f, _)| *f == field)
+    }
+
+    /// `column.missing` for each of the `required` columns (of the spec) the table lacks.
+    pub fn missing(&self, required: &[usize]) -> Vec<RowError> {
+        required
+            .iter()
+            .filter(|i| self.index[**i].is_none())
+            .map(|i| self.error(1, *i, "column.missing"))
+            .collect()
     }
 }
 

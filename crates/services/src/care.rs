@@ -401,23 +401,38 @@ impl Services {
                 created_by: caller.username.clone(),
             });
         }
+        let detail = format!(
+            "kind={} registry={} people={}",
+            v.kind.key(),
+            v.registry,
+            rows.len()
+        );
+        self.write_services(caller, &place.path, batch, &rows, detail)
+            .await?;
+        Ok(batch)
+    }
+
+    /// Writes a batch of services in one transaction with its audit entry.
+    pub(crate) async fn write_services(
+        &self,
+        caller: &Caller,
+        place_path: &str,
+        batch: Uuid,
+        rows: &[ServiceRow],
+        detail: String,
+    ) -> Result<(), ServiceError> {
         let entry = Record::new("care.service")
             .target(format!("batch:{batch}"))
-            .place(place.path.clone())
-            .detail(format!(
-                "kind={} registry={} people={}",
-                v.kind.key(),
-                v.registry,
-                rows.len()
-            ));
+            .place(place_path.to_string())
+            .detail(detail);
         let now = clock::now();
         db_tx!(&self.db, tx => {
-            for r in &rows {
+            for r in rows {
                 store::insert_service(tx, r, now).await?;
             }
             record(tx, caller, entry.clone()).await
         })?;
-        Ok(batch)
+        Ok(())
     }
 
     /// The figures of care below a place the caller manages, over a year.

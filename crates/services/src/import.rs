@@ -620,6 +620,22 @@ impl MembersReport {
     }
 }
 
+/// A sheet read whole (CSV or XLSX) with the columns of `spec` found; or what stops it: the file
+/// cannot be read, or `required` columns are missing.
+pub(crate) fn read_sheet(
+    bytes: &[u8],
+    spec: &'static jinguo_interchange::ColumnSpec,
+    required: &[usize],
+) -> Result<(jinguo_interchange::Table, jinguo_interchange::Columns), Vec<Issue>> {
+    let table = jinguo_interchange::read_table(bytes).map_err(|e| vec![Issue::File(e)])?;
+    let cols = jinguo_interchange::Columns::find(&table, spec);
+    let missing = cols.missing(required);
+    if !missing.is_empty() {
+        return Err(missing.into_iter().map(Issue::Row).collect());
+    }
+    Ok((table, cols))
+}
+
 /// The columns of a members sheet: (field, headers recognised).
 const MEMBER_COLUMNS: [(&str, &[&str]); 7] = [
     ("name", &["姓名", "name"]),
@@ -648,38 +664,15 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let mut report = MembersReport::default();
-        let table = match jinguo_interchange::read_table(bytes) {
+        let (table, cols) = match read_sheet(bytes, &MEMBER_COLUMNS, &[0, 1, 2, 4]) {
             Ok(t) => t,
-            Err(e) => {
-                report.issue_count += 1;
-                report.issues.push(Issue::File(e));
+            Err(issues) => {
+                report.issue_count = issues.len() as u64;
+                report.issues = issues;
                 return Ok(report);
             }
         };
-        let cols: Vec<Option<usize>> = MEMBER_COLUMNS
-            .iter()
-            .map(|(_, names)| table.column(names))
-            .collect();
-        let header = |i: usize| -> String {
-            cols[i]
-                .and_then(|c| table.headers.get(c).cloned())
-                .unwrap_or_else(|| MEMBER_COLUMNS[i].1[0].to_string())
-        };
-        let err = |row: u64, i: usize, code: &'static str| RowError {
-            row,
-            column: header(i),
-            field: MEMBER_COLUMNS[i].0.to_string(),
-            code,
-            other_row: None,
-        };
-        for i in [0, 1, 2, 4] {
-            if cols[i].is_none() {
-                report.push(err(1, i, "column.missing"));
-            }
-        }
-        if report.issue_count > 0 {
-            return Ok(report);
-        }
+        let err = |row: u64, i: usize, code: &'static str| cols.error(row, i, code);
         let today = clock::today();
         let scope = caller.household_write_scope();
         let mut new_members: Vec<NewMember> = Vec::new();
@@ -687,12 +680,7 @@ impl Services {
         let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
         for (number, cells) in &table.rows {
             report.rows += 1;
-            let get = |i: usize| -> String {
-                cols[i]
-                    .and_then(|c| cells.get(c))
-                    .cloned()
-                    .unwrap_or_default()
-            };
+            let get = |i: usize| cols.get(cells, i);
             let input = MemberInput {
                 name: get(0),
                 role: get(1),
@@ -704,10 +692,7 @@ impl Services {
                 Ok(v) => Some(v),
                 Err(errors) => {
                     for f in errors.0 {
-                        let i = MEMBER_COLUMNS
-                            .iter()
-                            .position(|(field, _)| *field == f.field)
-                            .unwrap_or(0);
+                        let i = cols.of_field(&f.field).unwrap_or(0);
                         report.push(err(*number, i, f.code));
                     }
                     None
@@ -815,13 +800,7 @@ impl Services {
             if let Some(h) = a.household_id
                 && given.insert(h, ()).is_some()
             {
-                report.push(RowError {
-                    row: 1,
-                    column: header(6),
-                    field: "units".into(),
-                    code: "assignment.taken",
-                    other_row: None,
-                });
+                report.push(err(1, 6, "assignment.taken"));
                 break;
             }
         }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod caches;
 pub mod care;
+pub mod care_import;
 pub mod check;
 pub mod clock;
 pub mod consent;

@@ -233,6 +233,21 @@ pub async fn services_of_entry(
         .bind(county).bind(entry).fetch_all(p).await)?)
 }
 
+/// Whether a service of this kind on this date is already recorded for a registry entry.
+pub async fn service_recorded(
+    db: &Db,
+    county: &str,
+    entry: Uuid,
+    kind: &str,
+    on: NaiveDate,
+) -> Result<bool, StorageError> {
+    let n: i64 = db_run!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM care_service WHERE county_code = $1 AND entry_id = $2 \
+         AND kind = $3 AND on_date = $4")
+        .bind(county).bind(entry).bind(kind).bind(on).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 /// The figures of care below a subtree over a period: people served (each once), services by
 /// kind, and entries by registry and status.
 pub async fn figures(

@@ -313,6 +313,21 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "成员与包保：姓名、职务（执委、妇女代表、家事调解员、巾帼志愿者）、区划代码、任期开始（必填），联系电话、任期结束、包保单位（下一级区划代码或户编号，用顿号分隔）（选填）。同一区划同名同职务的在任成员视为同一人。",
             "Members: name, post (executive, representative, mediator, volunteer), place code, start of term (required); phone, end of term, units answered for (codes one level down or household codes, separated by 、) (optional). A serving member of the same place, name and post is the same member.",
         ),
+        "import.kind_services" => (
+            "关爱服务（每行一名服务对象）",
+            "care services (one row per person served)",
+        ),
+        "import.intro_services" => (
+            "关爱服务：身份证号、台账、服务类型（健康体检、就医绿色通道、走访慰问、法律援助）、服务日期（必填），姓名（填写则核对）、医院、有效期至、物资、金额（元）、慰问人、检查结果、备注（按服务类型填写）。每人须已在所填台账中并已核实，且在本人负责的区划内；同一人同一天的同类服务已记录的不会重复。",
+            "Care services: ID number, registry, kind (health check, green channel, visit and relief, legal aid), date (required); name (checked when given), hospital, valid until, goods, amount (yuan), visited by, result, note (as the kind needs). Each person must be verified in the registry named, within your place; a service already recorded for the same person, kind and day is not recorded again.",
+        ),
+        "import.services_sheet" => ("下载空白表格", "Download the blank sheet"),
+        "import.new_services" => ("新增服务记录", "New services"),
+        "import.people" => ("服务人数", "People served"),
+        "care.record_sheet" => (
+            "一次服务多人（如体检日），可从表格导入",
+            "Many people served at once (a health-check day)? Record them from a sheet",
+        ),
         "import.new_members" => ("新增成员", "New members"),
         "import.new_assignments" => ("新增包保", "New assignments"),
         "import.file" => ("文件", "File"),

@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_entry))
         .routes(routes!(entry_step))
         .routes(routes!(record_services))
+        .routes(routes!(import_services))
+        .routes(routes!(services_sheet))
         .routes(routes!(figures))
         .routes(routes!(place_wishes, propose_wish))
         .routes(routes!(wish_step))
@@ -761,4 +763,73 @@ async fn care_workbook(
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(bytes, "care", &code))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServicesReportDto {
+    pub rows: u64,
+    /// Services the sheet adds.
+    pub new_services: u64,
+    /// Rows already recorded: left as they are.
+    pub unchanged: u64,
+    /// People the new services reach, each once.
+    pub people: u64,
+    /// How many problems were found; the first 500 are listed.
+    pub issue_count: u64,
+    pub issues: Vec<super::import::IssueDto>,
+    /// Whether the services were recorded (nothing is written when any problem is found).
+    pub committed: bool,
+    /// The batch recorded.
+    pub batch: Option<Uuid>,
+}
+
+/// Checks a services sheet (one row per person served: 身份证号, 姓名, 台账, 服务类型, 服务日期,
+/// 医院, 有效期至, 物资, 金额（元）, 慰问人, 检查结果, 备注; CSV or XLSX as the request body) and,
+/// with `commit=true` and no problem found, records its services as one batch. Every person must
+/// be in the registry named, within the place. Sending the same sheet again records nothing twice.
+#[utoipa::path(post, path = "/api/v1/places/{code}/care-services/import", tag = "care",
+    params(("code" = String, Path), super::import::ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ServicesReportDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn import_services(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<super::import::ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ServicesReportDto>> {
+    let r = s
+        .services
+        .import_services(&caller, &code, &body, q.commit.unwrap_or(false))
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(ServicesReportDto {
+        rows: r.rows,
+        new_services: r.new_services,
+        unchanged: r.unchanged,
+        people: r.people,
+        issue_count: r.issue_count,
+        issues: super::import::issue_dtos(&r.issues, lang),
+        committed: r.committed,
+        batch: r.batch,
+    }))
+}
+
+/// The blank services sheet (XLSX): the headers the import reads.
+#[utoipa::path(get, path = "/api/v1/care/services-sheet", tag = "care",
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn services_sheet(
+    UiLang(lang): UiLang,
+    ApiCaller(_caller, _): ApiCaller,
+) -> ApiResult<axum::response::Response> {
+    let bytes = jinguo_services::care_import::blank_services_sheet().map_err(api(lang))?;
+    Ok(super::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "services.xlsx",
+    ))
 }

@@ -63,7 +63,7 @@ pub struct ImportReportDto {
     pub committed: bool,
 }
 
-fn issue_dtos(issues: &[Issue], lang: jinguo_domain::Lang) -> Vec<IssueDto> {
+pub(super) fn issue_dtos(issues: &[Issue], lang: jinguo_domain::Lang) -> Vec<IssueDto> {
     issues
         .iter()
         .map(|i| IssueDto {

@@ -1,4 +1,4 @@
-//! The import page: a household sheet is sent, checked, and shown back with every problem by row
+//! The import page: a household, members or services sheet is sent, checked, and shown back with every problem by row
 //! and column; a sheet without problems waits here (in memory, for this account, half an hour)
 //! until the user confirms, and is then written in one go.
 
@@ -7,11 +7,12 @@ use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
 use askama::Template;
-use axum::extract::{Multipart, OriginalUri, State};
+use axum::extract::{Multipart, OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jinguo_domain::Lang;
 use jinguo_services::ServiceError;
+use jinguo_services::care_import::ServicesReport;
 use jinguo_services::import::{ImportReport, Issue, MembersReport, SheetSource};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -22,23 +23,42 @@ use uuid::Uuid;
 /// How long a checked sheet waits for confirmation.
 const KEEP: Duration = Duration::from_secs(30 * 60);
 
-/// A checked sheet: whose, the file, when it was checked, and whether it is a members sheet.
-type Waiting = (Uuid, Vec<u8>, Instant, bool);
+/// What a sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Households,
+    Members,
+    /// Care services, for the user's home place.
+    Services,
+}
+
+impl Kind {
+    fn parse(s: &[u8]) -> Kind {
+        match s {
+            b"members" => Kind::Members,
+            b"services" => Kind::Services,
+            _ => Kind::Households,
+        }
+    }
+}
+
+/// A checked sheet: whose, the file, when it was checked, and what it holds.
+type Waiting = (Uuid, Vec<u8>, Instant, Kind);
 
 /// Checked sheets by token.
 #[derive(Clone, Default)]
 pub struct Pending(Arc<Mutex<HashMap<String, Waiting>>>);
 
 impl Pending {
-    fn put(&self, account: Uuid, bytes: Vec<u8>, members: bool) -> String {
+    fn put(&self, account: Uuid, bytes: Vec<u8>, kind: Kind) -> String {
         let token = Uuid::now_v7().simple().to_string();
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // One sheet per account; old ones go.
         m.retain(|_, (a, _, at, _)| *a != account && at.elapsed() < KEEP);
-        m.insert(token.clone(), (account, bytes, Instant::now(), members));
+        m.insert(token.clone(), (account, bytes, Instant::now(), kind));
         token
     }
-    fn take(&self, account: Uuid, token: &str) -> Option<(Vec<u8>, bool)> {
+    fn take(&self, account: Uuid, token: &str) -> Option<(Vec<u8>, Kind)> {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
         match m.get(token) {
             Some((a, _, at, _)) if *a == account && at.elapsed() < KEEP => {
@@ -64,6 +84,8 @@ struct ImportPage {
     committed: bool,
     checked: bool,
     errors: Vec<(String, String)>,
+    /// The kind of sheet chosen.
+    kind: &'static str,
 }
 
 /// What a check or an import found, as the page shows it.
@@ -77,60 +99,77 @@ struct Outcome {
     ready: bool,
 }
 
-fn listed(list: &[Issue], count: u64, lang: Lang) -> (Vec<(String, String, String)>, u64) {
-    (
-        list.iter()
-            .map(|i| {
-                (
-                    i.row().map(|n| n.to_string()).unwrap_or_default(),
-                    i.column().to_string(),
-                    i.message(lang),
-                )
-            })
-            .collect(),
-        count.saturating_sub(list.len() as u64),
-    )
+impl Outcome {
+    /// What a report found: its figures (catalog key, count; the problems' count is added), its
+    /// problems, whether it was written and whether it has something new to write.
+    fn of(
+        figures: &[(&'static str, u64)],
+        list: &[Issue],
+        count: u64,
+        committed: bool,
+        new: bool,
+        lang: Lang,
+    ) -> Outcome {
+        let mut figures: Vec<(&'static str, String)> = figures
+            .iter()
+            .map(|(k, n)| (*k, thousands(*n as i64)))
+            .collect();
+        figures.push(("import.issues", thousands(count as i64)));
+        Outcome {
+            figures,
+            issues: list
+                .iter()
+                .map(|i| {
+                    (
+                        i.row().map(|n| n.to_string()).unwrap_or_default(),
+                        i.column().to_string(),
+                        i.message(lang),
+                    )
+                })
+                .collect(),
+            more: count.saturating_sub(list.len() as u64),
+            committed,
+            ready: count == 0 && new,
+        }
+    }
 }
 
 fn households_outcome(r: &ImportReport, lang: Lang) -> Outcome {
-    let (issues, more) = listed(&r.issues, r.issue_count, lang);
-    Outcome {
-        figures: vec![
-            ("import.rows", thousands(r.rows as i64)),
-            ("import.households", thousands(r.households as i64)),
-            ("import.new_persons", thousands(r.new_persons as i64)),
-            ("import.unchanged", thousands(r.unchanged_persons as i64)),
-            ("import.issues", thousands(r.issue_count as i64)),
-        ],
-        issues,
-        more,
-        committed: r.committed,
-        ready: r.issue_count == 0 && r.new_persons > 0,
-    }
+    let figures = [
+        ("import.rows", r.rows),
+        ("import.households", r.households),
+        ("import.new_persons", r.new_persons),
+        ("import.unchanged", r.unchanged_persons),
+    ];
+    let new = r.new_persons > 0;
+    Outcome::of(&figures, &r.issues, r.issue_count, r.committed, new, lang)
 }
 
 fn members_outcome(r: &MembersReport, lang: Lang) -> Outcome {
-    let (issues, more) = listed(&r.issues, r.issue_count, lang);
-    Outcome {
-        figures: vec![
-            ("import.rows", thousands(r.rows as i64)),
-            ("import.new_members", thousands(r.new_members as i64)),
-            ("import.unchanged", thousands(r.unchanged_members as i64)),
-            (
-                "import.new_assignments",
-                thousands(r.new_assignments as i64),
-            ),
-            ("import.issues", thousands(r.issue_count as i64)),
-        ],
-        issues,
-        more,
-        committed: r.committed,
-        ready: r.issue_count == 0 && (r.new_members > 0 || r.new_assignments > 0),
-    }
+    let figures = [
+        ("import.rows", r.rows),
+        ("import.new_members", r.new_members),
+        ("import.unchanged", r.unchanged_members),
+        ("import.new_assignments", r.new_assignments),
+    ];
+    let new = r.new_members > 0 || r.new_assignments > 0;
+    Outcome::of(&figures, &r.issues, r.issue_count, r.committed, new, lang)
+}
+
+fn services_outcome(r: &ServicesReport, lang: Lang) -> Outcome {
+    let figures = [
+        ("import.rows", r.rows),
+        ("import.new_services", r.new_services),
+        ("import.people", r.people),
+        ("import.unchanged", r.unchanged),
+    ];
+    let new = r.new_services > 0;
+    Outcome::of(&figures, &r.issues, r.issue_count, r.committed, new, lang)
 }
 
 fn render(
     c: Ctx,
+    kind: Kind,
     outcome: Option<Outcome>,
     token: Option<String>,
     errors: Vec<(String, String)>,
@@ -151,21 +190,33 @@ fn render(
         token,
         committed: o.committed,
         errors,
+        kind: match kind {
+            Kind::Households => "households",
+            Kind::Members => "members",
+            Kind::Services => "services",
+        },
         c,
     };
     page(p.render(), status)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct KindQuery {
+    #[serde(default)]
+    kind: String,
 }
 
 pub(super) async fn import_page(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
+    Query(q): Query<KindQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     if !caller.has_role(jinguo_domain::account::Role::Staff) {
         return error_page(&ServiceError::Forbidden, c);
     }
-    render(c, None, None, Vec::new())
+    render(c, Kind::parse(q.kind.as_bytes()), None, None, Vec::new())
 }
 
 /// Checks a sheet, or imports it (`commit`), of either kind.
@@ -173,20 +224,34 @@ async fn run(
     s: &AppState,
     caller: &jinguo_services::Caller,
     bytes: Vec<u8>,
-    members: bool,
+    kind: Kind,
     commit: bool,
     lang: Lang,
 ) -> Result<Outcome, ServiceError> {
-    if members {
-        let r = s.services.import_members(caller, &bytes, commit).await?;
-        Ok(members_outcome(&r, lang))
-    } else {
-        let source = SheetSource::from_bytes(bytes);
-        let r = s
-            .services
-            .import_households(caller, &source, commit)
-            .await?;
-        Ok(households_outcome(&r, lang))
+    match kind {
+        Kind::Members => {
+            let r = s.services.import_members(caller, &bytes, commit).await?;
+            Ok(members_outcome(&r, lang))
+        }
+        Kind::Households => {
+            let source = SheetSource::from_bytes(bytes);
+            let r = s
+                .services
+                .import_households(caller, &source, commit)
+                .await?;
+            Ok(households_outcome(&r, lang))
+        }
+        Kind::Services => {
+            let home = s
+                .services
+                .home_place(caller)
+                .ok_or(ServiceError::Forbidden)?;
+            let r = s
+                .services
+                .import_services(caller, &home, &bytes, commit)
+                .await?;
+            Ok(services_outcome(&r, lang))
+        }
     }
 }
 
@@ -201,7 +266,7 @@ pub(super) async fn import_check(
     let c = Ctx::with(lang, &uri, &caller);
     let mut csrf = String::new();
     let mut file = Vec::new();
-    let mut members = false;
+    let mut kind = Kind::Households;
     loop {
         match form.next_field().await {
             Ok(Some(field)) => {
@@ -209,32 +274,32 @@ pub(super) async fn import_check(
                 match field.bytes().await {
                     Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                     Ok(b) if name == "file" => file = b.to_vec(),
-                    Ok(b) if name == "kind" => members = b.as_ref() == b"members",
+                    Ok(b) if name == "kind" => kind = Kind::parse(b.as_ref()),
                     Ok(_) => {}
-                    Err(_) => return render(c, None, None, file_error(lang)),
+                    Err(_) => return render(c, kind, None, None, file_error(lang)),
                 }
             }
             Ok(None) => break,
-            Err(_) => return render(c, None, None, file_error(lang)),
+            Err(_) => return render(c, kind, None, None, file_error(lang)),
         }
     }
     if caller.csrf.is_empty() || csrf != caller.csrf {
         return error_page(&ServiceError::Forbidden, c);
     }
     if file.is_empty() {
-        return render(c, None, None, file_error(lang));
+        return render(c, kind, None, None, file_error(lang));
     }
-    match run(&s, &caller, file.clone(), members, false, lang).await {
+    match run(&s, &caller, file.clone(), kind, false, lang).await {
         Ok(o) => {
             let token = o
                 .ready
                 .then(|| {
                     caller
                         .account_id
-                        .map(|a| s.pending_imports.put(a, file, members))
+                        .map(|a| s.pending_imports.put(a, file, kind))
                 })
                 .flatten();
-            render(c, Some(o), token, Vec::new())
+            render(c, kind, Some(o), token, Vec::new())
         }
         Err(e) => error_page(&e, c),
     }
@@ -265,7 +330,7 @@ pub(super) async fn import_confirm(
     CheckedForm(caller, f): CheckedForm<ConfirmForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let Some((bytes, members)) = caller
+    let Some((bytes, kind)) = caller
         .account_id
         .and_then(|a| s.pending_imports.take(a, &f.token))
     else {
@@ -275,10 +340,10 @@ pub(super) async fn import_confirm(
             e.0.iter()
                 .map(|x| (x.field.clone(), x.message(lang)))
                 .collect();
-        return render(c, None, None, errors);
+        return render(c, Kind::Households, None, None, errors);
     };
-    match run(&s, &caller, bytes, members, true, lang).await {
-        Ok(o) => render(c, Some(o), None, Vec::new()),
+    match run(&s, &caller, bytes, kind, true, lang).await {
+        Ok(o) => render(c, kind, Some(o), None, Vec::new()),
         Err(e) => error_page(&e, c),
     }
 }
