@@ -945,3 +945,165 @@ async fn services_from_a_sheet(b: Backend) {
     assert!(table.headers.contains(&"检查结果".to_string()));
 }
 both_backends!(services_sheet, super::services_from_a_sheet);
+
+/// Review reminders: the representative answering for a household sees its entries due for
+/// review (and no one else's) on the API and the registry's page, and gets one reminder in her
+/// inbox per review date — none again until the entry, reviewed, comes due once more.
+async fn review_reminders_reach_the_representative(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    s.ensure_registries(&Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "rev-rep", Role::Representative, &group).await;
+    let mine = s.coverage_members(&staff, &group).await.unwrap()[0].id;
+    s.link_member(&Caller::operator(), "rev-rep", mine)
+        .await
+        .unwrap();
+    let login = s
+        .login("rev-rep", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let rep = s
+        .caller_from_session(&login.token, "127.0.0.1")
+        .await
+        .unwrap();
+    let lines = jinguo_storage::assignment::group_households(&s.db, &group)
+        .await
+        .unwrap();
+    let hers: Vec<uuid::Uuid> = lines
+        .iter()
+        .filter(|l| l.2 == Some(mine))
+        .map(|l| l.0)
+        .collect();
+    let other = lines.iter().find(|l| l.2 != Some(mine)).unwrap().0;
+    let today = jinguo_services::clock::today();
+    let now = chrono::Utc::now();
+    let person = |h: uuid::Uuid| {
+        let s = s.clone();
+        let staff = staff.clone();
+        async move {
+            s.household_reveal(&staff, h, "核对复核名单")
+                .await
+                .unwrap()
+                .persons[0]
+                .clone()
+        }
+    };
+    let enter = |p: uuid::Uuid, registry: &str, review: chrono::NaiveDate| {
+        let (s, staff) = (s.clone(), staff.clone());
+        let input = jinguo_domain::care::EntryInput {
+            person_id: Some(p),
+            registry: registry.into(),
+            criteria: "低保户".into(),
+            surveyed_by: "妇女代表".into(),
+            next_review_on: review.to_string(),
+            ..Default::default()
+        };
+        async move {
+            let id = s.propose_entry(&staff, "530181", &input).await.unwrap();
+            s.entry_step(&staff, id, "verify", 1, "").await.unwrap();
+            id
+        }
+    };
+    let her_person = person(hers[0]).await;
+    let due_mine = enter(her_person.id, "mothers_in_difficulty", today).await;
+    let later_mine = enter(
+        her_person.id,
+        "left_behind_women",
+        today + chrono::Months::new(6),
+    )
+    .await;
+    let due_other = enter(person(other).await.id, "mothers_in_difficulty", today).await;
+
+    // Her due entries, and only hers: on the API …
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let session = support::Session {
+        cookie: format!("jinguo_session={}", login.token),
+        csrf: login.csrf.clone(),
+    };
+    let (st, list) = api
+        .send(
+            &session,
+            "GET",
+            "/api/v1/places/530181/registry-entries?review_due=true",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{list}");
+    let ids: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec![due_mine.to_string()], "{list}");
+    // … and on the registry's page, marked due.
+    let page = api
+        .http
+        .get(format!("{}/places/530181/care?due=1", srv.base))
+        .header("cookie", &session.cookie)
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/registry-entries/{due_mine}"))
+            && !page.contains(&format!("/registry-entries/{due_other}"))
+            && !page.contains(&format!("/registry-entries/{later_mine}"))
+            && page.contains("entry overdue"),
+        "{page}"
+    );
+
+    // One reminder per entry due, in her inbox without a name; none twice.
+    assert_eq!(s.remind_reviews(today, now).await.unwrap(), 2);
+    assert_eq!(s.remind_reviews(today, now).await.unwrap(), 0);
+    let (inbox, unread) = s.inbox(&rep, jinguo_domain::Lang::Zh).await.unwrap();
+    assert_eq!(unread, 1);
+    assert_eq!(
+        (inbox[0].kind.as_str(), inbox[0].link.clone()),
+        ("entry.review_due", format!("/registry-entries/{due_mine}"))
+    );
+    assert!(
+        inbox[0].text.contains("困难母亲") && !inbox[0].text.contains(&her_person.name),
+        "{}",
+        inbox[0].text
+    );
+    let (inbox_en, _) = s.inbox(&rep, jinguo_domain::Lang::En).await.unwrap();
+    assert!(
+        inbox_en[0]
+            .text
+            .starts_with("Review due: an entry of mothers in difficulty"),
+        "{}",
+        inbox_en[0].text
+    );
+
+    // Reviewed, it is due again in a year: reminded then, with the entry that comes due too.
+    s.entry_step(&staff, due_mine, "activate", 2, "")
+        .await
+        .unwrap();
+    let reviewed = s
+        .entry_step(&staff, due_mine, "review", 3, "")
+        .await
+        .unwrap();
+    assert!(reviewed.next_review_on > today);
+    assert_eq!(
+        s.remind_reviews(reviewed.next_review_on, now)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(s.unread(&rep).await.unwrap(), 3);
+}
+both_backends!(
+    review_reminders,
+    super::review_reminders_reach_the_representative
+);

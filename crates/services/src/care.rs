@@ -750,9 +750,81 @@ impl Services {
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<u64, ServiceError> {
+        // Read first: most rounds find nothing, and a write would make every cache read again.
+        if !store::claims_expired(&self.db, now).await? {
+            return Ok(0);
+        }
         Ok(db_tx!(&self.db, tx => store::expire_claims(tx, now).await)?)
     }
+
+    /// Reminds the representatives answering for the households of entries due for review by
+    /// `today` (in their inbox, linking to the entry, no name in it), once per review date: an
+    /// entry reviewed gets a new date and will remind again when that comes. The server's worker
+    /// runs it; how many entries were reminded about.
+    pub async fn remind_reviews(
+        &self,
+        today: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, ServiceError> {
+        let mut reminded = 0;
+        let mut names: std::collections::HashMap<(String, String), (String, String)> =
+            Default::default();
+        loop {
+            let due = store::entries_to_remind(&self.db, today, REMIND_BATCH).await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut marked = 0;
+            for (county, id, registry, household, path, review_on) in due {
+                if !names.contains_key(&(county.clone(), registry.clone())) {
+                    for r in store::registries(&self.db, &county).await? {
+                        names.insert((county.clone(), r.key), (r.name_zh, r.name_en));
+                    }
+                }
+                let (zh, en) = names
+                    .get(&(county.clone(), registry.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| (registry.clone(), registry.clone()));
+                let accounts =
+                    store::responsible_accounts(&self.db, &county, household, &path).await?;
+                let params = format!("{zh}|{en}|{review_on}");
+                let done = db_tx!(&self.db, tx => {
+                    if !store::mark_reminded(tx, &county, id, review_on).await? {
+                        return Ok::<bool, StorageError>(false);
+                    }
+                    for a in &accounts {
+                        jinguo_storage::linkage::insert_notification(
+                            tx,
+                            &jinguo_storage::linkage::NotificationRow {
+                                id: Uuid::now_v7(),
+                                account_id: *a,
+                                kind: "entry.review_due".into(),
+                                title: params.clone(),
+                                link: format!("/registry-entries/{id}"),
+                                level: 0,
+                                created_at: now,
+                                read_at: None,
+                            },
+                        )
+                        .await?;
+                    }
+                    Ok(true)
+                })?;
+                if done {
+                    marked += 1;
+                    reminded += 1;
+                }
+            }
+            if marked == 0 {
+                break;
+            }
+        }
+        Ok(reminded)
+    }
 }
+
+/// Entries reminded about in one read.
+const REMIND_BATCH: i64 = 200;
 
 fn wish_view(w: &WishRow, child: String, donor: String) -> WishView {
     WishView {

@@ -1782,6 +1782,9 @@ impl Services {
             if let Err(e) = self.expire_claims(now).await {
                 tracing::error!(error = %e, "expiring wishes' claims failed");
             }
+            if let Err(e) = self.remind_reviews(clock::today(), now).await {
+                tracing::error!(error = %e, "review reminders failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(self.linkage.worker_every) => {}
                 _ = self.delivery_signal.notified() => {}
@@ -1999,6 +2002,12 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
                 (jinguo_domain::Lang::En, d) => format!("Overdue: {what}, {d} (due {})", at(2)),
             }
         }
+        "entry.review_due" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!("台账对象到期复核：{}（应于 {} 复核）", at(0), at(2))
+            }
+            jinguo_domain::Lang::En => format!("Review due: an entry of {} (by {})", at(1), at(2)),
+        },
         _ => params.replace('|', " "),
     }
 }

@@ -233,6 +233,67 @@ pub async fn services_of_entry(
         .bind(county).bind(entry).fetch_all(p).await)?)
 }
 
+/// Entries due for review by `today` (verified or active) not yet reminded for their review
+/// date: (county, id, registry, household, path, review date), at most `limit`.
+pub async fn entries_to_remind(
+    db: &Db,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(String, Uuid, String, Uuid, String, NaiveDate)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, registry_key, household_id, path, next_review_on \
+         FROM registry_entry WHERE status IN ('verified', 'active') AND next_review_on <= $1 \
+         AND (reminded_for IS NULL OR reminded_for <> next_review_on) \
+         ORDER BY next_review_on, id LIMIT $2")
+        .bind(today).bind(limit).fetch_all(p).await)?)
+}
+
+/// Marks an entry reminded for a review date, unless it changed meanwhile; whether it was.
+pub async fn mark_reminded(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    review_on: NaiveDate,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "UPDATE registry_entry SET reminded_for = $3 WHERE county_code = $1 AND id = $2 \
+         AND next_review_on = $3 AND (reminded_for IS NULL OR reminded_for <> $3)")
+        .bind(county).bind(id).bind(review_on).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The accounts of the representatives currently answering for a household, by the household
+/// itself or a place above it (`path`: the household's).
+pub async fn responsible_accounts(
+    db: &Db,
+    county: &str,
+    household: Uuid,
+    path: &str,
+) -> Result<Vec<Uuid>, StorageError> {
+    let above: Vec<String> = path
+        .match_indices('/')
+        .map(|(i, _)| path[..=i].to_string())
+        .collect();
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT DISTINCT member.account_id FROM assignment JOIN member ON member.county_code = \
+             assignment.county_code AND member.id = assignment.member_id \
+             WHERE member.account_id IS NOT NULL AND member.ended_on IS NULL \
+             AND assignment.ended_on IS NULL AND assignment.county_code = ");
+        q.push_bind(county).push(" AND (assignment.household_id = ").push_bind(household);
+        if !above.is_empty() {
+            q.push(" OR (assignment.unit_code IS NOT NULL AND assignment.path IN (");
+            let mut list = q.separated(", ");
+            for a in &above {
+                list.push_bind(a.clone());
+            }
+            q.push("))");
+        }
+        q.push(")");
+        q.build_query_scalar::<Uuid>().fetch_all(p).await
+    })?)
+}
+
 /// Whether a service of this kind on this date is already recorded for a registry entry.
 pub async fn service_recorded(
     db: &Db,
@@ -361,6 +422,14 @@ pub async fn claim_wish(
 }
 
 /// Frees the wishes whose claim expired at `now`: published again, the donor forgotten.
+/// Whether a claim has expired and waits to be freed.
+pub async fn claims_expired(db: &Db, now: DateTime<Utc>) -> Result<bool, StorageError> {
+    let n: i64 = db_run!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM wish WHERE status = 'claimed' AND claim_expires_at < $1")
+        .bind(now).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 pub async fn expire_claims(tx: &mut DbConn<'_>, now: DateTime<Utc>) -> Result<u64, StorageError> {
     Ok(conn_run!(tx, c => sqlx::query(
         "UPDATE wish SET status = 'published', donor = NULL, donor_phone = NULL, \
