@@ -506,12 +506,22 @@ async fn pages_in_both_languages() {
         ("event_on".to_string(), today.clone()),
         ("event_place".to_string(), "社区活动室".to_string()),
         ("organiser".to_string(), "社区妇联".to_string()),
+        ("registry".to_string(), "mothers_in_difficulty".to_string()),
+        (format!("participant.{person}"), "1".to_string()),
         ("anonymous".to_string(), "-3".to_string()),
     ];
     let r = post(format!("{place}/care/events"), event.clone())
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 422);
+    // Refused, the form keeps what was ticked.
+    let refused = r.text().await.unwrap();
+    assert!(
+        refused.contains(&format!(
+            "name=\"participant.{person}\" value=\"1\" checked"
+        )),
+        "{refused}"
+    );
     event.pop();
     event.push(("anonymous".to_string(), "25".to_string()));
     event.push(("anonymous_children".to_string(), "20".to_string()));
@@ -519,8 +529,9 @@ async fn pages_in_both_languages() {
     assert_eq!(r.status().as_u16(), 303);
     let html = text(format!("{place}/care"), "en").await;
     let events = html.split("id=\"event-list\"").nth(1).unwrap_or_default();
+    // 25 counted and the one registered person ticked.
     assert!(
-        events.contains("把爱带回家") && events.contains(">25<"),
+        events.contains("把爱带回家") && events.contains(">26<"),
         "{html}"
     );
 }

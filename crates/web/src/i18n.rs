@@ -324,6 +324,11 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "import.services_sheet" => ("下载空白表格", "Download the blank sheet"),
         "import.new_services" => ("新增服务记录", "New services"),
         "import.people" => ("服务人数", "People served"),
+        "events.registered" => ("登记在册的参加者", "Registered participants"),
+        "events.choose_registry" => (
+            "要勾选登记在册的参加者，请先在上方选择台账",
+            "To tick registered participants, choose a registry above first",
+        ),
         "care.record_sheet" => (
             "一次服务多人（如体检日），可从表格导入",
             "Many people served at once (a health-check day)? Record them from a sheet",

@@ -89,6 +89,21 @@ impl CarePage {
     fn v(&self, name: &str) -> String {
         field(&self.form, name)
     }
+    /// Whether the checkbox `prefix.id` was ticked in the form sent.
+    fn ticked(&self, prefix: &str, id: &Uuid) -> bool {
+        self.form.contains_key(&format!("{prefix}.{id}"))
+    }
+}
+
+/// The ids ticked in a form: the checkboxes named `prefix.<id>`.
+fn ticked_ids(form: &HashMap<String, String>, prefix: &str) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.strip_prefix('.'))
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect();
+    ids.sort();
+    ids
 }
 
 async fn render(
@@ -271,13 +286,7 @@ pub(super) async fn record_services(
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let g = |n: &str| field(&f.fields, n);
-    let mut persons: Vec<Uuid> = f
-        .fields
-        .keys()
-        .filter_map(|k| k.strip_prefix("person."))
-        .filter_map(|id| Uuid::parse_str(id).ok())
-        .collect();
-    persons.sort();
+    let persons = ticked_ids(&f.fields, "person");
     let input = ServiceInput {
         kind: g("kind"),
         registry: g("registry"),
@@ -609,22 +618,25 @@ pub(super) async fn record_event(
         organiser: g("organiser"),
         anonymous: count("anonymous"),
         anonymous_children: count("anonymous_children"),
-        persons: Vec::new(),
+        persons: ticked_ids(&f.fields, "participant"),
     };
+    let registry = g("registry");
     match s.services.record_event(&caller, &code, &input).await {
-        Ok(_) => Redirect::to(&format!("/places/{code}/care#events")).into_response(),
+        Ok(_) if registry.is_empty() => {
+            Redirect::to(&format!("/places/{code}/care#events")).into_response()
+        }
+        Ok(_) => Redirect::to(&format!(
+            "/places/{code}/care?registry={}#events",
+            super::encode(&registry)
+        ))
+        .into_response(),
         Err(e) => match super::screening::field_errors(&e, lang) {
             Some(errors) => {
-                render(
-                    &s,
-                    c,
-                    &caller,
-                    &code,
-                    CareQuery::default(),
-                    f.fields,
-                    errors,
-                )
-                .await
+                let q = CareQuery {
+                    registry: (!registry.is_empty()).then_some(registry),
+                    ..Default::default()
+                };
+                render(&s, c, &caller, &code, q, f.fields, errors).await
             }
             None => error_page(&e, c),
         },
