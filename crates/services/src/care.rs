@@ -669,25 +669,13 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let mut out = Vec::new();
-        for w in store::wishes(&self.db, &place.subtree(), LIST_LIMIT).await? {
-            if !scope.covers(&w.path) && !scope.covers_all(&w.path) {
-                continue;
-            }
-            let child =
-                match jinguo_storage::household::get(&self.db, w.household_id, &scope).await? {
-                    Some(h) => jinguo_storage::household::persons(&self.db, &h)
-                        .await?
-                        .into_iter()
-                        .find(|p| p.id == w.person_id)
-                        .map(|p| mask::name(&p.name))
-                        .unwrap_or_default(),
-                    None => continue,
-                };
+        for l in store::wishes(&self.db, &place.subtree(), &scope, LIST_LIMIT).await? {
+            let w = &l.wish;
             let donor = match &w.donor {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
                 None => String::new(),
             };
-            out.push(wish_view(&w, child, donor));
+            out.push(wish_view(w, mask::name(&l.name), donor));
         }
         Ok(out)
     }

@@ -445,13 +445,34 @@ pub async fn wish_by_id(db: &Db, id: Uuid) -> Result<Option<WishRow>, StorageErr
     )
 }
 
-/// Wishes below a subtree, newest first; at most `limit`.
-pub async fn wishes(db: &Db, within: &Subtree, limit: i64) -> Result<Vec<WishRow>, StorageError> {
-    Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
-        " FROM wish WHERE path >= $1 AND path < $2 ORDER BY created_at DESC, id LIMIT $3"))
-        .bind(&within.lo).bind(&within.hi).bind(limit).fetch_all(p).await)?,
-    )
+/// A wish with its child's name (as stored).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WishLine {
+    #[sqlx(flatten)]
+    pub wish: WishRow,
+    pub name: String,
+}
+
+/// Wishes below a subtree within the caller's scope, newest first, with the child's name; at
+/// most `limit`.
+pub async fn wishes(
+    db: &Db,
+    within: &Subtree,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<WishLine>, StorageError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", wish_cols!(),
+            ", COALESCE((SELECT person.name FROM person WHERE person.county_code = wish.county_code \
+             AND person.id = wish.person_id), '') AS name FROM wish WHERE wish.path >= "));
+        q.push_bind(within.lo.clone()).push(" AND wish.path < ").push_bind(within.hi.clone());
+        scope.push_household_filter(&mut q, "wish.path", "wish.county_code", "wish.household_id");
+        q.push(" ORDER BY wish.created_at DESC, wish.id LIMIT ").push_bind(limit);
+        q.build_query_as::<WishLine>().fetch_all(p).await
+    })?)
 }
 
 /// The wishes a donor may claim at `now` (published, or claimed and expired), oldest first.
