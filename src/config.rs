@@ -63,6 +63,10 @@ pub struct Config {
     /// An SMS gateway taking `{"to", "text"}` by POST; unset: SMS are written to the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_gateway_url: Option<String>,
+    /// Micro-wishes: days a donor has to fulfil a wish she claimed before it is offered again.
+    pub wish_claim_days: i64,
+    /// Micro-wishes: claims one address may make in an hour.
+    pub wish_claims_per_hour: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -82,6 +86,8 @@ impl Default for Config {
             escalation_chain: vec!["liaison".into(), "head".into(), "chair".into()],
             worker_seconds: 30,
             sms_gateway_url: None,
+            wish_claim_days: jinguo_domain::care::CLAIM_DAYS,
+            wish_claims_per_hour: 10,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -100,8 +106,10 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 20] = [
+const ENV_KEYS: [&str; 22] = [
     "escalation_hours",
+    "wish_claim_days",
+    "wish_claims_per_hour",
     "worker_seconds",
     "sms_gateway_url",
     "max_households_per_representative",
@@ -152,7 +160,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 12] = [
+        let rules: [(bool, &str); 14] = [
             (
                 !chain.is_empty()
                     && chain.iter().all(Option::is_some)
@@ -166,6 +174,14 @@ impl Config {
             (
                 (1..=3600).contains(&cfg.worker_seconds),
                 "worker_seconds must be 1 to 3600",
+            ),
+            (
+                (1..=365).contains(&cfg.wish_claim_days),
+                "wish_claim_days must be 1 to 365",
+            ),
+            (
+                cfg.wish_claims_per_hour >= 1,
+                "wish_claims_per_hour must be at least 1",
             ),
             (
                 cfg.max_households_per_representative >= 1,
@@ -219,6 +235,14 @@ impl Config {
             worker_every: std::time::Duration::from_secs(self.worker_seconds),
             sms_gateway: self.sms_gateway_url.clone(),
             ..Default::default()
+        }
+    }
+
+    /// The settings of care for the services.
+    pub fn care(&self) -> jinguo_services::care::CarePolicy {
+        jinguo_services::care::CarePolicy {
+            claim_days: self.wish_claim_days,
+            claims_per_hour: self.wish_claims_per_hour,
         }
     }
 

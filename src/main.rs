@@ -246,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut services = Services::new(db.clone(), keys);
     services.security = cfg.security();
     services.linkage = cfg.linkage();
+    services.care = cfg.care();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
         std::time::Duration::from_millis(cfg.cache_milliseconds),
     ));

@@ -706,6 +706,30 @@ async fn wishes(b: Backend) {
     assert_eq!(st, 204);
     let (_, listed) = api.send(&staff, "GET", &wishes, None).await;
     assert_eq!(listed[0]["status"], "confirmed");
+
+    // Two claims made from this address this hour: with a limit of three, one more may be
+    // tried (and is refused as taken); with a limit of two, it is refused for the rate.
+    let input = jinguo_domain::care::ClaimInput {
+        donor: "王先生".into(),
+        phone: "13600136000".into(),
+        credit_code: String::new(),
+    };
+    let wish = uuid::Uuid::parse_str(&id).unwrap();
+    let mut limited = s.clone();
+    limited.care.claims_per_hour = 3;
+    assert!(matches!(
+        limited.claim_wish(wish, &input, "127.0.0.1").await,
+        Err(jinguo_services::ServiceError::Invalid(_))
+    ));
+    limited.care.claims_per_hour = 2;
+    assert!(matches!(
+        limited.claim_wish(wish, &input, "127.0.0.1").await,
+        Err(jinguo_services::ServiceError::RateLimited)
+    ));
+    assert!(matches!(
+        limited.claim_wish(wish, &input, "127.0.0.2").await,
+        Err(jinguo_services::ServiceError::Invalid(_))
+    ));
 }
 both_backends!(micro_wishes, super::wishes);
 

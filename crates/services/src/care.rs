@@ -498,12 +498,16 @@ fn view(e: &EntryRow, name: String, today: NaiveDate) -> EntryView {
 pub struct CarePolicy {
     /// Days a donor has to fulfil a wish she claimed before it is offered again.
     pub claim_days: i64,
+    /// Wishes one address may claim in an hour: a donor claims a few; more is someone emptying
+    /// the list.
+    pub claims_per_hour: i64,
 }
 
 impl Default for CarePolicy {
     fn default() -> Self {
         Self {
             claim_days: rules::CLAIM_DAYS,
+            claims_per_hour: 10,
         }
     }
 }
@@ -709,6 +713,12 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let now = clock::now();
+        let hour_ago = now - chrono::Duration::hours(1);
+        if jinguo_storage::audit::count_from_ip_since(&self.db, ip, "wish.claim", hour_ago).await?
+            >= self.care.claims_per_hour
+        {
+            return Err(ServiceError::RateLimited);
+        }
         let expires = now + chrono::Duration::days(self.care.claim_days);
         let donor = self.seal("wish", "donor", &id, &v.donor)?;
         let phone = self.seal("wish", "donor_phone", &id, &v.phone)?;

@@ -169,6 +169,20 @@ pub async fn count_since(
     Ok(n)
 }
 
+/// How many entries of `action` came from an address since a moment (for callers without an
+/// account: a donor claiming wishes).
+pub async fn count_from_ip_since(
+    db: &Db,
+    ip: &str,
+    action: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as(
+        "SELECT count(*) FROM audit WHERE at >= $3 AND action = $2 AND ip = $1")
+        .bind(ip).bind(action).bind(since).fetch_one(p).await)?;
+    Ok(n)
+}
+
 /// Where verification starts: the last removed entry's number and hash.
 pub async fn anchor(db: &Db) -> Result<(i64, String), StorageError> {
     Ok(

@@ -30,6 +30,17 @@ pub fn client_ip(parts: &Parts) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The address a request came from (for callers without an account).
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
 fn secure(parts: &Parts) -> bool {
     parts
         .headers

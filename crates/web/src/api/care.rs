@@ -605,16 +605,19 @@ pub struct ClaimedDto {
 }
 
 /// A donor claims a wish. Public. Of two claims at once, one wins; the other gets 422
-/// `wish.taken`.
+/// `wish.taken`. One address may claim a few wishes an hour (`wish_claims_per_hour`); past that,
+/// 429.
 #[utoipa::path(post, path = "/api/v1/public/wishes/{id}/claim", tag = "care",
     params(("id" = Uuid, Path)), request_body = ClaimDto,
     responses((status = 201, body = ClaimedDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn claim_wish(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     Path(id): Path<String>,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
     body: Result<Json<ClaimDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<ClaimedDto>)> {
     let id = parse_uuid(&id).map_err(api(lang))?;
@@ -626,7 +629,7 @@ async fn claim_wish(
     };
     let expires_at = s
         .services
-        .claim_wish(id, &input, "api")
+        .claim_wish(id, &input, &ip)
         .await
         .map_err(api(lang))?;
     Ok((StatusCode::CREATED, Json(ClaimedDto { expires_at })))

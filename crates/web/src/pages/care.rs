@@ -512,6 +512,7 @@ pub(super) async fn claim_wish(
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<Uuid>,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
     axum::extract::Form(f): axum::extract::Form<ClaimForm>,
 ) -> Response {
     let c = Ctx::new(lang, &uri);
@@ -524,7 +525,7 @@ pub(super) async fn claim_wish(
     form.insert("donor".to_string(), f.donor);
     form.insert("phone".to_string(), f.phone);
     form.insert("credit_code".to_string(), f.credit_code);
-    match s.services.claim_wish(id, &input, "page").await {
+    match s.services.claim_wish(id, &input, &ip).await {
         Ok(until) => {
             let until = jinguo_services::clock::local(until);
             render_public(&s, c, Some(until), None, HashMap::new(), Vec::new()).await
