@@ -1142,3 +1142,162 @@ both_backends!(
     review_reminders,
     super::review_reminders_reach_the_representative
 );
+
+/// A county adds a registry to the six it starts with (created at first use): from the API and
+/// from the care page, in both languages; a name used twice or months out of range are refused
+/// naming the field, and nothing is written; a township's staff or a representative may not add
+/// one; a person is proposed for the new registry like for the others.
+async fn registries_a_county_adds(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    support::account(&s, "reg-k", Role::Staff, "530181").await;
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "reg-rep", Role::Representative, &group).await;
+    support::account(&s, "reg-town", Role::Staff, &group[..9]).await;
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let k = support::session(&s, "reg-k", false).await;
+    let (st, list) = api
+        .send(&k, "GET", "/api/v1/places/530181/registries", None)
+        .await;
+    assert_eq!((st, list.as_array().unwrap().len()), (200, 6), "{list}");
+
+    let url = format!("/api/v1/places/{group}/registries");
+    let body = json!({"name_zh": "农村妇女", "name_en": "Rural women", "review_months": 6});
+    for who in ["reg-rep", "reg-town"] {
+        let other = support::session(&s, who, false).await;
+        let (st, _) = api.send(&other, "POST", &url, Some(body.clone())).await;
+        assert!(st == 403 || st == 404, "{who}: {st}");
+    }
+    for (bad, field) in [
+        (json!({"name_zh": "", "review_months": 6}), "name_zh"),
+        (
+            json!({"name_zh": "农村妇女", "review_months": 0}),
+            "review_months",
+        ),
+        (
+            json!({"name_zh": "困难母亲", "review_months": 12}),
+            "name_zh",
+        ),
+    ] {
+        let (st, p) = api.send(&k, "POST", &url, Some(bad)).await;
+        assert_eq!(st, 422, "{p}");
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    let (st, r) = api.send(&k, "POST", &url, Some(body.clone())).await;
+    assert_eq!(st, 201, "{r}");
+    assert_eq!(
+        (r["key"].as_str(), r["review_months"].as_i64()),
+        (Some("rural_women"), Some(6))
+    );
+    let (st, p) = api.send(&k, "POST", &url, Some(body)).await;
+    assert_eq!(
+        (st, p["errors"][0]["code"].as_str()),
+        (422, Some("registry.duplicate")),
+        "{p}"
+    );
+    let (_, list) = api
+        .send(&k, "GET", "/api/v1/places/530181/registries", None)
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 7, "{list}");
+
+    // The new registry takes entries, reviewed after its own months.
+    let staff = support::county_staff();
+    let (_, hid) = support::first_household(&s).await;
+    let person = s
+        .household_reveal(&staff, hid, "纳入新台账")
+        .await
+        .unwrap()
+        .persons[0]
+        .id;
+    let (st, e) = api
+        .send(
+            &k,
+            "POST",
+            "/api/v1/places/530181/registry-entries",
+            Some(json!({"person_id": person, "registry": "rural_women",
+                "criteria": "务农", "surveyed_by": "妇女代表",
+                "next_review_on": jinguo_services::clock::today().to_string()})),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+
+    // The page lists the registries with their months; its form adds one, a refusal names the field.
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |lang: &'static str| {
+        let r = c
+            .get(format!("{}/places/530181/care", srv.base))
+            .header("cookie", k.cookie.clone())
+            .header("accept-language", lang)
+            .send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let html = get("zh-CN").await;
+    assert!(
+        html.contains("农村妇女") && html.contains("id=\"registry-form\""),
+        "{html}"
+    );
+    let html = get("en").await;
+    assert!(
+        html.contains("Rural women") && html.contains("Months between reviews"),
+        "{html}"
+    );
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let r = c
+            .post(format!("{}/places/530181/care/registries", srv.base))
+            .header("cookie", k.cookie.clone())
+            .header("accept-language", "zh-CN")
+            .form(
+                &[("csrf", k.csrf.as_str())]
+                    .into_iter()
+                    .chain(form)
+                    .collect::<Vec<_>>(),
+            )
+            .send();
+        async move { r.await.unwrap() }
+    };
+    let r = post(vec![("name_zh", "环卫女工"), ("review_months", "12")]).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("中文名称：本县已有同名台账"), "{html}");
+    let r = post(vec![("name_zh", "女性农民工"), ("review_months", "24")]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let html = get("en").await;
+    assert!(
+        html.contains("女性农民工") && html.contains(">24<"),
+        "{html}"
+    );
+    let (_, list) = api
+        .send(&k, "GET", "/api/v1/places/530181/registries", None)
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 8, "{list}");
+    let rep = support::session(&s, "reg-rep", false).await;
+    let html = c
+        .get(format!("{}/places/{group}/care", srv.base))
+        .header("cookie", rep.cookie.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"registry-form\""), "{html}");
+    let q = AuditQuery {
+        action: Some("registry.create".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        jinguo_storage::audit::search(&s.db, &q)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+both_backends!(registries_added, super::registries_a_county_adds);

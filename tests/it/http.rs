@@ -767,6 +767,11 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         (
+            "/places/{code}/care/registries",
+            "/places/530181/care/registries".into(),
+            [405, 405, 405],
+        ),
+        (
             "/places/{code}/care/services",
             "/places/530181/care/services".into(),
             [405, 405, 405],

@@ -1008,6 +1008,16 @@ async fn walk(b: Backend) {
             expect: [401, 200, 200, 403, 403, 403],
         },
         Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/registries",
+            url: format!("/api/v1/places/{village_in}/registries"),
+            body: Some(
+                json!({"name_zh": "农村妇女", "name_en": "Rural women", "review_months": 12}),
+            ),
+            // The township's staff do not manage the county's registries.
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
             method: "GET",
             template: "/api/v1/places/{code}/registry-entries",
             url: format!("/api/v1/places/{village_in}/registry-entries?review_due=true"),

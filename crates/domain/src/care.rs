@@ -102,6 +102,69 @@ fn date(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     crate::screening::date(e, field, s)
 }
 
+/// A registry a county adds to the six it starts with.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RegistryInput {
+    #[serde(default)]
+    pub name_zh: String,
+    /// Empty: the Chinese name.
+    #[serde(default)]
+    pub name_en: String,
+    /// Months between two reviews of an entry (1 to 60).
+    #[serde(default)]
+    pub review_months: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRegistry {
+    pub name_zh: String,
+    pub name_en: String,
+    pub review_months: i64,
+}
+
+impl RegistryInput {
+    pub fn validate(&self) -> Result<ValidRegistry, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let name_zh = text(&mut e, "name_zh", &self.name_zh, 20);
+        if name_zh.is_empty() {
+            e.push("name_zh", "required");
+        }
+        let mut name_en = text(&mut e, "name_en", &self.name_en, 60);
+        if name_en.is_empty() {
+            name_en = name_zh.clone();
+        }
+        if !(1..=60).contains(&self.review_months) {
+            e.push("review_months", "out_of_range");
+        }
+        e.into_result()?;
+        Ok(ValidRegistry {
+            name_zh,
+            name_en,
+            review_months: self.review_months,
+        })
+    }
+}
+
+/// The key of a registry a county adds: its English name in lower case with `_` between words
+/// (`women_farmers`), or empty when that leaves nothing.
+pub fn registry_key(name_en: &str) -> String {
+    let mut key = String::new();
+    for word in name_en
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !key.is_empty() {
+            key.push('_');
+        }
+        key.push_str(&word.to_ascii_lowercase());
+    }
+    key.truncate(40);
+    if key.starts_with(|c: char| c.is_ascii_digit()) {
+        key.insert_str(0, "r_");
+    }
+    key.trim_end_matches('_').to_string()
+}
+
 /// An entry as proposed after a survey.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct EntryInput {
@@ -343,6 +406,35 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn registries_added_are_checked_and_keyed() {
+        assert_eq!(registry_key("Women farmers"), "women_farmers");
+        assert_eq!(
+            registry_key("  3rd-child  families "),
+            "r_3rd_child_families"
+        );
+        assert_eq!(registry_key("农村妇女"), "");
+        let v = RegistryInput {
+            name_zh: "农村留守老人".into(),
+            name_en: String::new(),
+            review_months: 6,
+        }
+        .validate()
+        .unwrap();
+        assert_eq!((v.name_en.as_str(), v.review_months), ("农村留守老人", 6));
+        let e = RegistryInput {
+            review_months: 0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        let codes: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert_eq!(
+            codes,
+            vec![("name_zh", "required"), ("review_months", "out_of_range")]
+        );
     }
 
     #[test]

@@ -158,6 +158,9 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         ),
         "credit_code" => ("统一社会信用代码", "Unified social credit code"),
         "registry" => ("台账", "Registry"),
+        "name_zh" => ("中文名称", "Chinese name"),
+        "name_en" => ("英文名称", "English name"),
+        "review_months" => ("复核间隔（月）", "Months between reviews"),
         "criteria" => ("符合条件", "Criteria met"),
         "evidence" => ("证明材料", "Evidence"),
         "surveyed_by" => ("走访调查人", "Surveyed by"),
@@ -475,6 +478,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "person.name_mismatch" => (
             "与该身份证号登记的姓名不一致，请核对",
             "does not match the name registered with this ID number",
+        ),
+        "registry.duplicate" => (
+            "本县已有同名台账",
+            "is already the name of a registry of this county",
         ),
         "registry.unknown" => ("没有这个台账", "is not a registry of this county"),
         "sheet.too_many_rows" => (

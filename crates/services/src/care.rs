@@ -16,7 +16,8 @@ use jinguo_domain::care::{
     self as rules, EntryInput, EntryStatus, EntryStep, ServiceInput, ServiceKind,
 };
 use jinguo_domain::mask;
-use jinguo_storage::care::{self as store, EntryFilter, EntryRow, RegistryRow, ServiceRow};
+pub use jinguo_storage::care::RegistryRow;
+use jinguo_storage::care::{self as store, EntryFilter, EntryRow, ServiceRow};
 use jinguo_storage::{StorageError, db_tx};
 use uuid::Uuid;
 
@@ -83,9 +84,19 @@ impl Services {
         county: &str,
     ) -> Result<u64, ServiceError> {
         self.managed_place(caller, county).await?;
+        self.seed_registries(caller, county, "").await
+    }
+
+    /// Writes the six registries a county starts with, those it lacks; how many.
+    async fn seed_registries(
+        &self,
+        caller: &Caller,
+        county: &str,
+        why: &str,
+    ) -> Result<u64, ServiceError> {
         let now = clock::now();
-        let mut created = 0;
-        db_tx!(&self.db, tx => {
+        let created = db_tx!(&self.db, tx => {
+            let mut created = 0;
             for (key, zh, en, months) in rules::REGISTRIES {
                 let row = RegistryRow {
                     county_code: county.to_string(),
@@ -101,14 +112,15 @@ impl Services {
             if created > 0 {
                 record(tx, caller, Record::new("registry.create")
                     .target(format!("county:{county}"))
-                    .detail(format!("created={created}"))).await?;
+                    .detail(format!("created={created}{why}"))).await?;
             }
-            Ok::<(), StorageError>(())
+            Ok::<u64, StorageError>(created)
         })?;
         Ok(created)
     }
 
-    /// The registries of the place's county.
+    /// The registries of the place's county. A county without any starts with the six of
+    /// [`rules::REGISTRIES`], created at its first use.
     pub async fn registries(
         &self,
         caller: &Caller,
@@ -118,7 +130,77 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let county = county_of_code(place)?;
-        Ok(store::registries(&self.db, &county).await?)
+        self.county_registries(caller, &county).await
+    }
+
+    /// A county's registries, the six it starts with created when it has none.
+    async fn county_registries(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<Vec<RegistryRow>, ServiceError> {
+        let list = store::registries(&self.db, county).await?;
+        if !list.is_empty() {
+            return Ok(list);
+        }
+        self.seed_registries(caller, county, " first_use").await?;
+        Ok(store::registries(&self.db, county).await?)
+    }
+
+    /// Whether the caller may add a registry to the county of `place`.
+    pub async fn may_add_registry(&self, caller: &Caller, place: &str) -> bool {
+        match county_of_code(place) {
+            Ok(county) => self.managed_place(caller, &county).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Adds a registry to the county of `place`, by staff managing the county: its names and
+    /// months between reviews; its key comes from the English name. Two registries of a county
+    /// may not share a Chinese name.
+    pub async fn create_registry(
+        &self,
+        caller: &Caller,
+        place: &str,
+        input: &jinguo_domain::care::RegistryInput,
+    ) -> Result<RegistryRow, ServiceError> {
+        let county = county_of_code(place)?;
+        let county_place = self.managed_place(caller, &county).await?;
+        let v = input.validate()?;
+        let existing = self.county_registries(caller, &county).await?;
+        if existing.iter().any(|r| r.name_zh == v.name_zh) {
+            return Err(invalid("name_zh", "registry.duplicate"));
+        }
+        let taken = |k: &str| k.is_empty() || existing.iter().any(|r| r.key == k);
+        let mut key = rules::registry_key(&v.name_en);
+        let mut n = existing.len() + 1;
+        while taken(&key) {
+            key = format!("registry_{n}");
+            n += 1;
+        }
+        let row = RegistryRow {
+            county_code: county.clone(),
+            key: key.clone(),
+            name_zh: v.name_zh,
+            name_en: v.name_en,
+            review_months: v.review_months,
+        };
+        let entry = Record::new("registry.create")
+            .target(format!("registry:{county}:{key}"))
+            .place(county_place.path.clone())
+            .detail(format!("review_months={}", row.review_months));
+        let now = clock::now();
+        let written = db_tx!(&self.db, tx => {
+            if !store::insert_registry(tx, &row, now).await? {
+                return Ok::<bool, StorageError>(false);
+            }
+            record(tx, caller, entry.clone()).await?;
+            Ok(true)
+        })?;
+        if !written {
+            return Err(ServiceError::Conflict);
+        }
+        Ok(row)
     }
 
     /// Proposes a person for a registry after a survey: whoever may change her household.
@@ -142,7 +224,8 @@ impl Services {
         let household = jinguo_storage::household::get(&self.db, household, &scope)
             .await?
             .ok_or_else(|| invalid("person_id", "not_found"))?;
-        if !store::registries(&self.db, &county)
+        if !self
+            .county_registries(caller, &county)
             .await?
             .iter()
             .any(|r| r.key == v.registry)

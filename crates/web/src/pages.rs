@@ -149,6 +149,10 @@ pub fn router() -> Router<AppState> {
         .route("/wishes/{id}/claim", axum::routing::post(care::claim_wish))
         .route("/places/{code}/care", get(care::care_page))
         .route(
+            "/places/{code}/care/registries",
+            axum::routing::post(care::create_registry),
+        )
+        .route(
             "/places/{code}/care/entries",
             axum::routing::post(care::propose),
         )

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use jinguo_domain::care::{EntryInput, ServiceInput};
+use jinguo_domain::care::{EntryInput, RegistryInput, ServiceInput};
 use jinguo_services::care::EntryView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(registries))
+        .routes(routes!(registries, create_registry))
         .routes(routes!(entries, propose))
         .routes(routes!(get_entry))
         .routes(routes!(entry_step))
@@ -44,6 +44,17 @@ pub struct RegistryDto {
     pub review_months: i64,
 }
 
+impl From<jinguo_services::care::RegistryRow> for RegistryDto {
+    fn from(r: jinguo_services::care::RegistryRow) -> Self {
+        Self {
+            key: r.key,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            review_months: r.review_months,
+        }
+    }
+}
+
 /// The registries of the place's county.
 #[utoipa::path(get, path = "/api/v1/places/{code}/registries", tag = "care",
     params(("code" = String, Path)),
@@ -61,16 +72,49 @@ async fn registries(
         .registries(&caller, &code)
         .await
         .map_err(api(lang))?;
-    Ok(Json(
-        list.into_iter()
-            .map(|r| RegistryDto {
-                key: r.key,
-                name_zh: r.name_zh,
-                name_en: r.name_en,
-                review_months: r.review_months,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(RegistryDto::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct NewRegistryDto {
+    /// Required, at most 20 characters; unique in the county.
+    #[serde(default)]
+    pub name_zh: String,
+    /// Empty: the Chinese name.
+    #[serde(default)]
+    pub name_en: String,
+    /// 1 to 60.
+    #[serde(default)]
+    pub review_months: i64,
+}
+
+/// Adds a registry to the place's county: staff managing the county. Its key comes from the
+/// English name. Audited.
+#[utoipa::path(post, path = "/api/v1/places/{code}/registries", tag = "care",
+    params(("code" = String, Path)), request_body = NewRegistryDto,
+    responses((status = 201, body = RegistryDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_registry(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewRegistryDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<RegistryDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = RegistryInput {
+        name_zh: b.name_zh,
+        name_en: b.name_en,
+        review_months: b.review_months,
+    };
+    let r = s
+        .services
+        .create_registry(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(r.into())))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

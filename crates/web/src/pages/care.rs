@@ -11,7 +11,7 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
-use jinguo_domain::care::{EntryInput, EntryStep, ServiceInput, ServiceKind};
+use jinguo_domain::care::{EntryInput, EntryStep, RegistryInput, ServiceInput, ServiceKind};
 use jinguo_services::care::EntryView;
 use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
@@ -62,6 +62,10 @@ struct CarePage {
     registry: String,
     due: bool,
     registries: Vec<(String, String)>,
+    /// (name, months between reviews)
+    registry_rules: Vec<(String, i64)>,
+    /// The caller may add a registry to the county.
+    adds_registries: bool,
     lines: Vec<EntryLine>,
     /// The household's persons offered for a new entry: (id, masked name).
     people: Vec<(Uuid, String)>,
@@ -203,6 +207,16 @@ async fn render(
             .iter()
             .map(|r| (r.key.clone(), lang.pick(&r.name_zh, &r.name_en).to_string()))
             .collect(),
+        registry_rules: registries
+            .iter()
+            .map(|r| {
+                (
+                    lang.pick(&r.name_zh, &r.name_en).to_string(),
+                    r.review_months,
+                )
+            })
+            .collect(),
+        adds_registries: s.services.may_add_registry(caller, code).await,
         registry,
         due,
         people,
@@ -264,15 +278,49 @@ async fn for_household_again(
     e: &ServiceError,
     form: HashMap<String, String>,
 ) -> Response {
+    let q = CareQuery {
+        household: Some(field(&form, "household")),
+        ..Default::default()
+    };
+    again(s, c, caller, code, q, e, form).await
+}
+
+/// A form refused: the care page again, as `q` opens it, with what was typed and the fields named;
+/// a refusal that names no field, its error page.
+async fn again(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    code: &str,
+    q: CareQuery,
+    e: &ServiceError,
+    form: HashMap<String, String>,
+) -> Response {
     match super::screening::field_errors(e, c.lang) {
-        Some(errors) => {
-            let q = CareQuery {
-                household: Some(field(&form, "household")),
-                ..Default::default()
-            };
-            render(s, c, caller, code, q, form, errors).await
-        }
+        Some(errors) => render(s, c, caller, code, q, form, errors).await,
         None => error_page(e, c),
+    }
+}
+
+/// Adds a registry to the county.
+pub(super) async fn create_registry(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let input = RegistryInput {
+        name_zh: g("name_zh"),
+        name_en: g("name_en"),
+        // Not a number: out of range, named on the field.
+        review_months: g("review_months").trim().parse().unwrap_or(0),
+    };
+    match s.services.create_registry(&caller, &code, &input).await {
+        Ok(_) => Redirect::to(&format!("/places/{code}/care#registries")).into_response(),
+        Err(e) => again(&s, c, &caller, &code, CareQuery::default(), &e, f.fields).await,
     }
 }
 
@@ -309,16 +357,13 @@ pub(super) async fn record_services(
             super::encode(&input.registry)
         ))
         .into_response(),
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                let q = CareQuery {
-                    registry: Some(g("registry")),
-                    ..Default::default()
-                };
-                render(&s, c, &caller, &code, q, f.fields, errors).await
-            }
-            None => error_page(&e, c),
-        },
+        Err(e) => {
+            let q = CareQuery {
+                registry: Some(g("registry")),
+                ..Default::default()
+            };
+            again(&s, c, &caller, &code, q, &e, f.fields).await
+        }
     }
 }
 
@@ -631,15 +676,12 @@ pub(super) async fn record_event(
             super::encode(&registry)
         ))
         .into_response(),
-        Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => {
-                let q = CareQuery {
-                    registry: (!registry.is_empty()).then_some(registry),
-                    ..Default::default()
-                };
-                render(&s, c, &caller, &code, q, f.fields, errors).await
-            }
-            None => error_page(&e, c),
-        },
+        Err(e) => {
+            let q = CareQuery {
+                registry: (!registry.is_empty()).then_some(registry),
+                ..Default::default()
+            };
+            again(&s, c, &caller, &code, q, &e, f.fields).await
+        }
     }
 }
