@@ -221,6 +221,30 @@ async fn care_end_to_end(b: Backend) {
             .unwrap_or(0)
     };
     assert_eq!((count("health_check"), count("relief")), (2, 1));
+    // Over a period: the same from today to today, nothing over the month before; a period
+    // whose end comes before its start is refused on that field.
+    let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    let period = |from: String, to: String| {
+        format!("/api/v1/places/530181/care/figures?from={from}&to={to}")
+    };
+    let (st, f) = api.send(&staff, "GET", &period(day(0), day(0)), None).await;
+    assert_eq!(
+        (st, f["people_served"].clone(), f["year"].clone()),
+        (200, json!(2), Value::Null),
+        "{f}"
+    );
+    let (_, f) = api
+        .send(&staff, "GET", &period(day(-30), day(-1)), None)
+        .await;
+    assert_eq!(f["people_served"], json!(0), "{f}");
+    let (st, p) = api
+        .send(&staff, "GET", &period(day(0), day(-1)), None)
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("to".into(), "period.reversed".into())]),
+        "{p}"
+    );
 
     // The entry: the evidence and the result for staff; the name masked.
     let (st, d) = api
@@ -348,6 +372,33 @@ async fn care_end_to_end(b: Backend) {
     assert_eq!(r.status().as_u16(), 200);
     let book = r.bytes().await.unwrap();
     assert!(book.starts_with(b"PK"));
+    // On the care page: the figures over the period asked for, the workbook over the same.
+    let page = |q: String, lang: &'static str| {
+        let r = api
+            .http
+            .get(format!("{}/places/530181/care{q}", api.base))
+            .header("cookie", &staff.cookie)
+            .header("accept-language", lang)
+            .send();
+        async move {
+            let r = r.await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = page(format!("?from={}&to={}", day(0), day(0)), "zh-CN").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("id=\"people-served\">2<")
+            && html.contains(&format!("care/export?from={}&amp;to={}", day(0), day(0)))
+            && html.contains("把爱带回家"),
+        "{html}"
+    );
+    let (st, html) = page(format!("?from={}&to={}", day(0), day(-1)), "en").await;
+    assert_eq!(st, 422);
+    assert!(
+        html.contains("To: cannot be before the start") && html.contains("Figures of care"),
+        "{html}"
+    );
 
     for action in [
         "registry.create",
@@ -868,7 +919,7 @@ async fn services_from_a_sheet(b: Backend) {
         s.care_figures(
             &support::county_staff(),
             "530181",
-            chrono::Datelike::year(&today),
+            jinguo_domain::care::Period::year(chrono::Datelike::year(&today)).unwrap(),
         )
         .await
         .unwrap()

@@ -545,7 +545,14 @@ async fn anning_demo_has_the_reference_shape() {
     // Care in 2021, from the records: 1,203 health checks, 3,000+ green channels (each woman
     // counted once among the people served), 612 wishes fulfilled, 120 events reaching 3,632
     // children.
-    let care = s.care_figures(&staff, "530181", 2021).await.unwrap();
+    let care = s
+        .care_figures(
+            &staff,
+            "530181",
+            jinguo_domain::care::Period::year(2021).unwrap(),
+        )
+        .await
+        .unwrap();
     let kind = |k: jinguo_domain::care::ServiceKind| {
         care.by_kind
             .iter()

@@ -159,6 +159,9 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "credit_code" => ("统一社会信用代码", "Unified social credit code"),
         "registry" => ("台账", "Registry"),
         "name_zh" => ("中文名称", "Chinese name"),
+        "from" => ("开始日期", "From"),
+        "to" => ("结束日期", "To"),
+        "year" => ("年度", "Year"),
         "name_en" => ("英文名称", "English name"),
         "review_months" => ("复核间隔（月）", "Months between reviews"),
         "criteria" => ("符合条件", "Criteria met"),
@@ -478,6 +481,11 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "person.name_mismatch" => (
             "与该身份证号登记的姓名不一致，请核对",
             "does not match the name registered with this ID number",
+        ),
+        "period.reversed" => ("不能早于开始日期", "cannot be before the start"),
+        "period.too_long" => (
+            "统计期间不能超过十年",
+            "makes a period longer than ten years",
         ),
         "registry.duplicate" => (
             "本县已有同名台账",

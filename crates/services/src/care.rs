@@ -13,7 +13,7 @@ use crate::{Caller, ServiceError, Services, clock};
 use chrono::{Months, NaiveDate};
 use jinguo_domain::account::Role;
 use jinguo_domain::care::{
-    self as rules, EntryInput, EntryStatus, EntryStep, ServiceInput, ServiceKind,
+    self as rules, EntryInput, EntryStatus, EntryStep, Period, ServiceInput, ServiceKind,
 };
 use jinguo_domain::mask;
 pub use jinguo_storage::care::RegistryRow;
@@ -61,18 +61,18 @@ pub struct ServiceView {
     pub note: String,
 }
 
-/// The figures of care below a place over a year.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The figures of care below a place over a period.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CareFigures {
-    pub year: i32,
-    /// People served in the year, each once whatever she received.
+    pub period: Period,
+    /// People served in the period, each once whatever she received.
     pub people_served: i64,
     pub by_kind: Vec<(ServiceKind, i64)>,
     /// (registry, status, entries)
     pub entries: Vec<(String, EntryStatus, i64)>,
     /// Wishes by where they stand (all time).
     pub wishes: Vec<(String, i64)>,
-    /// Events, participants and children reached in the year.
+    /// Events, participants and children reached in the period.
     pub events: EventFigures,
 }
 
@@ -518,24 +518,22 @@ impl Services {
         Ok(())
     }
 
-    /// The figures of care below a place the caller manages, over a year.
+    /// The figures of care below a place the caller manages, over a period.
     pub async fn care_figures(
         &self,
         caller: &Caller,
         place: &str,
-        year: i32,
+        period: Period,
     ) -> Result<CareFigures, ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| invalid("year", "invalid"))?;
-        let to = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| invalid("year", "invalid"))?;
         let (people, kinds, entries) =
-            store::figures(self.figures_db(), &place.subtree(), from, to).await?;
+            store::figures(self.figures_db(), &place.subtree(), period.from, period.to).await?;
         let wishes = store::wish_counts(self.figures_db(), &place.subtree()).await?;
-        let events = self.event_figures(caller, &place.code, year).await?;
+        let events = self.event_figures(caller, &place.code, period).await?;
         Ok(CareFigures {
             wishes,
             events,
-            year,
+            period,
             people_served: people,
             by_kind: kinds
                 .into_iter()
@@ -936,7 +934,7 @@ pub struct EventView {
     pub children: i64,
 }
 
-/// Events and their participants over a year.
+/// Events and their participants over a period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventFigures {
     pub events: i64,
@@ -998,55 +996,46 @@ impl Services {
         Ok(id)
     }
 
-    /// The events below a place the caller manages, over a year, newest first.
+    /// The events below a place the caller manages, over a period, newest first.
     pub async fn events(
         &self,
         caller: &Caller,
         place: &str,
-        year: i32,
+        period: Period,
     ) -> Result<Vec<EventView>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        let (from, to) = year_bounds(year)?;
-        Ok(store::events(self.figures_db(), &place.subtree(), from, to)
-            .await?
-            .into_iter()
-            .map(|(e, registered, children)| EventView {
-                id: e.id,
-                kind: jinguo_domain::care::EventKind::parse(&e.kind)
-                    .unwrap_or(jinguo_domain::care::EventKind::Other),
-                name: e.name,
-                held_on: e.held_on,
-                place: e.place_text,
-                organiser: e.organiser,
-                participants: registered + e.anonymous,
-                children: children + e.anonymous_children,
-            })
-            .collect())
+        Ok(
+            store::events(self.figures_db(), &place.subtree(), period.from, period.to)
+                .await?
+                .into_iter()
+                .map(|(e, registered, children)| EventView {
+                    id: e.id,
+                    kind: jinguo_domain::care::EventKind::parse(&e.kind)
+                        .unwrap_or(jinguo_domain::care::EventKind::Other),
+                    name: e.name,
+                    held_on: e.held_on,
+                    place: e.place_text,
+                    organiser: e.organiser,
+                    participants: registered + e.anonymous,
+                    children: children + e.anonymous_children,
+                })
+                .collect(),
+        )
     }
 
-    /// Events, participants and children reached below a place over a year.
+    /// Events, participants and children reached below a place over a period.
     pub async fn event_figures(
         &self,
         caller: &Caller,
         place: &str,
-        year: i32,
+        period: Period,
     ) -> Result<EventFigures, ServiceError> {
-        let list = self.events(caller, place, year).await?;
+        let list = self.events(caller, place, period).await?;
         Ok(EventFigures {
             events: list.len() as i64,
             participants: list.iter().map(|e| e.participants).sum(),
             children: list.iter().map(|e| e.children).sum(),
         })
-    }
-}
-
-fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), ServiceError> {
-    match (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(invalid("year", "invalid")),
     }
 }
 
@@ -1063,9 +1052,9 @@ impl Services {
             return Ok(None);
         }
         let today = clock::today();
-        let (from, to) = year_bounds(today.year())?;
+        let year = Period::year(today.year())?;
         let within = place.subtree();
-        let (people, _, _) = store::figures(self.figures_db(), &within, from, to).await?;
+        let (people, _, _) = store::figures(self.figures_db(), &within, year.from, year.to).await?;
         let due = store::review_due_count(self.figures_db(), &within, today).await?;
         Ok(Some((people, due)))
     }

@@ -434,17 +434,17 @@ impl Services {
 }
 
 impl Services {
-    /// The figures of care below a place the caller manages, over a year, as a workbook: people
-    /// served (each once), services by kind, entries by registry and status, wishes by status,
-    /// events. No names.
+    /// The figures of care below a place the caller manages, over a period, as a workbook:
+    /// people served (each once), services by kind, entries by registry and status, wishes by
+    /// status, events. No names.
     pub async fn care_workbook(
         &self,
         caller: &Caller,
         code: &str,
-        year: i32,
+        period: jinguo_domain::care::Period,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
-        let f = self.care_figures(caller, code, year).await?;
+        let f = self.care_figures(caller, code, period).await?;
         let registries = self.registries(caller, code).await?;
         let registry_name = |k: &str| {
             registries
@@ -454,7 +454,13 @@ impl Services {
                 .unwrap_or_else(|| k.to_string())
         };
         let mut rows = vec![
-            vec![text(lang.pick("年度", "Year")), Cell::Int(i64::from(year))],
+            match period.whole_year() {
+                Some(year) => vec![text(lang.pick("年度", "Year")), Cell::Int(i64::from(year))],
+                None => vec![
+                    text(lang.pick("统计期间", "Period")),
+                    text(&format!("{} – {}", period.from, period.to)),
+                ],
+            },
             vec![
                 text(lang.pick("服务人数（每人计一次）", "People served (each once)")),
                 Cell::Int(f.people_served),

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use jinguo_domain::care::{EntryInput, RegistryInput, ServiceInput};
+use jinguo_domain::care::{EntryInput, Period, RegistryInput, ServiceInput};
 use jinguo_services::care::EntryView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -403,21 +403,40 @@ async fn record_services(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct YearQuery {
-    /// The year; this year when absent.
+pub struct PeriodQuery {
+    /// A calendar year; this year when neither it nor `from` and `to` are given.
     pub year: Option<i32>,
+    /// The first day (YYYY-MM-DD), with `to`; the two take the place of `year`.
+    pub from: Option<String>,
+    /// The last day (YYYY-MM-DD), included; at most ten years after `from`.
+    pub to: Option<String>,
+}
+
+impl PeriodQuery {
+    fn period(&self) -> Result<Period, jinguo_services::ServiceError> {
+        Ok(Period::parse(
+            self.year,
+            self.from.as_deref(),
+            self.to.as_deref(),
+            jinguo_services::clock::today(),
+        )?)
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CareFiguresDto {
-    pub year: i32,
-    /// People served in the year, each counted once.
+    /// The first and last days counted.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The year, when the period is a calendar year.
+    pub year: Option<i32>,
+    /// People served in the period, each counted once.
     pub people_served: i64,
     pub by_kind: Vec<KeyCountDto>,
     pub entries: Vec<EntryCountDto>,
     /// Wishes by where they stand.
     pub wishes: Vec<KeyCountDto>,
-    /// Events held in the year, their participants (registered and counted) and the children.
+    /// Events held in the period, their participants (registered and counted) and the children.
     pub events: i64,
     pub participants: i64,
     pub children: i64,
@@ -436,9 +455,9 @@ pub struct EntryCountDto {
     pub count: i64,
 }
 
-/// The figures of care below a place the caller manages, over a year.
+/// The figures of care below a place the caller manages, over a year or a period.
 #[utoipa::path(get, path = "/api/v1/places/{code}/care/figures", tag = "care",
-    params(("code" = String, Path), YearQuery),
+    params(("code" = String, Path), PeriodQuery),
     responses((status = 200, body = CareFiguresDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -447,19 +466,18 @@ async fn figures(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<CareFiguresDto>> {
-    use chrono::Datelike;
-    let year = q
-        .year
-        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let period = q.period().map_err(api(lang))?;
     let f = s
         .services
-        .care_figures(&caller, &code, year)
+        .care_figures(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     Ok(Json(CareFiguresDto {
-        year: f.year,
+        from: f.period.from,
+        to: f.period.to,
+        year: f.period.whole_year(),
         people_served: f.people_served,
         by_kind: f
             .by_kind
@@ -691,9 +709,9 @@ pub struct EventDto {
     pub children: i64,
 }
 
-/// The events below a place the caller manages, in a year (this year by default).
+/// The events below a place the caller manages, in a year (this year by default) or a period.
 #[utoipa::path(get, path = "/api/v1/places/{code}/events", tag = "care",
-    params(("code" = String, Path), YearQuery),
+    params(("code" = String, Path), PeriodQuery),
     responses((status = 200, body = Vec<EventDto>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -702,15 +720,12 @@ async fn place_events(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<Vec<EventDto>>> {
-    use chrono::Datelike;
-    let year = q
-        .year
-        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let period = q.period().map_err(api(lang))?;
     let list = s
         .services
-        .events(&caller, &code, year)
+        .events(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     Ok(Json(
@@ -786,10 +801,10 @@ async fn record_event(
     Ok((StatusCode::CREATED, Json(IdDto { id })))
 }
 
-/// The figures of care below a place the caller manages, over a year, as a workbook (XLSX, in
+/// The figures of care below a place the caller manages, over a year or a period, as a workbook (XLSX, in
 /// the caller's language, no names).
 #[utoipa::path(get, path = "/api/v1/places/{code}/care/export", tag = "care",
-    params(("code" = String, Path), YearQuery),
+    params(("code" = String, Path), PeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -798,15 +813,12 @@ async fn care_workbook(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<PeriodQuery>,
 ) -> ApiResult<axum::response::Response> {
-    use chrono::Datelike;
-    let year = q
-        .year
-        .unwrap_or_else(|| jinguo_services::clock::today().year());
+    let period = q.period().map_err(api(lang))?;
     let bytes = s
         .services
-        .care_workbook(&caller, &code, year, lang)
+        .care_workbook(&caller, &code, period, lang)
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(bytes, "care", &code))

@@ -11,7 +11,9 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
-use jinguo_domain::care::{EntryInput, EntryStep, RegistryInput, ServiceInput, ServiceKind};
+use jinguo_domain::care::{
+    EntryInput, EntryStep, Period, RegistryInput, ServiceInput, ServiceKind, WishStatus,
+};
 use jinguo_services::care::EntryView;
 use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
@@ -23,6 +25,9 @@ pub(super) struct CareQuery {
     registry: Option<String>,
     due: Option<String>,
     household: Option<String>,
+    /// The period of the figures shown: both days, or this year.
+    from: Option<String>,
+    to: Option<String>,
 }
 
 struct EntryLine {
@@ -76,8 +81,24 @@ struct CarePage {
     /// This year's events (staff managing the place): (date, kind, name, place, participants, children)
     events: Vec<(String, &'static str, String, String, i64, i64)>,
     event_kinds: Vec<(&'static str, &'static str)>,
+    /// The figures over the period asked for (staff managing the place).
+    figures: Option<FiguresView>,
+    /// A period other than this year was asked for: the workbook is asked for it too.
+    period_asked: bool,
     form: HashMap<String, String>,
     errors: Vec<(String, String)>,
+}
+
+struct FiguresView {
+    from: String,
+    to: String,
+    people_served: i64,
+    /// (label, count), services by kind then wishes by where they stand.
+    by_kind: Vec<(&'static str, i64)>,
+    wishes: Vec<(&'static str, i64)>,
+    events: i64,
+    participants: i64,
+    children: i64,
 }
 
 struct WishLine {
@@ -169,31 +190,39 @@ async fn render(
             .collect(),
         Err(e) => return error_page(&e, c),
     };
-    let year = chrono::Datelike::year(&jinguo_services::clock::today());
+    let year =
+        jinguo_domain::care::Period::year(chrono::Datelike::year(&jinguo_services::clock::today()));
     // Events are kept by the federation managing the place; others see none.
-    let events = s
-        .services
-        .events(caller, code, year)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| {
-            (
-                e.held_on.to_string(),
-                e.kind.label(lang),
-                e.name,
-                e.place,
-                e.participants,
-                e.children,
-            )
-        })
-        .collect();
+    let events = match year {
+        Ok(year) => s
+            .services
+            .events(caller, code, year)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+    .into_iter()
+    .map(|e| {
+        (
+            e.held_on.to_string(),
+            e.kind.label(lang),
+            e.name,
+            e.place,
+            e.participants,
+            e.children,
+        )
+    })
+    .collect();
+    let mut errors = errors;
+    let (figures, period_asked) = figures(s, caller, code, &q.from, &q.to, lang, &mut errors).await;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = CarePage {
+        figures,
+        period_asked,
         wishes,
         events,
         event_kinds: jinguo_domain::care::EventKind::ALL
@@ -230,6 +259,52 @@ async fn render(
         c,
     };
     page(p.render(), status)
+}
+
+/// The figures of care over the period asked for, for staff managing the place (none for
+/// anyone else), and whether a period other than this year was asked for. A period refused names
+/// its field among `errors`, and this year is shown.
+async fn figures(
+    s: &AppState,
+    caller: &Caller,
+    code: &str,
+    from: &Option<String>,
+    to: &Option<String>,
+    lang: Lang,
+    errors: &mut Vec<(String, String)>,
+) -> (Option<FiguresView>, bool) {
+    let today = jinguo_services::clock::today();
+    let asked = from.is_some() || to.is_some();
+    let period = match Period::parse(None, from.as_deref(), to.as_deref(), today) {
+        Ok(p) => Ok(p),
+        Err(e) => {
+            if let Some(found) = super::screening::field_errors(&ServiceError::from(e), lang) {
+                errors.extend(found);
+            }
+            Period::parse(None, None, None, today)
+        }
+    };
+    let Ok(period) = period else {
+        return (None, false);
+    };
+    let Ok(f) = s.services.care_figures(caller, code, period).await else {
+        return (None, false);
+    };
+    let view = FiguresView {
+        from: f.period.from.to_string(),
+        to: f.period.to.to_string(),
+        people_served: f.people_served,
+        by_kind: f.by_kind.iter().map(|(k, n)| (k.label(lang), *n)).collect(),
+        wishes: f
+            .wishes
+            .iter()
+            .filter_map(|(k, n)| Some((WishStatus::parse(k)?.label(lang), *n)))
+            .collect(),
+        events: f.events.events,
+        participants: f.events.participants,
+        children: f.events.children,
+    };
+    (Some(view), asked && errors.is_empty())
 }
 
 pub(super) async fn care_page(
