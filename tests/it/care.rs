@@ -992,6 +992,27 @@ async fn services_from_a_sheet(b: Backend) {
         (json!(0), json!(1)),
         "{r}"
     );
+    // Another day's sheet sent twice at the same moment: written once.
+    let yesterday = today - chrono::Duration::days(1);
+    let other_day = book(vec![row(
+        &p1.id_number,
+        &p1.name,
+        "困难母亲库",
+        Cell::Date(yesterday),
+    )]);
+    let ((s1, r1), (s2, r2)) = tokio::join!(send(other_day.clone(), true), send(other_day, true));
+    assert_eq!((s1, s2), (200, 200), "{r1} {r2}");
+    assert_eq!(
+        r1["new_services"].as_i64().unwrap() + r2["new_services"].as_i64().unwrap(),
+        1,
+        "{r1} {r2}"
+    );
+    let day: Vec<(i64,)> = crate::access::query(
+        &s.db,
+        format!("SELECT COUNT(*) FROM care_service WHERE on_date = '{yesterday}'").leak(),
+    )
+    .await;
+    assert_eq!(day, vec![(1,)]);
     // The result is sealed at rest.
     let sealed: Vec<(String,)> =
         crate::access::query(&s.db, "SELECT result FROM care_service").await;

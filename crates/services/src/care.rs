@@ -490,7 +490,7 @@ impl Services {
             v.registry,
             rows.len()
         );
-        self.write_services(caller, &place.path, batch, &rows, detail)
+        self.write_services(caller, &place.path, batch, &rows, false, detail)
             .await?;
         Ok(batch)
     }
@@ -502,20 +502,28 @@ impl Services {
         place_path: &str,
         batch: Uuid,
         rows: &[ServiceRow],
+        once: bool,
         detail: String,
-    ) -> Result<(), ServiceError> {
-        let entry = Record::new("care.service")
-            .target(format!("batch:{batch}"))
-            .place(place_path.to_string())
-            .detail(detail);
+    ) -> Result<u64, ServiceError> {
         let now = clock::now();
-        db_tx!(&self.db, tx => {
+        let written = db_tx!(&self.db, tx => {
+            let mut written = 0u64;
             for r in rows {
-                store::insert_service(tx, r, now).await?;
+                if !once {
+                    store::insert_service(tx, r, now).await?;
+                    written += 1;
+                } else if store::insert_service_once(tx, r, now).await? {
+                    written += 1;
+                }
             }
-            record(tx, caller, entry.clone()).await
+            let entry = Record::new("care.service")
+                .target(format!("batch:{batch}"))
+                .place(place_path.to_string())
+                .detail(format!("{detail} written={written}"));
+            record(tx, caller, entry).await?;
+            Ok::<u64, StorageError>(written)
         })?;
-        Ok(())
+        Ok(written)
     }
 
     /// The figures of care below a place the caller manages, over a period.

@@ -262,8 +262,12 @@ impl Services {
             db_tx!(&self.db, tx => record(tx, caller, entry.clone()).await)?;
             return Ok(report);
         }
-        self.write_services(caller, &place.path, batch, &rows, detail)
+        // Sent twice at the same moment: what the other wrote first is left as it is.
+        let written = self
+            .write_services(caller, &place.path, batch, &rows, true, detail)
             .await?;
+        report.unchanged += report.new_services - written;
+        report.new_services = written;
         report.committed = true;
         report.batch = Some(batch);
         Ok(report)

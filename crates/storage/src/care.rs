@@ -221,6 +221,32 @@ pub async fn insert_service(
     Ok(())
 }
 
+/// Inserts a service unless its entry already has one of the kind on the day; whether it did.
+/// The entry's row is locked first, so that of two batches sent at the same moment the second
+/// waits for the first and then finds its service.
+pub async fn insert_service_once(
+    tx: &mut DbConn<'_>,
+    s: &ServiceRow,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE registry_entry SET version = version WHERE county_code = $1 AND id = $2")
+        .bind(&s.county_code).bind(s.entry_id)
+        .execute(&mut *c).await.map(|_| ()))?;
+    let n = conn_run!(tx, c => sqlx::query(
+        "INSERT INTO care_service (county_code, id, entry_id, person_id, path, kind, on_date, \
+         hospital, valid_until, goods, amount_cents, visited_by, result, note, batch_id, \
+         created_by, created_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17 WHERE NOT EXISTS (SELECT 1 FROM care_service WHERE county_code = $1 \
+         AND entry_id = $3 AND kind = $6 AND on_date = $7)")
+        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(s.person_id).bind(&s.path)
+        .bind(&s.kind).bind(s.on_date).bind(&s.hospital).bind(s.valid_until).bind(&s.goods)
+        .bind(s.amount_cents).bind(&s.visited_by).bind(&s.result).bind(&s.note).bind(s.batch_id)
+        .bind(&s.created_by).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
 pub async fn services_of_entry(
     db: &Db,
     county: &str,
