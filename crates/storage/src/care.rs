@@ -288,8 +288,9 @@ pub async fn mark_reminded(
     Ok(n == 1)
 }
 
-/// The accounts of the representatives currently answering for a household, by the household
-/// itself or a place above it (`path`: the household's).
+/// The accounts of the members currently answering for a household: the representatives
+/// assigned to it, and the executives answering for a place above it (`path`: the household's;
+/// units are assigned to executives only).
 pub async fn responsible_accounts(
     db: &Db,
     county: &str,
