@@ -757,6 +757,19 @@ async fn wishes(b: Backend) {
     assert_eq!(st, 204);
     let (_, listed) = api.send(&staff, "GET", &wishes, None).await;
     assert_eq!(listed[0]["status"], "confirmed");
+    // Counted among the wishes fulfilled this year, not in the year before.
+    let year = chrono::Datelike::year(&jinguo_services::clock::today());
+    for (y, n) in [(year, 1), (year - 1, 0)] {
+        let (_, f) = api
+            .send(
+                &staff,
+                "GET",
+                &format!("/api/v1/places/530181/care/figures?year={y}"),
+                None,
+            )
+            .await;
+        assert_eq!(f["wishes_fulfilled"], json!(n), "{f}");
+    }
 
     // Two claims made from this address this hour: with a limit of three, one more may be
     // tried (and is refused as taken); with a limit of two, it is refused for the rate.

@@ -569,6 +569,16 @@ async fn anning_demo_has_the_reference_shape() {
         .find(|(k, _)| k == "confirmed")
         .map(|(_, n)| *n);
     assert_eq!(confirmed, Some(612));
+    assert_eq!(care.wishes_fulfilled, 612);
+    let before = s
+        .care_figures(
+            &staff,
+            "530181",
+            jinguo_domain::care::Period::year(2020).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((before.wishes_fulfilled, before.people_served), (0, 0));
     assert_eq!((care.events.events, care.events.children), (120, 3_632));
 }
 

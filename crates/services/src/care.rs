@@ -72,6 +72,8 @@ pub struct CareFigures {
     pub entries: Vec<(String, EntryStatus, i64)>,
     /// Wishes by where they stand (all time).
     pub wishes: Vec<(String, i64)>,
+    /// Wishes fulfilled in the period.
+    pub wishes_fulfilled: i64,
     /// Events, participants and children reached in the period.
     pub events: EventFigures,
 }
@@ -537,9 +539,13 @@ impl Services {
         let (people, kinds, entries) =
             store::figures(self.figures_db(), &place.subtree(), period.from, period.to).await?;
         let wishes = store::wish_counts(self.figures_db(), &place.subtree()).await?;
+        let wishes_fulfilled =
+            store::wishes_fulfilled(self.figures_db(), &place.subtree(), period.from, period.to)
+                .await?;
         let events = self.event_figures(caller, &place.code, period).await?;
         Ok(CareFigures {
             wishes,
+            wishes_fulfilled,
             events,
             period,
             people_served: people,

@@ -470,6 +470,10 @@ impl Services {
             rows.push(vec![text(k.label(lang)), Cell::Int(*n)]);
         }
         rows.push(vec![
+            text(lang.pick("期间实现的微心愿", "Wishes fulfilled in the period")),
+            Cell::Int(f.wishes_fulfilled),
+        ]);
+        rows.push(vec![
             text(lang.pick("活动场次", "Events")),
             Cell::Int(f.events.events),
         ]);

@@ -517,6 +517,19 @@ pub async fn open_wishes(
 }
 
 /// Wishes below a subtree by status (the figures).
+/// The wishes below a subtree fulfilled over a period (fulfilled or since confirmed).
+pub async fn wishes_fulfilled(
+    db: &Db,
+    within: &Subtree,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM wish WHERE status IN ('fulfilled', 'confirmed') AND path >= $1 \
+         AND path < $2 AND fulfilled_on >= $3 AND fulfilled_on <= $4")
+        .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_one(p).await)?)
+}
+
 pub async fn wish_counts(db: &Db, within: &Subtree) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT status, COUNT(*) FROM wish WHERE path >= $1 AND path < $2 GROUP BY status ORDER BY status")

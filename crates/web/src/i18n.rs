@@ -208,6 +208,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "care.figures" => ("关爱工作统计", "Figures of care"),
         "care.from" => ("从", "From"),
         "care.to" => ("至", "To"),
+        "care.wishes_fulfilled" => ("期间实现的微心愿", "Wishes fulfilled in the period"),
         "care.people_served" => ("服务人数（每人计一次）", "People served (each once)"),
         "registries.title" => ("台账类别", "Registries of the county"),
         "registries.review_months" => ("复核间隔（月）", "Months between reviews"),

@@ -434,8 +434,10 @@ pub struct CareFiguresDto {
     pub people_served: i64,
     pub by_kind: Vec<KeyCountDto>,
     pub entries: Vec<EntryCountDto>,
-    /// Wishes by where they stand.
+    /// Wishes by where they stand (today, whenever proposed).
     pub wishes: Vec<KeyCountDto>,
+    /// Wishes fulfilled in the period.
+    pub wishes_fulfilled: i64,
     /// Events held in the period, their participants (registered and counted) and the children.
     pub events: i64,
     pub participants: i64,
@@ -504,6 +506,7 @@ async fn figures(
                 count: *n,
             })
             .collect(),
+        wishes_fulfilled: f.wishes_fulfilled,
         events: f.events.events,
         participants: f.events.participants,
         children: f.events.children,

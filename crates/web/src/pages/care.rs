@@ -96,6 +96,7 @@ struct FiguresView {
     /// (label, count), services by kind then wishes by where they stand.
     by_kind: Vec<(&'static str, i64)>,
     wishes: Vec<(&'static str, i64)>,
+    wishes_fulfilled: i64,
     events: i64,
     participants: i64,
     children: i64,
@@ -300,6 +301,7 @@ async fn figures(
             .iter()
             .filter_map(|(k, n)| Some((WishStatus::parse(k)?.label(lang), *n)))
             .collect(),
+        wishes_fulfilled: f.wishes_fulfilled,
         events: f.events.events,
         participants: f.events.participants,
         children: f.events.children,
