@@ -752,7 +752,7 @@ async fn donor_claims_a_wish_on_the_public_page() {
     click_first(&c, &format!("#wish-{id} button")).await;
     assert!(text(&c, "#claimed").await.contains("认领成功"));
     assert!(text(&c, "#no-wishes").await.contains("都已被认领"));
-    let (_, listed) = ((), s.wishes(&staff, &group).await.unwrap());
+    let (_, listed) = ((), s.wishes(&staff, &group, false, 100).await.unwrap());
     assert_eq!(listed[0].status, jinguo_domain::care::WishStatus::Claimed);
     c.close().await.unwrap();
 }

@@ -1386,3 +1386,45 @@ async fn registries_a_county_adds(b: Backend) {
     );
 }
 both_backends!(registries_added, super::registries_a_county_adds);
+
+/// The page of all registries lists the first hundred entries and says how to see the others; a
+/// registry's page lists all of its people, to be ticked for a day of services.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_lists_are_cut_on_the_page() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let persons: Vec<(uuid::Uuid,)> =
+        crate::access::query(&s.db, "SELECT id FROM person ORDER BY id LIMIT 101").await;
+    assert_eq!(persons.len(), 101);
+    let next = (jinguo_services::clock::today() + chrono::Duration::days(90)).to_string();
+    for (p,) in &persons {
+        let input = jinguo_domain::care::EntryInput {
+            person_id: Some(*p),
+            registry: "left_behind_women".into(),
+            criteria: "丈夫外出务工".into(),
+            surveyed_by: "妇女代表".into(),
+            next_review_on: next.clone(),
+            ..Default::default()
+        };
+        s.propose_entry(&staff, "530181", &input).await.unwrap();
+    }
+    support::account(&s, "long-k", Role::Staff, "530181").await;
+    let k = support::session(&s, "long-k", false).await;
+    let srv = serve(s.clone()).await;
+    let http = reqwest::Client::new();
+    let page = |q: &'static str| {
+        let r = http
+            .get(format!("{}/places/530181/care{q}", srv.base))
+            .header("cookie", k.cookie.clone())
+            .header("accept-language", "en")
+            .send();
+        async move { r.await.unwrap().text().await.unwrap() }
+    };
+    let rows = |html: &str| html.matches("<tr class=\"entry").count();
+    let all = page("").await;
+    assert_eq!(rows(&all), 100);
+    assert!(all.contains("id=\"more-entries\""), "{all}");
+    let one = page("?registry=left_behind_women").await;
+    assert_eq!(rows(&one), 101);
+    assert!(!one.contains("id=\"more-entries\""));
+}

@@ -44,6 +44,7 @@ pub struct Caches {
     persons: Memo<Vec<Person>>,
     histories: Memo<Vec<HistoryRow>>,
     dispute_counts: Memo<(i64, i64, i64)>,
+    care_counts: Memo<(i64, i64)>,
 }
 
 impl Caches {
@@ -67,6 +68,7 @@ impl Caches {
             persons: Memo::new(ttl, n),
             histories: Memo::new(ttl, n),
             dispute_counts: Memo::new(ttl, n),
+            care_counts: Memo::new(ttl, n),
         }
     }
 }
@@ -220,6 +222,30 @@ impl<'a> Cached<'a> {
             .dispute_counts
             .get(&key, || {
                 jinguo_storage::mediation::open_counts(self.db, within, today)
+            })
+            .await?;
+        Ok(*counts)
+    }
+
+    /// People served below a subtree over this year (each once) and the entries due for review
+    /// `today`.
+    pub async fn care_counts(
+        &self,
+        within: &Subtree,
+        today: chrono::NaiveDate,
+    ) -> Result<(i64, i64), StorageError> {
+        use chrono::Datelike;
+        let key = self.key(format_args!("{}|{}|{today}", within.lo, within.hi));
+        let counts = self
+            .caches
+            .care_counts
+            .get(&key, || async {
+                let year = |m, d| chrono::NaiveDate::from_ymd_opt(today.year(), m, d);
+                let (from, to) = (year(1, 1).unwrap_or(today), year(12, 31).unwrap_or(today));
+                let (people, _, _) =
+                    jinguo_storage::care::figures(self.db, within, from, to).await?;
+                let due = jinguo_storage::care::review_due_count(self.db, within, today).await?;
+                Ok::<_, StorageError>((people, due))
             })
             .await?;
         Ok(*counts)

@@ -333,13 +333,14 @@ impl Services {
     }
 
     /// The entries below a place that the caller may read (a representative: her households),
-    /// names masked.
+    /// names masked; at most `limit` (and [`LIST_LIMIT`]).
     pub async fn entries(
         &self,
         caller: &Caller,
         place: &str,
         registry: Option<&str>,
         review_due: bool,
+        limit: i64,
     ) -> Result<Vec<EntryView>, ServiceError> {
         let scope = caller.household_read_scope();
         if scope.is_empty() {
@@ -356,7 +357,8 @@ impl Services {
             review_due_by: review_due.then_some(today),
             serving: false,
         };
-        let rows = store::entries(&self.db, &place.subtree(), &scope, &filter, LIST_LIMIT).await?;
+        let limit = limit.clamp(1, LIST_LIMIT);
+        let rows = store::entries(&self.db, &place.subtree(), &scope, &filter, limit).await?;
         Ok(rows
             .iter()
             .map(|l| view(&l.entry, mask::name(&l.name), today))
@@ -752,11 +754,15 @@ impl Services {
         Ok(())
     }
 
-    /// The wishes below a place the caller may read, the child's and donor's names masked.
+    /// The wishes below a place the caller may read, the child's and donor's names masked,
+    /// newest first; with `open_only`, those still to be taken forward (not confirmed nor
+    /// withdrawn); at most `limit` (and [`LIST_LIMIT`]).
     pub async fn wishes(
         &self,
         caller: &Caller,
         place: &str,
+        open_only: bool,
+        limit: i64,
     ) -> Result<Vec<WishView>, ServiceError> {
         let scope = caller.household_read_scope();
         if scope.is_empty() {
@@ -768,7 +774,8 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let mut out = Vec::new();
-        for l in store::wishes(&self.db, &place.subtree(), &scope, LIST_LIMIT).await? {
+        let limit = limit.clamp(1, LIST_LIMIT);
+        for l in store::wishes(&self.db, &place.subtree(), &scope, open_only, limit).await? {
             let w = &l.wish;
             let donor = match &w.donor {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
@@ -867,7 +874,10 @@ impl Services {
             if due.is_empty() {
                 break;
             }
-            let mut marked = 0;
+            // Who to tell of each, read first; then the batch written in one transaction (a
+            // commit per entry would cost a county's first round thousands of commits, each
+            // making every cache read again).
+            let mut batch = Vec::with_capacity(due.len());
             for (county, id, registry, household, path, review_on) in due {
                 if !names.contains_key(&(county.clone(), registry.clone())) {
                     for r in store::registries(&self.db, &county).await? {
@@ -881,11 +891,16 @@ impl Services {
                 let accounts =
                     store::responsible_accounts(&self.db, &county, household, &path).await?;
                 let params = format!("{zh}|{en}|{review_on}");
-                let done = db_tx!(&self.db, tx => {
-                    if !store::mark_reminded(tx, &county, id, review_on).await? {
-                        return Ok::<bool, StorageError>(false);
+                batch.push((county, id, review_on, accounts, params));
+            }
+            let marked = db_tx!(&self.db, tx => {
+                let mut marked = 0u64;
+                for (county, id, review_on, accounts, params) in &batch {
+                    if !store::mark_reminded(tx, county, *id, *review_on).await? {
+                        continue;
                     }
-                    for a in &accounts {
+                    marked += 1;
+                    for a in accounts {
                         jinguo_storage::linkage::insert_notification(
                             tx,
                             &jinguo_storage::linkage::NotificationRow {
@@ -901,13 +916,10 @@ impl Services {
                         )
                         .await?;
                     }
-                    Ok(true)
-                })?;
-                if done {
-                    marked += 1;
-                    reminded += 1;
                 }
-            }
+                Ok::<u64, StorageError>(marked)
+            })?;
+            reminded += marked;
             if marked == 0 {
                 break;
             }
@@ -1061,15 +1073,14 @@ impl Services {
         caller: &Caller,
         place: &jinguo_storage::place::Place,
     ) -> Result<Option<(i64, i64)>, ServiceError> {
-        use chrono::Datelike;
         if !caller.manages(&place.path) {
             return Ok(None);
         }
         let today = clock::today();
-        let year = Period::year(today.year())?;
-        let within = place.subtree();
-        let (people, _, _) = store::figures(self.figures_db(), &within, year.from, year.to).await?;
-        let due = store::review_due_count(self.figures_db(), &within, today).await?;
-        Ok(Some((people, due)))
+        Ok(Some(
+            self.cached_figures()
+                .care_counts(&place.subtree(), today)
+                .await?,
+        ))
     }
 }

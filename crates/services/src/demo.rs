@@ -926,6 +926,10 @@ async fn demo_care(
         ("left_behind_women", 1_000, false, true),
         ("migrant_women", 952, false, true),
     ];
+    // Reviewed every year since: the next reviews spread over the coming year, one entry in a
+    // hundred due today, so that the representatives' lists of reviews due are not empty.
+    let today = crate::clock::today();
+    let review = |k: usize| today + Duration::days(((k * 7) % 365) as i64);
     let mut next = 0;
     for (registry, n, check, green) in plan {
         for (k, (pid, hid, path)) in women.iter().skip(next).take(n).enumerate() {
@@ -943,7 +947,7 @@ async fn demo_care(
                 surveyed_by: "妇女代表".into(),
                 verified_by: Some("anning".into()),
                 entered_on: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default(),
-                next_review_on: NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default(),
+                next_review_on: if k % 100 == 0 { today } else { review(k) },
                 left_on: None,
                 left_reason: String::new(),
                 version: 1,

@@ -486,6 +486,7 @@ pub async fn wishes(
     db: &Db,
     within: &Subtree,
     scope: &Scope,
+    open_only: bool,
     limit: i64,
 ) -> Result<Vec<WishLine>, StorageError> {
     if scope.is_empty() {
@@ -497,6 +498,9 @@ pub async fn wishes(
              AND person.id = wish.person_id), '') AS name FROM wish WHERE wish.path >= "));
         q.push_bind(within.lo.clone()).push(" AND wish.path < ").push_bind(within.hi.clone());
         scope.push_household_filter(&mut q, "wish.path", "wish.county_code", "wish.household_id");
+        if open_only {
+            q.push(" AND wish.status NOT IN ('confirmed', 'withdrawn')");
+        }
         q.push(" ORDER BY wish.created_at DESC, wish.id LIMIT ").push_bind(limit);
         q.build_query_as::<WishLine>().fetch_all(p).await
     })?)

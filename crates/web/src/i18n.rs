@@ -205,6 +205,14 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "care.step" => ("办理", "Step"),
         "care.surveyed_by" => ("走访调查人", "Surveyed by"),
         "care.title" => ("关爱台账", "Care registries"),
+        "care.more_entries" => (
+            "只列出前100人。请选择台账或“只看到期待复核”查看其余人员。",
+            "Only the first 100 are listed: choose a registry, or the reviews due, to see the others.",
+        ),
+        "wishes.more" => (
+            "只列出最新的100个待办心愿，其余请通过接口或导出查看。",
+            "Only the newest 100 wishes still to be taken forward are listed; the API lists the others.",
+        ),
         "care.figures" => ("关爱工作统计", "Figures of care"),
         "care.from" => ("从", "From"),
         "care.to" => ("至", "To"),
@@ -244,7 +252,7 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "wishes.claim_button" => ("确认认领", "Claim"),
         "wishes.public" => ("公开页面", "public page"),
-        "wishes.none_here" => ("暂无心愿", "No wishes yet"),
+        "wishes.none_here" => ("暂无待办心愿", "No wishes to take forward"),
         "wishes.note" => ("确认说明", "Confirmation note"),
         "wishes.child" => ("儿童", "Child"),
         "wishes.wish" => (

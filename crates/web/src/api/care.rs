@@ -187,6 +187,7 @@ async fn entries(
             &code,
             q.registry.as_deref(),
             q.review_due.unwrap_or(false),
+            jinguo_services::care::LIST_LIMIT,
         )
         .await
         .map_err(api(lang))?;
@@ -561,7 +562,11 @@ async fn place_wishes(
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Vec<WishDto>>> {
-    let list = s.services.wishes(&caller, &code).await.map_err(api(lang))?;
+    let list = s
+        .services
+        .wishes(&caller, &code, false, jinguo_services::care::LIST_LIMIT)
+        .await
+        .map_err(api(lang))?;
     Ok(Json(list.iter().map(WishDto::from).collect()))
 }
 

@@ -20,6 +20,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// Entries and wishes listed on the page of all registries (a registry's page lists all of its).
+const PAGE_ROWS: i64 = 100;
+
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct CareQuery {
     registry: Option<String>,
@@ -81,6 +84,10 @@ struct CarePage {
     /// This year's events (staff managing the place): (date, kind, name, place, participants, children)
     events: Vec<(String, &'static str, String, String, i64, i64)>,
     event_kinds: Vec<(&'static str, &'static str)>,
+    /// More entries than are listed: a registry or the reviews due narrow the list.
+    more_entries: bool,
+    /// More wishes to take forward than are listed.
+    more_wishes: bool,
     /// The figures over the period asked for (staff managing the place).
     figures: Option<FiguresView>,
     /// A period other than this year was asked for: the workbook is asked for it too.
@@ -152,19 +159,31 @@ async fn render(
         .collect();
     let registry = q.registry.unwrap_or_default();
     let due = q.due.is_some();
-    let list = match s
+    // A registry's page lists all its people (a day of services ticks them); the page of all
+    // registries lists the first ones, light enough for a phone.
+    let limit = if registry.is_empty() {
+        PAGE_ROWS + 1
+    } else {
+        jinguo_services::care::LIST_LIMIT
+    };
+    let mut list = match s
         .services
         .entries(
             caller,
             code,
             (!registry.is_empty()).then_some(registry.as_str()),
             due,
+            limit,
         )
         .await
     {
         Ok(l) => l,
         Err(e) => return error_page(&e, c),
     };
+    let more_entries = registry.is_empty() && list.len() as i64 > PAGE_ROWS;
+    if more_entries {
+        list.truncate(PAGE_ROWS as usize);
+    }
     let household = q.household.unwrap_or_default();
     let people = match Uuid::parse_str(&household) {
         Ok(h) => match s.services.household_view(caller, h).await {
@@ -173,24 +192,27 @@ async fn render(
         },
         Err(_) => Vec::new(),
     };
-    let wishes = match s.services.wishes(caller, code).await {
-        Ok(w) => w
-            .iter()
-            .map(|w| WishLine {
-                id: w.id,
-                wish: w.wish.clone(),
-                child: w.child.clone(),
-                status: w.status.label(lang),
-                version: w.version,
-                steps: jinguo_domain::care::WishStep::ALL
-                    .iter()
-                    .filter(|st| jinguo_domain::care::wish_after(w.status, **st).is_some())
-                    .map(|st| (st.key(), st.label(lang)))
-                    .collect(),
-            })
-            .collect(),
+    let open_wishes = match s.services.wishes(caller, code, true, PAGE_ROWS + 1).await {
+        Ok(w) => w,
         Err(e) => return error_page(&e, c),
     };
+    let more_wishes = open_wishes.len() as i64 > PAGE_ROWS;
+    let wishes = open_wishes
+        .iter()
+        .take(PAGE_ROWS as usize)
+        .map(|w| WishLine {
+            id: w.id,
+            wish: w.wish.clone(),
+            child: w.child.clone(),
+            status: w.status.label(lang),
+            version: w.version,
+            steps: jinguo_domain::care::WishStep::ALL
+                .iter()
+                .filter(|st| jinguo_domain::care::wish_after(w.status, **st).is_some())
+                .map(|st| (st.key(), st.label(lang)))
+                .collect(),
+        })
+        .collect();
     let year =
         jinguo_domain::care::Period::year(chrono::Datelike::year(&jinguo_services::clock::today()));
     // Events are kept by the federation managing the place; others see none.
@@ -222,6 +244,8 @@ async fn render(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = CarePage {
+        more_entries,
+        more_wishes,
         figures,
         period_asked,
         wishes,
