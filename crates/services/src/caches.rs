@@ -227,21 +227,23 @@ impl<'a> Cached<'a> {
         Ok(*counts)
     }
 
-    /// People served below a subtree over this year (each once) and the entries due for review
+    /// People served below a subtree over a period (each once) and the entries due for review
     /// `today`.
     pub async fn care_counts(
         &self,
         within: &Subtree,
+        period: jinguo_domain::care::Period,
         today: chrono::NaiveDate,
     ) -> Result<(i64, i64), StorageError> {
-        use chrono::Datelike;
-        let key = self.key(format_args!("{}|{}|{today}", within.lo, within.hi));
+        let (from, to) = (period.from, period.to);
+        let key = self.key(format_args!(
+            "{}|{}|{from}|{to}|{today}",
+            within.lo, within.hi
+        ));
         let counts = self
             .caches
             .care_counts
             .get(&key, || async {
-                let year = |m, d| chrono::NaiveDate::from_ymd_opt(today.year(), m, d);
-                let (from, to) = (year(1, 1).unwrap_or(today), year(12, 31).unwrap_or(today));
                 let (people, _, _) =
                     jinguo_storage::care::figures(self.db, within, from, to).await?;
                 let due = jinguo_storage::care::review_due_count(self.db, within, today).await?;

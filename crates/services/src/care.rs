@@ -1077,9 +1077,10 @@ impl Services {
             return Ok(None);
         }
         let today = clock::today();
+        let year = Period::year(chrono::Datelike::year(&today))?;
         Ok(Some(
             self.cached_figures()
-                .care_counts(&place.subtree(), today)
+                .care_counts(&place.subtree(), year, today)
                 .await?,
         ))
     }

@@ -143,7 +143,10 @@ impl Services {
         }
         let scope = caller.household_write_scope();
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        places::get(&self.db, code.as_str())
+        // Through the caches: a page asks for the same place several times (its figures, its
+        // events, whether its forms are offered).
+        self.cached()
+            .place(code.as_str())
             .await?
             .filter(|p| scope.covers_all(&p.path))
             .ok_or(ServiceError::NotFound)
