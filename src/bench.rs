@@ -591,7 +591,7 @@ pub async fn escalation(services: &Services, steps: i64) -> anyhow::Result<()> {
         username: "bench-police".into(),
         display_name: "bench".into(),
         password: jinguo_services::demo::DEMO_PASSWORD.into(),
-        role: jinguo_domain::account::Role::Liaison,
+        role: Some(jinguo_domain::account::Role::Liaison),
         place: "530181".into(),
     };
     services.create_account(&operator, &account).await?;

@@ -67,6 +67,28 @@ pub struct Config {
     pub wish_claim_days: i64,
     /// Micro-wishes: claims one address may make in an hour.
     pub wish_claims_per_hour: i64,
+    /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
+    /// place of that level (`county`, `township`, …). Administrators never.
+    pub emergency_access_roles: Vec<String>,
+    /// The longest emergency access lasts, in minutes (1 to 240).
+    pub emergency_access_minutes: i64,
+    /// Exports in clear (household and member sheets) one account may make in a day.
+    pub clear_exports_per_day: i64,
+}
+
+/// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
+fn emergency_role(
+    s: &str,
+) -> Option<(
+    jinguo_domain::account::Role,
+    jinguo_domain::place::PlaceLevel,
+)> {
+    let (role, level) = s.trim().split_once('@')?;
+    let role = jinguo_domain::account::Role::parse(role)?;
+    let level = jinguo_domain::place::PlaceLevel::ALL
+        .into_iter()
+        .find(|l| format!("{l:?}").eq_ignore_ascii_case(level.trim()))?;
+    (!role.is_admin()).then_some((role, level))
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -88,6 +110,9 @@ impl Default for Config {
             sms_gateway_url: None,
             wish_claim_days: jinguo_domain::care::CLAIM_DAYS,
             wish_claims_per_hour: 10,
+            emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
+            emergency_access_minutes: 60,
+            clear_exports_per_day: 5,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -106,7 +131,9 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 22] = [
+const ENV_KEYS: [&str; 24] = [
+    "emergency_access_minutes",
+    "clear_exports_per_day",
     "escalation_hours",
     "wish_claim_days",
     "wish_claims_per_hour",
@@ -160,7 +187,21 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 14] = [
+        let rules: [(bool, &str); 17] = [
+            (
+                cfg.emergency_access_roles
+                    .iter()
+                    .all(|r| emergency_role(r).is_some()),
+                "emergency_access_roles must list role@level pairs such as staff@county, never an administrator's role",
+            ),
+            (
+                (1..=240).contains(&cfg.emergency_access_minutes),
+                "emergency_access_minutes must be 1 to 240",
+            ),
+            (
+                cfg.clear_exports_per_day >= 0,
+                "clear_exports_per_day must be 0 or more",
+            ),
             (
                 !chain.is_empty()
                     && chain.iter().all(Option::is_some)
@@ -298,6 +339,13 @@ impl Config {
             session_hours: self.session_hours,
             max_households: self.max_households_per_representative,
             max_units: self.max_units_per_executive,
+            emergency_roles: self
+                .emergency_access_roles
+                .iter()
+                .filter_map(|r| emergency_role(r))
+                .collect(),
+            emergency_max_minutes: self.emergency_access_minutes,
+            clear_exports_per_day: self.clear_exports_per_day,
         }
     }
 }

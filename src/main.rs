@@ -514,7 +514,7 @@ async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result
                 display_name: name.unwrap_or_else(|| username.clone()),
                 username,
                 password: password_input()?,
-                role,
+                role: Some(role),
                 place,
             };
             services.create_account(operator, &a).await.map_err(show)?;

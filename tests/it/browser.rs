@@ -280,12 +280,6 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
         .send_keys("Temporary-pass-1")
         .await
         .unwrap();
-    c.find(Locator::Css("#f-role option[value='staff']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
     c.find(Locator::Css("#f-place"))
         .await
         .unwrap()
@@ -296,6 +290,16 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
     assert!(text(&c, "#notice").await.contains("账号已创建"));
     assert!(text(&c, "#accounts").await.contains("lianran"));
     no_sideways_scroll(&c).await;
+    // The account has no role until the security administrator grants one.
+    assert!(text(&c, "#accounts").await.contains("未授权"));
+    s.grant_role(
+        &jinguo_services::Caller::operator(),
+        "lianran",
+        jinguo_domain::account::Role::Staff,
+        "530181001",
+    )
+    .await
+    .unwrap();
     // The new colleague must change the temporary password at first login.
     click_first(&c, "#logout").await;
     c.find(Locator::Css("#f-username"))

@@ -488,15 +488,25 @@ async fn emergency_and_consent_forms() {
         .await
         .unwrap();
     let csrf = crate::support::form_value(&html, "csrf");
+    let staff = support::county_staff();
+    let (far_group, _) = crate::storage::far_group(&s).await;
+    let far = s
+        .group_households(&staff, &far_group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .clone();
     let r = c
-        .get(format!("{}/places/530181002", srv.base))
+        .get(format!("{}/households/{}", srv.base, far.id))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A place is no target, and a reason must say something: each refused field is named, and
+    // what was typed stays in the form.
     let bad = [
-        ("place", "530181002"),
-        ("reason", ""),
+        ("household", "530181002"),
+        ("reason", "紧急"),
         ("minutes", "30"),
         ("csrf", csrf.as_str()),
     ];
@@ -507,11 +517,14 @@ async fn emergency_and_consent_forms() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("理由"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("具体原因（至少10个字）"), "{html}");
+    assert!(html.contains("value=\"530181002\""), "{html}");
     let good = [
-        ("place", "530181002"),
-        ("reason", "紧急求助需核实"),
+        ("household", far.code.as_str()),
+        ("reason", "受害人来电求助，需立即核实住址"),
         ("minutes", "30"),
+        ("urgent", "1"),
         ("csrf", csrf.as_str()),
     ];
     let r = c
@@ -521,15 +534,23 @@ async fn emergency_and_consent_forms() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("紧急授权已生效"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("紧急查看已生效"), "{html}");
+    assert!(html.contains(&format!("/households/{}", far.id)), "{html}");
+    let r = c
+        .get(format!("{}/households/{}", srv.base, far.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // That household only: its subdistrict stays closed.
     let r = c
         .get(format!("{}/places/530181002", srv.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    let staff = support::county_staff();
     let hid = s.group_households(&staff, &group, 1).await.unwrap().lines[0].id;
     let person = s.household_view(&staff, hid).await.unwrap().persons[0]
         .id
@@ -942,7 +963,30 @@ async fn page_access_matrix() {
         ("/admin", "/admin".into(), [303, 403, 403]),
         ("/admin/accounts", "/admin/accounts".into(), [405, 405, 405]),
         ("/admin/grants", "/admin/grants".into(), [405, 405, 405]),
-        ("/emergency", "/emergency".into(), [303, 200, 200]),
+        ("/emergency", "/emergency".into(), [303, 200, 403]),
+        (
+            "/emergency/{id}/decision",
+            format!("/emergency/{}/decision", uuid::Uuid::now_v7()),
+            [405, 405, 405],
+        ),
+        (
+            "/emergency/{id}/review",
+            format!("/emergency/{}/review", uuid::Uuid::now_v7()),
+            [405, 405, 405],
+        ),
+        (
+            "/emergency/{id}/end",
+            format!("/emergency/{}/end", uuid::Uuid::now_v7()),
+            [405, 405, 405],
+        ),
+        (
+            "/admin/grants/revoke",
+            "/admin/grants/revoke".into(),
+            [405, 405, 405],
+        ),
+        ("/tokens", "/tokens".into(), [303, 200, 200]),
+        ("/exports", "/exports".into(), [405, 405, 405]),
+        ("/tokens/revoke", "/tokens/revoke".into(), [405, 405, 405]),
         (
             "/places/{code}/coverage",
             "/places/530181/coverage".into(),

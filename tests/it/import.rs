@@ -308,16 +308,51 @@ async fn import_page_and_api() {
     assert_eq!(r["issues"][0]["row"], 2);
     let msg = r["issues"][0]["message"].as_str().unwrap();
     assert!(msg.starts_with("Row 2, column \"与户主关系\""), "{msg}");
+    let export = format!("{}/api/v1/places/{group}/households/export", srv.base);
     let csv = c
+        .post(&export)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"reason": "ab"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 422, "a reason of four characters or more");
+    // A link on another site cannot trigger it: a GET is no export, and a POST without the
+    // session's anti-forgery token is refused.
+    let get = c
         .get(format!(
-            "{}/api/v1/places/{group}/households/export?reason=ab",
-            srv.base
+            "{export}?reason=%E6%A0%B8%E5%AF%B9%E5%90%8D%E5%86%8C"
         ))
         .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
-    assert_eq!(csv.status(), 422, "a reason of four characters or more");
+    assert_eq!(get.status(), 405);
+    let forged = c
+        .post(&export)
+        .header("cookie", &cookie)
+        .json(&serde_json::json!({"reason": "核对名册信息"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    // Marked in the file: who, when, why; the day's limit counts every export in clear.
+    let ok = c
+        .post(&export)
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"reason": "核对名册信息"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let text = ok.text().await.unwrap();
+    let mark = text.lines().last().unwrap().trim_matches('"');
+    assert!(
+        mark.starts_with("# 明文导出") && mark.contains("核对名册信息"),
+        "{mark}"
+    );
 }
 
 async fn members_sheet(b: Backend) {
@@ -326,7 +361,10 @@ async fn members_sheet(b: Backend) {
     let group = first_group(&s).await;
     let village = &group[..12];
     // The export of a village's members imports back unchanged.
-    let out = s.export_members(&staff, village).await.unwrap();
+    let out = s
+        .export_members(&staff, village, "核对成员名册")
+        .await
+        .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();
     assert!(text.starts_with("\u{feff}姓名,职务,区划代码"), "{text}");
     let again = s.import_members(&staff, &out, true).await.unwrap();

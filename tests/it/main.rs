@@ -10,6 +10,7 @@ mod caches;
 mod care;
 mod cli;
 mod crash;
+mod emergency;
 mod http;
 mod import;
 mod linkage;

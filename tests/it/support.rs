@@ -137,7 +137,7 @@ pub async fn account(s: &Services, username: &str, role: Role, place: &str) {
         username: username.into(),
         display_name: username.into(),
         password: PASSWORD.into(),
-        role,
+        role: Some(role),
         place: place.into(),
     };
     s.create_account(&Caller::operator(), &a).await.unwrap();

@@ -70,6 +70,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "password" => ("密码", "Password"),
         "old_password" => ("原密码", "Current password"),
         "reason" => ("理由", "Reason"),
+        "id" => ("编号", "Id"),
+        "export" => ("导出", "Export"),
         "role" => ("角色", "Role"),
         "audit_retention_days" => ("审计日志保留天数", "Audit log retention (days)"),
         "minutes" => ("时长（分钟）", "Duration (minutes)"),
@@ -262,7 +264,42 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "系统、安全、审计管理员三种职责须由不同账号担任，且不兼任其他角色",
             "the system, security and audit administrator duties belong to separate accounts holding no other role",
         ),
-        "minutes.range" => ("应为1至240分钟", "must be 1 to 240 minutes"),
+        "minutes.range" => (
+            "超出允许的时长（紧急查看默认最多60分钟）",
+            "is outside the allowed duration (emergency access: at most 60 minutes by default)",
+        ),
+        "emergency.reason" => (
+            "请写明具体原因（至少10个字）",
+            "please say exactly why (at least 10 characters)",
+        ),
+        "emergency.not_needed" => (
+            "该户在您的职责范围内，无需紧急授权",
+            "this household is already within your scope: no emergency access needed",
+        ),
+        "emergency.already" => (
+            "您对该户已有生效的紧急授权",
+            "you already hold emergency access to this household",
+        ),
+        "emergency.decided" => (
+            "该申请已处理或已结束",
+            "this request was already decided or has ended",
+        ),
+        "emergency.reviewed" => (
+            "该授权无需或已完成事后审查",
+            "this grant needs no review or was already reviewed",
+        ),
+        "role.by_security_admin" => (
+            "系统管理员创建的账号不带角色，角色由安全管理员授予",
+            "accounts are created without a role; the security administrator grants roles",
+        ),
+        "export.limit" => (
+            "今日明文导出次数已用完",
+            "today's exports in clear are used up",
+        ),
+        "export.emergency" => (
+            "紧急授权期间不能明文导出",
+            "no export in clear while emergency access is in force",
+        ),
         "days.range" => ("应为1至365天", "must be 1 to 365 days"),
         "consent.guardian_required" => (
             "未满14周岁，须由监护人同意并填写监护人姓名",

@@ -59,7 +59,8 @@ pub use row::{
     parse_relationship,
 };
 pub use write::{
-    Cell, Sheet, WriteError, households_sheet, write_households_csv, write_table_csv, xlsx,
+    Cell, Sheet, WriteError, append_csv_mark, households_sheet, write_households_csv,
+    write_table_csv, xlsx,
 };
 
 use jinguo_domain::Lang;

@@ -91,7 +91,8 @@ impl<R: Read> Iterator for CsvRows<R> {
                             }
                         }
                     }
-                    if fields.iter().all(|f| f.is_empty()) {
+                    // Empty rows, and the mark an export in clear ends with (`#…`), are no data.
+                    if fields.iter().all(|f| f.is_empty()) || is_mark(&fields) {
                         continue;
                     }
                     let layout = self.checker.layout();
@@ -517,8 +518,18 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
         headers,
         rows: rows
             .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+            .filter(|(_, r)| !is_mark(r))
             .collect(),
     })
+}
+
+/// The row that marks an export in clear (who, when, why): its first cell starts with `#` and
+/// nothing else is filled.
+fn is_mark<S: AsRef<str>>(fields: &[S]) -> bool {
+    fields
+        .first()
+        .is_some_and(|f| f.as_ref().trim_start_matches('\u{feff}').starts_with('#'))
+        && fields.iter().skip(1).all(|f| f.as_ref().is_empty())
 }
 
 #[cfg(test)]

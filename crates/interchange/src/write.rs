@@ -182,3 +182,18 @@ pub fn write_table_csv<W: Write>(
     csv.flush()?;
     Ok(())
 }
+
+/// Appends the mark of an export in clear to a CSV file: one row, its only cell starting with `#`
+/// (the readers skip it), saying who took the records out, when and why.
+pub fn append_csv_mark(out: &mut Vec<u8>, mark: &str) -> Result<(), WriteError> {
+    let text = format!("# {}", mark.replace(['\r', '\n'], " "));
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record([text.as_str()])?;
+    csv.flush()?;
+    let bytes = csv.into_inner().map_err(|e| e.into_error())?;
+    if !out.ends_with(b"\n") && !out.is_empty() {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(&bytes);
+    Ok(())
+}

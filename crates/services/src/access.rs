@@ -15,6 +15,14 @@ pub struct Grant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// Emergency access in force: one household, read-only, until a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencyHold {
+    pub id: Uuid,
+    pub household: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// An authenticated caller (or the machine's operator at the command line).
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -29,8 +37,14 @@ pub struct Caller {
     pub members: Vec<Uuid>,
     /// The linkage departments this account acts for: (county, department, `liaison` or `head`).
     pub departments: Vec<(String, Uuid, String)>,
+    /// Emergency access in force (approved, or urgent): single households she may read.
+    pub emergency: Vec<EmergencyHold>,
     /// The session's anti-forgery token, for forms.
     pub csrf: String,
+    /// The hash of the session behind the request (kept when she changes her password).
+    pub session_hash: Option<String>,
+    /// Acting through an API token (no session, no anti-forgery token needed).
+    pub by_token: bool,
     /// A second factor is still owed: nothing is visible until it is given.
     pub second_factor_pending: bool,
     /// The password must be changed before anything else.
@@ -52,8 +66,11 @@ impl Caller {
             grants,
             members: Vec::new(),
             departments: Vec::new(),
+            emergency: Vec::new(),
             ip: String::new(),
             csrf: String::new(),
+            session_hash: None,
+            by_token: false,
             second_factor_pending: false,
             must_change_password: false,
             operator: false,
@@ -69,8 +86,11 @@ impl Caller {
             grants: Vec::new(),
             members: Vec::new(),
             departments: Vec::new(),
+            emergency: Vec::new(),
             ip: "local".into(),
             csrf: String::new(),
+            session_hash: None,
+            by_token: false,
             second_factor_pending: false,
             must_change_password: false,
             operator: true,
@@ -112,9 +132,31 @@ impl Caller {
         scope
     }
 
-    /// Households and persons she may read.
+    /// Households and persons she may read: her roles' scope, and the single households of
+    /// emergency access in force (read-only: never in the write scope, never listed).
     pub fn household_read_scope(&self) -> Scope {
-        self.scope_where(Role::reads_households)
+        let mut scope = self.scope_where(Role::reads_households);
+        if self.active() && !self.operator {
+            let now = crate::clock::now();
+            for e in self.emergency.iter().filter(|e| e.expires_at > now) {
+                scope = scope.with_household(e.household);
+            }
+        }
+        scope
+    }
+
+    /// The emergency access in force under which she reads this household, if any.
+    pub fn emergency_for(&self, household: Uuid) -> Option<&EmergencyHold> {
+        let now = crate::clock::now();
+        self.emergency
+            .iter()
+            .find(|e| e.household == household && e.expires_at > now)
+    }
+
+    /// Whether she holds emergency access in force (exports in clear are refused meanwhile).
+    pub fn in_emergency(&self) -> bool {
+        let now = crate::clock::now();
+        self.emergency.iter().any(|e| e.expires_at > now)
     }
 
     /// Households and persons she may change.

@@ -27,6 +27,13 @@ pub struct SecurityPolicy {
     pub max_households: i64,
     /// … and more units than this for one executive.
     pub max_units: i64,
+    /// Who may ask for emergency access: a role held over a place of a level (by default staff
+    /// of a county or a subdistrict federation; never an administrator).
+    pub emergency_roles: Vec<(Role, jinguo_domain::place::PlaceLevel)>,
+    /// The longest emergency access lasts, in minutes.
+    pub emergency_max_minutes: i64,
+    /// Exports in clear one account may make in a day.
+    pub clear_exports_per_day: i64,
 }
 
 impl Default for SecurityPolicy {
@@ -40,6 +47,12 @@ impl Default for SecurityPolicy {
             session_hours: 12,
             max_households: crate::coverage::MAX_HOUSEHOLDS,
             max_units: crate::coverage::MAX_UNITS,
+            emergency_roles: vec![
+                (Role::Staff, jinguo_domain::place::PlaceLevel::County),
+                (Role::Staff, jinguo_domain::place::PlaceLevel::Township),
+            ],
+            emergency_max_minutes: 60,
+            clear_exports_per_day: 5,
         }
     }
 }
@@ -58,8 +71,11 @@ pub struct NewAccount {
     pub username: String,
     pub display_name: String,
     pub password: String,
-    pub role: Role,
-    /// Division code of the place the role covers.
+    /// A first role over `place`: only the machine's operator gives one (`jinguo user add`). An
+    /// account the system administrator creates has none; the security administrator grants it.
+    pub role: Option<Role>,
+    /// Division code of the account's place: the system administrator of this place manages it
+    /// (and the role, if any, covers it).
     pub place: String,
 }
 
@@ -215,6 +231,7 @@ impl Services {
         }
         let mut c = found.caller.clone();
         c.ip = ip.to_string();
+        c.session_hash = Some(h.clone());
         c.csrf = s.csrf.clone();
         c.second_factor_pending = !s.second_factor_ok;
         c.must_change_password = found.must_change_password;
@@ -278,6 +295,17 @@ impl Services {
         c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
         c.departments =
             jinguo_storage::linkage::departments_of_account(&self.db, account.id).await?;
+        c.emergency = jinguo_storage::emergency::active_of(&self.db, account.id, now)
+            .await?
+            .into_iter()
+            .filter_map(|e| {
+                Some(crate::access::EmergencyHold {
+                    id: e.id,
+                    household: e.target_id,
+                    expires_at: e.expires_at?,
+                })
+            })
+            .collect();
         Ok(c)
     }
 
@@ -316,8 +344,12 @@ impl Services {
         let h = hash(new.to_string()).await?;
         let now = clock::now();
         let db = &self.db;
+        let keep = caller.session_hash.clone().unwrap_or_default();
         db_tx!(db, tx => {
             store::set_password(tx, id, &h, false, now).await?;
+            // Whoever else held a session or a token of hers holds nothing now.
+            store::delete_other_sessions(tx, id, &keep).await?;
+            store::revoke_tokens_of(tx, id, now).await?;
             record(tx, caller, Record::new("password.change").target(format!("account:{id}"))).await
         })?;
         Ok(())
@@ -348,12 +380,20 @@ impl Services {
         if place.is_none() {
             errs.push("place", "not_found");
         }
+        if !caller.is_operator() && caller.account_scope().is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
         errs.clone().into_result()?;
         let Some(place) = place else {
             return Err(errs.into());
         };
         if !caller.account_scope().covers(&place.path) {
             return Err(ServiceError::Forbidden);
+        }
+        // Three administrators kept apart: the system administrator makes accounts, the security
+        // administrator gives them roles.
+        if a.role.is_some() && !caller.is_operator() {
+            return Err(invalid("role", "role.by_security_admin"));
         }
         if store::by_username(&self.db, a.username.trim())
             .await?
@@ -378,23 +418,27 @@ impl Services {
             totp_secret: None,
             totp_last_step: None,
             created_at: now,
+            home_path: Some(place.path.clone()),
         };
-        let grant = GrantRow {
+        let grant = a.role.map(|role| GrantRow {
             id: Uuid::now_v7(),
             account_id: id,
-            role: a.role.key().to_string(),
+            role: role.key().to_string(),
             scope_path: place.path.clone(),
             granted_by: caller.account_id,
             granted_at: now,
             expires_at: None,
             reason: None,
-        };
+        });
+        let role_key = a.role.map(Role::key).unwrap_or("-");
         let db = &self.db;
         let r = db_tx!(db, tx => {
             store::insert(tx, &account, now).await?;
-            store::insert_grant(tx, &grant).await?;
+            if let Some(g) = &grant {
+                store::insert_grant(tx, g).await?;
+            }
             record(tx, caller, Record::new("account.create").target(format!("account:{id}")).place(place.path.clone())
-                .detail(format!("username={} role={}", account.username, a.role.key()))).await
+                .detail(format!("username={} role={role_key}", account.username))).await
         });
         match r {
             Ok(_) => Ok(id),
@@ -419,11 +463,20 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let grants = store::grants(&self.db, account.id, now).await?;
+        if caller.is_operator() {
+            return Ok((account, grants));
+        }
         let scope = caller.account_scope();
-        if !caller.is_operator()
-            && (grants.is_empty() || !grants.iter().all(|g| scope.covers(&g.scope_path)))
-        {
+        if !administers(&scope, &account, &grants) || Some(account.id) == caller.account_id {
             return Err(ServiceError::NotFound);
+        }
+        // Administrators' accounts are kept on the machine (`jinguo user reset`), so that no
+        // administrator can lock or take over another.
+        if grants
+            .iter()
+            .any(|g| Role::parse(&g.role).is_some_and(Role::is_admin))
+        {
+            return Err(ServiceError::Forbidden);
         }
         Ok((account, grants))
     }
@@ -463,6 +516,7 @@ impl Services {
                 }
             };
             store::delete_sessions_of(tx, id).await?;
+            store::revoke_tokens_of(tx, id, now).await?;
             record(tx, caller, Record::new(action).target(format!("account:{id}"))).await
         })?;
         Ok(())
@@ -480,6 +534,9 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let now = clock::now();
         let (account, grants) = self.administered(caller, username, now).await?;
+        if Some(account.id) == caller.account_id {
+            return Err(ServiceError::Forbidden);
+        }
         let scope = caller.account_scope();
         let m = jinguo_storage::member::get(&self.db, member)
             .await?
@@ -595,4 +652,17 @@ pub enum AccountAction {
     Lock,
     Unlock,
     Reset { password: String },
+}
+
+/// Whether an administrator's scope covers an account: its home place (accounts made before homes
+/// existed: every grant, and at least one).
+pub(crate) fn administers(
+    scope: &jinguo_storage::Scope,
+    account: &Account,
+    grants: &[GrantRow],
+) -> bool {
+    match &account.home_path {
+        Some(home) => scope.covers(home) && grants.iter().all(|g| scope.covers(&g.scope_path)),
+        None => !grants.is_empty() && grants.iter().all(|g| scope.covers(&g.scope_path)),
+    }
 }

@@ -1,5 +1,6 @@
-//! Delegated administration: roles granted by the security administrator inside her scope,
-//! emergency access ("break the glass"), API tokens, and the account list of the system administrator.
+//! Delegated administration: roles granted and revoked by the security administrator inside her
+//! scope, API tokens (made, listed and revoked by their owner), and the account list of the system
+//! and security administrators.
 
 use crate::access::{Caller, Grant};
 use crate::audit::{Record, record};
@@ -13,26 +14,40 @@ use jinguo_storage::account::{self as store, GrantRow, TokenRow};
 use jinguo_storage::{db_tx, place as places};
 use uuid::Uuid;
 
-/// The longest emergency access lasts.
-pub const BREAK_GLASS_MAX_MINUTES: i64 = 240;
-
 /// An account as the administrators see it.
 #[derive(Debug, Clone)]
 pub struct AccountLine {
     pub username: String,
     pub display_name: String,
     pub locked: bool,
-    pub grants: Vec<(Role, String)>,
+    /// The place whose system administrator manages the account.
+    pub home_path: Option<String>,
+    pub grants: Vec<AccountGrant>,
 }
 
-/// A grant of emergency access, for the security administrator.
+/// A role an account holds over a place.
 #[derive(Debug, Clone)]
-pub struct EmergencyLine {
-    pub username: String,
-    pub place: String,
-    pub reason: String,
-    pub granted_at: DateTime<Utc>,
+pub struct AccountGrant {
+    pub id: Uuid,
+    pub role: Role,
+    pub place_path: String,
+}
+
+/// An API token as its owner sees it (never its value).
+#[derive(Debug, Clone)]
+pub struct TokenLine {
+    /// The SHA-256 of the token: names it for revocation, opens nothing.
+    pub id: String,
+    pub name: String,
+    pub place_path: String,
+    pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// The name of a token for listing and revocation (its hash; it opens nothing).
+pub fn token_id(value: &str) -> String {
+    token::token_hash(value)
 }
 
 impl Services {
@@ -57,14 +72,19 @@ impl Services {
         if !caller.grant_scope().covers(&path) {
             return Err(ServiceError::Forbidden);
         }
+        let now = clock::now();
         let account = store::by_username(&self.db, username.trim())
             .await?
             .ok_or_else(|| invalid("username", "not_found"))?;
+        let held = store::grants(&self.db, account.id, now).await?;
+        if !caller.is_operator()
+            && !crate::accounts::administers(&caller.grant_scope(), &account, &held)
+        {
+            return Err(invalid("username", "not_found"));
+        }
         if Some(account.id) == caller.account_id {
             return Err(ServiceError::Forbidden);
         }
-        let now = clock::now();
-        let held = store::grants(&self.db, account.id, now).await?;
         let held_admin = held
             .iter()
             .any(|g| Role::parse(&g.role).is_some_and(Role::is_admin));
@@ -89,97 +109,120 @@ impl Services {
         Ok(())
     }
 
-    /// Emergency access to a place outside one's scope: a stated reason, a limited time, an entry in
-    /// the audit log, and a line on the security administrator's page. Only people who read
-    /// households in their own work may ask for it.
-    pub async fn break_glass(
+    /// Revokes a role (security administrator, inside her scope, never her own). The account's
+    /// sessions and tokens end with it, so that nothing runs on under the old role.
+    pub async fn revoke_role(
         &self,
         caller: &Caller,
-        place: &str,
-        reason: &str,
-        minutes: i64,
-    ) -> Result<DateTime<Utc>, ServiceError> {
-        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
-        if caller.household_read_scope().is_empty() {
-            return Err(ServiceError::Forbidden);
-        }
-        let reason = reason.trim();
-        if reason.chars().count() < 4 {
-            return Err(invalid("reason", "reason.required"));
-        }
-        if !(1..=BREAK_GLASS_MAX_MINUTES).contains(&minutes) {
-            return Err(invalid("minutes", "minutes.range"));
-        }
-        let path = self.place_path(place).await?;
-        let now = clock::now();
-        let until = now + Duration::minutes(minutes);
-        let g = GrantRow {
-            id: Uuid::now_v7(),
-            account_id: id,
-            role: Role::Staff.key().into(),
-            scope_path: path.clone(),
-            granted_by: Some(id),
-            granted_at: now,
-            expires_at: Some(until),
-            reason: Some(reason.to_string()),
-        };
-        db_tx!(&self.db, tx => {
-            store::insert_grant(tx, &g).await?;
-            record(tx, caller, Record::new("break_glass").place(path.clone()).reason(reason).detail(format!("minutes={minutes}"))).await
-        })?;
-        Ok(until)
-    }
-
-    /// Emergency access granted lately, for the security administrator.
-    pub async fn emergencies(&self, caller: &Caller) -> Result<Vec<EmergencyLine>, ServiceError> {
-        if !caller.has_role(Role::SecurityAdmin) {
-            return Err(ServiceError::Forbidden);
-        }
+        username: &str,
+        grant: Uuid,
+    ) -> Result<(), ServiceError> {
         let scope = caller.grant_scope();
-        let mut out = Vec::new();
-        for g in store::emergency_grants(&self.db, 200).await? {
-            if !scope.covers(&g.scope_path) {
-                continue;
-            }
-            let username = store::by_id(&self.db, g.account_id)
-                .await?
-                .map(|a| a.username)
-                .unwrap_or_default();
-            out.push(EmergencyLine {
-                username,
-                place: g.scope_path,
-                reason: g.reason.unwrap_or_default(),
-                granted_at: g.granted_at,
-                expires_at: g.expires_at.unwrap_or(g.granted_at),
-            });
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
         }
-        Ok(out)
+        let now = clock::now();
+        let account = store::by_username(&self.db, username.trim())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let held = store::grants(&self.db, account.id, now).await?;
+        let g = held
+            .iter()
+            .find(|g| g.id == grant && scope.covers(&g.scope_path))
+            .ok_or(ServiceError::NotFound)?;
+        if Some(account.id) == caller.account_id {
+            return Err(ServiceError::Forbidden);
+        }
+        let (path, detail) = (
+            g.scope_path.clone(),
+            format!("username={} role={}", account.username, g.role),
+        );
+        let revoked = db_tx!(&self.db, tx => {
+            if !store::revoke_grant(tx, account.id, grant, caller.account_id, now).await? {
+                return Ok(false);
+            }
+            store::delete_sessions_of(tx, account.id).await?;
+            store::revoke_tokens_of(tx, account.id, now).await?;
+            record(tx, caller, Record::new("grant.revoke").target(format!("account:{}", account.id))
+                .place(path.clone()).detail(detail.clone())).await?;
+            Ok::<bool, jinguo_storage::StorageError>(true)
+        })?;
+        if !revoked {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
     }
 
-    /// The accounts whose every grant lies inside the system administrator's scope.
+    /// The accounts an administrator looks after: for the system administrator those whose home
+    /// lies in her scope (to lock, reset, link), for the security administrator likewise (to
+    /// grant and revoke roles). Other accounts are not listed.
     pub async fn list_accounts(&self, caller: &Caller) -> Result<Vec<AccountLine>, ServiceError> {
-        let scope = caller.account_scope();
-        if scope.is_empty() {
+        let (accounts, grants) = (caller.account_scope(), caller.grant_scope());
+        if accounts.is_empty() && grants.is_empty() {
             return Err(ServiceError::Forbidden);
         }
         let now = clock::now();
         let mut out = Vec::new();
         for a in store::list(&self.db).await? {
-            let grants = store::grants(&self.db, a.id, now).await?;
-            if grants.is_empty() || !grants.iter().all(|g| scope.covers(&g.scope_path)) {
+            let held = store::grants(&self.db, a.id, now).await?;
+            if !crate::accounts::administers(&accounts, &a, &held)
+                && !crate::accounts::administers(&grants, &a, &held)
+            {
                 continue;
             }
             out.push(AccountLine {
                 username: a.username,
                 display_name: a.display_name,
                 locked: a.locked_until.is_some_and(|t| t > now),
-                grants: grants
+                home_path: a.home_path,
+                grants: held
                     .into_iter()
-                    .filter_map(|g| Some((Role::parse(&g.role)?, g.scope_path)))
+                    .filter_map(|g| {
+                        Some(AccountGrant {
+                            id: g.id,
+                            role: Role::parse(&g.role)?,
+                            place_path: g.scope_path,
+                        })
+                    })
                     .collect(),
             });
         }
         Ok(out)
+    }
+
+    /// The caller's own API tokens, newest first.
+    pub async fn tokens(&self, caller: &Caller) -> Result<Vec<TokenLine>, ServiceError> {
+        let id = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let now = clock::now();
+        Ok(store::tokens_of(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|t| TokenLine {
+                id: t.token_hash,
+                name: t.name,
+                place_path: t.scope_path,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                revoked: t.revoked_at.is_some() || t.expires_at <= now,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the caller's own tokens; another's is not found.
+    pub async fn revoke_token(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let now = clock::now();
+        let revoked = db_tx!(&self.db, tx => {
+            if !store::revoke_token(tx, account, id, now).await? {
+                return Ok(false);
+            }
+            record(tx, caller, Record::new("token.revoke").target(format!("account:{account}"))).await?;
+            Ok::<bool, jinguo_storage::StorageError>(true)
+        })?;
+        if !revoked {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
     }
 
     /// Issues an API token for the caller's own integrations: it acts as the caller, narrowed to
@@ -260,6 +303,7 @@ impl Services {
         );
         c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
         c.ip = ip.to_string();
+        c.by_token = true;
         Ok(c)
     }
 }

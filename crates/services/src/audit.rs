@@ -237,3 +237,69 @@ impl Services {
         Ok(rows)
     }
 }
+
+/// An account refused again and again lately, for the security administrator.
+#[derive(Debug, Clone)]
+pub struct RefusalLine {
+    pub username: String,
+    pub refusals: i64,
+    pub last_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Refusals in a day from which an account is shown to the security administrator.
+pub const REPEATED_REFUSALS: i64 = 5;
+
+impl Services {
+    /// Records a request refused for scope or role (403, or 404 for what is not hers): who, what
+    /// (the method and the route, never the ids in the path) and the answer.
+    pub async fn note_refusal(
+        &self,
+        caller: &Caller,
+        what: &str,
+        status: u16,
+    ) -> Result<(), ServiceError> {
+        if caller.account_id.is_none() {
+            return Ok(());
+        }
+        self.note_read(
+            caller,
+            Record::new("access.refused")
+                .target(what.chars().take(200).collect::<String>())
+                .detail(format!("status={status}")),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Accounts of her scope refused at least [`REPEATED_REFUSALS`] times in the last 24 hours
+    /// (security administrator).
+    pub async fn repeated_refusals(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<RefusalLine>, ServiceError> {
+        let scope = caller.grant_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let since = clock::now() - chrono::Duration::hours(24);
+        let now = clock::now();
+        let mut out = Vec::new();
+        for (id, username, refusals, last_at) in
+            store::refusals_since(&self.db, since, REPEATED_REFUSALS).await?
+        {
+            let Some(account) = jinguo_storage::account::by_id(&self.db, id).await? else {
+                continue;
+            };
+            let grants = jinguo_storage::account::grants(&self.db, id, now).await?;
+            if !crate::accounts::administers(&scope, &account, &grants) {
+                continue;
+            }
+            out.push(RefusalLine {
+                username,
+                refusals,
+                last_at,
+            });
+        }
+        Ok(out)
+    }
+}

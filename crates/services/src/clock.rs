@@ -20,3 +20,11 @@ pub fn now() -> DateTime<Utc> {
 pub fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&CHINA).format("%Y-%m-%d %H:%M").to_string()
 }
+
+/// The moment a day begins in China, in UTC.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(CHINA).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(now)
+}

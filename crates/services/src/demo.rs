@@ -304,7 +304,7 @@ impl Services {
                 username: username.to_string(),
                 display_name: name.to_string(),
                 password: DEMO_PASSWORD.to_string(),
-                role: *role,
+                role: Some(*role),
                 place: place.to_string(),
             };
             self.create_account(&operator, &a).await?;

@@ -53,17 +53,24 @@ impl Services {
         group_code: &str,
         page: i64,
     ) -> Result<HouseholdPage, ServiceError> {
+        let scope = caller.household_read_scope();
         let group = self
             .cached()
-            .place_scoped(group_code, &caller.household_read_scope())
+            .place_scoped(group_code, &scope)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        // The page is the same for everyone who may see the group: kept a moment, masked.
+        let visible = scope.within(&group.subtree());
+        if !scope.covers_all(&group.path) {
+            // A representative: the households she answers for, read for her alone (never
+            // from, nor into, the page every member of the group's federation shares).
+            return self.read_household_page(&group, page, &visible).await;
+        }
+        // The whole group: the same page for everyone who may see all of it, kept a moment, masked.
         let key = format!("{}|{page}", group.path);
         let found = self
             .caches
             .household_pages
-            .get(&key, || self.read_household_page(&group, page))
+            .get(&key, || self.read_household_page(&group, page, &visible))
             .await?;
         Ok(found.as_ref().clone())
     }
@@ -72,9 +79,14 @@ impl Services {
         &self,
         group: &Place,
         page: i64,
+        visible: &jinguo_storage::Scope,
     ) -> Result<HouseholdPage, ServiceError> {
         let within = group.subtree();
-        let total = store::count(&self.db, &within).await?;
+        let total = if visible.covers_all(&group.path) {
+            store::count(&self.db, &within).await?
+        } else {
+            store::count_visible(&self.db, &within, visible).await?
+        };
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         if page < 1 || page > pages {
             let mut e = ValidationErrors::new();
@@ -84,7 +96,7 @@ impl Services {
         let mut lines = store::list_in_group(
             &self.db,
             &group.code,
-            &within,
+            visible,
             (page - 1) * PAGE_SIZE,
             PAGE_SIZE,
         )
@@ -204,9 +216,13 @@ impl Services {
         let mut household = household;
         let address = self.open("household", "address", &household.id, &household.address)?;
         household.address = shown(mask::address(&address), &address);
-        let (action, reason) = match reveal {
-            Some(r) => ("household.reveal", r.to_string()),
-            None => ("household.read", String::new()),
+        // Read under emergency access: its own entry, naming the grant.
+        let emergency = caller.emergency_for(household.id).map(|e| e.id);
+        let (action, reason) = match (reveal, emergency) {
+            (Some(r), None) => ("household.reveal", r.to_string()),
+            (None, None) => ("household.read", String::new()),
+            (Some(r), Some(_)) => ("emergency.reveal", r.to_string()),
+            (None, Some(_)) => ("emergency.read", String::new()),
         };
         let target = format!("household:{}", household.id);
         let place = household.path.clone();
@@ -215,7 +231,12 @@ impl Services {
             Record::new(action)
                 .target(target)
                 .place(place)
-                .reason(reason),
+                .reason(reason)
+                .detail(
+                    emergency
+                        .map(|e| format!("emergency={e}"))
+                        .unwrap_or_default(),
+                ),
         )
         .await?;
         Ok(HouseholdView {

@@ -519,17 +519,16 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let reason = reason.trim();
-        if reason.chars().count() < 4 {
-            return Err(crate::error::invalid("reason", "reason.required"));
-        }
         let scope = caller.household_write_scope();
         let place = self.managed_place(caller, code).await?;
+        self.clear_export_allowed(caller, reason).await?;
         let today = clock::today();
         let within = place.subtree();
         let mut out = Vec::new();
         let mut after = String::new();
         let mut rows = Vec::new();
         let mut households = 0u64;
+        let mut persons_written = 0u64;
         let broken = |what: &str| ServiceError::Internal(format!("stored {what} does not parse"));
         loop {
             let page = hstore::page_after(&self.db, &within, &scope, &after, EXPORT_BATCH).await?;
@@ -554,6 +553,7 @@ impl Services {
                         ),
                         None => None,
                     };
+                    persons_written += 1;
                     rows.push(jinguo_interchange::PersonRow {
                         household_code: h.code.clone(),
                         group_code: group.clone(),
@@ -585,12 +585,13 @@ impl Services {
             jinguo_interchange::write_households_csv(&mut out, std::iter::empty())
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
+        self.mark_clear_export(&mut out, caller, reason)?;
         self.note_read(
             caller,
             Record::new("household.export")
                 .place(place.path.clone())
                 .reason(reason.to_string())
-                .detail(format!("households={households}")),
+                .detail(format!("households={households} persons={persons_written}")),
         )
         .await?;
         Ok(out)
@@ -837,9 +838,12 @@ impl Services {
         &self,
         caller: &Caller,
         code: &str,
+        reason: &str,
     ) -> Result<Vec<u8>, ServiceError> {
         use jinguo_domain::member::MemberRole;
+        let reason = reason.trim();
         let place = self.managed_place(caller, code).await?;
+        self.clear_export_allowed(caller, reason).await?;
         let within = place.subtree();
         let mut units: HashMap<Uuid, Vec<String>> = HashMap::new();
         for (m, u) in members::units_below(&self.db, &within).await? {
@@ -864,13 +868,80 @@ impl Services {
             });
         let headers: Vec<&str> = MEMBER_COLUMNS.iter().map(|(_, names)| names[0]).collect();
         let mut out = Vec::new();
+        let mut count = 0u64;
+        let rows = rows.inspect(|_| count += 1);
         jinguo_interchange::write_table_csv(&mut out, &headers, rows)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.mark_clear_export(&mut out, caller, reason)?;
         self.note_read(
             caller,
-            Record::new("member.export").place(place.path.clone()),
+            Record::new("member.export")
+                .place(place.path.clone())
+                .reason(reason.to_string())
+                .detail(format!("members={count}")),
         )
         .await?;
         Ok(out)
+    }
+
+    /// Whether the caller may take records out in clear now: a stated reason, through a session
+    /// (never an API token), not while she holds emergency access, within the day's limit of
+    /// exports and the hour's limit of reveals (an export reveals more than a reveal does).
+    async fn clear_export_allowed(
+        &self,
+        caller: &Caller,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        if reason.chars().count() < 4 {
+            return Err(crate::error::invalid("reason", "reason.required"));
+        }
+        // The machine's operator (`jinguo export`) is counted by nobody's limit.
+        let Some(actor) = caller.account_id else {
+            return if caller.is_operator() {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden)
+            };
+        };
+        if caller.by_token {
+            return Err(ServiceError::Forbidden);
+        }
+        if caller.in_emergency() {
+            return Err(crate::error::invalid("export", "export.emergency"));
+        }
+        let day_start = clock::day_start(clock::today());
+        let mut exports = 0;
+        for action in ["household.export", "member.export"] {
+            exports +=
+                jinguo_storage::audit::count_since(&self.db, actor, action, day_start).await?;
+        }
+        if exports >= self.security.clear_exports_per_day {
+            return Err(ServiceError::RateLimited);
+        }
+        let hour_ago = clock::now() - chrono::Duration::hours(1);
+        if jinguo_storage::audit::count_since(&self.db, actor, "household.reveal", hour_ago).await?
+            >= crate::households::REVEALS_PER_HOUR
+        {
+            return Err(ServiceError::RateLimited);
+        }
+        Ok(())
+    }
+
+    /// The last row of an export in clear: who, when, why (the importers skip it).
+    fn mark_clear_export(
+        &self,
+        out: &mut Vec<u8>,
+        caller: &Caller,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        let mark = format!(
+            "明文导出 export in clear: {} ({}), {}, {}",
+            caller.username,
+            caller.display_name,
+            clock::local(clock::now()),
+            reason
+        );
+        jinguo_interchange::append_csv_mark(out, &mark)
+            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }

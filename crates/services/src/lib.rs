@@ -15,6 +15,7 @@ pub mod clock;
 pub mod consent;
 pub mod coverage;
 pub mod demo;
+pub mod emergency;
 pub mod error;
 pub mod federations;
 pub mod households;

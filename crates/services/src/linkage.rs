@@ -2008,6 +2008,42 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
             }
             jinguo_domain::Lang::En => format!("Review due: an entry of {} (by {})", at(1), at(2)),
         },
+        "emergency.requested" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!("{} 申请紧急查看一户（{} 分钟），等待审批", at(0), at(1))
+            }
+            jinguo_domain::Lang::En => format!(
+                "{} asks for emergency access to a household ({} min), waiting for approval",
+                at(0),
+                at(1)
+            ),
+        },
+        "emergency.urgent" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!(
+                    "{} 紧急开启了一户的查看（{} 分钟），请事后审查",
+                    at(0),
+                    at(1)
+                )
+            }
+            jinguo_domain::Lang::En => format!(
+                "{} opened urgent emergency access to a household ({} min): review it",
+                at(0),
+                at(1)
+            ),
+        },
+        "emergency.approved" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!("{} 批准了你的紧急查看申请（{} 分钟）", at(0), at(1))
+            }
+            jinguo_domain::Lang::En => {
+                format!("{} approved your emergency access ({} min)", at(0), at(1))
+            }
+        },
+        "emergency.refused" => match lang {
+            jinguo_domain::Lang::Zh => format!("{} 未批准你的紧急查看申请", at(0)),
+            jinguo_domain::Lang::En => format!("{} refused your emergency access", at(0)),
+        },
         _ => params.replace('|', " "),
     }
 }

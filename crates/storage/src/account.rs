@@ -17,6 +17,8 @@ pub struct Account {
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The place whose system administrator creates, locks and resets the account.
+    pub home_path: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,7 +47,7 @@ pub struct SessionRow {
 macro_rules! account_cols {
     () => {
         "id, username, display_name, password_hash, must_change_password, failed_logins, locked_until, \
-         disabled, totp_secret, totp_last_step, created_at"
+         disabled, totp_secret, totp_last_step, created_at, home_path"
     };
 }
 
@@ -80,10 +82,10 @@ pub async fn insert(
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
         "INSERT INTO account (id, username, display_name, password_hash, must_change_password, failed_logins, \
-         locked_until, disabled, totp_secret, totp_last_step, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, NULL, FALSE, NULL, NULL, $6, $6)")
+         locked_until, disabled, totp_secret, totp_last_step, created_at, updated_at, home_path) \
+         VALUES ($1, $2, $3, $4, $5, 0, NULL, FALSE, NULL, NULL, $6, $6, $7)")
         .bind(a.id).bind(&a.username).bind(&a.display_name).bind(&a.password_hash)
-        .bind(a.must_change_password).bind(now)
+        .bind(a.must_change_password).bind(now).bind(&a.home_path)
         .execute(&mut *c).await.map(|_| ()))
     .map_err(StorageError::classify)
 }
@@ -95,16 +97,9 @@ pub async fn grants(
 ) -> Result<Vec<GrantRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as::<_, GrantRow>(
         "SELECT id, account_id, role, scope_path, granted_by, granted_at, expires_at, reason FROM account_grant \
-         WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY granted_at")
+         WHERE account_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
+         ORDER BY granted_at")
         .bind(account_id).bind(now).fetch_all(p).await)?)
-}
-
-/// Emergency grants (with an end), newest first, for the security administrator.
-pub async fn emergency_grants(db: &Db, limit: i64) -> Result<Vec<GrantRow>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as::<_, GrantRow>(
-        "SELECT id, account_id, role, scope_path, granted_by, granted_at, expires_at, reason FROM account_grant \
-         WHERE expires_at IS NOT NULL ORDER BY granted_at DESC LIMIT $1")
-        .bind(limit).fetch_all(p).await)?)
 }
 
 pub async fn insert_grant(tx: &mut DbConn<'_>, g: &GrantRow) -> Result<(), StorageError> {
@@ -115,6 +110,22 @@ pub async fn insert_grant(tx: &mut DbConn<'_>, g: &GrantRow) -> Result<(), Stora
         .bind(g.granted_at).bind(g.expires_at).bind(&g.reason)
         .execute(&mut *c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// Revokes one of an account's grants (the row stays, for the history); false when it was not
+/// in force.
+pub async fn revoke_grant(
+    tx: &mut DbConn<'_>,
+    account_id: Uuid,
+    grant_id: Uuid,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE account_grant SET revoked_at = $3, revoked_by = $4 \
+         WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL")
+        .bind(grant_id).bind(account_id).bind(now).bind(by)
+        .execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
 }
 
 /// Records a failed login; locks the account until `lock_until` when `failures` reach `max`.
@@ -261,4 +272,48 @@ pub async fn token(db: &Db, token_hash: &str) -> Result<Option<TokenRow>, Storag
         "SELECT token_hash, account_id, name, scope_path, created_at, expires_at, revoked_at \
          FROM api_token WHERE token_hash = $1")
         .bind(token_hash).fetch_optional(p).await)?)
+}
+
+/// An account's tokens, newest first.
+pub async fn tokens_of(db: &Db, account_id: Uuid) -> Result<Vec<TokenRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as::<_, TokenRow>(
+        "SELECT token_hash, account_id, name, scope_path, created_at, expires_at, revoked_at \
+         FROM api_token WHERE account_id = $1 ORDER BY created_at DESC")
+        .bind(account_id).fetch_all(p).await)?)
+}
+
+/// Revokes one token of an account; false when it was not hers or already revoked.
+pub async fn revoke_token(
+    tx: &mut DbConn<'_>,
+    account_id: Uuid,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE api_token SET revoked_at = $3 WHERE token_hash = $1 AND account_id = $2 AND revoked_at IS NULL")
+        .bind(token_hash).bind(account_id).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
+}
+
+/// Revokes every token of an account (a new password, a revoked role, a lock).
+pub async fn revoke_tokens_of(
+    tx: &mut DbConn<'_>,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE api_token SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL")
+        .bind(account_id).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Ends every session of an account but one (her own password change keeps her logged in).
+pub async fn delete_other_sessions(
+    tx: &mut DbConn<'_>,
+    account_id: Uuid,
+    keep_hash: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("DELETE FROM session WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id).bind(keep_hash).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
 }

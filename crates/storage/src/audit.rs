@@ -206,3 +206,16 @@ pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<u64, St
         .bind(seq).execute(&mut *c).await.map(|r| r.rows_affected()))?,
     )
 }
+
+/// Accounts refused at least `min` times since a moment: (account, name, refusals, last).
+pub async fn refusals_since(
+    db: &Db,
+    since: DateTime<Utc>,
+    min: i64,
+) -> Result<Vec<(Uuid, String, i64, DateTime<Utc>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT actor_id, MIN(actor), count(*), MAX(at) FROM audit \
+         WHERE action = 'access.refused' AND at >= $1 AND actor_id IS NOT NULL \
+         GROUP BY actor_id HAVING count(*) >= $2 ORDER BY count(*) DESC LIMIT 200")
+        .bind(since).bind(min).fetch_all(p).await)?)
+}

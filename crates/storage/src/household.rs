@@ -287,22 +287,29 @@ pub async fn persons(db: &Db, household: &Household) -> Result<Vec<Person>, Stor
         .bind(&household.county_code).bind(household.id).fetch_all(p).await)?)
 }
 
-/// A page of the households of one resident group, in code order, with their head and size.
+/// A page of the households of one resident group that `visible` (the caller's scope within the
+/// group, see [`Scope::within`]) lets one see, in code order, with their head and size: a
+/// representative gets the households she answers for, never the rest of her group.
 pub async fn list_in_group(
     db: &Db,
     group_code: &str,
-    within: &Subtree,
+    visible: &Scope,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<HouseholdLine>, StorageError> {
-    let sql = "SELECT h.id, h.code, h.address, \
-        (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.relationship = 'head' LIMIT 1) AS head_name, \
-        (SELECT count(*) FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id) AS persons \
-        FROM household h WHERE h.group_code = $1 AND h.path >= $2 AND h.path < $3 \
-        ORDER BY h.code LIMIT $4 OFFSET $5";
-    Ok(db_run!(db, p => sqlx::query_as::<_, HouseholdLine>(sql)
-        .bind(group_code).bind(&within.lo).bind(&within.hi).bind(limit).bind(offset)
-        .fetch_all(p).await)?)
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT h.id, h.code, h.address, \
+            (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.relationship = 'head' LIMIT 1) AS head_name, \
+            (SELECT count(*) FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id) AS persons \
+            FROM household h WHERE h.group_code = ");
+        q.push_bind(group_code.to_string());
+        visible.push_household_filter(&mut q, "h.path", "h.county_code", "h.id");
+        q.push(" ORDER BY h.code LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        q.build_query_as::<HouseholdLine>().fetch_all(p).await
+    })?)
 }
 
 pub async fn count(db: &Db, within: &Subtree) -> Result<i64, StorageError> {

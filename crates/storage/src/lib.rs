@@ -12,6 +12,7 @@ pub mod care;
 pub mod consent;
 pub mod copy;
 pub mod db;
+pub mod emergency;
 pub mod household;
 pub mod linkage;
 pub mod maintenance;

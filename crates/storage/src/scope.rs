@@ -47,6 +47,8 @@ mod tests {
 pub struct Scope {
     subtrees: Vec<Subtree>,
     assigned: Vec<(Subtree, uuid::Uuid)>,
+    /// Single households admitted by emergency access (read-only: only read scopes carry them).
+    households: Vec<uuid::Uuid>,
 }
 
 impl Scope {
@@ -59,14 +61,14 @@ impl Scope {
     pub fn operator() -> Scope {
         Scope {
             subtrees: vec![Subtree::all()],
-            assigned: Vec::new(),
+            ..Scope::default()
         }
     }
 
     pub fn of_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Scope {
         Scope {
             subtrees: paths.into_iter().map(Subtree::of_path).collect(),
-            assigned: Vec::new(),
+            ..Scope::default()
         }
     }
 
@@ -76,8 +78,19 @@ impl Scope {
         self
     }
 
+    /// Adds one household, wherever it lies (emergency access to one record).
+    pub fn with_household(mut self, household: uuid::Uuid) -> Scope {
+        self.households.push(household);
+        self
+    }
+
+    /// Whether this household was admitted on its own (by emergency access).
+    pub fn admits_household(&self, household: uuid::Uuid) -> bool {
+        self.households.contains(&household)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.subtrees.is_empty() && self.assigned.is_empty()
+        self.subtrees.is_empty() && self.assigned.is_empty() && self.households.is_empty()
     }
 
     /// Whether places with this path lie inside: a whole subtree, or the unit whose households a
@@ -108,7 +121,7 @@ impl Scope {
             if place.lo >= s.lo && place.hi <= s.hi {
                 return Scope {
                     subtrees: vec![place.clone()],
-                    assigned: Vec::new(),
+                    ..Scope::default()
                 };
             }
             if s.lo >= place.lo && s.hi <= place.hi {
@@ -123,7 +136,12 @@ impl Scope {
                 assigned.push((s.clone(), *m));
             }
         }
-        Scope { subtrees, assigned }
+        // Households admitted one by one (emergency access) are read by id, never listed.
+        Scope {
+            subtrees,
+            assigned,
+            households: Vec::new(),
+        }
     }
 
     /// Appends ` AND (col >= lo AND col < hi OR …)` to a query over rows of a whole subtree; an
@@ -157,14 +175,21 @@ impl Scope {
         for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
         for<'t> uuid::Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     {
-        if self.subtrees.is_empty() && self.assigned.is_empty() {
+        if self.is_empty() {
             q.push(" AND 1 = 0");
             return;
         }
         q.push(" AND (");
         self.push_ranges(q, path_col);
-        for (i, (s, m)) in self.assigned.iter().enumerate() {
+        for (i, h) in self.households.iter().enumerate() {
             if i > 0 || !self.subtrees.is_empty() {
+                q.push(" OR ");
+            }
+            q.push(household_col).push(" = ").push_bind(*h);
+        }
+        let before = !self.subtrees.is_empty() || !self.households.is_empty();
+        for (i, (s, m)) in self.assigned.iter().enumerate() {
+            if i > 0 || before {
                 q.push(" OR ");
             }
             q.push("(")
@@ -225,7 +250,7 @@ mod scope_tests {
             s.within(&town),
             Scope {
                 subtrees: vec![town.clone()],
-                assigned: Vec::new(),
+                ..Scope::default()
             }
         );
         let county = Subtree::of_path("53/5301/530181/");
@@ -235,7 +260,7 @@ mod scope_tests {
             Scope::operator().within(&county),
             Scope {
                 subtrees: vec![county.clone()],
-                assigned: Vec::new(),
+                ..Scope::default()
             }
         );
     }

@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+pub(crate) mod access;
 mod care;
 mod federations;
 pub(crate) mod import;
@@ -49,14 +50,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_person))
         .routes(routes!(reveal_household))
         .routes(routes!(audit_search))
-        .routes(routes!(create_token))
-        .routes(routes!(break_glass, list_emergencies))
-        .routes(routes!(list_accounts, create_account))
-        .routes(routes!(grant_role))
         .routes(routes!(record_consent))
         .routes(routes!(consent_state, withdraw_consent))
         .routes(routes!(get_coverage))
         .routes(routes!(leave_member))
+        .merge(access::router())
         .merge(screening::router())
         .merge(mediation::router())
         .merge(linkage::router())
@@ -613,211 +611,10 @@ fn body_error(r: &axum::extract::rejection::JsonRejection, lang: jinguo_domain::
     ApiError::new(e.into(), lang)
 }
 
-fn invalid_body(lang: jinguo_domain::Lang) -> ApiError {
+pub(crate) fn invalid_body(lang: jinguo_domain::Lang) -> ApiError {
     let mut e = jinguo_domain::ValidationErrors::new();
     e.push("body", "invalid");
     ApiError::new(e.into(), lang)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTokenDto {
-    pub name: String,
-    /// Division code of the place the token is narrowed to (inside the caller's scope).
-    pub place: String,
-    /// 1 to 365.
-    pub days: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenDto {
-    /// Shown once: send it as `Authorization: Bearer …`.
-    pub token: String,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Issues an API token acting as the caller, narrowed to one place, without administrator powers.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = NewTokenDto,
-    responses((status = 201, body = TokenDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn create_token(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-    body: Result<Json<NewTokenDto>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<(StatusCode, Json<TokenDto>)> {
-    let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let (token, expires_at) = s
-        .services
-        .create_token(&caller, &b.name, &b.place, b.days)
-        .await
-        .map_err(api(lang))?;
-    Ok((StatusCode::CREATED, Json(TokenDto { token, expires_at })))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BreakGlassDto {
-    /// Division code of the place to see.
-    pub place: String,
-    pub reason: String,
-    /// 1 to 240.
-    pub minutes: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UntilDto {
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Emergency access to a place outside one's scope: a reason, a limited time, audited.
-#[utoipa::path(post, path = "/api/v1/break-glass", tag = "access", request_body = BreakGlassDto,
-    responses((status = 201, body = UntilDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn break_glass(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-    body: Result<Json<BreakGlassDto>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<(StatusCode, Json<UntilDto>)> {
-    let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let expires_at = s
-        .services
-        .break_glass(&caller, &b.place, &b.reason, b.minutes)
-        .await
-        .map_err(api(lang))?;
-    Ok((StatusCode::CREATED, Json(UntilDto { expires_at })))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EmergencyDto {
-    pub username: String,
-    pub place_path: String,
-    pub reason: String,
-    pub granted_at: chrono::DateTime<chrono::Utc>,
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Emergency access granted lately (security administrator).
-#[utoipa::path(get, path = "/api/v1/break-glass", tag = "access",
-    responses((status = 200, body = Vec<EmergencyDto>), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn list_emergencies(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-) -> ApiResult<Json<Vec<EmergencyDto>>> {
-    let rows = s.services.emergencies(&caller).await.map_err(api(lang))?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| EmergencyDto {
-                username: e.username,
-                place_path: e.place,
-                reason: e.reason,
-                granted_at: e.granted_at,
-                expires_at: e.expires_at,
-            })
-            .collect(),
-    ))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountDto {
-    pub username: String,
-    pub display_name: String,
-    pub locked: bool,
-    /// `role@place_path`.
-    pub grants: Vec<String>,
-}
-
-/// Accounts inside the system administrator's scope.
-#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts",
-    responses((status = 200, body = Vec<AccountDto>), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn list_accounts(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-) -> ApiResult<Json<Vec<AccountDto>>> {
-    let rows = s.services.list_accounts(&caller).await.map_err(api(lang))?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|a| AccountDto {
-                username: a.username,
-                display_name: a.display_name,
-                locked: a.locked,
-                grants: a
-                    .grants
-                    .into_iter()
-                    .map(|(r, p)| format!("{}@{p}", r.key()))
-                    .collect(),
-            })
-            .collect(),
-    ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAccountDto {
-    pub username: String,
-    pub display_name: String,
-    /// Temporary; to be changed at first login.
-    pub password: String,
-    pub role: String,
-    /// Division code.
-    pub place: String,
-}
-
-/// Creates an account inside the system administrator's scope.
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccountDto,
-    responses((status = 201, body = CreatedDto), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn create_account(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-    body: Result<Json<NewAccountDto>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
-    let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let role = parse_role(&b.role, lang)?;
-    let a = jinguo_services::accounts::NewAccount {
-        username: b.username,
-        display_name: b.display_name,
-        password: b.password,
-        role,
-        place: b.place,
-    };
-    let id = s
-        .services
-        .create_account(&caller, &a)
-        .await
-        .map_err(api(lang))?;
-    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GrantDto {
-    pub username: String,
-    pub role: String,
-    pub place: String,
-}
-
-/// Grants a role over a place (security administrator, inside her scope).
-#[utoipa::path(post, path = "/api/v1/grants", tag = "accounts", request_body = GrantDto,
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn grant_role(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    ApiCaller(caller, _): ApiCaller,
-    body: Result<Json<GrantDto>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<StatusCode> {
-    let Json(b) = body.map_err(|_| invalid_body(lang))?;
-    let role = parse_role(&b.role, lang)?;
-    s.services
-        .grant_role(&caller, &b.username, role, &b.place)
-        .await
-        .map_err(api(lang))?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1042,7 +839,7 @@ async fn leave_member(
     }))
 }
 
-fn parse_role(
+pub(crate) fn parse_role(
     role: &str,
     lang: jinguo_domain::Lang,
 ) -> Result<jinguo_domain::account::Role, ApiError> {

@@ -143,6 +143,31 @@ impl FromRequestParts<AppState> for ApiCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = from_parts(parts);
+        // An API token (`Authorization: Bearer …`) acts as its account narrowed to its place; it
+        // is no ambient credential, so it needs no anti-forgery token. A malformed header is a
+        // refusal, never a fall back to the cookie.
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|v| !v.is_empty());
+            let Some(token) = token else {
+                return Err(
+                    crate::error::ApiError::new(ServiceError::Unauthenticated, lang)
+                        .into_response(),
+                );
+            };
+            return match state
+                .services
+                .caller_from_token(token, &client_ip(parts))
+                .await
+            {
+                Ok(c) => Ok(ApiCaller(c, String::new())),
+                Err(e) => Err(crate::error::ApiError::new(e, lang).into_response()),
+            };
+        }
         let (c, t) = match resolve(parts, state).await {
             Ok(x) => x,
             Err(e) => return Err(crate::error::ApiError::new(e, lang).into_response()),
@@ -203,4 +228,52 @@ where
         }
         Ok(CheckedForm(caller, form))
     }
+}
+
+/// Puts a request refused for scope or role (403, or 404: "not yours" reads like "not there") on
+/// the audit log, with who asked, the method and the route (never the path's ids). Requests
+/// without an account are not recorded here (a login's refusals are).
+pub async fn note_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let what = format!("{} {}", req.method(), route.as_deref().unwrap_or("-"));
+    let (parts, body) = req.into_parts();
+    let ip = client_ip(&parts);
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    let session = session_token(&parts);
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let status = res.status();
+    if route.is_none()
+        || !(status == axum::http::StatusCode::FORBIDDEN
+            || status == axum::http::StatusCode::NOT_FOUND)
+    {
+        return res;
+    }
+    let caller = match (bearer, session) {
+        (Some(token), _) => state.services.caller_from_token(&token, &ip).await,
+        (None, Some(token)) => state.services.caller_from_session(&token, &ip).await,
+        (None, None) => return res,
+    };
+    if let Ok(c) = caller
+        && let Err(e) = state
+            .services
+            .note_refusal(&c, &what, status.as_u16())
+            .await
+    {
+        tracing::warn!(error = %e, "a refusal was not recorded");
+    }
+    res
 }

@@ -42,6 +42,10 @@ pub fn app(services: Services) -> Router {
         )
         .merge(pages::router())
         .merge(observe::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::note_refusals,
+        ))
         .route_layer(axum::middleware::from_fn(observe::track))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)

@@ -38,11 +38,33 @@ pub fn router() -> Router<AppState> {
         )
         .route("/login/totp", get(totp_form).post(totp_check))
         .route("/audit", get(audit_page))
-        .route("/admin", get(admin_page))
-        .route("/admin/accounts", axum::routing::post(admin_create))
-        .route("/admin/grants", axum::routing::post(admin_grant))
-        .route("/admin/members", axum::routing::post(admin_link))
-        .route("/emergency", get(emergency_page).post(emergency_open))
+        .route("/admin", get(access::admin_page))
+        .route("/admin/accounts", axum::routing::post(access::admin_create))
+        .route("/admin/grants", axum::routing::post(access::admin_grant))
+        .route(
+            "/admin/grants/revoke",
+            axum::routing::post(access::admin_revoke),
+        )
+        .route("/admin/members", axum::routing::post(access::admin_link))
+        .route("/exports", axum::routing::post(import::export_clear))
+        .route("/tokens", get(access::tokens_page))
+        .route("/tokens/revoke", axum::routing::post(access::token_revoke))
+        .route(
+            "/emergency",
+            get(access::emergency_page).post(access::emergency_request),
+        )
+        .route(
+            "/emergency/{id}/decision",
+            axum::routing::post(access::emergency_decide),
+        )
+        .route(
+            "/emergency/{id}/review",
+            axum::routing::post(access::emergency_review),
+        )
+        .route(
+            "/emergency/{id}/end",
+            axum::routing::post(access::emergency_end),
+        )
         .route("/places/{code}/coverage", get(coverage_page))
         .route("/members/{id}/leave", axum::routing::post(member_leave))
         .route(
@@ -238,6 +260,8 @@ impl Ctx {
             if caller.has_role(Role::Staff) {
                 c.links.push(("/imports", "nav.imports"));
             }
+        }
+        if caller.has_role(Role::Staff) || caller.has_role(Role::SecurityAdmin) {
             c.links.push(("/emergency", "nav.emergency"));
         }
         if caller.has_role(Role::Staff) || caller.has_role(Role::Mediator) {
@@ -979,7 +1003,7 @@ async fn consent(
     };
     match s.services.record_consent(&caller, person, &nc).await {
         Ok(_) => Redirect::to(&format!("/households/{id}?consented=1#consent")).into_response(),
-        Err(e) => match field_errors(&e, lang) {
+        Err(e) => match screening::field_errors(&e, lang) {
             Some(errors) => {
                 let req = HouseholdRequest {
                     caller: &caller,
@@ -1160,10 +1184,6 @@ csrf_form!(ConsentForm);
 csrf_form!(LeaveForm);
 csrf_form!(RevealForm);
 csrf_form!(FindForm);
-csrf_form!(AccountForm);
-csrf_form!(GrantForm);
-csrf_form!(LinkForm);
-csrf_form!(EmergencyForm);
 
 /// Forms carry the session's token; a form from anywhere else is refused.
 fn csrf_ok(caller: &Caller, sent: &str) -> bool {
@@ -1558,314 +1578,6 @@ async fn audit_page(
     page(p.render(), StatusCode::OK)
 }
 
-type Pairs = Vec<(String, String)>;
-type EmergencyRow = (String, String, String, String, String);
-
-#[derive(Template)]
-#[template(path = "admin.html")]
-struct AdminPage {
-    c: Ctx,
-    title: String,
-    notice: Option<String>,
-    errors: Pairs,
-    /// (username, display name, roles, state), when she manages accounts.
-    accounts: Option<Vec<(String, String, String, String)>>,
-    /// (username, scope, reason, from, until), when she grants roles.
-    emergencies: Option<Vec<EmergencyRow>>,
-    roles: Vec<(&'static str, &'static str)>,
-}
-
-async fn render_admin(
-    s: &AppState,
-    caller: &Caller,
-    c: Ctx,
-    notice: Option<String>,
-    errors: Pairs,
-    status: StatusCode,
-) -> Response {
-    let lang = c.lang;
-    let accounts = if caller.has_role(Role::SystemAdmin) {
-        match s.services.list_accounts(caller).await {
-            Ok(list) => Some(
-                list.into_iter()
-                    .map(|a| {
-                        let roles = a
-                            .grants
-                            .iter()
-                            .map(|(r, p)| format!("{}@{p}", r.label(lang)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        let state = t(
-                            lang,
-                            if a.locked {
-                                "admin.locked"
-                            } else {
-                                "admin.active"
-                            },
-                        )
-                        .to_string();
-                        (a.username, a.display_name, roles, state)
-                    })
-                    .collect(),
-            ),
-            Err(e) => return error_page(&e, c),
-        }
-    } else {
-        None
-    };
-    let emergencies = if caller.has_role(Role::SecurityAdmin) {
-        match s.services.emergencies(caller).await {
-            Ok(list) => Some(
-                list.into_iter()
-                    .map(|e| {
-                        (
-                            e.username,
-                            e.place,
-                            e.reason,
-                            jinguo_services::clock::local(e.granted_at),
-                            jinguo_services::clock::local(e.expires_at),
-                        )
-                    })
-                    .collect(),
-            ),
-            Err(e) => return error_page(&e, c),
-        }
-    } else {
-        None
-    };
-    if accounts.is_none() && emergencies.is_none() {
-        return error_page(&ServiceError::Forbidden, c);
-    }
-    let p = AdminPage {
-        title: c.tr("admin.title").into(),
-        notice,
-        errors,
-        accounts,
-        emergencies,
-        roles: Role::ALL.iter().map(|r| (r.key(), r.label(lang))).collect(),
-        c,
-    };
-    page(p.render(), status)
-}
-
-async fn admin_page(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    render_admin(&s, &caller, c, None, Vec::new(), StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-struct AccountForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    display_name: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-fn field_errors(e: &ServiceError, lang: Lang) -> Option<Pairs> {
-    match e {
-        ServiceError::Invalid(v) => Some(
-            v.0.iter()
-                .map(|f| (f.field.clone(), f.message(lang)))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-fn role_required() -> ServiceError {
-    let mut v = jinguo_domain::ValidationErrors::new();
-    v.push("role", "required");
-    v.into()
-}
-
-async fn admin_create(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    CheckedForm(caller, f): CheckedForm<AccountForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let result = match Role::parse(&f.role) {
-        Some(role) => {
-            let a = jinguo_services::accounts::NewAccount {
-                username: f.username,
-                display_name: f.display_name,
-                password: f.password,
-                role,
-                place: f.place,
-            };
-            s.services.create_account(&caller, &a).await.map(|_| ())
-        }
-        None => Err(role_required()),
-    };
-    admin_outcome(&s, &caller, c, result, "admin.created").await
-}
-
-/// The account page again, with a notice when the change was made or the refused fields.
-async fn admin_outcome(
-    s: &AppState,
-    caller: &Caller,
-    c: Ctx,
-    result: Result<(), ServiceError>,
-    done: &'static str,
-) -> Response {
-    match result {
-        Ok(()) => {
-            let notice = Some(c.tr(done).to_string());
-            render_admin(s, caller, c, notice, Vec::new(), StatusCode::OK).await
-        }
-        Err(e) => match field_errors(&e, c.lang) {
-            Some(errors) => {
-                render_admin(s, caller, c, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-            }
-            None => error_page(&e, c),
-        },
-    }
-}
-
-#[derive(Deserialize)]
-struct GrantForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
-struct LinkForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    member: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn admin_link(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    CheckedForm(caller, f): CheckedForm<LinkForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let result = match Uuid::parse_str(f.member.trim()) {
-        Ok(member) => s.services.link_member(&caller, &f.username, member).await,
-        Err(_) => {
-            let mut e = jinguo_domain::ValidationErrors::new();
-            e.push("member", "invalid");
-            Err(e.into())
-        }
-    };
-    admin_outcome(&s, &caller, c, result, "admin.linked").await
-}
-
-async fn admin_grant(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    CheckedForm(caller, f): CheckedForm<GrantForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let result = match Role::parse(&f.role) {
-        Some(role) => {
-            s.services
-                .grant_role(&caller, &f.username, role, &f.place)
-                .await
-        }
-        None => Err(role_required()),
-    };
-    admin_outcome(&s, &caller, c, result, "admin.granted").await
-}
-
-#[derive(Template)]
-#[template(path = "emergency.html")]
-struct EmergencyPage {
-    c: Ctx,
-    title: String,
-    notice: Option<String>,
-    errors: Pairs,
-}
-
-async fn emergency_page(
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let p = EmergencyPage {
-        title: c.tr("emergency.title").into(),
-        notice: None,
-        errors: Vec::new(),
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct EmergencyForm {
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    minutes: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn emergency_open(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    CheckedForm(caller, f): CheckedForm<EmergencyForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
-    let (notice, errors, status) = match s
-        .services
-        .break_glass(&caller, &f.place, &f.reason, minutes)
-        .await
-    {
-        Ok(until) => (
-            Some(format!(
-                "{} {}",
-                c.tr("emergency.granted"),
-                jinguo_services::clock::local(until)
-            )),
-            Vec::new(),
-            StatusCode::OK,
-        ),
-        Err(e) => match field_errors(&e, lang) {
-            Some(errors) => (None, errors, StatusCode::UNPROCESSABLE_ENTITY),
-            None => return error_page(&e, c),
-        },
-    };
-    let p = EmergencyPage {
-        title: c.tr("emergency.title").into(),
-        notice,
-        errors,
-        c,
-    };
-    page(p.render(), status)
-}
-
 #[derive(Deserialize)]
 struct SwitchQuery {
     to: Option<String>,
@@ -1958,6 +1670,7 @@ async fn household_with_visit(
     .await
 }
 
+mod access;
 mod care;
 mod federations;
 pub(crate) mod import;

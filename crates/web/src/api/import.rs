@@ -120,20 +120,27 @@ async fn import_members(
     Ok(Json(members_dto(&r, lang)))
 }
 
-/// The serving members below a place as a members sheet (CSV), the shape the import reads.
-#[utoipa::path(get, path = "/api/v1/places/{code}/members/export", tag = "network",
-    params(("code" = String, Path)),
+/// The serving members below a place as a members sheet (CSV), the shape the import reads: names
+/// in clear, so an explicit act (POST with the anti-forgery token, a reason, counted against the
+/// day's limit, never under emergency access or through an API token), audited, and marked in
+/// the file's last row.
+#[utoipa::path(post, path = "/api/v1/places/{code}/members/export", tag = "network",
+    params(("code" = String, Path)), request_body = ExportDto,
     responses((status = 200, content_type = "text/csv", body = String),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn export_members(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    body: Result<Json<ExportDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
+    let Json(b) = body.map_err(|_| super::invalid_body(lang))?;
     let csv = s
         .services
-        .export_members(&caller, &code)
+        .export_members(&caller, &code, &b.reason)
         .await
         .map_err(api(lang))?;
     Ok(super::download(csv, CSV, &format!("members-{code}.csv")))
@@ -175,29 +182,35 @@ async fn import_households(
     Ok(Json(report_dto(&r, lang)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ExportQuery {
-    /// Why the records are taken out in clear (at least 4 characters); audited.
-    pub reason: Option<String>,
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportDto {
+    /// Why the records are taken out in clear (at least 4 characters); audited and written into
+    /// the file.
+    pub reason: String,
 }
 
 /// The households below a place as a household sheet (CSV, UTF-8), in clear so that it can be
-/// imported again. Audited with its reason.
-#[utoipa::path(get, path = "/api/v1/places/{code}/households/export", tag = "households",
-    params(("code" = String, Path), ExportQuery),
+/// imported again: an explicit act (POST with the anti-forgery token, a reason, counted against
+/// the day's limit, never under emergency access or through an API token), audited with the
+/// number of rows, and marked in the file's last row (who, when, why).
+#[utoipa::path(post, path = "/api/v1/places/{code}/households/export", tag = "households",
+    params(("code" = String, Path)), request_body = ExportDto,
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn export_households(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<ExportQuery>,
+    body: Result<Json<ExportDto>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
+    let Json(b) = body.map_err(|_| super::invalid_body(lang))?;
     let csv = s
         .services
-        .export_households(&caller, &code, q.reason.as_deref().unwrap_or_default())
+        .export_households(&caller, &code, &b.reason)
         .await
         .map_err(api(lang))?;
     Ok(super::download(csv, CSV, &format!("households-{code}.csv")))

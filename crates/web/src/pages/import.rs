@@ -347,3 +347,65 @@ pub(super) async fn import_confirm(
         Err(e) => error_page(&e, c),
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ExportForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+csrf_form!(ExportForm);
+
+/// An export in clear from the page (a form posted with the anti-forgery token and a reason):
+/// the household or members sheet of a place as a download, or the page again with the refusal.
+pub(super) async fn export_clear(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    crate::auth::CheckedForm(caller, f): crate::auth::CheckedForm<ExportForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let place = f.place.trim().to_string();
+    let members = f.kind == "members";
+    let result = if members {
+        s.services.export_members(&caller, &place, &f.reason).await
+    } else {
+        s.services
+            .export_households(&caller, &place, &f.reason)
+            .await
+    };
+    match result {
+        Ok(csv) => {
+            let name = if members {
+                format!("members-{place}.csv")
+            } else {
+                format!("households-{place}.csv")
+            };
+            crate::api::download(csv, "text/csv; charset=utf-8", &name)
+        }
+        Err(ServiceError::NotFound) => {
+            let mut v = jinguo_domain::ValidationErrors::new();
+            v.push("place", "not_found");
+            let e = ServiceError::from(v);
+            let errors = super::screening::field_errors(&e, lang).unwrap_or_default();
+            render(c, Kind::Households, None, None, errors)
+        }
+        Err(ServiceError::RateLimited) => {
+            let mut v = jinguo_domain::ValidationErrors::new();
+            v.push("export", "export.limit");
+            let e = ServiceError::from(v);
+            let errors = super::screening::field_errors(&e, lang).unwrap_or_default();
+            render(c, Kind::Households, None, None, errors)
+        }
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render(c, Kind::Households, None, None, errors),
+            None => error_page(&e, c),
+        },
+    }
+}

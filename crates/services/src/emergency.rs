@@ -1,0 +1,524 @@
+//! Emergency access ("break the glass"): a federation worker who must see one household outside
+//! her scope at once asks for it with a reason. It covers one record, read-only, never an export,
+//! for at most `emergency_max_minutes`; a second person of the county federation approves it, or,
+//! when the worker marks it urgent, it is granted at once and waits in the approvers' queue for a
+//! review after the fact. The security administrator and the county federation's chair are told
+//! at once; the request, the decision, every read under it and the review are on the audit log.
+
+use crate::access::Caller;
+use crate::audit::{Record, record};
+use crate::error::invalid;
+use crate::{ServiceError, Services, clock};
+use chrono::{DateTime, Duration, Utc};
+use jinguo_domain::ValidationErrors;
+use jinguo_domain::account::Role;
+use jinguo_domain::place::PlaceLevel;
+use jinguo_storage::emergency::{self as store, EmergencyRow};
+use jinguo_storage::linkage::{NotificationRow, insert_notification};
+use jinguo_storage::{DbConn, Scope, StorageError, Subtree, db_tx};
+use uuid::Uuid;
+
+/// A reason must say something: at least this many characters …
+pub const REASON_MIN_CHARS: usize = 10;
+/// … of which at least this many different ones.
+const REASON_MIN_DISTINCT: usize = 5;
+
+/// What the worker asks for.
+#[derive(Debug, Clone)]
+pub struct EmergencyRequest {
+    /// The household: its 19-digit code or its id.
+    pub household: String,
+    pub reason: String,
+    pub minutes: i64,
+    /// Granted at once, reviewed after.
+    pub urgent: bool,
+}
+
+/// A request or grant of emergency access, as a page or the API shows it.
+#[derive(Debug, Clone)]
+pub struct EmergencyLine {
+    pub id: Uuid,
+    pub username: String,
+    pub target_kind: String,
+    pub target_id: Uuid,
+    pub target_path: String,
+    pub reason: String,
+    pub minutes: i64,
+    pub urgent: bool,
+    /// `requested`, `granted`, `refused`, `ended` or `expired`.
+    pub status: &'static str,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<String>,
+    pub review_note: Option<String>,
+    /// Hers: she may end it, and open the household while it runs.
+    pub mine: bool,
+    /// Waiting for the caller's approval.
+    pub may_decide: bool,
+    /// Urgent, not yet reviewed, and the caller may review it.
+    pub may_review: bool,
+}
+
+/// The level of the place a grant's path names (`53/5301/530181/` is a county).
+fn level_of(path: &str) -> Option<PlaceLevel> {
+    let n = path.trim_end_matches('/').split('/').count();
+    PlaceLevel::from_i16(i16::try_from(n).ok()?)
+}
+
+/// The county's path of a path at or below a county.
+fn county_path(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    (parts.len() >= 3).then(|| format!("{}/", parts[..3].join("/")))
+}
+
+fn check_reason(reason: &str, errs: &mut ValidationErrors) {
+    let mut distinct: Vec<char> = reason.chars().filter(|c| !c.is_whitespace()).collect();
+    let long = distinct.len() >= REASON_MIN_CHARS;
+    distinct.sort_unstable();
+    distinct.dedup();
+    if !long || distinct.len() < REASON_MIN_DISTINCT {
+        errs.push("reason", "emergency.reason");
+    }
+}
+
+impl Services {
+    /// The counties in which the caller may ask for emergency access (by the configured roles).
+    fn emergency_counties(&self, caller: &Caller) -> Vec<String> {
+        caller
+            .grants
+            .iter()
+            .filter(|g| g.expires_at.is_none() && caller.has_role(g.role))
+            .filter(|g| {
+                let level = level_of(&g.scope_path);
+                self.security
+                    .emergency_roles
+                    .iter()
+                    .any(|(r, l)| *r == g.role && Some(*l) == level)
+            })
+            .filter_map(|g| county_path(&g.scope_path))
+            .collect()
+    }
+
+    /// Whether the caller may ask for emergency access at all (for the page's form).
+    pub fn may_request_emergency(&self, caller: &Caller) -> bool {
+        !self.emergency_counties(caller).is_empty()
+    }
+
+    /// The longest emergency access may last, in minutes.
+    pub fn emergency_max_minutes(&self) -> i64 {
+        self.security.emergency_max_minutes
+    }
+
+    /// Asks for emergency access to one household. Urgent: granted at once (reviewed after);
+    /// otherwise it waits for a second person of the county federation.
+    pub async fn request_emergency(
+        &self,
+        caller: &Caller,
+        r: &EmergencyRequest,
+    ) -> Result<EmergencyLine, ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let counties = self.emergency_counties(caller);
+        if counties.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut errs = ValidationErrors::new();
+        let reason = r.reason.trim();
+        check_reason(reason, &mut errs);
+        if !(1..=self.security.emergency_max_minutes).contains(&r.minutes) {
+            errs.push("minutes", "minutes.range");
+        }
+        let household = self.emergency_target(&r.household).await?;
+        // Another county's records are not hers to ask for: not found, as if they did not exist.
+        let household = household
+            .filter(|h| {
+                county_path(&h.path).is_some_and(|c| counties.contains(&c))
+                    && h.county_code.len() == 6
+            })
+            .map(Ok)
+            .unwrap_or_else(|| {
+                errs.push("household", "not_found");
+                Err(())
+            });
+        if let Ok(h) = &household {
+            if caller.household_read_scope().covers_all(&h.path) {
+                errs.push("household", "emergency.not_needed");
+            } else if caller.emergency_for(h.id).is_some() {
+                errs.push("household", "emergency.already");
+            }
+        }
+        errs.clone().into_result()?;
+        let Ok(h) = household else {
+            return Err(errs.into());
+        };
+        let now = clock::now();
+        let row = EmergencyRow {
+            county_code: h.county_code.clone(),
+            id: Uuid::now_v7(),
+            account_id: account,
+            target_kind: "household".into(),
+            target_id: h.id,
+            target_path: h.path.clone(),
+            reason: reason.to_string(),
+            minutes: r.minutes,
+            urgent: r.urgent,
+            status: if r.urgent { "granted" } else { "requested" }.into(),
+            requested_at: now,
+            decided_at: r.urgent.then_some(now),
+            decided_by: None,
+            decision_note: None,
+            expires_at: r.urgent.then(|| now + Duration::minutes(r.minutes)),
+            reviewed_at: None,
+            reviewed_by: None,
+            review_note: None,
+        };
+        let county = county_path(&h.path).unwrap_or_default();
+        let told = self.emergency_audience(&county, account).await?;
+        let kind = if r.urgent {
+            "emergency.urgent"
+        } else {
+            "emergency.requested"
+        };
+        let params = format!("{}|{}", caller.username, r.minutes);
+        let action = if r.urgent {
+            "emergency.grant_urgent"
+        } else {
+            "emergency.request"
+        };
+        let detail = format!(
+            "emergency={} minutes={} urgent={}",
+            row.id, r.minutes, r.urgent
+        );
+        db_tx!(&self.db, tx => {
+            store::insert(tx, &row).await?;
+            tell(tx, &told, kind, &params, now).await?;
+            record(tx, caller, Record::new(action).target(format!("household:{}", h.id))
+                .place(h.path.clone()).reason(reason).detail(detail.clone())).await
+        })?;
+        self.emergency_line(caller, row).await
+    }
+
+    /// A household named by its code or its id, wherever it lies (only to check a request).
+    async fn emergency_target(
+        &self,
+        named: &str,
+    ) -> Result<Option<jinguo_storage::household::Household>, ServiceError> {
+        let named = named.trim();
+        let everything = Scope::operator();
+        if let Ok(id) = Uuid::parse_str(named) {
+            return Ok(jinguo_storage::household::get(&self.db, id, &everything).await?);
+        }
+        if named.len() != 19 || !named.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(None);
+        }
+        let found =
+            jinguo_storage::household::by_codes(&self.db, &named[..6], &[named.to_string()])
+                .await?;
+        match found.first() {
+            Some((_, id, _, _)) => {
+                Ok(jinguo_storage::household::get(&self.db, *id, &everything).await?)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Who is told of a request at once: the county federation's chair (staff over the whole
+    /// county) and the security administrators over the county, not the worker herself.
+    async fn emergency_audience(
+        &self,
+        county: &str,
+        requester: Uuid,
+    ) -> Result<Vec<Uuid>, ServiceError> {
+        let mut out =
+            jinguo_storage::linkage::accounts_at(&self.db, Role::Staff.key(), county).await?;
+        let mut prefix = String::new();
+        for part in county.trim_end_matches('/').split('/') {
+            prefix.push_str(part);
+            prefix.push('/');
+            out.extend(
+                jinguo_storage::linkage::accounts_at(&self.db, Role::SecurityAdmin.key(), &prefix)
+                    .await?,
+            );
+        }
+        out.sort();
+        out.dedup();
+        out.retain(|a| *a != requester);
+        Ok(out)
+    }
+
+    /// A request the caller may decide or review: staff managing its county, never its holder.
+    async fn emergency_to_decide(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<EmergencyRow, ServiceError> {
+        let row = store::get(&self.db, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let county = county_path(&row.target_path).unwrap_or_default();
+        if !caller.manages(&county) {
+            return Err(ServiceError::NotFound);
+        }
+        if caller.account_id == Some(row.account_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(row)
+    }
+
+    /// Approves or refuses a request waiting for a decision. Approved, it runs from now for the
+    /// minutes asked.
+    pub async fn decide_emergency(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        approve: bool,
+        note: &str,
+    ) -> Result<(), ServiceError> {
+        let row = self.emergency_to_decide(caller, id).await?;
+        let by = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        if row.status != "requested" {
+            return Err(invalid("id", "emergency.decided"));
+        }
+        let note = note.trim().to_string();
+        if !approve && note.chars().count() < 2 {
+            return Err(invalid("note", "required"));
+        }
+        let now = clock::now();
+        let (status, until, action, kind) = if approve {
+            (
+                "granted",
+                Some(now + Duration::minutes(row.minutes)),
+                "emergency.approve",
+                "emergency.approved",
+            )
+        } else {
+            ("refused", None, "emergency.refuse", "emergency.refused")
+        };
+        let params = format!("{}|{}", caller.username, row.minutes);
+        let decided = db_tx!(&self.db, tx => {
+            if !store::decide(tx, &row.county_code, row.id, status, by, &note, now, until).await? {
+                return Ok(false);
+            }
+            tell(tx, &[row.account_id], kind, &params, now).await?;
+            record(tx, caller, Record::new(action).target(format!("household:{}", row.target_id))
+                .place(row.target_path.clone()).reason(note.clone())
+                .detail(format!("emergency={}", row.id))).await?;
+            Ok::<bool, StorageError>(true)
+        })?;
+        if !decided {
+            return Err(invalid("id", "emergency.decided"));
+        }
+        Ok(())
+    }
+
+    /// Reviews an urgent grant after the fact: the approver says whether it was justified.
+    pub async fn review_emergency(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        justified: bool,
+        note: &str,
+    ) -> Result<(), ServiceError> {
+        let row = self.emergency_to_decide(caller, id).await?;
+        let by = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        if !row.urgent || row.reviewed_at.is_some() {
+            return Err(invalid("id", "emergency.reviewed"));
+        }
+        let note = note.trim();
+        if note.chars().count() < 2 {
+            return Err(invalid("note", "required"));
+        }
+        let text = format!(
+            "{}：{note}",
+            if justified {
+                "justified"
+            } else {
+                "unjustified"
+            }
+        );
+        let now = clock::now();
+        let reviewed = db_tx!(&self.db, tx => {
+            if !store::review(tx, &row.county_code, row.id, by, &text, now).await? {
+                return Ok(false);
+            }
+            record(tx, caller, Record::new("emergency.review").target(format!("household:{}", row.target_id))
+                .place(row.target_path.clone()).reason(note)
+                .detail(format!("emergency={} justified={justified}", row.id))).await?;
+            Ok::<bool, StorageError>(true)
+        })?;
+        if !reviewed {
+            return Err(invalid("id", "emergency.reviewed"));
+        }
+        Ok(())
+    }
+
+    /// Ends one's own request or grant before its time.
+    pub async fn end_emergency(&self, caller: &Caller, id: Uuid) -> Result<(), ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let row = store::get(&self.db, id)
+            .await?
+            .filter(|r| r.account_id == account)
+            .ok_or(ServiceError::NotFound)?;
+        let now = clock::now();
+        let ended = db_tx!(&self.db, tx => {
+            if !store::end(tx, &row.county_code, row.id, account, now).await? {
+                return Ok(false);
+            }
+            record(tx, caller, Record::new("emergency.end").target(format!("household:{}", row.target_id))
+                .place(row.target_path.clone()).detail(format!("emergency={}", row.id))).await?;
+            Ok::<bool, StorageError>(true)
+        })?;
+        if !ended {
+            return Err(invalid("id", "emergency.decided"));
+        }
+        Ok(())
+    }
+
+    /// Emergency access the caller may see: her own; for staff managing a county, its requests
+    /// and grants (the approvers' queue); for the security administrator, those inside her scope.
+    /// Newest first, at most 200.
+    pub async fn emergencies(&self, caller: &Caller) -> Result<Vec<EmergencyLine>, ServiceError> {
+        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
+        let mut paths: Vec<String> = Vec::new();
+        for g in &caller.grants {
+            if !caller.has_role(g.role) {
+                continue;
+            }
+            let watches = g.role == Role::SecurityAdmin
+                || (g.role == Role::Staff
+                    && level_of(&g.scope_path).is_some_and(|l| l <= PlaceLevel::County));
+            if watches {
+                paths.push(g.scope_path.clone());
+            }
+        }
+        let mut rows: Vec<EmergencyRow> = Vec::new();
+        if paths.is_empty() {
+            rows = store::list(&self.db, "", "", Some(account), 200).await?;
+        }
+        for p in &paths {
+            let s = Subtree::of_path(p);
+            for r in store::list(&self.db, &s.lo, &s.hi, Some(account), 200).await? {
+                if !rows.iter().any(|x| x.id == r.id) {
+                    rows.push(r);
+                }
+            }
+        }
+        rows.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then(b.id.cmp(&a.id)));
+        rows.truncate(200);
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.emergency_line(caller, r).await?);
+        }
+        Ok(out)
+    }
+
+    async fn emergency_line(
+        &self,
+        caller: &Caller,
+        r: EmergencyRow,
+    ) -> Result<EmergencyLine, ServiceError> {
+        let name = |id: Option<Uuid>| async move {
+            match id {
+                Some(id) => Ok::<_, StorageError>(
+                    jinguo_storage::account::by_id(&self.db, id)
+                        .await?
+                        .map(|a| a.username),
+                ),
+                None => Ok(None),
+            }
+        };
+        let now = clock::now();
+        let status = match r.status.as_str() {
+            "requested" => "requested",
+            "granted" if r.expires_at.is_some_and(|t| t > now) => "granted",
+            "granted" => "expired",
+            "refused" => "refused",
+            _ => "ended",
+        };
+        let mine = caller.account_id == Some(r.account_id);
+        let county = county_path(&r.target_path).unwrap_or_default();
+        let approver = !mine && caller.manages(&county);
+        Ok(EmergencyLine {
+            id: r.id,
+            username: name(Some(r.account_id)).await?.unwrap_or_default(),
+            target_kind: r.target_kind.clone(),
+            target_id: r.target_id,
+            target_path: r.target_path.clone(),
+            reason: r.reason.clone(),
+            minutes: r.minutes,
+            urgent: r.urgent,
+            status,
+            requested_at: r.requested_at,
+            decided_by: name(r.decided_by).await?,
+            decision_note: r.decision_note.clone(),
+            expires_at: r.expires_at,
+            reviewed_by: name(r.reviewed_by).await?,
+            review_note: r.review_note.clone(),
+            mine,
+            may_decide: approver && status == "requested",
+            may_review: approver && r.urgent && r.reviewed_at.is_none(),
+        })
+    }
+}
+
+/// One notification per account, in the transaction of what it announces (no personal data:
+/// who asked and for how long).
+async fn tell(
+    tx: &mut DbConn<'_>,
+    accounts: &[Uuid],
+    kind: &str,
+    params: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    for a in accounts {
+        insert_notification(
+            tx,
+            &NotificationRow {
+                id: Uuid::now_v7(),
+                account_id: *a,
+                kind: kind.into(),
+                title: params.into(),
+                link: "/emergency".into(),
+                level: 0,
+                created_at: now,
+                read_at: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_counties_of_paths() {
+        assert_eq!(level_of("53/5301/530181/"), Some(PlaceLevel::County));
+        assert_eq!(
+            level_of("53/5301/530181/530181001/"),
+            Some(PlaceLevel::Township)
+        );
+        assert_eq!(
+            county_path("53/5301/530181/530181001/530181001001/").as_deref(),
+            Some("53/5301/530181/")
+        );
+        assert_eq!(county_path("53/5301/"), None);
+    }
+
+    #[test]
+    fn a_reason_must_say_something() {
+        let refused = |r: &str| {
+            let mut e = ValidationErrors::new();
+            check_reason(r, &mut e);
+            !e.0.is_empty()
+        };
+        assert!(refused("紧急"));
+        assert!(refused("aaaaaaaaaaaaaaa"));
+        assert!(refused("          "));
+        assert!(!refused("受害人来电求助，需核实住址"));
+        assert!(!refused("victim called, verify the address"));
+    }
+}

@@ -1,0 +1,37 @@
+-- Who may see what (issue: access).
+-- An account's home: the place whose system administrator creates, locks and resets it. Accounts
+-- are created without a role; roles are granted by the security administrator.
+ALTER TABLE account ADD COLUMN home_path TEXT;
+UPDATE account SET home_path = (SELECT MIN(g.scope_path) FROM account_grant g WHERE g.account_id = account.id);
+
+-- A revoked grant keeps its row (history); it no longer counts.
+ALTER TABLE account_grant ADD COLUMN revoked_at TEXT;
+ALTER TABLE account_grant ADD COLUMN revoked_by BLOB;
+-- Emergency access no longer takes the form of a grant over a place: those still running end now.
+UPDATE account_grant SET revoked_at = granted_at WHERE expires_at IS NOT NULL AND revoked_at IS NULL;
+
+-- Emergency access (break the glass): one record, read-only, for a limited time, approved by a
+-- second person of the county federation or, when urgent, granted at once and reviewed after.
+CREATE TABLE emergency_access (
+    county_code  TEXT NOT NULL,
+    id           BLOB NOT NULL,
+    account_id   BLOB NOT NULL REFERENCES account(id),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household')),
+    target_id    BLOB NOT NULL,
+    target_path  TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    minutes      BIGINT NOT NULL,
+    urgent       BOOLEAN NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('requested', 'granted', 'refused', 'ended')),
+    requested_at TEXT NOT NULL,
+    decided_at   TEXT,
+    decided_by   BLOB,
+    decision_note TEXT,
+    expires_at   TEXT,
+    reviewed_at  TEXT,
+    reviewed_by  BLOB,
+    review_note  TEXT,
+    PRIMARY KEY (county_code, id)
+);
+CREATE INDEX emergency_access_account ON emergency_access(account_id, status);
+CREATE INDEX emergency_access_county ON emergency_access(county_code, requested_at);
