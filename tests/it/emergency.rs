@@ -717,3 +717,74 @@ async fn export_in_clear_from_the_page() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("今日明文导出次数已用完"));
 }
+
+/// A referral on the victim's consent needs a consent recorded for that department (not a flag);
+/// withdrawn, it shares nothing more, and the department sees that it was withdrawn.
+async fn referral_needs_recorded_consent(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let operator = Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    support::account(&s, "court-officer", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "court", "court-officer", "liaison")
+        .await
+        .unwrap();
+    let village = &crate::storage::first_group(&s).await[..12];
+    let input: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": false,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡致伤"}))
+    .unwrap();
+    let case = s.register_case(&staff, village, &input).await.unwrap();
+    let refer = |department: &str| jinguo_domain::linkage::ReferralInput {
+        department: department.into(),
+        requests: vec!["protection".into()],
+        shared: vec!["victim".into(), "narrative".into()],
+        basis: "consent".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(s.refer(&staff, case, &refer("court")).await.unwrap_err()),
+        ["basis:referral.no_consent"]
+    );
+    // A consent for the court alone: the police still get nothing on that basis.
+    let consent = s
+        .record_share_consent(
+            &staff,
+            case,
+            &jinguo_services::consent::ShareConsentInput {
+                department: "court".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fields(s.refer(&staff, case, &refer("police")).await.unwrap_err()),
+        ["basis:referral.no_consent"]
+    );
+    let referral = s.refer(&staff, case, &refer("court")).await.unwrap();
+    let officer = logged_in(&s, "court-officer").await;
+    let (view, seen) = s.referral(&officer, referral.id).await.unwrap();
+    assert!(!view.consent_withdrawn);
+    assert_eq!(seen.narrative, "推搡致伤");
+    // Withdrawn: nothing more is shared, and the department is told so.
+    s.withdraw_share_consent(&staff, case, consent)
+        .await
+        .unwrap();
+    let (view, seen) = s.referral(&officer, referral.id).await.unwrap();
+    assert!(view.consent_withdrawn);
+    assert!(seen.narrative.is_empty() && seen.victim_name.is_empty());
+    assert!(
+        s.withdraw_share_consent(&staff, case, consent)
+            .await
+            .is_err()
+    );
+    let audited: Vec<(String,)> = query(
+        &s.db,
+        "SELECT action FROM audit WHERE action IN ('consent.share', 'consent.share_withdraw')",
+    )
+    .await;
+    assert_eq!(audited.len(), 2);
+}
+both_backends!(referral_consent, super::referral_needs_recorded_consent);

@@ -985,6 +985,20 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         ("/tokens", "/tokens".into(), [303, 200, 200]),
+        (
+            "/cases/{id}/consents",
+            format!("/cases/{}/consents", uuid::Uuid::now_v7()),
+            [405, 405, 405],
+        ),
+        (
+            "/cases/{id}/consents/{consent}/withdraw",
+            format!(
+                "/cases/{}/consents/{}/withdraw",
+                uuid::Uuid::now_v7(),
+                uuid::Uuid::now_v7()
+            ),
+            [405, 405, 405],
+        ),
         ("/exports", "/exports".into(), [405, 405, 405]),
         ("/tokens/revoke", "/tokens/revoke".into(), [405, 405, 405]),
         (

@@ -955,6 +955,27 @@ async fn walk(b: Backend) {
             expect: [401, 404, 404, 404, 404, 404],
         },
         Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}/consents",
+            url: format!("/api/v1/cases/{case_in}/consents"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/consents",
+            url: format!("/api/v1/cases/{case_out}/consents"),
+            body: Some(json!({"department": "police"})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "DELETE",
+            template: "/api/v1/cases/{id}/consents/{consent}",
+            url: format!("/api/v1/cases/{case_in}/consents/{}", uuid::Uuid::now_v7()),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
             method: "POST",
             template: "/api/v1/cases/{id}/referrals",
             url: format!("/api/v1/cases/{case_in}/referrals"),

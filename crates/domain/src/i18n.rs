@@ -79,6 +79,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "purpose" => ("用途", "Purpose"),
         "basis" => ("依据", "Legal basis"),
         "guardian_name" => ("监护人姓名", "Guardian's name"),
+        "guardian_relationship" => ("监护人与受害人关系", "Guardian's relationship"),
         "expected_version" => ("版本号", "Version"),
         "starts_on" => ("开始日期", "Start date"),
         "ends_on" => ("结束日期", "End date"),

@@ -123,3 +123,167 @@ impl Services {
         Ok(n)
     }
 }
+
+/// Whether a consent to share a case with `department` is in force: one for that department or
+/// for every department, not withdrawn.
+pub fn share_consent_in_force(
+    consents: &[jinguo_storage::linkage::CaseConsentRow],
+    department: Option<Uuid>,
+) -> bool {
+    consents.iter().any(|c| {
+        c.withdrawn_at.is_none() && (c.department_id.is_none() || c.department_id == department)
+    })
+}
+
+/// A consent to share a case, as given.
+#[derive(Debug, Clone, Default)]
+pub struct ShareConsentInput {
+    /// A department's key; empty: every department of the mechanism.
+    pub department: String,
+    /// Given by a guardian (a victim under 14: required): her name …
+    pub guardian_name: String,
+    /// … and her relationship to the victim.
+    pub guardian_relationship: String,
+}
+
+/// A consent to share a case, as the case page shows it.
+#[derive(Debug, Clone)]
+pub struct ShareConsentView {
+    pub id: Uuid,
+    /// The department's name; `None`: every department.
+    pub department: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_relationship: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    pub withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Services {
+    /// Records the victim's consent to share her case with one department or all (staff managing
+    /// the case). A victim registered as under 14 consents through a named guardian.
+    pub async fn record_share_consent(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        input: &ShareConsentInput,
+    ) -> Result<Uuid, ServiceError> {
+        use jinguo_storage::linkage as link;
+        let c = self.staff_case(caller, case).await?;
+        let mut errs = ValidationErrors::new();
+        let department = match input.department.trim() {
+            "" => None,
+            key => match link::department_by_key(&self.db, &c.county_code, key).await? {
+                Some(d) => Some(d.id),
+                None => {
+                    errs.push("department", "referral.unknown_department");
+                    None
+                }
+            },
+        };
+        let name = input.guardian_name.trim();
+        let relationship = input.guardian_relationship.trim();
+        let child = match c.victim_person_id {
+            Some(pid) => household::person_place(&self.db, pid, &jinguo_storage::Scope::operator())
+                .await?
+                .is_some_and(|p| age(p.birth_date, clock::today()) < GUARDIAN_UNDER),
+            None => false,
+        };
+        if (child || !name.is_empty()) && name.is_empty() {
+            errs.push("guardian_name", "consent.guardian_required");
+        }
+        if (child || !name.is_empty()) && relationship.is_empty() {
+            errs.push("guardian_relationship", "required");
+        }
+        if name.chars().count() > 50 {
+            errs.push("guardian_name", "too_long");
+        }
+        if relationship.chars().count() > 20 {
+            errs.push("guardian_relationship", "too_long");
+        }
+        errs.into_result()?;
+        let guardian = !name.is_empty();
+        let row = link::CaseConsentRow {
+            county_code: c.county_code.clone(),
+            id: Uuid::now_v7(),
+            case_id: c.id,
+            department_id: department,
+            given_by: if guardian { "guardian" } else { "self" }.into(),
+            guardian_name: guardian.then(|| name.to_string()),
+            guardian_relationship: guardian.then(|| relationship.to_string()),
+            recorded_by: caller.username.clone(),
+            recorded_at: clock::now(),
+            withdrawn_at: None,
+            withdrawn_by: None,
+        };
+        let detail = format!(
+            "case={} department={} given_by={}",
+            c.id,
+            department
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "all".into()),
+            row.given_by
+        );
+        db_tx!(&self.db, tx => {
+            link::insert_case_consent(tx, &row).await?;
+            record(tx, caller, Record::new("consent.share").target(format!("case:{}", c.id))
+                .place(c.path.clone()).detail(detail.clone())).await
+        })?;
+        Ok(row.id)
+    }
+
+    /// Withdraws a consent to share: referrals made on it share nothing more from now, and their
+    /// departments see that it was withdrawn.
+    pub async fn withdraw_share_consent(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        consent: Uuid,
+    ) -> Result<(), ServiceError> {
+        use jinguo_storage::linkage as link;
+        let c = self.staff_case(caller, case).await?;
+        let now = clock::now();
+        let done = db_tx!(&self.db, tx => {
+            if !link::withdraw_case_consent(tx, &c.county_code, c.id, consent, &caller.username, now).await? {
+                return Ok(false);
+            }
+            record(tx, caller, Record::new("consent.share_withdraw").target(format!("case:{}", c.id))
+                .place(c.path.clone()).detail(format!("consent={consent}"))).await?;
+            Ok::<bool, jinguo_storage::StorageError>(true)
+        })?;
+        if !done {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The consents to share of a case (staff managing it).
+    pub async fn share_consents(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+    ) -> Result<Vec<ShareConsentView>, ServiceError> {
+        use jinguo_storage::linkage as link;
+        let c = self.staff_case(caller, case).await?;
+        let departments = link::departments(&self.db, &c.county_code).await?;
+        Ok(link::case_consents(&self.db, &c.county_code, c.id)
+            .await?
+            .into_iter()
+            .map(|k| ShareConsentView {
+                id: k.id,
+                department: k.department_id.map(|d| {
+                    departments
+                        .iter()
+                        .find(|x| x.id == d)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_default()
+                }),
+                guardian_name: k.guardian_name,
+                guardian_relationship: k.guardian_relationship,
+                recorded_by: k.recorded_by,
+                recorded_at: k.recorded_at,
+                withdrawn_at: k.withdrawn_at,
+            })
+            .collect())
+    }
+}

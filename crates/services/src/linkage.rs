@@ -269,6 +269,8 @@ pub struct ReferralView {
     pub done_at: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub version: i64,
+    /// Made on the victim's consent, since withdrawn: nothing more is shared under it.
+    pub consent_withdrawn: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -635,8 +637,24 @@ impl Services {
             .target(format!("case:{id}"))
             .place(place.path.clone())
             .detail(format!("source={} risk={}", v.source.key(), v.risk.key()));
+        let intake_consent = v.consent_to_share.then(|| store::CaseConsentRow {
+            county_code: county.clone(),
+            id: Uuid::now_v7(),
+            case_id: id,
+            department_id: None,
+            given_by: "self".into(),
+            guardian_name: None,
+            guardian_relationship: None,
+            recorded_by: caller.username.clone(),
+            recorded_at: now,
+            withdrawn_at: None,
+            withdrawn_by: None,
+        });
         db_tx!(&self.db, tx => {
             store::insert_case(tx, &row, now).await?;
+            if let Some(k) = &intake_consent {
+                store::insert_case_consent(tx, k).await?;
+            }
             store::add_case_step(tx, &county, id, &step).await?;
             record(tx, caller, entry.clone()).await
         })?;
@@ -767,7 +785,24 @@ impl Services {
             done_at: r.done_at,
             overdue: status == ReferralStatus::Sent && r.due_at < now,
             version: r.version,
+            consent_withdrawn: false,
         })
+    }
+
+    /// The same, saying whether the consent it was made on has been withdrawn since.
+    async fn referral_view_checked(
+        &self,
+        r: &ReferralRow,
+        departments: &[DepartmentRow],
+        now: DateTime<Utc>,
+    ) -> Result<ReferralView, ServiceError> {
+        let mut v = self.referral_view(r, departments, now)?;
+        if v.basis == Basis::Consent {
+            let consents = store::case_consents(&self.db, &r.county_code, r.case_id).await?;
+            v.consent_withdrawn =
+                !crate::consent::share_consent_in_force(&consents, Some(r.department_id));
+        }
+        Ok(v)
     }
 
     /// One case with its records, as the caller may see it. Audited.
@@ -785,13 +820,20 @@ impl Services {
         if !access.staff && access.departments.is_empty() {
             return Err(ServiceError::NotFound);
         }
-        // A department sees its own referrals and the fields they share.
+        // A department sees its own referrals and the fields they share, as long as the basis
+        // they were made on holds: a consent withdrawn shares nothing more.
         let mine: Vec<&ReferralRow> = referrals
             .iter()
             .filter(|r| access.staff || access.departments.contains(&r.department_id))
             .collect();
+        let consents = store::case_consents(&self.db, &c.county_code, c.id).await?;
+        let holds = |r: &ReferralRow| {
+            r.basis != Basis::Consent.key()
+                || crate::consent::share_consent_in_force(&consents, Some(r.department_id))
+        };
         let shared: Vec<SharedField> = mine
             .iter()
+            .filter(|r| holds(r))
             .flat_map(|r| parse_keys(&r.shared, SharedField::parse))
             .collect();
         let staff = access.staff;
@@ -801,7 +843,9 @@ impl Services {
         let now = clock::now();
         let mut referral_views = Vec::new();
         for r in &mine {
-            referral_views.push(self.referral_view(r, &departments, now)?);
+            let mut v = self.referral_view(r, &departments, now)?;
+            v.consent_withdrawn = !holds(r);
+            referral_views.push(v);
         }
         let mut records = CaseRecords {
             steps: Vec::new(),
@@ -949,7 +993,11 @@ impl Services {
     }
 
     /// A case the caller manages as staff (to change it), open.
-    async fn staff_case(&self, caller: &Caller, id: Uuid) -> Result<CaseRow, ServiceError> {
+    pub(crate) async fn staff_case(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<CaseRow, ServiceError> {
         let c = store::case_by_id(&self.db, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -976,7 +1024,14 @@ impl Services {
     ) -> Result<ReferralView, ServiceError> {
         let c = self.staff_case(caller, case).await?;
         let now = clock::now();
-        let v = input.validate(c.consent_to_share, now)?;
+        // The victim's consent is read from its records: for this department, or for all.
+        let consents = store::case_consents(&self.db, &c.county_code, c.id).await?;
+        let named =
+            store::department_by_key(&self.db, &c.county_code, input.department.trim()).await?;
+        let consent = named
+            .as_ref()
+            .is_some_and(|d| crate::consent::share_consent_in_force(&consents, Some(d.id)));
+        let v = input.validate(consent, now)?;
         let d = store::department_by_key(&self.db, &c.county_code, &v.department)
             .await?
             .ok_or_else(|| invalid("department", "referral.unknown_department"))?;
@@ -1104,7 +1159,7 @@ impl Services {
             let departments = store::departments(&self.db, county).await?;
             for (_, d, _) in caller.departments.iter().filter(|(c, _, _)| c == county) {
                 for r in store::referrals_of_department(&self.db, county, *d, LIST_LIMIT).await? {
-                    out.push(self.referral_view(&r, &departments, now)?);
+                    out.push(self.referral_view_checked(&r, &departments, now).await?);
                 }
             }
         }
@@ -1243,7 +1298,9 @@ impl Services {
         let (r, _) = self.visible_referral(caller, id).await?;
         let (case, _) = self.case(caller, r.case_id).await?;
         let departments = store::departments(&self.db, &r.county_code).await?;
-        let view = self.referral_view(&r, &departments, clock::now())?;
+        let view = self
+            .referral_view_checked(&r, &departments, clock::now())
+            .await?;
         Ok((view, case))
     }
 

@@ -916,3 +916,77 @@ pub async fn evidence_content(
         .bind(county).bind(case).bind(id).fetch_optional(p).await)?;
     Ok(row.map(|(c,)| c))
 }
+
+// ---------------------------------------------------------------- consent to share
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CaseConsentRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// `None`: every department of the mechanism.
+    pub department_id: Option<Uuid>,
+    /// `self` or `guardian`.
+    pub given_by: String,
+    pub guardian_name: Option<String>,
+    pub guardian_relationship: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<String>,
+}
+
+macro_rules! case_consent_cols {
+    () => {
+        "county_code, id, case_id, department_id, given_by, guardian_name, guardian_relationship, \
+         recorded_by, recorded_at, withdrawn_at, withdrawn_by"
+    };
+}
+
+pub async fn insert_case_consent(
+    tx: &mut DbConn<'_>,
+    c: &CaseConsentRow,
+) -> Result<(), StorageError> {
+    let sql = concat!(
+        "INSERT INTO case_consent (",
+        case_consent_cols!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
+    conn_run!(tx, k => sqlx::query(sql)
+        .bind(&c.county_code).bind(c.id).bind(c.case_id).bind(c.department_id).bind(&c.given_by)
+        .bind(&c.guardian_name).bind(&c.guardian_relationship).bind(&c.recorded_by)
+        .bind(c.recorded_at).bind(c.withdrawn_at).bind(&c.withdrawn_by)
+        .execute(&mut *k).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The consents to share of a case, oldest first.
+pub async fn case_consents(
+    db: &Db,
+    county: &str,
+    case: Uuid,
+) -> Result<Vec<CaseConsentRow>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        case_consent_cols!(),
+        " FROM case_consent WHERE county_code = $1 AND case_id = $2 ORDER BY recorded_at, id"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, CaseConsentRow>(sql)
+        .bind(county).bind(case).fetch_all(p).await)?)
+}
+
+/// Withdraws one consent of a case; false when it was not in force.
+pub async fn withdraw_case_consent(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    case: Uuid,
+    id: Uuid,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    Ok(conn_run!(tx, k => sqlx::query(
+        "UPDATE case_consent SET withdrawn_at = $4, withdrawn_by = $5 \
+         WHERE county_code = $1 AND case_id = $2 AND id = $3 AND withdrawn_at IS NULL")
+        .bind(county).bind(case).bind(id).bind(now).bind(by)
+        .execute(&mut *k).await.map(|r| r.rows_affected() == 1))?)
+}

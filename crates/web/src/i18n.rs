@@ -748,6 +748,27 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "export.reason" => ("导出理由", "Why"),
         "export.clear_submit" => ("导出 CSV", "Export CSV"),
+        "consent.share_title" => ("受害人同意共享", "The victim's consent to share"),
+        "consent.share_note" => (
+            "转介以“受害人同意”为依据时，须有对该成员单位（或全部成员单位）的同意记录；撤回后，尚未共享的信息不再向成员单位提供，成员单位会看到已撤回。未满14周岁由监护人同意，须写明姓名和关系。",
+            "A referral on the victim's consent needs a consent recorded for that department (or for all); once withdrawn, nothing not yet shared reaches the department, which sees the withdrawal. Under 14, a guardian consents, named with her relationship.",
+        ),
+        "consent.none" => ("尚无同意记录。", "No consent recorded."),
+        "consent.all_departments" => ("全部成员单位", "Every department"),
+        "consent.by_guardian" => ("监护人", "guardian"),
+        "consent.self" => ("本人", "herself"),
+        "consent.withdrawn" => ("已撤回", "withdrawn"),
+        "consent.withdraw" => ("撤回", "Withdraw"),
+        "consent.guardian_name" => ("监护人姓名（未满14周岁时）", "Guardian's name (under 14)"),
+        "consent.guardian_relationship" => (
+            "监护人与受害人关系",
+            "Guardian's relationship to the victim",
+        ),
+        "consent.record_share" => ("登记同意", "Record the consent"),
+        "referral.consent_withdrawn" => (
+            "受害人已撤回同意，本转介不再共享案件信息。",
+            "The victim withdrew her consent: this referral shares nothing more of the case.",
+        ),
         "tokens.title" => ("我的接口令牌", "My API tokens"),
         "tokens.explain" => (
             "令牌以您的身份、限定在一个区划内访问接口；修改密码或角色被收回时全部失效。",

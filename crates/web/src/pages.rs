@@ -127,6 +127,14 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(linkage::case_page))
         .route("/cases/{id}/referrals", axum::routing::post(linkage::refer))
         .route(
+            "/cases/{id}/consents",
+            axum::routing::post(linkage::record_consent),
+        )
+        .route(
+            "/cases/{id}/consents/{consent}/withdraw",
+            axum::routing::post(linkage::withdraw_consent),
+        )
+        .route(
             "/cases/{id}/instruments",
             axum::routing::post(linkage::add_instrument),
         )

@@ -36,6 +36,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(place_cases, register_case))
         .routes(routes!(get_case))
         .routes(routes!(close_case))
+        .routes(routes!(share_consents, record_share_consent))
+        .routes(routes!(withdraw_share_consent))
         .routes(routes!(refer))
         .routes(routes!(add_instrument))
         .routes(routes!(add_event))
@@ -1119,4 +1121,110 @@ async fn outbox(
             })
             .collect(),
     ))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareConsentDto {
+    /// A department's key; empty or absent: every department of the mechanism.
+    #[serde(default)]
+    pub department: String,
+    /// A victim under 14 consents through her guardian: the guardian's name …
+    #[serde(default)]
+    pub guardian_name: String,
+    /// … and relationship to the victim.
+    #[serde(default)]
+    pub guardian_relationship: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareConsentViewDto {
+    pub id: Uuid,
+    /// The department's name; absent: every department.
+    pub department: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_relationship: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// The victim's consents to share the case (staff managing it).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/consents", tag = "linkage", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<ShareConsentViewDto>),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn share_consents(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ShareConsentViewDto>>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let rows = s
+        .services
+        .share_consents(&caller, id)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|k| ShareConsentViewDto {
+                id: k.id,
+                department: k.department,
+                guardian_name: k.guardian_name,
+                guardian_relationship: k.guardian_relationship,
+                recorded_by: k.recorded_by,
+                recorded_at: k.recorded_at,
+                withdrawn_at: k.withdrawn_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Records the victim's consent to share the case with one department or all; a referral on the
+/// basis of consent needs one in force.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/consents", tag = "linkage", params(("id" = Uuid, Path)),
+    request_body = ShareConsentDto,
+    responses((status = 201, body = super::CreatedDto),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn record_share_consent(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<ShareConsentDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<super::CreatedDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_services::consent::ShareConsentInput {
+        department: b.department,
+        guardian_name: b.guardian_name,
+        guardian_relationship: b.guardian_relationship,
+    };
+    let created = s
+        .services
+        .record_share_consent(&caller, id, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(super::CreatedDto { id: created })))
+}
+
+/// Withdraws a consent to share: referrals made on it share nothing more, and their departments
+/// see the withdrawal.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/consents/{consent}", tag = "linkage",
+    params(("id" = Uuid, Path), ("consent" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn withdraw_share_consent(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((id, consent)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let consent = parse_uuid(&consent).map_err(api(lang))?;
+    s.services
+        .withdraw_share_consent(&caller, id, consent)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -289,6 +289,8 @@ struct InstrumentLine {
 struct CasePage {
     c: Ctx,
     title: String,
+    /// The victim's consents to share, for staff.
+    consents: Vec<ConsentLine>,
     case: CaseView,
     l: CaseLine,
     staff: bool,
@@ -307,6 +309,15 @@ struct CasePage {
     kinds: Options,
     parties: Options,
     errors: Vec<(String, String)>,
+}
+
+/// A consent to share, as the case page lists it.
+struct ConsentLine {
+    id: Uuid,
+    department: String,
+    given_by: String,
+    at: String,
+    withdrawn: Option<String>,
 }
 
 async fn render_case(
@@ -353,7 +364,30 @@ async fn render_case(
             None => base.to_string(),
         }
     };
+    let consents = if v.access.staff {
+        s.services
+            .share_consents(caller, id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|k| ConsentLine {
+                id: k.id,
+                department: k
+                    .department
+                    .unwrap_or_else(|| c.tr("consent.all_departments").to_string()),
+                given_by: match (k.guardian_name, k.guardian_relationship) {
+                    (Some(n), Some(r)) => format!("{}：{n}（{r}）", c.tr("consent.by_guardian")),
+                    _ => c.tr("consent.self").to_string(),
+                },
+                at: format!("{} · {}", clock::local(k.recorded_at), k.recorded_by),
+                withdrawn: k.withdrawn_at.map(clock::local),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let p = CasePage {
+        consents,
         title: c.tr("case.title").to_string(),
         l: case_line(&v, lang),
         staff: v.access.staff,
@@ -613,6 +647,8 @@ struct ReferralPage {
     basis: &'static str,
     basis_note: String,
     note: String,
+    /// Made on the victim's consent, since withdrawn.
+    consent_withdrawn: bool,
     case: CaseView,
     l: CaseLine,
     officer: bool,
@@ -641,6 +677,7 @@ async fn render_referral(
         basis: r.basis.label(lang),
         basis_note: r.basis_note.clone(),
         note: r.note.clone(),
+        consent_withdrawn: r.consent_withdrawn,
         may_ack: officer && r.status == St::Sent,
         may_act: officer && r.status == St::Acknowledged,
         r: referral_line(&r, lang),
@@ -997,4 +1034,43 @@ pub(super) async fn outbox_page(
         c,
     };
     page(p.render(), StatusCode::OK)
+}
+
+/// Records the victim's consent to share, from the case page.
+pub(super) async fn record_consent(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let input = jinguo_services::consent::ShareConsentInput {
+        department: g("department"),
+        guardian_name: g("guardian_name"),
+        guardian_relationship: g("guardian_relationship"),
+    };
+    let r = s
+        .services
+        .record_share_consent(&caller, id, &input)
+        .await
+        .map(|_| ());
+    answer(&s, c, &caller, id, r).await
+}
+
+/// Withdraws a consent to share, from the case page.
+pub(super) async fn withdraw_consent(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path((id, consent)): Path<(Uuid, Uuid)>,
+    CheckedForm(caller, _): CheckedForm<FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let r = s
+        .services
+        .withdraw_share_consent(&caller, id, consent)
+        .await;
+    answer(&s, c, &caller, id, r).await
 }
