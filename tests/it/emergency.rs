@@ -59,6 +59,7 @@ async fn emergency_access(b: Backend) {
     let (far_code, far_id) = (far[0].code.clone(), far[0].id);
     let (other_code, other_id) = (far[1].code.clone(), far[1].id);
     support::account(&s, "town", Role::Staff, "530181001").await;
+    support::may_export(&s, "town", "530181001").await;
     support::account(&s, "chair", Role::Staff, "530181").await;
     support::account(&s, "town2", Role::Staff, "530181002").await;
     support::account(&s, "rep", Role::Representative, &group_in).await;
@@ -668,6 +669,14 @@ async fn export_in_clear_from_the_page() {
     s.security.clear_exports_per_day = 1;
     let group = crate::storage::first_group(&s).await;
     support::account(&s, "anning", Role::Staff, "530181").await;
+    support::account(&s, "lianran", Role::Staff, "530181001").await;
+    // Managing the place is not enough: exports in clear are a right of their own.
+    assert!(matches!(
+        s.export_households(&logged_in(&s, "lianran").await, &group, "核对名册信息")
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    support::may_export(&s, "anning", "530181").await;
     let srv = serve(s.clone()).await;
     let (cookie, _) = support::login(&srv.base, "anning", support::PASSWORD).await;
     let c = reqwest::Client::new();

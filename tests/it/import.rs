@@ -135,7 +135,7 @@ async fn import_preview_commit_reimport(b: Backend) {
     assert_eq!(households_in(&s, &group).await, before + 3);
     // The new households are sealed and masked like any other; an export gives them back.
     let out = s
-        .export_households(&staff, &group, "核对导入结果")
+        .export_households(&support::county_exporter(), &group, "核对导入结果")
         .await
         .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();
@@ -147,7 +147,8 @@ async fn import_preview_commit_reimport(b: Backend) {
     assert_eq!(back.issue_count, 0, "{:?}", back.issues);
     assert_eq!((back.households as i64, back.new_persons), (before + 3, 0));
     assert!(matches!(
-        s.export_households(&staff, &group, "").await,
+        s.export_households(&support::county_exporter(), &group, "")
+            .await,
         Err(ServiceError::Invalid(_))
     ));
 }
@@ -165,7 +166,7 @@ async fn bad_rows_are_listed_and_nothing_is_written(b: Backend) {
     // An ID number already registered in another household, an unknown group, a bad check
     // character, a group outside the importer's place.
     let taken = String::from_utf8(
-        s.export_households(&staff, &group, "查重核对")
+        s.export_households(&support::county_exporter(), &group, "查重核对")
             .await
             .unwrap(),
     )
@@ -239,6 +240,7 @@ async fn import_page_and_api() {
     let group = first_group(&s).await;
     let before = households_in(&s, &group).await;
     support::account(&s, "anning", Role::Staff, "530181").await;
+    support::may_export(&s, "anning", "530181").await;
     let srv = support::serve(s.clone()).await;
     let (cookie, csrf) = support::login(&srv.base, "anning", support::PASSWORD).await;
     let c = reqwest::Client::builder()
@@ -362,7 +364,7 @@ async fn members_sheet(b: Backend) {
     let village = &group[..12];
     // The export of a village's members imports back unchanged.
     let out = s
-        .export_members(&staff, village, "核对成员名册")
+        .export_members(&support::county_exporter(), village, "核对成员名册")
         .await
         .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();

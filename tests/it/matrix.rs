@@ -86,6 +86,7 @@ async fn walk(b: Backend) {
     let (id_in, id_out) = (id_of(h_in).await, id_of(h_out).await);
 
     support::account(&s, "m-staff", Role::Staff, "530181001").await;
+    support::may_export(&s, "m-staff", "530181001").await;
     support::account(&s, "m-rep", Role::Representative, &group_in).await;
     support::account(&s, "m-sys", Role::SystemAdmin, "530181").await;
     support::account(&s, "m-sec", Role::SecurityAdmin, "530181").await;

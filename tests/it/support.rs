@@ -95,6 +95,24 @@ pub fn county_staff() -> Caller {
     caller(Role::Staff, "53/5301/530181/")
 }
 
+/// Staff of the whole county who also holds the right to export in clear.
+pub fn county_exporter() -> Caller {
+    let mut c = county_staff();
+    c.grants.push(Grant {
+        role: Role::ClearExport,
+        scope_path: "53/5301/530181/".into(),
+        expires_at: None,
+    });
+    c
+}
+
+/// Grants an account the right to export in clear over a place (as the machine's operator).
+pub async fn may_export(s: &Services, username: &str, place: &str) {
+    s.grant_role(&Caller::operator(), username, Role::ClearExport, place)
+        .await
+        .unwrap();
+}
+
 pub async fn with_small_demo(backend: Backend) -> (TestDb, Services) {
     let t = fresh(backend).await;
     let s = services(&t.db);

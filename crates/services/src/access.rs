@@ -174,6 +174,16 @@ impl Caller {
         self.scope_where(|r| r == Role::SecurityAdmin)
     }
 
+    /// Whether she holds the right to take records out in clear over the whole subtree at `path`
+    /// (a role of its own, beside managing the place as staff).
+    pub fn exports_clear(&self, path: &str) -> bool {
+        self.operator
+            || (self.has_role(Role::ClearExport)
+                && self
+                    .scope_where(|r| r == Role::ClearExport)
+                    .covers_all(path))
+    }
+
     /// Federation staff whose scope covers the whole subtree at `path` (she manages it).
     pub fn manages(&self, path: &str) -> bool {
         self.has_role(Role::Staff) && self.household_write_scope().covers_all(path)

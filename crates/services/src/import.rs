@@ -521,7 +521,8 @@ impl Services {
         let reason = reason.trim();
         let scope = caller.household_write_scope();
         let place = self.managed_place(caller, code).await?;
-        self.clear_export_allowed(caller, reason).await?;
+        self.clear_export_allowed(caller, &place.path, reason)
+            .await?;
         let today = clock::today();
         let within = place.subtree();
         let mut out = Vec::new();
@@ -843,7 +844,8 @@ impl Services {
         use jinguo_domain::member::MemberRole;
         let reason = reason.trim();
         let place = self.managed_place(caller, code).await?;
-        self.clear_export_allowed(caller, reason).await?;
+        self.clear_export_allowed(caller, &place.path, reason)
+            .await?;
         let within = place.subtree();
         let mut units: HashMap<Uuid, Vec<String>> = HashMap::new();
         for (m, u) in members::units_below(&self.db, &within).await? {
@@ -884,14 +886,20 @@ impl Services {
         Ok(out)
     }
 
-    /// Whether the caller may take records out in clear now: a stated reason, through a session
-    /// (never an API token), not while she holds emergency access, within the day's limit of
-    /// exports and the hour's limit of reveals (an export reveals more than a reveal does).
+    /// Whether the caller may take records out in clear now: the right to (`clear_export` over
+    /// the place), a stated reason, through a session (never an API token), not while she holds
+    /// emergency access, within the day's limit of exports and the hour's limit of reveals (an
+    /// export reveals more than a reveal does).
     async fn clear_export_allowed(
         &self,
         caller: &Caller,
+        path: &str,
         reason: &str,
     ) -> Result<(), ServiceError> {
+        // A right of its own: managing the place is not enough.
+        if !caller.exports_clear(path) {
+            return Err(ServiceError::Forbidden);
+        }
         if reason.chars().count() < 4 {
             return Err(crate::error::invalid("reason", "reason.required"));
         }
