@@ -652,6 +652,7 @@ async fn tokens_emergencies_consents_and_duties(b: Backend) {
             purpose: purpose.into(),
             basis: basis.into(),
             guardian_name: guardian.map(str::to_string),
+            guardian_relationship: guardian.map(|_| "母亲".to_string()),
         };
     match s
         .record_consent(&staff, child, &c("publish", "consent", None))

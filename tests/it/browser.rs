@@ -734,6 +734,8 @@ async fn donor_claims_a_wish_on_the_public_page() {
         person_id: Some(child),
         wish: "一双运动鞋".into(),
         guardian_consent: true,
+        guardian_name: "李梅".into(),
+        guardian_relationship: "母亲".into(),
     };
     let id = s.propose_wish(&staff, &group, &input).await.unwrap();
     s.wish_step(&staff, id, "approve", 1, "").await.unwrap();

@@ -637,7 +637,11 @@ async fn wishes(b: Backend) {
         (st, fields(&p)),
         (
             422,
-            vec![("guardian_consent".into(), "wish.consent".into())]
+            vec![
+                ("guardian_consent".into(), "wish.consent".into()),
+                ("guardian_name".into(), "consent.guardian_required".into()),
+                ("guardian_relationship".into(), "required".into())
+            ]
         ),
         "{p}"
     );
@@ -646,7 +650,10 @@ async fn wishes(b: Backend) {
             &staff,
             "POST",
             &wishes,
-            Some(json!({"person_id": child, "wish": "一套课外书", "guardian_consent": true})),
+            Some(
+                json!({"person_id": child, "wish": "一套课外书", "guardian_consent": true,
+                    "guardian_name": "李梅", "guardian_relationship": "母亲"}),
+            ),
         )
         .await;
     assert_eq!(st, 201, "{w}");

@@ -797,3 +797,80 @@ async fn referral_needs_recorded_consent(b: Backend) {
     assert_eq!(audited.len(), 2);
 }
 both_backends!(referral_consent, super::referral_needs_recorded_consent);
+
+/// A wish is published under its guardian's recorded consent (named, with her relationship):
+/// withdrawn, the wish leaves the public page and cannot be claimed, nor approved again.
+async fn publication_needs_recorded_consent(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let mut child = None;
+    for line in s.group_households(&staff, &group, 1).await.unwrap().lines {
+        let v = s.household_view(&staff, line.id).await.unwrap();
+        if let Some(p) = v.persons.iter().find(|p| p.age < 14) {
+            child = Some(p.id);
+            break;
+        }
+    }
+    let child = child.expect("a child in the first group");
+    let input = |wish: &str| jinguo_domain::care::WishInput {
+        person_id: Some(child),
+        wish: wish.into(),
+        guardian_consent: true,
+        guardian_name: "李梅".into(),
+        guardian_relationship: "母亲".into(),
+    };
+    let first = s
+        .propose_wish(&staff, &group, &input("一双运动鞋"))
+        .await
+        .unwrap();
+    let second = s
+        .propose_wish(&staff, &group, &input("一套课外书"))
+        .await
+        .unwrap();
+    let recorded: Vec<(String, Option<String>, Option<String>)> = query(
+        &s.db,
+        "SELECT given_by, guardian_name, guardian_relationship FROM consent WHERE purpose = 'publish'",
+    )
+    .await;
+    assert!(recorded.contains(&(
+        "guardian".to_string(),
+        Some("李梅".to_string()),
+        Some("母亲".to_string())
+    )));
+    s.wish_step(&staff, first, "approve", 1, "").await.unwrap();
+    assert!(
+        s.public_wishes()
+            .await
+            .unwrap()
+            .iter()
+            .any(|w| w.id == first)
+    );
+    // The guardian withdraws: off the public page, no claim, no approval of the other.
+    s.withdraw_consent(&staff, child, "publish").await.unwrap();
+    assert!(
+        !s.public_wishes()
+            .await
+            .unwrap()
+            .iter()
+            .any(|w| w.id == first)
+    );
+    let claim = jinguo_domain::care::ClaimInput {
+        donor: "张女士".into(),
+        phone: "13900139000".into(),
+        credit_code: String::new(),
+    };
+    assert!(s.claim_wish(first, &claim, "127.0.0.1").await.is_err());
+    assert_eq!(
+        fields(
+            s.wish_step(&staff, second, "approve", 1, "")
+                .await
+                .unwrap_err()
+        ),
+        ["guardian_consent:consent.publish_needs_consent"]
+    );
+}
+both_backends!(
+    publication_consent,
+    super::publication_needs_recorded_consent
+);

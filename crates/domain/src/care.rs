@@ -682,13 +682,28 @@ pub struct WishInput {
     /// The wish, as the public page shows it ("一套课外书"): no name, no address.
     #[serde(default)]
     pub wish: String,
-    /// The guardian agreed (required).
+    /// The guardian agreed (required) …
     #[serde(default)]
     pub guardian_consent: bool,
+    /// … named …
+    #[serde(default)]
+    pub guardian_name: String,
+    /// … with her relationship to the child: recorded as the consent to publish.
+    #[serde(default)]
+    pub guardian_relationship: String,
+}
+
+/// A wish as checked: the child, the wish, and who consented to its publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidWish {
+    pub person_id: uuid::Uuid,
+    pub wish: String,
+    pub guardian_name: String,
+    pub guardian_relationship: String,
 }
 
 impl WishInput {
-    pub fn validate(&self) -> Result<(uuid::Uuid, String), ValidationErrors> {
+    pub fn validate(&self) -> Result<ValidWish, ValidationErrors> {
         let mut e = ValidationErrors::new();
         if self.person_id.is_none() {
             e.push("person_id", "required");
@@ -704,9 +719,27 @@ impl WishInput {
         if !self.guardian_consent {
             e.push("guardian_consent", "wish.consent");
         }
+        let guardian_name = text(&mut e, "guardian_name", &self.guardian_name, 50);
+        if guardian_name.is_empty() {
+            e.push("guardian_name", "consent.guardian_required");
+        }
+        let guardian_relationship = text(
+            &mut e,
+            "guardian_relationship",
+            &self.guardian_relationship,
+            20,
+        );
+        if guardian_relationship.is_empty() {
+            e.push("guardian_relationship", "required");
+        }
         e.into_result()?;
         match self.person_id {
-            Some(p) => Ok((p, wish)),
+            Some(person_id) => Ok(ValidWish {
+                person_id,
+                wish,
+                guardian_name,
+                guardian_relationship,
+            }),
             None => Err(ValidationErrors::new()),
         }
     }
@@ -787,6 +820,7 @@ mod wish_tests {
             person_id: Some(uuid::Uuid::nil()),
             wish: "家住3号楼".into(),
             guardian_consent: false,
+            ..Default::default()
         }
         .validate()
         .err()
@@ -795,6 +829,11 @@ mod wish_tests {
         assert!(codes.contains(&("wish", "wish.digits")), "{codes:?}");
         assert!(
             codes.contains(&("guardian_consent", "wish.consent")),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&("guardian_name", "consent.guardian_required"))
+                && codes.contains(&("guardian_relationship", "required")),
             "{codes:?}"
         );
         let c = ClaimInput {

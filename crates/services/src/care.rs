@@ -643,7 +643,8 @@ impl Services {
         if scope.is_empty() {
             return Err(ServiceError::Forbidden);
         }
-        let (person, wish) = input.validate()?;
+        let valid = input.validate()?;
+        let (person, wish) = (valid.person_id, valid.wish.clone());
         let county = county_of_code(place)?;
         let household =
             jinguo_storage::household::person_household(&self.db, &county, person, &scope)
@@ -695,8 +696,26 @@ impl Services {
             .target(format!("wish:{id}"))
             .place(household.path.clone());
         let now = clock::now();
+        // The guardian's consent to publish, named, is a record of its own: the public page
+        // shows the wish only while it is in force.
+        let consent = jinguo_storage::consent::ConsentRow {
+            county_code: row.county_code.clone(),
+            id: Uuid::now_v7(),
+            person_id: person,
+            purpose: "publish".into(),
+            basis: "consent".into(),
+            given_by: "guardian".into(),
+            guardian_name: Some(valid.guardian_name.clone()),
+            guardian_relationship: Some(valid.guardian_relationship.clone()),
+            recorded_by: caller.account_id,
+            recorded_at: now,
+            withdrawn_at: None,
+        };
         db_tx!(&self.db, tx => {
             store::insert_wish(tx, &row, now).await?;
+            jinguo_storage::consent::insert(tx, &consent).await?;
+            record(tx, caller, Record::new("consent.record").target(format!("person:{person}"))
+                .place(household.path.clone()).detail("purpose=publish basis=consent given_by=guardian")).await?;
             record(tx, caller, entry.clone()).await
         })?;
         Ok(id)
@@ -727,6 +746,16 @@ impl Services {
         let next = rules::wish_after(status, step).ok_or_else(|| invalid("step", "wish.step"))?;
         let mut row = w.clone();
         row.status = next.key().into();
+        // Published only under a consent to publish in force (it may have been withdrawn since
+        // the wish was proposed).
+        if step == WishStep::Approve
+            && !jinguo_storage::consent::of_person(&self.db, &w.county_code, w.person_id)
+                .await?
+                .iter()
+                .any(|c| c.purpose == "publish" && c.withdrawn_at.is_none())
+        {
+            return Err(invalid("guardian_consent", "consent.publish_needs_consent"));
+        }
         match step {
             WishStep::Approve => row.approved_by = Some(caller.username.clone()),
             WishStep::Fulfil => row.fulfilled_on = Some(clock::today()),

@@ -19,6 +19,8 @@ pub struct NewConsent {
     pub purpose: String,
     pub basis: String,
     pub guardian_name: Option<String>,
+    /// The guardian's relationship to the person (required with a guardian).
+    pub guardian_relationship: Option<String>,
 }
 
 impl Services {
@@ -48,7 +50,15 @@ impl Services {
             .as_deref()
             .map(str::trim)
             .filter(|g| !g.is_empty());
+        let relationship = c
+            .guardian_relationship
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
         let child = age(p.birth_date, clock::today()) < GUARDIAN_UNDER;
+        if guardian.is_some() && c.basis == "consent" && relationship.is_none() {
+            errs.push("guardian_relationship", "required");
+        }
         let given_by = match (c.basis.as_str(), child, guardian) {
             ("consent", true, None) => {
                 errs.push("guardian_name", "consent.guardian_required");
@@ -68,6 +78,7 @@ impl Services {
             basis: c.basis.clone(),
             given_by: given_by.into(),
             guardian_name: guardian.map(str::to_string),
+            guardian_relationship: guardian.and(relationship).map(str::to_string),
             recorded_by: caller.account_id,
             recorded_at: clock::now(),
             withdrawn_at: None,

@@ -1085,6 +1085,7 @@ async fn mediate_demo_dispute(
         mediator_id: None,
         created_by: "demo".into(),
         version: 1,
+        intake_consent: true,
     };
     if !med::update(tx, &row, 1, now).await? {
         return Err(ServiceError::Internal("demo dispute changed".into()));

@@ -92,6 +92,8 @@ pub struct DisputeView {
     pub overdue: bool,
     pub mediator_id: Option<Uuid>,
     pub version: i64,
+    /// The parties consented to mediation at intake.
+    pub intake_consent: bool,
     /// Whole for the assigned mediator, masked for everyone else.
     pub narrative: String,
     pub parties: Vec<PartyView>,
@@ -309,6 +311,8 @@ impl Services {
             mediator_id: None,
             created_by: caller.username.clone(),
             version: 1,
+            // Checked by the intake (refused without it), and kept with the dispute.
+            intake_consent: true,
         };
         let mut parties = Vec::new();
         for (i, p) in v.parties.iter().enumerate() {
@@ -391,6 +395,7 @@ impl Services {
             overdue: rules::is_overdue(status, d.due_on, clock::today()),
             mediator_id: d.mediator_id,
             version: d.version,
+            intake_consent: d.intake_consent,
             narrative: if assigned {
                 narrative
             } else {

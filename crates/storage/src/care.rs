@@ -442,7 +442,9 @@ pub async fn claim_wish(
     let n = conn_run!(tx, c => sqlx::query(
         "UPDATE wish SET status = 'claimed', donor = $1, donor_phone = $2, credit_code = $3, \
          claimed_at = $4, claim_expires_at = $5, updated_at = $4, version = version + 1 \
-         WHERE id = $6 AND (status = 'published' OR (status = 'claimed' AND claim_expires_at < $4))")
+         WHERE id = $6 AND (status = 'published' OR (status = 'claimed' AND claim_expires_at < $4)) \
+         AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
+         AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)")
         .bind(donor).bind(phone).bind(credit_code).bind(now).bind(expires).bind(id)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
@@ -514,7 +516,9 @@ pub async fn open_wishes(
 ) -> Result<Vec<WishRow>, StorageError> {
     Ok(
         db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
-        " FROM wish WHERE status = 'published' OR (status = 'claimed' AND claim_expires_at < $1) \
+        " FROM wish WHERE (status = 'published' OR (status = 'claimed' AND claim_expires_at < $1)) \
+         AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
+         AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL) \
          ORDER BY created_at, id LIMIT $2"))
         .bind(now).bind(limit).fetch_all(p).await)?,
     )

@@ -14,6 +14,8 @@ pub struct ConsentRow {
     pub basis: String,
     pub given_by: String,
     pub guardian_name: Option<String>,
+    /// The guardian's relationship to the person.
+    pub guardian_relationship: Option<String>,
     pub recorded_by: Option<Uuid>,
     pub recorded_at: DateTime<Utc>,
     pub withdrawn_at: Option<DateTime<Utc>>,
@@ -21,10 +23,11 @@ pub struct ConsentRow {
 
 pub async fn insert(tx: &mut DbConn<'_>, c: &ConsentRow) -> Result<(), StorageError> {
     conn_run!(tx, conn => sqlx::query(
-        "INSERT INTO consent (county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)")
+        "INSERT INTO consent (county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at, guardian_relationship) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)")
         .bind(&c.county_code).bind(c.id).bind(c.person_id).bind(&c.purpose).bind(&c.basis)
         .bind(&c.given_by).bind(&c.guardian_name).bind(c.recorded_by).bind(c.recorded_at)
+        .bind(&c.guardian_relationship)
         .execute(&mut *conn).await.map(|_| ()))?;
     Ok(())
 }
@@ -35,7 +38,7 @@ pub async fn of_person(
     person_id: Uuid,
 ) -> Result<Vec<ConsentRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as::<_, ConsentRow>(
-        "SELECT county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at \
+        "SELECT county_code, id, person_id, purpose, basis, given_by, guardian_name, recorded_by, recorded_at, withdrawn_at, guardian_relationship \
          FROM consent WHERE county_code = $1 AND person_id = $2 ORDER BY recorded_at")
         .bind(county_code).bind(person_id).fetch_all(p).await)?)
 }

@@ -10,7 +10,7 @@ macro_rules! dispute_cols {
     () => {
         "county_code, id, household_id, path, source, visit_id, kind, risk, status, outcome, \
          opened_on, accepted_on, concluded_on, due_on, simplified, narrative, mediator_id, \
-         created_by, version"
+         created_by, version, intake_consent"
     };
 }
 
@@ -36,6 +36,8 @@ pub struct DisputeRow {
     pub mediator_id: Option<Uuid>,
     pub created_by: String,
     pub version: i64,
+    /// The parties consented to mediation at intake (kept with the dispute).
+    pub intake_consent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -55,12 +57,12 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(concat!("INSERT INTO dispute (", dispute_cols!(),
-        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"))
+        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"))
         .bind(&d.county_code).bind(d.id).bind(d.household_id).bind(&d.path).bind(&d.source)
         .bind(d.visit_id).bind(&d.kind).bind(&d.risk).bind(&d.status).bind(&d.outcome)
         .bind(d.opened_on).bind(d.accepted_on).bind(d.concluded_on).bind(d.due_on)
         .bind(d.simplified).bind(&d.narrative).bind(d.mediator_id).bind(&d.created_by)
-        .bind(d.version).bind(now).bind(now)
+        .bind(d.version).bind(d.intake_consent).bind(now).bind(now)
         .execute(&mut *c).await.map(|_| ()))
     .map_err(StorageError::classify)?;
     for p in parties {

@@ -624,9 +624,12 @@ pub struct ConsentDto {
     pub purpose: String,
     /// `consent`, `legal_obligation` or `vital_interest` (publication needs `consent`).
     pub basis: String,
-    /// Required for a consent of a child under 14.
+    /// Required for a consent of a child under 14 …
     #[serde(default)]
     pub guardian_name: Option<String>,
+    /// … with the guardian's relationship to the child.
+    #[serde(default)]
+    pub guardian_relationship: Option<String>,
 }
 
 /// Records a consent (or another legal basis) of a person for one purpose.
@@ -647,6 +650,7 @@ async fn record_consent(
         purpose: b.purpose,
         basis: b.basis,
         guardian_name: b.guardian_name,
+        guardian_relationship: b.guardian_relationship,
     };
     let cid = s
         .services

@@ -764,6 +764,16 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "监护人与受害人关系",
             "Guardian's relationship to the victim",
         ),
+        "consent.guardian_relationship_short" => ("监护人与本人关系", "Guardian's relationship"),
+        "wishes.guardian_name" => ("监护人姓名", "Guardian's name"),
+        "wishes.guardian_relationship" => {
+            ("监护人与孩子关系", "Guardian's relationship to the child")
+        }
+        "dispute.intake_consent" => ("当事人同意调解", "Parties consented to mediation"),
+        "dispute.consent_pending" => (
+            "尚未登记（排查发现）",
+            "not recorded yet (found by screening)",
+        ),
         "consent.record_share" => ("登记同意", "Record the consent"),
         "referral.consent_withdrawn" => (
             "受害人已撤回同意，本转介不再共享案件信息。",

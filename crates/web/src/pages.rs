@@ -990,6 +990,8 @@ struct ConsentForm {
     #[serde(default)]
     guardian_name: String,
     #[serde(default)]
+    guardian_relationship: String,
+    #[serde(default)]
     csrf: String,
 }
 
@@ -1008,6 +1010,7 @@ async fn consent(
         purpose: f.purpose,
         basis: f.basis,
         guardian_name: Some(f.guardian_name),
+        guardian_relationship: Some(f.guardian_relationship),
     };
     match s.services.record_consent(&caller, person, &nc).await {
         Ok(_) => Redirect::to(&format!("/households/{id}?consented=1#consent")).into_response(),

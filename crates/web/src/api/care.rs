@@ -580,6 +580,12 @@ pub struct NewWishDto {
     pub wish: String,
     #[serde(default)]
     pub guardian_consent: bool,
+    /// The guardian who consents to publication, by name …
+    #[serde(default)]
+    pub guardian_name: String,
+    /// … and relationship to the child.
+    #[serde(default)]
+    pub guardian_relationship: String,
 }
 
 /// Proposes a child's wish (her representative), with her guardian's consent.
@@ -600,6 +606,8 @@ async fn propose_wish(
         person_id: b.person_id,
         wish: b.wish,
         guardian_consent: b.guardian_consent,
+        guardian_name: b.guardian_name,
+        guardian_relationship: b.guardian_relationship,
     };
     let id = s
         .services

@@ -697,6 +697,8 @@ pub(super) async fn propose_wish(
         person_id: Uuid::parse_str(g("wish_person").trim()).ok(),
         wish: g("wish"),
         guardian_consent: f.fields.contains_key("guardian_consent"),
+        guardian_name: g("guardian_name"),
+        guardian_relationship: g("guardian_relationship"),
     };
     match s.services.propose_wish(&caller, &code, &input).await {
         Ok(_) => Redirect::to(&format!("/places/{code}/care#wishes")).into_response(),
