@@ -23,7 +23,8 @@ async fn admin(s: &Services, username: &str) -> Caller {
 
 fn ask(household: &str, reason: &str, minutes: i64, urgent: bool) -> EmergencyRequest {
     EmergencyRequest {
-        household: household.into(),
+        kind: "household".into(),
+        target: household.into(),
         reason: reason.into(),
         minutes,
         urgent,
@@ -91,7 +92,7 @@ async fn emergency_access(b: Backend) {
                 .await
                 .unwrap_err()
         ),
-        ["household:not_found"]
+        ["target:not_found"]
     );
     assert_eq!(
         fields(
@@ -123,7 +124,7 @@ async fn emergency_access(b: Backend) {
                 .await
                 .unwrap_err()
         ),
-        ["household:emergency.not_needed"]
+        ["target:emergency.not_needed"]
     );
     assert_eq!(rows(&s).await, 0, "nothing refused is written");
 
@@ -874,3 +875,82 @@ both_backends!(
     publication_consent,
     super::publication_needs_recorded_consent
 );
+
+/// Emergency access to one domestic-violence case of another subdistrict: read whole, read-only,
+/// audited as an emergency read; the case stays closed to others and to her after it ends.
+async fn emergency_access_to_a_case(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let operator = Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    let (far_group, far_town) = crate::storage::far_group(&s).await;
+    support::account(&s, "owner", Role::Staff, &far_town).await;
+    support::account(&s, "town", Role::Staff, "530181001").await;
+    let owner = logged_in(&s, "owner").await;
+    let input: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "张某某", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "walk_in", "consent_to_share": false,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "推搡致伤"}))
+    .unwrap();
+    let case = s
+        .register_case(&owner, &far_group[..12], &input)
+        .await
+        .unwrap();
+    let town = logged_in(&s, "town").await;
+    assert!(matches!(
+        s.case(&town, case).await,
+        Err(ServiceError::NotFound)
+    ));
+    let asked = |kind: &str, target: String| EmergencyRequest {
+        kind: kind.into(),
+        target,
+        reason: "受害人转移到本街道，需核实案情".into(),
+        minutes: 20,
+        urgent: true,
+    };
+    assert_eq!(
+        fields(
+            s.request_emergency(&town, &asked("dv_case", "not-an-id".into()))
+                .await
+                .unwrap_err()
+        ),
+        ["target:not_found"]
+    );
+    assert_eq!(
+        fields(
+            s.request_emergency(&town, &asked("street", case.to_string()))
+                .await
+                .unwrap_err()
+        ),
+        ["kind:invalid"]
+    );
+    let grant = s
+        .request_emergency(&town, &asked("dv_case", case.to_string()))
+        .await
+        .unwrap();
+    let town = logged_in(&s, "town").await;
+    let (view, _) = s.case(&town, case).await.unwrap();
+    assert_eq!(view.victim_name, "张某某");
+    assert!(view.access.emergency);
+    // Read-only: no referral, no consent recorded.
+    let refer = jinguo_domain::linkage::ReferralInput {
+        department: "police".into(),
+        requests: vec!["protection".into()],
+        basis: "law".into(),
+        basis_note: "《反家庭暴力法》第十五条".into(),
+        ..Default::default()
+    };
+    assert!(s.refer(&town, case, &refer).await.is_err());
+    let reads: Vec<(String,)> = query(
+        &s.db,
+        "SELECT target FROM audit WHERE action = 'emergency.read' ORDER BY seq",
+    )
+    .await;
+    assert_eq!(reads, vec![(format!("case:{case}"),)]);
+    s.end_emergency(&town, grant.id).await.unwrap();
+    let town = logged_in(&s, "town").await;
+    assert!(matches!(
+        s.case(&town, case).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+both_backends!(emergency_case, super::emergency_access_to_a_case);

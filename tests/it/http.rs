@@ -505,7 +505,7 @@ async fn emergency_and_consent_forms() {
     // A place is no target, and a reason must say something: each refused field is named, and
     // what was typed stays in the form.
     let bad = [
-        ("household", "530181002"),
+        ("target", "530181002"),
         ("reason", "紧急"),
         ("minutes", "30"),
         ("csrf", csrf.as_str()),
@@ -521,7 +521,7 @@ async fn emergency_and_consent_forms() {
     assert!(html.contains("具体原因（至少10个字）"), "{html}");
     assert!(html.contains("value=\"530181002\""), "{html}");
     let good = [
-        ("household", far.code.as_str()),
+        ("target", far.code.as_str()),
         ("reason", "受害人来电求助，需立即核实住址"),
         ("minutes", "30"),
         ("urgent", "1"),

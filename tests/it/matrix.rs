@@ -1221,7 +1221,7 @@ async fn walk(b: Backend) {
             template: "/api/v1/break-glass",
             url: "/api/v1/break-glass".into(),
             body: Some(
-                json!({"household": far_household_code, "reason": "受害人来电求助，需立即核实住址", "minutes": 5}),
+                json!({"target": far_household_code, "reason": "受害人来电求助，需立即核实住址", "minutes": 5}),
             ),
             expect: [401, 201, 403, 403, 403, 403],
         },

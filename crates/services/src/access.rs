@@ -15,11 +15,19 @@ pub struct Grant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Emergency access in force: one household, read-only, until a time.
+/// What emergency access opens: one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmergencyTarget {
+    Household(Uuid),
+    /// A domestic-violence case.
+    Case(Uuid),
+}
+
+/// Emergency access in force: one record, read-only, until a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmergencyHold {
     pub id: Uuid,
-    pub household: Uuid,
+    pub target: EmergencyTarget,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -139,18 +147,23 @@ impl Caller {
         if self.active() && !self.operator {
             let now = crate::clock::now();
             for e in self.emergency.iter().filter(|e| e.expires_at > now) {
-                scope = scope.with_household(e.household);
+                if let EmergencyTarget::Household(h) = e.target {
+                    scope = scope.with_household(h);
+                }
             }
         }
         scope
     }
 
-    /// The emergency access in force under which she reads this household, if any.
-    pub fn emergency_for(&self, household: Uuid) -> Option<&EmergencyHold> {
+    /// The emergency access in force under which she reads this record, if any.
+    pub fn emergency_for(&self, target: EmergencyTarget) -> Option<&EmergencyHold> {
         let now = crate::clock::now();
+        if !self.active() {
+            return None;
+        }
         self.emergency
             .iter()
-            .find(|e| e.household == household && e.expires_at > now)
+            .find(|e| e.target == target && e.expires_at > now)
     }
 
     /// Whether she holds emergency access in force (exports in clear are refused meanwhile).

@@ -299,9 +299,14 @@ impl Services {
             .await?
             .into_iter()
             .filter_map(|e| {
+                let target = match e.target_kind.as_str() {
+                    "household" => crate::access::EmergencyTarget::Household(e.target_id),
+                    "dv_case" => crate::access::EmergencyTarget::Case(e.target_id),
+                    _ => return None,
+                };
                 Some(crate::access::EmergencyHold {
                     id: e.id,
-                    household: e.target_id,
+                    target,
                     expires_at: e.expires_at?,
                 })
             })

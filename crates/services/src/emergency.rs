@@ -5,7 +5,7 @@
 //! review after the fact. The security administrator and the county federation's chair are told
 //! at once; the request, the decision, every read under it and the review are on the audit log.
 
-use crate::access::Caller;
+use crate::access::{Caller, EmergencyTarget};
 use crate::audit::{Record, record};
 use crate::error::invalid;
 use crate::{ServiceError, Services, clock};
@@ -26,8 +26,10 @@ const REASON_MIN_DISTINCT: usize = 5;
 /// What the worker asks for.
 #[derive(Debug, Clone)]
 pub struct EmergencyRequest {
-    /// The household: its 19-digit code or its id.
-    pub household: String,
+    /// `household` (the default) or `dv_case`.
+    pub kind: String,
+    /// The record: a household's 19-digit code or id, a case's id.
+    pub target: String,
     pub reason: String,
     pub minutes: i64,
     /// Granted at once, reviewed after.
@@ -111,7 +113,7 @@ impl Services {
         self.security.emergency_max_minutes
     }
 
-    /// Asks for emergency access to one household. Urgent: granted at once (reviewed after);
+    /// Asks for emergency access to one household or one case. Urgent: granted at once (reviewed after);
     /// otherwise it waits for a second person of the county federation.
     pub async fn request_emergency(
         &self,
@@ -129,37 +131,64 @@ impl Services {
         if !(1..=self.security.emergency_max_minutes).contains(&r.minutes) {
             errs.push("minutes", "minutes.range");
         }
-        let household = self.emergency_target(&r.household).await?;
+        let kind = match r.kind.trim() {
+            "" | "household" => "household",
+            "dv_case" => "dv_case",
+            _ => {
+                errs.push("kind", "invalid");
+                ""
+            }
+        };
+        // The record, wherever it lies: (county, id, path).
+        let found = match kind {
+            "household" => self
+                .emergency_household(&r.target)
+                .await?
+                .map(|h| (h.county_code, h.id, h.path)),
+            "dv_case" => match Uuid::parse_str(r.target.trim()) {
+                Ok(id) => jinguo_storage::linkage::case_by_id(&self.db, id)
+                    .await?
+                    .map(|c| (c.county_code, c.id, c.path)),
+                Err(_) => None,
+            },
+            _ => None,
+        };
         // Another county's records are not hers to ask for: not found, as if they did not exist.
-        let household = household
-            .filter(|h| {
-                county_path(&h.path).is_some_and(|c| counties.contains(&c))
-                    && h.county_code.len() == 6
-            })
-            .map(Ok)
-            .unwrap_or_else(|| {
-                errs.push("household", "not_found");
-                Err(())
-            });
-        if let Ok(h) = &household {
-            if caller.household_read_scope().covers_all(&h.path) {
-                errs.push("household", "emergency.not_needed");
-            } else if caller.emergency_for(h.id).is_some() {
-                errs.push("household", "emergency.already");
+        let found = found.filter(|(county, _, path)| {
+            county_path(path).is_some_and(|c| counties.contains(&c)) && county.len() == 6
+        });
+        if !kind.is_empty() {
+            match &found {
+                None => errs.push("target", "not_found"),
+                Some((_, id, path)) => {
+                    let (visible, target) = if kind == "household" {
+                        (
+                            caller.household_read_scope().covers_all(path),
+                            EmergencyTarget::Household(*id),
+                        )
+                    } else {
+                        (caller.manages(path), EmergencyTarget::Case(*id))
+                    };
+                    if visible {
+                        errs.push("target", "emergency.not_needed");
+                    } else if caller.emergency_for(target).is_some() {
+                        errs.push("target", "emergency.already");
+                    }
+                }
             }
         }
         errs.clone().into_result()?;
-        let Ok(h) = household else {
+        let Some((county_code, target_id, target_path)) = found else {
             return Err(errs.into());
         };
         let now = clock::now();
         let row = EmergencyRow {
-            county_code: h.county_code.clone(),
+            county_code,
             id: Uuid::now_v7(),
             account_id: account,
-            target_kind: "household".into(),
-            target_id: h.id,
-            target_path: h.path.clone(),
+            target_kind: kind.into(),
+            target_id,
+            target_path: target_path.clone(),
             reason: reason.to_string(),
             minutes: r.minutes,
             urgent: r.urgent,
@@ -173,9 +202,9 @@ impl Services {
             reviewed_by: None,
             review_note: None,
         };
-        let county = county_path(&h.path).unwrap_or_default();
+        let county = county_path(&target_path).unwrap_or_default();
         let told = self.emergency_audience(&county, account).await?;
-        let kind = if r.urgent {
+        let told_kind = if r.urgent {
             "emergency.urgent"
         } else {
             "emergency.requested"
@@ -192,15 +221,15 @@ impl Services {
         );
         db_tx!(&self.db, tx => {
             store::insert(tx, &row).await?;
-            tell(tx, &told, kind, &params, now).await?;
-            record(tx, caller, Record::new(action).target(format!("household:{}", h.id))
-                .place(h.path.clone()).reason(reason).detail(detail.clone())).await
+            tell(tx, &told, told_kind, &params, now).await?;
+            record(tx, caller, Record::new(action).target(target_of(&row))
+                .place(target_path.clone()).reason(reason).detail(detail.clone())).await
         })?;
         self.emergency_line(caller, row).await
     }
 
     /// A household named by its code or its id, wherever it lies (only to check a request).
-    async fn emergency_target(
+    async fn emergency_household(
         &self,
         named: &str,
     ) -> Result<Option<jinguo_storage::household::Household>, ServiceError> {
@@ -301,7 +330,7 @@ impl Services {
                 return Ok(false);
             }
             tell(tx, &[row.account_id], kind, &params, now).await?;
-            record(tx, caller, Record::new(action).target(format!("household:{}", row.target_id))
+            record(tx, caller, Record::new(action).target(target_of(&row))
                 .place(row.target_path.clone()).reason(note.clone())
                 .detail(format!("emergency={}", row.id))).await?;
             Ok::<bool, StorageError>(true)
@@ -342,7 +371,7 @@ impl Services {
             if !store::review(tx, &row.county_code, row.id, by, &text, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("emergency.review").target(format!("household:{}", row.target_id))
+            record(tx, caller, Record::new("emergency.review").target(target_of(&row))
                 .place(row.target_path.clone()).reason(note)
                 .detail(format!("emergency={} justified={justified}", row.id))).await?;
             Ok::<bool, StorageError>(true)
@@ -365,7 +394,7 @@ impl Services {
             if !store::end(tx, &row.county_code, row.id, account, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("emergency.end").target(format!("household:{}", row.target_id))
+            record(tx, caller, Record::new("emergency.end").target(target_of(&row))
                 .place(row.target_path.clone()).detail(format!("emergency={}", row.id))).await?;
             Ok::<bool, StorageError>(true)
         })?;
@@ -459,6 +488,14 @@ impl Services {
             may_decide: approver && status == "requested",
             may_review: approver && r.urgent && r.reviewed_at.is_none(),
         })
+    }
+}
+
+/// The audit log's name of the record a request is for (`household:…`, `case:…`).
+fn target_of(row: &EmergencyRow) -> String {
+    match row.target_kind.as_str() {
+        "dv_case" => format!("case:{}", row.target_id),
+        _ => format!("household:{}", row.target_id),
     }
 }
 

@@ -217,7 +217,9 @@ impl Services {
         let address = self.open("household", "address", &household.id, &household.address)?;
         household.address = shown(mask::address(&address), &address);
         // Read under emergency access: its own entry, naming the grant.
-        let emergency = caller.emergency_for(household.id).map(|e| e.id);
+        let emergency = caller
+            .emergency_for(crate::access::EmergencyTarget::Household(household.id))
+            .map(|e| e.id);
         let (action, reason) = match (reveal, emergency) {
             (Some(r), None) => ("household.reveal", r.to_string()),
             (None, None) => ("household.read", String::new()),

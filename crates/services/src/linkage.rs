@@ -210,6 +210,8 @@ pub const DEPARTMENTS: [(&str, &str, bool); 19] = [
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CaseAccess {
     pub staff: bool,
+    /// Read under emergency access: whole, and nothing else (no step, no file).
+    pub emergency: bool,
     /// She registered it (its owner): sees it whole.
     pub owner: bool,
     /// Her departments that were referred the case.
@@ -677,6 +679,7 @@ impl Services {
         CaseAccess {
             owner: staff && c.owner == caller.username,
             staff,
+            emergency: false,
             departments,
         }
     }
@@ -816,7 +819,23 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
         let referred: Vec<Uuid> = referrals.iter().map(|r| r.department_id).collect();
-        let access = self.case_access(caller, &c, &referred);
+        let mut access = self.case_access(caller, &c, &referred);
+        // Emergency access to this case: read whole, read-only, its own audit entry.
+        let emergency = if access.staff || !access.departments.is_empty() {
+            None
+        } else {
+            caller
+                .emergency_for(crate::access::EmergencyTarget::Case(c.id))
+                .map(|e| e.id)
+        };
+        if emergency.is_some() {
+            access = CaseAccess {
+                staff: true,
+                owner: true,
+                emergency: true,
+                departments: Vec::new(),
+            };
+        }
         if !access.staff && access.departments.is_empty() {
             return Err(ServiceError::NotFound);
         }
@@ -930,7 +949,9 @@ impl Services {
                 });
             }
         }
-        let action = if owner {
+        let action = if emergency.is_some() {
+            "emergency.read"
+        } else if owner {
             "case.read"
         } else if staff {
             "case.read_masked"
@@ -941,7 +962,12 @@ impl Services {
             caller,
             Record::new(action)
                 .target(format!("case:{}", c.id))
-                .place(c.path.clone()),
+                .place(c.path.clone())
+                .detail(
+                    emergency
+                        .map(|e| format!("emergency={e}"))
+                        .unwrap_or_default(),
+                ),
         )
         .await?;
         Ok((view, records))

@@ -10,7 +10,7 @@ pub struct EmergencyRow {
     pub county_code: String,
     pub id: Uuid,
     pub account_id: Uuid,
-    /// `household`.
+    /// `household` or `dv_case`.
     pub target_kind: String,
     pub target_id: Uuid,
     /// The materialized path of the record's place.

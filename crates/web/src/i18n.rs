@@ -695,7 +695,13 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "emergency.refused" => ("已驳回。", "Refused."),
         "emergency.reviewed" => ("已完成事后审查。", "Reviewed."),
         "emergency.ended" => ("已结束。", "Ended."),
-        "emergency.household" => ("户编码（19位）", "Household code (19 digits)"),
+        "emergency.kind" => ("查看哪类记录", "Which record"),
+        "emergency.kind_household" => ("一户", "A household"),
+        "emergency.kind_case" => ("一起家暴案件", "A domestic-violence case"),
+        "emergency.target" => (
+            "户编码（19位）或案件编号",
+            "Household code (19 digits) or case id",
+        ),
         "emergency.reason" => ("具体原因", "Exactly why"),
         "emergency.urgent" => ("情况紧急，立即生效", "Urgent: open at once"),
         "emergency.urgent_note" => (

@@ -16,7 +16,7 @@ CREATE TABLE emergency_access (
     county_code  TEXT NOT NULL,
     id           UUID NOT NULL,
     account_id   UUID NOT NULL REFERENCES account(id),
-    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household')),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'dv_case')),
     target_id    UUID NOT NULL,
     target_path  TEXT COLLATE "C" NOT NULL,
     reason       TEXT NOT NULL,

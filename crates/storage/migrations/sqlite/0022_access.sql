@@ -16,7 +16,7 @@ CREATE TABLE emergency_access (
     county_code  TEXT NOT NULL,
     id           BLOB NOT NULL,
     account_id   BLOB NOT NULL REFERENCES account(id),
-    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household')),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'dv_case')),
     target_id    BLOB NOT NULL,
     target_path  TEXT NOT NULL,
     reason       TEXT NOT NULL,

@@ -166,8 +166,11 @@ async fn revoke_token(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyRequestDto {
-    /// The household: its 19-digit code or its id.
-    pub household: String,
+    /// `household` (the default) or `dv_case`.
+    #[serde(default)]
+    pub kind: String,
+    /// The record: a household's 19-digit code or id, or a case's id.
+    pub target: String,
     /// Why, in a sentence (at least 10 characters); on the audit log.
     pub reason: String,
     /// 1 to the configured maximum (60 by default).
@@ -181,7 +184,7 @@ pub struct EmergencyRequestDto {
 pub struct EmergencyDto {
     pub id: Uuid,
     pub username: String,
-    /// `household`.
+    /// `household` or `dv_case`.
     pub target_kind: String,
     pub target_id: Uuid,
     pub place_path: String,
@@ -236,7 +239,8 @@ async fn request_emergency(
 ) -> ApiResult<(StatusCode, Json<EmergencyDto>)> {
     let Json(b) = body.map_err(|_| invalid_body(lang))?;
     let r = EmergencyRequest {
-        household: b.household,
+        kind: b.kind,
+        target: b.target,
         reason: b.reason,
         minutes: b.minutes,
         urgent: b.urgent,

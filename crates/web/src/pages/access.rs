@@ -388,7 +388,9 @@ struct EmergencyRow {
 #[derive(Default, Deserialize)]
 pub(super) struct EmergencyForm {
     #[serde(default)]
-    household: String,
+    kind: String,
+    #[serde(default)]
+    target: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -494,7 +496,8 @@ pub(super) async fn emergency_request(
     let c = Ctx::with(lang, &uri, &caller);
     let minutes = f.minutes.trim().parse::<i64>().unwrap_or(0);
     let r = EmergencyRequest {
-        household: f.household.clone(),
+        kind: f.kind.clone(),
+        target: f.target.clone(),
         reason: f.reason.clone(),
         minutes,
         urgent: f.urgent.is_some(),

@@ -339,7 +339,7 @@ async fn render_case(
         .nth(2)
         .unwrap_or_default()
         .to_string();
-    let departments = if v.access.staff {
+    let departments = if v.access.staff && !v.access.emergency {
         s.services
             .departments(caller, &county)
             .await
@@ -364,7 +364,7 @@ async fn render_case(
             None => base.to_string(),
         }
     };
-    let consents = if v.access.staff {
+    let consents = if v.access.staff && !v.access.emergency {
         s.services
             .share_consents(caller, id)
             .await
@@ -390,8 +390,8 @@ async fn render_case(
         consents,
         title: c.tr("case.title").to_string(),
         l: case_line(&v, lang),
-        staff: v.access.staff,
-        owner: v.access.owner,
+        staff: v.access.staff && !v.access.emergency,
+        owner: v.access.owner && !v.access.emergency,
         steps: r
             .steps
             .iter()
