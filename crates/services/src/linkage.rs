@@ -2093,10 +2093,10 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
         },
         "emergency.requested" => match lang {
             jinguo_domain::Lang::Zh => {
-                format!("{} 申请紧急查看一户（{} 分钟），等待审批", at(0), at(1))
+                format!("{} 申请紧急查看一条记录（{} 分钟），等待审批", at(0), at(1))
             }
             jinguo_domain::Lang::En => format!(
-                "{} asks for emergency access to a household ({} min), waiting for approval",
+                "{} asks for emergency access to a record ({} min), waiting for approval",
                 at(0),
                 at(1)
             ),
@@ -2104,13 +2104,13 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
         "emergency.urgent" => match lang {
             jinguo_domain::Lang::Zh => {
                 format!(
-                    "{} 紧急开启了一户的查看（{} 分钟），请事后审查",
+                    "{} 紧急开启了一条记录的查看（{} 分钟），请事后审查",
                     at(0),
                     at(1)
                 )
             }
             jinguo_domain::Lang::En => format!(
-                "{} opened urgent emergency access to a household ({} min): review it",
+                "{} opened urgent emergency access to a record ({} min): review it",
                 at(0),
                 at(1)
             ),

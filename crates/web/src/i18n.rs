@@ -678,8 +678,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "nav.emergency" => ("紧急授权", "Emergency access"),
         "emergency.title" => ("紧急授权（破窗访问）", "Emergency access (break the glass)"),
         "emergency.explain" => (
-            "仅在紧急情况下查看职责范围以外的某一户：须写明具体原因，只读、不能导出、限时有效；须由县妇联另一名工作人员批准，情况紧急时可立即生效并事后审查。县妇联主席和安全管理员即时收到通知，全程记入审计日志。",
-            "Only in an emergency: read one household outside your scope. Say exactly why; it is read-only, never exported, and ends by itself. Another staff member of the county federation approves it; when urgent it opens at once and is reviewed after. The county federation's chair and the security administrator are told at once, and everything is on the audit log.",
+            "仅在紧急情况下查看职责范围以外的某一户或某一起家暴案件：须写明具体原因，只读、不能导出、限时有效；须由县妇联另一名工作人员批准，情况紧急时可立即生效并事后审查。县妇联主席和安全管理员即时收到通知，全程记入审计日志。",
+            "Only in an emergency: read one household or one domestic-violence case outside your scope. Say exactly why; it is read-only, never exported, and ends by itself. Another staff member of the county federation approves it; when urgent it opens at once and is reviewed after. The county federation's chair and the security administrator are told at once, and everything is on the audit log.",
         ),
         "emergency.minutes" => ("时长（分钟）", "Duration (minutes)"),
         "emergency.submit" => ("申请紧急查看", "Ask for emergency access"),
