@@ -8,14 +8,14 @@
 use crate::access::{Caller, EmergencyTarget};
 use crate::audit::{Record, record};
 use crate::error::invalid;
+use crate::inbox::Chain;
 use crate::{ServiceError, Services, clock};
 use chrono::{DateTime, Duration, Utc};
 use jinguo_domain::ValidationErrors;
 use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
 use jinguo_storage::emergency::{self as store, EmergencyRow};
-use jinguo_storage::linkage::{NotificationRow, insert_notification};
-use jinguo_storage::{DbConn, Scope, StorageError, Subtree, db_tx};
+use jinguo_storage::{Scope, StorageError, Subtree, db_tx};
 use uuid::Uuid;
 
 /// A reason must say something: at least this many characters …
@@ -221,7 +221,7 @@ impl Services {
         );
         db_tx!(&self.db, tx => {
             store::insert(tx, &row).await?;
-            tell(tx, &told, told_kind, &params, now).await?;
+            self.tell(tx, &only(&told), told_kind, &params, "/emergency", 0, now).await?;
             record(tx, caller, Record::new(action).target(target_of(&row))
                 .place(target_path.clone()).reason(reason).detail(detail.clone())).await
         })?;
@@ -329,7 +329,7 @@ impl Services {
             if !store::decide(tx, &row.county_code, row.id, status, by, &note, now, until).await? {
                 return Ok(false);
             }
-            tell(tx, &[row.account_id], kind, &params, now).await?;
+            self.tell(tx, &only(&[row.account_id]), kind, &params, "/emergency", 0, now).await?;
             record(tx, caller, Record::new(action).target(target_of(&row))
                 .place(row.target_path.clone()).reason(note.clone())
                 .detail(format!("emergency={}", row.id))).await?;
@@ -499,32 +499,13 @@ fn target_of(row: &EmergencyRow) -> String {
     }
 }
 
-/// One notification per account, in the transaction of what it announces (no personal data:
-/// who asked and for how long).
-async fn tell(
-    tx: &mut DbConn<'_>,
-    accounts: &[Uuid],
-    kind: &str,
-    params: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StorageError> {
-    for a in accounts {
-        insert_notification(
-            tx,
-            &NotificationRow {
-                id: Uuid::now_v7(),
-                account_id: *a,
-                kind: kind.into(),
-                title: params.into(),
-                link: "/emergency".into(),
-                level: 0,
-                created_at: now,
-                read_at: None,
-            },
-        )
-        .await?;
+/// Told in the inbox only (no robot, no text message: they would carry who asked and where).
+fn only(accounts: &[Uuid]) -> Chain {
+    Chain {
+        accounts: accounts.to_vec(),
+        webhook: None,
+        sms: None,
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,22 +1,19 @@
 //! The anti-domestic-violence linkage (反家暴联动): the mechanism's departments and their
 //! liaison officers, domestic-violence cases, referrals that a department must acknowledge within
-//! its limit, the legal instruments with their clocks, the escalation of every clock that passes,
-//! each user's inbox and the outbox of messages to group robots and SMS.
+//! its limit, the legal instruments with their clocks.
 //!
 //! Who sees what: federation staff managing a case's place register it, refer it and record its
 //! instruments; they see it with names and narrative masked unless it is theirs (they registered
 //! it). A department's liaison officers and heads see only the referrals made to their department,
 //! and of the case only the parts the referral shares. Every read and every change is audited.
 //!
-//! Clocks are rows of `deadline`. [`Services::escalate`] looks at those due, notifies the next
-//! level of the chain (the department's liaison officers, then its heads, then the county
-//! federation's chair) and moves the clock on in the same transaction: a restart neither loses nor
-//! repeats an escalation. Messages to outside channels are written to the outbox in the same
-//! transaction as what they announce and sent by [`Services::deliver`] after it commits, with
-//! retries: a channel that is down or slow delays no one.
+//! Clocks are rows of `deadline`, escalated by [`crate::escalation`]; notifications go to the
+//! inbox ([`crate::inbox`]) and outside messages to the outbox, sent by [`crate::worker`]. Those
+//! serve mediation and care as well.
 
 use crate::audit::{Record, record};
 use crate::error::invalid;
+use crate::inbox::Chain;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use jinguo_domain::account::Role;
@@ -30,19 +27,13 @@ use jinguo_domain::place::PlaceCode;
 use jinguo_domain::screening::Risk;
 use jinguo_storage::linkage::{
     self as store, CaseRow, CaseStepRow, DeadlineRow, DepartmentRow, EventRow, InstrumentRow,
-    NotificationRow, OutboxRow, ReferralRow,
+    ReferralRow,
 };
-use jinguo_storage::{DbConn, StorageError, db_tx};
+use jinguo_storage::{StorageError, db_tx};
 use uuid::Uuid;
 
 /// Cases or referrals listed at most on one page.
 pub const LIST_LIMIT: i64 = 500;
-/// Clocks escalated at most in one transaction.
-const ESCALATION_BATCH: i64 = 500;
-/// Messages taken at most in one delivery round.
-const DELIVERY_BATCH: i64 = 50;
-/// Attempts at a message before it is given up (and shown as failed).
-pub const MAX_ATTEMPTS: i64 = 10;
 
 /// The settings of the linkage (configuration, with these defaults).
 #[derive(Debug, Clone)]
@@ -138,7 +129,7 @@ fn county_of(path: &str) -> Option<String> {
     path.split('/').nth(2).map(str::to_string)
 }
 
-fn county_path(county: &str) -> Option<String> {
+pub(crate) fn county_path(county: &str) -> Option<String> {
     PlaceCode::parse(county).ok().map(|c| c.path())
 }
 
@@ -324,35 +315,6 @@ pub struct EvidenceView {
     pub created_at: DateTime<Utc>,
 }
 
-/// A notification of the inbox, in the reader's language.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NotificationView {
-    pub id: Uuid,
-    pub kind: String,
-    pub text: String,
-    pub link: String,
-    pub level: i64,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
-}
-
-/// What one round of the escalation worker did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EscalationReport {
-    pub looked_at: u64,
-    pub escalated: u64,
-    pub notifications: u64,
-    pub messages: u64,
-}
-
-/// What one round of delivery did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeliveryReport {
-    pub delivered: u64,
-    pub retried: u64,
-    pub failed: u64,
-}
-
 /// One department on the board.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardLine {
@@ -365,13 +327,6 @@ pub struct BoardLine {
     pub waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)>,
     /// (month `2026-11`, referrals acknowledged, average minutes to acknowledge)
     pub months: Vec<(String, i64, f64)>,
-}
-
-/// Recipients of one level of an escalation, and the channels told.
-struct Chain {
-    accounts: Vec<Uuid>,
-    webhook: Option<String>,
-    sms: Option<String>,
 }
 
 impl Services {
@@ -1560,428 +1515,6 @@ impl Services {
         Ok((name, row.media_type, bytes))
     }
 
-    // ------------------------------------------------------------ inbox
-
-    /// Writes one notification per account, and the outside messages of a chain, in the
-    /// caller's transaction. `params` fills the text (no personal data: a department, a time).
-    #[allow(clippy::too_many_arguments)]
-    async fn tell(
-        &self,
-        tx: &mut DbConn<'_>,
-        chain: &Chain,
-        kind: &str,
-        params: &str,
-        link: &str,
-        level: i64,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        let mut n = 0;
-        for a in &chain.accounts {
-            store::insert_notification(
-                tx,
-                &NotificationRow {
-                    id: Uuid::now_v7(),
-                    account_id: *a,
-                    kind: kind.into(),
-                    title: params.into(),
-                    link: link.into(),
-                    level,
-                    created_at: now,
-                    read_at: None,
-                },
-            )
-            .await?;
-            n += 1;
-        }
-        let text = format!(
-            "【巾帼】{}",
-            notification_text(kind, params, jinguo_domain::Lang::Zh)
-        );
-        let mut out = Vec::new();
-        if let Some(url) = &chain.webhook {
-            let body = serde_json::json!({"msgtype": "text", "text": {"content": text}});
-            out.push(("webhook", url.clone(), body.to_string()));
-        }
-        if let Some(phone) = &chain.sms {
-            out.push(("sms", phone.clone(), text.clone()));
-        }
-        for (channel, target, body) in out {
-            store::insert_outbox(
-                tx,
-                &OutboxRow {
-                    id: Uuid::now_v7(),
-                    channel: channel.into(),
-                    target,
-                    body,
-                    status: "pending".into(),
-                    attempts: 0,
-                    next_ms: ms(now),
-                    last_error: String::new(),
-                    created_ms: ms(now),
-                    delivered_ms: None,
-                },
-            )
-            .await?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// The caller's newest notifications, in her language, and how many are unread.
-    pub async fn inbox(
-        &self,
-        caller: &Caller,
-        lang: jinguo_domain::Lang,
-    ) -> Result<(Vec<NotificationView>, i64), ServiceError> {
-        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
-        let rows = store::inbox(&self.db, account, 100).await?;
-        let unread = store::unread(&self.db, account).await?;
-        Ok((
-            rows.into_iter()
-                .map(|n| NotificationView {
-                    id: n.id,
-                    text: notification_text(&n.kind, &n.title, lang),
-                    kind: n.kind,
-                    link: n.link,
-                    level: n.level,
-                    created_at: n.created_at,
-                    read: n.read_at.is_some(),
-                })
-                .collect(),
-            unread,
-        ))
-    }
-
-    /// How many of the caller's notifications are unread.
-    pub async fn unread(&self, caller: &Caller) -> Result<i64, ServiceError> {
-        match caller.account_id {
-            Some(a) => Ok(store::unread(&self.db, a).await?),
-            None => Ok(0),
-        }
-    }
-
-    /// Marks one of the caller's notifications read; where it points (a path of this site).
-    pub async fn mark_read(&self, caller: &Caller, id: Uuid) -> Result<String, ServiceError> {
-        let account = caller.account_id.ok_or(ServiceError::Forbidden)?;
-        let now = clock::now();
-        db_tx!(quiet &self.db, tx => store::mark_read(tx, account, id, now).await)?
-            .ok_or(ServiceError::NotFound)
-    }
-
-    // ------------------------------------------------------------ escalation
-
-    /// Who is told at `level` of a clock's chain: for a referral, the rungs of the configured
-    /// chain (by default the department's liaison officers, with its group robot and duty phone,
-    /// and the case's owner, then the department's heads, then the county federation's chair);
-    /// for the federation's own clocks, the case's
-    /// owner, then the chair. Empty: the chain has no such level.
-    async fn chain(&self, d: &DeadlineRow, level: i64) -> Result<Option<Chain>, ServiceError> {
-        let owner = match d.case_id {
-            Some(c) => match store::case_by_id(&self.db, c).await? {
-                Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
-                    .await?
-                    .map(|a| a.id),
-                None => None,
-            },
-            None => None,
-        };
-        let chair = || async {
-            let path = county_path(&d.county_code).unwrap_or_default();
-            store::accounts_at(&self.db, Role::Staff.key(), &path).await
-        };
-        let referral = d.kind == DeadlineKind::ReferralAck.key();
-        // A dispute's terms: its mediator first, then the chair.
-        if d.kind == DeadlineKind::TermDue.key() {
-            let accounts = match level {
-                1 => match jinguo_storage::mediation::by_id(&self.db, d.subject_id).await? {
-                    Some(dispute) => match dispute.mediator_id {
-                        Some(m) => store::member_account(&self.db, &d.county_code, m)
-                            .await?
-                            .into_iter()
-                            .collect(),
-                        None => Vec::new(),
-                    },
-                    None => Vec::new(),
-                },
-                2 => chair().await?,
-                _ => return Ok(None),
-            };
-            return Ok(Some(Chain {
-                accounts,
-                webhook: None,
-                sms: None,
-            }));
-        }
-        let rung = usize::try_from(level - 1)
-            .ok()
-            .and_then(|i| self.linkage.chain.get(i).copied());
-        let chain = match (referral, level, rung) {
-            (true, _, Some(r @ (rules::Rung::Liaison | rules::Rung::Head))) => {
-                let Some(dep) = d.department_id else {
-                    return Ok(None);
-                };
-                let dept = store::department(&self.db, &d.county_code, dep).await?;
-                let officers = store::liaisons(&self.db, &d.county_code, dep).await?;
-                let position = if r == rules::Rung::Liaison {
-                    "liaison"
-                } else {
-                    "head"
-                };
-                let mut accounts: Vec<Uuid> = officers
-                    .iter()
-                    .filter(|o| o.3 == position)
-                    .map(|o| o.0)
-                    .collect();
-                if level == 1 {
-                    accounts.extend(owner);
-                }
-                Chain {
-                    accounts,
-                    webhook: dept
-                        .as_ref()
-                        .map(|d| d.webhook_url.clone())
-                        .filter(|u| !u.is_empty()),
-                    sms: dept
-                        .as_ref()
-                        .map(|d| d.duty_phone.clone())
-                        .filter(|p| !p.is_empty() && r == rules::Rung::Liaison),
-                }
-            }
-            (true, _, Some(rules::Rung::Chair)) => {
-                let mut accounts = chair().await?;
-                if level == 1 {
-                    accounts.extend(owner);
-                }
-                Chain {
-                    accounts,
-                    webhook: None,
-                    sms: None,
-                }
-            }
-            (true, _, None) => return Ok(None),
-            (false, 2, _) => Chain {
-                accounts: chair().await?,
-                webhook: None,
-                sms: None,
-            },
-            (false, 1, _) => Chain {
-                accounts: owner.into_iter().collect(),
-                webhook: None,
-                sms: None,
-            },
-            _ => return Ok(None),
-        };
-        Ok(Some(chain))
-    }
-
-    /// One round of the escalation worker at `now`: every clock whose time has come climbs one
-    /// level, and the level's people are told, in one transaction per clock; a clock another
-    /// worker moved meanwhile is left alone. Run it again with the same `now`: nothing happens.
-    pub async fn escalate(&self, now: DateTime<Utc>) -> Result<EscalationReport, ServiceError> {
-        let mut report = EscalationReport::default();
-        let step = self.linkage.escalation_step;
-        loop {
-            let due = store::due_deadlines(&self.db, ms(now), ESCALATION_BATCH).await?;
-            if due.is_empty() {
-                break;
-            }
-            let mut moved = 0;
-            for d in &due {
-                report.looked_at += 1;
-                let level = d.level + 1;
-                let levels = if d.kind == DeadlineKind::ReferralAck.key() {
-                    self.linkage.chain.len() as i64
-                } else {
-                    2
-                };
-                let next = rules::next_escalation(from_ms(d.due_ms), level, step, levels)
-                    .map(|t| ms(t).max(ms(now) + 1));
-                let chain = self.chain(d, level).await?;
-                let kind = DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck);
-                let link = match (kind, d.case_id) {
-                    (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
-                    (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
-                    (_, Some(c)) => format!("/cases/{c}"),
-                    _ => String::from("/inbox"),
-                };
-                let dept = match d.department_id {
-                    Some(dep) => store::department(&self.db, &d.county_code, dep)
-                        .await?
-                        .map(|d| d.name)
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                let params = format!(
-                    "{}|{}|{}",
-                    kind.key(),
-                    dept,
-                    clock::local(from_ms(d.due_ms))
-                );
-                let entry = Record::new("deadline.escalate")
-                    .target(format!("deadline:{}", d.id))
-                    .place(d.path.clone())
-                    .detail(format!("kind={} level={level}", d.kind));
-                let told = db_tx!(&self.db, tx => {
-                    if !store::climb(tx, d.id, d.level, next).await? {
-                        return Ok::<Option<u64>, StorageError>(None);
-                    }
-                    let n = match &chain {
-                        Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
-                        None => 0,
-                    };
-                    record(tx, &Caller::operator(), entry.clone()).await?;
-                    Ok(Some(n))
-                })?;
-                if let Some(n) = told {
-                    moved += 1;
-                    report.escalated += 1;
-                    report.notifications += n;
-                }
-            }
-            if moved == 0 || (due.len() as i64) < ESCALATION_BATCH {
-                break;
-            }
-        }
-        if report.escalated > 0 {
-            self.wake_delivery();
-        }
-        Ok(report)
-    }
-
-    // ------------------------------------------------------------ delivery
-
-    /// The server's worker: escalates due clocks and delivers messages, every
-    /// [`LinkagePolicy::worker_every`] and whenever a message was committed. It stops with the
-    /// process; what it had not done is found again by the next one.
-    pub async fn run_worker(self) {
-        loop {
-            let now = clock::now();
-            if let Err(e) = self.escalate(now).await {
-                tracing::error!(error = %e, "escalation round failed");
-            }
-            if let Err(e) = self.deliver(now).await {
-                tracing::error!(error = %e, "delivery round failed");
-            }
-            if let Err(e) = self.expire_claims(now).await {
-                tracing::error!(error = %e, "expiring wishes' claims failed");
-            }
-            if let Err(e) = self.remind_reviews(clock::today(), now).await {
-                tracing::error!(error = %e, "review reminders failed");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(self.linkage.worker_every) => {}
-                _ = self.delivery_signal.notified() => {}
-            }
-        }
-    }
-
-    pub fn wake_delivery(&self) {
-        self.delivery_signal.notify_one();
-    }
-
-    /// One round of delivery at `now`: each message whose time has come is taken (so no other
-    /// worker sends it too), sent, and marked delivered or given another try later (30 s, 1 min,
-    /// 2 min … up to an hour; after [`MAX_ATTEMPTS`] it is marked failed).
-    pub async fn deliver(&self, now: DateTime<Utc>) -> Result<DeliveryReport, ServiceError> {
-        let mut report = DeliveryReport::default();
-        let due = store::due_outbox(&self.db, ms(now), DELIVERY_BATCH).await?;
-        let timeout = self.linkage.delivery_timeout;
-        for o in due {
-            let lease = ms(now) + (timeout.as_millis() as i64) * 2 + 1000;
-            let mine =
-                db_tx!(quiet &self.db, tx => store::claim(tx, o.id, o.next_ms, lease).await)?;
-            if !mine {
-                continue;
-            }
-            let attempts = o.attempts + 1;
-            let result = self.send(&o).await;
-            let (status, next, error, delivered) = match result {
-                Ok(()) => (
-                    "delivered",
-                    o.next_ms,
-                    String::new(),
-                    Some(ms(clock::now())),
-                ),
-                Err(e) if attempts >= MAX_ATTEMPTS => ("failed", o.next_ms, e, None),
-                Err(e) => {
-                    let factor: i32 = 1 << (attempts - 1).clamp(0, 7);
-                    let wait = self.linkage.retry_base * factor;
-                    let wait = wait.min(Duration::hours(1));
-                    ("pending", ms(now + wait), e, None)
-                }
-            };
-            match status {
-                "delivered" => report.delivered += 1,
-                "failed" => report.failed += 1,
-                _ => report.retried += 1,
-            }
-            if !error.is_empty() {
-                tracing::warn!(channel = %o.channel, attempts, error = %error, "a message was not delivered");
-            }
-            db_tx!(quiet &self.db, tx => store::settle(tx, o.id, status, next, &error, delivered).await)?;
-        }
-        Ok(report)
-    }
-
-    async fn send(&self, o: &OutboxRow) -> Result<(), String> {
-        let client = &self.http;
-        let timeout = self.linkage.delivery_timeout;
-        let post = |url: &str, body: String| {
-            client
-                .post(url)
-                .timeout(timeout)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-        };
-        match o.channel.as_str() {
-            "webhook" => {
-                let r = post(&o.target, o.body.clone())
-                    .await
-                    .map_err(|e| format!("{}", e.without_url()))?;
-                if r.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("answered {}", r.status().as_u16()))
-                }
-            }
-            "sms" => match &self.linkage.sms_gateway {
-                Some(url) => {
-                    let body = serde_json::json!({"to": o.target, "text": o.body}).to_string();
-                    let r = post(url, body)
-                        .await
-                        .map_err(|e| format!("{}", e.without_url()))?;
-                    if r.status().is_success() {
-                        Ok(())
-                    } else {
-                        Err(format!("answered {}", r.status().as_u16()))
-                    }
-                }
-                None => {
-                    tracing::info!(to = %mask::phone(&o.target), text = %o.body, "SMS (log channel)");
-                    Ok(())
-                }
-            },
-            other => Err(format!("unknown channel {other}")),
-        }
-    }
-
-    /// The newest outside messages and their delivery: system administrators and county staff.
-    pub async fn outbox(&self, caller: &Caller) -> Result<Vec<OutboxRow>, ServiceError> {
-        if !(caller.has_role(Role::SystemAdmin) || caller.has_role(Role::Staff)) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut rows = store::outbox(&self.db, 200).await?;
-        for r in &mut rows {
-            // The address of a robot carries its secret; the number is personal enough.
-            r.target = match r.channel.as_str() {
-                "sms" => mask::phone(&r.target),
-                _ => r.target.split('?').next().unwrap_or_default().to_string(),
-            };
-        }
-        Ok(rows)
-    }
-
     // ------------------------------------------------------------ board
 
     /// The linkage board of a place the caller manages: per department, its open referrals with
@@ -2051,82 +1584,5 @@ impl Services {
             store::open_deadline_counts(self.figures_db(), &place.subtree(), ms(clock::now()))
                 .await?,
         ))
-    }
-}
-
-/// The text of a notification in a language, from its kind and its stored parameters
-/// (`|`-separated; never a person's name).
-pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) -> String {
-    let p: Vec<&str> = params.split('|').collect();
-    let at = |i: usize| p.get(i).copied().unwrap_or_default();
-    match kind {
-        "referral.new" => match lang {
-            jinguo_domain::Lang::Zh => format!("新转介待签收：{}，请于 {} 前签收", at(0), at(1)),
-            jinguo_domain::Lang::En => {
-                format!("New referral to {}: acknowledge by {}", at(0), at(1))
-            }
-        },
-        "referral.acknowledge" => match lang {
-            jinguo_domain::Lang::Zh => format!("{} 已签收转介", at(0)),
-            jinguo_domain::Lang::En => format!("{} acknowledged the referral", at(0)),
-        },
-        "referral.action" | "referral.done" => match lang {
-            jinguo_domain::Lang::Zh => format!("{} 更新了处置情况", at(0)),
-            jinguo_domain::Lang::En => format!("{} recorded what it did", at(0)),
-        },
-        "deadline.overdue" => {
-            let what = DeadlineKind::parse(at(0))
-                .map(|k| k.label(lang))
-                .unwrap_or_default();
-            match (lang, at(1)) {
-                (jinguo_domain::Lang::Zh, "") => format!("已超时：{what}（时限 {}）", at(2)),
-                (jinguo_domain::Lang::Zh, d) => format!("已超时：{what}，{d}（时限 {}）", at(2)),
-                (jinguo_domain::Lang::En, "") => format!("Overdue: {what} (due {})", at(2)),
-                (jinguo_domain::Lang::En, d) => format!("Overdue: {what}, {d} (due {})", at(2)),
-            }
-        }
-        "entry.review_due" => match lang {
-            jinguo_domain::Lang::Zh => {
-                format!("台账对象到期复核：{}（应于 {} 复核）", at(0), at(2))
-            }
-            jinguo_domain::Lang::En => format!("Review due: an entry of {} (by {})", at(1), at(2)),
-        },
-        "emergency.requested" => match lang {
-            jinguo_domain::Lang::Zh => {
-                format!("{} 申请紧急查看一条记录（{} 分钟），等待审批", at(0), at(1))
-            }
-            jinguo_domain::Lang::En => format!(
-                "{} asks for emergency access to a record ({} min), waiting for approval",
-                at(0),
-                at(1)
-            ),
-        },
-        "emergency.urgent" => match lang {
-            jinguo_domain::Lang::Zh => {
-                format!(
-                    "{} 紧急开启了一条记录的查看（{} 分钟），请事后审查",
-                    at(0),
-                    at(1)
-                )
-            }
-            jinguo_domain::Lang::En => format!(
-                "{} opened urgent emergency access to a record ({} min): review it",
-                at(0),
-                at(1)
-            ),
-        },
-        "emergency.approved" => match lang {
-            jinguo_domain::Lang::Zh => {
-                format!("{} 批准了你的紧急查看申请（{} 分钟）", at(0), at(1))
-            }
-            jinguo_domain::Lang::En => {
-                format!("{} approved your emergency access ({} min)", at(0), at(1))
-            }
-        },
-        "emergency.refused" => match lang {
-            jinguo_domain::Lang::Zh => format!("{} 未批准你的紧急查看申请", at(0)),
-            jinguo_domain::Lang::En => format!("{} refused your emergency access", at(0)),
-        },
-        _ => params.replace('|', " "),
     }
 }

@@ -13,9 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jinguo_domain::linkage::{CaseInput, EventInput, InstrumentInput, ReferralInput};
 use jinguo_domain::place::PlaceCode;
 use jinguo_services::ServiceError;
+use jinguo_services::inbox::NotificationView;
 use jinguo_services::linkage::{
-    BoardLine, CaseRecords, CaseView, DepartmentInput, DepartmentView, NotificationView,
-    ReferralView,
+    BoardLine, CaseRecords, CaseView, DepartmentInput, DepartmentView, ReferralView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
