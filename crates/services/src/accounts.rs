@@ -134,15 +134,16 @@ impl Services {
             account.as_ref().map(|a| a.password_hash.clone()),
         )
         .await;
-        let mut who = Caller::operator();
-        who.ip = ip.to_string();
         let Some(account) = account else {
-            who.username = "-".into();
+            let who = crate::audit::Actor::Anonymous {
+                name: "-",
+                ip: ip.to_string(),
+            };
             let db = &self.db;
-            db_tx!(db, tx => record(tx, &who, Record::new("login.failed").detail("unknown account")).await)?;
+            db_tx!(db, tx => crate::audit::record_as(tx, &who, Record::new("login.failed").detail("unknown account")).await)?;
             return Err(ServiceError::Unauthenticated);
         };
-        who = Caller::new(
+        let mut who = Caller::new(
             account.id,
             account.username.clone(),
             account.display_name.clone(),

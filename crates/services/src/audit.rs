@@ -59,6 +59,44 @@ pub async fn record(
     store::append(tx, entry(caller, r)).await
 }
 
+/// Who acts without an account: never a caller with powers, only a name on the log.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// Someone on a public page or at the login form, known by the address she came from.
+    Anonymous {
+        /// What the log calls her (`-` for an unknown login, `donor`).
+        name: &'static str,
+        ip: String,
+    },
+    /// The server's own worker (escalations, reminders, deliveries).
+    Worker,
+}
+
+/// Appends an entry of an actor without an account, inside the transaction of what it did.
+pub async fn record_as(
+    tx: &mut DbConn<'_>,
+    actor: &Actor,
+    r: Record<'_>,
+) -> Result<i64, StorageError> {
+    let (name, ip) = match actor {
+        Actor::Anonymous { name, ip } => (name.to_string(), ip.clone()),
+        Actor::Worker => ("worker".to_string(), "local".to_string()),
+    };
+    let e = AuditEntry {
+        seq: 0,
+        at: clock::now(),
+        actor_id: None,
+        actor: name,
+        action: r.action.to_string(),
+        target: r.target,
+        place_path: r.place_path,
+        reason: r.reason,
+        detail: r.detail,
+        ip,
+    };
+    store::append(tx, e).await
+}
+
 fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
     AuditEntry {
         seq: 0,

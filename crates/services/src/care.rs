@@ -853,9 +853,10 @@ impl Services {
         let expires = now + chrono::Duration::days(self.care.claim_days);
         let donor = self.seal("wish", "donor", &id, &v.donor)?;
         let phone = self.seal("wish", "donor_phone", &id, &v.phone)?;
-        let mut donor_caller = Caller::operator();
-        donor_caller.username = "donor".into();
-        donor_caller.ip = ip.to_string();
+        let donor_actor = crate::audit::Actor::Anonymous {
+            name: "donor",
+            ip: ip.to_string(),
+        };
         let entry = Record::new("wish.claim")
             .target(format!("wish:{id}"))
             .place(w.path.clone())
@@ -864,7 +865,7 @@ impl Services {
             if !store::claim_wish(tx, id, &donor, &phone, v.credit_code.as_deref(), now, expires).await? {
                 return Ok::<bool, StorageError>(false);
             }
-            record(tx, &donor_caller, entry.clone()).await?;
+            crate::audit::record_as(tx, &donor_actor, entry.clone()).await?;
             Ok(true)
         })?;
         if won {

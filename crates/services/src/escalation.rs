@@ -6,10 +6,10 @@
 //! duty phone) and the case's owner, then its heads, then the county federation's chair
 //! (`escalation_chain`); a dispute's terms go to its mediator, then the chair.
 
-use crate::audit::{Record, record};
+use crate::audit::{Actor, Record, record_as};
 use crate::inbox::Chain;
 use crate::linkage::{county_path, from_ms, ms};
-use crate::{Caller, ServiceError, Services, clock};
+use crate::{ServiceError, Services, clock};
 use chrono::{DateTime, Utc};
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::{self as rules, DeadlineKind};
@@ -189,7 +189,7 @@ impl Services {
                         Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
                         None => 0,
                     };
-                    record(tx, &Caller::operator(), entry.clone()).await?;
+                    record_as(tx, &Actor::Worker, entry.clone()).await?;
                     Ok(Some(n))
                 })?;
                 if let Some(n) = told {
