@@ -622,7 +622,7 @@ async fn tokens_emergencies_consents_and_duties(b: Backend) {
         }],
     );
     match s.grant_role(&sec, "town", Role::AuditAdmin, "530181").await {
-        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "role.separation"),
+        Err(ServiceError::Invalid(v)) => assert_eq!(v.0[0].code, "role.admin_on_machine"),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

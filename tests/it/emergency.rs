@@ -255,6 +255,22 @@ async fn emergency_access(b: Backend) {
             .await
             .is_err()
     );
+    // A few a day: an exception, not a habit (two asked so far; the refused ones count not).
+    let more = s
+        .group_households(&staff, &group_out, 1)
+        .await
+        .unwrap()
+        .lines;
+    for h in more.iter().skip(2).take(3) {
+        s.request_emergency(&town, &ask(&h.code, reason, 5, false))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        s.request_emergency(&town, &ask(&more[6].code, reason, 5, false))
+            .await,
+        Err(ServiceError::RateLimited)
+    ));
     // The security administrator sees both; another subdistrict's staff sees neither.
     let seen = s.emergencies(&sec).await.unwrap();
     assert!(seen.iter().any(|l| l.id == asked.id) && seen.iter().any(|l| l.id == urgent.id));
@@ -340,7 +356,21 @@ async fn administrators_apart(b: Backend) {
                 .await
                 .unwrap_err()
         ),
-        ["role:role.separation"]
+        ["role:role.admin_on_machine"]
+    );
+    // No administrator makes or unmakes another: their duties are given on the machine.
+    let aud_grant = s
+        .list_accounts(&sec)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "aud")
+        .unwrap()
+        .grants[0]
+        .id;
+    assert_eq!(
+        fields(s.revoke_role(&sec, "aud", aud_grant).await.unwrap_err()),
+        ["role:role.admin_on_machine"]
     );
     // The system administrator cannot lock, reset or link an administrator, nor herself.
     for who in ["sec", "aud"] {

@@ -289,6 +289,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "该授权无需或已完成事后审查",
             "this grant needs no review or was already reviewed",
         ),
+        "role.admin_on_machine" => (
+            "管理员职责只能在服务器上用 jinguo user 命令授予或收回",
+            "administrator duties are given and taken back on the machine (jinguo user)",
+        ),
         "role.by_security_admin" => (
             "系统管理员创建的账号不带角色，角色由安全管理员授予",
             "accounts are created without a role; the security administrator grants roles",

@@ -85,6 +85,11 @@ impl Services {
         if Some(account.id) == caller.account_id {
             return Err(ServiceError::Forbidden);
         }
+        // The administrators' duties are given on the machine (`jinguo user add`), so that no
+        // administrator makes or unmakes another.
+        if role.is_admin() && !caller.is_operator() {
+            return Err(invalid("role", "role.admin_on_machine"));
+        }
         let held_admin = held
             .iter()
             .any(|g| Role::parse(&g.role).is_some_and(Role::is_admin));
@@ -132,6 +137,9 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         if Some(account.id) == caller.account_id {
             return Err(ServiceError::Forbidden);
+        }
+        if Role::parse(&g.role).is_some_and(Role::is_admin) {
+            return Err(invalid("role", "role.admin_on_machine"));
         }
         let (path, detail) = (
             g.scope_path.clone(),

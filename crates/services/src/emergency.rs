@@ -22,6 +22,8 @@ use uuid::Uuid;
 pub const REASON_MIN_CHARS: usize = 10;
 /// … of which at least this many different ones.
 const REASON_MIN_DISTINCT: usize = 5;
+/// Requests one account may make in a day.
+pub const REQUESTS_PER_DAY: i64 = 5;
 
 /// What the worker asks for.
 #[derive(Debug, Clone)]
@@ -124,6 +126,16 @@ impl Services {
         let counties = self.emergency_counties(caller);
         if counties.is_empty() {
             return Err(ServiceError::Forbidden);
+        }
+        // An exception, not a habit: a few requests a day, so that no one floods the approvers.
+        let day_start = clock::day_start(clock::today());
+        let mut asked = 0;
+        for action in ["emergency.request", "emergency.grant_urgent"] {
+            asked +=
+                jinguo_storage::audit::count_since(&self.db, account, action, day_start).await?;
+        }
+        if asked >= REQUESTS_PER_DAY {
+            return Err(ServiceError::RateLimited);
         }
         let mut errs = ValidationErrors::new();
         let reason = r.reason.trim();

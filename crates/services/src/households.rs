@@ -162,10 +162,7 @@ impl Services {
         }
         if let Some(actor) = caller.account_id {
             let hour_ago = clock::now() - chrono::Duration::hours(1);
-            if jinguo_storage::audit::count_since(&self.db, actor, "household.reveal", hour_ago)
-                .await?
-                >= REVEALS_PER_HOUR
-            {
+            if self.reveals_since(actor, hour_ago).await? >= REVEALS_PER_HOUR {
                 return Err(ServiceError::RateLimited);
             }
         }
@@ -330,4 +327,19 @@ pub fn age(birth: chrono::NaiveDate, on: chrono::NaiveDate) -> i32 {
         a -= 1;
     }
     a
+}
+
+impl Services {
+    /// Reveals an account made since a moment, under emergency access or not: one limit for both.
+    pub(crate) async fn reveals_since(
+        &self,
+        actor: Uuid,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64, ServiceError> {
+        let mut n = 0;
+        for action in ["household.reveal", "emergency.reveal"] {
+            n += jinguo_storage::audit::count_since(&self.db, actor, action, since).await?;
+        }
+        Ok(n)
+    }
 }

@@ -927,9 +927,7 @@ impl Services {
             return Err(ServiceError::RateLimited);
         }
         let hour_ago = clock::now() - chrono::Duration::hours(1);
-        if jinguo_storage::audit::count_since(&self.db, actor, "household.reveal", hour_ago).await?
-            >= crate::households::REVEALS_PER_HOUR
-        {
+        if self.reveals_since(actor, hour_ago).await? >= crate::households::REVEALS_PER_HOUR {
             return Err(ServiceError::RateLimited);
         }
         Ok(())
