@@ -602,6 +602,19 @@ async fn representative_sees_her_households(b: Backend) {
         s.household_view(&rep, other.id).await,
         Err(ServiceError::NotFound)
     ));
+    // Her group's page counts hers, not the group's.
+    assert_eq!(
+        s.place_view(&rep, &group).await.unwrap().figures.households,
+        mine.total
+    );
+    assert_eq!(
+        s.place_view(&staff, &group)
+            .await
+            .unwrap()
+            .figures
+            .households,
+        all.total
+    );
     // The staff's page is still the whole group.
     assert_eq!(
         s.group_households(&staff, &group, 1).await.unwrap().total,

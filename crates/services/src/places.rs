@@ -39,18 +39,25 @@ impl Services {
     pub async fn place_view(&self, caller: &Caller, code: &str) -> Result<PlaceView, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
         let read = self.cached_figures();
+        let scope = caller.household_read_scope();
         let place = read
-            .place_scoped(code.as_str(), &caller.household_read_scope())
+            .place_scoped(code.as_str(), &scope)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let lineage = read.lineage(&place).await?.as_ref().clone();
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.
-            let figures = read
+            let mut figures = read
                 .child_figures(&place, PlaceLevel::Group)
                 .await?
                 .0
                 .clone();
+            // A representative counts the households she answers for, not her whole group's.
+            if !scope.covers_all(&place.path) {
+                figures.households =
+                    jinguo_storage::household::count_visible(&self.db, &place.subtree(), &scope)
+                        .await?;
+            }
             return Ok(PlaceView {
                 place,
                 lineage,
