@@ -997,3 +997,52 @@ async fn emergency_access_to_a_case(b: Backend) {
     ));
 }
 both_backends!(emergency_case, super::emergency_access_to_a_case);
+
+/// Emergency access to one person: her household's page shows her and no one else of it,
+/// read-only, audited as an emergency read of that household.
+async fn emergency_access_to_a_person(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let (far_group, _) = crate::storage::far_group(&s).await;
+    let far = s
+        .group_households(&staff, &far_group, 1)
+        .await
+        .unwrap()
+        .lines;
+    let whole = s.household_view(&staff, far[0].id).await.unwrap();
+    assert!(whole.persons.len() >= 2, "a household of two or more");
+    let her = whole.persons[1].id;
+    support::account(&s, "town", Role::Staff, "530181001").await;
+    let town = logged_in(&s, "town").await;
+    let asked = EmergencyRequest {
+        kind: "person".into(),
+        target: her.to_string(),
+        reason: "受害人来电求助，需核实本人信息".into(),
+        minutes: 15,
+        urgent: true,
+    };
+    let grant = s.request_emergency(&town, &asked).await.unwrap();
+    assert_eq!(grant.household_id, Some(far[0].id));
+    let town = logged_in(&s, "town").await;
+    let seen = s.household_view(&town, far[0].id).await.unwrap();
+    let ids: Vec<_> = seen.persons.iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![her], "her, and no one else of the household");
+    // Another household stays closed; nothing is written under it.
+    assert!(matches!(
+        s.household_view(&town, far[1].id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let again = s
+        .request_emergency(&town, &asked)
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(fields(again), ["target:emergency.already"]);
+    let reads: Vec<(String,)> = query(
+        &s.db,
+        "SELECT detail FROM audit WHERE action = 'emergency.read'",
+    )
+    .await;
+    assert_eq!(reads, vec![(format!("emergency={}", grant.id),)]);
+}
+both_backends!(emergency_person, super::emergency_access_to_a_person);

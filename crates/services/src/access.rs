@@ -19,6 +19,11 @@ pub struct Grant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmergencyTarget {
     Household(Uuid),
+    /// One person, read on her household's page (no one else of it).
+    Person {
+        person: Uuid,
+        household: Uuid,
+    },
     /// A domestic-violence case.
     Case(Uuid),
 }
@@ -147,12 +152,36 @@ impl Caller {
         if self.active() && !self.operator {
             let now = crate::clock::now();
             for e in self.emergency.iter().filter(|e| e.expires_at > now) {
-                if let EmergencyTarget::Household(h) = e.target {
-                    scope = scope.with_household(h);
+                match e.target {
+                    EmergencyTarget::Household(h)
+                    | EmergencyTarget::Person { household: h, .. } => {
+                        scope = scope.with_household(h);
+                    }
+                    EmergencyTarget::Case(_) => {}
                 }
             }
         }
         scope
+    }
+
+    /// Households and persons her roles let her read, without any emergency access.
+    pub fn own_household_scope(&self) -> Scope {
+        self.scope_where(Role::reads_households)
+    }
+
+    /// The emergency access to one person of this household in force, if any: (grant, person).
+    pub fn emergency_person_in(&self, household: Uuid) -> Option<(Uuid, Uuid)> {
+        let now = crate::clock::now();
+        if !self.active() {
+            return None;
+        }
+        self.emergency.iter().find_map(|e| match e.target {
+            EmergencyTarget::Person {
+                person,
+                household: h,
+            } if h == household && e.expires_at > now => Some((e.id, person)),
+            _ => None,
+        })
     }
 
     /// The emergency access in force under which she reads this record, if any.

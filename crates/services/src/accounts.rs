@@ -302,6 +302,10 @@ impl Services {
             .filter_map(|e| {
                 let target = match e.target_kind.as_str() {
                     "household" => crate::access::EmergencyTarget::Household(e.target_id),
+                    "person" => crate::access::EmergencyTarget::Person {
+                        person: e.target_id,
+                        household: e.household_id?,
+                    },
                     "dv_case" => crate::access::EmergencyTarget::Case(e.target_id),
                     _ => return None,
                 };

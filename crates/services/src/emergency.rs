@@ -45,6 +45,8 @@ pub struct EmergencyLine {
     pub username: String,
     pub target_kind: String,
     pub target_id: Uuid,
+    /// A person's household (kind `person`): where she is read.
+    pub household_id: Option<Uuid>,
     pub target_path: String,
     pub reason: String,
     pub minutes: i64,
@@ -145,18 +147,30 @@ impl Services {
         }
         let kind = match r.kind.trim() {
             "" | "household" => "household",
+            "person" => "person",
             "dv_case" => "dv_case",
             _ => {
                 errs.push("kind", "invalid");
                 ""
             }
         };
-        // The record, wherever it lies: (county, id, path).
+        // The record, wherever it lies: (county, id, path), and a person's household.
+        let mut household_of_person = None;
         let found = match kind {
             "household" => self
                 .emergency_household(&r.target)
                 .await?
                 .map(|h| (h.county_code, h.id, h.path)),
+            "person" => match Uuid::parse_str(r.target.trim()) {
+                Ok(id) => {
+                    let p =
+                        jinguo_storage::household::person_place(&self.db, id, &Scope::operator())
+                            .await?;
+                    household_of_person = p.as_ref().map(|p| p.household_id);
+                    p.map(|p| (p.county_code, p.id, p.path))
+                }
+                Err(_) => None,
+            },
             "dv_case" => match Uuid::parse_str(r.target.trim()) {
                 Ok(id) => jinguo_storage::linkage::case_by_id(&self.db, id)
                     .await?
@@ -173,13 +187,19 @@ impl Services {
             match &found {
                 None => errs.push("target", "not_found"),
                 Some((_, id, path)) => {
-                    let (visible, target) = if kind == "household" {
-                        (
+                    let (visible, target) = match (kind, household_of_person) {
+                        ("household", _) => (
                             caller.household_read_scope().covers_all(path),
                             EmergencyTarget::Household(*id),
-                        )
-                    } else {
-                        (caller.manages(path), EmergencyTarget::Case(*id))
+                        ),
+                        ("person", Some(household)) => (
+                            caller.household_read_scope().covers_all(path),
+                            EmergencyTarget::Person {
+                                person: *id,
+                                household,
+                            },
+                        ),
+                        _ => (caller.manages(path), EmergencyTarget::Case(*id)),
                     };
                     if visible {
                         errs.push("target", "emergency.not_needed");
@@ -200,6 +220,7 @@ impl Services {
             account_id: account,
             target_kind: kind.into(),
             target_id,
+            household_id: household_of_person,
             target_path: target_path.clone(),
             reason: reason.to_string(),
             minutes: r.minutes,
@@ -485,6 +506,7 @@ impl Services {
             username: name(Some(r.account_id)).await?.unwrap_or_default(),
             target_kind: r.target_kind.clone(),
             target_id: r.target_id,
+            household_id: r.household_id,
             target_path: r.target_path.clone(),
             reason: r.reason.clone(),
             minutes: r.minutes,
@@ -507,6 +529,7 @@ impl Services {
 fn target_of(row: &EmergencyRow) -> String {
     match row.target_kind.as_str() {
         "dv_case" => format!("case:{}", row.target_id),
+        "person" => format!("person:{}", row.target_id),
         _ => format!("household:{}", row.target_id),
     }
 }

@@ -185,6 +185,21 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let lineage = read.lineage(&group).await?.as_ref().clone();
+        // Under emergency access: the household, or one person of it (no one else of it).
+        let mut emergency = caller
+            .emergency_for(crate::access::EmergencyTarget::Household(household.id))
+            .map(|e| e.id);
+        let mut only = None;
+        if emergency.is_none()
+            && let Some((grant, person)) = caller.emergency_person_in(household.id)
+            && read
+                .household(id, &caller.own_household_scope())
+                .await?
+                .is_none()
+        {
+            emergency = Some(grant);
+            only = Some(person);
+        }
         let today = clock::today();
         let shown = |masked: String, plain: &str| {
             if reveal.is_some() {
@@ -195,6 +210,9 @@ impl Services {
         };
         let mut persons = Vec::new();
         for p in read.persons(&household).await?.iter() {
+            if only.is_some_and(|o| o != p.id) {
+                continue;
+            }
             let id_number = self.open("person", "id_number", &p.id, &p.id_number)?;
             let phone = match &p.phone {
                 Some(sealed) => Some(self.open("person", "phone", &p.id, sealed)?),
@@ -214,9 +232,6 @@ impl Services {
         let address = self.open("household", "address", &household.id, &household.address)?;
         household.address = shown(mask::address(&address), &address);
         // Read under emergency access: its own entry, naming the grant.
-        let emergency = caller
-            .emergency_for(crate::access::EmergencyTarget::Household(household.id))
-            .map(|e| e.id);
         let (action, reason) = match (reveal, emergency) {
             (Some(r), None) => ("household.reveal", r.to_string()),
             (None, None) => ("household.read", String::new()),

@@ -10,9 +10,11 @@ pub struct EmergencyRow {
     pub county_code: String,
     pub id: Uuid,
     pub account_id: Uuid,
-    /// `household` or `dv_case`.
+    /// `household`, `person` or `dv_case`.
     pub target_kind: String,
     pub target_id: Uuid,
+    /// A person's household (kind `person`).
+    pub household_id: Option<Uuid>,
     /// The materialized path of the record's place.
     pub target_path: String,
     pub reason: String,
@@ -32,7 +34,7 @@ pub struct EmergencyRow {
 
 macro_rules! cols {
     () => {
-        "county_code, id, account_id, target_kind, target_id, target_path, reason, minutes, urgent, \
+        "county_code, id, account_id, target_kind, target_id, household_id, target_path, reason, minutes, urgent, \
          status, requested_at, decided_at, decided_by, decision_note, expires_at, reviewed_at, \
          reviewed_by, review_note"
     };
@@ -42,10 +44,11 @@ pub async fn insert(tx: &mut DbConn<'_>, e: &EmergencyRow) -> Result<(), Storage
     let sql = concat!(
         "INSERT INTO emergency_access (",
         cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&e.county_code).bind(e.id).bind(e.account_id).bind(&e.target_kind).bind(e.target_id)
+        .bind(e.household_id)
         .bind(&e.target_path).bind(&e.reason).bind(e.minutes).bind(e.urgent).bind(&e.status)
         .bind(e.requested_at).bind(e.decided_at).bind(e.decided_by).bind(&e.decision_note)
         .bind(e.expires_at).bind(e.reviewed_at).bind(e.reviewed_by).bind(&e.review_note)

@@ -16,8 +16,10 @@ CREATE TABLE emergency_access (
     county_code  TEXT NOT NULL,
     id           UUID NOT NULL,
     account_id   UUID NOT NULL REFERENCES account(id),
-    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'dv_case')),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'person', 'dv_case')),
     target_id    UUID NOT NULL,
+    -- A person's household (kind `person`): the page she is read on.
+    household_id UUID,
     target_path  TEXT COLLATE "C" NOT NULL,
     reason       TEXT NOT NULL,
     minutes      BIGINT NOT NULL,

@@ -16,8 +16,10 @@ CREATE TABLE emergency_access (
     county_code  TEXT NOT NULL,
     id           BLOB NOT NULL,
     account_id   BLOB NOT NULL REFERENCES account(id),
-    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'dv_case')),
+    target_kind  TEXT NOT NULL CHECK (target_kind IN ('household', 'person', 'dv_case')),
     target_id    BLOB NOT NULL,
+    -- A person's household (kind `person`): the page she is read on.
+    household_id BLOB,
     target_path  TEXT NOT NULL,
     reason       TEXT NOT NULL,
     minutes      BIGINT NOT NULL,

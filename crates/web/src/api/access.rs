@@ -166,10 +166,10 @@ async fn revoke_token(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyRequestDto {
-    /// `household` (the default) or `dv_case`.
+    /// `household` (the default), `person` or `dv_case`.
     #[serde(default)]
     pub kind: String,
-    /// The record: a household's 19-digit code or id, or a case's id.
+    /// The record: a household's 19-digit code or id, a person's id, or a case's id.
     pub target: String,
     /// Why, in a sentence (at least 10 characters); on the audit log.
     pub reason: String,
@@ -184,9 +184,11 @@ pub struct EmergencyRequestDto {
 pub struct EmergencyDto {
     pub id: Uuid,
     pub username: String,
-    /// `household` or `dv_case`.
+    /// `household`, `person` or `dv_case`.
     pub target_kind: String,
     pub target_id: Uuid,
+    /// A person's household (kind `person`): where she is read.
+    pub household_id: Option<Uuid>,
     pub place_path: String,
     pub reason: String,
     pub minutes: i64,
@@ -209,6 +211,7 @@ fn emergency_dto(e: EmergencyLine) -> EmergencyDto {
         username: e.username,
         target_kind: e.target_kind,
         target_id: e.target_id,
+        household_id: e.household_id,
         place_path: e.target_path,
         reason: e.reason,
         minutes: e.minutes,
