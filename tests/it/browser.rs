@@ -762,3 +762,61 @@ async fn donor_claims_a_wish_on_the_public_page() {
     assert_eq!(listed[0].status, jinguo_domain::care::WishStatus::Claimed);
     c.close().await.unwrap();
 }
+
+/// The county federation's chair, on her phone, approves a request for emergency access from
+/// the page her notification links to: the request is legible at 360 px, the approval is one
+/// form, and the worker who asked can then open that household and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chair_approves_emergency_access_on_a_phone() {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = crate::support::county_staff();
+    let (far_group, _) = crate::storage::far_group(&s).await;
+    let far = s
+        .group_households(&staff, &far_group, 1)
+        .await
+        .unwrap()
+        .lines[0]
+        .clone();
+    crate::support::account(&s, "town", Role::Staff, "530181001").await;
+    crate::support::account(&s, "chair", Role::Staff, "530181").await;
+    let town = crate::support::caller_of(&s, "town", crate::support::PASSWORD).await;
+    let asked = jinguo_services::emergency::EmergencyRequest {
+        kind: "household".into(),
+        target: far.code.clone(),
+        reason: "受害人来电求助，需立即核实住址".into(),
+        minutes: 30,
+        urgent: false,
+    };
+    let line = s.request_emergency(&town, &asked).await.unwrap();
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+    log_in(&c, &srv.base, "chair").await;
+    c.goto(&format!("{}/inbox", srv.base)).await.unwrap();
+    assert!(text(&c, "main").await.contains("申请紧急查看"));
+    c.goto(&format!("{}/emergency", srv.base)).await.unwrap();
+    let row = text(&c, &format!("#e-{}", line.id)).await;
+    assert!(row.contains("town") && row.contains("待审批"), "{row}");
+    no_sideways_scroll(&c).await;
+    c.find(Locator::Css(&format!("#n-{}", line.id)))
+        .await
+        .unwrap()
+        .send_keys("同意，限本户")
+        .await
+        .unwrap();
+    click_first(
+        &c,
+        &format!("#e-{} button[name=decision][value=approve]", line.id),
+    )
+    .await;
+    assert_eq!(text(&c, "#notice").await, "已批准。");
+    assert!(
+        text(&c, &format!("#e-{}", line.id))
+            .await
+            .contains("生效中")
+    );
+    no_sideways_scroll(&c).await;
+    c.close().await.unwrap();
+    let town = crate::support::caller_of(&s, "town", crate::support::PASSWORD).await;
+    assert!(s.household_view(&town, far.id).await.is_ok());
+}

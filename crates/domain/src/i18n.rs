@@ -71,6 +71,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "old_password" => ("原密码", "Current password"),
         "reason" => ("理由", "Reason"),
         "id" => ("编号", "Id"),
+        "decision" => ("审批结果", "Decision"),
         "export" => ("导出", "Export"),
         "role" => ("角色", "Role"),
         "audit_retention_days" => ("审计日志保留天数", "Audit log retention (days)"),

@@ -70,11 +70,13 @@
         form.addEventListener("input", function () { saveDraft(form); });
         form.addEventListener("change", function () { saveDraft(form); });
       }
-      form.addEventListener("submit", function () {
+      form.addEventListener("submit", function (e) {
         if (form.action && /\/logout$/.test(form.action)) { clearDrafts(""); }
-        var b = form.querySelector("button[type=submit]");
+        // The button pressed is disabled once the form has been read, so that its own name and
+        // value (approve or refuse, say) are sent with it.
+        var b = e.submitter || form.querySelector("button[type=submit]");
         if (b) {
-          b.disabled = true;
+          window.setTimeout(function () { b.disabled = true; }, 0);
           window.setTimeout(function () { b.disabled = false; }, 15000);
         }
       });

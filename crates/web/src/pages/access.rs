@@ -603,14 +603,16 @@ pub(super) async fn emergency_decide(
     CheckedForm(caller, f): CheckedForm<DecisionForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    // A decision is said, never assumed: no button's value is no decision.
     let approve = f.decision == "approve";
-    let result = match path_id(&id) {
-        Ok(id) => {
+    let result = match (path_id(&id), f.decision.as_str()) {
+        (Err(e), _) => Err(e),
+        (Ok(id), "approve" | "refuse") => {
             s.services
                 .decide_emergency(&caller, id, approve, &f.note)
                 .await
         }
-        Err(e) => Err(e),
+        (Ok(_), _) => Err(one_field("decision", "required")),
     };
     let done = if approve {
         "emergency.approved"
@@ -629,13 +631,14 @@ pub(super) async fn emergency_review(
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let justified = f.decision == "justified";
-    let result = match path_id(&id) {
-        Ok(id) => {
+    let result = match (path_id(&id), f.decision.as_str()) {
+        (Err(e), _) => Err(e),
+        (Ok(id), "justified" | "unjustified") => {
             s.services
                 .review_emergency(&caller, id, justified, &f.note)
                 .await
         }
-        Err(e) => Err(e),
+        (Ok(_), _) => Err(one_field("decision", "required")),
     };
     emergency_outcome(&s, &caller, c, result, "emergency.reviewed").await
 }
