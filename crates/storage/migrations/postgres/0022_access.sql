@@ -1,8 +1,9 @@
--- Who may see what (issue: access).
+-- Who may see what.
 -- An account's home: the place whose system administrator creates, locks and resets it. Accounts
--- are created without a role; roles are granted by the security administrator.
+-- are created without a role; roles are granted by the security administrator. The home of an
+-- existing account is the place of its lasting grants (never of an emergency grant).
 ALTER TABLE account ADD COLUMN home_path TEXT COLLATE "C";
-UPDATE account SET home_path = (SELECT MIN(g.scope_path) FROM account_grant g WHERE g.account_id = account.id);
+UPDATE account SET home_path = (SELECT MIN(g.scope_path) FROM account_grant g WHERE g.account_id = account.id AND g.expires_at IS NULL);
 
 -- A revoked grant keeps its row (history); it no longer counts.
 ALTER TABLE account_grant ADD COLUMN revoked_at TIMESTAMPTZ;
