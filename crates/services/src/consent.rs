@@ -137,11 +137,11 @@ impl Services {
 
 /// Whether a consent to share a case with `department` is in force: one for that department or
 /// for every department, not withdrawn.
-pub fn share_consent_in_force(
-    consents: &[jinguo_storage::linkage::CaseConsentRow],
+pub fn share_consent_in_force<'a>(
+    consents: impl IntoIterator<Item = &'a jinguo_storage::linkage::CaseConsentRow>,
     department: Option<Uuid>,
 ) -> bool {
-    consents.iter().any(|c| {
+    consents.into_iter().any(|c| {
         c.withdrawn_at.is_none() && (c.department_id.is_none() || c.department_id == department)
     })
 }

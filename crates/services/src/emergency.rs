@@ -16,6 +16,7 @@ use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
 use jinguo_storage::emergency::{self as store, EmergencyRow};
 use jinguo_storage::{Scope, StorageError, Subtree, db_tx};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A reason must say something: at least this many characters …
@@ -258,7 +259,7 @@ impl Services {
             record(tx, caller, Record::new(action).target(target_of(&row))
                 .place(target_path.clone()).reason(reason).detail(detail.clone())).await
         })?;
-        self.emergency_line(caller, row).await
+        self.emergency_line(caller, &mut HashMap::new(), row).await
     }
 
     /// A household named by its code or its id, wherever it lies (only to check a request).
@@ -469,27 +470,37 @@ impl Services {
         rows.sort_by(|a, b| b.requested_at.cmp(&a.requested_at).then(b.id.cmp(&a.id)));
         rows.truncate(200);
         let mut out = Vec::with_capacity(rows.len());
+        let mut names = HashMap::new();
         for r in rows {
-            out.push(self.emergency_line(caller, r).await?);
+            out.push(self.emergency_line(caller, &mut names, r).await?);
         }
         Ok(out)
+    }
+
+    /// An account's username, read once per list (`names` keeps those already read).
+    async fn username(
+        &self,
+        names: &mut HashMap<Uuid, String>,
+        id: Option<Uuid>,
+    ) -> Result<Option<String>, StorageError> {
+        let Some(id) = id else { return Ok(None) };
+        if let Some(n) = names.get(&id) {
+            return Ok(Some(n.clone()));
+        }
+        let n = jinguo_storage::account::by_id(&self.db, id)
+            .await?
+            .map(|a| a.username)
+            .unwrap_or_default();
+        names.insert(id, n.clone());
+        Ok(Some(n))
     }
 
     async fn emergency_line(
         &self,
         caller: &Caller,
+        names: &mut HashMap<Uuid, String>,
         r: EmergencyRow,
     ) -> Result<EmergencyLine, ServiceError> {
-        let name = |id: Option<Uuid>| async move {
-            match id {
-                Some(id) => Ok::<_, StorageError>(
-                    jinguo_storage::account::by_id(&self.db, id)
-                        .await?
-                        .map(|a| a.username),
-                ),
-                None => Ok(None),
-            }
-        };
         let now = clock::now();
         let status = match r.status.as_str() {
             "requested" => "requested",
@@ -503,7 +514,10 @@ impl Services {
         let approver = !mine && caller.manages(&county);
         Ok(EmergencyLine {
             id: r.id,
-            username: name(Some(r.account_id)).await?.unwrap_or_default(),
+            username: self
+                .username(names, Some(r.account_id))
+                .await?
+                .unwrap_or_default(),
             target_kind: r.target_kind.clone(),
             target_id: r.target_id,
             household_id: r.household_id,
@@ -513,10 +527,10 @@ impl Services {
             urgent: r.urgent,
             status,
             requested_at: r.requested_at,
-            decided_by: name(r.decided_by).await?,
+            decided_by: self.username(names, r.decided_by).await?,
             decision_note: r.decision_note.clone(),
             expires_at: r.expires_at,
-            reviewed_by: name(r.reviewed_by).await?,
+            reviewed_by: self.username(names, r.reviewed_by).await?,
             review_note: r.review_note.clone(),
             mine,
             may_decide: approver && status == "requested",

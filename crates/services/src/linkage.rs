@@ -129,6 +129,18 @@ fn county_of(path: &str) -> Option<String> {
     path.split('/').nth(2).map(str::to_string)
 }
 
+/// Whether a referral's basis still holds: one made on the victim's consent needs a consent in
+/// force for its department among `consents` (those of its case, or of several cases).
+fn basis_holds(r: &ReferralRow, consents: &[store::CaseConsentRow]) -> bool {
+    if r.basis != Basis::Consent.key() {
+        return true;
+    }
+    crate::consent::share_consent_in_force(
+        consents.iter().filter(|k| k.case_id == r.case_id),
+        Some(r.department_id),
+    )
+}
+
 pub(crate) fn county_path(county: &str) -> Option<String> {
     PlaceCode::parse(county).ok().map(|c| c.path())
 }
@@ -747,19 +759,17 @@ impl Services {
         })
     }
 
-    /// The same, saying whether the consent it was made on has been withdrawn since.
-    async fn referral_view_checked(
+    /// The same, saying whether the basis it was made on still holds, from the consents to
+    /// share of its case (`consents` may hold other cases' too).
+    fn referral_view_with(
         &self,
         r: &ReferralRow,
         departments: &[DepartmentRow],
         now: DateTime<Utc>,
+        consents: &[store::CaseConsentRow],
     ) -> Result<ReferralView, ServiceError> {
         let mut v = self.referral_view(r, departments, now)?;
-        if v.basis == Basis::Consent {
-            let consents = store::case_consents(&self.db, &r.county_code, r.case_id).await?;
-            v.consent_withdrawn =
-                !crate::consent::share_consent_in_force(&consents, Some(r.department_id));
-        }
+        v.consent_withdrawn = !basis_holds(r, consents);
         Ok(v)
     }
 
@@ -801,13 +811,9 @@ impl Services {
             .filter(|r| access.staff || access.departments.contains(&r.department_id))
             .collect();
         let consents = store::case_consents(&self.db, &c.county_code, c.id).await?;
-        let holds = |r: &ReferralRow| {
-            r.basis != Basis::Consent.key()
-                || crate::consent::share_consent_in_force(&consents, Some(r.department_id))
-        };
         let shared: Vec<SharedField> = mine
             .iter()
-            .filter(|r| holds(r))
+            .filter(|r| basis_holds(r, &consents))
             .flat_map(|r| parse_keys(&r.shared, SharedField::parse))
             .collect();
         let staff = access.staff;
@@ -817,9 +823,7 @@ impl Services {
         let now = clock::now();
         let mut referral_views = Vec::new();
         for r in &mine {
-            let mut v = self.referral_view(r, &departments, now)?;
-            v.consent_withdrawn = !holds(r);
-            referral_views.push(v);
+            referral_views.push(self.referral_view_with(r, &departments, now, &consents)?);
         }
         let mut records = CaseRecords {
             steps: Vec::new(),
@@ -1138,10 +1142,23 @@ impl Services {
         counties.dedup();
         for county in counties {
             let departments = store::departments(&self.db, county).await?;
+            let mut rows = Vec::new();
             for (_, d, _) in caller.departments.iter().filter(|(c, _, _)| c == county) {
-                for r in store::referrals_of_department(&self.db, county, *d, LIST_LIMIT).await? {
-                    out.push(self.referral_view_checked(&r, &departments, now).await?);
-                }
+                rows.extend(
+                    store::referrals_of_department(&self.db, county, *d, LIST_LIMIT).await?,
+                );
+            }
+            // The consents of the cases referred on consent, in one query.
+            let mut cases: Vec<Uuid> = rows
+                .iter()
+                .filter(|r| r.basis == Basis::Consent.key())
+                .map(|r| r.case_id)
+                .collect();
+            cases.sort();
+            cases.dedup();
+            let consents = store::consents_of_cases(&self.db, county, &cases).await?;
+            for r in &rows {
+                out.push(self.referral_view_with(r, &departments, now, &consents)?);
             }
         }
         out.sort_by_key(|r| (r.status == ReferralStatus::Done, r.due_at));
@@ -1279,9 +1296,8 @@ impl Services {
         let (r, _) = self.visible_referral(caller, id).await?;
         let (case, _) = self.case(caller, r.case_id).await?;
         let departments = store::departments(&self.db, &r.county_code).await?;
-        let view = self
-            .referral_view_checked(&r, &departments, clock::now())
-            .await?;
+        let consents = store::case_consents(&self.db, &r.county_code, r.case_id).await?;
+        let view = self.referral_view_with(&r, &departments, clock::now(), &consents)?;
         Ok((view, case))
     }
 

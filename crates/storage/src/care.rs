@@ -427,6 +427,19 @@ pub async fn update_wish(
     Ok(n == 1)
 }
 
+/// A wish a donor may claim at the moment bound to `$now`: published, or claimed and expired,
+/// and only while its guardian's consent to publish is in force.
+macro_rules! claimable {
+    ($now:literal) => {
+        concat!(
+            "(status = 'published' OR (status = 'claimed' AND claim_expires_at < ",
+            $now,
+            ")) AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
+             AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)"
+        )
+    };
+}
+
 /// Claims a wish that is published, or whose claim has expired, for a donor; whether this
 /// claim won (of two at the same moment, one does).
 #[allow(clippy::too_many_arguments)]
@@ -440,11 +453,9 @@ pub async fn claim_wish(
     expires: DateTime<Utc>,
 ) -> Result<bool, StorageError> {
     let n = conn_run!(tx, c => sqlx::query(
-        "UPDATE wish SET status = 'claimed', donor = $1, donor_phone = $2, credit_code = $3, \
+        concat!("UPDATE wish SET status = 'claimed', donor = $1, donor_phone = $2, credit_code = $3, \
          claimed_at = $4, claim_expires_at = $5, updated_at = $4, version = version + 1 \
-         WHERE id = $6 AND (status = 'published' OR (status = 'claimed' AND claim_expires_at < $4)) \
-         AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
-         AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)")
+         WHERE id = $6 AND ", claimable!("$4")))
         .bind(donor).bind(phone).bind(credit_code).bind(now).bind(expires).bind(id)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
@@ -516,10 +527,7 @@ pub async fn open_wishes(
 ) -> Result<Vec<WishRow>, StorageError> {
     Ok(
         db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
-        " FROM wish WHERE (status = 'published' OR (status = 'claimed' AND claim_expires_at < $1)) \
-         AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
-         AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL) \
-         ORDER BY created_at, id LIMIT $2"))
+        " FROM wish WHERE ", claimable!("$1"), " ORDER BY created_at, id LIMIT $2"))
         .bind(now).bind(limit).fetch_all(p).await)?,
     )
 }

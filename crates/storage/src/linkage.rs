@@ -990,3 +990,25 @@ pub async fn withdraw_case_consent(
         .bind(county).bind(case).bind(id).bind(now).bind(by)
         .execute(&mut *k).await.map(|r| r.rows_affected() == 1))?)
 }
+
+/// The consents to share of several cases of a county, in one query (a department's list).
+pub async fn consents_of_cases(
+    db: &Db,
+    county: &str,
+    cases: &[Uuid],
+) -> Result<Vec<CaseConsentRow>, StorageError> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = sqlx::QueryBuilder::new(concat!("SELECT ", case_consent_cols!(),
+            " FROM case_consent WHERE county_code = "));
+        q.push_bind(county.to_string()).push(" AND case_id IN (");
+        let mut list = q.separated(", ");
+        for c in cases {
+            list.push_bind(*c);
+        }
+        q.push(")");
+        q.build_query_as::<CaseConsentRow>().fetch_all(p).await
+    })?)
+}

@@ -430,11 +430,10 @@ async fn render_emergency(
         Err(e) => return error_page(&e, c),
     };
     let may_request = s.services.may_request_emergency(caller);
-    if !may_request && lines.is_empty() && !caller.has_role(Role::SecurityAdmin) {
-        // Nothing to ask for and nothing to see: not a page for her.
-        if !caller.has_role(Role::Staff) {
-            return error_page(&ServiceError::Forbidden, c);
-        }
+    // Nothing to ask for, to decide or to watch: not a page for her.
+    let watches = caller.has_role(Role::SecurityAdmin) || caller.has_role(Role::Staff);
+    if !may_request && lines.is_empty() && !watches {
+        return error_page(&ServiceError::Forbidden, c);
     }
     let rows = lines
         .into_iter()
@@ -595,6 +594,17 @@ fn path_id(id: &str) -> Result<Uuid, ServiceError> {
     Uuid::parse_str(id).map_err(|_| ServiceError::NotFound)
 }
 
+/// The record and the button pressed (`yes` or `no`): a decision is said, never assumed, so no
+/// button's value is no decision.
+fn said(id: &str, decision: &str, yes: &str, no: &str) -> Result<(Uuid, bool), ServiceError> {
+    let id = path_id(id)?;
+    match decision {
+        d if d == yes => Ok((id, true)),
+        d if d == no => Ok((id, false)),
+        _ => Err(one_field("decision", "required")),
+    }
+}
+
 pub(super) async fn emergency_decide(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
@@ -603,21 +613,18 @@ pub(super) async fn emergency_decide(
     CheckedForm(caller, f): CheckedForm<DecisionForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    // A decision is said, never assumed: no button's value is no decision.
-    let approve = f.decision == "approve";
-    let result = match (path_id(&id), f.decision.as_str()) {
-        (Err(e), _) => Err(e),
-        (Ok(id), "approve" | "refuse") => {
+    let (result, done) = match said(&id, &f.decision, "approve", "refuse") {
+        Ok((id, approve)) => (
             s.services
                 .decide_emergency(&caller, id, approve, &f.note)
-                .await
-        }
-        (Ok(_), _) => Err(one_field("decision", "required")),
-    };
-    let done = if approve {
-        "emergency.approved"
-    } else {
-        "emergency.refused"
+                .await,
+            if approve {
+                "emergency.approved"
+            } else {
+                "emergency.refused"
+            },
+        ),
+        Err(e) => (Err(e), ""),
     };
     emergency_outcome(&s, &caller, c, result, done).await
 }
@@ -630,15 +637,13 @@ pub(super) async fn emergency_review(
     CheckedForm(caller, f): CheckedForm<DecisionForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let justified = f.decision == "justified";
-    let result = match (path_id(&id), f.decision.as_str()) {
-        (Err(e), _) => Err(e),
-        (Ok(id), "justified" | "unjustified") => {
+    let result = match said(&id, &f.decision, "justified", "unjustified") {
+        Ok((id, justified)) => {
             s.services
                 .review_emergency(&caller, id, justified, &f.note)
                 .await
         }
-        (Ok(_), _) => Err(one_field("decision", "required")),
+        Err(e) => Err(e),
     };
     emergency_outcome(&s, &caller, c, result, "emergency.reviewed").await
 }
