@@ -23,7 +23,7 @@ async fn reads_of(s: &Services, action: &str) -> usize {
         limit: 10_000,
         ..Default::default()
     };
-    jinguo_storage::audit::search(&s.db, &q)
+    jinguo_storage::audit::search(&s.db, &jinguo_storage::Scope::operator(), &q)
         .await
         .unwrap()
         .len()

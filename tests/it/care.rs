@@ -414,7 +414,7 @@ async fn care_end_to_end(b: Backend) {
             ..Default::default()
         };
         assert!(
-            !jinguo_storage::audit::search(&s.db, &q)
+            !jinguo_storage::audit::search(&s.db, &jinguo_storage::Scope::operator(), &q)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -1385,7 +1385,7 @@ async fn registries_a_county_adds(b: Backend) {
         ..Default::default()
     };
     assert_eq!(
-        jinguo_storage::audit::search(&s.db, &q)
+        jinguo_storage::audit::search(&s.db, &jinguo_storage::Scope::operator(), &q)
             .await
             .unwrap()
             .len(),

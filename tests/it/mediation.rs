@@ -555,7 +555,7 @@ async fn mediation_end_to_end(b: Backend) {
             limit: 10,
             ..Default::default()
         };
-        let n = jinguo_storage::audit::search(&s.db, &q)
+        let n = jinguo_storage::audit::search(&s.db, &jinguo_storage::Scope::operator(), &q)
             .await
             .unwrap()
             .len();

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use jinguo_domain::account::Role;
-use jinguo_storage::Scope;
+use jinguo_storage::{Reader, Scope};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,9 +206,46 @@ impl Caller {
         self.scope_where(Role::writes_households)
     }
 
+    /// Where she manages as federation staff: every dispute, case, referral, registry entry and
+    /// wish there.
+    pub fn manage_scope(&self) -> Scope {
+        self.scope_where(|r| r == Role::Staff)
+    }
+
+    /// Whom her reads are for, in storage's terms: every reader of a table that holds people or
+    /// cases takes it and returns only what it reaches.
+    pub fn reader(&self) -> Reader {
+        if self.operator {
+            return Reader::system();
+        }
+        let now = crate::clock::now();
+        let cases = self
+            .emergency
+            .iter()
+            .filter(|e| self.active() && e.expires_at > now)
+            .filter_map(|e| match e.target {
+                EmergencyTarget::Case(c) => Some(c),
+                _ => None,
+            });
+        let mut reader =
+            Reader::new(self.manage_scope(), self.household_read_scope()).with_cases(cases);
+        if self.has_role(Role::Mediator) {
+            reader = reader.with_mediators(self.members.iter().copied());
+        }
+        if self.has_role(Role::Liaison) {
+            reader = reader.with_departments(self.departments.iter().map(|(_, d, _)| *d));
+        }
+        reader
+    }
+
     /// Where she may create and manage accounts (system administrator).
     pub fn account_scope(&self) -> Scope {
         self.scope_where(|r| r == Role::SystemAdmin)
+    }
+
+    /// Whose audit entries she may read (audit administrator).
+    pub fn audit_scope(&self) -> Scope {
+        self.scope_where(|r| r == Role::AuditAdmin)
     }
 
     /// Where she may grant roles (security administrator).

@@ -547,10 +547,9 @@ impl Services {
         if Some(account.id) == caller.account_id {
             return Err(ServiceError::Forbidden);
         }
-        let scope = caller.account_scope();
-        let m = jinguo_storage::member::get(&self.db, member)
+        let m = jinguo_storage::member::get(&self.db, &caller.account_scope(), member)
             .await?
-            .filter(|m| m.ended_on.is_none() && (caller.is_operator() || scope.covers(&m.path)))
+            .filter(|m| m.ended_on.is_none())
             .ok_or_else(|| invalid("member", "not_found"))?;
         if !grants.iter().any(|g| m.path.starts_with(&g.scope_path)) {
             return Err(invalid("member", "member.outside_grant"));

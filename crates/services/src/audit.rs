@@ -266,7 +266,8 @@ impl Services {
         if !caller.has_role(Role::AuditAdmin) {
             return Err(ServiceError::Forbidden);
         }
-        let rows = store::search(&self.db, q).await?;
+        let scope = caller.audit_scope();
+        let rows = store::search(&self.db, &scope, q).await?;
         self.note_read(
             caller,
             Record::new("audit.search").detail(format!("{} rows", rows.len())),

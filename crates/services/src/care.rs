@@ -284,17 +284,17 @@ impl Services {
         expected_version: i64,
         reason: &str,
     ) -> Result<EntryView, ServiceError> {
-        let e = store::entry_by_id(&self.db, id)
+        let e = store::entry(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&e.path)) {
+        if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&e.path)) {
             return Err(ServiceError::NotFound);
         }
         let step = EntryStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
         let status = EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Proposed);
         let next = rules::after(status, step).ok_or_else(|| invalid("step", "entry.step"))?;
         let today = clock::today();
-        let mut row = e.clone();
+        let mut row = EntryRow::clone(&e);
         row.status = next.key().into();
         match step {
             EntryStep::Verify => row.verified_by = Some(caller.username.clone()),
@@ -358,7 +358,8 @@ impl Services {
             serving: false,
         };
         let limit = limit.clamp(1, LIST_LIMIT);
-        let rows = store::entries(&self.db, &place.subtree(), &scope, &filter, limit).await?;
+        let rows =
+            store::entries(&self.db, &caller.reader(), &place.subtree(), &filter, limit).await?;
         Ok(rows
             .iter()
             .map(|l| view(&l.entry, mask::name(&l.name), today))
@@ -372,14 +373,14 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(EntryView, String, Vec<ServiceView>), ServiceError> {
-        let e = store::entry_by_id(&self.db, id)
+        let reader = caller.reader();
+        let e = store::entry(&self.db, &reader, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let scope = caller.household_read_scope();
         let line = store::entries(
             &self.db,
+            &reader,
             &jinguo_storage::Subtree::of_path(&e.path),
-            &scope,
             &EntryFilter {
                 registry: Some(&e.registry_key),
                 ..Default::default()
@@ -398,7 +399,7 @@ impl Services {
             String::new()
         };
         let mut services = Vec::new();
-        for s in store::services_of_entry(&self.db, &e.county_code, id).await? {
+        for s in store::services_of_entry(&self.db, &e).await? {
             let result = if staff && !s.result.is_empty() {
                 self.open("care_service", "result", &s.id, &s.result)?
             } else {
@@ -449,14 +450,12 @@ impl Services {
         }
         let place = self.managed_place(caller, place).await?;
         let county = county_of_code(&place.code)?;
-        let scope = caller.household_write_scope();
+        let reader = caller.reader();
         let mut entries = Vec::with_capacity(persons.len());
         let mut errors = jinguo_domain::ValidationErrors::new();
         for (i, p) in persons.iter().enumerate() {
-            match store::serving_entry(&self.db, &county, &v.registry, *p).await? {
-                Some(e) if scope.covers_all(&e.path) && e.path.starts_with(&place.path) => {
-                    entries.push(e)
-                }
+            match store::serving_entry(&self.db, &reader, &county, &v.registry, *p).await? {
+                Some(e) if e.path.starts_with(&place.path) => entries.push(e),
                 _ => errors.push(format!("persons[{i}]"), "service.not_in_registry"),
             }
         }
@@ -731,10 +730,10 @@ impl Services {
         expected_version: i64,
         note: &str,
     ) -> Result<(), ServiceError> {
-        let w = store::wish_by_id(&self.db, id)
+        let w = store::wish(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&w.path)) {
+        if !caller.has_role(Role::Staff) {
             return Err(ServiceError::NotFound);
         }
         let step = WishStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
@@ -744,7 +743,7 @@ impl Services {
             status = WishStatus::Published;
         }
         let next = rules::wish_after(status, step).ok_or_else(|| invalid("step", "wish.step"))?;
-        let mut row = w.clone();
+        let mut row = WishRow::clone(&w);
         row.status = next.key().into();
         // Published only under a consent to publish in force (it may have been withdrawn since
         // the wish was proposed).
@@ -804,7 +803,15 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let mut out = Vec::new();
         let limit = limit.clamp(1, LIST_LIMIT);
-        for l in store::wishes(&self.db, &place.subtree(), &scope, open_only, limit).await? {
+        for l in store::wishes(
+            &self.db,
+            &caller.reader(),
+            &place.subtree(),
+            open_only,
+            limit,
+        )
+        .await?
+        {
             let w = &l.wish;
             let donor = match &w.donor {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
@@ -840,7 +847,7 @@ impl Services {
         ip: &str,
     ) -> Result<chrono::DateTime<chrono::Utc>, ServiceError> {
         let v = input.validate()?;
-        let w = store::wish_by_id(&self.db, id)
+        let w = store::public_wish(&self.db, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let now = clock::now();

@@ -137,7 +137,7 @@ impl Services {
             .map(|k| (*k, k.key(), k.label(Lang::Zh), k.label(Lang::En)))
             .collect();
         let today = clock::today();
-        let scope = caller.household_write_scope();
+        let reader = caller.reader();
         let batch = Uuid::now_v7();
         let mut rows: Vec<ServiceRow> = Vec::new();
         let mut seen: HashMap<(Uuid, &'static str, chrono::NaiveDate), u64> = HashMap::new();
@@ -202,8 +202,10 @@ impl Services {
                 continue;
             }
             let entry =
-                match store::serving_entry(&self.db, &county, &v.registry, person.id).await? {
-                    Some(e) if scope.covers_all(&e.path) && e.path.starts_with(&place.path) => e,
+                match store::serving_entry(&self.db, &reader, &county, &v.registry, person.id)
+                    .await?
+                {
+                    Some(e) if e.path.starts_with(&place.path) => e,
                     _ => {
                         report.push(err(number, 2, "service.not_in_registry"));
                         continue;

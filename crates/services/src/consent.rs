@@ -277,7 +277,7 @@ impl Services {
         use jinguo_storage::linkage as link;
         let c = self.staff_case(caller, case).await?;
         let departments = link::departments(&self.db, &c.county_code).await?;
-        Ok(link::case_consents(&self.db, &c.county_code, c.id)
+        Ok(link::case_consents(&self.db, &c)
             .await?
             .into_iter()
             .map(|k| ShareConsentView {

@@ -197,15 +197,10 @@ impl Services {
     /// A member leaves her post: her term and her assignments end, and what she answered for
     /// shows as a gap at once. History is kept.
     pub async fn member_leave(&self, caller: &Caller, member: Uuid) -> Result<u64, ServiceError> {
-        let scope = caller.household_write_scope();
-        if scope.is_empty() {
-            return Err(ServiceError::NotFound);
-        }
-        let (county, id, _, path, ended) =
-            store::member(&self.db, member, &jinguo_storage::Subtree::all())
-                .await?
-                .filter(|m| scope.covers_all(&m.3))
-                .ok_or(ServiceError::NotFound)?;
+        let m = jinguo_storage::member::get(&self.db, &caller.manage_scope(), member)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let (county, id, path, ended) = (m.county_code, m.id, m.path, m.ended_on);
         if ended.is_some() {
             return Err(ServiceError::Conflict);
         }

@@ -173,9 +173,17 @@ impl Services {
                 Err(_) => None,
             },
             "dv_case" => match Uuid::parse_str(r.target.trim()) {
-                Ok(id) => jinguo_storage::linkage::case_by_id(&self.db, id)
-                    .await?
-                    .map(|c| (c.county_code, c.id, c.path)),
+                // Found within her counties only (checked again below), never shown.
+                Ok(id) => jinguo_storage::linkage::case(
+                    &self.db,
+                    &jinguo_storage::Reader::new(
+                        Scope::of_paths(counties.iter().map(String::as_str)),
+                        Scope::none(),
+                    ),
+                    id,
+                )
+                .await?
+                .map(|c| (c.county_code.clone(), c.id, c.path.clone())),
                 Err(_) => None,
             },
             _ => None,

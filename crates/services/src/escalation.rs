@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::{self as rules, DeadlineKind};
 use jinguo_storage::linkage::{self as store, DeadlineRow};
-use jinguo_storage::{StorageError, db_tx};
+use jinguo_storage::{Reader, StorageError, db_tx};
 use uuid::Uuid;
 
 /// Clocks escalated at most in one transaction.
@@ -37,7 +37,7 @@ impl Services {
     /// owner, then the chair. Empty: the chain has no such level.
     async fn chain(&self, d: &DeadlineRow, level: i64) -> Result<Option<Chain>, ServiceError> {
         let owner = match d.case_id {
-            Some(c) => match store::case_by_id(&self.db, c).await? {
+            Some(c) => match store::case(&self.db, &Reader::system(), c).await? {
                 Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
                     .await?
                     .map(|a| a.id),
@@ -53,7 +53,13 @@ impl Services {
         // A dispute's terms: its mediator first, then the chair.
         if d.kind == DeadlineKind::TermDue.key() {
             let accounts = match level {
-                1 => match jinguo_storage::mediation::by_id(&self.db, d.subject_id).await? {
+                1 => match jinguo_storage::mediation::dispute(
+                    &self.db,
+                    &Reader::system(),
+                    d.subject_id,
+                )
+                .await?
+                {
                     Some(dispute) => match dispute.mediator_id {
                         Some(m) => store::member_account(&self.db, &d.county_code, m)
                             .await?

@@ -29,7 +29,7 @@ use jinguo_storage::linkage::{
     self as store, CaseRow, CaseStepRow, DeadlineRow, DepartmentRow, EventRow, InstrumentRow,
     ReferralRow,
 };
-use jinguo_storage::{StorageError, db_tx};
+use jinguo_storage::{Reader, Seen, StorageError, db_tx};
 use uuid::Uuid;
 
 /// Cases or referrals listed at most on one page.
@@ -779,10 +779,10 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(CaseView, CaseRecords), ServiceError> {
-        let c = store::case_by_id(&self.db, id)
+        let c = store::case(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
+        let referrals = store::referrals_of_case(&self.db, &c).await?;
         let referred: Vec<Uuid> = referrals.iter().map(|r| r.department_id).collect();
         let mut access = self.case_access(caller, &c, &referred);
         // Emergency access to this case: read whole, read-only, its own audit entry.
@@ -810,7 +810,7 @@ impl Services {
             .iter()
             .filter(|r| access.staff || access.departments.contains(&r.department_id))
             .collect();
-        let consents = store::case_consents(&self.db, &c.county_code, c.id).await?;
+        let consents = store::case_consents(&self.db, &c).await?;
         let shared: Vec<SharedField> = mine
             .iter()
             .filter(|r| basis_holds(r, &consents))
@@ -833,7 +833,7 @@ impl Services {
             clocks: Vec::new(),
         };
         if staff {
-            for s in store::case_steps(&self.db, &c.county_code, c.id).await? {
+            for s in store::case_steps(&self.db, &c).await? {
                 records.steps.push(StepView {
                     kind: s.kind,
                     at: s.at,
@@ -842,7 +842,7 @@ impl Services {
                     note: s.note,
                 });
             }
-            for e in store::evidence_of_case(&self.db, &c.county_code, c.id).await? {
+            for e in store::evidence_of_case(&self.db, &c).await? {
                 let name = self.open("evidence", "name", &e.id, &e.name)?;
                 records.evidence.push(EvidenceView {
                     id: e.id,
@@ -853,8 +853,8 @@ impl Services {
                     created_at: e.created_at,
                 });
             }
-            let events = store::events_of_case(&self.db, &c.county_code, c.id).await?;
-            for i in store::instruments_of_case(&self.db, &c.county_code, c.id).await? {
+            let events = store::events_of_case(&self.db, &c).await?;
+            for i in store::instruments_of_case(&self.db, &c).await? {
                 let unseal = |column: &str, s: &str| {
                     if s.is_empty() {
                         Ok::<String, ServiceError>(String::new())
@@ -898,7 +898,7 @@ impl Services {
                 });
             }
             let now_ms = ms(now);
-            for d in store::deadlines_of_case(&self.db, c.id).await? {
+            for d in store::deadlines_of_case(&self.db, &c).await? {
                 records.clocks.push(ClockView {
                     kind: DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck),
                     due_at: from_ms(d.due_ms),
@@ -941,7 +941,8 @@ impl Services {
     ) -> Result<Vec<CaseView>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
         let mut out = Vec::new();
-        for c in store::cases(&self.db, &place.subtree(), only_open, LIST_LIMIT).await? {
+        let reader = caller.reader();
+        for c in store::cases(&self.db, &reader, &place.subtree(), only_open, LIST_LIMIT).await? {
             let access = self.case_access(caller, &c, &[]);
             out.push(self.case_view(&c, access, &[])?);
         }
@@ -957,8 +958,8 @@ impl Services {
     ) -> Result<(), ServiceError> {
         let c = self.staff_case(caller, id).await?;
         let now = clock::now();
-        let referrals = store::referrals_of_case(&self.db, &c.county_code, c.id).await?;
-        let instruments = store::instruments_of_case(&self.db, &c.county_code, c.id).await?;
+        let referrals = store::referrals_of_case(&self.db, &c).await?;
+        let instruments = store::instruments_of_case(&self.db, &c).await?;
         let step = step_row("close", caller, "", now);
         let entry = Record::new("case.close")
             .target(format!("case:{id}"))
@@ -982,11 +983,11 @@ impl Services {
         &self,
         caller: &Caller,
         id: Uuid,
-    ) -> Result<CaseRow, ServiceError> {
-        let c = store::case_by_id(&self.db, id)
+    ) -> Result<Seen<CaseRow>, ServiceError> {
+        let c = store::case(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if !(caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&c.path)) {
+        if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&c.path)) {
             return Err(ServiceError::NotFound);
         }
         if c.status != "open" {
@@ -1010,7 +1011,7 @@ impl Services {
         let c = self.staff_case(caller, case).await?;
         let now = clock::now();
         // The victim's consent is read from its records: for this department, or for all.
-        let consents = store::case_consents(&self.db, &c.county_code, c.id).await?;
+        let consents = store::case_consents(&self.db, &c).await?;
         let named =
             store::department_by_key(&self.db, &c.county_code, input.department.trim()).await?;
         let consent = named
@@ -1105,8 +1106,8 @@ impl Services {
         &self,
         caller: &Caller,
         id: Uuid,
-    ) -> Result<(ReferralRow, bool), ServiceError> {
-        let r = store::referral_by_id(&self.db, id)
+    ) -> Result<(Seen<ReferralRow>, bool), ServiceError> {
+        let r = store::referral(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let officer = caller.has_role(Role::Liaison)
@@ -1114,21 +1115,9 @@ impl Services {
                 .departments
                 .iter()
                 .any(|(c, d, _)| *c == r.county_code && *d == r.department_id);
-        let staff =
-            caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&r.path);
-        if officer || staff {
-            Ok((r, officer))
-        } else if caller.has_role(Role::Liaison)
-            && caller
-                .departments
-                .iter()
-                .any(|(c, _, _)| *c == r.county_code)
-        {
-            // An officer of another department: told plainly, shown nothing.
-            Err(invalid("department", "referral.not_referred"))
-        } else {
-            Err(ServiceError::NotFound)
-        }
+        // Storage read it within her reach: an officer of its department, or staff managing it.
+        // Another department's referral is not hers, as if it did not exist.
+        Ok((r, officer))
     }
 
     /// The referrals made to the caller's departments, open ones first by deadline.
@@ -1143,20 +1132,19 @@ impl Services {
         for county in counties {
             let departments = store::departments(&self.db, county).await?;
             let mut rows = Vec::new();
+            let reader = caller.reader();
             for (_, d, _) in caller.departments.iter().filter(|(c, _, _)| c == county) {
                 rows.extend(
-                    store::referrals_of_department(&self.db, county, *d, LIST_LIMIT).await?,
+                    store::referrals_of_department(&self.db, &reader, county, *d, LIST_LIMIT)
+                        .await?,
                 );
             }
             // The consents of the cases referred on consent, in one query.
-            let mut cases: Vec<Uuid> = rows
+            let on_consent: Vec<&Seen<ReferralRow>> = rows
                 .iter()
                 .filter(|r| r.basis == Basis::Consent.key())
-                .map(|r| r.case_id)
                 .collect();
-            cases.sort();
-            cases.dedup();
-            let consents = store::consents_of_cases(&self.db, county, &cases).await?;
+            let consents = store::consents_of_referred(&self.db, county, &on_consent).await?;
             for r in &rows {
                 out.push(self.referral_view_with(r, &departments, now, &consents)?);
             }
@@ -1206,7 +1194,7 @@ impl Services {
             return Err(invalid("status", "referral.already"));
         }
         let now = clock::now();
-        let mut row = r.clone();
+        let mut row = ReferralRow::clone(&r);
         let kind = match action {
             None => {
                 if status != ReferralStatus::Sent {
@@ -1251,7 +1239,8 @@ impl Services {
             .map(|d| d.key.clone())
             .unwrap_or_default();
         let step = step_row(kind, caller, &dkey, now);
-        let c = store::case_by_id(&self.db, r.case_id).await?;
+        // The case's owner is told, whoever she is: read as the system, never shown.
+        let c = store::case(&self.db, &Reader::system(), r.case_id).await?;
         let owner = match &c {
             Some(c) => jinguo_storage::account::by_username(&self.db, &c.owner)
                 .await?
@@ -1296,7 +1285,10 @@ impl Services {
         let (r, _) = self.visible_referral(caller, id).await?;
         let (case, _) = self.case(caller, r.case_id).await?;
         let departments = store::departments(&self.db, &r.county_code).await?;
-        let consents = store::case_consents(&self.db, &r.county_code, r.case_id).await?;
+        let seen = store::case(&self.db, &caller.reader(), r.case_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let consents = store::case_consents(&self.db, &seen).await?;
         let view = self.referral_view_with(&r, &departments, clock::now(), &consents)?;
         Ok((view, case))
     }
@@ -1365,10 +1357,13 @@ impl Services {
         expected_version: i64,
         input: &EventInput,
     ) -> Result<(), ServiceError> {
-        let i = store::instrument_by_id(&self.db, instrument)
+        let c = store::case_of_instrument(&self.db, &caller.reader(), instrument)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let c = self.staff_case(caller, i.case_id).await?;
+        let c = self.staff_case(caller, c.id).await?;
+        let i = store::instrument(&self.db, &c, instrument)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let kind = InstrumentKind::parse(&i.kind).unwrap_or(InstrumentKind::Shelter);
         let started_on = i.started_at.with_timezone(&clock::CHINA).date_naive();
         let v = input.validate(kind, started_on, clock::today())?;
@@ -1501,7 +1496,7 @@ impl Services {
         case: Uuid,
         id: Uuid,
     ) -> Result<(String, String, Vec<u8>), ServiceError> {
-        let c = store::case_by_id(&self.db, case)
+        let c = store::case(&self.db, &caller.reader(), case)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let access = self.case_access(caller, &c, &[]);
@@ -1511,12 +1506,12 @@ impl Services {
         if !access.owner {
             return Err(ServiceError::Forbidden);
         }
-        let row = store::evidence_of_case(&self.db, &c.county_code, c.id)
+        let row = store::evidence_of_case(&self.db, &c)
             .await?
             .into_iter()
             .find(|e| e.id == id)
             .ok_or(ServiceError::NotFound)?;
-        let sealed = store::evidence_content(&self.db, &c.county_code, c.id, id)
+        let sealed = store::evidence_content(&self.db, &c, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let bytes = self.open_bytes("evidence", "content", &id, &sealed)?;
@@ -1545,12 +1540,14 @@ impl Services {
         let county = county_of(&place.path).ok_or(ServiceError::NotFound)?;
         let now = clock::now();
         let since = now - Duration::days(366);
-        let referrals = store::referrals_for_board(&self.db, &place.subtree(), since).await?;
+        let referrals =
+            store::referrals_for_board(&self.db, &caller.reader(), &place.subtree(), since).await?;
         let mut out = Vec::new();
         for d in store::departments(&self.db, &county).await? {
             let mine: Vec<&ReferralRow> = referrals
                 .iter()
                 .filter(|r| r.department_id == d.id)
+                .map(|r| &**r)
                 .collect();
             let waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)> = mine
                 .iter()

@@ -24,7 +24,7 @@ use jinguo_domain::screening::Risk;
 use jinguo_storage::mediation::{
     self as store, AgreementRow, DisputeRow, PartyRow, SessionRow, StepRow, TermRow,
 };
-use jinguo_storage::{StorageError, db_tx};
+use jinguo_storage::{Seen, StorageError, db_tx};
 use uuid::Uuid;
 
 /// Disputes listed at most on one page.
@@ -343,8 +343,8 @@ impl Services {
         &self,
         caller: &Caller,
         id: Uuid,
-    ) -> Result<(DisputeRow, Access), ServiceError> {
-        let d = store::by_id(&self.db, id)
+    ) -> Result<(Seen<DisputeRow>, Access), ServiceError> {
+        let d = store::dispute(&self.db, &caller.reader(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         let access = Access::of(caller, &d);
@@ -414,12 +414,12 @@ impl Services {
     ) -> Result<(DisputeView, DisputeRecords), ServiceError> {
         let (d, access) = self.visible_dispute(caller, id).await?;
         let assigned = access.assigned;
-        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+        let parties = store::parties(&self.db, &d).await?;
         let view = self.dispute_view(&d, &parties, access)?;
         let today = clock::today();
         let shown = |s: String| if assigned { s } else { mask_text(&s) };
         let mut steps = Vec::new();
-        for s in store::steps(&self.db, &d.county_code, d.id).await? {
+        for s in store::steps(&self.db, &d).await? {
             let note = if s.note.is_empty() {
                 String::new()
             } else {
@@ -434,7 +434,7 @@ impl Services {
             });
         }
         let mut sessions = Vec::new();
-        for s in store::sessions(&self.db, &d.county_code, d.id).await? {
+        for s in store::sessions(&self.db, &d).await? {
             sessions.push(SessionView {
                 held_on: s.held_on,
                 place: s.place,
@@ -448,7 +448,7 @@ impl Services {
                 recorded_by: s.recorded_by,
             });
         }
-        let agreement = match store::agreement(&self.db, &d.county_code, d.id).await? {
+        let agreement = match store::agreement(&self.db, &d).await? {
             None => None,
             Some((a, terms)) => {
                 let parties_json = self.open("agreement", "parties", &a.id, &a.parties)?;
@@ -519,10 +519,17 @@ impl Services {
         let rows = match place {
             Some(code) => {
                 let place = self.managed_place(caller, code).await?;
-                store::list(&self.db, &place.subtree(), only_open, LIST_LIMIT).await?
+                store::list(
+                    &self.db,
+                    &caller.reader(),
+                    &place.subtree(),
+                    only_open,
+                    LIST_LIMIT,
+                )
+                .await?
             }
             None if caller.has_role(Role::Mediator) => {
-                store::of_mediators(&self.db, &caller.members).await?
+                store::assigned(&self.db, &caller.reader()).await?
             }
             None => return Err(ServiceError::NotFound),
         };
@@ -532,12 +539,8 @@ impl Services {
         counties.sort_unstable();
         counties.dedup();
         for county in counties {
-            let ids: Vec<Uuid> = rows
-                .iter()
-                .filter(|d| d.county_code == county)
-                .map(|d| d.id)
-                .collect();
-            for (id, p) in store::parties_of(&self.db, county, &ids).await? {
+            let seen: Vec<&Seen<DisputeRow>> = rows.iter().collect();
+            for (id, p) in store::parties_of(&self.db, county, &seen).await? {
                 parties.entry(id).or_default().push(p);
             }
         }
@@ -587,7 +590,7 @@ impl Services {
         if matches!(step, Step::Refuse | Step::Escalate) && note.is_empty() {
             return Err(invalid("note", "required"));
         }
-        let mut row = d.clone();
+        let mut row = DisputeRow::clone(&d);
         row.status = next.key().into();
         let mut mediator = None;
         match step {
@@ -608,16 +611,12 @@ impl Services {
                 let m = input
                     .mediator_id
                     .ok_or_else(|| invalid("mediator_id", "required"))?;
-                let member = jinguo_storage::member::get(&self.db, m)
-                    .await?
-                    .filter(|x| x.ended_on.is_none() && x.role == "mediator")
-                    .filter(|x| {
-                        caller.household_write_scope().covers_all(&x.path)
-                            || d.path.starts_with(&x.path)
-                    })
-                    .ok_or_else(|| invalid("mediator_id", "dispute.not_a_mediator"))?;
+                let member =
+                    jinguo_storage::member::mediator_for(&self.db, &caller.manage_scope(), &d, m)
+                        .await?
+                        .ok_or_else(|| invalid("mediator_id", "dispute.not_a_mediator"))?;
                 // A mediator who is a party withdraws (recusal).
-                let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+                let parties = store::parties(&self.db, &d).await?;
                 for p in &parties {
                     if self.open("dispute", "party_name", &d.id, &p.name)? == member.name {
                         return Err(invalid("mediator_id", "dispute.recusal"));
@@ -657,7 +656,7 @@ impl Services {
         .await?;
         // What was written is what the dispute now is, one version on.
         row.version = input.expected_version + 1;
-        let parties = store::parties(&self.db, &d.county_code, d.id).await?;
+        let parties = store::parties(&self.db, &d).await?;
         self.dispute_view(&row, &parties, access)
     }
 
@@ -726,7 +725,7 @@ impl Services {
             record: self.seal("mediation_session", "record", &sid, &v.record)?,
             recorded_by: caller.username.clone(),
         };
-        let mut row = d.clone();
+        let mut row = DisputeRow::clone(&d);
         row.status = next.key().into();
         let step_row = StepRow::new(Step::Session.key(), v.held_on, &caller.username);
         let entry = Record::new("dispute.session")
@@ -781,7 +780,7 @@ impl Services {
                 performed_on: None,
             });
         }
-        let mut row = d.clone();
+        let mut row = DisputeRow::clone(&d);
         row.status = next.key().into();
         row.outcome = Some(Outcome::Agreed.key().into());
         row.concluded_on = Some(v.agreed_on);
@@ -804,7 +803,7 @@ impl Services {
     ) -> Result<NaiveDate, ServiceError> {
         // Whoever sees the dispute (its mediator, the staff managing its place) may record it.
         let (d, _) = self.visible_dispute(caller, id).await?;
-        let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
+        let (a, terms) = store::agreement(&self.db, &d)
             .await?
             .ok_or_else(|| invalid("confirmation", "dispute.no_agreement"))?;
         if a.confirmation_on.is_some() {
@@ -956,7 +955,7 @@ impl Services {
     ) -> Result<(), ServiceError> {
         // Whoever sees the dispute (its mediator, the staff managing its place) may record it.
         let (d, _) = self.visible_dispute(caller, id).await?;
-        let (a, terms) = store::agreement(&self.db, &d.county_code, d.id)
+        let (a, terms) = store::agreement(&self.db, &d)
             .await?
             .ok_or_else(|| invalid("terms", "dispute.no_agreement"))?;
         if !terms.iter().any(|t| t.seq == seq) {
@@ -1085,12 +1084,9 @@ impl Services {
                 },
             )
         })?;
-        let m = jinguo_storage::member::get(&self.db, member)
+        let m = jinguo_storage::member::get(&self.db, &caller.manage_scope(), member)
             .await?
             .filter(|m| m.ended_on.is_none() && m.role == "mediator")
-            .filter(|m| {
-                caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&m.path)
-            })
             .ok_or(ServiceError::NotFound)?;
         let entry = Record::new("mediator.profile")
             .target(format!("member:{member}"))

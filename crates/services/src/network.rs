@@ -27,10 +27,8 @@ pub struct Assigned {
 impl Services {
     /// An active member whose federation the caller manages in full.
     async fn managed_member(&self, caller: &Caller, id: Uuid) -> Result<MemberRow, ServiceError> {
-        let scope = caller.household_write_scope();
-        members::get(&self.db, id)
+        members::get(&self.db, &caller.manage_scope(), id)
             .await?
-            .filter(|m| scope.covers_all(&m.path))
             .ok_or(ServiceError::NotFound)
             .and_then(active)
     }

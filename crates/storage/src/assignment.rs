@@ -95,17 +95,6 @@ pub async fn member_loads(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
-/// A member by id, within a subtree.
-pub async fn member(
-    db: &Db,
-    id: Uuid,
-    within: &Subtree,
-) -> Result<Option<(String, Uuid, String, String, Option<NaiveDate>)>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, name, path, ended_on FROM member WHERE id = $1 AND path >= $2 AND path < $3")
-        .bind(id).bind(&within.lo).bind(&within.hi).fetch_optional(p).await)?)
-}
-
 /// A member leaves: her term and her assignments end (history is kept). Returns how many
 /// assignments ended.
 pub async fn end_member(

@@ -1,7 +1,7 @@
 //! The audit log: appended inside the transaction of what it records, chained by hash, never
 //! updated or deleted (triggers refuse it on both backends).
 
-use crate::{Db, DbConn, StorageError, conn_run, db_run};
+use crate::{Db, DbConn, Scope, StorageError, conn_run, db_run};
 use chrono::{DateTime, Utc};
 use jinguo_domain::audit::AuditEntry;
 use sqlx::QueryBuilder;
@@ -133,9 +133,19 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
-pub async fn search(db: &Db, q: &AuditQuery) -> Result<Vec<AuditRow>, StorageError> {
+/// Entries about a place within `scope`, or about no place (sign-ins, accounts), newest first.
+pub async fn search(db: &Db, scope: &Scope, q: &AuditQuery) -> Result<Vec<AuditRow>, StorageError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(db_run!(db, p => {
-        let mut b = QueryBuilder::new(concat!("SELECT ", audit_cols!(), " FROM audit WHERE 1 = 1"));
+        let mut b = QueryBuilder::new(concat!("SELECT ", audit_cols!(), " FROM audit WHERE (place_path = ''"));
+        if scope.has_subtrees() {
+            b.push(" OR (1 = 1");
+            scope.push_filter(&mut b, "place_path");
+            b.push(")");
+        }
+        b.push(")");
         if let Some(a) = &q.actor {
             b.push(" AND actor = ").push_bind(a.clone());
         }

@@ -1,7 +1,7 @@
 //! Care: registries, their entries and the services delivered. Sealed values are stored as the
 //! services give them.
 
-use crate::{Db, DbConn, Scope, StorageError, Subtree, conn_run, db_run};
+use crate::{Db, DbConn, Reader, Seen, StorageError, Subtree, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -117,27 +117,42 @@ pub async fn update_entry(
     Ok(n == 1)
 }
 
-pub async fn entry_by_id(db: &Db, id: Uuid) -> Result<Option<EntryRow>, StorageError> {
-    Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", entry_cols!(),
-        " FROM registry_entry WHERE id = $1"))
-        .bind(id).fetch_optional(p).await)?,
-    )
+/// An entry, if its household lies within what the reader sees.
+pub async fn entry(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<EntryRow>>, StorageError> {
+    let scope = reader.sees();
+    if scope.is_empty() {
+        return Ok(None);
+    }
+    let row: Option<EntryRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(), " FROM registry_entry WHERE id = "));
+        q.push_bind(id);
+        scope.push_household_filter(&mut q, "registry_entry.path", "registry_entry.county_code", "registry_entry.household_id");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
 }
 
-/// The entry of a person in a registry that services may be recorded for (verified or active).
+/// The entry of a person in a registry that services may be recorded for (verified or active),
+/// in a place the reader manages.
 pub async fn serving_entry(
     db: &Db,
+    reader: &Reader,
     county: &str,
     registry: &str,
     person: Uuid,
-) -> Result<Option<EntryRow>, StorageError> {
-    Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", entry_cols!(),
-        " FROM registry_entry WHERE county_code = $1 AND registry_key = $2 AND person_id = $3 \
-         AND status IN ('verified', 'active')"))
-        .bind(county).bind(registry).bind(person).fetch_optional(p).await)?,
-    )
+) -> Result<Option<Seen<EntryRow>>, StorageError> {
+    let row: Option<EntryRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(), " FROM registry_entry WHERE county_code = "));
+        q.push_bind(county.to_string()).push(" AND registry_key = ").push_bind(registry.to_string());
+        q.push(" AND person_id = ").push_bind(person).push(" AND status IN ('verified', 'active')");
+        reader.manages().push_filter(&mut q, "path");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
 }
 
 /// What a list of entries keeps.
@@ -153,11 +168,12 @@ pub struct EntryFilter<'a> {
 /// Entries below a subtree within the caller's scope, with the person's name; at most `limit`.
 pub async fn entries(
     db: &Db,
+    reader: &Reader,
     within: &Subtree,
-    scope: &Scope,
     filter: &EntryFilter<'_>,
     limit: i64,
 ) -> Result<Vec<EntryLine>, StorageError> {
+    let scope = reader.sees();
     if scope.is_empty() {
         return Ok(Vec::new());
     }
@@ -249,9 +265,9 @@ pub async fn insert_service_once(
 
 pub async fn services_of_entry(
     db: &Db,
-    county: &str,
-    entry: Uuid,
+    e: &Seen<EntryRow>,
 ) -> Result<Vec<ServiceRow>, StorageError> {
+    let (county, entry) = (&e.county_code, e.id);
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, entry_id, person_id, path, kind, on_date, hospital, valid_until, \
          goods, amount_cents, visited_by, result, note, batch_id, created_by FROM care_service \
@@ -478,9 +494,29 @@ pub async fn expire_claims(tx: &mut DbConn<'_>, now: DateTime<Utc>) -> Result<u6
         .bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?)
 }
 
-pub async fn wish_by_id(db: &Db, id: Uuid) -> Result<Option<WishRow>, StorageError> {
+/// A wish, if it lies in a place the reader manages.
+pub async fn wish(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<WishRow>>, StorageError> {
+    let row: Option<WishRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", wish_cols!(), " FROM wish WHERE id = "));
+        q.push_bind(id);
+        reader.manages().push_filter(&mut q, "path");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
+}
+
+/// A wish as donors may know it: once published (waiting, claimed or fulfilled), while its
+/// guardian's consent to publish is in force. The only wish read for someone not logged in.
+pub async fn public_wish(db: &Db, id: Uuid) -> Result<Option<WishRow>, StorageError> {
     Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(), " FROM wish WHERE id = $1"))
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(), " FROM wish WHERE id = $1 \
+        AND status IN ('published', 'claimed', 'fulfilled', 'confirmed') AND EXISTS (SELECT 1 FROM consent pc \
+        WHERE pc.county_code = wish.county_code AND pc.person_id = wish.person_id \
+        AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)"))
         .bind(id).fetch_optional(p).await)?,
     )
 }
@@ -497,11 +533,12 @@ pub struct WishLine {
 /// most `limit`.
 pub async fn wishes(
     db: &Db,
+    reader: &Reader,
     within: &Subtree,
-    scope: &Scope,
     open_only: bool,
     limit: i64,
 ) -> Result<Vec<WishLine>, StorageError> {
+    let scope = reader.sees();
     if scope.is_empty() {
         return Ok(Vec::new());
     }

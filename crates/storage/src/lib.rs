@@ -19,8 +19,10 @@ pub mod maintenance;
 pub mod mediation;
 pub mod member;
 pub mod place;
+pub mod reader;
 pub mod scope;
 pub mod screening;
 
 pub use db::{Backend, Db, DbConn, StorageError};
+pub use reader::{Reader, Seen};
 pub use scope::{Scope, Subtree};

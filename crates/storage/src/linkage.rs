@@ -2,8 +2,9 @@
 //! steps, referrals, instruments with their events, stored deadlines, the inbox and the outbox.
 //! Sealed values are stored as the services give them.
 
-use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use crate::{Db, DbConn, Reader, Seen, StorageError, Subtree, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------- departments
@@ -220,30 +221,42 @@ pub async fn insert_case(
     Ok(())
 }
 
-/// A case by id alone (the caller checks its path).
-pub async fn case_by_id(db: &Db, id: Uuid) -> Result<Option<CaseRow>, StorageError> {
-    let sql = concat!("SELECT ", case_cols!(), " FROM dv_case WHERE id = $1");
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(id).fetch_optional(p).await)?)
+/// A case, if it lies within the reader's reach: managed, referred to a department she acts for,
+/// or opened to her by emergency access.
+pub async fn case(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<CaseRow>>, StorageError> {
+    let row: Option<CaseRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", case_cols!(), " FROM dv_case WHERE id = "));
+        q.push_bind(id);
+        reader.push_case_filter(&mut q, "dv_case");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
 }
 
 /// Cases below a subtree, open ones first, newest first; at most `limit`.
 pub async fn cases(
     db: &Db,
+    reader: &Reader,
     within: &Subtree,
     only_open: bool,
     limit: i64,
-) -> Result<Vec<CaseRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        case_cols!(),
-        " FROM dv_case WHERE path >= $1 AND path < $2 \
-         AND ($3 = FALSE OR status = 'open') \
-         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, received_on DESC, id LIMIT $4"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(&within.lo).bind(&within.hi).bind(only_open).bind(limit)
-        .fetch_all(p).await)?)
+) -> Result<Vec<Seen<CaseRow>>, StorageError> {
+    let rows: Vec<CaseRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", case_cols!(), " FROM dv_case WHERE path >= "));
+        q.push_bind(within.lo.clone()).push(" AND path < ").push_bind(within.hi.clone());
+        if only_open {
+            q.push(" AND status = 'open'");
+        }
+        reader.push_case_filter(&mut q, "dv_case");
+        q.push(" ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, received_on DESC, id LIMIT ")
+            .push_bind(limit);
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(Seen::new).collect())
 }
 
 /// Changes a case's status if its version is still `expected`.
@@ -290,11 +303,8 @@ pub async fn add_case_step(
     Ok(())
 }
 
-pub async fn case_steps(
-    db: &Db,
-    county: &str,
-    case: Uuid,
-) -> Result<Vec<CaseStepRow>, StorageError> {
+pub async fn case_steps(db: &Db, c: &Seen<CaseRow>) -> Result<Vec<CaseStepRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT seq, kind, at, by_account, department, note FROM case_step \
          WHERE county_code = $1 AND case_id = $2 ORDER BY seq")
@@ -372,17 +382,28 @@ pub async fn update_referral(
     Ok(n == 1)
 }
 
-pub async fn referral_by_id(db: &Db, id: Uuid) -> Result<Option<ReferralRow>, StorageError> {
-    let sql = concat!("SELECT ", referral_cols!(), " FROM referral WHERE id = $1");
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(id).fetch_optional(p).await)?)
+/// A referral, if it lies within the reader's reach: of a case she manages, or to a department
+/// she acts for.
+pub async fn referral(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<ReferralRow>>, StorageError> {
+    let row: Option<ReferralRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", referral_cols!(), " FROM referral WHERE id = "));
+        q.push_bind(id);
+        reader.push_referral_filter(&mut q, "referral");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
 }
 
+/// The referrals of a case (all of them: what a department may see of them is the services').
 pub async fn referrals_of_case(
     db: &Db,
-    county: &str,
-    case: Uuid,
+    c: &Seen<CaseRow>,
 ) -> Result<Vec<ReferralRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     let sql = concat!(
         "SELECT ",
         referral_cols!(),
@@ -393,37 +414,41 @@ pub async fn referrals_of_case(
         .bind(county).bind(case).fetch_all(p).await)?)
 }
 
-/// A department's referrals, the open ones first by deadline; at most `limit`.
+/// A department's referrals within the reader's reach, the open ones first by deadline; at most
+/// `limit`.
 pub async fn referrals_of_department(
     db: &Db,
+    reader: &Reader,
     county: &str,
     department: Uuid,
     limit: i64,
-) -> Result<Vec<ReferralRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        referral_cols!(),
-        " FROM referral WHERE county_code = $1 AND department_id = $2 \
-         ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_at, id LIMIT $3"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(county).bind(department).bind(limit).fetch_all(p).await)?)
+) -> Result<Vec<Seen<ReferralRow>>, StorageError> {
+    let rows: Vec<ReferralRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", referral_cols!(), " FROM referral WHERE county_code = "));
+        q.push_bind(county.to_string()).push(" AND department_id = ").push_bind(department);
+        reader.push_referral_filter(&mut q, "referral");
+        q.push(" ORDER BY CASE status WHEN 'done' THEN 1 ELSE 0 END, due_at, id LIMIT ").push_bind(limit);
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(Seen::new).collect())
 }
 
 /// Referrals below a subtree that are open or were sent since `since` (the board).
 pub async fn referrals_for_board(
     db: &Db,
+    reader: &Reader,
     within: &Subtree,
     since: DateTime<Utc>,
-) -> Result<Vec<ReferralRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        referral_cols!(),
-        " FROM referral WHERE path >= $1 AND path < $2 \
-         AND (status <> 'done' OR sent_at >= $3) ORDER BY due_at, id"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(&within.lo).bind(&within.hi).bind(since).fetch_all(p).await)?)
+) -> Result<Vec<Seen<ReferralRow>>, StorageError> {
+    let rows: Vec<ReferralRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", referral_cols!(), " FROM referral WHERE path >= "));
+        q.push_bind(within.lo.clone()).push(" AND path < ").push_bind(within.hi.clone());
+        q.push(" AND (status <> 'done' OR sent_at >= ").push_bind(since).push(")");
+        reader.push_referral_filter(&mut q, "referral");
+        q.push(" ORDER BY due_at, id");
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(Seen::new).collect())
 }
 
 // ---------------------------------------------------------------- instruments
@@ -488,21 +513,41 @@ pub async fn update_instrument(
     Ok(n == 1)
 }
 
-pub async fn instrument_by_id(db: &Db, id: Uuid) -> Result<Option<InstrumentRow>, StorageError> {
+/// The case an instrument belongs to, if the reader reaches it.
+pub async fn case_of_instrument(
+    db: &Db,
+    reader: &Reader,
+    instrument: Uuid,
+) -> Result<Option<Seen<CaseRow>>, StorageError> {
+    let found: Option<(Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT case_id FROM instrument WHERE id = $1")
+        .bind(instrument).fetch_optional(p).await)?;
+    match found {
+        Some((c,)) => case(db, reader, c).await,
+        None => Ok(None),
+    }
+}
+
+/// An instrument of a case.
+pub async fn instrument(
+    db: &Db,
+    c: &Seen<CaseRow>,
+    id: Uuid,
+) -> Result<Option<InstrumentRow>, StorageError> {
     let sql = concat!(
         "SELECT ",
         instrument_cols!(),
-        " FROM instrument WHERE id = $1"
+        " FROM instrument WHERE county_code = $1 AND case_id = $2 AND id = $3"
     );
     Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(id).fetch_optional(p).await)?)
+        .bind(&c.county_code).bind(c.id).bind(id).fetch_optional(p).await)?)
 }
 
 pub async fn instruments_of_case(
     db: &Db,
-    county: &str,
-    case: Uuid,
+    c: &Seen<CaseRow>,
 ) -> Result<Vec<InstrumentRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     let sql = concat!(
         "SELECT ",
         instrument_cols!(),
@@ -542,11 +587,8 @@ pub async fn add_event(
 }
 
 /// The events of a case's instruments, in order.
-pub async fn events_of_case(
-    db: &Db,
-    county: &str,
-    case: Uuid,
-) -> Result<Vec<EventRow>, StorageError> {
+pub async fn events_of_case(db: &Db, c: &Seen<CaseRow>) -> Result<Vec<EventRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT e.instrument_id, e.seq, e.kind, e.on_date, e.valid_until, e.note, e.by_account \
          FROM instrument_event e JOIN instrument i ON i.county_code = e.county_code \
@@ -683,7 +725,11 @@ pub async fn deadlines_of_subject(
 }
 
 /// The clocks of a case, open ones first.
-pub async fn deadlines_of_case(db: &Db, case: Uuid) -> Result<Vec<DeadlineRow>, StorageError> {
+pub async fn deadlines_of_case(
+    db: &Db,
+    c: &Seen<CaseRow>,
+) -> Result<Vec<DeadlineRow>, StorageError> {
+    let case = c.id;
     let sql = concat!(
         "SELECT ",
         deadline_cols!(),
@@ -895,9 +941,9 @@ pub async fn insert_evidence(
 
 pub async fn evidence_of_case(
     db: &Db,
-    county: &str,
-    case: Uuid,
+    c: &Seen<CaseRow>,
 ) -> Result<Vec<EvidenceRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, case_id, name, media_type, size, created_by, created_at \
          FROM evidence WHERE county_code = $1 AND case_id = $2 ORDER BY created_at, id")
@@ -907,10 +953,10 @@ pub async fn evidence_of_case(
 /// A file's sealed content.
 pub async fn evidence_content(
     db: &Db,
-    county: &str,
-    case: Uuid,
+    c: &Seen<CaseRow>,
     id: Uuid,
 ) -> Result<Option<String>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     let row: Option<(String,)> = db_run!(db, p => sqlx::query_as(
         "SELECT content FROM evidence WHERE county_code = $1 AND case_id = $2 AND id = $3")
         .bind(county).bind(case).bind(id).fetch_optional(p).await)?;
@@ -963,9 +1009,9 @@ pub async fn insert_case_consent(
 /// The consents to share of a case, oldest first.
 pub async fn case_consents(
     db: &Db,
-    county: &str,
-    case: Uuid,
+    c: &Seen<CaseRow>,
 ) -> Result<Vec<CaseConsentRow>, StorageError> {
+    let (county, case) = (&c.county_code, c.id);
     let sql = concat!(
         "SELECT ",
         case_consent_cols!(),
@@ -991,21 +1037,29 @@ pub async fn withdraw_case_consent(
         .execute(&mut *k).await.map(|r| r.rows_affected() == 1))?)
 }
 
-/// The consents to share of several cases of a county, in one query (a department's list).
-pub async fn consents_of_cases(
+/// The consents to share of the cases of referrals of a county, in one query (a department's
+/// list).
+pub async fn consents_of_referred(
     db: &Db,
     county: &str,
-    cases: &[Uuid],
+    referrals: &[&Seen<ReferralRow>],
 ) -> Result<Vec<CaseConsentRow>, StorageError> {
+    let mut cases: Vec<Uuid> = referrals
+        .iter()
+        .filter(|r| r.county_code == county)
+        .map(|r| r.case_id)
+        .collect();
+    cases.sort();
+    cases.dedup();
     if cases.is_empty() {
         return Ok(Vec::new());
     }
     Ok(db_run!(db, p => {
-        let mut q = sqlx::QueryBuilder::new(concat!("SELECT ", case_consent_cols!(),
+        let mut q = QueryBuilder::new(concat!("SELECT ", case_consent_cols!(),
             " FROM case_consent WHERE county_code = "));
         q.push_bind(county.to_string()).push(" AND case_id IN (");
         let mut list = q.separated(", ");
-        for c in cases {
+        for c in &cases {
             list.push_bind(*c);
         }
         q.push(")");

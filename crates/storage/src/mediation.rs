@@ -1,7 +1,7 @@
 //! Family mediation: disputes from any source, their parties, the steps taken (history), sessions
 //! and agreements with their terms. Sealed values are stored as the services give them.
 
-use crate::{Db, DbConn, StorageError, Subtree, conn_run, db_run};
+use crate::{Db, DbConn, Reader, Seen, StorageError, Subtree, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -96,51 +96,51 @@ pub async fn update(
     Ok(done == 1)
 }
 
-pub async fn get(db: &Db, county: &str, id: Uuid) -> Result<Option<DisputeRow>, StorageError> {
-    Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
-        " FROM dispute WHERE county_code = $1 AND id = $2"))
-        .bind(county).bind(id).fetch_optional(p).await)?,
-    )
-}
-
-/// A dispute by id alone (any county: the caller checks the path).
-pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<DisputeRow>, StorageError> {
-    Ok(
-        db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
-        " FROM dispute WHERE id = $1"))
-        .bind(id).fetch_optional(p).await)?,
-    )
+/// A dispute, if it lies within the reader's reach (managed, or assigned to a mediator she is).
+pub async fn dispute(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<DisputeRow>>, StorageError> {
+    let row: Option<DisputeRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", dispute_cols!(), " FROM dispute WHERE id = "));
+        q.push_bind(id);
+        reader.push_dispute_filter(&mut q, "dispute");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
 }
 
 /// Disputes below a subtree, the open ones first by due date, then the newest; at most `limit`.
 pub async fn list(
     db: &Db,
+    reader: &Reader,
     within: &Subtree,
     only_open: bool,
     limit: i64,
-) -> Result<Vec<DisputeRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        dispute_cols!(),
-        " FROM dispute WHERE path >= $1 AND path < $2 \
-         AND ($3 = FALSE OR status IN ('registered', 'accepted', 'assigned', 'in_mediation')) \
-         ORDER BY CASE WHEN status IN ('registered', 'accepted', 'assigned', 'in_mediation') \
-         THEN 0 ELSE 1 END, due_on, opened_on DESC, id LIMIT $4"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql)
-        .bind(&within.lo).bind(&within.hi).bind(only_open).bind(limit)
-        .fetch_all(p).await)?)
+) -> Result<Vec<Seen<DisputeRow>>, StorageError> {
+    let rows: Vec<DisputeRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", dispute_cols!(), " FROM dispute WHERE path >= "));
+        q.push_bind(within.lo.clone()).push(" AND path < ").push_bind(within.hi.clone());
+        if only_open {
+            q.push(" AND status IN ('registered', 'accepted', 'assigned', 'in_mediation')");
+        }
+        reader.push_dispute_filter(&mut q, "dispute");
+        q.push(" ORDER BY CASE WHEN status IN ('registered', 'accepted', 'assigned', 'in_mediation') \
+             THEN 0 ELSE 1 END, due_on, opened_on DESC, id LIMIT ").push_bind(limit);
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(Seen::new).collect())
 }
 
-/// Disputes assigned to these members (a mediator's own list).
-pub async fn of_mediators(db: &Db, mediators: &[Uuid]) -> Result<Vec<DisputeRow>, StorageError> {
+/// The disputes assigned to the mediators the reader is (her own list).
+pub async fn assigned(db: &Db, reader: &Reader) -> Result<Vec<Seen<DisputeRow>>, StorageError> {
     let mut out = Vec::new();
-    for m in mediators {
+    for m in reader.mediators() {
         let rows: Vec<DisputeRow> = db_run!(db, p => sqlx::query_as(concat!("SELECT ", dispute_cols!(),
             " FROM dispute WHERE mediator_id = $1 ORDER BY due_on, id"))
             .bind(m).fetch_all(p).await)?;
-        out.extend(rows);
+        out.extend(rows.into_iter().map(Seen::new));
     }
     Ok(out)
 }
@@ -167,19 +167,24 @@ pub async fn open_with_persons(
     Ok(out)
 }
 
-pub async fn parties(db: &Db, county: &str, id: Uuid) -> Result<Vec<PartyRow>, StorageError> {
+pub async fn parties(db: &Db, d: &Seen<DisputeRow>) -> Result<Vec<PartyRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT seq, person_id, name, relationship FROM dispute_party \
          WHERE county_code = $1 AND dispute_id = $2 ORDER BY seq")
-        .bind(county).bind(id).fetch_all(p).await)?)
+        .bind(&d.county_code).bind(d.id).fetch_all(p).await)?)
 }
 
 /// The parties of several disputes of one county, in one query: (dispute, party) in order.
 pub async fn parties_of(
     db: &Db,
     county: &str,
-    disputes: &[Uuid],
+    disputes: &[&Seen<DisputeRow>],
 ) -> Result<Vec<(Uuid, PartyRow)>, StorageError> {
+    let disputes: Vec<Uuid> = disputes
+        .iter()
+        .filter(|d| d.county_code == county)
+        .map(|d| d.id)
+        .collect();
     if disputes.is_empty() {
         return Ok(Vec::new());
     }
@@ -195,7 +200,7 @@ pub async fn parties_of(
         );
         q.push_bind(county).push(" AND dispute_id IN (");
         let mut list = q.separated(", ");
-        for id in disputes {
+        for id in &disputes {
             list.push_bind(*id);
         }
         q.push(") ORDER BY dispute_id, seq");
@@ -248,11 +253,11 @@ pub async fn add_step(
     Ok(())
 }
 
-pub async fn steps(db: &Db, county: &str, id: Uuid) -> Result<Vec<StepRow>, StorageError> {
+pub async fn steps(db: &Db, d: &Seen<DisputeRow>) -> Result<Vec<StepRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT seq, step, taken_on, mediator_id, note, taken_by FROM dispute_step \
          WHERE county_code = $1 AND dispute_id = $2 ORDER BY seq")
-        .bind(county).bind(id).fetch_all(p).await)?)
+        .bind(&d.county_code).bind(d.id).fetch_all(p).await)?)
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -283,11 +288,11 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn sessions(db: &Db, county: &str, id: Uuid) -> Result<Vec<SessionRow>, StorageError> {
+pub async fn sessions(db: &Db, d: &Seen<DisputeRow>) -> Result<Vec<SessionRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT id, held_on, place, attendees, record, recorded_by FROM mediation_session \
          WHERE county_code = $1 AND dispute_id = $2 ORDER BY held_on, id")
-        .bind(county).bind(id).fetch_all(p).await)?)
+        .bind(&d.county_code).bind(d.id).fetch_all(p).await)?)
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -341,9 +346,9 @@ pub async fn insert_agreement(
 
 pub async fn agreement(
     db: &Db,
-    county: &str,
-    dispute: Uuid,
+    d: &Seen<DisputeRow>,
 ) -> Result<Option<(AgreementRow, Vec<TermRow>)>, StorageError> {
+    let (county, dispute) = (&d.county_code, d.id);
     let a: Option<AgreementRow> = db_run!(db, p => sqlx::query_as(
         "SELECT id, agreed_on, parties, facts, confirmation_on, recorded_by FROM agreement \
          WHERE county_code = $1 AND dispute_id = $2")

@@ -1,6 +1,7 @@
 //! Members serving a federation: executives, women's representatives, mediators, volunteers.
 
-use crate::{Db, DbConn, StorageError, conn_run, db_run};
+use crate::mediation::DisputeRow;
+use crate::{Db, DbConn, Scope, Seen, StorageError, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -69,11 +70,42 @@ pub struct MemberRow {
     pub account_id: Option<Uuid>,
 }
 
-/// A member by id (any place: the caller checks the path).
-pub async fn get(db: &Db, id: Uuid) -> Result<Option<MemberRow>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, place_code, path, role, name, started_on, ended_on, account_id FROM member WHERE id = $1")
-        .bind(id).fetch_optional(p).await)?)
+macro_rules! member_cols {
+    () => {
+        "county_code, id, place_code, path, role, name, started_on, ended_on, account_id"
+    };
+}
+
+/// A member by id, if her place lies in a whole subtree of `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Option<MemberRow>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", member_cols!(), " FROM member WHERE id = "));
+        q.push_bind(id);
+        scope.push_filter(&mut q, "path");
+        q.build_query_as().fetch_optional(p).await
+    })?)
+}
+
+/// An active mediator who may take a dispute: of a place within `scope`, or of the dispute's place
+/// or one above it.
+pub async fn mediator_for(
+    db: &Db,
+    scope: &Scope,
+    dispute: &Seen<DisputeRow>,
+    id: Uuid,
+) -> Result<Option<MemberRow>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", member_cols!(), " FROM member WHERE id = "));
+        q.push_bind(id).push(" AND ended_on IS NULL AND role = 'mediator' AND (substr(");
+        q.push_bind(dispute.path.clone()).push(", 1, length(path)) = path");
+        if scope.has_subtrees() {
+            q.push(" OR (1 = 1");
+            scope.push_filter(&mut q, "path");
+            q.push(")");
+        }
+        q.push(")");
+        q.build_query_as().fetch_optional(p).await
+    })?)
 }
 
 /// Links a member to an account (or unlinks it with `None`).

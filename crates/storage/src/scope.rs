@@ -89,6 +89,11 @@ impl Scope {
         self.households.contains(&household)
     }
 
+    /// Whether whole subtrees are in it (not only assigned or single households).
+    pub fn has_subtrees(&self) -> bool {
+        !self.subtrees.is_empty()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.subtrees.is_empty() && self.assigned.is_empty() && self.households.is_empty()
     }
@@ -147,11 +152,8 @@ impl Scope {
     /// Appends ` AND (col >= lo AND col < hi OR …)` to a query over rows of a whole subtree; an
     /// empty scope matches nothing, and so do assigned households (they need
     /// [`Scope::push_household_filter`]).
-    pub fn push_filter<DB: sqlx::Database>(
-        &self,
-        q: &mut sqlx::QueryBuilder<DB>,
-        column: &'static str,
-    ) where
+    pub fn push_filter<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, column: &str)
+    where
         for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     {
         if self.subtrees.is_empty() {
@@ -211,7 +213,7 @@ impl Scope {
         q.push(")");
     }
 
-    fn push_ranges<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, column: &'static str)
+    fn push_ranges<DB: sqlx::Database>(&self, q: &mut sqlx::QueryBuilder<DB>, column: &str)
     where
         for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     {
