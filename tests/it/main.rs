@@ -13,6 +13,7 @@ mod crash;
 mod emergency;
 mod http;
 mod import;
+mod kinds;
 mod linkage;
 mod matrix;
 mod mediation;

@@ -27,6 +27,8 @@ pub enum Role {
     AuditAdmin,
 }
 
+kind!(Role);
+
 impl Role {
     pub const ALL: [Role; 9] = [
         Role::Staff,

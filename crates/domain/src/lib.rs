@@ -23,8 +23,85 @@ macro_rules! catalog {
                 match self { $($name::$v => lang.pick($zh, $en)),+ }
             }
         }
+        impl $crate::Kind for $name {
+            const NAME: &'static str = stringify!($name);
+            fn all() -> &'static [$name] {
+                $name::ALL
+            }
+            fn key(self) -> &'static str {
+                $name::key(self)
+            }
+        }
     };
 }
+
+/// A kind (a status, a source, a registry's service…) declared once, as an enum: its key in the
+/// database, the API and the catalogs, its parsing, the OpenAPI enum of its fields and the
+/// values its column's CHECK allows all come from the one declaration.
+pub trait Kind: Sized + Copy + 'static {
+    /// Its name, for errors.
+    const NAME: &'static str;
+    fn all() -> &'static [Self];
+    fn key(self) -> &'static str;
+
+    /// Every key, in declaration order.
+    fn keys() -> Vec<&'static str> {
+        Self::all().iter().map(|k| k.key()).collect()
+    }
+
+    /// From a value this program stored: its key exactly. Anything else (a row written by hand,
+    /// by another version) is an error, never silently taken for some default.
+    fn stored(s: &str) -> Result<Self, UnknownKind> {
+        Self::all()
+            .iter()
+            .copied()
+            .find(|k| k.key() == s)
+            .ok_or_else(|| UnknownKind {
+                kind: Self::NAME,
+                value: s.chars().take(40).collect(),
+            })
+    }
+
+    /// `column IN ('a', 'b', …)`, the body of the column's CHECK.
+    fn sql_in(column: &str) -> String {
+        let keys: Vec<String> = Self::keys().iter().map(|k| format!("'{k}'")).collect();
+        format!("{column} IN ({})", keys.join(", "))
+    }
+}
+
+/// [`Kind`] for an enum written by hand, with its `ALL` and `key`.
+macro_rules! kind {
+    ($name:ident) => {
+        impl $crate::Kind for $name {
+            const NAME: &'static str = stringify!($name);
+            fn all() -> &'static [$name] {
+                &$name::ALL
+            }
+            fn key(self) -> &'static str {
+                $name::key(self)
+            }
+        }
+    };
+}
+
+/// A stored value that is not a key of its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKind {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Display for UnknownKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a stored {} is not one of its keys: {:?}",
+            self.kind, self.value
+        )
+    }
+}
+
+impl std::error::Error for UnknownKind {}
 
 pub mod account;
 pub mod audit;

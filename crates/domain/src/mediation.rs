@@ -37,6 +37,15 @@ macro_rules! keyed {
                 match s.trim() { $($k $(| $alias)* => Some($name::$v),)+ _ => None }
             }
         }
+        impl $crate::Kind for $name {
+            const NAME: &'static str = stringify!($name);
+            fn all() -> &'static [$name] {
+                $name::ALL
+            }
+            fn key(self) -> &'static str {
+                $name::key(self)
+            }
+        }
     };
 }
 

@@ -20,6 +20,8 @@ pub enum MemberRole {
     Volunteer,
 }
 
+kind!(MemberRole);
+
 impl MemberRole {
     pub const ALL: [MemberRole; 4] = [
         MemberRole::Executive,

@@ -15,7 +15,12 @@ pub enum Sex {
     Female,
 }
 
+kind!(Sex);
+kind!(Relationship);
+
 impl Sex {
+    pub const ALL: [Sex; 2] = [Sex::Male, Sex::Female];
+
     pub fn key(self) -> &'static str {
         match self {
             Sex::Male => "male",

@@ -22,6 +22,8 @@ pub enum Risk {
     High,
 }
 
+kind!(Risk);
+
 impl Risk {
     pub const ALL: [Risk; 4] = [Risk::None, Risk::Low, Risk::Medium, Risk::High];
 

@@ -11,6 +11,7 @@ use crate::audit::{Record, record};
 use crate::error::{conflict, invalid};
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{Months, NaiveDate};
+use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
 use jinguo_domain::care::{
     self as rules, EntryInput, EntryStatus, EntryStep, Period, ServiceInput, ServiceKind,
@@ -291,7 +292,7 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let step = EntryStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
-        let status = EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Proposed);
+        let status = EntryStatus::stored(&e.status)?;
         let next = rules::after(status, step).ok_or_else(|| invalid("step", "entry.step"))?;
         let today = clock::today();
         let mut row = EntryRow::clone(&e);
@@ -329,7 +330,7 @@ impl Services {
         })
         .map_err(conflict)?;
         row.version = expected_version + 1;
-        Ok(view(&row, String::new(), today))
+        view(&row, String::new(), today)
     }
 
     /// The entries below a place that the caller may read (a representative: her households),
@@ -360,10 +361,9 @@ impl Services {
         let limit = limit.clamp(1, LIST_LIMIT);
         let rows =
             store::entries(&self.db, &caller.reader(), &place.subtree(), &filter, limit).await?;
-        Ok(rows
-            .iter()
+        rows.iter()
             .map(|l| view(&l.entry, mask::name(&l.name), today))
-            .collect())
+            .collect()
     }
 
     /// One entry with the services delivered; evidence and results for staff managing it.
@@ -406,7 +406,7 @@ impl Services {
                 String::new()
             };
             services.push(ServiceView {
-                kind: ServiceKind::parse(&s.kind).unwrap_or(ServiceKind::Relief),
+                kind: ServiceKind::stored(&s.kind)?,
                 on: s.on_date,
                 hospital: s.hospital,
                 valid_until: s.valid_until,
@@ -425,7 +425,7 @@ impl Services {
         )
         .await?;
         Ok((
-            view(&e, mask::name(&line.name), clock::today()),
+            view(&e, mask::name(&line.name), clock::today())?,
             evidence,
             services,
         ))
@@ -569,9 +569,9 @@ fn county_of_code(code: &str) -> Result<String, ServiceError> {
         .ok_or(ServiceError::NotFound)
 }
 
-fn view(e: &EntryRow, name: String, today: NaiveDate) -> EntryView {
-    let status = EntryStatus::parse(&e.status).unwrap_or(EntryStatus::Proposed);
-    EntryView {
+fn view(e: &EntryRow, name: String, today: NaiveDate) -> Result<EntryView, ServiceError> {
+    let status = EntryStatus::stored(&e.status)?;
+    Ok(EntryView {
         id: e.id,
         registry: e.registry_key.clone(),
         person_id: e.person_id,
@@ -586,7 +586,7 @@ fn view(e: &EntryRow, name: String, today: NaiveDate) -> EntryView {
         review_due: rules::review_due(status, e.next_review_on, today),
         left_reason: e.left_reason.clone(),
         version: e.version,
-    }
+    })
 }
 
 /// The settings of care (configuration, with these defaults).
@@ -737,7 +737,7 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         let step = WishStep::parse(step).ok_or_else(|| invalid("step", "invalid"))?;
-        let mut status = WishStatus::parse(&w.status).unwrap_or(WishStatus::Proposed);
+        let mut status = WishStatus::stored(&w.status)?;
         // An expired claim no longer holds the wish.
         if status == WishStatus::Claimed && w.claim_expires_at.is_some_and(|t| t < clock::now()) {
             status = WishStatus::Published;
@@ -817,7 +817,7 @@ impl Services {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
                 None => String::new(),
             };
-            out.push(wish_view(w, mask::name(&l.name), donor));
+            out.push(wish_view(w, mask::name(&l.name), donor)?);
         }
         Ok(out)
     }
@@ -826,16 +826,16 @@ impl Services {
     /// subdistrict). For anyone, logged in or not.
     pub async fn public_wishes(&self) -> Result<Vec<WishView>, ServiceError> {
         let now = clock::now();
-        Ok(store::open_wishes(&self.db, now, 200)
+        store::open_wishes(&self.db, now, 200)
             .await?
             .iter()
             .map(|w| {
-                let mut v = wish_view(w, String::new(), String::new());
+                let mut v = wish_view(w, String::new(), String::new())?;
                 v.status = WishStatus::Published;
                 v.claim_expires_at = None;
-                v
+                Ok(v)
             })
-            .collect())
+            .collect()
     }
 
     /// A donor claims a published wish (or one whose claim expired). Of two claims at the same
@@ -968,19 +968,19 @@ impl Services {
 /// Entries reminded about in one read.
 const REMIND_BATCH: i64 = 200;
 
-fn wish_view(w: &WishRow, child: String, donor: String) -> WishView {
-    WishView {
+fn wish_view(w: &WishRow, child: String, donor: String) -> Result<WishView, ServiceError> {
+    Ok(WishView {
         id: w.id,
         wish: w.wish.clone(),
         age: w.age,
         place: w.public_place.clone(),
-        status: WishStatus::parse(&w.status).unwrap_or(WishStatus::Proposed),
+        status: WishStatus::stored(&w.status)?,
         child,
         donor,
         claim_expires_at: w.claim_expires_at,
         fulfilled_on: w.fulfilled_on,
         version: w.version,
-    }
+    })
 }
 
 /// An event as listed.

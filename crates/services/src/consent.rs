@@ -195,9 +195,14 @@ impl Services {
         let name = input.guardian_name.trim();
         let relationship = input.guardian_relationship.trim();
         let child = match c.victim_person_id {
-            Some(pid) => household::person_place(&self.db, pid, &jinguo_storage::Scope::operator())
-                .await?
-                .is_some_and(|p| age(p.birth_date, clock::today()) < GUARDIAN_UNDER),
+            // The victim's age only, read within the case's county.
+            Some(pid) => {
+                let county = crate::linkage::county_path(&c.county_code).unwrap_or_default();
+                let within = jinguo_storage::Scope::of_paths([county.as_str()]);
+                household::person_place(&self.db, pid, &within)
+                    .await?
+                    .is_some_and(|p| age(p.birth_date, clock::today()) < GUARDIAN_UNDER)
+            }
             None => false,
         };
         if (child || !name.is_empty()) && name.is_empty() {

@@ -159,14 +159,14 @@ impl Services {
         let mut household_of_person = None;
         let found = match kind {
             "household" => self
-                .emergency_household(&r.target)
+                .emergency_household(&r.target, &counties)
                 .await?
                 .map(|h| (h.county_code, h.id, h.path)),
             "person" => match Uuid::parse_str(r.target.trim()) {
                 Ok(id) => {
-                    let p =
-                        jinguo_storage::household::person_place(&self.db, id, &Scope::operator())
-                            .await?;
+                    // Found within her counties only, never shown.
+                    let within = Scope::of_paths(counties.iter().map(String::as_str));
+                    let p = jinguo_storage::household::person_place(&self.db, id, &within).await?;
                     household_of_person = p.as_ref().map(|p| p.household_id);
                     p.map(|p| (p.county_code, p.id, p.path))
                 }
@@ -274,9 +274,10 @@ impl Services {
     async fn emergency_household(
         &self,
         named: &str,
+        counties: &[String],
     ) -> Result<Option<jinguo_storage::household::Household>, ServiceError> {
         let named = named.trim();
-        let everything = Scope::operator();
+        let everything = Scope::of_paths(counties.iter().map(String::as_str));
         if let Ok(id) = Uuid::parse_str(named) {
             return Ok(jinguo_storage::household::get(&self.db, id, &everything).await?);
         }

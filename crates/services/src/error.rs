@@ -67,3 +67,9 @@ impl jinguo_storage::db::Retry for ServiceError {
             if jinguo_storage::db::Retry::is_transient_conflict(e))
     }
 }
+
+impl From<jinguo_domain::UnknownKind> for ServiceError {
+    fn from(e: jinguo_domain::UnknownKind) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}

@@ -11,6 +11,7 @@ use crate::inbox::Chain;
 use crate::linkage::{county_path, from_ms, ms};
 use crate::{ServiceError, Services, clock};
 use chrono::{DateTime, Utc};
+use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::{self as rules, DeadlineKind};
 use jinguo_storage::linkage::{self as store, DeadlineRow};
@@ -163,7 +164,7 @@ impl Services {
                 let next = rules::next_escalation(from_ms(d.due_ms), level, step, levels)
                     .map(|t| ms(t).max(ms(now) + 1));
                 let chain = self.chain(d, level).await?;
-                let kind = DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck);
+                let kind = DeadlineKind::stored(&d.kind)?;
                 let link = match (kind, d.case_id) {
                     (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
                     (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),

@@ -5,6 +5,7 @@ use crate::audit::{Record, record};
 use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::NaiveDate;
+use jinguo_domain::Kind as _;
 use jinguo_domain::mask;
 use jinguo_domain::member::{MemberInput, MemberRole};
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
@@ -61,7 +62,7 @@ impl Services {
             members.push(MemberView {
                 id: m.id,
                 name: mask::name(&m.name),
-                role: MemberRole::parse(&m.role).unwrap_or(MemberRole::Volunteer),
+                role: MemberRole::stored(&m.role)?,
                 phone,
                 started_on: m.started_on,
                 term_ends_on: m.term_ends_on,

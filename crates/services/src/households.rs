@@ -2,6 +2,7 @@
 
 use crate::audit::{Record, record};
 use crate::{Caller, ServiceError, Services, clock};
+use jinguo_domain::Kind as _;
 use jinguo_domain::ids::PersonId;
 use jinguo_domain::person::{PersonInput, Relationship, Sex};
 use jinguo_domain::{ValidationErrors, mask};
@@ -221,11 +222,11 @@ impl Services {
             persons.push(PersonView {
                 id: p.id,
                 name: shown(mask::name(&p.name), &p.name),
-                sex: Sex::parse(&p.sex).unwrap_or(Sex::Female),
+                sex: Sex::stored(&p.sex)?,
                 age: age(p.birth_date, today),
                 id_number: shown(mask::id_number(&id_number), &id_number),
                 phone: phone.as_deref().map(|ph| shown(mask::phone(ph), ph)),
-                relationship: Relationship::parse(&p.relationship).unwrap_or(Relationship::Other),
+                relationship: Relationship::stored(&p.relationship)?,
             });
         }
         let mut household = household;

@@ -16,6 +16,7 @@ use crate::error::invalid;
 use crate::inbox::Chain;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::{
     self as rules, Basis, CaseInput, CaseSource, DeadlineKind, EventInput, EventKind,
@@ -700,11 +701,11 @@ impl Services {
                 hidden.clone()
             },
             violence: parse_keys(&c.violence, ViolenceKind::parse),
-            severity: Severity::parse(&c.severity).unwrap_or(Severity::Minor),
+            severity: Severity::stored(&c.severity)?,
             risk_factors: parse_keys(&c.risk_factors, RiskFactor::parse),
-            risk: Risk::parse(&c.risk).unwrap_or(Risk::Medium),
+            risk: Risk::stored(&c.risk)?,
             children: (access.staff || sees(SharedField::Children)).then_some(c.children),
-            source: CaseSource::parse(&c.source).unwrap_or(CaseSource::WalkIn),
+            source: CaseSource::stored(&c.source)?,
             received_on: c.received_on,
             narrative: if sees(SharedField::Narrative) {
                 narrative
@@ -735,7 +736,7 @@ impl Services {
                 self.open("referral", column, &r.id, s)
             }
         };
-        let status = ReferralStatus::parse(&r.status).unwrap_or(ReferralStatus::Sent);
+        let status = ReferralStatus::stored(&r.status)?;
         Ok(ReferralView {
             id: r.id,
             case_id: r.case_id,
@@ -744,7 +745,7 @@ impl Services {
             requests: parse_keys(&r.requests, Request::parse),
             urgent: r.urgent,
             shared: parse_keys(&r.shared, SharedField::parse),
-            basis: Basis::parse(&r.basis).unwrap_or(Basis::Override),
+            basis: Basis::stored(&r.basis)?,
             basis_note: r.basis_note.clone(),
             note: unseal("note", &r.note)?,
             status,
@@ -871,7 +872,7 @@ impl Services {
                         self.open("instrument_event", "note", &i.id, &e.note)?
                     };
                     evs.push((
-                        EventKind::parse(&e.kind).unwrap_or(EventKind::Ended),
+                        EventKind::stored(&e.kind)?,
                         e.on_date,
                         e.valid_until,
                         if owner { note } else { mask_text(&note) },
@@ -880,7 +881,7 @@ impl Services {
                 let note = unseal("note", &i.note)?;
                 records.instruments.push(InstrumentView {
                     id: i.id,
-                    kind: InstrumentKind::parse(&i.kind).unwrap_or(InstrumentKind::Shelter),
+                    kind: InstrumentKind::stored(&i.kind)?,
                     started_at: i.started_at,
                     urgent: i.urgent,
                     party: i.party.as_deref().and_then(rules::Party::parse),
@@ -900,7 +901,7 @@ impl Services {
             let now_ms = ms(now);
             for d in store::deadlines_of_case(&self.db, &c).await? {
                 records.clocks.push(ClockView {
-                    kind: DeadlineKind::parse(&d.kind).unwrap_or(DeadlineKind::ReferralAck),
+                    kind: DeadlineKind::stored(&d.kind)?,
                     due_at: from_ms(d.due_ms),
                     level: d.level,
                     done: d.done_ms.is_some(),
@@ -1189,7 +1190,7 @@ impl Services {
         if !officer {
             return Err(invalid("department", "referral.not_referred"));
         }
-        let status = ReferralStatus::parse(&r.status).unwrap_or(ReferralStatus::Sent);
+        let status = ReferralStatus::stored(&r.status)?;
         if status == ReferralStatus::Done {
             return Err(invalid("status", "referral.already"));
         }
@@ -1364,7 +1365,7 @@ impl Services {
         let i = store::instrument(&self.db, &c, instrument)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let kind = InstrumentKind::parse(&i.kind).unwrap_or(InstrumentKind::Shelter);
+        let kind = InstrumentKind::stored(&i.kind)?;
         let started_on = i.started_at.with_timezone(&clock::CHINA).date_naive();
         let v = input.validate(kind, started_on, clock::today())?;
         let now = clock::now();

@@ -13,6 +13,7 @@ use crate::audit::{Record, record};
 use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::NaiveDate;
+use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
 use jinguo_domain::mask;
 use jinguo_domain::mediation::{
@@ -378,14 +379,14 @@ impl Services {
                 relationship: p.relationship.clone(),
             });
         }
-        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let status = Status::stored(&d.status)?;
         Ok(DisputeView {
             id: d.id,
             place_path: d.path.clone(),
             household_id: d.household_id,
-            kind: DisputeKind::parse(&d.kind).unwrap_or(DisputeKind::Other),
-            source: Source::parse(&d.source).unwrap_or(Source::Screening),
-            risk: Risk::parse(&d.risk).unwrap_or(Risk::Medium),
+            kind: DisputeKind::stored(&d.kind)?,
+            source: Source::stored(&d.source)?,
+            risk: Risk::stored(&d.risk)?,
             status,
             outcome: d.outcome.as_deref().and_then(Outcome::parse),
             opened_on: d.opened_on,
@@ -458,7 +459,7 @@ impl Services {
                 for t in terms {
                     term_views.push(TermView {
                         seq: t.seq,
-                        kind: TermKind::parse(&t.kind).unwrap_or(TermKind::Other),
+                        kind: TermKind::stored(&t.kind)?,
                         text: shown(self.open("agreement", "term", &a.id, &t.text)?),
                         manner: t.manner,
                         due_on: t.due_on,
@@ -569,7 +570,7 @@ impl Services {
         if !access.may(step) || matches!(step, Step::Session | Step::Agree) {
             return Err(ServiceError::Forbidden);
         }
-        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let status = Status::stored(&d.status)?;
         let next = rules::check_step(status, step).map_err(|e| ServiceError::Invalid(e.into()))?;
         let today = clock::today();
         let taken_on = if input.taken_on.trim().is_empty() {
@@ -596,7 +597,7 @@ impl Services {
         match step {
             Step::Accept => {
                 row.accepted_on = Some(taken_on);
-                let source = Source::parse(&d.source).unwrap_or(Source::Screening);
+                let source = Source::stored(&d.source)?;
                 row.due_on = rules::due_on(source, d.simplified, d.opened_on, Some(taken_on));
             }
             Step::Refuse => {
@@ -713,7 +714,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let v = input.validate(d.opened_on, clock::today())?;
-        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let status = Status::stored(&d.status)?;
         let next = rules::check_step(status, Step::Session)
             .map_err(|e| ServiceError::Invalid(e.into()))?;
         let sid = Uuid::now_v7();
@@ -755,7 +756,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let v = input.validate(d.opened_on, clock::today())?;
-        let status = Status::parse(&d.status).unwrap_or(Status::Registered);
+        let status = Status::stored(&d.status)?;
         let next =
             rules::check_step(status, Step::Agree).map_err(|e| ServiceError::Invalid(e.into()))?;
         let aid = Uuid::now_v7();
@@ -1124,9 +1125,7 @@ impl Services {
             if Status::parse(&r.status).is_some_and(Status::is_open) {
                 f.open += r.n;
             }
-            *kinds
-                .entry(DisputeKind::parse(&r.kind).unwrap_or(DisputeKind::Other))
-                .or_default() += r.n;
+            *kinds.entry(DisputeKind::stored(&r.kind)?).or_default() += r.n;
             if let Some(s) = Source::parse(&r.source) {
                 *sources.entry(s).or_default() += r.n;
             }

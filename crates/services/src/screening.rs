@@ -6,6 +6,7 @@ use crate::audit::{Record, record};
 use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::NaiveDate;
+use jinguo_domain::Kind as _;
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::screening::{CampaignInput, Item, Risk, VisitInput};
 use jinguo_storage::place::{self as places, Place};
@@ -525,7 +526,7 @@ impl Services {
                 campaign_id: r.campaign_id,
                 campaign_name: r.campaign_name.clone(),
                 visited_on: r.visited_on,
-                risk: Risk::parse(&r.risk).unwrap_or(Risk::None),
+                risk: Risk::stored(&r.risk)?,
                 findings: Item::split(&findings),
                 note,
                 followup: r.followup,
