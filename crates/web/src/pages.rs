@@ -2,42 +2,53 @@
 //! service and fills a template; the figures and tables are prepared here so templates stay plain.
 
 use crate::AppState;
-use crate::auth::{CheckedForm, PageCaller, PendingCaller};
 use crate::error::status_of;
 use crate::i18n::t;
 use crate::lang::UiLang;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, FromRequest, OriginalUri, Path, Query, State};
+use axum::extract::OriginalUri;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use jinguo_domain::Lang;
 use jinguo_domain::account::Role;
-use jinguo_domain::person::{PersonInput, Relationship};
-use jinguo_domain::place::PlaceLevel;
-use jinguo_services::places::{Figures, Place};
+use jinguo_services::places::Place;
 use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
-        .route("/places/{code}", get(place))
-        .route("/households/search", axum::routing::post(find_household))
-        .route("/households/{id}", get(household))
-        .route("/households/{id}/persons", axum::routing::post(add_person))
-        .route("/households/{id}/reveal", axum::routing::post(reveal))
-        .route("/households/{id}/consents", axum::routing::post(consent))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", axum::routing::post(logout))
+        .route("/", get(places::home))
+        .route("/places/{code}", get(places::place))
+        .route(
+            "/households/search",
+            axum::routing::post(households::find_household),
+        )
+        .route("/households/{id}", get(households::household))
+        .route(
+            "/households/{id}/persons",
+            axum::routing::post(households::add_person),
+        )
+        .route(
+            "/households/{id}/reveal",
+            axum::routing::post(households::reveal),
+        )
+        .route(
+            "/households/{id}/consents",
+            axum::routing::post(households::consent),
+        )
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", axum::routing::post(session::logout))
         .route(
             "/account/password",
-            get(password_form).post(password_change),
+            get(session::password_form).post(session::password_change),
         )
-        .route("/login/totp", get(totp_form).post(totp_check))
-        .route("/audit", get(audit_page))
+        .route(
+            "/login/totp",
+            get(session::totp_form).post(session::totp_check),
+        )
+        .route("/audit", get(audit::audit_page))
         .route("/admin", get(access::admin_page))
         .route("/admin/accounts", axum::routing::post(access::admin_create))
         .route("/admin/grants", axum::routing::post(access::admin_grant))
@@ -65,8 +76,11 @@ pub fn router() -> Router<AppState> {
             "/emergency/{id}/end",
             axum::routing::post(access::emergency_end),
         )
-        .route("/places/{code}/coverage", get(coverage_page))
-        .route("/members/{id}/leave", axum::routing::post(member_leave))
+        .route("/places/{code}/coverage", get(network::coverage_page))
+        .route(
+            "/members/{id}/leave",
+            axum::routing::post(network::member_leave),
+        )
         .route(
             "/campaigns",
             get(screening::campaigns_page).post(screening::campaign_create),
@@ -162,7 +176,7 @@ pub fn router() -> Router<AppState> {
             "/referrals/{id}/{step}",
             axum::routing::post(linkage::referral_step),
         )
-        .route("/care", get(care_home))
+        .route("/care", get(care::care_home))
         .route("/wishes", get(care::public_wishes))
         .route(
             "/places/{code}/care/events",
@@ -229,9 +243,9 @@ pub fn router() -> Router<AppState> {
             "/disputes/{id}/confirmation",
             axum::routing::post(mediation::request_confirmation),
         )
-        .route("/lang", get(switch_lang))
-        .route("/static/app.css", get(css))
-        .route("/static/app.js", get(js))
+        .route("/lang", get(session::switch_lang))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
 }
 
 /// What every page knows: the reader's language and where she is.
@@ -331,6 +345,15 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// Breadcrumbs: the places above, linked only where the caller may go.
+fn crumbs(lineage: &[Place], caller: &Caller) -> Vec<(String, String, bool)> {
+    let scope = caller.household_read_scope();
+    lineage
+        .iter()
+        .map(|p| (p.code.clone(), p.name.clone(), scope.covers(&p.path)))
+        .collect()
+}
+
 fn page(html: Result<String, askama::Error>, status: StatusCode) -> Response {
     match html {
         Ok(body) => {
@@ -352,19 +375,6 @@ struct MessagePage {
     c: Ctx,
     title: String,
     detail: String,
-}
-
-/// The care registries of the caller's home place.
-async fn care_home(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    match s.services.home_place(&caller) {
-        Some(home) => Redirect::to(&format!("/places/{home}/care")).into_response(),
-        None => error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller)),
-    }
 }
 
 /// A form of free fields (checkboxes named `prefix.key`, one per value ticked), with its
@@ -491,695 +501,7 @@ pub async fn method_not_allowed(UiLang(lang): UiLang, OriginalUri(uri): Original
     (StatusCode::METHOD_NOT_ALLOWED, title).into_response()
 }
 
-async fn home(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    match s.services.home_place(&caller) {
-        Some(code) => Redirect::to(&format!("/places/{code}")).into_response(),
-        None if caller.has_role(Role::AuditAdmin) => Redirect::to("/audit").into_response(),
-        None if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) => {
-            Redirect::to("/admin").into_response()
-        }
-        None => {
-            let c = Ctx::with(lang, &uri, &caller);
-            let p = MessagePage {
-                title: c.tr("dashboard.title").into(),
-                detail: c.tr("dashboard.empty").into(),
-                c,
-            };
-            page(p.render(), StatusCode::OK)
-        }
-    }
-}
-
-struct Row {
-    href: String,
-    name: String,
-    code: String,
-    cells: Vec<(&'static str, String)>,
-}
-
-struct HouseholdRow {
-    id: Uuid,
-    code: String,
-    head: String,
-    address: String,
-    persons: i64,
-}
-
-struct HouseholdsBlock {
-    page: i64,
-    pages: i64,
-    total: String,
-    lines: Vec<HouseholdRow>,
-}
-
-#[derive(Template)]
-#[template(path = "place.html")]
-struct PlacePage {
-    c: Ctx,
-    title: String,
-    level: &'static str,
-    code: String,
-    crumbs: Vec<(String, String, bool)>,
-    figures: Vec<(&'static str, String)>,
-    columns: Vec<&'static str>,
-    rows: Vec<Row>,
-    households: Option<HouseholdsBlock>,
-    /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
-    screening: Vec<(Uuid, String, String, String, String, String)>,
-    /// For staff managing the place: open disputes below it, those overdue, and the terms of
-    /// agreements past their deadline and not performed.
-    disputes: Option<(i64, i64, i64)>,
-    /// The linkage's open clocks below the place and the overdue ones (staff managing it).
-    clocks: Option<(i64, i64)>,
-    /// Care: people served this year and entries due for review (staff managing it).
-    care: Option<(i64, i64)>,
-}
-
-/// The figures worth showing below a place of `level`.
-fn figure_keys(level: PlaceLevel) -> Vec<&'static str> {
-    let mut keys = Vec::new();
-    if level < PlaceLevel::Township {
-        keys.push("fig.townships");
-    }
-    if level < PlaceLevel::Village {
-        keys.push("fig.villages");
-    }
-    if level < PlaceLevel::Group {
-        keys.push("fig.groups");
-    }
-    keys.push("fig.households");
-    if level < PlaceLevel::Group {
-        // Executives serve federations down to villages; resident groups have representatives.
-        keys.push("fig.executives");
-    }
-    keys.push("fig.representatives");
-    keys
-}
-
-fn figure(f: &Figures, key: &str) -> i64 {
-    match key {
-        "fig.townships" => f.townships,
-        "fig.villages" => f.villages,
-        "fig.groups" => f.groups,
-        "fig.households" => f.households,
-        "fig.executives" => f.executives,
-        "fig.representatives" => f.representatives,
-        _ => 0,
-    }
-}
-
-/// Breadcrumbs: the places above, linked only where the caller may go.
-fn crumbs(lineage: &[Place], caller: &Caller) -> Vec<(String, String, bool)> {
-    let scope = caller.household_read_scope();
-    lineage
-        .iter()
-        .map(|p| (p.code.clone(), p.name.clone(), scope.covers(&p.path)))
-        .collect()
-}
-
-#[derive(Deserialize)]
-struct PageQuery {
-    page: Option<String>,
-}
-
-async fn place(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(code): Path<String>,
-    Query(q): Query<PageQuery>,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let view = match s.services.place_view(&caller, &code).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&e, c),
-    };
-    let level = view.place.level();
-    let screening = match s.services.campaigns_at(&caller, &view.place, 3).await {
-        Ok(list) => list
-            .into_iter()
-            .map(|(camp, risks)| {
-                let screened: i64 = risks.iter().sum();
-                let pct = if view.figures.households > 0 {
-                    100.0 * screened as f64 / view.figures.households as f64
-                } else {
-                    0.0
-                };
-                (
-                    camp.id,
-                    camp.name,
-                    format!(
-                        "{} / {} ({pct:.1}%)",
-                        thousands(screened),
-                        thousands(view.figures.households)
-                    ),
-                    thousands(risks[1]),
-                    thousands(risks[2]),
-                    thousands(risks[3]),
-                )
-            })
-            .collect(),
-        Err(e) => return error_page(&e, c),
-    };
-    let disputes = match s.services.dispute_counts(&caller, &view.place).await {
-        Ok(d) => d,
-        Err(e) => return error_page(&e, c),
-    };
-    let clocks = match s.services.clock_counts(&caller, &view.place).await {
-        Ok(d) => d,
-        Err(e) => return error_page(&e, c),
-    };
-    let care = match s.services.care_counts(&caller, &view.place).await {
-        Ok(d) => d,
-        Err(e) => return error_page(&e, c),
-    };
-    let keys = figure_keys(level);
-    let figures = keys
-        .iter()
-        .map(|k| (*k, thousands(figure(&view.figures, k))))
-        .collect();
-    let columns: Vec<&'static str> = level.child().map(figure_keys).unwrap_or_default();
-    let rows = view
-        .children
-        .iter()
-        .map(|ch| Row {
-            href: format!("/places/{}", ch.place.code),
-            name: ch.place.name.clone(),
-            code: ch.place.code.clone(),
-            cells: columns
-                .iter()
-                .map(|k| (*k, thousands(figure(&ch.figures, k))))
-                .collect(),
-        })
-        .collect();
-    let households = if level == PlaceLevel::Group {
-        let n = match q.page.as_deref().map(str::parse::<i64>) {
-            None => 1,
-            Some(Ok(n)) => n,
-            Some(Err(_)) => 0,
-        };
-        match s
-            .services
-            .group_households(&caller, &view.place.code, n)
-            .await
-        {
-            Ok(hp) => Some(HouseholdsBlock {
-                page: hp.page,
-                pages: hp.pages,
-                total: thousands(hp.total),
-                lines: hp
-                    .lines
-                    .into_iter()
-                    .map(|l| HouseholdRow {
-                        id: l.id,
-                        code: l.code,
-                        head: l.head_name.unwrap_or_default(),
-                        address: l.address,
-                        persons: l.persons,
-                    })
-                    .collect(),
-            }),
-            Err(e) => return error_page(&e, c),
-        }
-    } else {
-        None
-    };
-    let p = PlacePage {
-        clocks,
-        care,
-        title: view.place.name.clone(),
-        level: level.label(lang),
-        code: view.place.code.clone(),
-        crumbs: crumbs(
-            &view.lineage[..view.lineage.len().saturating_sub(1)],
-            &caller,
-        ),
-        figures,
-        columns,
-        rows,
-        households,
-        screening,
-        disputes,
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-struct PersonRow {
-    id: Uuid,
-    name: String,
-    relationship: &'static str,
-    sex: &'static str,
-    age: i32,
-    id_number: String,
-    phone: String,
-}
-
-#[derive(Default, Deserialize)]
-struct PersonForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    sex: String,
-    #[serde(default)]
-    birth_date: String,
-    #[serde(default)]
-    id_number: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    relationship: String,
-    #[serde(default)]
-    expected_version: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Template)]
-#[template(path = "household.html")]
-struct HouseholdPage {
-    c: Ctx,
-    title: String,
-    id: Uuid,
-    address: String,
-    version: i64,
-    crumbs: Vec<(String, String, bool)>,
-    persons: Vec<PersonRow>,
-    added: bool,
-    consented: bool,
-    revealed: bool,
-    form: PersonForm,
-    errors: Vec<(String, String)>,
-    relationships: Vec<(&'static str, &'static str)>,
-    screening: screening::ScreeningBlock,
-    /// Where federation staff register a dispute of this household (its group).
-    dispute_place: Option<String>,
-    /// Where its persons are proposed for a care registry (its group).
-    care_place: String,
-}
-
-#[derive(Deserialize)]
-struct AddedQuery {
-    added: Option<String>,
-    consented: Option<String>,
-    visited: Option<String>,
-}
-
-async fn household(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-    Query(q): Query<AddedQuery>,
-    PageCaller(caller, _): PageCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let req = HouseholdRequest {
-        caller: &caller,
-        id: &id,
-        reveal: None,
-        consented: q.consented.is_some(),
-        visited: q.visited.is_some(),
-        retry: None,
-    };
-    render_household(
-        &s,
-        c,
-        req,
-        q.added.is_some(),
-        PersonForm::default(),
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-struct HouseholdRequest<'a> {
-    caller: &'a Caller,
-    id: &'a str,
-    reveal: Option<&'a str>,
-    /// A consent was just recorded.
-    consented: bool,
-    /// A visit was just recorded.
-    visited: bool,
-    /// A visit form refused: what was entered, and why.
-    retry: Option<(&'a screening::VisitForm, Vec<(String, String)>)>,
-}
-
-async fn render_household(
-    s: &AppState,
-    c: Ctx,
-    req: HouseholdRequest<'_>,
-    added: bool,
-    form: PersonForm,
-    errors: Vec<(String, String)>,
-    status: StatusCode,
-) -> Response {
-    let Ok(id) = Uuid::parse_str(req.id) else {
-        return error_page(&ServiceError::NotFound, c);
-    };
-    let result = match req.reveal {
-        Some(reason) => s.services.household_reveal(req.caller, id, reason).await,
-        None => s.services.household_view(req.caller, id).await,
-    };
-    let (v, errors, status) = match result {
-        Ok(v) => (v, errors, status),
-        Err(ServiceError::Invalid(e)) if req.reveal.is_some() => {
-            let errs =
-                e.0.iter()
-                    .map(|f| (f.field.clone(), f.message(c.lang)))
-                    .collect();
-            match s.services.household_view(req.caller, id).await {
-                Ok(v) => (v, errs, StatusCode::UNPROCESSABLE_ENTITY),
-                Err(e) => return error_page(&e, c),
-            }
-        }
-        Err(e) => return error_page(&e, c),
-    };
-    let lang = c.lang;
-    let screening =
-        match screening::screening_block(&s.services, req.caller, id, lang, req.visited, req.retry)
-            .await
-        {
-            Ok(b) => b,
-            Err(e) => return error_page(&e, c),
-        };
-    let status = if screening.errors.is_empty() {
-        status
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let p = HouseholdPage {
-        screening,
-        care_place: v.household.group_code.clone(),
-        dispute_place: req
-            .caller
-            .has_role(Role::Staff)
-            .then(|| v.household.group_code.clone()),
-        title: v.household.code.clone(),
-        id,
-        address: v.household.address.clone(),
-        version: v.household.version,
-        crumbs: crumbs(&v.lineage, req.caller),
-        revealed: v.revealed,
-        persons: v
-            .persons
-            .iter()
-            .map(|p| PersonRow {
-                id: p.id,
-                name: p.name.clone(),
-                relationship: p.relationship.label(lang),
-                sex: p.sex.label(lang),
-                age: p.age,
-                id_number: p.id_number.clone(),
-                phone: p.phone.clone().unwrap_or_default(),
-            })
-            .collect(),
-        added,
-        consented: req.consented,
-        form,
-        errors,
-        relationships: Relationship::ALL
-            .iter()
-            .map(|r| (r.key(), r.label(lang)))
-            .collect(),
-        c,
-    };
-    page(p.render(), status)
-}
-
-async fn add_person(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-    CheckedForm(caller, f): CheckedForm<PersonForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let Ok(hid) = Uuid::parse_str(&id) else {
-        return error_page(&ServiceError::NotFound, c);
-    };
-    let input = PersonInput {
-        name: f.name.clone(),
-        sex: f.sex.clone(),
-        birth_date: f.birth_date.clone(),
-        id_number: f.id_number.clone(),
-        phone: f.phone.clone(),
-        relationship: f.relationship.clone(),
-    };
-    let version = f.expected_version.trim().parse::<i64>().unwrap_or(-1);
-    match s.services.add_person(&caller, hid, version, &input).await {
-        Ok(_) => Redirect::to(&format!("/households/{hid}?added=1#add")).into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            let errors =
-                v.0.iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
-                    .collect();
-            let req = HouseholdRequest {
-                caller: &caller,
-                id: &id,
-                reveal: None,
-                consented: false,
-                visited: false,
-                retry: None,
-            };
-            render_household(
-                &s,
-                c,
-                req,
-                false,
-                f,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(ServiceError::Conflict) => {
-            let errors = vec![(
-                "name".to_string(),
-                t(lang, "error.conflict.detail").to_string(),
-            )];
-            let req = HouseholdRequest {
-                caller: &caller,
-                id: &id,
-                reveal: None,
-                consented: false,
-                visited: false,
-                retry: None,
-            };
-            render_household(&s, c, req, false, f, errors, StatusCode::CONFLICT).await
-        }
-        Err(e) => error_page(&e, c),
-    }
-}
-
-#[derive(Deserialize)]
-struct ConsentForm {
-    #[serde(default)]
-    person: String,
-    #[serde(default)]
-    purpose: String,
-    #[serde(default)]
-    basis: String,
-    #[serde(default)]
-    guardian_name: String,
-    #[serde(default)]
-    guardian_relationship: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn consent(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-    CheckedForm(caller, f): CheckedForm<ConsentForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let Ok(person) = Uuid::parse_str(&f.person) else {
-        return error_page(&ServiceError::NotFound, c);
-    };
-    let nc = jinguo_services::consent::NewConsent {
-        purpose: f.purpose,
-        basis: f.basis,
-        guardian_name: Some(f.guardian_name),
-        guardian_relationship: Some(f.guardian_relationship),
-    };
-    match s.services.record_consent(&caller, person, &nc).await {
-        Ok(_) => Redirect::to(&format!("/households/{id}?consented=1#consent")).into_response(),
-        Err(e) => match screening::field_errors(&e, lang) {
-            Some(errors) => {
-                let req = HouseholdRequest {
-                    caller: &caller,
-                    id: &id,
-                    reveal: None,
-                    consented: false,
-                    visited: false,
-                    retry: None,
-                };
-                render_household(
-                    &s,
-                    c,
-                    req,
-                    false,
-                    PersonForm::default(),
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => error_page(&e, c),
-        },
-    }
-}
-
-#[derive(Template)]
-#[template(path = "coverage.html")]
-struct CoveragePage {
-    c: Ctx,
-    title: String,
-    code: String,
-    notice: Option<String>,
-    crumbs: Vec<(String, String, bool)>,
-    complete: bool,
-    figures: Vec<(&'static str, String)>,
-    /// (code, name, level)
-    units: Vec<(String, String, &'static str)>,
-    /// (group code, name, households)
-    households: Vec<(String, String, String)>,
-    /// (id, masked name, role, units, role key, place path), listed down to villages.
-    members: Vec<(Uuid, String, &'static str, i64, String, String)>,
-    /// A resident group: its households can be balanced across its representatives.
-    is_group: bool,
-    /// (code, name, units, households, idle, overloaded) of each unit one level down.
-    children: Vec<(String, String, i64, i64, i64, i64)>,
-}
-
-#[derive(Deserialize)]
-struct NoticeQuery {
-    left: Option<String>,
-    done: Option<String>,
-}
-
-async fn coverage_page(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-    Path(code): Path<String>,
-    Query(q): Query<NoticeQuery>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let cov = match s.services.coverage(&caller, &code).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&e, c),
-    };
-    let role_label = |r: &str| match r {
-        "representative" => Role::Representative.label(lang),
-        _ => lang.pick("执委", "executive member"),
-    };
-    let members = if cov.place.level() >= jinguo_domain::place::PlaceLevel::Village {
-        match s.services.coverage_members(&caller, &cov.place.code).await {
-            Ok(list) => list
-                .into_iter()
-                .map(|m| {
-                    let label = role_label(&m.role);
-                    (m.id, m.name, label, m.units, m.role, m.place_path)
-                })
-                .collect(),
-            Err(e) => return error_page(&e, c),
-        }
-    } else {
-        Vec::new()
-    };
-    let p = CoveragePage {
-        title: cov.place.name.clone(),
-        code: cov.place.code.clone(),
-        notice: q
-            .left
-            .map(|_| c.tr("coverage.left").to_string())
-            .or_else(|| q.done.map(|_| c.tr("coverage.done").to_string())),
-        is_group: cov.place.level() == jinguo_domain::place::PlaceLevel::Group,
-        children: cov
-            .children
-            .iter()
-            .map(|ch| {
-                (
-                    ch.place.code.clone(),
-                    ch.place.name.clone(),
-                    ch.uncovered_units,
-                    ch.uncovered_households,
-                    ch.idle,
-                    ch.overloaded,
-                )
-            })
-            .collect(),
-        crumbs: crumbs(&cov.lineage, &caller),
-        complete: cov.complete(),
-        figures: vec![
-            ("cov.members", thousands(cov.members)),
-            ("cov.units", thousands(cov.uncovered_units.len() as i64)),
-            (
-                "cov.households",
-                thousands(cov.households_without_representative()),
-            ),
-            ("cov.idle", thousands(cov.idle.len() as i64)),
-            ("cov.overloaded", thousands(cov.overloaded.len() as i64)),
-        ],
-        units: cov
-            .uncovered_units
-            .iter()
-            .map(|g| (g.code.clone(), g.name.clone(), g.level.label(lang)))
-            .collect(),
-        households: cov
-            .uncovered_households
-            .iter()
-            .map(|h| (h.0.clone(), h.1.clone(), thousands(h.2)))
-            .collect(),
-        members,
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct LeaveForm {
-    #[serde(default)]
-    back: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn member_leave(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-    CheckedForm(caller, f): CheckedForm<LeaveForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return error_page(&ServiceError::NotFound, c);
-    };
-    match s.services.member_leave(&caller, id).await {
-        Ok(_) => {
-            let back = jinguo_domain::place::PlaceCode::parse(&f.back)
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            Redirect::to(&format!("/places/{back}/coverage?left=1")).into_response()
-        }
-        Err(e) => error_page(&e, c),
-    }
-}
-
-/// Forms posted through [`CheckedForm`] carry the session's token in their `csrf` field.
+/// Forms posted through [`CheckedForm`](crate::auth::CheckedForm) carry the session's token in their `csrf` field.
 macro_rules! csrf_form {
     ($t:ty) => {
         impl crate::auth::CsrfField for $t {
@@ -1189,450 +511,11 @@ macro_rules! csrf_form {
         }
     };
 }
-csrf_form!(PersonForm);
 csrf_form!(FreeForm);
-csrf_form!(ConsentForm);
-csrf_form!(LeaveForm);
-csrf_form!(RevealForm);
-csrf_form!(FindForm);
 
 /// Forms carry the session's token; a form from anywhere else is refused.
 fn csrf_ok(caller: &Caller, sent: &str) -> bool {
     !caller.csrf.is_empty() && sent == caller.csrf
-}
-
-#[derive(Deserialize)]
-struct FindForm {
-    #[serde(default)]
-    id_number: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-/// The search form of the place page: to the household found, or a page saying why not.
-async fn find_household(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    CheckedForm(caller, f): CheckedForm<FindForm>,
-) -> Response {
-    match s.services.find_household(&caller, f.id_number.trim()).await {
-        Ok(h) => Redirect::to(&format!("/households/{}", h.id)).into_response(),
-        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
-    }
-}
-
-#[derive(Deserialize)]
-struct RevealForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn reveal(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-    CheckedForm(caller, f): CheckedForm<RevealForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let req = HouseholdRequest {
-        caller: &caller,
-        id: &id,
-        reveal: Some(&f.reason),
-        consented: false,
-        visited: false,
-        retry: None,
-    };
-    render_household(
-        &s,
-        c,
-        req,
-        false,
-        PersonForm::default(),
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    c: Ctx,
-    title: String,
-    next: String,
-    username: String,
-    failed: bool,
-}
-
-#[derive(Deserialize, Default)]
-struct NextQuery {
-    next: Option<String>,
-}
-
-/// Only a local path is a place to go to after logging in or switching language.
-fn local_path(p: Option<String>) -> String {
-    p.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or_else(|| "/".into())
-}
-
-async fn login_form(
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    let c = Ctx::new(lang, &uri);
-    let p = LoginPage {
-        title: c.tr("login.title").into(),
-        next: local_path(q.next),
-        username: String::new(),
-        failed: false,
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    next: Option<String>,
-}
-
-async fn login(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    req: axum::extract::Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let secure = crate::auth::is_secure(&parts);
-    let ip = crate::auth::client_ip(&parts);
-    let f =
-        match Form::<LoginForm>::from_request(axum::extract::Request::from_parts(parts, body), &s)
-            .await
-        {
-            Ok(Form(f)) => f,
-            Err(_) => return error_page(&ServiceError::Forbidden, Ctx::new(lang, &uri)),
-        };
-    match s.services.login(&f.username, &f.password, &ip).await {
-        Ok(session) => {
-            let mut r = Redirect::to(&local_path(f.next)).into_response();
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                crate::auth::session_cookie(secure, &session.token),
-            );
-            r
-        }
-        Err(ServiceError::Unauthenticated) => {
-            let c = Ctx::new(lang, &uri);
-            let p = LoginPage {
-                title: c.tr("login.title").into(),
-                next: local_path(f.next),
-                username: f.username,
-                failed: true,
-                c,
-            };
-            page(p.render(), StatusCode::UNAUTHORIZED)
-        }
-        Err(e) => error_page(&e, Ctx::new(lang, &uri)),
-    }
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PendingCaller(caller, token): PendingCaller,
-    Form(f): Form<CsrfOnly>,
-) -> Response {
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller));
-    }
-    if let Err(e) = s.services.logout(&caller, &token).await {
-        return error_page(&e, Ctx::new(lang, &uri));
-    }
-    let mut r = Redirect::to("/login").into_response();
-    r.headers_mut()
-        .insert(header::SET_COOKIE, crate::auth::clear_cookie());
-    r
-}
-
-#[derive(Template)]
-#[template(path = "password.html")]
-struct PasswordPage {
-    c: Ctx,
-    title: String,
-    must: bool,
-    errors: Vec<(String, String)>,
-}
-
-async fn password_form(
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PendingCaller(caller, _): PendingCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let p = PasswordPage {
-        title: c.tr("password.title").into(),
-        must: caller.must_change_password,
-        errors: Vec::new(),
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct PasswordForm {
-    #[serde(default)]
-    old_password: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn password_change(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PendingCaller(caller, _): PendingCaller,
-    Form(f): Form<PasswordForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
-    match s
-        .services
-        .change_password(&caller, &f.old_password, &f.password)
-        .await
-    {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            let p = PasswordPage {
-                title: c.tr("password.title").into(),
-                must: caller.must_change_password,
-                errors: v
-                    .0
-                    .iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
-                    .collect(),
-                c,
-            };
-            page(p.render(), StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(e) => error_page(&e, c),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "totp.html")]
-struct TotpPage {
-    c: Ctx,
-    title: String,
-    key: String,
-    uri: String,
-    errors: Vec<(String, String)>,
-}
-
-async fn totp_form(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PendingCaller(caller, _): PendingCaller,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let (otp_uri, key) = match s.services.totp_enrolled(&caller).await {
-        Ok(true) => (String::new(), String::new()),
-        Ok(false) => match s.services.totp_begin(&caller).await {
-            Ok(x) => x,
-            Err(e) => return error_page(&e, c),
-        },
-        Err(e) => return error_page(&e, c),
-    };
-    let p = TotpPage {
-        title: c.tr("totp.title").into(),
-        key,
-        uri: otp_uri,
-        errors: Vec::new(),
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct TotpForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn totp_check(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PendingCaller(caller, token): PendingCaller,
-    Form(f): Form<TotpForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    if !csrf_ok(&caller, &f.csrf) {
-        return error_page(&ServiceError::Forbidden, c);
-    }
-    match s.services.totp_verify(&caller, &token, &f.code).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(ServiceError::Invalid(v)) => {
-            let p = TotpPage {
-                title: c.tr("totp.title").into(),
-                key: String::new(),
-                uri: String::new(),
-                errors: v
-                    .0
-                    .iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
-                    .collect(),
-                c,
-            };
-            page(p.render(), StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(e) => error_page(&e, c),
-    }
-}
-
-struct AuditLine {
-    seq: i64,
-    at: String,
-    actor: String,
-    action: String,
-    target: String,
-    reason: String,
-    ip: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    c: Ctx,
-    title: String,
-    chain: String,
-    q_actor: String,
-    q_action: String,
-    lines: Vec<AuditLine>,
-}
-
-#[derive(Deserialize, Default)]
-struct AuditSearch {
-    actor: Option<String>,
-    action: Option<String>,
-}
-
-async fn audit_page(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    PageCaller(caller, _): PageCaller,
-    Query(q): Query<AuditSearch>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
-    let nonempty = |v: Option<String>| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty());
-    let query = jinguo_services::audit::AuditQuery {
-        actor: nonempty(q.actor.clone()),
-        action: nonempty(q.action.clone()),
-        limit: 200,
-        ..Default::default()
-    };
-    let rows = match s.services.search_audit(&caller, &query).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&e, c),
-    };
-    let chain = match s.services.verify_audit().await {
-        Ok(jinguo_services::audit::Verification::Intact { entries }) => {
-            format!("{} ({entries})", c.tr("audit.intact"))
-        }
-        Ok(jinguo_services::audit::Verification::Broken { seq, why }) => {
-            format!("{} {seq}: {why}", c.tr("audit.broken"))
-        }
-        Err(e) => return error_page(&e, c),
-    };
-    let p = AuditPage {
-        title: c.tr("audit.title").into(),
-        chain,
-        q_actor: q.actor.unwrap_or_default(),
-        q_action: q.action.unwrap_or_default(),
-        lines: rows
-            .into_iter()
-            .map(|r| AuditLine {
-                seq: r.seq,
-                at: jinguo_services::clock::local(r.at),
-                actor: r.actor,
-                action: r.action,
-                target: r.target,
-                reason: r.reason,
-                ip: r.ip,
-            })
-            .collect(),
-        c,
-    };
-    page(p.render(), StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-struct SwitchQuery {
-    to: Option<String>,
-    back: Option<String>,
-}
-
-/// Remembers the chosen language in a cookie and goes back where the reader was.
-async fn switch_lang(Query(q): Query<SwitchQuery>) -> Response {
-    let lang = q.to.as_deref().and_then(Lang::from_tag).unwrap_or_default();
-    let back = local_path(q.back);
-    let mut r = Redirect::to(&back).into_response();
-    let cookie = format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-        lang.code()
-    );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
-}
-
-const CSS: &str = include_str!("../static/app.css");
-const JS: &str = include_str!("../static/app.js");
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
-
-async fn js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        JS,
-    )
-        .into_response()
 }
 
 #[cfg(test)]
@@ -1653,39 +536,16 @@ mod tests {
     }
 }
 
-/// A household's page showing a refused visit form again, with what was entered.
-async fn household_with_visit(
-    s: &AppState,
-    c: Ctx,
-    caller: &Caller,
-    id: &str,
-    retry: (&screening::VisitForm, Vec<(String, String)>),
-) -> Response {
-    let req = HouseholdRequest {
-        caller,
-        id,
-        reveal: None,
-        consented: false,
-        visited: false,
-        retry: Some(retry),
-    };
-    render_household(
-        s,
-        c,
-        req,
-        false,
-        PersonForm::default(),
-        Vec::new(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
-}
-
 mod access;
+mod assets;
+mod audit;
 mod care;
 mod federations;
+mod households;
 pub(crate) mod import;
 mod linkage;
 pub(crate) mod mediation;
 mod network;
+mod places;
 mod screening;
+mod session;

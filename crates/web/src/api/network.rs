@@ -1,6 +1,7 @@
-//! Tools of the responsibility network: bulk assignment, hand-over, balancing.
+//! The responsibility network: who answers for what below a place (coverage), a member leaving
+//! her post, bulk assignment, hand-over, balancing.
 
-use super::{ApiResult, api, body_error, parse_uuid};
+use super::{ApiResult, PlaceRef, api, body_error, parse_uuid};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
@@ -15,9 +16,151 @@ use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(get_coverage))
+        .routes(routes!(leave_member))
         .routes(routes!(assign_units))
         .routes(routes!(hand_over))
         .routes(routes!(balance_group))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GapDto {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberLoadDto {
+    pub id: Uuid,
+    /// Masked.
+    pub name: String,
+    pub role: String,
+    pub place_path: String,
+    /// How many units (places or households) she answers for.
+    pub units: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupGapDto {
+    pub group: String,
+    pub name: String,
+    pub households: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageDto {
+    pub place: PlaceRef,
+    /// No gaps and nobody idle.
+    pub complete: bool,
+    pub members: i64,
+    pub uncovered_units: Vec<GapDto>,
+    pub households_without_representative: i64,
+    pub uncovered_households: Vec<GroupGapDto>,
+    pub idle_members: Vec<MemberLoadDto>,
+    pub overloaded_members: Vec<MemberLoadDto>,
+    /// The gaps rolled up for each unit one level down.
+    pub children: Vec<ChildCoverageDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChildCoverageDto {
+    pub place: PlaceRef,
+    pub uncovered_units: i64,
+    pub households_without_representative: i64,
+    pub idle_members: i64,
+    pub overloaded_members: i64,
+}
+
+fn load_dto(m: &jinguo_services::coverage::MemberLoad) -> MemberLoadDto {
+    MemberLoadDto {
+        id: m.id,
+        name: m.name.clone(),
+        role: m.role.clone(),
+        place_path: m.place_path.clone(),
+        units: m.units,
+    }
+}
+
+/// Who answers for what below a place (四级包保), computed from the assignments.
+#[utoipa::path(get, path = "/api/v1/places/{code}/coverage", tag = "network",
+    params(("code" = String, Path)),
+    responses((status = 200, body = CoverageDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_coverage(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<CoverageDto>> {
+    let c = s
+        .services
+        .coverage(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(CoverageDto {
+        place: (&c.place).into(),
+        complete: c.complete(),
+        members: c.members,
+        households_without_representative: c.households_without_representative(),
+        uncovered_units: c
+            .uncovered_units
+            .iter()
+            .map(|g| GapDto {
+                code: g.code.clone(),
+                name: g.name.clone(),
+                level: g.level.key().into(),
+            })
+            .collect(),
+        uncovered_households: c
+            .uncovered_households
+            .iter()
+            .map(|h| GroupGapDto {
+                group: h.0.clone(),
+                name: h.1.clone(),
+                households: h.2,
+            })
+            .collect(),
+        idle_members: c.idle.iter().map(load_dto).collect(),
+        overloaded_members: c.overloaded.iter().map(load_dto).collect(),
+        children: c
+            .children
+            .iter()
+            .map(|ch| ChildCoverageDto {
+                place: (&ch.place).into(),
+                uncovered_units: ch.uncovered_units,
+                households_without_representative: ch.uncovered_households,
+                idle_members: ch.idle,
+                overloaded_members: ch.overloaded,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaveDto {
+    /// How many assignments ended with her term.
+    pub assignments_ended: u64,
+}
+
+/// A member leaves her post: her term and assignments end; what she answered for becomes a gap.
+#[utoipa::path(post, path = "/api/v1/members/{id}/leave", tag = "network", params(("id" = Uuid, Path)),
+    responses((status = 200, body = LeaveDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn leave_member(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<LeaveDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let n = s
+        .services
+        .member_leave(&caller, id)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(LeaveDto {
+        assignments_ended: n,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -333,6 +333,19 @@ async fn figures(
     (Some(view), asked && errors.is_empty())
 }
 
+/// The care registries of the caller's home place.
+pub(super) async fn care_home(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    match s.services.home_place(&caller) {
+        Some(home) => Redirect::to(&format!("/places/{home}/care")).into_response(),
+        None => error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller)),
+    }
+}
+
 pub(super) async fn care_page(
     State(s): State<AppState>,
     UiLang(lang): UiLang,

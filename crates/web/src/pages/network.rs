@@ -1,15 +1,159 @@
-//! The forms of the coverage page: assign units in bulk, hand over, balance a group.
+//! The coverage page (who answers for what below a place) and its forms: a member leaving her
+//! post, assign units in bulk, hand over, balance a group.
 
-use super::{Ctx, error_page};
+use super::{Ctx, crumbs, error_page, page, thousands};
 use crate::AppState;
-use crate::auth::CheckedForm;
+use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
-use axum::extract::{OriginalUri, Path, State};
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceCode;
 use jinguo_services::ServiceError;
 use serde::Deserialize;
 use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    c: Ctx,
+    title: String,
+    code: String,
+    notice: Option<String>,
+    crumbs: Vec<(String, String, bool)>,
+    complete: bool,
+    figures: Vec<(&'static str, String)>,
+    /// (code, name, level)
+    units: Vec<(String, String, &'static str)>,
+    /// (group code, name, households)
+    households: Vec<(String, String, String)>,
+    /// (id, masked name, role, units, role key, place path), listed down to villages.
+    members: Vec<(Uuid, String, &'static str, i64, String, String)>,
+    /// A resident group: its households can be balanced across its representatives.
+    is_group: bool,
+    /// (code, name, units, households, idle, overloaded) of each unit one level down.
+    children: Vec<(String, String, i64, i64, i64, i64)>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoticeQuery {
+    left: Option<String>,
+    done: Option<String>,
+}
+
+pub(super) async fn coverage_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let cov = match s.services.coverage(&caller, &code).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e, c),
+    };
+    let role_label = |r: &str| match r {
+        "representative" => Role::Representative.label(lang),
+        _ => lang.pick("执委", "executive member"),
+    };
+    let members = if cov.place.level() >= jinguo_domain::place::PlaceLevel::Village {
+        match s.services.coverage_members(&caller, &cov.place.code).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|m| {
+                    let label = role_label(&m.role);
+                    (m.id, m.name, label, m.units, m.role, m.place_path)
+                })
+                .collect(),
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        Vec::new()
+    };
+    let p = CoveragePage {
+        title: cov.place.name.clone(),
+        code: cov.place.code.clone(),
+        notice: q
+            .left
+            .map(|_| c.tr("coverage.left").to_string())
+            .or_else(|| q.done.map(|_| c.tr("coverage.done").to_string())),
+        is_group: cov.place.level() == jinguo_domain::place::PlaceLevel::Group,
+        children: cov
+            .children
+            .iter()
+            .map(|ch| {
+                (
+                    ch.place.code.clone(),
+                    ch.place.name.clone(),
+                    ch.uncovered_units,
+                    ch.uncovered_households,
+                    ch.idle,
+                    ch.overloaded,
+                )
+            })
+            .collect(),
+        crumbs: crumbs(&cov.lineage, &caller),
+        complete: cov.complete(),
+        figures: vec![
+            ("cov.members", thousands(cov.members)),
+            ("cov.units", thousands(cov.uncovered_units.len() as i64)),
+            (
+                "cov.households",
+                thousands(cov.households_without_representative()),
+            ),
+            ("cov.idle", thousands(cov.idle.len() as i64)),
+            ("cov.overloaded", thousands(cov.overloaded.len() as i64)),
+        ],
+        units: cov
+            .uncovered_units
+            .iter()
+            .map(|g| (g.code.clone(), g.name.clone(), g.level.label(lang)))
+            .collect(),
+        households: cov
+            .uncovered_households
+            .iter()
+            .map(|h| (h.0.clone(), h.1.clone(), thousands(h.2)))
+            .collect(),
+        members,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LeaveForm {
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(LeaveForm);
+
+pub(super) async fn member_leave(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    CheckedForm(caller, f): CheckedForm<LeaveForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    match s.services.member_leave(&caller, id).await {
+        Ok(_) => {
+            let back = jinguo_domain::place::PlaceCode::parse(&f.back)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            Redirect::to(&format!("/places/{back}/coverage?left=1")).into_response()
+        }
+        Err(e) => error_page(&e, c),
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub(super) struct HandOverForm {

@@ -524,7 +524,9 @@ pub(super) async fn record_visit(
             Redirect::to(&format!("/households/{household}?visited=1#screening")).into_response()
         }
         Err(e) => match field_errors(&e, lang) {
-            Some(errors) => super::household_with_visit(&s, c, &caller, &id, (&f, errors)).await,
+            Some(errors) => {
+                super::households::household_with_visit(&s, c, &caller, &id, (&f, errors)).await
+            }
             None => error_page(&e, c),
         },
     }

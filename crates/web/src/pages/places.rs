@@ -1,0 +1,247 @@
+//! A place's page: its figures, the places below it, a group's households, and the newest
+//! campaigns, disputes, clocks and care there; and the home page, which goes to the caller's place.
+
+use super::{Ctx, MessagePage, crumbs, error_page, page, thousands};
+use crate::AppState;
+use crate::auth::PageCaller;
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::account::Role;
+use jinguo_domain::place::PlaceLevel;
+use jinguo_services::places::Figures;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(super) async fn home(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    match s.services.home_place(&caller) {
+        Some(code) => Redirect::to(&format!("/places/{code}")).into_response(),
+        None if caller.has_role(Role::AuditAdmin) => Redirect::to("/audit").into_response(),
+        None if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) => {
+            Redirect::to("/admin").into_response()
+        }
+        None => {
+            let c = Ctx::with(lang, &uri, &caller);
+            let p = MessagePage {
+                title: c.tr("dashboard.title").into(),
+                detail: c.tr("dashboard.empty").into(),
+                c,
+            };
+            page(p.render(), StatusCode::OK)
+        }
+    }
+}
+
+struct Row {
+    href: String,
+    name: String,
+    code: String,
+    cells: Vec<(&'static str, String)>,
+}
+
+struct HouseholdRow {
+    id: Uuid,
+    code: String,
+    head: String,
+    address: String,
+    persons: i64,
+}
+
+struct HouseholdsBlock {
+    page: i64,
+    pages: i64,
+    total: String,
+    lines: Vec<HouseholdRow>,
+}
+
+#[derive(Template)]
+#[template(path = "place.html")]
+struct PlacePage {
+    c: Ctx,
+    title: String,
+    level: &'static str,
+    code: String,
+    crumbs: Vec<(String, String, bool)>,
+    figures: Vec<(&'static str, String)>,
+    columns: Vec<&'static str>,
+    rows: Vec<Row>,
+    households: Option<HouseholdsBlock>,
+    /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
+    screening: Vec<(Uuid, String, String, String, String, String)>,
+    /// For staff managing the place: open disputes below it, those overdue, and the terms of
+    /// agreements past their deadline and not performed.
+    disputes: Option<(i64, i64, i64)>,
+    /// The linkage's open clocks below the place and the overdue ones (staff managing it).
+    clocks: Option<(i64, i64)>,
+    /// Care: people served this year and entries due for review (staff managing it).
+    care: Option<(i64, i64)>,
+}
+
+/// The figures worth showing below a place of `level`.
+fn figure_keys(level: PlaceLevel) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    if level < PlaceLevel::Township {
+        keys.push("fig.townships");
+    }
+    if level < PlaceLevel::Village {
+        keys.push("fig.villages");
+    }
+    if level < PlaceLevel::Group {
+        keys.push("fig.groups");
+    }
+    keys.push("fig.households");
+    if level < PlaceLevel::Group {
+        // Executives serve federations down to villages; resident groups have representatives.
+        keys.push("fig.executives");
+    }
+    keys.push("fig.representatives");
+    keys
+}
+
+fn figure(f: &Figures, key: &str) -> i64 {
+    match key {
+        "fig.townships" => f.townships,
+        "fig.villages" => f.villages,
+        "fig.groups" => f.groups,
+        "fig.households" => f.households,
+        "fig.executives" => f.executives,
+        "fig.representatives" => f.representatives,
+        _ => 0,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    page: Option<String>,
+}
+
+pub(super) async fn place(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let view = match s.services.place_view(&caller, &code).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e, c),
+    };
+    let level = view.place.level();
+    let screening = match s.services.campaigns_at(&caller, &view.place, 3).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|(camp, risks)| {
+                let screened: i64 = risks.iter().sum();
+                let pct = if view.figures.households > 0 {
+                    100.0 * screened as f64 / view.figures.households as f64
+                } else {
+                    0.0
+                };
+                (
+                    camp.id,
+                    camp.name,
+                    format!(
+                        "{} / {} ({pct:.1}%)",
+                        thousands(screened),
+                        thousands(view.figures.households)
+                    ),
+                    thousands(risks[1]),
+                    thousands(risks[2]),
+                    thousands(risks[3]),
+                )
+            })
+            .collect(),
+        Err(e) => return error_page(&e, c),
+    };
+    let disputes = match s.services.dispute_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
+    let clocks = match s.services.clock_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
+    let care = match s.services.care_counts(&caller, &view.place).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
+    let keys = figure_keys(level);
+    let figures = keys
+        .iter()
+        .map(|k| (*k, thousands(figure(&view.figures, k))))
+        .collect();
+    let columns: Vec<&'static str> = level.child().map(figure_keys).unwrap_or_default();
+    let rows = view
+        .children
+        .iter()
+        .map(|ch| Row {
+            href: format!("/places/{}", ch.place.code),
+            name: ch.place.name.clone(),
+            code: ch.place.code.clone(),
+            cells: columns
+                .iter()
+                .map(|k| (*k, thousands(figure(&ch.figures, k))))
+                .collect(),
+        })
+        .collect();
+    let households = if level == PlaceLevel::Group {
+        let n = match q.page.as_deref().map(str::parse::<i64>) {
+            None => 1,
+            Some(Ok(n)) => n,
+            Some(Err(_)) => 0,
+        };
+        match s
+            .services
+            .group_households(&caller, &view.place.code, n)
+            .await
+        {
+            Ok(hp) => Some(HouseholdsBlock {
+                page: hp.page,
+                pages: hp.pages,
+                total: thousands(hp.total),
+                lines: hp
+                    .lines
+                    .into_iter()
+                    .map(|l| HouseholdRow {
+                        id: l.id,
+                        code: l.code,
+                        head: l.head_name.unwrap_or_default(),
+                        address: l.address,
+                        persons: l.persons,
+                    })
+                    .collect(),
+            }),
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        None
+    };
+    let p = PlacePage {
+        clocks,
+        care,
+        title: view.place.name.clone(),
+        level: level.label(lang),
+        code: view.place.code.clone(),
+        crumbs: crumbs(
+            &view.lineage[..view.lineage.len().saturating_sub(1)],
+            &caller,
+        ),
+        figures,
+        columns,
+        rows,
+        households,
+        screening,
+        disputes,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
