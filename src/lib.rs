@@ -57,6 +57,11 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Serves the application until Ctrl-C or SIGTERM.
 pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<()> {
+    // Built-in registries reach every county, those of an earlier version included.
+    services
+        .builtin_registries()
+        .await
+        .context("cannot give the counties their built-in registries")?;
     // Escalation of the linkage's clocks and delivery of its messages, beside the requests.
     if services.linkage.worker {
         tokio::spawn(services.clone().run_worker());

@@ -320,27 +320,31 @@ async fn audit_chain_detects_tampering(b: Backend) {
     };
     assert!(entries >= 4, "{entries}");
     // The triggers refuse edits and deletions.
-    let refused = exec(&t.db, "UPDATE audit SET actor = 'someone' WHERE seq = 2").await;
+    let refused = support::exec(&t.db, "UPDATE audit SET actor = 'someone' WHERE seq = 2").await;
     assert!(
         refused.is_err(),
         "an update of the audit log must be refused"
     );
     assert!(
-        exec(&t.db, "DELETE FROM audit WHERE seq = 2")
+        support::exec(&t.db, "DELETE FROM audit WHERE seq = 2")
             .await
             .is_err()
     );
     // Bypass them, edit entry 2: found.
     match b {
         Backend::Sqlite => {
-            exec(&t.db, "DROP TRIGGER audit_no_update").await.unwrap();
-            exec(&t.db, "DROP TRIGGER audit_no_delete").await.unwrap();
+            support::exec(&t.db, "DROP TRIGGER audit_no_update")
+                .await
+                .unwrap();
+            support::exec(&t.db, "DROP TRIGGER audit_no_delete")
+                .await
+                .unwrap();
         }
-        Backend::Postgres => exec(&t.db, "ALTER TABLE audit DISABLE TRIGGER USER")
+        Backend::Postgres => support::exec(&t.db, "ALTER TABLE audit DISABLE TRIGGER USER")
             .await
             .unwrap(),
     }
-    exec(
+    support::exec(
         &t.db,
         "UPDATE audit SET reason = 'nothing to see' WHERE seq = 2",
     )
@@ -353,7 +357,7 @@ async fn audit_chain_detects_tampering(b: Backend) {
             why: "entry was changed"
         }
     );
-    exec(&t.db, "UPDATE audit SET reason = '' WHERE seq = 2")
+    support::exec(&t.db, "UPDATE audit SET reason = '' WHERE seq = 2")
         .await
         .unwrap();
     assert!(matches!(
@@ -361,7 +365,7 @@ async fn audit_chain_detects_tampering(b: Backend) {
         Verification::Intact { .. }
     ));
     let last = entries;
-    exec(&t.db, &format!("DELETE FROM audit WHERE seq = {last}"))
+    support::exec(&t.db, &format!("DELETE FROM audit WHERE seq = {last}"))
         .await
         .unwrap();
     assert!(matches!(
@@ -370,14 +374,6 @@ async fn audit_chain_detects_tampering(b: Backend) {
     ));
 }
 both_backends!(audit_chain, super::audit_chain_detects_tampering);
-
-async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
-    let sql = sqlx::AssertSqlSafe(sql.to_string());
-    match db {
-        Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-}
 
 /// Sensitive fields are ciphertext in the database, searchable through the blind index, and
 /// survive a key rotation.
@@ -760,7 +756,7 @@ async fn audit_retention(b: Backend) {
     );
     let (head, _) = jinguo_storage::audit::head(&t.db).await.unwrap();
     assert!(
-        exec(&t.db, &format!("DELETE FROM audit WHERE seq = {head}"))
+        support::exec(&t.db, &format!("DELETE FROM audit WHERE seq = {head}"))
             .await
             .is_err(),
         "recent entries stay"

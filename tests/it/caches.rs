@@ -10,11 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn exec(db: &Db, sql: &'static str) {
-    match db {
-        Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
+    crate::support::exec(db, sql).await.unwrap();
 }
 
 async fn reads_of(s: &Services, action: &str) -> usize {

@@ -1435,3 +1435,31 @@ async fn long_lists_are_cut_on_the_page() {
     assert_eq!(rows(&one), 101);
     assert!(!one.contains("id=\"more-entries\""));
 }
+
+/// The built-in registries reach every county with households at start, those added by a later
+/// version included, as the server's own audited work; a second start writes nothing.
+async fn builtin_registries_at_start(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    assert_eq!(s.builtin_registries().await.unwrap(), 6);
+    assert_eq!(s.builtin_registries().await.unwrap(), 0);
+    // A county of an earlier version lacks a registry added since.
+    support::exec(
+        &t.db,
+        "DELETE FROM registry WHERE county_code = '530181' AND key = 'bereaved_mothers'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.builtin_registries().await.unwrap(), 1);
+    let q = jinguo_services::audit::AuditQuery {
+        action: Some("registry.create".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let rows = jinguo_storage::audit::search(&s.db, &jinguo_storage::Scope::operator(), &q)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r.actor == "worker"), "{rows:?}");
+    assert!(rows[0].detail.contains("created=1"), "{rows:?}");
+}
+both_backends!(registries_at_start, super::builtin_registries_at_start);

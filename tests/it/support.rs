@@ -360,3 +360,12 @@ pub async fn caller_of(s: &Services, username: &str, password: &str) -> Caller {
         .token;
     s.caller_from_session(&token, "127.0.0.1").await.unwrap()
 }
+
+/// Runs a statement on the database's writer, as a hand at its prompt would.
+pub async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db {
+        Db::Sqlite(s) => sqlx::query(sql).execute(&s.write).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+}

@@ -97,6 +97,33 @@ impl Services {
         county: &str,
         why: &str,
     ) -> Result<u64, ServiceError> {
+        self.write_registries(Some(caller), county, why).await
+    }
+
+    /// Gives every county with households the built-in registries it lacks (a county of an
+    /// earlier version gets those added since): at start, before any request. How many were
+    /// written. Audited as the server's own work.
+    pub async fn builtin_registries(&self) -> Result<u64, ServiceError> {
+        let mut created = 0;
+        for county in jinguo_storage::place::counties_with_households(&self.db, 100_000).await? {
+            let have = store::registries(&self.db, &county).await?;
+            if rules::REGISTRIES
+                .iter()
+                .all(|(key, ..)| have.iter().any(|r| r.key == *key))
+            {
+                continue;
+            }
+            created += self.write_registries(None, &county, " at_start").await?;
+        }
+        Ok(created)
+    }
+
+    async fn write_registries(
+        &self,
+        caller: Option<&Caller>,
+        county: &str,
+        why: &str,
+    ) -> Result<u64, ServiceError> {
         let now = clock::now();
         let created = db_tx!(&self.db, tx => {
             let mut created = 0;
@@ -113,9 +140,13 @@ impl Services {
                 }
             }
             if created > 0 {
-                record(tx, caller, Record::new("registry.create")
+                let entry = Record::new("registry.create")
                     .target(format!("county:{county}"))
-                    .detail(format!("created={created}{why}"))).await?;
+                    .detail(format!("created={created}{why}"));
+                match caller {
+                    Some(caller) => record(tx, caller, entry).await?,
+                    None => crate::audit::record_as(tx, &crate::audit::Actor::Worker, entry).await?,
+                };
             }
             Ok::<u64, StorageError>(created)
         })?;
