@@ -18,6 +18,7 @@ mod linkage;
 mod matrix;
 mod mediation;
 mod network;
+mod reach;
 mod replica;
 mod screening;
 mod storage;

@@ -148,9 +148,10 @@ impl Reader {
                 q.push("EXISTS (SELECT 1 FROM referral rr WHERE rr.county_code = ")
                     .push(&county)
                     .push(" AND rr.case_id = ")
-                    .push(&id);
-                push_in(q, true, "rr.department_id", &self.departments);
-                q.push(")");
+                    .push(&id)
+                    .push(" AND (");
+                push_in(q, false, "rr.department_id", &self.departments);
+                q.push("))");
                 any = true;
             }
             any
