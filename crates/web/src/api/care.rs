@@ -714,7 +714,7 @@ async fn claim_wish(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventDto {
+pub struct CareEventDto {
     pub id: Uuid,
     pub kind: String,
     pub name: String,
@@ -728,7 +728,7 @@ pub struct EventDto {
 /// The events below a place the caller manages, in a year (this year by default) or a period.
 #[utoipa::path(get, path = "/api/v1/places/{code}/events", tag = "care",
     params(("code" = String, Path), PeriodQuery),
-    responses((status = 200, body = Vec<EventDto>),
+    responses((status = 200, body = Vec<CareEventDto>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn place_events(
@@ -737,7 +737,7 @@ async fn place_events(
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
     Query(q): Query<PeriodQuery>,
-) -> ApiResult<Json<Vec<EventDto>>> {
+) -> ApiResult<Json<Vec<CareEventDto>>> {
     let period = q.period().map_err(api(lang))?;
     let list = s
         .services
@@ -746,7 +746,7 @@ async fn place_events(
         .map_err(api(lang))?;
     Ok(Json(
         list.into_iter()
-            .map(|e| EventDto {
+            .map(|e| CareEventDto {
                 id: e.id,
                 kind: e.kind.key().into(),
                 name: e.name,

@@ -1,7 +1,7 @@
 //! The anti-domestic-violence linkage: departments, cases, referrals and their acknowledgement,
 //! legal instruments, the inbox, the board and the delivery of outside messages.
 
-use super::{ApiResult, api, body_error, parse_uuid};
+use super::{ApiResult, CreatedDto, api, body_error, parse_uuid};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::Problem;
@@ -388,12 +388,12 @@ pub struct InstrumentDto {
     pub note: String,
     pub status: String,
     pub valid_until: Option<NaiveDate>,
-    pub events: Vec<EventDto>,
+    pub events: Vec<InstrumentEventDto>,
     pub version: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventDto {
+pub struct InstrumentEventDto {
     pub event: String,
     pub on: NaiveDate,
     pub valid_until: Option<NaiveDate>,
@@ -421,7 +421,7 @@ pub struct ClockDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StepDto {
+pub struct CaseStepDto {
     pub kind: String,
     pub at: DateTime<Utc>,
     pub by: String,
@@ -434,7 +434,7 @@ pub struct CaseDetailDto {
     /// Staff only: the files kept with the case (names masked unless the reader owns it).
     pub evidence: Vec<EvidenceDto>,
     /// Staff only: every step of the case.
-    pub steps: Vec<StepDto>,
+    pub steps: Vec<CaseStepDto>,
     /// A department sees its own referrals only.
     pub referrals: Vec<ReferralDto>,
     pub instruments: Vec<InstrumentDto>,
@@ -459,7 +459,7 @@ fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
         steps: r
             .steps
             .iter()
-            .map(|s| StepDto {
+            .map(|s| CaseStepDto {
                 kind: s.kind.clone(),
                 at: s.at,
                 by: s.by.clone(),
@@ -484,7 +484,7 @@ fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
                 events: i
                     .events
                     .iter()
-                    .map(|(k, on, until, note)| EventDto {
+                    .map(|(k, on, until, note)| InstrumentEventDto {
                         event: k.key().into(),
                         on: *on,
                         valid_until: *until,
@@ -569,11 +569,6 @@ pub struct NewCaseDto {
     pub narrative: String,
     #[serde(default)]
     pub consent_to_share: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedDto {
-    pub id: Uuid,
 }
 
 /// Registers a case at a place the caller manages; she becomes its owner.

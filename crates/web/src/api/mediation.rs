@@ -151,7 +151,7 @@ impl From<&DisputeView> for DisputeDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StepDto {
+pub struct DisputeStepDto {
     pub step: String,
     pub taken_on: NaiveDate,
     pub mediator_id: Option<Uuid>,
@@ -160,7 +160,7 @@ pub struct StepDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SessionDto {
+pub struct MediationSessionDto {
     pub held_on: NaiveDate,
     pub place: String,
     pub attendees: String,
@@ -196,8 +196,8 @@ pub struct AgreementDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DisputeDetailDto {
     pub dispute: DisputeDto,
-    pub steps: Vec<StepDto>,
-    pub sessions: Vec<SessionDto>,
+    pub steps: Vec<DisputeStepDto>,
+    pub sessions: Vec<MediationSessionDto>,
     pub agreement: Option<AgreementDto>,
 }
 
@@ -207,7 +207,7 @@ fn detail(v: &DisputeView, r: &DisputeRecords) -> DisputeDetailDto {
         steps: r
             .steps
             .iter()
-            .map(|s| StepDto {
+            .map(|s| DisputeStepDto {
                 step: s.step.clone(),
                 taken_on: s.taken_on,
                 mediator_id: s.mediator_id,
@@ -218,7 +218,7 @@ fn detail(v: &DisputeView, r: &DisputeRecords) -> DisputeDetailDto {
         sessions: r
             .sessions
             .iter()
-            .map(|s| SessionDto {
+            .map(|s| MediationSessionDto {
                 held_on: s.held_on,
                 place: s.place.clone(),
                 attendees: s.attendees.clone(),
@@ -738,7 +738,7 @@ pub struct MediatorDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct GapDto {
+pub struct MediationGapDto {
     /// village_without_mediator, team_without_woman_lawyer, team_without_executive.
     pub gap: String,
     /// The village's or the subdistrict's code.
@@ -750,7 +750,7 @@ pub struct MediationCoverageDto {
     pub villages: i64,
     pub villages_covered: i64,
     pub teams: i64,
-    pub gaps: Vec<GapDto>,
+    pub gaps: Vec<MediationGapDto>,
     pub mediators: Vec<MediatorDto>,
 }
 
@@ -784,7 +784,7 @@ async fn mediation_coverage(
                     CoverageGap::TeamWithoutWomanLawyer(p) => ("team_without_woman_lawyer", p),
                     CoverageGap::TeamWithoutExecutive(p) => ("team_without_executive", p),
                 };
-                GapDto {
+                MediationGapDto {
                     gap: gap.into(),
                     place: place.clone(),
                 }
