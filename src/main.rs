@@ -461,10 +461,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Log in with one of these accounts, password {}:",
                     jinguo_services::demo::DEMO_PASSWORD
                 );
-                for (username, role, place) in &accounts {
+                for a in &accounts {
                     println!(
-                        "  {username:<10} {} @ {place}",
-                        role.label(jinguo_domain::Lang::Zh)
+                        "  {:<10} {} @ {}",
+                        a.username,
+                        a.role.label(jinguo_domain::Lang::Zh),
+                        a.place
                     );
                 }
                 println!(

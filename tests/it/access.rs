@@ -525,7 +525,11 @@ async fn encryption_at_rest_and_rotation(b: Backend) {
             .agreement
             .is_some()
     );
-    let (name, _, bytes) = s.evidence_file(&staff, case, evidence).await.unwrap();
+    let jinguo_services::linkage::EvidenceFile {
+        name,
+        content: bytes,
+        ..
+    } = s.evidence_file(&staff, case, evidence).await.unwrap();
     assert_eq!(
         (name.as_str(), bytes.as_slice()),
         ("伤情照片.png", png.as_slice())

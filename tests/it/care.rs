@@ -1101,10 +1101,14 @@ async fn review_reminders_reach_the_representative(b: Backend) {
         .unwrap();
     let hers: Vec<uuid::Uuid> = lines
         .iter()
-        .filter(|l| l.2 == Some(mine))
-        .map(|l| l.0)
+        .filter(|l| l.member_id == Some(mine))
+        .map(|l| l.household_id)
         .collect();
-    let other = lines.iter().find(|l| l.2 != Some(mine)).unwrap().0;
+    let other = lines
+        .iter()
+        .find(|l| l.member_id != Some(mine))
+        .unwrap()
+        .household_id;
     let today = jinguo_services::clock::today();
     let now = chrono::Utc::now();
     let person = |h: uuid::Uuid| {

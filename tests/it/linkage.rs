@@ -1042,7 +1042,7 @@ async fn the_demo_has_the_linkage() {
     assert!(
         accounts
             .iter()
-            .any(|(u, r, _)| u == "jingcha" && *r == Role::Liaison)
+            .any(|a| a.username == "jingcha" && a.role == Role::Liaison)
     );
     let police = support::caller_of(&s, "jingcha", jinguo_services::demo::DEMO_PASSWORD).await;
     let waiting = s.my_referrals(&police).await.unwrap();

@@ -426,7 +426,11 @@ async fn mediation_end_to_end(b: Backend) {
 
     // The dashboard's counts: the late dispute is open and overdue; the term was performed.
     let county = s.place_view(&staff_caller, "530181").await.unwrap().place;
-    let (open_n, overdue_n, terms_n) = s
+    let jinguo_storage::mediation::OpenCounts {
+        open: open_n,
+        overdue: overdue_n,
+        terms_overdue: terms_n,
+    } = s
         .dispute_counts(&staff_caller, &county)
         .await
         .unwrap()

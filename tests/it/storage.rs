@@ -633,7 +633,7 @@ async fn coverage_gaps(b: Backend) {
     assert_eq!(ended as i64, leaving.units);
     let after = s.coverage(&staff, "530181").await.unwrap();
     assert_eq!(after.households_without_representative(), leaving.units);
-    assert_eq!(after.uncovered_households[0].0, group);
+    assert_eq!(after.uncovered_households[0].code, group);
     assert!(!after.complete());
     // Rolled up: the subdistrict holding the group shows the gap, the others none.
     let town = &group[..9];

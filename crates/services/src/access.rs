@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use jinguo_domain::account::Role;
+use jinguo_storage::linkage::DepartmentPost;
 use jinguo_storage::{Reader, Scope};
 use uuid::Uuid;
 
@@ -48,8 +49,8 @@ pub struct Caller {
     /// The members (women's representatives) this account is: a representative's scope is the
     /// households they answer for.
     pub members: Vec<Uuid>,
-    /// The linkage departments this account acts for: (county, department, `liaison` or `head`).
-    pub departments: Vec<(String, Uuid, String)>,
+    /// The linkage departments this account acts for.
+    pub departments: Vec<DepartmentPost>,
     /// Emergency access in force (approved, or urgent): single households she may read.
     pub emergency: Vec<EmergencyHold>,
     /// The session's anti-forgery token, for forms.
@@ -233,7 +234,7 @@ impl Caller {
             reader = reader.with_mediators(self.members.iter().copied());
         }
         if self.has_role(Role::Liaison) {
-            reader = reader.with_departments(self.departments.iter().map(|(_, d, _)| *d));
+            reader = reader.with_departments(self.departments.iter().map(|p| p.department_id));
         }
         reader
     }

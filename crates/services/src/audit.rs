@@ -323,20 +323,18 @@ impl Services {
         let since = clock::now() - chrono::Duration::hours(24);
         let now = clock::now();
         let mut out = Vec::new();
-        for (id, username, refusals, last_at) in
-            store::refusals_since(&self.db, since, REPEATED_REFUSALS).await?
-        {
-            let Some(account) = jinguo_storage::account::by_id(&self.db, id).await? else {
+        for r in store::refusals_since(&self.db, since, REPEATED_REFUSALS).await? {
+            let Some(account) = jinguo_storage::account::by_id(&self.db, r.actor_id).await? else {
                 continue;
             };
-            let grants = jinguo_storage::account::grants(&self.db, id, now).await?;
+            let grants = jinguo_storage::account::grants(&self.db, r.actor_id, now).await?;
             if !crate::accounts::administers(&scope, &account, &grants) {
                 continue;
             }
             out.push(RefusalLine {
-                username,
-                refusals,
-                last_at,
+                username: r.actor,
+                refusals: r.refusals,
+                last_at: r.last_at,
             });
         }
         Ok(out)

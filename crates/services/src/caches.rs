@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use jinguo_domain::place::PlaceLevel;
 use jinguo_storage::account::SessionRow;
 use jinguo_storage::household::{self as households, Household, Person};
+use jinguo_storage::mediation::OpenCounts;
 use jinguo_storage::place::{self as places, Figures, Place};
-use jinguo_storage::screening::{self as screening, Campaign, HistoryRow};
+use jinguo_storage::screening::{self as screening, Campaign, HistoryRow, VisitCount};
 use jinguo_storage::{Db, Scope, StorageError, Subtree};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,13 +38,13 @@ pub struct Caches {
     children: Memo<Vec<Place>>,
     child_figures: Memo<ChildFigures>,
     campaigns: Memo<Vec<Campaign>>,
-    visits_per_path: Memo<Vec<(String, String, i64)>>,
+    visits_per_path: Memo<Vec<VisitCount>>,
     /// A resident group's list of households, a page, masked; by the group's path and page.
     pub household_pages: Memo<crate::households::HouseholdPage>,
     households: Memo<Option<Household>>,
     persons: Memo<Vec<Person>>,
     histories: Memo<Vec<HistoryRow>>,
-    dispute_counts: Memo<(i64, i64, i64)>,
+    dispute_counts: Memo<OpenCounts>,
     care_counts: Memo<(i64, i64)>,
 }
 
@@ -152,7 +153,7 @@ impl<'a> Cached<'a> {
         &self,
         campaign: Uuid,
         within: &Subtree,
-    ) -> Result<Arc<Vec<(String, String, i64)>>, StorageError> {
+    ) -> Result<Arc<Vec<VisitCount>>, StorageError> {
         let key = self.key(format_args!("{campaign}|{}|{}", within.lo, within.hi));
         self.caches
             .visits_per_path
@@ -217,7 +218,7 @@ impl<'a> Cached<'a> {
         &self,
         within: &Subtree,
         today: chrono::NaiveDate,
-    ) -> Result<(i64, i64, i64), StorageError> {
+    ) -> Result<OpenCounts, StorageError> {
         let key = self.key(format_args!("{}|{}|{today}", within.lo, within.hi));
         let counts = self
             .caches
@@ -246,8 +247,9 @@ impl<'a> Cached<'a> {
             .caches
             .care_counts
             .get(&key, || async {
-                let (people, _, _) =
-                    jinguo_storage::care::figures(self.db, within, from, to).await?;
+                let people = jinguo_storage::care::figures(self.db, within, from, to)
+                    .await?
+                    .people;
                 let due = jinguo_storage::care::review_due_count(self.db, within, today).await?;
                 Ok::<_, StorageError>((people, due))
             })

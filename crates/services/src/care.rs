@@ -62,6 +62,24 @@ pub struct ServiceView {
     pub note: String,
 }
 
+/// The entries of one registry in one status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryTally {
+    /// The registry's key.
+    pub registry: String,
+    pub status: EntryStatus,
+    pub entries: i64,
+}
+
+/// One entry with the services delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryDetail {
+    pub entry: EntryView,
+    /// Opened, for staff managing the entry; empty for anyone else.
+    pub evidence: String,
+    pub services: Vec<ServiceView>,
+}
+
 /// The figures of care below a place over a period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CareFigures {
@@ -69,8 +87,7 @@ pub struct CareFigures {
     /// People served in the period, each once whatever she received.
     pub people_served: i64,
     pub by_kind: Vec<(ServiceKind, i64)>,
-    /// (registry, status, entries)
-    pub entries: Vec<(String, EntryStatus, i64)>,
+    pub entries: Vec<EntryTally>,
     /// Wishes by where they stand (all time).
     pub wishes: Vec<(String, i64)>,
     /// Wishes fulfilled in the period.
@@ -399,11 +416,7 @@ impl Services {
 
     /// One entry with the services delivered; evidence and results for staff managing it.
     /// Audited.
-    pub async fn entry(
-        &self,
-        caller: &Caller,
-        id: Uuid,
-    ) -> Result<(EntryView, String, Vec<ServiceView>), ServiceError> {
+    pub async fn entry(&self, caller: &Caller, id: Uuid) -> Result<EntryDetail, ServiceError> {
         let reader = caller.reader();
         let e = store::entry(&self.db, &reader, id)
             .await?
@@ -455,11 +468,11 @@ impl Services {
                 .place(e.path.clone()),
         )
         .await?;
-        Ok((
-            view(&e, mask::name(&line.name), clock::today())?,
+        Ok(EntryDetail {
+            entry: view(&e, mask::name(&line.name), clock::today())?,
             evidence,
             services,
-        ))
+        })
     }
 
     /// Records a service for people of a registry (one, or a whole day of them) by staff managing
@@ -568,8 +581,11 @@ impl Services {
         period: Period,
     ) -> Result<CareFigures, ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        let (people, kinds, entries) =
-            store::figures(self.figures_db(), &place.subtree(), period.from, period.to).await?;
+        let store::CareCounts {
+            people,
+            kinds,
+            entries,
+        } = store::figures(self.figures_db(), &place.subtree(), period.from, period.to).await?;
         let wishes = store::wish_counts(self.figures_db(), &place.subtree()).await?;
         let wishes_fulfilled =
             store::wishes_fulfilled(self.figures_db(), &place.subtree(), period.from, period.to)
@@ -587,7 +603,13 @@ impl Services {
                 .collect(),
             entries: entries
                 .into_iter()
-                .filter_map(|(r, s, n)| EntryStatus::parse(&s).map(|s| (r, s, n)))
+                .filter_map(|e| {
+                    EntryStatus::parse(&e.status).map(|status| EntryTally {
+                        registry: e.registry_key,
+                        status,
+                        entries: e.entries,
+                    })
+                })
                 .collect(),
         })
     }
@@ -946,7 +968,15 @@ impl Services {
             // commit per entry would cost a county's first round thousands of commits, each
             // making every cache read again).
             let mut batch = Vec::with_capacity(due.len());
-            for (county, id, registry, household, path, review_on) in due {
+            for store::EntryToRemind {
+                county_code: county,
+                id,
+                registry_key: registry,
+                household_id: household,
+                path,
+                next_review_on: review_on,
+            } in due
+            {
                 if !names.contains_key(&(county.clone(), registry.clone())) {
                     for r in store::registries(&self.db, &county).await? {
                         names.insert((county.clone(), r.key), (r.name_zh, r.name_en));
@@ -1102,17 +1132,23 @@ impl Services {
             store::events(self.figures_db(), &place.subtree(), period.from, period.to)
                 .await?
                 .into_iter()
-                .map(|(e, registered, children)| EventView {
-                    id: e.id,
-                    kind: jinguo_domain::care::EventKind::parse(&e.kind)
-                        .unwrap_or(jinguo_domain::care::EventKind::Other),
-                    name: e.name,
-                    held_on: e.held_on,
-                    place: e.place_text,
-                    organiser: e.organiser,
-                    participants: registered + e.anonymous,
-                    children: children + e.anonymous_children,
-                })
+                .map(
+                    |store::EventLine {
+                         event: e,
+                         participants: registered,
+                         children,
+                     }| EventView {
+                        id: e.id,
+                        kind: jinguo_domain::care::EventKind::parse(&e.kind)
+                            .unwrap_or(jinguo_domain::care::EventKind::Other),
+                        name: e.name,
+                        held_on: e.held_on,
+                        place: e.place_text,
+                        organiser: e.organiser,
+                        participants: registered + e.anonymous,
+                        children: children + e.anonymous_children,
+                    },
+                )
                 .collect(),
         )
     }

@@ -24,6 +24,17 @@ pub struct Gap {
     pub level: PlaceLevel,
 }
 
+/// A resident group with households no women's representative answers for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UncoveredGroup {
+    /// The group's code.
+    pub code: String,
+    /// The group's name.
+    pub name: String,
+    /// Its households without a representative.
+    pub households: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct MemberLoad {
     pub id: Uuid,
@@ -40,8 +51,8 @@ pub struct Coverage {
     pub lineage: Vec<Place>,
     /// Subdistricts, villages and resident groups below the place that nobody answers for.
     pub uncovered_units: Vec<Gap>,
-    /// Households without a representative, by resident group: (group code, group name, count).
-    pub uncovered_households: Vec<(String, String, i64)>,
+    /// Households without a representative, by resident group.
+    pub uncovered_households: Vec<UncoveredGroup>,
     pub members: i64,
     /// Members answering for nothing.
     pub idle: Vec<MemberLoad>,
@@ -61,9 +72,22 @@ pub struct ChildCoverage {
     pub overloaded: i64,
 }
 
+impl From<store::MemberLoadRow> for MemberLoad {
+    /// The name masked.
+    fn from(m: store::MemberLoadRow) -> Self {
+        MemberLoad {
+            id: m.id,
+            name: mask::name(&m.name),
+            role: m.role,
+            place_path: m.path,
+            units: m.units,
+        }
+    }
+}
+
 impl Coverage {
     pub fn households_without_representative(&self) -> i64 {
-        self.uncovered_households.iter().map(|g| g.2).sum()
+        self.uncovered_households.iter().map(|g| g.households).sum()
     }
     pub fn complete(&self) -> bool {
         self.uncovered_units.is_empty()
@@ -90,10 +114,12 @@ impl Services {
             if level <= place.level() {
                 continue;
             }
-            for (code, name, _) in
-                store::uncovered_places(self.figures_db(), &within, level.as_i16()).await?
-            {
-                uncovered_units.push(Gap { code, name, level });
+            for p in store::uncovered_places(self.figures_db(), &within, level.as_i16()).await? {
+                uncovered_units.push(Gap {
+                    code: p.code,
+                    name: p.name,
+                    level,
+                });
             }
         }
         // A women's representative answers for households of her own group only, one
@@ -101,38 +127,34 @@ impl Services {
         // group that someone answers for are the sum of its representatives' loads.
         let loads = store::member_loads(self.figures_db(), &within).await?;
         let mut covered: std::collections::HashMap<&str, i64> = Default::default();
-        for (_, _, role, path, units) in &loads {
-            if role == "representative" {
-                *covered.entry(path.as_str()).or_default() += units;
+        for m in &loads {
+            if m.role == "representative" {
+                *covered.entry(m.path.as_str()).or_default() += m.units;
             }
         }
         let mut uncovered_households = Vec::new();
-        for (path, code, name, n) in
-            store::households_per_named_group(self.figures_db(), &within).await?
-        {
-            let gap = n - covered.get(path.as_str()).copied().unwrap_or(0);
+        for g in store::households_per_named_group(self.figures_db(), &within).await? {
+            let gap = g.households - covered.get(g.path.as_str()).copied().unwrap_or(0);
             if gap > 0 {
-                uncovered_households.push((code, name, gap));
+                uncovered_households.push(UncoveredGroup {
+                    code: g.code,
+                    name: g.name,
+                    households: gap,
+                });
             }
         }
         let members = loads.len() as i64;
         let mut idle = Vec::new();
         let mut overloaded = Vec::new();
-        for (id, name, role, place_path, units) in loads {
+        for row in loads {
             // Members of resident groups answer for nothing one level down when there is nothing
             // below them to answer for; everyone else is idle without a unit.
-            let limit = if role == "representative" {
+            let limit = if row.role == "representative" {
                 self.security.max_households
             } else {
                 self.security.max_units
             };
-            let m = MemberLoad {
-                id,
-                name: mask::name(&name),
-                role,
-                place_path,
-                units,
-            };
+            let m = MemberLoad::from(row);
             if m.units == 0 {
                 idle.push(m);
             } else if m.units > limit {
@@ -146,8 +168,8 @@ impl Services {
                 uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,
                 uncovered_households: uncovered_households
                     .iter()
-                    .filter(|g| inside(&g.0))
-                    .map(|g| g.2)
+                    .filter(|g| inside(&g.code))
+                    .map(|g| g.households)
                     .sum(),
                 idle: idle
                     .iter()
@@ -184,13 +206,7 @@ impl Services {
         Ok(store::member_loads(&self.db, &place.subtree())
             .await?
             .into_iter()
-            .map(|(id, name, role, place_path, units)| MemberLoad {
-                id,
-                name: mask::name(&name),
-                role,
-                place_path,
-                units,
-            })
+            .map(MemberLoad::from)
             .collect())
     }
 

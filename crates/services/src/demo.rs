@@ -29,6 +29,15 @@ pub const ANNING: &str = "530181";
 /// The password of every demo account (the demo listens on this machine only).
 pub const DEMO_PASSWORD: &str = "Anning-2021-demo";
 
+/// One of the demo's accounts, as the command line lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: Role,
+    /// The place code of its grant.
+    pub place: String,
+}
+
 /// The demo's accounts: (username, display name, role, place code).
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("anning", "安宁市妇联", Role::Staff, "530181"),
@@ -288,12 +297,16 @@ impl Services {
         Ok(())
     }
 
-    /// The demo's accounts, one per kind of user, created once. Returns (username, role, place).
-    pub async fn ensure_demo_accounts(&self) -> Result<Vec<(String, Role, String)>, ServiceError> {
+    /// The demo's accounts, one per kind of user, created once.
+    pub async fn ensure_demo_accounts(&self) -> Result<Vec<DemoAccount>, ServiceError> {
         let operator = crate::Caller::operator();
         let mut out = Vec::new();
         for (username, name, role, place) in DEMO_ACCOUNTS {
-            out.push((username.to_string(), *role, place.to_string()));
+            out.push(DemoAccount {
+                username: username.to_string(),
+                role: *role,
+                place: place.to_string(),
+            });
             if jinguo_storage::account::by_username(&self.db, username)
                 .await?
                 .is_some()

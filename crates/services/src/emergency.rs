@@ -288,9 +288,7 @@ impl Services {
             jinguo_storage::household::by_codes(&self.db, &named[..6], &[named.to_string()])
                 .await?;
         match found.first() {
-            Some((_, id, _, _)) => {
-                Ok(jinguo_storage::household::get(&self.db, *id, &everything).await?)
-            }
+            Some(h) => Ok(jinguo_storage::household::get(&self.db, h.id, &everything).await?),
             None => Ok(None),
         }
     }

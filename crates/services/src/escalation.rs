@@ -96,8 +96,8 @@ impl Services {
                 };
                 let mut accounts: Vec<Uuid> = officers
                     .iter()
-                    .filter(|o| o.3 == position)
-                    .map(|o| o.0)
+                    .filter(|o| o.position == position)
+                    .map(|o| o.account_id)
                     .collect();
                 if level == 1 {
                     accounts.extend(owner);

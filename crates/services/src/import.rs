@@ -203,8 +203,8 @@ impl Services {
         let mut known = Known::default();
         for (county, (mut codes, indexes)) in by_county {
             codes.dedup();
-            for (code, id, group, _) in hstore::by_codes(&self.db, county, &codes).await? {
-                known.households.insert(code, (id, group));
+            for h in hstore::by_codes(&self.db, county, &codes).await? {
+                known.households.insert(h.code, (h.id, h.group_code));
             }
             for (index, household) in hstore::by_id_indexes(&self.db, county, &indexes).await? {
                 known.persons.insert(index, household);
@@ -854,18 +854,18 @@ impl Services {
         let rows = members::serving_below(&self.db, &within)
             .await?
             .into_iter()
-            .map(|(id, name, role, place, started, ends)| {
-                let role = MemberRole::parse(&role)
+            .map(|m| {
+                let role = MemberRole::parse(&m.role)
                     .map(|r| r.label(Lang::Zh).to_string())
-                    .unwrap_or(role);
+                    .unwrap_or(m.role);
                 vec![
-                    name,
+                    m.name,
                     role,
-                    place,
+                    m.place_code,
                     String::new(),
-                    started.to_string(),
-                    ends.map(|d| d.to_string()).unwrap_or_default(),
-                    units.remove(&id).unwrap_or_default().join("、"),
+                    m.started_on.to_string(),
+                    m.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                    units.remove(&m.id).unwrap_or_default().join("、"),
                 ]
             });
         let headers: Vec<&str> = MEMBER_COLUMNS.iter().map(|(_, names)| names[0]).collect();

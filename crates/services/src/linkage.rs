@@ -160,9 +160,17 @@ pub struct DepartmentView {
     pub duty_phone: String,
     /// Whether a group robot is set (its address carries a secret and is not shown).
     pub webhook_set: bool,
-    /// (username, display name, position)
-    pub liaisons: Vec<(String, String, String)>,
+    pub liaisons: Vec<OfficerView>,
     pub version: i64,
+}
+
+/// An account acting for a department, as its settings page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficerView {
+    pub username: String,
+    pub display_name: String,
+    /// `liaison` or `head`.
+    pub position: String,
 }
 
 /// A department's settings as changed by federation staff.
@@ -292,9 +300,18 @@ pub struct InstrumentView {
     pub note: String,
     pub status: String,
     pub valid_until: Option<NaiveDate>,
-    /// (event, date, valid until, note)
-    pub events: Vec<(EventKind, NaiveDate, Option<NaiveDate>, String)>,
+    pub events: Vec<InstrumentEventView>,
     pub version: i64,
+}
+
+/// An event in the life of an instrument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstrumentEventView {
+    pub event: EventKind,
+    pub on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    /// Masked unless the reader owns the case.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -336,10 +353,38 @@ pub struct BoardLine {
     pub in_linkage: bool,
     pub open: i64,
     pub overdue: i64,
-    /// Open referrals: (referral, case, due, minutes left — negative when overdue).
-    pub waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)>,
-    /// (month `2026-11`, referrals acknowledged, average minutes to acknowledge)
-    pub months: Vec<(String, i64, f64)>,
+    /// Open referrals.
+    pub waiting: Vec<WaitingReferral>,
+    pub months: Vec<AckMonth>,
+}
+
+/// An open referral on the board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingReferral {
+    pub referral: Uuid,
+    pub case_id: Uuid,
+    pub due_at: DateTime<Utc>,
+    /// Negative when overdue.
+    pub minutes_left: i64,
+}
+
+/// A month's acknowledgements on the board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckMonth {
+    /// `2026-11`
+    pub month: String,
+    /// Referrals acknowledged.
+    pub acknowledged: i64,
+    /// Average minutes to acknowledge.
+    pub average_minutes: f64,
+}
+
+/// A file kept with a case, opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceFile {
+    pub name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
 }
 
 impl Services {
@@ -398,7 +443,7 @@ impl Services {
                 .iter()
                 .any(|g| g.role == Role::Staff && g.scope_path.starts_with(&path));
         let officer = caller.has_role(Role::Liaison)
-            && caller.departments.iter().any(|(c, _, _)| c == county);
+            && caller.departments.iter().any(|p| p.county_code == county);
         if !(caller.has_role(Role::Staff) || caller.has_role(Role::Liaison)) {
             return Err(ServiceError::Forbidden);
         }
@@ -410,7 +455,11 @@ impl Services {
             let liaisons = store::liaisons(&self.db, county, d.id)
                 .await?
                 .into_iter()
-                .map(|(_, u, n, p)| (u, n, p))
+                .map(|o| OfficerView {
+                    username: o.username,
+                    display_name: o.display_name,
+                    position: o.position,
+                })
                 .collect();
             out.push(DepartmentView {
                 id: d.id,
@@ -638,8 +687,8 @@ impl Services {
             caller
                 .departments
                 .iter()
-                .filter(|(county, d, _)| *county == c.county_code && referred.contains(d))
-                .map(|(_, d, _)| *d)
+                .filter(|p| p.county_code == c.county_code && referred.contains(&p.department_id))
+                .map(|p| p.department_id)
                 .collect()
         } else {
             Vec::new()
@@ -871,12 +920,12 @@ impl Services {
                     } else {
                         self.open("instrument_event", "note", &i.id, &e.note)?
                     };
-                    evs.push((
-                        EventKind::stored(&e.kind)?,
-                        e.on_date,
-                        e.valid_until,
-                        if owner { note } else { mask_text(&note) },
-                    ));
+                    evs.push(InstrumentEventView {
+                        event: EventKind::stored(&e.kind)?,
+                        on: e.on_date,
+                        valid_until: e.valid_until,
+                        note: if owner { note } else { mask_text(&note) },
+                    });
                 }
                 let note = unseal("note", &i.note)?;
                 records.instruments.push(InstrumentView {
@@ -1066,8 +1115,8 @@ impl Services {
         let chain = Chain {
             accounts: officers
                 .iter()
-                .filter(|o| o.3 == "liaison")
-                .map(|o| o.0)
+                .filter(|o| o.position == "liaison")
+                .map(|o| o.account_id)
                 .collect(),
             webhook: Some(d.webhook_url.clone()).filter(|u| !u.is_empty()),
             sms: Some(d.duty_phone.clone()).filter(|p| !p.is_empty()),
@@ -1115,7 +1164,7 @@ impl Services {
             && caller
                 .departments
                 .iter()
-                .any(|(c, d, _)| *c == r.county_code && *d == r.department_id);
+                .any(|p| p.county_code == r.county_code && p.department_id == r.department_id);
         // Storage read it within her reach: an officer of its department, or staff managing it.
         // Another department's referral is not hers, as if it did not exist.
         Ok((r, officer))
@@ -1128,16 +1177,27 @@ impl Services {
         }
         let now = clock::now();
         let mut out = Vec::new();
-        let mut counties: Vec<&String> = caller.departments.iter().map(|(c, _, _)| c).collect();
+        let mut counties: Vec<&String> =
+            caller.departments.iter().map(|p| &p.county_code).collect();
         counties.dedup();
         for county in counties {
             let departments = store::departments(&self.db, county).await?;
             let mut rows = Vec::new();
             let reader = caller.reader();
-            for (_, d, _) in caller.departments.iter().filter(|(c, _, _)| c == county) {
+            for p in caller
+                .departments
+                .iter()
+                .filter(|p| &p.county_code == county)
+            {
                 rows.extend(
-                    store::referrals_of_department(&self.db, &reader, county, *d, LIST_LIMIT)
-                        .await?,
+                    store::referrals_of_department(
+                        &self.db,
+                        &reader,
+                        county,
+                        p.department_id,
+                        LIST_LIMIT,
+                    )
+                    .await?,
                 );
             }
             // The consents of the cases referred on consent, in one query.
@@ -1490,13 +1550,13 @@ impl Services {
         Ok(id)
     }
 
-    /// A file kept with a case, for the case's owner: (name, media type, content). Audited.
+    /// A file kept with a case, for the case's owner. Audited.
     pub async fn evidence_file(
         &self,
         caller: &Caller,
         case: Uuid,
         id: Uuid,
-    ) -> Result<(String, String, Vec<u8>), ServiceError> {
+    ) -> Result<EvidenceFile, ServiceError> {
         let c = store::case(&self.db, &caller.reader(), case)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -1524,7 +1584,11 @@ impl Services {
                 .place(c.path.clone()),
         )
         .await?;
-        Ok((name, row.media_type, bytes))
+        Ok(EvidenceFile {
+            name,
+            media_type: row.media_type,
+            content: bytes,
+        })
     }
 
     // ------------------------------------------------------------ board
@@ -1550,10 +1614,15 @@ impl Services {
                 .filter(|r| r.department_id == d.id)
                 .map(|r| &**r)
                 .collect();
-            let waiting: Vec<(Uuid, Uuid, DateTime<Utc>, i64)> = mine
+            let waiting: Vec<WaitingReferral> = mine
                 .iter()
                 .filter(|r| r.status == ReferralStatus::Sent.key())
-                .map(|r| (r.id, r.case_id, r.due_at, (r.due_at - now).num_minutes()))
+                .map(|r| WaitingReferral {
+                    referral: r.id,
+                    case_id: r.case_id,
+                    due_at: r.due_at,
+                    minutes_left: (r.due_at - now).num_minutes(),
+                })
                 .collect();
             let mut months: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
             for r in &mine {
@@ -1573,11 +1642,15 @@ impl Services {
                 name: d.name.clone(),
                 in_linkage: d.in_linkage,
                 open: mine.iter().filter(|r| r.status != "done").count() as i64,
-                overdue: waiting.iter().filter(|w| w.3 < 0).count() as i64,
+                overdue: waiting.iter().filter(|w| w.minutes_left < 0).count() as i64,
                 waiting,
                 months: months
                     .into_iter()
-                    .map(|(m, (n, total))| (m, n, total as f64 / n as f64))
+                    .map(|(month, (n, total))| AckMonth {
+                        month,
+                        acknowledged: n,
+                        average_minutes: total as f64 / n as f64,
+                    })
                     .collect(),
             });
         }

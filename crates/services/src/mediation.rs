@@ -28,6 +28,8 @@ use jinguo_storage::mediation::{
 use jinguo_storage::{Seen, StorageError, db_tx};
 use uuid::Uuid;
 
+pub use jinguo_storage::mediation::OpenCounts;
+
 /// Disputes listed at most on one page.
 pub const LIST_LIMIT: i64 = 500;
 
@@ -850,9 +852,9 @@ impl Services {
         Ok(jinguo_storage::member::serving_below(&self.db, &within)
             .await?
             .into_iter()
-            .filter(|m| m.2 == "mediator")
-            .filter(|m| PlaceCode::parse(&m.3).is_ok_and(|_| scope.covers(&township)))
-            .map(|m| (m.0, m.1))
+            .filter(|m| m.role == "mediator")
+            .filter(|m| PlaceCode::parse(&m.place_code).is_ok_and(|_| scope.covers(&township)))
+            .map(|m| (m.id, m.name))
             .collect())
     }
 
@@ -863,7 +865,7 @@ impl Services {
         &self,
         caller: &Caller,
         place: &jinguo_storage::place::Place,
-    ) -> Result<Option<(i64, i64, i64)>, ServiceError> {
+    ) -> Result<Option<OpenCounts>, ServiceError> {
         if !caller.manages(&place.path) {
             return Ok(None);
         }
@@ -1141,7 +1143,7 @@ impl Services {
         // Counted by the database, as for the dashboard (not by reading every open dispute).
         f.overdue = store::open_counts(self.figures_db(), &within, today)
             .await?
-            .1;
+            .overdue;
         f.by_kind = kinds.into_iter().collect();
         f.by_source = sources.into_iter().collect();
         f.by_risk = Risk::ALL

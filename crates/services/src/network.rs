@@ -87,8 +87,9 @@ impl Services {
         let current: HashSet<String> = store::current_of(&self.db, &m.county_code, m.id)
             .await?
             .into_iter()
-            .map(|(_, code, hh, _)| {
-                code.unwrap_or_else(|| hh.map(|h| h.to_string()).unwrap_or_default())
+            .map(|a| {
+                a.unit_code
+                    .unwrap_or_else(|| a.household_id.map(|h| h.to_string()).unwrap_or_default())
             })
             .collect();
         let today = clock::today();
@@ -102,7 +103,8 @@ impl Services {
             let (unit_code, household_id, path) = if m.role == "representative" {
                 let found =
                     households::by_codes(&self.db, &m.county_code, &[u.to_string()]).await?;
-                let Some((_, id, _, path)) = found.into_iter().next() else {
+                let Some(households::KnownHousehold { id, path, .. }) = found.into_iter().next()
+                else {
                     return Ok(Err("assignment.unknown_unit"));
                 };
                 if !path.starts_with(&m.path) {
@@ -171,16 +173,16 @@ impl Services {
         }
         let units = store::current_of(&self.db, &leaving.county_code, leaving.id).await?;
         let today = clock::today();
-        let ids: Vec<Uuid> = units.iter().map(|u| u.0).collect();
+        let ids: Vec<Uuid> = units.iter().map(|u| u.id).collect();
         let rows: Vec<NewAssignment> = units
             .into_iter()
-            .map(|(_, unit_code, household_id, path)| NewAssignment {
+            .map(|u| NewAssignment {
                 id: Uuid::now_v7(),
                 county_code: successor.county_code.clone(),
                 member_id: successor.id,
-                unit_code,
-                household_id,
-                path,
+                unit_code: u.unit_code,
+                household_id: u.household_id,
+                path: u.path,
                 started_on: today,
             })
             .collect();
@@ -217,8 +219,9 @@ impl Services {
         let mut load: BTreeMap<Uuid, Vec<(Uuid, String, Uuid)>> =
             reps.iter().map(|r| (*r, Vec::new())).collect();
         let mut pool: Vec<(Uuid, String, Option<Uuid>)> = Vec::new();
-        for (h, path, member, assignment) in store::group_households(&self.db, &group.code).await? {
-            match (member, assignment) {
+        for g in store::group_households(&self.db, &group.code).await? {
+            let (h, path) = (g.household_id, g.path);
+            match (g.member_id, g.assignment_id) {
                 (Some(m), Some(a)) if load.contains_key(&m) => {
                     if let Some(v) = load.get_mut(&m) {
                         v.push((h, path, a))

@@ -85,7 +85,7 @@ impl Services {
             rows: c
                 .uncovered_households
                 .iter()
-                .map(|h| vec![text(&h.0), text(&h.1), Cell::Int(h.2)])
+                .map(|h| vec![text(&h.code), text(&h.name), Cell::Int(h.households)])
                 .collect(),
         };
         let loads = Sheet {
@@ -393,12 +393,12 @@ impl Services {
             rows: board
                 .iter()
                 .flat_map(|b| {
-                    b.waiting.iter().map(|(id, _, due, left)| {
+                    b.waiting.iter().map(|w| {
                         vec![
                             text(&b.name),
-                            text(&id.to_string()),
-                            text(&crate::clock::local(*due)),
-                            Cell::Int(*left),
+                            text(&w.referral.to_string()),
+                            text(&crate::clock::local(w.due_at)),
+                            Cell::Int(w.minutes_left),
                         ]
                     })
                 })
@@ -418,12 +418,12 @@ impl Services {
             rows: board
                 .iter()
                 .flat_map(|b| {
-                    b.months.iter().map(|(m, n, avg)| {
+                    b.months.iter().map(|m| {
                         vec![
                             text(&b.name),
-                            text(m),
-                            Cell::Int(*n),
-                            Cell::Text(format!("{avg:.0}")),
+                            text(&m.month),
+                            Cell::Int(m.acknowledged),
+                            Cell::Text(format!("{:.0}", m.average_minutes)),
                         ]
                     })
                 })
@@ -508,7 +508,13 @@ impl Services {
             rows: f
                 .entries
                 .iter()
-                .map(|(r, s, n)| vec![text(&registry_name(r)), text(s.label(lang)), Cell::Int(*n)])
+                .map(|e| {
+                    vec![
+                        text(&registry_name(&e.registry)),
+                        text(e.status.label(lang)),
+                        Cell::Int(e.entries),
+                    ]
+                })
                 .collect(),
         };
         book(&[summary, entries])

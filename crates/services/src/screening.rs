@@ -251,12 +251,12 @@ impl Services {
             tally.households += n;
             per_unit.entry(unit_of(&path)).or_default().households += n;
         }
-        for (path, risk, n) in store::visits_per_path(self.figures_db(), c.id, &within).await? {
-            tally.add_visits(&risk, n);
+        for v in store::visits_per_path(self.figures_db(), c.id, &within).await? {
+            tally.add_visits(&v.risk, v.visits);
             per_unit
-                .entry(unit_of(&path))
+                .entry(unit_of(&v.path))
                 .or_default()
-                .add_visits(&risk, n);
+                .add_visits(&v.risk, v.visits);
         }
         let overdue = |t: &mut Tally| {
             if over {
@@ -312,9 +312,9 @@ impl Services {
         {
             let mut risks = [0; 4];
             // Grouped in the index's order (no sort), summed here.
-            for (_, risk, k) in read.visits_per_path(c.id, &place.subtree()).await?.iter() {
-                if let Some(r) = Risk::parse(risk) {
-                    risks[r as usize] += k;
+            for v in read.visits_per_path(c.id, &place.subtree()).await?.iter() {
+                if let Some(r) = Risk::parse(&v.risk) {
+                    risks[r as usize] += v.visits;
                 }
             }
             out.push((self.view_of(c).await?, risks));
@@ -387,10 +387,10 @@ impl Services {
         )
         .await?
         .into_iter()
-        .map(|(id, code, risk)| CampaignHousehold {
-            id,
-            code,
-            risk: risk.as_deref().and_then(Risk::parse),
+        .map(|h| CampaignHousehold {
+            id: h.id,
+            code: h.code,
+            risk: h.risk.as_deref().and_then(Risk::parse),
         })
         .collect();
         Ok(HouseholdList {

@@ -180,14 +180,24 @@ impl Services {
         };
         let stale = |v: &str| jinguo_crypto::kid_of(v) != Some(kid.as_str());
         for which in [household::SealedPair::Person, household::SealedPair::Visit] {
-            let (table, first_col, second_col) = which.columns();
+            let household::SealedPairColumns {
+                table,
+                first: first_col,
+                second: second_col,
+            } = which.columns();
             let mut after = uuid::Uuid::nil();
             loop {
                 let rows = household::sealed_pairs(&self.db, which, after, 1000).await?;
                 let Some(last) = rows.last() else { break };
-                after = last.1;
+                after = last.id;
                 let mut updates = Vec::new();
-                for (county, id, first, second) in rows {
+                for household::SealedPairRow {
+                    county_code: county,
+                    id,
+                    first,
+                    second,
+                } in rows
+                {
                     if !stale(&first) && second.as_deref().is_none_or(|p| !stale(p)) {
                         continue;
                     }
@@ -224,9 +234,14 @@ impl Services {
         loop {
             let rows = household::sealed_members(&self.db, after, 1000).await?;
             let Some(last) = rows.last() else { break };
-            after = last.1;
+            after = last.id;
             let mut updates = Vec::new();
-            for (county, id, phone) in rows {
+            for household::SealedMemberPhone {
+                county_code: county,
+                id,
+                phone,
+            } in rows
+            {
                 if let Some(p) = phone.filter(|p| stale(p)) {
                     let plain = self.open("member", "phone", &id, &p)?;
                     updates.push((county, id, self.seal("member", "phone", &id, &plain)?));
@@ -244,9 +259,14 @@ impl Services {
         loop {
             let rows = household::sealed_households(&self.db, after, 1000).await?;
             let Some(last) = rows.last() else { break };
-            after = last.1;
+            after = last.id;
             let mut updates = Vec::new();
-            for (county, id, address) in rows {
+            for household::SealedAddress {
+                county_code: county,
+                id,
+                address,
+            } in rows
+            {
                 if stale(&address) {
                     let plain = self.open("household", "address", &id, &address)?;
                     updates.push((county, id, self.seal("household", "address", &id, &plain)?));
@@ -261,15 +281,21 @@ impl Services {
             })?;
         }
         for which in jinguo_storage::mediation::SealedColumn::ALL {
-            use jinguo_storage::mediation::{reseal_value, sealed_values};
+            use jinguo_storage::mediation::{SealedValue, reseal_value, sealed_values};
             let (table, column) = which.sealed_for();
             let mut after = (uuid::Uuid::nil(), -1_i64);
             loop {
                 let rows = sealed_values(&self.db, which, after, 1000).await?;
                 let Some(last) = rows.last() else { break };
-                after = (last.1, last.2);
+                after = (last.id, last.seq);
                 let mut updates = Vec::new();
-                for (county, id, seq, value) in rows {
+                for SealedValue {
+                    county_code: county,
+                    id,
+                    seq,
+                    value,
+                } in rows
+                {
                     if stale(&value) {
                         // As bytes: some values are files.
                         let plain = self.open_bytes(table, column, &id, &value)?;

@@ -46,12 +46,23 @@ pub async fn insert(
     Ok(())
 }
 
+/// A place nobody answers for.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct UncoveredPlace {
+    /// The place's code.
+    pub code: String,
+    /// The place's name.
+    pub name: String,
+    /// The place's materialized path.
+    pub path: String,
+}
+
 /// Places of `level` below a subtree that nobody answers for.
 pub async fn uncovered_places(
     db: &Db,
     within: &Subtree,
     level: i16,
-) -> Result<Vec<(String, String, String)>, StorageError> {
+) -> Result<Vec<UncoveredPlace>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT p.code, p.name, p.path FROM place p WHERE p.path >= $1 AND p.path < $2 AND p.level = $3 \
          AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.unit_code = p.code AND a.ended_on IS NULL) \
@@ -69,27 +80,52 @@ pub async fn households_per_group(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
-/// The same with each group's code and name: (path, code, name, households).
+/// A resident group with the households below it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupHouseholds {
+    /// The group's path.
+    pub path: String,
+    /// The group's code.
+    pub code: String,
+    /// The group's name.
+    pub name: String,
+    /// Households in the group (from its tally).
+    pub households: i64,
+}
+
+/// The same with each group's code and name.
 pub async fn households_per_named_group(
     db: &Db,
     within: &Subtree,
-) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+) -> Result<Vec<GroupHouseholds>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT g.path, p.code, p.name, g.households FROM group_tally g JOIN place p ON p.path = g.path \
          WHERE g.path >= $1 AND g.path < $2 AND g.households > 0 ORDER BY g.path")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
+/// An active member of the responsibility network and how many units she answers for.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemberLoadRow {
+    /// The member.
+    pub id: Uuid,
+    /// Her name, as stored.
+    pub name: String,
+    /// Her role's key (`executive` or `representative`).
+    pub role: String,
+    /// The path of the place she serves.
+    pub path: String,
+    /// The units (places or households) she currently answers for.
+    pub units: i64,
+}
+
 /// Active members of the responsibility network (executives and women's representatives) below a
 /// subtree and how many units each answers for. Family mediators and volunteers answer for no
 /// unit; they are not idle for it.
-pub async fn member_loads(
-    db: &Db,
-    within: &Subtree,
-) -> Result<Vec<(Uuid, String, String, String, i64)>, StorageError> {
+pub async fn member_loads(db: &Db, within: &Subtree) -> Result<Vec<MemberLoadRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT m.id, m.name, m.role, m.path, \
-             (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) \
+             (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
          FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL \
          AND m.role IN ('executive', 'representative') ORDER BY m.path, m.name")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
@@ -109,12 +145,25 @@ pub async fn end_member(
         .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|r| r.rows_affected()))?)
 }
 
-/// A member's current assignments: (assignment id, unit code, household id, path).
+/// An assignment in force.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CurrentAssignment {
+    /// The assignment.
+    pub id: Uuid,
+    /// The place answered for …
+    pub unit_code: Option<String>,
+    /// … or the household.
+    pub household_id: Option<Uuid>,
+    /// The path of what is answered for.
+    pub path: String,
+}
+
+/// A member's current assignments.
 pub async fn current_of(
     db: &Db,
     county: &str,
     member: Uuid,
-) -> Result<Vec<(Uuid, Option<String>, Option<Uuid>, String)>, StorageError> {
+) -> Result<Vec<CurrentAssignment>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT id, unit_code, household_id, path FROM assignment \
          WHERE county_code = $1 AND member_id = $2 AND ended_on IS NULL ORDER BY path, id")
@@ -143,14 +192,27 @@ pub async fn end(
     Ok(())
 }
 
-/// The households of one resident group with the representative currently answering for each:
-/// (household id, path, member, assignment id), in code order.
+/// A household of a resident group with the representative currently answering for it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupHousehold {
+    /// The household.
+    pub household_id: Uuid,
+    /// The household's path.
+    pub path: String,
+    /// The member answering for it, if any.
+    pub member_id: Option<Uuid>,
+    /// Her assignment, if any.
+    pub assignment_id: Option<Uuid>,
+}
+
+/// The households of one resident group with the representative currently answering for each,
+/// in code order.
 pub async fn group_households(
     db: &Db,
     group_code: &str,
-) -> Result<Vec<(Uuid, String, Option<Uuid>, Option<Uuid>)>, StorageError> {
+) -> Result<Vec<GroupHousehold>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT h.id, h.path, a.member_id, a.id FROM household h LEFT JOIN assignment a \
+        "SELECT h.id AS household_id, h.path, a.member_id, a.id AS assignment_id FROM household h LEFT JOIN assignment a \
          ON a.county_code = h.county_code AND a.household_id = h.id AND a.ended_on IS NULL \
          WHERE h.group_code = $1 ORDER BY h.code, a.id")
         .bind(group_code).fetch_all(p).await)?)

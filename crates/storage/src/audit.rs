@@ -217,14 +217,27 @@ pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<u64, St
     )
 }
 
-/// Accounts refused at least `min` times since a moment: (account, name, refusals, last).
+/// An account refused again and again.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RefusedAccount {
+    /// The account.
+    pub actor_id: Uuid,
+    /// Its name as the audit log holds it.
+    pub actor: String,
+    /// How many times it was refused.
+    pub refusals: i64,
+    /// When it was last refused.
+    pub last_at: DateTime<Utc>,
+}
+
+/// Accounts refused at least `min` times since a moment.
 pub async fn refusals_since(
     db: &Db,
     since: DateTime<Utc>,
     min: i64,
-) -> Result<Vec<(Uuid, String, i64, DateTime<Utc>)>, StorageError> {
+) -> Result<Vec<RefusedAccount>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT actor_id, MIN(actor), count(*), MAX(at) FROM audit \
+        "SELECT actor_id, MIN(actor) AS actor, count(*) AS refusals, MAX(at) AS last_at FROM audit \
          WHERE action = 'access.refused' AND at >= $1 AND actor_id IS NOT NULL \
          GROUP BY actor_id HAVING count(*) >= $2 ORDER BY count(*) DESC LIMIT 200")
         .bind(since).bind(min).fetch_all(p).await)?)

@@ -275,13 +275,25 @@ pub async fn services_of_entry(
         .bind(county).bind(entry).fetch_all(p).await)?)
 }
 
+/// An entry due for review whose reminder is still to be sent.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EntryToRemind {
+    pub county_code: String,
+    pub id: Uuid,
+    pub registry_key: String,
+    pub household_id: Uuid,
+    pub path: String,
+    /// The review date reminded of.
+    pub next_review_on: NaiveDate,
+}
+
 /// Entries due for review by `today` (verified or active) not yet reminded for their review
-/// date: (county, id, registry, household, path, review date), at most `limit`.
+/// date, at most `limit`.
 pub async fn entries_to_remind(
     db: &Db,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<(String, Uuid, String, Uuid, String, NaiveDate)>, StorageError> {
+) -> Result<Vec<EntryToRemind>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, registry_key, household_id, path, next_review_on \
          FROM registry_entry WHERE status IN ('verified', 'active') AND next_review_on <= $1 \
@@ -352,6 +364,25 @@ pub async fn service_recorded(
     Ok(n > 0)
 }
 
+/// Entries of one registry in one status.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EntryCount {
+    pub registry_key: String,
+    pub status: String,
+    pub entries: i64,
+}
+
+/// The figures of care below a subtree over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CareCounts {
+    /// People served, each once.
+    pub people: i64,
+    /// Services by kind: (kind, services).
+    pub kinds: Vec<(String, i64)>,
+    /// Entries by registry and status (all time).
+    pub entries: Vec<EntryCount>,
+}
+
 /// The figures of care below a subtree over a period: people served (each once), services by
 /// kind, and entries by registry and status.
 pub async fn figures(
@@ -359,7 +390,7 @@ pub async fn figures(
     within: &Subtree,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<(i64, Vec<(String, i64)>, Vec<(String, String, i64)>), StorageError> {
+) -> Result<CareCounts, StorageError> {
     let (people,): (i64,) = db_run!(db, p => sqlx::query_as(
         "SELECT COUNT(DISTINCT person_id) FROM care_service WHERE path >= $1 AND path < $2 \
          AND on_date >= $3 AND on_date <= $4")
@@ -368,11 +399,15 @@ pub async fn figures(
         "SELECT kind, COUNT(*) FROM care_service WHERE path >= $1 AND path < $2 \
          AND on_date >= $3 AND on_date <= $4 GROUP BY kind ORDER BY kind")
         .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
-    let entries: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT registry_key, status, COUNT(*) FROM registry_entry WHERE path >= $1 AND path < $2 \
+    let entries: Vec<EntryCount> = db_run!(db, p => sqlx::query_as(
+        "SELECT registry_key, status, COUNT(*) AS entries FROM registry_entry WHERE path >= $1 AND path < $2 \
          GROUP BY registry_key, status ORDER BY registry_key, status")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?;
-    Ok((people, kinds, entries))
+    Ok(CareCounts {
+        people,
+        kinds,
+        entries,
+    })
 }
 
 macro_rules! wish_cols {
@@ -628,6 +663,16 @@ pub async fn insert_event(
     Ok(())
 }
 
+/// An event with its registered participants counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLine {
+    pub event: EventRow,
+    /// Registered participants.
+    pub participants: i64,
+    /// How many of them were children (under 18) that day.
+    pub children: i64,
+}
+
 /// Events below a subtree held between two days, newest first, each with its number of
 /// registered participants and how many of them were children (under 18) that day.
 pub async fn events(
@@ -635,7 +680,7 @@ pub async fn events(
     within: &Subtree,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<(EventRow, i64, i64)>, StorageError> {
+) -> Result<Vec<EventLine>, StorageError> {
     let rows: Vec<EventRow> = db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, path, kind, name, held_on, place_text, organiser, anonymous, \
          anonymous_children, created_by FROM care_event WHERE path >= $1 AND path < $2 \
@@ -655,8 +700,11 @@ pub async fn events(
                     .is_some_and(|d| d > e.held_on)
             })
             .count() as i64;
-        let n = births.len() as i64;
-        out.push((e, n, children));
+        out.push(EventLine {
+            participants: births.len() as i64,
+            children,
+            event: e,
+        });
     }
     Ok(out)
 }

@@ -372,14 +372,39 @@ pub enum SealedPair {
     Visit,
 }
 
+/// Where a [`SealedPair`] is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealedPairColumns {
+    pub table: &'static str,
+    /// The column of the sealed value.
+    pub first: &'static str,
+    /// The column of the optional second one.
+    pub second: &'static str,
+}
+
 impl SealedPair {
-    /// (table, first column, second column)
-    pub fn columns(self) -> (&'static str, &'static str, &'static str) {
-        match self {
+    pub fn columns(self) -> SealedPairColumns {
+        let (table, first, second) = match self {
             SealedPair::Person => ("person", "id_number", "phone"),
             SealedPair::Visit => ("visit", "findings", "note"),
+        };
+        SealedPairColumns {
+            table,
+            first,
+            second,
         }
     }
+}
+
+/// A row's sealed value and its optional second one.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SealedPairRow {
+    pub county_code: String,
+    pub id: Uuid,
+    /// Sealed.
+    pub first: String,
+    /// Sealed.
+    pub second: Option<String>,
 }
 
 /// Sealed values of rows after `after` (by id).
@@ -388,13 +413,13 @@ pub async fn sealed_pairs(
     which: SealedPair,
     after: Uuid,
     limit: i64,
-) -> Result<Vec<(String, Uuid, String, Option<String>)>, StorageError> {
+) -> Result<Vec<SealedPairRow>, StorageError> {
     let sql = match which {
         SealedPair::Person => {
-            "SELECT county_code, id, id_number, phone FROM person WHERE id > $1 ORDER BY id LIMIT $2"
+            "SELECT county_code, id, id_number AS first, phone AS second FROM person WHERE id > $1 ORDER BY id LIMIT $2"
         }
         SealedPair::Visit => {
-            "SELECT county_code, id, findings, note FROM visit WHERE id > $1 ORDER BY id LIMIT $2"
+            "SELECT county_code, id, findings AS first, note AS second FROM visit WHERE id > $1 ORDER BY id LIMIT $2"
         }
     };
     Ok(db_run!(db, p => sqlx::query_as(sql).bind(after).bind(limit).fetch_all(p).await)?)
@@ -421,12 +446,21 @@ pub async fn reseal_pair(
     Ok(())
 }
 
+/// A member's sealed phone.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SealedMemberPhone {
+    pub county_code: String,
+    pub id: Uuid,
+    /// Sealed.
+    pub phone: Option<String>,
+}
+
 /// Sealed phones of members after `after` (by id).
 pub async fn sealed_members(
     db: &Db,
     after: Uuid,
     limit: i64,
-) -> Result<Vec<(String, Uuid, Option<String>)>, StorageError> {
+) -> Result<Vec<SealedMemberPhone>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, phone FROM member WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after).bind(limit).fetch_all(p).await)?)
@@ -443,12 +477,21 @@ pub async fn reseal_member(
     Ok(())
 }
 
+/// A household's sealed address.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SealedAddress {
+    pub county_code: String,
+    pub id: Uuid,
+    /// Sealed.
+    pub address: String,
+}
+
 /// Sealed addresses of households after `after` (by id).
 pub async fn sealed_households(
     db: &Db,
     after: Uuid,
     limit: i64,
-) -> Result<Vec<(String, Uuid, String)>, StorageError> {
+) -> Result<Vec<SealedAddress>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, id, address FROM household WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after).bind(limit).fetch_all(p).await)?)
@@ -526,13 +569,22 @@ pub async fn count_visible(db: &Db, place: &Subtree, scope: &Scope) -> Result<i6
     Ok(n)
 }
 
+/// A household found by its code.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct KnownHousehold {
+    pub code: String,
+    pub id: Uuid,
+    /// Its resident group's code.
+    pub group_code: String,
+    pub path: String,
+}
+
 /// Households of a county by code (for imports: which rows name households already there).
-/// Returns (code, id, group code, path).
 pub async fn by_codes(
     db: &Db,
     county: &str,
     codes: &[String],
-) -> Result<Vec<(String, Uuid, String, String)>, StorageError> {
+) -> Result<Vec<KnownHousehold>, StorageError> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }

@@ -123,25 +123,44 @@ pub async fn set_liaison(
     Ok(())
 }
 
-/// A department's accounts: (account id, username, display name, position).
+/// An account acting for a department.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LiaisonAccount {
+    pub account_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    /// `liaison` or `head`.
+    pub position: String,
+}
+
+/// A department's accounts.
 pub async fn liaisons(
     db: &Db,
     county: &str,
     department: Uuid,
-) -> Result<Vec<(Uuid, String, String, String)>, StorageError> {
+) -> Result<Vec<LiaisonAccount>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT a.id, a.username, a.display_name, l.position FROM liaison l \
+        "SELECT a.id AS account_id, a.username, a.display_name, l.position FROM liaison l \
          JOIN account a ON a.id = l.account_id \
          WHERE l.county_code = $1 AND l.department_id = $2 AND a.disabled = FALSE \
          ORDER BY l.position DESC, a.username")
         .bind(county).bind(department).fetch_all(p).await)?)
 }
 
-/// The departments an account acts for: (county, department id, position).
+/// A department an account acts for.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DepartmentPost {
+    pub county_code: String,
+    pub department_id: Uuid,
+    /// `liaison` or `head`.
+    pub position: String,
+}
+
+/// The departments an account acts for.
 pub async fn departments_of_account(
     db: &Db,
     account: Uuid,
-) -> Result<Vec<(String, Uuid, String)>, StorageError> {
+) -> Result<Vec<DepartmentPost>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT county_code, department_id, position FROM liaison WHERE account_id = $1 \
          ORDER BY county_code, department_id")

@@ -404,20 +404,35 @@ pub async fn concluded(
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
+/// What is open of the disputes below a subtree on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenCounts {
+    /// Open disputes.
+    pub open: i64,
+    /// Those of them past their due date.
+    pub overdue: i64,
+    /// Terms of agreements past their deadline and not performed.
+    pub terms_overdue: i64,
+}
+
 /// Open disputes below a subtree, how many of them are past their due date on `today`, and the
 /// terms of agreements past their deadline and not performed.
 pub async fn open_counts(
     db: &Db,
     within: &Subtree,
     today: NaiveDate,
-) -> Result<(i64, i64, i64), StorageError> {
+) -> Result<OpenCounts, StorageError> {
     let (open, overdue): (i64, Option<i64>) = db_run!(db, p => sqlx::query_as(
         "SELECT count(*), sum(CASE WHEN due_on < $3 THEN 1 ELSE 0 END) FROM dispute \
          WHERE path >= $1 AND path < $2 \
          AND status IN ('registered', 'accepted', 'assigned', 'in_mediation')")
         .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
-    let terms = overdue_terms(db, within, today).await?;
-    Ok((open, overdue.unwrap_or(0), terms))
+    let terms_overdue = overdue_terms(db, within, today).await?;
+    Ok(OpenCounts {
+        open,
+        overdue: overdue.unwrap_or(0),
+        terms_overdue,
+    })
 }
 
 /// Records that a term was performed (once).
@@ -536,77 +551,77 @@ impl SealedColumn {
         }
     }
 
-    /// Rows after (id, seq), in that order: (county, id, seq, sealed value); empty values left out.
+    /// Rows after (id, seq), in that order, as [`SealedValue`]s; empty values left out.
     fn select(self) -> &'static str {
         match self {
             SealedColumn::DisputeNarrative => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative FROM dispute WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND narrative <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative AS value FROM dispute WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND narrative <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::PartyName => {
-                "SELECT county_code, dispute_id, seq, name FROM dispute_party WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) ORDER BY dispute_id, seq LIMIT $3"
+                "SELECT county_code, dispute_id AS id, seq, name AS value FROM dispute_party WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) ORDER BY dispute_id, seq LIMIT $3"
             }
             SealedColumn::StepNote => {
-                "SELECT county_code, dispute_id, seq, note FROM dispute_step WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) AND note <> '' ORDER BY dispute_id, seq LIMIT $3"
+                "SELECT county_code, dispute_id AS id, seq, note AS value FROM dispute_step WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) AND note <> '' ORDER BY dispute_id, seq LIMIT $3"
             }
             SealedColumn::SessionAttendees => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, attendees FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, attendees AS value FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::SessionRecord => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, record FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, record AS value FROM mediation_session WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::AgreementParties => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, parties FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, parties AS value FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::AgreementFacts => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, facts FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, facts AS value FROM agreement WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::TermText => {
-                "SELECT county_code, agreement_id, seq, text FROM agreement_term WHERE (agreement_id > $1 OR (agreement_id = $1 AND seq > $2)) ORDER BY agreement_id, seq LIMIT $3"
+                "SELECT county_code, agreement_id AS id, seq, text AS value FROM agreement_term WHERE (agreement_id > $1 OR (agreement_id = $1 AND seq > $2)) ORDER BY agreement_id, seq LIMIT $3"
             }
             SealedColumn::CaseVictimName => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_name FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_name AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::CaseVictimPhone => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_phone FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_phone IS NOT NULL ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_phone AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_phone IS NOT NULL ORDER BY id LIMIT $3"
             }
             SealedColumn::CaseAbuserName => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, abuser_name FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, abuser_name AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::CaseNarrative => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, narrative AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::ReferralNote => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note AS value FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::ReferralAction => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, action FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND action <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, action AS value FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND action <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::InstrumentReporter => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reporter FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reporter <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reporter AS value FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reporter <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::InstrumentNote => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note AS value FROM instrument WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::EventNote => {
-                "SELECT county_code, instrument_id, seq, note FROM instrument_event WHERE (instrument_id > $1 OR (instrument_id = $1 AND seq > $2)) AND note <> '' ORDER BY instrument_id, seq LIMIT $3"
+                "SELECT county_code, instrument_id AS id, seq, note AS value FROM instrument_event WHERE (instrument_id > $1 OR (instrument_id = $1 AND seq > $2)) AND note <> '' ORDER BY instrument_id, seq LIMIT $3"
             }
             SealedColumn::EvidenceName => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name AS value FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::EvidenceContent => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, content FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, content AS value FROM evidence WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
             SealedColumn::EntryEvidence => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, evidence FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND evidence <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, evidence AS value FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND evidence <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::ServiceResult => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, result FROM care_service WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND result <> '' ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, result AS value FROM care_service WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND result <> '' ORDER BY id LIMIT $3"
             }
             SealedColumn::WishDonor => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor IS NOT NULL ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor IS NOT NULL ORDER BY id LIMIT $3"
             }
             SealedColumn::WishDonorPhone => {
-                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor_phone FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor_phone IS NOT NULL ORDER BY id LIMIT $3"
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor_phone AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor_phone IS NOT NULL ORDER BY id LIMIT $3"
             }
         }
     }
@@ -687,13 +702,25 @@ impl SealedColumn {
     }
 }
 
+/// One sealed value of a [`SealedColumn`].
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SealedValue {
+    pub county_code: String,
+    /// The row's id (or its parent's, for rows numbered within one).
+    pub id: Uuid,
+    /// The row's number within its parent (0 for rows that have none).
+    pub seq: i64,
+    /// Sealed.
+    pub value: String,
+}
+
 /// A page of the sealed values of one column, after (id, seq).
 pub async fn sealed_values(
     db: &Db,
     which: SealedColumn,
     after: (Uuid, i64),
     limit: i64,
-) -> Result<Vec<(String, Uuid, i64, String)>, StorageError> {
+) -> Result<Vec<SealedValue>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(which.select())
         .bind(after.0).bind(after.1).bind(limit).fetch_all(p).await)?)
 }

@@ -205,12 +205,26 @@ pub async fn federation(db: &Db, place_code: &str) -> Result<Option<Federation>,
         .bind(place_code).fetch_optional(p).await)?)
 }
 
-/// Serving members below a subtree with the units they answer for (place codes, household
-/// codes), for the members sheet: (id, name, role, place code, started on, term ends on).
+/// A member serving, as the members sheet lists her.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ServingMember {
+    pub id: Uuid,
+    /// As stored.
+    pub name: String,
+    /// The role's key.
+    pub role: String,
+    /// The place she serves.
+    pub place_code: String,
+    pub started_on: NaiveDate,
+    pub term_ends_on: Option<NaiveDate>,
+}
+
+/// Serving members below a subtree, for the members sheet (with [`units_below`], the units they
+/// answer for).
 pub async fn serving_below(
     db: &Db,
     within: &crate::Subtree,
-) -> Result<Vec<(Uuid, String, String, String, NaiveDate, Option<NaiveDate>)>, StorageError> {
+) -> Result<Vec<ServingMember>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT id, name, role, place_code, started_on, term_ends_on FROM member \
          WHERE path >= $1 AND path < $2 AND ended_on IS NULL ORDER BY path, role, name, id")

@@ -206,16 +206,35 @@ pub async fn disputes_by_risk(
         .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
+/// A campaign's visits of one risk in one resident group.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct VisitCount {
+    /// The resident group's path.
+    pub path: String,
+    /// The risk's key.
+    pub risk: String,
+    pub visits: i64,
+}
+
 /// One campaign's visits below a subtree, counted per resident group path and risk.
 pub async fn visits_per_path(
     db: &Db,
     campaign: Uuid,
     within: &Subtree,
-) -> Result<Vec<(String, String, i64)>, StorageError> {
+) -> Result<Vec<VisitCount>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT path, risk, count(*) FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 \
+        "SELECT path, risk, count(*) AS visits FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 \
          GROUP BY path, risk ORDER BY path, risk")
         .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// A household with the risk a campaign's visit found, if it was visited.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CampaignHouseholdRow {
+    pub id: Uuid,
+    pub code: String,
+    /// The risk's key; none while not visited.
+    pub risk: Option<String>,
 }
 
 /// Households the scope lets one see below a subtree, with whether the campaign visited them
@@ -228,7 +247,7 @@ pub async fn households_page(
     only_open: bool,
     offset: i64,
     limit: i64,
-) -> Result<Vec<(Uuid, String, Option<String>)>, StorageError> {
+) -> Result<Vec<CampaignHouseholdRow>, StorageError> {
     let visible = scope.within(place);
     if visible.is_empty() {
         return Ok(Vec::new());

@@ -42,8 +42,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(households::router())
         .merge(audit::router())
         .merge(consent::router())
-        // Before mediation: both name a schema `GapDto`, and the document keeps the first merged
-        // (the coverage's).
         .merge(network::router())
         .merge(access::router())
         .merge(screening::router())
@@ -133,4 +131,43 @@ pub(crate) fn download(
 
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {
     Uuid::parse_str(s).map_err(|_| ServiceError::NotFound)
+}
+
+#[cfg(test)]
+mod schema_tests {
+    /// The OpenAPI document keeps one schema per name: two structs of one name would leave one of
+    /// them undocumented.
+    #[test]
+    fn every_schema_has_its_own_name() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut files = vec![std::path::PathBuf::from(format!("{dir}/api.rs"))];
+        for e in std::fs::read_dir(format!("{dir}/api")).unwrap() {
+            files.push(e.unwrap().path());
+        }
+        let mut seen = std::collections::HashMap::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let mut derive_schema = false;
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with("#[derive(") {
+                    derive_schema = line.contains("ToSchema");
+                } else if let Some(rest) = line.strip_prefix("pub struct ") {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if derive_schema && let Some(other) = seen.insert(name.clone(), f.clone()) {
+                        panic!(
+                            "{name} is a schema in {} and {}",
+                            other.display(),
+                            f.display()
+                        );
+                    }
+                    derive_schema = false;
+                }
+            }
+        }
+        assert!(seen.len() > 50, "{} schemas found", seen.len());
+    }
 }

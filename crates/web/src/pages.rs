@@ -257,8 +257,64 @@ pub struct Ctx {
     pub user: Option<String>,
     /// The session's anti-forgery token, put into every form.
     pub csrf: String,
-    /// The pages her roles open, for the navigation: (address, catalog key).
-    pub links: Vec<(&'static str, &'static str)>,
+    /// The pages her roles open, for the navigation.
+    pub links: Vec<NavLink>,
+}
+
+/// A page of the navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    /// The catalog key of its name.
+    pub key: &'static str,
+}
+
+/// A figure of a page: the catalog key of its name (and its `data-key`), and its value as shown.
+pub(crate) struct Figure {
+    pub key: &'static str,
+    pub value: String,
+}
+
+impl Figure {
+    fn new(key: &'static str, value: String) -> Self {
+        Self { key, value }
+    }
+}
+
+/// A place of the breadcrumbs.
+pub(crate) struct Crumb {
+    pub code: String,
+    pub name: String,
+    /// Whether the caller may go there.
+    pub linked: bool,
+}
+
+/// A choice of a form (an option of a select, a checkbox): the value sent and the label shown.
+pub(crate) struct Choice<V = &'static str, L = &'static str> {
+    pub value: V,
+    pub label: L,
+}
+
+impl<V, L> Choice<V, L> {
+    fn new(value: V, label: L) -> Self {
+        Self { value, label }
+    }
+}
+
+/// A field of a form refused, and why.
+#[derive(Clone)]
+pub(crate) struct FieldError {
+    /// The field's name (its input's id is `f-` and the name).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 impl Ctx {
@@ -277,40 +333,43 @@ impl Ctx {
         c.user = Some(caller.display_name.clone());
         c.csrf = caller.csrf.clone();
         if !caller.household_read_scope().is_empty() {
-            c.links.push(("/", "nav.home"));
-            c.links.push(("/campaigns", "nav.campaigns"));
+            c.link("/", "nav.home");
+            c.link("/campaigns", "nav.campaigns");
             if caller.has_role(Role::Staff) {
-                c.links.push(("/imports", "nav.imports"));
+                c.link("/imports", "nav.imports");
             }
         }
         if caller.has_role(Role::Staff) || caller.has_role(Role::SecurityAdmin) {
-            c.links.push(("/emergency", "nav.emergency"));
+            c.link("/emergency", "nav.emergency");
         }
         if caller.has_role(Role::Staff) || caller.has_role(Role::Mediator) {
-            c.links.push(("/disputes", "nav.disputes"));
+            c.link("/disputes", "nav.disputes");
         }
         if caller.has_role(Role::Staff) {
-            c.links.push(("/cases", "nav.cases"));
+            c.link("/cases", "nav.cases");
         }
         if !caller.household_read_scope().is_empty() {
-            c.links.push(("/care", "nav.care"));
+            c.link("/care", "nav.care");
         }
         if caller.has_role(Role::Liaison) {
-            c.links.push(("/referrals", "nav.referrals"));
+            c.link("/referrals", "nav.referrals");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
-            c.links.push(("/inbox", "nav.inbox"));
+            c.link("/inbox", "nav.inbox");
         }
         if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) {
-            c.links.push(("/admin", "nav.admin"));
+            c.link("/admin", "nav.admin");
         }
         if caller.has_role(Role::SystemAdmin) {
-            c.links.push(("/outbox", "nav.outbox"));
+            c.link("/outbox", "nav.outbox");
         }
         if caller.has_role(Role::AuditAdmin) {
-            c.links.push(("/audit", "nav.audit"));
+            c.link("/audit", "nav.audit");
         }
         c
+    }
+    fn link(&mut self, href: &'static str, key: &'static str) {
+        self.links.push(NavLink { href, key });
     }
     pub fn tr(&self, key: &str) -> &'static str {
         t(self.lang, key)
@@ -346,11 +405,15 @@ pub fn thousands(n: i64) -> String {
 }
 
 /// Breadcrumbs: the places above, linked only where the caller may go.
-fn crumbs(lineage: &[Place], caller: &Caller) -> Vec<(String, String, bool)> {
+fn crumbs(lineage: &[Place], caller: &Caller) -> Vec<Crumb> {
     let scope = caller.household_read_scope();
     lineage
         .iter()
-        .map(|p| (p.code.clone(), p.name.clone(), scope.covers(&p.path)))
+        .map(|p| Crumb {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            linked: scope.covers(&p.path),
+        })
         .collect()
 }
 
@@ -399,10 +462,10 @@ pub(crate) fn refusal(
     e: &ServiceError,
     c: &Ctx,
     conflict_key: &str,
-) -> Option<(Vec<(String, String)>, StatusCode)> {
+) -> Option<(Vec<FieldError>, StatusCode)> {
     match e {
         ServiceError::Conflict => Some((
-            vec![("version".into(), c.tr(conflict_key).to_string())],
+            vec![FieldError::new("version", c.tr(conflict_key))],
             StatusCode::CONFLICT,
         )),
         e => screening::field_errors(e, c.lang).map(|v| (v, StatusCode::UNPROCESSABLE_ENTITY)),

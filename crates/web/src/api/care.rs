@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use jinguo_domain::care::{EntryInput, Period, RegistryInput, ServiceInput};
-use jinguo_services::care::EntryView;
+use jinguo_services::care::{EntryDetail, EntryView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -280,7 +280,11 @@ async fn get_entry(
     Path(id): Path<String>,
 ) -> ApiResult<Json<EntryDetailDto>> {
     let id = parse_uuid(&id).map_err(api(lang))?;
-    let (e, evidence, services) = s.services.entry(&caller, id).await.map_err(api(lang))?;
+    let EntryDetail {
+        entry: e,
+        evidence,
+        services,
+    } = s.services.entry(&caller, id).await.map_err(api(lang))?;
     Ok(Json(EntryDetailDto {
         entry: (&e).into(),
         evidence,
@@ -493,10 +497,10 @@ async fn figures(
         entries: f
             .entries
             .iter()
-            .map(|(r, st, n)| EntryCountDto {
-                registry: r.clone(),
-                status: st.key().into(),
-                count: *n,
+            .map(|e| EntryCountDto {
+                registry: e.registry.clone(),
+                status: e.status.key().into(),
+                count: e.entries,
             })
             .collect(),
         wishes: f

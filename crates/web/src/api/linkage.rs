@@ -107,14 +107,14 @@ async fn evidence_file(
 ) -> ApiResult<axum::response::Response> {
     let id = parse_uuid(&id).map_err(api(lang))?;
     let evidence = parse_uuid(&evidence).map_err(api(lang))?;
-    let (_, t, bytes) = s
+    let file = s
         .services
         .evidence_file(&caller, id, evidence)
         .await
         .map_err(api(lang))?;
-    let (t, ext) = media_type(&t);
+    let (t, ext) = media_type(&file.media_type);
     Ok(super::download(
-        bytes,
+        file.content,
         t,
         &format!("evidence-{evidence}.{ext}"),
     ))
@@ -163,10 +163,10 @@ impl From<&DepartmentView> for DepartmentDto {
             officers: d
                 .liaisons
                 .iter()
-                .map(|(u, n, p)| OfficerDto {
-                    username: u.clone(),
-                    display_name: n.clone(),
-                    position: p.clone(),
+                .map(|o| OfficerDto {
+                    username: o.username.clone(),
+                    display_name: o.display_name.clone(),
+                    position: o.position.clone(),
                 })
                 .collect(),
             version: d.version,
@@ -484,11 +484,11 @@ fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
                 events: i
                     .events
                     .iter()
-                    .map(|(k, on, until, note)| InstrumentEventDto {
-                        event: k.key().into(),
-                        on: *on,
-                        valid_until: *until,
-                        note: note.clone(),
+                    .map(|e| InstrumentEventDto {
+                        event: e.event.key().into(),
+                        on: e.on,
+                        valid_until: e.valid_until,
+                        note: e.note.clone(),
                     })
                     .collect(),
                 version: i.version,
@@ -1018,20 +1018,20 @@ impl From<&BoardLine> for BoardDto {
             waiting: b
                 .waiting
                 .iter()
-                .map(|(r, c, due, left)| WaitingDto {
-                    referral: *r,
-                    case_id: *c,
-                    due_at: *due,
-                    minutes_left: *left,
+                .map(|w| WaitingDto {
+                    referral: w.referral,
+                    case_id: w.case_id,
+                    due_at: w.due_at,
+                    minutes_left: w.minutes_left,
                 })
                 .collect(),
             months: b
                 .months
                 .iter()
-                .map(|(m, n, avg)| MonthDto {
-                    month: m.clone(),
-                    acknowledged: *n,
-                    average_minutes: *avg,
+                .map(|m| MonthDto {
+                    month: m.month.clone(),
+                    acknowledged: m.acknowledged,
+                    average_minutes: m.average_minutes,
                 })
                 .collect(),
         }

@@ -115,9 +115,9 @@ async fn get_coverage(
             .uncovered_households
             .iter()
             .map(|h| GroupGapDto {
-                group: h.0.clone(),
-                name: h.1.clone(),
-                households: h.2,
+                group: h.code.clone(),
+                name: h.name.clone(),
+                households: h.households,
             })
             .collect(),
         idle_members: c.idle.iter().map(load_dto).collect(),

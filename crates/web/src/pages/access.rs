@@ -2,7 +2,7 @@
 //! one's own API tokens, and emergency access (asking, approving, reviewing, ending).
 
 use super::screening::field_errors;
-use super::{Ctx, error_page, page};
+use super::{Choice, Ctx, FieldError, error_page, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -16,8 +16,6 @@ use jinguo_services::emergency::{EmergencyLine, EmergencyRequest};
 use jinguo_services::{Caller, ServiceError, clock};
 use serde::Deserialize;
 use uuid::Uuid;
-
-type Pairs = Vec<(String, String)>;
 
 fn tr(lang: Lang, key: &str) -> &'static str {
     crate::i18n::t(lang, key)
@@ -45,13 +43,13 @@ struct AdminPage {
     c: Ctx,
     title: String,
     notice: Option<String>,
-    errors: Pairs,
+    errors: Vec<FieldError>,
     accounts: Vec<AccountRow>,
     /// The system administrator: creates, locks and links accounts.
     may_create: bool,
     /// The security administrator: grants and revokes roles.
     may_grant: bool,
-    roles: Vec<(&'static str, &'static str)>,
+    roles: Vec<Choice>,
     /// Accounts refused again and again lately (security administrator).
     refusals: Vec<RefusalRow>,
 }
@@ -67,7 +65,7 @@ async fn render_admin(
     caller: &Caller,
     c: Ctx,
     notice: Option<String>,
-    errors: Pairs,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let lang = c.lang;
@@ -126,7 +124,7 @@ async fn render_admin(
         roles: Role::ALL
             .iter()
             .filter(|r| !r.is_admin())
-            .map(|r| (r.key(), r.label(lang)))
+            .map(|r| Choice::new(r.key(), r.label(lang)))
             .collect(),
         c,
     };
@@ -409,7 +407,7 @@ struct EmergencyPage {
     c: Ctx,
     title: String,
     notice: Option<String>,
-    errors: Pairs,
+    errors: Vec<FieldError>,
     may_request: bool,
     max_minutes: i64,
     form: EmergencyForm,
@@ -421,7 +419,7 @@ async fn render_emergency(
     caller: &Caller,
     c: Ctx,
     notice: Option<String>,
-    errors: Pairs,
+    errors: Vec<FieldError>,
     form: EmergencyForm,
     status: StatusCode,
 ) -> Response {

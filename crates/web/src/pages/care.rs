@@ -2,7 +2,7 @@
 //! household's person after a survey, one entry with its life-cycle steps and services, and a
 //! whole day of a service for the people of a registry at once.
 
-use super::{Ctx, FreeForm, error_page, field, page};
+use super::{Choice, Ctx, FieldError, FreeForm, error_page, field, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -14,7 +14,7 @@ use jinguo_domain::Lang;
 use jinguo_domain::care::{
     EntryInput, EntryStep, Period, RegistryInput, ServiceInput, ServiceKind, WishStatus,
 };
-use jinguo_services::care::EntryView;
+use jinguo_services::care::{EntryDetail, EntryView};
 use jinguo_services::{Caller, ServiceError};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -69,21 +69,19 @@ struct CarePage {
     code: String,
     registry: String,
     due: bool,
-    registries: Vec<(String, String)>,
-    /// (name, months between reviews)
-    registry_rules: Vec<(String, i64)>,
+    registries: Vec<Choice<String, String>>,
+    registry_rules: Vec<RegistryRule>,
     /// The caller may add a registry to the county.
     adds_registries: bool,
     lines: Vec<EntryLine>,
-    /// The household's persons offered for a new entry: (id, masked name).
-    people: Vec<(Uuid, String)>,
+    /// The household's persons offered for a new entry (names masked).
+    people: Vec<Choice<Uuid, String>>,
     household: String,
-    kinds: Vec<(&'static str, &'static str)>,
-    /// (id, wish, child masked, status, version, steps open: (key, label))
+    kinds: Vec<Choice>,
     wishes: Vec<WishLine>,
-    /// This year's events (staff managing the place): (date, kind, name, place, participants, children)
-    events: Vec<(String, &'static str, String, String, i64, i64)>,
-    event_kinds: Vec<(&'static str, &'static str)>,
+    /// This year's events (staff managing the place).
+    events: Vec<EventLine>,
+    event_kinds: Vec<Choice>,
     /// More entries than are listed: a registry or the reviews due narrow the list.
     more_entries: bool,
     /// More wishes to take forward than are listed.
@@ -93,29 +91,52 @@ struct CarePage {
     /// A period other than this year was asked for: the workbook is asked for it too.
     period_asked: bool,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 struct FiguresView {
     from: String,
     to: String,
     people_served: i64,
-    /// (label, count), services by kind then wishes by where they stand.
-    by_kind: Vec<(&'static str, i64)>,
-    wishes: Vec<(&'static str, i64)>,
+    /// Services by kind.
+    by_kind: Vec<LabelCount>,
+    /// Wishes by where they stand.
+    wishes: Vec<LabelCount>,
     wishes_fulfilled: i64,
     events: i64,
     participants: i64,
     children: i64,
 }
 
+struct LabelCount {
+    label: &'static str,
+    count: i64,
+}
+
 struct WishLine {
     id: Uuid,
     wish: String,
+    /// Masked.
     child: String,
     status: &'static str,
     version: i64,
-    steps: Vec<(&'static str, &'static str)>,
+    /// The steps open.
+    steps: Vec<Choice>,
+}
+
+struct RegistryRule {
+    name: String,
+    /// Months between reviews.
+    review_months: i64,
+}
+
+struct EventLine {
+    held_on: String,
+    kind: &'static str,
+    name: String,
+    place: String,
+    participants: i64,
+    children: i64,
 }
 
 impl CarePage {
@@ -146,7 +167,7 @@ async fn render(
     code: &str,
     q: CareQuery,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 ) -> Response {
     let lang = c.lang;
     let registries = match s.services.registries(caller, code).await {
@@ -187,7 +208,11 @@ async fn render(
     let household = q.household.unwrap_or_default();
     let people = match Uuid::parse_str(&household) {
         Ok(h) => match s.services.household_view(caller, h).await {
-            Ok(v) => v.persons.iter().map(|p| (p.id, p.name.clone())).collect(),
+            Ok(v) => v
+                .persons
+                .iter()
+                .map(|p| Choice::new(p.id, p.name.clone()))
+                .collect(),
             Err(e) => return error_page(&e, c),
         },
         Err(_) => Vec::new(),
@@ -209,7 +234,7 @@ async fn render(
             steps: jinguo_domain::care::WishStep::ALL
                 .iter()
                 .filter(|st| jinguo_domain::care::wish_after(w.status, **st).is_some())
-                .map(|st| (st.key(), st.label(lang)))
+                .map(|st| Choice::new(st.key(), st.label(lang)))
                 .collect(),
         })
         .collect();
@@ -225,15 +250,13 @@ async fn render(
         Err(_) => Vec::new(),
     }
     .into_iter()
-    .map(|e| {
-        (
-            e.held_on.to_string(),
-            e.kind.label(lang),
-            e.name,
-            e.place,
-            e.participants,
-            e.children,
-        )
+    .map(|e| EventLine {
+        held_on: e.held_on.to_string(),
+        kind: e.kind.label(lang),
+        name: e.name,
+        place: e.place,
+        participants: e.participants,
+        children: e.children,
     })
     .collect();
     let mut errors = errors;
@@ -252,22 +275,20 @@ async fn render(
         events,
         event_kinds: jinguo_domain::care::EventKind::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         title: c.tr("care.title").to_string(),
         code: code.to_string(),
         lines: list.iter().map(|e| line(e, &names, lang)).collect(),
         registries: registries
             .iter()
-            .map(|r| (r.key.clone(), lang.pick(&r.name_zh, &r.name_en).to_string()))
+            .map(|r| Choice::new(r.key.clone(), lang.pick(&r.name_zh, &r.name_en).to_string()))
             .collect(),
         registry_rules: registries
             .iter()
-            .map(|r| {
-                (
-                    lang.pick(&r.name_zh, &r.name_en).to_string(),
-                    r.review_months,
-                )
+            .map(|r| RegistryRule {
+                name: lang.pick(&r.name_zh, &r.name_en).to_string(),
+                review_months: r.review_months,
             })
             .collect(),
         adds_registries: s.services.may_add_registry(caller, code).await,
@@ -277,7 +298,7 @@ async fn render(
         household,
         kinds: ServiceKind::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         form,
         errors,
@@ -296,7 +317,7 @@ async fn figures(
     from: &Option<String>,
     to: &Option<String>,
     lang: Lang,
-    errors: &mut Vec<(String, String)>,
+    errors: &mut Vec<FieldError>,
 ) -> (Option<FiguresView>, bool) {
     let today = jinguo_services::clock::today();
     let asked = from.is_some() || to.is_some();
@@ -319,11 +340,23 @@ async fn figures(
         from: f.period.from.to_string(),
         to: f.period.to.to_string(),
         people_served: f.people_served,
-        by_kind: f.by_kind.iter().map(|(k, n)| (k.label(lang), *n)).collect(),
+        by_kind: f
+            .by_kind
+            .iter()
+            .map(|(k, n)| LabelCount {
+                label: k.label(lang),
+                count: *n,
+            })
+            .collect(),
         wishes: f
             .wishes
             .iter()
-            .filter_map(|(k, n)| Some((WishStatus::parse(k)?.label(lang), *n)))
+            .filter_map(|(k, n)| {
+                Some(LabelCount {
+                    label: WishStatus::parse(k)?.label(lang),
+                    count: *n,
+                })
+            })
             .collect(),
         wishes_fulfilled: f.wishes_fulfilled,
         events: f.events.events,
@@ -489,10 +522,17 @@ struct EntryPage {
     e: EntryView,
     status: &'static str,
     evidence: String,
-    /// (kind, date, details)
-    services: Vec<(&'static str, String, String)>,
-    steps: Vec<(&'static str, &'static str)>,
-    errors: Vec<(String, String)>,
+    services: Vec<ServiceLine>,
+    steps: Vec<Choice>,
+    errors: Vec<FieldError>,
+}
+
+/// A service delivered.
+struct ServiceLine {
+    kind: &'static str,
+    on: String,
+    /// Where, what, by whom, the result, the note, the amount, the date it is valid until.
+    details: String,
 }
 
 async fn render_entry(
@@ -500,10 +540,14 @@ async fn render_entry(
     c: Ctx,
     caller: &Caller,
     id: Uuid,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
-    let (e, evidence, services) = match s.services.entry(caller, id).await {
+    let EntryDetail {
+        entry: e,
+        evidence,
+        services,
+    } = match s.services.entry(caller, id).await {
         Ok(x) => x,
         Err(err) => return error_page(&err, c),
     };
@@ -511,7 +555,7 @@ async fn render_entry(
     let steps = EntryStep::ALL
         .iter()
         .filter(|st| jinguo_domain::care::after(e.status, **st).is_some())
-        .map(|st| (st.key(), st.label(lang)))
+        .map(|st| Choice::new(st.key(), st.label(lang)))
         .collect();
     let p = EntryPage {
         title: c.tr("entry.title").to_string(),
@@ -532,7 +576,11 @@ async fn render_entry(
                 if let Some(u) = v.valid_until {
                     d.push(format!("→ {u}"));
                 }
-                (v.kind.label(lang), v.on.to_string(), d.join("；"))
+                ServiceLine {
+                    kind: v.kind.label(lang),
+                    on: v.on.to_string(),
+                    details: d.join("；"),
+                }
             })
             .collect(),
         steps,
@@ -590,14 +638,23 @@ pub(super) async fn entry_step(
 struct PublicWishesPage {
     c: Ctx,
     title: String,
-    /// (id, wish, age, place)
-    lines: Vec<(Uuid, String, i64, String)>,
+    lines: Vec<PublicWishLine>,
     /// The wish just claimed, and until when it must be fulfilled.
     claimed: Option<String>,
     /// The wish whose claim was refused, with the refusal.
     refused: Option<Uuid>,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+/// A wish as the public page shows it.
+struct PublicWishLine {
+    id: Uuid,
+    wish: String,
+    /// The child's age.
+    age: i64,
+    /// Her subdistrict's name.
+    place: String,
 }
 
 impl PublicWishesPage {
@@ -612,7 +669,7 @@ async fn render_public(
     claimed: Option<String>,
     refused: Option<Uuid>,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 ) -> Response {
     let list = match s.services.public_wishes().await {
         Ok(l) => l,
@@ -627,7 +684,12 @@ async fn render_public(
         title: c.tr("wishes.title").to_string(),
         lines: list
             .into_iter()
-            .map(|w| (w.id, w.wish, w.age, w.place))
+            .map(|w| PublicWishLine {
+                id: w.id,
+                wish: w.wish,
+                age: w.age,
+                place: w.place,
+            })
             .collect(),
         claimed,
         refused,

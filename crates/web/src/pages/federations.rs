@@ -1,7 +1,7 @@
 //! The page of a place's federation: its members with post, term and contact (masked), and the
 //! forms to record the federation and to add a member.
 
-use super::{Ctx, crumbs, error_page, page};
+use super::{Choice, Crumb, Ctx, FieldError, crumbs, error_page, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -20,17 +20,25 @@ struct FederationPage {
     c: Ctx,
     title: String,
     code: String,
-    crumbs: Vec<(String, String, bool)>,
+    crumbs: Vec<Crumb>,
     name: Option<String>,
     established_on: String,
-    /// (name, post, phone, term, serving)
-    members: Vec<(String, &'static str, String, String, bool)>,
+    members: Vec<MemberLine>,
     may_edit: bool,
     may_found: bool,
-    roles: Vec<(&'static str, &'static str)>,
+    roles: Vec<Choice>,
     form: MemberForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     saved: bool,
+}
+
+/// A member of the federation.
+struct MemberLine {
+    name: String,
+    post: &'static str,
+    phone: String,
+    term: String,
+    serving: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,7 +80,7 @@ async fn render(
     caller: &Caller,
     code: &str,
     form: MemberForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     saved: bool,
 ) -> Response {
     let v = match s.federation_view(caller, code).await {
@@ -106,13 +114,13 @@ async fn render(
                     (None, Some(t)) => format!("{} – ({t})", m.started_on),
                     (None, None) => format!("{} –", m.started_on),
                 };
-                (
-                    m.name.clone(),
-                    m.role.label(lang),
-                    m.phone.clone().unwrap_or_default(),
+                MemberLine {
+                    name: m.name.clone(),
+                    post: m.role.label(lang),
+                    phone: m.phone.clone().unwrap_or_default(),
                     term,
-                    m.ended_on.is_none(),
-                )
+                    serving: m.ended_on.is_none(),
+                }
             })
             .collect(),
         may_edit: caller.has_role(Role::Staff)
@@ -124,7 +132,7 @@ async fn render(
         roles: MemberRole::ALL
             .iter()
             .filter(|r| r.serves_at(level))
-            .map(|r| (r.key(), r.label(lang)))
+            .map(|r| Choice::new(r.key(), r.label(lang)))
             .collect(),
         form,
         errors,

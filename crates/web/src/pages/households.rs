@@ -1,7 +1,7 @@
 //! A household's page with its persons, adding a person, recording a consent, revealing the
 //! unmasked values, and finding a household by a resident's ID number.
 
-use super::{Ctx, crumbs, error_page, page};
+use super::{Choice, Crumb, Ctx, FieldError, crumbs, error_page, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::i18n::t;
@@ -55,14 +55,14 @@ struct HouseholdPage {
     id: Uuid,
     address: String,
     version: i64,
-    crumbs: Vec<(String, String, bool)>,
+    crumbs: Vec<Crumb>,
     persons: Vec<PersonRow>,
     added: bool,
     consented: bool,
     revealed: bool,
     form: PersonForm,
-    errors: Vec<(String, String)>,
-    relationships: Vec<(&'static str, &'static str)>,
+    errors: Vec<FieldError>,
+    relationships: Vec<Choice>,
     screening: super::screening::ScreeningBlock,
     /// Where federation staff register a dispute of this household (its group).
     dispute_place: Option<String>,
@@ -115,7 +115,7 @@ struct HouseholdRequest<'a> {
     /// A visit was just recorded.
     visited: bool,
     /// A visit form refused: what was entered, and why.
-    retry: Option<(&'a super::screening::VisitForm, Vec<(String, String)>)>,
+    retry: Option<(&'a super::screening::VisitForm, Vec<FieldError>)>,
 }
 
 async fn render_household(
@@ -124,7 +124,7 @@ async fn render_household(
     req: HouseholdRequest<'_>,
     added: bool,
     form: PersonForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(req.id) else {
@@ -139,7 +139,7 @@ async fn render_household(
         Err(ServiceError::Invalid(e)) if req.reveal.is_some() => {
             let errs =
                 e.0.iter()
-                    .map(|f| (f.field.clone(), f.message(c.lang)))
+                    .map(|f| FieldError::new(f.field.clone(), f.message(c.lang)))
                     .collect();
             match s.services.household_view(req.caller, id).await {
                 Ok(v) => (v, errs, StatusCode::UNPROCESSABLE_ENTITY),
@@ -199,7 +199,7 @@ async fn render_household(
         errors,
         relationships: Relationship::ALL
             .iter()
-            .map(|r| (r.key(), r.label(lang)))
+            .map(|r| Choice::new(r.key(), r.label(lang)))
             .collect(),
         c,
     };
@@ -231,7 +231,7 @@ pub(super) async fn add_person(
         Err(ServiceError::Invalid(v)) => {
             let errors =
                 v.0.iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
+                    .map(|e| FieldError::new(e.field.clone(), e.message(lang)))
                     .collect();
             let req = HouseholdRequest {
                 caller: &caller,
@@ -253,10 +253,7 @@ pub(super) async fn add_person(
             .await
         }
         Err(ServiceError::Conflict) => {
-            let errors = vec![(
-                "name".to_string(),
-                t(lang, "error.conflict.detail").to_string(),
-            )];
+            let errors = vec![FieldError::new("name", t(lang, "error.conflict.detail"))];
             let req = HouseholdRequest {
                 caller: &caller,
                 id: &id,
@@ -398,7 +395,7 @@ pub(super) async fn household_with_visit(
     c: Ctx,
     caller: &Caller,
     id: &str,
-    retry: (&super::screening::VisitForm, Vec<(String, String)>),
+    retry: (&super::screening::VisitForm, Vec<FieldError>),
 ) -> Response {
     let req = HouseholdRequest {
         caller,

@@ -2,7 +2,7 @@
 //! and column; a sheet without problems waits here (in memory, for this account, half an hour)
 //! until the user confirms, and is then written in one go.
 
-use super::{Ctx, error_page, page, thousands};
+use super::{Ctx, FieldError, Figure, error_page, page, thousands};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -74,25 +74,32 @@ impl Pending {
 struct ImportPage {
     c: Ctx,
     title: String,
-    /// Figures of the last check or import: (catalog key, value).
-    figures: Vec<(&'static str, String)>,
-    /// (row, column, message)
-    issues: Vec<(String, String, String)>,
+    /// Figures of the last check or import.
+    figures: Vec<Figure>,
+    issues: Vec<IssueLine>,
     more: u64,
     /// A checked sheet waiting for confirmation.
     token: Option<String>,
     committed: bool,
     checked: bool,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     /// The kind of sheet chosen.
     kind: &'static str,
+}
+
+/// A problem of a sheet: where, and why.
+struct IssueLine {
+    /// Empty for the sheet as a whole.
+    row: String,
+    column: String,
+    message: String,
 }
 
 /// What a check or an import found, as the page shows it.
 #[derive(Default)]
 struct Outcome {
-    figures: Vec<(&'static str, String)>,
-    issues: Vec<(String, String, String)>,
+    figures: Vec<Figure>,
+    issues: Vec<IssueLine>,
     more: u64,
     committed: bool,
     /// Something new to write, nothing wrong.
@@ -110,21 +117,19 @@ impl Outcome {
         new: bool,
         lang: Lang,
     ) -> Outcome {
-        let mut figures: Vec<(&'static str, String)> = figures
+        let mut figures: Vec<Figure> = figures
             .iter()
-            .map(|(k, n)| (*k, thousands(*n as i64)))
+            .map(|(k, n)| Figure::new(k, thousands(*n as i64)))
             .collect();
-        figures.push(("import.issues", thousands(count as i64)));
+        figures.push(Figure::new("import.issues", thousands(count as i64)));
         Outcome {
             figures,
             issues: list
                 .iter()
-                .map(|i| {
-                    (
-                        i.row().map(|n| n.to_string()).unwrap_or_default(),
-                        i.column().to_string(),
-                        i.message(lang),
-                    )
+                .map(|i| IssueLine {
+                    row: i.row().map(|n| n.to_string()).unwrap_or_default(),
+                    column: i.column().to_string(),
+                    message: i.message(lang),
                 })
                 .collect(),
             more: count.saturating_sub(list.len() as u64),
@@ -172,7 +177,7 @@ fn render(
     kind: Kind,
     outcome: Option<Outcome>,
     token: Option<String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 ) -> Response {
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -305,11 +310,11 @@ pub(super) async fn import_check(
     }
 }
 
-fn file_error(lang: Lang) -> Vec<(String, String)> {
+fn file_error(lang: Lang) -> Vec<FieldError> {
     let mut e = jinguo_domain::ValidationErrors::new();
     e.push("file", "required");
     e.0.iter()
-        .map(|f| (f.field.clone(), f.message(lang)))
+        .map(|f| FieldError::new(f.field.clone(), f.message(lang)))
         .collect()
 }
 
@@ -338,7 +343,7 @@ pub(super) async fn import_confirm(
         e.push("file", "import.expired");
         let errors =
             e.0.iter()
-                .map(|x| (x.field.clone(), x.message(lang)))
+                .map(|x| FieldError::new(x.field.clone(), x.message(lang)))
                 .collect();
         return render(c, Kind::Households, None, None, errors);
     };

@@ -2,7 +2,7 @@
 //! with its referrals, instruments and clocks and their forms, a department officer's referrals
 //! and one referral, the inbox, the board, and the departments' settings.
 
-use super::{Ctx, FreeForm, error_page, field, page};
+use super::{Choice, Ctx, FieldError, FreeForm, error_page, field, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -23,7 +23,7 @@ use jinguo_services::{Caller, ServiceError};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-type Options = Vec<(&'static str, &'static str)>;
+type Options = Vec<Choice>;
 
 fn options<T: Copy>(
     all: &[T],
@@ -31,7 +31,9 @@ fn options<T: Copy>(
     label: fn(T, Lang) -> &'static str,
     lang: Lang,
 ) -> Options {
-    all.iter().map(|k| (key(*k), label(*k, lang))).collect()
+    all.iter()
+        .map(|k| Choice::new(key(*k), label(*k, lang)))
+        .collect()
 }
 
 fn risk_key(r: jinguo_domain::screening::Risk) -> &'static str {
@@ -93,7 +95,7 @@ struct CasesPage {
     factors: Options,
     sources: Options,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 impl CasesPage {
@@ -111,7 +113,7 @@ async fn render_cases(
     caller: &Caller,
     code: &str,
     form: HashMap<String, String>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 ) -> Response {
     let list = match s.services.cases(caller, code, false).await {
         Ok(l) => l,
@@ -280,7 +282,7 @@ struct InstrumentLine {
     valid_until: String,
     events: Vec<String>,
     version: i64,
-    /// The events this kind takes: (key, label).
+    /// The events this kind takes.
     choices: Options,
 }
 
@@ -295,20 +297,49 @@ struct CasePage {
     l: CaseLine,
     staff: bool,
     owner: bool,
-    steps: Vec<(String, String, String, String)>,
+    steps: Vec<StepLine>,
     referrals: Vec<ReferralLine>,
     instruments: Vec<InstrumentLine>,
-    /// (what, due, level, done, overdue)
-    clocks: Vec<(&'static str, String, i64, bool, bool)>,
-    /// (id, name, kind, size in KB, added at)
-    evidence: Vec<(Uuid, String, String, String, String)>,
-    departments: Vec<(String, String)>,
+    clocks: Vec<ClockLine>,
+    evidence: Vec<EvidenceLine>,
+    /// The county's departments, by key.
+    departments: Vec<Choice<String, String>>,
     requests: Options,
     shared: Options,
     bases: Options,
     kinds: Options,
     parties: Options,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+/// A step of a case, as its page lists it.
+struct StepLine {
+    at: String,
+    /// What was done, in words.
+    kind: String,
+    department: String,
+    by: String,
+}
+
+/// A clock of a case, as its page lists it.
+struct ClockLine {
+    /// What is due, in words.
+    kind: &'static str,
+    due: String,
+    /// How many times it was escalated.
+    level: i64,
+    done: bool,
+    overdue: bool,
+}
+
+/// A file kept with a case, as its page lists it.
+struct EvidenceLine {
+    id: Uuid,
+    name: String,
+    media_type: String,
+    /// In KB.
+    size: String,
+    added_at: String,
 }
 
 /// A consent to share, as the case page lists it.
@@ -325,7 +356,7 @@ async fn render_case(
     c: Ctx,
     caller: &Caller,
     id: Uuid,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let (v, r) = match s.services.case(caller, id).await {
@@ -345,7 +376,7 @@ async fn render_case(
             .await
             .unwrap_or_default()
             .into_iter()
-            .map(|d| (d.key, d.name))
+            .map(|d| Choice::new(d.key, d.name))
             .collect()
     } else {
         Vec::new()
@@ -395,13 +426,11 @@ async fn render_case(
         steps: r
             .steps
             .iter()
-            .map(|st| {
-                (
-                    clock::local(st.at),
-                    step_label(&st.kind),
-                    st.department.clone(),
-                    st.by.clone(),
-                )
+            .map(|st| StepLine {
+                at: clock::local(st.at),
+                kind: step_label(&st.kind),
+                department: st.department.clone(),
+                by: st.by.clone(),
             })
             .collect(),
         referrals: r.referrals.iter().map(|x| referral_line(x, lang)).collect(),
@@ -420,13 +449,13 @@ async fn render_case(
                 events: i
                     .events
                     .iter()
-                    .map(|(k, on, until, note)| {
-                        let mut s = format!("{on} {}", k.label(lang));
-                        if let Some(u) = until {
+                    .map(|e| {
+                        let mut s = format!("{} {}", e.on, e.event.label(lang));
+                        if let Some(u) = e.valid_until {
                             s.push_str(&format!("（{} {u}）", t(lang, "case.valid_until")));
                         }
-                        if !note.is_empty() {
-                            s.push_str(&format!("：{note}"));
+                        if !e.note.is_empty() {
+                            s.push_str(&format!("：{}", e.note));
                         }
                         s
                     })
@@ -435,34 +464,30 @@ async fn render_case(
                 choices: EventKind::ALL
                     .iter()
                     .filter(|e| jinguo_domain::linkage::event_fits(i.kind, **e))
-                    .map(|e| (e.key(), e.label(lang)))
+                    .map(|e| Choice::new(e.key(), e.label(lang)))
                     .collect(),
             })
             .collect(),
         clocks: r
             .clocks
             .iter()
-            .map(|k| {
-                (
-                    k.kind.label(lang),
-                    clock::local(k.due_at),
-                    k.level,
-                    k.done,
-                    k.overdue,
-                )
+            .map(|k| ClockLine {
+                kind: k.kind.label(lang),
+                due: clock::local(k.due_at),
+                level: k.level,
+                done: k.done,
+                overdue: k.overdue,
             })
             .collect(),
         evidence: r
             .evidence
             .iter()
-            .map(|e| {
-                (
-                    e.id,
-                    e.name.clone(),
-                    e.media_type.clone(),
-                    format!("{:.0} KB", (e.size as f64 / 1024.0).ceil()),
-                    clock::local(e.created_at),
-                )
+            .map(|e| EvidenceLine {
+                id: e.id,
+                name: e.name.clone(),
+                media_type: e.media_type.clone(),
+                size: format!("{:.0} KB", (e.size as f64 / 1024.0).ceil()),
+                added_at: clock::local(e.created_at),
             })
             .collect(),
         departments,
@@ -654,7 +679,7 @@ struct ReferralPage {
     officer: bool,
     may_ack: bool,
     may_act: bool,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 async fn render_referral(
@@ -662,7 +687,7 @@ async fn render_referral(
     c: Ctx,
     caller: &Caller,
     id: Uuid,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let (r, case) = match s.services.referral(caller, id).await {
@@ -743,8 +768,16 @@ struct InboxPage {
     c: Ctx,
     title: String,
     unread: i64,
-    /// (id, text, link, when, read, escalation level)
-    lines: Vec<(Uuid, String, String, String, bool, i64)>,
+    lines: Vec<NotificationLine>,
+}
+
+struct NotificationLine {
+    id: Uuid,
+    text: String,
+    at: String,
+    read: bool,
+    /// Its escalation level.
+    level: i64,
 }
 
 pub(super) async fn inbox_page(
@@ -763,15 +796,12 @@ pub(super) async fn inbox_page(
         unread,
         lines: list
             .into_iter()
-            .map(|n| {
-                (
-                    n.id,
-                    n.text,
-                    n.link,
-                    clock::local(n.created_at),
-                    n.read,
-                    n.level,
-                )
+            .map(|n| NotificationLine {
+                id: n.id,
+                text: n.text,
+                at: clock::local(n.created_at),
+                read: n.read,
+                level: n.level,
             })
             .collect(),
         c,
@@ -812,8 +842,18 @@ struct BoardRow {
     in_linkage: bool,
     open: i64,
     overdue: i64,
-    waiting: Vec<(Uuid, String, String, bool)>,
+    waiting: Vec<WaitingLine>,
     months: String,
+}
+
+/// An open referral on the board.
+struct WaitingLine {
+    referral: Uuid,
+    /// The deadline, local time.
+    due: String,
+    /// The time left (or past it), in words.
+    left: String,
+    overdue: bool,
 }
 
 pub(super) async fn board_page(
@@ -841,12 +881,22 @@ pub(super) async fn board_page(
                 waiting: b
                     .waiting
                     .iter()
-                    .map(|(r, _, due, m)| (*r, clock::local(*due), left(*due, lang), *m < 0))
+                    .map(|w| WaitingLine {
+                        referral: w.referral,
+                        due: clock::local(w.due_at),
+                        left: left(w.due_at, lang),
+                        overdue: w.minutes_left < 0,
+                    })
                     .collect(),
                 months: b
                     .months
                     .iter()
-                    .map(|(m, n, avg)| format!("{m}: {n} / {avg:.0} min"))
+                    .map(|m| {
+                        format!(
+                            "{}: {} / {:.0} min",
+                            m.month, m.acknowledged, m.average_minutes
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("；"),
             })
@@ -863,7 +913,7 @@ struct DepartmentsPage {
     title: String,
     code: String,
     lines: Vec<jinguo_services::linkage::DepartmentView>,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 async fn render_departments(
@@ -871,7 +921,7 @@ async fn render_departments(
     c: Ctx,
     caller: &Caller,
     code: &str,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let county = code.get(..6).unwrap_or(code);
@@ -983,9 +1033,9 @@ pub(super) async fn evidence_file(
     Path((id, evidence)): Path<(Uuid, Uuid)>,
 ) -> Response {
     match s.services.evidence_file(&caller, id, evidence).await {
-        Ok((_, t, bytes)) => {
-            let (t, ext) = crate::api::linkage::media_type(&t);
-            crate::api::download(bytes, t, &format!("evidence-{evidence}.{ext}"))
+        Ok(file) => {
+            let (t, ext) = crate::api::linkage::media_type(&file.media_type);
+            crate::api::download(file.content, t, &format!("evidence-{evidence}.{ext}"))
         }
         Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
@@ -996,8 +1046,18 @@ pub(super) async fn evidence_file(
 struct OutboxPage {
     c: Ctx,
     title: String,
-    /// (channel, target, status, attempts, last error, written at, delivered at)
-    lines: Vec<(String, String, String, i64, String, String, String)>,
+    lines: Vec<OutboxLine>,
+}
+
+/// A message to an outside channel and its delivery.
+struct OutboxLine {
+    channel: String,
+    target: String,
+    status: String,
+    attempts: i64,
+    last_error: String,
+    written_at: String,
+    delivered_at: String,
 }
 
 /// The messages to outside channels and their delivery (system administrators, staff).
@@ -1017,18 +1077,17 @@ pub(super) async fn outbox_page(
         title: c.tr("outbox.title").to_string(),
         lines: rows
             .into_iter()
-            .map(|o| {
-                (
-                    o.channel,
-                    o.target,
-                    o.status,
-                    o.attempts,
-                    o.last_error,
-                    clock::local(from_ms(o.created_ms)),
-                    o.delivered_ms
-                        .map(|m| clock::local(from_ms(m)))
-                        .unwrap_or_default(),
-                )
+            .map(|o| OutboxLine {
+                channel: o.channel,
+                target: o.target,
+                status: o.status,
+                attempts: o.attempts,
+                last_error: o.last_error,
+                written_at: clock::local(from_ms(o.created_ms)),
+                delivered_at: o
+                    .delivered_ms
+                    .map(|m| clock::local(from_ms(m)))
+                    .unwrap_or_default(),
             })
             .collect(),
         c,

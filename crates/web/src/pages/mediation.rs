@@ -2,7 +2,7 @@
 //! and one dispute with the forms of its steps, sessions, agreement and judicial confirmation,
 //! and its agreement as a printable page.
 
-use super::{Ctx, error_page, page};
+use super::{Choice, Ctx, FieldError, Figure, error_page, page};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -88,22 +88,48 @@ struct DisputesPage {
     title: String,
     /// The mediators below the place and the three full coverages (staff managing it).
     coverage: Option<CoverageBlock>,
-    /// The figures of the place's disputes: (label, value).
-    figures: Vec<(&'static str, String)>,
-    /// The units one level down: (code, name, disputes, open, agreed, success rate).
-    units: Vec<(String, String, i64, i64, i64, String)>,
-    mediator_kinds: Vec<(&'static str, &'static str)>,
+    /// The figures of the place's disputes.
+    figures: Vec<Figure>,
+    /// The units one level down.
+    units: Vec<UnitLine>,
+    mediator_kinds: Vec<Choice>,
     /// The place (none: a mediator's own list).
     code: Option<String>,
     lines: Vec<Line>,
-    kinds: Vec<(&'static str, &'static str)>,
-    sources: Vec<(&'static str, &'static str)>,
+    kinds: Vec<Choice>,
+    sources: Vec<Choice>,
     form: IntakeForm,
-    errors: Vec<(String, String)>,
-    /// The household's persons offered as parties: (id, masked name and relationship).
-    people: Vec<(String, String)>,
-    /// Open disputes a party is already in (after a refused registration): (link, label).
-    duplicates: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+    /// The household's persons offered as parties (masked name and relationship).
+    people: Vec<Choice<String, String>>,
+    /// Open disputes a party is already in (after a refused registration).
+    duplicates: Vec<DuplicateLink>,
+}
+
+/// The disputes of a unit one level down.
+struct UnitLine {
+    code: String,
+    name: String,
+    total: i64,
+    open: i64,
+    agreed: i64,
+    success_rate: String,
+}
+
+/// An open dispute a party is already in.
+struct DuplicateLink {
+    href: String,
+    label: String,
+}
+
+/// A mediator below the place.
+struct MediatorLine {
+    id: Uuid,
+    name: String,
+    place_code: String,
+    kind: &'static str,
+    woman: &'static str,
+    court_appointed: &'static str,
 }
 
 struct CoverageBlock {
@@ -112,15 +138,7 @@ struct CoverageBlock {
     teams: i64,
     /// Each gap as a sentence.
     gaps: Vec<String>,
-    /// (member id, name, place code, kind, woman, court-appointed)
-    mediators: Vec<(
-        Uuid,
-        String,
-        String,
-        &'static str,
-        &'static str,
-        &'static str,
-    )>,
+    mediators: Vec<MediatorLine>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,7 +186,7 @@ async fn render_list(
     caller: &Caller,
     code: Option<&str>,
     form: IntakeForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     duplicates: &[Uuid],
 ) -> Response {
     let list = match s.services.disputes(caller, code, false).await {
@@ -216,15 +234,13 @@ async fn render_list(
             mediators: cov
                 .mediators
                 .iter()
-                .map(|m| {
-                    (
-                        m.id,
-                        m.name.clone(),
-                        m.place_code.clone(),
-                        m.kind.map(|k| k.label(lang)).unwrap_or("—"),
-                        yes_no(m.woman),
-                        yes_no(Some(m.court_appointed)),
-                    )
+                .map(|m| MediatorLine {
+                    id: m.id,
+                    name: m.name.clone(),
+                    place_code: m.place_code.clone(),
+                    kind: m.kind.map(|k| k.label(lang)).unwrap_or("—"),
+                    woman: yes_no(m.woman),
+                    court_appointed: yes_no(Some(m.court_appointed)),
                 })
                 .collect(),
         }
@@ -235,14 +251,14 @@ async fn render_list(
     }
     .map(|f| {
         vec![
-            ("figures.total", f.total.to_string()),
-            ("disputes.open", f.open.to_string()),
-            ("disputes.overdue", f.overdue.to_string()),
-            ("figures.agreed", f.agreed.to_string()),
-            ("figures.not_agreed", f.not_agreed.to_string()),
-            ("figures.refused", f.refused.to_string()),
-            ("figures.success_rate", percent(f.success_rate)),
-            (
+            Figure::new("figures.total", f.total.to_string()),
+            Figure::new("disputes.open", f.open.to_string()),
+            Figure::new("disputes.overdue", f.overdue.to_string()),
+            Figure::new("figures.agreed", f.agreed.to_string()),
+            Figure::new("figures.not_agreed", f.not_agreed.to_string()),
+            Figure::new("figures.refused", f.refused.to_string()),
+            Figure::new("figures.success_rate", percent(f.success_rate)),
+            Figure::new(
                 "figures.average_days",
                 f.average_days_to_conclude
                     .map(|d| format!("{d:.1}"))
@@ -260,15 +276,13 @@ async fn render_list(
         None => Vec::new(),
     }
     .into_iter()
-    .map(|u| {
-        (
-            u.code,
-            u.name,
-            u.total,
-            u.open,
-            u.agreed,
-            percent(u.success_rate),
-        )
+    .map(|u| UnitLine {
+        code: u.code,
+        name: u.name,
+        total: u.total,
+        open: u.open,
+        agreed: u.agreed,
+        success_rate: percent(u.success_rate),
     })
     .collect();
     // The household's persons, masked, when the dispute is opened from its page.
@@ -278,7 +292,7 @@ async fn render_list(
                 .persons
                 .iter()
                 .map(|p| {
-                    (
+                    Choice::new(
                         p.id.to_string(),
                         format!("{}（{}）", p.name, p.relationship.label(lang)),
                     )
@@ -299,7 +313,10 @@ async fn render_list(
                     format!("{} · {} · {}", l.kind, l.opened_on, l.status)
                 })
                 .unwrap_or_else(|| id.to_string());
-            (format!("/disputes/{id}"), label)
+            DuplicateLink {
+                href: format!("/disputes/{id}"),
+                label,
+            }
         })
         .collect();
     let p = DisputesPage {
@@ -311,17 +328,17 @@ async fn render_list(
         figures,
         mediator_kinds: jinguo_domain::mediation::MediatorKind::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         code: code.map(str::to_string),
         lines: list.iter().map(|d| line(d, lang)).collect(),
         kinds: DisputeKind::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         sources: Source::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         form,
         errors,
@@ -396,9 +413,9 @@ pub(super) async fn register(
     {
         Ok(r) => Redirect::to(&format!("/disputes/{}", r.id)).into_response(),
         Err(ServiceError::PossibleDuplicate(ids)) => {
-            let errors = vec![(
-                "parties".to_string(),
-                c.tr("error.possible_duplicate.detail").to_string(),
+            let errors = vec![FieldError::new(
+                "parties",
+                c.tr("error.possible_duplicate.detail"),
             )];
             render_list(&s, c, &caller, Some(&code), f, errors, &ids).await
         }
@@ -464,18 +481,25 @@ struct DisputePage {
     narrative: String,
     assigned: bool,
     steps: Vec<StepLine>,
-    /// (held on, place, attendees, record)
-    sessions: Vec<(String, String, String, String)>,
+    sessions: Vec<SessionLine>,
     agreement: Option<AgreementLines>,
-    /// Steps the caller may take now: (key, label).
-    actions: Vec<(&'static str, &'static str)>,
-    /// Serving mediators she may assign: (member id, name).
-    mediators: Vec<(Uuid, String)>,
+    /// Steps the caller may take now.
+    actions: Vec<Choice>,
+    /// Serving mediators she may assign, by member id.
+    mediators: Vec<Choice<Uuid, String>>,
     may_session: bool,
     may_agree: bool,
     may_confirm: bool,
-    term_kinds: Vec<(&'static str, &'static str)>,
-    errors: Vec<(String, String)>,
+    term_kinds: Vec<Choice>,
+    errors: Vec<FieldError>,
+}
+
+/// A mediation session held.
+struct SessionLine {
+    held_on: String,
+    place: String,
+    attendees: String,
+    record: String,
 }
 
 async fn render_dispute(
@@ -483,7 +507,7 @@ async fn render_dispute(
     c: Ctx,
     caller: &Caller,
     id: Uuid,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let (v, r): (DisputeView, DisputeRecords) = match s.services.dispute(caller, id).await {
@@ -498,13 +522,16 @@ async fn render_dispute(
     let actions = open
         .iter()
         .filter(|st| !matches!(st, Step::Session | Step::Agree))
-        .map(|st| (st.key(), step_label(st.key(), lang)))
+        .map(|st| Choice::new(st.key(), step_label(st.key(), lang)))
         .collect();
     let mediators = if staff {
         s.services
             .place_mediators(caller, &v.place_path)
             .await
             .unwrap_or_default()
+            .into_iter()
+            .map(|(id, name)| Choice::new(id, name))
+            .collect()
     } else {
         Vec::new()
     };
@@ -559,13 +586,11 @@ async fn render_dispute(
         sessions: r
             .sessions
             .iter()
-            .map(|x| {
-                (
-                    x.held_on.to_string(),
-                    x.place.clone(),
-                    x.attendees.clone(),
-                    x.record.clone(),
-                )
+            .map(|x| SessionLine {
+                held_on: x.held_on.to_string(),
+                place: x.place.clone(),
+                attendees: x.attendees.clone(),
+                record: x.record.clone(),
             })
             .collect(),
         agreement,
@@ -576,7 +601,7 @@ async fn render_dispute(
         may_confirm,
         term_kinds: TermKind::ALL
             .iter()
-            .map(|k| (k.key(), k.label(lang)))
+            .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         errors,
         c,

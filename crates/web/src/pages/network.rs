@@ -1,7 +1,7 @@
 //! The coverage page (who answers for what below a place) and its forms: a member leaving her
 //! post, assign units in bulk, hand over, balance a group.
 
-use super::{Ctx, crumbs, error_page, page, thousands};
+use super::{Crumb, Ctx, Figure, crumbs, error_page, page, thousands};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceCode;
 use jinguo_services::ServiceError;
+use jinguo_services::coverage::ChildCoverage;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -22,19 +23,44 @@ struct CoveragePage {
     title: String,
     code: String,
     notice: Option<String>,
-    crumbs: Vec<(String, String, bool)>,
+    crumbs: Vec<Crumb>,
     complete: bool,
-    figures: Vec<(&'static str, String)>,
-    /// (code, name, level)
-    units: Vec<(String, String, &'static str)>,
-    /// (group code, name, households)
-    households: Vec<(String, String, String)>,
-    /// (id, masked name, role, units, role key, place path), listed down to villages.
-    members: Vec<(Uuid, String, &'static str, i64, String, String)>,
+    figures: Vec<Figure>,
+    units: Vec<GapLine>,
+    households: Vec<GroupGapLine>,
+    /// Listed down to villages.
+    members: Vec<MemberLine>,
     /// A resident group: its households can be balanced across its representatives.
     is_group: bool,
-    /// (code, name, units, households, idle, overloaded) of each unit one level down.
-    children: Vec<(String, String, i64, i64, i64, i64)>,
+    /// The gaps of each unit one level down.
+    children: Vec<ChildCoverage>,
+}
+
+/// A unit nobody answers for.
+struct GapLine {
+    code: String,
+    name: String,
+    level: &'static str,
+}
+
+/// A resident group with households without a representative.
+struct GroupGapLine {
+    code: String,
+    name: String,
+    households: String,
+}
+
+/// A member of the network below the place.
+struct MemberLine {
+    id: Uuid,
+    /// Masked.
+    name: String,
+    /// Her role, in words.
+    role: &'static str,
+    units: i64,
+    /// Her role's key and her place's path: whom she may hand over to.
+    role_key: String,
+    place_path: String,
 }
 
 #[derive(Deserialize)]
@@ -64,9 +90,13 @@ pub(super) async fn coverage_page(
         match s.services.coverage_members(&caller, &cov.place.code).await {
             Ok(list) => list
                 .into_iter()
-                .map(|m| {
-                    let label = role_label(&m.role);
-                    (m.id, m.name, label, m.units, m.role, m.place_path)
+                .map(|m| MemberLine {
+                    id: m.id,
+                    name: m.name,
+                    role: role_label(&m.role),
+                    units: m.units,
+                    role_key: m.role,
+                    place_path: m.place_path,
                 })
                 .collect(),
             Err(e) => return error_page(&e, c),
@@ -82,42 +112,37 @@ pub(super) async fn coverage_page(
             .map(|_| c.tr("coverage.left").to_string())
             .or_else(|| q.done.map(|_| c.tr("coverage.done").to_string())),
         is_group: cov.place.level() == jinguo_domain::place::PlaceLevel::Group,
-        children: cov
-            .children
-            .iter()
-            .map(|ch| {
-                (
-                    ch.place.code.clone(),
-                    ch.place.name.clone(),
-                    ch.uncovered_units,
-                    ch.uncovered_households,
-                    ch.idle,
-                    ch.overloaded,
-                )
-            })
-            .collect(),
         crumbs: crumbs(&cov.lineage, &caller),
         complete: cov.complete(),
         figures: vec![
-            ("cov.members", thousands(cov.members)),
-            ("cov.units", thousands(cov.uncovered_units.len() as i64)),
-            (
+            Figure::new("cov.members", thousands(cov.members)),
+            Figure::new("cov.units", thousands(cov.uncovered_units.len() as i64)),
+            Figure::new(
                 "cov.households",
                 thousands(cov.households_without_representative()),
             ),
-            ("cov.idle", thousands(cov.idle.len() as i64)),
-            ("cov.overloaded", thousands(cov.overloaded.len() as i64)),
+            Figure::new("cov.idle", thousands(cov.idle.len() as i64)),
+            Figure::new("cov.overloaded", thousands(cov.overloaded.len() as i64)),
         ],
         units: cov
             .uncovered_units
             .iter()
-            .map(|g| (g.code.clone(), g.name.clone(), g.level.label(lang)))
+            .map(|g| GapLine {
+                code: g.code.clone(),
+                name: g.name.clone(),
+                level: g.level.label(lang),
+            })
             .collect(),
         households: cov
             .uncovered_households
             .iter()
-            .map(|h| (h.0.clone(), h.1.clone(), thousands(h.2)))
+            .map(|h| GroupGapLine {
+                code: h.code.clone(),
+                name: h.name.clone(),
+                households: thousands(h.households),
+            })
             .collect(),
+        children: cov.children,
         members,
         c,
     };

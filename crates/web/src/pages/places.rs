@@ -1,7 +1,7 @@
 //! A place's page: its figures, the places below it, a group's households, and the newest
 //! campaigns, disputes, clocks and care there; and the home page, which goes to the caller's place.
 
-use super::{Ctx, MessagePage, crumbs, error_page, page, thousands};
+use super::{Crumb, Ctx, Figure, MessagePage, crumbs, error_page, page, thousands};
 use crate::AppState;
 use crate::auth::PageCaller;
 use crate::lang::UiLang;
@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
+use jinguo_services::mediation::OpenCounts;
 use jinguo_services::places::Figures;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -43,7 +44,7 @@ struct Row {
     href: String,
     name: String,
     code: String,
-    cells: Vec<(&'static str, String)>,
+    cells: Vec<Figure>,
 }
 
 struct HouseholdRow {
@@ -68,20 +69,43 @@ struct PlacePage {
     title: String,
     level: &'static str,
     code: String,
-    crumbs: Vec<(String, String, bool)>,
-    figures: Vec<(&'static str, String)>,
+    crumbs: Vec<Crumb>,
+    figures: Vec<Figure>,
     columns: Vec<&'static str>,
     rows: Vec<Row>,
     households: Option<HouseholdsBlock>,
-    /// The newest campaigns here: (id, name, "screened / households (pct)", low, medium, high).
-    screening: Vec<(Uuid, String, String, String, String, String)>,
+    /// The newest campaigns here.
+    screening: Vec<ScreeningLine>,
     /// For staff managing the place: open disputes below it, those overdue, and the terms of
     /// agreements past their deadline and not performed.
-    disputes: Option<(i64, i64, i64)>,
-    /// The linkage's open clocks below the place and the overdue ones (staff managing it).
-    clocks: Option<(i64, i64)>,
-    /// Care: people served this year and entries due for review (staff managing it).
-    care: Option<(i64, i64)>,
+    disputes: Option<OpenCounts>,
+    /// The linkage's open clocks below the place (staff managing it).
+    clocks: Option<ClockCounts>,
+    /// Care this year (staff managing the place).
+    care: Option<CareCounts>,
+}
+
+/// A campaign's progress below the place.
+struct ScreeningLine {
+    campaign: Uuid,
+    name: String,
+    /// "screened / households (pct)"
+    screened: String,
+    low: String,
+    medium: String,
+    high: String,
+}
+
+struct ClockCounts {
+    open: i64,
+    overdue: i64,
+}
+
+struct CareCounts {
+    /// People served.
+    served: i64,
+    /// Entries due for review.
+    review_due: i64,
 }
 
 /// The figures worth showing below a place of `level`.
@@ -146,18 +170,18 @@ pub(super) async fn place(
                 } else {
                     0.0
                 };
-                (
-                    camp.id,
-                    camp.name,
-                    format!(
+                ScreeningLine {
+                    campaign: camp.id,
+                    name: camp.name,
+                    screened: format!(
                         "{} / {} ({pct:.1}%)",
                         thousands(screened),
                         thousands(view.figures.households)
                     ),
-                    thousands(risks[1]),
-                    thousands(risks[2]),
-                    thousands(risks[3]),
-                )
+                    low: thousands(risks[1]),
+                    medium: thousands(risks[2]),
+                    high: thousands(risks[3]),
+                }
             })
             .collect(),
         Err(e) => return error_page(&e, c),
@@ -167,17 +191,17 @@ pub(super) async fn place(
         Err(e) => return error_page(&e, c),
     };
     let clocks = match s.services.clock_counts(&caller, &view.place).await {
-        Ok(d) => d,
+        Ok(d) => d.map(|(open, overdue)| ClockCounts { open, overdue }),
         Err(e) => return error_page(&e, c),
     };
     let care = match s.services.care_counts(&caller, &view.place).await {
-        Ok(d) => d,
+        Ok(d) => d.map(|(served, review_due)| CareCounts { served, review_due }),
         Err(e) => return error_page(&e, c),
     };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
-        .map(|k| (*k, thousands(figure(&view.figures, k))))
+        .map(|k| Figure::new(k, thousands(figure(&view.figures, k))))
         .collect();
     let columns: Vec<&'static str> = level.child().map(figure_keys).unwrap_or_default();
     let rows = view
@@ -189,7 +213,7 @@ pub(super) async fn place(
             code: ch.place.code.clone(),
             cells: columns
                 .iter()
-                .map(|k| (*k, thousands(figure(&ch.figures, k))))
+                .map(|k| Figure::new(k, thousands(figure(&ch.figures, k))))
                 .collect(),
         })
         .collect();

@@ -1,7 +1,7 @@
 //! Pages of screening campaigns: the list and the form to open one, progress with drill-down,
 //! the households still to visit, and the visit form on a household's page.
 
-use super::{Ctx, crumbs, error_page, page, thousands};
+use super::{Crumb, Ctx, FieldError, crumbs, error_page, page, thousands};
 use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
@@ -45,8 +45,15 @@ struct CampaignsPage {
     campaigns: Vec<CampaignLine>,
     may_create: bool,
     form: CampaignForm,
-    errors: Vec<(String, String)>,
-    items: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<FieldError>,
+    items: Vec<ChecklistItem>,
+}
+
+/// An item of a checklist, as a checkbox.
+pub struct ChecklistItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,11 +83,11 @@ fn checked(rest: &BTreeMap<String, String>, prefix: &str) -> Vec<String> {
 }
 
 /// The refused fields of a validation error, for a form shown again; `None` for other errors.
-pub(super) fn field_errors(e: &ServiceError, lang: Lang) -> Option<Vec<(String, String)>> {
+pub(super) fn field_errors(e: &ServiceError, lang: Lang) -> Option<Vec<FieldError>> {
     match e {
         ServiceError::Invalid(v) => Some(
             v.0.iter()
-                .map(|f| (f.field.clone(), f.message(lang)))
+                .map(|f| FieldError::new(f.field.clone(), f.message(lang)))
                 .collect(),
         ),
         _ => None,
@@ -92,7 +99,7 @@ async fn render_campaigns(
     c: Ctx,
     caller: &Caller,
     form: CampaignForm,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
     let list = match s.campaigns(caller).await {
@@ -108,12 +115,10 @@ async fn render_campaigns(
         may_create: caller.has_role(Role::Staff),
         items: Item::ALL
             .iter()
-            .map(|i| {
-                (
-                    i.key(),
-                    i.label(lang),
-                    fresh || chosen.iter().any(|k| k == i.key()),
-                )
+            .map(|i| ChecklistItem {
+                key: i.key(),
+                label: i.label(lang),
+                checked: fresh || chosen.iter().any(|k| k == i.key()),
             })
             .collect(),
         form: CampaignForm {
@@ -214,12 +219,20 @@ struct ProgressPage {
     place_name: String,
     period: String,
     open: bool,
-    crumbs: Vec<(String, String, bool)>,
+    crumbs: Vec<Crumb>,
     total: TallyRow,
     disputes_medium: String,
     disputes_high: String,
-    /// (code, name, tally, may open)
-    units: Vec<(String, String, TallyRow, bool)>,
+    units: Vec<UnitLine>,
+}
+
+/// A unit one level down and its progress.
+struct UnitLine {
+    code: String,
+    name: String,
+    tally: TallyRow,
+    /// Whether the caller may open it.
+    linked: bool,
 }
 
 #[derive(Deserialize)]
@@ -262,13 +275,11 @@ pub(super) async fn campaign_page(
         units: p
             .units
             .iter()
-            .map(|u| {
-                (
-                    u.place.code.clone(),
-                    u.place.name.clone(),
-                    tally_row(&u.tally),
-                    scope.covers(&u.place.path),
-                )
+            .map(|u| UnitLine {
+                code: u.place.code.clone(),
+                name: u.place.name.clone(),
+                tally: tally_row(&u.tally),
+                linked: scope.covers(&u.place.path),
             })
             .collect(),
         c,
@@ -286,10 +297,17 @@ struct HouseholdsPage {
     place_name: String,
     open_only: bool,
     summary: String,
-    /// (id, code, risk colour, risk label)
-    households: Vec<(Uuid, String, &'static str, &'static str)>,
+    households: Vec<HouseholdLine>,
     page: i64,
     pages: i64,
+}
+
+/// A household of the campaign's list, with the risk its visit found (or none yet).
+struct HouseholdLine {
+    id: Uuid,
+    code: String,
+    risk_colour: &'static str,
+    risk: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -350,9 +368,17 @@ pub(super) async fn campaign_households_page(
         households: l
             .households
             .iter()
-            .map(|h| match h.risk {
-                Some(r) => (h.id, h.code.clone(), r.colour(), r.label(lang)),
-                None => (h.id, h.code.clone(), "todo", c.tr("visit.todo")),
+            .map(|h| {
+                let (risk_colour, risk) = match h.risk {
+                    Some(r) => (r.colour(), r.label(lang)),
+                    None => ("todo", c.tr("visit.todo")),
+                };
+                HouseholdLine {
+                    id: h.id,
+                    code: h.code.clone(),
+                    risk_colour,
+                    risk,
+                }
             })
             .collect(),
         page: l.page,
@@ -364,21 +390,30 @@ pub(super) async fn campaign_households_page(
 
 /// The screening part of a household's page.
 pub struct ScreeningBlock {
-    /// (date, campaign, risk colour, risk label, findings, followup, recorded by)
-    pub history: Vec<(
-        String,
-        String,
-        &'static str,
-        &'static str,
-        String,
-        bool,
-        String,
-    )>,
-    /// Campaigns open to a visit: (id, name, period start, today, checklist (key, label, checked)).
+    pub history: Vec<VisitLine>,
+    /// Campaigns open to a visit.
     pub forms: Vec<VisitFormView>,
-    pub risks: Vec<(&'static str, &'static str, &'static str)>,
-    pub errors: Vec<(String, String)>,
+    pub risks: Vec<RiskChoice>,
+    pub errors: Vec<FieldError>,
     pub visited: bool,
+}
+
+/// A visit of the household.
+pub struct VisitLine {
+    pub visited_on: String,
+    pub campaign: String,
+    pub risk_colour: &'static str,
+    pub risk: &'static str,
+    /// The findings, in words.
+    pub findings: String,
+    pub followup: bool,
+}
+
+/// A risk, as a radio button.
+pub struct RiskChoice {
+    pub key: &'static str,
+    pub colour: &'static str,
+    pub label: &'static str,
 }
 
 pub struct VisitFormView {
@@ -387,7 +422,7 @@ pub struct VisitFormView {
     pub min: String,
     pub max: String,
     pub visited_on: String,
-    pub items: Vec<(&'static str, &'static str, bool)>,
+    pub items: Vec<ChecklistItem>,
     pub risk: String,
     pub note: String,
     pub followup: bool,
@@ -426,7 +461,7 @@ pub(super) async fn screening_block(
     household: Uuid,
     lang: Lang,
     visited: bool,
-    retry: Option<(&VisitForm, Vec<(String, String)>)>,
+    retry: Option<(&VisitForm, Vec<FieldError>)>,
 ) -> Result<ScreeningBlock, ServiceError> {
     let h = s.household_screening(caller, household).await?;
     let today = jinguo_services::clock::today();
@@ -458,7 +493,11 @@ pub(super) async fn screening_block(
                 items: camp
                     .checklist
                     .iter()
-                    .map(|i| (i.key(), i.label(lang), found.iter().any(|k| k == i.key())))
+                    .map(|i| ChecklistItem {
+                        key: i.key(),
+                        label: i.label(lang),
+                        checked: found.iter().any(|k| k == i.key()),
+                    })
                     .collect(),
                 risk: again.map(|f| f.risk.clone()).unwrap_or_default(),
                 note: again.map(|f| f.note.clone()).unwrap_or_default(),
@@ -474,22 +513,23 @@ pub(super) async fn screening_block(
         history: h
             .history
             .iter()
-            .map(|v| {
-                (
-                    v.visited_on.to_string(),
-                    v.campaign_name.clone(),
-                    v.risk.colour(),
-                    v.risk.label(lang),
-                    item_labels(&v.findings),
-                    v.followup,
-                    v.recorded_by.clone(),
-                )
+            .map(|v| VisitLine {
+                visited_on: v.visited_on.to_string(),
+                campaign: v.campaign_name.clone(),
+                risk_colour: v.risk.colour(),
+                risk: v.risk.label(lang),
+                findings: item_labels(&v.findings),
+                followup: v.followup,
             })
             .collect(),
         forms,
         risks: Risk::ALL
             .iter()
-            .map(|r| (r.key(), r.colour(), r.label(lang)))
+            .map(|r| RiskChoice {
+                key: r.key(),
+                colour: r.colour(),
+                label: r.label(lang),
+            })
             .collect(),
         errors: retry.map(|r| r.1).unwrap_or_default(),
         visited,

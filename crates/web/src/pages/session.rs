@@ -1,6 +1,6 @@
 //! Logging in and out, changing the password, the second factor, and the language switch.
 
-use super::{Ctx, csrf_ok, error_page, page};
+use super::{Ctx, FieldError, csrf_ok, error_page, page};
 use crate::AppState;
 use crate::auth::PendingCaller;
 use crate::lang::UiLang;
@@ -130,7 +130,7 @@ struct PasswordPage {
     c: Ctx,
     title: String,
     must: bool,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 pub(super) async fn password_form(
@@ -182,7 +182,7 @@ pub(super) async fn password_change(
                 errors: v
                     .0
                     .iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
+                    .map(|e| FieldError::new(e.field.clone(), e.message(lang)))
                     .collect(),
                 c,
             };
@@ -199,7 +199,7 @@ struct TotpPage {
     title: String,
     key: String,
     uri: String,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
 }
 
 pub(super) async fn totp_form(
@@ -256,7 +256,7 @@ pub(super) async fn totp_check(
                 errors: v
                     .0
                     .iter()
-                    .map(|e| (e.field.clone(), e.message(lang)))
+                    .map(|e| FieldError::new(e.field.clone(), e.message(lang)))
                     .collect(),
                 c,
             };
