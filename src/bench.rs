@@ -359,6 +359,8 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     let t = Instant::now();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        // The mark of an export in clear (`# …`) is no household.
+        .comment(Some(b'#'))
         .from_path(file)
         .with_context(|| format!("reading {}", file.display()))?;
     let now = chrono::Utc::now();
@@ -434,6 +436,8 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
     let t = Instant::now();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        // The mark of an export in clear (`# …`) is no household.
+        .comment(Some(b'#'))
         .from_path(file)
         .with_context(|| format!("reading {}", file.display()))?;
     let now = chrono::Utc::now().to_rfc3339();

@@ -232,6 +232,33 @@ async fn openapi_health_metrics_and_headers() {
         );
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // A kind's field lists the kind's keys, from its one declaration.
+    use jinguo_domain::Kind;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field, keys) in [
+        (
+            "DisputeDto",
+            "status",
+            jinguo_domain::mediation::Status::keys(),
+        ),
+        ("WishDto", "status", jinguo_domain::care::WishStatus::keys()),
+        (
+            "ReferralDto",
+            "basis",
+            jinguo_domain::linkage::Basis::keys(),
+        ),
+        (
+            "PersonDto",
+            "relationship",
+            jinguo_domain::person::Relationship::keys(),
+        ),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["enum"],
+            serde_json::json!(keys),
+            "{schema}.{field}"
+        );
+    }
 
     let r = c.get(format!("{}/healthz", srv.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

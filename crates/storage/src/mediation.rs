@@ -125,7 +125,9 @@ pub async fn list(
         if only_open {
             q.push(" AND status IN ('registered', 'accepted', 'assigned', 'in_mediation')");
         }
-        reader.push_dispute_filter(&mut q, "dispute");
+        if !reader.manages_all(within) {
+            reader.push_dispute_filter(&mut q, "dispute");
+        }
         q.push(" ORDER BY CASE WHEN status IN ('registered', 'accepted', 'assigned', 'in_mediation') \
              THEN 0 ELSE 1 END, due_on, opened_on DESC, id LIMIT ").push_bind(limit);
         q.build_query_as().fetch_all(p).await

@@ -86,6 +86,12 @@ impl Reader {
         &self.departments
     }
 
+    /// Whether every row of `within` is hers already because she manages all of it: a list over
+    /// such a place needs no clause beyond its own range (subtrees are nested or disjoint).
+    pub(crate) fn manages_all(&self, within: &crate::Subtree) -> bool {
+        self.manages.covers_all(&within.lo)
+    }
+
     /// ` AND (path in a managed subtree OR <alternatives>)`; `alternatives` pushes its own
     /// ` OR …` terms and returns whether it pushed any.
     fn push_reach<DB: sqlx::Database>(

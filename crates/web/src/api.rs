@@ -79,6 +79,15 @@ pub struct CreatedDto {
     pub id: Uuid,
 }
 
+/// The OpenAPI schema of a field holding a kind's key: a string, one of the kind's keys (the enum
+/// declared once in the domain, see [`jinguo_domain::Kind`]).
+pub(crate) fn kind<K: jinguo_domain::Kind>() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(K::keys()))
+        .build()
+}
+
 fn api(lang: jinguo_domain::Lang) -> impl FnOnce(ServiceError) -> ApiError {
     move |e| ApiError::new(e, lang)
 }

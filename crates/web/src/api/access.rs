@@ -347,6 +347,7 @@ async fn review_emergency(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GrantLineDto {
     pub id: Uuid,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::account::Role>)]
     pub role: String,
     pub place_path: String,
 }
@@ -439,6 +440,7 @@ async fn create_account(
 #[serde(deny_unknown_fields)]
 pub struct GrantDto {
     pub username: String,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::account::Role>)]
     pub role: String,
     pub place: String,
 }

@@ -126,6 +126,7 @@ pub struct EntryDto {
     /// Masked.
     pub name: String,
     /// proposed, verified, active or left.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::EntryStatus>)]
     pub status: String,
     pub criteria: String,
     pub surveyed_by: String,
@@ -248,6 +249,7 @@ async fn propose(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceDto {
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::ServiceKind>)]
     pub kind: String,
     pub on: NaiveDate,
     pub hospital: String,
@@ -309,6 +311,7 @@ async fn get_entry(
 pub struct EntryStepDto {
     /// verify, activate, review or leave.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::EntryStep>)]
     pub step: String,
     #[serde(default)]
     pub expected_version: i64,
@@ -345,6 +348,7 @@ async fn entry_step(
 pub struct ServicesBodyDto {
     /// health_check, green_channel, relief, legal_aid.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::ServiceKind>)]
     pub kind: String,
     /// The registry the people are served as members of.
     #[serde(default)]
@@ -458,6 +462,7 @@ pub struct KeyCountDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryCountDto {
     pub registry: String,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::EntryStatus>)]
     pub status: String,
     pub count: i64,
 }
@@ -526,6 +531,7 @@ pub struct WishDto {
     /// The child's subdistrict: all that is said of where.
     pub place: String,
     /// proposed, published, claimed, fulfilled, confirmed, withdrawn.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::WishStatus>)]
     pub status: String,
     /// Masked; absent from the public list.
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -625,6 +631,7 @@ async fn propose_wish(
 pub struct WishStepDto {
     /// approve, fulfil, confirm, withdraw.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::WishStep>)]
     pub step: String,
     #[serde(default)]
     pub expected_version: i64,
@@ -720,6 +727,7 @@ async fn claim_wish(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CareEventDto {
     pub id: Uuid,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::EventKind>)]
     pub kind: String,
     pub name: String,
     pub held_on: NaiveDate,
@@ -768,6 +776,7 @@ async fn place_events(
 pub struct NewEventDto {
     /// bring_love_home, family_education, legal, other.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::care::EventKind>)]
     pub kind: String,
     #[serde(default)]
     pub name: String,

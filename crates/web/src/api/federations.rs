@@ -28,6 +28,7 @@ pub struct MemberDto {
     /// Masked.
     pub name: String,
     /// `executive`, `representative`, `mediator` or `volunteer`.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::member::MemberRole>)]
     pub role: String,
     /// Masked.
     pub phone: Option<String>,
@@ -116,6 +117,7 @@ async fn create_federation(
 pub struct NewMemberDto {
     pub name: String,
     /// `executive`, `representative`, `mediator` or `volunteer`.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::member::MemberRole>)]
     pub role: String,
     /// Mobile number (optional).
     #[serde(default)]

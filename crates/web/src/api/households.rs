@@ -99,6 +99,7 @@ pub struct PersonDto {
     /// Masked (张*芳).
     pub name: String,
     /// `male` or `female`.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::person::Sex>)]
     pub sex: String,
     pub age: i32,
     /// Masked (5301**********123X).
@@ -106,6 +107,7 @@ pub struct PersonDto {
     /// Masked (138****5678).
     pub phone: Option<String>,
     /// `head`, `spouse`, `child`, `parent`, `grandchild`, `grandparent`, `sibling`, `child_in_law`, `other`.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::person::Relationship>)]
     pub relationship: String,
 }
 
@@ -176,6 +178,7 @@ pub struct NewPersonDto {
     pub name: String,
     /// `male`/`female` (男/女 accepted).
     #[schema(example = "female")]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::person::Sex>)]
     pub sex: String,
     /// YYYY-MM-DD; must match the ID number.
     #[schema(example = "1985-06-01")]
@@ -186,6 +189,7 @@ pub struct NewPersonDto {
     #[serde(default)]
     pub phone: Option<String>,
     #[schema(example = "spouse")]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::person::Relationship>)]
     pub relationship: String,
     /// The household's `version` as read.
     pub expected_version: i64,

@@ -287,11 +287,14 @@ pub struct CaseDto {
     pub abuser_name: String,
     pub relationship: String,
     pub violence: Vec<String>,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::Severity>)]
     pub severity: String,
     pub risk_factors: Vec<String>,
     /// low, medium or high, from the risk assessment.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
     pub risk: String,
     pub children: Option<i64>,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::CaseSource>)]
     pub source: String,
     pub received_on: NaiveDate,
     pub narrative: String,
@@ -335,10 +338,12 @@ pub struct ReferralDto {
     pub requests: Vec<String>,
     pub urgent: bool,
     pub shared: Vec<String>,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::Basis>)]
     pub basis: String,
     pub basis_note: String,
     pub note: String,
     /// sent, acknowledged or done.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::ReferralStatus>)]
     pub status: String,
     pub sent_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -412,6 +417,7 @@ pub struct EvidenceDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClockDto {
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::DeadlineKind>)]
     pub kind: String,
     pub due_at: DateTime<Utc>,
     /// How far the escalation climbed: 0 before the deadline.
@@ -553,6 +559,7 @@ pub struct NewCaseDto {
     pub violence: Vec<String>,
     /// minor, serious, severe.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::Severity>)]
     pub severity: String,
     /// The risk assessment's factors answered yes.
     #[serde(default)]
@@ -561,6 +568,7 @@ pub struct NewCaseDto {
     pub children: i64,
     /// hotline, screening, police, mandatory_report, walk_in.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::CaseSource>)]
     pub source: String,
     /// YYYY-MM-DD.
     #[serde(default)]
@@ -668,6 +676,7 @@ pub struct ReferralBodyDto {
     pub shared: Vec<String>,
     /// consent, law or override.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::Basis>)]
     pub basis: String,
     /// The article of law, or the reason of an override.
     #[serde(default)]

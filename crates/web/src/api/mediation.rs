@@ -70,13 +70,16 @@ impl From<&PartyDto> for PartyInput {
 pub struct NewDisputeDto {
     /// marriage, divorce, domestic_violence, elder_support, custody, property, neighbours, other.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::DisputeKind>)]
     pub kind: String,
     /// screening, hotline (12338), walk_in, court_before_filing (诉前委派), court_after_filing
     /// (委托调解), police, federation.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::Source>)]
     pub source: String,
     /// low, medium or high.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
     pub risk: String,
     #[serde(default)]
     pub received_on: String,
@@ -106,10 +109,14 @@ pub struct DisputeDto {
     pub id: Uuid,
     pub place_path: String,
     pub household_id: Option<Uuid>,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::DisputeKind>)]
     pub kind: String,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::Source>)]
     pub source: String,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
     pub risk: String,
     /// registered, accepted, assigned, in_mediation, agreed, not_agreed, closed.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::Status>)]
     pub status: String,
     /// agreed, not_agreed or refused, once concluded.
     pub outcome: Option<String>,
@@ -172,6 +179,7 @@ pub struct MediationSessionDto {
 pub struct TermDto {
     /// Its number in the agreement (1, 2, …).
     pub seq: i64,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::TermKind>)]
     pub kind: String,
     pub text: String,
     pub manner: String,
@@ -461,6 +469,7 @@ async fn get_dispute(
 pub struct StepBodyDto {
     /// accept, refuse, assign, not_agree, follow_up, close, escalate.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::Step>)]
     pub step: String,
     #[serde(default)]
     pub expected_version: i64,
@@ -555,6 +564,7 @@ pub struct TermBodyDto {
     /// payment, property, support, custody, visitation, conduct, marriage, adoption,
     /// personal_status, other.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::TermKind>)]
     pub kind: String,
     #[serde(default)]
     pub text: String,
@@ -809,6 +819,7 @@ async fn mediation_coverage(
 pub struct MediatorProfileDto {
     /// lawyer, executive, psychologist, volunteer.
     #[serde(default)]
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::mediation::MediatorKind>)]
     pub kind: String,
     #[serde(default)]
     pub woman: bool,

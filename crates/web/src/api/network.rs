@@ -35,6 +35,7 @@ pub struct MemberLoadDto {
     pub id: Uuid,
     /// Masked.
     pub name: String,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::member::MemberRole>)]
     pub role: String,
     pub place_path: String,
     /// How many units (places or households) she answers for.

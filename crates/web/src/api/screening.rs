@@ -288,6 +288,7 @@ pub struct NewVisitDto {
     #[serde(default)]
     pub findings: Vec<String>,
     /// `none`, `low`, `medium` or `high`.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
     pub risk: String,
     #[serde(default)]
     pub note: String,
@@ -358,6 +359,7 @@ pub struct VisitDto {
     pub campaign: Uuid,
     pub campaign_name: String,
     pub visited_on: NaiveDate,
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
     pub risk: String,
     pub findings: Vec<String>,
     pub note: Option<String>,
