@@ -354,7 +354,7 @@ async fn audit_chain_detects_tampering(b: Backend) {
         s.verify_audit().await.unwrap(),
         Verification::Broken {
             seq: 2,
-            why: "entry was changed"
+            why: "MAC does not match: the entry was changed, or the chain was recomputed without the key"
         }
     );
     support::exec(&t.db, "UPDATE audit SET reason = '' WHERE seq = 2")
