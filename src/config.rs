@@ -31,6 +31,12 @@ pub struct Config {
     pub demo_seed: u64,
     /// How long audit entries are kept before `jinguo audit prune` may remove them (≥ 180).
     pub audit_retention_days: i64,
+    /// Where anchors of the audit chain go: a file path (appended), `stdout`, or an http(s)
+    /// webhook. Unset: none are written on a schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<String>,
+    /// Seconds between two anchors written by the server's worker.
+    pub audit_anchor_seconds: u64,
     /// Passwords: at least this many characters …
     pub password_min_length: usize,
     /// … of at least this many classes (lower case, upper case, digits, other).
@@ -119,6 +125,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             demo_seed: 2021,
             audit_retention_days: 365,
+            audit_anchor: None,
+            audit_anchor_seconds: 3600,
             password_min_length: 10,
             password_min_classes: 3,
             max_failed_logins: 5,
@@ -131,7 +139,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 26] = [
     "emergency_access_minutes",
     "clear_exports_per_day",
     "escalation_hours",
@@ -155,6 +163,8 @@ const ENV_KEYS: [&str; 24] = [
     "log_format",
     "demo_seed",
     "audit_retention_days",
+    "audit_anchor",
+    "audit_anchor_seconds",
     "cache_milliseconds",
 ];
 
@@ -280,6 +290,16 @@ impl Config {
     }
 
     /// The settings of care for the services.
+    pub fn anchors(&self) -> jinguo_services::anchor::AnchorPolicy {
+        jinguo_services::anchor::AnchorPolicy {
+            sink: self
+                .audit_anchor
+                .as_deref()
+                .and_then(jinguo_services::anchor::AnchorSink::parse),
+            every: std::time::Duration::from_secs(self.audit_anchor_seconds),
+        }
+    }
+
     pub fn care(&self) -> jinguo_services::care::CarePolicy {
         jinguo_services::care::CarePolicy {
             claim_days: self.wish_claim_days,

@@ -25,6 +25,26 @@ pub async fn open(cfg: &config::Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The keys of an existing key ring (`JINGUO_KEYS`, else the key file), never creating one: a
+/// restore must open the backup with the keys it was made with, and writes nothing otherwise.
+pub fn existing_keys(cfg: &config::Config) -> anyhow::Result<jinguo_services::Keyring> {
+    use jinguo_services::Keyring;
+    match std::env::var("JINGUO_KEYS") {
+        Ok(text) => Keyring::from_env_value(&text).context("JINGUO_KEYS is not a valid key ring"),
+        Err(_) => {
+            let path = cfg.keys_file();
+            if !path.exists() {
+                anyhow::bail!(
+                    "no key file at {}: put the key file the backup was made with there (or give it in JINGUO_KEYS)",
+                    path.display()
+                );
+            }
+            Keyring::load(&path)
+                .with_context(|| format!("cannot use the key file {}", path.display()))
+        }
+    }
+}
+
 /// The keys of the fields encrypted at rest: `JINGUO_KEYS` (the key file's text) when set, else
 /// the key file (created on first run, readable by its owner only). Never in the database.
 pub fn keys(
@@ -62,7 +82,13 @@ pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<
         .builtin_registries()
         .await
         .context("cannot give the counties their built-in registries")?;
-    // Escalation of the linkage's clocks and delivery of its messages, beside the requests.
+    // A log written before the chain was keyed gets its head sealed under the key.
+    services
+        .seal_audit_head()
+        .await
+        .context("cannot seal the head of the audit log")?;
+    // Escalation of the linkage's clocks and delivery of its messages (and anchors of the audit
+    // chain), beside the requests.
     if services.linkage.worker {
         tokio::spawn(services.clone().run_worker());
     }

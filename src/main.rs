@@ -119,8 +119,22 @@ enum User {
 
 #[derive(Subcommand)]
 enum Audit {
-    /// Walk the hash chain: exits non-zero when an entry was changed, inserted or deleted.
-    Verify,
+    /// Walk the chain (each entry's MAC under the key file's keys): exits non-zero when an entry
+    /// was changed, inserted or deleted, or entries were removed without a recorded prune.
+    Verify {
+        /// A file of anchors (`audit_anchor` as a file): also exits non-zero when an anchored
+        /// entry is missing or differs (the end of the log cut and its head set back). Default:
+        /// the configured anchor file, if any.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Write an anchor of the chain's head (number, MAC, time) to the configured `audit_anchor`
+    /// (a file, `stdout` or a webhook), or to `--to`.
+    Anchor {
+        /// Where to: a file path, `stdout`, or an http(s) address.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Remove entries older than the retention period (`audit_retention_days`, at least 180).
     Prune,
 }
@@ -215,7 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Restore { file } = &cli.command {
         let url = cfg.database_url();
         let Some(path) = url.strip_prefix("sqlite://") else {
-            let keys = jinguo::keys(&cfg)?.get();
+            let keys = jinguo::existing_keys(&cfg)?;
             let db = jinguo_storage::Db::connect(&url).await?;
             let r = jinguo_services::backup::restore_postgres(&keys, file, &db)
                 .await
@@ -231,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         };
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("cannot create the data folder {}", cfg.data_dir.display()))?;
-        let keys = jinguo::keys(&cfg)?.get();
+        let keys = jinguo::existing_keys(&cfg)?;
         let r = jinguo_services::backup::restore(&keys, file, std::path::Path::new(path))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -247,6 +261,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.security = cfg.security();
     services.linkage = cfg.linkage();
     services.care = cfg.care();
+    services.anchors = cfg.anchors();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
         std::time::Duration::from_millis(cfg.cache_milliseconds),
     ));
@@ -336,12 +351,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg.audit_retention_days
             );
         }
-        Command::Audit(Audit::Verify) => match services.verify_audit().await? {
-            Verification::Intact { entries } => println!("audit log intact: {entries} entries"),
-            Verification::Broken { seq, why } => {
-                anyhow::bail!("audit log broken at entry {seq}: {why}")
+        Command::Audit(Audit::Verify { anchor }) => {
+            let anchors = match &anchor {
+                Some(file) => jinguo_services::anchor::read_anchors(file),
+                None => services.configured_anchors(),
             }
-        },
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match services.verify_audit_against(&anchors).await? {
+                Verification::Intact { entries } => println!(
+                    "audit log intact: {entries} entries, {} anchors",
+                    anchors.len()
+                ),
+                Verification::Broken { seq, why } => {
+                    anyhow::bail!("audit log broken at entry {seq}: {why}")
+                }
+            }
+        }
+        Command::Audit(Audit::Anchor { to }) => {
+            let sink = match to.as_deref().or(cfg.audit_anchor.as_deref()) {
+                Some(s) => jinguo_services::anchor::AnchorSink::parse(s),
+                None => None,
+            }
+            .ok_or_else(|| {
+                anyhow::anyhow!("nowhere to write the anchor: set audit_anchor or give --to")
+            })?;
+            let a = services
+                .write_anchor(&sink)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if sink != jinguo_services::anchor::AnchorSink::Stdout {
+                println!("anchored the audit log at entry {}", a.seq);
+            }
+        }
         Command::Bench { what: None } => {
             jinguo::bench::run(&services, "anning", jinguo_services::demo::DEMO_PASSWORD).await?;
         }

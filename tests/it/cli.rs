@@ -513,13 +513,13 @@ async fn backup_and_restore_on_postgres() {
     let old = empty_postgres_database().await;
     old.migrate_to(versions[versions.len() - 2]).await.unwrap();
     let old_file = dir.path().join("old.backup");
-    let old_services = jinguo_services::Services {
-        keys: s.keys.clone(),
-        ..crate::support::services(&old)
-    };
-    old_services
-        .backup(&jinguo_services::Caller::operator(), &old_file)
+    // As the earlier version's backup wrote it: a dump, sealed (this version's code cannot append
+    // its audit entry to the older schema).
+    let mut dump = Vec::new();
+    jinguo_storage::maintenance::pg_dump(&old, &mut dump)
         .await
+        .unwrap();
+    keys.seal_stream(dump.as_slice(), std::fs::File::create(&old_file).unwrap())
         .unwrap();
     let newer = empty_postgres_database().await;
     jinguo_services::backup::restore_postgres(&keys, &old_file, &newer)

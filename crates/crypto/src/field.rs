@@ -207,6 +207,27 @@ impl Keyring {
     }
 }
 
+/// Purpose label of the audit chain's MAC key, derived from each data key.
+const AUDIT_CHAIN_LABEL: &[u8] = b"jinguo audit chain v1";
+
+impl Keyring {
+    /// The audit chain's MAC of `message` under the audit key derived from data key `kid`
+    /// (HMAC-SHA256 keyed by HMAC-SHA256(data key, purpose label)), as lowercase hex. The
+    /// derived key is never stored anywhere: it exists only while the key file is at hand.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnknownKid`] when the ring has no key `kid`.
+    pub fn audit_mac(&self, kid: &str, message: &[u8]) -> Result<String, CryptoError> {
+        let key = self.data_key(kid).ok_or_else(|| CryptoError::UnknownKid {
+            kid: kid.to_owned(),
+        })?;
+        let mut derived = hmac_sha256(key, &[AUDIT_CHAIN_LABEL]);
+        let mac = hmac_sha256(&derived, &[message]);
+        derived.zeroize();
+        Ok(hex(&mac))
+    }
+}
+
 impl FieldCipher for Keyring {
     fn encrypt(&self, plaintext: &str, aad: &str) -> Result<String, CryptoError> {
         Keyring::encrypt(self, plaintext, aad)
@@ -241,6 +262,21 @@ mod tests {
         let a = ring.encrypt(ID, AAD).unwrap();
         let b = ring.encrypt(ID, AAD).unwrap();
         assert_ne!(a, b, "nonces must be random");
+    }
+
+    #[test]
+    fn audit_mac_is_keyed_per_kid() {
+        let mut ring = Keyring::generate().unwrap();
+        let a = ring.audit_mac("k1", b"entry").unwrap();
+        assert_eq!(a.len(), 64);
+        assert_eq!(ring.audit_mac("k1", b"entry").unwrap(), a);
+        assert_ne!(ring.audit_mac("k1", b"entry2").unwrap(), a);
+        ring.rotate().unwrap();
+        assert_eq!(ring.audit_mac("k1", b"entry").unwrap(), a);
+        assert_ne!(ring.audit_mac("k2", b"entry").unwrap(), a);
+        assert!(ring.audit_mac("k9", b"entry").is_err());
+        let other = Keyring::generate().unwrap();
+        assert_ne!(other.audit_mac("k1", b"entry").unwrap(), a);
     }
 
     #[test]

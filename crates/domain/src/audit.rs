@@ -27,13 +27,14 @@ impl AuditEntry {
         at.trunc_subsecs(6)
     }
 
-    /// SHA-256 over the previous hash and every field, separated by the unit separator.
-    pub fn chain_hash(&self, prev_hash: &str) -> String {
-        let mut h = Sha256::new();
+    /// The bytes the chain covers: the previous link and every field (the reason as stored, so
+    /// sealed when it is sealed), each followed by the unit separator.
+    pub fn chain_message(&self, prev_hash: &str) -> Vec<u8> {
         let actor_id = self.actor_id.map(|u| u.to_string()).unwrap_or_default();
         let at = Self::normalize_time(self.at)
             .format("%Y-%m-%dT%H:%M:%S%.6fZ")
             .to_string();
+        let mut out = Vec::with_capacity(256);
         for part in [
             prev_hash,
             &self.seq.to_string(),
@@ -47,10 +48,26 @@ impl AuditEntry {
             &self.detail,
             &self.ip,
         ] {
-            h.update(part.as_bytes());
-            h.update([0x1f]);
+            out.extend_from_slice(part.as_bytes());
+            out.push(0x1f);
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        out
+    }
+
+    /// What a keyed link's MAC covers: the key id, then [`AuditEntry::chain_message`].
+    pub fn mac_message(&self, kid: &str, prev_hash: &str) -> Vec<u8> {
+        let mut out = format!("jinguo-audit-mac\x1f{kid}\x1f").into_bytes();
+        out.extend(self.chain_message(prev_hash));
+        out
+    }
+
+    /// SHA-256 of [`AuditEntry::chain_message`]: the unkeyed link of entries written before the
+    /// chain was keyed (kept so that they still verify).
+    pub fn chain_hash(&self, prev_hash: &str) -> String {
+        Sha256::digest(self.chain_message(prev_hash))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

@@ -140,7 +140,7 @@ impl Services {
                 ip: ip.to_string(),
             };
             let db = &self.db;
-            db_tx!(db, tx => crate::audit::record_as(tx, &who, Record::new("login.failed").detail("unknown account")).await)?;
+            db_tx!(db, tx => crate::audit::record_as(tx, &self.keys, &who, Record::new("login.failed").detail("unknown account")).await)?;
             return Err(ServiceError::Unauthenticated);
         };
         let mut who = Caller::new(
@@ -153,7 +153,7 @@ impl Services {
         let locked = account.disabled || account.locked_until.is_some_and(|t| t > now);
         let db = &self.db;
         if locked {
-            db_tx!(db, tx => record(tx, &who, Record::new("login.refused").detail("account locked")).await)?;
+            db_tx!(db, tx => record(tx, &self.keys, &who, Record::new("login.refused").detail("account locked")).await)?;
             return Err(ServiceError::Unauthenticated);
         }
         if !ok {
@@ -161,7 +161,7 @@ impl Services {
             let max = self.security.max_failures;
             db_tx!(db, tx => {
                 store::record_failure(tx, account.id, max, until, now).await?;
-                record(tx, &who, Record::new("login.failed").detail("wrong password")).await
+                record(tx, &self.keys, &who, Record::new("login.failed").detail("wrong password")).await
             })?;
             return Err(ServiceError::Unauthenticated);
         }
@@ -188,7 +188,7 @@ impl Services {
         db_tx!(db, tx => {
             store::record_success(tx, account.id, now).await?;
             store::insert_session(tx, &row).await?;
-            record(tx, &who, Record::new("login")).await
+            record(tx, &self.keys, &who, Record::new("login")).await
         })?;
         Ok(s)
     }
@@ -324,7 +324,7 @@ impl Services {
         let db = &self.db;
         db_tx!(db, tx => {
             store::delete_session(tx, &h).await?;
-            record(tx, caller, Record::new("logout")).await
+            record(tx, &self.keys, caller, Record::new("logout")).await
         })?;
         Ok(())
     }
@@ -360,7 +360,7 @@ impl Services {
             // Whoever else held a session or a token of hers holds nothing now.
             store::delete_other_sessions(tx, id, &keep).await?;
             store::revoke_tokens_of(tx, id, now).await?;
-            record(tx, caller, Record::new("password.change").target(format!("account:{id}"))).await
+            record(tx, &self.keys, caller, Record::new("password.change").target(format!("account:{id}"))).await
         })?;
         Ok(())
     }
@@ -447,7 +447,7 @@ impl Services {
             if let Some(g) = &grant {
                 store::insert_grant(tx, g).await?;
             }
-            record(tx, caller, Record::new("account.create").target(format!("account:{id}")).place(place.path.clone())
+            record(tx, &self.keys, caller, Record::new("account.create").target(format!("account:{id}")).place(place.path.clone())
                 .detail(format!("username={} role={role_key}", account.username))).await
         });
         match r {
@@ -527,7 +527,7 @@ impl Services {
             };
             store::delete_sessions_of(tx, id).await?;
             store::revoke_tokens_of(tx, id, now).await?;
-            record(tx, caller, Record::new(action).target(format!("account:{id}"))).await
+            record(tx, &self.keys, caller, Record::new(action).target(format!("account:{id}"))).await
         })?;
         Ok(())
     }
@@ -566,7 +566,7 @@ impl Services {
         let (county, id, account_id) = (m.county_code.clone(), m.id, account.id);
         db_tx!(&self.db, tx => {
             jinguo_storage::member::link_account(tx, &county, id, Some(account_id)).await?;
-            record(tx, caller, Record::new("member.link").target(format!("account:{account_id}"))
+            record(tx, &self.keys, caller, Record::new("member.link").target(format!("account:{account_id}"))
                 .place(m.path.clone()).detail(format!("member={id}"))).await
         })?;
         Ok(())
@@ -629,11 +629,11 @@ impl Services {
                 if fresh {
                     store::pass_second_factor(tx, &h).await?;
                 }
-                record(tx, caller, Record::new(if fresh { "totp.ok" } else { "totp.replay" })).await?;
+                record(tx, &self.keys, caller, Record::new(if fresh { "totp.ok" } else { "totp.replay" })).await?;
                 Ok::<bool, jinguo_storage::StorageError>(fresh)
             })?,
             None => {
-                db_tx!(db, tx => record(tx, caller, Record::new("totp.failed")).await)?;
+                db_tx!(db, tx => record(tx, &self.keys, caller, Record::new("totp.failed")).await)?;
                 false
             }
         };

@@ -109,7 +109,7 @@ impl Services {
         let detail = format!("username={} role={}", account.username, role.key());
         db_tx!(&self.db, tx => {
             store::insert_grant(tx, &g).await?;
-            record(tx, caller, Record::new("grant.add").target(format!("account:{}", account.id)).place(path.clone()).detail(detail.clone())).await
+            record(tx, &self.keys, caller, Record::new("grant.add").target(format!("account:{}", account.id)).place(path.clone()).detail(detail.clone())).await
         })?;
         Ok(())
     }
@@ -151,7 +151,7 @@ impl Services {
             }
             store::delete_sessions_of(tx, account.id).await?;
             store::revoke_tokens_of(tx, account.id, now).await?;
-            record(tx, caller, Record::new("grant.revoke").target(format!("account:{}", account.id))
+            record(tx, &self.keys, caller, Record::new("grant.revoke").target(format!("account:{}", account.id))
                 .place(path.clone()).detail(detail.clone())).await?;
             Ok::<bool, jinguo_storage::StorageError>(true)
         })?;
@@ -224,7 +224,7 @@ impl Services {
             if !store::revoke_token(tx, account, id, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("token.revoke").target(format!("account:{account}"))).await?;
+            record(tx, &self.keys, caller, Record::new("token.revoke").target(format!("account:{account}"))).await?;
             Ok::<bool, jinguo_storage::StorageError>(true)
         })?;
         if !revoked {
@@ -270,7 +270,7 @@ impl Services {
         };
         db_tx!(&self.db, tx => {
             store::insert_token(tx, &row).await?;
-            record(tx, caller, Record::new("token.create").place(path.clone()).detail(format!("name={} days={days}", row.name))).await
+            record(tx, &self.keys, caller, Record::new("token.create").place(path.clone()).detail(format!("name={} days={days}", row.name))).await
         })?;
         Ok((value, row.expires_at))
     }

@@ -1,9 +1,17 @@
 //! Recording to the audit log, searching it, and verifying its chain.
+//!
+//! Each entry is linked to the one before by an HMAC-SHA256 under a key derived from the key
+//! file's active data key (its key id is kept with the entry, so entries written under an older
+//! key still verify after a rotation); the database never holds the key. A reason is sealed with
+//! the field cipher before the MAC is taken, so the MAC covers the sealed value and the chain
+//! verifies without opening it.
 
+use crate::sealed::KeyStore;
 use crate::{Caller, ServiceError, Services, clock};
+use jinguo_crypto::CryptoError;
 use jinguo_domain::account::Role;
 use jinguo_domain::audit::{AuditEntry, GENESIS};
-use jinguo_storage::audit::{self as store};
+use jinguo_storage::audit::{self as store, Link};
 pub use jinguo_storage::audit::{AuditQuery, AuditRow};
 use jinguo_storage::{Db, DbConn, StorageError, db_tx};
 use std::sync::OnceLock;
@@ -50,13 +58,41 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Where an entry's sealed reason is bound to.
+pub fn reason_aad(seq: i64) -> String {
+    format!("audit/reason/{seq}")
+}
+
+fn chain_error(e: CryptoError) -> StorageError {
+    StorageError::Chain(e.to_string())
+}
+
+impl Link for KeyStore {
+    /// Seals the reason under the active key, bound to the entry's number, then takes the MAC
+    /// of the entry (sealed reason included) under the audit key of the same key id.
+    fn link(&self, e: &mut AuditEntry, prev: &str) -> Result<(String, String), StorageError> {
+        let ring = self.get();
+        let kid = ring.active_kid().to_string();
+        if !e.reason.is_empty() {
+            e.reason = ring
+                .encrypt(&e.reason, &reason_aad(e.seq))
+                .map_err(chain_error)?;
+        }
+        let mac = ring
+            .audit_mac(&kid, &e.mac_message(&kid, prev))
+            .map_err(chain_error)?;
+        Ok((kid, mac))
+    }
+}
+
 /// Appends an entry inside the caller's transaction, so the record and the act stand or fall together.
 pub async fn record(
     tx: &mut DbConn<'_>,
+    keys: &KeyStore,
     caller: &Caller,
     r: Record<'_>,
 ) -> Result<i64, StorageError> {
-    store::append(tx, entry(caller, r)).await
+    store::append(tx, keys, entry(caller, r)).await
 }
 
 /// Who acts without an account: never a caller with powers, only a name on the log.
@@ -75,6 +111,7 @@ pub enum Actor {
 /// Appends an entry of an actor without an account, inside the transaction of what it did.
 pub async fn record_as(
     tx: &mut DbConn<'_>,
+    keys: &KeyStore,
     actor: &Actor,
     r: Record<'_>,
 ) -> Result<i64, StorageError> {
@@ -94,7 +131,7 @@ pub async fn record_as(
         detail: r.detail,
         ip,
     };
-    store::append(tx, e).await
+    store::append(tx, keys, e).await
 }
 
 fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
@@ -134,12 +171,18 @@ impl std::fmt::Debug for Pending {
 }
 
 /// Appends batches from the queue until every sender is gone.
-async fn write_reads(db: Db, mut queue: mpsc::UnboundedReceiver<Pending>) {
+async fn write_reads(
+    db: Db,
+    keys: std::sync::Arc<KeyStore>,
+    mut queue: mpsc::UnboundedReceiver<Pending>,
+) {
     let mut batch = Vec::new();
     while queue.recv_many(&mut batch, store::APPEND_BATCH).await > 0 {
         let entries: Vec<AuditEntry> = batch.iter().map(|p| p.entry.clone()).collect();
-        let written =
-            async { db_tx!(quiet &db, tx => store::append_many(tx, entries.clone()).await) }.await;
+        let written = async {
+            db_tx!(quiet &db, tx => store::append_many(tx, &*keys, entries.clone()).await)
+        }
+        .await;
         let seqs = written.ok().filter(|s| s.len() == batch.len());
         for (i, p) in batch.drain(..).enumerate() {
             let _ = p.done.send(seqs.as_ref().and_then(|s| s.get(i).copied()));
@@ -154,7 +197,7 @@ impl Services {
         let e = entry(caller, r);
         let queue = self.read_log.queue.get_or_init(|| {
             let (send, receive) = mpsc::unbounded_channel();
-            tokio::spawn(write_reads(self.db.clone(), receive));
+            tokio::spawn(write_reads(self.db.clone(), self.keys.clone(), receive));
             send
         });
         let (done, answer) = oneshot::channel();
@@ -169,7 +212,7 @@ impl Services {
         }
         // The batch failed (or its writer is gone): alone, with its own error.
         let db = &self.db;
-        Ok(db_tx!(quiet db, tx => store::append(tx, e.clone()).await)?)
+        Ok(db_tx!(quiet db, tx => store::append(tx, &*self.keys, e.clone()).await)?)
     }
 }
 
@@ -183,13 +226,28 @@ pub enum Verification {
 }
 
 impl Services {
-    /// Walks the whole chain from the first entry to the head.
+    /// Walks the whole chain from the first entry to the head (see [`Services::verify_audit_against`]).
     pub async fn verify_audit(&self) -> Result<Verification, ServiceError> {
+        self.verify_audit_against(&[]).await
+    }
+
+    /// Walks the whole chain from the first entry kept to the head: each link is the MAC of its
+    /// entry under the key it names (or, before keyed chaining started, the entry's hash); a
+    /// removal from the start must be a prune the log itself records; and every anchor written
+    /// outside the database must still be there, unchanged (a log cut at the end and its head
+    /// set back fits its own chain, but not an anchor).
+    pub async fn verify_audit_against(
+        &self,
+        anchors: &[crate::anchor::Anchor],
+    ) -> Result<Verification, ServiceError> {
+        let broken = |seq, why| Ok(Verification::Broken { seq, why });
         let (pruned, anchor) = store::anchor(&self.db).await?;
+        let keyed_from = store::keyed_from(&self.db).await?;
+        let mut ring = self.keys.get();
         let mut prev = if pruned == 0 {
             GENESIS.to_string()
         } else {
-            anchor
+            anchor.clone()
         };
         let mut expected = pruned + 1;
         loop {
@@ -199,22 +257,36 @@ impl Services {
             }
             for row in &page {
                 if row.seq != expected {
-                    return Ok(Verification::Broken {
-                        seq: expected,
-                        why: "missing entry",
-                    });
+                    return broken(expected, "missing entry");
                 }
                 if row.prev_hash != prev {
-                    return Ok(Verification::Broken {
-                        seq: row.seq,
-                        why: "previous hash does not match",
-                    });
+                    return broken(row.seq, "previous link does not match");
                 }
-                if row.entry().chain_hash(&prev) != row.hash {
-                    return Ok(Verification::Broken {
-                        seq: row.seq,
-                        why: "entry was changed",
-                    });
+                let e = row.entry();
+                if row.kid.is_empty() {
+                    if row.seq >= keyed_from {
+                        return broken(row.seq, "entry has no MAC where the chain is keyed");
+                    }
+                    if e.chain_hash(&prev) != row.hash {
+                        return broken(row.seq, "entry was changed");
+                    }
+                } else {
+                    let message = e.mac_message(&row.kid, &prev);
+                    let mut mac = ring.audit_mac(&row.kid, &message);
+                    if mac.is_err() && self.keys.reload().unwrap_or(false) {
+                        ring = self.keys.get();
+                        mac = ring.audit_mac(&row.kid, &message);
+                    }
+                    match mac {
+                        Err(_) => return broken(row.seq, "its key id is not in the key file"),
+                        Ok(m) if m != row.hash => {
+                            return broken(
+                                row.seq,
+                                "MAC does not match: the entry was changed, or the chain was recomputed without the key",
+                            );
+                        }
+                        Ok(_) => {}
+                    }
                 }
                 prev = row.hash.clone();
                 expected += 1;
@@ -222,18 +294,74 @@ impl Services {
         }
         let (head_seq, head_hash) = store::head(&self.db).await?;
         if head_seq != expected - 1 || head_hash != prev {
-            return Ok(Verification::Broken {
-                seq: expected,
-                why: "entries after the last one were deleted",
-            });
+            return broken(expected, "entries after the last one were deleted");
+        }
+        if pruned > 0 {
+            let recorded = store::last_of(&self.db, "audit.prune").await?;
+            let genuine = match &recorded {
+                Some(r) if r.seq > pruned => {
+                    r.detail.ends_with(&prune_mark(pruned, &anchor))
+                        || (pruned < keyed_from && r.kid.is_empty())
+                }
+                _ => false,
+            };
+            if !genuine {
+                return broken(
+                    pruned,
+                    "entries were removed from the start of the log without a prune it records",
+                );
+            }
+        }
+        for a in anchors {
+            if keyed_from > a.keyed_from {
+                return broken(
+                    keyed_from,
+                    "the start of keyed chaining moved since an anchor was written",
+                );
+            }
+            if a.seq <= pruned {
+                continue;
+            }
+            if a.seq > head_seq {
+                return broken(
+                    head_seq + 1,
+                    "entries up to an anchor written outside the database are missing: the end of the log was cut",
+                );
+            }
+            match store::get(&self.db, a.seq).await? {
+                Some(row) if row.hash == a.mac && row.kid == a.kid => {}
+                _ => {
+                    return broken(
+                        a.seq,
+                        "entry differs from its anchor written outside the database",
+                    );
+                }
+            }
         }
         Ok(Verification::Intact {
             entries: expected - 1 - pruned,
         })
     }
 
+    /// Seals the head of a chain written before keyed chaining under the key: the first keyed
+    /// entry's MAC covers the last unkeyed link, so the unkeyed part can no longer be rewritten
+    /// unseen. Does nothing once a keyed entry exists (or on an empty log).
+    pub async fn seal_audit_head(&self) -> Result<bool, ServiceError> {
+        let keyed_from = store::keyed_from(&self.db).await?;
+        let (head, _) = store::head(&self.db).await?;
+        if head == 0 || head >= keyed_from {
+            return Ok(false);
+        }
+        let db = &self.db;
+        db_tx!(db, tx => record_as(tx, &self.keys, &Actor::Worker, Record::new("audit.keyed")
+            .detail(format!("unkeyed entries through {head} sealed under the key"))).await)?;
+        Ok(true)
+    }
+
     /// Removes entries older than the retention period (at least [`MIN_RETENTION_DAYS`]) from the
-    /// start of the chain; the rest still verifies from the new anchor. The removal is recorded.
+    /// start of the chain; the rest still verifies from the new anchor. The removal is recorded,
+    /// naming the last entry removed and its link, so that a verifier tells it from a removal
+    /// made behind the log's back.
     pub async fn prune_audit(
         &self,
         caller: &Caller,
@@ -250,9 +378,10 @@ impl Services {
         let before = clock::now() - chrono::Duration::days(retention_days);
         let db = &self.db;
         let n = jinguo_storage::db_tx!(db, tx => {
-            let n = store::prune(tx, before).await?;
-            record(tx, caller, Record::new("audit.prune").detail(format!("removed={n} retention_days={retention_days}"))).await?;
-            Ok::<u64, jinguo_storage::StorageError>(n)
+            let p = store::prune(tx, before).await?;
+            let mark = if p.through > 0 { prune_mark(p.through, &p.anchor_hash) } else { String::new() };
+            record(tx, &self.keys, caller, Record::new("audit.prune").detail(format!("removed={} retention_days={retention_days}{mark}", p.removed))).await?;
+            Ok::<u64, jinguo_storage::StorageError>(p.removed)
         })?;
         Ok(n)
     }
@@ -267,13 +396,42 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let scope = caller.audit_scope();
-        let rows = store::search(&self.db, &scope, q).await?;
+        let mut rows = store::search(&self.db, &scope, q).await?;
+        for r in &mut rows {
+            r.reason = self.open_reason(r);
+        }
         self.note_read(
             caller,
             Record::new("audit.search").detail(format!("{} rows", rows.len())),
         )
         .await?;
         Ok(rows)
+    }
+}
+
+/// How a prune's entry names what it removed: the last entry's number and link.
+fn prune_mark(through: i64, anchor: &str) -> String {
+    format!(" through={through} anchor={anchor}")
+}
+
+impl Services {
+    /// The reason of an entry as written: opened when sealed (entries from before reasons were
+    /// sealed hold them in clear); a reason that does not open is shown as such, never hidden.
+    pub fn open_reason(&self, r: &AuditRow) -> String {
+        if r.kid.is_empty() || r.reason.is_empty() {
+            return r.reason.clone();
+        }
+        let aad = reason_aad(r.seq);
+        let ring = self.keys.get();
+        match ring.decrypt(&r.reason, &aad) {
+            Ok(plain) => plain,
+            Err(CryptoError::UnknownKid { .. }) if self.keys.reload().unwrap_or(false) => self
+                .keys
+                .get()
+                .decrypt(&r.reason, &aad)
+                .unwrap_or_else(|_| "(sealed: does not open)".into()),
+            Err(_) => "(sealed: does not open)".into(),
+        }
     }
 }
 

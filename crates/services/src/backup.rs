@@ -21,12 +21,18 @@ fn io(e: std::io::Error) -> ServiceError {
     ServiceError::Io(e)
 }
 
-/// A file beside `path` for the plain copy, removed when dropped.
+/// A file beside `path` for the plain copy, removed when dropped (with any journal, write-ahead
+/// log or index SQLite left beside it: they hold data in the clear too).
 struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = self.0.clone().into_os_string();
+            side.push(suffix);
+            let _ = std::fs::remove_file(side);
+        }
     }
 }
 
@@ -65,10 +71,13 @@ impl Services {
         let checksum = match &self.db {
             Db::Sqlite(_) => {
                 maintenance::sqlite_copy(&self.db, &plain_path).await?;
+                maintenance::into_single_file(&plain_path).await?;
                 let copy = Db::connect(&format!("sqlite://{plain_path}")).await?;
-                let checksum = maintenance::content_checksum(&copy).await?;
+                let checksum = maintenance::content_checksum(&copy).await;
                 copy.close().await;
-                checksum
+                // The copy's own write-ahead log and index go with it.
+                maintenance::into_single_file(&plain_path).await?;
+                checksum?
             }
             Db::Postgres(_) => {
                 let file = private_file(&plain.0)?;
@@ -90,7 +99,7 @@ impl Services {
             n
         };
         std::fs::rename(&sealed.0, out).map_err(io)?;
-        db_tx!(&self.db, tx => record(tx, caller, Record::new("backup.create")
+        db_tx!(&self.db, tx => record(tx, &self.keys, caller, Record::new("backup.create")
             .detail(format!("bytes={bytes} checksum={checksum}"))).await)?;
         Ok(BackupReport { bytes, checksum })
     }
@@ -123,9 +132,17 @@ pub async fn restore(
     };
     let url = format!("sqlite://{}", plain.0.to_string_lossy());
     let db = Db::connect(&url).await?;
-    let checksum = maintenance::content_checksum(&db).await?;
-    db.migrate().await?;
+    let checked = async {
+        let checksum = maintenance::content_checksum(&db).await?;
+        db.migrate().await?;
+        Ok::<_, ServiceError>(checksum)
+    }
+    .await;
     db.close().await;
+    let plain_path = plain.0.to_string_lossy().to_string();
+    // One file, without the `-wal` and `-shm` of its scratch name beside the restored one.
+    maintenance::into_single_file(&plain_path).await?;
+    let checksum = checked?;
     std::fs::rename(&plain.0, into).map_err(io)?;
     Ok(BackupReport { bytes, checksum })
 }

@@ -161,8 +161,8 @@ impl Services {
                     .target(format!("county:{county}"))
                     .detail(format!("created={created}{why}"));
                 match caller {
-                    Some(caller) => record(tx, caller, entry).await?,
-                    None => crate::audit::record_as(tx, &crate::audit::Actor::Worker, entry).await?,
+                    Some(caller) => record(tx, &self.keys, caller, entry).await?,
+                    None => crate::audit::record_as(tx, &self.keys, &crate::audit::Actor::Worker, entry).await?,
                 };
             }
             Ok::<u64, StorageError>(created)
@@ -245,7 +245,7 @@ impl Services {
             if !store::insert_registry(tx, &row, now).await? {
                 return Ok::<bool, StorageError>(false);
             }
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok(true)
         })?;
         if !written {
@@ -313,7 +313,7 @@ impl Services {
         let now = clock::now();
         db_tx!(&self.db, tx => {
             store::insert_entry(tx, &row, &caller.username, now).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(|e| match e {
             StorageError::Conflict(_) => invalid("registry", "entry.duplicate"),
@@ -374,7 +374,7 @@ impl Services {
             if !store::update_entry(tx, &row, expected_version, now).await? {
                 return Err(StorageError::Conflict("entry".into()));
             }
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         row.version = expected_version + 1;
@@ -567,7 +567,7 @@ impl Services {
                 .target(format!("batch:{batch}"))
                 .place(place_path.to_string())
                 .detail(format!("{detail} written={written}"));
-            record(tx, caller, entry).await?;
+            record(tx, &self.keys, caller, entry).await?;
             Ok::<u64, StorageError>(written)
         })?;
         Ok(written)
@@ -766,9 +766,9 @@ impl Services {
         db_tx!(&self.db, tx => {
             store::insert_wish(tx, &row, now).await?;
             jinguo_storage::consent::insert(tx, &consent).await?;
-            record(tx, caller, Record::new("consent.record").target(format!("person:{person}"))
+            record(tx, &self.keys, caller, Record::new("consent.record").target(format!("person:{person}"))
                 .place(household.path.clone()).detail("purpose=publish basis=consent given_by=guardian")).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
     }
@@ -829,7 +829,7 @@ impl Services {
             if !store::update_wish(tx, &row, expected_version, now).await? {
                 return Err(StorageError::Conflict("wish".into()));
             }
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         Ok(())
@@ -925,7 +925,7 @@ impl Services {
             if !store::claim_wish(tx, id, &donor, &phone, v.credit_code.as_deref(), now, expires).await? {
                 return Ok::<bool, StorageError>(false);
             }
-            crate::audit::record_as(tx, &donor_actor, entry.clone()).await?;
+            crate::audit::record_as(tx, &self.keys, &donor_actor, entry.clone()).await?;
             Ok(true)
         })?;
         if won {
@@ -1115,7 +1115,7 @@ impl Services {
         let now = clock::now();
         db_tx!(&self.db, tx => {
             store::insert_event(tx, &row, &v.persons, now).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
     }

@@ -261,7 +261,7 @@ impl Services {
                 "import.preview"
             };
             let entry = Record::new(action).place(place.path.clone()).detail(detail);
-            db_tx!(&self.db, tx => record(tx, caller, entry.clone()).await)?;
+            db_tx!(&self.db, tx => record(tx, &self.keys, caller, entry.clone()).await)?;
             return Ok(report);
         }
         // Sent twice at the same moment: what the other wrote first is left as it is.

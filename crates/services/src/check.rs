@@ -1,5 +1,6 @@
 //! `jinguo check`: is the database sound — the engine's own checks, the foreign keys, the
-//! network's rules, the households-per-group tallies, the audit chain.
+//! network's rules, the households-per-group tallies, the audit chain (against the anchors of the
+//! configured anchor file).
 
 use crate::audit::Verification;
 use crate::{Caller, ServiceError, Services};
@@ -51,9 +52,18 @@ impl Services {
             ok: drift == 0,
             detail: format!("{drift} resident groups whose tally differs from a fresh count"),
         });
-        let (ok, detail) = match self.verify_audit().await? {
-            Verification::Intact { entries } => (true, format!("{entries} entries intact")),
-            Verification::Broken { seq, why } => (false, format!("broken at {seq}: {why}")),
+        // Against the anchors of the configured anchor file, when there is one.
+        let (ok, detail) = match self.configured_anchors() {
+            Err(e) => (false, format!("anchors: {e}")),
+            Ok(anchors) => match self.verify_audit_against(&anchors).await? {
+                Verification::Intact { entries } => (
+                    true,
+                    format!("{entries} entries intact, {} anchors", anchors.len()),
+                ),
+                Verification::Broken { seq, why } => {
+                    (false, format!("broken at entry {seq}: {why}"))
+                }
+            },
         };
         out.push(CheckLine {
             name: "audit chain",

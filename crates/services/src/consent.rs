@@ -85,7 +85,7 @@ impl Services {
         };
         db_tx!(&self.db, tx => {
             store::insert(tx, &row).await?;
-            record(tx, caller, Record::new("consent.record").target(format!("person:{person}")).place(p.path.clone())
+            record(tx, &self.keys, caller, Record::new("consent.record").target(format!("person:{person}")).place(p.path.clone())
                 .detail(format!("purpose={} basis={} given_by={given_by}", c.purpose, c.basis))).await
         })?;
         Ok(id)
@@ -128,7 +128,7 @@ impl Services {
             for c in &open {
                 store::withdraw(tx, &c.county_code, c.id, now).await?;
             }
-            record(tx, caller, Record::new("consent.withdraw").target(format!("person:{person}")).place(p.path.clone())
+            record(tx, &self.keys, caller, Record::new("consent.withdraw").target(format!("person:{person}")).place(p.path.clone())
                 .detail(format!("purpose={purpose}"))).await
         })?;
         Ok(n)
@@ -242,7 +242,7 @@ impl Services {
         );
         db_tx!(&self.db, tx => {
             link::insert_case_consent(tx, &row).await?;
-            record(tx, caller, Record::new("consent.share").target(format!("case:{}", c.id))
+            record(tx, &self.keys, caller, Record::new("consent.share").target(format!("case:{}", c.id))
                 .place(c.path.clone()).detail(detail.clone())).await
         })?;
         Ok(row.id)
@@ -263,7 +263,7 @@ impl Services {
             if !link::withdraw_case_consent(tx, &c.county_code, c.id, consent, &caller.username, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("consent.share_withdraw").target(format!("case:{}", c.id))
+            record(tx, &self.keys, caller, Record::new("consent.share_withdraw").target(format!("case:{}", c.id))
                 .place(c.path.clone()).detail(format!("consent={consent}"))).await?;
             Ok::<bool, jinguo_storage::StorageError>(true)
         })?;

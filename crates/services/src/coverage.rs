@@ -223,7 +223,7 @@ impl Services {
         let today = clock::today();
         let n = db_tx!(&self.db, tx => {
             let n = store::end_member(tx, &county, id, today).await?;
-            record(tx, caller, Record::new("member.leave").target(format!("member:{id}")).place(path.clone())
+            record(tx, &self.keys, caller, Record::new("member.leave").target(format!("member:{id}")).place(path.clone())
                 .detail(format!("assignments_ended={n}"))).await?;
             Ok::<u64, jinguo_storage::StorageError>(n)
         })?;

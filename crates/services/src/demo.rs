@@ -263,7 +263,7 @@ impl Services {
         let keys = self.keys.get();
         let report = db_tx!(&self.db, tx => {
             let r = generate(tx, seed, shape, &keys).await?;
-            crate::audit::record(tx, &operator, crate::audit::Record::new("demo.create")
+            crate::audit::record(tx, &self.keys, &operator, crate::audit::Record::new("demo.create")
                 .detail(format!("seed={seed} households={}", r.households))).await?;
             Ok::<DemoReport, ServiceError>(r)
         })?;

@@ -223,15 +223,16 @@ impl Services {
             return Err(errs.into());
         };
         let now = clock::now();
+        let id = Uuid::now_v7();
         let row = EmergencyRow {
             county_code,
-            id: Uuid::now_v7(),
+            id,
             account_id: account,
             target_kind: kind.into(),
             target_id,
             household_id: household_of_person,
             target_path: target_path.clone(),
-            reason: reason.to_string(),
+            reason: self.seal("emergency_access", "reason", &id, reason)?,
             minutes: r.minutes,
             urgent: r.urgent,
             status: if r.urgent { "granted" } else { "requested" }.into(),
@@ -264,7 +265,7 @@ impl Services {
         db_tx!(&self.db, tx => {
             store::insert(tx, &row).await?;
             self.tell(tx, &only(&told), told_kind, &params, "/emergency", 0, now).await?;
-            record(tx, caller, Record::new(action).target(target_of(&row))
+            record(tx, &self.keys, caller, Record::new(action).target(target_of(&row))
                 .place(target_path.clone()).reason(reason).detail(detail.clone())).await
         })?;
         self.emergency_line(caller, &mut HashMap::new(), row).await
@@ -366,12 +367,13 @@ impl Services {
             ("refused", None, "emergency.refuse", "emergency.refused")
         };
         let params = format!("{}|{}", caller.username, row.minutes);
+        let sealed = self.seal("emergency_access", "decision_note", &row.id, &note)?;
         let decided = db_tx!(&self.db, tx => {
-            if !store::decide(tx, &row.county_code, row.id, status, by, &note, now, until).await? {
+            if !store::decide(tx, &row.county_code, row.id, status, by, &sealed, now, until).await? {
                 return Ok(false);
             }
             self.tell(tx, &only(&[row.account_id]), kind, &params, "/emergency", 0, now).await?;
-            record(tx, caller, Record::new(action).target(target_of(&row))
+            record(tx, &self.keys, caller, Record::new(action).target(target_of(&row))
                 .place(row.target_path.clone()).reason(note.clone())
                 .detail(format!("emergency={}", row.id))).await?;
             Ok::<bool, StorageError>(true)
@@ -408,11 +410,12 @@ impl Services {
             }
         );
         let now = clock::now();
+        let sealed = self.seal("emergency_access", "review_note", &row.id, &text)?;
         let reviewed = db_tx!(&self.db, tx => {
-            if !store::review(tx, &row.county_code, row.id, by, &text, now).await? {
+            if !store::review(tx, &row.county_code, row.id, by, &sealed, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("emergency.review").target(target_of(&row))
+            record(tx, &self.keys, caller, Record::new("emergency.review").target(target_of(&row))
                 .place(row.target_path.clone()).reason(note)
                 .detail(format!("emergency={} justified={justified}", row.id))).await?;
             Ok::<bool, StorageError>(true)
@@ -435,7 +438,7 @@ impl Services {
             if !store::end(tx, &row.county_code, row.id, account, now).await? {
                 return Ok(false);
             }
-            record(tx, caller, Record::new("emergency.end").target(target_of(&row))
+            record(tx, &self.keys, caller, Record::new("emergency.end").target(target_of(&row))
                 .place(row.target_path.clone()).detail(format!("emergency={}", row.id))).await?;
             Ok::<bool, StorageError>(true)
         })?;
@@ -502,6 +505,52 @@ impl Services {
         Ok(Some(n))
     }
 
+    /// A free text of a request as written: opened when sealed (requests made before free texts
+    /// were sealed hold them in clear).
+    fn open_note(&self, id: &Uuid, column: &str, value: &str) -> String {
+        if jinguo_crypto::kid_of(value).is_none() {
+            return value.to_string();
+        }
+        self.open("emergency_access", column, id, value)
+            .unwrap_or_else(|_| "(sealed: does not open)".into())
+    }
+
+    /// Re-seals the free texts of emergency requests not under key `kid` (a key rotation).
+    /// Returns how many values were sealed again.
+    pub async fn reseal_emergency(&self, kid: &str) -> Result<u64, ServiceError> {
+        let mut n = 0;
+        for row in store::all_notes(&self.db).await? {
+            let mut changed = false;
+            let mut again = |column: &str, v: &str| -> Result<String, ServiceError> {
+                if jinguo_crypto::kid_of(v) == Some(kid) {
+                    return Ok(v.to_string());
+                }
+                changed = true;
+                n += 1;
+                let plain = if jinguo_crypto::kid_of(v).is_some() {
+                    self.open("emergency_access", column, &row.id, v)?
+                } else {
+                    v.to_string()
+                };
+                self.seal("emergency_access", column, &row.id, &plain)
+            };
+            let reason = again("reason", &row.reason)?;
+            let decision = match &row.decision_note {
+                Some(v) => Some(again("decision_note", v)?),
+                None => None,
+            };
+            let review = match &row.review_note {
+                Some(v) => Some(again("review_note", v)?),
+                None => None,
+            };
+            if changed {
+                db_tx!(&self.db, tx => store::reseal_notes(tx, &row.county_code, row.id, &reason,
+                    decision.as_deref(), review.as_deref()).await)?;
+            }
+        }
+        Ok(n)
+    }
+
     async fn emergency_line(
         &self,
         caller: &Caller,
@@ -529,16 +578,22 @@ impl Services {
             target_id: r.target_id,
             household_id: r.household_id,
             target_path: r.target_path.clone(),
-            reason: r.reason.clone(),
+            reason: self.open_note(&r.id, "reason", &r.reason),
             minutes: r.minutes,
             urgent: r.urgent,
             status,
             requested_at: r.requested_at,
             decided_by: self.username(names, r.decided_by).await?,
-            decision_note: r.decision_note.clone(),
+            decision_note: r
+                .decision_note
+                .as_deref()
+                .map(|n| self.open_note(&r.id, "decision_note", n)),
             expires_at: r.expires_at,
             reviewed_by: self.username(names, r.reviewed_by).await?,
-            review_note: r.review_note.clone(),
+            review_note: r
+                .review_note
+                .as_deref()
+                .map(|n| self.open_note(&r.id, "review_note", n)),
             mine,
             may_decide: approver && status == "requested",
             may_review: approver && r.urgent && r.reviewed_at.is_none(),

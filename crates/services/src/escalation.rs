@@ -196,7 +196,7 @@ impl Services {
                         Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
                         None => 0,
                     };
-                    record_as(tx, &Actor::Worker, entry.clone()).await?;
+                    record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await?;
                     Ok(Some(n))
                 })?;
                 if let Some(n) = told {

@@ -123,7 +123,7 @@ impl Services {
         let now = clock::now();
         let r = db_tx!(&self.db, tx => {
             store::insert_federations(tx, std::slice::from_ref(&f), now).await?;
-            record(tx, caller, Record::new("federation.create").target(format!("federation:{}", f.id))
+            record(tx, &self.keys, caller, Record::new("federation.create").target(format!("federation:{}", f.id))
                 .place(f.path.clone())).await
         });
         match r {
@@ -184,7 +184,7 @@ impl Services {
         let now = clock::now();
         db_tx!(&self.db, tx => {
             store::insert(tx, std::slice::from_ref(&m), now).await?;
-            record(tx, caller, Record::new("member.create").target(format!("member:{id}"))
+            record(tx, &self.keys, caller, Record::new("member.create").target(format!("member:{id}"))
                 .place(m.path.clone())).await
         })?;
         Ok(id)

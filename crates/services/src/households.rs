@@ -314,7 +314,7 @@ impl Services {
         let written = db_tx!(&self.db, tx => {
             let done = store::add_person(tx, &household, expected_version, &row, now).await?;
             if done {
-                record(tx, caller, Record::new("person.create").target(target.clone()).place(place.clone())
+                record(tx, &self.keys, caller, Record::new("person.create").target(target.clone()).place(place.clone())
                     .detail(format!("household:{} version:{}→{} fields:{fields}", household.id, expected_version, expected_version + 1))).await?;
             }
             Ok::<bool, jinguo_storage::StorageError>(done)

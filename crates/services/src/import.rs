@@ -307,7 +307,7 @@ impl Services {
             };
             // A commit of a file with nothing new writes nothing, and is done.
             report.committed = commit && report.issue_count == 0;
-            db_tx!(&self.db, tx => record(tx, caller, Record::new(action).detail(detail.clone())).await)?;
+            db_tx!(&self.db, tx => record(tx, &self.keys, caller, Record::new(action).detail(detail.clone())).await)?;
             return Ok(report);
         }
         // Second pass: write what is new, all in one transaction. When the check found nothing
@@ -388,7 +388,7 @@ impl Services {
                 .map_err(|e| ServiceError::Internal(format!("the import's reader stopped: {e}")))??;
             consumed?;
             let detail = format!("households={created} persons={new_persons}");
-            record(tx, caller, Record::new("import.households").detail(detail)).await?;
+            record(tx, &self.keys, caller, Record::new("import.households").detail(detail)).await?;
             Ok::<(u64, u64), ServiceError>((created, new_persons))
         });
         match result {
@@ -817,14 +817,14 @@ impl Services {
             } else {
                 "import.preview"
             };
-            db_tx!(&self.db, tx => record(tx, caller, Record::new(action).detail(detail.clone())).await)?;
+            db_tx!(&self.db, tx => record(tx, &self.keys, caller, Record::new(action).detail(detail.clone())).await)?;
             return Ok(report);
         }
         let now = clock::now();
         db_tx!(&self.db, tx => {
             members::insert(tx, &new_members, now).await?;
             jinguo_storage::assignment::insert(tx, &assignments, now).await?;
-            record(tx, caller, Record::new("import.members").detail(detail.clone())).await
+            record(tx, &self.keys, caller, Record::new("import.members").detail(detail.clone())).await
         })?;
         report.committed = true;
         Ok(report)

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod admin;
+pub mod anchor;
 pub mod audit;
 pub mod backup;
 pub mod caches;
@@ -61,6 +62,8 @@ pub struct Services {
     pub http: reqwest::Client,
     /// Wakes the delivery worker when messages were committed.
     pub delivery_signal: Arc<tokio::sync::Notify>,
+    /// Where and how often the worker writes anchors of the audit chain.
+    pub anchors: anchor::AnchorPolicy,
 }
 
 impl Services {
@@ -76,6 +79,7 @@ impl Services {
             care: care::CarePolicy::default(),
             http: http_client(),
             delivery_signal: Arc::default(),
+            anchors: anchor::AnchorPolicy::default(),
         }
     }
 

@@ -419,7 +419,7 @@ impl Services {
                 }
             }
             if created > 0 {
-                record(tx, caller, Record::new("department.create")
+                record(tx, &self.keys, caller, Record::new("department.create")
                     .target(format!("county:{county}"))
                     .detail(format!("created={created}"))).await?;
             }
@@ -548,7 +548,7 @@ impl Services {
             if !store::update_department(tx, &row, input.expected_version, now).await? {
                 return Err(StorageError::Conflict("department changed".into()));
             }
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         self.departments(caller, county)
@@ -588,7 +588,7 @@ impl Services {
             .detail(format!("account={} position={position}", account.username));
         db_tx!(&self.db, tx => {
             store::set_liaison(tx, county, d.id, account.id, position, now).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(())
     }
@@ -675,7 +675,7 @@ impl Services {
                 store::insert_case_consent(tx, k).await?;
             }
             store::add_case_step(tx, &county, id, &step).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
     }
@@ -1022,7 +1022,7 @@ impl Services {
                 store::complete_deadlines(tx, s, None, ms(now)).await?;
             }
             store::add_case_step(tx, &c.county_code, id, &step).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         Ok(())
@@ -1143,7 +1143,7 @@ impl Services {
             store::insert_deadline(tx, &ack_clock, ms(now)).await?;
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
             self.tell(tx, &chain, "referral.new", &text, &format!("/referrals/{id}"), 0, now).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         self.wake_delivery();
         let departments = [d];
@@ -1330,7 +1330,7 @@ impl Services {
                 let kind = format!("referral.{kind}");
                 self.tell(tx, &chain, &kind, &dept_name, &format!("/cases/{}", r.case_id), 0, now).await?;
             }
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         row.version = expected_version + 1;
@@ -1403,7 +1403,7 @@ impl Services {
                 store::insert_deadline(tx, d, ms(now)).await?;
             }
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
     }
@@ -1492,7 +1492,7 @@ impl Services {
             }
             store::add_event(tx, &c.county_code, &event, now).await?;
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })
         .map_err(conflict)?;
         Ok(())
@@ -1545,7 +1545,7 @@ impl Services {
         db_tx!(&self.db, tx => {
             store::insert_evidence(tx, &row, &content).await?;
             store::add_case_step(tx, &c.county_code, c.id, &step).await?;
-            record(tx, caller, entry.clone()).await
+            record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
     }

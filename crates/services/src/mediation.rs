@@ -335,7 +335,7 @@ impl Services {
         db_tx!(&self.db, tx => {
             store::insert(tx, &row, &parties, now).await?;
             store::add_step(tx, &county, id, &step, now).await?;
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })?;
         Ok(Registered { id, due_on })
@@ -697,7 +697,7 @@ impl Services {
                 }
             }
             store::add_step(tx, county, id, step, now).await?;
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })
         .map_err(conflict)
@@ -829,7 +829,7 @@ impl Services {
                 return Err(StorageError::Conflict("agreement".into()));
             }
             store::add_step(tx, &county, id, &step_row, now).await?;
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })
         .map_err(conflict)?;
@@ -1001,7 +1001,7 @@ impl Services {
             if day_done {
                 jinguo_storage::linkage::complete_deadline_due(tx, d.id, &clock.kind, clock.due_ms, now_ms).await?;
             }
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })
         .map_err(conflict)?;
@@ -1104,7 +1104,7 @@ impl Services {
         let (county, woman, court) = (m.county_code.clone(), input.woman, input.court_appointed);
         db_tx!(&self.db, tx => {
             store::set_profile(tx, &county, member, kind.key(), woman, court, now).await?;
-            record(tx, caller, entry.clone()).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
             Ok::<(), StorageError>(())
         })?;
         Ok(())

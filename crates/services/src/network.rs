@@ -66,7 +66,7 @@ impl Services {
         let now = clock::now();
         db_tx!(&self.db, tx => {
             store::insert(tx, &rows, now).await?;
-            record(tx, caller, Record::new("assignment.create").target(format!("member:{}", m.id))
+            record(tx, &self.keys, caller, Record::new("assignment.create").target(format!("member:{}", m.id))
                 .place(m.path.clone()).detail(format!("added={} already={}", out.added, out.already))).await
         })?;
         Ok(out)
@@ -192,7 +192,7 @@ impl Services {
             members::end(tx, &leaving.county_code, leaving.id, today).await?;
             store::end(tx, &leaving.county_code, &ids, today).await?;
             store::insert(tx, &rows, now).await?;
-            record(tx, caller, Record::new("member.handover").target(format!("member:{}", leaving.id))
+            record(tx, &self.keys, caller, Record::new("member.handover").target(format!("member:{}", leaving.id))
                 .place(leaving.path.clone()).detail(format!("to={} units={moved}", successor.id))).await
         })?;
         Ok(moved)
@@ -275,7 +275,7 @@ impl Services {
         db_tx!(&self.db, tx => {
             store::end(tx, &county, &ended, today).await?;
             store::insert(tx, &rows, now).await?;
-            record(tx, caller, Record::new("assignment.balance").place(group.path.clone())
+            record(tx, &self.keys, caller, Record::new("assignment.balance").place(group.path.clone())
                 .detail(format!("moved={moved}"))).await
         })?;
         Ok(moved)

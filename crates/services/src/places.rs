@@ -142,7 +142,7 @@ impl Services {
         let detail = format!("{} places from {} files", rows.len(), report.files);
         db_tx!(&self.db, tx => {
             store::upsert(tx, &rows).await?;
-            crate::audit::record(tx, caller, crate::audit::Record::new("places.import").detail(detail.clone())).await
+            crate::audit::record(tx, &self.keys, caller, crate::audit::Record::new("places.import").detail(detail.clone())).await
         })?;
         Ok(report)
     }

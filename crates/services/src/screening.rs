@@ -208,7 +208,7 @@ impl Services {
         let now = clock::now();
         db_tx!(&self.db, tx => {
             store::insert_campaign(tx, &c, now).await?;
-            record(tx, caller, Record::new("campaign.create").target(format!("campaign:{}", c.id))
+            record(tx, &self.keys, caller, Record::new("campaign.create").target(format!("campaign:{}", c.id))
                 .place(c.path.clone())).await
         })?;
         Ok(self.campaign_view(&c, place.name))
@@ -484,7 +484,7 @@ impl Services {
                     Some(d) => format!("campaign={} dispute={}", c.id, d.id),
                     None => format!("campaign={}", c.id),
                 };
-                record(tx, caller, Record::new("visit.create").target(format!("household:{}", h.id))
+                record(tx, &self.keys, caller, Record::new("visit.create").target(format!("household:{}", h.id))
                     .place(h.path.clone()).detail(detail)).await?;
                 Ok(Ok(VisitOutcome { visit_id, created: true, dispute_id: dispute.as_ref().map(|d| d.id) }))
             }

@@ -159,6 +159,8 @@ pub struct RotationReport {
     /// Values of the mediation and linkage tables (narratives, names, records, agreements,
     /// referrals, instruments, evidence).
     pub mediation: u64,
+    /// Free texts of emergency-access requests (reasons, decisions, reviews).
+    pub emergency: u64,
 }
 
 impl Services {
@@ -316,6 +318,7 @@ impl Services {
                 })?;
             }
         }
+        report.emergency = self.reseal_emergency(&kid).await?;
         for a in account::list(&self.db).await? {
             if let Some(sealed) = a.totp_secret.as_deref().filter(|v| stale(v)) {
                 let plain = self.open("account", "totp_secret", &a.id, sealed)?;
@@ -326,16 +329,17 @@ impl Services {
             }
         }
         let detail = format!(
-            "kid={} persons={} households={} accounts={} visits={} members={} mediation={}",
+            "kid={} persons={} households={} accounts={} visits={} members={} mediation={} emergency={}",
             report.kid,
             report.persons,
             report.households,
             report.accounts,
             report.visits,
             report.members,
-            report.mediation
+            report.mediation,
+            report.emergency
         );
-        db_tx!(&self.db, tx => crate::audit::record(tx, caller, crate::audit::Record::new("keys.rotate").detail(detail.clone())).await)?;
+        db_tx!(&self.db, tx => crate::audit::record(tx, &self.keys, caller, crate::audit::Record::new("keys.rotate").detail(detail.clone())).await)?;
         Ok(report)
     }
 }

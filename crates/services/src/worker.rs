@@ -1,5 +1,6 @@
 //! The worker inside the server: a round every `worker_seconds` (and at once when a message was
-//! committed) escalates due clocks, reminds reviews, frees expired claims and delivers the outbox.
+//! committed) escalates due clocks, reminds reviews, frees expired claims and delivers the outbox;
+//! every `audit_anchor_seconds` it writes an anchor of the audit chain (see [`crate::anchor`]).
 //! Each message is taken with a lease so that no other worker sends it, sent with a timeout, and
 //! marked delivered or due again later (30 s, doubling, up to an hour; failed after
 //! [`MAX_ATTEMPTS`]). A channel that is down or slow delays no user.
@@ -30,7 +31,16 @@ impl Services {
     /// [`LinkagePolicy::worker_every`] and whenever a message was committed. It stops with the
     /// process; what it had not done is found again by the next one.
     pub async fn run_worker(self) {
+        let mut anchored: Option<std::time::Instant> = None;
         loop {
+            if let Some(sink) = &self.anchors.sink
+                && anchored.is_none_or(|t| t.elapsed() >= self.anchors.every)
+            {
+                anchored = Some(std::time::Instant::now());
+                if let Err(e) = self.write_anchor(sink).await {
+                    tracing::error!(error = %e, "writing an anchor of the audit chain failed");
+                }
+            }
             let now = clock::now();
             if let Err(e) = self.escalate(now).await {
                 tracing::error!(error = %e, "escalation round failed");

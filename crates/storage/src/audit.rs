@@ -1,5 +1,6 @@
-//! The audit log: appended inside the transaction of what it records, chained by hash, never
-//! updated or deleted (triggers refuse it on both backends).
+//! The audit log: appended inside the transaction of what it records, chained by a MAC (computed
+//! by the caller, who holds the key; see [`append_many`]), never updated or deleted (triggers
+//! refuse it on both backends).
 
 use crate::{Db, DbConn, Scope, StorageError, conn_run, db_run};
 use chrono::{DateTime, Utc};
@@ -20,7 +21,11 @@ pub struct AuditRow {
     pub detail: String,
     pub ip: String,
     pub prev_hash: String,
+    /// The link: the MAC under key `kid`, or for entries from before keyed chaining (`kid`
+    /// empty) the SHA-256 of the entry.
     pub hash: String,
+    /// The key id of the MAC; empty for an unkeyed entry.
+    pub kid: String,
 }
 
 impl AuditRow {
@@ -42,26 +47,38 @@ impl AuditRow {
 
 macro_rules! audit_cols {
     () => {
-        "seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash"
+        "seq, at, actor_id, actor, action, target, place_path, reason, detail, ip, prev_hash, hash, kid"
     };
+}
+
+/// Links an entry to the chain once its number is known: may seal fields of the entry in place
+/// (its reason), then returns the key id and the MAC over the entry and the previous link
+/// ([`AuditEntry::mac_message`]). The key never reaches this crate.
+pub trait Link: Send + Sync {
+    fn link(&self, e: &mut AuditEntry, prev: &str) -> Result<(String, String), StorageError>;
 }
 
 /// Appends one entry (its `seq` is assigned here). Taking the head row's lock serialises appends,
 /// so the chain has no forks even with concurrent writers on PostgreSQL.
-pub async fn append(tx: &mut DbConn<'_>, e: AuditEntry) -> Result<i64, StorageError> {
-    let seqs = append_many(tx, vec![e]).await?;
+pub async fn append(
+    tx: &mut DbConn<'_>,
+    link: &dyn Link,
+    e: AuditEntry,
+) -> Result<i64, StorageError> {
+    let seqs = append_many(tx, link, vec![e]).await?;
     seqs.first()
         .copied()
         .ok_or(StorageError::Conflict("audit".into()))
 }
 
-/// Entries appended at most in one statement (12 values each, within both backends' limits).
+/// Entries appended at most in one statement (13 values each, within both backends' limits).
 pub const APPEND_BATCH: usize = 256;
 
 /// Appends entries in their order, numbered and chained here, with one move of the head and one
 /// insert per [`APPEND_BATCH`] entries; returns their numbers.
 pub async fn append_many(
     tx: &mut DbConn<'_>,
+    link: &dyn Link,
     mut entries: Vec<AuditEntry>,
 ) -> Result<Vec<i64>, StorageError> {
     if entries.is_empty() {
@@ -75,13 +92,13 @@ pub async fn append_many(
     for (e, seq) in entries.iter_mut().zip(last - k + 1..) {
         e.seq = seq;
         e.at = AuditEntry::normalize_time(e.at);
-        let hash = e.chain_hash(&prev);
-        rows.push((std::mem::replace(&mut prev, hash.clone()), hash));
+        let (kid, mac) = link.link(e, &prev)?;
+        rows.push((std::mem::replace(&mut prev, mac.clone()), mac, kid));
     }
     for (chunk, hashes) in entries.chunks(APPEND_BATCH).zip(rows.chunks(APPEND_BATCH)) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(concat!("INSERT INTO audit (", audit_cols!(), ") "));
-            q.push_values(chunk.iter().zip(hashes), |mut b, (e, (prev, hash))| {
+            q.push_values(chunk.iter().zip(hashes), |mut b, (e, (prev, hash, kid))| {
                 b.push_bind(e.seq)
                     .push_bind(e.at)
                     .push_bind(e.actor_id)
@@ -93,7 +110,8 @@ pub async fn append_many(
                     .push_bind(&e.detail)
                     .push_bind(&e.ip)
                     .push_bind(prev)
-                    .push_bind(hash);
+                    .push_bind(hash)
+                    .push_bind(kid);
             });
             q.build().execute(&mut *c).await.map(|_| ())
         })?;
@@ -200,21 +218,62 @@ pub async fn anchor(db: &Db) -> Result<(i64, String), StorageError> {
     )
 }
 
+/// The first entry chained by a MAC: those before it were written by a version that chained
+/// by an unkeyed hash.
+pub async fn keyed_from(db: &Db) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => sqlx::query_as("SELECT keyed_from FROM audit_head WHERE id = 1").fetch_one(p).await)?;
+    Ok(n)
+}
+
+/// One entry by its number.
+pub async fn get(db: &Db, seq: i64) -> Result<Option<AuditRow>, StorageError> {
+    let sql = concat!("SELECT ", audit_cols!(), " FROM audit WHERE seq = $1");
+    Ok(db_run!(db, p => sqlx::query_as::<_, AuditRow>(sql).bind(seq).fetch_optional(p).await)?)
+}
+
+/// The newest entry of an action.
+pub async fn last_of(db: &Db, action: &str) -> Result<Option<AuditRow>, StorageError> {
+    let sql = concat!(
+        "SELECT ",
+        audit_cols!(),
+        " FROM audit WHERE action = $1 ORDER BY seq DESC LIMIT 1"
+    );
+    Ok(db_run!(db, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).fetch_optional(p).await)?)
+}
+
+/// What a prune removed: how many entries, and the number and link of the last one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub removed: u64,
+    pub through: i64,
+    pub anchor_hash: String,
+}
+
 /// Removes the entries before `before` from the start of the chain, moving the anchor.
-/// Returns how many were removed.
-pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<u64, StorageError> {
+/// Returns what was removed (nothing: `removed` is 0, and the earlier prune's mark).
+pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<Pruned, StorageError> {
     let last: Option<(i64, String)> = conn_run!(tx, c => sqlx::query_as(
         "SELECT seq, hash FROM audit WHERE at < $1 ORDER BY seq DESC LIMIT 1")
         .bind(before).fetch_optional(&mut *c).await)?;
     let Some((seq, hash)) = last else {
-        return Ok(0);
+        let (through, anchor_hash): (i64, String) = conn_run!(tx, c => sqlx::query_as(
+            "SELECT pruned_through, anchor_hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *c).await)?;
+        return Ok(Pruned {
+            removed: 0,
+            through,
+            anchor_hash,
+        });
     };
     conn_run!(tx, c => sqlx::query("UPDATE audit_head SET pruned_through = $1, anchor_hash = $2 WHERE id = 1")
         .bind(seq).bind(&hash).execute(&mut *c).await.map(|_| ()))?;
-    Ok(
-        conn_run!(tx, c => sqlx::query("DELETE FROM audit WHERE seq <= $1")
-        .bind(seq).execute(&mut *c).await.map(|r| r.rows_affected()))?,
-    )
+    let removed = conn_run!(tx, c => sqlx::query("DELETE FROM audit WHERE seq <= $1")
+        .bind(seq).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(Pruned {
+        removed,
+        through: seq,
+        anchor_hash: hash,
+    })
 }
 
 /// An account refused again and again.

@@ -17,6 +17,9 @@ pub enum StorageError {
     Conflict(String),
     #[error("not available on this database: {0}")]
     Unsupported(&'static str),
+    /// An audit entry could not be linked to the chain (its key is missing).
+    #[error("audit chain: {0}")]
+    Chain(String),
 }
 
 impl StorageError {

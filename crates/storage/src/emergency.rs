@@ -147,3 +147,37 @@ pub async fn end(
         .bind(county).bind(id).bind(account).bind(now)
         .execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
 }
+
+/// The free texts of one request, for a key rotation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmergencyNotes {
+    pub county_code: String,
+    pub id: Uuid,
+    pub reason: String,
+    pub decision_note: Option<String>,
+    pub review_note: Option<String>,
+}
+
+/// The free texts of every request (they are few: one per break of the glass).
+pub async fn all_notes(db: &Db) -> Result<Vec<EmergencyNotes>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, reason, decision_note, review_note FROM emergency_access ORDER BY id")
+        .fetch_all(p).await)?)
+}
+
+/// Writes the free texts of a request sealed again.
+pub async fn reseal_notes(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    reason: &str,
+    decision_note: Option<&str>,
+    review_note: Option<&str>,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE emergency_access SET reason = $3, decision_note = $4, review_note = $5 \
+         WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(reason).bind(decision_note).bind(review_note)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}

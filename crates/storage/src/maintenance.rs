@@ -21,6 +21,21 @@ pub async fn sqlite_copy(db: &Db, path: &str) -> Result<(), StorageError> {
     }
 }
 
+/// Turns the closed SQLite file at `path` into one self-contained file: what a write-ahead log
+/// beside it holds is written into it, its journal mode set back to a rollback journal, and the
+/// `-wal` and `-shm` files gone. A backup's copy and a restored file are made so before they are
+/// handed over (the server sets write-ahead logging again when it opens the file).
+pub async fn into_single_file(path: &str) -> Result<(), StorageError> {
+    use sqlx::ConnectOptions;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Delete);
+    let conn = opts.connect().await?;
+    sqlx::Connection::close(conn).await?;
+    Ok(())
+}
+
 /// SHA-256 over every table's rows (tables and columns in name order, rows in the order of their
 /// text), the migrations' bookkeeping left out: equal for two databases holding the same data.
 /// SQLite only.

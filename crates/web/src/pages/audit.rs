@@ -56,7 +56,8 @@ pub(super) async fn audit_page(
         Ok(r) => r,
         Err(e) => return error_page(&e, c),
     };
-    let chain = match s.services.verify_audit().await {
+    let anchors = s.services.configured_anchors().unwrap_or_default();
+    let chain = match s.services.verify_audit_against(&anchors).await {
         Ok(jinguo_services::audit::Verification::Intact { entries }) => {
             format!("{} ({entries})", c.tr("audit.intact"))
         }
