@@ -11,6 +11,7 @@ mod care;
 mod cli;
 mod crash;
 mod emergency;
+mod hardening;
 mod http;
 mod import;
 mod kinds;
