@@ -80,6 +80,25 @@ pub struct Config {
     pub emergency_access_minutes: i64,
     /// Exports in clear (household and member sheets) one account may make in a day.
     pub clear_exports_per_day: i64,
+    /// Seconds a client has to send a request's headers (and to finish a TLS handshake); an
+    /// idle connection is closed after as long.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client may pause while sending a request's body.
+    pub body_read_timeout_seconds: u64,
+    /// Connections one client address may hold at once; more are closed at once.
+    pub max_connections_per_address: usize,
+    /// Serve HTTPS: the certificate chain (PEM). Needs `tls_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_certificate: Option<PathBuf>,
+    /// Serve HTTPS: the private key (PEM). Needs `tls_certificate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// With HTTPS: a plain-HTTP address whose every request is redirected to HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_http_listen: Option<SocketAddr>,
+    /// Behind a reverse proxy terminating TLS: trust its `X-Forwarded-Proto: https` (Secure
+    /// cookies, HSTS). Only when every request comes through that proxy.
+    pub trust_forwarded_proto: bool,
 }
 
 /// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
@@ -119,6 +138,13 @@ impl Default for Config {
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            max_connections_per_address: 128,
+            tls_certificate: None,
+            tls_key: None,
+            redirect_http_listen: None,
+            trust_forwarded_proto: false,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -139,7 +165,14 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 26] = [
+const ENV_KEYS: [&str; 33] = [
+    "header_read_timeout_seconds",
+    "body_read_timeout_seconds",
+    "max_connections_per_address",
+    "tls_certificate",
+    "tls_key",
+    "redirect_http_listen",
+    "trust_forwarded_proto",
     "emergency_access_minutes",
     "clear_exports_per_day",
     "escalation_hours",
@@ -197,7 +230,27 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 17] = [
+        let rules: [(bool, &str); 22] = [
+            (
+                (1..=300).contains(&cfg.header_read_timeout_seconds),
+                "header_read_timeout_seconds must be 1 to 300",
+            ),
+            (
+                (1..=600).contains(&cfg.body_read_timeout_seconds),
+                "body_read_timeout_seconds must be 1 to 600",
+            ),
+            (
+                cfg.max_connections_per_address >= 1,
+                "max_connections_per_address must be at least 1",
+            ),
+            (
+                cfg.tls_certificate.is_some() == cfg.tls_key.is_some(),
+                "tls_certificate and tls_key go together: set both or neither",
+            ),
+            (
+                cfg.redirect_http_listen.is_none() || cfg.tls_certificate.is_some(),
+                "redirect_http_listen needs HTTPS (tls_certificate and tls_key)",
+            ),
             (
                 cfg.emergency_access_roles
                     .iter()
@@ -289,7 +342,22 @@ impl Config {
         }
     }
 
-    /// The settings of care for the services.
+    /// How the server reads and limits connections, and its TLS configuration when set.
+    pub fn http(&self) -> anyhow::Result<crate::server::HttpOptions> {
+        let tls = match (&self.tls_certificate, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::server::tls_config(cert, key)?),
+            _ => None,
+        };
+        Ok(crate::server::HttpOptions {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_seconds),
+            body_read_timeout: std::time::Duration::from_secs(self.body_read_timeout_seconds),
+            max_connections_per_address: self.max_connections_per_address,
+            tls,
+            trust_forwarded_proto: self.trust_forwarded_proto,
+        })
+    }
+
+    /// Where and how often the worker writes an anchor of the audit chain.
     pub fn anchors(&self) -> jinguo_services::anchor::AnchorPolicy {
         jinguo_services::anchor::AnchorPolicy {
             sink: self
@@ -300,6 +368,7 @@ impl Config {
         }
     }
 
+    /// The settings of care for the services.
     pub fn care(&self) -> jinguo_services::care::CarePolicy {
         jinguo_services::care::CarePolicy {
             claim_days: self.wish_claim_days,

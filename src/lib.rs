@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod server;
 
 use anyhow::Context;
 use jinguo_services::Services;
@@ -75,8 +76,19 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// Serves the application until Ctrl-C or SIGTERM.
+/// Serves the application until Ctrl-C or SIGTERM, over plain HTTP with the default limits.
 pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<()> {
+    serve_with(services, listener, server::HttpOptions::default(), None).await
+}
+
+/// Serves the application until Ctrl-C or SIGTERM, with these limits and, when `options.tls` is
+/// set, over HTTPS; `redirect`: a plain-HTTP listener that sends every request to HTTPS.
+pub async fn serve_with(
+    services: Services,
+    listener: TcpListener,
+    options: server::HttpOptions,
+    redirect: Option<TcpListener>,
+) -> anyhow::Result<()> {
     // Built-in registries reach every county, those of an earlier version included.
     services
         .builtin_registries()
@@ -92,11 +104,37 @@ pub async fn serve(services: Services, listener: TcpListener) -> anyhow::Result<
     if services.linkage.worker {
         tokio::spawn(services.clone().run_worker());
     }
-    let app = jinguo_web::app(services).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")
+    // Both listeners run in this one future: when it ends or is dropped, every connection closes.
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let port = listener.local_addr()?.port();
+    let plain_options = server::HttpOptions {
+        tls: None,
+        ..options.clone()
+    };
+    let app = jinguo_web::app(services);
+    let serving = server::run(app, listener, options, async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let redirecting = async move {
+        match redirect {
+            Some(plain) => {
+                server::run(
+                    server::redirect_app(port),
+                    plain,
+                    plain_options,
+                    async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    },
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let (served, redirected) = tokio::join!(serving, redirecting);
+    served.context("server error")?;
+    redirected.context("redirecting server error")
 }
 
 async fn shutdown_signal() {

@@ -462,9 +462,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Serve { .. } => {
+            let options = cfg.http()?;
             let listener = jinguo::bind(cfg.listen).await?;
-            println!("Jinguo is serving on http://{}", listener.local_addr()?);
-            jinguo::serve(services, listener).await?;
+            let scheme = if options.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            println!("Jinguo is serving on {scheme}://{}", listener.local_addr()?);
+            let redirect = match cfg.redirect_http_listen {
+                Some(addr) => {
+                    let plain = jinguo::bind(addr).await?;
+                    println!("and redirects http://{} to HTTPS", plain.local_addr()?);
+                    Some(plain)
+                }
+                None => None,
+            };
+            jinguo::serve_with(services, listener, options, redirect).await?;
         }
         Command::Demo {
             no_serve, small, ..
@@ -516,7 +530,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "API: http://{addr}/api/v1/home  ·  OpenAPI: http://{addr}/api/openapi.json  ·  Stop with Ctrl-C."
                 );
-                jinguo::serve(services, listener).await?;
+                jinguo::serve_with(services, listener, cfg.http()?, None).await?;
             }
         }
     }

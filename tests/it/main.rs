@@ -12,6 +12,7 @@ mod care;
 mod cli;
 mod crash;
 mod emergency;
+mod hardening;
 mod http;
 mod import;
 mod kinds;

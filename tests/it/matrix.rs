@@ -1013,20 +1013,20 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 200, 404, 404, 404, 404],
         },
-        // Staff see the referral but do not acknowledge for the department.
+        // Staff see the referral but do not acknowledge for the department: their role may not.
         Case {
             method: "POST",
             template: "/api/v1/referrals/{id}/acknowledge",
             url: format!("/api/v1/referrals/{referral_in}/acknowledge"),
             body: Some(json!({"expected_version": 1})),
-            expect: [401, 422, 404, 404, 404, 404],
+            expect: [401, 403, 404, 404, 404, 404],
         },
         Case {
             method: "POST",
             template: "/api/v1/referrals/{id}/actions",
             url: format!("/api/v1/referrals/{referral_in}/actions"),
             body: Some(json!({"expected_version": 1, "action": "已处置"})),
-            expect: [401, 422, 404, 404, 404, 404],
+            expect: [401, 403, 404, 404, 404, 404],
         },
         Case {
             method: "GET",

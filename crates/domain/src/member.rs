@@ -93,7 +93,7 @@ pub struct ValidMember {
 
 fn date(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) => crate::screening::in_range(e, field, d),
         Err(_) => {
             e.push(field, "date.format");
             None

@@ -164,7 +164,7 @@ impl PersonInput {
                     errs.push("birth_date", "birth_date.future");
                     None
                 }
-                Ok(d) => Some(d),
+                Ok(d) => crate::screening::in_range(&mut errs, "birth_date", d),
                 Err(_) => {
                     errs.push("birth_date", "birth_date.format");
                     None

@@ -156,18 +156,43 @@ pub struct ValidCampaign {
     pub checklist: Vec<Item>,
 }
 
-pub(crate) fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
+/// The earliest date accepted anywhere: nothing the federation records happened before it.
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The latest date accepted anywhere (a deadline or a validity far ahead is a typing mistake).
+pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// A date given by a user, as `YYYY-MM-DD`, between [`EARLIEST`] and [`LATEST`]; else the field
+/// is refused (`required`, `date.format` or `date.range`). Every date accepted from users goes
+/// through here (or [`in_range`] when it arrives already parsed).
+pub fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     if s.is_empty() {
         errors.push(field, "required");
         return None;
     }
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) => in_range(errors, field, d),
         Err(_) => {
             errors.push(field, "date.format");
             None
         }
+    }
+}
+
+/// `d` when it lies between [`EARLIEST`] and [`LATEST`]; else the field is refused (`date.range`).
+pub fn in_range(errors: &mut ValidationErrors, field: &str, d: NaiveDate) -> Option<NaiveDate> {
+    if (EARLIEST..=LATEST).contains(&d) {
+        Some(d)
+    } else {
+        errors.push(field, "date.range");
+        None
     }
 }
 

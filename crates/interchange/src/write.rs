@@ -137,16 +137,23 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
                     Cell::Float(f) => {
                         ws.write_number(r, c, *f)?;
                     }
-                    Cell::Date(d) => {
-                        let day = ExcelDateTime::from_ymd(
-                            u16::try_from(d.year()).map_err(|_| {
-                                rust_xlsxwriter::XlsxError::DateTimeRangeError(d.to_string())
-                            })?,
-                            d.month() as u8,
-                            d.day() as u8,
-                        )?;
-                        ws.write_datetime_with_format(r, c, day, &date)?;
-                    }
+                    // A date a workbook cannot hold (before 1900, stored before dates were
+                    // checked) is written as its text rather than failing the whole workbook.
+                    Cell::Date(d) => match u16::try_from(d.year()).ok().and_then(|y| {
+                        ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
+                    }) {
+                        Some(day) => {
+                            ws.write_datetime_with_format(r, c, day, &date)?;
+                        }
+                        None => {
+                            ws.write_string_with_format(
+                                r,
+                                c,
+                                d.format("%Y-%m-%d").to_string(),
+                                &text,
+                            )?;
+                        }
+                    },
                     Cell::Empty => {}
                 }
             }

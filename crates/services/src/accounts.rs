@@ -623,9 +623,16 @@ impl Services {
         let step = totp::verify(&secret, code.trim(), now.timestamp().max(0) as u64);
         let db = &self.db;
         let h = token::token_hash(token_value);
+        // Locked (by wrong codes or wrong passwords): the same answer as a wrong code, after the
+        // same work, the right code included.
+        let locked = account.disabled || account.locked_until.is_some_and(|t| t > now);
         let accepted = match step {
+            _ if locked => {
+                db_tx!(db, tx => record(tx, &self.keys, caller, Record::new("totp.refused").detail("account locked")).await)?;
+                false
+            }
             Some(step) => db_tx!(db, tx => {
-                let fresh = store::use_totp_step(tx, id, step as i64).await?;
+                let fresh = store::use_totp_step(tx, id, step as i64, now).await?;
                 if fresh {
                     store::pass_second_factor(tx, &h).await?;
                 }
@@ -633,7 +640,13 @@ impl Services {
                 Ok::<bool, jinguo_storage::StorageError>(fresh)
             })?,
             None => {
-                db_tx!(db, tx => record(tx, &self.keys, caller, Record::new("totp.failed")).await)?;
+                let until = now + Duration::minutes(self.security.lock_minutes);
+                let max = self.security.max_failures;
+                db_tx!(db, tx => {
+                    let failures = store::record_totp_failure(tx, id, max, until, now).await?;
+                    let detail = if failures >= max { "wrong code; account locked" } else { "wrong code" };
+                    record(tx, &self.keys, caller, Record::new("totp.failed").detail(detail)).await
+                })?;
                 false
             }
         };

@@ -104,7 +104,7 @@ impl Services {
                     e.push("established_on", "date.future");
                     None
                 }
-                Ok(d) => Some(d),
+                Ok(d) => jinguo_domain::screening::in_range(&mut e, "established_on", d),
                 Err(_) => {
                     e.push("established_on", "date.format");
                     None

@@ -1248,7 +1248,8 @@ impl Services {
     ) -> Result<ReferralView, ServiceError> {
         let (r, officer) = self.visible_referral(caller, id).await?;
         if !officer {
-            return Err(invalid("department", "referral.not_referred"));
+            // Staff who manage the place see the referral; only its department takes its steps.
+            return Err(ServiceError::Forbidden);
         }
         let status = ReferralStatus::stored(&r.status)?;
         if status == ReferralStatus::Done {

@@ -156,6 +156,24 @@ pub async fn record_success(
     Ok(())
 }
 
+/// Records a wrong one-time code; locks the account until `lock_until` when the wrong codes in a
+/// row reach `max`. Returns the wrong codes in a row, this one included.
+pub async fn record_totp_failure(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    max: i32,
+    lock_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<i32, StorageError> {
+    let row: (i32,) = conn_run!(tx, c => sqlx::query_as(
+        "UPDATE account SET totp_failures = totp_failures + 1, \
+         locked_until = CASE WHEN totp_failures + 1 >= $2 THEN $3 ELSE locked_until END, updated_at = $4 \
+         WHERE id = $1 RETURNING totp_failures")
+        .bind(id).bind(max).bind(lock_until).bind(now)
+        .fetch_one(&mut *c).await)?;
+    Ok(row.0)
+}
+
 /// Locks (until a time far ahead) or unlocks an account, clearing its failures.
 pub async fn set_lock(
     tx: &mut DbConn<'_>,
@@ -164,7 +182,7 @@ pub async fn set_lock(
     now: DateTime<Utc>,
 ) -> Result<u64, StorageError> {
     Ok(conn_run!(tx, c => sqlx::query(
-        "UPDATE account SET locked_until = $2, failed_logins = 0, updated_at = $3 WHERE id = $1")
+        "UPDATE account SET locked_until = $2, failed_logins = 0, totp_failures = 0, updated_at = $3 WHERE id = $1")
         .bind(id).bind(until).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?)
 }
 
@@ -193,11 +211,19 @@ pub async fn set_totp(
     Ok(())
 }
 
-/// Moves the last used TOTP step forward; refuses (returns false) a step already used.
-pub async fn use_totp_step(tx: &mut DbConn<'_>, id: Uuid, step: i64) -> Result<bool, StorageError> {
+/// Moves the last used TOTP step forward and clears the wrong codes in a row; refuses (returns
+/// false) a step already used, or any step while the account is locked at `now` (a lock taken
+/// by a concurrent wrong code included).
+pub async fn use_totp_step(
+    tx: &mut DbConn<'_>,
+    id: Uuid,
+    step: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
     Ok(conn_run!(tx, c => sqlx::query(
-        "UPDATE account SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
-        .bind(id).bind(step).execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
+        "UPDATE account SET totp_last_step = $2, totp_failures = 0 WHERE id = $1 \
+         AND (totp_last_step IS NULL OR totp_last_step < $2) AND (locked_until IS NULL OR locked_until <= $3)")
+        .bind(id).bind(step).bind(now).execute(&mut *c).await.map(|r| r.rows_affected() == 1))?)
 }
 
 pub async fn insert_session(tx: &mut DbConn<'_>, s: &SessionRow) -> Result<(), StorageError> {

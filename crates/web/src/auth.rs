@@ -43,9 +43,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 fn secure(parts: &Parts) -> bool {
     parts
-        .headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+        .extensions
+        .get::<crate::Transport>()
+        .is_some_and(|t| t.secure)
 }
 
 /// The `Set-Cookie` value opening a session (HttpOnly, SameSite, Secure behind TLS).

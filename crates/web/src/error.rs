@@ -146,3 +146,128 @@ impl IntoResponse for ApiError {
         problem_response(problem(&self.error, self.lang))
     }
 }
+
+/// The field an extractor's refusal names (`missing field `x``, `x: invalid type …`, `Cannot
+/// parse `x` …`), if any: only a plain identifier path, never the value sent.
+fn refused_field(text: &str) -> Option<String> {
+    let backticked = |marker: &str| {
+        let rest = &text[text.find(marker)? + marker.len()..];
+        Some(rest[..rest.find('`')?].to_string())
+    };
+    // "Cannot parse `key` with value `…`" names a key; "Cannot parse `…` to a …" only the value.
+    let at_key = text
+        .find("Cannot parse `")
+        .is_some_and(|i| text[i..].contains("` with value `"));
+    let field = backticked("missing field `")
+        .or_else(|| backticked("unknown field `"))
+        .or_else(|| at_key.then(|| backticked("Cannot parse `")).flatten())
+        .or_else(|| {
+            // "Failed to deserialize …: path.to[0].field: reason"
+            let (_, rest) = text.split_once(": ")?;
+            let (path, _) = rest.split_once(": ")?;
+            Some(path.to_string())
+        })?;
+    let plain = !field.is_empty()
+        && field.len() <= 64
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    plain.then_some(field)
+}
+
+/// Every error answered under `/api/` leaves as `application/problem+json` in the caller's
+/// language: the refusals of the extractors (a body that is not JSON or lacks a field, a query
+/// string or path parameter of the wrong form, a wrong content type, a body too large), an
+/// unknown route, a method not allowed, a timeout. Answers already problem documents pass.
+pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let lang = crate::lang::from_parts(&parts);
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return res;
+    }
+    let text = axum::body::to_bytes(res.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (code, title, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "error.not_found", "error.not_found.detail"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error.too_large", "error.too_large.detail"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("media_type", "error.media_type", "error.media_type.detail")
+        }
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "error.timeout", "error.timeout.detail"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed", ""),
+        s if s.is_server_error() => ("internal", "error.internal", ""),
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            ("validation", "error.validation", "error.bad_request.detail")
+        }
+        _ => (
+            "bad_request",
+            "error.bad_request",
+            "error.bad_request.detail",
+        ),
+    };
+    let errors: Vec<ProblemField> = refused_field(&text)
+        .filter(|_| status.is_client_error())
+        .map(|field| ProblemField {
+            message: format!("{field} {}", t(lang, "error.bad_field")),
+            field,
+            code: "invalid".into(),
+        })
+        .into_iter()
+        .collect();
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), "request failed");
+    }
+    problem_response(Problem {
+        kind: format!("/problems/{code}"),
+        title: t(lang, title).to_string(),
+        status: status.as_u16(),
+        code: code.to_string(),
+        detail: (!detail.is_empty()).then(|| t(lang, detail).to_string()),
+        errors,
+        related: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_field;
+
+    #[test]
+    fn the_refused_field_is_named_never_the_value() {
+        let cases = [
+            (
+                "Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 2",
+                Some("name"),
+            ),
+            (
+                "Failed to deserialize query string: page: invalid digit found in string",
+                Some("page"),
+            ),
+            (
+                "Invalid URL: Cannot parse `id` with value `abc` to a `u128`",
+                Some("id"),
+            ),
+            (
+                "Failed to parse the request body as JSON: expected value at line 1 column 1",
+                None,
+            ),
+            ("Invalid URL: Cannot parse `secret-value` to a `Uuid`", None),
+        ];
+        for (text, field) in cases {
+            assert_eq!(refused_field(text).as_deref(), field, "{text}");
+        }
+    }
+}

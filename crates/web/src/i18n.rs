@@ -860,6 +860,27 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "Something went wrong; please try again later",
         ),
         "error.back" => ("返回首页", "Back to the overview"),
+        "error.bad_request" => ("请求无法读取", "The request cannot be read"),
+        "error.bad_request.detail" => (
+            "请检查请求体（JSON）、查询参数和路径参数的格式。",
+            "Check the form of the body (JSON), the query string and the path parameters.",
+        ),
+        "error.bad_field" => ("格式不正确", "is not in the expected form"),
+        "error.too_large" => ("请求体过大", "The request body is too large"),
+        "error.too_large.detail" => (
+            "请求体超过了允许的大小，未做任何更改。",
+            "The body is larger than allowed; nothing was changed.",
+        ),
+        "error.media_type" => ("请求体类型不受支持", "Unsupported content type"),
+        "error.media_type.detail" => (
+            "请求体须为 JSON，并带有 Content-Type: application/json。",
+            "The body must be JSON, sent with Content-Type: application/json.",
+        ),
+        "error.timeout" => ("请求超时", "The request took too long"),
+        "error.timeout.detail" => (
+            "请求未能在规定时间内完成，请稍后再试。",
+            "The request did not finish in time; please try again.",
+        ),
         _ => return None,
     })
 }

@@ -16,6 +16,14 @@ use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+/// How a request reached the server, set by the server on each request: `secure` when it came
+/// over HTTPS (served by this server, or by a trusted reverse proxy that says so). Cookies are
+/// then `Secure`. Absent: plain HTTP.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Transport {
+    pub secure: bool,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
@@ -56,6 +64,7 @@ pub fn app(services: Services) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        .layer(axum::middleware::from_fn(error::api_problems))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -160,6 +160,7 @@ impl From<&EntryView> for EntryDto {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     /// Only this registry.
     pub registry: Option<String>,
@@ -412,6 +413,7 @@ async fn record_services(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// A calendar year; this year when neither it nor `from` and `to` are given.
     pub year: Option<i32>,

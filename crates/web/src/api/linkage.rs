@@ -63,6 +63,7 @@ pub(crate) fn media_type(t: &str) -> (&'static str, &'static str) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EvidenceQuery {
     /// The file's name, with its extension (.jpg, .jpeg, .png, .pdf).
     pub name: Option<String>,
@@ -515,6 +516,7 @@ fn detail(c: &CaseView, r: &CaseRecords) -> CaseDetailDto {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// Only the open cases.
     pub open: Option<bool>,

@@ -258,6 +258,7 @@ fn detail(v: &DisputeView, r: &DisputeRecords) -> DisputeDetailDto {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only disputes still open (default: all).
     pub open: Option<bool>,

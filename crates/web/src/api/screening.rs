@@ -182,6 +182,7 @@ impl From<&Progress> for ProgressDto {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlaceQuery {
     /// Division code of a place inside the campaign (default: the campaign's place, or the
     /// caller's own place within it).
@@ -210,6 +211,7 @@ async fn campaign_progress(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HouseholdsQuery {
     pub place: Option<String>,
     /// Only the households still to visit.
