@@ -74,6 +74,11 @@ pub struct Config {
     pub emergency_access_minutes: i64,
     /// Exports in clear (household and member sheets) one account may make in a day.
     pub clear_exports_per_day: i64,
+    /// The largest file an import takes, in bytes (the command line and the web alike; the web
+    /// takes no larger request body for an import).
+    pub max_import_bytes: u64,
+    /// The most rows (after the header) a household sheet may have.
+    pub max_import_rows: u64,
 }
 
 /// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
@@ -113,6 +118,8 @@ impl Default for Config {
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
+            max_import_bytes: jinguo_services::import::ImportLimits::default().max_bytes,
+            max_import_rows: jinguo_services::import::ImportLimits::default().max_rows,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -131,7 +138,9 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 26] = [
+    "max_import_bytes",
+    "max_import_rows",
     "emergency_access_minutes",
     "clear_exports_per_day",
     "escalation_hours",
@@ -187,7 +196,15 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 17] = [
+        let rules: [(bool, &str); 19] = [
+            (
+                (1024..=1 << 32).contains(&cfg.max_import_bytes),
+                "max_import_bytes must be 1024 to 4294967296",
+            ),
+            (
+                cfg.max_import_rows >= 1,
+                "max_import_rows must be at least 1",
+            ),
             (
                 cfg.emergency_access_roles
                     .iter()
@@ -276,6 +293,14 @@ impl Config {
             worker_every: std::time::Duration::from_secs(self.worker_seconds),
             sms_gateway: self.sms_gateway_url.clone(),
             ..Default::default()
+        }
+    }
+
+    /// How large an import may be, for the services.
+    pub fn imports(&self) -> jinguo_services::import::ImportLimits {
+        jinguo_services::import::ImportLimits {
+            max_bytes: self.max_import_bytes,
+            max_rows: self.max_import_rows,
         }
     }
 

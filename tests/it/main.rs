@@ -5,12 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod bounds;
 mod browser;
 mod caches;
 mod care;
 mod cli;
 mod crash;
 mod emergency;
+mod exports;
 mod http;
 mod import;
 mod kinds;
