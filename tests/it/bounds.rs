@@ -335,10 +335,11 @@ async fn configured_limits(b: Backend) {
     let t = support::fresh(b).await;
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("户编号,小组编码,家庭住址,姓名,身份证号,与户主关系\n");
-    for n in 0..20 {
+    for n in 0..40 {
         csv.push_str(&format!("B{n},530181001001001,测试路{n}号,某,x,户主\n"));
     }
-    let file = dir.path().join("twenty.csv");
+    assert!(csv.len() > 1024);
+    let file = dir.path().join("forty.csv");
     std::fs::write(&file, &csv).unwrap();
     let run = |env: (&str, &str)| {
         let out = jinguo()

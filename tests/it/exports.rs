@@ -131,12 +131,11 @@ async fn dry_run_counts_what_the_commit_adds(b: Backend) {
         .await
         .unwrap();
     let today = jinguo_services::clock::today();
-    let address = jinguo_interchange::read_households_csv(exported.as_slice(), today)
+    let registered: Vec<_> = jinguo_interchange::read_households_csv(exported.as_slice(), today)
         .unwrap()
         .map(|r| r.unwrap().result.unwrap())
-        .find(|p| p.household_code == existing)
-        .unwrap()
-        .address;
+        .filter(|p| p.household_code == existing)
+        .collect();
     let mut csv = String::from("户编号,小组编码,家庭住址,姓名,身份证号,与户主关系\n");
     // 500 new households of three persons: the import's batches of 1,000 rows split one.
     for k in 0..500u32 {
@@ -147,9 +146,20 @@ async fn dry_run_counts_what_the_commit_adds(b: Backend) {
             ));
         }
     }
-    // A new person in a household already registered: no new household.
+    // A new person in a household already registered (its persons as they are, and one more):
+    // no new household.
+    for p in &registered {
+        csv.push_str(&format!(
+            "{existing},{group},{},{},{},{}\n",
+            p.address,
+            p.name,
+            p.id_number.as_str(),
+            p.relationship.key()
+        ));
+    }
     csv.push_str(&format!(
-        "{existing},{group},{address},新成员,{},子女\n",
+        "{existing},{group},{},新成员,{},子女\n",
+        registered[0].address,
         id(900, 4)
     ));
     let preview = s

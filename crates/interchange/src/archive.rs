@@ -1,22 +1,27 @@
 //! A workbook is a ZIP archive, and a small archive can expand to gigabytes (a "zip bomb").
 //! Before a workbook is read, its parts are counted from the archive's end record, then each is
 //! expanded into nothing and measured: what it really expands to, never what its header says.
-//! A part larger than [`MAX_PART_BYTES`], parts together larger than [`MAX_EXPANDED_BYTES`], or a
-//! part of more than a megabyte expanding more than [`MAX_RATIO`] times refuse the workbook
-//! before the workbook library reads anything of it. Memory stays that of the reading buffers;
-//! the time is bounded by [`MAX_EXPANDED_BYTES`].
+//! A part of more than a megabyte expanding more than [`MAX_RATIO`] times is a bomb
+//! (`file.zip_bomb`); a sheet larger than [`MAX_SHEET_BYTES`], another part (shared strings,
+//! styles: held whole in memory by the workbook library) larger than [`MAX_PART_BYTES`], or all
+//! parts together larger than [`MAX_EXPANDED_BYTES`] are more than an import takes
+//! (`file.zip_large`: such a register is imported as CSV, which is streamed). Either refuses the
+//! workbook before the workbook library reads anything of it. Memory stays that of the reading
+//! buffers; the time is bounded by [`MAX_EXPANDED_BYTES`].
 
 use crate::ReadError;
 use std::io::{Cursor, Read};
 
 /// The most parts a workbook may have (a sheet of ours has about ten).
 pub const MAX_PARTS: usize = 1_000;
-/// The most one part (a sheet, the shared strings) may expand to.
-pub const MAX_PART_BYTES: u64 = 256 << 20;
+/// The most a sheet (`xl/worksheets/…`, read as a stream) may expand to: a million rows.
+pub const MAX_SHEET_BYTES: u64 = 1 << 30;
+/// The most any other part (the shared strings above all, held in memory) may expand to.
+pub const MAX_PART_BYTES: u64 = 64 << 20;
 /// The most all parts together may expand to.
-pub const MAX_EXPANDED_BYTES: u64 = 512 << 20;
+pub const MAX_EXPANDED_BYTES: u64 = 1 << 30;
 /// The most a part may expand, as a multiple of its compressed size (that of Apache POI's
-/// `ZipSecureFile`); text of real people compresses ten to thirty times.
+/// `ZipSecureFile`); sheets of real registers compress ten to thirty times.
 pub const MAX_RATIO: u64 = 100;
 /// Parts expanding to less than this are not held to the ratio (small parts compress well).
 const RATIO_FROM: u64 = 1 << 20;
@@ -51,18 +56,30 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), ReadError> {
     let mut total: u64 = 0;
     for i in 0..zip.len() {
         let mut part = zip.by_index(i).map_err(|_| ReadError::Format)?;
-        let packed = part.compressed_size();
-        let allowed = MAX_PART_BYTES
-            .min(RATIO_FROM.max(packed.saturating_mul(MAX_RATIO)))
-            .min(MAX_EXPANDED_BYTES - total);
-        if part.size() > allowed {
-            return Err(ReadError::Archive("file.zip_bomb"));
+        let sheet = part
+            .name()
+            .is_ok_and(|n| n.trim_start_matches('/').starts_with("xl/worksheets/"));
+        let by_ratio = RATIO_FROM.max(part.compressed_size().saturating_mul(MAX_RATIO));
+        let by_size = if sheet {
+            MAX_SHEET_BYTES
+        } else {
+            MAX_PART_BYTES
         }
+        .min(MAX_EXPANDED_BYTES - total);
+        let refused = |n: u64| {
+            if n > by_ratio {
+                Err(ReadError::Archive("file.zip_bomb"))
+            } else if n > by_size {
+                Err(ReadError::Archive("file.zip_large"))
+            } else {
+                Ok(())
+            }
+        };
+        refused(part.size())?;
+        let allowed = by_ratio.min(by_size);
         let expanded = std::io::copy(&mut (&mut part).take(allowed + 1), &mut std::io::sink())
             .map_err(|_| ReadError::Format)?;
-        if expanded > allowed {
-            return Err(ReadError::Archive("file.zip_bomb"));
-        }
+        refused(expanded)?;
         total += expanded;
     }
     Ok(())

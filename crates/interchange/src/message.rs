@@ -20,6 +20,10 @@ pub fn message(code: &str, lang: Lang) -> &'static str {
             "解压后远大于文件本身（疑似“压缩炸弹”），已拒绝，未读取任何内容",
             "expands to far more than the file holds (a compression bomb?) and is refused unread",
         ),
+        "file.zip_large" => (
+            "解压后超过导入上限（工作表1 GB，其余部件64 MB），请另存为 CSV 后导入",
+            "expands to more than an import takes (1 GB for a sheet, 64 MB for other parts); save it as CSV and import that",
+        ),
         "file.zip_parts" => (
             "包含的部件过多，不是可导入的工作簿，已拒绝",
             "holds too many parts to be a workbook that can be imported, and is refused",
