@@ -99,6 +99,11 @@ pub struct Config {
     /// Behind a reverse proxy terminating TLS: trust its `X-Forwarded-Proto: https` (Secure
     /// cookies, HSTS). Only when every request comes through that proxy.
     pub trust_forwarded_proto: bool,
+    /// The largest file an import takes, in bytes (the command line and the web alike; the web
+    /// takes no larger request body for an import).
+    pub max_import_bytes: u64,
+    /// The most rows (after the header) a household sheet may have.
+    pub max_import_rows: u64,
 }
 
 /// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
@@ -145,6 +150,8 @@ impl Default for Config {
             tls_key: None,
             redirect_http_listen: None,
             trust_forwarded_proto: false,
+            max_import_bytes: jinguo_services::import::ImportLimits::default().max_bytes,
+            max_import_rows: jinguo_services::import::ImportLimits::default().max_rows,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -165,7 +172,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 33] = [
+const ENV_KEYS: [&str; 35] = [
     "header_read_timeout_seconds",
     "body_read_timeout_seconds",
     "max_connections_per_address",
@@ -173,6 +180,8 @@ const ENV_KEYS: [&str; 33] = [
     "tls_key",
     "redirect_http_listen",
     "trust_forwarded_proto",
+    "max_import_bytes",
+    "max_import_rows",
     "emergency_access_minutes",
     "clear_exports_per_day",
     "escalation_hours",
@@ -230,7 +239,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 22] = [
+        let rules: [(bool, &str); 24] = [
             (
                 (1..=300).contains(&cfg.header_read_timeout_seconds),
                 "header_read_timeout_seconds must be 1 to 300",
@@ -250,6 +259,14 @@ impl Config {
             (
                 cfg.redirect_http_listen.is_none() || cfg.tls_certificate.is_some(),
                 "redirect_http_listen needs HTTPS (tls_certificate and tls_key)",
+            ),
+            (
+                (1024..=1 << 32).contains(&cfg.max_import_bytes),
+                "max_import_bytes must be 1024 to 4294967296",
+            ),
+            (
+                cfg.max_import_rows >= 1,
+                "max_import_rows must be at least 1",
             ),
             (
                 cfg.emergency_access_roles
@@ -365,6 +382,14 @@ impl Config {
                 .as_deref()
                 .and_then(jinguo_services::anchor::AnchorSink::parse),
             every: std::time::Duration::from_secs(self.audit_anchor_seconds),
+        }
+    }
+
+    /// How large an import may be, for the services.
+    pub fn imports(&self) -> jinguo_services::import::ImportLimits {
+        jinguo_services::import::ImportLimits {
+            max_bytes: self.max_import_bytes,
+            max_rows: self.max_import_rows,
         }
     }
 

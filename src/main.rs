@@ -188,14 +188,15 @@ enum BenchWhat {
 
 #[derive(Subcommand)]
 enum Export {
-    /// Write the households below a place as a household sheet (CSV, UTF-8), in clear.
+    /// Write the households below a place as a household sheet, in clear: CSV (UTF-8) or XLSX,
+    /// as the name given to --out ends (.csv or .xlsx).
     Households {
         /// Division code of the place.
         place: String,
         /// Why (audited).
         #[arg(long)]
         reason: String,
-        /// The file to write.
+        /// The file to write: NAME.csv or NAME.xlsx.
         #[arg(long)]
         out: PathBuf,
     },
@@ -262,6 +263,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.linkage = cfg.linkage();
     services.care = cfg.care();
     services.anchors = cfg.anchors();
+    services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
         std::time::Duration::from_millis(cfg.cache_milliseconds),
     ));
@@ -285,16 +287,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(Import::Households { file, commit, lang }) => {
             let lang = jinguo_domain::Lang::from_tag(&lang).unwrap_or(jinguo_domain::Lang::Zh);
             let started = std::time::Instant::now();
-            let is_xlsx = file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-            let source = if is_xlsx {
-                jinguo_services::import::SheetSource::Xlsx(
-                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
-                )
-            } else {
-                jinguo_services::import::SheetSource::CsvFile(file.clone())
-            };
+            let source = jinguo_services::import::SheetSource::from_path(file.clone())
+                .with_context(|| format!("reading {}", file.display()))?;
             let r = services
                 .import_households(&operator, &source, commit)
                 .await
@@ -444,11 +438,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Export(Export::Households { place, reason, out }) => {
-            let csv = services
-                .export_households(&operator, &place, &reason)
+            use jinguo_services::import::ExportFormat;
+            let extension = out
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
+            let format = match extension.as_deref() {
+                Some("xlsx") => ExportFormat::Xlsx,
+                Some("csv") => ExportFormat::Csv,
+                _ => anyhow::bail!(
+                    "--out {}: the file's name must end in .csv or .xlsx (the format written)",
+                    out.display()
+                ),
+            };
+            let bytes = services
+                .export_households_as(&operator, &place, &reason, format)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            std::fs::write(&out, csv).with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {}", out.display());
         }
         Command::Keys(Keys::Rotate) => {

@@ -204,7 +204,8 @@ fn households_xlsx(c: &Corpus) {
     let valid_parts = parts(&valid);
     let rows: Vec<_> = read_households_xlsx(&workbook_from_parts(&valid_parts), today())
         .expect("the parts make a workbook")
-        .collect();
+        .collect::<Result<_, _>>()
+        .expect("the rows read");
     assert!(rows.len() == 2 && rows.iter().all(|r| r.result.is_ok()), "{rows:?}");
     c.write(t, "valid.parts", valid_parts);
     let kinds = xlsx(&[other_kinds_sheet()]).expect("workbook");

@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 
 fn read(bytes: &[u8]) -> Option<Vec<Row>> {
     match read_households_xlsx(bytes, today()) {
-        Ok(rows) => Some(rows.collect()),
+        Ok(rows) => rows.collect::<Result<_, _>>().ok(),
         Err(e) => {
             let _ = (e.code(), e.message(Lang::Zh), e.message(Lang::En));
             None

@@ -109,7 +109,7 @@ async fn import_preview_commit_reimport(b: Backend) {
 
     // Commit, then the same file again: nothing changes.
     let r = s
-        .import_households(&staff, &SheetSource::Xlsx(book), true)
+        .import_households(&staff, &SheetSource::Xlsx(book.into()), true)
         .await
         .unwrap();
     assert!(r.committed);

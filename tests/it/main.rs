@@ -6,6 +6,7 @@
 
 mod access;
 mod audit_chain;
+mod bounds;
 mod browser;
 mod caches;
 mod care;
@@ -13,6 +14,7 @@ mod cli;
 mod crash;
 mod emergency;
 mod hardening;
+mod exports;
 mod http;
 mod import;
 mod kinds;

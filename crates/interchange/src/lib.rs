@@ -34,6 +34,7 @@
 //!
 //! Messages: every error carries a code; [`message`] gives its reason in zh-CN or en.
 
+pub mod archive;
 mod columns;
 pub mod docx;
 mod encoding;
@@ -51,19 +52,30 @@ pub use encoding::{SNIFF_LEN, SourceEncoding, decode};
 pub use household::MAX_HOUSEHOLD_ROWS;
 pub use message::{field_label, message};
 pub use read::{
-    ColumnSpec, Columns, CsvRows, Table, XlsxRows, read_households_csv, read_households_xlsx,
-    read_table,
+    ColumnSpec, Columns, CsvRows, MAX_CELL_BYTES, MAX_TABLE_ROWS, Table, XlsxRows,
+    read_households_csv, read_households_xlsx, read_table, stream_households_xlsx,
 };
 pub use row::{
     ADDRESS_MAX_CHARS, HOUSEHOLD_CODE_MAX_CHARS, PersonRow, Row, RowError, parse_date,
     parse_relationship,
 };
 pub use write::{
-    Cell, Sheet, WriteError, append_csv_mark, households_sheet, write_households_csv,
+    Cell, Sheet, WriteError, append_csv_mark, formula_safe, households_sheet, write_households_csv,
     write_table_csv, xlsx,
 };
 
 use jinguo_domain::Lang;
+
+/// A number of bytes as people read it: `64 MB`, `512 KB`.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
 
 /// Why a file cannot be read at all (as opposed to a refused row, a [`RowError`]).
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +95,20 @@ pub enum ReadError {
     /// Two headers name the same column (the second, as written).
     #[error("column.duplicate")]
     DuplicateColumn(String),
+    /// Larger than an import takes (`limit`: bytes).
+    #[error("file.too_large")]
+    TooLarge { limit: u64 },
+    /// More rows than an import takes (`limit`: rows after the header).
+    #[error("file.too_many_rows")]
+    TooManyRows { limit: u64 },
+    /// A workbook whose parts are too many (`file.zip_parts`) or expand too much
+    /// (`file.zip_bomb`); see [`archive`].
+    #[error("{0}")]
+    Archive(&'static str),
+    /// A cell larger than [`MAX_CELL_BYTES`] in a table read whole (a household sheet refuses
+    /// the row instead, with the same code).
+    #[error("cell.too_large")]
+    CellTooLarge { row: u64, column: String },
     #[error("reading the file: {0}")]
     Io(#[source] std::io::Error),
 }
@@ -96,6 +122,10 @@ impl ReadError {
             ReadError::Format => "file.format",
             ReadError::MissingColumns(_) => "column.missing",
             ReadError::DuplicateColumn(_) => "column.duplicate",
+            ReadError::TooLarge { .. } => "file.too_large",
+            ReadError::TooManyRows { .. } => "file.too_many_rows",
+            ReadError::Archive(code) => code,
+            ReadError::CellTooLarge { .. } => "cell.too_large",
             ReadError::Io(_) => "file.io",
         }
     }
@@ -126,8 +156,41 @@ impl ReadError {
                 Lang::Zh => format!("第{r}行{sep}{}", message("file.encoding", lang)),
                 Lang::En => format!("Row {r}{sep}{}", message("file.encoding", lang)),
             },
+            ReadError::TooLarge { limit } => match lang {
+                Lang::Zh => format!(
+                    "{file}{sep}超过导入上限 {}，请分成几个文件导入",
+                    size(*limit)
+                ),
+                Lang::En => format!(
+                    "{file}{sep}is larger than an import takes ({}); split it into several files",
+                    size(*limit)
+                ),
+            },
+            ReadError::TooManyRows { limit } => match lang {
+                Lang::Zh => format!("{file}{sep}超过导入上限 {limit} 行，请分成几个文件导入"),
+                Lang::En => format!(
+                    "{file}{sep}has more than {limit} rows, the most an import takes; split it into several files"
+                ),
+            },
+            ReadError::CellTooLarge { row, column } => RowError {
+                row: *row,
+                column: column.clone(),
+                field: "cell".into(),
+                code: "cell.too_large",
+                other_row: None,
+            }
+            .message(lang),
             ReadError::Io(e) => format!("{file}{sep}{e}"),
             other => format!("{file}{sep}{}", message(other.code(), lang)),
+        }
+    }
+
+    /// The row concerned, if the problem lies in one.
+    pub fn row(&self) -> Option<u64> {
+        match self {
+            ReadError::Encoding { row } => *row,
+            ReadError::CellTooLarge { row, .. } => Some(*row),
+            _ => None,
         }
     }
 

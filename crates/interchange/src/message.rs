@@ -16,6 +16,30 @@ pub fn message(code: &str, lang: Lang) -> &'static str {
             "无法读取，文件已损坏或不是所选的格式",
             "cannot be read: the file is damaged or not of the chosen format",
         ),
+        "file.zip_bomb" => (
+            "解压后远大于文件本身（疑似“压缩炸弹”），已拒绝，未读取任何内容",
+            "expands to far more than the file holds (a compression bomb?) and is refused unread",
+        ),
+        "file.zip_large" => (
+            "解压后超过导入上限（工作表1 GB，其余部件64 MB），请另存为 CSV 后导入",
+            "expands to more than an import takes (1 GB for a sheet, 64 MB for other parts); save it as CSV and import that",
+        ),
+        "file.zip_parts" => (
+            "包含的部件过多，不是可导入的工作簿，已拒绝",
+            "holds too many parts to be a workbook that can be imported, and is refused",
+        ),
+        "file.too_large" => (
+            "超过导入的大小上限，请分成几个文件导入",
+            "is larger than an import takes; split it into several files",
+        ),
+        "file.too_many_rows" => (
+            "超过导入的行数上限，请分成几个文件导入",
+            "has more rows than an import takes; split it into several files",
+        ),
+        "cell.too_large" => (
+            "单元格内容超过32 KB，不是名册数据，该行已拒绝",
+            "holds more than 32 KB, which is no register data; the row is refused",
+        ),
         "column.missing" => ("缺少必需的列", "is a required column that is missing"),
         "column.duplicate" => ("同一列出现了两次", "appears twice"),
         "cell.as_number" => (

@@ -9,6 +9,7 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::io::{Cursor, Read};
+use std::sync::Arc;
 
 /// Reads a household sheet in CSV, UTF-8 or GB18030, row by row.
 ///
@@ -36,9 +37,11 @@ pub fn read_households_csv<R: Read>(reader: R, today: NaiveDate) -> Result<CsvRo
     let headers = csv::StringRecord::from_byte_record(record.clone())
         .map_err(|_| ReadError::Encoding { row: Some(1) })?;
     let layout = Layout::from_headers(headers.iter())?;
+    let headers = headers.iter().map(str::to_string).collect();
     Ok(CsvRows {
         csv,
         record,
+        headers,
         checker: Checker::new(layout),
         today,
         number: 1,
@@ -51,6 +54,8 @@ pub fn read_households_csv<R: Read>(reader: R, today: NaiveDate) -> Result<CsvRo
 pub struct CsvRows<R: Read> {
     csv: csv::Reader<BlankLines<Utf8Reader<R>>>,
     record: csv::ByteRecord,
+    /// The header row as written.
+    headers: Vec<String>,
     checker: Checker,
     today: NaiveDate,
     number: u64,
@@ -80,9 +85,15 @@ impl<R: Read> Iterator for CsvRows<R> {
                 Ok(true) => {
                     self.number += 1;
                     let mut fields = Vec::with_capacity(self.record.len());
-                    for f in self.record.iter() {
+                    let mut large = Vec::new();
+                    for (i, f) in self.record.iter().enumerate() {
+                        if f.len() > MAX_CELL_BYTES {
+                            large.push(i);
+                            fields.push("");
+                            continue;
+                        }
                         match std::str::from_utf8(f) {
-                            Ok(s) => fields.push(s.trim()),
+                            Ok(s) => fields.push(crate::write::unneutralise(s.trim())),
                             Err(_) => {
                                 self.done = true;
                                 return Some(Err(ReadError::Encoding {
@@ -92,11 +103,12 @@ impl<R: Read> Iterator for CsvRows<R> {
                         }
                     }
                     // Empty rows, and the mark an export in clear ends with (`#…`), are no data.
-                    if fields.iter().all(|f| f.is_empty()) || is_mark(&fields) {
+                    if large.is_empty() && (fields.iter().all(|f| f.is_empty()) || is_mark(&fields))
+                    {
                         continue;
                     }
                     let layout = self.checker.layout();
-                    let parsed = parse_row(self.number, layout, self.today, |c| {
+                    let mut parsed = parse_row(self.number, layout, self.today, |c| {
                         Cell::text(
                             layout
                                 .index(c)
@@ -104,6 +116,7 @@ impl<R: Read> Iterator for CsvRows<R> {
                                 .unwrap_or(""),
                         )
                     });
+                    refuse_large_cells(&mut parsed, &self.headers, &large);
                     self.checker.push(parsed);
                 }
                 Ok(false) => {
@@ -120,18 +133,34 @@ impl<R: Read> Iterator for CsvRows<R> {
 }
 
 /// Reads the first sheet of an XLSX workbook as a household sheet. The first row of the
-/// sheet's used range is the header; rows are numbered as the spreadsheet numbers them.
+/// sheet that holds a value is the header; rows are numbered as the spreadsheet numbers them.
 /// Dates may be real dates or text. An ID number stored as a number has lost digits and is
 /// refused (`id_number.as_number`). Otherwise as [`read_households_csv`].
+///
+/// The workbook is checked first ([`crate::archive`]: a compression bomb is refused before
+/// anything of it is read), then its rows are streamed: a thread of its own reads the sheet
+/// cell by cell and passes the rows on a few at a time, so memory holds a handful of rows
+/// whatever the sheet's length. The iterator yields `Err` for a workbook that cannot be read
+/// on (damaged further down); it ends after that.
 pub fn read_households_xlsx(bytes: &[u8], today: NaiveDate) -> Result<XlsxRows, ReadError> {
-    let mut rows = first_sheet_rows(bytes)?.into_iter();
-    let header: Vec<String> = match rows.next() {
-        Some((_, h)) => h.iter().map(|c| cell(c).text.into_owned()).collect(),
+    stream_households_xlsx(Arc::new(bytes.to_vec()), today)
+}
+
+/// [`read_households_xlsx`] of a workbook shared with the caller (read without a copy).
+pub fn stream_households_xlsx(
+    bytes: Arc<Vec<u8>>,
+    today: NaiveDate,
+) -> Result<XlsxRows, ReadError> {
+    let mut sheet = SheetStream::open(bytes)?;
+    let headers: Vec<String> = match sheet.next() {
+        Some(Ok((_, h, _))) => h.iter().map(|c| cell(c).text.into_owned()).collect(),
+        Some(Err(e)) => return Err(e),
         None => return Err(ReadError::Empty),
     };
-    let layout = Layout::from_headers(header.iter().map(String::as_str))?;
+    let layout = Layout::from_headers(headers.iter().map(String::as_str))?;
     Ok(XlsxRows {
-        rows,
+        sheet,
+        headers,
         checker: Checker::new(layout),
         today,
         done: false,
@@ -141,83 +170,218 @@ pub fn read_households_xlsx(bytes: &[u8], today: NaiveDate) -> Result<XlsxRows, 
 /// The widest sheet read: more columns than any sheet of ours has.
 const MAX_COLUMNS: u32 = 256;
 
-/// The first sheet's rows that hold a value, in order, each as (the spreadsheet's row number,
-/// its cells from column A to its last value). Read cell by cell, so that memory follows the
-/// cells present, never the rectangle they span: two cells far apart cost two cells. A cell past
-/// [`MAX_COLUMNS`], or a workbook the reader cannot take (including one that makes it panic), is
-/// [`ReadError::Format`].
-fn first_sheet_rows(bytes: &[u8]) -> Result<Vec<(u64, Vec<Data>)>, ReadError> {
-    std::panic::catch_unwind(|| {
-        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
-        let Some(name) = book.sheet_names().first().cloned() else {
-            return Err(ReadError::Empty);
-        };
-        let mut reader = book
-            .worksheet_cells_reader(&name)
-            .map_err(|_| ReadError::Format)?;
-        let mut rows: std::collections::BTreeMap<u32, Vec<Data>> = Default::default();
-        while let Some(c) = reader.next_cell().map_err(|_| ReadError::Format)? {
-            let (r, col) = c.get_position();
-            let value = Data::from(c.get_value().clone());
-            if value == Data::Empty {
-                continue;
-            }
-            if col >= MAX_COLUMNS {
-                return Err(ReadError::Format);
-            }
-            let row = rows.entry(r).or_default();
-            let col = col as usize;
-            if row.len() <= col {
-                row.resize(col + 1, Data::Empty);
-            }
-            row[col] = value;
+/// The largest cell read, in bytes (of UTF-8): far more than any field of a register holds. A
+/// larger cell refuses its row (`cell.too_large`, naming row and column) and is never kept.
+pub const MAX_CELL_BYTES: usize = 32 * 1024;
+
+/// The most rows a table read whole ([`read_table`]: members, services) may have.
+pub const MAX_TABLE_ROWS: u64 = 100_000;
+
+/// A row of a sheet: the spreadsheet's row number, its cells from column A to its last value,
+/// and the columns whose cell was larger than [`MAX_CELL_BYTES`] (left empty in the cells).
+type SheetRow = (u64, Vec<Data>, Vec<usize>);
+
+/// What the reading thread passes on.
+enum Piece {
+    Row(SheetRow),
+    End,
+    Failed(ReadError),
+}
+
+/// The rows of a workbook's first sheet that hold a value, in sheet order, read by a thread of
+/// its own. Cell by cell, so that memory follows the cells present, never the rectangle they
+/// span: two cells far apart cost two cells. A cell past [`MAX_COLUMNS`], or a workbook the
+/// reader cannot take (including one that makes it panic), is [`ReadError::Format`]. Dropping
+/// the stream stops the thread at its next row.
+struct SheetStream {
+    rows: std::sync::mpsc::Receiver<Piece>,
+    done: bool,
+}
+
+/// Rows passed on ahead of the reader.
+const AHEAD: usize = 64;
+
+impl SheetStream {
+    fn open(bytes: Arc<Vec<u8>>) -> Result<SheetStream, ReadError> {
+        crate::archive::check(&bytes)?;
+        let (send, rows) = std::sync::mpsc::sync_channel(AHEAD);
+        std::thread::Builder::new()
+            .name("xlsx-reader".into())
+            .spawn(move || {
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_sheet_rows(&bytes, &send)
+                }));
+                let last = match read {
+                    Ok(Ok(())) => Piece::End,
+                    Ok(Err(e)) => Piece::Failed(e),
+                    Err(_) => Piece::Failed(ReadError::Format),
+                };
+                let _ = send.send(last);
+            })
+            .map_err(ReadError::Io)?;
+        Ok(SheetStream { rows, done: false })
+    }
+}
+
+impl Iterator for SheetStream {
+    type Item = Result<SheetRow, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
         }
-        Ok(rows
-            .into_iter()
-            .map(|(r, cells)| (u64::from(r) + 1, cells))
-            .collect())
-    })
-    .unwrap_or(Err(ReadError::Format))
+        match self.rows.recv() {
+            Ok(Piece::Row(r)) => Some(Ok(r)),
+            Ok(Piece::End) => {
+                self.done = true;
+                None
+            }
+            Ok(Piece::Failed(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            // The thread ended without a word: it was stopped.
+            Err(_) => {
+                self.done = true;
+                Some(Err(ReadError::Format))
+            }
+        }
+    }
+}
+
+/// The reading thread's work: sends each row once its last cell is read; stops quietly when
+/// nobody receives any more.
+fn read_sheet_rows(
+    bytes: &[u8],
+    send: &std::sync::mpsc::SyncSender<Piece>,
+) -> Result<(), ReadError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Format)?;
+    let Some(name) = book.sheet_names().first().cloned() else {
+        return Err(ReadError::Empty);
+    };
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|_| ReadError::Format)?;
+    let mut current: Option<(u32, Vec<Data>, Vec<usize>)> = None;
+    loop {
+        let next = reader.next_cell().map_err(|_| ReadError::Format)?;
+        let position = next.as_ref().map(|c| c.get_position());
+        if let Some((r, cells, large)) =
+            current.take_if(|(r, ..)| Some(*r) != position.map(|p| p.0))
+            && send
+                .send(Piece::Row((u64::from(r) + 1, cells, large)))
+                .is_err()
+        {
+            return Ok(());
+        }
+        let Some(c) = next else {
+            return Ok(());
+        };
+        let (r, col) = c.get_position();
+        let mut value = Data::from(c.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        if col >= MAX_COLUMNS {
+            return Err(ReadError::Format);
+        }
+        let (_, row, large) = current.get_or_insert_with(|| (r, Vec::new(), Vec::new()));
+        let col = col as usize;
+        if matches!(&value, Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) if s.len() > MAX_CELL_BYTES)
+        {
+            value = Data::Empty;
+            large.push(col);
+        }
+        if row.len() <= col {
+            row.resize(col + 1, Data::Empty);
+        }
+        row[col] = value;
+    }
 }
 
 /// The rows of an XLSX household sheet; see [`read_households_xlsx`].
 pub struct XlsxRows {
-    /// The rows after the header: (the spreadsheet's row number, cells).
-    rows: std::vec::IntoIter<(u64, Vec<Data>)>,
+    sheet: SheetStream,
+    /// The header row as written.
+    headers: Vec<String>,
     checker: Checker,
     today: NaiveDate,
     done: bool,
 }
 
 impl Iterator for XlsxRows {
-    type Item = Row;
+    type Item = Result<Row, ReadError>;
 
-    fn next(&mut self) -> Option<Row> {
+    fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(row) = self.checker.pop() {
-                return Some(row);
+                return Some(Ok(row));
             }
             if self.done {
                 return None;
             }
-            let Some((number, row)) = self.rows.next() else {
-                self.done = true;
-                self.checker.finish();
-                continue;
+            let (number, row, large) = match self.sheet.next() {
+                Some(Ok(r)) => r,
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                None => {
+                    self.done = true;
+                    self.checker.finish();
+                    continue;
+                }
             };
             let cells: Vec<Cell<'_>> = row.iter().map(cell).collect();
-            if cells.iter().all(Cell::is_blank) {
+            // Empty rows, and the mark an export in clear ends with (`#…`), are no data.
+            let texts: Vec<&str> = cells.iter().map(|c| c.text.as_ref()).collect();
+            if large.is_empty() && (cells.iter().all(Cell::is_blank) || is_mark(&texts)) {
                 continue;
             }
             let layout = self.checker.layout();
-            let parsed = parse_row(number, layout, self.today, |c: Column| {
+            let mut parsed = parse_row(number, layout, self.today, |c: Column| {
                 layout
                     .index(c)
                     .and_then(|i| cells.get(i).cloned())
                     .unwrap_or(Cell::text(""))
             });
+            refuse_large_cells(&mut parsed, &self.headers, &large);
             self.checker.push(parsed);
         }
+    }
+}
+
+/// How a column is named in a message: its header as written, else its letter (A, B, … AA).
+fn column_name(headers: &[String], i: usize) -> String {
+    match headers.get(i).map(|h| h.trim()) {
+        Some(h) if !h.is_empty() => h.trim_start_matches('\u{feff}').to_string(),
+        _ => {
+            let mut n = i + 1;
+            let mut letters = Vec::new();
+            while n > 0 {
+                letters.push(b'A' + ((n - 1) % 26) as u8);
+                n = (n - 1) / 26;
+            }
+            letters.iter().rev().map(|b| char::from(*b)).collect()
+        }
+    }
+}
+
+/// Refuses a row for each of its cells larger than [`MAX_CELL_BYTES`] (read as empty): that
+/// refusal replaces whatever else was said of the column.
+fn refuse_large_cells(parsed: &mut crate::row::Parsed, headers: &[String], large: &[usize]) {
+    for &i in large {
+        let column = column_name(headers, i);
+        if let Err(errors) = &mut parsed.row.result {
+            errors.retain(|e| e.column != column);
+        }
+        parsed.row.refuse(RowError {
+            row: parsed.row.number,
+            column,
+            field: "cell".into(),
+            code: "cell.too_large",
+            other_row: None,
+        });
     }
 }
 
@@ -229,7 +393,7 @@ fn cell(d: &Data) -> Cell<'_> {
     };
     match d {
         Data::String(s) => Cell {
-            text: Cow::Borrowed(s.trim()),
+            text: Cow::Borrowed(crate::write::unneutralise(s.trim())),
             kind: Kind::Text,
         },
         Data::Int(i) => Cell {
@@ -482,14 +646,47 @@ impl Columns {
     }
 }
 
+/// Reads a table whole (see [`Table`]). At most [`MAX_TABLE_ROWS`] rows with a value and
+/// [`MAX_COLUMNS`] columns; a cell larger than [`MAX_CELL_BYTES`] refuses the file, naming its
+/// row and column; a workbook is checked as [`read_households_xlsx`] checks it.
 pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
-    let mut all: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut table = Table {
+        headers: Vec::new(),
+        rows: Vec::new(),
+    };
+    let mut started = false;
+    let mut take = |number: u64, cells: Vec<String>, large: &[usize]| -> Result<(), ReadError> {
+        let large = large
+            .first()
+            .copied()
+            .or_else(|| cells.iter().position(|c| c.len() > MAX_CELL_BYTES));
+        if let Some(i) = large {
+            return Err(ReadError::CellTooLarge {
+                row: number,
+                column: column_name(&table.headers, i),
+            });
+        }
+        if cells.len() > MAX_COLUMNS as usize {
+            return Err(ReadError::Format);
+        }
+        if !started {
+            started = true;
+            table.headers = cells;
+        } else if cells.iter().any(|c| !c.is_empty()) && !is_mark(&cells) {
+            if table.rows.len() as u64 >= MAX_TABLE_ROWS {
+                return Err(ReadError::TooManyRows {
+                    limit: MAX_TABLE_ROWS,
+                });
+            }
+            table.rows.push((number, cells));
+        }
+        Ok(())
+    };
     if bytes.starts_with(b"PK\x03\x04") {
-        for (number, row) in first_sheet_rows(bytes)? {
-            all.push((
-                number,
-                row.iter().map(|c| cell(c).text.into_owned()).collect(),
-            ));
+        for row in SheetStream::open(Arc::new(bytes.to_vec()))? {
+            let (number, row, large) = row?;
+            let cells: Vec<String> = row.iter().map(|c| cell(c).text.into_owned()).collect();
+            take(number, cells, &large)?;
         }
     } else {
         let (text, _) = crate::decode(bytes)?;
@@ -499,28 +696,25 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
             .from_reader(BlankLines::new(text.as_bytes()));
         for (i, rec) in csv.records().enumerate() {
             let rec = rec.map_err(|_| ReadError::Format)?;
-            all.push((
-                i as u64 + 1,
-                rec.iter()
-                    .map(|c| {
-                        c.trim_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}')
-                            .to_string()
-                    })
-                    .collect(),
-            ));
+            let mut cells: Vec<String> = rec
+                .iter()
+                .map(|c| {
+                    crate::write::unneutralise(
+                        c.trim_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}'),
+                    )
+                    .to_string()
+                })
+                .collect();
+            while cells.last().is_some_and(String::is_empty) {
+                cells.pop();
+            }
+            take(i as u64 + 1, cells, &[])?;
         }
     }
-    let mut rows = all.into_iter();
-    let Some((_, headers)) = rows.next() else {
+    if !started {
         return Err(ReadError::Empty);
-    };
-    Ok(Table {
-        headers,
-        rows: rows
-            .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-            .filter(|(_, r)| !is_mark(r))
-            .collect(),
-    })
+    }
+    Ok(table)
 }
 
 /// The row that marks an export in clear (who, when, why): its first cell starts with `#` and

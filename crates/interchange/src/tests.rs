@@ -527,7 +527,10 @@ fn xlsx_round_trip() {
     let rows = expected();
     let bytes = xlsx(&[households_sheet("户籍人口", &rows)]).unwrap();
     assert!(bytes.starts_with(b"PK"));
-    let back: Vec<Row> = read_households_xlsx(&bytes, today()).unwrap().collect();
+    let back: Vec<Row> = read_households_xlsx(&bytes, today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(
         back.iter().map(|r| r.number).collect::<Vec<_>>(),
         [2, 3, 4, 5]
@@ -590,7 +593,10 @@ fn xlsx_cells_of_other_kinds() {
         ],
     };
     let bytes = xlsx(&[sheet]).unwrap();
-    let rows: Vec<Row> = read_households_xlsx(&bytes, today()).unwrap().collect();
+    let rows: Vec<Row> = read_households_xlsx(&bytes, today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(rows.len(), 3);
     let first = rows[0].result.as_ref().unwrap();
     assert_eq!(first.household_code, "17");
@@ -672,4 +678,153 @@ fn xlsx_with_cells_far_apart() {
     assert_eq!(t.headers, vec!["household_code".to_string()]);
     assert_eq!(t.rows.len(), 1);
     assert_eq!(t.rows[0].0, 1_048_576);
+}
+
+/// Cells a spreadsheet would run as formulas are written with a single quote in front, quoted,
+/// in every CSV this crate writes; the readers give back the text as it was: a phone in
+/// international form, a negative amount, a hyperlink formula.
+#[test]
+fn formulas_are_neutralised_and_read_back() {
+    let risky = [
+        "=HYPERLINK(\"http://example.com\",\"x\")",
+        "+8613812345678",
+        "-5",
+        "@SUM(A1)",
+        "\tx",
+        "plain",
+    ];
+    let mut out = Vec::new();
+    write_table_csv(
+        &mut out,
+        &["值", "说明"],
+        risky
+            .iter()
+            .map(|r| vec![r.to_string(), "530181001001001".into()]),
+    )
+    .unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(
+        text.contains("\n\"'+8613812345678\",\t530181001001001\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n\"'=HYPERLINK(\"\"http://example.com\"\",\"\"x\"\")\","),
+        "{text}"
+    );
+    assert!(text.contains("\nplain,"), "{text}");
+    let table = read_table(&out).unwrap();
+    let back: Vec<&str> = table.rows.iter().map(|(_, r)| r[0].as_str()).collect();
+    // Every value as written, the tab in front of `x` included.
+    assert_eq!(back, risky);
+    assert_eq!(formula_safe("-5"), "'-5");
+    assert_eq!(formula_safe("5-"), "5-");
+
+    // The household sheet: a name and an address that look like formulas.
+    let mut rows = expected();
+    rows[0].name = "=1+2".into();
+    rows[1].address = "-负一楼".into();
+    rows[2].address = rows[1].address.clone();
+    rows[0].address = "@地址".into();
+    let mut out = Vec::new();
+    write_households_csv(&mut out, &rows[..1]).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.contains(",\"'@地址\",\"'=1+2\","), "{text}");
+    let back: Vec<Row> = read_households_csv(out.as_slice(), today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(persons(back), rows[..1]);
+}
+
+/// A cell larger than [`MAX_CELL_BYTES`] refuses its row, naming row and column, in CSV and in
+/// a workbook, whatever the column; in a table read whole it refuses the file.
+#[test]
+fn cells_too_large_are_refused_by_row_and_column() {
+    let big = "x".repeat(MAX_CELL_BYTES + 1);
+    let csv = format!(
+        "{},备注\n{},\n{},{big}\n",
+        HEADER,
+        sample_row(0),
+        sample_row(1)
+    );
+    let rows: Vec<Row> = read_households_csv(csv.as_bytes(), today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(rows[0].result.is_ok(), "{:?}", rows[0]);
+    let errors = rows[1].result.as_ref().unwrap_err();
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str(), e.code))
+            .collect::<Vec<_>>(),
+        vec![(3, "备注", "cell.too_large")]
+    );
+    assert!(
+        errors[0]
+            .message(jinguo_domain::Lang::Zh)
+            .starts_with("第3行「备注」")
+    );
+    let sheet = Sheet {
+        name: "户".into(),
+        headers: HEADER.split(',').map(str::to_string).collect(),
+        rows: vec![vec![
+            Cell::Text("H9".into()),
+            Cell::Empty,
+            Cell::Empty,
+            // Within a workbook's 32,767 characters, past 32 KB of UTF-8.
+            Cell::Text("长".repeat(11_000)),
+        ]],
+    };
+    let book = xlsx(&[sheet]).unwrap();
+    let rows: Vec<Row> = read_households_xlsx(&book, today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let errors = rows[0].result.as_ref().unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| (e.column.as_str(), e.code) == ("姓名", "cell.too_large")),
+        "{errors:?}"
+    );
+    assert!(
+        !errors
+            .iter()
+            .any(|e| e.column == "姓名" && e.code != "cell.too_large")
+    );
+    let table = format!("姓名,职务\n甲,{big}\n");
+    match read_table(table.as_bytes()) {
+        Err(e @ ReadError::CellTooLarge { .. }) => {
+            assert_eq!(
+                e.message(jinguo_domain::Lang::En),
+                format!(
+                    "Row 2, column \"职务\": {}",
+                    message("cell.too_large", jinguo_domain::Lang::En)
+                )
+            );
+        }
+        other => panic!("{:?}", other.map(|t| t.rows.len())),
+    }
+}
+
+/// The mark an export in clear ends with (`# …` in the first cell) is skipped in a workbook as
+/// in CSV.
+#[test]
+fn the_mark_of_an_export_is_no_row_in_a_workbook() {
+    let rows = expected();
+    let mut sheet = households_sheet("户", &rows);
+    sheet
+        .rows
+        .push(vec![Cell::Text("# 明文导出 export in clear: 某某".into())]);
+    let book = xlsx(&[sheet]).unwrap();
+    let back: Vec<Row> = read_households_xlsx(&book, today())
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(persons(back), rows);
+}
+
+fn sample_row(i: usize) -> String {
+    sample().lines().nth(i + 1).unwrap().to_string()
 }

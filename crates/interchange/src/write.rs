@@ -42,15 +42,15 @@ fn person_cells(p: &PersonRow) -> [Cell; 9] {
 ///
 /// Codes of many digits (household code, group code, ID number) are written after a tab, the
 /// usual way to keep Excel from turning them into numbers, which loses digits beyond the 15th
-/// and shows them as `5.30181E+14`; the reader trims it.
+/// and shows them as `5.30181E+14`; the reader trims it. A cell that a spreadsheet would take
+/// for a formula is neutralised ([`formula_safe`]).
 pub fn write_households_csv<'a, W: Write>(
     w: W,
     rows: impl IntoIterator<Item = &'a PersonRow>,
 ) -> Result<(), WriteError> {
-    let mut w = w;
+    let mut w = std::io::BufWriter::new(w);
     w.write_all(b"\xEF\xBB\xBF")?;
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(Column::ALL.map(Column::header))?;
+    write_row(&mut w, Column::ALL.map(Column::header))?;
     for p in rows {
         let record = person_cells(p).map(|c| match c {
             Cell::Text(s) => s,
@@ -59,17 +59,66 @@ pub fn write_households_csv<'a, W: Write>(
             Cell::Float(f) => f.to_string(),
             Cell::Empty => String::new(),
         });
-        let mut record = record;
-        for c in [Column::HouseholdCode, Column::GroupCode, Column::IdNumber] {
-            let s = &mut record[c as usize];
-            if s.len() > 11 && s.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
-                s.insert(0, '\t');
-            }
-        }
-        csv.write_record(&record)?;
+        write_row(&mut w, &record)?;
     }
-    csv.flush()?;
+    w.flush()?;
     Ok(())
+}
+
+/// The first characters that make a spreadsheet (Excel, WPS, LibreOffice) read a CSV cell as a
+/// formula, by the OWASP guidance on CSV injection: `=`, `+`, `-`, `@`, tab, carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell's text made safe to open in a spreadsheet, as the OWASP guidance on CSV injection
+/// says: a cell starting with one of `=`, `+`, `-`, `@`, tab or carriage return gets a single
+/// quote in front (and is written quoted), so that `=HYPERLINK(…)` or `+cmd|…` is shown as text,
+/// never run. Every other cell is left as it is. The readers take the quote off again
+/// ([`crate::read_households_csv`], [`crate::read_table`]), so `+8613812345678`, `-5` or
+/// `=HYPERLINK(…)` come back as written. (A value of ours that itself begins with a single quote
+/// and then one of those characters reads back without its quote.)
+pub fn formula_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// The text of a cell as written by [`formula_safe`]: the quote in front of a formula's first
+/// character taken off.
+pub(crate) fn unneutralise(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => s,
+    }
+}
+
+/// Writes one row of CSV (RFC 4180, `\n` at the end): a cell is quoted when it holds a comma,
+/// a quote or a line break, and when it is neutralised ([`formula_safe`]); a code of more than
+/// 11 digits gets a tab in front (see [`write_households_csv`]).
+fn write_row<W: Write, S: AsRef<str>>(
+    w: &mut W,
+    cells: impl IntoIterator<Item = S>,
+) -> std::io::Result<()> {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let text = cell.as_ref();
+        let safe = formula_safe(text);
+        let neutralised = matches!(safe, std::borrow::Cow::Owned(_));
+        if neutralised || safe.contains([',', '"', '\n', '\r']) {
+            w.write_all(b"\"")?;
+            w.write_all(safe.replace('"', "\"\"").as_bytes())?;
+            w.write_all(b"\"")?;
+        } else {
+            if text.len() > 11 && text.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+                w.write_all(b"\t")?;
+            }
+            w.write_all(text.as_bytes())?;
+        }
+    }
+    w.write_all(b"\n")
 }
 
 /// A cell of a sheet to write.
@@ -168,25 +217,19 @@ fn col(c: usize) -> Result<u16, rust_xlsxwriter::XlsxError> {
 }
 
 /// Writes a table as CSV (UTF-8 with a byte order mark, so that Excel opens it as such); long
-/// digit codes get a leading tab, as in [`write_households_csv`].
+/// digit codes get a leading tab and formulas are neutralised, as in [`write_households_csv`].
 pub fn write_table_csv<W: Write>(
     w: W,
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<(), WriteError> {
-    let mut w = w;
+    let mut w = std::io::BufWriter::new(w);
     w.write_all(b"\xEF\xBB\xBF")?;
-    let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(headers)?;
-    for mut r in rows {
-        for s in r.iter_mut() {
-            if s.len() > 11 && s.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
-                s.insert(0, '\t');
-            }
-        }
-        csv.write_record(&r)?;
+    write_row(&mut w, headers)?;
+    for r in rows {
+        write_row(&mut w, &r)?;
     }
-    csv.flush()?;
+    w.flush()?;
     Ok(())
 }
 

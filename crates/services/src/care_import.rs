@@ -108,7 +108,7 @@ impl Services {
         let place = self.managed_place(caller, place).await?;
         let county = place.county();
         let mut report = ServicesReport::default();
-        let (table, cols) = match read_sheet(bytes, &SERVICE_COLUMNS, &REQUIRED) {
+        let (table, cols) = match read_sheet(bytes, self.imports, &SERVICE_COLUMNS, &REQUIRED) {
             Ok(t) => t,
             Err(issues) => {
                 report.issue_count = issues.len() as u64;

@@ -15,7 +15,8 @@ use crate::{Caller, ServiceError, Services, clock};
 use jinguo_domain::Lang;
 use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
-use jinguo_interchange::{ReadError, Row, RowError};
+pub use jinguo_interchange::ReadError;
+use jinguo_interchange::{Row, RowError};
 use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
 use jinguo_storage::member::{self as members, MemberRow, NewMember};
 use jinguo_storage::{StorageError, db_tx, place as places};
@@ -24,8 +25,29 @@ use uuid::Uuid;
 
 /// Rows checked against the database at a time.
 const BATCH: usize = 1000;
-/// Problems listed in a report (all are counted).
-pub const MAX_LISTED: usize = 500;
+/// Problems listed in a report (all are counted): a file of a million bad rows keeps a
+/// thousand problems in memory, not millions.
+pub const MAX_LISTED: usize = 1000;
+
+/// How large an import may be: the file's bytes and its rows after the header (set from the
+/// configuration, `max_import_bytes` and `max_import_rows`). The web takes no larger request
+/// body for an import than `max_bytes`. A cell larger than
+/// [`jinguo_interchange::MAX_CELL_BYTES`] refuses its row; a workbook is checked against
+/// [`jinguo_interchange::archive`]'s limits before it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportLimits {
+    pub max_bytes: u64,
+    pub max_rows: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 64 << 20,
+            max_rows: 1_000_000,
+        }
+    }
+}
 
 /// Where the rows of a household sheet come from. Each `open` starts reading from the top.
 #[derive(Clone)]
@@ -34,8 +56,10 @@ pub enum SheetSource {
     CsvFile(std::path::PathBuf),
     /// A CSV file received whole (the web).
     CsvBytes(Vec<u8>),
-    /// An XLSX workbook (its first sheet).
-    Xlsx(Vec<u8>),
+    /// An XLSX workbook (its first sheet), shared by the passes that read it.
+    Xlsx(std::sync::Arc<Vec<u8>>),
+    /// An XLSX workbook on disk (the command line): read once its size is known to be allowed.
+    XlsxFile(std::path::PathBuf),
 }
 
 type Rows<'a> = Box<dyn Iterator<Item = Result<Row, ReadError>> + Send + 'a>;
@@ -44,10 +68,33 @@ impl SheetSource {
     /// Chooses CSV or XLSX from the file's first bytes (an XLSX file is a ZIP archive).
     pub fn from_bytes(bytes: Vec<u8>) -> SheetSource {
         if bytes.starts_with(b"PK\x03\x04") {
-            SheetSource::Xlsx(bytes)
+            SheetSource::Xlsx(std::sync::Arc::new(bytes))
         } else {
             SheetSource::CsvBytes(bytes)
         }
+    }
+
+    /// A file on disk: a workbook if it starts as one (a ZIP archive), else CSV.
+    pub fn from_path(path: std::path::PathBuf) -> std::io::Result<SheetSource> {
+        let mut head = [0u8; 4];
+        let mut f = std::fs::File::open(&path)?;
+        let n = std::io::Read::read(&mut f, &mut head)?;
+        Ok(if head[..n] == *b"PK\x03\x04" {
+            SheetSource::XlsxFile(path)
+        } else {
+            SheetSource::CsvFile(path)
+        })
+    }
+
+    /// The file's size in bytes.
+    fn len(&self) -> Result<u64, ReadError> {
+        Ok(match self {
+            SheetSource::CsvFile(path) | SheetSource::XlsxFile(path) => {
+                std::fs::metadata(path).map_err(ReadError::Io)?.len()
+            }
+            SheetSource::CsvBytes(b) => b.len() as u64,
+            SheetSource::Xlsx(b) => b.len() as u64,
+        })
     }
 
     fn open(&self) -> Result<(Rows<'_>, Option<&'static str>), ReadError> {
@@ -68,8 +115,13 @@ impl SheetSource {
                 Ok((Box::new(rows), Some(enc)))
             }
             SheetSource::Xlsx(b) => {
-                let rows = jinguo_interchange::read_households_xlsx(b, today)?;
-                Ok((Box::new(rows.map(Ok)), None))
+                let rows = jinguo_interchange::stream_households_xlsx(b.clone(), today)?;
+                Ok((Box::new(rows), None))
+            }
+            SheetSource::XlsxFile(path) => {
+                let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+                let rows = jinguo_interchange::stream_households_xlsx(bytes.into(), today)?;
+                Ok((Box::new(rows), None))
             }
         }
     }
@@ -86,13 +138,13 @@ impl Issue {
     pub fn row(&self) -> Option<u64> {
         match self {
             Issue::Row(r) => Some(r.row),
-            Issue::File(ReadError::Encoding { row }) => *row,
-            Issue::File(_) => None,
+            Issue::File(e) => e.row(),
         }
     }
     pub fn column(&self) -> &str {
         match self {
             Issue::Row(r) => &r.column,
+            Issue::File(ReadError::CellTooLarge { column, .. }) => column,
             Issue::File(_) => "",
         }
     }
@@ -227,6 +279,20 @@ impl Services {
         let mut report = ImportReport::default();
         let mut groups: HashMap<String, GroupState> = HashMap::new();
         let mut any_known = false;
+        let limits = self.imports;
+        match source.len() {
+            Ok(n) if n > limits.max_bytes => {
+                report.push(Issue::File(ReadError::TooLarge {
+                    limit: limits.max_bytes,
+                }));
+                return Ok(report);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                report.push(Issue::File(e));
+                return Ok(report);
+            }
+        }
         // First pass: check everything.
         {
             let (mut rows, encoding) = match source.open() {
@@ -239,7 +305,9 @@ impl Services {
             report.encoding = encoding;
             let mut households_seen: u64 = 0;
             let mut last_code = String::new();
-            loop {
+            // The last household found new (its rows follow each other, across batches too).
+            let mut last_new = String::new();
+            'file: loop {
                 let batch = self.next_batch(&mut rows, &mut report)?;
                 if batch.is_empty() {
                     break;
@@ -247,6 +315,12 @@ impl Services {
                 let known = self.known(&batch).await?;
                 any_known |= !known.households.is_empty() || !known.persons.is_empty();
                 for (row, index) in &batch {
+                    if report.rows >= limits.max_rows {
+                        report.push(Issue::File(ReadError::TooManyRows {
+                            limit: limits.max_rows,
+                        }));
+                        break 'file;
+                    }
                     report.rows += 1;
                     if row.household_code != last_code {
                         households_seen += 1;
@@ -276,6 +350,10 @@ impl Services {
                                     "household.other_group",
                                 )));
                                 continue;
+                            }
+                            if existing.is_none() && p.household_code != last_new {
+                                report.new_households += 1;
+                                last_new.clone_from(&p.household_code);
                             }
                             match known.persons.get(index) {
                                 Some(h) if existing.is_some_and(|(id, _)| id == h) => {
@@ -502,6 +580,15 @@ impl Services {
     }
 }
 
+/// The file an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// CSV, UTF-8 with a byte order mark; formulas neutralised.
+    Csv,
+    /// An XLSX workbook of one sheet.
+    Xlsx,
+}
+
 /// Households exported per query.
 const EXPORT_BATCH: i64 = 500;
 
@@ -514,6 +601,19 @@ impl Services {
         caller: &Caller,
         code: &str,
         reason: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        self.export_households_as(caller, code, reason, ExportFormat::Csv)
+            .await
+    }
+
+    /// [`Self::export_households`] as CSV or as an XLSX workbook (the same sheet, its last row
+    /// the same mark, which the importer skips).
+    pub async fn export_households_as(
+        &self,
+        caller: &Caller,
+        code: &str,
+        reason: &str,
+        format: ExportFormat,
     ) -> Result<Vec<u8>, ServiceError> {
         if !caller.has_role(Role::Staff) {
             return Err(ServiceError::Forbidden);
@@ -528,6 +628,7 @@ impl Services {
         let mut out = Vec::new();
         let mut after = String::new();
         let mut rows = Vec::new();
+        let mut kept = Vec::new();
         let mut households = 0u64;
         let mut persons_written = 0u64;
         let broken = |what: &str| ServiceError::Internal(format!("stored {what} does not parse"));
@@ -571,6 +672,11 @@ impl Services {
                     });
                 }
             }
+            if format == ExportFormat::Xlsx {
+                // A workbook is written whole, at the end.
+                kept.append(&mut rows);
+                continue;
+            }
             // Written a page at a time; the header only once.
             let mut chunk = Vec::new();
             jinguo_interchange::write_households_csv(&mut chunk, rows.iter())
@@ -582,11 +688,21 @@ impl Services {
             }
             rows.clear();
         }
-        if out.is_empty() {
-            jinguo_interchange::write_households_csv(&mut out, std::iter::empty())
+        if format == ExportFormat::Xlsx {
+            let mut sheet = jinguo_interchange::households_sheet(place.code.clone(), kept.iter());
+            sheet.rows.push(vec![jinguo_interchange::Cell::Text(format!(
+                "# {}",
+                self.clear_export_mark(caller, reason)
+            ))]);
+            out = jinguo_interchange::xlsx(&[sheet])
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        } else {
+            if out.is_empty() {
+                jinguo_interchange::write_households_csv(&mut out, std::iter::empty())
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+            self.mark_clear_export(&mut out, caller, reason)?;
         }
-        self.mark_clear_export(&mut out, caller, reason)?;
         self.note_read(
             caller,
             Record::new("household.export")
@@ -626,9 +742,15 @@ impl MembersReport {
 /// cannot be read, or `required` columns are missing.
 pub(crate) fn read_sheet(
     bytes: &[u8],
+    limits: ImportLimits,
     spec: &'static jinguo_interchange::ColumnSpec,
     required: &[usize],
 ) -> Result<(jinguo_interchange::Table, jinguo_interchange::Columns), Vec<Issue>> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(vec![Issue::File(ReadError::TooLarge {
+            limit: limits.max_bytes,
+        })]);
+    }
     let table = jinguo_interchange::read_table(bytes).map_err(|e| vec![Issue::File(e)])?;
     let cols = jinguo_interchange::Columns::find(&table, spec);
     let missing = cols.missing(required);
@@ -666,7 +788,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let mut report = MembersReport::default();
-        let (table, cols) = match read_sheet(bytes, &MEMBER_COLUMNS, &[0, 1, 2, 4]) {
+        let (table, cols) = match read_sheet(bytes, self.imports, &MEMBER_COLUMNS, &[0, 1, 2, 4]) {
             Ok(t) => t,
             Err(issues) => {
                 report.issue_count = issues.len() as u64;
@@ -940,14 +1062,18 @@ impl Services {
         caller: &Caller,
         reason: &str,
     ) -> Result<(), ServiceError> {
-        let mark = format!(
+        jinguo_interchange::append_csv_mark(out, &self.clear_export_mark(caller, reason))
+            .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    /// What the mark of an export in clear says.
+    fn clear_export_mark(&self, caller: &Caller, reason: &str) -> String {
+        format!(
             "明文导出 export in clear: {} ({}), {}, {}",
             caller.username,
             caller.display_name,
             clock::local(clock::now()),
             reason
-        );
-        jinguo_interchange::append_csv_mark(out, &mark)
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+        )
     }
 }

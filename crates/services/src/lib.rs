@@ -58,6 +58,8 @@ pub struct Services {
     pub linkage: linkage::LinkagePolicy,
     /// Care's settings: how long a wish's claim holds.
     pub care: care::CarePolicy,
+    /// How large an import may be.
+    pub imports: import::ImportLimits,
     /// The client that delivers messages to group robots and an SMS gateway.
     pub http: reqwest::Client,
     /// Wakes the delivery worker when messages were committed.
@@ -77,6 +79,7 @@ impl Services {
             read_log: Arc::default(),
             linkage: linkage::LinkagePolicy::default(),
             care: care::CarePolicy::default(),
+            imports: import::ImportLimits::default(),
             http: http_client(),
             delivery_signal: Arc::default(),
             anchors: anchor::AnchorPolicy::default(),

@@ -96,9 +96,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/imports",
-            get(import::import_page).post(import::import_check).layer(
-                axum::extract::DefaultBodyLimit::max(crate::api::import::MAX_SHEET_BYTES),
-            ),
+            // The sheet is read up to the configured size of an import (`import_check`).
+            get(import::import_page)
+                .post(import::import_check)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/imports/confirm",

@@ -864,7 +864,7 @@ pub struct ServicesReportDto {
     pub unchanged: u64,
     /// People the new services reach, each once.
     pub people: u64,
-    /// How many problems were found; the first 500 are listed.
+    /// How many problems were found; the first 1,000 are listed.
     pub issue_count: u64,
     pub issues: Vec<super::import::IssueDto>,
     /// Whether the services were recorded (nothing is written when any problem is found).

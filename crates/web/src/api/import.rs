@@ -6,9 +6,9 @@ use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::lang::UiLang;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use jinguo_services::import::{ImportReport, Issue, MembersReport, SheetSource};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,16 +17,57 @@ use utoipa_axum::routes;
 
 const CSV: &str = "text/csv; charset=utf-8";
 
-/// The largest household sheet accepted over HTTP (larger files: `jinguo import households`).
-pub const MAX_SHEET_BYTES: usize = 64 * 1024 * 1024;
-
 pub fn router() -> OpenApiRouter<AppState> {
+    // The sheets' bodies are read by `sheet_body`, up to the configured size of an import.
     OpenApiRouter::new()
         .routes(routes!(import_households))
         .routes(routes!(import_members))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_SHEET_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .routes(routes!(export_households))
         .routes(routes!(export_members))
+}
+
+/// 413, as problem+json naming the file and the limit.
+pub(crate) fn too_large(limit: u64, lang: jinguo_domain::Lang) -> Response {
+    let e = jinguo_services::import::ReadError::TooLarge { limit };
+    let message = e.message(lang);
+    crate::error::problem_response(Problem {
+        kind: "/problems/validation".into(),
+        title: crate::i18n::t(lang, "error.validation").to_string(),
+        status: axum::http::StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+        code: "validation".into(),
+        detail: Some(message.clone()),
+        errors: vec![crate::error::ProblemField {
+            field: "file".into(),
+            code: e.code().into(),
+            message,
+        }],
+        related: Vec::new(),
+    })
+}
+
+/// The body of an import: at most the configured size of an import (`max_import_bytes`), so
+/// that the HTTP limit and the import's are the same. A larger one is refused (413) as soon as
+/// its announced length or the bytes received pass the limit, before it is held whole.
+async fn sheet_body(
+    s: &AppState,
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    lang: jinguo_domain::Lang,
+) -> Result<Vec<u8>, Response> {
+    let limit = s.services.imports.max_bytes;
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return Err(too_large(limit, lang));
+    }
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    match axum::body::to_bytes(body, cap).await {
+        Ok(b) => Ok(Vec::from(b)),
+        Err(_) => Err(too_large(limit, lang)),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,7 +98,7 @@ pub struct ImportReportDto {
     pub new_persons: u64,
     /// Persons already registered in the same household: left as they are.
     pub unchanged_persons: u64,
-    /// How many problems were found; the first 500 are listed.
+    /// How many problems were found; the first 1,000 are listed.
     pub issue_count: u64,
     pub issues: Vec<IssueDto>,
     /// Whether the file was imported (nothing is written when any problem is found).
@@ -105,20 +146,28 @@ pub fn members_dto(r: &MembersReport, lang: jinguo_domain::Lang) -> MembersRepor
 /// imports the new members and their assignments. Importing the same file again adds nothing.
 #[utoipa::path(post, path = "/api/v1/imports/members", tag = "network", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv"),
-    responses((status = 200, body = MembersReportDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MembersReportDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json")))]
 async fn import_members(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
-) -> ApiResult<Json<MembersReportDto>> {
-    let r = s
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Response {
+    let body = match sheet_body(&s, &headers, body, lang).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    match s
         .services
         .import_members(&caller, &body, q.commit.unwrap_or(false))
         .await
-        .map_err(api(lang))?;
-    Ok(Json(members_dto(&r, lang)))
+    {
+        Ok(r) => Json(members_dto(&r, lang)).into_response(),
+        Err(e) => api(lang)(e).into_response(),
+    }
 }
 
 /// The serving members below a place as a members sheet (CSV), the shape the import reads: names
@@ -166,21 +215,28 @@ pub fn report_dto(r: &ImportReport, lang: jinguo_domain::Lang) -> ImportReportDt
 /// with its row, column and reason; importing the same file again changes nothing.
 #[utoipa::path(post, path = "/api/v1/imports/households", tag = "households", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv"),
-    responses((status = 200, body = ImportReportDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ImportReportDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json")))]
 async fn import_households(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
-) -> ApiResult<Json<ImportReportDto>> {
-    let source = SheetSource::from_bytes(body.to_vec());
-    let r = s
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> Response {
+    let source = match sheet_body(&s, &headers, body, lang).await {
+        Ok(b) => SheetSource::from_bytes(b),
+        Err(refused) => return refused,
+    };
+    match s
         .services
         .import_households(&caller, &source, q.commit.unwrap_or(false))
         .await
-        .map_err(api(lang))?;
-    Ok(Json(report_dto(&r, lang)))
+    {
+        Ok(r) => Json(report_dto(&r, lang)).into_response(),
+        Err(e) => api(lang)(e).into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

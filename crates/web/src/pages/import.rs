@@ -272,16 +272,34 @@ pub(super) async fn import_check(
     let mut csrf = String::new();
     let mut file = Vec::new();
     let mut kind = Kind::Households;
+    // The form's fields together may be no larger than an import (the configured size).
+    let limit = s.services.imports.max_bytes;
+    let mut received: u64 = 0;
     loop {
         match form.next_field().await {
-            Ok(Some(field)) => {
+            Ok(Some(mut field)) => {
                 let name = field.name().unwrap_or_default().to_string();
-                match field.bytes().await {
-                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(b) if name == "file" => file = b.to_vec(),
-                    Ok(b) if name == "kind" => kind = Kind::parse(b.as_ref()),
-                    Ok(_) => {}
-                    Err(_) => return render(c, kind, None, None, file_error(lang)),
+                let mut value = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            received += chunk.len() as u64;
+                            if received > limit {
+                                let e = jinguo_services::import::ReadError::TooLarge { limit };
+                                let errors = vec![FieldError::new("file", e.message(lang))];
+                                return render(c, kind, None, None, errors);
+                            }
+                            value.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(_) => return render(c, kind, None, None, file_error(lang)),
+                    }
+                }
+                match name.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&value).into_owned(),
+                    "file" => file = value,
+                    "kind" => kind = Kind::parse(&value),
+                    _ => {}
                 }
             }
             Ok(None) => break,
