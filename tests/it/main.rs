@@ -21,5 +21,6 @@ mod network;
 mod reach;
 mod replica;
 mod screening;
+mod sealing;
 mod storage;
 mod support;
