@@ -276,6 +276,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         })?;
         services.replica = Some(replica);
     }
+    // Values written in clear by an earlier version are sealed once, before anything reads them.
+    let sealed = services
+        .seal_clear_values()
+        .await
+        .context("cannot seal the values an earlier version wrote in clear")?;
+    if sealed != jinguo_services::sealed::SealReport::default() {
+        eprintln!(
+            "sealed {} values written in clear; {} names indexed, {} parties referenced",
+            sealed.sealed, sealed.indexed, sealed.referenced
+        );
+    }
     let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {

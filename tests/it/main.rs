@@ -25,5 +25,6 @@ mod network;
 mod reach;
 mod replica;
 mod screening;
+mod sealing;
 mod storage;
 mod support;

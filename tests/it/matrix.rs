@@ -307,6 +307,20 @@ async fn walk(b: Backend) {
             expect: [401, 422, 422, 422, 422, 422],
         },
         Case {
+            method: "POST",
+            template: "/api/v1/persons/search",
+            url: "/api/v1/persons/search".into(),
+            body: Some(json!({"name": "王芳"})),
+            expect: [401, 200, 200, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/persons/search",
+            url: "/api/v1/persons/search".into(),
+            body: Some(json!({"given_name": "芳"})),
+            expect: [401, 422, 422, 403, 403, 403],
+        },
+        Case {
             method: "GET",
             template: "/api/v1/audit",
             url: "/api/v1/audit?limit=5".into(),

@@ -474,16 +474,11 @@ async fn anning_demo_has_the_reference_shape() {
     let Db::Sqlite(lite) = &t.db else {
         unreachable!()
     };
-    let rows: Vec<(
-        uuid::Uuid,
-        String,
-        String,
-        chrono::NaiveDate,
-        Option<String>,
-    )> = sqlx::query_as("SELECT id, id_number, sex, birth_date, phone FROM person")
-        .fetch_all(&lite.read)
-        .await
-        .unwrap();
+    let rows: Vec<(uuid::Uuid, String, String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, id_number, sex, birth_date, phone FROM person")
+            .fetch_all(&lite.read)
+            .await
+            .unwrap();
     assert_eq!(rows.len() as i64, persons);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     for (pid, sealed, sex, birth, phone) in &rows {
@@ -491,7 +486,7 @@ async fn anning_demo_has_the_reference_shape() {
         let id = s.open("person", "id_number", pid, sealed).unwrap();
         let parsed = jinguo_domain::resident_id::ResidentId::parse(&id, today).unwrap();
         assert_eq!(parsed.sex().key(), sex);
-        assert_eq!(parsed.birth_date(), *birth);
+        assert_eq!(parsed.birth_date(), s.open_birth_date(pid, birth).unwrap());
         if let Some(p) = phone {
             jinguo_domain::phone::Mobile::parse(&s.open("person", "phone", pid, p).unwrap())
                 .unwrap();

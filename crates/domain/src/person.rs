@@ -220,9 +220,51 @@ impl PersonInput {
     }
 }
 
+/// Compound surnames (复姓) still in use; a name starting with one of these has a two-character
+/// surname. Every other Chinese name has a one-character surname.
+pub const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "澹台", "公冶", "申屠", "太史", "端木", "钟离", "独孤", "南宫", "西门",
+    "万俟", "闻人", "赫连", "呼延", "东郭", "百里", "第五", "左丘", "谷梁", "拓跋",
+];
+
+/// A name as it is compared for search: without any white space (a full-width space included).
+pub fn normalize_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A normalised name's surname and given name: a compound surname of [`COMPOUND_SURNAMES`], else
+/// the first character. A name written with a middle dot (a transliterated name such as
+/// 阿依古丽·买买提) has no surname in this sense: the whole name is the given name.
+pub fn split_name(name: &str) -> (&str, &str) {
+    if name.contains(['·', '•', '.']) {
+        return ("", name);
+    }
+    if let Some(s) = COMPOUND_SURNAMES.iter().find(|s| name.starts_with(**s))
+        && name.len() > s.len()
+    {
+        return name.split_at(s.len());
+    }
+    match name.char_indices().nth(1) {
+        Some((at, _)) => name.split_at(at),
+        None => ("", name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_into_surname_and_given_name() {
+        assert_eq!(split_name("张小芳"), ("张", "小芳"));
+        assert_eq!(split_name("欧阳娜娜"), ("欧阳", "娜娜"));
+        assert_eq!(split_name("司马光"), ("司马", "光"));
+        assert_eq!(split_name("欧阳"), ("欧", "阳"));
+        assert_eq!(split_name("阿依古丽·买买提"), ("", "阿依古丽·买买提"));
+        assert_eq!(split_name("王"), ("", "王"));
+        assert_eq!(normalize_name(" 欧阳\u{3000}娜娜 "), "欧阳娜娜");
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default()

@@ -410,7 +410,10 @@ impl Services {
         let rows =
             store::entries(&self.db, &caller.reader(), &place.subtree(), &filter, limit).await?;
         rows.iter()
-            .map(|l| view(&l.entry, mask::name(&l.name), today))
+            .map(|l| {
+                let name = self.open("person", "name", &l.entry.person_id, &l.name)?;
+                view(&l.entry, mask::name(&name), today)
+            })
             .collect()
     }
 
@@ -469,7 +472,11 @@ impl Services {
         )
         .await?;
         Ok(EntryDetail {
-            entry: view(&e, mask::name(&line.name), clock::today())?,
+            entry: view(
+                &e,
+                mask::name(&self.open("person", "name", &e.person_id, &line.name)?),
+                clock::today(),
+            )?,
             evidence,
             services,
         })
@@ -698,17 +705,9 @@ impl Services {
         let valid = input.validate()?;
         let (person, wish) = (valid.person_id, valid.wish.clone());
         let county = county_of_code(place)?;
-        let household =
-            jinguo_storage::household::person_household(&self.db, &county, person, &scope)
-                .await?
-                .ok_or_else(|| invalid("person_id", "not_found"))?;
-        let household = jinguo_storage::household::get(&self.db, household, &scope)
+        let (household, child) = self
+            .registered_person(&county, person, &scope)
             .await?
-            .ok_or_else(|| invalid("person_id", "not_found"))?;
-        let child = jinguo_storage::household::persons(&self.db, &household)
-            .await?
-            .into_iter()
-            .find(|p| p.id == person)
             .ok_or_else(|| invalid("person_id", "not_found"))?;
         let today = clock::today();
         let age = i64::from(crate::households::age(child.birth_date, today));
@@ -870,7 +869,12 @@ impl Services {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
                 None => String::new(),
             };
-            out.push(wish_view(w, mask::name(&l.name), donor)?);
+            let child = if l.name.is_empty() {
+                String::new()
+            } else {
+                self.open("person", "name", &w.person_id, &l.name)?
+            };
+            out.push(wish_view(w, mask::name(&child), donor)?);
         }
         Ok(out)
     }
@@ -1128,29 +1132,37 @@ impl Services {
         period: Period,
     ) -> Result<Vec<EventView>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        Ok(
-            store::events(self.figures_db(), &place.subtree(), period.from, period.to)
-                .await?
-                .into_iter()
-                .map(
-                    |store::EventLine {
-                         event: e,
-                         participants: registered,
-                         children,
-                     }| EventView {
-                        id: e.id,
-                        kind: jinguo_domain::care::EventKind::parse(&e.kind)
-                            .unwrap_or(jinguo_domain::care::EventKind::Other),
-                        name: e.name,
-                        held_on: e.held_on,
-                        place: e.place_text,
-                        organiser: e.organiser,
-                        participants: registered + e.anonymous,
-                        children: children + e.anonymous_children,
-                    },
-                )
-                .collect(),
-        )
+        let mut out = Vec::new();
+        for store::EventLine {
+            event: e,
+            participants: registered,
+            births,
+        } in store::events(self.figures_db(), &place.subtree(), period.from, period.to).await?
+        {
+            // Children: under 18 on the day.
+            let mut children = 0;
+            for (person, sealed) in &births {
+                if self
+                    .open_birth_date(person, sealed)?
+                    .checked_add_months(chrono::Months::new(18 * 12))
+                    .is_some_and(|d| d > e.held_on)
+                {
+                    children += 1;
+                }
+            }
+            out.push(EventView {
+                id: e.id,
+                kind: jinguo_domain::care::EventKind::parse(&e.kind)
+                    .unwrap_or(jinguo_domain::care::EventKind::Other),
+                name: e.name,
+                held_on: e.held_on,
+                place: e.place_text,
+                organiser: e.organiser,
+                participants: registered + e.anonymous,
+                children: children + e.anonymous_children,
+            });
+        }
+        Ok(out)
     }
 
     /// Events, participants and children reached below a place over a period.

@@ -11,6 +11,7 @@ use crate::import::{Issue, MAX_LISTED, read_sheet};
 use crate::{Caller, ServiceError, Services, clock};
 use jinguo_domain::Lang;
 use jinguo_domain::care::{ServiceInput, ServiceKind};
+use jinguo_domain::person::normalize_name;
 use jinguo_domain::resident_id::ResidentId;
 use jinguo_interchange::{Cell, RowError, Sheet};
 use jinguo_storage::care::{self as store, ServiceRow};
@@ -197,7 +198,10 @@ impl Services {
                 continue;
             };
             let name = get(1);
-            if !name.trim().is_empty() && name.trim() != person.name {
+            if !name.trim().is_empty()
+                && normalize_name(&name)
+                    != normalize_name(&self.open("person", "name", &person.id, &person.name)?)
+            {
                 report.push(err(number, 1, "person.name_mismatch"));
                 continue;
             }

@@ -55,7 +55,8 @@ impl Services {
             .as_deref()
             .map(str::trim)
             .filter(|g| !g.is_empty());
-        let child = age(p.birth_date, clock::today()) < GUARDIAN_UNDER;
+        let child =
+            age(self.open_birth_date(&p.id, &p.birth_date)?, clock::today()) < GUARDIAN_UNDER;
         if guardian.is_some() && c.basis == "consent" && relationship.is_none() {
             errs.push("guardian_relationship", "required");
         }
@@ -194,14 +195,21 @@ impl Services {
         };
         let name = input.guardian_name.trim();
         let relationship = input.guardian_relationship.trim();
-        let child = match c.victim_person_id {
+        let child = match &c.victim_person {
             // The victim's age only, read within the case's county.
-            Some(pid) => {
+            Some(sealed) => {
+                let pid =
+                    uuid::Uuid::parse_str(&self.open("dv_case", "victim_person", &c.id, sealed)?)
+                        .map_err(|_| ServiceError::Internal("stored victim is not an id".into()))?;
                 let county = crate::linkage::county_path(&c.county_code).unwrap_or_default();
                 let within = jinguo_storage::Scope::of_paths([county.as_str()]);
-                household::person_place(&self.db, pid, &within)
-                    .await?
-                    .is_some_and(|p| age(p.birth_date, clock::today()) < GUARDIAN_UNDER)
+                match household::person_place(&self.db, pid, &within).await? {
+                    Some(p) => {
+                        age(self.open_birth_date(&p.id, &p.birth_date)?, clock::today())
+                            < GUARDIAN_UNDER
+                    }
+                    None => false,
+                }
             }
             None => false,
         };

@@ -72,16 +72,16 @@ pub struct ChildCoverage {
     pub overloaded: i64,
 }
 
-impl From<store::MemberLoadRow> for MemberLoad {
-    /// The name masked.
-    fn from(m: store::MemberLoadRow) -> Self {
-        MemberLoad {
+impl Services {
+    /// A member's load, her name opened and masked.
+    fn member_load(&self, m: store::MemberLoadRow) -> Result<MemberLoad, ServiceError> {
+        Ok(MemberLoad {
+            name: mask::name(&self.open("member", "name", &m.id, &m.name)?),
             id: m.id,
-            name: mask::name(&m.name),
             role: m.role,
             place_path: m.path,
             units: m.units,
-        }
+        })
     }
 }
 
@@ -154,11 +154,11 @@ impl Services {
             } else {
                 self.security.max_units
             };
-            let m = MemberLoad::from(row);
-            if m.units == 0 {
-                idle.push(m);
-            } else if m.units > limit {
-                overloaded.push(m);
+            // Names are opened only for the members listed.
+            if row.units == 0 {
+                idle.push(self.member_load(row)?);
+            } else if row.units > limit {
+                overloaded.push(self.member_load(row)?);
             }
         }
         let mut children = Vec::new();
@@ -203,11 +203,11 @@ impl Services {
         let place = places::get_scoped(&self.db, code, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        Ok(store::member_loads(&self.db, &place.subtree())
+        store::member_loads(&self.db, &place.subtree())
             .await?
             .into_iter()
-            .map(MemberLoad::from)
-            .collect())
+            .map(|m| self.member_load(m))
+            .collect()
     }
 
     /// A member leaves her post: her term and her assignments end, and what she answered for

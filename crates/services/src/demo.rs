@@ -15,7 +15,7 @@ use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::resident_id::ResidentId;
 use jinguo_domain::screening::{Item, Risk};
 use jinguo_storage::assignment::{self as astore, NewAssignment};
-use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
+use jinguo_storage::household::{self as hstore, NewHousehold};
 use jinguo_storage::member::{self as mstore, NewMember};
 use jinguo_storage::place::{self as pstore};
 use jinguo_storage::{DbConn, db_tx};
@@ -578,7 +578,7 @@ async fn generate(
                 place_code: at.as_str().into(),
                 path: at.path(),
                 role,
-                name,
+                name: seal("member", "name", &id, &name)?,
                 phone: Some(seal("member", "phone", &id, &phone)?),
                 started_on,
                 term_ends_on: started_on.checked_add_months(chrono::Months::new(60)),
@@ -806,22 +806,22 @@ async fn generate(
                         ));
                     }
                 }
-                persons.push(NewPerson {
-                    id,
-                    county_code: ANNING.into(),
-                    household_id: hid,
-                    path: path.clone(),
-                    name,
-                    sex: sex.key(),
-                    birth_date: birth,
-                    id_number: seal("person", "id_number", &id, id_number.as_str())?,
-                    id_number_index: index,
-                    phone: match phone {
-                        Some(p) => Some(seal("person", "phone", &id, &p)?),
-                        None => None,
+                persons.push(crate::sealed::new_person(
+                    keys,
+                    crate::sealed::PersonFields {
+                        id,
+                        county_code: ANNING.into(),
+                        household_id: hid,
+                        path: path.clone(),
+                        name: &name,
+                        sex,
+                        birth_date: birth,
+                        id_number: id_number.as_str(),
+                        id_number_index: index,
+                        phone: phone.as_deref(),
+                        relationship: rel,
                     },
-                    relationship: rel.key(),
-                });
+                )?);
             }
         }
         hstore::insert_households(tx, &households, now).await?;

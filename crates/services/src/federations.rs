@@ -61,7 +61,7 @@ impl Services {
             };
             members.push(MemberView {
                 id: m.id,
-                name: mask::name(&m.name),
+                name: mask::name(&self.open("member", "name", &m.id, &m.name)?),
                 role: MemberRole::stored(&m.role)?,
                 phone,
                 started_on: m.started_on,
@@ -173,7 +173,7 @@ impl Services {
             place_code: place.code.clone(),
             path: place.path.clone(),
             role: v.role.key(),
-            name: v.name,
+            name: self.seal("member", "name", &id, &v.name)?,
             phone: match &v.phone {
                 Some(p) => Some(self.seal("member", "phone", &id, p.as_str())?),
                 None => None,

@@ -1,13 +1,14 @@
 //! Households and persons: the drill-down to one household, and adding a person to it.
 
 use crate::audit::{Record, record};
+use crate::sealed::PersonFields;
 use crate::{Caller, ServiceError, Services, clock};
 use jinguo_domain::Kind as _;
 use jinguo_domain::ids::PersonId;
 use jinguo_domain::person::{PersonInput, Relationship, Sex};
 use jinguo_domain::{ValidationErrors, mask};
 use jinguo_storage::db_tx;
-use jinguo_storage::household::{self as store, Household, HouseholdLine, NewPerson};
+use jinguo_storage::household::{self as store, Household, HouseholdLine};
 use jinguo_storage::place::Place;
 use uuid::Uuid;
 
@@ -103,7 +104,12 @@ impl Services {
         )
         .await?;
         for l in &mut lines {
-            l.head_name = l.head_name.as_deref().map(mask::name);
+            l.head_name = match (&l.head_name, l.head_id) {
+                (Some(sealed), Some(head)) => {
+                    Some(mask::name(&self.open("person", "name", &head, sealed)?))
+                }
+                _ => None,
+            };
             l.address = mask::address(&self.open("household", "address", &l.id, &l.address)?);
         }
         Ok(HouseholdPage {
@@ -210,7 +216,7 @@ impl Services {
             }
         };
         let mut persons = Vec::new();
-        for p in read.persons(&household).await?.iter() {
+        for p in self.open_persons(&read.persons(&household).await?)? {
             if only.is_some_and(|o| o != p.id) {
                 continue;
             }
@@ -286,22 +292,19 @@ impl Services {
             return Err(e.into());
         }
         let id = PersonId::new();
-        let row = NewPerson {
+        let row = self.new_person(PersonFields {
             id: id.0,
             county_code: household.county_code.clone(),
             household_id: household.id,
             path: household.path.clone(),
-            name: valid.name.clone(),
-            sex: valid.sex.key(),
+            name: &valid.name,
+            sex: valid.sex,
             birth_date: valid.birth_date,
-            id_number: self.seal("person", "id_number", &id.0, valid.id_number.as_str())?,
+            id_number: valid.id_number.as_str(),
             id_number_index: index,
-            phone: match &valid.phone {
-                Some(m) => Some(self.seal("person", "phone", &id.0, m.as_str())?),
-                None => None,
-            },
-            relationship: valid.relationship.key(),
-        };
+            phone: valid.phone.as_ref().map(|m| m.as_str()),
+            relationship: valid.relationship,
+        })?;
         let now = clock::now();
         let target = format!("person:{id}");
         let place = household.path.clone();
@@ -357,5 +360,129 @@ impl Services {
             n += jinguo_storage::audit::count_since(&self.db, actor, action, since).await?;
         }
         Ok(n)
+    }
+}
+
+impl Services {
+    /// A registered person of a county, her fields opened, with her household, when the scope
+    /// covers it.
+    pub(crate) async fn registered_person(
+        &self,
+        county: &str,
+        person: Uuid,
+        scope: &jinguo_storage::Scope,
+    ) -> Result<Option<(Household, crate::sealed::OpenPerson)>, ServiceError> {
+        let Some(household) = store::person_household(&self.db, county, person, scope).await?
+        else {
+            return Ok(None);
+        };
+        let Some(household) = store::get(&self.db, household, scope).await? else {
+            return Ok(None);
+        };
+        let Some(p) = store::persons(&self.db, &household)
+            .await?
+            .into_iter()
+            .find(|p| p.id == person)
+        else {
+            return Ok(None);
+        };
+        let p = self.open_person(&p)?;
+        Ok(Some((household, p)))
+    }
+}
+
+/// How many persons a search by name answers at most.
+pub const NAME_HITS_MAX: i64 = 100;
+
+/// A search by name: the whole name, or a surname with or without the given name.
+#[derive(Debug, Clone, Default)]
+pub struct NameQuery {
+    pub name: String,
+    pub surname: String,
+    pub given_name: String,
+}
+
+/// A person found by name, masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonHit {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub household_code: String,
+    pub name: String,
+    pub sex: Sex,
+    pub age: i32,
+}
+
+impl Services {
+    /// Persons by name within the caller's read scope, through the keyed blind indexes of the
+    /// name (exact, after removing white space) and of the surname: `name` alone finds that
+    /// whole name; `surname` and `given_name` find that name split there; `surname` alone every
+    /// person of that surname. At most [`NAME_HITS_MAX`], in household order, names masked.
+    /// Audited with the number found, never the name.
+    pub async fn find_persons(
+        &self,
+        caller: &Caller,
+        query: &NameQuery,
+    ) -> Result<Vec<PersonHit>, ServiceError> {
+        let scope = caller.household_read_scope();
+        if scope.is_empty() {
+            return Err(ServiceError::Forbidden);
+        }
+        let name = jinguo_domain::person::normalize_name(&query.name);
+        let surname = jinguo_domain::person::normalize_name(&query.surname);
+        let given = jinguo_domain::person::normalize_name(&query.given_name);
+        let mut e = ValidationErrors::new();
+        for (field, v) in [
+            ("name", &name),
+            ("surname", &surname),
+            ("given_name", &given),
+        ] {
+            if v.chars().count() > jinguo_domain::person::NAME_MAX_CHARS {
+                e.push(field, "too_long");
+            }
+        }
+        if name.is_empty() && surname.is_empty() {
+            e.push("name", "required");
+        }
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let keys = self.keys.get();
+        let full = if !name.is_empty() {
+            Some(name.clone())
+        } else if !given.is_empty() {
+            Some(format!("{surname}{given}"))
+        } else {
+            None
+        };
+        let name_index = full.map(|n| keys.blind_index("person_name", &n));
+        let surname_index =
+            (!surname.is_empty()).then(|| keys.blind_index("person_surname", &surname));
+        let rows = store::by_name_index(
+            &self.db,
+            name_index.as_deref(),
+            surname_index.as_deref(),
+            &scope,
+            NAME_HITS_MAX,
+        )
+        .await?;
+        let today = clock::today();
+        let mut hits = Vec::with_capacity(rows.len());
+        for r in rows {
+            hits.push(PersonHit {
+                name: mask::name(&self.open("person", "name", &r.id, &r.name)?),
+                sex: Sex::stored(&r.sex)?,
+                age: age(self.open_birth_date(&r.id, &r.birth_date)?, today),
+                id: r.id,
+                household_id: r.household_id,
+                household_code: r.household_code,
+            });
+        }
+        self.note_read(
+            caller,
+            Record::new("person.search").detail(format!("found={}", hits.len())),
+        )
+        .await?;
+        Ok(hits)
     }
 }

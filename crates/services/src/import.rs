@@ -559,22 +559,19 @@ impl Services {
                 continue;
             }
             let id = Uuid::now_v7();
-            persons.push(NewPerson {
+            persons.push(self.new_person(crate::sealed::PersonFields {
                 id,
                 county_code: county,
                 household_id,
                 path: path.clone(),
-                name: p.name.clone(),
-                sex: p.sex.key(),
+                name: &p.name,
+                sex: p.sex,
                 birth_date: p.birth_date,
-                id_number: self.seal("person", "id_number", &id, p.id_number.as_str())?,
+                id_number: p.id_number.as_str(),
                 id_number_index: index,
-                phone: match &p.phone {
-                    Some(m) => Some(self.seal("person", "phone", &id, m.as_str())?),
-                    None => None,
-                },
-                relationship: p.relationship.key(),
-            });
+                phone: p.phone.as_ref().map(|m| m.as_str()),
+                relationship: p.relationship,
+            })?);
         }
         Ok((households, persons))
     }
@@ -638,7 +635,7 @@ impl Services {
             after = last.code.clone();
             let county = last.county_code.clone();
             let ids: Vec<Uuid> = page.iter().map(|h| h.id).collect();
-            let persons = hstore::persons_of(&self.db, &county, &ids).await?;
+            let persons = self.open_persons(&hstore::persons_of(&self.db, &county, &ids).await?)?;
             for h in &page {
                 households += 1;
                 let address = self.open("household", "address", &h.id, &h.address)?;
@@ -853,10 +850,17 @@ impl Services {
             }
             seen.insert(key, *number);
             // The same member: serving at the place, same name and post.
-            let existing: Vec<MemberRow> = members::serving_at(&self.db, &place.code)
-                .await?
+            let mut serving = Vec::new();
+            for mut m in members::serving_at(&self.db, &place.code).await? {
+                if m.ended_on.is_none() && m.role == v.role.key() {
+                    m.name = self.open("member", "name", &m.id, &m.name)?;
+                    if m.name == v.name {
+                        serving.push(m);
+                    }
+                }
+            }
+            let existing: Vec<MemberRow> = serving
                 .into_iter()
-                .filter(|m| m.ended_on.is_none() && m.role == v.role.key() && m.name == v.name)
                 .map(|m| MemberRow {
                     county_code: place.county(),
                     id: m.id,
@@ -886,7 +890,7 @@ impl Services {
                         place_code: place.code.clone(),
                         path: place.path.clone(),
                         role: v.role.key(),
-                        name: v.name.clone(),
+                        name: self.seal("member", "name", &id, &v.name)?,
                         phone: match &v.phone {
                             Some(p) => Some(self.seal("member", "phone", &id, p.as_str())?),
                             None => None,
@@ -973,23 +977,24 @@ impl Services {
         for (m, u) in members::units_below(&self.db, &within).await? {
             units.entry(m).or_default().push(u);
         }
-        let rows = members::serving_below(&self.db, &within)
-            .await?
-            .into_iter()
-            .map(|m| {
-                let role = MemberRole::parse(&m.role)
-                    .map(|r| r.label(Lang::Zh).to_string())
-                    .unwrap_or(m.role);
-                vec![
-                    m.name,
-                    role,
-                    m.place_code,
-                    String::new(),
-                    m.started_on.to_string(),
-                    m.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
-                    units.remove(&m.id).unwrap_or_default().join("、"),
-                ]
-            });
+        let mut serving = members::serving_below(&self.db, &within).await?;
+        for m in &mut serving {
+            m.name = self.open("member", "name", &m.id, &m.name)?;
+        }
+        let rows = serving.into_iter().map(|m| {
+            let role = MemberRole::parse(&m.role)
+                .map(|r| r.label(Lang::Zh).to_string())
+                .unwrap_or(m.role);
+            vec![
+                m.name,
+                role,
+                m.place_code,
+                String::new(),
+                m.started_on.to_string(),
+                m.term_ends_on.map(|d| d.to_string()).unwrap_or_default(),
+                units.remove(&m.id).unwrap_or_default().join("、"),
+            ]
+        });
         let headers: Vec<&str> = MEMBER_COLUMNS.iter().map(|(_, names)| names[0]).collect();
         let mut out = Vec::new();
         let mut count = 0u64;

@@ -609,18 +609,12 @@ impl Services {
         let mut household_id = None;
         let mut victim_name = v.victim_name.clone();
         if let Some(pid) = v.victim_person_id {
-            let h = jinguo_storage::household::person_household(&self.db, &county, pid, &scope)
+            let (h, p) = self
+                .registered_person(&county, pid, &scope)
                 .await?
                 .ok_or_else(|| invalid("victim_person_id", "not_found"))?;
-            household_id = Some(h);
-            if let Some(hh) = jinguo_storage::household::get(&self.db, h, &scope).await?
-                && let Some(p) = jinguo_storage::household::persons(&self.db, &hh)
-                    .await?
-                    .into_iter()
-                    .find(|p| p.id == pid)
-            {
-                victim_name = p.name;
-            }
+            household_id = Some(h.id);
+            victim_name = p.name;
         }
         let id = Uuid::now_v7();
         let seal = |column: &str, plain: &str| self.seal("dv_case", column, &id, plain);
@@ -629,7 +623,10 @@ impl Services {
             id,
             path: place.path.clone(),
             household_id,
-            victim_person_id: v.victim_person_id,
+            victim_person: match v.victim_person_id {
+                Some(pid) => Some(seal("victim_person", &pid.to_string())?),
+                None => None,
+            },
             victim_name: seal("victim_name", &victim_name)?,
             victim_phone: match &v.victim_phone {
                 Some(p) => Some(seal("victim_phone", p)?),

@@ -269,20 +269,13 @@ impl Services {
         for p in &v.parties {
             let mut name = p.name.clone();
             if let Some(pid) = p.person_id {
-                let found =
-                    jinguo_storage::household::person_household(&self.db, &county, pid, &scope)
-                        .await?
-                        .ok_or_else(|| invalid("parties", "not_found"))?;
-                household_id.get_or_insert(found);
-                persons.push(pid);
-                if let Some(h) = jinguo_storage::household::get(&self.db, found, &scope).await?
-                    && let Some(person) = jinguo_storage::household::persons(&self.db, &h)
-                        .await?
-                        .into_iter()
-                        .find(|x| x.id == pid)
-                {
-                    name = person.name;
-                }
+                let (found, person) = self
+                    .registered_person(&county, pid, &scope)
+                    .await?
+                    .ok_or_else(|| invalid("parties", "not_found"))?;
+                household_id.get_or_insert(found.id);
+                persons.push(self.person_ref("dispute_party", &pid));
+                name = person.name;
             }
             names.push(name);
         }
@@ -321,7 +314,15 @@ impl Services {
         for (i, p) in v.parties.iter().enumerate() {
             parties.push(PartyRow {
                 seq: i as i64 + 1,
-                person_id: p.person_id,
+                person: match p.person_id {
+                    Some(pid) => {
+                        Some(self.seal("dispute", "party_person", &id, &pid.to_string())?)
+                    }
+                    None => None,
+                },
+                person_ref: p
+                    .person_id
+                    .map(|pid| self.person_ref("dispute_party", &pid)),
                 name: self.seal("dispute", "party_name", &id, &names[i])?,
                 relationship: p.relationship.clone(),
             });
@@ -376,7 +377,7 @@ impl Services {
         for p in parties {
             let name = self.open("dispute", "party_name", &d.id, &p.name)?;
             shown.push(PartyView {
-                person_id: p.person_id,
+                person_id: self.party_person(d.id, p)?,
                 name: if assigned { name } else { mask::name(&name) },
                 relationship: p.relationship.clone(),
             });
@@ -621,7 +622,9 @@ impl Services {
                 // A mediator who is a party withdraws (recusal).
                 let parties = store::parties(&self.db, &d).await?;
                 for p in &parties {
-                    if self.open("dispute", "party_name", &d.id, &p.name)? == member.name {
+                    if self.open("dispute", "party_name", &d.id, &p.name)?
+                        == self.open("member", "name", &member.id, &member.name)?
+                    {
                         return Err(invalid("mediator_id", "dispute.recusal"));
                     }
                 }
@@ -849,13 +852,13 @@ impl Services {
         let township: String = path.split_inclusive('/').take(4).collect();
         let scope = caller.household_write_scope();
         let within = jinguo_storage::Subtree::of_path(&township);
-        Ok(jinguo_storage::member::serving_below(&self.db, &within)
+        jinguo_storage::member::serving_below(&self.db, &within)
             .await?
             .into_iter()
             .filter(|m| m.role == "mediator")
             .filter(|m| PlaceCode::parse(&m.place_code).is_ok_and(|_| scope.covers(&township)))
-            .map(|m| (m.id, m.name))
-            .collect())
+            .map(|m| Ok((m.id, self.open("member", "name", &m.id, &m.name)?)))
+            .collect()
     }
 
     /// For the dashboard: the open disputes below a place, how many are overdue, and the terms of
@@ -1058,15 +1061,17 @@ impl Services {
             gaps: rules::three_coverages(&village_pairs, &teams),
             mediators: mediators
                 .into_iter()
-                .map(|m| MediatorLine {
-                    id: m.id,
-                    name: m.name,
-                    place_code: m.place_code,
-                    kind: m.kind.as_deref().and_then(rules::MediatorKind::parse),
-                    woman: m.woman,
-                    court_appointed: m.court_appointed.unwrap_or(false),
+                .map(|m| {
+                    Ok(MediatorLine {
+                        id: m.id,
+                        name: self.open("member", "name", &m.id, &m.name)?,
+                        place_code: m.place_code,
+                        kind: m.kind.as_deref().and_then(rules::MediatorKind::parse),
+                        woman: m.woman,
+                        court_appointed: m.court_appointed.unwrap_or(false),
+                    })
                 })
-                .collect(),
+                .collect::<Result<_, ServiceError>>()?,
         })
     }
 
@@ -1256,5 +1261,18 @@ fn chinese_number(n: usize) -> String {
             }
         ),
         _ => n.to_string(),
+    }
+}
+
+impl Services {
+    /// The registered person a party names, opened.
+    fn party_person(&self, dispute: Uuid, p: &PartyRow) -> Result<Option<Uuid>, ServiceError> {
+        let Some(sealed) = &p.person else {
+            return Ok(None);
+        };
+        let plain = self.open("dispute", "party_person", &dispute, sealed)?;
+        Uuid::parse_str(&plain)
+            .map(Some)
+            .map_err(|_| ServiceError::Internal("stored party person is not an id".into()))
     }
 }

@@ -4,7 +4,10 @@
 //! when a value names a key this process does not know yet (after `jinguo keys rotate`).
 
 use crate::{ServiceError, Services};
+use chrono::NaiveDate;
 use jinguo_crypto::{CryptoError, Keyring};
+use jinguo_domain::person::{Relationship, Sex, normalize_name, split_name};
+use jinguo_storage::household::{NewPerson, Person};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -145,6 +148,144 @@ impl Services {
     pub fn id_number_index(&self, id_number: &str) -> String {
         self.keys.get().blind_index("id_number", id_number)
     }
+
+    /// A keyed pseudonym of a person for one purpose (`dispute_party` …): equal for the same
+    /// person and purpose, unlinkable to her row without the key.
+    pub fn person_ref(&self, purpose: &str, person: &uuid::Uuid) -> String {
+        person_ref(&self.keys.get(), purpose, person)
+    }
+
+    /// Opens a person's sealed fields (the ID number and phone stay sealed: few views need them).
+    pub fn open_person(&self, p: &Person) -> Result<OpenPerson, ServiceError> {
+        Ok(OpenPerson {
+            id: p.id,
+            household_id: p.household_id,
+            name: self.open("person", "name", &p.id, &p.name)?,
+            sex: p.sex.clone(),
+            birth_date: self.open_birth_date(&p.id, &p.birth_date)?,
+            relationship: self.open("person", "relationship", &p.id, &p.relationship)?,
+            head: p.head != 0,
+            id_number: p.id_number.clone(),
+            phone: p.phone.clone(),
+            version: p.version,
+        })
+    }
+
+    /// Opens persons as [`Services::open_person`] does, keeping the households in the order read
+    /// and each household's persons head first, then by birth date (a sealed value cannot be
+    /// sorted by the database).
+    pub fn open_persons(&self, persons: &[Person]) -> Result<Vec<OpenPerson>, ServiceError> {
+        let mut out = persons
+            .iter()
+            .map(|p| self.open_person(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut start = 0;
+        while start < out.len() {
+            let household = out[start].household_id;
+            let end = out[start..]
+                .iter()
+                .position(|p| p.household_id != household)
+                .map_or(out.len(), |n| start + n);
+            out[start..end].sort_by_key(|p| (!p.head, p.birth_date, p.id));
+            start = end;
+        }
+        Ok(out)
+    }
+
+    /// Opens a sealed birth date.
+    pub fn open_birth_date(
+        &self,
+        person: &uuid::Uuid,
+        sealed: &str,
+    ) -> Result<NaiveDate, ServiceError> {
+        let plain = self.open("person", "birth_date", person, sealed)?;
+        NaiveDate::parse_from_str(&plain, "%Y-%m-%d")
+            .map_err(|_| ServiceError::Internal("stored birth date does not parse".into()))
+    }
+
+    /// A person's row, every personal field sealed and her name indexed for search.
+    pub fn new_person(&self, fields: PersonFields<'_>) -> Result<NewPerson, ServiceError> {
+        new_person(&self.keys.get(), fields)
+    }
+}
+
+/// A person as stored, her name, birth date and relationship opened.
+#[derive(Debug, Clone)]
+pub struct OpenPerson {
+    pub id: uuid::Uuid,
+    pub household_id: uuid::Uuid,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub relationship: String,
+    pub head: bool,
+    /// Still sealed.
+    pub id_number: String,
+    /// Still sealed.
+    pub phone: Option<String>,
+    pub version: i64,
+}
+
+/// What a new person's row is made of, in clear.
+#[derive(Debug, Clone)]
+pub struct PersonFields<'a> {
+    pub id: uuid::Uuid,
+    pub county_code: String,
+    pub household_id: uuid::Uuid,
+    pub path: String,
+    pub name: &'a str,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub id_number: &'a str,
+    /// The ID number's blind index (computed already, to look the number up).
+    pub id_number_index: String,
+    pub phone: Option<&'a str>,
+    pub relationship: Relationship,
+}
+
+/// The blind indexes of a name: of the whole (normalised) name, and of its surname.
+pub fn name_indexes(keys: &Keyring, name: &str) -> (String, String) {
+    let name = normalize_name(name);
+    let (surname, _) = split_name(&name);
+    (
+        keys.blind_index("person_name", &name),
+        keys.blind_index("person_surname", surname),
+    )
+}
+
+/// See [`Services::person_ref`].
+pub fn person_ref(keys: &Keyring, purpose: &str, person: &uuid::Uuid) -> String {
+    keys.blind_index(&format!("person_ref/{purpose}"), &person.to_string())
+}
+
+/// See [`Services::new_person`]; with the key ring at hand (the demo seals off the async
+/// threads).
+pub fn new_person(keys: &Keyring, f: PersonFields<'_>) -> Result<NewPerson, ServiceError> {
+    let id = f.id;
+    let seal = |column: &str, plain: &str| {
+        keys.encrypt(plain, &aad("person", column, &id))
+            .map_err(internal)
+    };
+    let (name_index, surname_index) = name_indexes(keys, f.name);
+    Ok(NewPerson {
+        id,
+        county_code: f.county_code,
+        household_id: f.household_id,
+        path: f.path,
+        name: seal("name", f.name)?,
+        name_index,
+        surname_index,
+        sex: f.sex.key(),
+        birth_date: seal("birth_date", &f.birth_date.to_string())?,
+        id_number: seal("id_number", f.id_number)?,
+        id_number_index: f.id_number_index,
+        phone: match f.phone {
+            Some(p) => Some(seal("phone", p)?),
+            None => None,
+        },
+        relationship: seal("relationship", f.relationship.key())?,
+        head: f.relationship == Relationship::Head,
+    })
 }
 
 /// What a key rotation did.
@@ -340,6 +481,128 @@ impl Services {
             report.emergency
         );
         db_tx!(&self.db, tx => crate::audit::record(tx, &self.keys, caller, crate::audit::Record::new("keys.rotate").detail(detail.clone())).await)?;
+        Ok(report)
+    }
+}
+
+/// What the one-time sealing of values written in clear did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SealReport {
+    /// Values sealed (names, birth dates, relationships, links to persons).
+    pub sealed: u64,
+    /// Persons whose name got its blind indexes.
+    pub indexed: u64,
+    /// Dispute parties that got the pseudonym of their person.
+    pub referenced: u64,
+}
+
+impl Services {
+    /// Seals what a database made before names were sealed holds in clear (migration 0027 left
+    /// a row in `pending_seal`): every value of the columns sealed since, the blind indexes of
+    /// names and the pseudonyms of dispute parties' persons, a batch per transaction. Run at
+    /// every start; it does nothing once done. Interrupted, it is run again: sealed values are
+    /// left alone.
+    pub async fn seal_clear_values(&self) -> Result<SealReport, ServiceError> {
+        use jinguo_storage::{db_tx, household, mediation};
+        let mut report = SealReport::default();
+        if !household::seal_pending(&self.db).await? {
+            return Ok(report);
+        }
+        for which in mediation::SealedColumn::SEALED_SINCE_0027 {
+            let (table, column) = which.sealed_for();
+            let mut after = (uuid::Uuid::nil(), -1_i64);
+            loop {
+                let rows = mediation::sealed_values(&self.db, which, after, 1000).await?;
+                let Some(last) = rows.last() else { break };
+                after = (last.id, last.seq);
+                let mut updates = Vec::new();
+                for v in rows {
+                    if jinguo_crypto::kid_of(&v.value).is_some() {
+                        continue;
+                    }
+                    let plain = match which {
+                        // Ids copied by the migration (hex on SQLite, text on PostgreSQL).
+                        mediation::SealedColumn::CaseVictimPerson
+                        | mediation::SealedColumn::PartyPerson => uuid::Uuid::parse_str(&v.value)
+                            .map_err(|_| {
+                                ServiceError::Internal(format!("{table}.{column}: not an id"))
+                            })?
+                            .to_string(),
+                        _ => v.value,
+                    };
+                    updates.push((
+                        v.county_code,
+                        v.id,
+                        v.seq,
+                        self.seal(table, column, &v.id, &plain)?,
+                    ));
+                }
+                report.sealed += updates.len() as u64;
+                db_tx!(&self.db, tx => {
+                    for (county, id, seq, value) in &updates {
+                        mediation::reseal_value(tx, which, county, *id, *seq, value).await?;
+                    }
+                    Ok::<(), ServiceError>(())
+                })?;
+            }
+        }
+        let keys = self.keys.get();
+        loop {
+            let rows = household::unindexed_names(&self.db, 1000).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut updates = Vec::new();
+            for r in rows {
+                let name = self.open("person", "name", &r.id, &r.name)?;
+                let (full, surname) = name_indexes(&keys, &name);
+                updates.push((r.county_code, r.id, full, surname));
+            }
+            report.indexed += updates.len() as u64;
+            db_tx!(&self.db, tx => {
+                for (county, id, full, surname) in &updates {
+                    household::set_name_index(tx, county, *id, full, surname).await?;
+                }
+                Ok::<(), ServiceError>(())
+            })?;
+        }
+        loop {
+            let rows = mediation::unreferenced_parties(&self.db, 1000).await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut updates = Vec::new();
+            for r in rows {
+                let person = self.open("dispute", "party_person", &r.dispute_id, &r.person)?;
+                let person = uuid::Uuid::parse_str(&person).map_err(|_| {
+                    ServiceError::Internal("dispute_party.person: not an id".into())
+                })?;
+                updates.push((r, person_ref(&keys, "dispute_party", &person)));
+            }
+            report.referenced += updates.len() as u64;
+            db_tx!(&self.db, tx => {
+                for (party, r) in &updates {
+                    mediation::set_party_ref(tx, party, r).await?;
+                }
+                Ok::<(), ServiceError>(())
+            })?;
+        }
+        let detail = format!(
+            "sealed={} indexed={} referenced={}",
+            report.sealed, report.indexed, report.referenced
+        );
+        // What was overwritten leaves the files too.
+        if report != SealReport::default() {
+            jinguo_storage::maintenance::purge_overwritten(
+                &self.db,
+                &["person", "member", "dv_case", "dispute_party"],
+            )
+            .await?;
+        }
+        db_tx!(&self.db, tx => {
+            household::seal_done(tx).await?;
+            crate::audit::record_as(tx, &crate::audit::Actor::Worker, crate::audit::Record::new("keys.seal").detail(detail.clone())).await
+        })?;
         Ok(report)
     }
 }

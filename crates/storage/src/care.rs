@@ -69,7 +69,7 @@ pub struct EntryRow {
     pub version: i64,
 }
 
-/// An entry with its person's name (as stored) and sex.
+/// An entry with its person's name (sealed) and sex.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EntryLine {
     #[sqlx(flatten)]
@@ -669,8 +669,9 @@ pub struct EventLine {
     pub event: EventRow,
     /// Registered participants.
     pub participants: i64,
-    /// How many of them were children (under 18) that day.
-    pub children: i64,
+    /// The registered participants' ids and sealed birth dates (whether each was a child that
+    /// day is found once they are opened).
+    pub births: Vec<(Uuid, String)>,
 }
 
 /// Events below a subtree held between two days, newest first, each with its number of
@@ -688,21 +689,14 @@ pub async fn events(
         .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
     let mut out = Vec::with_capacity(rows.len());
     for e in rows {
-        let births: Vec<(NaiveDate,)> = db_run!(db, p => sqlx::query_as(
-            "SELECT person.birth_date FROM care_event_person ep JOIN person ON \
+        let births: Vec<(Uuid, String)> = db_run!(db, p => sqlx::query_as(
+            "SELECT person.id, person.birth_date FROM care_event_person ep JOIN person ON \
              person.county_code = ep.county_code AND person.id = ep.person_id \
              WHERE ep.county_code = $1 AND ep.event_id = $2")
             .bind(&e.county_code).bind(e.id).fetch_all(p).await)?;
-        let children = births
-            .iter()
-            .filter(|(b,)| {
-                b.checked_add_months(chrono::Months::new(18 * 12))
-                    .is_some_and(|d| d > e.held_on)
-            })
-            .count() as i64;
         out.push(EventLine {
             participants: births.len() as i64,
-            children,
+            births,
             event: e,
         });
     }

@@ -1,7 +1,7 @@
 //! Households and their persons (一户一档).
 
 use crate::{Db, DbConn, Scope, StorageError, Subtree, conn_run, db_run};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -21,16 +21,25 @@ pub struct NewPerson {
     pub county_code: String,
     pub household_id: Uuid,
     pub path: String,
+    /// Sealed.
     pub name: String,
+    /// Blind index of the whole name (normalised), for search.
+    pub name_index: String,
+    /// Blind index of the surname, for search.
+    pub surname_index: String,
     pub sex: &'static str,
-    pub birth_date: NaiveDate,
+    /// Sealed (`YYYY-MM-DD`).
+    pub birth_date: String,
     /// Sealed.
     pub id_number: String,
     /// Blind index of the ID number, for exact-match search and uniqueness.
     pub id_number_index: String,
     /// Sealed.
     pub phone: Option<String>,
-    pub relationship: &'static str,
+    /// Sealed.
+    pub relationship: String,
+    /// Heads the household (the one relationship kept in clear, for lists).
+    pub head: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -52,6 +61,9 @@ pub struct HouseholdLine {
     pub id: Uuid,
     pub code: String,
     pub address: String,
+    /// The head's id, the row her sealed name is bound to.
+    pub head_id: Option<Uuid>,
+    /// Sealed.
     pub head_name: Option<String>,
     pub persons: i64,
 }
@@ -60,12 +72,19 @@ pub struct HouseholdLine {
 pub struct Person {
     pub id: Uuid,
     pub household_id: Uuid,
+    /// Sealed.
     pub name: String,
     pub sex: String,
-    pub birth_date: NaiveDate,
+    /// Sealed.
+    pub birth_date: String,
+    /// Sealed.
     pub id_number: String,
+    /// Sealed.
     pub phone: Option<String>,
+    /// Sealed.
     pub relationship: String,
+    /// 1 for the head of the household.
+    pub head: i16,
     pub version: i64,
 }
 
@@ -162,7 +181,7 @@ pub async fn insert_persons(
         let at = now.to_rfc3339();
         return crate::copy::copy_in(
             c,
-            "COPY person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) FROM STDIN",
+            "COPY person (county_code, id, household_id, path, name, name_index, surname_index, sex, birth_date, id_number, id_number_index, phone, relationship, head, created_at, updated_at, version) FROM STDIN",
             rows,
             |t, p| {
                 t.field(&p.county_code)
@@ -170,15 +189,21 @@ pub async fn insert_persons(
                     .field(&p.household_id.to_string())
                     .field(&p.path)
                     .field(&p.name)
+                    .field(&p.name_index)
+                    .field(&p.surname_index)
                     .field(p.sex)
-                    .field(&p.birth_date.to_string())
+                    .field(&p.birth_date)
                     .field(&p.id_number)
                     .field(&p.id_number_index);
                 match &p.phone {
                     Some(phone) => t.field(phone),
                     None => t.null(),
                 };
-                t.field(p.relationship).field(&at).field(&at).field("1");
+                t.field(&p.relationship)
+                    .field(if p.head { "1" } else { "0" })
+                    .field(&at)
+                    .field(&at)
+                    .field("1");
             },
         )
         .await
@@ -187,7 +212,7 @@ pub async fn insert_persons(
     for chunk in rows.chunks(1000) {
         conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) ",
+                "INSERT INTO person (county_code, id, household_id, path, name, name_index, surname_index, sex, birth_date, id_number, id_number_index, phone, relationship, head, created_at, updated_at, version) ",
             );
             q.push_values(chunk, |mut b, p| {
                 b.push_bind(&p.county_code)
@@ -195,12 +220,15 @@ pub async fn insert_persons(
                     .push_bind(p.household_id)
                     .push_bind(&p.path)
                     .push_bind(&p.name)
+                    .push_bind(&p.name_index)
+                    .push_bind(&p.surname_index)
                     .push_bind(p.sex)
-                    .push_bind(p.birth_date)
+                    .push_bind(&p.birth_date)
                     .push_bind(&p.id_number)
                     .push_bind(&p.id_number_index)
                     .push_bind(&p.phone)
-                    .push_bind(p.relationship)
+                    .push_bind(&p.relationship)
+                    .push_bind(i16::from(p.head))
                     .push_bind(now)
                     .push_bind(now)
                     .push_bind(1_i64);
@@ -219,7 +247,7 @@ macro_rules! household_cols {
 }
 macro_rules! person_cols {
     () => {
-        "id, household_id, name, sex, birth_date, id_number, phone, relationship, version"
+        "id, household_id, name, sex, birth_date, id_number, phone, relationship, head, version"
     };
 }
 
@@ -281,7 +309,7 @@ pub async fn persons(db: &Db, household: &Household) -> Result<Vec<Person>, Stor
         "SELECT ",
         person_cols!(),
         " FROM person WHERE county_code = $1 AND household_id = $2 \
-         ORDER BY CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id"
+         ORDER BY head DESC, id"
     );
     Ok(db_run!(db, p => sqlx::query_as::<_, Person>(sql)
         .bind(&household.county_code).bind(household.id).fetch_all(p).await)?)
@@ -302,7 +330,8 @@ pub async fn list_in_group(
     }
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT h.id, h.code, h.address, \
-            (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.relationship = 'head' LIMIT 1) AS head_name, \
+            (SELECT p.id FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.head = 1 ORDER BY p.id LIMIT 1) AS head_id, \
+            (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.head = 1 ORDER BY p.id LIMIT 1) AS head_name, \
             (SELECT count(*) FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id) AS persons \
             FROM household h WHERE h.group_code = ");
         q.push_bind(group_code.to_string());
@@ -514,7 +543,8 @@ pub struct PersonPlace {
     pub id: Uuid,
     pub household_id: Uuid,
     pub path: String,
-    pub birth_date: NaiveDate,
+    /// Sealed.
+    pub birth_date: String,
 }
 
 /// Where a person belongs, only when the scope covers it.
@@ -685,7 +715,7 @@ pub async fn persons_of(
             "SELECT ",
             person_cols!(),
             " FROM person WHERE county_code = $1 AND household_id = ANY($2) \
-             ORDER BY household_id, CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id"
+             ORDER BY household_id, head DESC, id"
         );
         return Ok(sqlx::query_as::<_, Person>(sql)
             .bind(county)
@@ -700,7 +730,95 @@ pub async fn persons_of(
         for h in households {
             list.push_bind(*h);
         }
-        q.push(") ORDER BY household_id, CASE relationship WHEN 'head' THEN 0 ELSE 1 END, birth_date, id");
+        q.push(") ORDER BY household_id, head DESC, id");
         q.build_query_as::<Person>().fetch_all(p).await
     })?)
+}
+
+/// A person found by name, with her household.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NameHit {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub household_code: String,
+    pub path: String,
+    /// Sealed.
+    pub name: String,
+    pub sex: String,
+    /// Sealed.
+    pub birth_date: String,
+}
+
+/// Persons whose name has these blind indexes (the whole name's, the surname's, or both), in
+/// households the scope covers, at most `limit`, in household code order.
+pub async fn by_name_index(
+    db: &Db,
+    name_index: Option<&str>,
+    surname_index: Option<&str>,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<NameHit>, StorageError> {
+    if scope.is_empty() || (name_index.is_none() && surname_index.is_none()) {
+        return Ok(Vec::new());
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT person.id, person.household_id, household.code AS household_code, household.path, \
+             person.name, person.sex, person.birth_date FROM person JOIN household \
+             ON household.county_code = person.county_code AND household.id = person.household_id WHERE 1 = 1",
+        );
+        if let Some(i) = name_index {
+            q.push(" AND person.name_index = ").push_bind(i.to_string());
+        }
+        if let Some(i) = surname_index {
+            q.push(" AND person.surname_index = ").push_bind(i.to_string());
+        }
+        scope.push_household_filter(&mut q, "household.path", "household.county_code", "household.id");
+        q.push(" ORDER BY household.code, person.id LIMIT ").push_bind(limit);
+        q.build_query_as::<NameHit>().fetch_all(p).await
+    })?)
+}
+
+/// A person whose name has no blind index yet (written before names were sealed).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnindexedName {
+    pub county_code: String,
+    pub id: Uuid,
+    /// Sealed, or in clear when not sealed yet.
+    pub name: String,
+}
+
+/// Up to `limit` persons whose name has no blind index.
+pub async fn unindexed_names(db: &Db, limit: i64) -> Result<Vec<UnindexedName>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, name FROM person WHERE name_index IS NULL ORDER BY id LIMIT $1")
+        .bind(limit).fetch_all(p).await)?)
+}
+
+/// Sets a person's name indexes.
+pub async fn set_name_index(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    id: Uuid,
+    name_index: &str,
+    surname_index: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE person SET name_index = $3, surname_index = $4 WHERE county_code = $1 AND id = $2")
+        .bind(county).bind(id).bind(name_index).bind(surname_index).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Whether the one-time sealing of values written before migration 0027 is still to be done.
+pub async fn seal_pending(db: &Db) -> Result<bool, StorageError> {
+    let row: Option<(String,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT step FROM pending_seal WHERE step = 'names'").fetch_optional(p).await)?;
+    Ok(row.is_some())
+}
+
+/// Marks the one-time sealing done.
+pub async fn seal_done(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query("DELETE FROM pending_seal WHERE step = 'names'")
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
 }

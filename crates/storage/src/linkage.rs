@@ -184,7 +184,9 @@ pub struct CaseRow {
     pub id: Uuid,
     pub path: String,
     pub household_id: Option<Uuid>,
-    pub victim_person_id: Option<Uuid>,
+    /// The registered person who is the victim, sealed (her id): no join leads from a case to
+    /// `person` without the key.
+    pub victim_person: Option<String>,
     /// Sealed.
     pub victim_name: String,
     /// Sealed.
@@ -211,7 +213,7 @@ pub struct CaseRow {
 
 macro_rules! case_cols {
     () => {
-        "county_code, id, path, household_id, victim_person_id, victim_name, \
+        "county_code, id, path, household_id, victim_person, victim_name, \
      victim_phone, abuser_name, relationship, violence, severity, risk_factors, risk, children, \
      source, received_on, narrative, consent_to_share, status, owner, version"
     };
@@ -230,7 +232,7 @@ pub async fn insert_case(
     );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&r.county_code).bind(r.id).bind(&r.path).bind(r.household_id)
-        .bind(r.victim_person_id).bind(&r.victim_name).bind(&r.victim_phone)
+        .bind(&r.victim_person).bind(&r.victim_name).bind(&r.victim_phone)
         .bind(&r.abuser_name).bind(&r.relationship).bind(&r.violence).bind(&r.severity)
         .bind(&r.risk_factors).bind(&r.risk).bind(r.children).bind(&r.source)
         .bind(r.received_on).bind(&r.narrative).bind(r.consent_to_share).bind(&r.status)

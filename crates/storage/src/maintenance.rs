@@ -377,3 +377,27 @@ pub async fn pg_restore(
     db.migrate().await?;
     Ok(checksum)
 }
+
+/// Rewrites the tables whose values were sealed in place so that the values they held in clear
+/// leave the files too: SQLite keeps an overwritten value in free pages and in the WAL, and
+/// PostgreSQL in dead row versions. SQLite is rebuilt (`VACUUM`) and its WAL emptied; on
+/// PostgreSQL the tables are rewritten (`VACUUM FULL`, which locks them meanwhile). For a
+/// one-time step before serving.
+pub async fn purge_overwritten(db: &Db, tables: &[&str]) -> Result<(), StorageError> {
+    match db {
+        Db::Sqlite(s) => {
+            sqlx::query("VACUUM").execute(&s.write).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&s.write)
+                .await?;
+        }
+        Db::Postgres(p) => {
+            for t in tables {
+                sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM FULL {t}")))
+                    .execute(p)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

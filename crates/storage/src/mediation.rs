@@ -43,7 +43,10 @@ pub struct DisputeRow {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PartyRow {
     pub seq: i64,
-    pub person_id: Option<Uuid>,
+    /// The registered person, sealed (her id).
+    pub person: Option<String>,
+    /// A keyed pseudonym of the registered person, to find her disputes with the key only.
+    pub person_ref: Option<String>,
     /// Sealed.
     pub name: String,
     pub relationship: String,
@@ -67,10 +70,10 @@ pub async fn insert(
     .map_err(StorageError::classify)?;
     for p in parties {
         conn_run!(tx, c => sqlx::query(
-            "INSERT INTO dispute_party (county_code, dispute_id, seq, person_id, name, relationship) \
-             VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&d.county_code).bind(d.id).bind(p.seq).bind(p.person_id).bind(&p.name)
-            .bind(&p.relationship)
+            "INSERT INTO dispute_party (county_code, dispute_id, seq, person, person_ref, name, relationship) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(&d.county_code).bind(d.id).bind(p.seq).bind(&p.person).bind(&p.person_ref)
+            .bind(&p.name).bind(&p.relationship)
             .execute(&mut *c).await.map(|_| ()))
         .map_err(StorageError::classify)?;
     }
@@ -160,17 +163,18 @@ pub async fn assigned(db: &Db, reader: &Reader) -> Result<Vec<Seen<DisputeRow>>,
     Ok(out)
 }
 
-/// Open disputes of the county naming any of these persons as a party.
+/// Open disputes of the county naming any of these persons (by their pseudonyms, see
+/// [`PartyRow::person_ref`]) as a party.
 pub async fn open_with_persons(
     db: &Db,
     county: &str,
-    persons: &[Uuid],
+    person_refs: &[String],
 ) -> Result<Vec<Uuid>, StorageError> {
     let mut out: Vec<Uuid> = Vec::new();
-    for p in persons {
+    for p in person_refs {
         let rows: Vec<(Uuid,)> = db_run!(db, pool => sqlx::query_as(
             "SELECT d.id FROM dispute_party dp JOIN dispute d ON d.county_code = dp.county_code \
-             AND d.id = dp.dispute_id WHERE dp.county_code = $1 AND dp.person_id = $2 \
+             AND d.id = dp.dispute_id WHERE dp.county_code = $1 AND dp.person_ref = $2 \
              AND d.status IN ('registered', 'accepted', 'assigned', 'in_mediation')")
             .bind(county).bind(p).fetch_all(pool).await)?;
         for (id,) in rows {
@@ -184,7 +188,7 @@ pub async fn open_with_persons(
 
 pub async fn parties(db: &Db, d: &Seen<DisputeRow>) -> Result<Vec<PartyRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT seq, person_id, name, relationship FROM dispute_party \
+        "SELECT seq, person, person_ref, name, relationship FROM dispute_party \
          WHERE county_code = $1 AND dispute_id = $2 ORDER BY seq")
         .bind(&d.county_code).bind(d.id).fetch_all(p).await)?)
 }
@@ -211,7 +215,7 @@ pub async fn parties_of(
     }
     let rows: Vec<Line> = db_run!(db, p => {
         let mut q = QueryBuilder::new(
-            "SELECT dispute_id, seq, person_id, name, relationship FROM dispute_party WHERE county_code = ",
+            "SELECT dispute_id, seq, person, person_ref, name, relationship FROM dispute_party WHERE county_code = ",
         );
         q.push_bind(county).push(" AND dispute_id IN (");
         let mut list = q.separated(", ");
@@ -508,10 +512,16 @@ pub enum SealedColumn {
     ServiceResult,
     WishDonor,
     WishDonorPhone,
+    PersonName,
+    PersonBirthDate,
+    PersonRelationship,
+    MemberName,
+    CaseVictimPerson,
+    PartyPerson,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 23] = [
+    pub const ALL: [SealedColumn; 29] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -535,6 +545,23 @@ impl SealedColumn {
         SealedColumn::ServiceResult,
         SealedColumn::WishDonor,
         SealedColumn::WishDonorPhone,
+        SealedColumn::PersonName,
+        SealedColumn::PersonBirthDate,
+        SealedColumn::PersonRelationship,
+        SealedColumn::MemberName,
+        SealedColumn::CaseVictimPerson,
+        SealedColumn::PartyPerson,
+    ];
+
+    /// The columns sealed since migration 0027, which a database made before may hold in clear
+    /// (`Services::seal_clear_values` seals them once).
+    pub const SEALED_SINCE_0027: [SealedColumn; 6] = [
+        SealedColumn::PersonName,
+        SealedColumn::PersonBirthDate,
+        SealedColumn::PersonRelationship,
+        SealedColumn::MemberName,
+        SealedColumn::CaseVictimPerson,
+        SealedColumn::PartyPerson,
     ];
 
     /// The (table, column) the values are sealed for; the row id of the seal is the first key.
@@ -563,6 +590,12 @@ impl SealedColumn {
             SealedColumn::ServiceResult => ("care_service", "result"),
             SealedColumn::WishDonor => ("wish", "donor"),
             SealedColumn::WishDonorPhone => ("wish", "donor_phone"),
+            SealedColumn::PersonName => ("person", "name"),
+            SealedColumn::PersonBirthDate => ("person", "birth_date"),
+            SealedColumn::PersonRelationship => ("person", "relationship"),
+            SealedColumn::MemberName => ("member", "name"),
+            SealedColumn::CaseVictimPerson => ("dv_case", "victim_person"),
+            SealedColumn::PartyPerson => ("dispute", "party_person"),
         }
     }
 
@@ -638,6 +671,24 @@ impl SealedColumn {
             SealedColumn::WishDonorPhone => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, donor_phone AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND donor_phone IS NOT NULL ORDER BY id LIMIT $3"
             }
+            SealedColumn::PersonName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name AS value FROM person WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::PersonBirthDate => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, CAST(birth_date AS TEXT) AS value FROM person WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::PersonRelationship => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, relationship AS value FROM person WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::MemberName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name AS value FROM member WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseVictimPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_person AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_person IS NOT NULL ORDER BY id LIMIT $3"
+            }
+            SealedColumn::PartyPerson => {
+                "SELECT county_code, dispute_id AS id, seq, person AS value FROM dispute_party WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) AND person IS NOT NULL ORDER BY dispute_id, seq LIMIT $3"
+            }
         }
     }
 
@@ -712,6 +763,24 @@ impl SealedColumn {
             }
             SealedColumn::WishDonorPhone => {
                 "UPDATE wish SET donor_phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::PersonName => {
+                "UPDATE person SET name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::PersonBirthDate => {
+                "UPDATE person SET birth_date = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::PersonRelationship => {
+                "UPDATE person SET relationship = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::MemberName => {
+                "UPDATE member SET name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::CaseVictimPerson => {
+                "UPDATE dv_case SET victim_person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::PartyPerson => {
+                "UPDATE dispute_party SET person = $1 WHERE county_code = $2 AND dispute_id = $3 AND seq = $4"
             }
         }
     }
@@ -794,4 +863,39 @@ pub async fn mediators_below(db: &Db, within: &Subtree) -> Result<Vec<MediatorRo
          WHERE m.path >= $1 AND m.path < $2 AND m.role = 'mediator' AND m.ended_on IS NULL \
          ORDER BY m.path, m.name, m.id")
         .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+}
+
+/// A party naming a registered person whose pseudonym is not computed yet (written before
+/// migration 0027).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnreferencedParty {
+    pub county_code: String,
+    pub dispute_id: Uuid,
+    pub seq: i64,
+    /// Sealed, or the person's id in clear when not sealed yet.
+    pub person: String,
+}
+
+/// Up to `limit` parties naming a person and lacking her pseudonym.
+pub async fn unreferenced_parties(
+    db: &Db,
+    limit: i64,
+) -> Result<Vec<UnreferencedParty>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, dispute_id, seq, person FROM dispute_party \
+         WHERE person IS NOT NULL AND person_ref IS NULL ORDER BY dispute_id, seq LIMIT $1")
+        .bind(limit).fetch_all(p).await)?)
+}
+
+/// Sets a party's pseudonym of her person.
+pub async fn set_party_ref(
+    tx: &mut DbConn<'_>,
+    party: &UnreferencedParty,
+    person_ref: &str,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE dispute_party SET person_ref = $4 WHERE county_code = $1 AND dispute_id = $2 AND seq = $3")
+        .bind(&party.county_code).bind(party.dispute_id).bind(party.seq).bind(person_ref)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jinguo_domain::person::PersonInput;
-use jinguo_services::households::{HouseholdPage, HouseholdView, PersonView};
+use jinguo_services::households::{HouseholdPage, HouseholdView, NameQuery, PersonView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_households))
         .routes(routes!(get_household))
         .routes(routes!(find_household))
+        .routes(routes!(find_persons))
         .routes(routes!(add_person))
         .routes(routes!(reveal_household))
 }
@@ -299,4 +300,66 @@ async fn find_household(
         code: h.code,
         group: h.group_code,
     }))
+}
+
+/// A search by name: `name` (the whole name), or `surname` with or without `given_name`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct FindPersonsDto {
+    pub name: String,
+    pub surname: String,
+    pub given_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonHitDto {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub household_code: String,
+    /// Masked.
+    pub name: String,
+    pub sex: String,
+    pub age: i32,
+}
+
+/// Finds persons by name within the caller's place (at most 100, names masked), through keyed
+/// blind indexes: the whole name exactly, or a surname with or without the given name. The
+/// name travels in the body so that it stays out of access logs; the search is audited
+/// without it.
+#[utoipa::path(post, path = "/api/v1/persons/search", tag = "households",
+    request_body = FindPersonsDto,
+    responses((status = 200, body = Vec<PersonHitDto>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn find_persons(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    body: Result<Json<FindPersonsDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Vec<PersonHitDto>>> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let hits = s
+        .services
+        .find_persons(
+            &caller,
+            &NameQuery {
+                name: b.name,
+                surname: b.surname,
+                given_name: b.given_name,
+            },
+        )
+        .await
+        .map_err(|e| ApiError::new(e, lang))?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|h| PersonHitDto {
+                id: h.id,
+                household_id: h.household_id,
+                household_code: h.household_code,
+                name: h.name,
+                sex: h.sex.key().to_string(),
+                age: h.age,
+            })
+            .collect(),
+    ))
 }

@@ -1,0 +1,437 @@
+//! Names, birth dates, relationships and the links to persons sealed at rest: nothing of the
+//! demo's people in the database's bytes, values written in clear by an earlier version sealed
+//! once at start, search by name through blind indexes, key rotation over the new values.
+
+use crate::support::{self, both_backends, county_staff, with_small_demo};
+use jinguo_domain::account::Role;
+use jinguo_services::Services;
+use jinguo_services::households::NameQuery;
+use jinguo_storage::mediation::{SealedColumn, sealed_values};
+use jinguo_storage::{Backend, Db, household};
+
+/// Every value of a sealed column, opened.
+async fn opened(s: &Services, which: SealedColumn) -> Vec<String> {
+    let (table, column) = which.sealed_for();
+    let mut out = Vec::new();
+    let mut after = (uuid::Uuid::nil(), -1_i64);
+    loop {
+        let rows = sealed_values(&s.db, which, after, 1000).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        after = (last.id, last.seq);
+        for v in rows {
+            assert!(
+                jinguo_crypto::kid_of(&v.value).is_some(),
+                "{table}.{column} holds a value in clear"
+            );
+            out.push(s.open(table, column, &v.id, &v.value).unwrap());
+        }
+    }
+    out
+}
+
+/// The database's stored bytes: the SQLite file and its WAL, or every row of every table of
+/// PostgreSQL as text.
+async fn stored_bytes(t: &support::TestDb) -> Vec<u8> {
+    match &t.db {
+        Db::Sqlite(_) => {
+            let path = t.url.trim_start_matches("sqlite://").to_string();
+            let mut bytes = std::fs::read(&path).unwrap();
+            if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+                bytes.extend_from_slice(&wal);
+            }
+            bytes
+        }
+        Db::Postgres(p) => {
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap();
+            let mut bytes = Vec::new();
+            for (table,) in tables {
+                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM \"{table}\" t"
+                )))
+                .fetch_all(p)
+                .await
+                .unwrap();
+                for (r,) in rows {
+                    bytes.extend_from_slice(r.as_bytes());
+                }
+            }
+            bytes
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    !found_in(haystack, [needle]).is_empty()
+}
+
+/// The needles (of 3 bytes or more) found in the haystack, in one pass over it.
+fn found_in<'a>(haystack: &[u8], needles: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut by_start: std::collections::HashMap<&[u8], Vec<&'a str>> = Default::default();
+    for n in needles {
+        assert!(n.len() >= 3, "{n}");
+        by_start.entry(&n.as_bytes()[..3]).or_default().push(n);
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for i in 0..haystack.len().saturating_sub(2) {
+        if let Some(ns) = by_start.get(&haystack[i..i + 3]) {
+            for n in ns {
+                if haystack[i..].starts_with(n.as_bytes()) {
+                    found.insert(*n);
+                }
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+async fn demo_holds_no_name_id_number_or_phone(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    // Every generated value, read with the key.
+    let names = opened(&s, SealedColumn::PersonName).await;
+    let members = opened(&s, SealedColumn::MemberName).await;
+    assert_eq!(
+        names.len(),
+        opened(&s, SealedColumn::PersonBirthDate).await.len()
+    );
+    assert!(names.len() > 1000, "{}", names.len());
+    assert!(!members.is_empty());
+    let mut numbers = Vec::new();
+    let mut after = uuid::Uuid::nil();
+    loop {
+        let rows = household::sealed_pairs(&s.db, household::SealedPair::Person, after, 1000)
+            .await
+            .unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            numbers.push(s.open("person", "id_number", &r.id, &r.first).unwrap());
+            if let Some(p) = r.second {
+                numbers.push(s.open("person", "phone", &r.id, &p).unwrap());
+            }
+        }
+    }
+    let mut after = uuid::Uuid::nil();
+    loop {
+        let rows = household::sealed_members(&s.db, after, 1000).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            if let Some(p) = r.phone {
+                numbers.push(s.open("member", "phone", &r.id, &p).unwrap());
+            }
+        }
+    }
+    assert!(numbers.len() > names.len());
+    let bytes = stored_bytes(&t).await;
+    assert!(bytes.len() > 100_000, "{}", bytes.len());
+    // A name that is also a part of a public name (a place, a federation) is no finding.
+    let public = stored_public_names(&s.db).await;
+    let needles = names
+        .iter()
+        .chain(&members)
+        .filter(|n| !public.iter().any(|p| p.contains(n.as_str())))
+        .chain(&numbers)
+        .map(String::as_str);
+    let found = found_in(&bytes, needles);
+    assert!(
+        found.is_empty(),
+        "{} values in clear in the database, e.g. {:?}",
+        found.len(),
+        &found[..found.len().min(5)]
+    );
+}
+both_backends!(
+    demo_database_holds_no_name_id_number_or_phone,
+    super::demo_holds_no_name_id_number_or_phone
+);
+
+async fn stored_public_names(db: &Db) -> Vec<String> {
+    let sql = "SELECT name FROM place UNION ALL SELECT name FROM federation";
+    match db {
+        Db::Sqlite(l) => sqlx::query_as::<_, (String,)>(sql).fetch_all(&l.read).await,
+        Db::Postgres(p) => sqlx::query_as::<_, (String,)>(sql).fetch_all(p).await,
+    }
+    .unwrap()
+    .into_iter()
+    .map(|(n,)| n)
+    .collect()
+}
+
+async fn upgrade_seals_clear_values(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    // The demo wrote everything sealed: the step at start finds nothing to do.
+    let first = s.seal_clear_values().await.unwrap();
+    assert_eq!((first.sealed, first.indexed), (0, 0), "{first:?}");
+    let staff = county_staff();
+    let (_, hid) = support::first_household(&s).await;
+    let view = s.household_view(&staff, hid).await.unwrap();
+    let village = &view.household.path;
+    let village_code = view.household.group_code[..12].to_string();
+    // A dispute naming one of its persons, a case naming her as the victim.
+    let victim = view.persons[0].id;
+    let intake: jinguo_domain::mediation::IntakeInput = serde_json::from_value(serde_json::json!({
+        "kind": "elder_support", "source": "hotline", "risk": "medium",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "parties": [{"person_id": victim, "relationship": "母亲"}, {"name": "张某", "relationship": "儿子"}],
+        "narrative": "老人反映儿子长期不支付赡养费", "consent": true
+    }))
+    .unwrap();
+    let dispute = s
+        .register_dispute(&staff, &village_code, &intake, true)
+        .await
+        .unwrap()
+        .id;
+    // As an earlier version wrote them: a person, a member and the links in clear.
+    let person = uuid::Uuid::now_v7();
+    let member = uuid::Uuid::now_v7();
+    let county = "530181";
+    let blob = |id: uuid::Uuid| match b {
+        Backend::Sqlite => format!("X'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'"),
+    };
+    let village_path = format!(
+        "{}/",
+        village.trim_end_matches('/').rsplit_once('/').unwrap().0
+    );
+    let number = s
+        .seal("person", "id_number", &person, "53018119900308002X")
+        .unwrap();
+    support::exec(
+        &t.db,
+        &format!(
+            "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, \
+             id_number, id_number_index, relationship, created_at, updated_at) VALUES \
+             ('{county}', {}, {}, '{village}', '欧阳娜娜', 'female', '1990-03-08', '{number}', \
+             'upgrade-index', 'other', '2020-01-01T00:00:00Z', '2020-01-01T00:00:00Z')",
+            blob(person),
+            blob(hid)
+        ),
+    )
+    .await
+    .unwrap();
+    support::exec(
+        &t.db,
+        &format!(
+            "INSERT INTO member (county_code, id, place_code, path, role, name, started_on, \
+             created_at) VALUES ('{county}', {}, '{village_code}', '{}', 'volunteer', '司马春花', \
+             '2020-01-01', '2020-01-01T00:00:00Z')",
+            blob(member),
+            village_path
+        ),
+    )
+    .await
+    .unwrap();
+    let hex = victim.simple().to_string();
+    support::exec(
+        &t.db,
+        &format!(
+            "UPDATE dispute_party SET person = '{hex}', person_ref = NULL WHERE person IS NOT NULL"
+        ),
+    )
+    .await
+    .unwrap();
+    support::exec(
+        &t.db,
+        "INSERT INTO pending_seal (step) VALUES ('names') ON CONFLICT DO NOTHING",
+    )
+    .await
+    .unwrap();
+
+    let r = s.seal_clear_values().await.unwrap();
+    // Name, birth date and relationship of the person, the member's name, the party's person.
+    assert_eq!(r.sealed, 5, "{r:?}");
+    assert_eq!(r.indexed, 1, "{r:?}");
+    assert_eq!(r.referenced, 1, "{r:?}");
+    // Done once: a second start does nothing.
+    assert_eq!(
+        s.seal_clear_values().await.unwrap(),
+        jinguo_services::sealed::SealReport::default()
+    );
+    // Nothing left in clear, and everything reads as before.
+    let bytes = stored_bytes(&t).await;
+    for clear in ["欧阳娜娜", "司马春花", hex.as_str()] {
+        assert!(!contains(&bytes, clear), "{clear} still in clear");
+    }
+    let after = s.household_view(&staff, hid).await.unwrap();
+    assert!(
+        after
+            .persons
+            .iter()
+            .any(|p| p.id == person && p.name == "欧**娜"),
+        "{:?}",
+        after.persons
+    );
+    let hits = s
+        .find_persons(
+            &staff,
+            &NameQuery {
+                surname: "欧阳".into(),
+                given_name: "娜娜".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![person]);
+    let (d, _) = s.dispute(&staff, dispute).await.unwrap();
+    assert_eq!(d.parties[0].person_id, Some(victim));
+    // The party's pseudonym still finds the open dispute of that person.
+    let again = s
+        .register_dispute(&staff, &village_code, &intake, false)
+        .await;
+    assert!(
+        matches!(again, Err(jinguo_services::ServiceError::PossibleDuplicate(ref v)) if v.contains(&dispute)),
+        "{again:?}"
+    );
+}
+both_backends!(
+    clear_values_of_an_earlier_version_are_sealed_once_at_start,
+    super::upgrade_seals_clear_values
+);
+
+async fn search_by_name(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = county_staff();
+    let (group, hid) = support::first_household(&s).await;
+    let view = s
+        .household_reveal(&staff, hid, "核对姓名检索")
+        .await
+        .unwrap();
+    let p = &view.persons[0];
+    let (surname, given) = jinguo_domain::person::split_name(&p.name);
+    let find = |q: NameQuery| {
+        let s = s.clone();
+        async move { s.find_persons(&county_staff(), &q).await }
+    };
+    // The whole name, with stray spaces.
+    let hits = find(NameQuery {
+        name: format!(" {surname} {given} "),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(
+        hits.iter().any(|h| h.id == p.id && h.household_id == hid),
+        "{hits:?}"
+    );
+    assert!(hits.iter().all(|h| h.name.starts_with(surname)));
+    // Surname and given name.
+    let hits = find(NameQuery {
+        surname: surname.into(),
+        given_name: given.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(hits.iter().any(|h| h.id == p.id), "{hits:?}");
+    // The surname alone finds more people of that surname.
+    let by_surname = find(NameQuery {
+        surname: surname.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(by_surname.len() > hits.len(), "{}", by_surname.len());
+    // Another name finds nobody; someone outside the place finds nothing.
+    let none = find(NameQuery {
+        name: format!("{surname}无此人"),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(none.is_empty());
+    let other = support::caller(Role::Staff, "53/5301/530181/530181001/");
+    let elsewhere = s
+        .find_persons(
+            &other,
+            &NameQuery {
+                name: p.name.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        elsewhere.iter().all(|h| h.id != p.id) || group.starts_with("530181001"),
+        "{elsewhere:?}"
+    );
+    // Nothing to search by: refused on its field.
+    match find(NameQuery {
+        given_name: given.into(),
+        ..Default::default()
+    })
+    .await
+    {
+        Err(jinguo_services::ServiceError::Invalid(e)) => {
+            assert_eq!(e.0.first().map(|f| f.field.as_str()), Some("name"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // An administrator has no household scope at all.
+    let admin = support::caller(Role::SystemAdmin, "53/5301/530181/");
+    assert!(matches!(
+        s.find_persons(
+            &admin,
+            &NameQuery {
+                name: p.name.clone(),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(jinguo_services::ServiceError::Forbidden)
+    ));
+}
+both_backends!(
+    search_by_name_goes_through_blind_indexes,
+    super::search_by_name
+);
+
+async fn rotation_reseals_names(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let r = s.rotate_keys(&jinguo_services::Caller::operator()).await;
+    // Keys given in memory cannot be rotated in place: a key file is needed.
+    assert!(r.is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    let ring = s.keys.get();
+    ring.save(&path).unwrap();
+    let mut s2 = s.clone();
+    s2.keys = std::sync::Arc::new(jinguo_services::sealed::KeyStore::from_file(
+        jinguo_services::Keyring::load(&path).unwrap(),
+        path.clone(),
+    ));
+    let names_before = opened(&s2, SealedColumn::PersonName).await;
+    let report = s2
+        .rotate_keys(&jinguo_services::Caller::operator())
+        .await
+        .unwrap();
+    assert!(
+        report.mediation as usize >= 3 * names_before.len(),
+        "{report:?}"
+    );
+    for which in [
+        SealedColumn::PersonName,
+        SealedColumn::PersonBirthDate,
+        SealedColumn::PersonRelationship,
+        SealedColumn::MemberName,
+    ] {
+        let rows = sealed_values(&s2.db, which, (uuid::Uuid::nil(), -1), 50)
+            .await
+            .unwrap();
+        assert!(!rows.is_empty());
+        for v in rows {
+            assert_eq!(jinguo_crypto::kid_of(&v.value), Some(report.kid.as_str()));
+        }
+    }
+    assert_eq!(opened(&s2, SealedColumn::PersonName).await, names_before);
+}
+both_backends!(
+    key_rotation_reseals_names_birth_dates_and_relationships,
+    super::rotation_reseals_names
+);
