@@ -601,7 +601,7 @@ impl Services {
         }
         db_tx!(&self.db, tx => {
             household::seal_done(tx).await?;
-            crate::audit::record_as(tx, &crate::audit::Actor::Worker, crate::audit::Record::new("keys.seal").detail(detail.clone())).await
+            crate::audit::record_as(tx, &self.keys, &crate::audit::Actor::Worker, crate::audit::Record::new("keys.seal").detail(detail.clone())).await
         })?;
         Ok(report)
     }
