@@ -214,9 +214,12 @@ async fn federations_and_members(b: Backend) {
         codes(s.add_member(&staff, village, &rep).await.unwrap_err()),
         vec!["member.wrong_level"]
     );
+    // Starting next year, her term ending today: in the future, and ending before it starts.
+    let today = jinguo_services::clock::today();
     let bad = MemberInput {
         phone: "12".into(),
-        started_on: "2999-01-01".into(),
+        started_on: (today + chrono::Days::new(366)).to_string(),
+        term_ends_on: today.to_string(),
         ..rep.clone()
     };
     assert_eq!(
