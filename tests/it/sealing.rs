@@ -128,7 +128,24 @@ async fn demo_holds_no_name_id_number_or_phone(b: Backend) {
         }
     }
     assert!(numbers.len() > names.len());
+    // A woman served while in a registry (a note given), then leaving it with a reason.
+    let (note, reason) = ("其子在昆明打工，每月寄钱", "丈夫去世后随女儿迁往昆明");
+    let entry = served_entry(&s, note).await;
+    s.entry_step(&county_staff(), entry, "leave", 2, reason)
+        .await
+        .unwrap();
+    assert_eq!(
+        opened(&s, SealedColumn::EntryLeftReason).await,
+        vec![reason.to_string()]
+    );
+    assert_eq!(
+        opened(&s, SealedColumn::ServiceNote).await,
+        vec![note.to_string()]
+    );
     let bytes = stored_bytes(&t).await;
+    for clear in [note, reason] {
+        assert!(!contains(&bytes, clear), "{clear} in clear in the database");
+    }
     assert!(bytes.len() > 100_000, "{}", bytes.len());
     // A name that is also a part of a public name (a place, a federation) is no finding.
     let public = stored_public_names(&s.db).await;
@@ -150,6 +167,41 @@ both_backends!(
     demo_database_holds_no_name_id_number_or_phone,
     super::demo_holds_no_name_id_number_or_phone
 );
+
+/// A person of the first household entered in a registry (proposed and verified, version 2)
+/// and given legal aid with a note; returns the entry.
+async fn served_entry(s: &Services, note: &str) -> uuid::Uuid {
+    let staff = county_staff();
+    let (_, hid) = support::first_household(s).await;
+    let person = s
+        .household_reveal(&staff, hid, "核对登记名单")
+        .await
+        .unwrap()
+        .persons[0]
+        .id;
+    let today = jinguo_services::clock::today();
+    let input = jinguo_domain::care::EntryInput {
+        person_id: Some(person),
+        registry: "mothers_in_difficulty".into(),
+        criteria: "低保户".into(),
+        surveyed_by: "妇女代表".into(),
+        next_review_on: (today + chrono::Duration::days(365)).to_string(),
+        ..Default::default()
+    };
+    let entry = s.propose_entry(&staff, "530181", &input).await.unwrap();
+    s.entry_step(&staff, entry, "verify", 1, "").await.unwrap();
+    let service = jinguo_domain::care::ServiceInput {
+        kind: "legal_aid".into(),
+        registry: "mothers_in_difficulty".into(),
+        on: today.to_string(),
+        note: note.into(),
+        ..Default::default()
+    };
+    s.record_services(&staff, "530181", &service, &[person])
+        .await
+        .unwrap();
+    entry
+}
 
 async fn stored_public_names(db: &Db) -> Vec<String> {
     let sql = "SELECT name FROM place UNION ALL SELECT name FROM federation";
@@ -293,6 +345,69 @@ async fn upgrade_seals_clear_values(b: Backend) {
 both_backends!(
     clear_values_of_an_earlier_version_are_sealed_once_at_start,
     super::upgrade_seals_clear_values
+);
+
+async fn upgrade_seals_clear_notes(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    served_entry(&s, "").await;
+    support::account(&s, "w-staff", Role::Staff, "530181").await;
+    let staff = support::caller_of(&s, "w-staff", support::PASSWORD).await;
+    // A case registered: its first step.
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(serde_json::json!({
+        "victim_name": "某女", "relationship": "丈夫", "violence": ["psychological"],
+        "severity": "minor", "source": "hotline", "consent_to_share": false,
+        "received_on": jinguo_services::clock::today().to_string(), "narrative": "电话求助"}))
+    .unwrap();
+    s.register_case(&staff, "530181", &case).await.unwrap();
+    assert_eq!(s.seal_clear_values().await.unwrap().sealed, 0);
+    // As an earlier version wrote them: one note or reason of each kind in clear.
+    let notes = [
+        (
+            SealedColumn::EntryLeftReason,
+            "UPDATE registry_entry SET left_reason = '丈夫去世后随女儿迁往昆明' \
+             WHERE id = (SELECT id FROM registry_entry ORDER BY id LIMIT 1)",
+            "丈夫去世后随女儿迁往昆明",
+        ),
+        (
+            SealedColumn::ServiceNote,
+            "UPDATE care_service SET note = '体检发现其长期失眠，需心理疏导' \
+             WHERE id = (SELECT id FROM care_service ORDER BY id LIMIT 1)",
+            "体检发现其长期失眠，需心理疏导",
+        ),
+        (
+            SealedColumn::CaseStepNote,
+            "UPDATE case_step SET note = '施暴者携刀上门' \
+             WHERE case_id = (SELECT case_id FROM case_step ORDER BY case_id LIMIT 1) AND seq = 1",
+            "施暴者携刀上门",
+        ),
+    ];
+    for (_, sql, _) in &notes {
+        support::exec(&t.db, sql).await.unwrap();
+    }
+    support::exec(
+        &t.db,
+        "INSERT INTO pending_seal (step) VALUES ('notes') ON CONFLICT DO NOTHING",
+    )
+    .await
+    .unwrap();
+    let r = s.seal_clear_values().await.unwrap();
+    assert_eq!(r.sealed, 3, "{r:?}");
+    assert_eq!(
+        s.seal_clear_values().await.unwrap(),
+        jinguo_services::sealed::SealReport::default()
+    );
+    let bytes = stored_bytes(&t).await;
+    for (which, _, clear) in notes {
+        assert!(!contains(&bytes, clear), "{clear} still in clear");
+        assert!(
+            opened(&s, which).await.iter().any(|v| v == clear),
+            "{which:?} does not open to {clear}"
+        );
+    }
+}
+both_backends!(
+    clear_notes_of_an_earlier_version_are_sealed_once_at_start,
+    super::upgrade_seals_clear_notes
 );
 
 async fn search_by_name(b: Backend) {

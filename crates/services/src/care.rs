@@ -345,6 +345,7 @@ impl Services {
         let today = clock::today();
         let mut row = EntryRow::clone(&e);
         row.status = next.key().into();
+        let mut left_reason = String::new();
         match step {
             EntryStep::Verify => row.verified_by = Some(caller.username.clone()),
             EntryStep::Review => {
@@ -359,7 +360,8 @@ impl Services {
                     .unwrap_or(today);
             }
             EntryStep::Leave => {
-                row.left_reason = rules::reason(reason)?;
+                left_reason = rules::reason(reason)?;
+                row.left_reason = self.seal("registry_entry", "left_reason", &id, &left_reason)?;
                 row.left_on = Some(today);
             }
             EntryStep::Activate => {}
@@ -368,7 +370,7 @@ impl Services {
             .target(format!("entry:{id}"))
             .place(e.path.clone())
             .detail(format!("step={}", step.key()))
-            .reason(row.left_reason.clone());
+            .reason(left_reason);
         let now = clock::now();
         db_tx!(&self.db, tx => {
             if !store::update_entry(tx, &row, expected_version, now).await? {
@@ -378,7 +380,7 @@ impl Services {
         })
         .map_err(conflict)?;
         row.version = expected_version + 1;
-        view(&row, String::new(), today)
+        self.entry_view(&row, String::new(), today)
     }
 
     /// The entries below a place that the caller may read (a representative: her households),
@@ -412,7 +414,7 @@ impl Services {
         rows.iter()
             .map(|l| {
                 let name = self.open("person", "name", &l.entry.person_id, &l.name)?;
-                view(&l.entry, mask::name(&name), today)
+                self.entry_view(&l.entry, mask::name(&name), today)
             })
             .collect()
     }
@@ -461,7 +463,11 @@ impl Services {
                 amount_cents: s.amount_cents,
                 visited_by: s.visited_by,
                 result,
-                note: s.note,
+                note: if s.note.is_empty() {
+                    s.note
+                } else {
+                    self.open("care_service", "note", &s.id, &s.note)?
+                },
             });
         }
         self.note_read(
@@ -472,7 +478,7 @@ impl Services {
         )
         .await?;
         Ok(EntryDetail {
-            entry: view(
+            entry: self.entry_view(
                 &e,
                 mask::name(&self.open("person", "name", &e.person_id, &line.name)?),
                 clock::today(),
@@ -533,7 +539,11 @@ impl Services {
                 } else {
                     self.seal("care_service", "result", &id, &v.result)?
                 },
-                note: v.note.clone(),
+                note: if v.note.is_empty() {
+                    String::new()
+                } else {
+                    self.seal("care_service", "note", &id, &v.note)?
+                },
                 batch_id: Some(batch),
                 created_by: caller.username.clone(),
             });
@@ -629,7 +639,29 @@ fn county_of_code(code: &str) -> Result<String, ServiceError> {
         .ok_or(ServiceError::NotFound)
 }
 
-fn view(e: &EntryRow, name: String, today: NaiveDate) -> Result<EntryView, ServiceError> {
+impl Services {
+    /// An entry as shown, its reason for leaving opened.
+    fn entry_view(
+        &self,
+        e: &EntryRow,
+        name: String,
+        today: NaiveDate,
+    ) -> Result<EntryView, ServiceError> {
+        let left_reason = if e.left_reason.is_empty() {
+            String::new()
+        } else {
+            self.open("registry_entry", "left_reason", &e.id, &e.left_reason)?
+        };
+        view(e, name, left_reason, today)
+    }
+}
+
+fn view(
+    e: &EntryRow,
+    name: String,
+    left_reason: String,
+    today: NaiveDate,
+) -> Result<EntryView, ServiceError> {
     let status = EntryStatus::stored(&e.status)?;
     Ok(EntryView {
         id: e.id,
@@ -644,7 +676,7 @@ fn view(e: &EntryRow, name: String, today: NaiveDate) -> Result<EntryView, Servi
         entered_on: e.entered_on,
         next_review_on: e.next_review_on,
         review_due: rules::review_due(status, e.next_review_on, today),
-        left_reason: e.left_reason.clone(),
+        left_reason,
         version: e.version,
     })
 }
@@ -815,7 +847,8 @@ impl Services {
                 if note.is_empty() {
                     return Err(invalid("note", "required"));
                 }
-                row.confirm_note = note.chars().take(rules::TEXT_MAX_CHARS).collect();
+                let note: String = note.chars().take(rules::TEXT_MAX_CHARS).collect();
+                row.confirm_note = self.seal("wish", "confirm_note", &id, &note)?;
             }
             WishStep::Withdraw => {}
         }

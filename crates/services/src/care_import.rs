@@ -247,7 +247,11 @@ impl Services {
                 } else {
                     self.seal("care_service", "result", &id, &v.result)?
                 },
-                note: v.note,
+                note: if v.note.is_empty() {
+                    String::new()
+                } else {
+                    self.seal("care_service", "note", &id, &v.note)?
+                },
                 batch_id: Some(batch),
                 created_by: caller.username.clone(),
             });

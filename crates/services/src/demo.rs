@@ -1038,7 +1038,7 @@ async fn demo_care(
             claimed_at: claimed,
             claim_expires_at: claimed.map(|t| t + Duration::days(30)),
             fulfilled_on: Some(day(k) + Duration::days(7)),
-            confirm_note: "心愿已送达".into(),
+            confirm_note: seal("wish", "confirm_note", &id, "心愿已送达")?,
             version: 1,
         };
         cstore::insert_wish(tx, &row, now).await?;

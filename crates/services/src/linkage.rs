@@ -792,7 +792,7 @@ impl Services {
             urgent: r.urgent,
             shared: parse_keys(&r.shared, SharedField::parse),
             basis: Basis::stored(&r.basis)?,
-            basis_note: r.basis_note.clone(),
+            basis_note: unseal("basis_note", &r.basis_note)?,
             note: unseal("note", &r.note)?,
             status,
             sent_at: r.sent_at,
@@ -886,7 +886,11 @@ impl Services {
                     at: s.at,
                     by: s.by_account,
                     department: s.department,
-                    note: s.note,
+                    note: if s.note.is_empty() {
+                        s.note
+                    } else {
+                        self.open("dv_case", "step_note", &c.id, &s.note)?
+                    },
                 });
             }
             for e in store::evidence_of_case(&self.db, &c).await? {
@@ -1091,7 +1095,11 @@ impl Services {
             urgent: v.urgent,
             shared: keys(&v.shared, SharedField::key),
             basis: v.basis.key().into(),
-            basis_note: v.basis_note.clone(),
+            basis_note: if v.basis_note.is_empty() {
+                String::new()
+            } else {
+                self.seal("referral", "basis_note", &id, &v.basis_note)?
+            },
             note: if v.note.is_empty() {
                 String::new()
             } else {

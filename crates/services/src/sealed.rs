@@ -488,7 +488,7 @@ impl Services {
 /// What the one-time sealing of values written in clear did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SealReport {
-    /// Values sealed (names, birth dates, relationships, links to persons).
+    /// Values sealed (names, birth dates, relationships, links to persons, notes).
     pub sealed: u64,
     /// Persons whose name got its blind indexes.
     pub indexed: u64,
@@ -497,8 +497,8 @@ pub struct SealReport {
 }
 
 impl Services {
-    /// Seals what a database made before names were sealed holds in clear (migration 0027 left
-    /// a row in `pending_seal`): every value of the columns sealed since, the blind indexes of
+    /// Seals what a database made before names and notes were sealed holds in clear (migrations
+    /// 0027 and 0028 left a row in `pending_seal`): every value of the columns sealed since, the blind indexes of
     /// names and the pseudonyms of dispute parties' persons, a batch per transaction. Run at
     /// every start; it does nothing once done. Interrupted, it is run again: sealed values are
     /// left alone.
@@ -508,7 +508,10 @@ impl Services {
         if !household::seal_pending(&self.db).await? {
             return Ok(report);
         }
-        for which in mediation::SealedColumn::SEALED_SINCE_0027 {
+        for which in mediation::SealedColumn::SEALED_SINCE_0027
+            .into_iter()
+            .chain(mediation::SealedColumn::SEALED_SINCE_0028)
+        {
             let (table, column) = which.sealed_for();
             let mut after = (uuid::Uuid::nil(), -1_i64);
             loop {
@@ -595,7 +598,17 @@ impl Services {
         if report != SealReport::default() {
             jinguo_storage::maintenance::purge_overwritten(
                 &self.db,
-                &["person", "member", "dv_case", "dispute_party"],
+                &[
+                    "person",
+                    "member",
+                    "dv_case",
+                    "dispute_party",
+                    "case_step",
+                    "referral",
+                    "care_service",
+                    "wish",
+                    "registry_entry",
+                ],
             )
             .await?;
         }

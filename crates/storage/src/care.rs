@@ -65,6 +65,7 @@ pub struct EntryRow {
     pub entered_on: NaiveDate,
     pub next_review_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
+    /// Sealed when not empty.
     pub left_reason: String,
     pub version: i64,
 }
@@ -214,6 +215,7 @@ pub struct ServiceRow {
     pub visited_by: String,
     /// Sealed when not empty.
     pub result: String,
+    /// Sealed when not empty.
     pub note: String,
     pub batch_id: Option<Uuid>,
     pub created_by: String,
@@ -441,6 +443,7 @@ pub struct WishRow {
     pub claimed_at: Option<DateTime<Utc>>,
     pub claim_expires_at: Option<DateTime<Utc>>,
     pub fulfilled_on: Option<NaiveDate>,
+    /// Sealed when not empty.
     pub confirm_note: String,
     pub version: i64,
 }

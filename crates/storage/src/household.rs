@@ -809,16 +809,17 @@ pub async fn set_name_index(
     Ok(())
 }
 
-/// Whether the one-time sealing of values written before migration 0027 is still to be done.
+/// Whether the one-time sealing of values written in clear before migrations 0027 and 0028 is
+/// still to be done.
 pub async fn seal_pending(db: &Db) -> Result<bool, StorageError> {
     let row: Option<(String,)> = db_run!(db, p => sqlx::query_as(
-        "SELECT step FROM pending_seal WHERE step = 'names'").fetch_optional(p).await)?;
+        "SELECT step FROM pending_seal LIMIT 1").fetch_optional(p).await)?;
     Ok(row.is_some())
 }
 
 /// Marks the one-time sealing done.
 pub async fn seal_done(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
-    conn_run!(tx, c => sqlx::query("DELETE FROM pending_seal WHERE step = 'names'")
+    conn_run!(tx, c => sqlx::query("DELETE FROM pending_seal")
         .execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }

@@ -361,6 +361,7 @@ pub struct ReferralRow {
     /// Keys, comma-separated.
     pub shared: String,
     pub basis: String,
+    /// Sealed when not empty.
     pub basis_note: String,
     /// Sealed when not empty.
     pub note: String,

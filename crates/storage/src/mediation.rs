@@ -518,10 +518,15 @@ pub enum SealedColumn {
     MemberName,
     CaseVictimPerson,
     PartyPerson,
+    CaseStepNote,
+    ReferralBasisNote,
+    ServiceNote,
+    WishConfirmNote,
+    EntryLeftReason,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 29] = [
+    pub const ALL: [SealedColumn; 34] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -551,6 +556,21 @@ impl SealedColumn {
         SealedColumn::MemberName,
         SealedColumn::CaseVictimPerson,
         SealedColumn::PartyPerson,
+        SealedColumn::CaseStepNote,
+        SealedColumn::ReferralBasisNote,
+        SealedColumn::ServiceNote,
+        SealedColumn::WishConfirmNote,
+        SealedColumn::EntryLeftReason,
+    ];
+
+    /// The columns sealed since migration 0028 (free-text notes and reasons), sealed once as
+    /// those of 0027 are.
+    pub const SEALED_SINCE_0028: [SealedColumn; 5] = [
+        SealedColumn::CaseStepNote,
+        SealedColumn::ReferralBasisNote,
+        SealedColumn::ServiceNote,
+        SealedColumn::WishConfirmNote,
+        SealedColumn::EntryLeftReason,
     ];
 
     /// The columns sealed since migration 0027, which a database made before may hold in clear
@@ -596,6 +616,11 @@ impl SealedColumn {
             SealedColumn::MemberName => ("member", "name"),
             SealedColumn::CaseVictimPerson => ("dv_case", "victim_person"),
             SealedColumn::PartyPerson => ("dispute", "party_person"),
+            SealedColumn::CaseStepNote => ("dv_case", "step_note"),
+            SealedColumn::ReferralBasisNote => ("referral", "basis_note"),
+            SealedColumn::ServiceNote => ("care_service", "note"),
+            SealedColumn::WishConfirmNote => ("wish", "confirm_note"),
+            SealedColumn::EntryLeftReason => ("registry_entry", "left_reason"),
         }
     }
 
@@ -689,6 +714,21 @@ impl SealedColumn {
             SealedColumn::PartyPerson => {
                 "SELECT county_code, dispute_id AS id, seq, person AS value FROM dispute_party WHERE (dispute_id > $1 OR (dispute_id = $1 AND seq > $2)) AND person IS NOT NULL ORDER BY dispute_id, seq LIMIT $3"
             }
+            SealedColumn::CaseStepNote => {
+                "SELECT county_code, case_id AS id, seq, note AS value FROM case_step WHERE (case_id > $1 OR (case_id = $1 AND seq > $2)) AND note <> '' ORDER BY case_id, seq LIMIT $3"
+            }
+            SealedColumn::ReferralBasisNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, basis_note AS value FROM referral WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND basis_note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ServiceNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, note AS value FROM care_service WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::WishConfirmNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, confirm_note AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND confirm_note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::EntryLeftReason => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, left_reason AS value FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND left_reason <> '' ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -781,6 +821,21 @@ impl SealedColumn {
             }
             SealedColumn::PartyPerson => {
                 "UPDATE dispute_party SET person = $1 WHERE county_code = $2 AND dispute_id = $3 AND seq = $4"
+            }
+            SealedColumn::CaseStepNote => {
+                "UPDATE case_step SET note = $1 WHERE county_code = $2 AND case_id = $3 AND seq = $4"
+            }
+            SealedColumn::ReferralBasisNote => {
+                "UPDATE referral SET basis_note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ServiceNote => {
+                "UPDATE care_service SET note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::WishConfirmNote => {
+                "UPDATE wish SET confirm_note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EntryLeftReason => {
+                "UPDATE registry_entry SET left_reason = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }
