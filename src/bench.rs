@@ -577,9 +577,92 @@ where
     Ok(percentile(times, 0.5))
 }
 
+/// The resident ID number of the `k`th person of a county in `bench province`: the county's
+/// code, a birth date among 16,384 days from 1950 and a sequence number, unique in the county.
+fn province_id_number(county: &str, k: u64) -> jinguo_domain::resident_id::ResidentId {
+    let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+        + chrono::Days::new(k % 16_384);
+    jinguo_domain::resident_id::ResidentId::compose(
+        county.parse().unwrap_or_default(),
+        birth,
+        (k / 16_384 % 1000) as u16,
+    )
+}
+
+/// The households of one county's resident groups (`(code, path)`, `per_group` each) and their
+/// heads, every value sealed and indexed by the services' own functions, on every core.
+fn seal_county(
+    services: &Services,
+    groups: &[(String, String)],
+    per_group: i64,
+) -> anyhow::Result<(Vec<household::NewHousehold>, Vec<household::NewPerson>)> {
+    use jinguo_domain::person::{Relationship, Sex};
+    const SURNAMES: [&str; 8] = ["李", "王", "张", "刘", "陈", "杨", "赵", "黄"];
+    let per_group = per_group.max(0) as u64;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = groups.len().div_ceil(threads).max(1);
+    let seal = |first: usize, groups: &[(String, String)]| {
+        let mut households = Vec::with_capacity(groups.len() * per_group as usize);
+        let mut persons = Vec::with_capacity(households.capacity());
+        for (g, (code, path)) in groups.iter().enumerate() {
+            let county = code.get(..6).unwrap_or_default();
+            for n in 1..=per_group {
+                let k = (first + g) as u64 * per_group + n - 1;
+                let id = uuid::Uuid::now_v7();
+                households.push(household::NewHousehold {
+                    id,
+                    county_code: county.into(),
+                    code: format!("{code}{n:04}"),
+                    group_code: code.clone(),
+                    path: path.clone(),
+                    address: services.seal(
+                        "household",
+                        "address",
+                        &id,
+                        &format!("{code}组{n}号"),
+                    )?,
+                });
+                let id_number = province_id_number(county, k);
+                let name = format!("{}某{}", SURNAMES[k as usize % SURNAMES.len()], k % 1000);
+                persons.push(services.new_person(jinguo_services::sealed::PersonFields {
+                    id: uuid::Uuid::now_v7(),
+                    county_code: county.into(),
+                    household_id: id,
+                    path: path.clone(),
+                    name: &name,
+                    sex: Sex::Female,
+                    birth_date: id_number.birth_date(),
+                    id_number: id_number.as_str(),
+                    id_number_index: services.id_number_index(id_number.as_str()),
+                    phone: None,
+                    relationship: Relationship::Head,
+                })?);
+            }
+        }
+        anyhow::Ok((households, persons))
+    };
+    std::thread::scope(|s| {
+        let parts: Vec<_> = groups
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, part)| s.spawn(move || seal(i * chunk, part)))
+            .collect();
+        let (mut households, mut persons) = (Vec::new(), Vec::new());
+        for part in parts {
+            let (h, p) = part
+                .join()
+                .map_err(|_| anyhow::anyhow!("sealing a county's households failed"))??;
+            households.extend(h);
+            persons.extend(p);
+        }
+        Ok((households, persons))
+    })
+}
+
 /// `jinguo bench province --households N`: on PostgreSQL holding the division codes of Yunnan
 /// (`import places`), generates resident groups under every village of the province and N
-/// households with one person each, server-side; then times the overview and coverage of the
+/// households with one person each, sealed as the services seal them and written with COPY;
+/// then reads one back through the services and times the overview and coverage of the
 /// province, a prefecture and a county, and a household search by resident ID across the
 /// province. Prints a Markdown table.
 pub async fn province(services: &Services, households: i64) -> anyhow::Result<()> {
@@ -611,43 +694,41 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
         )
         .execute(pg)
         .await?;
-        let counties: Vec<(String,)> = sqlx::query_as(
-            "SELECT code FROM place WHERE level = 3 AND path LIKE '53/%' ORDER BY code",
+        // Every value sealed as the services seal it, a county at a time: the next county is
+        // sealed (on every core) while the one before is written with COPY.
+        let groups: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT county_code, code, path FROM place WHERE level = 6 AND path LIKE '53/%' \
+             ORDER BY county_code, code",
         )
         .fetch_all(pg)
         .await?;
-        for (county,) in &counties {
-            let mut tx = pg.begin().await?;
-            sqlx::query(
-                "INSERT INTO household (county_code, id, code, group_code, path, address, created_at, updated_at, version) \
-                 SELECT g.county_code, gen_random_uuid(), g.code || lpad(n::text, 4, '0'), g.code, g.path, \
-                        'v1.k1.' || md5(g.code || n) || md5(n || g.code), now(), now(), 1 \
-                 FROM place g CROSS JOIN generate_series(1, $2::int) n \
-                 WHERE g.level = 6 AND g.county_code = $1",
-            )
-            .bind(county)
-            .bind(per_group as i32)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO person (county_code, id, household_id, path, name, sex, birth_date, id_number, id_number_index, phone, relationship, created_at, updated_at, version) \
-                 SELECT h.county_code, gen_random_uuid(), h.id, h.path, '某某', 'female', \
-                        date '1950-01-01' + (hashtext(h.code) & 16383), \
-                        'v1.k1.' || md5(h.code) || md5(h.id::text), md5(h.code) || md5(h.id::text), \
-                        NULL, 'head', now(), now(), 1 \
-                 FROM household h WHERE h.county_code = $1",
-            )
-            .bind(county)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO group_tally (county_code, path, households) \
-                 SELECT county_code, path, count(*) FROM household WHERE county_code = $1 GROUP BY county_code, path",
-            )
-            .bind(county)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
+        let mut counties: Vec<Vec<(String, String)>> = Vec::new();
+        let mut last = "";
+        for (county, code, path) in &groups {
+            if county != last {
+                counties.push(Vec::new());
+                last = county;
+            }
+            if let Some(c) = counties.last_mut() {
+                c.push((code.clone(), path.clone()));
+            }
+        }
+        let services = std::sync::Arc::new(services.clone());
+        let seal = |groups: Vec<(String, String)>| {
+            let services = services.clone();
+            tokio::task::spawn_blocking(move || seal_county(&services, &groups, per_group))
+        };
+        let mut pending = counties.into_iter();
+        let mut next = pending.next().map(seal);
+        while let Some(task) = next {
+            let (households, persons) = task.await??;
+            next = pending.next().map(seal);
+            let now = chrono::Utc::now();
+            jinguo_storage::db_tx!(&services.db, tx => {
+                household::insert_households(tx, &households, now).await?;
+                household::insert_persons(tx, &persons, now).await?;
+                Ok::<(), jinguo_storage::StorageError>(())
+            })?;
         }
         sqlx::query("ANALYZE").execute(pg).await?;
     }
@@ -655,20 +736,13 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
     let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM household WHERE path LIKE '53/%'")
         .fetch_one(pg)
         .await?;
-    // One person gets a real ID number (its blind index), to be found.
-    let wanted = jinguo_domain::resident_id::ResidentId::compose(
-        110101,
-        chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap_or_default(),
-        8,
-    );
-    let index = services.id_number_index(wanted.as_str());
-    sqlx::query(
-        "UPDATE person SET id_number_index = $1 WHERE (county_code, id) = \
-         (SELECT county_code, id FROM person WHERE path LIKE '53/5329/%' ORDER BY county_code, id LIMIT 1)",
-    )
-    .bind(&index)
-    .execute(pg)
-    .await?;
+    // The head of the first household of the first county of Dali (5329), to be found.
+    let (dali,): (String,) =
+        sqlx::query_as("SELECT min(code) FROM place WHERE level = 3 AND path LIKE '53/5329/%'")
+            .fetch_one(pg)
+            .await
+            .context("no county under 5329 (Dali)")?;
+    let wanted = province_id_number(&dali, 0);
     println!(
         "| generation: {total} households with one person each, {} resident groups (when generated) | {generated:.0} s |",
         villages * 4
@@ -689,6 +763,12 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
     }
     let province = staff_of("53/");
     let found = services.find_household(&province, wanted.as_str()).await?;
+    // What was generated opens as what the services write does.
+    let view = services.household_view(&province, found.id).await?;
+    anyhow::ensure!(
+        view.persons.len() == 1 && !view.household.address.is_empty(),
+        "the household found does not open"
+    );
     let search = median_ms(5, || services.find_household(&province, wanted.as_str())).await?;
     println!(
         "| household search by resident ID across the province (found {}) | {search:.1} ms |",

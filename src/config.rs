@@ -104,6 +104,12 @@ pub struct Config {
     pub max_import_bytes: u64,
     /// The most rows (after the header) a household sheet may have.
     pub max_import_rows: u64,
+    /// Seconds an import's request (the upload of a sheet, its check and its writing, API and
+    /// page) may take before the server answers 408; every other request has 30 (30 to 86400).
+    pub import_timeout_seconds: u64,
+    /// The latest date accepted (deadlines, campaign ends, validities) is this many years ahead
+    /// of today (1 to 100); the earliest is always 1900-01-01.
+    pub date_horizon_years: u32,
 }
 
 /// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
@@ -152,6 +158,10 @@ impl Default for Config {
             trust_forwarded_proto: false,
             max_import_bytes: jinguo_services::import::ImportLimits::default().max_bytes,
             max_import_rows: jinguo_services::import::ImportLimits::default().max_rows,
+            import_timeout_seconds: jinguo_services::import::ImportLimits::default()
+                .timeout
+                .as_secs(),
+            date_horizon_years: jinguo_domain::screening::DEFAULT_HORIZON_YEARS,
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             keys_file: None,
@@ -172,7 +182,9 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 35] = [
+const ENV_KEYS: [&str; 37] = [
+    "import_timeout_seconds",
+    "date_horizon_years",
     "header_read_timeout_seconds",
     "body_read_timeout_seconds",
     "max_connections_per_address",
@@ -239,7 +251,19 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 24] = [
+        let rules: [(bool, &str); 27] = [
+            (
+                (30..=86_400).contains(&cfg.import_timeout_seconds),
+                "import_timeout_seconds must be 30 to 86400",
+            ),
+            (
+                (1..=100).contains(&cfg.date_horizon_years),
+                "date_horizon_years must be 1 to 100",
+            ),
+            (
+                (60..=86_400).contains(&cfg.audit_anchor_seconds),
+                "audit_anchor_seconds must be 60 to 86400",
+            ),
             (
                 (1..=300).contains(&cfg.header_read_timeout_seconds),
                 "header_read_timeout_seconds must be 1 to 300",
@@ -390,6 +414,7 @@ impl Config {
         jinguo_services::import::ImportLimits {
             max_bytes: self.max_import_bytes,
             max_rows: self.max_import_rows,
+            timeout: std::time::Duration::from_secs(self.import_timeout_seconds),
         }
     }
 
@@ -505,6 +530,46 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(e.contains("escalation_"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn anchors_imports_and_dates_have_checked_settings() {
+        let cfg = load_toml(
+            "audit_anchor_seconds = 600\nimport_timeout_seconds = 1200\ndate_horizon_years = 20\n",
+        )
+        .map_err(|e| e.to_string());
+        assert_eq!(
+            cfg.as_ref().map(|c| (
+                c.anchors().every.as_secs(),
+                c.imports().timeout.as_secs(),
+                c.date_horizon_years
+            )),
+            Ok((600, 1200, 20))
+        );
+        let defaults = load_toml("").map_err(|e| e.to_string());
+        assert_eq!(
+            defaults.as_ref().map(|c| (
+                c.audit_anchor_seconds,
+                c.import_timeout_seconds,
+                c.date_horizon_years
+            )),
+            Ok((3600, 600, 10))
+        );
+        for (bad, key) in [
+            ("audit_anchor_seconds = 0", "audit_anchor_seconds"),
+            ("audit_anchor_seconds = 59", "audit_anchor_seconds"),
+            ("audit_anchor_seconds = 86401", "audit_anchor_seconds"),
+            ("import_timeout_seconds = 29", "import_timeout_seconds"),
+            ("import_timeout_seconds = 86401", "import_timeout_seconds"),
+            ("date_horizon_years = 0", "date_horizon_years"),
+            ("date_horizon_years = 101", "date_horizon_years"),
+        ] {
+            let e = load_toml(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains(key), "{bad}: {e}");
         }
     }
 

@@ -227,6 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(cli.config.as_deref(), &overrides)
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     init_logs(cfg.log_format);
+    jinguo_domain::screening::set_horizon_years(cfg.date_horizon_years);
     if let Command::Restore { file } = &cli.command {
         let url = cfg.database_url();
         let Some(path) = url.strip_prefix("sqlite://") else {

@@ -315,12 +315,24 @@ impl Api {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
+        self.send_in("en", who, method, path, body).await
+    }
+
+    /// The same, asking for answers in `lang` (`en`, `zh-CN`).
+    pub async fn send_in(
+        &self,
+        lang: &str,
+        who: &Session,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         let mut r = self
             .http
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
             .header("cookie", &who.cookie)
             .header("x-csrf-token", &who.csrf)
-            .header("accept-language", "en");
+            .header("accept-language", lang);
         if let Some(b) = body {
             r = r.json(&b);
         }

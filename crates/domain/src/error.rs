@@ -26,6 +26,14 @@ impl FieldError {
     pub fn message(&self, lang: Lang) -> String {
         let field = crate::i18n::field_label(&self.field, lang);
         let reason = crate::i18n::reason(self.code, lang);
+        if self.code == "date.range" {
+            // The latest date moves with today and the configuration: named in full.
+            let (first, last) = (crate::screening::EARLIEST, crate::screening::latest());
+            return match lang {
+                Lang::Zh => format!("{field}：应在 {first} 至 {last} 之间"),
+                Lang::En => format!("{field}: must be between {first} and {last}"),
+            };
+        }
         match lang {
             Lang::Zh => format!("{field}：{reason}"),
             Lang::En => format!("{field}: {reason}"),

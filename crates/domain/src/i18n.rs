@@ -320,8 +320,8 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "date.format" => ("应为 YYYY-MM-DD 格式", "must be a date as YYYY-MM-DD"),
         "date.future" => ("不能晚于今天", "cannot be in the future"),
         "date.range" => (
-            "应在 1900-01-01 至 2199-12-31 之间",
-            "must be between 1900-01-01 and 2199-12-31",
+            "应在 1900-01-01 至允许的最晚日期之间",
+            "must be between 1900-01-01 and the latest date allowed",
         ),
         "ends_on.before_start" => ("不能早于开始日期", "cannot be before the start date"),
         "checklist.unknown" => (

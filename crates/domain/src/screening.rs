@@ -4,6 +4,7 @@
 use crate::error::ValidationErrors;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const CAMPAIGN_NAME_MAX_CHARS: usize = 100;
 pub const NOTE_MAX_CHARS: usize = 1000;
@@ -162,13 +163,28 @@ pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     None => NaiveDate::MIN,
 };
 
-/// The latest date accepted anywhere (a deadline or a validity far ahead is a typing mistake).
-pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
-    Some(d) => d,
-    None => NaiveDate::MAX,
-};
+/// Years ahead of today of the latest date accepted anywhere (a deadline or a validity far ahead
+/// is a typing mistake); set once at start from the configuration (`date_horizon_years`).
+static HORIZON_YEARS: AtomicU32 = AtomicU32::new(DEFAULT_HORIZON_YEARS);
 
-/// A date given by a user, as `YYYY-MM-DD`, between [`EARLIEST`] and [`LATEST`]; else the field
+/// The horizon when the configuration sets none.
+pub const DEFAULT_HORIZON_YEARS: u32 = 10;
+
+/// Sets how many years ahead of today dates are accepted.
+pub fn set_horizon_years(years: u32) {
+    HORIZON_YEARS.store(years, Ordering::Relaxed);
+}
+
+/// The latest date accepted anywhere: today in China (UTC+8) and the configured years ahead.
+pub fn latest() -> NaiveDate {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let months = HORIZON_YEARS.load(Ordering::Relaxed).saturating_mul(12);
+    today
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// A date given by a user, as `YYYY-MM-DD`, between [`EARLIEST`] and [`latest`]; else the field
 /// is refused (`required`, `date.format` or `date.range`). Every date accepted from users goes
 /// through here (or [`in_range`] when it arrives already parsed).
 pub fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
@@ -186,9 +202,9 @@ pub fn date(errors: &mut ValidationErrors, field: &str, s: &str) -> Option<Naive
     }
 }
 
-/// `d` when it lies between [`EARLIEST`] and [`LATEST`]; else the field is refused (`date.range`).
+/// `d` when it lies between [`EARLIEST`] and [`latest`]; else the field is refused (`date.range`).
 pub fn in_range(errors: &mut ValidationErrors, field: &str, d: NaiveDate) -> Option<NaiveDate> {
-    if (EARLIEST..=LATEST).contains(&d) {
+    if (EARLIEST..=latest()).contains(&d) {
         Some(d)
     } else {
         errors.push(field, "date.range");

@@ -29,8 +29,9 @@ const BATCH: usize = 1000;
 /// thousand problems in memory, not millions.
 pub const MAX_LISTED: usize = 1000;
 
-/// How large an import may be: the file's bytes and its rows after the header (set from the
-/// configuration, `max_import_bytes` and `max_import_rows`). The web takes no larger request
+/// How large an import may be: the file's bytes and its rows after the header, and how long its
+/// request may take (set from the configuration, `max_import_bytes`, `max_import_rows` and
+/// `import_timeout_seconds`). The web takes no larger request
 /// body for an import than `max_bytes`. A cell larger than
 /// [`jinguo_interchange::MAX_CELL_BYTES`] refuses its row; a workbook is checked against
 /// [`jinguo_interchange::archive`]'s limits before it is read.
@@ -38,6 +39,9 @@ pub const MAX_LISTED: usize = 1000;
 pub struct ImportLimits {
     pub max_bytes: u64,
     pub max_rows: u64,
+    /// How long the web gives an import's request (upload, check and writing) before answering
+    /// 408 (`import_timeout_seconds`); other requests have 30 seconds.
+    pub timeout: std::time::Duration,
 }
 
 impl Default for ImportLimits {
@@ -45,6 +49,7 @@ impl Default for ImportLimits {
         Self {
             max_bytes: 64 << 20,
             max_rows: 1_000_000,
+            timeout: std::time::Duration::from_secs(600),
         }
     }
 }

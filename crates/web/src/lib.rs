@@ -14,7 +14,6 @@ use axum::http::{HeaderName, HeaderValue, header};
 use jinguo_services::Services;
 use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 
 /// How a request reached the server, set by the server on each request: `secure` when it came
 /// over HTTPS (served by this server, or by a trusted reverse proxy that says so). Cookies are
@@ -57,13 +56,10 @@ pub fn app(services: Services) -> Router {
         .route_layer(axum::middleware::from_fn(observe::track))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(observe::same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(axum::middleware::from_fn_with_state(state, time_limit))
         .layer(axum::middleware::from_fn(error::api_problems))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -84,4 +80,82 @@ pub fn app(services: Services) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
+}
+
+/// The time any request but an import's may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The time a request may take: the uploads of imports (API and page), which read, check and
+/// write a whole sheet, have the configured `import_timeout_seconds`; every other request
+/// [`REQUEST_TIMEOUT`].
+pub fn request_timeout(
+    method: &axum::http::Method,
+    path: &str,
+    imports: &jinguo_services::import::ImportLimits,
+) -> Duration {
+    let import = matches!(
+        path,
+        "/api/v1/imports/households" | "/api/v1/imports/members" | "/imports" | "/imports/confirm"
+    );
+    if import && method == axum::http::Method::POST {
+        imports.timeout
+    } else {
+        REQUEST_TIMEOUT
+    }
+}
+
+/// Answers 408 when a request takes longer than [`request_timeout`] allows it.
+async fn time_limit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = request_timeout(
+        request.method(),
+        request.uri().path(),
+        &state.services.imports,
+    );
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+
+    #[test]
+    fn imports_have_their_own_time_limit() {
+        let imports = jinguo_services::import::ImportLimits {
+            timeout: Duration::from_secs(900),
+            ..Default::default()
+        };
+        for path in [
+            "/api/v1/imports/households",
+            "/api/v1/imports/members",
+            "/imports",
+            "/imports/confirm",
+        ] {
+            assert_eq!(
+                request_timeout(&Method::POST, path, &imports),
+                Duration::from_secs(900),
+                "{path}"
+            );
+        }
+        for (method, path) in [
+            (Method::GET, "/imports"),
+            (Method::POST, "/api/v1/households"),
+            (Method::POST, "/api/v1/imports/households/x"),
+            (Method::GET, "/"),
+        ] {
+            assert_eq!(
+                request_timeout(&method, path, &imports),
+                REQUEST_TIMEOUT,
+                "{method} {path}"
+            );
+        }
+    }
 }
