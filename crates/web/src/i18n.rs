@@ -570,6 +570,22 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "error.method_not_allowed" => ("不支持该请求方法", "Method not allowed"),
         "find.label" => ("按身份证号查找户", "Find a household by ID number"),
         "find.submit" => ("查找", "Find"),
+        "name_search.title" => ("按姓名查找人员", "Find a person by name"),
+        "name_search.surname" => ("姓", "Surname"),
+        "name_search.given_name" => ("名（可不填）", "Given name (optional)"),
+        "name_search.none" => (
+            "本辖区内没有找到此姓名的人员。",
+            "Nobody of that name within your area.",
+        ),
+        "name_search.found" => ("找到", "Found"),
+        "name_search.capped" => (
+            "只显示前 100 人，请填写名字以缩小范围",
+            "Only the first 100 are shown; add the given name to narrow it",
+        ),
+        "name_search.privacy" => (
+            "按姓名查找只比对完整的姓、或完整的姓名（经密钥处理后的索引），不支持模糊查找；结果中的姓名已遮蔽，每次查找都记入审计日志。",
+            "A name search matches only a whole surname or a whole name (through keyed indexes), never part of one; names in the results are masked, and every search is written to the audit log.",
+        ),
         "error.not_found.detail" => (
             "您要找的内容不存在，或不在您的权限范围内。",
             "What you are looking for does not exist, or is outside what you may see.",

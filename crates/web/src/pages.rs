@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
             "/households/search",
             axum::routing::post(households::find_household),
         )
+        .route(
+            "/persons/search",
+            get(households::name_search_form).post(households::find_persons),
+        )
         .route("/households/{id}", get(households::household))
         .route(
             "/households/{id}/persons",
