@@ -18,6 +18,7 @@ mod hardening;
 mod http;
 mod import;
 mod kinds;
+mod landing;
 mod limits;
 mod linkage;
 mod matrix;

@@ -373,15 +373,19 @@ impl Services {
             consent_to_share: true,
             ..Default::default()
         };
+        // Her phone goes to the police with her consent: the liaison calls her back on it.
         let first = self
             .register_case(
                 &federation,
                 "530181001001",
-                &case(
-                    "王某",
-                    "来电称丈夫酒后殴打，已离家暂住娘家。",
-                    &["escalating", "substance"],
-                ),
+                &CaseInput {
+                    victim_phone: "13987120338".into(),
+                    ..case(
+                        "王某",
+                        "来电称丈夫酒后殴打，已离家暂住娘家。",
+                        &["escalating", "substance"],
+                    )
+                },
             )
             .await?;
         let referral = ReferralInput {

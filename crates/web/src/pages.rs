@@ -337,8 +337,9 @@ impl Ctx {
         let mut c = Self::new(lang, uri);
         c.user = Some(caller.display_name.clone());
         c.csrf = caller.csrf.clone();
+        // Home: her place, or her landing page when she has none.
+        c.link("/", "nav.home");
         if !caller.household_read_scope().is_empty() {
-            c.link("/", "nav.home");
             c.link("/campaigns", "nav.campaigns");
             if caller.has_role(Role::Staff) {
                 c.link("/imports", "nav.imports");
@@ -611,6 +612,7 @@ mod care;
 mod federations;
 mod households;
 pub(crate) mod import;
+mod landing;
 mod linkage;
 pub(crate) mod mediation;
 mod network;
