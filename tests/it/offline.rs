@@ -90,7 +90,7 @@ async fn unlock(c: &Client, passphrase: &str) {
         .unwrap();
     field.clear().await.unwrap();
     field.send_keys(passphrase).await.unwrap();
-    press(&c, "#offline-unlock-btn").await;
+    press(c, "#offline-unlock-btn").await;
 }
 
 async fn unlocked(c: &Client) {
