@@ -83,6 +83,12 @@ async fn waiting(c: &Client, n: usize) {
 }
 
 async fn unlock(c: &Client, passphrase: &str) {
+    until(
+        c,
+        "the passphrase field",
+        "return document.getElementById('offline-unlock').hidden === false;",
+    )
+    .await;
     let field = c
         .wait()
         .for_element(Locator::Css("#offline-pass"))
@@ -220,13 +226,15 @@ async fn walk(b: Backend) {
         let _ = text(&c, "h1").await;
     }
     c.goto(&format!("{base}/")).await.unwrap();
-    for h in [a, b2] {
+    for p in [
+        format!("households/{a}"),
+        format!("households/{b2}"),
+        String::new(),
+    ] {
         until(
             &c,
-            "the household's page kept on the device",
-            &format!(
-                "return caches.match('{base}/households/{h}').then(function (r) {{ return !!r; }});"
-            ),
+            "her pages kept on the device",
+            &format!("return caches.match('{base}/{p}').then(function (r) {{ return !!r; }});"),
         )
         .await;
     }
@@ -246,11 +254,13 @@ async fn walk(b: Backend) {
         .unwrap();
     let (bytes, entries) = (size[0].as_u64().unwrap(), size[1].as_u64().unwrap());
     println!("offline package: {entries} entries, {bytes} bytes gzip-compressed");
-    assert!(entries >= 7, "{entries} entries kept");
+    assert!(entries >= 8, "{entries} entries kept");
     assert!(bytes < 100_000, "offline package of {bytes} bytes");
 
     // The server stops. Her pages still open, from the device.
     stop(server, &base).await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(text(&c, "#offline-count").await, "0", "her home page, kept");
     c.goto(&format!("{base}/households/{a}")).await.unwrap();
     assert!(text(&c, "h1").await.starts_with("户档案"));
     // A new page forgets the key: she types her passphrase again (a wrong one is refused).

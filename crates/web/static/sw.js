@@ -48,10 +48,20 @@ self.addEventListener("fetch", function (e) {
   if (!shell && !page) { return; }
   var key = shell ? url.pathname : keyOf(req.url);
   e.respondWith(fetch(req).then(function (res) {
-    // Only a page as she saw it: not a redirect to the login, not an error.
-    if (res.ok && !res.redirected && res.type === "basic") {
+    // Only a page of hers as she saw it: not the login page a lapsed session leads to, not an
+    // error.
+    if (res.ok && res.type === "basic") {
       var copy = res.clone();
       e.waitUntil(caches.open(CACHE).then(function (c) { return c.put(key, copy); }));
+    } else if (res.type === "opaqueredirect" && page) {
+      // Her home page leads to her place's page: that page is kept under the home's address.
+      e.waitUntil(fetch(req.url, { credentials: "same-origin" }).then(function (full) {
+        if (!full.ok || !PAGES.test(new URL(full.url).pathname)) { return; }
+        return full.blob().then(function (b) {
+          var kept = new Response(b, { status: 200, headers: full.headers });
+          return caches.open(CACHE).then(function (c) { return c.put(key, kept); });
+        });
+      }).catch(function () {}));
     }
     return res;
   }, function () {
