@@ -92,7 +92,7 @@ async fn drill_down(c: &Client) -> String {
 }
 
 /// Logs in through the login form.
-async fn log_in(c: &Client, base: &str, username: &str) {
+pub(crate) async fn log_in(c: &Client, base: &str, username: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("#f-username"))
         .await

@@ -1091,6 +1091,17 @@ async fn page_access_matrix() {
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),
+        (
+            "/static/offline.js",
+            "/static/offline.js".into(),
+            [200, 200, 200],
+        ),
+        ("/sw.js", "/sw.js".into(), [200, 200, 200]),
+        (
+            "/manifest.webmanifest",
+            "/manifest.webmanifest".into(),
+            [200, 200, 200],
+        ),
     ];
     let covered: std::collections::BTreeSet<&str> = matrix.iter().map(|m| m.0).collect();
     let missing: Vec<_> = routes.difference(&covered).collect();

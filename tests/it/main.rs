@@ -24,6 +24,7 @@ mod linkage;
 mod matrix;
 mod mediation;
 mod network;
+mod offline;
 mod reach;
 mod replica;
 mod screening;

@@ -36,6 +36,48 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "case.due" => ("时限", "due"),
         "case.escalated" => ("已督促", "escalated, level"),
         "case.event" => ("办理事项", "What happened"),
+        "offline.create" => (
+            "设置离线口令（至少 8 位），用于加密保存在本机的走访记录",
+            "Choose an offline passphrase (at least 8 characters) to encrypt the visits kept on this device",
+        ),
+        "offline.discard" => ("移除", "Remove"),
+        "offline.discard_confirm" => (
+            "移除这条未被接受的记录？移除后无法恢复。",
+            "Remove this refused record? It cannot be brought back.",
+        ),
+        "offline.kept" => (
+            "无法连接服务器：记录已加密保存在本机，恢复连接后自动发送。",
+            "The server cannot be reached: the record is kept encrypted on this device and will be sent when the connection is back.",
+        ),
+        "offline.last_sync" => ("上次同步", "Last sync"),
+        "offline.locked" => (
+            "请输入离线口令，以保存或发送本机的走访记录。",
+            "Enter your offline passphrase to keep or send the visits on this device.",
+        ),
+        "offline.logout_refused" => (
+            "还有记录未发送，暂不能退出。请先联网发送。",
+            "Records are still waiting to be sent: you cannot log out yet. Send them first.",
+        ),
+        "offline.never" => ("从未", "never"),
+        "offline.refused" => ("未被接受：", "refused:"),
+        "offline.send" => ("立即发送", "Send now"),
+        "offline.session" => (
+            "登录已失效，请重新登录后发送。",
+            "Your session has ended: log in again to send.",
+        ),
+        "offline.short" => (
+            "离线口令：至少 8 位",
+            "Offline passphrase: at least 8 characters",
+        ),
+        "offline.unlock" => ("离线口令", "Offline passphrase"),
+        "offline.unlock_button" => ("确定", "OK"),
+        "offline.unreachable" => (
+            "无法连接服务器，稍后自动重试。",
+            "The server cannot be reached; trying again shortly.",
+        ),
+        "offline.waiting" => ("待发送", "Waiting"),
+        "offline.working" => ("正在解锁……", "Unlocking…"),
+        "offline.wrong" => ("离线口令：不正确", "Offline passphrase: not correct"),
         "outbox.title" => ("外发消息", "Outside messages"),
         "outbox.note" => (
             "发往成员单位群机器人和短信网关的提醒；失败的会自动重试，不含个人信息。",
