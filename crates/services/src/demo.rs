@@ -910,7 +910,7 @@ async fn generate(
             .iter()
             .map(|p| (p.code.clone(), p.name.clone()))
             .collect();
-        demo_care(tx, &mut g, &seal, &care_women, &care_children, &names, now).await?;
+        demo_care(tx, &mut g, keys, &care_women, &care_children, &names, now).await?;
     }
     Ok(report)
 }
@@ -920,13 +920,17 @@ async fn generate(
 async fn demo_care(
     tx: &mut DbConn<'_>,
     g: &mut Generator,
-    seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
+    keys: &Keyring,
     women: &[(Uuid, Uuid, String)],
     children: &[(Uuid, Uuid, String, i64, String)],
     place_names: &HashMap<String, String>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServiceError> {
     use jinguo_storage::care as cstore;
+    let seal = |table: &str, column: &str, id: &Uuid, plain: &str| {
+        keys.encrypt(plain, &aad(table, column, id))
+            .map_err(|e| ServiceError::Internal(format!("field encryption: {e}")))
+    };
     let day = |k: usize| {
         NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default() + Duration::days((k % 350) as i64)
     };
@@ -960,8 +964,10 @@ async fn demo_care(
                 county_code: ANNING.into(),
                 id,
                 registry_key: registry.into(),
-                person_id: *pid,
-                household_id: *hid,
+                person: seal("registry_entry", "person", &id, &pid.to_string())?,
+                person_ref: crate::sealed::person_ref(keys, "registry_entry", pid),
+                household: seal("registry_entry", "household", &id, &hid.to_string())?,
+                household_ref: crate::sealed::household_ref(keys, "registry_entry", hid),
                 path: path.clone(),
                 status: "active".into(),
                 criteria: "入户调查核实".into(),
@@ -986,7 +992,7 @@ async fn demo_care(
                         county_code: ANNING.into(),
                         id: g.uuid(),
                         entry_id: id,
-                        person_id: *pid,
+                        person_ref: crate::sealed::person_ref(keys, "care_service", pid),
                         path: path.clone(),
                         kind: kind.into(),
                         on_date: on,
@@ -1026,8 +1032,9 @@ async fn demo_care(
         let row = cstore::WishRow {
             county_code: ANNING.into(),
             id,
-            person_id: *pid,
-            household_id: *hid,
+            person: seal("wish", "person", &id, &pid.to_string())?,
+            household: seal("wish", "household", &id, &hid.to_string())?,
+            household_ref: crate::sealed::household_ref(keys, "wish", hid),
             path: path.clone(),
             public_place: place_names.get(township).cloned().unwrap_or_default(),
             age: *age,
