@@ -219,13 +219,16 @@ both_backends!(fake_prune, super::fake_prune_is_found);
 /// its head is sealed under the key by the next entry, new entries are keyed, and rewriting the
 /// old part (even recomputing its hashes) is found.
 async fn an_old_chain_upgrades(b: Backend) {
-    let (db, _dir) = match b {
+    let (db, _dir, _dropped) = match b {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("old.sqlite3").display());
-            (Db::connect(&url).await.unwrap(), Some(dir))
+            (Db::connect(&url).await.unwrap(), Some(dir), None)
         }
-        Backend::Postgres => (support::empty_postgres().await.0, None),
+        Backend::Postgres => {
+            let (db, _, dropped) = support::empty_postgres().await;
+            (db, None, Some(dropped))
+        }
     };
     db.migrate_to(25).await.unwrap();
     // Five entries chained as the old version did.

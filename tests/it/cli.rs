@@ -406,8 +406,9 @@ async fn an_import_killed_while_writing_leaves_nothing_half_done() {
     let _ = before;
 }
 
-async fn empty_postgres_database() -> jinguo_storage::Db {
-    crate::support::empty_postgres().await.0
+async fn empty_postgres_database() -> (jinguo_storage::Db, crate::support::PgDrop) {
+    let (db, _, dropped) = crate::support::empty_postgres().await;
+    (db, dropped)
 }
 
 async fn table_count(db: &jinguo_storage::Db) -> i64 {
@@ -453,7 +454,7 @@ async fn backup_and_restore_on_postgres() {
     writer.await.unwrap();
     assert!(report.bytes > 0);
     let keys = s.keys.get();
-    let into = empty_postgres_database().await;
+    let (into, _into_dropped) = empty_postgres_database().await;
     let restored = jinguo_services::backup::restore_postgres(&keys, &file, &into)
         .await
         .unwrap();
@@ -495,7 +496,7 @@ async fn backup_and_restore_on_postgres() {
     bytes[mid] ^= 0x40;
     let bad = dir.path().join("bad.backup");
     std::fs::write(&bad, &bytes).unwrap();
-    let target = empty_postgres_database().await;
+    let (target, _target_dropped) = empty_postgres_database().await;
     assert!(
         jinguo_services::backup::restore_postgres(&keys, &bad, &target)
             .await
@@ -510,7 +511,7 @@ async fn backup_and_restore_on_postgres() {
     assert_eq!(table_count(&target).await, 0);
     // An older schema: backed up at the previous migration, restored into this version's.
     let versions = jinguo_storage::Db::migration_versions(jinguo_storage::Backend::Postgres);
-    let old = empty_postgres_database().await;
+    let (old, _old_dropped) = empty_postgres_database().await;
     old.migrate_to(versions[versions.len() - 2]).await.unwrap();
     let old_file = dir.path().join("old.backup");
     // As the earlier version's backup wrote it: a dump, sealed (this version's code cannot append
@@ -521,7 +522,7 @@ async fn backup_and_restore_on_postgres() {
         .unwrap();
     keys.seal_stream(dump.as_slice(), std::fs::File::create(&old_file).unwrap())
         .unwrap();
-    let newer = empty_postgres_database().await;
+    let (newer, _newer_dropped) = empty_postgres_database().await;
     jinguo_services::backup::restore_postgres(&keys, &old_file, &newer)
         .await
         .unwrap();

@@ -12,6 +12,37 @@ pub struct TestDb {
     /// The database's address, for a server or command started in another process.
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDrop>,
+}
+
+/// Drops a test's PostgreSQL database when the test lets go of it, so that a run of hundreds of
+/// tests does not fill the disk with databases nobody reads again.
+pub struct PgDrop(String);
+
+impl Drop for PgDrop {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        let Ok(server) = std::env::var("JINGUO_TEST_DATABASE_URL") else {
+            return;
+        };
+        // Its own thread and runtime: the test's runtime may be the one being torn down.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                let admin = Db::connect(&server).await.ok()?;
+                if let Db::Postgres(p) = &admin {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await;
+                }
+                admin.close().await;
+                Some(())
+            })
+        });
+        let _ = done.join();
+    }
 }
 
 /// The PostgreSQL server of the test run (started by `scripts/test`).
@@ -31,22 +62,25 @@ pub async fn fresh(backend: Backend) -> TestDb {
                 db,
                 url,
                 _dir: Some(dir),
+                _pg: None,
             }
         }
         Backend::Postgres => {
-            let (db, url) = empty_postgres().await;
+            let (db, url, pg) = empty_postgres().await;
             db.migrate().await.unwrap();
             TestDb {
                 db,
                 url,
                 _dir: None,
+                _pg: Some(pg),
             }
         }
     }
 }
 
-/// A new, empty database (no tables) on the throwaway PostgreSQL cluster, and its address.
-pub async fn empty_postgres() -> (Db, String) {
+/// A new, empty database (no tables) on the throwaway PostgreSQL cluster, its address, and the
+/// guard that drops it.
+pub async fn empty_postgres() -> (Db, String, PgDrop) {
     let server = pg_server_url();
     let admin = Db::connect(&server).await.unwrap();
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
@@ -59,7 +93,7 @@ pub async fn empty_postgres() -> (Db, String) {
     admin.close().await;
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
-    (Db::connect(&url).await.unwrap(), url)
+    (Db::connect(&url).await.unwrap(), url, PgDrop(name))
 }
 
 /// A small data set of the demo's shape: 20 groups, 600 households.
