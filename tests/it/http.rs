@@ -951,7 +951,8 @@ async fn page_access_matrix() {
             format!("/disputes/{dispute}/confirmation"),
             [405, 405, 405],
         ),
-        ("/", "/".into(), [303, 303, 303]),
+        // Staff open their place; the audit administrator, with no place tree, her landing page.
+        ("/", "/".into(), [303, 303, 200]),
         ("/places/{code}", "/places/530181".into(), [303, 200, 404]),
         (
             "/households/{id}",
@@ -968,6 +969,7 @@ async fn page_access_matrix() {
             "/households/search".into(),
             [405, 405, 405],
         ),
+        ("/persons/search", "/persons/search".into(), [303, 200, 403]),
         (
             "/households/{id}/reveal",
             format!("/households/{hid}/reveal"),
@@ -1089,6 +1091,17 @@ async fn page_access_matrix() {
         ("/lang", "/lang?to=en".into(), [303, 303, 303]),
         ("/static/app.css", "/static/app.css".into(), [200, 200, 200]),
         ("/static/app.js", "/static/app.js".into(), [200, 200, 200]),
+        (
+            "/static/offline.js",
+            "/static/offline.js".into(),
+            [200, 200, 200],
+        ),
+        ("/sw.js", "/sw.js".into(), [200, 200, 200]),
+        (
+            "/manifest.webmanifest",
+            "/manifest.webmanifest".into(),
+            [200, 200, 200],
+        ),
     ];
     let covered: std::collections::BTreeSet<&str> = matrix.iter().map(|m| m.0).collect();
     let missing: Vec<_> = routes.difference(&covered).collect();
@@ -1429,3 +1442,101 @@ async fn a_full_disk_refuses_writes_cleanly() {
         jinguo_services::audit::Verification::Intact { .. }
     ));
 }
+
+/// Staff find persons by name from a page of their own: surname and given name give the person,
+/// masked, with a link to her household; the surname alone gives more; nothing given names the
+/// surname field and keeps what was typed; the search is audited without the name; English too.
+async fn staff_find_persons_by_name(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let srv = serve(s.clone()).await;
+    let c = staff_client(&s, &srv.base).await;
+    let (_, hid) = support::first_household(&s).await;
+    let view = s
+        .household_reveal(&support::county_staff(), hid, "姓名查找测试")
+        .await
+        .unwrap();
+    let name = view.persons[0].name.clone();
+    let (surname, given) = jinguo_domain::person::split_name(&name);
+    let place = c
+        .get(format!("{}/places/530181", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(place.contains("href=\"/persons/search\""), "{place}");
+    let form = c
+        .get(format!("{}/persons/search", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::support::form_value(&form, "csrf");
+    let find = |surname: String, given: String| {
+        let (c, base, csrf) = (c.clone(), srv.base.clone(), csrf.clone());
+        async move {
+            c.post(format!("{base}/persons/search"))
+                .form(&[
+                    ("surname", surname.as_str()),
+                    ("given_name", given.as_str()),
+                    ("csrf", csrf.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = find(surname.into(), given.into()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("/households/{hid}")), "{html}");
+    assert!(html.contains(&jinguo_domain::mask::name(&name)), "{html}");
+    assert!(!html.contains(&name), "the name is shown masked");
+    let rows = |h: &str| h.matches("<tr><td>").count();
+    let r = find(surname.into(), String::new()).await;
+    let more = r.text().await.unwrap();
+    assert!(rows(&more) > rows(&html), "{more}");
+    // Nobody of that name.
+    let r = find(surname.into(), "无此人".into()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("name-search-none"));
+    // Nothing given: refused on the surname, the given name kept.
+    let r = find(String::new(), "保留".into()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#f-surname\""), "{html}");
+    assert!(html.contains("姓：必填"), "{html}");
+    assert!(html.contains("value=\"保留\""), "{html}");
+    // In English.
+    let r = c
+        .post(format!("{}/persons/search", srv.base))
+        .header("accept-language", "en")
+        .form(&[("surname", ""), ("given_name", ""), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Find a person by name"), "{html}");
+    assert!(html.contains("Surname: "), "{html}");
+    // Audited, without the name.
+    let log = s
+        .search_audit(
+            &jinguo_services::Caller::operator(),
+            &jinguo_services::audit::AuditQuery {
+                action: Some("person.search".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(log.len() >= 3, "{log:?}");
+    assert!(log.iter().all(|e| !format!("{e:?}").contains(&name)));
+}
+both_backends!(
+    staff_find_persons_by_name_on_a_page,
+    super::staff_find_persons_by_name
+);

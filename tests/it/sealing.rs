@@ -550,3 +550,193 @@ both_backends!(
     key_rotation_reseals_names_birth_dates_and_relationships,
     super::rotation_reseals_names
 );
+
+/// The ids of the persons and households registry entries, wishes and event participants link
+/// to, opened with the key, each with the id of the row that holds it.
+async fn care_links(s: &Services) -> Vec<(uuid::Uuid, uuid::Uuid)> {
+    let mut out = Vec::new();
+    for which in SealedColumn::SEALED_SINCE_0031 {
+        let (table, column) = which.sealed_for();
+        let mut after = (uuid::Uuid::nil(), -1_i64);
+        loop {
+            let rows = sealed_values(&s.db, which, after, 1000).await.unwrap();
+            let Some(last) = rows.last() else { break };
+            after = (last.id, last.seq);
+            for v in rows {
+                assert!(
+                    jinguo_crypto::kid_of(&v.value).is_some(),
+                    "{table}.{column} holds an id in clear"
+                );
+                out.push((v.id, s.open_id(table, column, &v.id, &v.value).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// The forms an id takes in stored bytes: raw (a SQLite blob), hex, and hyphenated text.
+fn id_forms(id: &uuid::Uuid) -> [Vec<u8>; 3] {
+    [
+        id.as_bytes().to_vec(),
+        id.simple().to_string().into_bytes(),
+        id.to_string().into_bytes(),
+    ]
+}
+
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A person of the first household in a registry and served, and registered at an event: the
+/// links of the care tables, sealed.
+async fn registry_links_sealed(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let entry = served_entry(&s, "").await;
+    let staff = county_staff();
+    let detail = s.entry(&staff, entry).await.unwrap();
+    let (person, household) = (detail.entry.person_id, detail.entry.household_id);
+    let event: jinguo_domain::care::EventInput = serde_json::from_value(serde_json::json!({
+        "kind": "legal", "name": "法律讲座", "on": jinguo_services::clock::today().to_string(),
+        "place": "社区活动室", "organiser": "安宁市妇联", "persons": [person]}))
+    .unwrap();
+    s.record_event(&staff, "530181", &event).await.unwrap();
+    let links = care_links(&s).await;
+    // The entry's person and household, the participant.
+    assert_eq!(links.len(), 3, "{links:?}");
+    assert!(links.contains(&(entry, person)) && links.contains(&(entry, household)));
+    // What a copy of the database holds next to the registry: no id of the person or household.
+    match &t.db {
+        Db::Sqlite(_) => {
+            let bytes = stored_bytes(&t).await;
+            let mut rows = 0;
+            for (row, _) in &links {
+                let key = row.as_bytes();
+                for (i, _) in bytes
+                    .windows(key.len())
+                    .enumerate()
+                    .filter(|(_, w)| *w == key)
+                {
+                    rows += 1;
+                    let near = &bytes[i.saturating_sub(700)..(i + 700).min(bytes.len())];
+                    for id in [person, household] {
+                        for form in id_forms(&id) {
+                            assert!(!holds(near, &form), "{id} next to row {row} in the file");
+                        }
+                    }
+                }
+            }
+            assert!(rows >= 2, "the rows were not found in the file ({rows})");
+        }
+        Db::Postgres(p) => {
+            for table in [
+                "registry_entry",
+                "care_service",
+                "wish",
+                "care_event_person",
+            ] {
+                let text: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM \"{table}\" t"
+                )))
+                .fetch_all(p)
+                .await
+                .unwrap();
+                let text = text.into_iter().map(|(r,)| r).collect::<String>();
+                assert!(table == "wish" || !text.is_empty(), "{table} is empty");
+                for id in [person, household] {
+                    for form in &id_forms(&id)[1..] {
+                        assert!(!holds(text.as_bytes(), form), "{id} in {table}");
+                    }
+                }
+            }
+        }
+    }
+    // Everything still reads through the key: her entry, found again by her pseudonym.
+    let list = s.entries(&staff, "530181", None, false, 100).await.unwrap();
+    assert!(list.iter().any(|e| e.id == entry && e.person_id == person));
+    let year = serve_again(&s, person).await;
+    let figures = s.care_figures(&staff, "530181", year).await.unwrap();
+    // Two services, one person served.
+    assert_eq!(figures.people_served, 1);
+    // The event's one registered participant, read through her sealed id.
+    assert_eq!((figures.events.events, figures.events.participants), (1, 1));
+}
+both_backends!(
+    registry_links_are_sealed_next_to_the_registry,
+    super::registry_links_sealed
+);
+
+/// Relief given to a person of a registry (her entry found by her pseudonym); this year.
+async fn serve_again(s: &Services, person: uuid::Uuid) -> jinguo_domain::care::Period {
+    let again = jinguo_domain::care::ServiceInput {
+        kind: "relief".into(),
+        registry: "mothers_in_difficulty".into(),
+        on: jinguo_services::clock::today().to_string(),
+        goods: "米面油".into(),
+        visited_by: "妇女代表".into(),
+        ..Default::default()
+    };
+    s.record_services(&county_staff(), "530181", &again, &[person])
+        .await
+        .unwrap();
+    jinguo_domain::care::Period::year(chrono::Datelike::year(&jinguo_services::clock::today()))
+        .unwrap()
+}
+
+async fn upgrade_seals_clear_links(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let entry = served_entry(&s, "").await;
+    let staff = county_staff();
+    let before = s.entry(&staff, entry).await.unwrap().entry;
+    let (person, household) = (before.person_id, before.household_id);
+    // As the migration leaves a link written by an earlier version: the ids in clear, no
+    // pseudonyms yet.
+    let clear = |id: uuid::Uuid| match b {
+        Backend::Sqlite => id.simple().to_string(),
+        Backend::Postgres => id.to_string(),
+    };
+    support::exec(
+        &t.db,
+        &format!(
+            "UPDATE registry_entry SET person = '{}', household = '{}', person_ref = NULL, \
+             household_ref = NULL",
+            clear(person),
+            clear(household)
+        ),
+    )
+    .await
+    .unwrap();
+    support::exec(&t.db, "UPDATE care_service SET person_ref = NULL")
+        .await
+        .unwrap();
+    support::exec(
+        &t.db,
+        "INSERT INTO pending_seal (step) VALUES ('links') ON CONFLICT DO NOTHING",
+    )
+    .await
+    .unwrap();
+    let r = s.seal_clear_values().await.unwrap();
+    assert_eq!((r.sealed, r.linked), (2, 2), "{r:?}");
+    assert_eq!(
+        s.seal_clear_values().await.unwrap(),
+        jinguo_services::sealed::SealReport::default()
+    );
+    let bytes = stored_bytes(&t).await;
+    for id in [person, household] {
+        assert!(!contains(&bytes, &id.simple().to_string()), "{id} in clear");
+    }
+    assert_eq!(care_links(&s).await.len(), 2);
+    // It reads as before, and her pseudonym finds her entry again.
+    assert_eq!(s.entry(&staff, entry).await.unwrap().entry, before);
+    let year = serve_again(&s, person).await;
+    assert_eq!(
+        s.care_figures(&staff, "530181", year)
+            .await
+            .unwrap()
+            .people_served,
+        1
+    );
+}
+both_backends!(
+    clear_links_of_an_earlier_version_are_sealed_once_at_start,
+    super::upgrade_seals_clear_links
+);

@@ -52,6 +52,8 @@ impl Lang {
 pub fn field_label(field: &str, lang: Lang) -> &str {
     let (zh, en) = match field {
         "name" => ("姓名", "Name"),
+        "surname" => ("姓", "Surname"),
+        "given_name" => ("名", "Given name"),
         "sex" => ("性别", "Sex"),
         "birth_date" => ("出生日期", "Birth date"),
         "id_number" => ("公民身份号码", "Resident ID number"),

@@ -288,8 +288,10 @@ impl Services {
             county_code: county.clone(),
             id,
             registry_key: v.registry.clone(),
-            person_id: v.person_id,
-            household_id: household.id,
+            person: self.seal_id("registry_entry", "person", &id, &v.person_id)?,
+            person_ref: self.person_ref("registry_entry", &v.person_id),
+            household: self.seal_id("registry_entry", "household", &id, &household.id)?,
+            household_ref: self.household_ref("registry_entry", &household.id),
             path: household.path.clone(),
             status: EntryStatus::Proposed.key().into(),
             criteria: v.criteria.clone(),
@@ -333,7 +335,7 @@ impl Services {
         expected_version: i64,
         reason: &str,
     ) -> Result<EntryView, ServiceError> {
-        let e = store::entry(&self.db, &caller.reader(), id)
+        let e = store::entry(&self.db, &caller.reader(), id, &self.entry_household_ref())
             .await?
             .ok_or(ServiceError::NotFound)?;
         if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&e.path)) {
@@ -409,37 +411,82 @@ impl Services {
             serving: false,
         };
         let limit = limit.clamp(1, LIST_LIMIT);
-        let rows =
-            store::entries(&self.db, &caller.reader(), &place.subtree(), &filter, limit).await?;
+        let rows = store::entries(
+            &self.db,
+            &caller.reader(),
+            &place.subtree(),
+            &filter,
+            limit,
+            &self.entry_household_ref(),
+        )
+        .await?;
+        let persons = rows
+            .iter()
+            .map(|e| {
+                Ok((
+                    e.county_code.clone(),
+                    self.open_id("registry_entry", "person", &e.id, &e.person)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        let names = self.linked_names(&persons).await?;
         rows.iter()
-            .map(|l| {
-                let name = self.open("person", "name", &l.entry.person_id, &l.name)?;
-                self.entry_view(&l.entry, mask::name(&name), today)
+            .zip(&persons)
+            .map(|(e, (_, person))| {
+                let name = names.get(person).cloned().unwrap_or_default();
+                self.entry_view(e, mask::name(&name), today)
             })
             .collect()
+    }
+
+    /// The pseudonym entries keep of a household, for the reach of a representative.
+    fn entry_household_ref(&self) -> impl Fn(&Uuid) -> String + Sync + '_ {
+        |h| self.household_ref("registry_entry", h)
+    }
+
+    /// The names (opened) of the persons the care tables link to, by id.
+    async fn linked_names(
+        &self,
+        persons: &[(String, Uuid)],
+    ) -> Result<std::collections::HashMap<Uuid, String>, ServiceError> {
+        let mut out = std::collections::HashMap::new();
+        for p in self.linked_persons(persons).await? {
+            out.insert(p.id, self.open("person", "name", &p.id, &p.name)?);
+        }
+        Ok(out)
+    }
+
+    /// The persons (as stored) the care tables link to, read by county.
+    async fn linked_persons(
+        &self,
+        persons: &[(String, Uuid)],
+    ) -> Result<Vec<store::LinkedPerson>, ServiceError> {
+        let mut by_county: std::collections::BTreeMap<&str, Vec<Uuid>> = Default::default();
+        for (county, id) in persons {
+            by_county.entry(county.as_str()).or_default().push(*id);
+        }
+        let mut out = Vec::new();
+        for (county, mut ids) in by_county {
+            ids.sort();
+            ids.dedup();
+            out.extend(store::linked_persons(&self.db, county, &ids).await?);
+        }
+        Ok(out)
     }
 
     /// One entry with the services delivered; evidence and results for staff managing it.
     /// Audited.
     pub async fn entry(&self, caller: &Caller, id: Uuid) -> Result<EntryDetail, ServiceError> {
         let reader = caller.reader();
-        let e = store::entry(&self.db, &reader, id)
+        let e = store::entry(&self.db, &reader, id, &self.entry_household_ref())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let line = store::entries(
-            &self.db,
-            &reader,
-            &jinguo_storage::Subtree::of_path(&e.path),
-            &EntryFilter {
-                registry: Some(&e.registry_key),
-                ..Default::default()
-            },
-            LIST_LIMIT,
-        )
-        .await?
-        .into_iter()
-        .find(|l| l.entry.id == id)
-        .ok_or(ServiceError::NotFound)?;
+        let person = self.open_id("registry_entry", "person", &id, &e.person)?;
+        let name = self
+            .linked_names(&[(e.county_code.clone(), person)])
+            .await?
+            .remove(&person)
+            .ok_or(ServiceError::NotFound)?;
         let staff =
             caller.has_role(Role::Staff) && caller.household_write_scope().covers_all(&e.path);
         let evidence = if staff && !e.evidence.is_empty() {
@@ -478,11 +525,7 @@ impl Services {
         )
         .await?;
         Ok(EntryDetail {
-            entry: self.entry_view(
-                &e,
-                mask::name(&self.open("person", "name", &e.person_id, &line.name)?),
-                clock::today(),
-            )?,
+            entry: self.entry_view(&e, mask::name(&name), clock::today())?,
             evidence,
             services,
         })
@@ -511,21 +554,23 @@ impl Services {
         let mut entries = Vec::with_capacity(persons.len());
         let mut errors = jinguo_domain::ValidationErrors::new();
         for (i, p) in persons.iter().enumerate() {
-            match store::serving_entry(&self.db, &reader, &county, &v.registry, *p).await? {
-                Some(e) if e.path.starts_with(&place.path) => entries.push(e),
+            let person_ref = self.person_ref("registry_entry", p);
+            match store::serving_entry(&self.db, &reader, &county, &v.registry, &person_ref).await?
+            {
+                Some(e) if e.path.starts_with(&place.path) => entries.push((e, *p)),
                 _ => errors.push(format!("persons[{i}]"), "service.not_in_registry"),
             }
         }
         errors.into_result()?;
         let batch = Uuid::now_v7();
         let mut rows = Vec::with_capacity(entries.len());
-        for e in &entries {
+        for (e, person) in &entries {
             let id = Uuid::now_v7();
             rows.push(ServiceRow {
                 county_code: county.clone(),
                 id,
                 entry_id: e.id,
-                person_id: e.person_id,
+                person_ref: self.person_ref("care_service", person),
                 path: e.path.clone(),
                 kind: v.kind.key().into(),
                 on_date: v.on,
@@ -652,12 +697,15 @@ impl Services {
         } else {
             self.open("registry_entry", "left_reason", &e.id, &e.left_reason)?
         };
-        view(e, name, left_reason, today)
+        let person_id = self.open_id("registry_entry", "person", &e.id, &e.person)?;
+        let household_id = self.open_id("registry_entry", "household", &e.id, &e.household)?;
+        view(e, (person_id, household_id), name, left_reason, today)
     }
 }
 
 fn view(
     e: &EntryRow,
+    (person_id, household_id): (Uuid, Uuid),
     name: String,
     left_reason: String,
     today: NaiveDate,
@@ -666,8 +714,8 @@ fn view(
     Ok(EntryView {
         id: e.id,
         registry: e.registry_key.clone(),
-        person_id: e.person_id,
-        household_id: e.household_id,
+        person_id,
+        household_id,
         name,
         status,
         criteria: e.criteria.clone(),
@@ -756,8 +804,9 @@ impl Services {
         let row = WishRow {
             county_code: county,
             id,
-            person_id: person,
-            household_id: household.id,
+            person: self.seal_id("wish", "person", &id, &person)?,
+            household: self.seal_id("wish", "household", &id, &household.id)?,
+            household_ref: self.household_ref("wish", &household.id),
             path: household.path.clone(),
             public_place: township,
             age,
@@ -831,12 +880,7 @@ impl Services {
         row.status = next.key().into();
         // Published only under a consent to publish in force (it may have been withdrawn since
         // the wish was proposed).
-        if step == WishStep::Approve
-            && !jinguo_storage::consent::of_person(&self.db, &w.county_code, w.person_id)
-                .await?
-                .iter()
-                .any(|c| c.purpose == "publish" && c.withdrawn_at.is_none())
-        {
+        if step == WishStep::Approve && !self.may_publish(&w).await? {
             return Err(invalid("guardian_consent", "consent.publish_needs_consent"));
         }
         match step {
@@ -888,44 +932,70 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let mut out = Vec::new();
         let limit = limit.clamp(1, LIST_LIMIT);
-        for l in store::wishes(
+        let rows = store::wishes(
             &self.db,
             &caller.reader(),
             &place.subtree(),
             open_only,
             limit,
+            &|h| self.household_ref("wish", h),
         )
-        .await?
-        {
-            let w = &l.wish;
+        .await?;
+        let children = rows
+            .iter()
+            .map(|w| {
+                Ok((
+                    w.county_code.clone(),
+                    self.open_id("wish", "person", &w.id, &w.person)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        let names = self.linked_names(&children).await?;
+        for (w, (_, child)) in rows.iter().zip(&children) {
             let donor = match &w.donor {
                 Some(d) => mask::name(&self.open("wish", "donor", &w.id, d)?),
                 None => String::new(),
             };
-            let child = if l.name.is_empty() {
-                String::new()
-            } else {
-                self.open("person", "name", &w.person_id, &l.name)?
-            };
-            out.push(wish_view(w, mask::name(&child), donor)?);
+            let child = names.get(child).map(|n| mask::name(n)).unwrap_or_default();
+            out.push(wish_view(w, child, donor)?);
         }
         Ok(out)
+    }
+
+    /// Whether the child of a wish has a consent to publish in force (it may have been withdrawn
+    /// since the wish was proposed).
+    async fn may_publish(&self, w: &WishRow) -> Result<bool, ServiceError> {
+        let child = self.open_id("wish", "person", &w.id, &w.person)?;
+        Ok(
+            jinguo_storage::consent::of_person(&self.db, &w.county_code, child)
+                .await?
+                .iter()
+                .any(|c| c.purpose == "publish" && c.withdrawn_at.is_none()),
+        )
     }
 
     /// The wishes donors may claim now: nothing personal (the wish, the child's age, her
     /// subdistrict). For anyone, logged in or not.
     pub async fn public_wishes(&self) -> Result<Vec<WishView>, ServiceError> {
+        const SHOWN: usize = 200;
         let now = clock::now();
-        store::open_wishes(&self.db, now, 200)
-            .await?
-            .iter()
-            .map(|w| {
+        let mut out = Vec::new();
+        let mut after = Uuid::nil();
+        while out.len() < SHOWN {
+            let page = store::open_wishes(&self.db, now, after, SHOWN as i64).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for w in &page {
+                if out.len() == SHOWN || !self.may_publish(w).await? {
+                    continue;
+                }
                 let mut v = wish_view(w, String::new(), String::new())?;
                 v.status = WishStatus::Published;
                 v.claim_expires_at = None;
-                Ok(v)
-            })
-            .collect()
+                out.push(v);
+            }
+        }
+        Ok(out)
     }
 
     /// A donor claims a published wish (or one whose claim expired). Of two claims at the same
@@ -940,6 +1010,9 @@ impl Services {
         let w = store::public_wish(&self.db, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        if !self.may_publish(&w).await? {
+            return Err(ServiceError::NotFound);
+        }
         let now = clock::now();
         let hour_ago = now - chrono::Duration::hours(1);
         if jinguo_storage::audit::count_from_ip_since(&self.db, ip, "wish.claim", hour_ago).await?
@@ -1009,11 +1082,12 @@ impl Services {
                 county_code: county,
                 id,
                 registry_key: registry,
-                household_id: household,
+                household,
                 path,
                 next_review_on: review_on,
             } in due
             {
+                let household = self.open_id("registry_entry", "household", &id, &household)?;
                 if !names.contains_key(&(county.clone(), registry.clone())) {
                     for r in store::registries(&self.db, &county).await? {
                         names.insert((county.clone(), r.key), (r.name_zh, r.name_en));
@@ -1127,6 +1201,16 @@ impl Services {
         }
         errors.into_result()?;
         let id = Uuid::now_v7();
+        let participants = v
+            .persons
+            .iter()
+            .map(|p| {
+                Ok(store::Participant {
+                    person: self.seal_id("care_event", "person", &id, p)?,
+                    person_ref: self.person_ref("care_event", p),
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
         let row = jinguo_storage::care::EventRow {
             county_code: county,
             id,
@@ -1151,7 +1235,7 @@ impl Services {
             ));
         let now = clock::now();
         db_tx!(&self.db, tx => {
-            store::insert_event(tx, &row, &v.persons, now).await?;
+            store::insert_event(tx, &row, &participants, now).await?;
             record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
@@ -1166,17 +1250,24 @@ impl Services {
     ) -> Result<Vec<EventView>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
         let mut out = Vec::new();
-        for store::EventLine {
-            event: e,
-            participants: registered,
-            births,
-        } in store::events(self.figures_db(), &place.subtree(), period.from, period.to).await?
+        for store::EventLine { event: e, persons } in
+            store::events(self.figures_db(), &place.subtree(), period.from, period.to).await?
         {
+            let registered = persons.len() as i64;
+            let persons = persons
+                .iter()
+                .map(|p| {
+                    Ok((
+                        e.county_code.clone(),
+                        self.open_id("care_event", "person", &e.id, p)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, ServiceError>>()?;
             // Children: under 18 on the day.
             let mut children = 0;
-            for (person, sealed) in &births {
+            for p in self.linked_persons(&persons).await? {
                 if self
-                    .open_birth_date(person, sealed)?
+                    .open_birth_date(&p.id, &p.birth_date)?
                     .checked_add_months(chrono::Months::new(18 * 12))
                     .is_some_and(|d| d > e.held_on)
                 {

@@ -205,8 +205,9 @@ impl Services {
                 report.push(err(number, 1, "person.name_mismatch"));
                 continue;
             }
+            let person_ref = self.person_ref("registry_entry", &person.id);
             let entry =
-                match store::serving_entry(&self.db, &reader, &county, &v.registry, person.id)
+                match store::serving_entry(&self.db, &reader, &county, &v.registry, &person_ref)
                     .await?
                 {
                     Some(e) if e.path.starts_with(&place.path) => e,
@@ -233,7 +234,7 @@ impl Services {
                 county_code: county.clone(),
                 id,
                 entry_id: entry.id,
-                person_id: entry.person_id,
+                person_ref: self.person_ref("care_service", &person.id),
                 path: entry.path.clone(),
                 kind: v.kind.key().into(),
                 on_date: v.on,

@@ -417,15 +417,19 @@ impl Services {
             consent_to_share: true,
             ..Default::default()
         };
+        // Her phone goes to the police with her consent: the liaison calls her back on it.
         let first = self
             .register_case(
                 &federation,
                 "530181001001",
-                &case(
-                    "王某",
-                    "来电称丈夫酒后殴打，已离家暂住娘家。",
-                    &["escalating", "substance"],
-                ),
+                &CaseInput {
+                    victim_phone: "13987120338".into(),
+                    ..case(
+                        "王某",
+                        "来电称丈夫酒后殴打，已离家暂住娘家。",
+                        &["escalating", "substance"],
+                    )
+                },
             )
             .await?;
         let referral = ReferralInput {
@@ -1005,7 +1009,7 @@ async fn generate(
         .collect();
     let mut entries = Vec::new();
     if shape.care {
-        entries = demo_care(tx, &mut g, &seal, &care_women, &care_children, &names, now).await?;
+        entries = demo_care(tx, &mut g, keys, &care_women, &care_children, &names, now).await?;
     }
     if let Some(y) = year {
         let ctx = current::Finish {
@@ -1014,7 +1018,7 @@ async fn generate(
             mediators: &mediators,
             place_names: &names,
         };
-        report.visits_this_year = y.finish(tx, ctx, &seal, now).await?;
+        report.visits_this_year = y.finish(tx, ctx, keys, &seal, now).await?;
     }
     Ok(report)
 }
@@ -1025,7 +1029,7 @@ async fn generate(
 async fn demo_care(
     tx: &mut DbConn<'_>,
     g: &mut Generator,
-    seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
+    keys: &Keyring,
     women: &[(Uuid, Uuid, String)],
     children: &[(Uuid, Uuid, String, i64, String)],
     place_names: &HashMap<String, String>,
@@ -1033,6 +1037,10 @@ async fn demo_care(
 ) -> Result<Vec<(Uuid, Uuid, String)>, ServiceError> {
     use jinguo_storage::care as cstore;
     let mut entries = Vec::new();
+    let seal = |table: &str, column: &str, id: &Uuid, plain: &str| {
+        keys.encrypt(plain, &aad(table, column, id))
+            .map_err(|e| ServiceError::Internal(format!("field encryption: {e}")))
+    };
     let day = |k: usize| {
         NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default() + Duration::days((k % 350) as i64)
     };
@@ -1066,8 +1074,10 @@ async fn demo_care(
                 county_code: ANNING.into(),
                 id,
                 registry_key: registry.into(),
-                person_id: *pid,
-                household_id: *hid,
+                person: seal("registry_entry", "person", &id, &pid.to_string())?,
+                person_ref: crate::sealed::person_ref(keys, "registry_entry", pid),
+                household: seal("registry_entry", "household", &id, &hid.to_string())?,
+                household_ref: crate::sealed::household_ref(keys, "registry_entry", hid),
                 path: path.clone(),
                 status: "active".into(),
                 criteria: "入户调查核实".into(),
@@ -1093,7 +1103,7 @@ async fn demo_care(
                         county_code: ANNING.into(),
                         id: g.uuid(),
                         entry_id: id,
-                        person_id: *pid,
+                        person_ref: crate::sealed::person_ref(keys, "care_service", pid),
                         path: path.clone(),
                         kind: kind.into(),
                         on_date: on,
@@ -1133,8 +1143,9 @@ async fn demo_care(
         let row = cstore::WishRow {
             county_code: ANNING.into(),
             id,
-            person_id: *pid,
-            household_id: *hid,
+            person: seal("wish", "person", &id, &pid.to_string())?,
+            household: seal("wish", "household", &id, &hid.to_string())?,
+            household_ref: crate::sealed::household_ref(keys, "wish", hid),
             path: path.clone(),
             public_place: place_names.get(township).cloned().unwrap_or_default(),
             age: *age,

@@ -23,6 +23,7 @@ pub mod federations;
 pub mod households;
 pub mod import;
 pub mod inbox;
+pub mod landing;
 pub mod linkage;
 pub mod mediation;
 pub mod memo;

@@ -968,16 +968,23 @@ impl Services {
         } else {
             "case.read_shared"
         };
+        // A department's read names the fields it was shown (the victim's phone among them).
+        let detail = match emergency {
+            Some(e) => format!("emergency={e}"),
+            None if !staff => {
+                let mut keys: Vec<&str> = shared.iter().map(|f| f.key()).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                format!("shared={}", keys.join(","))
+            }
+            None => String::new(),
+        };
         self.note_read(
             caller,
             Record::new(action)
                 .target(format!("case:{}", c.id))
                 .place(c.path.clone())
-                .detail(
-                    emergency
-                        .map(|e| format!("emergency={e}"))
-                        .unwrap_or_default(),
-                ),
+                .detail(detail),
         )
         .await?;
         Ok((view, records))

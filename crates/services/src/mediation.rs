@@ -839,26 +839,40 @@ impl Services {
         Ok(today)
     }
 
-    /// The serving family mediators of the subdistrict of `path` (a dispute's place) that the
-    /// caller manages: (member id, name), for the assignment form.
-    pub async fn place_mediators(
+    /// The serving family mediators the caller may assign to a dispute, for the assignment
+    /// form: those of the dispute's place and the places above it (its village's mediator, its
+    /// subdistrict's team), nearest first, then those of the places she manages — exactly those
+    /// the assignment accepts. (member id, name and place); none unless she manages the dispute.
+    pub async fn dispute_mediators(
         &self,
         caller: &Caller,
-        path: &str,
+        id: Uuid,
     ) -> Result<Vec<(Uuid, String)>, ServiceError> {
-        if !caller.has_role(Role::Staff) {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        if !access.staff {
             return Ok(Vec::new());
         }
-        let township: String = path.split_inclusive('/').take(4).collect();
-        let scope = caller.household_write_scope();
-        let within = jinguo_storage::Subtree::of_path(&township);
-        jinguo_storage::member::serving_below(&self.db, &within)
-            .await?
-            .into_iter()
-            .filter(|m| m.role == "mediator")
-            .filter(|m| PlaceCode::parse(&m.place_code).is_ok_and(|_| scope.covers(&township)))
-            .map(|m| Ok((m.id, self.open("member", "name", &m.id, &m.name)?)))
-            .collect()
+        let mut rows =
+            jinguo_storage::member::mediators_for(&self.db, &caller.manage_scope(), &d, None)
+                .await?;
+        // Above the dispute first, the nearest first; then the others by path.
+        rows.sort_by_key(|m| {
+            let above = d.path.starts_with(&m.path);
+            let depth = if above { m.path.len() } else { 0 };
+            (!above, std::cmp::Reverse(depth), m.path.clone())
+        });
+        let read = self.cached();
+        let mut out = Vec::with_capacity(rows.len());
+        for m in rows {
+            let name = self.open("member", "name", &m.id, &m.name)?;
+            let place = read
+                .place(&m.place_code)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            out.push((m.id, format!("{name}（{place}）")));
+        }
+        Ok(out)
     }
 
     /// For the dashboard: the open disputes below a place, how many are overdue, and the terms of

@@ -155,6 +155,41 @@ impl Services {
         person_ref(&self.keys.get(), purpose, person)
     }
 
+    /// A keyed pseudonym of a household for one purpose (`registry_entry`, `wish`), as
+    /// [`Services::person_ref`] is of a person: the reach of a representative matches on it.
+    pub fn household_ref(&self, purpose: &str, household: &uuid::Uuid) -> String {
+        household_ref(&self.keys.get(), purpose, household)
+    }
+
+    /// Seals an id (a link to a person or a household) for `table.column` of row `row`.
+    pub fn seal_id(
+        &self,
+        table: &str,
+        column: &str,
+        row: &uuid::Uuid,
+        id: &uuid::Uuid,
+    ) -> Result<String, ServiceError> {
+        self.seal(table, column, row, &id.to_string())
+    }
+
+    /// Opens a sealed id; an id still in clear (hex or text, as a migration copied it before
+    /// the step at start sealed it) is read as it is.
+    pub fn open_id(
+        &self,
+        table: &str,
+        column: &str,
+        row: &uuid::Uuid,
+        value: &str,
+    ) -> Result<uuid::Uuid, ServiceError> {
+        let plain = if jinguo_crypto::kid_of(value).is_some() {
+            self.open(table, column, row, value)?
+        } else {
+            value.to_string()
+        };
+        uuid::Uuid::parse_str(&plain)
+            .map_err(|_| ServiceError::Internal(format!("{table}.{column}: not an id")))
+    }
+
     /// Opens a person's sealed fields (the ID number and phone stay sealed: few views need them).
     pub fn open_person(&self, p: &Person) -> Result<OpenPerson, ServiceError> {
         Ok(OpenPerson {
@@ -256,6 +291,11 @@ pub fn name_indexes(keys: &Keyring, name: &str) -> (String, String) {
 /// See [`Services::person_ref`].
 pub fn person_ref(keys: &Keyring, purpose: &str, person: &uuid::Uuid) -> String {
     keys.blind_index(&format!("person_ref/{purpose}"), &person.to_string())
+}
+
+/// See [`Services::household_ref`].
+pub fn household_ref(keys: &Keyring, purpose: &str, household: &uuid::Uuid) -> String {
+    keys.blind_index(&format!("household_ref/{purpose}"), &household.to_string())
 }
 
 /// See [`Services::new_person`]; with the key ring at hand (the demo seals off the async
@@ -494,6 +534,9 @@ pub struct SealReport {
     pub indexed: u64,
     /// Dispute parties that got the pseudonym of their person.
     pub referenced: u64,
+    /// Rows of the care tables (entries, services, wishes, event participants) that got the
+    /// pseudonyms of their person or household.
+    pub linked: u64,
 }
 
 impl Services {
@@ -511,6 +554,7 @@ impl Services {
         for which in mediation::SealedColumn::SEALED_SINCE_0027
             .into_iter()
             .chain(mediation::SealedColumn::SEALED_SINCE_0028)
+            .chain(mediation::SealedColumn::SEALED_SINCE_0031)
         {
             let (table, column) = which.sealed_for();
             let mut after = (uuid::Uuid::nil(), -1_i64);
@@ -523,15 +567,15 @@ impl Services {
                     if jinguo_crypto::kid_of(&v.value).is_some() {
                         continue;
                     }
-                    let plain = match which {
-                        // Ids copied by the migration (hex on SQLite, text on PostgreSQL).
-                        mediation::SealedColumn::CaseVictimPerson
-                        | mediation::SealedColumn::PartyPerson => uuid::Uuid::parse_str(&v.value)
+                    // Ids copied by the migration (hex on SQLite, text on PostgreSQL).
+                    let plain = if which.holds_ids() {
+                        uuid::Uuid::parse_str(&v.value)
                             .map_err(|_| {
                                 ServiceError::Internal(format!("{table}.{column}: not an id"))
                             })?
-                            .to_string(),
-                        _ => v.value,
+                            .to_string()
+                    } else {
+                        v.value
                     };
                     updates.push((
                         v.county_code,
@@ -590,9 +634,10 @@ impl Services {
                 Ok::<(), ServiceError>(())
             })?;
         }
+        report.linked = self.fill_link_refs().await?;
         let detail = format!(
-            "sealed={} indexed={} referenced={}",
-            report.sealed, report.indexed, report.referenced
+            "sealed={} indexed={} referenced={} linked={}",
+            report.sealed, report.indexed, report.referenced, report.linked
         );
         // What was overwritten leaves the files too.
         if report != SealReport::default() {
@@ -608,6 +653,7 @@ impl Services {
                     "care_service",
                     "wish",
                     "registry_entry",
+                    "care_event_person",
                 ],
             )
             .await?;
@@ -617,5 +663,58 @@ impl Services {
             crate::audit::record_as(tx, &self.keys, &crate::audit::Actor::Worker, crate::audit::Record::new("keys.seal").detail(detail.clone())).await
         })?;
         Ok(report)
+    }
+}
+
+impl Services {
+    /// Gives the rows of the care tables written before their links were sealed the pseudonyms
+    /// of their person and household (the ids are sealed by then); how many rows.
+    async fn fill_link_refs(&self) -> Result<u64, ServiceError> {
+        use jinguo_storage::care::{self as store, LinkTable};
+        use jinguo_storage::db_tx;
+        let mut linked = 0;
+        for which in LinkTable::ALL {
+            let (table, purpose) = match which {
+                LinkTable::Entry | LinkTable::Service => ("registry_entry", "registry_entry"),
+                LinkTable::Wish => ("wish", "wish"),
+                LinkTable::Participant => ("care_event", "care_event"),
+            };
+            loop {
+                let rows = store::unreferenced(&self.db, which, 1000).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut updates = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let person = match &r.person {
+                        Some(v) => {
+                            let id = self.open_id(table, "person", &r.sealed_for, v)?;
+                            let purpose = match which {
+                                LinkTable::Service => "care_service",
+                                _ => purpose,
+                            };
+                            self.person_ref(purpose, &id)
+                        }
+                        None => String::new(),
+                    };
+                    let household = match &r.household {
+                        Some(v) => {
+                            let id = self.open_id(table, "household", &r.sealed_for, v)?;
+                            self.household_ref(purpose, &id)
+                        }
+                        None => String::new(),
+                    };
+                    updates.push((r, person, household));
+                }
+                linked += updates.len() as u64;
+                db_tx!(&self.db, tx => {
+                    for (r, person, household) in &updates {
+                        store::set_refs(tx, which, r, person, household).await?;
+                    }
+                    Ok::<(), ServiceError>(())
+                })?;
+            }
+        }
+        Ok(linked)
     }
 }

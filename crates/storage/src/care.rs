@@ -40,7 +40,9 @@ pub async fn registries(db: &Db, county: &str) -> Result<Vec<RegistryRow>, Stora
 macro_rules! entry_cols {
     () => {
         "registry_entry.county_code, registry_entry.id, registry_entry.registry_key, \
-         registry_entry.person_id, registry_entry.household_id, registry_entry.path, \
+         registry_entry.person, COALESCE(registry_entry.person_ref, '') AS person_ref, \
+         registry_entry.household, COALESCE(registry_entry.household_ref, '') AS household_ref, \
+         registry_entry.path, \
          registry_entry.status, registry_entry.criteria, registry_entry.evidence, \
          registry_entry.surveyed_by, registry_entry.verified_by, registry_entry.entered_on, \
          registry_entry.next_review_on, registry_entry.left_on, registry_entry.left_reason, \
@@ -53,8 +55,14 @@ pub struct EntryRow {
     pub county_code: String,
     pub id: Uuid,
     pub registry_key: String,
-    pub person_id: Uuid,
-    pub household_id: Uuid,
+    /// The person's id, sealed (`registry_entry/person/<id>`).
+    pub person: String,
+    /// The person's pseudonym (`person_ref/registry_entry`): one entry per registry.
+    pub person_ref: String,
+    /// Her household's id, sealed (`registry_entry/household/<id>`).
+    pub household: String,
+    /// The household's pseudonym (`household_ref/registry_entry`), for reach.
+    pub household_ref: String,
     pub path: String,
     pub status: String,
     pub criteria: String,
@@ -70,15 +78,6 @@ pub struct EntryRow {
     pub version: i64,
 }
 
-/// An entry with its person's name (sealed) and sex.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct EntryLine {
-    #[sqlx(flatten)]
-    pub entry: EntryRow,
-    pub name: String,
-    pub sex: String,
-}
-
 /// Writes a new entry; a second entry of the same person in the same registry is refused by
 /// the unique key (`StorageError::Conflict`).
 pub async fn insert_entry(
@@ -88,14 +87,16 @@ pub async fn insert_entry(
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
-        "INSERT INTO registry_entry (county_code, id, registry_key, person_id, household_id, path, \
-         status, criteria, evidence, surveyed_by, verified_by, entered_on, next_review_on, left_on, \
-         left_reason, version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)")
-        .bind(&e.county_code).bind(e.id).bind(&e.registry_key).bind(e.person_id)
-        .bind(e.household_id).bind(&e.path).bind(&e.status).bind(&e.criteria).bind(&e.evidence)
+        "INSERT INTO registry_entry (county_code, id, registry_key, person, person_ref, household, \
+         household_ref, path, status, criteria, evidence, surveyed_by, verified_by, entered_on, \
+         next_review_on, left_on, left_reason, version, created_by, created_at, updated_at) VALUES \
+         ($1, $2, $3, $19, $20, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $18)")
+        .bind(&e.county_code).bind(e.id).bind(&e.registry_key)
+        .bind(&e.household).bind(&e.household_ref).bind(&e.path).bind(&e.status).bind(&e.criteria).bind(&e.evidence)
         .bind(&e.surveyed_by).bind(&e.verified_by).bind(e.entered_on).bind(e.next_review_on)
         .bind(e.left_on).bind(&e.left_reason).bind(e.version).bind(created_by).bind(now)
+        .bind(&e.person).bind(&e.person_ref)
         .execute(&mut *c).await.map(|_| ()))
     .map_err(StorageError::classify)?;
     Ok(())
@@ -119,37 +120,40 @@ pub async fn update_entry(
 }
 
 /// An entry, if its household lies within what the reader sees.
+/// `household_ref` computes the pseudonym entries keep of a household (`household_ref/registry_entry`).
 pub async fn entry(
     db: &Db,
     reader: &Reader,
     id: Uuid,
+    household_ref: &(dyn Fn(&Uuid) -> String + Sync),
 ) -> Result<Option<Seen<EntryRow>>, StorageError> {
     let scope = reader.sees();
     if scope.is_empty() {
         return Ok(None);
     }
+    let refs = scope.household_refs(db, household_ref).await?;
     let row: Option<EntryRow> = db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(), " FROM registry_entry WHERE id = "));
         q.push_bind(id);
-        scope.push_household_filter(&mut q, "registry_entry.path", "registry_entry.county_code", "registry_entry.household_id");
+        scope.push_household_ref_filter(&mut q, "registry_entry.path", "registry_entry.household_ref", &refs);
         q.build_query_as().fetch_optional(p).await
     })?;
     Ok(row.map(Seen::new))
 }
 
-/// The entry of a person in a registry that services may be recorded for (verified or active),
-/// in a place the reader manages.
+/// The entry of a person (by her pseudonym, `person_ref/registry_entry`) in a registry that
+/// services may be recorded for (verified or active), in a place the reader manages.
 pub async fn serving_entry(
     db: &Db,
     reader: &Reader,
     county: &str,
     registry: &str,
-    person: Uuid,
+    person_ref: &str,
 ) -> Result<Option<Seen<EntryRow>>, StorageError> {
     let row: Option<EntryRow> = db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(), " FROM registry_entry WHERE county_code = "));
         q.push_bind(county.to_string()).push(" AND registry_key = ").push_bind(registry.to_string());
-        q.push(" AND person_id = ").push_bind(person).push(" AND status IN ('verified', 'active')");
+        q.push(" AND person_ref = ").push_bind(person_ref.to_string()).push(" AND status IN ('verified', 'active')");
         reader.manages().push_filter(&mut q, "path");
         q.build_query_as().fetch_optional(p).await
     })?;
@@ -166,23 +170,24 @@ pub struct EntryFilter<'a> {
     pub serving: bool,
 }
 
-/// Entries below a subtree within the caller's scope, with the person's name; at most `limit`.
+/// Entries below a subtree within the caller's scope; at most `limit`. `household_ref` as for
+/// [`entry`].
 pub async fn entries(
     db: &Db,
     reader: &Reader,
     within: &Subtree,
     filter: &EntryFilter<'_>,
     limit: i64,
-) -> Result<Vec<EntryLine>, StorageError> {
+    household_ref: &(dyn Fn(&Uuid) -> String + Sync),
+) -> Result<Vec<EntryRow>, StorageError> {
     let scope = reader.sees();
     if scope.is_empty() {
         return Ok(Vec::new());
     }
+    let refs = scope.household_refs(db, household_ref).await?;
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", entry_cols!(),
-            ", person.name, person.sex FROM registry_entry JOIN person ON person.county_code = \
-             registry_entry.county_code AND person.id = registry_entry.person_id \
-             WHERE registry_entry.path >= "));
+            " FROM registry_entry WHERE registry_entry.path >= "));
         q.push_bind(within.lo.clone()).push(" AND registry_entry.path < ").push_bind(within.hi.clone());
         if let Some(r) = filter.registry {
             q.push(" AND registry_entry.registry_key = ").push_bind(r.to_string());
@@ -193,9 +198,9 @@ pub async fn entries(
         if filter.serving {
             q.push(" AND registry_entry.status IN ('verified', 'active')");
         }
-        scope.push_household_filter(&mut q, "registry_entry.path", "registry_entry.county_code", "registry_entry.household_id");
+        scope.push_household_ref_filter(&mut q, "registry_entry.path", "registry_entry.household_ref", &refs);
         q.push(" ORDER BY registry_entry.next_review_on, registry_entry.path, registry_entry.id LIMIT ").push_bind(limit);
-        q.build_query_as::<EntryLine>().fetch_all(p).await
+        q.build_query_as::<EntryRow>().fetch_all(p).await
     })?)
 }
 
@@ -204,7 +209,8 @@ pub struct ServiceRow {
     pub county_code: String,
     pub id: Uuid,
     pub entry_id: Uuid,
-    pub person_id: Uuid,
+    /// The person's pseudonym (`person_ref/care_service`): the people served are counted by it.
+    pub person_ref: String,
     pub path: String,
     pub kind: String,
     pub on_date: NaiveDate,
@@ -227,11 +233,11 @@ pub async fn insert_service(
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
-        "INSERT INTO care_service (county_code, id, entry_id, person_id, path, kind, on_date, \
+        "INSERT INTO care_service (county_code, id, entry_id, person_ref, path, kind, on_date, \
          hospital, valid_until, goods, amount_cents, visited_by, result, note, batch_id, \
          created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
          $14, $15, $16, $17)")
-        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(s.person_id).bind(&s.path)
+        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(&s.person_ref).bind(&s.path)
         .bind(&s.kind).bind(s.on_date).bind(&s.hospital).bind(s.valid_until).bind(&s.goods)
         .bind(s.amount_cents).bind(&s.visited_by).bind(&s.result).bind(&s.note).bind(s.batch_id)
         .bind(&s.created_by).bind(now)
@@ -252,12 +258,12 @@ pub async fn insert_service_once(
         .bind(&s.county_code).bind(s.entry_id)
         .execute(&mut *c).await.map(|_| ()))?;
     let n = conn_run!(tx, c => sqlx::query(
-        "INSERT INTO care_service (county_code, id, entry_id, person_id, path, kind, on_date, \
+        "INSERT INTO care_service (county_code, id, entry_id, person_ref, path, kind, on_date, \
          hospital, valid_until, goods, amount_cents, visited_by, result, note, batch_id, \
          created_by, created_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
          $14, $15, $16, $17 WHERE NOT EXISTS (SELECT 1 FROM care_service WHERE county_code = $1 \
          AND entry_id = $3 AND kind = $6 AND on_date = $7)")
-        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(s.person_id).bind(&s.path)
+        .bind(&s.county_code).bind(s.id).bind(s.entry_id).bind(&s.person_ref).bind(&s.path)
         .bind(&s.kind).bind(s.on_date).bind(&s.hospital).bind(s.valid_until).bind(&s.goods)
         .bind(s.amount_cents).bind(&s.visited_by).bind(&s.result).bind(&s.note).bind(s.batch_id)
         .bind(&s.created_by).bind(now)
@@ -271,7 +277,8 @@ pub async fn services_of_entry(
 ) -> Result<Vec<ServiceRow>, StorageError> {
     let (county, entry) = (&e.county_code, e.id);
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, entry_id, person_id, path, kind, on_date, hospital, valid_until, \
+        "SELECT county_code, id, entry_id, COALESCE(person_ref, '') AS person_ref, path, kind, \
+         on_date, hospital, valid_until, \
          goods, amount_cents, visited_by, result, note, batch_id, created_by FROM care_service \
          WHERE county_code = $1 AND entry_id = $2 ORDER BY on_date DESC, id")
         .bind(county).bind(entry).fetch_all(p).await)?)
@@ -283,7 +290,8 @@ pub struct EntryToRemind {
     pub county_code: String,
     pub id: Uuid,
     pub registry_key: String,
-    pub household_id: Uuid,
+    /// Sealed (`registry_entry/household/<id>`).
+    pub household: String,
     pub path: String,
     /// The review date reminded of.
     pub next_review_on: NaiveDate,
@@ -297,7 +305,7 @@ pub async fn entries_to_remind(
     limit: i64,
 ) -> Result<Vec<EntryToRemind>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, registry_key, household_id, path, next_review_on \
+        "SELECT county_code, id, registry_key, household, path, next_review_on \
          FROM registry_entry WHERE status IN ('verified', 'active') AND next_review_on <= $1 \
          AND (reminded_for IS NULL OR reminded_for <> next_review_on) \
          ORDER BY next_review_on, id LIMIT $2")
@@ -394,7 +402,7 @@ pub async fn figures(
     to: NaiveDate,
 ) -> Result<CareCounts, StorageError> {
     let (people,): (i64,) = db_run!(db, p => sqlx::query_as(
-        "SELECT COUNT(DISTINCT person_id) FROM care_service WHERE path >= $1 AND path < $2 \
+        "SELECT COUNT(DISTINCT person_ref) FROM care_service WHERE path >= $1 AND path < $2 \
          AND on_date >= $3 AND on_date <= $4")
         .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_one(p).await)?;
     let kinds: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
@@ -414,7 +422,8 @@ pub async fn figures(
 
 macro_rules! wish_cols {
     () => {
-        "county_code, id, person_id, household_id, path, public_place, age, wish, status, \
+        "county_code, id, person, household, COALESCE(household_ref, '') AS household_ref, path, \
+         public_place, age, wish, status, \
          guardian_consent, proposed_by, approved_by, donor, donor_phone, credit_code, claimed_at, \
          claim_expires_at, fulfilled_on, confirm_note, version"
     };
@@ -424,8 +433,12 @@ macro_rules! wish_cols {
 pub struct WishRow {
     pub county_code: String,
     pub id: Uuid,
-    pub person_id: Uuid,
-    pub household_id: Uuid,
+    /// The child's id, sealed (`wish/person/<id>`).
+    pub person: String,
+    /// Her household's id, sealed (`wish/household/<id>`).
+    pub household: String,
+    /// The household's pseudonym (`household_ref/wish`), for reach.
+    pub household_ref: String,
     pub path: String,
     /// The subdistrict's name: all the public page says of where.
     pub public_place: String,
@@ -453,10 +466,13 @@ pub async fn insert_wish(
     w: &WishRow,
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    conn_run!(tx, c => sqlx::query(concat!("INSERT INTO wish (", wish_cols!(),
-        ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19, $20, $21, $21)"))
-        .bind(&w.county_code).bind(w.id).bind(w.person_id).bind(w.household_id).bind(&w.path)
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO wish (county_code, id, person, household, household_ref, path, public_place, \
+         age, wish, status, guardian_consent, proposed_by, approved_by, donor, donor_phone, \
+         credit_code, claimed_at, claim_expires_at, fulfilled_on, confirm_note, version, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)")
+        .bind(&w.county_code).bind(w.id).bind(&w.person).bind(&w.household).bind(&w.household_ref).bind(&w.path)
         .bind(&w.public_place).bind(w.age).bind(&w.wish).bind(&w.status).bind(w.guardian_consent)
         .bind(&w.proposed_by).bind(&w.approved_by).bind(&w.donor).bind(&w.donor_phone)
         .bind(&w.credit_code).bind(w.claimed_at).bind(w.claim_expires_at).bind(w.fulfilled_on)
@@ -481,15 +497,15 @@ pub async fn update_wish(
     Ok(n == 1)
 }
 
-/// A wish a donor may claim at the moment bound to `$now`: published, or claimed and expired,
-/// and only while its guardian's consent to publish is in force.
+/// A wish a donor may claim at the moment bound to `$now`: published, or claimed and expired.
+/// Whether its guardian's consent to publish is in force is checked by the services (the wish
+/// names its child only sealed).
 macro_rules! claimable {
     ($now:literal) => {
         concat!(
             "(status = 'published' OR (status = 'claimed' AND claim_expires_at < ",
             $now,
-            ")) AND EXISTS (SELECT 1 FROM consent pc WHERE pc.county_code = wish.county_code \
-             AND pc.person_id = wish.person_id AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)"
+            "))"
         )
     };
 }
@@ -547,63 +563,56 @@ pub async fn wish(
     Ok(row.map(Seen::new))
 }
 
-/// A wish as donors may know it: once published (waiting, claimed or fulfilled), while its
-/// guardian's consent to publish is in force. The only wish read for someone not logged in.
+/// A wish as donors may know it: once published (waiting, claimed or fulfilled); the services
+/// show it only while its guardian's consent to publish is in force. The only wish read for
+/// someone not logged in.
 pub async fn public_wish(db: &Db, id: Uuid) -> Result<Option<WishRow>, StorageError> {
     Ok(
         db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(), " FROM wish WHERE id = $1 \
-        AND status IN ('published', 'claimed', 'fulfilled', 'confirmed') AND EXISTS (SELECT 1 FROM consent pc \
-        WHERE pc.county_code = wish.county_code AND pc.person_id = wish.person_id \
-        AND pc.purpose = 'publish' AND pc.withdrawn_at IS NULL)"))
+        AND status IN ('published', 'claimed', 'fulfilled', 'confirmed')"))
         .bind(id).fetch_optional(p).await)?,
     )
 }
 
-/// A wish with its child's name (as stored).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct WishLine {
-    #[sqlx(flatten)]
-    pub wish: WishRow,
-    pub name: String,
-}
-
-/// Wishes below a subtree within the caller's scope, newest first, with the child's name; at
-/// most `limit`.
+/// Wishes below a subtree within the caller's scope, newest first; at most `limit`.
+/// `household_ref` computes the pseudonym wishes keep of a household (`household_ref/wish`).
 pub async fn wishes(
     db: &Db,
     reader: &Reader,
     within: &Subtree,
     open_only: bool,
     limit: i64,
-) -> Result<Vec<WishLine>, StorageError> {
+    household_ref: &(dyn Fn(&Uuid) -> String + Sync),
+) -> Result<Vec<WishRow>, StorageError> {
     let scope = reader.sees();
     if scope.is_empty() {
         return Ok(Vec::new());
     }
+    let refs = scope.household_refs(db, household_ref).await?;
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(concat!("SELECT ", wish_cols!(),
-            ", COALESCE((SELECT person.name FROM person WHERE person.county_code = wish.county_code \
-             AND person.id = wish.person_id), '') AS name FROM wish WHERE wish.path >= "));
+        let mut q = QueryBuilder::new(concat!("SELECT ", wish_cols!(), " FROM wish WHERE wish.path >= "));
         q.push_bind(within.lo.clone()).push(" AND wish.path < ").push_bind(within.hi.clone());
-        scope.push_household_filter(&mut q, "wish.path", "wish.county_code", "wish.household_id");
+        scope.push_household_ref_filter(&mut q, "wish.path", "wish.household_ref", &refs);
         if open_only {
             q.push(" AND wish.status NOT IN ('confirmed', 'withdrawn')");
         }
         q.push(" ORDER BY wish.created_at DESC, wish.id LIMIT ").push_bind(limit);
-        q.build_query_as::<WishLine>().fetch_all(p).await
+        q.build_query_as::<WishRow>().fetch_all(p).await
     })?)
 }
 
-/// The wishes a donor may claim at `now` (published, or claimed and expired), oldest first.
+/// The wishes a donor may claim at `now` (published, or claimed and expired) after the wish
+/// `after` (ids grow with time: oldest first), at most `limit`.
 pub async fn open_wishes(
     db: &Db,
     now: DateTime<Utc>,
+    after: Uuid,
     limit: i64,
 ) -> Result<Vec<WishRow>, StorageError> {
     Ok(
         db_run!(db, p => sqlx::query_as(concat!("SELECT ", wish_cols!(),
-        " FROM wish WHERE ", claimable!("$1"), " ORDER BY created_at, id LIMIT $2"))
-        .bind(now).bind(limit).fetch_all(p).await)?,
+        " FROM wish WHERE id > $2 AND ", claimable!("$1"), " ORDER BY id LIMIT $3"))
+        .bind(now).bind(after).bind(limit).fetch_all(p).await)?,
     )
 }
 
@@ -642,11 +651,19 @@ pub struct EventRow {
     pub created_by: String,
 }
 
-/// Writes an event with its registered participants.
+/// A registered participant of an event: her id sealed (`care_event/person/<event>`) and her
+/// pseudonym (`person_ref/care_event`), which keeps her once per event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub person: String,
+    pub person_ref: String,
+}
+
+/// Writes an event with its registered participants, numbered in the order given.
 pub async fn insert_event(
     tx: &mut DbConn<'_>,
     e: &EventRow,
-    persons: &[Uuid],
+    persons: &[Participant],
     now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
@@ -657,28 +674,26 @@ pub async fn insert_event(
         .bind(e.held_on).bind(&e.place_text).bind(&e.organiser).bind(e.anonymous)
         .bind(e.anonymous_children).bind(&e.created_by).bind(now)
         .execute(&mut *c).await.map(|_| ()))?;
-    for p in persons {
+    for (seq, p) in (1_i64..).zip(persons) {
         conn_run!(tx, c => sqlx::query(
-            "INSERT INTO care_event_person (county_code, event_id, person_id) VALUES ($1, $2, $3)")
-            .bind(&e.county_code).bind(e.id).bind(p)
+            "INSERT INTO care_event_person (county_code, event_id, seq, person, person_ref) \
+             VALUES ($1, $2, $3, $4, $5)")
+            .bind(&e.county_code).bind(e.id).bind(seq).bind(&p.person).bind(&p.person_ref)
             .execute(&mut *c).await.map(|_| ()))?;
     }
     Ok(())
 }
 
-/// An event with its registered participants counted.
+/// An event with its registered participants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventLine {
     pub event: EventRow,
-    /// Registered participants.
-    pub participants: i64,
-    /// The registered participants' ids and sealed birth dates (whether each was a child that
-    /// day is found once they are opened).
-    pub births: Vec<(Uuid, String)>,
+    /// The registered participants' ids, sealed (`care_event/person/<event>`).
+    pub persons: Vec<String>,
 }
 
-/// Events below a subtree held between two days, newest first, each with its number of
-/// registered participants and how many of them were children (under 18) that day.
+/// Events below a subtree held between two days, newest first, each with its registered
+/// participants.
 pub async fn events(
     db: &Db,
     within: &Subtree,
@@ -692,16 +707,11 @@ pub async fn events(
         .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
     let mut out = Vec::with_capacity(rows.len());
     for e in rows {
-        let births: Vec<(Uuid, String)> = db_run!(db, p => sqlx::query_as(
-            "SELECT person.id, person.birth_date FROM care_event_person ep JOIN person ON \
-             person.county_code = ep.county_code AND person.id = ep.person_id \
-             WHERE ep.county_code = $1 AND ep.event_id = $2")
+        let persons: Vec<String> = db_run!(db, p => sqlx::query_scalar(
+            "SELECT person FROM care_event_person WHERE county_code = $1 AND event_id = $2 \
+             ORDER BY seq")
             .bind(&e.county_code).bind(e.id).fetch_all(p).await)?;
-        out.push(EventLine {
-            participants: births.len() as i64,
-            births,
-            event: e,
-        });
+        out.push(EventLine { persons, event: e });
     }
     Ok(out)
 }
@@ -717,4 +727,148 @@ pub async fn review_due_count(
          AND status <> 'left' AND next_review_on <= $3")
         .bind(&within.lo).bind(&within.hi).bind(today).fetch_one(p).await)?;
     Ok(n)
+}
+
+/// A person the care tables link to, as stored: her name and birth date sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LinkedPerson {
+    pub id: Uuid,
+    /// Sealed.
+    pub name: String,
+    pub sex: String,
+    /// Sealed.
+    pub birth_date: String,
+}
+
+/// The persons of a county with these ids (opened from the links by the services), in no
+/// particular order; ids not found are left out.
+pub async fn linked_persons(
+    db: &Db,
+    county: &str,
+    ids: &[Uuid],
+) -> Result<Vec<LinkedPerson>, StorageError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<LinkedPerson> = db_run!(db, p => {
+            let mut q = QueryBuilder::new(
+                "SELECT id, name, sex, birth_date FROM person WHERE county_code = ");
+            q.push_bind(county.to_string()).push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as::<LinkedPerson>().fetch_all(p).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The tables whose links to a person or household carry pseudonyms, for the one-time step that
+/// fills them for rows written before they did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkTable {
+    /// `registry_entry`: `person_ref` and `household_ref`.
+    Entry,
+    /// `care_service`: `person_ref`, from its entry's person.
+    Service,
+    /// `wish`: `household_ref`.
+    Wish,
+    /// `care_event_person`: `person_ref`.
+    Participant,
+}
+
+impl LinkTable {
+    pub const ALL: [LinkTable; 4] = [
+        LinkTable::Entry,
+        LinkTable::Service,
+        LinkTable::Wish,
+        LinkTable::Participant,
+    ];
+}
+
+/// A row whose pseudonyms are missing, with the sealed ids they are computed from (`person`
+/// sealed as `<table>/person/<id>`: for a service, its entry's).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Unreferenced {
+    pub county_code: String,
+    /// The row's id (the event's, for a participant).
+    pub id: Uuid,
+    /// The participant's number (0 for the others).
+    pub seq: i64,
+    /// The id the person is sealed under: the entry's, for a service.
+    pub sealed_for: Uuid,
+    pub person: Option<String>,
+    pub household: Option<String>,
+}
+
+/// Up to `limit` rows of a table whose pseudonyms are still missing.
+pub async fn unreferenced(
+    db: &Db,
+    which: LinkTable,
+    limit: i64,
+) -> Result<Vec<Unreferenced>, StorageError> {
+    let sql = match which {
+        LinkTable::Entry => {
+            "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, id AS sealed_for, person, household \
+             FROM registry_entry WHERE person_ref IS NULL OR household_ref IS NULL ORDER BY id LIMIT $1"
+        }
+        LinkTable::Service => {
+            "SELECT cs.county_code, cs.id, CAST(0 AS BIGINT) AS seq, re.id AS sealed_for, \
+             re.person, CAST(NULL AS TEXT) AS household FROM care_service cs JOIN registry_entry re \
+             ON re.county_code = cs.county_code AND re.id = cs.entry_id \
+             WHERE cs.person_ref IS NULL ORDER BY cs.id LIMIT $1"
+        }
+        LinkTable::Wish => {
+            "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, id AS sealed_for, \
+             CAST(NULL AS TEXT) AS person, household FROM wish WHERE household_ref IS NULL \
+             ORDER BY id LIMIT $1"
+        }
+        LinkTable::Participant => {
+            "SELECT county_code, event_id AS id, seq, event_id AS sealed_for, person, \
+             CAST(NULL AS TEXT) AS household FROM care_event_person WHERE person_ref IS NULL \
+             ORDER BY event_id, seq LIMIT $1"
+        }
+    };
+    Ok(db_run!(db, p => sqlx::query_as(sql).bind(limit).fetch_all(p).await)?)
+}
+
+/// Writes a row's pseudonyms: of her person (not for a wish) and of her household (an entry's
+/// and a wish's).
+pub async fn set_refs(
+    tx: &mut DbConn<'_>,
+    which: LinkTable,
+    row: &Unreferenced,
+    person_ref: &str,
+    household_ref: &str,
+) -> Result<(), StorageError> {
+    let (sql, value) = match which {
+        LinkTable::Entry => {
+            conn_run!(tx, c => sqlx::query(
+                "UPDATE registry_entry SET person_ref = $3, household_ref = $4 \
+                 WHERE county_code = $1 AND id = $2")
+                .bind(&row.county_code).bind(row.id).bind(person_ref).bind(household_ref)
+                .execute(&mut *c).await.map(|_| ()))?;
+            return Ok(());
+        }
+        LinkTable::Service => (
+            "UPDATE care_service SET person_ref = $4 WHERE county_code = $1 AND id = $2 AND 0 = $3",
+            person_ref,
+        ),
+        LinkTable::Wish => (
+            "UPDATE wish SET household_ref = $4 WHERE county_code = $1 AND id = $2 AND 0 = $3",
+            household_ref,
+        ),
+        LinkTable::Participant => (
+            "UPDATE care_event_person SET person_ref = $4 WHERE county_code = $1 AND event_id = $2 \
+             AND seq = $3",
+            person_ref,
+        ),
+    };
+    // Rows that are not numbered match seq 0.
+    conn_run!(tx, c => sqlx::query(sql)
+        .bind(&row.county_code).bind(row.id).bind(row.seq).bind(value)
+        .execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
 }

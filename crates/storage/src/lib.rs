@@ -25,4 +25,4 @@ pub mod screening;
 
 pub use db::{Backend, Db, DbConn, StorageError};
 pub use reader::{Reader, Seen};
-pub use scope::{Scope, Subtree};
+pub use scope::{HouseholdRefs, Scope, Subtree};

@@ -523,10 +523,15 @@ pub enum SealedColumn {
     ServiceNote,
     WishConfirmNote,
     EntryLeftReason,
+    EntryPerson,
+    EntryHousehold,
+    WishPerson,
+    WishHousehold,
+    ParticipantPerson,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 34] = [
+    pub const ALL: [SealedColumn; 39] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -561,7 +566,36 @@ impl SealedColumn {
         SealedColumn::ServiceNote,
         SealedColumn::WishConfirmNote,
         SealedColumn::EntryLeftReason,
+        SealedColumn::EntryPerson,
+        SealedColumn::EntryHousehold,
+        SealedColumn::WishPerson,
+        SealedColumn::WishHousehold,
+        SealedColumn::ParticipantPerson,
     ];
+
+    /// The links of the care tables to persons and households, sealed since migration 0031
+    /// (which copied them as plain ids), sealed once as those of 0027 are.
+    pub const SEALED_SINCE_0031: [SealedColumn; 5] = [
+        SealedColumn::EntryPerson,
+        SealedColumn::EntryHousehold,
+        SealedColumn::WishPerson,
+        SealedColumn::WishHousehold,
+        SealedColumn::ParticipantPerson,
+    ];
+
+    /// Whether the values are ids (copied in clear by a migration as hex or text until sealed).
+    pub fn holds_ids(self) -> bool {
+        matches!(
+            self,
+            SealedColumn::CaseVictimPerson
+                | SealedColumn::PartyPerson
+                | SealedColumn::EntryPerson
+                | SealedColumn::EntryHousehold
+                | SealedColumn::WishPerson
+                | SealedColumn::WishHousehold
+                | SealedColumn::ParticipantPerson
+        )
+    }
 
     /// The columns sealed since migration 0028 (free-text notes and reasons), sealed once as
     /// those of 0027 are.
@@ -621,6 +655,11 @@ impl SealedColumn {
             SealedColumn::ServiceNote => ("care_service", "note"),
             SealedColumn::WishConfirmNote => ("wish", "confirm_note"),
             SealedColumn::EntryLeftReason => ("registry_entry", "left_reason"),
+            SealedColumn::EntryPerson => ("registry_entry", "person"),
+            SealedColumn::EntryHousehold => ("registry_entry", "household"),
+            SealedColumn::WishPerson => ("wish", "person"),
+            SealedColumn::WishHousehold => ("wish", "household"),
+            SealedColumn::ParticipantPerson => ("care_event", "person"),
         }
     }
 
@@ -729,6 +768,21 @@ impl SealedColumn {
             SealedColumn::EntryLeftReason => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, left_reason AS value FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND left_reason <> '' ORDER BY id LIMIT $3"
             }
+            SealedColumn::EntryPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, person AS value FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::EntryHousehold => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, household AS value FROM registry_entry WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::WishPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, person AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::WishHousehold => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, household AS value FROM wish WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ParticipantPerson => {
+                "SELECT county_code, event_id AS id, seq, person AS value FROM care_event_person WHERE (event_id > $1 OR (event_id = $1 AND seq > $2)) ORDER BY event_id, seq LIMIT $3"
+            }
         }
     }
 
@@ -836,6 +890,21 @@ impl SealedColumn {
             }
             SealedColumn::EntryLeftReason => {
                 "UPDATE registry_entry SET left_reason = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EntryPerson => {
+                "UPDATE registry_entry SET person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::EntryHousehold => {
+                "UPDATE registry_entry SET household = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::WishPerson => {
+                "UPDATE wish SET person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::WishHousehold => {
+                "UPDATE wish SET household = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ParticipantPerson => {
+                "UPDATE care_event_person SET person = $1 WHERE county_code = $2 AND event_id = $3 AND seq = $4"
             }
         }
     }

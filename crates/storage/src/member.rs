@@ -94,17 +94,34 @@ pub async fn mediator_for(
     dispute: &Seen<DisputeRow>,
     id: Uuid,
 ) -> Result<Option<MemberRow>, StorageError> {
+    Ok(mediators_for(db, scope, dispute, Some(id))
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The active mediators who may take a dispute (see [`mediator_for`]), by path; with `only`,
+/// that one alone.
+pub async fn mediators_for(
+    db: &Db,
+    scope: &Scope,
+    dispute: &Seen<DisputeRow>,
+    only: Option<Uuid>,
+) -> Result<Vec<MemberRow>, StorageError> {
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(concat!("SELECT ", member_cols!(), " FROM member WHERE id = "));
-        q.push_bind(id).push(" AND ended_on IS NULL AND role = 'mediator' AND (substr(");
+        let mut q = QueryBuilder::new(concat!("SELECT ", member_cols!(), " FROM member WHERE "));
+        if let Some(id) = only {
+            q.push("id = ").push_bind(id).push(" AND ");
+        }
+        q.push("ended_on IS NULL AND role = 'mediator' AND (substr(");
         q.push_bind(dispute.path.clone()).push(", 1, length(path)) = path");
         if scope.has_subtrees() {
             q.push(" OR (1 = 1");
             scope.push_filter(&mut q, "path");
             q.push(")");
         }
-        q.push(")");
-        q.build_query_as().fetch_optional(p).await
+        q.push(") ORDER BY path, id");
+        q.build_query_as().fetch_all(p).await
     })?)
 }
 

@@ -194,21 +194,89 @@ impl Scope {
             if i > 0 || before {
                 q.push(" OR ");
             }
-            q.push("(")
-                .push(path_col)
-                .push(" >= ")
-                .push_bind(s.lo.clone());
-            q.push(" AND ")
-                .push(path_col)
-                .push(" < ")
-                .push_bind(s.hi.clone());
-            q.push(" AND EXISTS (SELECT 1 FROM assignment sa WHERE sa.county_code = ")
+            push_range_and(q, path_col, s);
+            q.push("EXISTS (SELECT 1 FROM assignment sa WHERE sa.county_code = ")
                 .push(county_col)
                 .push(" AND sa.household_id = ")
                 .push(household_col)
                 .push(" AND sa.ended_on IS NULL AND sa.member_id = ")
                 .push_bind(*m)
                 .push("))");
+        }
+        q.push(")");
+    }
+
+    /// The households this scope admits one by one (a member's current assignments, emergency
+    /// access), as the pseudonyms a table keeps of its households (`pseudonym` computes them:
+    /// storage holds no key). For [`Scope::push_household_ref_filter`].
+    pub async fn household_refs(
+        &self,
+        db: &crate::Db,
+        pseudonym: &(dyn Fn(&uuid::Uuid) -> String + Sync),
+    ) -> Result<HouseholdRefs, crate::StorageError> {
+        let mut assigned = Vec::with_capacity(self.assigned.len());
+        for (s, m) in &self.assigned {
+            let member = *m;
+            let ids: Vec<uuid::Uuid> = crate::db_run!(db, p => sqlx::query_scalar(
+                "SELECT household_id FROM assignment WHERE member_id = $1 AND ended_on IS NULL \
+                 AND household_id IS NOT NULL")
+                .bind(member).fetch_all(p).await)?;
+            assigned.push((s.clone(), ids.iter().map(pseudonym).collect()));
+        }
+        Ok(HouseholdRefs {
+            assigned,
+            single: self.households.iter().map(pseudonym).collect(),
+        })
+    }
+
+    /// [`Scope::push_household_filter`] for rows that keep a pseudonym of their household
+    /// (`ref_col`) instead of its id: whole subtrees by path, single and assigned households by
+    /// their pseudonyms, computed beforehand by [`Scope::household_refs`].
+    pub fn push_household_ref_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        path_col: &'static str,
+        ref_col: &'static str,
+        refs: &HouseholdRefs,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        if self.is_empty() {
+            q.push(" AND 1 = 0");
+            return;
+        }
+        q.push(" AND (");
+        self.push_ranges(q, path_col);
+        let mut before = !self.subtrees.is_empty();
+        let push_in = |q: &mut sqlx::QueryBuilder<DB>, list: &[String]| {
+            q.push(ref_col).push(" IN (");
+            let mut sep = q.separated(", ");
+            for r in list {
+                sep.push_bind(r.clone());
+            }
+            q.push(")");
+        };
+        if !refs.single.is_empty() {
+            if before {
+                q.push(" OR ");
+            }
+            push_in(q, &refs.single);
+            before = true;
+        }
+        for (s, list) in &refs.assigned {
+            if list.is_empty() {
+                continue;
+            }
+            if before {
+                q.push(" OR ");
+            }
+            push_range_and(q, path_col, s);
+            push_in(q, list);
+            q.push(")");
+            before = true;
+        }
+        if !before {
+            q.push("1 = 0");
         }
         q.push(")");
     }
@@ -232,6 +300,30 @@ impl Scope {
                 .push(")");
         }
     }
+}
+
+/// `(col >= lo AND col < hi AND ` — the caller adds the last term and the `)`.
+fn push_range_and<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, column: &str, s: &Subtree)
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push("(")
+        .push(column)
+        .push(" >= ")
+        .push_bind(s.lo.clone());
+    q.push(" AND ")
+        .push(column)
+        .push(" < ")
+        .push_bind(s.hi.clone());
+    q.push(" AND ");
+}
+
+/// The households a [`Scope`] admits one by one, as pseudonyms (see
+/// [`Scope::household_refs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdRefs {
+    assigned: Vec<(Subtree, Vec<String>)>,
+    single: Vec<String>,
 }
 
 #[cfg(test)]

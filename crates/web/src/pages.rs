@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
             "/households/search",
             axum::routing::post(households::find_household),
         )
+        .route(
+            "/persons/search",
+            get(households::name_search_form).post(households::find_persons),
+        )
         .route("/households/{id}", get(households::household))
         .route(
             "/households/{id}/persons",
@@ -247,6 +251,11 @@ pub fn router() -> Router<AppState> {
         .route("/lang", get(session::switch_lang))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        // Offline visits: the queue's script, the service worker (from the root, so that its
+        // scope is every page) and the web app manifest.
+        .route("/static/offline.js", get(assets::offline_js))
+        .route("/sw.js", get(assets::service_worker))
+        .route("/manifest.webmanifest", get(assets::manifest))
 }
 
 /// What every page knows: the reader's language and where she is.
@@ -260,6 +269,9 @@ pub struct Ctx {
     pub csrf: String,
     /// The pages her roles open, for the navigation.
     pub links: Vec<NavLink>,
+    /// Whether the page offers offline visits (a women's representative): the status bar, the
+    /// script that keeps the queue, the service worker and the manifest.
+    pub offline: bool,
 }
 
 /// A page of the navigation.
@@ -327,14 +339,17 @@ impl Ctx {
             user: None,
             csrf: String::new(),
             links: Vec::new(),
+            offline: false,
         }
     }
     fn with(lang: Lang, uri: &axum::http::Uri, caller: &Caller) -> Self {
         let mut c = Self::new(lang, uri);
         c.user = Some(caller.display_name.clone());
         c.csrf = caller.csrf.clone();
+        // Home: her place, or her landing page when she has none.
+        c.link("/", "nav.home");
+        c.offline = caller.has_role(Role::Representative) && !caller.second_factor_pending;
         if !caller.household_read_scope().is_empty() {
-            c.link("/", "nav.home");
             c.link("/campaigns", "nav.campaigns");
             if caller.has_role(Role::Staff) {
                 c.link("/imports", "nav.imports");
@@ -607,6 +622,7 @@ mod care;
 mod federations;
 mod households;
 pub(crate) mod import;
+mod landing;
 mod linkage;
 pub(crate) mod mediation;
 mod network;

@@ -7,6 +7,7 @@
 use super::{ANNING, Generator, Rng};
 use crate::ServiceError;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jinguo_crypto::Keyring;
 use jinguo_domain::person::{Relationship, Sex};
 use jinguo_domain::screening::{Item, Risk};
 use jinguo_storage::DbConn;
@@ -222,6 +223,7 @@ impl Year {
         mut self,
         tx: &mut DbConn<'_>,
         ctx: Finish<'_>,
+        keys: &Keyring,
         seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
@@ -236,8 +238,8 @@ impl Year {
             let mediator = ctx.mediators.get(village).copied();
             self.stage_dispute(tx, d, n, mediator, seal, now).await?;
         }
-        self.care(tx, &ctx, now).await?;
-        self.wishes(tx, &ctx, seal, now).await?;
+        self.care(tx, &ctx, keys, seal, now).await?;
+        self.wishes(tx, &ctx, keys, seal, now).await?;
         self.events(tx, ctx.care_2021, now).await?;
         Ok(self.visits)
     }
@@ -331,6 +333,8 @@ impl Year {
         &mut self,
         tx: &mut DbConn<'_>,
         ctx: &Finish<'_>,
+        keys: &Keyring,
+        seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         use jinguo_storage::care as cstore;
@@ -360,8 +364,10 @@ impl Year {
                     county_code: ANNING.into(),
                     id,
                     registry_key: registries[k % registries.len()].into(),
-                    person_id: pid,
-                    household_id: hid,
+                    person: seal("registry_entry", "person", &id, &pid.to_string())?,
+                    person_ref: crate::sealed::person_ref(keys, "registry_entry", &pid),
+                    household: seal("registry_entry", "household", &id, &hid.to_string())?,
+                    household_ref: crate::sealed::household_ref(keys, "registry_entry", &hid),
                     path: path.clone(),
                     status: "active".into(),
                     criteria: "入户调查核实".into(),
@@ -396,7 +402,7 @@ impl Year {
                     county_code: ANNING.into(),
                     id: self.g.uuid(),
                     entry_id: *entry,
-                    person_id: *pid,
+                    person_ref: crate::sealed::person_ref(keys, "care_service", pid),
                     path: path.clone(),
                     kind: kind.into(),
                     on_date: on,
@@ -435,6 +441,7 @@ impl Year {
         &mut self,
         tx: &mut DbConn<'_>,
         ctx: &Finish<'_>,
+        keys: &Keyring,
         seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
@@ -469,8 +476,9 @@ impl Year {
             let row = cstore::WishRow {
                 county_code: ANNING.into(),
                 id,
-                person_id: pid,
-                household_id: hid,
+                person: seal("wish", "person", &id, &pid.to_string())?,
+                household: seal("wish", "household", &id, &hid.to_string())?,
+                household_ref: crate::sealed::household_ref(keys, "wish", &hid),
                 path,
                 public_place: ctx.place_names.get(&township).cloned().unwrap_or_default(),
                 age,

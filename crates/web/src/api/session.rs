@@ -47,11 +47,7 @@ async fn open_session(
     let Json(b) =
         Json::<LoginDto>::from_request(axum::extract::Request::from_parts(parts, body), &s)
             .await
-            .map_err(|_| {
-                let mut e = jinguo_domain::ValidationErrors::new();
-                e.push("body", "invalid");
-                ApiError::new(e.into(), lang)
-            })?;
+            .map_err(|r| super::body_error(&r, lang))?;
     let session = s
         .services
         .login(&b.username, &b.password, &ip)

@@ -416,3 +416,122 @@ pub(super) async fn household_with_visit(
     )
     .await
 }
+
+/// What the name search form was given (kept when the page shows it again).
+#[derive(Deserialize, Default)]
+pub(super) struct NameSearchForm {
+    #[serde(default)]
+    surname: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(NameSearchForm);
+
+struct HitRow {
+    name: String,
+    sex: &'static str,
+    age: i32,
+    household_id: Uuid,
+    household_code: String,
+}
+
+#[derive(Template)]
+#[template(path = "persons_found.html")]
+struct PersonsFoundPage {
+    c: Ctx,
+    title: String,
+    query: NameSearchForm,
+    errors: Vec<FieldError>,
+    searched: bool,
+    hits: Vec<HitRow>,
+    max: usize,
+}
+
+/// The name search form on its own (linked from the place page).
+pub(super) async fn name_search_form(
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    if caller.household_read_scope().is_empty() {
+        return error_page(&ServiceError::Forbidden, Ctx::with(lang, &uri, &caller));
+    }
+    let p = PersonsFoundPage {
+        title: t(lang, "name_search.title").into(),
+        c: Ctx::with(lang, &uri, &caller),
+        query: NameSearchForm::default(),
+        errors: Vec::new(),
+        searched: false,
+        hits: Vec::new(),
+        max: jinguo_services::households::NAME_HITS_MAX as usize,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+/// Persons by surname (and given name) within the caller's area, masked, each with a link to
+/// her household; a refusal names the field of this form.
+pub(super) async fn find_persons(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<NameSearchForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let query = jinguo_services::households::NameQuery {
+        name: String::new(),
+        surname: f.surname.clone(),
+        given_name: f.given_name.clone(),
+    };
+    let max = jinguo_services::households::NAME_HITS_MAX as usize;
+    match s.services.find_persons(&caller, &query).await {
+        Ok(hits) => {
+            let hits = hits
+                .into_iter()
+                .map(|h| HitRow {
+                    name: h.name,
+                    sex: h.sex.label(lang),
+                    age: h.age,
+                    household_id: h.household_id,
+                    household_code: h.household_code,
+                })
+                .collect();
+            let p = PersonsFoundPage {
+                title: t(lang, "name_search.title").into(),
+                c,
+                query: f,
+                errors: Vec::new(),
+                searched: true,
+                hits,
+                max,
+            };
+            page(p.render(), StatusCode::OK)
+        }
+        Err(ServiceError::Invalid(v)) => {
+            // The service names `name` when nothing was given; this form's first field is the
+            // surname.
+            let errors =
+                v.0.iter()
+                    .map(|e| {
+                        let mut e = e.clone();
+                        if e.field == "name" {
+                            e.field = "surname".into();
+                        }
+                        FieldError::new(e.field.clone(), e.message(lang))
+                    })
+                    .collect();
+            let p = PersonsFoundPage {
+                title: t(lang, "name_search.title").into(),
+                c,
+                query: f,
+                errors,
+                searched: false,
+                hits: Vec::new(),
+                max,
+            };
+            page(p.render(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => error_page(&e, c),
+    }
+}

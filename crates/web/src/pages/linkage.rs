@@ -214,19 +214,19 @@ pub(super) async fn register_case(
     }
 }
 
-struct ReferralLine {
-    id: Uuid,
-    department: String,
-    requests: String,
-    shared: String,
-    status: &'static str,
-    status_key: &'static str,
-    sent_at: String,
-    due_at: String,
-    left: String,
-    overdue: bool,
-    action: String,
-    version: i64,
+pub(super) struct ReferralLine {
+    pub(super) id: Uuid,
+    pub(super) department: String,
+    pub(super) requests: String,
+    pub(super) shared: String,
+    pub(super) status: &'static str,
+    pub(super) status_key: &'static str,
+    pub(super) sent_at: String,
+    pub(super) due_at: String,
+    pub(super) left: String,
+    pub(super) overdue: bool,
+    pub(super) action: String,
+    pub(super) version: i64,
 }
 
 fn left(due: DateTime<Utc>, lang: Lang) -> String {
@@ -240,7 +240,7 @@ fn left(due: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
-fn referral_line(r: &ReferralView, lang: Lang) -> ReferralLine {
+pub(super) fn referral_line(r: &ReferralView, lang: Lang) -> ReferralLine {
     ReferralLine {
         id: r.id,
         department: r.department_name.clone(),
@@ -674,6 +674,8 @@ struct ReferralPage {
     note: String,
     /// Made on the victim's consent, since withdrawn.
     consent_withdrawn: bool,
+    /// Contact is shared with her department but the case holds no phone.
+    contact_missing: bool,
     case: CaseView,
     l: CaseLine,
     officer: bool,
@@ -703,6 +705,11 @@ async fn render_referral(
         basis_note: r.basis_note.clone(),
         note: r.note.clone(),
         consent_withdrawn: r.consent_withdrawn,
+        contact_missing: officer
+            && !r.consent_withdrawn
+            && r.shared
+                .contains(&jinguo_domain::linkage::SharedField::Contact)
+            && case.victim_phone.is_empty(),
         may_ack: officer && r.status == St::Sent,
         may_act: officer && r.status == St::Acknowledged,
         r: referral_line(&r, lang),

@@ -487,6 +487,8 @@ struct DisputePage {
     actions: Vec<Choice>,
     /// Serving mediators she may assign, by member id.
     mediators: Vec<Choice<Uuid, String>>,
+    /// Assigning is a step she may take now.
+    may_assign: bool,
     may_session: bool,
     may_agree: bool,
     may_confirm: bool,
@@ -515,7 +517,7 @@ async fn render_dispute(
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
-    let (staff, assigned) = (v.access.staff, v.access.assigned);
+    let assigned = v.access.assigned;
     // What she may do now is the service's to say; sessions and the agreement have forms of
     // their own.
     let open = v.open_steps();
@@ -524,14 +526,14 @@ async fn render_dispute(
         .filter(|st| !matches!(st, Step::Session | Step::Agree))
         .map(|st| Choice::new(st.key(), step_label(st.key(), lang)))
         .collect();
-    let mediators = if staff {
-        s.services
-            .place_mediators(caller, &v.place_path)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, name)| Choice::new(id, name))
-            .collect()
+    let mediators = if open.contains(&Step::Assign) {
+        match s.services.dispute_mediators(caller, v.id).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|(id, name)| Choice::new(id, name))
+                .collect(),
+            Err(e) => return error_page(&e, c),
+        }
     } else {
         Vec::new()
     };
@@ -596,6 +598,7 @@ async fn render_dispute(
         agreement,
         actions,
         mediators,
+        may_assign: open.contains(&Step::Assign),
         may_session: open.contains(&Step::Session),
         may_agree: open.contains(&Step::Agree),
         may_confirm,

@@ -1,7 +1,7 @@
 //! A place's page: its figures, the places below it, a group's households, and the newest
 //! campaigns, disputes, clocks and care there; and the home page, which goes to the caller's place.
 
-use super::{Crumb, Ctx, Figure, MessagePage, crumbs, error_page, page, thousands};
+use super::{Crumb, Ctx, Figure, crumbs, error_page, page, thousands};
 use crate::AppState;
 use crate::auth::PageCaller;
 use crate::lang::UiLang;
@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jinguo_domain::account::Role;
 use jinguo_domain::place::PlaceLevel;
 use jinguo_services::mediation::OpenCounts;
 use jinguo_services::places::Figures;
@@ -22,21 +21,12 @@ pub(super) async fn home(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
 ) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
     match s.services.home_place(&caller) {
         Some(code) => Redirect::to(&format!("/places/{code}")).into_response(),
-        None if caller.has_role(Role::AuditAdmin) => Redirect::to("/audit").into_response(),
-        None if caller.has_role(Role::SystemAdmin) || caller.has_role(Role::SecurityAdmin) => {
-            Redirect::to("/admin").into_response()
-        }
-        None => {
-            let c = Ctx::with(lang, &uri, &caller);
-            let p = MessagePage {
-                title: c.tr("dashboard.title").into(),
-                detail: c.tr("dashboard.empty").into(),
-                c,
-            };
-            page(p.render(), StatusCode::OK)
-        }
+        // A role without a place tree (mediator, liaison, public-opinion officer, the
+        // administrators, an account still without a role) lands on its own work.
+        None => super::landing::landing(&s, c, &caller).await,
     }
 }
 
