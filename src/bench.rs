@@ -329,6 +329,7 @@ async fn prepare_empty(services: &Services) -> anyhow::Result<()> {
         screened: 0,
         medium_risks: 0,
         care: false,
+        current: false,
         ..jinguo_services::demo::ANNING_2021
     };
     services.ensure_demo_shaped(2021, shape).await?;

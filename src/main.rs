@@ -505,7 +505,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let r = if small {
                 services
-                    .ensure_demo_shaped(cfg.demo_seed, jinguo_services::demo::SMALL)
+                    .ensure_demo_shaped(cfg.demo_seed, jinguo_services::demo::SMALL_CURRENT)
                     .await?
             } else {
                 services.ensure_demo(cfg.demo_seed).await?
@@ -514,35 +514,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             services.ensure_demo_campaign().await?;
             if r.created {
                 println!(
-                    "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons, {} screening visits.",
+                    "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons, {} screening visits in 2021 and {} this year.",
                     started.elapsed().as_secs_f64(),
                     r.places,
                     r.members,
                     r.households,
                     r.persons,
-                    r.visits
+                    r.visits,
+                    r.visits_this_year
                 );
             } else {
                 println!("The demo data is already there; reusing it.");
+            }
+            println!(
+                "Demo accounts, password {}:",
+                jinguo_services::demo::DEMO_PASSWORD
+            );
+            for a in &accounts {
+                println!("{}", a.line());
             }
             if !no_serve {
                 let listener = jinguo::bind(cfg.listen).await?;
                 let addr = listener.local_addr()?;
                 println!(
-                    "Open http://{addr}/ in a browser (简体中文; English via the switch at the top right)."
+                    "Open http://{addr}/ in a browser (简体中文; English via the switch at the top right) and log in with one of the accounts above."
                 );
-                println!(
-                    "Log in with one of these accounts, password {}:",
-                    jinguo_services::demo::DEMO_PASSWORD
-                );
-                for a in &accounts {
-                    println!(
-                        "  {:<10} {} @ {}",
-                        a.username,
-                        a.role.label(jinguo_domain::Lang::Zh),
-                        a.place
-                    );
-                }
                 println!(
                     "Administrators set up a one-time-code app at first login. Names, ID numbers, phones and addresses are shown masked."
                 );

@@ -9,6 +9,17 @@ pub(crate) fn jinguo() -> Command {
     c
 }
 
+/// Runs a `jinguo` command that must succeed (its error output shown if not); its output.
+pub(crate) fn succeeds(c: &mut Command) -> std::process::Output {
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `jinguo check` on a data folder (and, when given, a database elsewhere) passes.
 pub(crate) fn assert_check_passes(data_dir: &std::path::Path, database_url: Option<&str>) {
     let mut c = jinguo();
@@ -43,29 +54,14 @@ fn migrate_and_import_places_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
     crate::storage::division_files(files.path());
-    let out = jinguo()
-        .arg("--data-dir")
-        .arg(dir.path())
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(jinguo().arg("--data-dir").arg(dir.path()).arg("migrate"));
     assert!(dir.path().join("jinguo.sqlite3").exists());
-    let out = jinguo()
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["import", "places"])
-        .arg(files.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        jinguo()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["import", "places"])
+            .arg(files.path()),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("imported 8 places from 5 files"), "{text}");

@@ -12,6 +12,7 @@ mod caches;
 mod care;
 mod cli;
 mod crash;
+mod demo_current;
 mod emergency;
 mod exports;
 mod hardening;

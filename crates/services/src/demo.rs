@@ -22,6 +22,9 @@ use jinguo_storage::{DbConn, db_tx};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+mod current;
+pub use current::{campaign_name, term_end};
+
 /// Anning's places: province, prefecture, county, 9 subdistricts, 102 villages/communities.
 pub const ANNING_PLACES: &str = include_str!("../facts/anning-places.csv");
 pub const ANNING: &str = "530181";
@@ -36,6 +39,21 @@ pub struct DemoAccount {
     pub role: Role,
     /// The place code of its grant.
     pub place: String,
+    /// The place's name, a resident group's with its village's (`文化路社区居委会第1居民小组`).
+    pub place_name: String,
+}
+
+impl DemoAccount {
+    /// The line the command line prints for it: name, role, place code and name.
+    pub fn line(&self) -> String {
+        format!(
+            "  {:<10} {} @ {} {}",
+            self.username,
+            self.role.label(jinguo_domain::Lang::Zh),
+            self.place,
+            self.place_name
+        )
+    }
 }
 
 /// The demo's accounts: (username, display name, role, place code).
@@ -53,7 +71,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         "tiaojie",
         "文化路社区家事调解员",
         Role::Mediator,
-        "530181001",
+        "530181001001",
     ),
     ("jingcha", "市公安局反家暴联络员", Role::Liaison, "530181"),
     ("sysadmin", "系统管理员", Role::SystemAdmin, "530181"),
@@ -81,6 +99,10 @@ pub struct Shape {
     /// The care records of 2021: 1,203 women's health checks, 3,052 green channels, 612
     /// children's wishes fulfilled, 120 "bring love home" events reaching 3,632 children.
     pub care: bool,
+    /// Besides 2021, the current year up to today (`current` module): a campaign open all year
+    /// with its visits, disputes at every stage, care services, wishes open for donors, events;
+    /// and members' terms running on to the end of the term they serve today.
+    pub current: bool,
 }
 
 /// The demo's screening campaign of 2021.
@@ -97,6 +119,7 @@ pub const ANNING_2021: Shape = Shape {
     medium_risks: 23,
     mediation_teams: true,
     care: true,
+    current: true,
 };
 
 /// A small data set of the same shape (20 groups, 600 households), for trying things out and for
@@ -112,6 +135,13 @@ pub const SMALL: Shape = Shape {
     medium_risks: 3,
     mediation_teams: false,
     care: false,
+    current: false,
+};
+
+/// The small data set with the current year, as `jinguo demo --small` makes it.
+pub const SMALL_CURRENT: Shape = Shape {
+    current: true,
+    ..SMALL
 };
 
 #[derive(Debug, Clone, Default)]
@@ -121,7 +151,10 @@ pub struct DemoReport {
     pub households: u64,
     pub persons: u64,
     pub members: u64,
+    /// Screening visits of 2021 …
     pub visits: u64,
+    /// … and of the current year.
+    pub visits_this_year: u64,
 }
 
 /// SplitMix64: small, fast, and the same everywhere.
@@ -302,10 +335,21 @@ impl Services {
         let operator = crate::Caller::operator();
         let mut out = Vec::new();
         for (username, name, role, place) in DEMO_ACCOUNTS {
+            let mut place_name = String::new();
+            let mut code = Some(PlaceCode::parse(place).map_err(|_| ServiceError::NotFound)?);
+            while let Some(c) =
+                code.filter(|c| c.level() >= PlaceLevel::Village || place_name.is_empty())
+            {
+                if let Some(p) = pstore::get(&self.db, c.as_str()).await? {
+                    place_name.insert_str(0, &p.name);
+                }
+                code = c.parent();
+            }
             out.push(DemoAccount {
                 username: username.to_string(),
                 role: *role,
                 place: place.to_string(),
+                place_name,
             });
             if jinguo_storage::account::by_username(&self.db, username)
                 .await?
@@ -439,6 +483,38 @@ impl Services {
             },
         )
         .await?;
+        // A case of another subdistrict, received on a school's mandatory report twelve days
+        // ago, referred today to the civil affairs bureau for shelter and, urgently, to the
+        // education bureau for the child's schooling: two acknowledgements waiting.
+        let third = self
+            .register_case(
+                &operator,
+                "530181002",
+                &CaseInput {
+                    received_on: (today - chrono::Duration::days(12)).to_string(),
+                    source: "mandatory_report".into(),
+                    ..case(
+                        "赵某",
+                        "学校报告学生母亲长期遭受殴打，母子需临时安置。",
+                        &["escalating"],
+                    )
+                },
+            )
+            .await?;
+        for (department, request, urgent) in [
+            ("civil_affairs", "shelter", false),
+            ("education", "schooling", true),
+        ] {
+            let referral = ReferralInput {
+                department: department.into(),
+                requests: vec![request.into()],
+                shared: vec!["victim".into()],
+                basis: "consent".into(),
+                urgent,
+                ..Default::default()
+            };
+            self.refer(&operator, third, &referral).await?;
+        }
         Ok(())
     }
 
@@ -515,6 +591,10 @@ async fn generate(
         created: true,
         ..Default::default()
     };
+    let today = crate::clock::today();
+    let mut year = shape
+        .current
+        .then(|| current::Year::new(seed, today, shape.households, shape.medium_risks));
 
     // Places: the real codes, then resident groups (village code + 3 digits).
     let mut places = Vec::new();
@@ -585,7 +665,11 @@ async fn generate(
                 name: seal("member", "name", &id, &name)?,
                 phone: Some(seal("member", "phone", &id, &phone)?),
                 started_on,
-                term_ends_on: started_on.checked_add_months(chrono::Months::new(60)),
+                term_ends_on: if shape.current {
+                    term_end(started_on, today)
+                } else {
+                    started_on.checked_add_months(chrono::Months::new(60))
+                },
             });
         }
         Ok(())
@@ -623,6 +707,11 @@ async fn generate(
     }
     report.members = members.len() as u64;
     mstore::insert(tx, &members, now).await?;
+    // The village's family mediator (the first one), to whom this year's disputes go.
+    let mut mediators: HashMap<String, Uuid> = HashMap::new();
+    for m in members.iter().filter(|m| m.role == "mediator") {
+        mediators.entry(m.place_code.clone()).or_insert(m.id);
+    }
     for (m, kind) in members
         .iter()
         .filter(|m| m.role == "mediator")
@@ -710,6 +799,9 @@ async fn generate(
         created_by: "anning".into(),
     };
     jinguo_storage::screening::insert_campaign(tx, &campaign, now).await?;
+    if let Some(y) = &year {
+        jinguo_storage::screening::insert_campaign(tx, &y.campaign, now).await?;
+    }
     let screened_per_group = spread(shape.screened, groups.len());
     let medium_every = (shape.screened / shape.medium_risks.max(1)).max(1) as u64;
     let mut visit_no: u64 = 0;
@@ -796,6 +888,9 @@ async fn generate(
                 let phone = adult.then(|| g.phone());
                 let index = keys.blind_index("id_number", id_number.as_str());
                 let id = g.uuid();
+                if let Some(y) = year.as_mut() {
+                    y.person(id, hid, &path, (sex, birth, rel), &group.as_str()[..9]);
+                }
                 // Every so many women and children, for the care records of 2021.
                 if shape.care {
                     if sex == Sex::Female && (25..=70).contains(&age) && g.rng.below(20) == 0 {
@@ -901,22 +996,36 @@ async fn generate(
                 mediate_demo_dispute(tx, d, &mut g, &seal, now).await?;
             }
             report.visits += visits.len() as u64;
+            if let Some(y) = year.as_mut() {
+                y.visit_group(tx, &households, reps, &seal, now).await?;
+            }
         }
         report.households += households.len() as u64;
         report.persons += persons.len() as u64;
     }
+    let names: HashMap<String, String> = places
+        .iter()
+        .map(|p| (p.code.clone(), p.name.clone()))
+        .collect();
+    let mut entries = Vec::new();
     if shape.care {
-        let names: HashMap<String, String> = places
-            .iter()
-            .map(|p| (p.code.clone(), p.name.clone()))
-            .collect();
-        demo_care(tx, &mut g, keys, &care_women, &care_children, &names, now).await?;
+        entries = demo_care(tx, &mut g, keys, &care_women, &care_children, &names, now).await?;
+    }
+    if let Some(y) = year {
+        let ctx = current::Finish {
+            entries: &entries,
+            care_2021: shape.care,
+            mediators: &mediators,
+            place_names: &names,
+        };
+        report.visits_this_year = y.finish(tx, ctx, keys, &seal, now).await?;
     }
     Ok(report)
 }
 
 /// The care records of the demo's 2021: registries, entries, services, wishes and events, so that
-/// the year's figures come out as PRODUCT.md gives them.
+/// the year's figures come out as PRODUCT.md gives them. Returns the entries: (entry, person,
+/// path).
 async fn demo_care(
     tx: &mut DbConn<'_>,
     g: &mut Generator,
@@ -925,8 +1034,9 @@ async fn demo_care(
     children: &[(Uuid, Uuid, String, i64, String)],
     place_names: &HashMap<String, String>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ServiceError> {
+) -> Result<Vec<(Uuid, Uuid, String)>, ServiceError> {
     use jinguo_storage::care as cstore;
+    let mut entries = Vec::new();
     let seal = |table: &str, column: &str, id: &Uuid, plain: &str| {
         keys.encrypt(plain, &aad(table, column, id))
             .map_err(|e| ServiceError::Internal(format!("field encryption: {e}")))
@@ -981,6 +1091,7 @@ async fn demo_care(
                 version: 1,
             };
             cstore::insert_entry(tx, &entry, "demo", now).await?;
+            entries.push((id, *pid, path.clone()));
             for (wanted, kind) in [(check, "health_check"), (green, "green_channel")] {
                 if !wanted {
                     continue;
@@ -1071,7 +1182,30 @@ async fn demo_care(
         };
         cstore::insert_event(tx, &row, &[], now).await?;
     }
-    Ok(())
+    Ok(entries)
+}
+
+/// A mediation session of the demo, held at the village's mediation room with both parties.
+fn demo_session(
+    g: &mut Generator,
+    seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
+    held_on: NaiveDate,
+    record: &str,
+) -> Result<jinguo_storage::mediation::SessionRow, ServiceError> {
+    let sid = g.uuid();
+    Ok(jinguo_storage::mediation::SessionRow {
+        id: sid,
+        held_on,
+        place: "村（社区）妇联调解室".into(),
+        attendees: seal(
+            "mediation_session",
+            "attendees",
+            &sid,
+            "双方当事人、家事调解员",
+        )?,
+        record: seal("mediation_session", "record", &sid, record)?,
+        recorded_by: "demo".into(),
+    })
 }
 
 /// A screening dispute of the demo, mediated to an agreement and closed: the records a mediator
@@ -1084,9 +1218,7 @@ async fn mediate_demo_dispute(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServiceError> {
     use jinguo_domain::mediation::{DisputeKind, Outcome, Source, Status, due_on};
-    use jinguo_storage::mediation::{
-        self as med, AgreementRow, DisputeRow, SessionRow, StepRow, TermRow,
-    };
+    use jinguo_storage::mediation::{self as med, AgreementRow, DisputeRow, StepRow, TermRow};
     let session_on = d.opened_on + Duration::days(3);
     let agreed_on = d.opened_on + Duration::days(7);
     let row = DisputeRow {
@@ -1114,25 +1246,7 @@ async fn mediate_demo_dispute(
     if !med::update(tx, &row, 1, now).await? {
         return Err(ServiceError::Internal("demo dispute changed".into()));
     }
-    let sid = g.uuid();
-    let session = SessionRow {
-        id: sid,
-        held_on: session_on,
-        place: "村（社区）妇联调解室".into(),
-        attendees: seal(
-            "mediation_session",
-            "attendees",
-            &sid,
-            "双方当事人、家事调解员",
-        )?,
-        record: seal(
-            "mediation_session",
-            "record",
-            &sid,
-            "双方陈述各自意见，经调解同意协商解决",
-        )?,
-        recorded_by: "demo".into(),
-    };
+    let session = demo_session(g, seal, session_on, "双方陈述各自意见，经调解同意协商解决")?;
     med::insert_session(tx, &d.county_code, d.id, &session, now).await?;
     let aid = g.uuid();
     let agreement = AgreementRow {
