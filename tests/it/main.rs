@@ -29,3 +29,4 @@ mod screening;
 mod sealing;
 mod storage;
 mod support;
+mod worklist;

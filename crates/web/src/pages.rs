@@ -613,3 +613,4 @@ mod network;
 mod places;
 mod screening;
 mod session;
+mod worklist;
