@@ -21,7 +21,9 @@ pub struct WorkHousehold {
     pub head_name: Option<String>,
 }
 
-/// The households the scope reaches, in tree order, at most `limit`.
+/// The households the scope reaches, in tree order, at most `limit`. The head is joined (the
+/// household's person index answers it; a correlated `ORDER BY id LIMIT 1` made SQLite walk
+/// the county's persons by id) and a household with two heads keeps the first.
 pub async fn households(
     db: &Db,
     scope: &Scope,
@@ -30,15 +32,17 @@ pub async fn households(
     if scope.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(db_run!(db, p => {
+    let mut rows: Vec<WorkHousehold> = db_run!(db, p => {
         let mut q = QueryBuilder::new("SELECT h.id, h.county_code, h.code, h.path, h.address, \
-            (SELECT p.id FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.head = 1 ORDER BY p.id LIMIT 1) AS head_id, \
-            (SELECT p.name FROM person p WHERE p.county_code = h.county_code AND p.household_id = h.id AND p.head = 1 ORDER BY p.id LIMIT 1) AS head_name \
-            FROM household h WHERE 1 = 1");
+            p.id AS head_id, p.name AS head_name FROM household h \
+            LEFT JOIN person p ON p.county_code = h.county_code AND p.household_id = h.id AND p.head = 1 \
+            WHERE 1 = 1");
         scope.push_household_filter(&mut q, "h.path", "h.county_code", "h.id");
-        q.push(" ORDER BY h.path, h.code LIMIT ").push_bind(limit);
+        q.push(" ORDER BY h.path, h.code, p.id LIMIT ").push_bind(limit);
         q.build_query_as::<WorkHousehold>().fetch_all(p).await
-    })?)
+    })?;
+    rows.dedup_by_key(|h| h.id);
+    Ok(rows)
 }
 
 /// A visit of a worklist household: when, in which campaign, the risk found, whether a
@@ -77,11 +81,11 @@ pub async fn reviews_due(
         return Ok(Vec::new());
     }
     Ok(db_run!(db, p => {
+        // An entry carries its household's path: filtered on its own rows, by their path index.
         let mut q = QueryBuilder::new("SELECT e.household_id, min(e.next_review_on) \
-            FROM registry_entry e JOIN household h ON h.county_code = e.county_code AND h.id = e.household_id \
-            WHERE e.status IN ('verified', 'active') AND e.next_review_on <= ");
+            FROM registry_entry e WHERE e.status IN ('verified', 'active') AND e.next_review_on <= ");
         q.push_bind(by);
-        scope.push_household_filter(&mut q, "h.path", "h.county_code", "h.id");
+        scope.push_household_filter(&mut q, "e.path", "e.county_code", "e.household_id");
         q.push(" GROUP BY e.household_id");
         q.build_query_as::<(Uuid, NaiveDate)>().fetch_all(p).await
     })?)
