@@ -877,3 +877,116 @@ pub async fn escalation(services: &Services, steps: i64) -> anyhow::Result<()> {
     println!("| peak memory | {:.0} MB |", peak_mb());
     Ok(())
 }
+
+/// `jinguo bench worklist`: a women's representative answering for `households` households of
+/// the demo's first resident group (530181001001001) opens her home page, which holds her
+/// worklist; p50 and p99 of the page (through the application's router, logged in, with the
+/// worklist's read audited as always) and of the worklist service alone. To reach that many
+/// households she takes over the group's first ones from her colleagues: run it on a copy of
+/// the demo (`scripts/bench` makes its own).
+pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()> {
+    use jinguo_domain::account::Role;
+    use tower::ServiceExt as _;
+    let db = &services.db;
+    let group = "530181001001001";
+    // A representative of the group with no account yet (the demo's `daibiao` holds the first,
+    // who takes over what she held before).
+    let reps = jinguo_storage::member::at_place(db, group, "representative").await?;
+    let free: Option<(uuid::Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT id FROM member WHERE place_code = $1 AND role = 'representative' AND ended_on IS NULL \
+         AND account_id IS NULL ORDER BY id DESC LIMIT 1")
+        .bind(group).fetch_optional(p).await)?;
+    let (Some((her,)), Some(&colleague)) = (free, reps.first()) else {
+        anyhow::bail!("no representative without an account in {group}: run `jinguo demo` first");
+    };
+    let ids: Vec<(uuid::Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT id FROM household WHERE group_code = $1 ORDER BY code LIMIT $2")
+        .bind(group).bind(households).fetch_all(p).await)?;
+    anyhow::ensure!(
+        ids.len() as i64 == households,
+        "the group holds {} households, fewer than {households}",
+        ids.len()
+    );
+    jinguo_storage::db_tx!(db, tx => {
+        jinguo_storage::conn_run!(tx, c => sqlx::query(
+            "UPDATE assignment SET member_id = $1 WHERE county_code = '530181' AND member_id = $2 AND household_id IS NOT NULL AND ended_on IS NULL")
+            .bind(colleague).bind(her).execute(&mut *c).await.map(|_| ()))?;
+        for (id,) in &ids {
+            jinguo_storage::conn_run!(tx, c => sqlx::query(
+                "UPDATE assignment SET member_id = $1 WHERE county_code = '530181' AND household_id = $2 AND ended_on IS NULL")
+                .bind(her).bind(*id).execute(&mut *c).await.map(|_| ()))?;
+        }
+        Ok::<_, jinguo_storage::StorageError>(())
+    })?;
+    let operator = jinguo_services::Caller::operator();
+    let username = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let password = format!("Bench-{}", uuid::Uuid::now_v7().simple());
+    services
+        .create_account(
+            &operator,
+            &jinguo_services::accounts::NewAccount {
+                username: username.clone(),
+                display_name: "bench".into(),
+                password: password.clone(),
+                role: Some(Role::Representative),
+                place: group.into(),
+            },
+        )
+        .await?;
+    services.link_member(&operator, &username, her).await?;
+    let token = services
+        .login(&username, &password, "127.0.0.1")
+        .await?
+        .token;
+    let caller = services.caller_from_session(&token, "127.0.0.1").await?;
+    let app = jinguo_web::app(services.clone());
+    let n = 200;
+    let query = jinguo_domain::worklist::Query::default();
+    let mut service = Vec::with_capacity(n);
+    let mut page = Vec::with_capacity(n);
+    let mut shown = 0;
+    for k in 0..=n {
+        let t = Instant::now();
+        shown = services.worklist(&caller, &query, None).await?.items.len();
+        let s = t.elapsed();
+        let req = axum::http::Request::get(format!("/places/{group}"))
+            .header("cookie", format!("jinguo_session={token}"))
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                9,
+            ))))
+            .body(axum::body::Body::empty())?;
+        let t = Instant::now();
+        let res = app.clone().oneshot(req).await?;
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 10 << 20).await?;
+        let p = t.elapsed();
+        anyhow::ensure!(status.is_success(), "her home page answered {status}");
+        anyhow::ensure!(
+            body.windows(8).any(|w| w == b"worklist"),
+            "her home page holds no worklist"
+        );
+        // The first round warms the caches and the connections.
+        if k > 0 {
+            service.push(s);
+            page.push(p);
+        }
+    }
+    anyhow::ensure!(
+        shown as i64 == households,
+        "the worklist holds {shown} households"
+    );
+    println!("| figure | value | goal |");
+    println!("|---|---|---|");
+    println!(
+        "| a representative's home page with her worklist of {households} households, p50 / p99 of {n} | {:.1} / {:.1} ms | p99 < 50 ms |",
+        percentile(page.clone(), 0.5),
+        percentile(page, 0.99)
+    );
+    println!(
+        "| her worklist read by the service alone, p50 / p99 of {n} | {:.1} / {:.1} ms | |",
+        percentile(service.clone(), 0.5),
+        percentile(service, 0.99)
+    );
+    Ok(())
+}

@@ -184,6 +184,13 @@ enum BenchWhat {
         #[arg(long, default_value_t = 100_000)]
         steps: i64,
     },
+    /// On the demo (a copy: she takes households over from her colleagues): a women's
+    /// representative answering for N households of one group; times her home page, which
+    /// holds her worklist (goal: p99 < 50 ms).
+    Worklist {
+        #[arg(long, default_value_t = 100)]
+        households: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -416,6 +423,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Escalation { steps }),
         } => {
             jinguo::bench::escalation(&services, steps).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Worklist { households }),
+        } => {
+            jinguo::bench::worklist(&services, households).await?;
         }
         Command::Backup { file } => {
             let r = services

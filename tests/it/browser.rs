@@ -7,6 +7,19 @@ use jinguo_storage::Backend;
 use serde_json::json;
 
 pub(crate) async fn browser() -> Client {
+    chromium(None).await
+}
+
+/// Chromium with its viewport at exactly 360 px wide, as a phone's (a headless window is never
+/// narrower than 500 px).
+pub(crate) async fn phone() -> Client {
+    chromium(Some(
+        json!({"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 2.0}}),
+    ))
+    .await
+}
+
+async fn chromium(mobile: Option<serde_json::Value>) -> Client {
     let webdriver = std::env::var("JINGUO_TEST_WEBDRIVER_URL")
         .expect("JINGUO_TEST_WEBDRIVER_URL is not set: run the tests with scripts/test, which starts chromedriver");
     let chromium =
@@ -27,6 +40,9 @@ pub(crate) async fn browser() -> Client {
             "prefs": {"intl.accept_languages": "zh-CN,zh"}
         }),
     );
+    if let (Some(m), Some(o)) = (mobile, caps.get_mut("goog:chromeOptions")) {
+        o["mobileEmulation"] = m;
+    }
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&webdriver)

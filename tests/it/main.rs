@@ -32,3 +32,4 @@ mod screening;
 mod sealing;
 mod storage;
 mod support;
+mod worklist;

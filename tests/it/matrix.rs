@@ -1239,6 +1239,21 @@ async fn walk(b: Backend) {
             ),
             expect: [401, 201, 403, 403, 403, 403],
         },
+        // Only a women's representative has a worklist: her own households.
+        Case {
+            method: "GET",
+            template: "/api/v1/worklist",
+            url: "/api/v1/worklist".into(),
+            body: None,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/worklist",
+            url: format!("/api/v1/worklist?campaign={closed}&sort=address"),
+            body: None,
+            expect: [401, 403, 200, 403, 403, 403],
+        },
         // Logging out ends the session, so it comes last.
         Case {
             method: "DELETE",

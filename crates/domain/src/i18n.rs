@@ -65,6 +65,8 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "code" => ("区划代码", "Division code"),
         "address" => ("住址", "Address"),
         "page" => ("页码", "Page"),
+        "q" => ("搜索", "Search"),
+        "sort" => ("排序", "Sort order"),
         "lang" => ("语言", "Language"),
         "body" => ("请求内容", "Request body"),
         "username" => ("用户名", "Username"),

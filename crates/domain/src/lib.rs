@@ -118,6 +118,7 @@ pub mod phone;
 pub mod place;
 pub mod resident_id;
 pub mod screening;
+pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};
 pub use i18n::Lang;

@@ -202,6 +202,15 @@ impl Caller {
         self.emergency.iter().any(|e| e.expires_at > now)
     }
 
+    /// The households she answers for as a women's representative (her worklist): her
+    /// representative's grants only, never a subtree she reads as staff nor emergency access.
+    pub fn worklist_scope(&self) -> Scope {
+        if self.operator {
+            return Scope::none();
+        }
+        self.scope_where(|r| r == Role::Representative)
+    }
+
     /// Households and persons she may change.
     pub fn household_write_scope(&self) -> Scope {
         self.scope_where(Role::writes_households)

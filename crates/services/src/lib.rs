@@ -33,6 +33,7 @@ pub mod reports;
 pub mod screening;
 pub mod sealed;
 pub mod worker;
+pub mod worklist;
 
 pub use access::Caller;
 pub use accounts::SecurityPolicy;

@@ -120,6 +120,9 @@ pub struct VisitLine {
 pub struct HouseholdScreening {
     pub history: Vec<VisitLine>,
     pub open_campaigns: Vec<CampaignView>,
+    /// Some visits carry a note she may not read (she reads the household under emergency
+    /// access only).
+    pub notes_withheld: bool,
 }
 
 pub const HOUSEHOLDS_PER_PAGE: i64 = 50;
@@ -150,7 +153,7 @@ impl Services {
     }
 
     /// Whether the caller takes part in a campaign: it covers a place she reads, or lies inside it.
-    fn sees_campaign(caller: &Caller, c: &Campaign) -> bool {
+    pub(crate) fn sees_campaign(caller: &Caller, c: &Campaign) -> bool {
         let scope = caller.household_read_scope();
         if scope.is_empty() {
             return false;
@@ -164,7 +167,11 @@ impl Services {
             || caller.is_operator()
     }
 
-    async fn visible_campaign(&self, caller: &Caller, id: Uuid) -> Result<Campaign, ServiceError> {
+    pub(crate) async fn visible_campaign(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Campaign, ServiceError> {
         store::campaign(&self.db, id)
             .await?
             .filter(|c| Self::sees_campaign(caller, c))
@@ -239,6 +246,19 @@ impl Services {
         let lineage = places::lineage(self.figures_db(), &place).await?;
         let over = clock::today() > c.ends_on;
         let within = place.subtree();
+        let scope = caller.household_read_scope();
+        if !scope.covers_all(&place.path) {
+            // A women's representative: her own households, those her list shows and she opens.
+            let tally = self.own_tally(c.id, &place, &scope, over).await?;
+            return Ok(Progress {
+                campaign,
+                place,
+                lineage,
+                disputes: [tally.risks[2], tally.risks[3]],
+                tally,
+                units: Vec::new(),
+            });
+        }
         let child_level = place.level().child();
         let prefix = places::path_len(child_level.unwrap_or(place.level()));
         let mut tally = Tally::default();
@@ -303,6 +323,8 @@ impl Services {
     ) -> Result<Vec<(CampaignView, [i64; 4])>, ServiceError> {
         let mut out = Vec::new();
         let read = self.cached_figures();
+        let scope = caller.household_read_scope();
+        let own = !scope.covers_all(&place.path);
         for c in read
             .campaigns()
             .await?
@@ -311,6 +333,11 @@ impl Services {
             .take(n)
         {
             let mut risks = [0; 4];
+            if own {
+                risks = self.own_tally(c.id, place, &scope, false).await?.risks;
+                out.push((self.view_of(c).await?, risks));
+                continue;
+            }
             // Grouped in the index's order (no sort), summed here.
             for v in read.visits_per_path(c.id, &place.subtree()).await?.iter() {
                 if let Some(r) = Risk::parse(&v.risk) {
@@ -320,6 +347,33 @@ impl Services {
             out.push((self.view_of(c).await?, risks));
         }
         Ok(out)
+    }
+
+    /// A campaign's tally over the households a caller reaches below a place when she does not
+    /// see all of it (a women's representative): the same reach as her list and her household
+    /// page, never the whole group's figures.
+    async fn own_tally(
+        &self,
+        campaign: Uuid,
+        place: &Place,
+        scope: &jinguo_storage::Scope,
+        over: bool,
+    ) -> Result<Tally, ServiceError> {
+        let within = place.subtree();
+        let (households, _) = store::households_count(&self.db, campaign, &within, scope).await?;
+        let mut tally = Tally {
+            households,
+            ..Tally::default()
+        };
+        for (risk, n) in
+            jinguo_storage::worklist::visits_by_risk(&self.db, campaign, &within, scope).await?
+        {
+            tally.add_visits(&risk, n);
+        }
+        if over {
+            tally.overdue = tally.households - tally.screened;
+        }
+        Ok(tally)
     }
 
     /// The place of a progress or household list: inside the campaign and readable.
@@ -514,11 +568,25 @@ impl Services {
             .household(household_id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let write_scope = caller.household_write_scope();
+        // A whole subtree needs no second read; a household assigned to her does.
+        let writable = write_scope.covers_all(&h.path)
+            || (write_scope.covers(&h.path)
+                && household::get(&self.db, h.id, &write_scope)
+                    .await?
+                    .is_some());
         let mut history = Vec::new();
+        let mut notes_withheld = false;
         for r in read.history(&h.county_code, h.id).await?.iter() {
             let findings = self.open("visit", "findings", &r.id, &r.findings)?;
+            // Notes are read by those who answer for the household or manage its place, never
+            // under emergency access alone.
             let note = match &r.note {
-                Some(n) => Some(self.open("visit", "note", &r.id, n)?),
+                Some(n) if writable => Some(self.open("visit", "note", &r.id, n)?),
+                Some(_) => {
+                    notes_withheld = true;
+                    None
+                }
                 None => None,
             };
             history.push(VisitLine {
@@ -533,13 +601,6 @@ impl Services {
                 recorded_by: r.recorded_by.clone(),
             });
         }
-        let write_scope = caller.household_write_scope();
-        // A whole subtree needs no second read; a household assigned to her does.
-        let writable = write_scope.covers_all(&h.path)
-            || (write_scope.covers(&h.path)
-                && household::get(&self.db, h.id, &write_scope)
-                    .await?
-                    .is_some());
         let mut open_campaigns = Vec::new();
         if writable {
             for c in self.cached().campaigns().await?.iter() {
@@ -554,17 +615,20 @@ impl Services {
             }
         }
         if !history.is_empty() {
+            let notes = history.iter().filter(|l| l.note.is_some()).count();
             self.note_read(
                 caller,
                 Record::new("visit.read")
                     .target(format!("household:{}", h.id))
-                    .place(h.path.clone()),
+                    .place(h.path.clone())
+                    .detail(format!("visits={} notes={notes}", history.len())),
             )
             .await?;
         }
         Ok(HouseholdScreening {
             history,
             open_campaigns,
+            notes_withheld,
         })
     }
 }

@@ -22,6 +22,7 @@ pub mod place;
 pub mod reader;
 pub mod scope;
 pub mod screening;
+pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};
 pub use reader::{Reader, Seen};

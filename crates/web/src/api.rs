@@ -24,6 +24,7 @@ mod places;
 mod reports;
 pub(crate) mod screening;
 mod session;
+mod worklist;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(import::router())
         .merge(reports::router())
         .merge(federations::router())
+        .merge(worklist::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -276,6 +276,18 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "nav.care" => ("关爱", "Care"),
         "care.new_for_household" => ("纳入关爱台账", "Propose for a care registry"),
         "wishes.title" => ("微心愿", "Micro-wishes"),
+        "worklist.empty" => ("没有符合的户。", "No household matches."),
+        "worklist.go" => ("查找", "Show"),
+        "worklist.heading" => ("我的包保户", "My households"),
+        "worklist.last_visit" => ("上次走访", "Last visit"),
+        "worklist.never" => ("尚未走访", "never visited"),
+        "worklist.notes_withheld" => (
+            "情况说明只对包保本户的妇女代表和管理本地的妇联工作人员显示。",
+            "Notes are shown only to the household's representative and the federation staff managing the place.",
+        ),
+        "worklist.search" => ("按姓名（脱敏）或地址查找", "Find by masked name or address"),
+        "worklist.search_hint" => ("如 王* 或 12号", "e.g. 王* or 12号"),
+        "worklist.sort" => ("排序", "Order"),
         "wishes.intro" => (
             "这些是困境儿童的小心愿。认领后请在期限内帮助实现，妇联会与您联系。页面不显示孩子的任何个人信息。",
             "These are the small wishes of children in difficulty. Claim one and fulfil it in time; the federation will contact you. Nothing personal about the children is shown.",

@@ -629,3 +629,4 @@ mod network;
 mod places;
 mod screening;
 mod session;
+mod worklist;

@@ -64,6 +64,8 @@ struct PlacePage {
     columns: Vec<&'static str>,
     rows: Vec<Row>,
     households: Option<HouseholdsBlock>,
+    /// A women's representative's worklist, on her group's page (her home page).
+    worklist: Option<super::worklist::WorklistBlock>,
     /// The newest campaigns here.
     screening: Vec<ScreeningLine>,
     /// For staff managing the place: open disputes below it, those overdue, and the terms of
@@ -134,6 +136,9 @@ fn figure(f: &Figures, key: &str) -> i64 {
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
     page: Option<String>,
+    /// The worklist's order and search.
+    sort: Option<String>,
+    q: Option<String>,
 }
 
 pub(super) async fn place(
@@ -207,7 +212,29 @@ pub(super) async fn place(
                 .collect(),
         })
         .collect();
-    let households = if level == PlaceLevel::Group {
+    // Her own group's page is a representative's home: her worklist instead of the group's list.
+    let hers = level == PlaceLevel::Group
+        && caller.grants.iter().any(|g| {
+            g.role == jinguo_domain::account::Role::Representative
+                && g.scope_path == view.place.path
+        });
+    let worklist = if hers {
+        let query = jinguo_domain::worklist::Query {
+            sort: q.sort.clone().unwrap_or_default(),
+            search: q.q.clone().unwrap_or_default(),
+        };
+        let action = format!("/places/{}", view.place.code);
+        match super::worklist::block(&s.services, &caller, lang, query, None, action, Vec::new())
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        None
+    };
+    let whole_group = caller.household_read_scope().covers_all(&view.place.path);
+    let households = if level == PlaceLevel::Group && (worklist.is_none() || whole_group) {
         let n = match q.page.as_deref().map(str::parse::<i64>) {
             None => 1,
             Some(Ok(n)) => n,
@@ -253,6 +280,7 @@ pub(super) async fn place(
         columns,
         rows,
         households,
+        worklist,
         screening,
         disputes,
         c,

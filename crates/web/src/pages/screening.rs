@@ -224,6 +224,8 @@ struct ProgressPage {
     disputes_medium: String,
     disputes_high: String,
     units: Vec<UnitLine>,
+    /// A women's representative's worklist for this campaign.
+    worklist: Option<super::worklist::WorklistBlock>,
 }
 
 /// A unit one level down and its progress.
@@ -238,6 +240,9 @@ struct UnitLine {
 #[derive(Deserialize)]
 pub(super) struct PlaceQuery {
     place: Option<String>,
+    /// The worklist's order and search.
+    sort: Option<String>,
+    q: Option<String>,
 }
 
 pub(super) async fn campaign_page(
@@ -260,8 +265,22 @@ pub(super) async fn campaign_page(
         Ok(p) => p,
         Err(e) => return error_page(&e, c),
     };
+    let query = jinguo_domain::worklist::Query {
+        sort: q.sort.clone().unwrap_or_default(),
+        search: q.q.clone().unwrap_or_default(),
+    };
+    let keep = vec![("place".to_string(), p.place.code.clone())];
+    let action = format!("/campaigns/{id}");
+    let worklist =
+        match super::worklist::block(&s.services, &caller, lang, query, Some(id), action, keep)
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return error_page(&e, c),
+        };
     let scope = caller.household_read_scope();
     let page_ = ProgressPage {
+        worklist,
         title: p.campaign.name.clone(),
         id,
         place_code: p.place.code.clone(),
@@ -396,6 +415,8 @@ pub struct ScreeningBlock {
     pub risks: Vec<RiskChoice>,
     pub errors: Vec<FieldError>,
     pub visited: bool,
+    /// Notes exist that she may not read.
+    pub notes_withheld: bool,
 }
 
 /// A visit of the household.
@@ -407,6 +428,8 @@ pub struct VisitLine {
     /// The findings, in words.
     pub findings: String,
     pub followup: bool,
+    /// The note typed at the visit (empty when none, or not hers to read).
+    pub note: String,
 }
 
 /// A risk, as a radio button.
@@ -520,6 +543,7 @@ pub(super) async fn screening_block(
                 risk: v.risk.label(lang),
                 findings: item_labels(&v.findings),
                 followup: v.followup,
+                note: v.note.clone().unwrap_or_default(),
             })
             .collect(),
         forms,
@@ -533,6 +557,7 @@ pub(super) async fn screening_block(
             .collect(),
         errors: retry.map(|r| r.1).unwrap_or_default(),
         visited,
+        notes_withheld: h.notes_withheld,
     })
 }
 
