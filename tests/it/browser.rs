@@ -248,7 +248,7 @@ async fn administrator_sets_up_a_second_factor_and_creates_an_account() {
     assert_eq!(text(&c, "#totp-key").await.len(), key.len());
     let secret = jinguo_crypto::totp::from_base32(&key).unwrap();
     let code = jinguo_crypto::totp::code_at(&secret, chrono::Utc::now().timestamp() as u64);
-    c.find(Locator::Css("#f-code"))
+    c.find(Locator::Css("#f-totp_code"))
         .await
         .unwrap()
         .send_keys(&code)
@@ -576,7 +576,7 @@ async fn mediator_records_a_session_and_an_agreement_on_a_phone() {
 
     // A session.
     set_value(&c, "f-held_on", &today.to_string()).await;
-    type_into(&c, "#f-place", "村委会调解室").await;
+    type_into(&c, "#f-venue", "村委会调解室").await;
     type_into(&c, "#f-attendees", "王大妈、张强、调解员李").await;
     type_into(&c, "#f-record", "双方陈述，张强同意每月支付赡养费").await;
     no_sideways_scroll(&c).await;

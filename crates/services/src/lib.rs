@@ -29,6 +29,7 @@ pub mod memo;
 pub mod network;
 pub mod places;
 pub mod reports;
+pub mod request;
 pub mod screening;
 pub mod sealed;
 pub mod worker;
