@@ -62,6 +62,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "place" => ("区划", "Place"),
         "code" => ("区划代码", "Division code"),
         "totp_code" => ("验证码", "Verification code"),
+        "action_name" => ("操作", "Action"),
         "venue" => ("地点", "Venue"),
         "address" => ("住址", "Address"),
         "page" => ("页码", "Page"),

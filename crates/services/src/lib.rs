@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod anchor;
 pub mod audit;
+pub mod audit_search;
 pub mod backup;
 pub mod caches;
 pub mod care;

@@ -61,8 +61,10 @@ pub async fn release(tx: &mut DbConn<'_>, account: Uuid, key: &str) -> Result<()
 
 /// Removes the keys claimed before `before`.
 pub async fn prune(tx: &mut DbConn<'_>, before: DateTime<Utc>) -> Result<u64, StorageError> {
-    Ok(conn_run!(tx, c => sqlx::query("DELETE FROM request_key WHERE created_at < $1")
-        .bind(before).execute(&mut *c).await.map(|r| r.rows_affected()))?)
+    Ok(
+        conn_run!(tx, c => sqlx::query("DELETE FROM request_key WHERE created_at < $1")
+        .bind(before).execute(&mut *c).await.map(|r| r.rows_affected()))?,
+    )
 }
 
 /// What is known of an account's key.

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
             get(session::totp_form).post(session::totp_check),
         )
         .route("/audit", get(audit::audit_page))
+        .route("/audit/export", get(audit::audit_export))
         .route("/admin", get(access::admin_page))
         .route("/admin/accounts", axum::routing::post(access::admin_create))
         .route("/admin/grants", axum::routing::post(access::admin_grant))

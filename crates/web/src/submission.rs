@@ -29,7 +29,11 @@ pub async fn once(State(state): State<AppState>, req: Request, next: Next) -> Re
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(route) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+    let Some(route) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
         return next.run(req).await;
     };
     let api = route.starts_with("/api/");
@@ -60,7 +64,8 @@ pub async fn once(State(state): State<AppState>, req: Request, next: Next) -> Re
             Ok(b) => b,
             Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let get = |name: &str| {
             fields
                 .iter()

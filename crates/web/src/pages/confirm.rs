@@ -152,7 +152,11 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(route) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+    let Some(route) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
         return next.run(req).await;
     };
     if route.starts_with("/api/") || !is_terminal_route(&route) {

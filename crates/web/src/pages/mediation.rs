@@ -648,7 +648,16 @@ pub(super) async fn dispute_page(
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
-    render_dispute(&s, c, &caller, id, Vec::new(), StatusCode::OK, Default::default()).await
+    render_dispute(
+        &s,
+        c,
+        &caller,
+        id,
+        Vec::new(),
+        StatusCode::OK,
+        Default::default(),
+    )
+    .await
 }
 
 /// After a write: the dispute again, or the same page with the refused fields.
