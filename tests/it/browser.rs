@@ -6,7 +6,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use jinguo_storage::Backend;
 use serde_json::json;
 
-async fn browser() -> Client {
+pub(crate) async fn browser() -> Client {
     let webdriver = std::env::var("JINGUO_TEST_WEBDRIVER_URL")
         .expect("JINGUO_TEST_WEBDRIVER_URL is not set: run the tests with scripts/test, which starts chromedriver");
     let chromium =
@@ -34,7 +34,7 @@ async fn browser() -> Client {
         .expect("cannot start Chromium through chromedriver")
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     match c.wait().for_element(Locator::Css(css)).await {
         Ok(e) => match e.text().await {
             Ok(t) => t,
@@ -62,7 +62,7 @@ async fn text(c: &Client, css: &str) -> String {
 
 /// Clicks what leads to another page and waits until that page has replaced this one, so that
 /// nothing is read from the old page by mistake.
-async fn click_first(c: &Client, css: &str) {
+pub(crate) async fn click_first(c: &Client, css: &str) {
     let old = c.find(Locator::Css("html")).await.unwrap();
     c.wait()
         .for_element(Locator::Css(css))
@@ -92,7 +92,7 @@ async fn drill_down(c: &Client) -> String {
 }
 
 /// Logs in through the login form.
-async fn log_in(c: &Client, base: &str, username: &str) {
+pub(crate) async fn log_in(c: &Client, base: &str, username: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("#f-username"))
         .await
@@ -109,7 +109,7 @@ async fn log_in(c: &Client, base: &str, username: &str) {
     click_first(c, "#login-form button").await;
 }
 
-async fn no_sideways_scroll(c: &Client) {
+pub(crate) async fn no_sideways_scroll(c: &Client) {
     let w = c
         .execute(
             "return [document.documentElement.scrollWidth, window.innerWidth];",

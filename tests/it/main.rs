@@ -25,6 +25,7 @@ mod mediation;
 mod network;
 mod reach;
 mod replica;
+mod safe;
 mod screening;
 mod sealing;
 mod storage;
