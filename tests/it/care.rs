@@ -555,7 +555,7 @@ async fn pages_in_both_languages() {
         ("event_kind".to_string(), "bring_love_home".to_string()),
         ("event_name".to_string(), "把爱带回家".to_string()),
         ("event_on".to_string(), today.clone()),
-        ("event_place".to_string(), "社区活动室".to_string()),
+        ("venue".to_string(), "社区活动室".to_string()),
         ("organiser".to_string(), "社区妇联".to_string()),
         ("registry".to_string(), "mothers_in_difficulty".to_string()),
         (format!("participant.{person}"), "1".to_string()),

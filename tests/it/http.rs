@@ -989,6 +989,16 @@ async fn page_access_matrix() {
         ),
         ("/login/totp", "/login/totp".into(), [303, 200, 200]),
         ("/audit", "/audit".into(), [303, 403, 200]),
+        (
+            "/audit/export",
+            "/audit/export?format=csv".into(),
+            [303, 403, 200],
+        ),
+        (
+            "/disputes/{id}/agreement/draft",
+            format!("/disputes/{dispute}/agreement/draft"),
+            [405, 405, 405],
+        ),
         ("/admin", "/admin".into(), [303, 403, 403]),
         ("/admin/accounts", "/admin/accounts".into(), [405, 405, 405]),
         ("/admin/grants", "/admin/grants".into(), [405, 405, 405]),

@@ -391,7 +391,7 @@ async fn members_sheet(b: Backend) {
         }
         v
     };
-    s.member_leave(&staff, reps[0].id).await.unwrap();
+    s.member_leave(&staff, reps[0].id, "调任").await.unwrap();
     let gaps = s
         .coverage(&staff, &group)
         .await

@@ -28,6 +28,7 @@ mod network;
 mod offline;
 mod reach;
 mod replica;
+mod safe;
 mod screening;
 mod sealing;
 mod storage;

@@ -509,14 +509,14 @@ async fn walk(b: Backend) {
             method: "POST",
             template: "/api/v1/members/{id}/leave",
             url: format!("/api/v1/members/{member_in}/leave"),
-            body: None,
+            body: Some(json!({"reason": "调任"})),
             expect: [401, 200, 404, 404, 404, 404],
         },
         Case {
             method: "POST",
             template: "/api/v1/members/{id}/leave",
             url: format!("/api/v1/members/{member_out}/leave"),
-            body: None,
+            body: Some(json!({"reason": "调任"})),
             expect: [401, 404, 404, 404, 404, 404],
         },
         Case {

@@ -131,7 +131,7 @@ async fn tools_of_the_network(b: Backend) {
     assert_eq!(l, vec![total / 2, total - total / 2]);
     assert_eq!(s.balance_group(&staff, &group).await.unwrap(), 0);
     // A leaver's households are gaps until balanced.
-    s.member_leave(&staff, b_).await.unwrap();
+    s.member_leave(&staff, b_, "调任").await.unwrap();
     assert!(
         s.coverage(&staff, &group)
             .await

@@ -85,7 +85,7 @@ async fn figures_are_read_from_a_replica() {
     // the replica's do not yet — the figures really come from the replica.
     let _: String = one_value::<String>(&replica, "SELECT pg_wal_replay_pause()::text").await;
     let rep = s.coverage_members(&staff, &group).await.unwrap()[0].id;
-    s.member_leave(&staff, rep).await.unwrap();
+    s.member_leave(&staff, rep, "调任").await.unwrap();
     let gap = gaps(&s, &group).await;
     assert!(gap > 0);
     // Give the replica time it would use to replay, were it not paused.

@@ -624,7 +624,7 @@ async fn coverage_gaps(b: Backend) {
     assert_eq!(reps.len(), 3);
     assert_eq!(reps.iter().map(|r| r.units).sum::<i64>(), 30);
     let leaving = &reps[0];
-    let ended = s.member_leave(&staff, leaving.id).await.unwrap();
+    let ended = s.member_leave(&staff, leaving.id, "调任").await.unwrap();
     assert_eq!(ended as i64, leaving.units);
     let after = s.coverage(&staff, "530181").await.unwrap();
     assert_eq!(after.households_without_representative(), leaving.units);
@@ -649,7 +649,7 @@ async fn coverage_gaps(b: Backend) {
         leaving.units
     );
     assert!(matches!(
-        s.member_leave(&staff, leaving.id).await,
+        s.member_leave(&staff, leaving.id, "调任").await,
         Err(ServiceError::Conflict)
     ));
     // Outside one's scope a member is not found.
@@ -660,7 +660,7 @@ async fn coverage_gaps(b: Backend) {
         "53/5301/530181/530181001/",
     );
     assert!(matches!(
-        s.member_leave(&town, other).await,
+        s.member_leave(&town, other, "调任").await,
         Err(ServiceError::NotFound)
     ));
     assert!(matches!(

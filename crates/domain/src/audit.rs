@@ -101,3 +101,252 @@ mod tests {
         assert_eq!(g.chain_hash(GENESIS), e.chain_hash(GENESIS));
     }
 }
+
+/// Every action the audit log records, with its name in Chinese and in English: the audit
+/// search offers and matches these names, not only the codes.
+pub const ACTIONS: &[(&str, &str, &str)] = &[
+    ("access.refused", "访问被拒绝", "access refused"),
+    ("account.create", "创建账号", "account created"),
+    ("account.lock", "锁定账号", "account locked"),
+    ("account.reset", "重置密码", "password reset"),
+    ("account.unlock", "解锁账号", "account unlocked"),
+    (
+        "assignment.balance",
+        "均衡分配包保户",
+        "households balanced",
+    ),
+    ("assignment.create", "设定包保", "assignment made"),
+    ("audit.export", "导出审计日志", "audit log exported"),
+    ("audit.keyed", "审计日志启用密钥链", "audit chain keyed"),
+    ("audit.prune", "清理过期审计日志", "audit log pruned"),
+    ("audit.search", "查询审计日志", "audit log searched"),
+    ("backup.create", "备份数据库", "backup made"),
+    ("campaign.create", "创建排查", "campaign created"),
+    ("care.event", "登记关爱活动", "care event recorded"),
+    ("care.service", "登记关爱服务", "care service recorded"),
+    ("case.close", "家暴案件结案", "case closed"),
+    ("case.read", "查看家暴案件", "case read"),
+    (
+        "case.read_masked",
+        "查看家暴案件（脱敏）",
+        "case read, masked",
+    ),
+    (
+        "case.read_shared",
+        "查看转介共享内容",
+        "shared part of a case read",
+    ),
+    ("case.register", "登记家暴案件", "case registered"),
+    ("consent.record", "登记知情同意", "consent recorded"),
+    ("consent.share", "登记共享同意", "consent to share recorded"),
+    (
+        "consent.share_withdraw",
+        "撤回共享同意",
+        "consent to share withdrawn",
+    ),
+    ("consent.withdraw", "撤回知情同意", "consent withdrawn"),
+    ("deadline.escalate", "超时督促升级", "deadline escalated"),
+    ("demo.create", "生成演示数据", "demo data created"),
+    ("department.create", "新增成员单位", "department added"),
+    ("department.liaison", "设定成员单位联络人", "liaison set"),
+    ("department.update", "修改成员单位", "department changed"),
+    ("dispute.agreement", "记录调解协议", "agreement recorded"),
+    (
+        "dispute.agreement_document",
+        "下载调解协议书",
+        "agreement document downloaded",
+    ),
+    (
+        "dispute.agreement_draft",
+        "下载待签协议书",
+        "agreement to sign downloaded",
+    ),
+    (
+        "dispute.confirmation",
+        "申请司法确认",
+        "judicial confirmation applied for",
+    ),
+    (
+        "dispute.escalate",
+        "纠纷移交公安",
+        "dispute escalated to the police",
+    ),
+    ("dispute.read", "查看纠纷", "dispute read"),
+    (
+        "dispute.read_masked",
+        "查看纠纷（脱敏）",
+        "dispute read, masked",
+    ),
+    ("dispute.register", "登记纠纷", "dispute registered"),
+    ("dispute.session", "记录调解", "mediation session recorded"),
+    ("dispute.step", "纠纷办理环节", "dispute step taken"),
+    (
+        "dispute.term_performed",
+        "记录协议履行",
+        "agreement term performed",
+    ),
+    (
+        "emergency.approve",
+        "批准紧急查看",
+        "emergency access approved",
+    ),
+    ("emergency.end", "结束紧急查看", "emergency access ended"),
+    (
+        "emergency.grant_urgent",
+        "紧急查看（先行授予）",
+        "urgent emergency access granted",
+    ),
+    (
+        "emergency.read",
+        "紧急查看中的读取",
+        "read under emergency access",
+    ),
+    (
+        "emergency.refuse",
+        "驳回紧急查看",
+        "emergency access refused",
+    ),
+    (
+        "emergency.request",
+        "申请紧急查看",
+        "emergency access requested",
+    ),
+    (
+        "emergency.reveal",
+        "紧急查看中的明文查看",
+        "value revealed under emergency access",
+    ),
+    (
+        "emergency.review",
+        "事后审查紧急查看",
+        "emergency access reviewed",
+    ),
+    ("entry.propose", "提名入库", "registry entry proposed"),
+    ("entry.read", "查看台账人员", "registry entry read"),
+    ("entry.step", "台账办理环节", "registry entry step taken"),
+    ("evidence.add", "上传证据", "evidence added"),
+    ("evidence.read", "查看证据", "evidence read"),
+    ("federation.create", "成立妇联组织", "federation founded"),
+    ("grant.add", "授予角色", "role granted"),
+    ("grant.revoke", "收回角色", "role revoked"),
+    ("household.export", "导出户信息", "households exported"),
+    ("household.read", "查看户", "household read"),
+    ("household.reveal", "查看未脱敏信息", "values revealed"),
+    (
+        "household.search",
+        "按身份证号查户",
+        "household searched by ID number",
+    ),
+    ("import.households", "导入户信息", "households imported"),
+    ("import.members", "导入成员", "members imported"),
+    ("import.preview", "导入前检查", "import checked"),
+    ("import.refused", "导入被拒", "import refused"),
+    (
+        "instrument.add",
+        "登记法律文书",
+        "legal instrument recorded",
+    ),
+    (
+        "instrument.event",
+        "登记文书进展",
+        "instrument event recorded",
+    ),
+    ("keys.rotate", "轮换密钥", "keys rotated"),
+    ("keys.seal", "加密存量数据", "stored values sealed"),
+    ("login", "登录", "logged in"),
+    ("login.failed", "登录失败", "login failed"),
+    ("login.refused", "登录被拒", "login refused"),
+    ("logout", "退出登录", "logged out"),
+    ("mediator.profile", "设定调解员", "mediator profile set"),
+    ("member.create", "新增成员", "member added"),
+    ("member.export", "导出成员", "members exported"),
+    (
+        "member.handover",
+        "离任并移交",
+        "left her post and handed over",
+    ),
+    ("member.leave", "离任", "left her post"),
+    (
+        "member.link",
+        "关联成员与账号",
+        "member linked to an account",
+    ),
+    ("password.change", "修改密码", "password changed"),
+    ("person.create", "新增人员", "person added"),
+    ("person.search", "按姓名查人", "persons searched by name"),
+    ("places.import", "导入区划", "places imported"),
+    (
+        "referral.progress",
+        "转介办理进展",
+        "referral progress recorded",
+    ),
+    ("referral.send", "转介成员单位", "referral sent"),
+    ("registry.create", "新增台账", "registry created"),
+    ("token.create", "创建令牌", "token created"),
+    ("token.revoke", "作废令牌", "token revoked"),
+    ("totp.failed", "验证码错误", "wrong verification code"),
+    ("totp.ok", "双因素验证通过", "second factor accepted"),
+    ("totp.refused", "双因素验证被拒", "second factor refused"),
+    (
+        "totp.replay",
+        "验证码重复使用",
+        "verification code used again",
+    ),
+    ("visit.create", "记录走访", "visit recorded"),
+    ("visit.read", "查看走访", "visit read"),
+    ("wish.claim", "认领微心愿", "wish claimed"),
+    ("wish.propose", "提交微心愿", "wish proposed"),
+    ("wish.step", "微心愿办理环节", "wish step taken"),
+];
+
+/// The name of an action in a language; an action not in [`ACTIONS`] shows its code.
+pub fn action_label(code: &str, lang: crate::Lang) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| lang.pick(zh, en))
+        .unwrap_or(code)
+}
+
+/// The actions whose code or name in either language contains `text` (letters compared
+/// without case): what a search for "离任", "left her post" or "member.leave" means.
+pub fn actions_matching(text: &str) -> Vec<&'static str> {
+    let t = text.trim().to_lowercase();
+    if t.is_empty() {
+        return Vec::new();
+    }
+    ACTIONS
+        .iter()
+        .filter(|(c, zh, en)| {
+            c.to_lowercase().contains(&t)
+                || zh.contains(t.as_str())
+                || en.to_lowercase().contains(&t)
+        })
+        .map(|(c, _, _)| *c)
+        .collect()
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_found_by_either_language() {
+        assert_eq!(
+            actions_matching("离任"),
+            vec!["member.handover", "member.leave"]
+        );
+        assert!(actions_matching("Left her post").contains(&"member.leave"));
+        assert_eq!(actions_matching("member.leave"), vec!["member.leave"]);
+        assert!(actions_matching("  ").is_empty());
+        assert_eq!(action_label("login", crate::Lang::Zh), "登录");
+        assert_eq!(
+            action_label("unknown.code", crate::Lang::En),
+            "unknown.code"
+        );
+        let mut codes: Vec<_> = ACTIONS.iter().map(|a| a.0).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ACTIONS.len(), "an action twice");
+    }
+}

@@ -918,9 +918,10 @@ impl EventInput {
         if held_on.is_some_and(|d| d > today) {
             e.push("on", "date.future");
         }
-        let place = text(&mut e, "place", &self.place, 100);
+        // Where it was held: "venue", not the division ("place") of other forms.
+        let place = text(&mut e, "venue", &self.place, 100);
         if place.is_empty() {
-            e.push("place", "required");
+            e.push("venue", "required");
         }
         let organiser = text(&mut e, "organiser", &self.organiser, 100);
         if organiser.is_empty() {

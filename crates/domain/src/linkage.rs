@@ -330,9 +330,9 @@ impl CaseInput {
             ),
         };
         let abuser_name = text(&mut e, "abuser_name", &self.abuser_name, 50);
-        let relationship = text(&mut e, "relationship", &self.relationship, 20);
+        let relationship = text(&mut e, "abuser_relationship", &self.relationship, 20);
         if relationship.is_empty() {
-            e.push("relationship", "required");
+            e.push("abuser_relationship", "required");
         }
         let violence = keys(&mut e, "violence", &self.violence, ViolenceKind::parse);
         if violence.is_empty() && !e.0.iter().any(|f| f.field == "violence") {
@@ -825,7 +825,7 @@ mod tests {
         let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
         for want in [
             ("victim_name", "required"),
-            ("relationship", "required"),
+            ("abuser_relationship", "required"),
             ("violence", "invalid"),
             ("severity", "required"),
             ("children", "out_of_range"),

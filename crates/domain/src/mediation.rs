@@ -521,7 +521,8 @@ impl SessionInput {
     ) -> Result<ValidSession, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let held_on = dispute_date(&mut e, "held_on", &self.held_on, registered_on, today);
-        let place = text(&mut e, "place", &self.place, true);
+        // Where the session was held: "venue", not the division ("place") of other forms.
+        let place = text(&mut e, "venue", &self.place, true);
         let attendees = text(&mut e, "attendees", &self.attendees, true);
         let record = text(&mut e, "record", &self.record, true);
         e.into_result()?;

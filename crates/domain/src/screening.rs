@@ -217,9 +217,9 @@ impl CampaignInput {
         let mut e = ValidationErrors::new();
         let name = self.name.trim();
         if name.is_empty() {
-            e.push("name", "required");
+            e.push("campaign_name", "required");
         } else if name.chars().count() > CAMPAIGN_NAME_MAX_CHARS {
-            e.push("name", "too_long");
+            e.push("campaign_name", "too_long");
         }
         if self.place.trim().is_empty() {
             e.push("place", "required");
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(
             fields,
             vec![
-                ("name".to_string(), "required"),
+                ("campaign_name".to_string(), "required"),
                 ("ends_on".to_string(), "ends_on.before_start"),
                 ("checklist".to_string(), "checklist.unknown"),
             ]

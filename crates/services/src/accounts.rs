@@ -654,7 +654,7 @@ impl Services {
             Ok(())
         } else {
             let mut v = ValidationErrors::new();
-            v.push("code", "totp.wrong");
+            v.push("totp_code", "totp.wrong");
             Err(v.into())
         }
     }

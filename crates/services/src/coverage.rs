@@ -210,9 +210,14 @@ impl Services {
             .collect()
     }
 
-    /// A member leaves her post: her term and her assignments end, and what she answered for
-    /// shows as a gap at once. History is kept.
-    pub async fn member_leave(&self, caller: &Caller, member: Uuid) -> Result<u64, ServiceError> {
+    /// A member leaves her post, for a reason (required, on the audit entry): her term and her
+    /// assignments end, and what she answered for shows as a gap at once. History is kept.
+    pub async fn member_leave(
+        &self,
+        caller: &Caller,
+        member: Uuid,
+        reason: &str,
+    ) -> Result<u64, ServiceError> {
         let m = jinguo_storage::member::get(&self.db, &caller.manage_scope(), member)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -220,11 +225,18 @@ impl Services {
         if ended.is_some() {
             return Err(ServiceError::Conflict);
         }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(crate::error::invalid("reason", "required"));
+        }
+        if reason.chars().count() > 500 {
+            return Err(crate::error::invalid("reason", "too_long"));
+        }
         let today = clock::today();
         let n = db_tx!(&self.db, tx => {
             let n = store::end_member(tx, &county, id, today).await?;
             record(tx, &self.keys, caller, Record::new("member.leave").target(format!("member:{id}")).place(path.clone())
-                .detail(format!("assignments_ended={n}"))).await?;
+                .reason(reason).detail(format!("assignments_ended={n}"))).await?;
             Ok::<u64, jinguo_storage::StorageError>(n)
         })?;
         Ok(n)

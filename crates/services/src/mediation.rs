@@ -591,7 +591,7 @@ impl Services {
             d2.unwrap_or(today)
         };
         let note = input.note.trim();
-        if matches!(step, Step::Refuse | Step::Escalate) && note.is_empty() {
+        if matches!(step, Step::Refuse | Step::NotAgree | Step::Escalate) && note.is_empty() {
             return Err(invalid("note", "required"));
         }
         let mut row = DisputeRow::clone(&d);
@@ -900,60 +900,26 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(String, Vec<u8>), ServiceError> {
-        use jinguo_interchange::docx::{Paragraph, write};
         let (v, r) = self.dispute(caller, id).await?;
         if !v.access.assigned {
             return Err(ServiceError::Forbidden);
         }
         let a = r.agreement.ok_or(ServiceError::NotFound)?;
-        let number = id.simple().to_string();
-        let mut p = vec![
-            Paragraph::title("调解协议书"),
-            Paragraph {
-                text: format!("编号：{}", &number[number.len().saturating_sub(12)..]),
-                centered: true,
-                ..Default::default()
-            },
-            Paragraph::heading("当事人"),
-        ];
-        for party in &a.parties {
-            p.push(Paragraph::new(format!(
-                "{}（{}）",
-                party.name, party.relationship
-            )));
-        }
-        p.push(Paragraph::heading("纠纷事实及争议事项"));
-        p.push(Paragraph::new(a.facts.clone()));
-        p.push(Paragraph::heading("经调解，双方当事人自愿达成如下协议："));
-        for (i, t) in a.terms.iter().enumerate() {
-            p.push(Paragraph::new(format!(
-                "{}、{}（履行方式：{}；履行期限：{}）",
-                chinese_number(i + 1),
-                t.text,
-                t.manner,
-                t.due_on.format("%Y年%m月%d日")
-            )));
-        }
-        p.push(Paragraph::new(
-            "本协议自双方当事人签名之日起生效。本协议一式三份，双方当事人各执一份，调解组织留存一份。",
-        ));
-        if a.terms.iter().all(|t| t.kind.confirmable()) {
-            p.push(Paragraph::new(format!(
-                "双方当事人可以自本协议生效之日起三十日内（{}前）共同向人民法院申请司法确认。",
-                a.confirmation_ends_on.format("%Y年%m月%d日")
-            )));
-        }
-        for line in [
-            "当事人（签名）：____________　　____________",
-            "调解员（签名）：____________",
-            "调解组织（盖章）：____________",
-        ] {
-            p.push(Paragraph::new(line));
-        }
-        p.push(Paragraph::new(
-            a.agreed_on.format("%Y年%m月%d日").to_string(),
-        ));
-        let bytes = write(&p).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let doc = AgreementDoc {
+            parties: a
+                .parties
+                .iter()
+                .map(|p| (p.name.clone(), p.relationship.clone()))
+                .collect(),
+            facts: a.facts.clone(),
+            terms: a
+                .terms
+                .iter()
+                .map(|t| (t.kind, t.text.clone(), t.manner.clone(), t.due_on))
+                .collect(),
+            agreed_on: a.agreed_on,
+        };
+        let bytes = doc.write(id)?;
         self.note_read(
             caller,
             Record::new("dispute.agreement_document")
@@ -962,6 +928,49 @@ impl Services {
         )
         .await?;
         Ok((format!("调解协议书-{}.docx", a.agreed_on), bytes))
+    }
+
+    /// The agreement as typed, not yet saved, as the Word document the parties sign (the
+    /// assigned mediator, while the agreement may be recorded): every field is checked as when
+    /// saving, but the signatures, which come after. Nothing is written but the audit entry.
+    pub async fn agreement_draft_document(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &AgreementInput,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        if !access.may(Step::Agree) {
+            return Err(ServiceError::Forbidden);
+        }
+        let status = Status::stored(&d.status)?;
+        rules::check_step(status, Step::Agree).map_err(|e| ServiceError::Invalid(e.into()))?;
+        let mut to_sign = input.clone();
+        to_sign.signed = true;
+        let v = to_sign.validate(d.opened_on, clock::today())?;
+        let doc = AgreementDoc {
+            parties: v
+                .parties
+                .iter()
+                .map(|p| (p.name.trim().to_string(), p.relationship.trim().to_string()))
+                .collect(),
+            facts: v.facts.clone(),
+            terms: v
+                .terms
+                .iter()
+                .map(|t| (t.kind, t.text.clone(), t.manner.clone(), t.due_on))
+                .collect(),
+            agreed_on: v.agreed_on,
+        };
+        let bytes = doc.write(id)?;
+        self.note_read(
+            caller,
+            Record::new("dispute.agreement_draft")
+                .target(format!("dispute:{id}"))
+                .place(d.path.clone()),
+        )
+        .await?;
+        Ok((format!("调解协议书-待签-{}.docx", v.agreed_on), bytes))
     }
 
     /// Records that a term of the dispute's agreement was performed (the assigned mediator or
@@ -1260,6 +1269,66 @@ pub(crate) fn mask_text(s: &str) -> String {
 use crate::error::conflict;
 
 /// 1 → 一, 12 → 十二 (up to 99), for numbering the terms of an agreement.
+/// What the agreement's document says: parties (name, relationship), facts, terms (kind,
+/// text, manner, due date) and the day agreed.
+struct AgreementDoc {
+    parties: Vec<(String, String)>,
+    facts: String,
+    terms: Vec<(TermKind, String, String, NaiveDate)>,
+    agreed_on: NaiveDate,
+}
+
+impl AgreementDoc {
+    fn write(&self, id: Uuid) -> Result<Vec<u8>, ServiceError> {
+        use jinguo_interchange::docx::{Paragraph, write};
+        let number = id.simple().to_string();
+        let mut p = vec![
+            Paragraph::title("调解协议书"),
+            Paragraph {
+                text: format!("编号：{}", &number[number.len().saturating_sub(12)..]),
+                centered: true,
+                ..Default::default()
+            },
+            Paragraph::heading("当事人"),
+        ];
+        for (name, relationship) in &self.parties {
+            p.push(Paragraph::new(format!("{name}（{relationship}）")));
+        }
+        p.push(Paragraph::heading("纠纷事实及争议事项"));
+        p.push(Paragraph::new(self.facts.clone()));
+        p.push(Paragraph::heading("经调解，双方当事人自愿达成如下协议："));
+        for (i, (_, text, manner, due_on)) in self.terms.iter().enumerate() {
+            p.push(Paragraph::new(format!(
+                "{}、{}（履行方式：{}；履行期限：{}）",
+                chinese_number(i + 1),
+                text,
+                manner,
+                due_on.format("%Y年%m月%d日")
+            )));
+        }
+        p.push(Paragraph::new(
+            "本协议自双方当事人签名之日起生效。本协议一式三份，双方当事人各执一份，调解组织留存一份。",
+        ));
+        if self.terms.iter().all(|t| t.0.confirmable()) {
+            p.push(Paragraph::new(format!(
+                "双方当事人可以自本协议生效之日起三十日内（{}前）共同向人民法院申请司法确认。",
+                rules::confirmation_ends_on(self.agreed_on).format("%Y年%m月%d日")
+            )));
+        }
+        for line in [
+            "当事人（签名）：____________　　____________",
+            "调解员（签名）：____________",
+            "调解组织（盖章）：____________",
+        ] {
+            p.push(Paragraph::new(line));
+        }
+        p.push(Paragraph::new(
+            self.agreed_on.format("%Y年%m月%d日").to_string(),
+        ));
+        write(&p).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
 fn chinese_number(n: usize) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {

@@ -145,6 +145,10 @@ pub async fn head(db: &Db) -> Result<(i64, String), StorageError> {
 pub struct AuditQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// Any of these actions (a search by name gives several); `Some(empty)` finds nothing.
+    pub actions: Option<Vec<String>>,
+    /// Entries about this place or below it (its materialized path).
+    pub place_path: Option<String>,
     pub target: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -169,6 +173,21 @@ pub async fn search(db: &Db, scope: &Scope, q: &AuditQuery) -> Result<Vec<AuditR
         }
         if let Some(a) = &q.action {
             b.push(" AND action = ").push_bind(a.clone());
+        }
+        if let Some(actions) = &q.actions {
+            if actions.is_empty() {
+                b.push(" AND 1 = 0");
+            } else {
+                b.push(" AND action IN (");
+                let mut list = b.separated(", ");
+                for a in actions {
+                    list.push_bind(a.clone());
+                }
+                b.push(")");
+            }
+        }
+        if let Some(path) = &q.place_path {
+            b.push(" AND place_path LIKE ").push_bind(format!("{path}%"));
         }
         if let Some(t) = &q.target {
             b.push(" AND target = ").push_bind(t.clone());

@@ -20,6 +20,7 @@ pub mod mediation;
 pub mod member;
 pub mod place;
 pub mod reader;
+pub mod request;
 pub mod scope;
 pub mod screening;
 pub mod worklist;

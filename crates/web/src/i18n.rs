@@ -573,7 +573,12 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "Record the application for confirmation",
         ),
         "dispute.next_step" => ("办理", "Next step"),
-        "dispute.step" => ("操作", "Step"),
+        "dispute.step" => ("办理环节", "Step"),
+        "dispute.agreement_draft" => ("下载待签协议书", "Download the agreement to sign"),
+        "dispute.agreement_draft_hint" => (
+            "先下载协议书交双方签名，签名后勾选下面一项再保存。",
+            "Download the agreement for the parties to sign; once signed, tick below and save.",
+        ),
         "dispute.mediator" => ("调解员（指派时选择）", "Mediator (when assigning)"),
         "dispute.no_mediator" => (
             "您可指派的调解员中没有在任的。请先在本级“家事调解”页登记调解员。",
@@ -736,6 +741,10 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "totp.code" => ("验证码", "Code"),
         "totp.key" => ("密钥", "Key"),
+        "totp.scan" => (
+            "用验证器应用扫描二维码，或手动输入下面的密钥。",
+            "Scan the code with an authenticator app, or type the key below.",
+        ),
         "reveal.title" => ("查看完整信息", "Show full details"),
         "reveal.reason" => (
             "查看原因（将记入审计日志）",
@@ -754,6 +763,17 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "audit.reason" => ("理由", "Reason"),
         "audit.ip" => ("来源", "From"),
         "audit.search" => ("查询", "Search"),
+        "audit.account" => ("账号", "Account"),
+        "audit.action_hint" => ("如：离任、登录、查看户", "e.g. left her post, logged in"),
+        "audit.export" => ("导出查询结果", "Export the results"),
+        "audit.from" => ("开始日期", "From"),
+        "audit.full" => (
+            "只显示最新的1000条，请缩小查询范围。",
+            "Only the newest 1,000 are shown; narrow the search.",
+        ),
+        "audit.nothing" => ("没有符合条件的记录。", "Nothing found."),
+        "audit.place" => ("区划代码（含下级）", "Division code (and below)"),
+        "audit.to" => ("结束日期", "To"),
         "audit.chain" => ("日志链校验", "Chain check"),
         "audit.intact" => ("完整，未被篡改", "intact, nothing changed"),
         "audit.broken" => ("发现篡改或删除，位置", "changed or deleted entry at"),
@@ -930,6 +950,62 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "consent.guardian" => ("监护人姓名", "Guardian's name"),
         "consent.guardian_note" => ("未满14周岁时必填", "required under 14"),
         "consent.recorded" => ("已登记知情同意。", "Consent recorded."),
+        "confirm.case_close" => (
+            "结案后本案的时限停止，不能再登记转介、文书或证据。",
+            "Closing the case stops its clocks; no referral, instrument or evidence can be added after.",
+        ),
+        "confirm.consent_withdraw" => (
+            "撤回后，成员单位将看不到依此同意共享的内容。",
+            "Once withdrawn, departments no longer see what was shared on this consent.",
+        ),
+        "confirm.dispute_close" => (
+            "结案后不能再记录调解、协议或回访。",
+            "Once closed, no session, agreement or follow-up can be recorded.",
+        ),
+        "confirm.dispute_not_agree" => (
+            "记为“未达成协议”后，本次调解结束，不能再记录协议。请写明理由。",
+            "Recording “no agreement” ends this mediation; no agreement can be recorded after it. Please give the reason.",
+        ),
+        "confirm.dispute_refuse" => (
+            "不予受理后，纠纷即结案。请写明理由。",
+            "Refusing the dispute closes it. Please give the reason.",
+        ),
+        "confirm.emergency_end" => (
+            "结束后即不能再查看该户或该案。",
+            "Once ended, the household or case can no longer be read.",
+        ),
+        "confirm.emergency_refuse" => (
+            "驳回后申请人不能查看该户或该案。",
+            "Once refused, the requester cannot read the household or case.",
+        ),
+        "confirm.entry_leave" => (
+            "退出后她不再在此台账中，关爱服务也不再记录。请写明理由。",
+            "She leaves this registry; no more services are recorded for her in it. Please give the reason.",
+        ),
+        "confirm.grant_revoke" => (
+            "收回后该账号立即失去此角色，其令牌全部作废。",
+            "The account loses this role at once, and its tokens are revoked.",
+        ),
+        "confirm.member_leave" => (
+            "离任后她的任期和全部包保随即结束，所包保的单位出现空白。请写明理由。",
+            "Her term and every assignment end now; the units she answered for become gaps. Please give the reason.",
+        ),
+        "confirm.no" => ("返回，不做更改", "Go back, change nothing"),
+        "confirm.reason" => ("理由", "Reason"),
+        "confirm.referral_done" => (
+            "标记办结后本转介结束，时限停止。",
+            "Marking it done ends this referral and stops its clock.",
+        ),
+        "confirm.title" => ("请确认", "Please confirm"),
+        "confirm.token_revoke" => (
+            "作废后使用此令牌的程序将立即无法访问。",
+            "Programs using this token lose access at once.",
+        ),
+        "confirm.wish_withdraw" => (
+            "撤回后该心愿不再公开，认领也随之取消。请写明理由。",
+            "Withdrawn, the wish is no longer public and any claim ends. Please give the reason.",
+        ),
+        "confirm.yes" => ("确认", "Confirm"),
         "coverage.title" => ("包保覆盖", "Coverage"),
         "coverage.link" => ("查看包保覆盖情况", "See who answers for what (coverage)"),
         "coverage.complete" => (

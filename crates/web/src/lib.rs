@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod lang;
 pub mod observe;
 pub mod pages;
+pub mod submission;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -49,6 +50,14 @@ pub fn app(services: Services) -> Router {
         )
         .merge(pages::router())
         .merge(observe::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            submission::once,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::confirm::gate,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::note_refusals,

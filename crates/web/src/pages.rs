@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
             get(session::totp_form).post(session::totp_check),
         )
         .route("/audit", get(audit::audit_page))
+        .route("/audit/export", get(audit::audit_export))
         .route("/admin", get(access::admin_page))
         .route("/admin/accounts", axum::routing::post(access::admin_create))
         .route("/admin/grants", axum::routing::post(access::admin_grant))
@@ -237,6 +238,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(mediation::record_agreement),
         )
         .route(
+            "/disputes/{id}/agreement/draft",
+            axum::routing::post(mediation::agreement_draft),
+        )
+        .route(
             "/disputes/{id}/agreement.docx",
             get(mediation::agreement_docx),
         )
@@ -389,6 +394,11 @@ impl Ctx {
     }
     pub fn tr(&self, key: &str) -> &'static str {
         t(self.lang, key)
+    }
+    /// A new submission key, for the hidden field of a create form (see [`crate::submission`]):
+    /// the same form sent twice records once.
+    pub fn submission_key(&self) -> String {
+        uuid::Uuid::now_v7().simple().to_string()
     }
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
@@ -619,6 +629,7 @@ mod access;
 mod assets;
 mod audit;
 mod care;
+pub(crate) mod confirm;
 mod federations;
 mod households;
 pub(crate) mod import;

@@ -785,8 +785,9 @@ pub struct NewEventDto {
     /// The day it was held, YYYY-MM-DD.
     #[serde(default)]
     pub on: String,
-    #[serde(default)]
-    pub place: String,
+    /// Where it was held (also accepted as `place`).
+    #[serde(default, alias = "place")]
+    pub venue: String,
     #[serde(default)]
     pub organiser: String,
     /// Participants counted without names …
@@ -818,7 +819,7 @@ async fn record_event(
         kind: b.kind,
         name: b.name,
         on: b.on,
-        place: b.place,
+        place: b.venue,
         organiser: b.organiser,
         anonymous: b.anonymous,
         anonymous_children: b.anonymous_children,

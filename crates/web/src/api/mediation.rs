@@ -522,8 +522,9 @@ pub struct SessionBodyDto {
     pub expected_version: i64,
     #[serde(default)]
     pub held_on: String,
-    #[serde(default)]
-    pub place: String,
+    /// Where the session was held (also accepted as `place`).
+    #[serde(default, alias = "place")]
+    pub venue: String,
     #[serde(default)]
     pub attendees: String,
     #[serde(default)]
@@ -549,7 +550,7 @@ async fn record_session(
     let Json(b) = body.map_err(|r| body_error(&r, lang))?;
     let input = SessionInput {
         held_on: b.held_on,
-        place: b.place,
+        place: b.venue,
         attendees: b.attendees,
         record: b.record,
     };

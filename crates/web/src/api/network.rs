@@ -143,8 +143,19 @@ pub struct LeaveDto {
     pub assignments_ended: u64,
 }
 
-/// A member leaves her post: her term and assignments end; what she answered for becomes a gap.
+/// Why a member leaves her post.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveBodyDto {
+    /// Why she leaves (required, at most 500 characters; on the audit log).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A member leaves her post, for a reason: her term and assignments end; what she answered for
+/// becomes a gap.
 #[utoipa::path(post, path = "/api/v1/members/{id}/leave", tag = "network", params(("id" = Uuid, Path)),
+    request_body = LeaveBodyDto,
     responses((status = 200, body = LeaveDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn leave_member(
@@ -152,11 +163,13 @@ async fn leave_member(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(id): Path<String>,
+    body: Option<Json<LeaveBodyDto>>,
 ) -> ApiResult<Json<LeaveDto>> {
     let id = parse_uuid(&id).map_err(api(lang))?;
+    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
     let n = s
         .services
-        .member_leave(&caller, id)
+        .member_leave(&caller, id, &reason)
         .await
         .map_err(api(lang))?;
     Ok(Json(LeaveDto {

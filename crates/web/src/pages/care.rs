@@ -838,7 +838,7 @@ pub(super) async fn record_event(
         kind: g("event_kind"),
         name: g("event_name"),
         on: g("event_on"),
-        place: g("event_place"),
+        place: g("venue"),
         organiser: g("organiser"),
         anonymous: count("anonymous"),
         anonymous_children: count("anonymous_children"),

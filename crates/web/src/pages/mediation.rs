@@ -494,6 +494,31 @@ struct DisputePage {
     may_confirm: bool,
     term_kinds: Vec<Choice>,
     errors: Vec<FieldError>,
+    /// What was typed in the form refused, shown again.
+    form: std::collections::HashMap<String, String>,
+    /// The step chosen in the refused form (none by default: no step is preselected).
+    chosen_step: String,
+}
+
+impl DisputePage {
+    fn v(&self, name: &str) -> String {
+        super::field(&self.form, name)
+    }
+}
+
+/// The fields of a refused form as typed (never its anti-forgery token or submission key).
+fn typed<T: serde::Serialize>(form: &T) -> std::collections::HashMap<String, String> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::to_value(form) else {
+        return Default::default();
+    };
+    m.into_iter()
+        .filter(|(k, _)| k != "csrf" && k != "request_key")
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some((k, s)),
+            serde_json::Value::Null => None,
+            other => Some((k, other.to_string())),
+        })
+        .collect()
 }
 
 /// A mediation session held.
@@ -511,6 +536,7 @@ async fn render_dispute(
     id: Uuid,
     errors: Vec<FieldError>,
     status: StatusCode,
+    form: std::collections::HashMap<String, String>,
 ) -> Response {
     let (v, r): (DisputeView, DisputeRecords) = match s.services.dispute(caller, id).await {
         Ok(x) => x,
@@ -607,6 +633,8 @@ async fn render_dispute(
             .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         errors,
+        chosen_step: super::field(&form, "step"),
+        form,
         c,
     };
     page(p.render(), status)
@@ -623,7 +651,16 @@ pub(super) async fn dispute_page(
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
-    render_dispute(&s, c, &caller, id, Vec::new(), StatusCode::OK).await
+    render_dispute(
+        &s,
+        c,
+        &caller,
+        id,
+        Vec::new(),
+        StatusCode::OK,
+        Default::default(),
+    )
+    .await
 }
 
 /// After a write: the dispute again, or the same page with the refused fields.
@@ -634,16 +671,28 @@ async fn answer(
     id: Uuid,
     result: Result<(), ServiceError>,
 ) -> Response {
+    answer_with(s, c, caller, id, result, Default::default()).await
+}
+
+/// [`answer`], keeping what was typed in the refused form.
+async fn answer_with(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    result: Result<(), ServiceError>,
+    form: std::collections::HashMap<String, String>,
+) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/disputes/{id}")).into_response(),
         Err(e) => match super::refusal(&e, &c, "dispute.conflict") {
-            Some((errors, status)) => render_dispute(s, c, caller, id, errors, status).await,
+            Some((errors, status)) => render_dispute(s, c, caller, id, errors, status, form).await,
             None => error_page(&e, c),
         },
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub(super) struct StepForm {
     #[serde(default)]
     step: String,
@@ -666,6 +715,7 @@ pub(super) async fn take_step(
     CheckedForm(caller, f): CheckedForm<StepForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    let form = typed(&f);
     let input = StepInput {
         step: f.step,
         expected_version: f.version,
@@ -678,17 +728,17 @@ pub(super) async fn take_step(
         .dispute_step(&caller, id, &input)
         .await
         .map(|_| ());
-    answer(&s, c, &caller, id, r).await
+    answer_with(&s, c, &caller, id, r, form).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub(super) struct SessionForm {
     #[serde(default)]
     version: i64,
     #[serde(default)]
     held_on: String,
-    #[serde(default)]
-    place: String,
+    #[serde(default, alias = "place")]
+    venue: String,
     #[serde(default)]
     attendees: String,
     #[serde(default)]
@@ -706,9 +756,10 @@ pub(super) async fn record_session(
     CheckedForm(caller, f): CheckedForm<SessionForm>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    let form = typed(&f);
     let input = SessionInput {
         held_on: f.held_on,
-        place: f.place,
+        place: f.venue,
         attendees: f.attendees,
         record: f.record,
     };
@@ -716,10 +767,10 @@ pub(super) async fn record_session(
         .services
         .record_session(&caller, id, f.version, &input)
         .await;
-    answer(&s, c, &caller, id, r).await
+    answer_with(&s, c, &caller, id, r, form).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub(super) struct AgreementForm {
     #[serde(default)]
     version: i64,
@@ -758,21 +809,15 @@ pub(super) struct AgreementForm {
 }
 csrf_form!(AgreementForm);
 
-pub(super) async fn record_agreement(
-    State(s): State<AppState>,
-    UiLang(lang): UiLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<Uuid>,
-    CheckedForm(caller, f): CheckedForm<AgreementForm>,
-) -> Response {
-    let c = Ctx::with(lang, &uri, &caller);
+/// The agreement as the form gives it.
+fn agreement_input(f: &AgreementForm) -> AgreementInput {
     let term = |kind: &str, text: &str, manner: &str, due_on: &str| TermInput {
         kind: kind.to_string(),
         text: text.to_string(),
         manner: manner.to_string(),
         due_on: due_on.to_string(),
     };
-    let input = AgreementInput {
+    AgreementInput {
         agreed_on: f.agreed_on.clone(),
         parties: vec![
             PartyInput::named(&f.party1_name, &f.party1_relationship),
@@ -794,12 +839,45 @@ pub(super) async fn record_agreement(
             ),
         ],
         signed: f.signed.is_some(),
-    };
+    }
+}
+
+pub(super) async fn record_agreement(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<AgreementForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let form = typed(&f);
+    let input = agreement_input(&f);
     let r = s
         .services
         .record_agreement(&caller, id, f.version, &input)
         .await;
-    answer(&s, c, &caller, id, r).await
+    answer_with(&s, c, &caller, id, r, form).await
+}
+
+/// The document to sign, from the agreement as typed, before it is saved (and signed).
+pub(super) async fn agreement_draft(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<AgreementForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let form = typed(&f);
+    let input = agreement_input(&f);
+    match s
+        .services
+        .agreement_draft_document(&caller, id, &input)
+        .await
+    {
+        Ok((name, bytes)) => docx_response(&name, bytes),
+        Err(e) => answer_with(&s, c, &caller, id, Err::<(), _>(e), form).await,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

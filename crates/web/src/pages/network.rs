@@ -154,6 +154,8 @@ pub(super) struct LeaveForm {
     #[serde(default)]
     back: String,
     #[serde(default)]
+    reason: String,
+    #[serde(default)]
     csrf: String,
 }
 csrf_form!(LeaveForm);
@@ -169,7 +171,7 @@ pub(super) async fn member_leave(
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
-    match s.services.member_leave(&caller, id).await {
+    match s.services.member_leave(&caller, id, &f.reason).await {
         Ok(_) => {
             let back = jinguo_domain::place::PlaceCode::parse(&f.back)
                 .map(|p| p.to_string())

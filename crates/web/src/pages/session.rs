@@ -199,7 +199,46 @@ struct TotpPage {
     title: String,
     key: String,
     uri: String,
+    /// The provisioning URI as a QR code (SVG, made here), empty once enrolled.
+    qr: String,
     errors: Vec<FieldError>,
+}
+
+/// The provisioning URI as an SVG QR code, made on the server (no script, no outside service).
+pub(crate) fn qr_svg(uri: &str) -> String {
+    if uri.is_empty() {
+        return String::new();
+    }
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build();
+            // Inline in the page: the XML declaration goes.
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_string(),
+                None => svg,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no QR code for the TOTP set-up");
+            String::new()
+        }
+    }
+}
+
+/// The set-up still owed (secret and URI; kept until a first code is accepted), or nothing
+/// once enrolled.
+async fn enrolment(
+    s: &AppState,
+    caller: &jinguo_services::Caller,
+) -> Result<(String, String), ServiceError> {
+    if s.services.totp_enrolled(caller).await? {
+        Ok((String::new(), String::new()))
+    } else {
+        s.services.totp_begin(caller).await
+    }
 }
 
 pub(super) async fn totp_form(
@@ -209,17 +248,14 @@ pub(super) async fn totp_form(
     PendingCaller(caller, _): PendingCaller,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let (otp_uri, key) = match s.services.totp_enrolled(&caller).await {
-        Ok(true) => (String::new(), String::new()),
-        Ok(false) => match s.services.totp_begin(&caller).await {
-            Ok(x) => x,
-            Err(e) => return error_page(&e, c),
-        },
+    let (otp_uri, key) = match enrolment(&s, &caller).await {
+        Ok(x) => x,
         Err(e) => return error_page(&e, c),
     };
     let p = TotpPage {
         title: c.tr("totp.title").into(),
         key,
+        qr: qr_svg(&otp_uri),
         uri: otp_uri,
         errors: Vec::new(),
         c,
@@ -229,8 +265,8 @@ pub(super) async fn totp_form(
 
 #[derive(Deserialize)]
 pub(super) struct TotpForm {
-    #[serde(default)]
-    code: String,
+    #[serde(default, alias = "code")]
+    totp_code: String,
     #[serde(default)]
     csrf: String,
 }
@@ -246,13 +282,19 @@ pub(super) async fn totp_check(
     if !csrf_ok(&caller, &f.csrf) {
         return error_page(&ServiceError::Forbidden, c);
     }
-    match s.services.totp_verify(&caller, &token, &f.code).await {
+    match s.services.totp_verify(&caller, &token, &f.totp_code).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(ServiceError::Invalid(v)) => {
+            // The secret stays until enrolment succeeds: shown again with its QR code.
+            let (otp_uri, key) = match enrolment(&s, &caller).await {
+                Ok(x) => x,
+                Err(e) => return error_page(&e, c),
+            };
             let p = TotpPage {
                 title: c.tr("totp.title").into(),
-                key: String::new(),
-                uri: String::new(),
+                key,
+                qr: qr_svg(&otp_uri),
+                uri: otp_uri,
                 errors: v
                     .0
                     .iter()
