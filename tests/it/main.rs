@@ -26,6 +26,7 @@ mod mediation;
 mod network;
 mod offline;
 mod reach;
+mod reads;
 mod replica;
 mod screening;
 mod sealing;
