@@ -54,6 +54,10 @@ impl Caches {
     /// How long a value is kept at most: what another process changed is seen within this.
     pub const TTL: Duration = Duration::from_secs(2);
     const MAX_ENTRIES: usize = 20_000;
+    /// Values read per household (a household, its persons, its visits) or per page of a group:
+    /// many keys, each read again only within the TTL, so fewer kept. Bounds the memory they
+    /// take when reads rotate over a whole county (about 2 KB a household's persons).
+    const MAX_PER_HOUSEHOLD: usize = 4_096;
 
     /// Caches keeping values at most `ttl` (zero: none are kept).
     pub fn new(ttl: Duration) -> Self {
@@ -67,10 +71,10 @@ impl Caches {
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
             visits_per_path: Memo::new(ttl, n),
-            household_pages: Memo::new(ttl, n),
-            households: Memo::new(ttl, n),
-            persons: Memo::new(ttl, n),
-            histories: Memo::new(ttl, n),
+            household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            histories: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             dispute_counts: Memo::new(ttl, n),
             care_counts: Memo::new(ttl, n),
         }
