@@ -13,7 +13,7 @@ async fn exec(db: &Db, sql: &'static str) {
     crate::support::exec(db, sql).await.unwrap();
 }
 
-async fn reads_of(s: &Services, action: &str) -> usize {
+pub(crate) async fn reads_of(s: &Services, action: &str) -> usize {
     let q = AuditQuery {
         action: Some(action.into()),
         limit: 10_000,

@@ -27,6 +27,7 @@ mod mediation;
 mod network;
 mod offline;
 mod reach;
+mod reads;
 mod replica;
 mod safe;
 mod screening;

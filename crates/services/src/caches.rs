@@ -35,6 +35,8 @@ pub struct Caches {
     pub sessions: Memo<Option<SessionCaller>>,
     places: Memo<Option<Place>>,
     lineages: Memo<Vec<Place>>,
+    /// The counties inside a subtree above a county, by its range.
+    counties: Memo<Vec<String>>,
     children: Memo<Vec<Place>>,
     child_figures: Memo<ChildFigures>,
     campaigns: Memo<Vec<Campaign>>,
@@ -52,6 +54,10 @@ impl Caches {
     /// How long a value is kept at most: what another process changed is seen within this.
     pub const TTL: Duration = Duration::from_secs(2);
     const MAX_ENTRIES: usize = 20_000;
+    /// Values read per household (a household, its persons, its visits) or per page of a group:
+    /// many keys, each read again only within the TTL, so fewer kept. Bounds the memory they
+    /// take when reads rotate over a whole county (about 2 KB a household's persons).
+    const MAX_PER_HOUSEHOLD: usize = 4_096;
 
     /// Caches keeping values at most `ttl` (zero: none are kept).
     pub fn new(ttl: Duration) -> Self {
@@ -60,14 +66,15 @@ impl Caches {
             sessions: Memo::new(ttl, n),
             places: Memo::new(ttl, n),
             lineages: Memo::new(ttl, n),
+            counties: Memo::new(ttl, 1_000),
             children: Memo::new(ttl, n),
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
             visits_per_path: Memo::new(ttl, n),
-            household_pages: Memo::new(ttl, n),
-            households: Memo::new(ttl, n),
-            persons: Memo::new(ttl, n),
-            histories: Memo::new(ttl, n),
+            household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            histories: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             dispute_counts: Memo::new(ttl, n),
             care_counts: Memo::new(ttl, n),
         }
@@ -164,7 +171,10 @@ impl<'a> Cached<'a> {
     }
 
     /// A household, only when the scope lets the caller see it (as [`households::get`]). Kept
-    /// as stored: its sealed fields stay sealed.
+    /// as stored: its sealed fields stay sealed. Read by its key, `county_code` bound with the
+    /// id (the counties her scope reaches: one for the staff of a county or below), and her
+    /// scope tested on the row's path; a household seen through an assignment is confirmed by
+    /// the assignment's index.
     pub async fn household(
         &self,
         id: Uuid,
@@ -173,21 +183,51 @@ impl<'a> Cached<'a> {
         if scope.is_empty() {
             return Ok(None);
         }
-        let key = self.key(format_args!("{id}"));
+        let counties = self.counties(scope).await?;
+        if counties.is_empty() {
+            return Ok(None);
+        }
+        // What was not found is kept only for the same counties.
+        let key = self.key(format_args!("{id}|{}", counties_key(&counties)));
         let everything = Scope::operator();
         let found = self
             .caches
             .households
-            .get(&key, || households::get(self.db, id, &everything))
+            .get(&key, || {
+                households::get_in(self.db, &counties, id, &everything)
+            })
             .await?;
         match found.as_ref() {
             Some(h) if scope.covers_all(&h.path) => Ok(Some(h.clone())),
             // Seen through an assignment: the database says whether this household is hers.
-            Some(h) if scope.covers(&h.path) => households::get(self.db, id, scope).await,
+            Some(h) if scope.covers(&h.path) => {
+                households::get_in(self.db, std::slice::from_ref(&h.county_code), id, scope).await
+            }
             // Emergency access to this one household.
             Some(h) if scope.admits_household(h.id) => Ok(Some(h.clone())),
             _ => Ok(None),
         }
+    }
+
+    /// The counties a scope reaches (see [`Scope::counties`]); those inside a subtree above a
+    /// county are read once a while per subtree.
+    pub async fn counties(&self, scope: &Scope) -> Result<Vec<String>, StorageError> {
+        let (mut counties, above) = scope.counties();
+        if above.is_empty() {
+            return Ok(counties);
+        }
+        for s in &above {
+            let key = self.key(format_args!("{}|{}", s.lo, s.hi));
+            let inside = self
+                .caches
+                .counties
+                .get(&key, || places::counties_within(self.db, s))
+                .await?;
+            counties.extend(inside.iter().cloned());
+        }
+        counties.sort();
+        counties.dedup();
+        Ok(counties)
     }
 
     /// The persons of a household, as stored (sealed fields sealed).
@@ -256,4 +296,15 @@ impl<'a> Cached<'a> {
             .await?;
         Ok(*counts)
     }
+}
+
+/// A list of counties as part of a key: the codes themselves when few, else a digest of them.
+fn counties_key(counties: &[String]) -> String {
+    if counties.len() <= 8 {
+        return counties.join(",");
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    counties.hash(&mut h);
+    format!("{}#{:016x}", counties.len(), h.finish())
 }

@@ -256,12 +256,53 @@ pub async fn get(db: &Db, id: Uuid, scope: &Scope) -> Result<Option<Household>, 
     if scope.is_empty() {
         return Ok(None);
     }
+    let counties = counties_of(db, scope).await?;
+    get_in(db, &counties, id, scope).await
+}
+
+/// A household by id among `counties`, if the scope covers it: `county_code` is bound with the
+/// id, so the primary key finds the one row (the id alone would walk the path index of every
+/// household the scope covers) and the scope is tested on that row.
+pub async fn get_in(
+    db: &Db,
+    counties: &[String],
+    id: Uuid,
+    scope: &Scope,
+) -> Result<Option<Household>, StorageError> {
+    if scope.is_empty() || counties.is_empty() {
+        return Ok(None);
+    }
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE id = "));
-        q.push_bind(id);
+        let mut q = QueryBuilder::new(concat!("SELECT ", household_cols!(), " FROM household WHERE county_code"));
+        if let [county] = counties {
+            q.push(" = ").push_bind(county.clone());
+        } else {
+            q.push(" IN (");
+            let mut list = q.separated(", ");
+            for c in counties {
+                list.push_bind(c.clone());
+            }
+            q.push(")");
+        }
+        q.push(" AND id = ").push_bind(id);
         scope.push_household_filter(&mut q, "path", "household.county_code", "household.id");
         q.build_query_as::<Household>().fetch_optional(p).await
     })?)
+}
+
+/// The counties a scope reaches (see [`Scope::counties`]): those its paths name, and those
+/// inside its subtrees above a county, read from the places.
+pub async fn counties_of(db: &Db, scope: &Scope) -> Result<Vec<String>, StorageError> {
+    let (mut counties, above) = scope.counties();
+    if above.is_empty() {
+        return Ok(counties);
+    }
+    for s in &above {
+        counties.extend(crate::place::counties_within(db, s).await?);
+    }
+    counties.sort();
+    counties.dedup();
+    Ok(counties)
 }
 
 /// The household of a person, if the scope covers it.

@@ -118,6 +118,15 @@ pub async fn lineage(db: &Db, place: &Place) -> Result<Vec<Place>, StorageError>
         .fetch_all(p).await)?)
 }
 
+/// The codes of the counties inside a subtree, in code order.
+pub async fn counties_within(db: &Db, within: &Subtree) -> Result<Vec<String>, StorageError> {
+    let rows: Vec<(String,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT code FROM place WHERE level = $1 AND path >= $2 AND path < $3 ORDER BY code")
+        .bind(PlaceLevel::County.as_i16()).bind(&within.lo).bind(&within.hi)
+        .fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// The counties that hold households (at most `limit`).
 pub async fn counties_with_households(db: &Db, limit: i64) -> Result<Vec<String>, StorageError> {
     let rows: Vec<(String,)> = db_run!(db, p => sqlx::query_as(

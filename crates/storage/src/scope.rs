@@ -85,6 +85,32 @@ impl Scope {
     }
 
     /// Whether this household was admitted on its own (by emergency access).
+    /// The counties this scope reaches, as far as its paths tell: the county code of each of
+    /// its subtrees at county level or below, and the subtrees above a county (a city, a
+    /// province, everything), whose counties only the place table knows. A scope admitting
+    /// households one by one (emergency access) may reach any county: the whole tree is among
+    /// the subtrees above. Tables keyed by `(county_code, id)` are read with these bound.
+    pub fn counties(&self) -> (Vec<String>, Vec<Subtree>) {
+        let mut counties = Vec::new();
+        let mut above = Vec::new();
+        let paths = self
+            .subtrees
+            .iter()
+            .chain(self.assigned.iter().map(|(s, _)| s));
+        for s in paths {
+            match county_of_path(&s.lo) {
+                Some(c) => counties.push(c.to_string()),
+                None => above.push(s.clone()),
+            }
+        }
+        if !self.households.is_empty() {
+            above.push(Subtree::all());
+        }
+        counties.sort();
+        counties.dedup();
+        (counties, above)
+    }
+
     pub fn admits_household(&self, household: uuid::Uuid) -> bool {
         self.households.contains(&household)
     }
@@ -303,6 +329,12 @@ impl Scope {
 }
 
 /// `(col >= lo AND col < hi AND ` — the caller adds the last term and the `)`.
+/// The county code in a materialized path (its third segment), when the path is at county
+/// level or below.
+pub fn county_of_path(path: &str) -> Option<&str> {
+    path.split('/').nth(2).filter(|c| c.len() == 6)
+}
+
 fn push_range_and<DB: sqlx::Database>(q: &mut sqlx::QueryBuilder<DB>, column: &str, s: &Subtree)
 where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
