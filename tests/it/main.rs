@@ -31,3 +31,4 @@ mod screening;
 mod sealing;
 mod storage;
 mod support;
+mod tallies;

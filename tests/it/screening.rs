@@ -31,7 +31,7 @@ async fn hand_count(db: &Db, campaign: uuid::Uuid) -> (i64, i64, i64) {
     }
 }
 
-async fn campaign_2021(s: &Services, who: &Caller) -> jinguo_services::screening::CampaignView {
+pub async fn campaign_2021(s: &Services, who: &Caller) -> jinguo_services::screening::CampaignView {
     s.campaigns(who)
         .await
         .unwrap()
