@@ -338,3 +338,46 @@ async fn migration_backfills_existing_visits(b: Backend) {
     assert_progress_counted(&p, &hand);
 }
 both_backends!(backfill, super::migration_backfills_existing_visits);
+
+/// `jinguo check` fails on a tally that no visit explains, and `jinguo check --rebuild-tallies`
+/// writes the tallies afresh and passes.
+async fn command_rebuilds_tallies(b: Backend) {
+    let t = support::fresh(b).await;
+    let campaign = Uuid::now_v7().simple().to_string();
+    let id = match b {
+        Backend::Sqlite => format!("X'{campaign}'"),
+        Backend::Postgres => format!("'{campaign}'::uuid"),
+    };
+    support::exec(
+        &t.db,
+        &format!(
+            "INSERT INTO campaign_tally (county_code, campaign_id, level, path, risk, visits, disputes) \
+             VALUES ('530181', {id}, 3, '53/5301/530181/', 'none', 2, 0)"
+        ),
+    )
+    .await
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let check = |rebuild: bool| {
+        let mut c = crate::cli::jinguo();
+        c.env("JINGUO_DATABASE_URL", &t.url)
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("check");
+        if rebuild {
+            c.arg("--rebuild-tallies");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (ok, text) = check(false);
+    assert!(!ok && text.contains("FAIL campaign tallies: 1 "), "{text}");
+    let (ok, text) = check(true);
+    assert!(ok && text.contains("ok   campaign tallies: 0 "), "{text}");
+    let left: Vec<(String, String, i64, i64)> = all_tallies(&t.db, Uuid::now_v7()).await;
+    assert!(left.is_empty(), "{left:?}");
+}
+both_backends!(command, super::command_rebuilds_tallies);
