@@ -72,8 +72,14 @@ enum Command {
     #[command(subcommand)]
     Export(Export),
     /// Check that the database is sound: the engine's own checks, foreign keys, the network's
-    /// rules, the audit chain. Exits non-zero when a check fails.
-    Check,
+    /// rules, the tallies (households per group, campaigns' visits per place) against a fresh
+    /// count, the audit chain. Exits non-zero when a check fails.
+    Check {
+        /// First write the tallies afresh from the households and the visits (after a check
+        /// found them differing).
+        #[arg(long)]
+        rebuild_tallies: bool,
+    },
     /// Write an encrypted backup of the database (SQLite or PostgreSQL) to FILE while it keeps
     /// serving; prints the content checksum.
     Backup { file: PathBuf },
@@ -442,7 +448,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Restore { .. } => {}
-        Command::Check => {
+        Command::Check { rebuild_tallies } => {
+            if rebuild_tallies {
+                services
+                    .rebuild_tallies(&operator)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("tallies rebuilt from the households and the visits");
+            }
             let lines = services
                 .check(&operator)
                 .await

@@ -35,3 +35,4 @@ mod sealing;
 mod storage;
 mod support;
 mod worklist;
+mod tallies;

@@ -24,6 +24,7 @@ const EVERY_VILLAGE: Shape = Shape {
     medium_risks: 1,
     mediation_teams: false,
     care: false,
+    current: false,
 };
 
 /// One household of every subdistrict: (subdistrict code, village code, household id).

@@ -1,5 +1,6 @@
-//! Screening campaigns on both databases: progress computed from the visits, a representative's
-//! scope, the rules a visit obeys, idempotent retries and the disputes medium risk opens.
+//! Screening campaigns on both databases: progress (read from the tallies) against a count of
+//! the visits, a representative's scope, the rules a visit obeys, idempotent retries and the
+//! disputes medium risk opens.
 
 use crate::storage::{far_group, first_group};
 use crate::support::{self, SMALL, both_backends, with_small_demo};
@@ -31,7 +32,7 @@ async fn hand_count(db: &Db, campaign: uuid::Uuid) -> (i64, i64, i64) {
     }
 }
 
-async fn campaign_2021(s: &Services, who: &Caller) -> jinguo_services::screening::CampaignView {
+pub async fn campaign_2021(s: &Services, who: &Caller) -> jinguo_services::screening::CampaignView {
     s.campaigns(who)
         .await
         .unwrap()
@@ -412,6 +413,9 @@ async fn serialization_failures_are_run_again() {
     assert!(retries > 0, "no conflict arose: the test proved nothing");
     let (visits, _, _) = hand_count(&s.db, campaign).await;
     assert_eq!(visits, 16);
+    // The campaign's tallies, written by the same transactions, counted each visit once.
+    let p = s.campaign_progress(&staff, campaign, None).await.unwrap();
+    assert_eq!((p.tally.screened, p.tally.risks[1]), (16, 16));
     assert!(matches!(
         s.verify_audit().await.unwrap(),
         jinguo_services::audit::Verification::Intact { .. }

@@ -10,7 +10,7 @@ use jinguo_storage::account::SessionRow;
 use jinguo_storage::household::{self as households, Household, Person};
 use jinguo_storage::mediation::OpenCounts;
 use jinguo_storage::place::{self as places, Figures, Place};
-use jinguo_storage::screening::{self as screening, Campaign, HistoryRow, VisitCount};
+use jinguo_storage::screening::{self as screening, Campaign, HistoryRow, TallyRow};
 use jinguo_storage::{Db, Scope, StorageError, Subtree};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +40,10 @@ pub struct Caches {
     children: Memo<Vec<Place>>,
     child_figures: Memo<ChildFigures>,
     campaigns: Memo<Vec<Campaign>>,
-    visits_per_path: Memo<Vec<VisitCount>>,
+    /// A campaign's tallies of a place and its children, by campaign, range and levels.
+    campaign_tallies: Memo<Vec<TallyRow>>,
+    /// Households per unit below a place, by range and prefix.
+    households_per_unit: Memo<Vec<(String, i64)>>,
     /// A resident group's list of households, a page, masked; by the group's path and page.
     pub household_pages: Memo<crate::households::HouseholdPage>,
     households: Memo<Option<Household>>,
@@ -70,7 +73,8 @@ impl Caches {
             children: Memo::new(ttl, n),
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
-            visits_per_path: Memo::new(ttl, n),
+            campaign_tallies: Memo::new(ttl, n),
+            households_per_unit: Memo::new(ttl, n),
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
@@ -156,16 +160,38 @@ impl<'a> Cached<'a> {
             .await
     }
 
-    pub async fn visits_per_path(
+    /// A campaign's tallies of a place and of the places one level below it (see
+    /// [`screening::tallies_at`]).
+    pub async fn campaign_tallies(
         &self,
         campaign: Uuid,
-        within: &Subtree,
-    ) -> Result<Arc<Vec<VisitCount>>, StorageError> {
-        let key = self.key(format_args!("{campaign}|{}|{}", within.lo, within.hi));
+        place: &Subtree,
+        level: i16,
+        child_level: i16,
+    ) -> Result<Arc<Vec<TallyRow>>, StorageError> {
+        let key = self.key(format_args!(
+            "{campaign}|{}|{}|{level}|{child_level}",
+            place.lo, place.hi
+        ));
         self.caches
-            .visits_per_path
+            .campaign_tallies
             .get(&key, || {
-                screening::visits_per_path(self.db, campaign, within)
+                screening::tallies_at(self.db, campaign, place, level, child_level)
+            })
+            .await
+    }
+
+    /// Households below a subtree per unit (see [`screening::households_per_unit`]).
+    pub async fn households_per_unit(
+        &self,
+        within: &Subtree,
+        prefix: i32,
+    ) -> Result<Arc<Vec<(String, i64)>>, StorageError> {
+        let key = self.key(format_args!("{}|{}|{prefix}", within.lo, within.hi));
+        self.caches
+            .households_per_unit
+            .get(&key, || {
+                screening::households_per_unit(self.db, within, prefix)
             })
             .await
     }

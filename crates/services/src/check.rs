@@ -1,5 +1,6 @@
 //! `jinguo check`: is the database sound — the engine's own checks, the foreign keys, the
-//! network's rules, the households-per-group tallies, the audit chain (against the anchors of the
+//! network's rules, the households-per-group tallies and the campaigns' tallies of visits (each
+//! against a fresh count, and rebuilt when asked), the audit chain (against the anchors of the
 //! configured anchor file).
 
 use crate::audit::Verification;
@@ -52,6 +53,14 @@ impl Services {
             ok: drift == 0,
             detail: format!("{drift} resident groups whose tally differs from a fresh count"),
         });
+        let drift = jinguo_storage::screening::campaign_tally_drift(&self.db).await?;
+        out.push(CheckLine {
+            name: "campaign tallies",
+            ok: drift == 0,
+            detail: format!(
+                "{drift} tallies of campaigns (a place and a risk) that differ from a fresh count of the visits"
+            ),
+        });
         // Against the anchors of the configured anchor file, when there is one.
         let (ok, detail) = match self.configured_anchors() {
             Err(e) => (false, format!("anchors: {e}")),
@@ -71,5 +80,21 @@ impl Services {
             detail,
         });
         Ok(out)
+    }
+
+    /// Writes the households-per-group tallies and the campaigns' tallies afresh from the
+    /// households and the visits, in one transaction (the machine's operator only). On
+    /// PostgreSQL the tables counted are locked against writes meanwhile, so that a household or
+    /// a visit written at the same moment is counted once: before the rebuild, or after it.
+    pub async fn rebuild_tallies(&self, caller: &Caller) -> Result<(), ServiceError> {
+        if !caller.is_operator() {
+            return Err(ServiceError::Forbidden);
+        }
+        jinguo_storage::db_tx!(&self.db, tx => {
+            maintenance::lock_for_tallies(tx).await?;
+            maintenance::rebuild_group_tallies(tx).await?;
+            jinguo_storage::screening::rebuild_campaign_tallies(tx).await
+        })?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Screening campaigns (排查): staff open a campaign over a place with a checklist; women's
 //! representatives visit the households they answer for and grade the risk of family conflict;
-//! medium and high risk open a dispute. Progress is counted from the visits, never stored.
+//! medium and high risk open a dispute. Progress is read from the campaigns' tallies, which the
+//! transactions that record visits keep (per place and risk, at every level of the tree).
 
 use crate::audit::{Record, record};
 use crate::error::invalid;
@@ -240,10 +241,17 @@ impl Services {
         id: Uuid,
         code: Option<&str>,
     ) -> Result<Progress, ServiceError> {
-        let c = self.visible_campaign(caller, id).await?;
+        let read = self.cached_figures();
+        let c = read
+            .campaigns()
+            .await?
+            .iter()
+            .find(|c| c.id == id && Self::sees_campaign(caller, c))
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
         let campaign = self.view_of(&c).await?;
         let place = self.progress_place(caller, &c, code).await?;
-        let lineage = places::lineage(self.figures_db(), &place).await?;
+        let lineage = read.lineage(&place).await?.as_ref().clone();
         let over = clock::today() > c.ends_on;
         let within = place.subtree();
         let scope = caller.household_read_scope();
@@ -260,23 +268,37 @@ impl Services {
             });
         }
         let child_level = place.level().child();
-        let prefix = places::path_len(child_level.unwrap_or(place.level()));
+        let unit_level = child_level.unwrap_or(place.level());
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
-        // Counted per resident group from the indexes, rolled up to the units one level down here.
-        let unit_of = |path: &str| path.get(..prefix as usize).unwrap_or(path).to_string();
-        for (path, n) in
-            jinguo_storage::assignment::households_per_group(self.figures_db(), &within).await?
+        // Households from the groups' tallies, summed per unit one level down (the place itself
+        // for a resident group).
+        for (unit, n) in read
+            .households_per_unit(&within, places::path_len(unit_level))
+            .await?
+            .iter()
         {
             tally.households += n;
-            per_unit.entry(unit_of(&path)).or_default().households += n;
+            per_unit.entry(unit.clone()).or_default().households += n;
         }
-        for v in store::visits_per_path(self.figures_db(), c.id, &within).await? {
-            tally.add_visits(&v.risk, v.visits);
-            per_unit
-                .entry(unit_of(&v.path))
-                .or_default()
-                .add_visits(&v.risk, v.visits);
+        // Visits and disputes from the campaign's tallies: the place's own rows and its units'.
+        let mut disputes = [0, 0];
+        for r in read
+            .campaign_tallies(c.id, &within, place.level().as_i16(), unit_level.as_i16())
+            .await?
+            .iter()
+        {
+            let t = if r.path == place.path {
+                match Risk::parse(&r.risk) {
+                    Some(Risk::Medium) => disputes[0] += r.disputes,
+                    Some(Risk::High) => disputes[1] += r.disputes,
+                    _ => {}
+                }
+                &mut tally
+            } else {
+                per_unit.entry(r.path.clone()).or_default()
+            };
+            t.add_visits(&r.risk, r.visits);
         }
         let overdue = |t: &mut Tally| {
             if over {
@@ -286,21 +308,13 @@ impl Services {
         overdue(&mut tally);
         let mut units = Vec::new();
         if child_level.is_some() {
-            for child in places::children(self.figures_db(), &place.code).await? {
+            for child in read.children(&place.code).await?.iter() {
                 let mut t = per_unit.remove(&child.path).unwrap_or_default();
                 overdue(&mut t);
                 units.push(UnitProgress {
-                    place: child,
+                    place: child.clone(),
                     tally: t,
                 });
-            }
-        }
-        let mut disputes = [0, 0];
-        for (risk, n) in store::disputes_by_risk(self.figures_db(), c.id, &within).await? {
-            match Risk::parse(&risk) {
-                Some(Risk::Medium) => disputes[0] += n,
-                Some(Risk::High) => disputes[1] += n,
-                _ => {}
             }
         }
         Ok(Progress {
@@ -338,10 +352,16 @@ impl Services {
                 out.push((self.view_of(c).await?, risks));
                 continue;
             }
-            // Grouped in the index's order (no sort), summed here.
-            for v in read.visits_per_path(c.id, &place.subtree()).await?.iter() {
-                if let Some(r) = Risk::parse(&v.risk) {
-                    risks[r as usize] += v.visits;
+            // The place's own rows of the campaign's tallies, one a risk.
+            let level = place.level().as_i16();
+            for t in read
+                .campaign_tallies(c.id, &place.subtree(), level, level)
+                .await?
+                .iter()
+                .filter(|t| t.path == place.path)
+            {
+                if let Some(r) = Risk::parse(&t.risk) {
+                    risks[r as usize] += t.visits;
                 }
             }
             out.push((self.view_of(c).await?, risks));
@@ -387,9 +407,11 @@ impl Services {
         let place = match code {
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-                places::get_scoped(self.figures_db(), code.as_str(), &scope).await?
+                self.cached_figures()
+                    .place_scoped(code.as_str(), &scope)
+                    .await?
             }
-            None if scope.covers(&c.path) => places::get(self.figures_db(), &c.place_code).await?,
+            None if scope.covers(&c.path) => self.cached_figures().place(&c.place_code).await?,
             // She reads less than the campaign covers: her own place within it.
             None => match caller
                 .grants
@@ -398,7 +420,9 @@ impl Services {
             {
                 Some(g) => {
                     let code = g.scope_path.trim_end_matches('/').rsplit('/').next();
-                    places::get(self.figures_db(), code.unwrap_or_default()).await?
+                    self.cached_figures()
+                        .place(code.unwrap_or_default())
+                        .await?
                 }
                 None => None,
             },

@@ -107,6 +107,31 @@ pub async fn tally_drift(db: &Db) -> Result<i64, StorageError> {
     Ok(n)
 }
 
+/// On PostgreSQL, locks the tables the tallies count (households, visits, disputes) against
+/// writes until the caller's transaction ends, waiting for the writes under way; SQLite has one
+/// writer at a time already.
+pub async fn lock_for_tallies(tx: &mut crate::DbConn<'_>) -> Result<(), StorageError> {
+    if let crate::DbConn::Postgres(c) = tx {
+        sqlx::query("LOCK TABLE household, visit, dispute IN SHARE MODE")
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes the households-per-group tallies afresh from the households, in the caller's
+/// transaction.
+pub async fn rebuild_group_tallies(tx: &mut crate::DbConn<'_>) -> Result<(), StorageError> {
+    crate::conn_run!(tx, c => async {
+        sqlx::query("DELETE FROM group_tally").execute(&mut *c).await?;
+        sqlx::query("INSERT INTO group_tally (county_code, path, households) \
+                     SELECT county_code, path, count(*) FROM household GROUP BY county_code, path")
+            .execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(())
+    }.await)?;
+    Ok(())
+}
+
 /// Households answered for by more than one representative at a time (the network's rule).
 pub async fn doubly_assigned(db: &Db) -> Result<i64, StorageError> {
     let (n,): (i64,) = crate::db_run!(db, p => sqlx::query_as(

@@ -66,6 +66,8 @@ pub struct Visit {
     pub recorded_by: String,
 }
 
+/// Writes new visits and adds them to their campaigns' tallies ([`tallies_at`]), in the
+/// caller's transaction.
 pub async fn insert_visits(
     tx: &mut DbConn<'_>,
     rows: &[Visit],
@@ -96,7 +98,7 @@ pub async fn insert_visits(
         })
         .map_err(StorageError::classify)?;
     }
-    Ok(())
+    tally_visits(tx, rows).await
 }
 
 /// The visit a submission key already made, if any.
@@ -161,6 +163,8 @@ pub struct NewDispute {
     pub opened_on: NaiveDate,
 }
 
+/// Writes the disputes visits opened and adds them to the campaigns' tallies, in the caller's
+/// transaction (after the visits).
 pub async fn insert_disputes(
     tx: &mut DbConn<'_>,
     rows: &[NewDispute],
@@ -191,41 +195,20 @@ pub async fn insert_disputes(
         })
         .map_err(StorageError::classify)?;
     }
-    Ok(())
+    tally_disputes(tx, rows).await
 }
 
-/// Disputes below a subtree opened by one campaign's visits, by risk.
-pub async fn disputes_by_risk(
+/// Households below a subtree per unit, a unit being the first `prefix` characters of a
+/// resident group's path (from the groups' tallies, summed in the database).
+pub async fn households_per_unit(
     db: &Db,
-    campaign: Uuid,
     within: &Subtree,
+    prefix: i32,
 ) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT d.risk, count(*) FROM dispute d JOIN visit v ON v.county_code = d.county_code AND v.id = d.visit_id \
-         WHERE v.campaign_id = $1 AND d.path >= $2 AND d.path < $3 GROUP BY d.risk ORDER BY d.risk")
-        .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
-}
-
-/// A campaign's visits of one risk in one resident group.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct VisitCount {
-    /// The resident group's path.
-    pub path: String,
-    /// The risk's key.
-    pub risk: String,
-    pub visits: i64,
-}
-
-/// One campaign's visits below a subtree, counted per resident group path and risk.
-pub async fn visits_per_path(
-    db: &Db,
-    campaign: Uuid,
-    within: &Subtree,
-) -> Result<Vec<VisitCount>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT path, risk, count(*) AS visits FROM visit WHERE campaign_id = $1 AND path >= $2 AND path < $3 \
-         GROUP BY path, risk ORDER BY path, risk")
-        .bind(campaign).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+        "SELECT substr(path, 1, $1) AS unit, CAST(sum(households) AS BIGINT) FROM group_tally \
+         WHERE path >= $2 AND path < $3 GROUP BY unit ORDER BY unit")
+        .bind(prefix).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
 }
 
 /// A household with the risk a campaign's visit found, if it was visited.
@@ -312,4 +295,209 @@ pub async fn dispute_of_visit(
         "SELECT id FROM dispute WHERE county_code = $1 AND visit_id = $2")
         .bind(county).bind(visit).fetch_optional(&mut *c).await)?;
     Ok(row.map(|r| r.0))
+}
+
+/// The places a path lies in, from the root down to the path itself: the level (1 province … 6
+/// resident group) and the path of each.
+pub fn places_of(path: &str) -> impl Iterator<Item = (i16, &str)> {
+    path.match_indices('/')
+        .enumerate()
+        .map(move |(i, (end, _))| (i as i16 + 1, &path[..=end]))
+}
+
+/// A row of the campaigns' tallies: `(county, campaign, path, risk)`.
+type TallyKey<'a> = (&'a str, Uuid, &'a str, &'a str);
+
+/// What a campaign's tallies gain: visits and disputes of one risk at one place.
+#[derive(Debug, Default)]
+struct TallyGain<'a> {
+    /// `(level, visits, disputes)` by row; in key order, so that concurrent transactions take
+    /// the rows' locks in the same order.
+    rows: std::collections::BTreeMap<TallyKey<'a>, (i16, i64, i64)>,
+}
+
+impl<'a> TallyGain<'a> {
+    /// A visit or dispute of `risk` at `path` (its household's group), counted at that place and
+    /// at every place above it.
+    fn add(
+        &mut self,
+        county: &'a str,
+        campaign: Uuid,
+        path: &'a str,
+        risk: &'a str,
+        dispute: bool,
+    ) {
+        for (level, place) in places_of(path) {
+            let e = self
+                .rows
+                .entry((county, campaign, place, risk))
+                .or_insert((level, 0, 0));
+            if dispute {
+                e.2 += 1;
+            } else {
+                e.1 += 1;
+            }
+        }
+    }
+
+    async fn write(self, tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+        let rows: Vec<_> = self.rows.into_iter().collect();
+        for chunk in rows.chunks(500) {
+            conn_run!(tx, c => {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO campaign_tally (county_code, campaign_id, level, path, risk, visits, disputes) ");
+                q.push_values(chunk, |mut b, ((county, campaign, path, risk), (level, visits, disputes))| {
+                    b.push_bind(*county)
+                        .push_bind(*campaign)
+                        .push_bind(*level)
+                        .push_bind(*path)
+                        .push_bind(*risk)
+                        .push_bind(*visits)
+                        .push_bind(*disputes);
+                });
+                q.push(" ON CONFLICT (county_code, campaign_id, path, risk) DO UPDATE SET \
+                         visits = campaign_tally.visits + excluded.visits, \
+                         disputes = campaign_tally.disputes + excluded.disputes");
+                q.build().execute(&mut *c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds new visits to their campaigns' tallies, in the transaction that writes them.
+async fn tally_visits(tx: &mut DbConn<'_>, rows: &[Visit]) -> Result<(), StorageError> {
+    let mut gain = TallyGain::default();
+    for v in rows {
+        gain.add(&v.county_code, v.campaign_id, &v.path, &v.risk, false);
+    }
+    gain.write(tx).await
+}
+
+/// Adds new disputes opened by visits to those visits' campaigns' tallies, in the transaction
+/// that writes them (the campaign is the visit's, read here).
+async fn tally_disputes(tx: &mut DbConn<'_>, rows: &[NewDispute]) -> Result<(), StorageError> {
+    let mut campaigns: std::collections::HashMap<(&str, Uuid), Uuid> = Default::default();
+    let mut counties: Vec<&str> = rows.iter().map(|d| d.county_code.as_str()).collect();
+    counties.sort_unstable();
+    counties.dedup();
+    for county in counties {
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .filter(|d| d.county_code == county)
+            .map(|d| d.visit_id)
+            .collect();
+        let found: Vec<(Uuid, Uuid)> = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new("SELECT id, campaign_id FROM visit WHERE county_code = ");
+            q.push_bind(county).push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await
+        })?;
+        campaigns.extend(
+            found
+                .into_iter()
+                .map(|(visit, campaign)| ((county, visit), campaign)),
+        );
+    }
+    let mut gain = TallyGain::default();
+    for d in rows {
+        if let Some(campaign) = campaigns.get(&(d.county_code.as_str(), d.visit_id)) {
+            gain.add(&d.county_code, *campaign, &d.path, &d.risk, true);
+        }
+    }
+    gain.write(tx).await
+}
+
+/// A campaign's visits and disputes of one risk at one place (summed over the counties in it).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TallyRow {
+    pub path: String,
+    /// The risk's key.
+    pub risk: String,
+    pub visits: i64,
+    pub disputes: i64,
+}
+
+/// A campaign's tallies of a place (`place`, at `level`) and of the places one level below it
+/// (`child_level`; the place's own level again for a resident group), from the tallies alone:
+/// a few rows a risk whatever the number of visits.
+pub async fn tallies_at(
+    db: &Db,
+    campaign: Uuid,
+    place: &Subtree,
+    level: i16,
+    child_level: i16,
+) -> Result<Vec<TallyRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
+         FROM campaign_tally WHERE campaign_id = $1 AND level IN ($2, $3) AND path >= $4 AND path < $5 \
+         GROUP BY path, risk ORDER BY path, risk")
+        .bind(campaign).bind(level).bind(child_level).bind(&place.lo).bind(&place.hi)
+        .fetch_all(p).await)?)
+}
+
+/// The places of the tree by level and path length, as SQL rows `(level, len)`.
+fn levels_sql() -> String {
+    use jinguo_domain::place::PlaceLevel;
+    PlaceLevel::ALL
+        .iter()
+        .map(|l| {
+            format!(
+                "SELECT {} AS level, {} AS len",
+                l.as_i16(),
+                crate::place::path_len(*l)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+/// The campaigns' tallies counted afresh from the visits and the disputes they opened, as a
+/// query of rows `(county_code, campaign_id, level, path, risk, visits, disputes)`.
+fn fresh_tallies_sql() -> String {
+    let levels = levels_sql();
+    format!(
+        "SELECT county_code, campaign_id, level, path, risk, CAST(sum(visits) AS BIGINT) AS visits, \
+         CAST(sum(disputes) AS BIGINT) AS disputes FROM ( \
+         SELECT v.county_code, v.campaign_id, l.level, substr(v.path, 1, l.len) AS path, v.risk, 1 AS visits, 0 AS disputes \
+         FROM visit v JOIN ({levels}) l ON length(v.path) >= l.len \
+         UNION ALL \
+         SELECT d.county_code, v.campaign_id, l.level, substr(d.path, 1, l.len), d.risk, 0, 1 \
+         FROM dispute d JOIN visit v ON v.county_code = d.county_code AND v.id = d.visit_id \
+         JOIN ({levels}) l ON length(d.path) >= l.len \
+         ) x GROUP BY county_code, campaign_id, level, path, risk"
+    )
+}
+
+/// Tally rows of the campaigns that differ from a fresh count from the visits (a row missing on
+/// either side counts).
+pub async fn campaign_tally_drift(db: &Db) -> Result<i64, StorageError> {
+    let sql = format!(
+        "SELECT count(*) FROM campaign_tally t FULL OUTER JOIN ({}) f \
+         ON f.county_code = t.county_code AND f.campaign_id = t.campaign_id AND f.path = t.path AND f.risk = t.risk \
+         WHERE coalesce(t.visits, 0) <> coalesce(f.visits, 0) OR coalesce(t.disputes, 0) <> coalesce(f.disputes, 0) \
+         OR coalesce(t.level, 0) <> coalesce(f.level, t.level)",
+        fresh_tallies_sql()
+    );
+    let (n,): (i64,) =
+        db_run!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_one(p).await)?;
+    Ok(n)
+}
+
+/// Writes the campaigns' tallies afresh from the visits, in the caller's transaction.
+pub async fn rebuild_campaign_tallies(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    let insert = format!(
+        "INSERT INTO campaign_tally (county_code, campaign_id, level, path, risk, visits, disputes) {}",
+        fresh_tallies_sql()
+    );
+    conn_run!(tx, c => async {
+        sqlx::query("DELETE FROM campaign_tally").execute(&mut *c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(insert.clone())).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(())
+    }.await)?;
+    Ok(())
 }

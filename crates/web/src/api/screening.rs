@@ -190,7 +190,7 @@ pub struct PlaceQuery {
 }
 
 /// A campaign's progress: households screened out of all, risks by colour, overdue, disputes,
-/// at a place and for each unit below it. Counted from the visits.
+/// at a place and for each unit below it. Read from the tallies the visits keep.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "screening",
     params(("id" = Uuid, Path), PlaceQuery),
     responses((status = 200, body = ProgressDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
