@@ -391,8 +391,8 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     let t = Instant::now();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        // The mark of an export in clear (`# …`) is no household.
-        .comment(Some(b'#'))
+        // The mark of an export in clear (one `# …` cell) is no household: see `data_row`.
+        .flexible(true)
         .from_path(file)
         .with_context(|| format!("reading {}", file.display()))?;
     let now = chrono::Utc::now();
@@ -402,7 +402,11 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     let mut household = uuid::Uuid::nil();
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
+    let width = reader.headers()?.len();
     while reader.read_record(&mut record)? {
+        if !data_row(&record, width)? {
+            continue;
+        }
         let cell = |i: usize| record.get(i).unwrap_or_default().trim_start_matches('\t');
         let (code, group, id_number) = (cell(0), cell(1), cell(4));
         if !paths.contains_key(group) {
@@ -450,6 +454,23 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     Ok(())
 }
 
+/// Whether a record of an exported household sheet is a household's row: the mark an export in
+/// clear ends with (a quoted `# …` cell, alone) is not; a row of another width is refused.
+fn data_row(record: &csv::StringRecord, width: usize) -> anyhow::Result<bool> {
+    let marked = record.get(0).is_some_and(|f| f.starts_with('#'));
+    if marked && jinguo_interchange::is_mark(&record.iter().collect::<Vec<_>>()) {
+        return Ok(false);
+    }
+    if record.len() == width {
+        return Ok(true);
+    }
+    anyhow::bail!(
+        "line {}: {} fields where the header has {width}",
+        record.position().map_or(0, csv::Position::line),
+        record.len()
+    )
+}
+
 fn copy_row(out: &mut jinguo_storage::copy::CopyText, values: &[&str]) {
     for v in values {
         out.field(v);
@@ -468,8 +489,8 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
     let t = Instant::now();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        // The mark of an export in clear (`# …`) is no household.
-        .comment(Some(b'#'))
+        // The mark of an export in clear (one `# …` cell) is no household: see `data_row`.
+        .flexible(true)
         .from_path(file)
         .with_context(|| format!("reading {}", file.display()))?;
     let now = chrono::Utc::now().to_rfc3339();
@@ -487,7 +508,11 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
     let mut household = String::new();
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
+    let width = reader.headers()?.len();
     while reader.read_record(&mut record)? {
+        if !data_row(&record, width)? {
+            continue;
+        }
         let cell = |i: usize| record.get(i).unwrap_or_default().trim_start_matches('\t');
         let (code, group, id_number) = (cell(0), cell(1), cell(4));
         let path = paths.get(group).map(String::as_str).unwrap_or_default();

@@ -1,7 +1,8 @@
 //! Exports on both databases: every CSV cell a spreadsheet would run as a formula is neutralised
 //! (a single quote in front, quoted) and the import reads it back as written; `jinguo export
 //! households --out NAME.xlsx` writes a workbook and refuses a name it cannot honour; the dry run
-//! of an import counts the new households the commit then adds.
+//! of an import counts the new households the commit then adds; an exported sheet, the mark of
+//! the export in clear included, goes as it is into `jinguo bench import` and its yardsticks.
 
 use crate::cli::jinguo;
 use crate::storage::first_group;
@@ -184,9 +185,15 @@ async fn dry_run_counts_what_the_commit_adds(b: Backend) {
 }
 both_backends!(dry_run, super::dry_run_counts_what_the_commit_adds);
 
-/// `jinguo export households --out NAME.xlsx` writes a workbook that imports back; a name that
-/// is neither .csv nor .xlsx is refused and nothing is written.
-async fn the_command_exports_a_workbook(b: Backend) {
+/// The small demo in a fresh database whose key file is in a data folder of its own, so that a
+/// command given that folder opens what the services sealed.
+async fn small_demo_with_data_dir(
+    b: Backend,
+) -> (
+    support::TestDb,
+    tempfile::TempDir,
+    jinguo_services::Services,
+) {
     let t = support::fresh(b).await;
     let dir = tempfile::tempdir().unwrap();
     let keys = jinguo_services::Keyring::load_or_create(&dir.path().join("keys.toml")).unwrap();
@@ -196,30 +203,40 @@ async fn the_command_exports_a_workbook(b: Backend) {
     );
     s.linkage.worker = false;
     s.ensure_demo_shaped(7, support::SMALL).await.unwrap();
+    (t, dir, s)
+}
+
+/// `jinguo export households PLACE --reason REASON --out OUT` on a data folder and a database.
+fn export_command(
+    dir: &std::path::Path,
+    url: &str,
+    place: &str,
+    reason: &str,
+    out: &std::path::Path,
+) -> std::process::Output {
+    jinguo()
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--database-url")
+        .arg(url)
+        .args(["export", "households", place, "--reason", reason, "--out"])
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// `jinguo export households --out NAME.xlsx` writes a workbook that imports back; a name that
+/// is neither .csv nor .xlsx is refused and nothing is written.
+async fn the_command_exports_a_workbook(b: Backend) {
+    let (t, dir, s) = small_demo_with_data_dir(b).await;
     let group = first_group(&s).await;
     let households = s
         .group_households(&support::county_staff(), &group, 1)
         .await
         .unwrap()
         .total;
-    let export = |out: &std::path::Path| {
-        jinguo()
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--database-url")
-            .arg(&t.url)
-            .args([
-                "export",
-                "households",
-                &group,
-                "--reason",
-                "核对名册信息",
-                "--out",
-            ])
-            .arg(out)
-            .output()
-            .unwrap()
-    };
+    let export =
+        |out: &std::path::Path| export_command(dir.path(), &t.url, &group, "核对名册信息", out);
     let book = dir.path().join("名册.XLSX");
     let done = export(&book);
     assert!(
@@ -261,3 +278,87 @@ async fn the_command_exports_a_workbook(b: Backend) {
     }
 }
 both_backends!(xlsx_command, super::the_command_exports_a_workbook);
+
+/// The sheet `jinguo export households` writes, its last row the mark of the export in clear,
+/// is read as it is by `jinguo bench import` and by the yardstick of the backend (`bench insert`
+/// on SQLite, `bench copy` on PostgreSQL): every person of the export, and not the mark. A row of
+/// another width is still refused by the yardstick.
+async fn an_exported_sheet_goes_into_the_benchmarks_as_is(b: Backend) {
+    let (t, dir, _s) = small_demo_with_data_dir(b).await;
+    let sheet = dir.path().join("households.csv");
+    let done = export_command(
+        dir.path(),
+        &t.url,
+        "530181",
+        "benchmark of the import",
+        &sheet,
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let bytes = std::fs::read(&sheet).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let last = text.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("\"# ") && last.contains("benchmark of the import"),
+        "the export ends with its mark, quoted: {last}"
+    );
+    let today = jinguo_services::clock::today();
+    let persons = jinguo_interchange::read_households_csv(bytes.as_slice(), today)
+        .unwrap()
+        .filter(|r| r.as_ref().unwrap().result.is_ok())
+        .count();
+    assert!(persons > 1200, "the small demo's persons: {persons}");
+    let persons = persons.to_string();
+
+    // `bench …` into a database of its own; its printed line, split into words.
+    let bench = |what: &str, file: &std::path::Path| {
+        let what = what.to_string();
+        let file = file.to_path_buf();
+        async move {
+            let into = support::fresh(b).await;
+            let data = tempfile::tempdir().unwrap();
+            let out = jinguo()
+                .arg("--data-dir")
+                .arg(data.path())
+                .arg("--database-url")
+                .arg(&into.url)
+                .args(["bench", &what])
+                .arg(&file)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout).to_string();
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            (out.status.success(), said, err)
+        }
+    };
+    let (ok, said, err) = bench("import", &sheet).await;
+    assert!(ok, "{err}");
+    let words: Vec<&str> = said.split_whitespace().collect();
+    assert_eq!(words[..3], ["import", persons.as_str(), "600"], "{said}");
+
+    let yardstick = match b {
+        Backend::Sqlite => "insert",
+        Backend::Postgres => "copy",
+    };
+    let (ok, said, err) = bench(yardstick, &sheet).await;
+    assert!(ok, "{err}");
+    let words: Vec<&str> = said.split_whitespace().collect();
+    assert_eq!(words[..2], [yardstick, persons.as_str()], "{said}");
+
+    // A row cut short is no mark: refused, with its line.
+    let mut cut = text.clone();
+    let at = cut.rfind("\n\"#").unwrap();
+    cut.insert_str(at + 1, "\t5301810010010010001,\t530181001001001\n");
+    let broken = dir.path().join("cut.csv");
+    std::fs::write(&broken, cut).unwrap();
+    let (ok, _, err) = bench(yardstick, &broken).await;
+    assert!(!ok);
+    assert!(err.contains("2 fields where the header has 9"), "{err}");
+}
+both_backends!(
+    exported_sheet_benchmarks,
+    super::an_exported_sheet_goes_into_the_benchmarks_as_is
+);

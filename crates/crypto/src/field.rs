@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroize;
 
@@ -124,21 +124,20 @@ impl Keyring {
         })?;
         let cipher = XChaCha20Poly1305::new(key.into());
         let nonce = XNonce::from(random_array::<NONCE_LEN>()?);
-        let header = header(kid);
-        let aad = full_aad(&header, aad);
-        let ciphertext = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CryptoError::EncryptionFailed)?;
-        let mut blob = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+        // One buffer for the header and the associated data, one for nonce || ciphertext || tag
+        // (encrypted in place), and the envelope: three allocations per value.
+        let mut envelope = header(kid);
+        let aad = full_aad(&envelope, aad);
+        let mut blob = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
         blob.extend_from_slice(&nonce);
-        blob.extend_from_slice(&ciphertext);
-        Ok(header + &URL_SAFE_NO_PAD.encode(blob))
+        blob.extend_from_slice(plaintext);
+        let tag = cipher
+            .encrypt_inout_detached(&nonce, &aad, (&mut blob[NONCE_LEN..]).into())
+            .map_err(|_| CryptoError::EncryptionFailed)?;
+        blob.extend_from_slice(&tag);
+        envelope.reserve(base64::encoded_len(blob.len(), false).unwrap_or(0));
+        URL_SAFE_NO_PAD.encode_string(&blob, &mut envelope);
+        Ok(envelope)
     }
 
     /// Decrypts an envelope made by [`Keyring::encrypt`] with the same `aad`,
@@ -199,10 +198,9 @@ impl Keyring {
     /// searching. `purpose` should be a fixed name such as `"id_number"` without
     /// NUL characters.
     pub fn blind_index(&self, purpose: &str, normalized_value: &str) -> String {
-        let mac = hmac_sha256(
-            self.index_key(),
-            &[purpose.as_bytes(), &[0], normalized_value.as_bytes()],
-        );
+        let mac = self
+            .index_mac()
+            .mac(&[purpose.as_bytes(), &[0], normalized_value.as_bytes()]);
         hex(&mac)
     }
 }

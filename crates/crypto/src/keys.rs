@@ -15,7 +15,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::CryptoError;
-use crate::util::{hex, random_array, random_key};
+use crate::util::{HmacSha256, hex, random_array, random_key};
 
 /// Length in bytes of every key in the ring.
 pub const KEY_LEN: usize = 32;
@@ -39,6 +39,8 @@ pub struct Keyring {
     keys: BTreeMap<String, SecretKey>,
     active: String,
     index_key: SecretKey,
+    /// The blind indexes' HMAC, keyed once with `index_key`.
+    index_mac: HmacSha256,
 }
 
 /// The key file as written on disk; strings are wiped on drop.
@@ -68,10 +70,12 @@ impl Keyring {
     pub fn generate() -> Result<Self, CryptoError> {
         let mut keys = BTreeMap::new();
         keys.insert(FIRST_KID.to_owned(), random_key()?);
+        let index_key = random_key()?;
         Ok(Self {
             keys,
             active: FIRST_KID.to_owned(),
-            index_key: random_key()?,
+            index_mac: HmacSha256::new(&*index_key),
+            index_key,
         })
     }
 
@@ -152,10 +156,12 @@ impl Keyring {
                 file.active
             )));
         }
+        let index_key = decode_key(&file.index_key, "index_key")?;
         Ok(Self {
             keys,
             active: file.active.clone(),
-            index_key: decode_key(&file.index_key, "index_key")?,
+            index_mac: HmacSha256::new(&*index_key),
+            index_key,
         })
     }
 
@@ -237,8 +243,14 @@ impl Keyring {
     }
 
     /// The blind-index key.
+    #[cfg(test)]
     pub(crate) fn index_key(&self) -> &[u8; KEY_LEN] {
         &self.index_key
+    }
+
+    /// The blind indexes' HMAC, keyed with the blind-index key.
+    pub(crate) fn index_mac(&self) -> &HmacSha256 {
+        &self.index_mac
     }
 
     fn write_file(&self, path: &Path, mode: WriteMode) -> io::Result<()> {

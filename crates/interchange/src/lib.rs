@@ -52,7 +52,7 @@ pub use encoding::{SNIFF_LEN, SourceEncoding, decode};
 pub use household::MAX_HOUSEHOLD_ROWS;
 pub use message::{field_label, message};
 pub use read::{
-    ColumnSpec, Columns, CsvRows, MAX_CELL_BYTES, MAX_TABLE_ROWS, Table, XlsxRows,
+    ColumnSpec, Columns, CsvRows, MAX_CELL_BYTES, MAX_TABLE_ROWS, Table, XlsxRows, is_mark,
     read_households_csv, read_households_xlsx, read_table, stream_households_xlsx,
 };
 pub use row::{

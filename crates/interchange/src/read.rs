@@ -718,8 +718,8 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
 }
 
 /// The row that marks an export in clear (who, when, why): its first cell starts with `#` and
-/// nothing else is filled.
-fn is_mark<S: AsRef<str>>(fields: &[S]) -> bool {
+/// nothing else is filled. Readers of an exported file skip it (it is no data).
+pub fn is_mark<S: AsRef<str>>(fields: &[S]) -> bool {
     fields
         .first()
         .is_some_and(|f| f.as_ref().trim_start_matches('\u{feff}').starts_with('#'))

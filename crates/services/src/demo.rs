@@ -15,11 +15,12 @@ use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::resident_id::ResidentId;
 use jinguo_domain::screening::{Item, Risk};
 use jinguo_storage::assignment::{self as astore, NewAssignment};
-use jinguo_storage::household::{self as hstore, NewHousehold};
+use jinguo_storage::household::{self as hstore, NewHousehold, NewPerson};
 use jinguo_storage::member::{self as mstore, NewMember};
 use jinguo_storage::place::{self as pstore};
 use jinguo_storage::{DbConn, db_tx};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 mod current;
@@ -569,11 +570,73 @@ impl Services {
     }
 }
 
+/// A person of the demo in clear, until [`seal_persons`] seals her.
+struct PlainPerson {
+    id: Uuid,
+    household_id: Uuid,
+    path: String,
+    name: String,
+    sex: Sex,
+    birth_date: NaiveDate,
+    id_number: ResidentId,
+    phone: Option<String>,
+    relationship: Relationship,
+}
+
+/// A group's persons being sealed.
+type SealedPersons = tokio::task::JoinHandle<Result<Vec<NewPerson>, ServiceError>>;
+
+/// Seals persons as the services do (each value bound to its row and column under the active
+/// key; the blind indexes of the ID number and the name) on a thread of its own.
+fn seal_persons(keys: &Arc<Keyring>, plain: Vec<PlainPerson>) -> SealedPersons {
+    let keys = Arc::clone(keys);
+    tokio::task::spawn_blocking(move || {
+        plain
+            .into_iter()
+            .map(|p| {
+                let id_number_index = keys.blind_index("id_number", p.id_number.as_str());
+                crate::sealed::new_person(
+                    &keys,
+                    crate::sealed::PersonFields {
+                        id: p.id,
+                        county_code: ANNING.into(),
+                        household_id: p.household_id,
+                        path: p.path,
+                        name: &p.name,
+                        sex: p.sex,
+                        birth_date: p.birth_date,
+                        id_number: p.id_number.as_str(),
+                        id_number_index,
+                        phone: p.phone.as_deref(),
+                        relationship: p.relationship,
+                    },
+                )
+            })
+            .collect()
+    })
+}
+
+/// Writes persons once they are sealed.
+async fn write_persons(
+    tx: &mut DbConn<'_>,
+    sealing: Option<SealedPersons>,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let Some(sealing) = sealing else {
+        return Ok(());
+    };
+    let persons = sealing
+        .await
+        .map_err(|e| ServiceError::Internal(format!("the demo's sealing stopped: {e}")))??;
+    hstore::insert_persons(tx, &persons, now).await?;
+    Ok(())
+}
+
 async fn generate(
     tx: &mut DbConn<'_>,
     seed: u64,
     shape: Shape,
-    keys: &Keyring,
+    keys: &Arc<Keyring>,
 ) -> Result<DemoReport, ServiceError> {
     let seal = |table: &str, column: &str, id: &Uuid, plain: &str| {
         keys.encrypt(plain, &aad(table, column, id))
@@ -807,6 +870,7 @@ async fn generate(
     let mut visit_no: u64 = 0;
     let campaign_days = (campaign.ends_on - campaign.starts_on).num_days().max(1) as u64;
 
+    let mut sealed_persons: Option<SealedPersons> = None;
     let mut care_women: Vec<(Uuid, Uuid, String)> = Vec::new();
     let mut care_children: Vec<(Uuid, Uuid, String, i64, String)> = Vec::new();
     // Households of 2–4 persons: a head, often a spouse, children, sometimes a parent.
@@ -886,7 +950,6 @@ async fn generate(
                 let id_number = g.id_number(birth, sex);
                 let name = g.name(surname, sex);
                 let phone = adult.then(|| g.phone());
-                let index = keys.blind_index("id_number", id_number.as_str());
                 let id = g.uuid();
                 if let Some(y) = year.as_mut() {
                     y.person(id, hid, &path, (sex, birth, rel), &group.as_str()[..9]);
@@ -905,26 +968,25 @@ async fn generate(
                         ));
                     }
                 }
-                persons.push(crate::sealed::new_person(
-                    keys,
-                    crate::sealed::PersonFields {
-                        id,
-                        county_code: ANNING.into(),
-                        household_id: hid,
-                        path: path.clone(),
-                        name: &name,
-                        sex,
-                        birth_date: birth,
-                        id_number: id_number.as_str(),
-                        id_number_index: index,
-                        phone: phone.as_deref(),
-                        relationship: rel,
-                    },
-                )?);
+                persons.push(PlainPerson {
+                    id,
+                    household_id: hid,
+                    path: path.clone(),
+                    name,
+                    sex,
+                    birth_date: birth,
+                    id_number,
+                    phone,
+                    relationship: rel,
+                });
             }
         }
+        // This group's persons are sealed on a thread of their own while the previous group's
+        // are written and the next group is made.
+        let persons_made = persons.len() as u64;
+        let sealing = seal_persons(keys, persons);
         hstore::insert_households(tx, &households, now).await?;
-        hstore::insert_persons(tx, &persons, now).await?;
+        write_persons(tx, sealed_persons.replace(sealing), now).await?;
         if let Some(reps) = by_place.get(group.as_str()).filter(|r| !r.is_empty()) {
             let rows: Vec<NewAssignment> = households
                 .iter()
@@ -1001,8 +1063,9 @@ async fn generate(
             }
         }
         report.households += households.len() as u64;
-        report.persons += persons.len() as u64;
+        report.persons += persons_made;
     }
+    write_persons(tx, sealed_persons.take(), now).await?;
     let names: HashMap<String, String> = places
         .iter()
         .map(|p| (p.code.clone(), p.name.clone()))
