@@ -34,5 +34,5 @@ mod screening;
 mod sealing;
 mod storage;
 mod support;
-mod worklist;
 mod tallies;
+mod worklist;
