@@ -712,6 +712,10 @@ async fn liaison_acknowledges_a_referral_on_a_phone() {
         .unwrap();
     no_sideways_scroll(&c).await;
     click_first(&c, "#action-form button").await;
+    // Marking it done ends the referral: a second page asks first.
+    assert_eq!(text(&c, "h1").await, "请确认");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#confirm-yes").await;
     assert_eq!(text(&c, "#referral-status").await, "已办结");
     assert!(
         text(&c, "#referral-action")

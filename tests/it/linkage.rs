@@ -191,7 +191,7 @@ async fn linkage_end_to_end(b: Backend) {
     let f = fields(&p);
     for want in [
         "victim_name",
-        "relationship",
+        "abuser_relationship",
         "violence",
         "severity",
         "children",

@@ -297,6 +297,7 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("wish.claim", "认领微心愿", "wish claimed"),
     ("wish.propose", "提交微心愿", "wish proposed"),
     ("wish.step", "微心愿办理环节", "wish step taken"),
+    ("worklist.read", "查看工作清单", "worklist read"),
 ];
 
 /// The name of an action in a language; an action not in [`ACTIONS`] shows its code.

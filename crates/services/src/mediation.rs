@@ -1138,19 +1138,39 @@ impl Services {
         Ok(())
     }
 
-    /// The figures of the disputes below a place the caller manages.
+    /// The figures of the disputes below a place the caller manages, of all time.
     pub async fn dispute_figures(
         &self,
         caller: &Caller,
         place: &str,
     ) -> Result<DisputeFigures, ServiceError> {
+        self.dispute_figures_in(caller, place, None).await
+    }
+
+    /// The figures of the disputes opened in `year` (all time without) below a place the
+    /// caller manages. Open and overdue counts are those of today, whatever the year.
+    pub async fn dispute_figures_in(
+        &self,
+        caller: &Caller,
+        place: &str,
+        year: Option<i32>,
+    ) -> Result<DisputeFigures, ServiceError> {
+        let opened = match year {
+            Some(y) => {
+                let first = NaiveDate::from_ymd_opt(y, 1, 1)
+                    .filter(|_| (2000..=2100).contains(&y))
+                    .ok_or_else(|| crate::error::invalid("year", "out_of_range"))?;
+                (first, NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(first))
+            }
+            None => all_time(),
+        };
         let place = self.managed_place(caller, place).await?;
         let within = place.subtree();
         let mut f = DisputeFigures::default();
         let mut kinds: std::collections::BTreeMap<DisputeKind, i64> = Default::default();
         let mut sources: std::collections::BTreeMap<Source, i64> = Default::default();
         let mut risks: std::collections::BTreeMap<String, i64> = Default::default();
-        for r in store::figures(self.figures_db(), &within).await? {
+        for r in store::figures(self.figures_db(), &within, opened).await? {
             f.total += r.n;
             if Status::parse(&r.status).is_some_and(Status::is_open) {
                 f.open += r.n;
@@ -1179,7 +1199,7 @@ impl Services {
             .filter_map(|r| risks.get(r.key()).map(|n| (*r, *n)))
             .collect();
         f.success_rate = rules::success_rate(f.agreed as u64, f.not_agreed as u64);
-        let concluded = store::concluded(self.figures_db(), &within).await?;
+        let concluded = store::concluded(self.figures_db(), &within, opened).await?;
         if !concluded.is_empty() {
             let days: i64 = concluded.iter().map(|(a, b)| (*b - *a).num_days()).sum();
             f.average_days_to_conclude = Some(days as f64 / concluded.len() as f64);
@@ -1204,7 +1224,7 @@ impl Services {
                 ..Default::default()
             };
             let mut not_agreed = 0;
-            for r in store::figures(self.figures_db(), &c.subtree()).await? {
+            for r in store::figures(self.figures_db(), &c.subtree(), all_time()).await? {
                 u.total += r.n;
                 if Status::parse(&r.status).is_some_and(Status::is_open) {
                     u.open += r.n;
@@ -1358,4 +1378,13 @@ impl Services {
             .map(Some)
             .map_err(|_| ServiceError::Internal("stored party person is not an id".into()))
     }
+}
+
+/// Every day both databases store and compare as dates (SQLite as ISO text): a period that
+/// leaves nothing out.
+fn all_time() -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+    )
 }

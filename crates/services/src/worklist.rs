@@ -95,10 +95,12 @@ impl Services {
         for v in store::visits(&self.db, &scope).await? {
             visits.entry(v.household_id).or_default().push(v);
         }
-        let reviews: HashMap<Uuid, NaiveDate> = store::reviews_due(&self.db, &scope, today)
-            .await?
-            .into_iter()
-            .collect();
+        let entry_ref = |h: &Uuid| self.household_ref("registry_entry", h);
+        let reviews: HashMap<String, NaiveDate> =
+            store::reviews_due(&self.db, &scope, today, &entry_ref)
+                .await?
+                .into_iter()
+                .collect();
         // Campaigns open today that she takes part in.
         let campaigns = self.cached().campaigns().await?;
         let open: Vec<_> = campaigns
@@ -137,7 +139,7 @@ impl Services {
                 }
             }
             if only.is_none()
-                && let Some(on) = reviews.get(&h.id)
+                && let Some(on) = reviews.get(&entry_ref(&h.id))
             {
                 due.push(DueItem {
                     kind: Due::Review,

@@ -404,23 +404,31 @@ pub struct FigureRow {
     pub n: i64,
 }
 
-pub async fn figures(db: &Db, within: &Subtree) -> Result<Vec<FigureRow>, StorageError> {
+/// The figures of the disputes opened within `opened` (first and last day) below a subtree.
+pub async fn figures(
+    db: &Db,
+    within: &Subtree,
+    opened: (NaiveDate, NaiveDate),
+) -> Result<Vec<FigureRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT kind, source, risk, status, outcome, count(*) AS n FROM dispute \
-         WHERE path >= $1 AND path < $2 GROUP BY kind, source, risk, status, outcome \
+         WHERE path >= $1 AND path < $2 AND opened_on >= $3 AND opened_on <= $4 \
+         GROUP BY kind, source, risk, status, outcome \
          ORDER BY kind, source, risk, status, outcome")
-        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+        .bind(&within.lo).bind(&within.hi).bind(opened.0).bind(opened.1).fetch_all(p).await)?)
 }
 
-/// Registration and conclusion dates of the disputes concluded below a subtree.
+/// Registration and conclusion dates of the disputes opened within `opened` (first and last
+/// day) and concluded, below a subtree.
 pub async fn concluded(
     db: &Db,
     within: &Subtree,
+    opened: (NaiveDate, NaiveDate),
 ) -> Result<Vec<(NaiveDate, NaiveDate)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT opened_on, concluded_on FROM dispute WHERE path >= $1 AND path < $2 \
-         AND concluded_on IS NOT NULL")
-        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+         AND opened_on >= $3 AND opened_on <= $4 AND concluded_on IS NOT NULL")
+        .bind(&within.lo).bind(&within.hi).bind(opened.0).bind(opened.1).fetch_all(p).await)?)
 }
 
 /// What is open of the disputes below a subtree on a day.

@@ -71,23 +71,28 @@ pub async fn visits(db: &Db, scope: &Scope) -> Result<Vec<WorkVisit>, StorageErr
 }
 
 /// The earliest review date, on `by` or before, of the registry entries in force (verified or
-/// active) of each household the scope reaches.
+/// active) of each household the scope reaches, by the household's pseudonym
+/// (`household_ref/registry_entry`, which `household_ref` computes: an entry names its household
+/// only sealed).
 pub async fn reviews_due(
     db: &Db,
     scope: &Scope,
     by: NaiveDate,
-) -> Result<Vec<(Uuid, NaiveDate)>, StorageError> {
+    household_ref: &(dyn Fn(&Uuid) -> String + Sync),
+) -> Result<Vec<(String, NaiveDate)>, StorageError> {
     if scope.is_empty() {
         return Ok(Vec::new());
     }
+    let refs = scope.household_refs(db, household_ref).await?;
     Ok(db_run!(db, p => {
         // An entry carries its household's path: filtered on its own rows, by their path index.
-        let mut q = QueryBuilder::new("SELECT e.household_id, min(e.next_review_on) \
-            FROM registry_entry e WHERE e.status IN ('verified', 'active') AND e.next_review_on <= ");
+        let mut q = QueryBuilder::new("SELECT e.household_ref, min(e.next_review_on) \
+            FROM registry_entry e WHERE e.status IN ('verified', 'active') \
+            AND e.household_ref IS NOT NULL AND e.next_review_on <= ");
         q.push_bind(by);
-        scope.push_household_filter(&mut q, "e.path", "e.county_code", "e.household_id");
-        q.push(" GROUP BY e.household_id");
-        q.build_query_as::<(Uuid, NaiveDate)>().fetch_all(p).await
+        scope.push_household_ref_filter(&mut q, "e.path", "e.household_ref", &refs);
+        q.push(" GROUP BY e.household_ref");
+        q.build_query_as::<(String, NaiveDate)>().fetch_all(p).await
     })?)
 }
 
