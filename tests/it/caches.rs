@@ -133,3 +133,173 @@ async fn changes_are_seen(b: Backend) {
     ));
 }
 both_backends!(changes, super::changes_are_seen);
+
+async fn revoke(
+    db: &Db,
+    account: uuid::Uuid,
+    grant: uuid::Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let done: Result<bool, jinguo_storage::StorageError> = async {
+        jinguo_storage::db_tx!(db, tx => jinguo_storage::account::revoke_grant(tx, account, grant, None, now).await)
+    }
+    .await;
+    assert!(done.unwrap());
+}
+
+/// A session's caller is read in one statement: the same grants (none revoked or expired), members,
+/// departments and emergency access in force as the reads of each, in their order; a grant
+/// revoked is gone from the next read; an unknown token finds nothing.
+async fn a_session_is_read_in_one_statement(b: Backend) {
+    use jinguo_storage::{account, emergency, linkage, member};
+    let (t, s) = with_small_demo(b).await;
+    support::account(&s, "powers", Role::Staff, "530181").await;
+    let new = s
+        .login("powers", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let id = account::by_username(&s.db, "powers")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let now = chrono::Utc::now();
+    // A second grant in force, one revoked and one expired; a member she is, a department she
+    // heads and emergency access to a household, granted and in force.
+    for (role, expires) in [
+        ("representative", None),
+        ("mediator", None),
+        ("liaison", Some(now - chrono::Duration::hours(1))),
+    ] {
+        let g = account::GrantRow {
+            id: uuid::Uuid::now_v7(),
+            account_id: id,
+            role: role.into(),
+            scope_path: "53/5301/530181/530181001/".into(),
+            granted_by: None,
+            granted_at: now + chrono::Duration::seconds(1),
+            expires_at: expires,
+            reason: None,
+        };
+        let db = &s.db;
+        let written: Result<(), jinguo_storage::StorageError> =
+            async { jinguo_storage::db_tx!(db, tx => account::insert_grant(tx, &g).await) }.await;
+        written.unwrap();
+        if role == "mediator" {
+            revoke(db, id, g.id, now).await;
+        }
+    }
+    exec(
+        &t.db,
+        "UPDATE member SET account_id = (SELECT id FROM account WHERE username = 'powers') \
+         WHERE id IN (SELECT id FROM member ORDER BY id LIMIT 2)",
+    )
+    .await;
+    // A department of her own, under her account's id (so that both are named by one id).
+    exec(
+        &t.db,
+        "INSERT INTO department (county_code, id, key, name, in_linkage, ack_hours, \
+         urgent_ack_hours, created_at, updated_at) \
+         SELECT '530181', id, 'powers', 'powers', TRUE, 24, 2, created_at, created_at \
+         FROM account WHERE username = 'powers'",
+    )
+    .await;
+    exec(
+        &t.db,
+        "INSERT INTO liaison (county_code, department_id, account_id, position, created_at) \
+         SELECT county_code, id, id, 'head', created_at FROM department WHERE key = 'powers'",
+    )
+    .await;
+    exec(
+        &t.db,
+        "INSERT INTO emergency_access (county_code, id, account_id, target_kind, target_id, \
+         household_id, target_path, reason, minutes, urgent, status, requested_at, expires_at) \
+         SELECT county_code, id, (SELECT id FROM account WHERE username = 'powers'), 'household', \
+         id, NULL, path, 'a reason', 60, FALSE, 'granted', created_at, '2999-01-01T00:00:00+00:00' \
+         FROM household ORDER BY household.id LIMIT 1",
+    )
+    .await;
+
+    let h = jinguo_crypto::token::token_hash(&new.token);
+    let read = || account::session_powers(&s.db, &h, now);
+    let p = read().await.unwrap().unwrap();
+    assert_eq!(p.session.account_id, id);
+    assert_eq!(p.username, "powers");
+    assert!(!p.disabled);
+    let session = account::session(&s.db, &h).await.unwrap().unwrap();
+    assert_eq!(p.session.csrf, session.csrf);
+    assert_eq!(p.session.expires_at, session.expires_at);
+    assert_eq!(p.session.second_factor_ok, session.second_factor_ok);
+    let grants: Vec<(String, String)> = account::grants(&s.db, id, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.role, g.scope_path))
+        .collect();
+    assert_eq!(
+        grants.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+        ["staff", "representative"]
+    );
+    assert_eq!(
+        p.grants
+            .iter()
+            .map(|g| (g.role.clone(), g.scope_path.clone()))
+            .collect::<Vec<_>>(),
+        grants
+    );
+    let members = member::of_account(&s.db, id).await.unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(p.members, members);
+    let departments = linkage::departments_of_account(&s.db, id).await.unwrap();
+    assert_eq!(departments.len(), 1);
+    assert_eq!(
+        p.departments
+            .iter()
+            .map(|d| (&d.county_code, d.department_id, &d.position))
+            .collect::<Vec<_>>(),
+        departments
+            .iter()
+            .map(|d| (&d.county_code, d.department_id, &d.position))
+            .collect::<Vec<_>>()
+    );
+    let held = emergency::active_of(&s.db, id, now).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(p.emergency.len(), 1);
+    assert_eq!(
+        (
+            p.emergency[0].id,
+            p.emergency[0].target_id,
+            p.emergency[0].household_id
+        ),
+        (held[0].id, held[0].target_id, held[0].household_id)
+    );
+    assert_eq!(Some(p.emergency[0].expires_at), held[0].expires_at);
+    // The caller made of it holds the same.
+    let c = s
+        .caller_from_session(&new.token, "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(c.grants.len(), 2);
+    assert_eq!(c.members, members);
+    assert_eq!(c.departments.len(), 1);
+    assert_eq!(c.emergency.len(), 1);
+
+    // Revoked: gone from the next read, with nothing kept between.
+    let staff = account::grants(&s.db, id, now).await.unwrap()[0].id;
+    revoke(&s.db, id, staff, now).await;
+    let p = read().await.unwrap().unwrap();
+    assert_eq!(
+        p.grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(),
+        ["representative"]
+    );
+    assert!(
+        account::session_powers(&s.db, "no such session", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+both_backends!(
+    session_in_one_statement,
+    super::a_session_is_read_in_one_statement
+);

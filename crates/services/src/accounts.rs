@@ -239,25 +239,30 @@ impl Services {
         Ok(c)
     }
 
-    /// A session and what its account may do, as read from the database (`None`: no such
-    /// session or account).
+    /// A session and what its account may do, as read from the database in one statement
+    /// (`None`: no such session or account).
     async fn read_session(
         &self,
         h: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<crate::caches::SessionCaller>, ServiceError> {
-        let Some(session) = store::session(&self.db, h).await? else {
+        let Some(p) = store::session_powers(&self.db, h, now).await? else {
             return Ok(None);
         };
-        let Some(account) = store::by_id(&self.db, session.account_id).await? else {
-            return Ok(None);
-        };
-        let caller = self.caller_of(&account, now).await?;
+        let mut caller = Caller::new(
+            p.session.account_id,
+            p.username,
+            p.display_name,
+            held_grants(p.grants),
+        );
+        caller.members = p.members;
+        caller.departments = p.departments;
+        caller.emergency = held_emergency(p.emergency);
         Ok(Some(crate::caches::SessionCaller {
-            session,
-            disabled: account.disabled,
-            locked_until: account.locked_until,
-            must_change_password: account.must_change_password,
+            session: p.session,
+            disabled: p.disabled,
+            locked_until: p.locked_until,
+            must_change_password: p.must_change_password,
             caller,
         }))
     }
@@ -268,54 +273,39 @@ impl Services {
         let account = store::by_username(&self.db, username)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        self.caller_of(&account, chrono::Utc::now()).await
-    }
-
-    async fn caller_of(
-        &self,
-        account: &Account,
-        now: DateTime<Utc>,
-    ) -> Result<Caller, ServiceError> {
+        let now = chrono::Utc::now();
         let grants = store::grants(&self.db, account.id, now)
             .await?
             .into_iter()
-            .filter_map(|g| {
-                Some(Grant {
-                    role: Role::parse(&g.role)?,
-                    scope_path: g.scope_path,
-                    expires_at: g.expires_at,
-                })
+            .map(|g| store::HeldGrant {
+                role: g.role,
+                scope_path: g.scope_path,
+                expires_at: g.expires_at,
             })
             .collect();
         let mut c = Caller::new(
             account.id,
             account.username.clone(),
             account.display_name.clone(),
-            grants,
+            held_grants(grants),
         );
         c.members = jinguo_storage::member::of_account(&self.db, account.id).await?;
         c.departments =
             jinguo_storage::linkage::departments_of_account(&self.db, account.id).await?;
-        c.emergency = jinguo_storage::emergency::active_of(&self.db, account.id, now)
+        let emergency = jinguo_storage::emergency::active_of(&self.db, account.id, now)
             .await?
             .into_iter()
             .filter_map(|e| {
-                let target = match e.target_kind.as_str() {
-                    "household" => crate::access::EmergencyTarget::Household(e.target_id),
-                    "person" => crate::access::EmergencyTarget::Person {
-                        person: e.target_id,
-                        household: e.household_id?,
-                    },
-                    "dv_case" => crate::access::EmergencyTarget::Case(e.target_id),
-                    _ => return None,
-                };
-                Some(crate::access::EmergencyHold {
+                Some(store::HeldEmergency {
                     id: e.id,
-                    target,
+                    target_kind: e.target_kind,
+                    target_id: e.target_id,
+                    household_id: e.household_id,
                     expires_at: e.expires_at?,
                 })
             })
             .collect();
+        c.emergency = held_emergency(emergency);
         Ok(c)
     }
 
@@ -687,4 +677,40 @@ pub(crate) fn administers(
         Some(home) => scope.covers(home) && grants.iter().all(|g| scope.covers(&g.scope_path)),
         None => !grants.is_empty() && grants.iter().all(|g| scope.covers(&g.scope_path)),
     }
+}
+
+/// The grants in force as a caller holds them (a role this build does not know is left out).
+fn held_grants(grants: Vec<store::HeldGrant>) -> Vec<Grant> {
+    grants
+        .into_iter()
+        .filter_map(|g| {
+            Some(Grant {
+                role: Role::parse(&g.role)?,
+                scope_path: g.scope_path,
+                expires_at: g.expires_at,
+            })
+        })
+        .collect()
+}
+
+/// Emergency access in force as a caller holds it (a person's access names her household).
+fn held_emergency(held: Vec<store::HeldEmergency>) -> Vec<crate::access::EmergencyHold> {
+    held.into_iter()
+        .filter_map(|e| {
+            let target = match e.target_kind.as_str() {
+                "household" => crate::access::EmergencyTarget::Household(e.target_id),
+                "person" => crate::access::EmergencyTarget::Person {
+                    person: e.target_id,
+                    household: e.household_id?,
+                },
+                "dv_case" => crate::access::EmergencyTarget::Case(e.target_id),
+                _ => return None,
+            };
+            Some(crate::access::EmergencyHold {
+                id: e.id,
+                target,
+                expires_at: e.expires_at,
+            })
+        })
+        .collect()
 }

@@ -125,10 +125,16 @@ impl<'a> Cached<'a> {
     }
 
     pub async fn lineage(&self, place: &Place) -> Result<Arc<Vec<Place>>, StorageError> {
-        let key = self.key(format_args!("{}", place.path));
+        self.lineage_at(&place.path).await
+    }
+
+    /// The places a materialized path names, from the top down (see [`places::lineage_at`]):
+    /// a household's own path gives its group and the group's ancestors in one read.
+    pub async fn lineage_at(&self, path: &str) -> Result<Arc<Vec<Place>>, StorageError> {
+        let key = self.key(format_args!("{path}"));
         self.caches
             .lineages
-            .get(&key, || places::lineage(self.db, place))
+            .get(&key, || places::lineage_at(self.db, path))
             .await
     }
 

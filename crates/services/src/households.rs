@@ -33,6 +33,16 @@ pub struct HouseholdView {
     pub persons: Vec<PersonView>,
     /// Whether the values are shown unmasked.
     pub revealed: bool,
+    /// Whose read scope it was read with (only the services make one), so that what follows
+    /// on the same page may start from it without reading the household again.
+    seen_by: Option<Uuid>,
+}
+
+impl HouseholdView {
+    /// Whether it was read with this caller's read scope.
+    pub(crate) fn read_for(&self, caller: &Caller) -> bool {
+        self.seen_by == caller.account_id && !caller.is_operator()
+    }
 }
 
 /// How many households one account may reveal in an hour.
@@ -187,11 +197,19 @@ impl Services {
             .household(id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let group = read
-            .place(&household.group_code)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let lineage = read.lineage(&group).await?.as_ref().clone();
+        // The household's path is its group's: the group and its ancestors in one read.
+        let mut lineage = read.lineage_at(&household.path).await?;
+        if lineage
+            .last()
+            .is_none_or(|g| g.code != household.group_code)
+        {
+            let group = read
+                .place(&household.group_code)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            lineage = read.lineage(&group).await?;
+        }
+        let lineage = lineage.as_ref().clone();
         // Under emergency access: the household, or one person of it (no one else of it).
         let mut emergency = caller
             .emergency_for(crate::access::EmergencyTarget::Household(household.id))
@@ -265,6 +283,7 @@ impl Services {
             lineage,
             persons,
             revealed: reveal.is_some(),
+            seen_by: caller.account_id,
         })
     }
 

@@ -587,11 +587,33 @@ impl Services {
         caller: &Caller,
         household_id: Uuid,
     ) -> Result<HouseholdScreening, ServiceError> {
-        let read = self.cached();
-        let h = read
+        let h = self
+            .cached()
             .household(household_id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
+        self.screening_of(caller, &h).await
+    }
+
+    /// The same for the household a view was read for: read for this caller with her read
+    /// scope (as here), it is not read again; read for someone else, it is.
+    pub async fn household_screening_of(
+        &self,
+        caller: &Caller,
+        view: &crate::households::HouseholdView,
+    ) -> Result<HouseholdScreening, ServiceError> {
+        if !view.read_for(caller) {
+            return self.household_screening(caller, view.household.id).await;
+        }
+        self.screening_of(caller, &view.household).await
+    }
+
+    async fn screening_of(
+        &self,
+        caller: &Caller,
+        h: &household::Household,
+    ) -> Result<HouseholdScreening, ServiceError> {
+        let read = self.cached();
         let write_scope = caller.household_write_scope();
         // A whole subtree needs no second read; a household assigned to her does.
         let writable = write_scope.covers_all(&h.path)

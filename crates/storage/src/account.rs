@@ -343,3 +343,159 @@ pub async fn delete_other_sessions(
         .bind(account_id).bind(keep_hash).execute(&mut *c).await.map(|_| ()))?;
     Ok(())
 }
+
+/// A grant in force, as a caller holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldGrant {
+    pub role: String,
+    pub scope_path: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Emergency access in force, as a caller holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEmergency {
+    pub id: Uuid,
+    /// `household`, `person` or `dv_case`.
+    pub target_kind: String,
+    pub target_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session, its account, and what the account may do at one moment: its grants in force, the
+/// members it is, the departments it acts for and its emergency access in force.
+#[derive(Debug, Clone)]
+pub struct SessionPowers {
+    pub session: SessionRow,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub must_change_password: bool,
+    /// By the time each was granted.
+    pub grants: Vec<HeldGrant>,
+    pub members: Vec<Uuid>,
+    pub departments: Vec<crate::linkage::DepartmentPost>,
+    /// By the time each was asked for.
+    pub emergency: Vec<HeldEmergency>,
+}
+
+/// One row of [`session_powers`]: what each column holds depends on `k`.
+#[derive(sqlx::FromRow)]
+struct PowerRow {
+    k: String,
+    a: Option<String>,
+    b: Option<String>,
+    c: Option<String>,
+    t1: Option<DateTime<Utc>>,
+    t2: Option<DateTime<Utc>>,
+    t3: Option<DateTime<Utc>>,
+    t4: Option<DateTime<Utc>>,
+    i1: Option<Uuid>,
+    i2: Option<Uuid>,
+    i3: Option<Uuid>,
+    f1: Option<bool>,
+    f2: Option<bool>,
+    f3: Option<bool>,
+}
+
+/// The session behind a token hash with everything its caller is made of, in one statement
+/// (each request without the caches asks for it): `None` when there is no such session. The same
+/// rows as [`session`], [`by_id`], [`grants`], `member::of_account`,
+/// `linkage::departments_of_account` and `emergency::active_of`, in their order.
+pub async fn session_powers(
+    db: &Db,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionPowers>, StorageError> {
+    // `k` tells the rows apart: s the session and its account, g a grant, m a member, d a
+    // department, e an emergency access; `o` orders each kind as its own read does.
+    const SQL: &str = "\
+        SELECT 's' AS k, s.csrf AS a, a.username AS b, a.display_name AS c, \
+               s.created_at AS t1, s.last_seen_at AS t2, s.expires_at AS t3, a.locked_until AS t4, \
+               s.account_id AS i1, CAST(NULL AS UUID) AS i2, CAST(NULL AS UUID) AS i3, \
+               s.second_factor_ok AS f1, a.disabled AS f2, a.must_change_password AS f3, \
+               s.created_at AS o \
+          FROM session s JOIN account a ON a.id = s.account_id WHERE s.token_hash = $1 \
+        UNION ALL \
+        SELECT 'g', g.role, g.scope_path, NULL, g.expires_at, NULL, NULL, NULL, \
+               NULL, NULL, NULL, NULL, NULL, NULL, g.granted_at \
+          FROM session s JOIN account_grant g ON g.account_id = s.account_id \
+         WHERE s.token_hash = $1 AND g.revoked_at IS NULL \
+           AND (g.expires_at IS NULL OR g.expires_at > $2) \
+        UNION ALL \
+        SELECT 'm', NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+               m.id, NULL, NULL, NULL, NULL, NULL, NULL \
+          FROM session s JOIN member m ON m.account_id = s.account_id \
+         WHERE s.token_hash = $1 AND m.ended_on IS NULL \
+        UNION ALL \
+        SELECT 'd', l.county_code, l.position, NULL, NULL, NULL, NULL, NULL, \
+               l.department_id, NULL, NULL, NULL, NULL, NULL, NULL \
+          FROM session s JOIN liaison l ON l.account_id = s.account_id \
+         WHERE s.token_hash = $1 \
+        UNION ALL \
+        SELECT 'e', e.target_kind, NULL, NULL, e.expires_at, NULL, NULL, NULL, \
+               e.id, e.target_id, e.household_id, NULL, NULL, NULL, e.requested_at \
+          FROM session s JOIN emergency_access e ON e.account_id = s.account_id \
+         WHERE s.token_hash = $1 AND e.status = 'granted' AND e.expires_at > $2 \
+        ORDER BY k, o, a, i1";
+    let rows: Vec<PowerRow> = db_run!(db, p => sqlx::query_as::<_, PowerRow>(SQL)
+        .bind(token_hash).bind(now).fetch_all(p).await)?;
+    let mut found: Option<SessionPowers> = None;
+    let (mut grants, mut members, mut departments, mut emergency) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let broken = || StorageError::Sql(sqlx::Error::ColumnNotFound("session_powers".into()));
+    for r in rows {
+        match r.k.as_str() {
+            "s" => {
+                found = Some(SessionPowers {
+                    session: SessionRow {
+                        token_hash: token_hash.to_string(),
+                        account_id: r.i1.ok_or_else(broken)?,
+                        csrf: r.a.ok_or_else(broken)?,
+                        second_factor_ok: r.f1.ok_or_else(broken)?,
+                        created_at: r.t1.ok_or_else(broken)?,
+                        last_seen_at: r.t2.ok_or_else(broken)?,
+                        expires_at: r.t3.ok_or_else(broken)?,
+                    },
+                    username: r.b.ok_or_else(broken)?,
+                    display_name: r.c.ok_or_else(broken)?,
+                    disabled: r.f2.ok_or_else(broken)?,
+                    locked_until: r.t4,
+                    must_change_password: r.f3.ok_or_else(broken)?,
+                    grants: Vec::new(),
+                    members: Vec::new(),
+                    departments: Vec::new(),
+                    emergency: Vec::new(),
+                })
+            }
+            "g" => grants.push(HeldGrant {
+                role: r.a.ok_or_else(broken)?,
+                scope_path: r.b.ok_or_else(broken)?,
+                expires_at: r.t1,
+            }),
+            "m" => members.push(r.i1.ok_or_else(broken)?),
+            "d" => departments.push(crate::linkage::DepartmentPost {
+                county_code: r.a.ok_or_else(broken)?,
+                position: r.b.ok_or_else(broken)?,
+                department_id: r.i1.ok_or_else(broken)?,
+            }),
+            "e" => emergency.push(HeldEmergency {
+                id: r.i1.ok_or_else(broken)?,
+                target_kind: r.a.ok_or_else(broken)?,
+                target_id: r.i2.ok_or_else(broken)?,
+                household_id: r.i3,
+                expires_at: r.t1.ok_or_else(broken)?,
+            }),
+            _ => return Err(broken()),
+        }
+    }
+    Ok(found.map(|mut s| {
+        s.grants = grants;
+        s.members = members;
+        s.departments = departments;
+        s.emergency = emergency;
+        s
+    }))
+}

@@ -106,7 +106,13 @@ pub async fn children(db: &Db, code: &str) -> Result<Vec<Place>, StorageError> {
 
 /// The place and its ancestors, from the top down.
 pub async fn lineage(db: &Db, place: &Place) -> Result<Vec<Place>, StorageError> {
-    let codes: Vec<&str> = place.path.split('/').filter(|s| !s.is_empty()).collect();
+    lineage_at(db, &place.path).await
+}
+
+/// The places a materialized path names, from the top down (the last is the place at `path`,
+/// when there is one).
+pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError> {
+    let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let sql = concat!(
         "SELECT ",
         cols!(),

@@ -152,7 +152,7 @@ async fn render_household(
     let screening = match super::screening::screening_block(
         &s.services,
         req.caller,
-        id,
+        &v,
         lang,
         req.visited,
         req.retry,

@@ -481,12 +481,12 @@ fn request_key() -> String {
 pub(super) async fn screening_block(
     s: &Services,
     caller: &Caller,
-    household: Uuid,
+    household: &jinguo_services::households::HouseholdView,
     lang: Lang,
     visited: bool,
     retry: Option<(&VisitForm, Vec<FieldError>)>,
 ) -> Result<ScreeningBlock, ServiceError> {
-    let h = s.household_screening(caller, household).await?;
+    let h = s.household_screening_of(caller, household).await?;
     let today = jinguo_services::clock::today();
     let item_labels = |keys: &[Item]| {
         keys.iter()
