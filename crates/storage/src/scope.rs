@@ -175,26 +175,6 @@ impl Scope {
         }
     }
 
-    /// When the subtrees are at least [`Scope::SIBLINGS`] places' paths of the same length: the
-    /// range from the first to the end of the last, and that length.
-    fn siblings(&self) -> Option<(Subtree, usize)> {
-        let first = self.subtrees.first()?;
-        let depth = first.lo.len();
-        let alike = self.subtrees.len() >= Self::SIBLINGS
-            && self.subtrees.iter().all(|s| {
-                s.lo.len() == depth && s.lo.ends_with('/') && *s == Subtree::of_path(&s.lo)
-            });
-        if !alike {
-            return None;
-        }
-        let lo = self.subtrees.iter().map(|s| &s.lo).min()?.clone();
-        let hi = self.subtrees.iter().map(|s| &s.hi).max()?.clone();
-        Some((Subtree { lo, hi }, depth))
-    }
-
-    /// From how many places of one depth their prefixes are looked up as one set.
-    const SIBLINGS: usize = 3;
-
     /// Appends ` AND (col >= lo AND col < hi OR …)` to a query over rows of a whole subtree; an
     /// empty scope matches nothing, and so do assigned households (they need
     /// [`Scope::push_household_filter`]).
@@ -331,29 +311,6 @@ impl Scope {
     where
         for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     {
-        if let Some((span, depth)) = self.siblings() {
-            // Many places of one depth (grants of several townships, say): one range over them
-            // all for the index, and each row's prefix of that depth looked up among theirs,
-            // instead of a range test per place. A path lies in the subtree of a prefix that
-            // ends in `/` exactly when it starts with it, so the rows are the same.
-            q.push("(")
-                .push(column)
-                .push(" >= ")
-                .push_bind(span.lo)
-                .push(" AND ")
-                .push(column)
-                .push(" < ")
-                .push_bind(span.hi)
-                .push(" AND substr(")
-                .push(column)
-                .push(format!(", 1, {depth}) IN ("));
-            let mut list = q.separated(", ");
-            for s in &self.subtrees {
-                list.push_bind(s.lo.clone());
-            }
-            q.push("))");
-            return;
-        }
         for (i, s) in self.subtrees.iter().enumerate() {
             if i > 0 {
                 q.push(" OR ");
@@ -432,28 +389,6 @@ mod scope_tests {
                 ..Scope::default()
             }
         );
-    }
-
-    #[test]
-    fn places_of_one_depth_are_one_span_and_a_set_of_prefixes() {
-        let towns = [
-            "53/5301/530181/530181001/",
-            "53/5301/530181/530181003/",
-            "53/5301/530181/530181002/",
-        ];
-        let s = Scope::of_paths(towns);
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE 1 = 1");
-        s.push_filter(&mut q, "path");
-        assert_eq!(
-            q.sql().as_str(),
-            "SELECT 1 WHERE 1 = 1 AND ((path >= ? AND path < ? AND substr(path, 1, 25) IN (?, ?, ?)))"
-        );
-        // Two places, or places of different depths, keep a range each.
-        for paths in [&towns[..2], &["53/5301/530181/", towns[0], towns[1]][..]] {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT 1 WHERE 1 = 1");
-            Scope::of_paths(paths.iter().copied()).push_filter(&mut q, "path");
-            assert!(!q.sql().as_str().contains("substr"), "{paths:?}");
-        }
     }
 
     #[test]
