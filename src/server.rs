@@ -6,6 +6,13 @@
 //! body within `body_read_timeout`, a TLS handshake within `header_read_timeout`; a client
 //! address holds at most `max_connections_per_address` connections at once, and a connection
 //! beyond that is closed as soon as it is accepted.
+//!
+//! HTTP/2 multiplexes requests on one connection, so hyper has no header timeout there: an
+//! HTTP/2 connection with no request in progress (none started, or the last one answered, its
+//! body sent) for `header_read_timeout` is closed — asked to go away (GOAWAY), then dropped if it
+//! is still open `header_read_timeout` later. A stream whose headers never end is no request to
+//! hyper, so it holds nothing open once the connection's other requests are done. A request's
+//! headers take at most [`MAX_HEADER_LIST_SIZE`] bytes as decoded (larger: 431).
 
 use anyhow::Context;
 use axum::Router;
@@ -28,6 +35,10 @@ use tower::ServiceExt;
 
 /// `Strict-Transport-Security` sent on every answer over HTTPS: a year, subdomains included.
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// The most bytes (decoded, as HTTP/2 counts them) a request's headers may take over HTTP/2;
+/// advertised to the client in the connection's settings.
+pub const MAX_HEADER_LIST_SIZE: u32 = 16 * 1024;
 
 /// How connections are read and limited.
 #[derive(Clone)]
@@ -124,6 +135,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let held = PerAddress::default();
     let graceful = GracefulShutdown::new();
+    // Told to HTTP/2 connections, which go away by themselves (see `serve_h2`).
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
     let acceptor = options.tls.clone().map(TlsAcceptor::from);
     let options = Arc::new(options);
@@ -155,10 +168,12 @@ pub async fn run(
         let options = options.clone();
         let acceptor = acceptor.clone();
         let watcher = graceful.watcher();
+        let stop = stop.clone();
         connections.spawn(async move {
             let _hold = hold;
+            let ends = Ends { watcher, stop };
             match acceptor {
-                None => serve_connection(stream, remote, app, &options, false, watcher).await,
+                None => serve_connection(stream, remote, app, &options, false, ends).await,
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(options.header_read_timeout, acceptor.accept(stream))
@@ -166,7 +181,7 @@ pub async fn run(
                     match handshake {
                         Ok(Ok(tls)) => {
                             let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-                            serve_connection(tls, remote, app, &options, h2, watcher).await
+                            serve_connection(tls, remote, app, &options, h2, ends).await
                         }
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -176,13 +191,93 @@ pub async fn run(
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
+    let drained = async {
+        graceful.shutdown().await;
+        while connections.join_next().await.is_some() {}
+    };
     tokio::select! {
-        () = graceful.shutdown() => {},
+        () = drained => {},
         () = tokio::time::sleep(Duration::from_secs(10)) => {
             tracing::warn!("requests still open after 10 s; closing them");
         }
     }
     Ok(())
+}
+
+/// How a connection learns that the server stops: HTTP/1.1 through hyper's graceful shutdown,
+/// HTTP/2 through `stop`.
+struct Ends {
+    watcher: Watcher,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The requests of one connection in progress, and when the last one ended (or the connection
+/// began).
+struct Activity(Mutex<(usize, tokio::time::Instant)>);
+
+/// One request in progress, from its headers to the end of its answer's body.
+struct Busy(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity(Mutex::new((0, tokio::time::Instant::now()))))
+    }
+
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).0 += 1;
+        Busy(self.clone())
+    }
+
+    /// Completes once no request has been in progress for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let (open, since) = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if open == 0 && since + limit <= tokio::time::Instant::now() {
+                return;
+            }
+            let wake = if open == 0 {
+                since + limit
+            } else {
+                tokio::time::Instant::now() + limit
+            };
+            tokio::time::sleep_until(wake).await;
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let mut state = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 = state.0.saturating_sub(1);
+        state.1 = tokio::time::Instant::now();
+    }
+}
+
+/// An answer's body that keeps its request in progress until it is sent (or dropped).
+struct Tracked {
+    body: axum::body::Body,
+    _busy: Busy,
+}
+
+impl http_body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 async fn serve_connection<I>(
@@ -191,15 +286,18 @@ async fn serve_connection<I>(
     app: Router,
     options: &HttpOptions,
     h2: bool,
-    watcher: Watcher,
+    ends: Ends,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let tls = options.tls.is_some();
     let trust = options.trust_forwarded_proto;
     let body_timeout = options.body_read_timeout;
+    let activity = Activity::new();
+    let requests = activity.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let app = app.clone();
+        let busy = requests.begin();
         async move {
             let secure = tls
                 || (trust
@@ -218,7 +316,9 @@ async fn serve_connection<I>(
                     HeaderValue::from_static(HSTS),
                 );
             }
-            Ok::<_, std::convert::Infallible>(res)
+            Ok::<_, std::convert::Infallible>(
+                res.map(|body| axum::body::Body::new(Tracked { body, _busy: busy })),
+            )
         }
     });
     let io = TokioIo::new(io);
@@ -228,17 +328,63 @@ async fn serve_connection<I>(
             .timer(TokioTimer::new())
             .keep_alive_interval(Some(Duration::from_secs(30)))
             .keep_alive_timeout(options.header_read_timeout)
-            .max_concurrent_streams(64);
-        watcher.watch(builder.serve_connection(io, service)).await
+            .max_concurrent_streams(64)
+            .max_header_list_size(MAX_HEADER_LIST_SIZE);
+        let conn = builder.serve_connection(io, service);
+        serve_h2(conn, &activity, options.header_read_timeout, ends.stop).await
     } else {
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(options.header_read_timeout);
-        watcher.watch(builder.serve_connection(io, service)).await
+        ends.watcher
+            .watch(builder.serve_connection(io, service))
+            .await
     };
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended");
+    }
+}
+
+/// Drives an HTTP/2 connection until it ends. Idle for `limit` (no request in progress), or
+/// when the server stops, it is asked to go away; still open `limit` later (10 s when the
+/// server stops), it is dropped.
+async fn serve_h2<I, S, B>(
+    conn: hyper::server::conn::http2::Connection<TokioIo<I>, S, TokioExecutor>,
+    activity: &Activity,
+    limit: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), hyper::Error>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tokio::pin!(conn);
+    let mut closing: Option<tokio::time::Instant> = None;
+    loop {
+        let deadline = closing.unwrap_or_else(|| tokio::time::Instant::now() + limit * 1000);
+        tokio::select! {
+            result = conn.as_mut() => return result,
+            () = activity.idle_for(limit), if closing.is_none() => {
+                tracing::debug!("HTTP/2 connection without a request in progress: going away");
+                conn.as_mut().graceful_shutdown();
+                closing = Some(tokio::time::Instant::now() + limit);
+            }
+            // Stopping (or the server gone).
+            _ = stop.wait_for(|stopping| *stopping), if closing.is_none() => {
+                conn.as_mut().graceful_shutdown();
+                closing = Some(tokio::time::Instant::now() + Duration::from_secs(10));
+            }
+            () = tokio::time::sleep_until(deadline), if closing.is_some() => {
+                tracing::debug!("HTTP/2 connection still open after going away: closed");
+                return Ok(());
+            }
+        }
     }
 }
 

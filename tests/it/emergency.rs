@@ -848,15 +848,7 @@ async fn publication_needs_recorded_consent(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
     let staff = support::county_staff();
     let group = crate::storage::first_group(&s).await;
-    let mut child = None;
-    for line in s.group_households(&staff, &group, 1).await.unwrap().lines {
-        let v = s.household_view(&staff, line.id).await.unwrap();
-        if let Some(p) = v.persons.iter().find(|p| p.age < 14) {
-            child = Some(p.id);
-            break;
-        }
-    }
-    let child = child.expect("a child in the first group");
+    let child = support::child_of_group(&s, &group).await;
     let input = |wish: &str| jinguo_domain::care::WishInput {
         person_id: Some(child),
         wish: wish.into(),
@@ -872,11 +864,19 @@ async fn publication_needs_recorded_consent(b: Backend) {
         .propose_wish(&staff, &group, &input("一套课外书"))
         .await
         .unwrap();
-    let recorded: Vec<(String, Option<String>, Option<String>)> = query(
+    let recorded: Vec<(uuid::Uuid, String, Option<String>, Option<String>)> = query(
         &s.db,
-        "SELECT given_by, guardian_name, guardian_relationship FROM consent WHERE purpose = 'publish'",
+        "SELECT id, given_by, guardian_name, guardian_relationship FROM consent WHERE purpose = 'publish'",
     )
     .await;
+    // The guardian's name is sealed for its row.
+    let recorded: Vec<_> = recorded
+        .into_iter()
+        .map(|(id, by, name, relationship)| {
+            let name = name.map(|n| s.open("consent", "guardian_name", &id, &n).unwrap());
+            (by, name, relationship)
+        })
+        .collect();
     assert!(recorded.contains(&(
         "guardian".to_string(),
         Some("李梅".to_string()),

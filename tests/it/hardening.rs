@@ -52,7 +52,7 @@ async fn empty_services() -> (support::TestDb, Services) {
 }
 
 /// Reads until the peer closes; `true` when it closed (or reset) within `limit`.
-async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), limit: Duration) -> bool {
     let mut buf = [0u8; 1024];
     let deadline = tokio::time::Instant::now() + limit;
     loop {
@@ -157,16 +157,51 @@ async fn one_address_holds_a_limited_number_of_connections() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn https_with_hsts_secure_cookies_and_a_redirecting_http_port() {
-    let (_t, s) = support::with_small_demo(Backend::Sqlite).await;
-    support::account(&s, "tls-staff", Role::Staff, "530181").await;
+/// A self-signed certificate for `localhost`: the server's TLS configuration (read from PEM
+/// files, as `jinguo serve` reads them) and a client's that trusts only it and offers `alpn`.
+fn self_signed(
+    alpn: &[&[u8]],
+) -> (
+    Arc<tokio_rustls::rustls::ServerConfig>,
+    Arc<tokio_rustls::rustls::ClientConfig>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_file, cert.cert.pem()).unwrap();
     std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
-    let tls = jinguo::server::tls_config(&cert_file, &key_file).unwrap();
+    let server = jinguo::server::tls_config(&cert_file, &key_file).unwrap();
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let mut client = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    client.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    (server, Arc::new(client))
+}
+
+/// A TLS connection to `addr` as `localhost`.
+async fn tls_to(
+    addr: std::net::SocketAddr,
+    client: &Arc<tokio_rustls::rustls::ClientConfig>,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(client.clone())
+        .connect(name, tcp)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_hsts_secure_cookies_and_a_redirecting_http_port() {
+    let (_t, s) = support::with_small_demo(Backend::Sqlite).await;
+    support::account(&s, "tls-staff", Role::Staff, "530181").await;
+    let (tls, client_tls) = self_signed(&[]);
     let srv = serve_with(
         s,
         HttpOptions {
@@ -176,27 +211,11 @@ async fn https_with_hsts_secure_cookies_and_a_redirecting_http_port() {
         true,
     )
     .await;
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
-    let client_tls = Arc::new(
-        tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
-            tokio_rustls::rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
-    );
     // One HTTP/1.1 request over TLS to the server, trusting only its certificate.
     let https = |request: String| {
         let client_tls = client_tls.clone();
         async move {
-            let tcp = TcpStream::connect(srv.addr).await.unwrap();
-            let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-            let mut tls = tokio_rustls::TlsConnector::from(client_tls)
-                .connect(name, tcp)
-                .await
-                .unwrap();
+            let mut tls = tls_to(srv.addr, &client_tls).await;
             tls.write_all(request.as_bytes()).await.unwrap();
             let mut answer = Vec::new();
             let _ = tls.read_to_end(&mut answer).await;
@@ -260,6 +279,117 @@ async fn https_with_hsts_secure_cookies_and_a_redirecting_http_port() {
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), raw.read_to_end(&mut answer)).await;
     assert!(!answer.starts_with(b"HTTP/1.1 200"));
+}
+
+/// An HTTP/2 frame: length, type, flags, stream, payload.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+    f.extend([kind, flags]);
+    f.extend(stream.to_be_bytes());
+    f.extend(payload);
+    f
+}
+
+/// An HTTP/2 client (the h2 crate) on a new TLS connection; the connection is driven by a task
+/// that ends when the server closes it.
+async fn h2_client(
+    addr: std::net::SocketAddr,
+    client: &Arc<tokio_rustls::rustls::ClientConfig>,
+) -> (
+    h2::client::SendRequest<axum::body::Bytes>,
+    tokio::task::JoinHandle<()>,
+) {
+    let tls = tls_to(addr, client).await;
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (send, conn) = h2::client::handshake(tls).await.unwrap();
+    let driven = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    (send, driven)
+}
+
+/// GET /healthz with `headers`: the answer, or the error that ended the stream.
+async fn h2_get(
+    send: &h2::client::SendRequest<axum::body::Bytes>,
+    headers: &[(&str, String)],
+) -> Result<http::Response<h2::RecvStream>, h2::Error> {
+    let mut request = http::Request::get("https://localhost/healthz");
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let (answer, _) = send
+        .clone()
+        .ready()
+        .await?
+        .send_request(request.body(()).unwrap(), true)?;
+    answer.await
+}
+
+/// Over HTTP/2 (TLS, ALPN h2) hyper has no header timeout: a connection that says hello and
+/// sends nothing, one whose request's headers never end, and one left idle after its request is
+/// answered are each closed after the header timeout; headers over the limit are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_connections_without_a_request_are_closed_and_headers_bounded() {
+    let (_t, s) = empty_services().await;
+    let (tls, client_tls) = self_signed(&[b"h2"]);
+    let srv = serve_with(
+        s,
+        HttpOptions {
+            header_read_timeout: Duration::from_secs(1),
+            tls: Some(tls),
+            ..Default::default()
+        },
+        false,
+    )
+    .await;
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    // Hello (the preface and empty settings), then nothing.
+    let mut hello = tls_to(srv.addr, &client_tls).await;
+    hello.write_all(PREFACE).await.unwrap();
+    hello.write_all(&h2_frame(0x4, 0, 0, &[])).await.unwrap();
+    // A request's headers (GET https /) begun and never ended: no END_HEADERS, no CONTINUATION.
+    let mut slow = tls_to(srv.addr, &client_tls).await;
+    slow.write_all(PREFACE).await.unwrap();
+    slow.write_all(&h2_frame(0x4, 0, 0, &[])).await.unwrap();
+    slow.write_all(&h2_frame(0x1, 0x1, 1, &[0x82, 0x87, 0x84]))
+        .await
+        .unwrap();
+    // A real client: one request answered (with HSTS), its body read, then nothing more.
+    let (send, driven) = h2_client(srv.addr, &client_tls).await;
+    let answer = h2_get(&send, &[]).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["strict-transport-security"],
+        jinguo::server::HSTS
+    );
+    let mut body = answer.into_body();
+    while let Some(chunk) = body.data().await {
+        chunk.unwrap();
+    }
+    assert!(
+        closed_within(&mut hello, Duration::from_secs(6)).await,
+        "an HTTP/2 connection without a request stayed open"
+    );
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(6)).await,
+        "an HTTP/2 request whose headers never ended stayed open"
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_secs(6), driven)
+            .await
+            .is_ok(),
+        "an idle HTTP/2 connection stayed open"
+    );
+    // Headers within the limit are served; beyond it, refused (431, or the stream reset).
+    let limit = jinguo::server::MAX_HEADER_LIST_SIZE as usize;
+    let (send, _driven) = h2_client(srv.addr, &client_tls).await;
+    let within = h2_get(&send, &[("x-within", "a".repeat(limit / 2))]).await;
+    assert_eq!(within.unwrap().status(), 200);
+    let (send, _driven) = h2_client(srv.addr, &client_tls).await;
+    match h2_get(&send, &[("x-beyond", "a".repeat(limit + 1024))]).await {
+        Ok(answer) => assert_eq!(answer.status(), 431),
+        Err(e) => assert!(e.is_reset() || e.is_go_away(), "{e}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

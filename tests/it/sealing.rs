@@ -142,11 +142,20 @@ async fn demo_holds_no_name_id_number_or_phone(b: Backend) {
         opened(&s, SealedColumn::ServiceNote).await,
         vec![note.to_string()]
     );
+    // A case whose victim is a registered person (the case names her household), her consent
+    // to share given by a guardian, and a consent of a person given by a guardian.
+    let (case, household, _, guardians) = case_of_registered_victim(&s).await;
     let bytes = stored_bytes(&t).await;
-    for clear in [note, reason] {
+    for clear in [note, reason].into_iter().chain(guardians) {
         assert!(!contains(&bytes, clear), "{clear} in clear in the database");
     }
     assert!(bytes.len() > 100_000, "{}", bytes.len());
+    // The links that tell a status: a case to its household, a consent (to publish: a child's
+    // wish) to its person. Nothing next to those rows names the household or the person.
+    let mut links = vec![(case, household)];
+    links.extend(consent_links(&s).await);
+    assert!(links.len() >= 3, "{links:?}");
+    assert_links_sealed(&t, &["dv_case", "consent"], &links).await;
     // A name that is also a part of a public name (a place, a federation) is no finding.
     let public = stored_public_names(&s.db).await;
     let needles = names
@@ -201,6 +210,155 @@ async fn served_entry(s: &Services, note: &str) -> uuid::Uuid {
         .await
         .unwrap();
     entry
+}
+
+/// A case registered with a person of the first household as its victim, a consent to share
+/// given by her guardian, a consent (sensitive data) of another person given by a guardian, and
+/// a child's wish published under her guardian's consent; returns the case, the household, and
+/// the person of the consent, and the guardians' names.
+async fn case_of_registered_victim(
+    s: &Services,
+) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid, [&'static str; 2]) {
+    let staff = county_staff();
+    let (group, hid) = support::first_household(s).await;
+    let view = s.household_view(&staff, hid).await.unwrap();
+    let victim = view.persons[0].id;
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(serde_json::json!({
+        "victim_person_id": victim, "victim_name": "", "relationship": "丈夫",
+        "violence": ["psychological"], "severity": "minor", "source": "hotline",
+        "consent_to_share": false, "received_on": jinguo_services::clock::today().to_string(),
+        "narrative": "电话求助"}))
+    .unwrap();
+    let case = s.register_case(&staff, &group[..12], &case).await.unwrap();
+    let guardians = ["上官婉儿", "诸葛明月"];
+    s.record_share_consent(
+        &staff,
+        case,
+        &jinguo_services::consent::ShareConsentInput {
+            guardian_name: guardians[0].into(),
+            guardian_relationship: "母亲".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let other = view.persons.last().unwrap().id;
+    s.record_consent(
+        &staff,
+        other,
+        &jinguo_services::consent::NewConsent {
+            purpose: "sensitive_data".into(),
+            basis: "consent".into(),
+            guardian_name: Some(guardians[1].into()),
+            guardian_relationship: Some("母亲".into()),
+        },
+    )
+    .await
+    .unwrap();
+    // A child's wish, published under her guardian's consent.
+    let wish = jinguo_domain::care::WishInput {
+        person_id: Some(support::child_of_group(s, &group).await),
+        wish: "一套课外书".into(),
+        guardian_consent: true,
+        guardian_name: "李梅".into(),
+        guardian_relationship: "母亲".into(),
+    };
+    let wish = s.propose_wish(&staff, &group, &wish).await.unwrap();
+    s.wish_step(&staff, wish, "approve", 1, "").await.unwrap();
+    (case, hid, other, guardians)
+}
+
+/// Every consent with the id of its person, opened with the key.
+async fn consent_links(s: &Services) -> Vec<(uuid::Uuid, uuid::Uuid)> {
+    let mut out = Vec::new();
+    let mut after = (uuid::Uuid::nil(), -1_i64);
+    loop {
+        let rows = sealed_values(&s.db, SealedColumn::ConsentPerson, after, 1000)
+            .await
+            .unwrap();
+        let Some(last) = rows.last() else { break };
+        after = (last.id, last.seq);
+        for v in rows {
+            assert!(
+                jinguo_crypto::kid_of(&v.value).is_some(),
+                "consent.person holds an id in clear"
+            );
+            out.push((
+                v.id,
+                s.open_id("consent", "person", &v.id, &v.value).unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+/// No row of `links` (row id, the id it links to) has the linked id next to it in the stored
+/// bytes (SQLite: on the page of the file or of the WAL where the row's id is), or in the rows of
+/// `tables` as text (PostgreSQL).
+async fn assert_links_sealed(
+    t: &support::TestDb,
+    tables: &[&str],
+    links: &[(uuid::Uuid, uuid::Uuid)],
+) {
+    match &t.db {
+        Db::Sqlite(_) => {
+            let path = t.url.trim_start_matches("sqlite://").to_string();
+            let file = std::fs::read(&path).unwrap();
+            let wal = std::fs::read(format!("{path}-wal")).unwrap_or_default();
+            // The page size, from the file's header (1 stands for 65536).
+            let size = match u16::from_be_bytes([file[16], file[17]]) {
+                1 => 65536,
+                n => n as usize,
+            };
+            // The file is a sequence of pages; the WAL a 32-byte header, then frames of a
+            // 24-byte header and a page.
+            let pages = |bytes: &[u8], start: usize, stride: usize, skip: usize| {
+                let mut out = Vec::new();
+                let mut at = start;
+                while at + skip + size <= bytes.len() {
+                    out.push(bytes[at + skip..at + skip + size].to_vec());
+                    at += stride;
+                }
+                out
+            };
+            let mut all = pages(&file, 0, size, 0);
+            all.extend(pages(&wal, 32, size + 24, 24));
+            let mut rows = 0;
+            for (row, linked) in links {
+                for page in all.iter().filter(|p| holds(p, row.as_bytes())) {
+                    rows += 1;
+                    for form in id_forms(linked) {
+                        assert!(
+                            !holds(page, &form),
+                            "{linked} next to row {row} in the file"
+                        );
+                    }
+                }
+            }
+            assert!(
+                rows >= links.len(),
+                "the rows were not found in the file ({rows})"
+            );
+        }
+        Db::Postgres(p) => {
+            let mut text = String::new();
+            for table in tables {
+                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM \"{table}\" t"
+                )))
+                .fetch_all(p)
+                .await
+                .unwrap();
+                text.extend(rows.into_iter().map(|(r,)| r));
+            }
+            assert!(!text.is_empty(), "{tables:?} are empty");
+            for (_, linked) in links {
+                for form in &id_forms(linked)[1..] {
+                    assert!(!holds(text.as_bytes(), form), "{linked} in {tables:?}");
+                }
+            }
+        }
+    }
 }
 
 async fn stored_public_names(db: &Db) -> Vec<String> {
@@ -521,6 +679,7 @@ async fn rotation_reseals_names(b: Backend) {
         jinguo_services::Keyring::load(&path).unwrap(),
         path.clone(),
     ));
+    case_of_registered_victim(&s2).await;
     let names_before = opened(&s2, SealedColumn::PersonName).await;
     let report = s2
         .rotate_keys(&jinguo_services::Caller::operator())
@@ -535,6 +694,10 @@ async fn rotation_reseals_names(b: Backend) {
         SealedColumn::PersonBirthDate,
         SealedColumn::PersonRelationship,
         SealedColumn::MemberName,
+        SealedColumn::CaseHousehold,
+        SealedColumn::ConsentPerson,
+        SealedColumn::ConsentGuardianName,
+        SealedColumn::CaseConsentGuardianName,
     ] {
         let rows = sealed_values(&s2.db, which, (uuid::Uuid::nil(), -1), 50)
             .await
@@ -605,51 +768,21 @@ async fn registry_links_sealed(b: Backend) {
     assert_eq!(links.len(), 3, "{links:?}");
     assert!(links.contains(&(entry, person)) && links.contains(&(entry, household)));
     // What a copy of the database holds next to the registry: no id of the person or household.
-    match &t.db {
-        Db::Sqlite(_) => {
-            let bytes = stored_bytes(&t).await;
-            let mut rows = 0;
-            for (row, _) in &links {
-                let key = row.as_bytes();
-                for (i, _) in bytes
-                    .windows(key.len())
-                    .enumerate()
-                    .filter(|(_, w)| *w == key)
-                {
-                    rows += 1;
-                    let near = &bytes[i.saturating_sub(700)..(i + 700).min(bytes.len())];
-                    for id in [person, household] {
-                        for form in id_forms(&id) {
-                            assert!(!holds(near, &form), "{id} next to row {row} in the file");
-                        }
-                    }
-                }
-            }
-            assert!(rows >= 2, "the rows were not found in the file ({rows})");
-        }
-        Db::Postgres(p) => {
-            for table in [
-                "registry_entry",
-                "care_service",
-                "wish",
-                "care_event_person",
-            ] {
-                let text: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT t::text FROM \"{table}\" t"
-                )))
-                .fetch_all(p)
-                .await
-                .unwrap();
-                let text = text.into_iter().map(|(r,)| r).collect::<String>();
-                assert!(table == "wish" || !text.is_empty(), "{table} is empty");
-                for id in [person, household] {
-                    for form in &id_forms(&id)[1..] {
-                        assert!(!holds(text.as_bytes(), form), "{id} in {table}");
-                    }
-                }
-            }
-        }
-    }
+    let near: Vec<_> = links
+        .iter()
+        .flat_map(|(row, _)| [(*row, person), (*row, household)])
+        .collect();
+    assert_links_sealed(
+        &t,
+        &[
+            "registry_entry",
+            "care_service",
+            "wish",
+            "care_event_person",
+        ],
+        &near,
+    )
+    .await;
     // Everything still reads through the key: her entry, found again by her pseudonym.
     let list = s.entries(&staff, "530181", None, false, 100).await.unwrap();
     assert!(list.iter().any(|e| e.id == entry && e.person_id == person));
@@ -690,10 +823,7 @@ async fn upgrade_seals_clear_links(b: Backend) {
     let (person, household) = (before.person_id, before.household_id);
     // As the migration leaves a link written by an earlier version: the ids in clear, no
     // pseudonyms yet.
-    let clear = |id: uuid::Uuid| match b {
-        Backend::Sqlite => id.simple().to_string(),
-        Backend::Postgres => id.to_string(),
-    };
+    let clear = |id: uuid::Uuid| clear_id(b, id);
     support::exec(
         &t.db,
         &format!(
@@ -708,12 +838,7 @@ async fn upgrade_seals_clear_links(b: Backend) {
     support::exec(&t.db, "UPDATE care_service SET person_ref = NULL")
         .await
         .unwrap();
-    support::exec(
-        &t.db,
-        "INSERT INTO pending_seal (step) VALUES ('links') ON CONFLICT DO NOTHING",
-    )
-    .await
-    .unwrap();
+    seal_pending(&t, "links").await;
     let r = s.seal_clear_values().await.unwrap();
     assert_eq!((r.sealed, r.linked), (2, 2), "{r:?}");
     assert_eq!(
@@ -739,4 +864,133 @@ async fn upgrade_seals_clear_links(b: Backend) {
 both_backends!(
     clear_links_of_an_earlier_version_are_sealed_once_at_start,
     super::upgrade_seals_clear_links
+);
+
+/// An id as a migration copies it in clear: hex on SQLite, text on PostgreSQL.
+fn clear_id(b: Backend, id: uuid::Uuid) -> String {
+    match b {
+        Backend::Sqlite => id.simple().to_string(),
+        Backend::Postgres => id.to_string(),
+    }
+}
+
+/// Leaves a step of sealing pending, as a migration does.
+async fn seal_pending(t: &support::TestDb, step: &str) {
+    support::exec(
+        &t.db,
+        &format!("INSERT INTO pending_seal (step) VALUES ('{step}') ON CONFLICT DO NOTHING"),
+    )
+    .await
+    .unwrap();
+}
+
+/// As migration 0055 leaves a database written by an earlier version: a case's household and
+/// consents' persons as plain ids without pseudonyms, guardians' names in clear. The step at
+/// start seals them once, and every reader answers as before.
+async fn upgrade_seals_clear_case_and_consent_links(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let staff = county_staff();
+    let (case, household, person, guardians) = case_of_registered_victim(&s).await;
+    let links = consent_links(&s).await;
+    let consents = links.len();
+    // Her consent found by her pseudonym, the guardian named, the wishes published under their
+    // consents.
+    let readers = || async {
+        let staff = county_staff();
+        assert!(
+            s.has_consent(&staff, person, "sensitive_data")
+                .await
+                .unwrap()
+        );
+        let shared = s.share_consents(&staff, case).await.unwrap();
+        assert_eq!(shared[0].guardian_name.as_deref(), Some(guardians[0]));
+        s.public_wishes().await.unwrap().len()
+    };
+    let published = readers().await;
+    assert!(published > 0);
+    let clear = |id: uuid::Uuid| clear_id(b, id);
+    support::exec(
+        &t.db,
+        &format!(
+            "UPDATE dv_case SET household = '{}' WHERE household IS NOT NULL",
+            clear(household)
+        ),
+    )
+    .await
+    .unwrap();
+    for (row, person) in &links {
+        let row = match b {
+            Backend::Sqlite => format!("X'{}'", row.simple()),
+            Backend::Postgres => format!("'{row}'"),
+        };
+        support::exec(
+            &t.db,
+            &format!(
+                "UPDATE consent SET person = '{}', person_ref = NULL WHERE id = {row}",
+                clear(*person)
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    support::exec(
+        &t.db,
+        &format!("UPDATE consent SET guardian_name = '{}' WHERE guardian_name IS NOT NULL AND purpose = 'sensitive_data'", guardians[1]),
+    )
+    .await
+    .unwrap();
+    support::exec(
+        &t.db,
+        &format!(
+            "UPDATE case_consent SET guardian_name = '{}' WHERE guardian_name IS NOT NULL",
+            guardians[0]
+        ),
+    )
+    .await
+    .unwrap();
+    seal_pending(&t, "consent_links").await;
+    let r = s.seal_clear_values().await.unwrap();
+    // The case's household, every consent's person, two guardians' names; every consent's
+    // pseudonym.
+    assert_eq!(r.sealed as usize, 1 + consents + 2, "{r:?}");
+    assert_eq!(r.linked as usize, consents, "{r:?}");
+    assert_eq!(
+        s.seal_clear_values().await.unwrap(),
+        jinguo_services::sealed::SealReport::default()
+    );
+    let bytes = stored_bytes(&t).await;
+    for clear in guardians {
+        assert!(!contains(&bytes, clear), "{clear} still in clear");
+    }
+    assert_eq!(consent_links(&s).await, links);
+    let mut all = links.clone();
+    all.push((case, household));
+    assert_links_sealed(&t, &["dv_case", "consent"], &all).await;
+    if b == Backend::Sqlite {
+        // The hex the migration copied is gone from the file, its free pages included.
+        for (_, id) in &all {
+            assert!(!contains(&bytes, &clear(*id)), "{id} in clear");
+        }
+    }
+    assert_eq!(
+        opened(&s, SealedColumn::CaseHousehold).await,
+        vec![household.to_string()]
+    );
+    // Everything reads as before.
+    assert_eq!(readers().await, published);
+    assert_eq!(
+        s.withdraw_consent(&staff, person, "sensitive_data")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !s.has_consent(&staff, person, "sensitive_data")
+            .await
+            .unwrap()
+    );
+}
+both_backends!(
+    clear_case_and_consent_links_of_an_earlier_version_are_sealed_once_at_start,
+    super::upgrade_seals_clear_case_and_consent_links
 );

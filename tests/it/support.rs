@@ -271,6 +271,22 @@ pub async fn first_household(s: &Services) -> (String, uuid::Uuid) {
     (group, hid)
 }
 
+/// A person under 14 of a resident group's households (the demo has one in the first group).
+pub async fn child_of_group(s: &Services, group: &str) -> uuid::Uuid {
+    for line in s
+        .group_households(&county_staff(), group, 1)
+        .await
+        .unwrap()
+        .lines
+    {
+        let v = s.household_view(&county_staff(), line.id).await.unwrap();
+        if let Some(p) = v.persons.iter().find(|p| p.age < 14) {
+            return p.id;
+        }
+    }
+    panic!("no child in group {group}")
+}
+
 /// A valid new person for the API, written against household version `version` (test ID
 /// numbers use the address code 110101, which the demo never uses).
 pub fn new_person(version: i64) -> serde_json::Value {

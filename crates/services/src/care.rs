@@ -830,14 +830,21 @@ impl Services {
         let now = clock::now();
         // The guardian's consent to publish, named, is a record of its own: the public page
         // shows the wish only while it is in force.
+        let consent = Uuid::now_v7();
         let consent = jinguo_storage::consent::ConsentRow {
             county_code: row.county_code.clone(),
-            id: Uuid::now_v7(),
-            person_id: person,
+            id: consent,
+            person: self.seal_id("consent", "person", &consent, &person)?,
+            person_ref: self.person_ref("consent", &person),
             purpose: "publish".into(),
             basis: "consent".into(),
             given_by: "guardian".into(),
-            guardian_name: Some(valid.guardian_name.clone()),
+            guardian_name: Some(self.seal(
+                "consent",
+                "guardian_name",
+                &consent,
+                &valid.guardian_name,
+            )?),
             guardian_relationship: Some(valid.guardian_relationship.clone()),
             recorded_by: caller.account_id,
             recorded_at: now,
@@ -966,12 +973,14 @@ impl Services {
     /// since the wish was proposed).
     async fn may_publish(&self, w: &WishRow) -> Result<bool, ServiceError> {
         let child = self.open_id("wish", "person", &w.id, &w.person)?;
-        Ok(
-            jinguo_storage::consent::of_person(&self.db, &w.county_code, child)
-                .await?
-                .iter()
-                .any(|c| c.purpose == "publish" && c.withdrawn_at.is_none()),
+        Ok(jinguo_storage::consent::of_person(
+            &self.db,
+            &w.county_code,
+            &self.person_ref("consent", &child),
         )
+        .await?
+        .iter()
+        .any(|c| c.purpose == "publish" && c.withdrawn_at.is_none()))
     }
 
     /// The wishes donors may claim now: nothing personal (the wish, the child's age, her

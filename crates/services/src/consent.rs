@@ -74,11 +74,15 @@ impl Services {
         let row = ConsentRow {
             county_code: p.county_code.clone(),
             id,
-            person_id: person,
+            person: self.seal_id("consent", "person", &id, &person)?,
+            person_ref: self.person_ref("consent", &person),
             purpose: c.purpose.clone(),
             basis: c.basis.clone(),
             given_by: given_by.into(),
-            guardian_name: guardian.map(str::to_string),
+            guardian_name: match guardian {
+                Some(g) => Some(self.seal("consent", "guardian_name", &id, g)?),
+                None => None,
+            },
             guardian_relationship: guardian.and(relationship).map(str::to_string),
             recorded_by: caller.account_id,
             recorded_at: clock::now(),
@@ -102,10 +106,14 @@ impl Services {
         let p = household::person_place(&self.db, person, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        Ok(store::of_person(&self.db, &p.county_code, person)
-            .await?
-            .iter()
-            .any(|c| c.purpose == purpose && c.withdrawn_at.is_none()))
+        Ok(store::of_person(
+            &self.db,
+            &p.county_code,
+            &self.person_ref("consent", &person),
+        )
+        .await?
+        .iter()
+        .any(|c| c.purpose == purpose && c.withdrawn_at.is_none()))
     }
 
     /// Withdraws every consent of a person for a purpose.
@@ -119,11 +127,15 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let now = clock::now();
-        let open: Vec<ConsentRow> = store::of_person(&self.db, &p.county_code, person)
-            .await?
-            .into_iter()
-            .filter(|c| c.purpose == purpose && c.withdrawn_at.is_none())
-            .collect();
+        let open: Vec<ConsentRow> = store::of_person(
+            &self.db,
+            &p.county_code,
+            &self.person_ref("consent", &person),
+        )
+        .await?
+        .into_iter()
+        .filter(|c| c.purpose == purpose && c.withdrawn_at.is_none())
+        .collect();
         let n = open.len() as u64;
         db_tx!(&self.db, tx => {
             for c in &open {
@@ -227,13 +239,17 @@ impl Services {
         }
         errs.into_result()?;
         let guardian = !name.is_empty();
+        let id = Uuid::now_v7();
         let row = link::CaseConsentRow {
             county_code: c.county_code.clone(),
-            id: Uuid::now_v7(),
+            id,
             case_id: c.id,
             department_id: department,
             given_by: if guardian { "guardian" } else { "self" }.into(),
-            guardian_name: guardian.then(|| name.to_string()),
+            guardian_name: match guardian {
+                true => Some(self.seal("case_consent", "guardian_name", &id, name)?),
+                false => None,
+            },
             guardian_relationship: guardian.then(|| relationship.to_string()),
             recorded_by: caller.username.clone(),
             recorded_at: clock::now(),
@@ -290,24 +306,29 @@ impl Services {
         use jinguo_storage::linkage as link;
         let c = self.staff_case(caller, case).await?;
         let departments = link::departments(&self.db, &c.county_code).await?;
-        Ok(link::case_consents(&self.db, &c)
+        link::case_consents(&self.db, &c)
             .await?
             .into_iter()
-            .map(|k| ShareConsentView {
-                id: k.id,
-                department: k.department_id.map(|d| {
-                    departments
-                        .iter()
-                        .find(|x| x.id == d)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_default()
-                }),
-                guardian_name: k.guardian_name,
-                guardian_relationship: k.guardian_relationship,
-                recorded_by: k.recorded_by,
-                recorded_at: k.recorded_at,
-                withdrawn_at: k.withdrawn_at,
+            .map(|k| {
+                Ok(ShareConsentView {
+                    id: k.id,
+                    department: k.department_id.map(|d| {
+                        departments
+                            .iter()
+                            .find(|x| x.id == d)
+                            .map(|x| x.name.clone())
+                            .unwrap_or_default()
+                    }),
+                    guardian_name: match &k.guardian_name {
+                        Some(g) => Some(self.open("case_consent", "guardian_name", &k.id, g)?),
+                        None => None,
+                    },
+                    guardian_relationship: k.guardian_relationship,
+                    recorded_by: k.recorded_by,
+                    recorded_at: k.recorded_at,
+                    withdrawn_at: k.withdrawn_at,
+                })
             })
-            .collect())
+            .collect()
     }
 }

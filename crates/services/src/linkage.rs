@@ -606,14 +606,14 @@ impl Services {
         let place = self.managed_place(caller, place).await?;
         let county = county_of(&place.path).ok_or_else(|| invalid("place", "invalid"))?;
         let scope = caller.household_read_scope();
-        let mut household_id = None;
+        let mut household = None;
         let mut victim_name = v.victim_name.clone();
         if let Some(pid) = v.victim_person_id {
             let (h, p) = self
                 .registered_person(&county, pid, &scope)
                 .await?
                 .ok_or_else(|| invalid("victim_person_id", "not_found"))?;
-            household_id = Some(h.id);
+            household = Some(h.id);
             victim_name = p.name;
         }
         let id = Uuid::now_v7();
@@ -622,7 +622,10 @@ impl Services {
             county_code: county.clone(),
             id,
             path: place.path.clone(),
-            household_id,
+            household: match household {
+                Some(h) => Some(self.seal_id("dv_case", "household", &id, &h)?),
+                None => None,
+            },
             victim_person: match v.victim_person_id {
                 Some(pid) => Some(seal("victim_person", &pid.to_string())?),
                 None => None,

@@ -534,14 +534,14 @@ pub struct SealReport {
     pub indexed: u64,
     /// Dispute parties that got the pseudonym of their person.
     pub referenced: u64,
-    /// Rows of the care tables (entries, services, wishes, event participants) that got the
-    /// pseudonyms of their person or household.
+    /// Rows of the care tables (entries, services, wishes, event participants) and consents
+    /// that got the pseudonyms of their person or household.
     pub linked: u64,
 }
 
 impl Services {
-    /// Seals what a database made before names and notes were sealed holds in clear (migrations
-    /// 0027 and 0028 left a row in `pending_seal`): every value of the columns sealed since, the blind indexes of
+    /// Seals what a database made before names, notes and links were sealed holds in clear
+    /// (migrations 0027, 0028, 0031 and 0055 left a row in `pending_seal`): every value of the columns sealed since, the blind indexes of
     /// names and the pseudonyms of dispute parties' persons, a batch per transaction. Run at
     /// every start; it does nothing once done. Interrupted, it is run again: sealed values are
     /// left alone.
@@ -555,6 +555,7 @@ impl Services {
             .into_iter()
             .chain(mediation::SealedColumn::SEALED_SINCE_0028)
             .chain(mediation::SealedColumn::SEALED_SINCE_0031)
+            .chain(mediation::SealedColumn::SEALED_SINCE_0055)
         {
             let (table, column) = which.sealed_for();
             let mut after = (uuid::Uuid::nil(), -1_i64);
@@ -654,6 +655,8 @@ impl Services {
                     "wish",
                     "registry_entry",
                     "care_event_person",
+                    "consent",
+                    "case_consent",
                 ],
             )
             .await?;
@@ -667,8 +670,8 @@ impl Services {
 }
 
 impl Services {
-    /// Gives the rows of the care tables written before their links were sealed the pseudonyms
-    /// of their person and household (the ids are sealed by then); how many rows.
+    /// Gives the rows of the care tables and the consents written before their links were
+    /// sealed the pseudonyms of their person and household (the ids are sealed by then); how many rows.
     async fn fill_link_refs(&self) -> Result<u64, ServiceError> {
         use jinguo_storage::care::{self as store, LinkTable};
         use jinguo_storage::db_tx;
@@ -678,6 +681,7 @@ impl Services {
                 LinkTable::Entry | LinkTable::Service => ("registry_entry", "registry_entry"),
                 LinkTable::Wish => ("wish", "wish"),
                 LinkTable::Participant => ("care_event", "care_event"),
+                LinkTable::Consent => ("consent", "consent"),
             };
             loop {
                 let rows = store::unreferenced(&self.db, which, 1000).await?;

@@ -777,14 +777,17 @@ pub enum LinkTable {
     Wish,
     /// `care_event_person`: `person_ref`.
     Participant,
+    /// `consent`: `person_ref` (since migration 0055).
+    Consent,
 }
 
 impl LinkTable {
-    pub const ALL: [LinkTable; 4] = [
+    pub const ALL: [LinkTable; 5] = [
         LinkTable::Entry,
         LinkTable::Service,
         LinkTable::Wish,
         LinkTable::Participant,
+        LinkTable::Consent,
     ];
 }
 
@@ -830,6 +833,11 @@ pub async fn unreferenced(
              CAST(NULL AS TEXT) AS household FROM care_event_person WHERE person_ref IS NULL \
              ORDER BY event_id, seq LIMIT $1"
         }
+        LinkTable::Consent => {
+            "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, id AS sealed_for, person, \
+             CAST(NULL AS TEXT) AS household FROM consent WHERE person_ref IS NULL \
+             ORDER BY id LIMIT $1"
+        }
     };
     Ok(db_run!(db, p => sqlx::query_as(sql).bind(limit).fetch_all(p).await)?)
 }
@@ -863,6 +871,10 @@ pub async fn set_refs(
         LinkTable::Participant => (
             "UPDATE care_event_person SET person_ref = $4 WHERE county_code = $1 AND event_id = $2 \
              AND seq = $3",
+            person_ref,
+        ),
+        LinkTable::Consent => (
+            "UPDATE consent SET person_ref = $4 WHERE county_code = $1 AND id = $2 AND 0 = $3",
             person_ref,
         ),
     };

@@ -183,7 +183,9 @@ pub struct CaseRow {
     pub county_code: String,
     pub id: Uuid,
     pub path: String,
-    pub household_id: Option<Uuid>,
+    /// The registered victim's household, sealed (its id): no join leads from a case to
+    /// `household` without the key.
+    pub household: Option<String>,
     /// The registered person who is the victim, sealed (her id): no join leads from a case to
     /// `person` without the key.
     pub victim_person: Option<String>,
@@ -213,7 +215,7 @@ pub struct CaseRow {
 
 macro_rules! case_cols {
     () => {
-        "county_code, id, path, household_id, victim_person, victim_name, \
+        "county_code, id, path, household, victim_person, victim_name, \
      victim_phone, abuser_name, relationship, violence, severity, risk_factors, risk, children, \
      source, received_on, narrative, consent_to_share, status, owner, version"
     };
@@ -231,7 +233,7 @@ pub async fn insert_case(
          $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)"
     );
     conn_run!(tx, c => sqlx::query(sql)
-        .bind(&r.county_code).bind(r.id).bind(&r.path).bind(r.household_id)
+        .bind(&r.county_code).bind(r.id).bind(&r.path).bind(&r.household)
         .bind(&r.victim_person).bind(&r.victim_name).bind(&r.victim_phone)
         .bind(&r.abuser_name).bind(&r.relationship).bind(&r.violence).bind(&r.severity)
         .bind(&r.risk_factors).bind(&r.risk).bind(r.children).bind(&r.source)
@@ -1012,6 +1014,7 @@ pub struct CaseConsentRow {
     pub department_id: Option<Uuid>,
     /// `self` or `guardian`.
     pub given_by: String,
+    /// Sealed (since migration 0055).
     pub guardian_name: Option<String>,
     pub guardian_relationship: Option<String>,
     pub recorded_by: String,

@@ -536,10 +536,14 @@ pub enum SealedColumn {
     WishPerson,
     WishHousehold,
     ParticipantPerson,
+    CaseHousehold,
+    ConsentPerson,
+    ConsentGuardianName,
+    CaseConsentGuardianName,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 39] = [
+    pub const ALL: [SealedColumn; 43] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -579,6 +583,20 @@ impl SealedColumn {
         SealedColumn::WishPerson,
         SealedColumn::WishHousehold,
         SealedColumn::ParticipantPerson,
+        SealedColumn::CaseHousehold,
+        SealedColumn::ConsentPerson,
+        SealedColumn::ConsentGuardianName,
+        SealedColumn::CaseConsentGuardianName,
+    ];
+
+    /// The household of a case and the person of a consent, sealed since migration 0055
+    /// (which copied them as plain ids), and the guardian's name on a consent and on a case's
+    /// consent to share; sealed once as those of 0027 are.
+    pub const SEALED_SINCE_0055: [SealedColumn; 4] = [
+        SealedColumn::CaseHousehold,
+        SealedColumn::ConsentPerson,
+        SealedColumn::ConsentGuardianName,
+        SealedColumn::CaseConsentGuardianName,
     ];
 
     /// The links of the care tables to persons and households, sealed since migration 0031
@@ -602,6 +620,8 @@ impl SealedColumn {
                 | SealedColumn::WishPerson
                 | SealedColumn::WishHousehold
                 | SealedColumn::ParticipantPerson
+                | SealedColumn::CaseHousehold
+                | SealedColumn::ConsentPerson
         )
     }
 
@@ -668,6 +688,10 @@ impl SealedColumn {
             SealedColumn::WishPerson => ("wish", "person"),
             SealedColumn::WishHousehold => ("wish", "household"),
             SealedColumn::ParticipantPerson => ("care_event", "person"),
+            SealedColumn::CaseHousehold => ("dv_case", "household"),
+            SealedColumn::ConsentPerson => ("consent", "person"),
+            SealedColumn::ConsentGuardianName => ("consent", "guardian_name"),
+            SealedColumn::CaseConsentGuardianName => ("case_consent", "guardian_name"),
         }
     }
 
@@ -791,6 +815,18 @@ impl SealedColumn {
             SealedColumn::ParticipantPerson => {
                 "SELECT county_code, event_id AS id, seq, person AS value FROM care_event_person WHERE (event_id > $1 OR (event_id = $1 AND seq > $2)) ORDER BY event_id, seq LIMIT $3"
             }
+            SealedColumn::CaseHousehold => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, household AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND household IS NOT NULL ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ConsentPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, person AS value FROM consent WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ConsentGuardianName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, guardian_name AS value FROM consent WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND guardian_name IS NOT NULL ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseConsentGuardianName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, guardian_name AS value FROM case_consent WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND guardian_name IS NOT NULL ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -913,6 +949,18 @@ impl SealedColumn {
             }
             SealedColumn::ParticipantPerson => {
                 "UPDATE care_event_person SET person = $1 WHERE county_code = $2 AND event_id = $3 AND seq = $4"
+            }
+            SealedColumn::CaseHousehold => {
+                "UPDATE dv_case SET household = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ConsentPerson => {
+                "UPDATE consent SET person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ConsentGuardianName => {
+                "UPDATE consent SET guardian_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::CaseConsentGuardianName => {
+                "UPDATE case_consent SET guardian_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

@@ -510,16 +510,18 @@ impl Year {
             };
             cstore::insert_wish(tx, &row, now).await?;
             // The guardian's consent to publish, without which no donor sees the wish.
+            let consent = self.g.uuid();
             jinguo_storage::consent::insert(
                 tx,
                 &jinguo_storage::consent::ConsentRow {
                     county_code: ANNING.into(),
-                    id: self.g.uuid(),
-                    person_id: pid,
+                    id: consent,
+                    person: seal("consent", "person", &consent, &pid.to_string())?,
+                    person_ref: crate::sealed::person_ref(keys, "consent", &pid),
                     purpose: "publish".into(),
                     basis: "consent".into(),
                     given_by: "guardian".into(),
-                    guardian_name: Some("监护人".into()),
+                    guardian_name: Some(seal("consent", "guardian_name", &consent, "监护人")?),
                     guardian_relationship: Some("母亲".into()),
                     recorded_by: None,
                     recorded_at: crate::clock::day_start(proposed),
