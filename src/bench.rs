@@ -913,36 +913,20 @@ pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()
     use jinguo_domain::account::Role;
     use tower::ServiceExt as _;
     let db = &services.db;
-    let group = "530181001001001";
+    let group = jinguo_services::demo::REPRESENTATIVE_GROUP;
     // A representative of the group with no account yet (the demo's `daibiao` holds the first,
     // who takes over what she held before).
-    let reps = jinguo_storage::member::at_place(db, group, "representative").await?;
     let free: Option<(uuid::Uuid,)> = db_run!(db, p => sqlx::query_as(
         "SELECT id FROM member WHERE place_code = $1 AND role = 'representative' AND ended_on IS NULL \
          AND account_id IS NULL ORDER BY id DESC LIMIT 1")
         .bind(group).fetch_optional(p).await)?;
-    let (Some((her,)), Some(&colleague)) = (free, reps.first()) else {
+    let Some((her,)) = free else {
         anyhow::bail!("no representative without an account in {group}: run `jinguo demo` first");
     };
-    let ids: Vec<(uuid::Uuid,)> = db_run!(db, p => sqlx::query_as(
-        "SELECT id FROM household WHERE group_code = $1 ORDER BY code LIMIT $2")
-        .bind(group).bind(households).fetch_all(p).await)?;
-    anyhow::ensure!(
-        ids.len() as i64 == households,
-        "the group holds {} households, fewer than {households}",
-        ids.len()
-    );
-    jinguo_storage::db_tx!(db, tx => {
-        jinguo_storage::conn_run!(tx, c => sqlx::query(
-            "UPDATE assignment SET member_id = $1 WHERE county_code = '530181' AND member_id = $2 AND household_id IS NOT NULL AND ended_on IS NULL")
-            .bind(colleague).bind(her).execute(&mut *c).await.map(|_| ()))?;
-        for (id,) in &ids {
-            jinguo_storage::conn_run!(tx, c => sqlx::query(
-                "UPDATE assignment SET member_id = $1 WHERE county_code = '530181' AND household_id = $2 AND ended_on IS NULL")
-                .bind(her).bind(*id).execute(&mut *c).await.map(|_| ()))?;
-        }
-        Ok::<_, jinguo_storage::StorageError>(())
-    })?;
+    services
+        .demo_hand_households(group, her, households)
+        .await
+        .map_err(|e| anyhow::anyhow!("{group} cannot hand {households} households: {e}"))?;
     let operator = jinguo_services::Caller::operator();
     let username = format!("bench-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
     let password = format!("Bench-{}", uuid::Uuid::now_v7().simple());

@@ -48,6 +48,10 @@ enum Command {
         /// A small data set of the same shape (600 households) instead of Anning's 150,551.
         #[arg(long)]
         small: bool,
+        /// The representative `daibiao` answers for this many households of her group (taken
+        /// over from her colleagues), e.g. 100, the configured most, to try her offline package.
+        #[arg(long)]
+        representative_households: Option<i64>,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -556,7 +560,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             jinguo::serve_with(services, listener, options, redirect).await?;
         }
         Command::Demo {
-            no_serve, small, ..
+            no_serve,
+            small,
+            representative_households,
+            ..
         } => {
             let started = std::time::Instant::now();
             let r = if small {
@@ -568,6 +575,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let accounts = services.ensure_demo_accounts().await?;
             services.ensure_demo_campaign().await?;
+            if let Some(n) = representative_households {
+                let group = jinguo_services::demo::REPRESENTATIVE_GROUP;
+                let her = jinguo_storage::member::at_place(&services.db, group, "representative")
+                    .await?
+                    .first()
+                    .copied()
+                    .ok_or_else(|| anyhow::anyhow!("no representative in {group}"))?;
+                let handed = services
+                    .demo_hand_households(group, her, n)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{group} cannot hand {n} households: {e}"))?;
+                println!("daibiao answers for {handed} households of {group}.");
+            }
             if r.created {
                 println!(
                     "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons, {} screening visits in 2021 and {} this year.",

@@ -1107,6 +1107,13 @@ async fn page_access_matrix() {
             [200, 200, 200],
         ),
         ("/sw.js", "/sw.js".into(), [200, 200, 200]),
+        ("/static/icon.svg", "/static/icon.svg".into(), [200, 200, 200]),
+        // The household page a representative's phone keeps for offline use: hers alone.
+        (
+            "/offline/household",
+            "/offline/household".into(),
+            [303, 404, 404],
+        ),
         (
             "/manifest.webmanifest",
             "/manifest.webmanifest".into(),

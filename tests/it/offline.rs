@@ -111,14 +111,15 @@ async fn unlocked(c: &Client) {
 /// Fills the visit form of `campaign` and presses its button.
 async fn record(c: &Client, campaign: Uuid, risk: &str, note: &str) {
     let form = format!("form[data-offline*='{campaign}']");
-    c.find(Locator::Css(&format!(
-        "{form} input[name=risk][value={risk}]"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            "{form} input[name=risk][value={risk}]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.find(Locator::Css(&format!("{form} textarea[name=note]")))
         .await
         .unwrap()
@@ -174,6 +175,47 @@ async fn her_households(b: Backend) -> (support::TestDb, Services, Uuid, Vec<Uui
     (t, s, campaign, hers, addr)
 }
 
+/// Waits until the service worker keeps her home page, her list and the household page, then
+/// measures what it keeps: (gzip-compressed bytes, entries), compressed in the browser.
+async fn package(c: &Client, base: &str) -> (u64, u64) {
+    for p in ["", "api/v1/worklist", "offline/household"] {
+        until(
+            c,
+            "her home page, her list and the household page kept on the device",
+            &format!("return caches.match('{base}/{p}').then(function (r) {{ return !!r; }});"),
+        )
+        .await;
+    }
+    let size = c
+        .execute(
+            "return caches.keys().then(function (ks) { return Promise.all(ks.map(function (k) { \
+               return caches.open(k).then(function (cache) { return cache.keys().then(function (rs) { \
+                 return Promise.all(rs.map(function (r) { return cache.match(r).then(function (res) { \
+                   return new Response(res.body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer(); \
+                 }).then(function (b) { return b.byteLength; }); })); }); }); })); \
+             }).then(function (all) { var n = 0, m = 0; all.forEach(function (l) { l.forEach(function (x) { n += x; m += 1; }); }); return [n, m]; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (size[0].as_u64().unwrap(), size[1].as_u64().unwrap())
+}
+
+/// The server on `addr`, and a browser in which `rep` is logged in, her pages under the service
+/// worker's control.
+async fn logged_in(s: &Services, addr: SocketAddr) -> (Running, Client) {
+    let server = start(s, addr).await;
+    let c = browser().await;
+    log_in(&c, &format!("http://{addr}"), "rep").await;
+    until(
+        &c,
+        "the service worker",
+        "return !!navigator.serviceWorker.controller;",
+    )
+    .await;
+    (server, c)
+}
+
 /// Clicks an element of the page as it is (no new page expected).
 async fn press(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -220,48 +262,43 @@ async fn walk(b: Backend) {
     assert!(text(&c, "#offline-msg").await.contains("离线口令"));
     unlock(&c, PASSPHRASE).await;
     unlocked(&c).await;
-    // Her pages are loaded, and kept on the device.
+    // Her pages are loaded; what is kept for her households is one list and one page.
     for h in [a, b2] {
         c.goto(&format!("{base}/households/{h}")).await.unwrap();
         let _ = text(&c, "h1").await;
     }
     c.goto(&format!("{base}/")).await.unwrap();
-    for p in [
-        format!("households/{a}"),
-        format!("households/{b2}"),
-        String::new(),
-    ] {
-        until(
-            &c,
-            "her pages kept on the device",
-            &format!("return caches.match('{base}/{p}').then(function (r) {{ return !!r; }});"),
-        )
-        .await;
-    }
-
-    // What the service worker keeps for her, compressed: under 100 KB.
-    let size = c
+    let (bytes, entries) = package(&c, &base).await;
+    println!("offline package: {entries} entries, {bytes} bytes gzip-compressed");
+    assert_eq!(
+        entries, 8,
+        "the shell, her home page, her list and the household page"
+    );
+    assert!(bytes < 100_000, "offline package of {bytes} bytes");
+    // A household's own page is not kept: it opens from the list.
+    let kept = c
         .execute(
-            "return caches.keys().then(function (ks) { return Promise.all(ks.map(function (k) { \
-               return caches.open(k).then(function (cache) { return cache.keys().then(function (rs) { \
-                 return Promise.all(rs.map(function (r) { return cache.match(r).then(function (res) { \
-                   return new Response(res.body.pipeThrough(new CompressionStream('gzip'))).arrayBuffer(); \
-                 }).then(function (b) { return b.byteLength; }); })); }); }); })); \
-             }).then(function (all) { var n = 0, m = 0; all.forEach(function (l) { l.forEach(function (x) { n += x; m += 1; }); }); return [n, m]; });",
+            &format!(
+                "return caches.match('{base}/households/{a}').then(function (r) {{ return !!r; }});"
+            ),
             vec![],
         )
         .await
         .unwrap();
-    let (bytes, entries) = (size[0].as_u64().unwrap(), size[1].as_u64().unwrap());
-    println!("offline package: {entries} entries, {bytes} bytes gzip-compressed");
-    assert!(entries >= 8, "{entries} entries kept");
-    assert!(bytes < 100_000, "offline package of {bytes} bytes");
+    assert_eq!(kept, serde_json::Value::Bool(false));
 
     // The server stops. Her pages still open, from the device.
     stop(server, &base).await;
     c.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(text(&c, "#offline-count").await, "0", "her home page, kept");
     c.goto(&format!("{base}/households/{a}")).await.unwrap();
+    let code = s.household_view(&staff, a).await.unwrap().household.code;
+    until(
+        &c,
+        "the household shown from the kept list",
+        &format!("return document.getElementById('oh-code').textContent === '{code}';"),
+    )
+    .await;
     assert!(text(&c, "h1").await.starts_with("户档案"));
     // A new page forgets the key: she types her passphrase again (a wrong one is refused).
     unlock(&c, "not-my-passphrase").await;
@@ -365,15 +402,7 @@ async fn refused(b: Backend) {
     let rep = support::caller_of(&s, "rep", support::PASSWORD).await;
     let h = hers[0];
     let base = format!("http://{addr}");
-    let server = start(&s, addr).await;
-    let c = browser().await;
-    log_in(&c, &base, "rep").await;
-    until(
-        &c,
-        "the service worker",
-        "return !!navigator.serviceWorker.controller;",
-    )
-    .await;
+    let (server, c) = logged_in(&s, addr).await;
     c.goto(&format!("{base}/households/{h}")).await.unwrap();
     unlock(&c, PASSPHRASE).await;
     unlocked(&c).await;
@@ -418,3 +447,121 @@ async fn refused(b: Backend) {
     drop(server);
 }
 both_backends!(a_refused_visit_is_shown_and_kept, super::refused);
+
+/// A representative at the configured most (100 households, taken over from her colleagues as
+/// `jinguo demo --representative-households 100` does): what her phone keeps stays under 100 KB
+/// compressed; with no connection every one of her households opens from the kept list, masked,
+/// with its visit form; a household that is not hers does not open.
+async fn hundred(b: Backend) {
+    let t = support::fresh(b).await;
+    let s = support::services(&t.db);
+    // Five groups of about 120 households, so that one group holds 100 of hers.
+    let shape = jinguo_services::demo::Shape {
+        groups: 5,
+        ..support::SMALL
+    };
+    s.ensure_demo_shaped(7, shape).await.unwrap();
+    let campaign = support::campaign_today(&s, &Caller::operator(), "本月入户走访").await;
+    let group = crate::storage::first_group(&s).await;
+    let staff = support::county_staff();
+    let member = s.coverage_members(&staff, &group).await.unwrap()[0].id;
+    support::account(&s, "rep", Role::Representative, &group).await;
+    s.link_member(&Caller::operator(), "rep", member)
+        .await
+        .unwrap();
+    // More than the group holds is refused, naming the field, and changes nothing.
+    match s.demo_hand_households(&group, member, 100_000).await {
+        Err(jinguo_services::ServiceError::Invalid(e)) => assert_eq!(e.0[0].field, "households"),
+        other => panic!("handing 100,000 households: {other:?}"),
+    }
+    let rep = support::caller_of(&s, "rep", support::PASSWORD).await;
+    let before = s.worklist(&rep, &Default::default(), None).await.unwrap();
+    assert!(before.total < 100, "she answers for {}", before.total);
+    assert_eq!(
+        s.demo_hand_households(&group, member, 100).await.unwrap(),
+        100
+    );
+    let w = s.worklist(&rep, &Default::default(), None).await.unwrap();
+    assert_eq!(w.total, 100);
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let (server, c) = logged_in(&s, addr).await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(
+        c.find_all(Locator::Css("#worklist-items li.work"))
+            .await
+            .unwrap()
+            .len(),
+        100
+    );
+    let (bytes, entries) = package(&c, &base).await;
+    println!(
+        "offline package of a representative with 100 households: {entries} entries, {bytes} bytes gzip-compressed"
+    );
+    assert_eq!(entries, 8);
+    assert!(bytes < 100_000, "offline package of {bytes} bytes");
+
+    // No connection: her households open from the list, the last one of it too.
+    stop(server, &base).await;
+    for item in [&w.items[0], &w.items[99]] {
+        c.goto(&format!("{base}/households/{}", item.id))
+            .await
+            .unwrap();
+        until(
+            &c,
+            "the household shown from the kept list",
+            &format!(
+                "return document.getElementById('oh-code').textContent === '{}';",
+                item.code
+            ),
+        )
+        .await;
+        assert!(text(&c, "h1").await.starts_with("户档案"));
+        assert_eq!(text(&c, "#oh-head").await, item.head);
+        assert!(item.head.contains('*'), "the head's name is masked");
+        assert_eq!(text(&c, "#oh-address").await, item.address);
+        // The visit of the open campaign waits: its form is there, with a key of its own.
+        let form = format!(
+            "form[data-offline*='{campaign}'][data-offline*='{}']",
+            item.id
+        );
+        let key = c
+            .find(Locator::Css(&format!("{form} input[name=request_key]")))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(key.len(), 32, "request key {key:?}");
+        no_sideways_scroll(&c).await;
+        if let Ok(dir) = std::env::var("JINGUO_SCREENSHOTS") {
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(format!("{dir}/offline-household-{}.png", item.code), png).unwrap();
+        }
+    }
+    // A household of her group that is not hers is not in the list: the page says so and shows
+    // nothing.
+    let other = s
+        .group_households(&staff, &group, 3)
+        .await
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.id)
+        .find(|id| w.items.iter().all(|i| i.id != *id))
+        .expect("a household of the group that is not hers");
+    c.goto(&format!("{base}/households/{other}")).await.unwrap();
+    until(
+        &c,
+        "the household refused",
+        "return document.getElementById('offline-missing').hidden === false;",
+    )
+    .await;
+    assert_eq!(text(&c, "#oh-code").await, "");
+    c.close().await.unwrap();
+}
+both_backends!(a_hundred_households_fit_the_offline_package, super::hundred);

@@ -57,6 +57,9 @@ impl DemoAccount {
     }
 }
 
+/// The resident group of the demo's women's representative `daibiao`.
+pub const REPRESENTATIVE_GROUP: &str = "530181001001001";
+
 /// The demo's accounts: (username, display name, role, place code).
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("anning", "安宁市妇联", Role::Staff, "530181"),
@@ -66,7 +69,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         "daibiao",
         "文化路社区第1组妇女代表",
         Role::Representative,
-        "530181001001001",
+        REPRESENTATIVE_GROUP,
     ),
     (
         "tiaojie",
@@ -329,6 +332,34 @@ impl Services {
         self.create_campaign(&crate::Caller::operator(), &input)
             .await?;
         Ok(())
+    }
+
+    /// For trying out and measuring a representative at her most (`jinguo demo
+    /// --representative-households N`, `jinguo bench worklist`): the representative `member` of
+    /// the resident group `group` answers for its first `n` households (by code), taken over from
+    /// her colleagues, and what she answered for before goes to a colleague. A group holding
+    /// fewer than `n` households, or with no other representative, is refused and nothing
+    /// changes.
+    pub async fn demo_hand_households(
+        &self,
+        group: &str,
+        member: Uuid,
+        n: i64,
+    ) -> Result<u64, ServiceError> {
+        let colleague = mstore::at_place(&self.db, group, "representative")
+            .await?
+            .into_iter()
+            .find(|m| *m != member);
+        let Some(colleague) = colleague else {
+            return Err(crate::error::invalid("member", "invalid"));
+        };
+        let ids = astore::first_households(&self.db, group, n).await?;
+        if (ids.len() as i64) < n {
+            return Err(crate::error::invalid("households", "out_of_range"));
+        }
+        let county = group.get(..6).unwrap_or(group);
+        db_tx!(&self.db, tx => astore::hand_over(tx, county, member, colleague, &ids).await)?;
+        Ok(ids.len() as u64)
     }
 
     /// The demo's accounts, one per kind of user, created once.

@@ -217,3 +217,33 @@ pub async fn group_households(
          WHERE h.group_code = $1 ORDER BY h.code, a.id")
         .bind(group_code).fetch_all(p).await)?)
 }
+
+/// The first `n` households (by code) of the resident group `group`.
+pub async fn first_households(db: &Db, group: &str, n: i64) -> Result<Vec<Uuid>, StorageError> {
+    let ids: Vec<(Uuid,)> = db_run!(db, p => sqlx::query_as(
+        "SELECT id FROM household WHERE group_code = $1 ORDER BY code LIMIT $2")
+        .bind(group).bind(n).fetch_all(p).await)?;
+    Ok(ids.into_iter().map(|r| r.0).collect())
+}
+
+/// For the demo and the benchmarks: `member` answers for `households` of her county, taken over
+/// from whoever answered for them; the households she answered for before go to `colleague`.
+pub async fn hand_over(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    member: Uuid,
+    colleague: Uuid,
+    households: &[Uuid],
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "UPDATE assignment SET member_id = $1 WHERE county_code = $2 AND member_id = $3 \
+         AND household_id IS NOT NULL AND ended_on IS NULL")
+        .bind(colleague).bind(county).bind(member).execute(&mut *c).await.map(|_| ()))?;
+    for id in households {
+        conn_run!(tx, c => sqlx::query(
+            "UPDATE assignment SET member_id = $1 WHERE county_code = $2 AND household_id = $3 \
+             AND ended_on IS NULL")
+            .bind(member).bind(county).bind(*id).execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}

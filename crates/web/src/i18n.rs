@@ -49,7 +49,19 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "无法连接服务器：记录已加密保存在本机，恢复连接后自动发送。",
             "The server cannot be reached: the record is kept encrypted on this device and will be sent when the connection is back.",
         ),
+        "offline.kept_page" => (
+            "离线：本页由本机保存的包保户清单显示（姓名、地址已脱敏）。",
+            "Offline: this page is shown from the list of your households kept on this device (names and addresses masked).",
+        ),
         "offline.last_sync" => ("上次同步", "Last sync"),
+        "offline.no_visit_due" => (
+            "本户在进行中的排查里没有待走访的记录。",
+            "No visit of an open campaign waits in this household.",
+        ),
+        "offline.not_kept" => (
+            "此户不在本机保存的包保户清单中：请联网后从首页打开。",
+            "This household is not in the list kept on this device: open it from the home page when online.",
+        ),
         "offline.locked" => (
             "请输入离线口令，以保存或发送本机的走访记录。",
             "Enter your offline passphrase to keep or send the visits on this device.",

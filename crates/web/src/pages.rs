@@ -260,6 +260,8 @@ pub fn router() -> Router<AppState> {
         // scope is every page) and the web app manifest.
         .route("/static/offline.js", get(assets::offline_js))
         .route("/sw.js", get(assets::service_worker))
+        .route("/offline/household", get(offline::household))
+        .route("/static/icon.svg", get(assets::icon))
         .route("/manifest.webmanifest", get(assets::manifest))
 }
 
@@ -637,6 +639,7 @@ mod landing;
 mod linkage;
 pub(crate) mod mediation;
 mod network;
+mod offline;
 mod places;
 mod screening;
 mod session;

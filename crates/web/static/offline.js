@@ -10,6 +10,11 @@
 //    by itself; she removes it when she has seen it.
 // 3. Logging out is refused while anything waits; otherwise it clears this device (the queue,
 //    the caches of the service worker, the drafts) before the session ends.
+// 4. Her home page asks for the two documents the service worker keeps for her households: the
+//    list of them (masked, one document) and one household page without a household; with no
+//    connection, a household opens as that page, filled here from the list, with the visit
+//    form of each campaign that still waits for it.
+// 5. Background Sync, where the browser has it, only wakes an open page to send (step 2).
 "use strict";
 (function () {
   var bar = document.getElementById("offline");
@@ -22,9 +27,96 @@
   function t(k) { return bar.getAttribute("data-t-" + k) || k; }
   function $(id) { return document.getElementById(id); }
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  var WORKLIST = "/api/v1/worklist";
+  var HOUSEHOLD = "/offline/household";
+  var sw = navigator.serviceWorker;
+  if (sw) {
+    sw.register("/sw.js").catch(function () {});
+    // Background Sync (an extra): the worker asks the open pages to send.
+    sw.addEventListener("message", function (e) { if (e.data === "jinguo-send") { sync(); } });
   }
+  function askBackgroundSync() {
+    if (!sw) { return; }
+    sw.ready.then(function (r) { return r.sync ? r.sync.register("jinguo-send") : null; }).catch(function () {});
+  }
+
+  // Her home page (it shows her worklist): the documents kept for offline use are renewed,
+  // through the service worker once it controls the page.
+  function renewKept() {
+    var get = function () {
+      return Promise.all([WORKLIST, HOUSEHOLD].map(function (u) {
+        return fetch(u, { credentials: "same-origin", headers: { "Accept-Language": document.documentElement.lang || "zh-CN" } })
+          .then(function (r) { return r.ok; }, function () { return false; });
+      })).then(function (ok) { if (ok[0] && ok[1]) { bar.setAttribute("data-kept", "1"); } });
+    };
+    if (sw.controller) { return get(); }
+    sw.addEventListener("controllerchange", function once() {
+      sw.removeEventListener("controllerchange", once);
+      get();
+    });
+  }
+  if (sw && document.getElementById("worklist") && navigator.onLine !== false) { renewKept(); }
+
+  // --- A household from the kept list (the page /offline/household, shown for /households/…) --
+  function day() {
+    var d = new Date();
+    d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+    return d.toISOString().slice(0, 10);
+  }
+  function hex(n) {
+    return Array.prototype.map.call(random(n), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+  function showHousehold() {
+    var box = $("offline-household");
+    var m = /^\/households\/([0-9a-f-]+)$/.exec(location.pathname);
+    if (!box || !m) { return; }
+    var id = m[1];
+    var label = function (k) { return box.getAttribute("data-t-" + k) || k; };
+    fetch(WORKLIST, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
+      .then(function (w) {
+        var h = w && (w.households || []).filter(function (x) { return x.id === id; })[0];
+        if (!h) { $("offline-missing").hidden = false; return; }
+        document.title = h.code + " · " + document.title;
+        $("oh-code").textContent = h.code;
+        $("oh-head").textContent = h.head;
+        $("oh-address").textContent = h.address;
+        var last = $("oh-last");
+        if (h.last_visit_on) {
+          last.textContent = h.last_visit_on + " ";
+          var b = document.createElement("span");
+          b.className = "badge risk-" + ({ low: "blue", medium: "yellow", high: "red" }[h.last_risk] || "none");
+          b.textContent = label("risk-" + h.last_risk);
+          last.appendChild(b);
+        } else {
+          last.textContent = last.getAttribute("data-never");
+        }
+        var today = day();
+        var forms = 0;
+        (h.due || []).forEach(function (d) {
+          var badge = document.createElement("span");
+          badge.className = "badge due due-" + d.kind + (d.on <= today ? " overdue" : "");
+          badge.textContent = label("due-" + d.kind) + " " + d.on;
+          $("oh-due").appendChild(badge);
+          $("oh-due").appendChild(document.createTextNode(" "));
+          var t = d.kind === "visit" && d.campaign &&
+            document.querySelector("template.oh-form[data-campaign='" + d.campaign + "']");
+          if (!t) { return; }
+          var form = t.content.firstElementChild.cloneNode(true);
+          form.setAttribute("action", "/households/" + id + "/visits#screening");
+          form.setAttribute("data-offline", "/api/v1/campaigns/" + d.campaign + "/households/" + id + "/visits");
+          form.querySelector("input[name=request_key]").value = hex(16);
+          var on = form.querySelector("input[name=visited_on]");
+          var max = on.getAttribute("max");
+          on.setAttribute("max", max && max < today ? max : today);
+          on.value = max && max < today ? max : today;
+          $("oh-forms").appendChild(form);
+          forms += 1;
+        });
+        $("oh-none").hidden = forms > 0;
+        box.hidden = false;
+      });
+  }
+  showHousehold();
 
   // --- IndexedDB, in a few lines ------------------------------------------------------------
   function open() {
@@ -169,13 +261,13 @@
     return items().then(function (all) {
       var k = content.body.request_key;
       if (!k || all.some(function (i) { return i.id === k; })) {
-        k = Array.prototype.map.call(random(16), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+        k = hex(16);
         content.body.request_key = k;
       }
       return seal(k, content).then(function (s) {
         return put({ id: k, at: Date.now(), state: "waiting", iv: s.iv, ct: s.ct });
       });
-    }).then(function () { say(t("kept")); return render(); });
+    }).then(function () { say(t("kept")); askBackgroundSync(); return render(); });
   }
 
   // --- The page -----------------------------------------------------------------------------

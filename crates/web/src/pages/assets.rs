@@ -9,6 +9,7 @@ const JS: &str = include_str!("../../static/app.js");
 const OFFLINE_JS: &str = include_str!("../../static/offline.js");
 const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
 const MANIFEST: &str = include_str!("../../static/manifest.webmanifest");
+const ICON: &str = include_str!("../../static/icon.svg");
 
 const SCRIPT: &str = "text/javascript; charset=utf-8";
 const AN_HOUR: &str = "public, max-age=3600";
@@ -50,4 +51,9 @@ pub(super) async fn service_worker() -> Response {
 
 pub(super) async fn manifest() -> Response {
     asset("application/manifest+json", AN_HOUR, MANIFEST)
+}
+
+/// The app's icon (our own drawing: a house with a heart, in the federation's red).
+pub(super) async fn icon() -> Response {
+    asset("image/svg+xml", AN_HOUR, ICON)
 }

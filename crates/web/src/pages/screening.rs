@@ -474,6 +474,18 @@ pub(super) struct VisitForm {
 }
 
 /// A fresh submission key for a form shown now (random, so retries of this form share it).
+/// The risk levels as the radio buttons of a visit form.
+pub(super) fn risk_choices(lang: Lang) -> Vec<RiskChoice> {
+    Risk::ALL
+        .iter()
+        .map(|r| RiskChoice {
+            key: r.key(),
+            colour: r.colour(),
+            label: r.label(lang),
+        })
+        .collect()
+}
+
 fn request_key() -> String {
     Uuid::now_v7().simple().to_string()
 }
@@ -547,14 +559,7 @@ pub(super) async fn screening_block(
             })
             .collect(),
         forms,
-        risks: Risk::ALL
-            .iter()
-            .map(|r| RiskChoice {
-                key: r.key(),
-                colour: r.colour(),
-                label: r.label(lang),
-            })
-            .collect(),
+        risks: risk_choices(lang),
         errors: retry.map(|r| r.1).unwrap_or_default(),
         visited,
         notes_withheld: h.notes_withheld,
