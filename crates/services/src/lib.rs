@@ -29,6 +29,7 @@ pub mod linkage;
 pub mod mediation;
 pub mod memo;
 pub mod network;
+pub mod opinion;
 pub mod places;
 pub mod reports;
 pub mod request;
@@ -70,6 +71,10 @@ pub struct Services {
     pub delivery_signal: Arc<tokio::sync::Notify>,
     /// Where and how often the worker writes anchors of the audit chain.
     pub anchors: anchor::AnchorPolicy,
+    /// Public opinion's settings: time limits, grouping, feeds.
+    pub opinion: opinion::OpinionPolicy,
+    /// The counties' compiled keyword schemes and gazetteers.
+    pub opinion_judges: Arc<opinion::Judges>,
 }
 
 impl Services {
@@ -87,6 +92,8 @@ impl Services {
             http: http_client(),
             delivery_signal: Arc::default(),
             anchors: anchor::AnchorPolicy::default(),
+            opinion: opinion::OpinionPolicy::default(),
+            opinion_judges: Arc::default(),
         }
     }
 
