@@ -759,3 +759,194 @@ async fn pages_and_webhook_over_http() {
     kinds.sort();
     assert_eq!(kinds, vec!["opinion_first", "opinion_press"]);
 }
+
+const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>本地新闻</title><link>https://news.example.cn/</link>
+<item><title>女子求助妇联</title><guid>n-1</guid><link>https://news.example.cn/n/1</link>
+<description>&lt;script&gt;alert('x')&lt;/script&gt;一名女子到妇联求助，反映遭受家庭暴力。</description></item>
+<item><title>社区开展普法宣传</title><link>https://news.example.cn/n/2</link>
+<description>社区妇联开展反家庭暴力法宣传活动。</description></item>
+</channel></rss>"#;
+
+const EMPTY_RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>空</title><link>https://news.example.cn/</link></channel></rss>"#;
+
+/// A local feed server on a loopback port: good feeds, an ETag, GBK, not XML, 50 MB, a stall.
+async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let conditional = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = conditional.clone();
+    let gbk_text = RSS.replace("UTF-8", "GBK");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_text);
+    let gbk = gbk.into_owned();
+    let app = axum::Router::new()
+        .route("/good", axum::routing::get(|| async { RSS }))
+        .route(
+            "/etag",
+            axum::routing::get(move |h: HeaderMap| {
+                let seen = seen.clone();
+                async move {
+                    if h.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    ([(header::ETAG, "\"v1\"")], EMPTY_RSS).into_response()
+                }
+            }),
+        )
+        .route(
+            "/gbk",
+            axum::routing::get(move || {
+                let gbk = gbk.clone();
+                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], gbk) }
+            }),
+        )
+        .route(
+            "/html",
+            axum::routing::get(|| async { "<html><body>不是订阅源</body></html>" }),
+        )
+        .route(
+            "/huge",
+            axum::routing::get(|| async {
+                // 50 MB generated here, never on disk.
+                let mut body = Vec::with_capacity(50 * 1024 * 1024);
+                body.extend_from_slice(b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>");
+                body.resize(50 * 1024 * 1024, b' ');
+                body
+            }),
+        )
+        .route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                EMPTY_RSS
+            }),
+        )
+        .route(
+            "/gone",
+            axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), conditional)
+}
+
+async fn feeds_polled(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    s.opinion.fetch_timeout = std::time::Duration::from_secs(1);
+    let staff = support::county_staff();
+    let (base, conditional) = feed_server().await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, silent) in [
+        ("good", 72),
+        ("etag", 1),
+        ("gbk", 72),
+        ("html", 72),
+        ("huge", 72),
+        ("slow", 72),
+        ("gone", 72),
+    ] {
+        let (id, secret) = s
+            .add_source(
+                &staff,
+                "530181",
+                &SourceInput {
+                    kind: "feed".into(),
+                    name: name.into(),
+                    url: format!("{base}/{name}"),
+                    poll_minutes: Some(30),
+                    silent_hours: Some(silent),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(secret.is_none());
+        ids.insert(name, id);
+    }
+    // A feed's address must be a web address.
+    let e = s
+        .add_source(
+            &staff,
+            "530181",
+            &SourceInput {
+                kind: "feed".into(),
+                name: "x".into(),
+                url: "file:///etc/passwd".into(),
+                ..SourceInput::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "url"),
+        "{e:?}"
+    );
+
+    let now = jinguo_services::clock::now();
+    let r = s.poll_feeds(now).await.unwrap();
+    assert_eq!(r.polled, 7, "{r:?}");
+    let state = |list: &[jinguo_services::opinion::SourceView], name: &str| {
+        list.iter()
+            .find(|v| v.id == ids[name])
+            .map(|v| (v.state, v.failures, v.next_poll_at))
+            .unwrap()
+    };
+    let list = s.sources(&staff, "530181").await.unwrap();
+    use rules::SourceState::*;
+    assert_eq!(state(&list, "good").0, Ok);
+    assert_eq!(state(&list, "etag").0, Ok);
+    assert_eq!(state(&list, "gbk").0, Ok);
+    assert_eq!(state(&list, "html").0, NotFeed);
+    assert_eq!(state(&list, "huge").0, TooLarge);
+    assert_eq!(state(&list, "slow").0, Timeout);
+    assert_eq!(state(&list, "gone").0, HttpError);
+    // A failure waits twice the interval before the next try.
+    let (_, failures, next) = state(&list, "html");
+    assert_eq!(failures, 1);
+    let wait = next.unwrap() - now;
+    assert!(wait >= chrono::Duration::minutes(59) && wait <= chrono::Duration::minutes(61));
+    // The good feed's items and the GBK feed's, read right; the script is gone.
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    let topics = s
+        .topics(&officer, None, None, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let t = topics.iter().find(|l| l.title == "女子求助妇联").unwrap();
+    let v = s
+        .topic(&officer, t.id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    // The GBK feed gave the same text: stored as its own items, near-duplicates of the first.
+    assert_eq!(v.items.len(), 2, "{:?}", v.items);
+    assert!(
+        v.items
+            .iter()
+            .all(|i| i.body.contains("家庭暴力") && !i.body.contains("script"))
+    );
+
+    // Polled again: the items without a guid have a stable id, so nothing is stored twice; the
+    // ETag is sent back and answered "not modified".
+    let later = now + chrono::Duration::hours(3);
+    let r = s.poll_feeds(later).await.unwrap();
+    assert_eq!(r.items, 0, "{r:?}");
+    assert!(r.duplicates >= 4, "{r:?}");
+    assert!(conditional.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    // The feed that brings nothing for longer than its setting is silent, and the county's
+    // chair and officers are told once.
+    let list = s.sources(&staff, "530181").await.unwrap();
+    assert_eq!(state(&list, "etag").0, Silent);
+    assert_eq!(state(&list, "good").0, Ok);
+    assert!(r.silent >= 1);
+    support::account(&s, "f-officer", Role::OpinionOfficer, "530181").await;
+    s.poll_feeds(later + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let list = s.sources(&staff, "530181").await.unwrap();
+    assert_eq!(state(&list, "etag").0, Silent);
+}
+both_backends!(feeds_are_polled_and_bad_ones_recorded, super::feeds_polled);

@@ -21,6 +21,7 @@ pub mod emergency;
 pub mod error;
 pub mod escalation;
 pub mod federations;
+pub mod feeds;
 pub mod households;
 pub mod import;
 pub mod inbox;

@@ -162,6 +162,16 @@ pub async fn due_feeds(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<SourceRow
     )
 }
 
+/// Feeds that work but brought no item (since they were added) for longer than their setting.
+pub async fn silent_feeds(db: &Db, now_ms: i64) -> Result<Vec<SourceRow>, StorageError> {
+    Ok(
+        db_run!(db, p => sqlx::query_as(concat!("SELECT ", source_cols!(),
+        " FROM opinion_source WHERE kind = 'feed' AND state = 'ok' \
+          AND COALESCE(last_item_ms, created_ms) + silent_hours * 3600000 < $1 ORDER BY id"))
+        .bind(now_ms).fetch_all(p).await)?,
+    )
+}
+
 /// Records what a poll found: its state, validators, failures and when to poll next.
 pub async fn set_poll(tx: &mut DbConn<'_>, s: &SourceRow) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
