@@ -950,3 +950,67 @@ async fn feeds_polled(b: Backend) {
     assert_eq!(state(&list, "etag").0, Silent);
 }
 both_backends!(feeds_are_polled_and_bad_ones_recorded, super::feeds_polled);
+
+/// The opinion officer on a phone (headless Chromium at 360 px): her home page lists the topic to
+/// judge, the topic opens, she judges it through the form, and a representative's report form
+/// fits the screen too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officer_judges_on_a_phone() {
+    use crate::browser::{click_first, log_in, no_sideways_scroll, phone, text};
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "b-officer", Role::OpinionOfficer, "530181").await;
+    support::account(&s, "b-rep", Role::Representative, &group).await;
+    let (_, topic, _, _) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item("网帖称女子遭家暴", LONG_A, &group[..12]),
+        )
+        .await
+        .unwrap(),
+    );
+    let srv = support::serve(s.clone()).await;
+    let c = phone().await;
+    log_in(&c, &srv.base, "b-officer").await;
+    assert_eq!(text(&c, "#landing-to-judge").await, "1");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#landing-opinion table.opinion-topics a").await;
+    assert_eq!(text(&c, "h1").await, "网帖称女子遭家暴");
+    assert_eq!(text(&c, "#topic-stage").await, "发现");
+    no_sideways_scroll(&c).await;
+    for (id, value) in [("f-category", "domestic_violence"), ("f-grade", "3")] {
+        c.execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+    }
+    click_first(&c, "#judge-form button").await;
+    assert_eq!(text(&c, "#topic-stage").await, "研判");
+    assert_eq!(text(&c, "#topic-grade").await, "三级");
+    assert!(text(&c, "#topic-clocks").await.contains("舆情回应"));
+    no_sideways_scroll(&c).await;
+    let v = s
+        .topic(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            topic,
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.line.grade, Some(rules::Grade::III));
+    c.goto(&format!("{}/logout", srv.base)).await.ok();
+    c.close().await.unwrap();
+
+    let c = phone().await;
+    log_in(&c, &srv.base, "b-rep").await;
+    c.goto(&format!("{}/opinion/report", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "报送舆情信息");
+    no_sideways_scroll(&c).await;
+    c.close().await.unwrap();
+}
