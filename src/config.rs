@@ -73,6 +73,17 @@ pub struct Config {
     pub wish_claim_days: i64,
     /// Micro-wishes: claims one address may make in an hour.
     pub wish_claims_per_hour: i64,
+    /// Public opinion: hours from finding a topic of grade I or II to the first authoritative
+    /// information.
+    pub opinion_first_hours: i64,
+    /// Public opinion: hours to the press response to a grade I topic.
+    pub opinion_press_hours: i64,
+    /// Public opinion: hours to the answer of a grade III or IV topic.
+    pub opinion_answer_hours: i64,
+    /// Public opinion: the largest feed the worker reads, in bytes.
+    pub opinion_max_feed_bytes: usize,
+    /// Public opinion: seconds a feed has to answer.
+    pub opinion_fetch_seconds: u64,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -146,6 +157,11 @@ impl Default for Config {
             sms_gateway_url: None,
             wish_claim_days: jinguo_domain::care::CLAIM_DAYS,
             wish_claims_per_hour: 10,
+            opinion_first_hours: 4,
+            opinion_press_hours: 24,
+            opinion_answer_hours: 48,
+            opinion_max_feed_bytes: 5 * 1024 * 1024,
+            opinion_fetch_seconds: 20,
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -182,7 +198,12 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 37] = [
+const ENV_KEYS: [&str; 42] = [
+    "opinion_first_hours",
+    "opinion_press_hours",
+    "opinion_answer_hours",
+    "opinion_max_feed_bytes",
+    "opinion_fetch_seconds",
     "import_timeout_seconds",
     "date_horizon_years",
     "header_read_timeout_seconds",
@@ -251,7 +272,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 27] = [
+        let rules: [(bool, &str); 30] = [
             (
                 (30..=86_400).contains(&cfg.import_timeout_seconds),
                 "import_timeout_seconds must be 30 to 86400",
@@ -327,6 +348,24 @@ impl Config {
             (
                 cfg.wish_claims_per_hour >= 1,
                 "wish_claims_per_hour must be at least 1",
+            ),
+            (
+                [
+                    cfg.opinion_first_hours,
+                    cfg.opinion_press_hours,
+                    cfg.opinion_answer_hours,
+                ]
+                .iter()
+                .all(|h| (1..=720).contains(h)),
+                "opinion_first_hours, opinion_press_hours and opinion_answer_hours must be 1 to 720",
+            ),
+            (
+                (1024..=1024 * 1024 * 1024).contains(&cfg.opinion_max_feed_bytes),
+                "opinion_max_feed_bytes must be 1 KiB to 1 GiB",
+            ),
+            (
+                (1..=300).contains(&cfg.opinion_fetch_seconds),
+                "opinion_fetch_seconds must be 1 to 300",
             ),
             (
                 cfg.max_households_per_representative >= 1,
@@ -423,6 +462,20 @@ impl Config {
         jinguo_services::care::CarePolicy {
             claim_days: self.wish_claim_days,
             claims_per_hour: self.wish_claims_per_hour,
+        }
+    }
+
+    /// Public opinion's settings for the services.
+    pub fn opinion(&self) -> jinguo_services::opinion::OpinionPolicy {
+        jinguo_services::opinion::OpinionPolicy {
+            limits: jinguo_domain::opinion::Limits {
+                first_information_hours: self.opinion_first_hours,
+                press_hours: self.opinion_press_hours,
+                answer_hours: self.opinion_answer_hours,
+            },
+            max_feed_bytes: self.opinion_max_feed_bytes,
+            fetch_timeout: std::time::Duration::from_secs(self.opinion_fetch_seconds),
+            ..Default::default()
         }
     }
 

@@ -780,6 +780,22 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let opinion_topic = match s
+        .report_item(
+            &staff,
+            false,
+            &jinguo_services::opinion::Incoming {
+                title: "村民反映家暴".into(),
+                place: Some("530181".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    {
+        jinguo_services::opinion::Ingested::New { topic, .. } => topic,
+        jinguo_services::opinion::Ingested::Duplicate => panic!("duplicate"),
+    };
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
         // The public page of micro-wishes needs no account.
@@ -884,6 +900,20 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         ("/inbox", "/inbox".into(), [303, 200, 200]),
+        // Public opinion: the county's staff (its chair) sees the desk and its topics; the
+        // audit administrator has no part in it.
+        ("/opinion", "/opinion".into(), [303, 200, 403]),
+        ("/opinion/report", "/opinion/report".into(), [303, 200, 403]),
+        (
+            "/opinion/topics/{id}",
+            format!("/opinion/topics/{opinion_topic}"),
+            [303, 200, 403],
+        ),
+        (
+            "/opinion/topics/{id}/steps",
+            format!("/opinion/topics/{opinion_topic}/steps"),
+            [405, 405, 405],
+        ),
         ("/outbox", "/outbox".into(), [303, 200, 403]),
         (
             "/inbox/{id}/open",

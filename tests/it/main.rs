@@ -26,6 +26,7 @@ mod matrix;
 mod mediation;
 mod network;
 mod offline;
+mod opinion;
 mod reach;
 mod reads;
 mod replica;

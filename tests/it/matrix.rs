@@ -194,6 +194,39 @@ async fn walk(b: Backend) {
         .unwrap();
     let mut other_entry = entry_body.clone();
     other_entry["registry"] = json!("sanitation_workers");
+    // Public opinion: a topic inside (a village of 连然街道), one outside, a webhook source.
+    let report = |place: &str| jinguo_services::opinion::Incoming {
+        title: format!("{place} 村民反映"),
+        body: format!("{place} 的群众来电反映情况。"),
+        place: Some(place.to_string()),
+        ..Default::default()
+    };
+    let topic_of = |r| match r {
+        jinguo_services::opinion::Ingested::New { topic, .. } => topic,
+        jinguo_services::opinion::Ingested::Duplicate => panic!("duplicate"),
+    };
+    let topic_in = topic_of(
+        s.report_item(&staff, false, &report(&village_in))
+            .await
+            .unwrap(),
+    );
+    let topic_out = topic_of(
+        s.report_item(&staff, false, &report(&village_out))
+            .await
+            .unwrap(),
+    );
+    let (webhook_source, _) = s
+        .add_source(
+            &staff,
+            "530181",
+            &jinguo_services::opinion::SourceInput {
+                kind: "webhook".into(),
+                name: "监测".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -1253,6 +1286,114 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/worklist?campaign={closed}&sort=address"),
             body: None,
             expect: [401, 403, 200, 403, 403, 403],
+        },
+        // Public opinion: chairs (staff) and opinion officers of their places; a representative
+        // reports about her group but reads nothing; administrators have no part in it.
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/desk",
+            url: "/api/v1/opinion/desk".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/topics",
+            url: "/api/v1/opinion/topics?stage=found".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/topics",
+            url: "/api/v1/opinion/topics?place=530181".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/topics/{id}",
+            url: format!("/api/v1/opinion/topics/{topic_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/topics/{id}",
+            url: format!("/api/v1/opinion/topics/{topic_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // A stale version: inside a conflict, outside not found.
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/topics/{id}/steps",
+            url: format!("/api/v1/opinion/topics/{topic_in}/steps"),
+            body: Some(
+                json!({"step": "judge", "expected_version": 99, "category": "other", "grade": "3"}),
+            ),
+            expect: [401, 409, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/topics/{id}/steps",
+            url: format!("/api/v1/opinion/topics/{topic_out}/steps"),
+            body: Some(
+                json!({"step": "judge", "expected_version": 1, "category": "other", "grade": "3"}),
+            ),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/items",
+            url: "/api/v1/opinion/items".into(),
+            body: Some(json!({"title": "群众反映", "place": group_in})),
+            expect: [401, 201, 201, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/items",
+            url: "/api/v1/opinion/items".into(),
+            body: Some(json!({"title": "群众反映", "place": group_out})),
+            expect: [401, 422, 422, 403, 403, 403],
+        },
+        // The webhook has no account: only the signature opens it.
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/webhook/{source}",
+            url: format!("/api/v1/opinion/webhook/{webhook_source}"),
+            body: Some(json!({"title": "x"})),
+            expect: [401; 6],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-sources",
+            url: "/api/v1/places/530181001/opinion-sources".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-sources",
+            url: "/api/v1/places/530181/opinion-sources".into(),
+            body: Some(json!({"kind": "webhook", "name": "监测"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-rules",
+            url: "/api/v1/places/530181/opinion-rules".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-rules",
+            url: "/api/v1/places/530181/opinion-rules".into(),
+            body: Some(
+                json!({"name": "家暴", "event_words": "殴打", "category": "domestic_violence"}),
+            ),
+            expect: [401, 404, 403, 403, 403, 403],
         },
         // Logging out ends the session, so it comes last.
         Case {

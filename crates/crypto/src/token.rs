@@ -52,3 +52,19 @@ mod tests {
         assert_ne!(token_hash(&t), token_hash(&random_token().unwrap()));
     }
 }
+
+/// The signature of a webhook's body under its shared secret: `sha256=` and the hex
+/// HMAC-SHA256 of the body.
+pub fn body_signature(secret: &str, body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        crate::util::hex(&crate::util::hmac_sha256(secret.as_bytes(), &[body]))
+    )
+}
+
+/// Whether a webhook's signature header is the one its body makes under the secret, compared in
+/// constant time.
+pub fn signature_matches(secret: &str, body: &[u8], given: &str) -> bool {
+    let want = body_signature(secret, body);
+    crate::util::ct_eq(want.as_bytes(), given.trim().as_bytes())
+}

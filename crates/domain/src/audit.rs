@@ -179,6 +179,20 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("dispute.register", "登记纠纷", "dispute registered"),
     ("dispute.session", "记录调解", "mediation session recorded"),
+    ("opinion.item", "登记舆情信息", "opinion item recorded"),
+    (
+        "opinion.read",
+        "查看舆情信息原文",
+        "opinion item read in full",
+    ),
+    ("opinion.step", "办理舆情事件", "opinion topic step taken"),
+    (
+        "opinion.rule",
+        "设置舆情关键词规则",
+        "opinion keyword rule set",
+    ),
+    ("opinion.source", "设置舆情来源", "opinion source set"),
+    ("opinion.poll", "抓取舆情订阅源", "opinion feed polled"),
     ("dispute.step", "纠纷办理环节", "dispute step taken"),
     (
         "dispute.term_performed",

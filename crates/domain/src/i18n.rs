@@ -188,6 +188,22 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "result" => ("体检结果", "Result"),
         "persons" => ("服务对象", "People served"),
         "status" => ("办理状态", "Status"),
+        "title" => ("标题", "Title"),
+        "link" => ("链接", "Link"),
+        "published_at" => ("发布时间", "Published at"),
+        "grade" => ("等级", "Grade"),
+        "category" => ("类别", "Category"),
+        "response" => ("回应内容", "Public response"),
+        "subject_words" => ("主体词", "Subject words"),
+        "event_words" => ("事件词", "Event words"),
+        "region_words" => ("地域词", "Region words"),
+        "exclude_words" => ("屏蔽词", "Exclusion words"),
+        "min_grade" => ("最低等级", "Minimum grade"),
+        "topic" => ("事件", "Topic"),
+        "url" => ("地址", "Address"),
+        "poll_minutes" => ("抓取间隔（分钟）", "Minutes between polls"),
+        "silent_hours" => ("无新内容告警（小时）", "Alarm after hours without items"),
+        "signature" => ("签名", "Signature"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -611,6 +627,24 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "应为 http:// 或 https:// 开头的地址",
             "must be an address starting with http:// or https://",
         ),
+        "opinion.rule_words" => (
+            "主体词和事件词至少填写一项",
+            "needs subject words or event words",
+        ),
+        "opinion.personal_numbers" => (
+            "含有身份证号或手机号，发布前请删除",
+            "contains a resident ID or mobile number: remove it before publication",
+        ),
+        "opinion.stage" => (
+            "当前环节不能办理此步骤",
+            "cannot be taken at the topic's present stage",
+        ),
+        "opinion.not_approver" => (
+            "须由该级妇联主席审核",
+            "must be approved by the chair of the topic's level",
+        ),
+        "opinion.no_source" => ("来源不存在", "is not a source of this county"),
+        "opinion.signature" => ("签名不正确", "does not match the body"),
         _ => ("不正确", "is not valid"),
     };
     match lang {

@@ -113,6 +113,7 @@ pub mod linkage;
 pub mod mask;
 pub mod mediation;
 pub mod member;
+pub mod opinion;
 pub mod person;
 pub mod phone;
 pub mod place;

@@ -214,6 +214,9 @@ catalog!(
         ReportAction = "report_action", "强制报告处置", "action on a mandatory report";
         EmergencyPlacement = "emergency_placement", "紧急安置", "emergency placement";
         TermDue = "term_due", "调解协议履行", "performance of an agreement term";
+        OpinionFirst = "opinion_first", "舆情首次权威发布", "first authoritative information on an opinion topic";
+        OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
+        OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
     }
 );
 

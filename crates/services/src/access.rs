@@ -222,6 +222,33 @@ impl Caller {
         self.scope_where(|r| r == Role::Staff)
     }
 
+    /// Where she handles public opinion: as a chair (federation staff) or an opinion officer.
+    pub fn opinion_scope(&self) -> Scope {
+        self.scope_where(|r| matches!(r, Role::Staff | Role::OpinionOfficer))
+    }
+
+    /// Where she may report a public-opinion item by hand: the place of a grant as staff,
+    /// opinion officer or women's representative (a representative reports about her group).
+    pub fn report_scope(&self) -> Scope {
+        if self.operator {
+            return Scope::operator();
+        }
+        if !self.active() {
+            return Scope::none();
+        }
+        Scope::of_paths(
+            self.grants
+                .iter()
+                .filter(|g| {
+                    matches!(
+                        g.role,
+                        Role::Staff | Role::OpinionOfficer | Role::Representative
+                    )
+                })
+                .map(|g| g.scope_path.as_str()),
+        )
+    }
+
     /// Whom her reads are for, in storage's terms: every reader of a table that holds people or
     /// cases takes it and returns only what it reaches.
     pub fn reader(&self) -> Reader {
@@ -237,8 +264,9 @@ impl Caller {
                 EmergencyTarget::Case(c) => Some(c),
                 _ => None,
             });
-        let mut reader =
-            Reader::new(self.manage_scope(), self.household_read_scope()).with_cases(cases);
+        let mut reader = Reader::new(self.manage_scope(), self.household_read_scope())
+            .with_cases(cases)
+            .with_opinion(self.opinion_scope());
         if self.has_role(Role::Mediator) {
             reader = reader.with_mediators(self.members.iter().copied());
         }

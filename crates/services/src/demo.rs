@@ -78,6 +78,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         "530181001001",
     ),
     ("jingcha", "市公安局反家暴联络员", Role::Liaison, "530181"),
+    (
+        "yuqing",
+        "安宁市妇联舆情值班员",
+        Role::OpinionOfficer,
+        "530181",
+    ),
     ("sysadmin", "系统管理员", Role::SystemAdmin, "530181"),
     ("secadmin", "安全管理员", Role::SecurityAdmin, "530181"),
     ("auditor", "审计管理员", Role::AuditAdmin, "530181"),
@@ -408,6 +414,9 @@ impl Services {
             if *role == Role::Liaison {
                 self.ensure_demo_linkage(username).await?;
             }
+            if *role == Role::OpinionOfficer {
+                self.ensure_demo_opinion().await?;
+            }
             // The representative's account is the first representative of her group.
             if *role == Role::Representative
                 && let Some(m) = mstore::at_place(&self.db, place, "representative")
@@ -422,6 +431,111 @@ impl Services {
 }
 
 impl Services {
+    /// The demo's public opinion: Anning's keyword scheme (two rules), a monitoring service's
+    /// webhook, and items of today — a report by 文化路社区's representative, one from the
+    /// hotline, two reposts of one post — grouped into topics, one judged with its clock running.
+    async fn ensure_demo_opinion(&self) -> Result<(), ServiceError> {
+        use crate::opinion::{Incoming, Ingested, RuleInput, SourceInput, StepInput};
+        let operator = crate::Caller::operator();
+        for (name, subject, event, category, grade) in [
+            (
+                "家庭暴力",
+                "女子 妇女 妻子 儿媳",
+                "殴打 家暴 打伤 虐待",
+                "domestic_violence",
+                "2",
+            ),
+            (
+                "儿童失踪",
+                "女童 男童 孩子 儿童",
+                "走失 失踪 拐走",
+                "missing_child",
+                "1",
+            ),
+        ] {
+            let rule = RuleInput {
+                name: name.into(),
+                subject_words: subject.into(),
+                event_words: event.into(),
+                exclude_words: "电视剧 小说".into(),
+                category: category.into(),
+                min_grade: grade.into(),
+                ..RuleInput::default()
+            };
+            self.add_rule(&operator, ANNING, &rule).await?;
+        }
+        self.add_source(
+            &operator,
+            ANNING,
+            &SourceInput {
+                kind: "webhook".into(),
+                name: "舆情监测服务".into(),
+                ..SourceInput::default()
+            },
+        )
+        .await?;
+        let report = |title: &str, body: &str, place: &str| Incoming {
+            title: title.into(),
+            body: body.into(),
+            place: Some(place.into()),
+            ..Incoming::default()
+        };
+        let post = "网友发帖称，连然街道文化路社区一名女子长期遭丈夫殴打，邻居多次听到呼救，\
+            希望妇联和社区关注。帖子下有多人留言表示曾见到该女子身上有伤。";
+        let first = self
+            .report_item(
+                &operator,
+                false,
+                &report("网帖：文化路社区女子疑遭家暴", post, "530181001001"),
+            )
+            .await?;
+        self.report_item(
+            &operator,
+            false,
+            &report("转发：文化路社区女子疑遭家暴", post, "530181001001"),
+        )
+        .await?;
+        self.report_item(
+            &operator,
+            true,
+            &report(
+                "12338来电：咨询离婚后子女抚养",
+                "来电人咨询离婚后子女抚养费的约定和变更，已解答并告知可申请家事调解。",
+                "530181001",
+            ),
+        )
+        .await?;
+        self.report_item(
+            &operator,
+            false,
+            &report(
+                "群众反映：公园有孩子走失",
+                "傍晚有群众在公园反映一名女童与家人走散，经民警和志愿者寻找已找到，女童平安。",
+                "530181",
+            ),
+        )
+        .await?;
+        if let Ingested::New { topic, .. } = first {
+            let v = self
+                .topic(&operator, topic, jinguo_domain::Lang::Zh)
+                .await?;
+            self.topic_step(
+                &operator,
+                topic,
+                &StepInput {
+                    step: "judge".into(),
+                    expected_version: v.version,
+                    category: "domestic_violence".into(),
+                    grade: "2".into(),
+                    note: "社区妇联已上门核实，需与公安联动处置".into(),
+                    ..StepInput::default()
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The demo's linkage: Anning's 19 departments (8 in the 24-hour linkage), the police's
     /// liaison account, and two cases of 连然街道 registered by its federation: one referred to
     /// the police and waiting for acknowledgement, one with a protection order in force and a

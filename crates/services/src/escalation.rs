@@ -51,6 +51,37 @@ impl Services {
             store::accounts_at(&self.db, Role::Staff.key(), &path).await
         };
         let referral = d.kind == DeadlineKind::ReferralAck.key();
+        // A public-opinion topic's clocks: the chair and officers of the level above its place,
+        // then the county's chair.
+        if d.kind.starts_with("opinion_") {
+            let accounts = match level {
+                1 => {
+                    let trimmed = d.path.trim_end_matches('/');
+                    let parent = match trimmed.rfind('/') {
+                        Some(i) => trimmed[..=i].to_string(),
+                        None => return Ok(None),
+                    };
+                    let county = county_path(&d.county_code).unwrap_or_default();
+                    let parent = if parent.len() < county.len() {
+                        county
+                    } else {
+                        parent
+                    };
+                    let mut a = store::accounts_at(&self.db, Role::Staff.key(), &parent).await?;
+                    a.extend(
+                        store::accounts_at(&self.db, Role::OpinionOfficer.key(), &parent).await?,
+                    );
+                    a
+                }
+                2 => chair().await?,
+                _ => return Ok(None),
+            };
+            return Ok(Some(Chain {
+                accounts,
+                webhook: None,
+                sms: None,
+            }));
+        }
         // A dispute's terms: its mediator first, then the chair.
         if d.kind == DeadlineKind::TermDue.key() {
             let accounts = match level {
@@ -168,6 +199,12 @@ impl Services {
                 let link = match (kind, d.case_id) {
                     (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
                     (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
+                    (
+                        DeadlineKind::OpinionFirst
+                        | DeadlineKind::OpinionPress
+                        | DeadlineKind::OpinionAnswer,
+                        _,
+                    ) => format!("/opinion/topics/{}", d.subject_id),
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };

@@ -211,6 +211,40 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
             jinguo_domain::Lang::Zh => format!("{} 未批准你的紧急查看申请", at(0)),
             jinguo_domain::Lang::En => format!("{} refused your emergency access", at(0)),
         },
+        // Public opinion: the place's name, the grade, the category (never the item's text).
+        "opinion.new" => match lang {
+            jinguo_domain::Lang::Zh => format!("新舆情待研判：{}（建议等级 {}）", at(0), at(1)),
+            jinguo_domain::Lang::En => {
+                format!(
+                    "New public-opinion topic to judge: {} (proposed grade {})",
+                    at(0),
+                    at(1)
+                )
+            }
+        },
+        "opinion.judged" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!("舆情已研判为{}级：{}，请于 {} 前回应", at(1), at(0), at(2))
+            }
+            jinguo_domain::Lang::En => format!(
+                "Public-opinion topic judged grade {}: {}; answer by {}",
+                at(1),
+                at(0),
+                at(2)
+            ),
+        },
+        "opinion.reopened" => match lang {
+            jinguo_domain::Lang::Zh => format!("已办结的舆情再次出现新信息：{}", at(0)),
+            jinguo_domain::Lang::En => {
+                format!("A closed public-opinion topic has new items: {}", at(0))
+            }
+        },
+        "opinion.silent" => match lang {
+            jinguo_domain::Lang::Zh => format!("舆情来源长时间无新内容：{}", at(0)),
+            jinguo_domain::Lang::En => {
+                format!("A public-opinion source has gone silent: {}", at(0))
+            }
+        },
         _ => params.replace('|', " "),
     }
 }

@@ -21,6 +21,7 @@ pub mod emergency;
 pub mod error;
 pub mod escalation;
 pub mod federations;
+pub mod feeds;
 pub mod households;
 pub mod import;
 pub mod inbox;
@@ -29,6 +30,7 @@ pub mod linkage;
 pub mod mediation;
 pub mod memo;
 pub mod network;
+pub mod opinion;
 pub mod places;
 pub mod reports;
 pub mod request;
@@ -70,6 +72,10 @@ pub struct Services {
     pub delivery_signal: Arc<tokio::sync::Notify>,
     /// Where and how often the worker writes anchors of the audit chain.
     pub anchors: anchor::AnchorPolicy,
+    /// Public opinion's settings: time limits, grouping, feeds.
+    pub opinion: opinion::OpinionPolicy,
+    /// The counties' compiled keyword schemes and gazetteers.
+    pub opinion_judges: Arc<opinion::Judges>,
 }
 
 impl Services {
@@ -87,6 +93,8 @@ impl Services {
             http: http_client(),
             delivery_signal: Arc::default(),
             anchors: anchor::AnchorPolicy::default(),
+            opinion: opinion::OpinionPolicy::default(),
+            opinion_judges: Arc::default(),
         }
     }
 

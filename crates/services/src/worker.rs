@@ -1,5 +1,5 @@
 //! The worker inside the server: a round every `worker_seconds` (and at once when a message was
-//! committed) escalates due clocks, reminds reviews, frees expired claims and delivers the outbox;
+//! committed) escalates due clocks, polls public-opinion feeds, reminds reviews, frees expired claims and delivers the outbox;
 //! every `audit_anchor_seconds` it writes an anchor of the audit chain (see [`crate::anchor`]).
 //! Each message is taken with a lease so that no other worker sends it, sent with a timeout, and
 //! marked delivered or due again later (30 s, doubling, up to an hour; failed after
@@ -50,6 +50,9 @@ impl Services {
             }
             if let Err(e) = self.expire_claims(now).await {
                 tracing::error!(error = %e, "expiring wishes' claims failed");
+            }
+            if let Err(e) = self.poll_feeds(now).await {
+                tracing::error!(error = %e, "polling public-opinion feeds failed");
             }
             if let Err(e) = self.remind_reviews(clock::today(), now).await {
                 tracing::error!(error = %e, "review reminders failed");

@@ -18,6 +18,7 @@ pub mod linkage;
 pub mod maintenance;
 pub mod mediation;
 pub mod member;
+pub mod opinion;
 pub mod place;
 pub mod reader;
 pub mod request;

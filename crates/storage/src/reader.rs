@@ -28,6 +28,8 @@ pub struct Reader {
     departments: Vec<Uuid>,
     /// Cases opened to her one by one (emergency access).
     cases: Vec<Uuid>,
+    /// Where she handles public opinion (chair or opinion officer): the items and topics there.
+    opinion: Scope,
 }
 
 impl Reader {
@@ -41,6 +43,7 @@ impl Reader {
         Reader {
             manages: Scope::operator(),
             sees: Scope::operator(),
+            opinion: Scope::operator(),
             ..Reader::default()
         }
     }
@@ -61,6 +64,17 @@ impl Reader {
     pub fn with_departments(mut self, departments: impl IntoIterator<Item = Uuid>) -> Reader {
         self.departments.extend(departments);
         self
+    }
+
+    /// The subtrees whose public opinion she handles.
+    pub fn with_opinion(mut self, scope: Scope) -> Reader {
+        self.opinion = scope;
+        self
+    }
+
+    /// The subtrees whose public opinion she handles.
+    pub fn opinion(&self) -> &Scope {
+        &self.opinion
     }
 
     pub fn with_cases(mut self, cases: impl IntoIterator<Item = Uuid>) -> Reader {
@@ -178,6 +192,28 @@ impl Reader {
         self.push_reach(q, &path, |q, before| {
             push_in(q, before, &department, &self.departments)
         });
+    }
+}
+
+impl Reader {
+    /// The filter for public-opinion topics and items: within the subtrees whose opinion she
+    /// handles, nothing else (a department never).
+    pub(crate) fn push_opinion_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        q.push(" AND (");
+        if self.opinion.has_subtrees() {
+            q.push("(1 = 1");
+            self.opinion.push_filter(q, &col(alias, "path"));
+            q.push(")");
+        } else {
+            q.push("1 = 0");
+        }
+        q.push(")");
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod import;
 pub(crate) mod linkage;
 mod mediation;
 mod network;
+mod opinion;
 mod places;
 mod reports;
 pub(crate) mod screening;
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(federations::router())
         .merge(worklist::router())
+        .merge(opinion::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

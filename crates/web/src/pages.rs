@@ -215,6 +215,16 @@ pub fn router() -> Router<AppState> {
             "/registry-entries/{id}/steps",
             axum::routing::post(care::entry_step),
         )
+        .route("/opinion", get(opinion::desk_page))
+        .route(
+            "/opinion/report",
+            get(opinion::report_page).post(opinion::report),
+        )
+        .route("/opinion/topics/{id}", get(opinion::topic_page))
+        .route(
+            "/opinion/topics/{id}/steps",
+            axum::routing::post(opinion::topic_step),
+        )
         .route("/inbox", get(linkage::inbox_page))
         .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
@@ -376,6 +386,9 @@ impl Ctx {
         }
         if caller.has_role(Role::Liaison) {
             c.link("/referrals", "nav.referrals");
+        }
+        if !caller.opinion_scope().is_empty() {
+            c.link("/opinion", "nav.opinion");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -640,6 +653,7 @@ mod linkage;
 pub(crate) mod mediation;
 mod network;
 mod offline;
+pub(crate) mod opinion;
 mod places;
 mod screening;
 mod session;

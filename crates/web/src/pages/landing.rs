@@ -55,6 +55,11 @@ struct LandingPage {
     referrals: Option<Vec<ReferralLine>>,
     referrals_total: usize,
     opinion: bool,
+    /// The opinion officer's desk: topics to judge, open topics by deadline, clocks.
+    to_judge: Vec<super::opinion::Line>,
+    open_topics: Vec<super::opinion::Line>,
+    clocks_running: i64,
+    clocks_overdue: i64,
     unread: i64,
     no_role: bool,
     system: Option<SystemWork>,
@@ -141,8 +146,28 @@ pub(super) async fn landing(s: &AppState, c: Ctx, caller: &Caller) -> Response {
             })
             .collect()
     });
+    let desk = if l.opinion {
+        match s.services.opinion_desk(caller, lang).await {
+            Ok(d) => d,
+            Err(e) => return super::error_page(&e, c),
+        }
+    } else {
+        jinguo_services::opinion::Desk::default()
+    };
     let p = LandingPage {
         title: c.tr("landing.title").to_string(),
+        to_judge: desk
+            .to_judge
+            .iter()
+            .map(|l| super::opinion::line(l, lang))
+            .collect(),
+        open_topics: desk
+            .open
+            .iter()
+            .map(|l| super::opinion::line(l, lang))
+            .collect(),
+        clocks_running: desk.running,
+        clocks_overdue: desk.overdue,
         disputes,
         disputes_total,
         referrals,

@@ -1,0 +1,433 @@
+//! Public-opinion pages: the desk (`/opinion`: topics to judge, clocks running and overdue,
+//! open topics), one topic with its items, proposals, clocks, steps and their forms, and the
+//! form to report an item by hand from a phone.
+
+use super::{Choice, Ctx, FieldError, error_page, page};
+use crate::AppState;
+use crate::auth::{CheckedForm, PageCaller};
+use crate::lang::UiLang;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jinguo_domain::Lang;
+use jinguo_domain::opinion::Grade;
+use jinguo_services::clock;
+use jinguo_services::opinion::{Incoming, Ingested, ItemView, StepInput, TopicLine, TopicView};
+use jinguo_services::{Caller, ServiceError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// A topic in a list, as shown.
+pub(crate) struct Line {
+    pub id: Uuid,
+    pub title: String,
+    pub place: String,
+    pub stage: &'static str,
+    pub category: String,
+    pub grade: String,
+    pub items: i64,
+    pub found_at: String,
+    pub due_at: String,
+    pub overdue: bool,
+}
+
+fn grade_label(g: Option<Grade>, proposed: Option<Grade>, lang: Lang) -> String {
+    match (g, proposed) {
+        (Some(g), _) => g.label(lang).to_string(),
+        (None, Some(p)) => format!("{}{}", lang.pick("建议", "proposed "), p.label(lang)),
+        (None, None) => String::new(),
+    }
+}
+
+pub(crate) fn line(l: &TopicLine, lang: Lang) -> Line {
+    Line {
+        id: l.id,
+        title: l.title.clone(),
+        place: l.place_name.clone(),
+        stage: l.stage.label(lang),
+        category: l.category_label.clone(),
+        grade: grade_label(l.grade, l.proposed_grade, lang),
+        items: l.items,
+        found_at: clock::local(l.found_at),
+        due_at: l.due_at.map(clock::local).unwrap_or_default(),
+        overdue: l.overdue,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "opinion.html")]
+struct DeskPage {
+    c: Ctx,
+    title: String,
+    to_judge: Vec<Line>,
+    open: Vec<Line>,
+    recent: Vec<Line>,
+    running: i64,
+    overdue: i64,
+}
+
+pub(super) async fn desk_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let d = match s.services.opinion_desk(&caller, lang).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&e, c),
+    };
+    let recent = match s.services.topics(&caller, None, None, lang).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let p = DeskPage {
+        title: c.tr("opinion.title").to_string(),
+        to_judge: d.to_judge.iter().map(|l| line(l, lang)).collect(),
+        open: d.open.iter().map(|l| line(l, lang)).collect(),
+        recent: recent.iter().take(50).map(|l| line(l, lang)).collect(),
+        running: d.running,
+        overdue: d.overdue,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
+
+/// An item of a topic, as shown.
+struct ItemLine {
+    id: Uuid,
+    title: String,
+    body: String,
+    link: String,
+    source: String,
+    found_at: String,
+    keywords: String,
+    place_words: String,
+    near_duplicate: bool,
+}
+
+fn item_line(i: &ItemView) -> ItemLine {
+    ItemLine {
+        id: i.id,
+        title: i.title.clone(),
+        body: i.body.clone(),
+        // Only web links are made clickable.
+        link: if i.link.starts_with("http://") || i.link.starts_with("https://") {
+            i.link.clone()
+        } else {
+            String::new()
+        },
+        source: i.source.clone(),
+        found_at: clock::local(i.found_at),
+        keywords: i.keywords.join("、"),
+        place_words: i.place_words.join("、"),
+        near_duplicate: i.near_duplicate_of.is_some(),
+    }
+}
+
+struct ClockLine {
+    kind: String,
+    due_at: String,
+    done: bool,
+    overdue: bool,
+    level: i64,
+}
+
+struct StepLine {
+    kind: &'static str,
+    at: String,
+    by: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "opinion_topic.html")]
+struct TopicPage {
+    c: Ctx,
+    title: String,
+    id: Uuid,
+    line: Line,
+    version: i64,
+    items: Vec<ItemLine>,
+    suggestions: Vec<ItemLine>,
+    clocks: Vec<ClockLine>,
+    steps: Vec<StepLine>,
+    response: String,
+    v: TopicView,
+    categories: Vec<Choice<String, String>>,
+    grades: Vec<Choice>,
+    errors: Vec<FieldError>,
+    saved: bool,
+}
+
+async fn render_topic(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> Response {
+    let lang = c.lang;
+    let v = match s.services.topic(caller, id, lang).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e, c),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = TopicPage {
+        title: v.line.title.clone(),
+        id: v.line.id,
+        line: line(&v.line, lang),
+        version: v.version,
+        items: v.items.iter().map(item_line).collect(),
+        suggestions: v.suggestions.iter().map(item_line).collect(),
+        clocks: v
+            .clocks
+            .iter()
+            .map(|k| ClockLine {
+                kind: jinguo_domain::linkage::DeadlineKind::parse(&k.kind)
+                    .map(|d| d.label(lang).to_string())
+                    .unwrap_or_else(|| k.kind.clone()),
+                due_at: clock::local(k.due_at),
+                done: k.done,
+                overdue: k.overdue,
+                level: k.level,
+            })
+            .collect(),
+        steps: v
+            .steps
+            .iter()
+            .map(|st| StepLine {
+                kind: st.kind.label(lang),
+                at: clock::local(st.at),
+                by: st.by.clone(),
+                note: st.note.clone(),
+            })
+            .collect(),
+        response: v.response.clone(),
+        categories: v
+            .categories
+            .iter()
+            .map(|(k, l)| Choice::new(k.clone(), l.clone()))
+            .collect(),
+        grades: Grade::ALL
+            .iter()
+            .map(|g| Choice::new(g.key(), g.label(lang)))
+            .collect(),
+        v,
+        errors,
+        saved,
+        c,
+    };
+    page(p.render(), status)
+}
+
+#[derive(Deserialize)]
+pub(super) struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub(super) async fn topic_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    render_topic(&s, c, &caller, id, Vec::new(), q.saved.is_some()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StepForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    expected_version: i64,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    response: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(StepForm);
+
+pub(super) async fn topic_step(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+    CheckedForm(caller, f): CheckedForm<StepForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    let input = StepInput {
+        step: f.step,
+        expected_version: f.expected_version,
+        category: f.category,
+        grade: f.grade,
+        note: f.note,
+        response: f.response,
+        item: Uuid::parse_str(&f.item).ok(),
+    };
+    match s.services.topic_step(&caller, id, &input).await {
+        Ok(()) => Redirect::to(&format!("/opinion/topics/{id}?saved=1")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_topic(&s, c, &caller, id, errors, false).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ReportForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    hotline: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+csrf_form!(ReportForm);
+
+#[derive(Template)]
+#[template(path = "opinion_report.html")]
+struct ReportPage {
+    c: Ctx,
+    title: String,
+    form: ReportForm,
+    places: Vec<Choice<String, String>>,
+    errors: Vec<FieldError>,
+    saved: bool,
+}
+
+/// The places she may report about: those of her grants (a representative's resident group,
+/// an officer's or staff's place).
+fn report_places(caller: &Caller) -> Vec<Choice<String, String>> {
+    let mut out: Vec<Choice<String, String>> = Vec::new();
+    for g in &caller.grants {
+        use jinguo_domain::account::Role;
+        if !matches!(
+            g.role,
+            Role::Staff | Role::OpinionOfficer | Role::Representative
+        ) {
+            continue;
+        }
+        let code = g
+            .scope_path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if !code.is_empty() && !out.iter().any(|c| c.value == code) {
+            out.push(Choice::new(code.clone(), code));
+        }
+    }
+    out
+}
+
+async fn render_report(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    form: ReportForm,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> Response {
+    let mut places = report_places(caller);
+    for p in &mut places {
+        if let Ok(Some(place)) = s.services.cached().place(&p.value).await {
+            p.label = format!("{} {}", place.code, place.name);
+        }
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let p = ReportPage {
+        title: c.tr("opinion.report").to_string(),
+        form,
+        places,
+        errors,
+        saved,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn report_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    if caller.report_scope().is_empty() {
+        return error_page(&ServiceError::Forbidden, c);
+    }
+    render_report(
+        &s,
+        c,
+        &caller,
+        ReportForm::default(),
+        Vec::new(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+pub(super) async fn report(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<ReportForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let input = Incoming {
+        title: f.title.clone(),
+        body: f.body.clone(),
+        link: f.link.clone(),
+        place: Some(f.place.clone()),
+        ..Incoming::default()
+    };
+    match s
+        .services
+        .report_item(&caller, f.hotline.is_some(), &input)
+        .await
+    {
+        Ok(Ingested::New { .. }) | Ok(Ingested::Duplicate) => {
+            Redirect::to("/opinion/report?saved=1").into_response()
+        }
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_report(&s, c, &caller, f, errors, false).await,
+            None => error_page(&e, c),
+        },
+    }
+}

@@ -1,0 +1,1016 @@
+//! Public opinion on both databases: items reported by hand and pushed by a signed webhook,
+//! stored once per source, near-duplicates attached to the first, items grouped into topics
+//! (proposed only for short texts), judged by the county's keyword scheme and gazetteer, routed
+//! to the chairs and officers of the place's level, timed by clocks the escalation worker
+//! climbs, answered once the level's chair approves, closed and reopened; who sees what.
+
+use crate::support::{self, both_backends, with_small_demo};
+use jinguo_domain::account::Role;
+use jinguo_domain::opinion as rules;
+use jinguo_services::opinion::{Incoming, Ingested, RuleInput, SourceInput, StepInput};
+use jinguo_services::{Caller, ServiceError, Services};
+use jinguo_storage::{Backend, db_run};
+use uuid::Uuid;
+
+fn item(title: &str, body: &str, place: &str) -> Incoming {
+    Incoming {
+        title: title.into(),
+        body: body.into(),
+        place: Some(place.into()),
+        ..Incoming::default()
+    }
+}
+
+fn new_of(r: Ingested) -> (Uuid, Uuid, Option<Uuid>, bool) {
+    match r {
+        Ingested::New {
+            item,
+            topic,
+            near_duplicate_of,
+            new_topic,
+            ..
+        } => (item, topic, near_duplicate_of, new_topic),
+        Ingested::Duplicate => panic!("a duplicate"),
+    }
+}
+
+async fn count(s: &Services, table: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+    db_run!(&s.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
+}
+
+async fn account_id(s: &Services, name: &str) -> Uuid {
+    jinguo_storage::account::by_username(&s.db, name)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn inbox_kinds(s: &Services, name: &str) -> Vec<String> {
+    jinguo_storage::linkage::inbox(&s.db, account_id(s, name).await, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.kind)
+        .collect()
+}
+
+/// A webhook source of the county and its secret.
+async fn webhook_source(s: &Services, staff: &Caller) -> (Uuid, String) {
+    let (id, secret) = s
+        .add_source(
+            staff,
+            "530181",
+            &SourceInput {
+                kind: "webhook".into(),
+                name: "监测服务".into(),
+                ..SourceInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    (id, secret.unwrap())
+}
+
+const LONG_A: &str = "连日来，网友反映某小区一名女子长期遭受丈夫殴打，邻居多次听到呼救声，\
+    社区工作人员已上门了解情况，妇联表示将依法维护妇女合法权益，并联系公安机关核实处理。";
+
+async fn dedupe_and_topics(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+
+    // By hand: a new item, a new topic at the place the reporter named.
+    let (a, topic_a, near, new_topic) = new_of(
+        s.report_item(&staff, false, &item("女子疑遭家暴", LONG_A, &village))
+            .await
+            .unwrap(),
+    );
+    assert!(new_topic && near.is_none());
+    // The same text reposted (other punctuation, full-width letters) is a near-duplicate of
+    // the first, in its topic.
+    let (_, topic_b, near, new_topic) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item(
+                "女子疑遭家暴！！",
+                &LONG_A.replace('，', " ").replace('。', "！"),
+                &village,
+            ),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!((topic_b, near, new_topic), (topic_a, Some(a), false));
+
+    // The webhook: a wrong signature is refused and writes nothing.
+    let (source, secret) = webhook_source(&s, &staff).await;
+    let items_before = count(&s, "opinion_item").await;
+    let body = serde_json::json!({"items": [{"title": "女童走失", "guid": "g-1",
+        "body": "<script>alert(1)</script>昨日傍晚一名六岁女童在公园走失，家长已报警，警方和志愿者正在全力寻找，请知情者联系。",
+        "link": "https://news.example.cn/a/1?utm_source=x"}]})
+    .to_string();
+    let bad = s
+        .webhook(source, "sha256=00", body.as_bytes(), "127.0.0.1")
+        .await;
+    assert!(matches!(bad, Err(ServiceError::Unauthenticated)), "{bad:?}");
+    assert_eq!(count(&s, "opinion_item").await, items_before);
+    let sig = jinguo_crypto::token::body_signature(&secret, body.as_bytes());
+    let first = s
+        .webhook(source, &sig, body.as_bytes(), "127.0.0.1")
+        .await
+        .unwrap();
+    let (g1, topic_g, _, _) = new_of(first[0]);
+    assert_ne!(topic_g, topic_a);
+    // The same guid again: stored once.
+    let again = s
+        .webhook(source, &sig, body.as_bytes(), "127.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(again, vec![Ingested::Duplicate]);
+    // Without a guid: the normalised link and title decide.
+    let no_guid = |link: &str| {
+        serde_json::json!({"title": "社区开展普法讲座", "link": link,
+            "body": "本周社区妇联联合司法所开展反家庭暴力法普法讲座，居民积极参加。"})
+        .to_string()
+    };
+    let b1 = no_guid("https://News.example.cn/b/2/");
+    let b2 = no_guid("https://news.example.cn/b/2?utm_medium=feed#top");
+    let r1 = s
+        .webhook(
+            source,
+            &jinguo_crypto::token::body_signature(&secret, b1.as_bytes()),
+            b1.as_bytes(),
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(r1[0], Ingested::New { .. }));
+    let r2 = s
+        .webhook(
+            source,
+            &jinguo_crypto::token::body_signature(&secret, b2.as_bytes()),
+            b2.as_bytes(),
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2, vec![Ingested::Duplicate]);
+
+    // What arrived is kept whole and sealed, apart from the item; the item's script is gone.
+    let raw: Vec<String> =
+        db_run!(&s.db, p => sqlx::query_scalar("SELECT payload FROM opinion_raw")
+        .fetch_all(p).await)
+        .unwrap();
+    assert!(!raw.is_empty() && raw.iter().all(|r| !r.contains("女童")));
+    let officer_v = s
+        .topic(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            topic_g,
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    assert!(!officer_v.items[0].body.contains("script"));
+    assert!(officer_v.items[0].body.contains("女童"));
+
+    // The bands are the SimHash's, on either database: a near-duplicate is found by them.
+    let row: (i64, i64, i64, i64, i64) = db_run!(&s.db, p => sqlx::query_as(
+        "SELECT simhash, band0, band1, band2, band3 FROM opinion_item WHERE id = $1")
+        .bind(g1).fetch_one(p).await)
+    .unwrap();
+    let bands = rules::bands(rules::from_stored(row.0));
+    assert_eq!([row.1, row.2, row.3, row.4], bands);
+
+    // Another report of the same event in other words joins its topic; a loosely related one
+    // is only proposed ("可能同一事件"); a short text is never joined, at most proposed.
+    let same_event = "网友反映某小区一名女子长期遭受丈夫殴打，邻居听到呼救声，社区工作人员已上门了解情况，\
+        妇联联系公安机关核实处理，依法维护妇女合法权益。";
+    let (_, t, near, new_topic) = new_of(
+        s.report_item(&staff, false, &item("女子遭丈夫殴打", same_event, &village))
+            .await
+            .unwrap(),
+    );
+    assert_eq!((t, new_topic), (topic_a, false), "{near:?}");
+    let short = s
+        .report_item(&staff, false, &item("女子殴打", "", &village))
+        .await
+        .unwrap();
+    let (short_item, short_topic, _, new_topic) = new_of(short);
+    assert!(new_topic && short_topic != topic_a);
+    let v = s
+        .topic(&staff, topic_a, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(v.line.items, 3);
+    // The officer confirms a proposal: the item moves to the topic.
+    let proposed: Vec<Uuid> = v.suggestions.iter().map(|i| i.id).collect();
+    if proposed.contains(&short_item) {
+        s.topic_step(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            topic_a,
+            &StepInput {
+                step: "merge".into(),
+                expected_version: v.version,
+                item: Some(short_item),
+                ..StepInput::default()
+            },
+        )
+        .await
+        .unwrap();
+        let v = s
+            .topic(&staff, topic_a, jinguo_domain::Lang::Zh)
+            .await
+            .unwrap();
+        assert_eq!(v.line.items, 4);
+    }
+
+    // Bad input names its field and writes nothing.
+    let before = count(&s, "opinion_item").await;
+    let e = s
+        .report_item(&staff, false, &item("", "", "999999"))
+        .await
+        .unwrap_err();
+    let ServiceError::Invalid(v) = e else {
+        panic!("{e:?}")
+    };
+    assert!(v.0.iter().any(|f| f.field == "title"));
+    let e = s
+        .report_item(&staff, false, &item("标题", "", "110101"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "place"),
+        "{e:?}"
+    );
+    assert_eq!(count(&s, "opinion_item").await, before);
+}
+both_backends!(items_are_stored_once_and_grouped, super::dedupe_and_topics);
+
+async fn judging_routing_clocks(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let (village, town) = (group[..12].to_string(), group[..9].to_string());
+    let village_place = jinguo_storage::place::get(&s.db, &village)
+        .await
+        .unwrap()
+        .unwrap();
+    let county_path = "53/5301/530181/";
+    let town_path = format!("{county_path}{town}/");
+    support::account(&s, "o-county-chair", Role::Staff, "530181").await;
+    support::account(&s, "o-town-chair", Role::Staff, &town).await;
+    support::account(&s, "o-town-officer", Role::OpinionOfficer, &town).await;
+    let officer = support::caller_of(&s, "o-town-officer", support::PASSWORD).await;
+    let town_chair = support::caller_of(&s, "o-town-chair", support::PASSWORD).await;
+    assert!(officer.opinion_scope().covers(&town_path));
+
+    // The scheme: a rule proposes domestic violence, grade II; an exclusion word silences it.
+    let rule = RuleInput {
+        name: "家暴".into(),
+        subject_words: "女子 妇女 妻子".into(),
+        event_words: "殴打、家暴".into(),
+        exclude_words: "电视剧".into(),
+        category: "domestic_violence".into(),
+        min_grade: "2".into(),
+        ..RuleInput::default()
+    };
+    s.add_rule(&staff, "530181", &rule).await.unwrap();
+    // A rule with no words, or an unknown category, is refused on its fields.
+    let e = s
+        .add_rule(
+            &staff,
+            "530181",
+            &RuleInput {
+                name: "空".into(),
+                category: "nothing".into(),
+                ..RuleInput::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let ServiceError::Invalid(v) = e else {
+        panic!("{e:?}")
+    };
+    let fields: Vec<&str> = v.0.iter().map(|f| f.field.as_str()).collect();
+    assert!(fields.contains(&"event_words") && fields.contains(&"category"));
+
+    // A webhook item naming the village: place recognised from the county's own names.
+    let (source, secret) = webhook_source(&s, &staff).await;
+    let text = format!(
+        "{}一名女子遭丈夫殴打，邻居报警后民警到场处置，妇联工作人员随后上门看望。",
+        village_place.name
+    );
+    let body = serde_json::json!({"title": "女子遭殴打", "body": text, "guid": "x-1"}).to_string();
+    let out = s
+        .webhook(
+            source,
+            &jinguo_crypto::token::body_signature(&secret, body.as_bytes()),
+            body.as_bytes(),
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
+    let (item_id, topic, _, _) = new_of(out[0]);
+    let row: (String, String, String, String, Option<String>) = db_run!(&s.db, p => sqlx::query_as(
+        "SELECT place_code, place_words, keywords, category, proposed_grade FROM opinion_item WHERE id = $1")
+        .bind(item_id).fetch_one(p).await)
+    .unwrap();
+    assert_eq!(row.0, village);
+    assert!(row.1.contains(&village_place.name), "{row:?}");
+    assert!(row.2.contains("女子") && row.2.contains("殴打"), "{row:?}");
+    assert_eq!(
+        (row.3.as_str(), row.4.as_deref()),
+        ("domestic_violence", Some("2"))
+    );
+    // Routed: the village has nobody, so its township's chair and officer are told; a proposed
+    // grade II also the county's chair.
+    for who in ["o-town-chair", "o-town-officer", "o-county-chair"] {
+        assert!(
+            inbox_kinds(&s, who)
+                .await
+                .contains(&"opinion.new".to_string()),
+            "{who}"
+        );
+    }
+    // Proposed, not judged: no clock runs yet.
+    let v = s
+        .topic(&officer, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(v.line.grade, None);
+    assert_eq!(v.line.proposed_grade, Some(rules::Grade::II));
+    assert!(v.clocks.is_empty());
+
+    // Judged grade II by the officer: a 4-hour clock from when it was found.
+    s.topic_step(
+        &officer,
+        topic,
+        &StepInput {
+            step: "judge".into(),
+            expected_version: v.version,
+            category: "domestic_violence".into(),
+            grade: "2".into(),
+            ..StepInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The same version again is stale: nothing written.
+    let stale = s
+        .topic_step(
+            &officer,
+            topic,
+            &StepInput {
+                step: "judge".into(),
+                expected_version: v.version,
+                category: "other".into(),
+                grade: "3".into(),
+                ..StepInput::default()
+            },
+        )
+        .await;
+    assert!(matches!(stale, Err(ServiceError::Conflict)), "{stale:?}");
+    let v = s
+        .topic(&officer, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(v.clocks.len(), 1);
+    assert_eq!(v.clocks[0].kind, "opinion_first");
+    let found = v.line.found_at;
+    assert_eq!(v.clocks[0].due_at - found, chrono::Duration::hours(4));
+
+    // Past the limit, the escalation worker climbs: the level above the village (its township)
+    // is told, then the county's chair.
+    let overdue = |k: Vec<String>| k.iter().filter(|k| *k == "deadline.overdue").count();
+    assert_eq!(overdue(inbox_kinds(&s, "o-town-officer").await), 0);
+    let r = s
+        .escalate(found + chrono::Duration::hours(5))
+        .await
+        .unwrap();
+    assert!(r.escalated >= 1, "{r:?}");
+    assert_eq!(overdue(inbox_kinds(&s, "o-town-officer").await), 1);
+    assert_eq!(overdue(inbox_kinds(&s, "o-county-chair").await), 0);
+    s.escalate(found + chrono::Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(overdue(inbox_kinds(&s, "o-county-chair").await), 1);
+    let desk = s
+        .opinion_desk(&officer, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(desk.running, 1);
+
+    // The response: refused with a phone number in it (named field), drafted clean.
+    let e = s
+        .topic_step(
+            &officer,
+            topic,
+            &StepInput {
+                step: "draft".into(),
+                expected_version: v.version,
+                response: "经核实已妥善处置，联系人电话13800138000".into(),
+                ..StepInput::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "response"),
+        "{e:?}"
+    );
+    s.topic_step(
+        &officer,
+        topic,
+        &StepInput {
+            step: "draft".into(),
+            expected_version: v.version,
+            response: "经核实，当地妇联已会同公安机关依法处置，当事人已得到妥善安置。".into(),
+            ..StepInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The officer does not approve: the level's chair does.
+    let v = s
+        .topic(&officer, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let approve = StepInput {
+        step: "approve".into(),
+        expected_version: v.version,
+        ..StepInput::default()
+    };
+    let e = s.topic_step(&officer, topic, &approve).await.unwrap_err();
+    assert!(matches!(&e, ServiceError::Invalid(v) if v.0[0].code == "opinion.not_approver"));
+    s.topic_step(&town_chair, topic, &approve).await.unwrap();
+    let v = s
+        .topic(&officer, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(v.line.stage, rules::Stage::Answered);
+    assert!(v.clocks.iter().all(|c| c.done));
+    s.topic_step(
+        &officer,
+        topic,
+        &StepInput {
+            step: "close".into(),
+            expected_version: v.version,
+            ..StepInput::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // It flares up again: a new item on the closed topic reopens it, with a new clock.
+    let body = serde_json::json!({"title": "女子遭殴打", "body": format!("{text}（后续）"), "guid": "x-2"})
+        .to_string();
+    s.webhook(
+        source,
+        &jinguo_crypto::token::body_signature(&secret, body.as_bytes()),
+        body.as_bytes(),
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
+    let v = s
+        .topic(&officer, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(v.line.stage, rules::Stage::Judged);
+    assert!(v.clocks.iter().any(|c| !c.done));
+    let kinds: Vec<rules::StepKind> = v.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            rules::StepKind::Found,
+            rules::StepKind::Judge,
+            rules::StepKind::Draft,
+            rules::StepKind::Approve,
+            rules::StepKind::Close,
+            rules::StepKind::Reopen
+        ]
+    );
+    assert!(
+        inbox_kinds(&s, "o-town-officer")
+            .await
+            .contains(&"opinion.reopened".to_string())
+    );
+}
+both_backends!(judged_routed_timed_answered, super::judging_routing_clocks);
+
+async fn scope_and_masking(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let (far, _) = crate::storage::far_group(&s).await;
+    let (town, far_town) = (group[..9].to_string(), far[..9].to_string());
+    let body =
+        "居民王秀英反映，邻居张建国长期打骂妻子，身份证号53018119900101123X，电话13800138000。";
+    let (_, mine, _, _) = new_of(
+        s.report_item(&staff, false, &item("邻里反映家暴", body, &group[..12]))
+            .await
+            .unwrap(),
+    );
+    let (_, theirs, _, _) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item(
+                "另一地的反映",
+                "外地网友发帖称当地一所学校存在就业歧视问题。",
+                &far[..12],
+            ),
+        )
+        .await
+        .unwrap(),
+    );
+    let officer = support::caller(Role::OpinionOfficer, &format!("53/5301/530181/{town}/"));
+    let chair = support::caller(Role::Staff, &format!("53/5301/530181/{town}/"));
+    // Her level and below; another township's topic does not exist for her.
+    assert!(
+        s.topic(&officer, mine, jinguo_domain::Lang::Zh)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        s.topic(&officer, theirs, jinguo_domain::Lang::Zh).await,
+        Err(ServiceError::NotFound)
+    ));
+    let listed: Vec<Uuid> = s
+        .topics(&officer, None, None, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert!(listed.contains(&mine) && !listed.contains(&theirs));
+    let far_officer = support::caller(Role::OpinionOfficer, &format!("53/5301/530181/{far_town}/"));
+    assert!(matches!(
+        s.topic(&far_officer, mine, jinguo_domain::Lang::Zh).await,
+        Err(ServiceError::NotFound)
+    ));
+    // A department, a mediator, a representative never read them.
+    for role in [Role::Liaison, Role::Mediator, Role::Representative] {
+        let c = support::caller(role, "53/5301/530181/");
+        assert!(matches!(
+            s.topic(&c, mine, jinguo_domain::Lang::Zh).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            s.topics(&c, None, None, jinguo_domain::Lang::Zh).await,
+            Err(ServiceError::Forbidden)
+        ));
+    }
+    // The chair sees names and numbers masked; the officer, who needs them, in clear, and her
+    // read is on the audit log.
+    let masked = s
+        .topic(&chair, mine, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let text = &masked.items[0].body;
+    assert!(
+        !text.contains("13800138000") && !text.contains("53018119900101123X"),
+        "{text}"
+    );
+    assert!(!text.contains("张建国"), "{text}");
+    assert!(!masked.clear);
+    let clear = s
+        .topic(&officer, mine, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(clear.clear && clear.items[0].body.contains("张建国"));
+    let reads: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'opinion.read'")
+        .fetch_one(p).await)
+    .unwrap();
+    assert!(reads >= 1);
+    // Sealed at rest: the text is not in the table.
+    let stored: Vec<String> =
+        db_run!(&s.db, p => sqlx::query_scalar("SELECT body FROM opinion_item")
+        .fetch_all(p).await)
+        .unwrap();
+    assert!(stored.iter().all(|b| !b.contains("张建国")));
+}
+both_backends!(who_sees_what, super::scope_and_masking);
+
+/// The pages: an opinion officer's landing page shows her work, the desk and a topic open in
+/// both languages, the report form works from a phone-sized form post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_webhook_over_http() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "p-officer", Role::OpinionOfficer, "530181").await;
+    support::account(&s, "p-rep", Role::Representative, &group).await;
+    let (source, secret) = webhook_source(&s, &staff).await;
+    let srv = support::serve(s.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // The webhook over HTTP: unsigned 401, signed 200.
+    let body = serde_json::json!({"title": "女童走失", "guid": "h-1",
+        "body": "昨日傍晚一名女童在公园走失，家长已报警。"})
+    .to_string();
+    let url = format!("{}/api/v1/opinion/webhook/{source}", srv.base);
+    let r = client.post(&url).body(body.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client
+        .post(&url)
+        .header(
+            "x-jinguo-signature",
+            jinguo_crypto::token::body_signature(&secret, body.as_bytes()),
+        )
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["stored"], 1);
+
+    // The representative reports from her phone, through the form.
+    let rep = support::session(&s, "p-rep", false).await;
+    let r = client
+        .get(format!("{}/opinion/report", srv.base))
+        .header("cookie", &rep.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"report-form\"") && html.contains(&group));
+    let r = client
+        .post(format!("{}/opinion/report", srv.base))
+        .header("cookie", &rep.cookie)
+        .form(&[
+            ("csrf", rep.csrf.as_str()),
+            ("title", ""),
+            ("place", group.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#f-title\""));
+    let r = client
+        .post(format!("{}/opinion/report", srv.base))
+        .header("cookie", &rep.cookie)
+        .form(&[
+            ("csrf", rep.csrf.as_str()),
+            ("title", "村里有妇女反映遭受家暴"),
+            ("body", "今天走访时听说有妇女被丈夫打伤。"),
+            ("place", group.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // She reports, but reads no topic.
+    let r = client
+        .get(format!("{}/opinion", srv.base))
+        .header("cookie", &rep.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The officer's landing page holds her work; the desk and a topic in both languages.
+    let off = support::session(&s, "p-officer", false).await;
+    for (lang, words) in [("zh-CN", "待研判"), ("en", "To judge")] {
+        let r = client
+            .get(format!("{}/?lang={lang}", srv.base))
+            .header("cookie", &off.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("id=\"landing-opinion\"") && html.contains(words),
+            "{html}"
+        );
+        assert!(
+            html.contains("id=\"landing-to-judge\">")
+                && !html.contains("id=\"landing-to-judge\">0<"),
+            "{html}"
+        );
+        let r = client
+            .get(format!("{}/opinion?lang={lang}", srv.base))
+            .header("cookie", &off.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("女童走失") && html.contains("/opinion/topics/"));
+    }
+    let topics = s
+        .topics(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            None,
+            None,
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    let t = topics.iter().find(|l| l.title == "女童走失").unwrap().id;
+    let r = client
+        .get(format!("{}/opinion/topics/{t}?lang=en", srv.base))
+        .header("cookie", &off.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"judge-form\"") && html.contains("Judge"));
+    // Judged through the form: the stage moves on.
+    let version = support::form_value(&html, "expected_version");
+    let r = client
+        .post(format!("{}/opinion/topics/{t}/steps", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&[
+            ("csrf", off.csrf.as_str()),
+            ("step", "judge"),
+            ("expected_version", version.as_str()),
+            ("category", "missing_child"),
+            ("grade", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let v = s
+        .topic(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            t,
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.line.grade, Some(rules::Grade::I));
+    // Grade I: the first information within 4 hours and the press within 24.
+    let mut kinds: Vec<&str> = v.clocks.iter().map(|c| c.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, vec!["opinion_first", "opinion_press"]);
+}
+
+const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>本地新闻</title><link>https://news.example.cn/</link>
+<item><title>女子求助妇联</title><guid>n-1</guid><link>https://news.example.cn/n/1</link>
+<description>&lt;script&gt;alert('x')&lt;/script&gt;一名女子到妇联求助，反映遭受家庭暴力。</description></item>
+<item><title>社区开展普法宣传</title><link>https://news.example.cn/n/2</link>
+<description>社区妇联开展反家庭暴力法宣传活动。</description></item>
+</channel></rss>"#;
+
+const EMPTY_RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>空</title><link>https://news.example.cn/</link></channel></rss>"#;
+
+/// A local feed server on a loopback port: good feeds, an ETag, GBK, not XML, 50 MB, a stall.
+async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let conditional = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = conditional.clone();
+    let gbk_text = RSS.replace("UTF-8", "GBK");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_text);
+    let gbk = gbk.into_owned();
+    let app = axum::Router::new()
+        .route("/good", axum::routing::get(|| async { RSS }))
+        .route(
+            "/etag",
+            axum::routing::get(move |h: HeaderMap| {
+                let seen = seen.clone();
+                async move {
+                    if h.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    ([(header::ETAG, "\"v1\"")], EMPTY_RSS).into_response()
+                }
+            }),
+        )
+        .route(
+            "/gbk",
+            axum::routing::get(move || {
+                let gbk = gbk.clone();
+                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], gbk) }
+            }),
+        )
+        .route(
+            "/html",
+            axum::routing::get(|| async { "<html><body>不是订阅源</body></html>" }),
+        )
+        .route(
+            "/huge",
+            axum::routing::get(|| async {
+                // 50 MB generated here, never on disk.
+                let mut body = Vec::with_capacity(50 * 1024 * 1024);
+                body.extend_from_slice(b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>");
+                body.resize(50 * 1024 * 1024, b' ');
+                body
+            }),
+        )
+        .route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                EMPTY_RSS
+            }),
+        )
+        .route(
+            "/gone",
+            axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), conditional)
+}
+
+async fn feeds_polled(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    s.opinion.fetch_timeout = std::time::Duration::from_secs(1);
+    let staff = support::county_staff();
+    let (base, conditional) = feed_server().await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, silent) in [
+        ("good", 72),
+        ("etag", 1),
+        ("gbk", 72),
+        ("html", 72),
+        ("huge", 72),
+        ("slow", 72),
+        ("gone", 72),
+    ] {
+        let (id, secret) = s
+            .add_source(
+                &staff,
+                "530181",
+                &SourceInput {
+                    kind: "feed".into(),
+                    name: name.into(),
+                    url: format!("{base}/{name}"),
+                    poll_minutes: Some(30),
+                    silent_hours: Some(silent),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(secret.is_none());
+        ids.insert(name, id);
+    }
+    // A feed's address must be a web address.
+    let e = s
+        .add_source(
+            &staff,
+            "530181",
+            &SourceInput {
+                kind: "feed".into(),
+                name: "x".into(),
+                url: "file:///etc/passwd".into(),
+                ..SourceInput::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "url"),
+        "{e:?}"
+    );
+
+    let now = jinguo_services::clock::now();
+    let r = s.poll_feeds(now).await.unwrap();
+    assert_eq!(r.polled, 7, "{r:?}");
+    let state = |list: &[jinguo_services::opinion::SourceView], name: &str| {
+        list.iter()
+            .find(|v| v.id == ids[name])
+            .map(|v| (v.state, v.failures, v.next_poll_at))
+            .unwrap()
+    };
+    let list = s.sources(&staff, "530181").await.unwrap();
+    use rules::SourceState::*;
+    assert_eq!(state(&list, "good").0, Ok);
+    assert_eq!(state(&list, "etag").0, Ok);
+    assert_eq!(state(&list, "gbk").0, Ok);
+    assert_eq!(state(&list, "html").0, NotFeed);
+    assert_eq!(state(&list, "huge").0, TooLarge);
+    assert_eq!(state(&list, "slow").0, Timeout);
+    assert_eq!(state(&list, "gone").0, HttpError);
+    // A failure waits twice the interval before the next try.
+    let (_, failures, next) = state(&list, "html");
+    assert_eq!(failures, 1);
+    let wait = next.unwrap() - now;
+    assert!(wait >= chrono::Duration::minutes(59) && wait <= chrono::Duration::minutes(61));
+    // The good feed's items and the GBK feed's, read right; the script is gone.
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    let topics = s
+        .topics(&officer, None, None, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let t = topics.iter().find(|l| l.title == "女子求助妇联").unwrap();
+    let v = s
+        .topic(&officer, t.id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    // The GBK feed gave the same text: stored as its own items, near-duplicates of the first.
+    assert_eq!(v.items.len(), 2, "{:?}", v.items);
+    assert!(
+        v.items
+            .iter()
+            .all(|i| i.body.contains("家庭暴力") && !i.body.contains("script"))
+    );
+
+    // Polled again: the items without a guid have a stable id, so nothing is stored twice; the
+    // ETag is sent back and answered "not modified".
+    let later = now + chrono::Duration::hours(3);
+    let r = s.poll_feeds(later).await.unwrap();
+    assert_eq!(r.items, 0, "{r:?}");
+    assert!(r.duplicates >= 4, "{r:?}");
+    assert!(conditional.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    // The feed that brings nothing for longer than its setting is silent, and the county's
+    // chair and officers are told once.
+    let list = s.sources(&staff, "530181").await.unwrap();
+    assert_eq!(state(&list, "etag").0, Silent);
+    assert_eq!(state(&list, "good").0, Ok);
+    assert!(r.silent >= 1);
+    support::account(&s, "f-officer", Role::OpinionOfficer, "530181").await;
+    s.poll_feeds(later + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let list = s.sources(&staff, "530181").await.unwrap();
+    assert_eq!(state(&list, "etag").0, Silent);
+}
+both_backends!(feeds_are_polled_and_bad_ones_recorded, super::feeds_polled);
+
+/// The opinion officer on a phone (headless Chromium at 360 px): her home page lists the topic to
+/// judge, the topic opens, she judges it through the form, and a representative's report form
+/// fits the screen too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officer_judges_on_a_phone() {
+    use crate::browser::{click_first, log_in, no_sideways_scroll, phone, text};
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "b-officer", Role::OpinionOfficer, "530181").await;
+    support::account(&s, "b-rep", Role::Representative, &group).await;
+    let (_, topic, _, _) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item("网帖称女子遭家暴", LONG_A, &group[..12]),
+        )
+        .await
+        .unwrap(),
+    );
+    let srv = support::serve(s.clone()).await;
+    let c = phone().await;
+    log_in(&c, &srv.base, "b-officer").await;
+    assert_eq!(text(&c, "#landing-to-judge").await, "1");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#landing-opinion table.opinion-topics a").await;
+    assert_eq!(text(&c, "h1").await, "网帖称女子遭家暴");
+    assert_eq!(text(&c, "#topic-stage").await, "发现");
+    no_sideways_scroll(&c).await;
+    for (id, value) in [("f-category", "domestic_violence"), ("f-grade", "3")] {
+        c.execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+    }
+    click_first(&c, "#judge-form button").await;
+    assert_eq!(text(&c, "#topic-stage").await, "研判");
+    assert_eq!(text(&c, "#topic-grade").await, "三级");
+    assert!(text(&c, "#topic-clocks").await.contains("舆情回应"));
+    no_sideways_scroll(&c).await;
+    let v = s
+        .topic(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            topic,
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.line.grade, Some(rules::Grade::III));
+    c.goto(&format!("{}/logout", srv.base)).await.ok();
+    c.close().await.unwrap();
+
+    let c = phone().await;
+    log_in(&c, &srv.base, "b-rep").await;
+    c.goto(&format!("{}/opinion/report", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "报送舆情信息");
+    no_sideways_scroll(&c).await;
+    c.close().await.unwrap();
+}
