@@ -525,17 +525,16 @@ impl Services {
                 link = Some(TopicLink::Confirmed);
             } else {
                 let since = now_ms - g.window_days * 86_400_000;
-                let mut best: Option<(f64, Uuid)> = None;
+                // The most similar topic active in the window, with its words.
+                let mut best: Option<(f64, Uuid, Vec<u32>)> = None;
                 for (t, w) in store::recent_topics(tx, &county, since, 2000).await? {
-                    let sim = rules::jaccard(&set, &rules::word_set_parse(&w));
-                    if best.is_none_or(|(b, _)| sim > b) {
-                        best = Some((sim, t));
+                    let words = rules::word_set_parse(&w);
+                    let sim = rules::jaccard(&set, &words);
+                    if best.as_ref().is_none_or(|(b, _, _)| sim > *b) {
+                        best = Some((sim, t, words));
                     }
                 }
-                if let Some((_, t)) = best {
-                    let topic_words = store::recent_topics(tx, &county, since, 2000).await?
-                        .into_iter().find(|(id, _)| *id == t).map(|(_, w)| rules::word_set_parse(&w))
-                        .unwrap_or_default();
+                if let Some((_, t, topic_words)) = best {
                     match rules::topic_match(&g, &set, &topic_words) {
                         Some(TopicLink::Confirmed) => {
                             joined = Some(t);
