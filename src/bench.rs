@@ -997,5 +997,46 @@ pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()
         percentile(service.clone(), 0.5),
         percentile(service, 0.99)
     );
+    // Where the page's time goes: each read of a place page alone, through the services (her home
+    // page counts its screening lines from the worklist instead of `campaigns_at`).
+    let place = services.place_view(&caller, group).await?.place;
+    let mut parts: Vec<(&str, Vec<Duration>)> = [
+        "the session's caller",
+        "the place (figures)",
+        "campaigns_at (her campaign progress; no longer on her home page)",
+        "disputes, clocks, care",
+    ]
+    .into_iter()
+    .map(|name| (name, Vec::with_capacity(n)))
+    .collect();
+    for k in 0..=n {
+        let mut times = Vec::with_capacity(parts.len());
+        let t = Instant::now();
+        services.caller_from_session(&token, "127.0.0.1").await?;
+        times.push(t.elapsed());
+        let t = Instant::now();
+        services.place_view(&caller, group).await?;
+        times.push(t.elapsed());
+        let t = Instant::now();
+        services.campaigns_at(&caller, &place, 3).await?;
+        times.push(t.elapsed());
+        let t = Instant::now();
+        services.dispute_counts(&caller, &place).await?;
+        services.clock_counts(&caller, &place).await?;
+        services.care_counts(&caller, &place).await?;
+        times.push(t.elapsed());
+        if k > 0 {
+            for (p, t) in parts.iter_mut().zip(times) {
+                p.1.push(t);
+            }
+        }
+    }
+    for (name, times) in parts {
+        println!(
+            "| of which {name}, p50 / p99 of {n} | {:.1} / {:.1} ms | |",
+            percentile(times.clone(), 0.5),
+            percentile(times, 0.99)
+        );
+    }
     Ok(())
 }

@@ -1137,7 +1137,11 @@ async fn page_access_matrix() {
             [200, 200, 200],
         ),
         ("/sw.js", "/sw.js".into(), [200, 200, 200]),
-        ("/static/icon.svg", "/static/icon.svg".into(), [200, 200, 200]),
+        (
+            "/static/icon.svg",
+            "/static/icon.svg".into(),
+            [200, 200, 200],
+        ),
         // The household page a representative's phone keeps for offline use: hers alone.
         (
             "/offline/household",

@@ -250,6 +250,20 @@ async fn walk(b: Backend) {
     // Online: she logs in; the status bar is there, the service worker takes the page.
     log_in(&c, &base, "rep").await;
     assert_eq!(text(&c, "#offline-count").await, "0");
+    assert_eq!(text(&c, "#offline-last").await, "从未");
+    // The web app manifest names the app's icon, which is served.
+    let icon = c
+        .execute(
+            "return fetch('/manifest.webmanifest').then(function (r) { return r.json(); }).then(function (m) { \
+               return fetch(m.icons[0].src).then(function (r) { return [m.icons[0].src, r.status, r.headers.get('content-type')]; }); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        icon,
+        serde_json::json!(["/static/icon.svg", 200, "image/svg+xml"])
+    );
     no_sideways_scroll(&c).await;
     until(
         &c,
@@ -357,12 +371,19 @@ async fn walk(b: Backend) {
         (0, 0)
     );
 
-    // The server starts again on the same port; the button sends what waits, once.
+    // The server starts again on the same port. The service worker's Background Sync (where the
+    // browser has it) wakes the page, which sends what waits, once; the bar says when.
     let server = start(&s, addr).await;
-    press(&c, "#offline-sync").await;
+    let last = text(&c, "#offline-last").await;
+    c.execute(
+        "navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: 'jinguo-send' }));",
+        vec![],
+    )
+    .await
+    .unwrap();
     waiting(&c, 0).await;
-    assert_ne!(text(&c, "#offline-last").await, "从未");
-    // Pressed again, and with a timer and the online event in the page: nothing is sent twice.
+    assert_ne!(text(&c, "#offline-last").await, last);
+    // Pressed, and with a timer and the online event in the page: nothing is sent twice.
     c.execute("window.dispatchEvent(new Event('online'));", vec![])
         .await
         .unwrap();

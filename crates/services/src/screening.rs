@@ -329,6 +329,28 @@ impl Services {
 
     /// The newest campaigns (at most `n`) over a place the caller reads, each with its visits
     /// below the place by risk (none, low, medium, high): the screening lines of the dashboard.
+    /// The newest `n` campaigns covering a place that the caller sees, without their figures
+    /// (a representative's home page counts them from her worklist).
+    pub async fn campaigns_covering(
+        &self,
+        caller: &Caller,
+        place: &Place,
+        n: usize,
+    ) -> Result<Vec<CampaignView>, ServiceError> {
+        let mut out = Vec::new();
+        for c in self
+            .cached_figures()
+            .campaigns()
+            .await?
+            .iter()
+            .filter(|c| place.path.starts_with(&c.path) && Self::sees_campaign(caller, c))
+            .take(n)
+        {
+            out.push(self.view_of(c).await?);
+        }
+        Ok(out)
+    }
+
     pub async fn campaigns_at(
         &self,
         caller: &Caller,

@@ -61,6 +61,10 @@ pub struct Worklist {
     pub total: usize,
     pub items: Vec<WorkItem>,
     pub today: NaiveDate,
+    /// Her visits by campaign and risk (none, low, medium, high), over the households she
+    /// answers for (before the search): the screening lines of her home page, counted from what
+    /// the list read anyway.
+    pub risks_by_campaign: HashMap<Uuid, [i64; 4]>,
 }
 
 impl Services {
@@ -110,6 +114,15 @@ impl Services {
             .filter(|c| Self::sees_campaign(caller, c))
             .collect();
 
+        let mut risks_by_campaign: HashMap<Uuid, [i64; 4]> = HashMap::new();
+        for h in &rows {
+            for v in visits.get(&h.id).map(Vec::as_slice).unwrap_or_default() {
+                let risk = Risk::stored(&v.risk)?;
+                if let Some(i) = Risk::ALL.iter().position(|r| *r == risk) {
+                    risks_by_campaign.entry(v.campaign_id).or_default()[i] += 1;
+                }
+            }
+        }
         let mut items = Vec::with_capacity(rows.len());
         for h in rows {
             let head = match (&h.head_name, h.head_id) {
@@ -191,6 +204,7 @@ impl Services {
             total,
             items,
             today,
+            risks_by_campaign,
         })
     }
 }

@@ -155,7 +155,50 @@ pub(super) async fn place(
         Err(e) => return error_page(&e, c),
     };
     let level = view.place.level();
-    let screening = match s.services.campaigns_at(&caller, &view.place, 3).await {
+    // Her own group's page is a representative's home: her worklist instead of the group's list.
+    let hers = level == PlaceLevel::Group
+        && caller.grants.iter().any(|g| {
+            g.role == jinguo_domain::account::Role::Representative
+                && g.scope_path == view.place.path
+        });
+    let worklist = if hers {
+        let query = jinguo_domain::worklist::Query {
+            sort: q.sort.clone().unwrap_or_default(),
+            search: q.q.clone().unwrap_or_default(),
+        };
+        let action = format!("/places/{}", view.place.code);
+        match super::worklist::block(&s.services, &caller, lang, query, None, action, Vec::new())
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        None
+    };
+    let whole_group = caller.household_read_scope().covers_all(&view.place.path);
+    // Her home page counts its screening lines over her households from what her worklist read
+    // (the very households `campaigns_at` would count for her): no other query.
+    let lines = match &worklist {
+        Some(w) if !whole_group => s
+            .services
+            .campaigns_covering(&caller, &view.place, 3)
+            .await
+            .map(|list| {
+                list.into_iter()
+                    .map(|camp| {
+                        let risks = w
+                            .risks_by_campaign
+                            .get(&camp.id)
+                            .copied()
+                            .unwrap_or_default();
+                        (camp, risks)
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        _ => s.services.campaigns_at(&caller, &view.place, 3).await,
+    };
+    let screening = match lines {
         Ok(list) => list
             .into_iter()
             .map(|(camp, risks)| {
@@ -212,28 +255,6 @@ pub(super) async fn place(
                 .collect(),
         })
         .collect();
-    // Her own group's page is a representative's home: her worklist instead of the group's list.
-    let hers = level == PlaceLevel::Group
-        && caller.grants.iter().any(|g| {
-            g.role == jinguo_domain::account::Role::Representative
-                && g.scope_path == view.place.path
-        });
-    let worklist = if hers {
-        let query = jinguo_domain::worklist::Query {
-            sort: q.sort.clone().unwrap_or_default(),
-            search: q.q.clone().unwrap_or_default(),
-        };
-        let action = format!("/places/{}", view.place.code);
-        match super::worklist::block(&s.services, &caller, lang, query, None, action, Vec::new())
-            .await
-        {
-            Ok(w) => w,
-            Err(e) => return error_page(&e, c),
-        }
-    } else {
-        None
-    };
-    let whole_group = caller.household_read_scope().covers_all(&view.place.path);
     let households = if level == PlaceLevel::Group && (worklist.is_none() || whole_group) {
         let n = match q.page.as_deref().map(str::parse::<i64>) {
             None => 1,

@@ -41,6 +41,9 @@ pub(super) struct WorklistBlock {
     pub summary: String,
     pub lines: Vec<WorkLine>,
     pub errors: Vec<FieldError>,
+    /// Her visits by campaign and risk, over all her households (the screening lines of her
+    /// home page).
+    pub risks_by_campaign: std::collections::HashMap<Uuid, [i64; 4]>,
 }
 
 /// The worklist block for a women's representative (`None` for anyone else). A refused search
@@ -91,6 +94,7 @@ fn render(
     };
     let today = w.today;
     WorklistBlock {
+        risks_by_campaign: w.risks_by_campaign,
         action,
         keep,
         sort: w.sort.key(),
