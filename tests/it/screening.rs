@@ -293,6 +293,32 @@ async fn representatives_visit_their_households(b: Backend) {
 }
 both_backends!(visits, super::representatives_visit_their_households);
 
+/// A household's page reads the household once: its screening block starts from the view just
+/// read, for the caller it was read for only. Handed to another caller, the household is read
+/// again with her scope, and one outside it is not found.
+async fn a_household_page_reads_it_once_for_its_reader_only(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let (_, hid) = support::first_household(&s).await;
+    let view = s.household_view(&staff, hid).await.unwrap();
+    let visits = |h: &jinguo_services::screening::HouseholdScreening| {
+        h.history.iter().map(|l| l.id).collect::<Vec<_>>()
+    };
+    let once = s.household_screening_of(&staff, &view).await.unwrap();
+    let read = s.household_screening(&staff, hid).await.unwrap();
+    assert_eq!(visits(&once), visits(&read));
+    assert_eq!(once.open_campaigns.len(), read.open_campaigns.len());
+    let elsewhere = support::caller(Role::Staff, "53/5301/530102/");
+    assert!(matches!(
+        s.household_screening_of(&elsewhere, &view).await,
+        Err(ServiceError::NotFound)
+    ));
+}
+both_backends!(
+    page_reads_once,
+    super::a_household_page_reads_it_once_for_its_reader_only
+);
+
 /// The progress workbook holds the same figures as the page, in the reader's language.
 async fn progress_workbook_matches(b: Backend) {
     use calamine::Reader;
