@@ -304,8 +304,12 @@ impl Services {
         }
         let operator = crate::Caller::operator();
         let keys = self.keys.get();
+        // One transaction writes every person: her blind indexes are built after the rows (a
+        // sort, not random inserts into indexes larger than the page cache).
         let report = db_tx!(&self.db, tx => {
+            jinguo_storage::household::drop_person_blind_indexes(tx).await?;
             let r = generate(tx, seed, shape, &keys).await?;
+            jinguo_storage::household::create_person_blind_indexes(tx).await?;
             crate::audit::record(tx, &self.keys, &operator, crate::audit::Record::new("demo.create")
                 .detail(format!("seed={seed} households={}", r.households))).await?;
             Ok::<DemoReport, ServiceError>(r)

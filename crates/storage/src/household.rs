@@ -172,6 +172,35 @@ async fn write_households(
     Ok(())
 }
 
+/// The indexes of `person` keyed by blind indexes (HMACs, so rows arrive in random order), as
+/// migrations 0010 and 0027 make them: (name, column).
+const PERSON_BLIND_INDEXES: [(&str, &str); 3] = [
+    ("person_id_number_index", "id_number_index"),
+    ("person_name_index", "name_index"),
+    ("person_surname_index", "surname_index"),
+];
+
+/// Drops the blind indexes of `person`, for a transaction that writes many persons at once and
+/// looks none up by them; [`create_person_blind_indexes`] builds them again before it commits
+/// (one sort instead of random inserts into indexes larger than the page cache).
+pub async fn drop_person_blind_indexes(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    for (name, _) in PERSON_BLIND_INDEXES {
+        conn_run!(tx, c => sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// Builds the blind indexes of `person` again (see [`drop_person_blind_indexes`]).
+pub async fn create_person_blind_indexes(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    for (name, column) in PERSON_BLIND_INDEXES {
+        conn_run!(tx, c => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE INDEX {name} ON person({column})")))
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
 pub async fn insert_persons(
     tx: &mut DbConn<'_>,
     rows: &[NewPerson],
