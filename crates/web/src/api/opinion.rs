@@ -108,6 +108,7 @@ async fn desk(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TopicsQuery {
     /// A place (division code) whose topics to list; all of hers without it.
     place: Option<String>,
