@@ -62,8 +62,8 @@ pub async fn run(services: &Services, username: &str, password: &str) -> anyhow:
     // the same rows and any difference is the cost of the scope filter.
     let scope = Scope::of_paths(["53/5301/530181/"]);
     let n = 200;
-    println!("| figure | value | goal |");
-    println!("|---|---|---|");
+    crate::out!("| figure | value | goal |");
+    crate::out!("|---|---|---|");
     let pages = time_pair(
         n,
         || page_unfiltered(db, &county),
@@ -88,7 +88,7 @@ pub async fn run(services: &Services, username: &str, password: &str) -> anyhow:
         ("count the county's households", counts),
     ] {
         let (a, b) = (percentile(unscoped, 0.5), percentile(scoped, 0.5));
-        println!(
+        crate::out!(
             "| {label}: without / with the caller's scope clause, p50 of {n} | {a:.2} / {b:.2} ms ({:+.0}%) | scope adds < 20% |",
             (b / a - 1.0) * 100.0
         );
@@ -103,7 +103,7 @@ pub async fn run(services: &Services, username: &str, password: &str) -> anyhow:
             .context("login of the demo account")?;
         logins.push(t.elapsed());
     }
-    println!(
+    crate::out!(
         "| login (Argon2id m=19 MiB, t=2, p=1), p50 / max of 10 | {:.0} / {:.0} ms | < 300 ms |",
         percentile(logins.clone(), 0.5),
         percentile(logins, 1.0)
@@ -220,7 +220,7 @@ async fn readers(db: &Db, county: &Subtree, n: usize) -> anyhow::Result<()> {
                 continue;
             };
             let (a, b) = (percentile(unscoped, 0.5), percentile(scoped, 0.5));
-            println!(
+            crate::out!(
                 "| {label}, {who}: without / with the reader's reach, p50 of {n} | {a:.2} / {b:.2} ms ({:+.0}%) | reach adds ≤ 10% |",
                 (b / a - 1.0) * 100.0
             );
@@ -314,7 +314,7 @@ pub async fn network(services: &Services) -> anyhow::Result<()> {
         ),
     ] {
         let (a, b) = (percentile(by_hand, 0.5), percentile(service, 0.5));
-        println!(
+        crate::out!(
             "| {label}: hand-written SQL / service, p50 of {n} | {a:.1} / {b:.1} ms ({:.2}×) | < 100 ms, ≤ 2× |",
             b / a
         );
@@ -368,7 +368,7 @@ pub async fn import(services: &Services, file: &std::path::Path) -> anyhow::Resu
         "the import was refused: {} problems",
         r.issue_count
     );
-    println!(
+    crate::out!(
         "import {} {} {:.2} {:.0} {:.0} {:.2}",
         r.rows,
         r.new_households,
@@ -445,7 +445,7 @@ pub async fn insert(services: &Services, file: &std::path::Path) -> anyhow::Resu
     }
     tx.commit().await?;
     let secs = t.elapsed().as_secs_f64();
-    println!(
+    crate::out!(
         "insert {rows} {:.2} {:.0} {:.0}",
         secs,
         rows as f64 / secs,
@@ -568,7 +568,7 @@ pub async fn copy(services: &Services, file: &std::path::Path) -> anyhow::Result
     sink.finish().await?;
     tx.commit().await?;
     let secs = t.elapsed().as_secs_f64();
-    println!(
+    crate::out!(
         "copy {rows} {:.2} {:.0} {:.0}",
         secs,
         rows as f64 / secs,
@@ -772,12 +772,12 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
             .await
             .context("no county under 5329 (Dali)")?;
     let wanted = province_id_number(&dali, 0);
-    println!(
+    crate::out!(
         "| generation: {total} households with one person each, {} resident groups (when generated) | {generated:.0} s |",
         villages * 4
     );
-    println!("| scope | households | overview | coverage |");
-    println!("|---|---|---|---|");
+    crate::out!("| scope | households | overview | coverage |");
+    crate::out!("|---|---|---|---|");
     for code in ["530181", "5301", "53"] {
         let place = jinguo_domain::place::PlaceCode::parse(code)
             .map_err(|e| anyhow::anyhow!("{code}: {}", e.code))?;
@@ -788,7 +788,7 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
             .await?;
         let overview = median_ms(3, || services.place_view(&caller, code)).await?;
         let coverage = median_ms(3, || services.coverage(&caller, code)).await?;
-        println!("| {code} | {n} | {overview:.0} ms | {coverage:.0} ms |");
+        crate::out!("| {code} | {n} | {overview:.0} ms | {coverage:.0} ms |");
     }
     let province = staff_of("53/");
     let found = services.find_household(&province, wanted.as_str()).await?;
@@ -799,7 +799,7 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
         "the household found does not open"
     );
     let search = median_ms(5, || services.find_household(&province, wanted.as_str())).await?;
-    println!(
+    crate::out!(
         "| household search by resident ID across the province (found {}) | {search:.1} ms |",
         found.code
     );
@@ -880,26 +880,26 @@ pub async fn escalation(services: &Services, steps: i64) -> anyhow::Result<()> {
     let again = services.escalate(now).await?;
     let repeat = t.elapsed();
     anyhow::ensure!(again.escalated == 0, "escalated twice");
-    println!("| measure | value |");
-    println!("|---|---|");
-    println!(
+    crate::out!("| measure | value |");
+    crate::out!("|---|---|");
+    crate::out!(
         "| open clocks written | {steps} in {:.1} s |",
         fill.as_secs_f64()
     );
-    println!(
+    crate::out!(
         "| round with nothing due (scan of {steps} open clocks) | {:.1} ms |",
         scan.as_secs_f64() * 1000.0
     );
-    println!(
+    crate::out!(
         "| round escalating {due_now} overdue clocks ({} notifications and messages) | {:.0} ms |",
         round.notifications,
         busy.as_secs_f64() * 1000.0
     );
-    println!(
+    crate::out!(
         "| the same round again (nothing left) | {:.1} ms |",
         repeat.as_secs_f64() * 1000.0
     );
-    println!("| peak memory | {:.0} MB |", peak_mb());
+    crate::out!("| peak memory | {:.0} MB |", peak_mb());
     Ok(())
 }
 
@@ -985,14 +985,14 @@ pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()
         shown as i64 == households,
         "the worklist holds {shown} households"
     );
-    println!("| figure | value | goal |");
-    println!("|---|---|---|");
-    println!(
+    crate::out!("| figure | value | goal |");
+    crate::out!("|---|---|---|");
+    crate::out!(
         "| a representative's home page with her worklist of {households} households, p50 / p99 of {n} | {:.1} / {:.1} ms | p99 < 50 ms |",
         percentile(page.clone(), 0.5),
         percentile(page, 0.99)
     );
-    println!(
+    crate::out!(
         "| her worklist read by the service alone, p50 / p99 of {n} | {:.1} / {:.1} ms | |",
         percentile(service.clone(), 0.5),
         percentile(service, 0.99)
@@ -1032,7 +1032,7 @@ pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()
         }
     }
     for (name, times) in parts {
-        println!(
+        crate::out!(
             "| of which {name}, p50 / p99 of {n} | {:.1} / {:.1} ms | |",
             percentile(times.clone(), 0.5),
             percentile(times, 0.99)

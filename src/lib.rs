@@ -4,6 +4,29 @@ pub mod bench;
 pub mod config;
 pub mod server;
 
+/// Prints a line on standard output like `println!`, but a reader that went away (`jinguo demo |
+/// head`) is not an error: what is left to print is dropped and the command goes on (the demo
+/// keeps serving) instead of panicking. Any other failure to write is said once on stderr.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        $crate::stdout_result(writeln!(std::io::stdout().lock(), $($arg)*));
+    }};
+}
+
+/// What [`out!`] does with the result of a write.
+pub fn stdout_result(r: std::io::Result<()>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if let Err(e) = r
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+        && !SAID.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("jinguo: cannot write to standard output: {e}");
+    }
+}
+
 use anyhow::Context;
 use jinguo_services::Services;
 use jinguo_storage::Db;

@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             db.close().await;
-            println!(
+            jinguo::out!(
                 "restored {} bytes into {}; content checksum {}",
                 r.bytes,
                 jinguo::config::redact_url(&url),
@@ -299,9 +299,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let r = jinguo_services::backup::restore(&keys, file, std::path::Path::new(path))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!(
+        jinguo::out!(
             "restored {} bytes into {path}; content checksum {}",
-            r.bytes, r.checksum
+            r.bytes,
+            r.checksum
         );
         return Ok(());
     }
@@ -340,7 +341,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {
-            println!(
+            jinguo::out!(
                 "migrations applied ({})",
                 jinguo::config::redact_url(&cfg.database_url())
             );
@@ -355,9 +356,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("import of {}", file.display()))?;
             for issue in &r.issues {
-                println!("{}", issue.message(lang));
+                jinguo::out!("{}", issue.message(lang));
             }
-            println!(
+            jinguo::out!(
                 "{} rows, {} households ({}){}: {} problems; {} new households, {} new persons, {} persons already registered; {:.1} s",
                 r.rows,
                 r.households,
@@ -383,7 +384,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .import_places(&operator, &dir)
                 .await
                 .with_context(|| format!("import from {}", dir.display()))?;
-            println!(
+            jinguo::out!(
                 "imported {} places from {} files in {:.1} s; {} rows skipped (parent not in the files), {} refused",
                 r.places,
                 r.files,
@@ -392,7 +393,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 r.refused.len()
             );
             for line in r.refused.iter().take(20) {
-                println!("  {line}");
+                jinguo::out!("  {line}");
             }
         }
         Command::User(u) => user(&services, &operator, u).await?,
@@ -401,7 +402,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .prune_audit(&operator, cfg.audit_retention_days)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
+            jinguo::out!(
                 "removed {n} audit entries older than {} days",
                 cfg.audit_retention_days
             );
@@ -413,7 +414,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             match services.verify_audit_against(&anchors).await? {
-                Verification::Intact { entries } => println!(
+                Verification::Intact { entries } => jinguo::out!(
                     "audit log intact: {entries} entries, {} anchors",
                     anchors.len()
                 ),
@@ -435,7 +436,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if sink != jinguo_services::anchor::AnchorSink::Stdout {
-                println!("anchored the audit log at entry {}", a.seq);
+                jinguo::out!("anchored the audit log at entry {}", a.seq);
             }
         }
         Command::Bench { what: None } => {
@@ -476,7 +477,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .backup(&operator, &file)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
+            jinguo::out!(
                 "backup of {} bytes written to {}; content checksum {}",
                 r.bytes,
                 file.display(),
@@ -490,7 +491,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .rebuild_tallies(&operator)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("tallies rebuilt from the households and the visits");
+                jinguo::out!("tallies rebuilt from the households and the visits");
             }
             let lines = services
                 .check(&operator)
@@ -498,7 +499,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut failed = 0;
             for l in &lines {
-                println!(
+                jinguo::out!(
                     "{} {}: {}",
                     if l.ok { "ok  " } else { "FAIL" },
                     l.name,
@@ -529,16 +530,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
-            println!("wrote {}", out.display());
+            jinguo::out!("wrote {}", out.display());
         }
         Command::Keys(Keys::Rotate) => {
             let r = services
                 .rotate_keys(&operator)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
+            jinguo::out!(
                 "new active key {}; re-encrypted {} persons, {} households, {} visits, {} members, {} second-factor secrets",
-                r.kid, r.persons, r.households, r.visits, r.members, r.accounts
+                r.kid,
+                r.persons,
+                r.households,
+                r.visits,
+                r.members,
+                r.accounts
             );
         }
         Command::Serve { .. } => {
@@ -549,11 +555,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 "http"
             };
-            println!("Jinguo is serving on {scheme}://{}", listener.local_addr()?);
+            jinguo::out!("Jinguo is serving on {scheme}://{}", listener.local_addr()?);
             let redirect = match cfg.redirect_http_listen {
                 Some(addr) => {
                     let plain = jinguo::bind(addr).await?;
-                    println!("and redirects http://{} to HTTPS", plain.local_addr()?);
+                    jinguo::out!("and redirects http://{} to HTTPS", plain.local_addr()?);
                     Some(plain)
                 }
                 None => None,
@@ -587,10 +593,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .demo_hand_households(group, her, n)
                     .await
                     .map_err(|e| anyhow::anyhow!("{group} cannot hand {n} households: {e}"))?;
-                println!("daibiao answers for {handed} households of {group}.");
+                jinguo::out!("daibiao answers for {handed} households of {group}.");
             }
             if r.created {
-                println!(
+                jinguo::out!(
                     "Created the Anning demo in {:.1} s: {} places, {} members, {} households, {} persons, {} screening visits in 2021 and {} this year.",
                     started.elapsed().as_secs_f64(),
                     r.places,
@@ -601,25 +607,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     r.visits_this_year
                 );
             } else {
-                println!("The demo data is already there; reusing it.");
+                jinguo::out!("The demo data is already there; reusing it.");
             }
-            println!(
+            jinguo::out!(
                 "Demo accounts, password {}:",
                 jinguo_services::demo::DEMO_PASSWORD
             );
             for a in &accounts {
-                println!("{}", a.line());
+                jinguo::out!("{}", a.line());
             }
             if !no_serve {
                 let listener = jinguo::bind(cfg.listen).await?;
                 let addr = listener.local_addr()?;
-                println!(
+                jinguo::out!(
                     "Open http://{addr}/ in a browser (简体中文; English via the switch at the top right) and log in with one of the accounts above."
                 );
-                println!(
+                jinguo::out!(
                     "Administrators set up a one-time-code app at first login. Names, ID numbers, phones and addresses are shown masked."
                 );
-                println!(
+                jinguo::out!(
                     "API: http://{addr}/api/v1/home  ·  OpenAPI: http://{addr}/api/openapi.json  ·  Stop with Ctrl-C."
                 );
                 jinguo::serve_with(services, listener, cfg.http()?, None).await?;
@@ -667,7 +673,7 @@ async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result
                 place,
             };
             services.create_account(operator, &a).await.map_err(show)?;
-            println!(
+            jinguo::out!(
                 "account {} created ({} @ {})",
                 a.username,
                 role.key(),
@@ -679,14 +685,14 @@ async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result
                 .administer_account(operator, &username, AccountAction::Lock)
                 .await
                 .map_err(show)?;
-            println!("account {username} locked");
+            jinguo::out!("account {username} locked");
         }
         User::Unlock { username } => {
             services
                 .administer_account(operator, &username, AccountAction::Unlock)
                 .await
                 .map_err(show)?;
-            println!("account {username} unlocked");
+            jinguo::out!("account {username} unlocked");
         }
         User::Reset { username } => {
             let password = password_input()?;
@@ -694,14 +700,14 @@ async fn user(services: &Services, operator: &Caller, u: User) -> anyhow::Result
                 .administer_account(operator, &username, AccountAction::Reset { password })
                 .await
                 .map_err(show)?;
-            println!("password of {username} reset; it must be changed at next login");
+            jinguo::out!("password of {username} reset; it must be changed at next login");
         }
         User::Link { username, member } => {
             services
                 .link_member(operator, &username, member)
                 .await
                 .map_err(show)?;
-            println!("{username} linked to member {member}");
+            jinguo::out!("{username} linked to member {member}");
         }
     }
     Ok(())

@@ -532,3 +532,23 @@ async fn backup_and_restore_on_postgres() {
     assert_eq!(latest, *versions.last().unwrap());
     drop(t);
 }
+
+/// `jinguo migrate | head -0`: a reader that has gone away before anything is printed is no
+/// crash; the command still does its work and succeeds.
+#[test]
+fn output_to_a_closed_pipe_is_no_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = jinguo()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("migrate")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(dir.path().join("jinguo.sqlite3").exists());
+}
