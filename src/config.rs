@@ -121,6 +121,38 @@ pub struct Config {
     /// The latest date accepted (deadlines, campaign ends, validities) is this many years ahead
     /// of today (1 to 100); the earliest is always 1900-01-01.
     pub date_horizon_years: u32,
+    /// Risk assessment: the weighted count of "yes" answers that makes the risk high …
+    pub risk_high_score: i64,
+    /// … and medium.
+    pub risk_medium_score: i64,
+    /// Risk assessment: incidents in the last twelve months that make the risk high (escalation).
+    pub risk_escalation_incidents: i64,
+    // The legal time limits: the law's value is the default and the most allowed
+    // (`jinguo_domain::limits`); a laxer one is refused at start.
+    /// Protection order: hours a court has to decide after accepting (at most 72, Anti-Domestic Violence Law art. 28).
+    pub order_decision_hours: i64,
+    /// … when urgent (at most 24).
+    pub order_urgent_decision_hours: i64,
+    /// Protection order: the longest validity, in months (at most 6, art. 30).
+    pub order_max_months: i64,
+    /// Warning letter: days within which it is followed by a visit (at most 90).
+    pub warning_followup_days: i64,
+    /// Mandatory report: hours to act on it (at most 24).
+    pub report_action_hours: i64,
+    /// … when a minor is concerned (at most 1).
+    pub report_minor_action_hours: i64,
+    /// Emergency placement before shelter, in hours (at most 24).
+    pub emergency_placement_hours: i64,
+    /// Mediation: months from registration to conclusion (at most 1).
+    pub mediation_months: i64,
+    /// Mediation referred by a court before filing: days from acceptance (at most 30).
+    pub court_before_filing_days: i64,
+    /// Mediation entrusted after filing: days from acceptance (at most 15) …
+    pub court_after_filing_days: i64,
+    /// … under the simplified procedure (at most 7).
+    pub court_after_filing_simplified_days: i64,
+    /// Judicial confirmation: days from the agreement to apply (at most 30, People's Mediation Law art. 33).
+    pub confirmation_days: i64,
 }
 
 /// `staff@county` → (staff, county); `None` for anything else or an administrator's role.
@@ -147,7 +179,24 @@ pub enum LogFormat {
 
 impl Default for Config {
     fn default() -> Self {
+        let law = jinguo_domain::limits::LegalLimits::LAW;
+        let risk = jinguo_domain::assessment::Thresholds::default();
         Self {
+            risk_high_score: risk.high_score,
+            risk_medium_score: risk.medium_score,
+            risk_escalation_incidents: risk.escalation_incidents,
+            order_decision_hours: law.order_decision_hours,
+            order_urgent_decision_hours: law.order_urgent_decision_hours,
+            order_max_months: law.order_max_months,
+            warning_followup_days: law.warning_followup_days,
+            report_action_hours: law.report_action_hours,
+            report_minor_action_hours: law.report_minor_action_hours,
+            emergency_placement_hours: law.emergency_placement_hours,
+            mediation_months: law.mediation_months,
+            court_before_filing_days: law.court_before_filing_days,
+            court_after_filing_days: law.court_after_filing_days,
+            court_after_filing_simplified_days: law.court_after_filing_simplified_days,
+            confirmation_days: law.confirmation_days,
             database_url: None,
             replica_url: None,
             cache_milliseconds: 2000,
@@ -198,7 +247,22 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 42] = [
+const ENV_KEYS: [&str; 57] = [
+    "risk_high_score",
+    "risk_medium_score",
+    "risk_escalation_incidents",
+    "order_decision_hours",
+    "order_urgent_decision_hours",
+    "order_max_months",
+    "warning_followup_days",
+    "report_action_hours",
+    "report_minor_action_hours",
+    "emergency_placement_hours",
+    "mediation_months",
+    "court_before_filing_days",
+    "court_after_filing_days",
+    "court_after_filing_simplified_days",
+    "confirmation_days",
     "opinion_first_hours",
     "opinion_press_hours",
     "opinion_answer_hours",
@@ -272,7 +336,13 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 30] = [
+        let rules: [(bool, &str); 31] = [
+            (
+                (1..=cfg.risk_high_score).contains(&cfg.risk_medium_score)
+                    && cfg.risk_high_score <= 600
+                    && (1..=100).contains(&cfg.risk_escalation_incidents),
+                "risk_medium_score must be 1 to risk_high_score (at most 600), risk_escalation_incidents 1 to 100",
+            ),
             (
                 (30..=86_400).contains(&cfg.import_timeout_seconds),
                 "import_timeout_seconds must be 30 to 86400",
@@ -404,7 +474,37 @@ impl Config {
         if let Some((_, msg)) = rules.iter().find(|(ok, _)| !ok) {
             return Err(Box::new(figment::Error::from(msg.to_string())));
         }
+        cfg.legal()
+            .check()
+            .map_err(|msg| Box::new(figment::Error::from(msg)))?;
         Ok(cfg)
+    }
+
+    /// The legal time limits for the services.
+    pub fn legal(&self) -> jinguo_domain::limits::LegalLimits {
+        jinguo_domain::limits::LegalLimits {
+            order_decision_hours: self.order_decision_hours,
+            order_urgent_decision_hours: self.order_urgent_decision_hours,
+            order_max_months: self.order_max_months,
+            warning_followup_days: self.warning_followup_days,
+            report_action_hours: self.report_action_hours,
+            report_minor_action_hours: self.report_minor_action_hours,
+            emergency_placement_hours: self.emergency_placement_hours,
+            mediation_months: self.mediation_months,
+            court_before_filing_days: self.court_before_filing_days,
+            court_after_filing_days: self.court_after_filing_days,
+            court_after_filing_simplified_days: self.court_after_filing_simplified_days,
+            confirmation_days: self.confirmation_days,
+        }
+    }
+
+    /// When a risk assessment's result is medium or high.
+    pub fn assessment(&self) -> jinguo_domain::assessment::Thresholds {
+        jinguo_domain::assessment::Thresholds {
+            high_score: self.risk_high_score,
+            medium_score: self.risk_medium_score,
+            escalation_incidents: self.risk_escalation_incidents,
+        }
     }
 
     /// The linkage's settings for the services.
@@ -617,6 +717,37 @@ mod tests {
             ("import_timeout_seconds = 86401", "import_timeout_seconds"),
             ("date_horizon_years = 0", "date_horizon_years"),
             ("date_horizon_years = 101", "date_horizon_years"),
+        ] {
+            let e = load_toml(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains(key), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn legal_limits_may_be_stricter_never_laxer() {
+        let cfg = load_toml("order_decision_hours = 48\nconfirmation_days = 20\n")
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            cfg.as_ref()
+                .map(|c| (c.legal().order_decision_hours, c.legal().confirmation_days)),
+            Ok((48, 20))
+        );
+        let defaults = load_toml("").map_err(|e| e.to_string());
+        assert_eq!(
+            defaults.map(|c| c.legal()),
+            Ok(jinguo_domain::limits::LegalLimits::LAW)
+        );
+        for (bad, key) in [
+            ("order_decision_hours = 96", "order_decision_hours"),
+            ("order_max_months = 7", "order_max_months"),
+            ("mediation_months = 0", "mediation_months"),
+            (
+                "court_after_filing_simplified_days = 8",
+                "court_after_filing_simplified_days",
+            ),
         ] {
             let e = load_toml(bad)
                 .err()

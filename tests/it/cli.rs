@@ -97,6 +97,56 @@ fn unknown_configuration_keys_are_refused() {
 }
 
 #[test]
+fn a_legal_time_limit_laxer_than_the_law_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("jinguo.toml");
+    std::fs::write(
+        &cfg,
+        "listen = \"127.0.0.1:0\"\norder_decision_hours = 96\n",
+    )
+    .unwrap();
+    let mut child = jinguo()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("a server with a limit laxer than the law started");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains("order_decision_hours") && err.contains("at most 72"),
+        "{err}"
+    );
+    assert!(!dir.path().join("jinguo.sqlite3").exists(), "{err}");
+    // A stricter limit is the county's to choose.
+    std::fs::write(&cfg, "confirmation_days = 20\nwarning_followup_days = 60\n").unwrap();
+    succeeds(
+        jinguo()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("migrate"),
+    );
+}
+
+#[test]
 fn a_taken_port_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -4,7 +4,7 @@
 
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
-use jinguo_domain::{care, linkage, mediation, member, person, screening};
+use jinguo_domain::{assessment, care, linkage, mediation, member, person, screening};
 use jinguo_storage::{Backend, Db, db_run};
 
 /// The literals the CHECK of `table.column` allows, as the database reports them.
@@ -69,7 +69,11 @@ async fn checks_are_the_enums(b: Backend) {
         ("agreement_term", "kind", mediation::TermKind::keys()),
         ("mediator_profile", "kind", mediation::MediatorKind::keys()),
         ("dv_case", "severity", linkage::Severity::keys()),
-        ("dv_case", "risk", some_risk),
+        ("dv_case", "risk", some_risk.clone()),
+        ("risk_assessment", "computed", some_risk.clone()),
+        ("risk_assessment", "judgement", some_risk.clone()),
+        ("risk_assessment", "result", some_risk),
+        ("risk_assessment", "basis", assessment::Basis::keys()),
         ("dv_case", "source", linkage::CaseSource::keys()),
         ("referral", "basis", linkage::Basis::keys()),
         ("referral", "status", linkage::ReferralStatus::keys()),

@@ -30,6 +30,7 @@ mod opinion;
 mod reach;
 mod reads;
 mod replica;
+mod risk;
 mod safe;
 mod screening;
 mod sealing;

@@ -1038,6 +1038,57 @@ async fn walk(b: Backend) {
             expect: [401, 201, 404, 404, 404, 404],
         },
         Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/risk-questions",
+            url: format!("/api/v1/places/{village_in}/risk-questions"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/risk-questions",
+            url: format!("/api/v1/places/{village_out}/risk-questions"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/risk-questions",
+            url: "/api/v1/places/530181001/risk-questions".into(),
+            body: Some(json!({"questions": [
+                {"key": "injury", "zh": "是否受伤？", "en": "Is she injured?", "weight": 1}]})),
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/risk-questions",
+            url: format!("/api/v1/places/{village_out}/risk-questions"),
+            body: Some(json!({"questions": [
+                {"key": "injury", "zh": "是否受伤？", "en": "Is she injured?", "weight": 1}]})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}/assessments",
+            url: format!("/api/v1/cases/{case_in}/assessments"),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/cases/{id}/assessments",
+            url: format!("/api/v1/cases/{case_out}/assessments"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/assessments",
+            url: format!("/api/v1/cases/{case_in}/assessments"),
+            body: Some(json!({"answers": {"injury": "yes"}, "with_victim": true})),
+            expect: [401, 201, 404, 404, 404, 404],
+        },
+        Case {
             method: "POST",
             template: "/api/v1/instruments/{id}/events",
             url: format!("/api/v1/instruments/{instrument_in}/events"),

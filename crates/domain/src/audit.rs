@@ -111,6 +111,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("account.reset", "重置密码", "password reset"),
     ("account.unlock", "解锁账号", "account unlocked"),
     (
+        "assessment.checklist",
+        "设定风险评估问卷",
+        "risk checklist set",
+    ),
+    (
         "assignment.balance",
         "均衡分配包保户",
         "households balanced",
@@ -124,6 +129,8 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("campaign.create", "创建排查", "campaign created"),
     ("care.event", "登记关爱活动", "care event recorded"),
     ("care.service", "登记关爱服务", "care service recorded"),
+    ("case.assess", "家暴案件风险评估", "case's risk assessed"),
+    ("case.assessments", "查看风险评估", "risk assessments read"),
     ("case.close", "家暴案件结案", "case closed"),
     ("case.read", "查看家暴案件", "case read"),
     (

@@ -204,6 +204,13 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "poll_minutes" => ("抓取间隔（分钟）", "Minutes between polls"),
         "silent_hours" => ("无新内容告警（小时）", "Alarm after hours without items"),
         "signature" => ("签名", "Signature"),
+        "answers" => ("评估回答", "Answers"),
+        "incidents" => ("近12个月暴力事件次数", "Incidents in the last 12 months"),
+        "judgement" => ("专业判断", "Professional judgement"),
+        "questions" => ("评估问题", "Questions"),
+        "weight" => ("权重", "Weight"),
+        "zh" => ("中文", "Chinese"),
+        "en" => ("英文", "English"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -606,6 +613,19 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         ),
         "instrument.before_start" => ("不能早于文书日期", "cannot be before the instrument"),
         "instrument.until_before" => ("应晚于裁定日期", "must be after the decision"),
+        "assessment.unknown_question" => (
+            "不是本县风险评估问卷中的问题",
+            "is not a question of the county's risk checklist",
+        ),
+        "assessment.lower_needs_reason" => (
+            "专业判断低于评估结果时须说明理由",
+            "a judgement lowering the result needs a reason",
+        ),
+        "assessment.duplicate_question" => ("问题编号重复", "is used by another question"),
+        "assessment.too_many" => (
+            "问题过多（不超过60个）",
+            "has too many questions (60 at most)",
+        ),
         "instrument.six_months" => (
             "保护令有效期不超过六个月",
             "a protection order runs six months at most",

@@ -104,11 +104,13 @@ impl std::fmt::Display for UnknownKind {
 impl std::error::Error for UnknownKind {}
 
 pub mod account;
+pub mod assessment;
 pub mod audit;
 pub mod care;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod limits;
 pub mod linkage;
 pub mod mask;
 pub mod mediation;

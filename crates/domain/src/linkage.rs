@@ -11,6 +11,7 @@
 
 use crate::Lang;
 use crate::error::{FieldError, ValidationErrors};
+use crate::limits::LegalLimits;
 use crate::screening::Risk;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 
@@ -603,33 +604,37 @@ impl InstrumentInput {
     }
 }
 
-/// The clock an instrument starts when it is recorded, if any: (what, due).
-pub fn instrument_clock(i: &ValidInstrument) -> Option<(DeadlineKind, DateTime<Utc>)> {
+/// The clock an instrument starts when it is recorded, if any: (what, due), by the limits in
+/// force.
+pub fn instrument_clock(
+    i: &ValidInstrument,
+    limits: &LegalLimits,
+) -> Option<(DeadlineKind, DateTime<Utc>)> {
     let t = i.started_at;
     Some(match i.kind {
         InstrumentKind::WarningLetter => (
             DeadlineKind::WarningFollowup,
-            t + Duration::days(WARNING_FOLLOWUP_DAYS),
+            t + Duration::days(limits.warning_followup_days),
         ),
         InstrumentKind::ProtectionOrder => (
             DeadlineKind::OrderDecision,
             t + Duration::hours(if i.urgent {
-                ORDER_URGENT_DECISION_HOURS
+                limits.order_urgent_decision_hours
             } else {
-                ORDER_DECISION_HOURS
+                limits.order_decision_hours
             }),
         ),
         InstrumentKind::MandatoryReport => (
             DeadlineKind::ReportAction,
             t + Duration::hours(if i.urgent {
-                REPORT_MINOR_ACTION_HOURS
+                limits.report_minor_action_hours
             } else {
-                REPORT_ACTION_HOURS
+                limits.report_action_hours
             }),
         ),
         InstrumentKind::Shelter => (
             DeadlineKind::EmergencyPlacement,
-            t + Duration::hours(EMERGENCY_PLACEMENT_HOURS),
+            t + Duration::hours(limits.emergency_placement_hours),
         ),
     })
 }
@@ -648,10 +653,11 @@ pub fn event_fits(kind: InstrumentKind, event: EventKind) -> bool {
     }
 }
 
-/// The last day a protection order granted on `from` may run: at most six months.
-pub fn order_latest_end(from: NaiveDate) -> NaiveDate {
-    from.checked_add_months(Months::new(ORDER_MAX_MONTHS))
-        .unwrap_or(from)
+/// The last day a protection order granted on `from` may run: at most six months, or the
+/// shorter validity configured.
+pub fn order_latest_end(from: NaiveDate, limits: &LegalLimits) -> NaiveDate {
+    let months = u32::try_from(limits.order_max_months).unwrap_or(ORDER_MAX_MONTHS);
+    from.checked_add_months(Months::new(months)).unwrap_or(from)
 }
 
 /// An event as recorded on an instrument.
@@ -682,6 +688,7 @@ impl EventInput {
         instrument: InstrumentKind,
         started_on: NaiveDate,
         today: NaiveDate,
+        limits: &LegalLimits,
     ) -> Result<ValidEvent, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let kind = EventKind::parse(&self.event);
@@ -714,7 +721,7 @@ impl EventInput {
                     e.push("valid_until", "required")
                 }
                 (Some(on), Some(u)) if u <= on => e.push("valid_until", "instrument.until_before"),
-                (Some(on), Some(u)) if u > order_latest_end(on) => {
+                (Some(on), Some(u)) if u > order_latest_end(on, limits) => {
                     e.push("valid_until", "instrument.six_months")
                 }
                 _ => {}
@@ -907,7 +914,7 @@ mod tests {
         };
         let v = base.validate(t(9)).unwrap_or_else(|_| unreachable!());
         assert_eq!(
-            instrument_clock(&v),
+            instrument_clock(&v, &LegalLimits::LAW),
             Some((DeadlineKind::OrderDecision, t(8) + Duration::hours(72)))
         );
         let urgent = InstrumentInput {
@@ -917,7 +924,7 @@ mod tests {
         .validate(t(9))
         .unwrap_or_else(|_| unreachable!());
         assert_eq!(
-            instrument_clock(&urgent),
+            instrument_clock(&urgent, &LegalLimits::LAW),
             Some((DeadlineKind::OrderDecision, t(8) + Duration::hours(24)))
         );
         // A hospital may report, not apply; a report needs its confidential reporter.
@@ -941,7 +948,7 @@ mod tests {
         .validate(t(9))
         .unwrap_or_else(|_| unreachable!());
         assert_eq!(
-            instrument_clock(&report),
+            instrument_clock(&report, &LegalLimits::LAW),
             Some((DeadlineKind::ReportAction, t(8) + Duration::hours(1)))
         );
         let letter = InstrumentInput {
@@ -952,7 +959,7 @@ mod tests {
         .validate(t(9))
         .unwrap_or_else(|_| unreachable!());
         assert_eq!(
-            instrument_clock(&letter),
+            instrument_clock(&letter, &LegalLimits::LAW),
             Some((DeadlineKind::WarningFollowup, t(8) + Duration::days(90)))
         );
     }
@@ -970,12 +977,14 @@ mod tests {
             InstrumentKind::ProtectionOrder,
             d("2026-03-01"),
             d("2026-03-03"),
+            &LegalLimits::LAW,
         );
         assert!(ok.is_ok());
         let long = grant("2026-09-03").validate(
             InstrumentKind::ProtectionOrder,
             d("2026-03-01"),
             d("2026-03-03"),
+            &LegalLimits::LAW,
         );
         assert_eq!(
             long.err().map(|e| e.0[0].code),
@@ -990,6 +999,7 @@ mod tests {
             InstrumentKind::WarningLetter,
             d("2026-03-01"),
             d("2026-03-03"),
+            &LegalLimits::LAW,
         );
         assert_eq!(
             unfit.err().map(|e| e.0[0].code),

@@ -8,6 +8,7 @@
 //!   for terms on marriage, adoption or personal status (People's Mediation Law art. 33).
 
 use crate::error::{FieldError, ValidationErrors};
+use crate::limits::LegalLimits;
 use crate::screening::{Risk, date};
 use chrono::{Days, Months, NaiveDate};
 
@@ -251,13 +252,14 @@ pub enum DueBasis {
 }
 
 /// The days a court-referred dispute has from acceptance; `simplified` only matters after filing.
-pub fn court_days(source: Source, simplified: bool) -> Option<u64> {
-    match source {
-        Source::CourtBeforeFiling => Some(BEFORE_FILING_DAYS),
-        Source::CourtAfterFiling if simplified => Some(AFTER_FILING_SIMPLIFIED_DAYS),
-        Source::CourtAfterFiling => Some(AFTER_FILING_DAYS),
-        _ => None,
-    }
+pub fn court_days(source: Source, simplified: bool, limits: &LegalLimits) -> Option<u64> {
+    let days = match source {
+        Source::CourtBeforeFiling => limits.court_before_filing_days,
+        Source::CourtAfterFiling if simplified => limits.court_after_filing_simplified_days,
+        Source::CourtAfterFiling => limits.court_after_filing_days,
+        _ => return None,
+    };
+    Some(u64::try_from(days).unwrap_or(BEFORE_FILING_DAYS))
 }
 
 /// The date by which a dispute is to be concluded. A court's clock starts at acceptance; until
@@ -267,14 +269,17 @@ pub fn due_on(
     simplified: bool,
     registered_on: NaiveDate,
     accepted_on: Option<NaiveDate>,
+    limits: &LegalLimits,
 ) -> NaiveDate {
-    match court_days(source, simplified) {
+    match court_days(source, simplified, limits) {
         Some(days) => {
             let from = accepted_on.unwrap_or(registered_on);
             from.checked_add_days(Days::new(days)).unwrap_or(from)
         }
         None => registered_on
-            .checked_add_months(Months::new(1))
+            .checked_add_months(Months::new(
+                u32::try_from(limits.mediation_months).unwrap_or(1),
+            ))
             .unwrap_or(registered_on),
     }
 }
@@ -312,9 +317,11 @@ impl TermKind {
 }
 
 /// The last day on which judicial confirmation of an agreement may be applied for.
-pub fn confirmation_ends_on(agreed_on: NaiveDate) -> NaiveDate {
+pub fn confirmation_ends_on(agreed_on: NaiveDate, limits: &LegalLimits) -> NaiveDate {
     agreed_on
-        .checked_add_days(Days::new(CONFIRMATION_DAYS))
+        .checked_add_days(Days::new(
+            u64::try_from(limits.confirmation_days).unwrap_or(CONFIRMATION_DAYS),
+        ))
         .unwrap_or(agreed_on)
 }
 
@@ -323,9 +330,10 @@ pub fn check_confirmation(
     agreed_on: NaiveDate,
     today: NaiveDate,
     terms: &[TermKind],
+    limits: &LegalLimits,
 ) -> Result<NaiveDate, ValidationErrors> {
     let mut e = ValidationErrors::new();
-    let ends = confirmation_ends_on(agreed_on);
+    let ends = confirmation_ends_on(agreed_on, limits);
     if today > ends {
         e.push("confirmation", "confirmation.window_passed");
     }
@@ -794,32 +802,60 @@ mod tests {
     fn due_dates_follow_the_rules() {
         let reg = d("2026-01-31");
         // One month, ending on the month's last day when the next month is shorter.
-        assert_eq!(due_on(Source::Hotline, false, reg, None), d("2026-02-28"));
+        assert_eq!(
+            due_on(Source::Hotline, false, reg, None, &LegalLimits::LAW),
+            d("2026-02-28")
+        );
         assert_eq!(
             due_on(
                 Source::Screening,
                 false,
                 d("2026-03-10"),
-                Some(d("2026-03-20"))
+                Some(d("2026-03-20")),
+                &LegalLimits::LAW
             ),
             d("2026-04-10")
         );
         // Court clocks run from acceptance.
         let acc = Some(d("2026-03-02"));
         assert_eq!(
-            due_on(Source::CourtBeforeFiling, false, d("2026-03-01"), acc),
+            due_on(
+                Source::CourtBeforeFiling,
+                false,
+                d("2026-03-01"),
+                acc,
+                &LegalLimits::LAW
+            ),
             d("2026-04-01")
         );
         assert_eq!(
-            due_on(Source::CourtAfterFiling, false, d("2026-03-01"), acc),
+            due_on(
+                Source::CourtAfterFiling,
+                false,
+                d("2026-03-01"),
+                acc,
+                &LegalLimits::LAW
+            ),
             d("2026-03-17")
         );
         assert_eq!(
-            due_on(Source::CourtAfterFiling, true, d("2026-03-01"), acc),
+            due_on(
+                Source::CourtAfterFiling,
+                true,
+                d("2026-03-01"),
+                acc,
+                &LegalLimits::LAW
+            ),
             d("2026-03-09")
         );
         assert_eq!(
-            due_on(Source::CourtAfterFiling, false, d("2026-03-01"), None),
+            due_on(
+                Source::CourtAfterFiling,
+                false,
+                d("2026-03-01"),
+                None,
+                &LegalLimits::LAW
+            ),
             d("2026-03-16")
         );
         assert!(is_overdue(
@@ -843,10 +879,20 @@ mod tests {
     fn confirmation_within_30_days_and_never_for_personal_status() {
         let agreed = d("2026-05-01");
         assert_eq!(
-            check_confirmation(agreed, d("2026-05-31"), &[TermKind::Payment]),
+            check_confirmation(
+                agreed,
+                d("2026-05-31"),
+                &[TermKind::Payment],
+                &LegalLimits::LAW
+            ),
             Ok(d("2026-05-31"))
         );
-        let late = check_confirmation(agreed, d("2026-06-01"), &[TermKind::Payment]);
+        let late = check_confirmation(
+            agreed,
+            d("2026-06-01"),
+            &[TermKind::Payment],
+            &LegalLimits::LAW,
+        );
         assert_eq!(
             late.map_err(|e| codes(&e)),
             Err(vec![("confirmation".into(), "confirmation.window_passed")])
@@ -856,7 +902,7 @@ mod tests {
             TermKind::Adoption,
             TermKind::PersonalStatus,
         ] {
-            let r = check_confirmation(agreed, agreed, &[TermKind::Property, k]);
+            let r = check_confirmation(agreed, agreed, &[TermKind::Property, k], &LegalLimits::LAW);
             assert_eq!(
                 r.map_err(|e| codes(&e)),
                 Err(vec![("terms".into(), "confirmation.personal_status")])

@@ -1196,6 +1196,7 @@ async fn generate(
                         visit_id: id,
                         risk: risk.key().into(),
                         opened_on: visited_on,
+                        due_on: screening_due_on(visited_on),
                     });
                 }
             }
@@ -1420,6 +1421,18 @@ fn demo_session(
     })
 }
 
+/// When a dispute the demo's screening opened on `opened_on` is due: the law's month.
+fn screening_due_on(opened_on: chrono::NaiveDate) -> chrono::NaiveDate {
+    use jinguo_domain::mediation::{Source, due_on};
+    due_on(
+        Source::Screening,
+        false,
+        opened_on,
+        None,
+        &jinguo_domain::limits::LegalLimits::LAW,
+    )
+}
+
 /// A screening dispute of the demo, mediated to an agreement and closed: the records a mediator
 /// would have made (a session, the agreement with one term, the steps).
 async fn mediate_demo_dispute(
@@ -1429,7 +1442,7 @@ async fn mediate_demo_dispute(
     seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServiceError> {
-    use jinguo_domain::mediation::{DisputeKind, Outcome, Source, Status, due_on};
+    use jinguo_domain::mediation::{DisputeKind, Outcome, Source, Status};
     use jinguo_storage::mediation::{self as med, AgreementRow, DisputeRow, StepRow, TermRow};
     let session_on = d.opened_on + Duration::days(3);
     let agreed_on = d.opened_on + Duration::days(7);
@@ -1447,7 +1460,7 @@ async fn mediate_demo_dispute(
         opened_on: d.opened_on,
         accepted_on: Some(d.opened_on),
         concluded_on: Some(agreed_on),
-        due_on: due_on(Source::Screening, false, d.opened_on, None),
+        due_on: d.due_on,
         simplified: false,
         narrative: String::new(),
         mediator_id: None,

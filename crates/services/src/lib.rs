@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod anchor;
+pub mod assessment;
 pub mod audit;
 pub mod audit_search;
 pub mod backup;
@@ -76,6 +77,10 @@ pub struct Services {
     pub opinion: opinion::OpinionPolicy,
     /// The counties' compiled keyword schemes and gazetteers.
     pub opinion_judges: Arc<opinion::Judges>,
+    /// The legal time limits in force (never laxer than the law).
+    pub limits: jinguo_domain::limits::LegalLimits,
+    /// When a risk assessment's result is medium or high (weighted "yes", escalation).
+    pub assessment: jinguo_domain::assessment::Thresholds,
 }
 
 impl Services {
@@ -95,6 +100,8 @@ impl Services {
             anchors: anchor::AnchorPolicy::default(),
             opinion: opinion::OpinionPolicy::default(),
             opinion_judges: Arc::default(),
+            limits: jinguo_domain::limits::LegalLimits::LAW,
+            assessment: jinguo_domain::assessment::Thresholds::default(),
         }
     }
 

@@ -1406,8 +1406,8 @@ impl Services {
             created_by: caller.username.clone(),
             version: 1,
         };
-        let new_clock =
-            rules::instrument_clock(&v).map(|(kind, due)| clock_row(&c, kind, id, None, due));
+        let new_clock = rules::instrument_clock(&v, &self.limits)
+            .map(|(kind, due)| clock_row(&c, kind, id, None, due));
         let step = step_row(&format!("instrument.{}", v.kind.key()), caller, "", now);
         let entry = Record::new("instrument.add")
             .target(format!("instrument:{id}"))
@@ -1443,7 +1443,7 @@ impl Services {
             .ok_or(ServiceError::NotFound)?;
         let kind = InstrumentKind::stored(&i.kind)?;
         let started_on = i.started_at.with_timezone(&clock::CHINA).date_naive();
-        let v = input.validate(kind, started_on, clock::today())?;
+        let v = input.validate(kind, started_on, clock::today(), &self.limits)?;
         let now = clock::now();
         let mut row = i.clone();
         // Which clock the event answers, and which it starts.

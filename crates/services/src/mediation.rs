@@ -15,6 +15,7 @@ use crate::{Caller, ServiceError, Services, clock};
 use chrono::NaiveDate;
 use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
+use jinguo_domain::limits::LegalLimits;
 use jinguo_domain::mask;
 use jinguo_domain::mediation::{
     self as rules, AgreementInput, DisputeKind, IntakeInput, Outcome, SessionInput, Source, Status,
@@ -286,7 +287,7 @@ impl Services {
             }
         }
         let id = Uuid::now_v7();
-        let due_on = rules::due_on(v.source, v.simplified, v.received_on, None);
+        let due_on = rules::due_on(v.source, v.simplified, v.received_on, None, &self.limits);
         let row = DisputeRow {
             county_code: county.clone(),
             id,
@@ -487,7 +488,7 @@ impl Services {
                     facts: shown(self.open("agreement", "facts", &a.id, &a.facts)?),
                     terms: term_views,
                     confirmation_on: a.confirmation_on,
-                    confirmation_ends_on: rules::confirmation_ends_on(a.agreed_on),
+                    confirmation_ends_on: rules::confirmation_ends_on(a.agreed_on, &self.limits),
                 })
             }
         };
@@ -601,7 +602,13 @@ impl Services {
             Step::Accept => {
                 row.accepted_on = Some(taken_on);
                 let source = Source::stored(&d.source)?;
-                row.due_on = rules::due_on(source, d.simplified, d.opened_on, Some(taken_on));
+                row.due_on = rules::due_on(
+                    source,
+                    d.simplified,
+                    d.opened_on,
+                    Some(taken_on),
+                    &self.limits,
+                );
             }
             Step::Refuse => {
                 row.outcome = Some(Outcome::Refused.key().into());
@@ -820,7 +827,7 @@ impl Services {
             .filter_map(|t| TermKind::parse(&t.kind))
             .collect();
         let today = clock::today();
-        rules::check_confirmation(a.agreed_on, today, &kinds)?;
+        rules::check_confirmation(a.agreed_on, today, &kinds, &self.limits)?;
         let step_row = StepRow::new("confirmation", today, &caller.username);
         let entry = Record::new("dispute.confirmation")
             .target(format!("dispute:{id}"))
@@ -918,6 +925,7 @@ impl Services {
                 .map(|t| (t.kind, t.text.clone(), t.manner.clone(), t.due_on))
                 .collect(),
             agreed_on: a.agreed_on,
+            confirmation_days: self.limits.confirmation_days,
         };
         let bytes = doc.write(id)?;
         self.note_read(
@@ -961,6 +969,7 @@ impl Services {
                 .map(|t| (t.kind, t.text.clone(), t.manner.clone(), t.due_on))
                 .collect(),
             agreed_on: v.agreed_on,
+            confirmation_days: self.limits.confirmation_days,
         };
         let bytes = doc.write(id)?;
         self.note_read(
@@ -1296,6 +1305,8 @@ struct AgreementDoc {
     facts: String,
     terms: Vec<(TermKind, String, String, NaiveDate)>,
     agreed_on: NaiveDate,
+    /// The days within which judicial confirmation is applied for.
+    confirmation_days: i64,
 }
 
 impl AgreementDoc {
@@ -1331,8 +1342,16 @@ impl AgreementDoc {
         ));
         if self.terms.iter().all(|t| t.0.confirmable()) {
             p.push(Paragraph::new(format!(
-                "双方当事人可以自本协议生效之日起三十日内（{}前）共同向人民法院申请司法确认。",
-                rules::confirmation_ends_on(self.agreed_on).format("%Y年%m月%d日")
+                "双方当事人可以自本协议生效之日起{}日内（{}前）共同向人民法院申请司法确认。",
+                chinese_number(usize::try_from(self.confirmation_days).unwrap_or(30)),
+                rules::confirmation_ends_on(
+                    self.agreed_on,
+                    &LegalLimits {
+                        confirmation_days: self.confirmation_days,
+                        ..LegalLimits::LAW
+                    }
+                )
+                .format("%Y年%m月%d日")
             )));
         }
         for line in [

@@ -568,6 +568,13 @@ impl Services {
             visit_id,
             risk: v.risk.key().to_string(),
             opened_on: v.visited_on,
+            due_on: jinguo_domain::mediation::due_on(
+                jinguo_domain::mediation::Source::Screening,
+                false,
+                v.visited_on,
+                None,
+                &self.limits,
+            ),
         });
         let now = clock::now();
         let result = db_tx!(&self.db, tx => {

@@ -6,6 +6,7 @@
 //! from a B-tree index.
 
 pub mod account;
+pub mod assessment;
 pub mod assignment;
 pub mod audit;
 pub mod care;

@@ -540,10 +540,12 @@ pub enum SealedColumn {
     ConsentPerson,
     ConsentGuardianName,
     CaseConsentGuardianName,
+    AssessmentAnswers,
+    AssessmentReason,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 43] = [
+    pub const ALL: [SealedColumn; 45] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -587,6 +589,8 @@ impl SealedColumn {
         SealedColumn::ConsentPerson,
         SealedColumn::ConsentGuardianName,
         SealedColumn::CaseConsentGuardianName,
+        SealedColumn::AssessmentAnswers,
+        SealedColumn::AssessmentReason,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -692,6 +696,8 @@ impl SealedColumn {
             SealedColumn::ConsentPerson => ("consent", "person"),
             SealedColumn::ConsentGuardianName => ("consent", "guardian_name"),
             SealedColumn::CaseConsentGuardianName => ("case_consent", "guardian_name"),
+            SealedColumn::AssessmentAnswers => ("risk_assessment", "answers"),
+            SealedColumn::AssessmentReason => ("risk_assessment", "reason"),
         }
     }
 
@@ -827,6 +833,12 @@ impl SealedColumn {
             SealedColumn::CaseConsentGuardianName => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, guardian_name AS value FROM case_consent WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND guardian_name IS NOT NULL ORDER BY id LIMIT $3"
             }
+            SealedColumn::AssessmentAnswers => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, answers AS value FROM risk_assessment WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::AssessmentReason => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reason AS value FROM risk_assessment WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reason <> '' ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -961,6 +973,12 @@ impl SealedColumn {
             }
             SealedColumn::CaseConsentGuardianName => {
                 "UPDATE case_consent SET guardian_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::AssessmentAnswers => {
+                "UPDATE risk_assessment SET answers = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::AssessmentReason => {
+                "UPDATE risk_assessment SET reason = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

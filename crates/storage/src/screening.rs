@@ -161,6 +161,8 @@ pub struct NewDispute {
     pub visit_id: Uuid,
     pub risk: String,
     pub opened_on: NaiveDate,
+    /// When it is to be concluded (by the limits in force).
+    pub due_on: NaiveDate,
 }
 
 /// Writes the disputes visits opened and adds them to the campaigns' tallies, in the caller's
@@ -187,7 +189,7 @@ pub async fn insert_disputes(
                     .push_bind(&d.risk)
                     .push_bind(jinguo_domain::mediation::Status::Registered.key())
                     .push_bind(d.opened_on)
-                    .push_bind(jinguo_domain::mediation::due_on(source, false, d.opened_on, None))
+                    .push_bind(d.due_on)
                     .push_bind(now)
                     .push_bind(now);
             });

@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 pub(crate) mod access;
+mod assessment;
 mod audit;
 mod care;
 mod consent;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(screening::router())
         .merge(mediation::router())
         .merge(linkage::router())
+        .merge(assessment::router())
         .merge(care::router())
         .merge(import::router())
         .merge(reports::router())

@@ -167,6 +167,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(linkage::close_case),
         )
         .route(
+            "/cases/{id}/assessments",
+            axum::routing::post(linkage::assess_case),
+        )
+        .route(
             "/cases/{id}/evidence",
             axum::routing::post(linkage::add_evidence).layer(axum::extract::DefaultBodyLimit::max(
                 2 * jinguo_domain::linkage::EVIDENCE_MAX_BYTES,

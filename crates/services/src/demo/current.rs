@@ -207,6 +207,7 @@ impl Year {
                     visit_id: id,
                     risk: risk.key().into(),
                     opened_on: visited_on,
+                    due_on: super::screening_due_on(visited_on),
                 });
             }
         }
@@ -256,9 +257,9 @@ impl Year {
         seal: &impl Fn(&str, &str, &Uuid, &str) -> Result<String, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        use jinguo_domain::mediation::{DisputeKind, Source, Status, due_on};
+        use jinguo_domain::mediation::{DisputeKind, Source, Status};
         use jinguo_storage::mediation::{self as med, DisputeRow, StepRow};
-        let due = due_on(Source::Screening, false, d.opened_on, None);
+        let due = d.due_on;
         let within = due >= self.today;
         if !within && n % 4 != 1 {
             return super::mediate_demo_dispute(tx, d, &mut self.g, seal, now).await;

@@ -17,6 +17,7 @@ use jinguo_domain::linkage::{
     Basis, CaseInput, CaseSource, EventInput, EventKind, InstrumentInput, InstrumentKind, Party,
     ReferralInput, Request, RiskFactor, Severity, SharedField, ViolenceKind,
 };
+use jinguo_domain::screening::Risk;
 use jinguo_services::clock;
 use jinguo_services::linkage::{CaseView, ReferralView};
 use jinguo_services::{Caller, ServiceError};
@@ -309,7 +310,32 @@ struct CasePage {
     bases: Options,
     kinds: Options,
     parties: Options,
+    /// Staff: the risk assessments, newest first, and the form's questions.
+    assessments: Vec<AssessmentLine>,
+    questions: Vec<QuestionLine>,
+    judgements: Options,
     errors: Vec<FieldError>,
+}
+
+/// A risk assessment of a case, as its page lists it.
+struct AssessmentLine {
+    at: String,
+    by: String,
+    score: i64,
+    result: &'static str,
+    result_label: &'static str,
+    basis: &'static str,
+    with_victim: bool,
+    incidents: String,
+    /// Its owner only.
+    reason: String,
+}
+
+/// A question of the assessment form, with the answer it starts from.
+struct QuestionLine {
+    key: String,
+    text: String,
+    answer: String,
 }
 
 /// A step of a case, as its page lists it.
@@ -417,7 +443,52 @@ async fn render_case(
     } else {
         Vec::new()
     };
+    let (assessments, questions) = if v.access.staff && !v.access.emergency {
+        match s.services.case_assessments(caller, id).await {
+            Ok(a) => {
+                let start = jinguo_services::assessment::starting_answers(&a, &v.risk_factors);
+                let lines = a
+                    .assessments
+                    .iter()
+                    .map(|x| AssessmentLine {
+                        at: clock::local(x.assessed_at),
+                        by: x.assessed_by.clone(),
+                        score: x.score,
+                        result: x.result.key(),
+                        result_label: c.tr(risk_key(x.result)),
+                        basis: x.basis.label(lang),
+                        with_victim: x.with_victim,
+                        incidents: x.incidents.map(|n| n.to_string()).unwrap_or_default(),
+                        reason: x.reason.clone(),
+                    })
+                    .collect();
+                let questions = a
+                    .questions
+                    .iter()
+                    .map(|q| QuestionLine {
+                        key: q.key.clone(),
+                        text: q.text(lang).to_string(),
+                        answer: start
+                            .iter()
+                            .find(|(k, _)| *k == q.key)
+                            .map(|(_, a)| a.clone())
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                (lines, questions)
+            }
+            Err(e) => return error_page(&e, c),
+        }
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let p = CasePage {
+        assessments,
+        questions,
+        judgements: [Risk::Low, Risk::Medium, Risk::High]
+            .iter()
+            .map(|r| Choice::new(r.key(), c.tr(risk_key(*r))))
+            .collect(),
         consents,
         title: c.tr("case.title").to_string(),
         l: case_line(&v, lang),
@@ -620,6 +691,43 @@ pub(super) async fn add_event(
         .services
         .add_event(&caller, instrument, version, &input)
         .await;
+    answer(&s, c, &caller, id, r).await
+}
+
+pub(super) async fn assess_case(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| field(&f.fields, n);
+    let answers = f
+        .fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("answer.")?;
+            (!v.trim().is_empty()).then(|| (key.to_string(), v.trim().to_string()))
+        })
+        .collect();
+    let incidents = match g("incidents").trim() {
+        "" => None,
+        // A number that is not one is refused on its field, as one out of range.
+        n => Some(n.parse().unwrap_or(-1)),
+    };
+    let input = jinguo_domain::assessment::AssessmentInput {
+        answers,
+        incidents,
+        with_victim: f.fields.contains_key("with_victim"),
+        judgement: g("judgement"),
+        reason: g("reason"),
+    };
+    let r = s
+        .services
+        .assess_case(&caller, id, &input)
+        .await
+        .map(|_| ());
     answer(&s, c, &caller, id, r).await
 }
 
