@@ -84,6 +84,9 @@ pub struct Config {
     pub opinion_max_feed_bytes: usize,
     /// Public opinion: seconds a feed has to answer.
     pub opinion_fetch_seconds: u64,
+    /// Public opinion: feeds on this machine's loopback addresses may be fetched (off by
+    /// default; feeds leading to private, link-local or metadata addresses are refused always).
+    pub opinion_feed_loopback: bool,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -162,6 +165,7 @@ impl Default for Config {
             opinion_answer_hours: 48,
             opinion_max_feed_bytes: 5 * 1024 * 1024,
             opinion_fetch_seconds: 20,
+            opinion_feed_loopback: false,
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -198,12 +202,13 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 42] = [
+const ENV_KEYS: [&str; 43] = [
     "opinion_first_hours",
     "opinion_press_hours",
     "opinion_answer_hours",
     "opinion_max_feed_bytes",
     "opinion_fetch_seconds",
+    "opinion_feed_loopback",
     "import_timeout_seconds",
     "date_horizon_years",
     "header_read_timeout_seconds",
@@ -475,6 +480,7 @@ impl Config {
             },
             max_feed_bytes: self.opinion_max_feed_bytes,
             fetch_timeout: std::time::Duration::from_secs(self.opinion_fetch_seconds),
+            feed_loopback: self.opinion_feed_loopback,
             ..Default::default()
         }
     }

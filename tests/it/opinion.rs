@@ -825,6 +825,22 @@ async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
             }),
         )
         .route(
+            "/to-metadata",
+            axum::routing::get(|| async {
+                axum::response::Redirect::temporary("http://169.254.169.254/latest/meta-data/")
+            }),
+        )
+        .route(
+            "/to-private",
+            axum::routing::get(|| async {
+                axum::response::Redirect::temporary("http://10.0.0.1/feed")
+            }),
+        )
+        .route(
+            "/to-good",
+            axum::routing::get(|| async { axum::response::Redirect::temporary("/good") }),
+        )
+        .route(
             "/gone",
             axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         );
@@ -839,6 +855,7 @@ async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
 async fn feeds_polled(b: Backend) {
     let (_t, mut s) = with_small_demo(b).await;
     s.opinion.fetch_timeout = std::time::Duration::from_secs(1);
+    s.opinion.feed_loopback = true;
     let staff = support::county_staff();
     let (base, conditional) = feed_server().await;
     let mut ids = std::collections::HashMap::new();
@@ -950,6 +967,98 @@ async fn feeds_polled(b: Backend) {
     assert_eq!(state(&list, "etag").0, Silent);
 }
 both_backends!(feeds_are_polled_and_bad_ones_recorded, super::feeds_polled);
+
+/// A feed cannot turn the server against itself or its network: an address leading to loopback
+/// (unless the configuration allows it), a private, link-local or metadata address is refused
+/// when the source is added, and at every fetch — after the name is resolved, and on redirects.
+async fn feeds_reach_no_inside(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    s.opinion.fetch_timeout = std::time::Duration::from_secs(2);
+    let staff = support::county_staff();
+    let (base, _) = feed_server().await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let feed = |name: &str, url: String| SourceInput {
+        kind: "feed".into(),
+        name: name.into(),
+        url,
+        poll_minutes: Some(30),
+        silent_hours: Some(72),
+    };
+    let before = count(&s, "opinion_source").await;
+    for url in [
+        format!("{base}/good"),
+        format!("http://localhost:{port}/good"),
+        "http://[::1]/feed".into(),
+        "http://0x7f000001/feed".into(),
+        "http://2130706433/feed".into(),
+        "http://169.254.169.254/latest/meta-data/".into(),
+        "http://100.100.100.200/latest/meta-data/".into(),
+        "http://10.1.2.3/rss".into(),
+        "http://192.168.0.1/rss".into(),
+        "https://[fd00:ec2::254]/".into(),
+        "http://[::ffff:127.0.0.1]/".into(),
+        "http://0.0.0.0/".into(),
+    ] {
+        let e = s
+            .add_source(&staff, "530181", &feed("x", url.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "url"
+                && v.0[0].code == "opinion.private_address"),
+            "{url}: {e:?}"
+        );
+    }
+    assert_eq!(count(&s, "opinion_source").await, before);
+
+    // Added while loopback was allowed, fetched after it was not: refused at the fetch, by the
+    // literal address and by the resolved name; redirects to the inside refused even when
+    // loopback is allowed, a redirect within the feed's own server followed.
+    s.opinion.feed_loopback = true;
+    let mut ids = std::collections::HashMap::new();
+    for (name, url) in [
+        ("literal", format!("{base}/good")),
+        ("named", format!("http://localhost:{port}/good")),
+        ("to-metadata", format!("{base}/to-metadata")),
+        ("to-private", format!("{base}/to-private")),
+        ("to-good", format!("{base}/to-good")),
+    ] {
+        let (id, _) = s
+            .add_source(&staff, "530181", &feed(name, url))
+            .await
+            .unwrap();
+        ids.insert(name, id);
+    }
+    let now = jinguo_services::clock::now();
+    let r = s.poll_feeds(now).await.unwrap();
+    assert_eq!(r.polled, 5, "{r:?}");
+    let list = s.sources(&staff, "530181").await.unwrap();
+    let state = |name: &str| list.iter().find(|v| v.id == ids[name]).unwrap().state;
+    use rules::SourceState::*;
+    assert_eq!(state("literal"), Ok);
+    assert_eq!(state("named"), Ok);
+    assert_eq!(state("to-metadata"), Refused);
+    assert_eq!(state("to-private"), Refused);
+    assert_eq!(state("to-good"), Ok);
+
+    s.opinion.feed_loopback = false;
+    let later = now + chrono::Duration::hours(3);
+    let r = s.poll_feeds(later).await.unwrap();
+    assert_eq!(r.polled, 5, "{r:?}");
+    assert_eq!(r.failed, 5, "{r:?}");
+    let list = s.sources(&staff, "530181").await.unwrap();
+    let state = |name: &str| list.iter().find(|v| v.id == ids[name]).unwrap().state;
+    assert_eq!(state("literal"), Refused);
+    assert_eq!(state("named"), Refused);
+    assert_eq!(state("to-good"), Refused);
+    // The refusal is audited with the source's new state.
+    let audited: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'opinion.poll' AND detail = 'state=refused'")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(audited, 5);
+}
+both_backends!(feeds_reach_nothing_inside, super::feeds_reach_no_inside);
 
 /// The opinion officer on a phone (headless Chromium at 360 px): her home page lists the topic to
 /// judge, the topic opens, she judges it through the form, and a representative's report form

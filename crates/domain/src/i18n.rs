@@ -643,6 +643,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "须由该级妇联主席审核",
             "must be approved by the chair of the topic's level",
         ),
+        "opinion.private_address" => (
+            "地址指向本机或内部网络，不能作为订阅源",
+            "leads to this machine or an internal network: not accepted as a feed",
+        ),
         "opinion.no_source" => ("来源不存在", "is not a source of this county"),
         "opinion.signature" => ("签名不正确", "does not match the body"),
         _ => ("不正确", "is not valid"),
