@@ -1123,3 +1123,295 @@ async fn officer_judges_on_a_phone() {
     no_sideways_scroll(&c).await;
     c.close().await.unwrap();
 }
+
+/// Review meetings (研判会): recorded by a level's officer or chair with the topics reviewed and
+/// the follow-up tasks, whose clocks escalate like a topic's; read in clear by the officer (the
+/// read audited), masked for the chair; another township's staff find nothing, other roles are
+/// refused; bad input names its fields and writes nothing.
+async fn review_meetings(b: Backend) {
+    use jinguo_services::meetings::{MeetingInput, TaskInput};
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let town = "530181001";
+    let topic = new_of(
+        s.report_item(&staff, false, &item("女子求助妇联", LONG_A, town))
+            .await
+            .unwrap(),
+    )
+    .1;
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    let chair = support::caller(Role::Staff, "53/5301/530181/");
+    support::account(&s, "r-officer", Role::OpinionOfficer, "530181").await;
+    let today = jinguo_services::clock::today();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+
+    // Bad input: each field named, nothing written.
+    let before = count(&s, "opinion_meeting").await;
+    let bad = MeetingInput {
+        met_on: day(1),
+        attendees: " ".into(),
+        conclusions: "持续关注".into(),
+        topics: vec![Uuid::now_v7()],
+        tasks: vec![TaskInput {
+            task: String::new(),
+            owner: String::new(),
+            due_by: "明天".into(),
+        }],
+    };
+    let e = s.add_meeting(&officer, town, &bad).await.unwrap_err();
+    let ServiceError::Invalid(v) = &e else {
+        panic!("{e:?}")
+    };
+    let fields: Vec<&str> = v.0.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "met_on",
+            "attendees",
+            "topics[0]",
+            "tasks[0].task",
+            "tasks[0].due_by"
+        ],
+        "{e:?}"
+    );
+    let early = MeetingInput {
+        met_on: day(0),
+        attendees: "主席".into(),
+        conclusions: "持续关注".into(),
+        tasks: vec![TaskInput {
+            task: "回访".into(),
+            owner: String::new(),
+            due_by: day(-1),
+        }],
+        ..MeetingInput::default()
+    };
+    let e = s.add_meeting(&officer, town, &early).await.unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "tasks[0].due_by"
+            && v.0[0].code == "opinion.due_before_meeting"),
+        "{e:?}"
+    );
+    assert_eq!(count(&s, "opinion_meeting").await, before);
+
+    let input = MeetingInput {
+        met_on: day(0),
+        attendees: "市妇联主席、舆情信息员、连然街道妇联主席".into(),
+        conclusions: "经核实，邻居张建国长期打骂妻子属实，由街道妇联跟进，公安机关已介入。".into(),
+        topics: vec![topic, topic],
+        tasks: vec![TaskInput {
+            task: "社区干部上门回访，了解张建国长期打骂妻子的后续情况".into(),
+            owner: "连然街道妇联".into(),
+            due_by: day(2),
+        }],
+    };
+    let id = s.add_meeting(&officer, town, &input).await.unwrap();
+    assert!(
+        s.meetings(&chair, None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == id && m.place_code == town)
+    );
+    let v = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(v.clear && v.conclusions.contains("张建国"));
+    assert_eq!(v.topics.iter().map(|t| t.id).collect::<Vec<_>>(), [topic]);
+    assert_eq!(v.tasks.len(), 1);
+    assert!(!v.tasks[0].overdue && v.tasks[0].done_at.is_none());
+    assert_eq!(v.tasks[0].owner, "连然街道妇联");
+    let masked = s
+        .meeting(&chair, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(!masked.clear && !masked.conclusions.contains("张建国"));
+    assert!(!masked.tasks[0].task.contains("张建国"));
+    // Sealed at rest.
+    let stored: Vec<String> = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT conclusions FROM opinion_meeting UNION ALL SELECT task FROM opinion_task")
+        .fetch_all(p).await)
+    .unwrap();
+    assert!(stored.iter().all(|t| !t.contains("张建国")));
+    // Another township's staff find nothing; a department, a mediator, a representative are
+    // refused.
+    let (far_group, _) = crate::storage::far_group(&s).await;
+    let far = support::caller(Role::Staff, &format!("53/5301/530181/{}/", &far_group[..9]));
+    assert!(matches!(
+        s.meeting(&far, id, jinguo_domain::Lang::Zh).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.add_meeting(&far, town, &input).await,
+        Err(ServiceError::NotFound)
+    ));
+    for role in [Role::Liaison, Role::Mediator, Role::Representative] {
+        let c = support::caller(role, "53/5301/530181/");
+        assert!(matches!(
+            s.meeting(&c, id, jinguo_domain::Lang::Zh).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            s.meetings(&c, None).await,
+            Err(ServiceError::Forbidden)
+        ));
+    }
+
+    // The task's clock: past its day, the level above (the county's officers) is told.
+    let task = v.tasks[0].id;
+    let overdue = |k: Vec<String>| k.iter().filter(|k| *k == "deadline.overdue").count();
+    assert_eq!(overdue(inbox_kinds(&s, "r-officer").await), 0);
+    let r = s
+        .escalate(v.tasks[0].due_at + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(r.escalated >= 1, "{r:?}");
+    assert_eq!(overdue(inbox_kinds(&s, "r-officer").await), 1);
+    let late = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(late.tasks[0].id, task);
+    // Done: its clock stops; done twice is refused.
+    s.finish_task(&chair, id, task).await.unwrap();
+    let done = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(done.tasks[0].done_at.is_some() && !done.tasks[0].overdue);
+    let open: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deadline WHERE kind = 'opinion_task' AND done_ms IS NULL")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(open, 0);
+    let e = s.finish_task(&chair, id, task).await.unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "task"),
+        "{e:?}"
+    );
+    let audited: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action IN ('opinion.meeting', 'opinion.task')")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(audited, 2);
+}
+both_backends!(review_meetings_with_tasks, super::review_meetings);
+
+/// The review meetings' pages in both languages: the form refuses a meeting without attendees
+/// (the field named), records one with a reviewed topic and a task, shows it, and marks the task
+/// done; a representative is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_pages_over_http() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let topic = new_of(
+        s.report_item(&staff, false, &item("女子求助妇联", LONG_A, "530181001"))
+            .await
+            .unwrap(),
+    )
+    .1;
+    support::account(&s, "h-officer", Role::OpinionOfficer, "530181").await;
+    support::account(&s, "h-rep", Role::Representative, &group).await;
+    let srv = support::serve(s.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let off = support::session(&s, "h-officer", false).await;
+    for (lang, words) in [("zh-CN", "记录研判会"), ("en", "Record a review meeting")] {
+        let r = client
+            .get(format!("{}/opinion/meetings?lang={lang}", srv.base))
+            .header("cookie", &off.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(words) && html.contains("id=\"meeting-form\""));
+        assert!(html.contains(&format!("name=\"topic.{topic}\"")), "{html}");
+    }
+    let today = jinguo_services::clock::today().to_string();
+    let topic_field = format!("topic.{topic}");
+    let mut form = vec![
+        ("csrf", off.csrf.clone()),
+        ("place", "530181".to_string()),
+        ("met_on", today.clone()),
+        ("attendees", String::new()),
+        ("conclusions", "由街道妇联跟进。".into()),
+        (topic_field.as_str(), "1".into()),
+        ("task_1", "上门回访".into()),
+        ("owner_1", "连然街道妇联".into()),
+        ("due_by_1", today.clone()),
+    ];
+    let r = client
+        .post(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#f-attendees\""));
+    form[3].1 = "市妇联主席、舆情信息员".into();
+    let r = client
+        .post(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id = to
+        .trim_start_matches("/opinion/meetings/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let r = client
+        .get(format!("{}{to}", srv.base))
+        .header("cookie", &off.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("上门回访") && html.contains(&format!("/opinion/topics/{topic}")));
+    let task = s
+        .meeting(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            Uuid::parse_str(&id).unwrap(),
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap()
+        .tasks[0]
+        .id;
+    let done = format!("/opinion/meetings/{id}/tasks/{task}/done");
+    assert!(html.contains(&done));
+    let r = client
+        .post(format!("{}{done}", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&[("csrf", off.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = client
+        .get(format!("{}/opinion/meetings/{id}", srv.base))
+        .header("cookie", &off.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&done));
+    let rep = support::session(&s, "h-rep", false).await;
+    let r = client
+        .get(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &rep.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

@@ -960,7 +960,7 @@ impl Services {
 
     /// A place within the caller's opinion scope (chair or officer); any other is not found,
     /// and a caller without either role is refused.
-    async fn opinion_place(
+    pub(crate) async fn opinion_place(
         &self,
         caller: &Caller,
         code: &str,
@@ -1044,7 +1044,7 @@ impl Services {
         ))
     }
 
-    async fn topic_line(
+    pub(crate) async fn topic_line(
         &self,
         t: &TopicRow,
         clear: bool,
@@ -1097,7 +1097,7 @@ impl Services {
     }
 
     /// Whether the caller sees items' texts in clear: an opinion officer's need to know.
-    fn opinion_clear(caller: &Caller) -> bool {
+    pub(crate) fn opinion_clear(caller: &Caller) -> bool {
         caller.has_role(Role::OpinionOfficer)
     }
 
