@@ -84,6 +84,9 @@ pub struct Config {
     pub opinion_max_feed_bytes: usize,
     /// Public opinion: seconds a feed has to answer.
     pub opinion_fetch_seconds: u64,
+    /// Public opinion: feeds on this machine's loopback addresses may be fetched (off by
+    /// default; feeds leading to private, link-local or metadata addresses are refused always).
+    pub opinion_feed_loopback: bool,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -211,6 +214,7 @@ impl Default for Config {
             opinion_answer_hours: 48,
             opinion_max_feed_bytes: 5 * 1024 * 1024,
             opinion_fetch_seconds: 20,
+            opinion_feed_loopback: false,
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -247,7 +251,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 57] = [
+const ENV_KEYS: [&str; 58] = [
     "risk_high_score",
     "risk_medium_score",
     "risk_escalation_incidents",
@@ -268,6 +272,7 @@ const ENV_KEYS: [&str; 57] = [
     "opinion_answer_hours",
     "opinion_max_feed_bytes",
     "opinion_fetch_seconds",
+    "opinion_feed_loopback",
     "import_timeout_seconds",
     "date_horizon_years",
     "header_read_timeout_seconds",
@@ -575,6 +580,7 @@ impl Config {
             },
             max_feed_bytes: self.opinion_max_feed_bytes,
             fetch_timeout: std::time::Duration::from_secs(self.opinion_fetch_seconds),
+            feed_loopback: self.opinion_feed_loopback,
             ..Default::default()
         }
     }

@@ -227,6 +227,40 @@ async fn walk(b: Backend) {
         )
         .await
         .unwrap();
+    // Review meetings: one of 连然街道 with a follow-up task, one of another subdistrict.
+    let held = today.to_string();
+    let meeting = |task: &str| jinguo_services::meetings::MeetingInput {
+        met_on: held.clone(),
+        attendees: "主席、舆情信息员".into(),
+        conclusions: "持续关注。".into(),
+        topics: Vec::new(),
+        tasks: vec![jinguo_services::meetings::TaskInput {
+            task: task.into(),
+            owner: String::new(),
+            due_by: held.clone(),
+        }],
+    };
+    let meeting_in = s
+        .add_meeting(&staff, "530181001", &meeting("回访"))
+        .await
+        .unwrap();
+    let meeting_out = s
+        .add_meeting(&staff, &town_out, &meeting("回访"))
+        .await
+        .unwrap();
+    let task_of = |m: uuid::Uuid| {
+        let s = s.clone();
+        let staff = staff.clone();
+        async move {
+            s.meeting(&staff, m, jinguo_domain::Lang::Zh)
+                .await
+                .unwrap()
+                .tasks[0]
+                .id
+        }
+    };
+    let task_in = task_of(meeting_in).await;
+    let task_out = task_of(meeting_out).await;
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -1445,6 +1479,55 @@ async fn walk(b: Backend) {
                 json!({"name": "家暴", "event_words": "殴打", "category": "domestic_violence"}),
             ),
             expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/meetings",
+            url: "/api/v1/opinion/meetings".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-meetings",
+            url: "/api/v1/places/530181001/opinion-meetings".into(),
+            body: Some(json!({"met_on": held, "attendees": "主席", "conclusions": "关注"})),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-meetings",
+            url: format!("/api/v1/places/{town_out}/opinion-meetings"),
+            body: Some(json!({"met_on": held, "attendees": "主席", "conclusions": "关注"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/meetings/{id}",
+            url: format!("/api/v1/opinion/meetings/{meeting_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/opinion/meetings/{id}",
+            url: format!("/api/v1/opinion/meetings/{meeting_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/meetings/{id}/tasks/{task}/done",
+            url: format!("/api/v1/opinion/meetings/{meeting_out}/tasks/{task_out}/done"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/opinion/meetings/{id}/tasks/{task}/done",
+            url: format!("/api/v1/opinion/meetings/{meeting_in}/tasks/{task_in}/done"),
+            body: None,
+            expect: [401, 204, 403, 403, 403, 403],
         },
         // Logging out ends the session, so it comes last.
         Case {

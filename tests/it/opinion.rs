@@ -825,6 +825,22 @@ async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
             }),
         )
         .route(
+            "/to-metadata",
+            axum::routing::get(|| async {
+                axum::response::Redirect::temporary("http://169.254.169.254/latest/meta-data/")
+            }),
+        )
+        .route(
+            "/to-private",
+            axum::routing::get(|| async {
+                axum::response::Redirect::temporary("http://10.0.0.1/feed")
+            }),
+        )
+        .route(
+            "/to-good",
+            axum::routing::get(|| async { axum::response::Redirect::temporary("/good") }),
+        )
+        .route(
             "/gone",
             axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         );
@@ -839,6 +855,7 @@ async fn feed_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize
 async fn feeds_polled(b: Backend) {
     let (_t, mut s) = with_small_demo(b).await;
     s.opinion.fetch_timeout = std::time::Duration::from_secs(1);
+    s.opinion.feed_loopback = true;
     let staff = support::county_staff();
     let (base, conditional) = feed_server().await;
     let mut ids = std::collections::HashMap::new();
@@ -951,6 +968,98 @@ async fn feeds_polled(b: Backend) {
 }
 both_backends!(feeds_are_polled_and_bad_ones_recorded, super::feeds_polled);
 
+/// A feed cannot turn the server against itself or its network: an address leading to loopback
+/// (unless the configuration allows it), a private, link-local or metadata address is refused
+/// when the source is added, and at every fetch — after the name is resolved, and on redirects.
+async fn feeds_reach_no_inside(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    s.opinion.fetch_timeout = std::time::Duration::from_secs(2);
+    let staff = support::county_staff();
+    let (base, _) = feed_server().await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let feed = |name: &str, url: String| SourceInput {
+        kind: "feed".into(),
+        name: name.into(),
+        url,
+        poll_minutes: Some(30),
+        silent_hours: Some(72),
+    };
+    let before = count(&s, "opinion_source").await;
+    for url in [
+        format!("{base}/good"),
+        format!("http://localhost:{port}/good"),
+        "http://[::1]/feed".into(),
+        "http://0x7f000001/feed".into(),
+        "http://2130706433/feed".into(),
+        "http://169.254.169.254/latest/meta-data/".into(),
+        "http://100.100.100.200/latest/meta-data/".into(),
+        "http://10.1.2.3/rss".into(),
+        "http://192.168.0.1/rss".into(),
+        "https://[fd00:ec2::254]/".into(),
+        "http://[::ffff:127.0.0.1]/".into(),
+        "http://0.0.0.0/".into(),
+    ] {
+        let e = s
+            .add_source(&staff, "530181", &feed("x", url.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "url"
+                && v.0[0].code == "opinion.private_address"),
+            "{url}: {e:?}"
+        );
+    }
+    assert_eq!(count(&s, "opinion_source").await, before);
+
+    // Added while loopback was allowed, fetched after it was not: refused at the fetch, by the
+    // literal address and by the resolved name; redirects to the inside refused even when
+    // loopback is allowed, a redirect within the feed's own server followed.
+    s.opinion.feed_loopback = true;
+    let mut ids = std::collections::HashMap::new();
+    for (name, url) in [
+        ("literal", format!("{base}/good")),
+        ("named", format!("http://localhost:{port}/good")),
+        ("to-metadata", format!("{base}/to-metadata")),
+        ("to-private", format!("{base}/to-private")),
+        ("to-good", format!("{base}/to-good")),
+    ] {
+        let (id, _) = s
+            .add_source(&staff, "530181", &feed(name, url))
+            .await
+            .unwrap();
+        ids.insert(name, id);
+    }
+    let now = jinguo_services::clock::now();
+    let r = s.poll_feeds(now).await.unwrap();
+    assert_eq!(r.polled, 5, "{r:?}");
+    let list = s.sources(&staff, "530181").await.unwrap();
+    let state = |name: &str| list.iter().find(|v| v.id == ids[name]).unwrap().state;
+    use rules::SourceState::*;
+    assert_eq!(state("literal"), Ok);
+    assert_eq!(state("named"), Ok);
+    assert_eq!(state("to-metadata"), Refused);
+    assert_eq!(state("to-private"), Refused);
+    assert_eq!(state("to-good"), Ok);
+
+    s.opinion.feed_loopback = false;
+    let later = now + chrono::Duration::hours(3);
+    let r = s.poll_feeds(later).await.unwrap();
+    assert_eq!(r.polled, 5, "{r:?}");
+    assert_eq!(r.failed, 5, "{r:?}");
+    let list = s.sources(&staff, "530181").await.unwrap();
+    let state = |name: &str| list.iter().find(|v| v.id == ids[name]).unwrap().state;
+    assert_eq!(state("literal"), Refused);
+    assert_eq!(state("named"), Refused);
+    assert_eq!(state("to-good"), Refused);
+    // The refusal is audited with the source's new state.
+    let audited: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'opinion.poll' AND detail = 'state=refused'")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(audited, 5);
+}
+both_backends!(feeds_reach_nothing_inside, super::feeds_reach_no_inside);
+
 /// The opinion officer on a phone (headless Chromium at 360 px): her home page lists the topic to
 /// judge, the topic opens, she judges it through the form, and a representative's report form
 /// fits the screen too.
@@ -1013,4 +1122,296 @@ async fn officer_judges_on_a_phone() {
     assert_eq!(text(&c, "h1").await, "报送舆情信息");
     no_sideways_scroll(&c).await;
     c.close().await.unwrap();
+}
+
+/// Review meetings (研判会): recorded by a level's officer or chair with the topics reviewed and
+/// the follow-up tasks, whose clocks escalate like a topic's; read in clear by the officer (the
+/// read audited), masked for the chair; another township's staff find nothing, other roles are
+/// refused; bad input names its fields and writes nothing.
+async fn review_meetings(b: Backend) {
+    use jinguo_services::meetings::{MeetingInput, TaskInput};
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let town = "530181001";
+    let topic = new_of(
+        s.report_item(&staff, false, &item("女子求助妇联", LONG_A, town))
+            .await
+            .unwrap(),
+    )
+    .1;
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    let chair = support::caller(Role::Staff, "53/5301/530181/");
+    support::account(&s, "r-officer", Role::OpinionOfficer, "530181").await;
+    let today = jinguo_services::clock::today();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+
+    // Bad input: each field named, nothing written.
+    let before = count(&s, "opinion_meeting").await;
+    let bad = MeetingInput {
+        met_on: day(1),
+        attendees: " ".into(),
+        conclusions: "持续关注".into(),
+        topics: vec![Uuid::now_v7()],
+        tasks: vec![TaskInput {
+            task: String::new(),
+            owner: String::new(),
+            due_by: "明天".into(),
+        }],
+    };
+    let e = s.add_meeting(&officer, town, &bad).await.unwrap_err();
+    let ServiceError::Invalid(v) = &e else {
+        panic!("{e:?}")
+    };
+    let fields: Vec<&str> = v.0.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "met_on",
+            "attendees",
+            "topics[0]",
+            "tasks[0].task",
+            "tasks[0].due_by"
+        ],
+        "{e:?}"
+    );
+    let early = MeetingInput {
+        met_on: day(0),
+        attendees: "主席".into(),
+        conclusions: "持续关注".into(),
+        tasks: vec![TaskInput {
+            task: "回访".into(),
+            owner: String::new(),
+            due_by: day(-1),
+        }],
+        ..MeetingInput::default()
+    };
+    let e = s.add_meeting(&officer, town, &early).await.unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "tasks[0].due_by"
+            && v.0[0].code == "opinion.due_before_meeting"),
+        "{e:?}"
+    );
+    assert_eq!(count(&s, "opinion_meeting").await, before);
+
+    let input = MeetingInput {
+        met_on: day(0),
+        attendees: "市妇联主席、舆情信息员、连然街道妇联主席".into(),
+        conclusions: "经核实，邻居张建国长期打骂妻子属实，由街道妇联跟进，公安机关已介入。".into(),
+        topics: vec![topic, topic],
+        tasks: vec![TaskInput {
+            task: "社区干部上门回访，了解张建国长期打骂妻子的后续情况".into(),
+            owner: "连然街道妇联".into(),
+            due_by: day(2),
+        }],
+    };
+    let id = s.add_meeting(&officer, town, &input).await.unwrap();
+    assert!(
+        s.meetings(&chair, None)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == id && m.place_code == town)
+    );
+    let v = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(v.clear && v.conclusions.contains("张建国"));
+    assert_eq!(v.topics.iter().map(|t| t.id).collect::<Vec<_>>(), [topic]);
+    assert_eq!(v.tasks.len(), 1);
+    assert!(!v.tasks[0].overdue && v.tasks[0].done_at.is_none());
+    assert_eq!(v.tasks[0].owner, "连然街道妇联");
+    let masked = s
+        .meeting(&chair, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(!masked.clear && !masked.conclusions.contains("张建国"));
+    assert!(!masked.tasks[0].task.contains("张建国"));
+    // Sealed at rest.
+    let stored: Vec<String> = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT conclusions FROM opinion_meeting UNION ALL SELECT task FROM opinion_task")
+        .fetch_all(p).await)
+    .unwrap();
+    assert!(stored.iter().all(|t| !t.contains("张建国")));
+    // Another township's staff find nothing; a department, a mediator, a representative are
+    // refused.
+    let (far_group, _) = crate::storage::far_group(&s).await;
+    let far = support::caller(Role::Staff, &format!("53/5301/530181/{}/", &far_group[..9]));
+    assert!(matches!(
+        s.meeting(&far, id, jinguo_domain::Lang::Zh).await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        s.add_meeting(&far, town, &input).await,
+        Err(ServiceError::NotFound)
+    ));
+    for role in [Role::Liaison, Role::Mediator, Role::Representative] {
+        let c = support::caller(role, "53/5301/530181/");
+        assert!(matches!(
+            s.meeting(&c, id, jinguo_domain::Lang::Zh).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            s.meetings(&c, None).await,
+            Err(ServiceError::Forbidden)
+        ));
+    }
+
+    // The task's clock: past its day, the level above (the county's officers) is told.
+    let task = v.tasks[0].id;
+    let overdue = |k: Vec<String>| k.iter().filter(|k| *k == "deadline.overdue").count();
+    assert_eq!(overdue(inbox_kinds(&s, "r-officer").await), 0);
+    let r = s
+        .escalate(v.tasks[0].due_at + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(r.escalated >= 1, "{r:?}");
+    assert_eq!(overdue(inbox_kinds(&s, "r-officer").await), 1);
+    let late = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(late.tasks[0].id, task);
+    // Done: its clock stops; done twice is refused.
+    s.finish_task(&chair, id, task).await.unwrap();
+    let done = s
+        .meeting(&officer, id, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(done.tasks[0].done_at.is_some() && !done.tasks[0].overdue);
+    let open: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deadline WHERE kind = 'opinion_task' AND done_ms IS NULL")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(open, 0);
+    let e = s.finish_task(&chair, id, task).await.unwrap_err();
+    assert!(
+        matches!(&e, ServiceError::Invalid(v) if v.0[0].field == "task"),
+        "{e:?}"
+    );
+    let audited: i64 = db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action IN ('opinion.meeting', 'opinion.task')")
+        .fetch_one(p).await)
+    .unwrap();
+    assert_eq!(audited, 2);
+}
+both_backends!(review_meetings_with_tasks, super::review_meetings);
+
+/// The review meetings' pages in both languages: the form refuses a meeting without attendees
+/// (the field named), records one with a reviewed topic and a task, shows it, and marks the task
+/// done; a representative is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_pages_over_http() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    let topic = new_of(
+        s.report_item(&staff, false, &item("女子求助妇联", LONG_A, "530181001"))
+            .await
+            .unwrap(),
+    )
+    .1;
+    support::account(&s, "h-officer", Role::OpinionOfficer, "530181").await;
+    support::account(&s, "h-rep", Role::Representative, &group).await;
+    let srv = support::serve(s.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let off = support::session(&s, "h-officer", false).await;
+    for (lang, words) in [("zh-CN", "记录研判会"), ("en", "Record a review meeting")] {
+        let r = client
+            .get(format!("{}/opinion/meetings?lang={lang}", srv.base))
+            .header("cookie", &off.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(words) && html.contains("id=\"meeting-form\""));
+        assert!(html.contains(&format!("name=\"topic.{topic}\"")), "{html}");
+    }
+    let today = jinguo_services::clock::today().to_string();
+    let topic_field = format!("topic.{topic}");
+    let mut form = vec![
+        ("csrf", off.csrf.clone()),
+        ("place", "530181".to_string()),
+        ("met_on", today.clone()),
+        ("attendees", String::new()),
+        ("conclusions", "由街道妇联跟进。".into()),
+        (topic_field.as_str(), "1".into()),
+        ("task_1", "上门回访".into()),
+        ("owner_1", "连然街道妇联".into()),
+        ("due_by_1", today.clone()),
+    ];
+    let r = client
+        .post(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("href=\"#f-attendees\""));
+    form[3].1 = "市妇联主席、舆情信息员".into();
+    let r = client
+        .post(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id = to
+        .trim_start_matches("/opinion/meetings/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let r = client
+        .get(format!("{}{to}", srv.base))
+        .header("cookie", &off.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("上门回访") && html.contains(&format!("/opinion/topics/{topic}")));
+    let task = s
+        .meeting(
+            &support::caller(Role::OpinionOfficer, "53/5301/530181/"),
+            Uuid::parse_str(&id).unwrap(),
+            jinguo_domain::Lang::Zh,
+        )
+        .await
+        .unwrap()
+        .tasks[0]
+        .id;
+    let done = format!("/opinion/meetings/{id}/tasks/{task}/done");
+    assert!(html.contains(&done));
+    let r = client
+        .post(format!("{}{done}", srv.base))
+        .header("cookie", &off.cookie)
+        .form(&[("csrf", off.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = client
+        .get(format!("{}/opinion/meetings/{id}", srv.base))
+        .header("cookie", &off.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&done));
+    let rep = support::session(&s, "h-rep", false).await;
+    let r = client
+        .get(format!("{}/opinion/meetings", srv.base))
+        .header("cookie", &rep.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }

@@ -200,6 +200,16 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("opinion.source", "设置舆情来源", "opinion source set"),
     ("opinion.poll", "抓取舆情订阅源", "opinion feed polled"),
+    (
+        "opinion.meeting",
+        "记录舆情研判会",
+        "opinion review meeting recorded",
+    ),
+    (
+        "opinion.task",
+        "完成研判会后续任务",
+        "review meeting task done",
+    ),
     ("dispute.step", "纠纷办理环节", "dispute step taken"),
     (
         "dispute.term_performed",

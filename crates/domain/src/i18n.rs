@@ -211,6 +211,13 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "weight" => ("权重", "Weight"),
         "zh" => ("中文", "Chinese"),
         "en" => ("英文", "English"),
+        "met_on" => ("研判日期", "Date of the meeting"),
+        "conclusions" => ("研判结论", "Conclusions"),
+        "topics" => ("研判事件", "Topics reviewed"),
+        "tasks" => ("后续任务", "Follow-up tasks"),
+        "task" => ("任务", "Task"),
+        "owner" => ("责任人", "Responsible"),
+        "due_by" => ("完成期限", "Due by"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -663,6 +670,13 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "须由该级妇联主席审核",
             "must be approved by the chair of the topic's level",
         ),
+        "opinion.private_address" => (
+            "地址指向本机或内部网络，不能作为订阅源",
+            "leads to this machine or an internal network: not accepted as a feed",
+        ),
+        "opinion.due_before_meeting" => ("不能早于研判日期", "cannot be before the meeting"),
+        "opinion.task_done" => ("该任务已完成", "this task is already done"),
+        "met_on.future" => ("不能晚于今天", "cannot be in the future"),
         "opinion.no_source" => ("来源不存在", "is not a source of this county"),
         "opinion.signature" => ("签名不正确", "does not match the body"),
         _ => ("不正确", "is not valid"),

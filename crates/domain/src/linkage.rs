@@ -218,6 +218,7 @@ catalog!(
         OpinionFirst = "opinion_first", "舆情首次权威发布", "first authoritative information on an opinion topic";
         OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
         OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
+        OpinionTask = "opinion_task", "研判会后续任务", "follow-up task of a review meeting";
     }
 );
 

@@ -6,6 +6,7 @@
 use crate::{FieldError, Lang, ValidationErrors};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 
 catalog!(
     /// Where an item came from.
@@ -77,6 +78,7 @@ catalog!(
         Timeout = "timeout", "访问超时", "timed out";
         HttpError = "http_error", "访问失败", "the server refused or failed";
         Silent = "silent", "长时间无新内容", "silent for too long";
+        Refused = "refused", "地址指向本机或内网，已拒绝", "refused: leads to this machine or an internal network";
     }
 );
 
@@ -785,6 +787,60 @@ pub fn category_label<'a>(key: &'a str, zh: &'a str, en: &'a str, lang: Lang) ->
     }
 }
 
+/// Whether a feed may be fetched from this address: only a public one, so that a feed cannot
+/// turn the server against itself or its network. Loopback only when the configuration allows
+/// it; never a private, shared (100.64/10, where some clouds answer their metadata), link-local
+/// (169.254.169.254), unspecified, broadcast, multicast, documentation, benchmarking or reserved
+/// address, nor an IPv6 unique-local, site-local or link-local one. An IPv4 address inside an
+/// IPv6 one (mapped, NAT64, 6to4) is judged as the IPv4 address; Teredo and the old
+/// IPv4-compatible form are refused.
+pub fn feed_address_allowed(ip: IpAddr, loopback: bool) -> bool {
+    let a = match ip {
+        IpAddr::V4(a) => return v4_allowed(a, loopback),
+        IpAddr::V6(a) => a,
+    };
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return v4_allowed(v4, loopback);
+    }
+    if a.is_loopback() {
+        return loopback;
+    }
+    let s = a.segments();
+    let low_v4 = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
+        return v4_allowed(low_v4(), loopback);
+    }
+    if s[0] == 0x2002 {
+        let v4 = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+        return v4_allowed(v4, loopback);
+    }
+    !(s[0..6] == [0; 6]
+        || a.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00
+        || (s[0] & 0xffc0) == 0xfe80
+        || (s[0] & 0xffc0) == 0xfec0
+        || (s[0] == 0x2001 && (s[1] == 0 || s[1] == 0x0db8))
+        || (s[0] == 0x0100 && s[1..4] == [0; 3]))
+}
+
+fn v4_allowed(a: Ipv4Addr, loopback: bool) -> bool {
+    if a.is_loopback() {
+        return loopback;
+    }
+    let o = a.octets();
+    !(a.is_private()
+        || a.is_link_local()
+        || a.is_unspecified()
+        || a.is_broadcast()
+        || a.is_multicast()
+        || a.is_documentation()
+        || o[0] == 0
+        || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (o[1] & 0xfe) == 18)
+        || o[0] >= 240)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,5 +958,53 @@ mod tests {
         let b = word_set(&long);
         assert_eq!(topic_match(&g, &b, &b), Some(TopicLink::Confirmed));
         assert_eq!(word_set_parse(&word_set_text(&b)), b);
+    }
+
+    #[test]
+    fn feeds_reach_only_public_addresses() {
+        let ok = |s: &str, lo: bool| feed_address_allowed(s.parse().unwrap(), lo);
+        for public in [
+            "8.8.8.8",
+            "223.5.5.5",
+            "2400:3200::1",
+            "64:ff9b::808:808",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(ok(public, false), "{public}");
+        }
+        for inside in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.100.100.200",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.0.192",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fd00:ec2::254",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:a9fe:a9fe::1",
+            "2001::1",
+            "::10.0.0.1",
+            "2001:db8::1",
+            "100::1",
+        ] {
+            assert!(!ok(inside, false), "{inside}");
+        }
+        // Loopback only when the configuration allows it; the others never.
+        assert!(ok("127.0.0.1", true) && ok("::1", true) && ok("::ffff:127.0.0.1", true));
+        assert!(!ok("169.254.169.254", true) && !ok("10.0.0.1", true));
     }
 }

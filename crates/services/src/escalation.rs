@@ -205,6 +205,12 @@ impl Services {
                         | DeadlineKind::OpinionAnswer,
                         _,
                     ) => format!("/opinion/topics/{}", d.subject_id),
+                    (DeadlineKind::OpinionTask, _) => {
+                        match jinguo_storage::opinion::task_meeting(&self.db, d.subject_id).await? {
+                            Some(m) => format!("/opinion/meetings/{m}"),
+                            None => String::from("/inbox"),
+                        }
+                    }
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };

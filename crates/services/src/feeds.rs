@@ -3,6 +3,11 @@
 //! limit, items without an id given a stable one (never random), text made plain; each poll's
 //! outcome recorded on the source with a clear state, failures waited out ever longer, and an
 //! alarm to the county's chair and officers when a source stays silent past its setting.
+//! A feed cannot turn the server against itself or its network: an address that leads to
+//! loopback, a private, link-local or metadata address is refused when the source is added and
+//! at every fetch — the name resolved by a resolver that gives only public addresses, a literal
+//! address and every redirect's checked before it is followed, the address connected to checked
+//! again.
 
 use crate::audit::{Actor, Record, record_as};
 use crate::linkage::{county_path, ms};
@@ -32,15 +37,143 @@ enum Failure {
     State(SourceState, String),
 }
 
+/// A fetch refused because the address is not public.
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("address not public")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Resolves names to their public addresses only: none left, the fetch is refused.
+struct PublicResolver {
+    loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let loopback = self.loopback;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<_> = all
+                .into_iter()
+                .filter(|a| rules::feed_address_allowed(a.ip(), loopback))
+                .collect();
+            if public.is_empty() {
+                return Err(Box::new(Refused) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Whether a literal address in a URL is refused (a name is left to the resolver).
+fn literal_refused(url: &reqwest::Url, loopback: bool) -> bool {
+    if !matches!(url.scheme(), "http" | "https") {
+        return true;
+    }
+    match literal(url) {
+        Some(ip) => !rules::feed_address_allowed(ip, loopback),
+        None => url.host_str().is_none_or(str::is_empty),
+    }
+}
+
+/// The address a URL names literally (the URL parser has already read the forms `0x7f.1` and
+/// `2130706433` as addresses).
+fn literal(url: &reqwest::Url) -> Option<std::net::IpAddr> {
+    let host = url.host_str()?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
+}
+
+/// Whether a feed's address is refused when the source is added: not a web address, a literal
+/// address that is not public, or a name that resolves (within a few seconds) to any address
+/// that is not public. A name that does not resolve now is accepted: every fetch checks again.
+pub(crate) async fn refused(url: &str, loopback: bool) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return true;
+    };
+    if literal_refused(&u, loopback) {
+        return true;
+    }
+    if literal(&u).is_some() {
+        return false;
+    }
+    let Some(host) = u.host_str() else {
+        return true;
+    };
+    let port = u.port_or_known_default().unwrap_or(80);
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    {
+        Ok(Ok(mut addrs)) => addrs.any(|a| !rules::feed_address_allowed(a.ip(), loopback)),
+        _ => false,
+    }
+}
+
+/// The client feeds are fetched with: public addresses only, at most five redirects (each
+/// checked), no proxy from the environment.
+fn feed_client(loopback: bool) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("too many redirects")
+        } else if literal_refused(attempt.url(), loopback) {
+            attempt.error(Refused)
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .redirect(policy)
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(PublicResolver { loopback }))
+        .build()
+        .unwrap_or_default()
+}
+
+/// Whether an error came from a refusal (the resolver's or a redirect's).
+fn is_refused(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<Refused>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn refusal() -> Failure {
+    Failure::State(SourceState::Refused, String::new())
+}
+
 impl Services {
     /// Fetches a feed's body within the size bound and time limit; `None`: not modified.
     async fn fetch_feed(
         &self,
+        client: &reqwest::Client,
         s: &SourceRow,
     ) -> Result<Option<(Vec<u8>, String, String)>, Failure> {
-        let mut rq = self
-            .http
-            .get(&s.url)
+        let loopback = self.opinion.feed_loopback;
+        let url = reqwest::Url::parse(&s.url)
+            .map_err(|e| Failure::State(SourceState::HttpError, e.to_string()))?;
+        if literal_refused(&url, loopback) {
+            return Err(refusal());
+        }
+        let mut rq = client
+            .get(url)
             .timeout(self.opinion.fetch_timeout)
             .header("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml, text/xml, */*");
         if !s.etag.is_empty() {
@@ -51,12 +184,20 @@ impl Services {
         }
         let timed_out = |e: &reqwest::Error| e.is_timeout();
         let mut r = rq.send().await.map_err(|e| {
-            if timed_out(&e) {
+            if is_refused(&e) {
+                refusal()
+            } else if timed_out(&e) {
                 Failure::State(SourceState::Timeout, String::new())
             } else {
                 Failure::State(SourceState::HttpError, e.without_url().to_string())
             }
         })?;
+        // The address connected to, whatever led there.
+        if r.remote_addr()
+            .is_some_and(|a| !rules::feed_address_allowed(a.ip(), loopback))
+        {
+            return Err(refusal());
+        }
         if r.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
@@ -115,11 +256,12 @@ impl Services {
     pub async fn poll_feeds(&self, now: DateTime<Utc>) -> Result<PollReport, ServiceError> {
         let mut report = PollReport::default();
         let now_ms = ms(now);
+        let client = feed_client(self.opinion.feed_loopback);
         for mut s in store::due_feeds(&self.db, now_ms, POLL_BATCH).await? {
             report.polled += 1;
             let before = s.state.clone();
             let newest_before = s.last_item_ms;
-            let outcome = match self.fetch_feed(&s).await {
+            let outcome = match self.fetch_feed(&client, &s).await {
                 Ok(None) => Ok(Vec::new()),
                 Ok(Some((body, etag, modified))) => match parse_feed(&body) {
                     Ok(items) => {

@@ -29,6 +29,7 @@ pub mod inbox;
 pub mod landing;
 pub mod linkage;
 pub mod mediation;
+pub mod meetings;
 pub mod memo;
 pub mod network;
 pub mod opinion;

@@ -39,6 +39,9 @@ pub struct OpinionPolicy {
     pub fetch_timeout: Duration,
     /// The longest wait between polls of a failing feed (minutes).
     pub max_backoff_minutes: i64,
+    /// Feeds on this machine's loopback addresses may be fetched (tests serve feeds there);
+    /// off, a feed leading to loopback is refused like one leading to an internal network.
+    pub feed_loopback: bool,
 }
 
 impl Default for OpinionPolicy {
@@ -49,6 +52,7 @@ impl Default for OpinionPolicy {
             max_feed_bytes: 5 * 1024 * 1024,
             fetch_timeout: Duration::from_secs(20),
             max_backoff_minutes: 24 * 60,
+            feed_loopback: false,
         }
     }
 }
@@ -863,13 +867,14 @@ impl Services {
             e.push("name", "too_long");
         }
         let url = input.url.trim();
-        if kind == Some(SourceKind::Feed)
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
+        let feed = kind == Some(SourceKind::Feed);
+        if feed && !(url.starts_with("http://") || url.starts_with("https://")) {
             e.push("url", "department.url");
-        }
-        if url.chars().count() > 1000 {
+        } else if url.chars().count() > 1000 {
             e.push("url", "too_long");
+        } else if feed && crate::feeds::refused(url, self.opinion.feed_loopback).await {
+            // Checked again at every fetch, on the address connected to.
+            e.push("url", "opinion.private_address");
         }
         let poll = input.poll_minutes.unwrap_or(30);
         if !(5..=1440).contains(&poll) {
@@ -955,7 +960,7 @@ impl Services {
 
     /// A place within the caller's opinion scope (chair or officer); any other is not found,
     /// and a caller without either role is refused.
-    async fn opinion_place(
+    pub(crate) async fn opinion_place(
         &self,
         caller: &Caller,
         code: &str,
@@ -1039,7 +1044,7 @@ impl Services {
         ))
     }
 
-    async fn topic_line(
+    pub(crate) async fn topic_line(
         &self,
         t: &TopicRow,
         clear: bool,
@@ -1092,7 +1097,7 @@ impl Services {
     }
 
     /// Whether the caller sees items' texts in clear: an opinion officer's need to know.
-    fn opinion_clear(caller: &Caller) -> bool {
+    pub(crate) fn opinion_clear(caller: &Caller) -> bool {
         caller.has_role(Role::OpinionOfficer)
     }
 

@@ -571,3 +571,144 @@ pub async fn gazetteer(
          AND level IN (4, 5) ORDER BY path")
         .bind(&range.lo).bind(&range.hi).fetch_all(p).await)?)
 }
+
+// ---------------------------------------------------------------- review meetings
+
+/// A review meeting (研判会) of a level; attendees and conclusions sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MeetingRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub path: String,
+    pub place_code: String,
+    /// The day it was held, `YYYY-MM-DD` (China).
+    pub met_on: String,
+    pub attendees: String,
+    pub conclusions: String,
+    pub created_ms: i64,
+    pub created_by: String,
+}
+
+macro_rules! meeting_cols {
+    () => {
+        "county_code, id, path, place_code, met_on, attendees, conclusions, created_ms, created_by"
+    };
+}
+
+/// A follow-up task of a meeting, its clock a `deadline` row (kind `opinion_task`); text and
+/// owner sealed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TaskRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub meeting_id: Uuid,
+    pub seq: i64,
+    pub task: String,
+    pub owner: String,
+    pub due_ms: i64,
+    pub done_ms: Option<i64>,
+    pub done_by: String,
+}
+
+pub async fn insert_meeting(
+    tx: &mut DbConn<'_>,
+    m: &MeetingRow,
+    topics: &[Uuid],
+    tasks: &[TaskRow],
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(concat!("INSERT INTO opinion_meeting (", meeting_cols!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+        .bind(&m.county_code).bind(m.id).bind(&m.path).bind(&m.place_code).bind(&m.met_on)
+        .bind(&m.attendees).bind(&m.conclusions).bind(m.created_ms).bind(&m.created_by)
+        .execute(&mut *c).await.map(|_| ()))?;
+    for t in topics {
+        conn_run!(tx, c => sqlx::query(
+            "INSERT INTO opinion_meeting_topic (county_code, meeting_id, topic_id) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(&m.county_code).bind(m.id).bind(*t)
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    for t in tasks {
+        conn_run!(tx, c => sqlx::query(
+            "INSERT INTO opinion_task (county_code, id, meeting_id, seq, task, owner, due_ms, \
+             done_ms, done_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(&t.county_code).bind(t.id).bind(t.meeting_id).bind(t.seq).bind(&t.task)
+            .bind(&t.owner).bind(t.due_ms).bind(t.done_ms).bind(&t.done_by)
+            .execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// A meeting, within the reader's opinion scope.
+pub async fn meeting(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<MeetingRow>>, StorageError> {
+    let row: Option<MeetingRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", meeting_cols!(),
+            " FROM opinion_meeting m WHERE id = "));
+        q.push_bind(id);
+        reader.push_opinion_filter(&mut q, "m");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
+}
+
+/// Meetings below a subtree within the reader's scope, the latest first; at most `limit`.
+pub async fn meetings(
+    db: &Db,
+    reader: &Reader,
+    within: &Subtree,
+    limit: i64,
+) -> Result<Vec<Seen<MeetingRow>>, StorageError> {
+    let rows: Vec<MeetingRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", meeting_cols!(),
+            " FROM opinion_meeting m WHERE path >= "));
+        q.push_bind(within.lo.clone()).push(" AND path < ").push_bind(within.hi.clone());
+        reader.push_opinion_filter(&mut q, "m");
+        q.push(" ORDER BY met_on DESC, created_ms DESC, id LIMIT ").push_bind(limit);
+        q.build_query_as().fetch_all(p).await
+    })?;
+    Ok(rows.into_iter().map(Seen::new).collect())
+}
+
+/// The topics a meeting reviewed.
+pub async fn meeting_topics(db: &Db, m: &Seen<MeetingRow>) -> Result<Vec<Uuid>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_scalar(
+        "SELECT topic_id FROM opinion_meeting_topic WHERE county_code = $1 AND meeting_id = $2 \
+         ORDER BY topic_id")
+        .bind(&m.county_code).bind(m.id).fetch_all(p).await)?)
+}
+
+/// The follow-up tasks of a meeting, in their order.
+pub async fn tasks(db: &Db, m: &Seen<MeetingRow>) -> Result<Vec<TaskRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, id, meeting_id, seq, task, owner, due_ms, done_ms, done_by \
+         FROM opinion_task WHERE county_code = $1 AND meeting_id = $2 ORDER BY seq")
+        .bind(&m.county_code).bind(m.id).fetch_all(p).await)?)
+}
+
+/// The meeting of a task (for the link of its clock's escalation).
+pub async fn task_meeting(db: &Db, task: Uuid) -> Result<Option<Uuid>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_scalar(
+        "SELECT meeting_id FROM opinion_task WHERE id = $1")
+        .bind(task).fetch_optional(p).await)?)
+}
+
+/// Marks a task of a meeting done; `false`: it was done already (or is not the meeting's).
+pub async fn finish_task(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    meeting: Uuid,
+    task: Uuid,
+    at_ms: i64,
+    by: &str,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "UPDATE opinion_task SET done_ms = $1, done_by = $2 WHERE county_code = $3 \
+         AND meeting_id = $4 AND id = $5 AND done_ms IS NULL")
+        .bind(at_ms).bind(by).bind(county).bind(meeting).bind(task)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -229,6 +229,15 @@ pub fn router() -> Router<AppState> {
             "/opinion/topics/{id}/steps",
             axum::routing::post(opinion::topic_step),
         )
+        .route(
+            "/opinion/meetings",
+            get(opinion::meetings_page).post(opinion::add_meeting),
+        )
+        .route("/opinion/meetings/{id}", get(opinion::meeting_page))
+        .route(
+            "/opinion/meetings/{id}/tasks/{task}/done",
+            axum::routing::post(opinion::finish_task),
+        )
         .route("/inbox", get(linkage::inbox_page))
         .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
+use jinguo_services::meetings::{MeetingInput, MeetingLine, TaskInput};
 use jinguo_services::opinion::{
     Incoming, Ingested, ItemView, RuleInput, SourceInput, StepInput, TopicLine,
 };
@@ -29,6 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhook))
         .routes(routes!(sources, add_source))
         .routes(routes!(rules, add_rule))
+        .routes(routes!(meetings))
+        .routes(routes!(add_meeting))
+        .routes(routes!(meeting))
+        .routes(routes!(finish_task))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -640,4 +645,196 @@ async fn add_rule(
         .await
         .map_err(api(lang))?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingsQuery {
+    /// A place (division code) whose meetings to list; all of hers without it.
+    place: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingLineDto {
+    pub id: Uuid,
+    pub place_code: String,
+    pub place_name: String,
+    pub met_on: chrono::NaiveDate,
+    pub created_by: String,
+}
+
+impl From<&MeetingLine> for MeetingLineDto {
+    fn from(l: &MeetingLine) -> Self {
+        Self {
+            id: l.id,
+            place_code: l.place_code.clone(),
+            place_name: l.place_name.clone(),
+            met_on: l.met_on,
+            created_by: l.created_by.clone(),
+        }
+    }
+}
+
+/// Review meetings (研判会) within the caller's places, the latest first.
+#[utoipa::path(get, path = "/api/v1/opinion/meetings", tag = "opinion", params(MeetingsQuery),
+    responses((status = 200, body = [MeetingLineDto]), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn meetings(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Query(q): Query<MeetingsQuery>,
+) -> ApiResult<Json<Vec<MeetingLineDto>>> {
+    let list = s
+        .services
+        .meetings(&caller, q.place.as_deref())
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(list.iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTaskDto {
+    pub task: String,
+    /// Who carries it.
+    #[serde(default)]
+    pub owner: String,
+    /// `YYYY-MM-DD`: done by the end of that day; its clock escalates when passed.
+    pub due_by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeetingDto {
+    /// `YYYY-MM-DD`, not after today.
+    pub met_on: String,
+    pub attendees: String,
+    pub conclusions: String,
+    /// Topics reviewed (hers to read).
+    #[serde(default)]
+    pub topics: Vec<Uuid>,
+    #[serde(default)]
+    pub tasks: Vec<NewTaskDto>,
+}
+
+/// Records a review meeting of a place (its chair or an opinion officer over it); the
+/// follow-up tasks' clocks start.
+#[utoipa::path(post, path = "/api/v1/places/{code}/opinion-meetings", tag = "opinion",
+    params(("code" = String, Path)), request_body = NewMeetingDto,
+    responses((status = 201, body = CreatedDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_meeting(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewMeetingDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CreatedDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = MeetingInput {
+        met_on: b.met_on,
+        attendees: b.attendees,
+        conclusions: b.conclusions,
+        topics: b.topics,
+        tasks: b
+            .tasks
+            .into_iter()
+            .map(|t| TaskInput {
+                task: t.task,
+                owner: t.owner,
+                due_by: t.due_by,
+            })
+            .collect(),
+    };
+    let id = s
+        .services
+        .add_meeting(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDto {
+    pub id: Uuid,
+    pub task: String,
+    pub owner: String,
+    pub due_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: String,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingDto {
+    pub meeting: MeetingLineDto,
+    pub attendees: String,
+    /// Names masked unless the caller is an opinion officer.
+    pub conclusions: String,
+    /// The topics reviewed that the caller may read.
+    pub topics: Vec<TopicLineDto>,
+    pub tasks: Vec<TaskDto>,
+    pub clear: bool,
+}
+
+/// A review meeting with its topics and follow-up tasks.
+#[utoipa::path(get, path = "/api/v1/opinion/meetings/{id}", tag = "opinion",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = MeetingDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn meeting(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MeetingDto>> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let v = s
+        .services
+        .meeting(&caller, id, lang)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(MeetingDto {
+        meeting: (&v.line).into(),
+        attendees: v.attendees.clone(),
+        conclusions: v.conclusions.clone(),
+        topics: v.topics.iter().map(Into::into).collect(),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| TaskDto {
+                id: t.id,
+                task: t.task.clone(),
+                owner: t.owner.clone(),
+                due_at: t.due_at,
+                done_at: t.done_at,
+                done_by: t.done_by.clone(),
+                overdue: t.overdue,
+            })
+            .collect(),
+        clear: v.clear,
+    }))
+}
+
+/// Marks a follow-up task of a meeting done: its clock stops.
+#[utoipa::path(post, path = "/api/v1/opinion/meetings/{id}/tasks/{task}/done", tag = "opinion",
+    params(("id" = Uuid, Path), ("task" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn finish_task(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((id, task)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let task = parse_uuid(&task).map_err(api(lang))?;
+    s.services
+        .finish_task(&caller, id, task)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }

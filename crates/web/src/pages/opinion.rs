@@ -32,6 +32,15 @@ pub(crate) struct Line {
     pub overdue: bool,
 }
 
+/// A page shown again with refused fields is 422, else 200.
+fn status_for(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 fn grade_label(g: Option<Grade>, proposed: Option<Grade>, lang: Lang) -> String {
     match (g, proposed) {
         (Some(g), _) => g.label(lang).to_string(),
@@ -174,11 +183,7 @@ async fn render_topic(
         Ok(v) => v,
         Err(e) => return error_page(&e, c),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_for(&errors);
     let p = TopicPage {
         title: v.line.title.clone(),
         id: v.line.id,
@@ -328,13 +333,21 @@ struct ReportPage {
 /// The places she may report about: those of her grants (a representative's resident group,
 /// an officer's or staff's place).
 fn report_places(caller: &Caller) -> Vec<Choice<String, String>> {
+    use jinguo_domain::account::Role;
+    grant_places(
+        caller,
+        &[Role::Staff, Role::OpinionOfficer, Role::Representative],
+    )
+}
+
+/// The places of her grants of these roles.
+fn grant_places(
+    caller: &Caller,
+    roles: &[jinguo_domain::account::Role],
+) -> Vec<Choice<String, String>> {
     let mut out: Vec<Choice<String, String>> = Vec::new();
     for g in &caller.grants {
-        use jinguo_domain::account::Role;
-        if !matches!(
-            g.role,
-            Role::Staff | Role::OpinionOfficer | Role::Representative
-        ) {
+        if !roles.contains(&g.role) {
             continue;
         }
         let code = g
@@ -365,11 +378,7 @@ async fn render_report(
             p.label = format!("{} {}", place.code, place.name);
         }
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_for(&errors);
     let p = ReportPage {
         title: c.tr("opinion.report").to_string(),
         form,
@@ -427,6 +436,238 @@ pub(super) async fn report(
         }
         Err(e) => match super::screening::field_errors(&e, lang) {
             Some(errors) => render_report(&s, c, &caller, f, errors, false).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+/// The places where she may hold a review meeting: those of her chair's and officer's grants.
+fn meeting_places(caller: &Caller) -> Vec<Choice<String, String>> {
+    use jinguo_domain::account::Role;
+    grant_places(caller, &[Role::Staff, Role::OpinionOfficer])
+}
+
+/// The follow-up task rows of the meeting form.
+const TASK_ROWS: [usize; 3] = [1, 2, 3];
+
+#[derive(Template)]
+#[template(path = "opinion_meetings.html")]
+struct MeetingsPage {
+    c: Ctx,
+    title: String,
+    lines: Vec<jinguo_services::meetings::MeetingLine>,
+    places: Vec<Choice<String, String>>,
+    topics: Vec<Choice<String, String>>,
+    rows: [usize; 3],
+    form_place: String,
+    met_on: String,
+    attendees: String,
+    conclusions: String,
+    errors: Vec<FieldError>,
+}
+
+async fn render_meetings(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    form: &std::collections::HashMap<String, String>,
+    errors: Vec<FieldError>,
+) -> Response {
+    let lang = c.lang;
+    let lines = match s.services.meetings(caller, None).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&e, c),
+    };
+    let mut places = meeting_places(caller);
+    for p in &mut places {
+        if let Ok(Some(place)) = s.services.cached().place(&p.value).await {
+            p.label = format!("{} {}", place.code, place.name);
+        }
+    }
+    let topics = match s.services.topics(caller, None, None, lang).await {
+        Ok(l) => l
+            .iter()
+            .filter(|t| t.stage != jinguo_domain::opinion::Stage::Closed)
+            .take(30)
+            .map(|t| Choice::new(t.id.to_string(), format!("{} · {}", t.title, t.place_name)))
+            .collect(),
+        Err(e) => return error_page(&e, c),
+    };
+    let status = status_for(&errors);
+    let g = |n: &str| super::field(form, n);
+    let p = MeetingsPage {
+        title: c.tr("opinion.meetings").to_string(),
+        lines,
+        places,
+        topics,
+        rows: TASK_ROWS,
+        form_place: g("place"),
+        met_on: if form.is_empty() {
+            clock::today().format("%Y-%m-%d").to_string()
+        } else {
+            g("met_on")
+        },
+        attendees: g("attendees"),
+        conclusions: g("conclusions"),
+        errors,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn meetings_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    render_meetings(&s, c, &caller, &Default::default(), Vec::new()).await
+}
+
+pub(super) async fn add_meeting(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    CheckedForm(caller, f): CheckedForm<super::FreeForm>,
+) -> Response {
+    use jinguo_services::meetings::{MeetingInput, TaskInput};
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| super::field(&f.fields, n);
+    let mut topics: Vec<Uuid> = f
+        .fields
+        .keys()
+        .filter_map(|k| k.strip_prefix("topic."))
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect();
+    topics.sort();
+    let tasks = TASK_ROWS
+        .iter()
+        .map(|n| TaskInput {
+            task: g(&format!("task_{n}")),
+            owner: g(&format!("owner_{n}")),
+            due_by: g(&format!("due_by_{n}")),
+        })
+        .filter(|t| {
+            !(t.task.trim().is_empty() && t.owner.trim().is_empty() && t.due_by.trim().is_empty())
+        })
+        .collect();
+    let input = MeetingInput {
+        met_on: g("met_on"),
+        attendees: g("attendees"),
+        conclusions: g("conclusions"),
+        topics,
+        tasks,
+    };
+    let place = g("place");
+    let out = if place.trim().is_empty() {
+        let mut v = jinguo_domain::ValidationErrors::new();
+        v.push("place", "required");
+        Err(ServiceError::from(v))
+    } else {
+        s.services.add_meeting(&caller, &place, &input).await
+    };
+    match out {
+        Ok(id) => Redirect::to(&format!("/opinion/meetings/{id}?saved=1")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_meetings(&s, c, &caller, &f.fields, errors).await,
+            None => error_page(&e, c),
+        },
+    }
+}
+
+struct TaskLine {
+    id: Uuid,
+    task: String,
+    owner: String,
+    due_at: String,
+    done: bool,
+    done_at: String,
+    done_by: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "opinion_meeting.html")]
+struct MeetingPage {
+    c: Ctx,
+    title: String,
+    v: jinguo_services::meetings::MeetingView,
+    topics: Vec<Line>,
+    tasks: Vec<TaskLine>,
+    errors: Vec<FieldError>,
+    saved: bool,
+}
+
+async fn render_meeting(
+    s: &AppState,
+    c: Ctx,
+    caller: &Caller,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    saved: bool,
+) -> Response {
+    let lang = c.lang;
+    let v = match s.services.meeting(caller, id, lang).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&e, c),
+    };
+    let status = status_for(&errors);
+    let p = MeetingPage {
+        title: format!("{} {}", c.tr("opinion.meeting"), v.line.met_on),
+        topics: v.topics.iter().map(|l| line(l, lang)).collect(),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| TaskLine {
+                id: t.id,
+                task: t.task.clone(),
+                owner: t.owner.clone(),
+                due_at: clock::local(t.due_at),
+                done: t.done_at.is_some(),
+                done_at: t.done_at.map(clock::local).unwrap_or_default(),
+                done_by: t.done_by.clone(),
+                overdue: t.overdue,
+            })
+            .collect(),
+        v,
+        errors,
+        saved,
+        c,
+    };
+    page(p.render(), status)
+}
+
+pub(super) async fn meeting_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    render_meeting(&s, c, &caller, id, Vec::new(), q.saved.is_some()).await
+}
+
+pub(super) async fn finish_task(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path((id, task)): Path<(String, String)>,
+    CheckedForm(caller, _f): CheckedForm<super::FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let (Ok(id), Ok(task)) = (Uuid::parse_str(&id), Uuid::parse_str(&task)) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    match s.services.finish_task(&caller, id, task).await {
+        Ok(()) => Redirect::to(&format!("/opinion/meetings/{id}?saved=1")).into_response(),
+        Err(e) => match super::screening::field_errors(&e, lang) {
+            Some(errors) => render_meeting(&s, c, &caller, id, errors, false).await,
             None => error_page(&e, c),
         },
     }
