@@ -189,6 +189,26 @@ async fn a_case_is_assessed_over_time(b: Backend) {
         let (_, whole) = api.send(&staff, "GET", &case_path, None).await;
         assert_eq!(risk(&whole), result);
     }
+    // A new assessment below the case's present risk (a partial checklist) is refused without
+    // a reason, by any assessor: the case stays high.
+    for who in [&staff, &other] {
+        let (st, p) = api
+            .send(who, "POST", &assessments, Some(json!({"answers": yes(1)})))
+            .await;
+        assert_eq!(
+            (st, fields(&p)),
+            (
+                422,
+                vec![(
+                    "reason".to_string(),
+                    "assessment.lowers_case_needs_reason".to_string()
+                )]
+            ),
+            "{p}"
+        );
+    }
+    let (_, whole) = api.send(&staff, "GET", &case_path, None).await;
+    assert_eq!(risk(&whole), "high", "nothing lowered");
     let (_, history) = api.send(&staff, "GET", &assessments, None).await;
     let list = history["assessments"].as_array().unwrap();
     let bases: Vec<&str> = list.iter().map(|a| a["basis"].as_str().unwrap()).collect();

@@ -628,6 +628,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "专业判断低于评估结果时须说明理由",
             "a judgement lowering the result needs a reason",
         ),
+        "assessment.lowers_case_needs_reason" => (
+            "结果低于案件当前的风险等级，须说明理由",
+            "the result is lower than the case's present risk: a reason is needed",
+        ),
         "assessment.duplicate_question" => ("问题编号重复", "is used by another question"),
         "assessment.too_many" => (
             "问题过多（不超过60个）",

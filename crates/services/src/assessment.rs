@@ -6,6 +6,7 @@
 //! change is audited.
 
 use crate::audit::{Record, record};
+use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, Utc};
 use jinguo_domain::Kind as _;
@@ -123,6 +124,12 @@ impl Services {
         let c = self.staff_case(caller, case).await?;
         let checklist = questions_of(store::questions(&self.db, &c.county_code).await?);
         let v = input.validate(&checklist, &self.assessment)?;
+        // A new assessment never lowers the case's risk silently (a partial checklist, a careless
+        // entry): below what the case stands at, the assessor says why.
+        let present = Risk::parse(&c.risk).unwrap_or(Risk::None);
+        if v.result < present && v.reason.trim().is_empty() {
+            return Err(invalid("reason", "assessment.lowers_case_needs_reason"));
+        }
         let id = Uuid::now_v7();
         let answers =
             serde_json::to_string(&v.answers).map_err(|e| ServiceError::Internal(e.to_string()))?;
