@@ -1191,6 +1191,28 @@ async fn review_meetings(b: Backend) {
             && v.0[0].code == "opinion.due_before_meeting"),
         "{e:?}"
     );
+    // A meeting of the year 0 (and a task due before 1900) is out of range, named.
+    let ancient = MeetingInput {
+        met_on: "0000-01-01".into(),
+        attendees: "主席".into(),
+        conclusions: "持续关注".into(),
+        tasks: vec![TaskInput {
+            task: "回访".into(),
+            owner: String::new(),
+            due_by: "1899-12-31".into(),
+        }],
+        ..MeetingInput::default()
+    };
+    let e = s.add_meeting(&officer, town, &ancient).await.unwrap_err();
+    let ServiceError::Invalid(v) = &e else {
+        panic!("{e:?}")
+    };
+    let got: Vec<(&str, &str)> = v.0.iter().map(|f| (f.field.as_str(), &*f.code)).collect();
+    assert_eq!(
+        got,
+        [("met_on", "date.range"), ("tasks[0].due_by", "date.range")],
+        "{e:?}"
+    );
     assert_eq!(count(&s, "opinion_meeting").await, before);
 
     let input = MeetingInput {

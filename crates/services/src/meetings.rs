@@ -11,6 +11,7 @@ use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, NaiveDate, Utc};
 use jinguo_domain::ValidationErrors;
 use jinguo_domain::linkage::DeadlineKind;
+use jinguo_domain::screening::date;
 use jinguo_storage::linkage::DeadlineRow;
 use jinguo_storage::opinion::{self as store, MeetingRow, TaskRow};
 use jinguo_storage::{StorageError, Subtree, db_tx};
@@ -108,23 +109,13 @@ impl Services {
         let reader = caller.reader();
         let mut e = ValidationErrors::new();
         let today = clock::today();
-        let met_on = match NaiveDate::parse_from_str(input.met_on.trim(), "%Y-%m-%d") {
-            Ok(d) if d > today => {
+        // Every date a user gives goes through the one check of its format and range.
+        let met_on = match date(&mut e, "met_on", &input.met_on) {
+            Some(d) if d > today => {
                 e.push("met_on", "met_on.future");
                 None
             }
-            Ok(d) => Some(d),
-            Err(_) => {
-                e.push(
-                    "met_on",
-                    if input.met_on.trim().is_empty() {
-                        "required"
-                    } else {
-                        "birth_date.format"
-                    },
-                );
-                None
-            }
+            d => d,
         };
         let attendees = text(&mut e, "attendees", &input.attendees, 2000);
         let conclusions = text(&mut e, "conclusions", &input.conclusions, 10_000);
@@ -155,23 +146,12 @@ impl Services {
                     e.push(format!("tasks[{i}].owner"), "too_long");
                 }
                 let field = format!("tasks[{i}].due_by");
-                let due = match NaiveDate::parse_from_str(t.due_by.trim(), "%Y-%m-%d") {
-                    Ok(d) if met_on.is_some_and(|h| d < h) => {
+                let due = match date(&mut e, &field, &t.due_by) {
+                    Some(d) if met_on.is_some_and(|h| d < h) => {
                         e.push(field, "opinion.due_before_meeting");
                         None
                     }
-                    Ok(d) => Some(d),
-                    Err(_) => {
-                        e.push(
-                            field,
-                            if t.due_by.trim().is_empty() {
-                                "required"
-                            } else {
-                                "birth_date.format"
-                            },
-                        );
-                        None
-                    }
+                    d => d,
                 };
                 tasks.push((task, owner, due));
             }
