@@ -1207,7 +1207,7 @@ async fn review_meetings(b: Backend) {
     let ServiceError::Invalid(v) = &e else {
         panic!("{e:?}")
     };
-    let got: Vec<(&str, &str)> = v.0.iter().map(|f| (f.field.as_str(), &*f.code)).collect();
+    let got: Vec<(&str, &str)> = v.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
     assert_eq!(
         got,
         [("met_on", "date.range"), ("tasks[0].due_by", "date.range")],
