@@ -218,6 +218,8 @@ catalog!(
         OpinionFirst = "opinion_first", "舆情首次权威发布", "first authoritative information on an opinion topic";
         OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
         OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
+        ConferenceHearing = "conference_hearing", "高危个案会商", "hearing of a high-risk case at a conference";
+        SafetyAction = "safety_action", "安全计划措施", "action of a safety plan";
     }
 );
 

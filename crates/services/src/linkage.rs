@@ -104,7 +104,7 @@ fn step_row(kind: &str, caller: &Caller, department: &str, now: DateTime<Utc>) -
 }
 
 /// A new clock of a case: `kind` of `subject` falls due at `due`.
-fn clock_row(
+pub(crate) fn clock_row(
     c: &CaseRow,
     kind: DeadlineKind,
     subject: Uuid,
@@ -656,6 +656,21 @@ impl Services {
             .target(format!("case:{id}"))
             .place(place.path.clone())
             .detail(format!("source={} risk={}", v.source.key(), v.risk.key()));
+        // A high-risk case must be heard at the county's next conference.
+        let factors: Vec<&str> = v.risk_factors.iter().map(|f| f.key()).collect();
+        let hearing = (v.risk == Risk::High).then(|| {
+            clock_row(
+                &row,
+                DeadlineKind::ConferenceHearing,
+                id,
+                None,
+                jinguo_domain::conference::hearing_due(
+                    now,
+                    crate::conference::lethal(&factors),
+                    &self.hearing,
+                ),
+            )
+        });
         let intake_consent = v.consent_to_share.then(|| store::CaseConsentRow {
             county_code: county.clone(),
             id: Uuid::now_v7(),
@@ -675,6 +690,9 @@ impl Services {
                 store::insert_case_consent(tx, k).await?;
             }
             store::add_case_step(tx, &county, id, &step).await?;
+            if let Some(d) = &hearing {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
             record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
