@@ -139,6 +139,8 @@ pub struct Config {
     pub order_urgent_decision_hours: i64,
     /// Protection order: the longest validity, in months (at most 6, art. 30).
     pub order_max_months: i64,
+    /// Protection order: days after a decision to ask for reconsideration (at most 5, art. 31).
+    pub order_reconsideration_days: i64,
     /// Warning letter: days within which it is followed by a visit (at most 90).
     pub warning_followup_days: i64,
     /// Mandatory report: hours to act on it (at most 24).
@@ -195,6 +197,7 @@ impl Default for Config {
             order_decision_hours: law.order_decision_hours,
             order_urgent_decision_hours: law.order_urgent_decision_hours,
             order_max_months: law.order_max_months,
+            order_reconsideration_days: law.order_reconsideration_days,
             warning_followup_days: law.warning_followup_days,
             report_action_hours: law.report_action_hours,
             report_minor_action_hours: law.report_minor_action_hours,
@@ -254,7 +257,8 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 59] = [
+const ENV_KEYS: [&str; 60] = [
+    "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
     "risk_high_score",
@@ -500,6 +504,7 @@ impl Config {
             order_decision_hours: self.order_decision_hours,
             order_urgent_decision_hours: self.order_urgent_decision_hours,
             order_max_months: self.order_max_months,
+            order_reconsideration_days: self.order_reconsideration_days,
             warning_followup_days: self.warning_followup_days,
             report_action_hours: self.report_action_hours,
             report_minor_action_hours: self.report_minor_action_hours,

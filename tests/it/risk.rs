@@ -47,6 +47,62 @@ async fn stricter_limits_start_shorter_clocks(b: Backend) {
     };
     assert_eq!(took(DeadlineKind::OrderDecision), 12 * 3600);
     assert_eq!(took(DeadlineKind::WarningFollowup), 60 * 86_400);
+
+    // The decision opens the reconsideration window (5 days, art. 31): a stored clock, stopped
+    // when reconsideration is asked; the order stays in force.
+    let order = records
+        .instruments
+        .iter()
+        .find(|i| i.kind == jinguo_domain::linkage::InstrumentKind::ProtectionOrder)
+        .unwrap()
+        .id;
+    let today = jinguo_services::clock::today();
+    let event = |body: serde_json::Value| {
+        serde_json::from_value::<jinguo_domain::linkage::EventInput>(body).unwrap()
+    };
+    s.add_event(
+        &staff,
+        order,
+        1,
+        &event(json!({"event": "granted", "on": today.to_string(),
+            "valid_until": (today + Duration::days(90)).to_string()})),
+    )
+    .await
+    .unwrap();
+    let (_, records) = s.case(&staff, case).await.unwrap();
+    let window = records
+        .clocks
+        .iter()
+        .find(|c| c.kind == DeadlineKind::OrderReconsideration)
+        .unwrap();
+    assert_eq!(
+        window.due_at,
+        jinguo_services::clock::day_start(today + Duration::days(6))
+    );
+    assert!(!window.done);
+    s.add_event(
+        &staff,
+        order,
+        2,
+        &event(json!({"event": "reconsidered", "on": today.to_string(),
+            "note": "被申请人申请复议"})),
+    )
+    .await
+    .unwrap();
+    let (_, records) = s.case(&staff, case).await.unwrap();
+    let window = records
+        .clocks
+        .iter()
+        .find(|c| c.kind == DeadlineKind::OrderReconsideration)
+        .unwrap();
+    assert!(window.done);
+    let status = &records
+        .instruments
+        .iter()
+        .find(|i| i.id == order)
+        .unwrap()
+        .status;
+    assert_eq!(status, "in_force");
 }
 both_backends!(limits_in_force, super::stricter_limits_start_shorter_clocks);
 

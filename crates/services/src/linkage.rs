@@ -1474,6 +1474,10 @@ impl Services {
             EventKind::Extended => (Some(DeadlineKind::OrderExpiry), "in_force"),
             EventKind::Acted => (Some(DeadlineKind::ReportAction), "acted"),
             EventKind::Sheltered => (Some(DeadlineKind::EmergencyPlacement), "sheltered"),
+            // Reconsideration does not suspend the order (art. 31): its status stays.
+            EventKind::Reconsidered => {
+                (Some(DeadlineKind::OrderReconsideration), i.status.as_str())
+            }
             EventKind::Ended => (None, "ended"),
             _ => (None, i.status.as_str()),
         };
@@ -1490,6 +1494,22 @@ impl Services {
                     - Duration::days(rules::ORDER_EXPIRY_NOTICE_DAYS);
                 Some(clock_row(&c, DeadlineKind::OrderExpiry, i.id, None, due))
             }
+            _ => None,
+        };
+        // A decision on an order opens its reconsideration window (art. 31): to the end of its
+        // last day in China.
+        let reconsideration = match v.kind {
+            EventKind::Granted | EventKind::Rejected => Some(clock_row(
+                &c,
+                DeadlineKind::OrderReconsideration,
+                i.id,
+                None,
+                clock::day_start(
+                    v.on + chrono::Days::new(
+                        u64::try_from(self.limits.order_reconsideration_days).unwrap_or(5) + 1,
+                    ),
+                ),
+            )),
             _ => None,
         };
         let event = EventRow {
@@ -1522,6 +1542,9 @@ impl Services {
                 store::complete_deadlines(tx, i.id, None, ms(now)).await?;
             }
             if let Some(d) = &expiry {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
+            if let Some(d) = &reconsideration {
                 store::insert_deadline(tx, d, ms(now)).await?;
             }
             store::add_event(tx, &c.county_code, &event, now).await?;
