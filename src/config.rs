@@ -130,6 +130,10 @@ pub struct Config {
     pub risk_medium_score: i64,
     /// Risk assessment: incidents in the last twelve months that make the risk high (escalation).
     pub risk_escalation_incidents: i64,
+    /// Case conference: days within which a high-risk case is heard …
+    pub conference_days: i64,
+    /// … and hours when a danger to life was named.
+    pub conference_urgent_hours: i64,
     // The legal time limits: the law's value is the default and the most allowed
     // (`jinguo_domain::limits`); a laxer one is refused at start.
     /// Protection order: hours a court has to decide after accepting (at most 72, Anti-Domestic Violence Law art. 28).
@@ -138,6 +142,8 @@ pub struct Config {
     pub order_urgent_decision_hours: i64,
     /// Protection order: the longest validity, in months (at most 6, art. 30).
     pub order_max_months: i64,
+    /// Protection order: days after a decision to ask for reconsideration (at most 5, art. 31).
+    pub order_reconsideration_days: i64,
     /// Warning letter: days within which it is followed by a visit (at most 90).
     pub warning_followup_days: i64,
     /// Mandatory report: hours to act on it (at most 24).
@@ -184,13 +190,17 @@ impl Default for Config {
     fn default() -> Self {
         let law = jinguo_domain::limits::LegalLimits::LAW;
         let risk = jinguo_domain::assessment::Thresholds::default();
+        let hearing = jinguo_domain::conference::HearingLimits::default();
         Self {
+            conference_days: hearing.days,
+            conference_urgent_hours: hearing.urgent_hours,
             risk_high_score: risk.high_score,
             risk_medium_score: risk.medium_score,
             risk_escalation_incidents: risk.escalation_incidents,
             order_decision_hours: law.order_decision_hours,
             order_urgent_decision_hours: law.order_urgent_decision_hours,
             order_max_months: law.order_max_months,
+            order_reconsideration_days: law.order_reconsideration_days,
             warning_followup_days: law.warning_followup_days,
             report_action_hours: law.report_action_hours,
             report_minor_action_hours: law.report_minor_action_hours,
@@ -251,7 +261,10 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 58] = [
+const ENV_KEYS: [&str; 61] = [
+    "order_reconsideration_days",
+    "conference_days",
+    "conference_urgent_hours",
     "risk_high_score",
     "risk_medium_score",
     "risk_escalation_incidents",
@@ -341,7 +354,12 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 31] = [
+        let rules: [(bool, &str); 32] = [
+            (
+                (1..=90).contains(&cfg.conference_days)
+                    && (1..=720).contains(&cfg.conference_urgent_hours),
+                "conference_days must be 1 to 90 and conference_urgent_hours 1 to 720",
+            ),
             (
                 (1..=cfg.risk_high_score).contains(&cfg.risk_medium_score)
                     && cfg.risk_high_score <= 600
@@ -491,6 +509,7 @@ impl Config {
             order_decision_hours: self.order_decision_hours,
             order_urgent_decision_hours: self.order_urgent_decision_hours,
             order_max_months: self.order_max_months,
+            order_reconsideration_days: self.order_reconsideration_days,
             warning_followup_days: self.warning_followup_days,
             report_action_hours: self.report_action_hours,
             report_minor_action_hours: self.report_minor_action_hours,
@@ -500,6 +519,14 @@ impl Config {
             court_after_filing_days: self.court_after_filing_days,
             court_after_filing_simplified_days: self.court_after_filing_simplified_days,
             confirmation_days: self.confirmation_days,
+        }
+    }
+
+    /// When a high-risk case must be heard at a conference.
+    pub fn hearing(&self) -> jinguo_domain::conference::HearingLimits {
+        jinguo_domain::conference::HearingLimits {
+            days: self.conference_days,
+            urgent_hours: self.conference_urgent_hours,
         }
     }
 

@@ -315,6 +315,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.opinion = cfg.opinion();
     services.limits = cfg.legal();
     services.assessment = cfg.assessment();
+    services.hearing = cfg.hearing();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(

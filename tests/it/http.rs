@@ -878,6 +878,11 @@ async fn page_access_matrix() {
             [405, 405, 405],
         ),
         (
+            "/cases/{id}/assessments",
+            format!("/cases/{case}/assessments"),
+            [405, 405, 405],
+        ),
+        (
             "/cases/{id}/evidence",
             format!("/cases/{case}/evidence"),
             [405, 405, 405],

@@ -445,6 +445,23 @@ async fn linkage_end_to_end(b: Backend) {
         unread(&api, &staff).await > staff_before,
         "the chair is told at the top"
     );
+    // The case is heard at a conference, which stops its own clock (tests/it/risk.rs): what is
+    // left is the referral's chain.
+    let county = support::county_staff();
+    let conference = s
+        .plan_conference(
+            &county,
+            "530181",
+            &serde_json::from_value(
+                json!({"conference_on": today.to_string(), "invited": ["police"]}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    s.hear_case(&county, conference, case_id.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         restarted
             .escalate(due_at + Duration::days(30))
@@ -947,10 +964,11 @@ async fn pages_in_both_languages() {
         "{html}"
     );
 
-    // The county's overview counts the referral's running clock.
+    // The county's overview counts the running clocks: the referral's, and the high-risk case's
+    // hearing at a conference (strangling makes it high).
     let html = text(&staff, "/places/530181".into(), "zh-CN").await;
     let counts = html.split("id=\"clock-counts\"").nth(1).unwrap_or_default();
-    assert!(counts.contains("待办时限 1"), "{html}");
+    assert!(counts.contains("待办时限 2"), "{html}");
 
     // The police's liaison: her referrals, then the referral with only the victim's name.
     let html = text(&police, "/referrals".into(), "zh-CN").await;

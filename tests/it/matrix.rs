@@ -179,6 +179,21 @@ async fn walk(b: Backend) {
         )
         .await
         .unwrap();
+    // A conference of the county, planned by its staff.
+    let conference = s
+        .plan_conference(
+            &staff,
+            "530181",
+            &serde_json::from_value(
+                json!({"conference_on": jinguo_services::clock::today().to_string(),
+                "invited": ["police", "court"]}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let new_conference = json!({"conference_on": jinguo_services::clock::today().to_string(),
+        "invited": ["police"]});
     // Care: the registries, and an entry of the representative's household inside.
     s.ensure_registries(&operator, "530181").await.unwrap();
     let entry_body = json!({"person_id": p_in, "registry": "mothers_in_difficulty",
@@ -930,7 +945,7 @@ async fn walk(b: Backend) {
             template: "/api/v1/disputes/{id}/sessions",
             url: format!("/api/v1/disputes/{dispute_in}/sessions"),
             body: Some(
-                json!({"expected_version": 2, "held_on": jinguo_services::clock::today().to_string(),
+                json!({"expected_version": 2, "conference_on": jinguo_services::clock::today().to_string(),
                 "place": "调解室", "attendees": "甲、乙", "record": "记录"}),
             ),
             expect: [401, 403, 404, 404, 404, 404],
@@ -1100,6 +1115,86 @@ async fn walk(b: Backend) {
             body: Some(json!({"questions": [
                 {"key": "injury", "zh": "是否受伤？", "en": "Is she injured?", "weight": 1}]})),
             expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/conferences",
+            url: "/api/v1/places/530181/conferences".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/conferences",
+            url: "/api/v1/places/530181001/conferences".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/conferences",
+            url: "/api/v1/places/530181001/conferences".into(),
+            body: Some(new_conference.clone()),
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/conferences",
+            url: "/api/v1/places/530181/conferences".into(),
+            body: Some(new_conference.clone()),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/conferences/{id}",
+            url: format!("/api/v1/conferences/{conference}"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/conferences/{id}/held",
+            url: format!("/api/v1/conferences/{conference}/held"),
+            body: Some(json!({"present": ["police"], "expected_version": 1})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/conferences/{id}/cases",
+            url: format!("/api/v1/conferences/{conference}/cases"),
+            body: Some(json!({"case": case_in})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/conferences/{id}/actions",
+            url: format!("/api/v1/conferences/{conference}/actions"),
+            body: Some(
+                json!({"case": case_in, "department": "police", "action": "走访",
+                "due_on": jinguo_services::clock::today().to_string()}),
+            ),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/conferences/{id}/minutes.docx",
+            url: format!("/api/v1/conferences/{conference}/minutes.docx"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/actions/{id}/done",
+            url: format!("/api/v1/actions/{}/done", uuid::Uuid::now_v7()),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/actions",
+            url: "/api/v1/actions".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403],
         },
         Case {
             method: "GET",

@@ -47,6 +47,62 @@ async fn stricter_limits_start_shorter_clocks(b: Backend) {
     };
     assert_eq!(took(DeadlineKind::OrderDecision), 12 * 3600);
     assert_eq!(took(DeadlineKind::WarningFollowup), 60 * 86_400);
+
+    // The decision opens the reconsideration window (5 days, art. 31): a stored clock, stopped
+    // when reconsideration is asked; the order stays in force.
+    let order = records
+        .instruments
+        .iter()
+        .find(|i| i.kind == jinguo_domain::linkage::InstrumentKind::ProtectionOrder)
+        .unwrap()
+        .id;
+    let today = jinguo_services::clock::today();
+    let event = |body: serde_json::Value| {
+        serde_json::from_value::<jinguo_domain::linkage::EventInput>(body).unwrap()
+    };
+    s.add_event(
+        &staff,
+        order,
+        1,
+        &event(json!({"event": "granted", "on": today.to_string(),
+            "valid_until": (today + Duration::days(90)).to_string()})),
+    )
+    .await
+    .unwrap();
+    let (_, records) = s.case(&staff, case).await.unwrap();
+    let window = records
+        .clocks
+        .iter()
+        .find(|c| c.kind == DeadlineKind::OrderReconsideration)
+        .unwrap();
+    assert_eq!(
+        window.due_at,
+        jinguo_services::clock::day_start(today + Duration::days(6))
+    );
+    assert!(!window.done);
+    s.add_event(
+        &staff,
+        order,
+        2,
+        &event(json!({"event": "reconsidered", "on": today.to_string(),
+            "note": "被申请人申请复议"})),
+    )
+    .await
+    .unwrap();
+    let (_, records) = s.case(&staff, case).await.unwrap();
+    let window = records
+        .clocks
+        .iter()
+        .find(|c| c.kind == DeadlineKind::OrderReconsideration)
+        .unwrap();
+    assert!(window.done);
+    let status = &records
+        .instruments
+        .iter()
+        .find(|i| i.id == order)
+        .unwrap()
+        .status;
+    assert_eq!(status, "in_force");
 }
 both_backends!(limits_in_force, super::stricter_limits_start_shorter_clocks);
 
@@ -54,6 +110,20 @@ both_backends!(limits_in_force, super::stricter_limits_start_shorter_clocks);
 fn yes(n: usize) -> Value {
     let mut m = serde_json::Map::new();
     for (k, _, _) in jinguo_domain::assessment::CHECKLIST.iter().take(n) {
+        m.insert((*k).to_string(), json!("yes"));
+    }
+    Value::Object(m)
+}
+
+/// `n` questions answered "yes", none of them a danger to life.
+fn yes_but_lethal(n: usize) -> Value {
+    let lethal = ["threat_to_kill", "strangling", "weapon"];
+    let mut m = serde_json::Map::new();
+    for (k, _, _) in jinguo_domain::assessment::CHECKLIST
+        .iter()
+        .filter(|q| !lethal.contains(&q.0))
+        .take(n)
+    {
         m.insert((*k).to_string(), json!("yes"));
     }
     Value::Object(m)
@@ -378,3 +448,303 @@ async fn list_of(api: &Api, who: &support::Session) -> Vec<Value> {
     assert_eq!(st, 200, "{list}");
     list.as_array().unwrap().clone()
 }
+
+fn clock_of(case: &Value, kind: &str) -> Value {
+    case["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn due_in_hours(clock: &Value) -> i64 {
+    let due = chrono::DateTime::parse_from_rfc3339(clock["due_at"].as_str().unwrap()).unwrap();
+    (due.with_timezone(&Utc) - Utc::now())
+        .num_minutes()
+        .div_euclid(60)
+        + 1
+}
+
+async fn high_risk_cases_are_heard_at_a_conference(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    support::account(&s, "c-staff", Role::Staff, "530181").await;
+    support::account(&s, "c-police", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "police", "c-police", "liaison")
+        .await
+        .unwrap();
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let staff = support::session(&s, "c-staff", false).await;
+    let police = support::session(&s, "c-police", false).await;
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+    let today = jinguo_services::clock::today();
+    let narrative = "丈夫酒后持刀威胁";
+    let register = |factors: Value| {
+        let (api, staff, village) = (&api, &staff, &village);
+        async move {
+            let (st, c) = api
+                .send(
+                    staff,
+                    "POST",
+                    &format!("/api/v1/places/{village}/cases"),
+                    Some(json!({"victim_name": "杨秀兰", "relationship": "丈夫",
+                        "violence": ["physical"], "severity": "serious", "risk_factors": factors,
+                        "source": "hotline", "received_on": today.to_string(),
+                        "narrative": narrative, "consent_to_share": true})),
+                )
+                .await;
+            assert_eq!(st, 201, "{c}");
+            c["id"].as_str().unwrap().to_string()
+        }
+    };
+    // High at intake with a threat to kill: heard within 72 hours. Medium at intake, high after
+    // its assessment: within 14 days.
+    let urgent = register(json!(["threat_to_kill"])).await;
+    let later = register(json!(["substance"])).await;
+    let (_, u) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{urgent}"), None)
+        .await;
+    assert_eq!(due_in_hours(&clock_of(&u, "conference_hearing")), 72, "{u}");
+    let (_, l) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{later}"), None)
+        .await;
+    assert_eq!(clock_of(&l, "conference_hearing"), Value::Null);
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("/api/v1/cases/{later}/assessments"),
+            Some(json!({"answers": yes_but_lethal(14), "with_victim": true})),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, l) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{later}"), None)
+        .await;
+    assert_eq!(due_in_hours(&clock_of(&l, "conference_hearing")), 14 * 24);
+
+    // Bad input names its fields; a conference dated in the past takes no new case.
+    let conferences = "/api/v1/places/530181/conferences";
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            conferences,
+            Some(json!({"invited": ["army"]})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![
+                ("conference_on".into(), "required".into()),
+                ("invited".into(), "referral.unknown_department".into())
+            ]
+        )
+    );
+    let plan = |on: chrono::NaiveDate| {
+        let (api, staff) = (&api, &staff);
+        async move {
+            let (st, c) = api
+                .send(
+                    staff,
+                    "POST",
+                    conferences,
+                    Some(json!({"conference_on": on.to_string(),
+                        "invited": ["police", "court", "civil_affairs"]})),
+                )
+                .await;
+            assert_eq!(st, 201, "{c}");
+            c["id"].as_str().unwrap().to_string()
+        }
+    };
+    let past = plan(today - Duration::days(1)).await;
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("/api/v1/conferences/{past}/cases"),
+            Some(json!({"case": urgent})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![("conference_on".into(), "conference.past".into())]
+        )
+    );
+    let conf = plan(today).await;
+    let conf_path = format!("/api/v1/conferences/{conf}");
+    let (st, agenda) = api.send(&staff, "GET", &conf_path, None).await;
+    assert_eq!(st, 200, "{agenda}");
+    let awaiting: Vec<&str> = agenda["awaiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    let at = |id: &str| awaiting.iter().position(|a| *a == id).unwrap();
+    assert!(at(&urgent) < at(&later), "by their clocks: {awaiting:?}");
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("{conf_path}/cases"),
+            Some(json!({"case": urgent})),
+        )
+        .await;
+    assert_eq!(st, 204);
+    let (_, u) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{urgent}"), None)
+        .await;
+    assert_eq!(clock_of(&u, "conference_hearing")["done"], json!(true));
+
+    // The safety plan: an action needs a department and a deadline, and a case heard here.
+    let actions = format!("{conf_path}/actions");
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &actions,
+            Some(json!({"case": urgent, "action": "上门核查"})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![
+                ("department".into(), "required".into()),
+                ("due_on".into(), "required".into())
+            ]
+        )
+    );
+    let due_on = (today + Duration::days(7)).to_string();
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &actions,
+            Some(
+                json!({"case": later, "department": "police", "action": "上门核查",
+                "due_on": due_on}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("case".into(), "conference.not_heard".into())])
+    );
+    let action_text = "上门核查并送达告诫书";
+    let (st, a) = api
+        .send(
+            &staff,
+            "POST",
+            &actions,
+            Some(
+                json!({"case": urgent, "department": "police", "action": action_text,
+                "due_on": due_on}),
+            ),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let action = a["id"].as_str().unwrap().to_string();
+    // The police see their action, nothing of the victim.
+    let (st, mine) = api.send(&police, "GET", "/api/v1/actions", None).await;
+    assert_eq!(st, 200, "{mine}");
+    assert_eq!(mine[0]["action"], json!(action_text));
+    assert!(!mine.to_string().contains("杨") && !mine.to_string().contains(narrative));
+    // Its clock escalates to the police when the day has passed.
+    let unread = |who: &'static str| {
+        let (api, s) = (&api, if who == "police" { &police } else { &staff });
+        async move {
+            let (_, v) = api.send(s, "GET", "/api/v1/notifications", None).await;
+            v["unread"].as_i64().unwrap()
+        }
+    };
+    let before = unread("police").await;
+    let round = s
+        .escalate(jinguo_services::clock::day_start(today + Duration::days(8)) + Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(round.escalated >= 1, "{round:?}");
+    assert!(unread("police").await > before);
+
+    // Held with the departments present; the minutes carry no narrative.
+    let (st, p) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("{conf_path}/held"),
+            Some(json!({"present": ["police", "army"], "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![("present".into(), "referral.unknown_department".into())]
+        )
+    );
+    let (st, _) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("{conf_path}/held"),
+            Some(json!({"present": ["police"], "expected_version": 1})),
+        )
+        .await;
+    assert_eq!(st, 204);
+    let r = api
+        .http
+        .get(format!("{}{conf_path}/minutes.docx", api.base))
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = jinguo_interchange::docx::text_of(&r.bytes().await.unwrap()).unwrap();
+    assert!(
+        text.contains(action_text) && text.contains("杨*兰"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(narrative) && !text.contains("杨秀兰"),
+        "{text}"
+    );
+
+    // The next conference reviews the open action; the police mark it done, once.
+    let next = plan(today + Duration::days(1)).await;
+    let (_, agenda) = api
+        .send(&staff, "GET", &format!("/api/v1/conferences/{next}"), None)
+        .await;
+    assert_eq!(agenda["open_before"][0]["id"], json!(action));
+    let done = format!("/api/v1/actions/{action}/done");
+    let (st, _) = api.send(&police, "POST", &done, None).await;
+    assert_eq!(st, 204);
+    let (st, p) = api.send(&police, "POST", &done, None).await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("action".into(), "referral.already".into())])
+    );
+    let (_, agenda) = api
+        .send(&staff, "GET", &format!("/api/v1/conferences/{next}"), None)
+        .await;
+    assert!(agenda["open_before"].as_array().unwrap().is_empty());
+    assert_eq!(count_of(&s, "conference.plan").await, 3);
+    assert_eq!(count_of(&s, "conference.action_done").await, 1);
+}
+both_backends!(
+    heard_at_a_conference,
+    super::high_risk_cases_are_heard_at_a_conference
+);

@@ -144,6 +144,34 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "shared part of a case read",
     ),
     ("case.register", "登记家暴案件", "case registered"),
+    (
+        "conference.action",
+        "会商确定安全措施",
+        "safety plan action set",
+    ),
+    (
+        "conference.action_done",
+        "安全措施完成",
+        "safety plan action done",
+    ),
+    (
+        "conference.actions_read",
+        "查看本单位安全措施",
+        "department's actions read",
+    ),
+    ("conference.held", "会商会议召开", "conference held"),
+    (
+        "conference.hear",
+        "个案列入会商",
+        "case heard at a conference",
+    ),
+    (
+        "conference.minutes",
+        "导出会商纪要",
+        "conference minutes exported",
+    ),
+    ("conference.plan", "安排会商会议", "conference planned"),
+    ("conference.read", "查看会商会议", "conference read"),
     ("consent.record", "登记知情同意", "consent recorded"),
     ("consent.share", "登记共享同意", "consent to share recorded"),
     (

@@ -205,6 +205,9 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "silent_hours" => ("无新内容告警（小时）", "Alarm after hours without items"),
         "signature" => ("签名", "Signature"),
         "answers" => ("评估回答", "Answers"),
+        "conference_on" => ("会议日期", "Conference date"),
+        "invited" => ("邀请单位", "Departments invited"),
+        "present" => ("出席单位", "Departments present"),
         "incidents" => ("近12个月暴力事件次数", "Incidents in the last 12 months"),
         "judgement" => ("专业判断", "Professional judgement"),
         "questions" => ("评估问题", "Questions"),
@@ -620,6 +623,16 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         ),
         "instrument.before_start" => ("不能早于文书日期", "cannot be before the instrument"),
         "instrument.until_before" => ("应晚于裁定日期", "must be after the decision"),
+        "conference.past" => (
+            "新列入会商的个案，会议日期不能早于今天",
+            "a conference hearing a new case cannot be dated in the past",
+        ),
+        "conference.held" => ("会议已召开", "the conference was already held"),
+        "conference.not_high" => ("该个案不是高危个案", "the case is not high-risk"),
+        "conference.not_heard" => (
+            "该个案未在本次会议上会商",
+            "the case is not heard at this conference",
+        ),
         "assessment.unknown_question" => (
             "不是本县风险评估问卷中的问题",
             "is not a question of the county's risk checklist",

@@ -107,6 +107,7 @@ pub mod account;
 pub mod assessment;
 pub mod audit;
 pub mod care;
+pub mod conference;
 pub mod error;
 pub mod i18n;
 pub mod ids;

@@ -12,6 +12,9 @@ pub struct LegalLimits {
     pub order_urgent_decision_hours: i64,
     /// Longest validity of a protection order, in months (art. 30).
     pub order_max_months: i64,
+    /// Days after a decision on a protection order within which reconsideration may be asked
+    /// (art. 31).
+    pub order_reconsideration_days: i64,
     /// Days within which a police warning letter is followed by a visit.
     pub warning_followup_days: i64,
     /// Hours to act on a mandatory report (art. 14: promptly).
@@ -53,6 +56,7 @@ impl LegalLimits {
         order_decision_hours: 72,
         order_urgent_decision_hours: 24,
         order_max_months: 6,
+        order_reconsideration_days: 5,
         warning_followup_days: 90,
         report_action_hours: 24,
         report_minor_action_hours: 1,
@@ -65,7 +69,7 @@ impl LegalLimits {
     };
 
     /// Every limit with its key, its value, the law's value, unit and source.
-    pub fn entries(&self) -> [Limit; 12] {
+    pub fn entries(&self) -> [Limit; 13] {
         let law = Self::LAW;
         let l = |key, value, law, unit, source| Limit {
             key,
@@ -95,6 +99,13 @@ impl LegalLimits {
                 law.order_max_months,
                 "months",
                 "Anti-Domestic Violence Law art. 30",
+            ),
+            l(
+                "order_reconsideration_days",
+                self.order_reconsideration_days,
+                law.order_reconsideration_days,
+                "days",
+                "Anti-Domestic Violence Law art. 31",
             ),
             l(
                 "warning_followup_days",
@@ -213,6 +224,7 @@ mod tests {
                 &mut laxer.order_decision_hours,
                 &mut laxer.order_urgent_decision_hours,
                 &mut laxer.order_max_months,
+                &mut laxer.order_reconsideration_days,
                 &mut laxer.warning_followup_days,
                 &mut laxer.report_action_hours,
                 &mut laxer.report_minor_action_hours,
@@ -230,6 +242,7 @@ mod tests {
                 &mut zero.order_decision_hours,
                 &mut zero.order_urgent_decision_hours,
                 &mut zero.order_max_months,
+                &mut zero.order_reconsideration_days,
                 &mut zero.warning_followup_days,
                 &mut zero.report_action_hours,
                 &mut zero.report_minor_action_hours,

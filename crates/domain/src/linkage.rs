@@ -202,6 +202,7 @@ catalog!(
         Acted = "acted", "已处置", "acted on";
         Sheltered = "sheltered", "转入庇护所", "moved to shelter";
         Ended = "ended", "结束", "ended";
+        Reconsidered = "reconsidered", "申请复议", "reconsideration asked";
     }
 );
 
@@ -219,6 +220,9 @@ catalog!(
         OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
         OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
         OpinionTask = "opinion_task", "研判会后续任务", "follow-up task of a review meeting";
+        ConferenceHearing = "conference_hearing", "高危个案会商", "hearing of a high-risk case at a conference";
+        SafetyAction = "safety_action", "安全计划措施", "action of a safety plan";
+        OrderReconsideration = "order_reconsideration", "保护令复议期", "protection order reconsideration window";
     }
 );
 
@@ -647,7 +651,7 @@ pub fn event_fits(kind: InstrumentKind, event: EventKind) -> bool {
         InstrumentKind::WarningLetter => matches!(event, E::Followup | E::Ended),
         InstrumentKind::ProtectionOrder => matches!(
             event,
-            E::Granted | E::Rejected | E::Extended | E::Violation | E::Ended
+            E::Granted | E::Rejected | E::Extended | E::Violation | E::Ended | E::Reconsidered
         ),
         InstrumentKind::MandatoryReport => matches!(event, E::Acted | E::Ended),
         InstrumentKind::Shelter => matches!(event, E::Sheltered | E::Ended | E::Followup),

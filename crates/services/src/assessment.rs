@@ -163,6 +163,18 @@ impl Services {
             department: String::new(),
             note: String::new(),
         };
+        let yes: Vec<&str> = v
+            .answers
+            .iter()
+            .filter(|a| a.answer == "yes")
+            .map(|a| a.key.as_str())
+            .collect();
+        let hearing = if v.result == Risk::High {
+            self.hearing_clock(&c, crate::conference::lethal(&yes), now)
+                .await?
+        } else {
+            None
+        };
         let entry = Record::new("case.assess")
             .target(format!("case:{}", c.id))
             .place(c.path.clone())
@@ -176,6 +188,9 @@ impl Services {
             store::insert_assessment(tx, &row).await?;
             store::set_case_risk(tx, &c.county_code, c.id, v.result.key(), now).await?;
             cases::add_case_step(tx, &c.county_code, c.id, &step).await?;
+            if let Some(d) = &hearing {
+                cases::insert_deadline(tx, d, crate::linkage::ms(now)).await?;
+            }
             record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok((id, v.result))

@@ -50,7 +50,9 @@ impl Services {
             let path = county_path(&d.county_code).unwrap_or_default();
             store::accounts_at(&self.db, Role::Staff.key(), &path).await
         };
-        let referral = d.kind == DeadlineKind::ReferralAck.key();
+        // A safety plan's action is a department's, climbed like a referral's acknowledgement.
+        let referral =
+            d.kind == DeadlineKind::ReferralAck.key() || d.kind == DeadlineKind::SafetyAction.key();
         // A public-opinion topic's clocks: the chair and officers of the level above its place,
         // then the county's chair.
         if d.kind.starts_with("opinion_") {
@@ -187,7 +189,9 @@ impl Services {
             for d in &due {
                 report.looked_at += 1;
                 let level = d.level + 1;
-                let levels = if d.kind == DeadlineKind::ReferralAck.key() {
+                let levels = if d.kind == DeadlineKind::ReferralAck.key()
+                    || d.kind == DeadlineKind::SafetyAction.key()
+                {
                     self.linkage.chain.len() as i64
                 } else {
                     2

@@ -15,6 +15,7 @@ pub mod care;
 pub mod care_import;
 pub mod check;
 pub mod clock;
+pub mod conference;
 pub mod consent;
 pub mod coverage;
 pub mod demo;
@@ -82,6 +83,8 @@ pub struct Services {
     pub limits: jinguo_domain::limits::LegalLimits,
     /// When a risk assessment's result is medium or high (weighted "yes", escalation).
     pub assessment: jinguo_domain::assessment::Thresholds,
+    /// When a high-risk case must be heard at a conference.
+    pub hearing: jinguo_domain::conference::HearingLimits,
 }
 
 impl Services {
@@ -103,6 +106,7 @@ impl Services {
             opinion_judges: Arc::default(),
             limits: jinguo_domain::limits::LegalLimits::LAW,
             assessment: jinguo_domain::assessment::Thresholds::default(),
+            hearing: jinguo_domain::conference::HearingLimits::default(),
         }
     }
 

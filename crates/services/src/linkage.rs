@@ -104,7 +104,7 @@ fn step_row(kind: &str, caller: &Caller, department: &str, now: DateTime<Utc>) -
 }
 
 /// A new clock of a case: `kind` of `subject` falls due at `due`.
-fn clock_row(
+pub(crate) fn clock_row(
     c: &CaseRow,
     kind: DeadlineKind,
     subject: Uuid,
@@ -656,6 +656,21 @@ impl Services {
             .target(format!("case:{id}"))
             .place(place.path.clone())
             .detail(format!("source={} risk={}", v.source.key(), v.risk.key()));
+        // A high-risk case must be heard at the county's next conference.
+        let factors: Vec<&str> = v.risk_factors.iter().map(|f| f.key()).collect();
+        let hearing = (v.risk == Risk::High).then(|| {
+            clock_row(
+                &row,
+                DeadlineKind::ConferenceHearing,
+                id,
+                None,
+                jinguo_domain::conference::hearing_due(
+                    now,
+                    crate::conference::lethal(&factors),
+                    &self.hearing,
+                ),
+            )
+        });
         let intake_consent = v.consent_to_share.then(|| store::CaseConsentRow {
             county_code: county.clone(),
             id: Uuid::now_v7(),
@@ -675,6 +690,9 @@ impl Services {
                 store::insert_case_consent(tx, k).await?;
             }
             store::add_case_step(tx, &county, id, &step).await?;
+            if let Some(d) = &hearing {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
             record(tx, &self.keys, caller, entry.clone()).await
         })?;
         Ok(id)
@@ -1456,6 +1474,10 @@ impl Services {
             EventKind::Extended => (Some(DeadlineKind::OrderExpiry), "in_force"),
             EventKind::Acted => (Some(DeadlineKind::ReportAction), "acted"),
             EventKind::Sheltered => (Some(DeadlineKind::EmergencyPlacement), "sheltered"),
+            // Reconsideration does not suspend the order (art. 31): its status stays.
+            EventKind::Reconsidered => {
+                (Some(DeadlineKind::OrderReconsideration), i.status.as_str())
+            }
             EventKind::Ended => (None, "ended"),
             _ => (None, i.status.as_str()),
         };
@@ -1472,6 +1494,22 @@ impl Services {
                     - Duration::days(rules::ORDER_EXPIRY_NOTICE_DAYS);
                 Some(clock_row(&c, DeadlineKind::OrderExpiry, i.id, None, due))
             }
+            _ => None,
+        };
+        // A decision on an order opens its reconsideration window (art. 31): to the end of its
+        // last day in China.
+        let reconsideration = match v.kind {
+            EventKind::Granted | EventKind::Rejected => Some(clock_row(
+                &c,
+                DeadlineKind::OrderReconsideration,
+                i.id,
+                None,
+                clock::day_start(
+                    v.on + chrono::Days::new(
+                        u64::try_from(self.limits.order_reconsideration_days).unwrap_or(5) + 1,
+                    ),
+                ),
+            )),
             _ => None,
         };
         let event = EventRow {
@@ -1504,6 +1542,9 @@ impl Services {
                 store::complete_deadlines(tx, i.id, None, ms(now)).await?;
             }
             if let Some(d) = &expiry {
+                store::insert_deadline(tx, d, ms(now)).await?;
+            }
+            if let Some(d) = &reconsideration {
                 store::insert_deadline(tx, d, ms(now)).await?;
             }
             store::add_event(tx, &c.county_code, &event, now).await?;

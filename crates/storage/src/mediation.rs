@@ -542,10 +542,11 @@ pub enum SealedColumn {
     CaseConsentGuardianName,
     AssessmentAnswers,
     AssessmentReason,
+    SafetyActionText,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 45] = [
+    pub const ALL: [SealedColumn; 46] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -591,6 +592,7 @@ impl SealedColumn {
         SealedColumn::CaseConsentGuardianName,
         SealedColumn::AssessmentAnswers,
         SealedColumn::AssessmentReason,
+        SealedColumn::SafetyActionText,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -698,6 +700,7 @@ impl SealedColumn {
             SealedColumn::CaseConsentGuardianName => ("case_consent", "guardian_name"),
             SealedColumn::AssessmentAnswers => ("risk_assessment", "answers"),
             SealedColumn::AssessmentReason => ("risk_assessment", "reason"),
+            SealedColumn::SafetyActionText => ("safety_action", "action"),
         }
     }
 
@@ -839,6 +842,9 @@ impl SealedColumn {
             SealedColumn::AssessmentReason => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reason AS value FROM risk_assessment WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reason <> '' ORDER BY id LIMIT $3"
             }
+            SealedColumn::SafetyActionText => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, action AS value FROM safety_action WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -979,6 +985,9 @@ impl SealedColumn {
             }
             SealedColumn::AssessmentReason => {
                 "UPDATE risk_assessment SET reason = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SafetyActionText => {
+                "UPDATE safety_action SET action = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

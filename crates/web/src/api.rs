@@ -14,6 +14,7 @@ pub(crate) mod access;
 mod assessment;
 mod audit;
 mod care;
+mod conference;
 mod consent;
 mod federations;
 mod households;
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mediation::router())
         .merge(linkage::router())
         .merge(assessment::router())
+        .merge(conference::router())
         .merge(care::router())
         .merge(import::router())
         .merge(reports::router())
