@@ -919,6 +919,22 @@ async fn page_access_matrix() {
             format!("/opinion/topics/{opinion_topic}/steps"),
             [405, 405, 405],
         ),
+        (
+            "/opinion/meetings",
+            "/opinion/meetings".into(),
+            [303, 200, 403],
+        ),
+        // No meeting has this id: not found for her, refused for the auditor.
+        (
+            "/opinion/meetings/{id}",
+            format!("/opinion/meetings/{opinion_topic}"),
+            [303, 404, 403],
+        ),
+        (
+            "/opinion/meetings/{id}/tasks/{task}/done",
+            format!("/opinion/meetings/{opinion_topic}/tasks/{opinion_topic}/done"),
+            [405, 405, 405],
+        ),
         ("/outbox", "/outbox".into(), [303, 200, 403]),
         (
             "/inbox/{id}/open",
