@@ -84,6 +84,11 @@ pub struct Config {
     pub opinion_max_feed_bytes: usize,
     /// Public opinion: seconds a feed has to answer.
     pub opinion_fetch_seconds: u64,
+    /// Supervision: a task's light turns yellow this many days before its deadline.
+    pub supervision_yellow_days: i64,
+    /// Supervision: working days from the reminder (the day after a missed deadline) to the
+    /// written notice.
+    pub supervision_notice_working_days: i64,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -162,6 +167,8 @@ impl Default for Config {
             opinion_answer_hours: 48,
             opinion_max_feed_bytes: 5 * 1024 * 1024,
             opinion_fetch_seconds: 20,
+            supervision_yellow_days: 3,
+            supervision_notice_working_days: 5,
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -198,7 +205,9 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 42] = [
+const ENV_KEYS: [&str; 44] = [
+    "supervision_yellow_days",
+    "supervision_notice_working_days",
     "opinion_first_hours",
     "opinion_press_hours",
     "opinion_answer_hours",
@@ -272,7 +281,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 30] = [
+        let rules: [(bool, &str); 32] = [
             (
                 (30..=86_400).contains(&cfg.import_timeout_seconds),
                 "import_timeout_seconds must be 30 to 86400",
@@ -366,6 +375,14 @@ impl Config {
             (
                 (1..=300).contains(&cfg.opinion_fetch_seconds),
                 "opinion_fetch_seconds must be 1 to 300",
+            ),
+            (
+                (0..=60).contains(&cfg.supervision_yellow_days),
+                "supervision_yellow_days must be 0 to 60",
+            ),
+            (
+                (1..=60).contains(&cfg.supervision_notice_working_days),
+                "supervision_notice_working_days must be 1 to 60",
             ),
             (
                 cfg.max_households_per_representative >= 1,
@@ -476,6 +493,14 @@ impl Config {
             max_feed_bytes: self.opinion_max_feed_bytes,
             fetch_timeout: std::time::Duration::from_secs(self.opinion_fetch_seconds),
             ..Default::default()
+        }
+    }
+
+    /// Supervision's settings for the services.
+    pub fn supervision(&self) -> jinguo_domain::supervision::Policy {
+        jinguo_domain::supervision::Policy {
+            yellow_days: self.supervision_yellow_days,
+            notice_working_days: self.supervision_notice_working_days,
         }
     }
 

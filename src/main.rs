@@ -313,6 +313,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.linkage = cfg.linkage();
     services.care = cfg.care();
     services.opinion = cfg.opinion();
+    services.supervision = cfg.supervision();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(

@@ -34,6 +34,7 @@ mod safe;
 mod screening;
 mod sealing;
 mod storage;
+mod supervision;
 mod support;
 mod tallies;
 mod worklist;

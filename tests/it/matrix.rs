@@ -227,6 +227,29 @@ async fn walk(b: Backend) {
         )
         .await
         .unwrap();
+    // Supervision: a task sent to her township (inside), one sent to another (outside).
+    let task_of = |unit: &str| jinguo_domain::supervision::TaskInput {
+        title: "会议部署督办".into(),
+        source: "meeting".into(),
+        lead_place: unit.into(),
+        owner_name: "王主任".into(),
+        issued_on: today.to_string(),
+        deadline: (today + chrono::Duration::days(10)).to_string(),
+        ..Default::default()
+    };
+    let task_in = s
+        .issue_task(&staff, "530181", &task_of("530181001"))
+        .await
+        .unwrap();
+    let task_out = s
+        .issue_task(&staff, "530181", &task_of(&town_out))
+        .await
+        .unwrap();
+    let issue_body = |place: &str| {
+        json!({"place": place, "title": "督办", "source": "meeting", "lead_place": village_in,
+            "owner_name": "王主任", "issued_on": today.to_string(),
+            "deadline": (today + chrono::Duration::days(10)).to_string()})
+    };
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -1393,6 +1416,58 @@ async fn walk(b: Backend) {
             body: Some(
                 json!({"name": "家暴", "event_words": "殴打", "category": "domestic_violence"}),
             ),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // Supervision: federation staff issue from their places and act for the federations
+        // tasks are sent to; departments' liaisons for theirs; nobody else.
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: Some(issue_body("530181001")),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: Some(issue_body("530181")),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision/{id}",
+            url: format!("/api/v1/supervision/{task_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision/{id}",
+            url: format!("/api/v1/supervision/{task_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // A stale version: inside a conflict, outside not found.
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision/{id}/steps",
+            url: format!("/api/v1/supervision/{task_in}/steps"),
+            body: Some(json!({"step": "sign", "expected_version": 99})),
+            expect: [401, 409, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision/{id}/steps",
+            url: format!("/api/v1/supervision/{task_out}/steps"),
+            body: Some(json!({"step": "sign", "expected_version": 1})),
             expect: [401, 404, 403, 403, 403, 403],
         },
         // Logging out ends the session, so it comes last.

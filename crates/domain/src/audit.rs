@@ -193,6 +193,17 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("opinion.source", "设置舆情来源", "opinion source set"),
     ("opinion.poll", "抓取舆情订阅源", "opinion feed polled"),
+    (
+        "supervision.issue",
+        "交办督办事项",
+        "supervision task issued",
+    ),
+    ("supervision.read", "查看督办事项", "supervision task read"),
+    (
+        "supervision.step",
+        "办理督办事项",
+        "supervision task step taken",
+    ),
     ("dispute.step", "纠纷办理环节", "dispute step taken"),
     (
         "dispute.term_performed",

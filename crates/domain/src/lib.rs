@@ -119,6 +119,7 @@ pub mod phone;
 pub mod place;
 pub mod resident_id;
 pub mod screening;
+pub mod supervision;
 pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};

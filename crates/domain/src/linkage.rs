@@ -217,6 +217,7 @@ catalog!(
         OpinionFirst = "opinion_first", "舆情首次权威发布", "first authoritative information on an opinion topic";
         OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
         OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
+        SupervisionDue = "supervision_due", "督办办结期限", "deadline of a supervision task";
     }
 );
 

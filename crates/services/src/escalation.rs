@@ -51,6 +51,9 @@ impl Services {
             store::accounts_at(&self.db, Role::Staff.key(), &path).await
         };
         let referral = d.kind == DeadlineKind::ReferralAck.key();
+        if d.kind == DeadlineKind::SupervisionDue.key() {
+            return self.supervision_chain(d, level).await;
+        }
         // A public-opinion topic's clocks: the chair and officers of the level above its place,
         // then the county's chair.
         if d.kind.starts_with("opinion_") {
@@ -192,8 +195,13 @@ impl Services {
                 } else {
                     2
                 };
-                let next = rules::next_escalation(from_ms(d.due_ms), level, step, levels)
-                    .map(|t| ms(t).max(ms(now) + 1));
+                let supervision = d.kind == DeadlineKind::SupervisionDue.key();
+                let next = if supervision {
+                    self.supervision_next(d, level)
+                } else {
+                    rules::next_escalation(from_ms(d.due_ms), level, step, levels).map(ms)
+                }
+                .map(|t| t.max(ms(now) + 1));
                 let chain = self.chain(d, level).await?;
                 let kind = DeadlineKind::stored(&d.kind)?;
                 let link = match (kind, d.case_id) {
@@ -205,6 +213,7 @@ impl Services {
                         | DeadlineKind::OpinionAnswer,
                         _,
                     ) => format!("/opinion/topics/{}", d.subject_id),
+                    (DeadlineKind::SupervisionDue, _) => format!("/supervision/{}", d.subject_id),
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };
@@ -229,10 +238,18 @@ impl Services {
                     if !store::climb(tx, d.id, d.level, next).await? {
                         return Ok::<Option<u64>, StorageError>(None);
                     }
+                    let what = match (supervision, level) {
+                        (true, 1) => "supervision.remind",
+                        (true, _) => "supervision.notice",
+                        _ => "deadline.overdue",
+                    };
                     let n = match &chain {
-                        Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
+                        Some(chain) => self.tell(tx, chain, what, &params, &link, level, now).await?,
                         None => 0,
                     };
+                    if supervision {
+                        self.supervision_escalated(tx, d, level, ms(now)).await?;
+                    }
                     record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await?;
                     Ok(Some(n))
                 })?;

@@ -36,6 +36,7 @@ pub mod reports;
 pub mod request;
 pub mod screening;
 pub mod sealed;
+pub mod supervision;
 pub mod worker;
 pub mod worklist;
 
@@ -76,6 +77,8 @@ pub struct Services {
     pub opinion: opinion::OpinionPolicy,
     /// The counties' compiled keyword schemes and gazetteers.
     pub opinion_judges: Arc<opinion::Judges>,
+    /// Supervision's settings: when the light turns yellow, when the written notice follows.
+    pub supervision: jinguo_domain::supervision::Policy,
 }
 
 impl Services {
@@ -95,6 +98,7 @@ impl Services {
             anchors: anchor::AnchorPolicy::default(),
             opinion: opinion::OpinionPolicy::default(),
             opinion_judges: Arc::default(),
+            supervision: jinguo_domain::supervision::Policy::default(),
         }
     }
 

@@ -24,6 +24,7 @@ pub mod reader;
 pub mod request;
 pub mod scope;
 pub mod screening;
+pub mod supervision;
 pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};

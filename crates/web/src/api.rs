@@ -25,6 +25,7 @@ mod places;
 mod reports;
 pub(crate) mod screening;
 mod session;
+mod supervision;
 mod worklist;
 
 #[derive(OpenApi)]
@@ -55,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(federations::router())
         .merge(worklist::router())
         .merge(opinion::router())
+        .merge(supervision::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

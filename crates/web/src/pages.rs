@@ -225,6 +225,16 @@ pub fn router() -> Router<AppState> {
             "/opinion/topics/{id}/steps",
             axum::routing::post(opinion::topic_step),
         )
+        .route(
+            "/supervision",
+            get(supervision::board_page).post(supervision::issue),
+        )
+        .route("/supervision/new", get(supervision::issue_page))
+        .route("/supervision/{id}", get(supervision::task_page))
+        .route(
+            "/supervision/{id}/steps",
+            axum::routing::post(supervision::task_step),
+        )
         .route("/inbox", get(linkage::inbox_page))
         .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
@@ -389,6 +399,9 @@ impl Ctx {
         }
         if !caller.opinion_scope().is_empty() {
             c.link("/opinion", "nav.opinion");
+        }
+        if caller.has_role(Role::Staff) || caller.has_role(Role::Liaison) {
+            c.link("/supervision", "nav.supervision");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -657,4 +670,5 @@ pub(crate) mod opinion;
 mod places;
 mod screening;
 mod session;
+mod supervision;
 mod worklist;
