@@ -89,6 +89,9 @@ pub struct Config {
     /// Supervision: working days from the reminder (the day after a missed deadline) to the
     /// written notice.
     pub supervision_notice_working_days: i64,
+    /// The 12338 hotline's service hours on working days (`08:30-11:30,14:30-17:30`); calls
+    /// outside them are marked.
+    pub hotline_hours: String,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -169,6 +172,7 @@ impl Default for Config {
             opinion_fetch_seconds: 20,
             supervision_yellow_days: 3,
             supervision_notice_working_days: 5,
+            hotline_hours: "08:30-11:30,14:30-17:30".into(),
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -205,7 +209,8 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 44] = [
+const ENV_KEYS: [&str; 45] = [
+    "hotline_hours",
     "supervision_yellow_days",
     "supervision_notice_working_days",
     "opinion_first_hours",
@@ -281,7 +286,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 32] = [
+        let rules: [(bool, &str); 33] = [
             (
                 (30..=86_400).contains(&cfg.import_timeout_seconds),
                 "import_timeout_seconds must be 30 to 86400",
@@ -383,6 +388,10 @@ impl Config {
             (
                 (1..=60).contains(&cfg.supervision_notice_working_days),
                 "supervision_notice_working_days must be 1 to 60",
+            ),
+            (
+                jinguo_domain::hotline::ServiceHours::parse(&cfg.hotline_hours).is_some(),
+                "hotline_hours must be spans of times such as 08:30-11:30,14:30-17:30",
             ),
             (
                 cfg.max_households_per_representative >= 1,
@@ -502,6 +511,11 @@ impl Config {
             yellow_days: self.supervision_yellow_days,
             notice_working_days: self.supervision_notice_working_days,
         }
+    }
+
+    /// The hotline's service hours for the services (checked when the configuration is read).
+    pub fn hotline_hours(&self) -> jinguo_domain::hotline::ServiceHours {
+        jinguo_domain::hotline::ServiceHours::parse(&self.hotline_hours).unwrap_or_default()
     }
 
     pub fn keys_file(&self) -> PathBuf {

@@ -314,6 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.care = cfg.care();
     services.opinion = cfg.opinion();
     services.supervision = cfg.supervision();
+    services.hotline_hours = cfg.hotline_hours();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(

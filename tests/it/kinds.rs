@@ -4,7 +4,7 @@
 
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
-use jinguo_domain::{care, linkage, mediation, member, person, screening, supervision};
+use jinguo_domain::{care, hotline, linkage, mediation, member, person, screening, supervision};
 use jinguo_storage::{Backend, Db, db_run};
 
 /// The literals the CHECK of `table.column` allows, as the database reports them.
@@ -83,6 +83,8 @@ async fn checks_are_the_enums(b: Backend) {
         ("supervision_task", "status", supervision::Status::keys()),
         ("supervision_task", "rating", supervision::Rating::keys()),
         ("supervision_step", "kind", supervision::Step::keys()),
+        ("hotline_call", "kind", hotline::CallKind::keys()),
+        ("hotline_call", "action", hotline::Action::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -16,6 +16,7 @@ mod demo_current;
 mod emergency;
 mod exports;
 mod hardening;
+mod hotline;
 mod http;
 mod import;
 mod kinds;

@@ -250,6 +250,22 @@ async fn walk(b: Backend) {
             "owner_name": "王主任", "issued_on": today.to_string(),
             "deadline": (today + chrono::Duration::days(10)).to_string()})
     };
+    // The hotline: a call with a call-back at her township (inside), one at another (outside).
+    let call_at = |place: &str| jinguo_domain::hotline::CallInput {
+        called_at: "2026-03-02T09:00".into(),
+        place: place.into(),
+        kind: "consultation".into(),
+        summary: "咨询离婚财产分割".into(),
+        action: "advice".into(),
+        callback_on: "2026-03-03".into(),
+        ..Default::default()
+    };
+    let call_in = s.record_call(&staff, &call_at("530181001")).await.unwrap();
+    let call_out = s.record_call(&staff, &call_at(&town_out)).await.unwrap();
+    let call_body = |place: &str| {
+        json!({"called_at": "2026-03-02T09:00", "place": place, "kind": "other",
+            "summary": "咨询", "handling": "advice"})
+    };
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -1468,6 +1484,42 @@ async fn walk(b: Backend) {
             template: "/api/v1/supervision/{id}/steps",
             url: format!("/api/v1/supervision/{task_out}/steps"),
             body: Some(json!({"step": "sign", "expected_version": 1})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // The hotline log: federation staff of the place.
+        Case {
+            method: "GET",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline?month=2026-03".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline".into(),
+            body: Some(call_body("530181001")),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline".into(),
+            body: Some(call_body("530181")),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline/{id}/callback",
+            url: format!("/api/v1/hotline/{call_in}/callback"),
+            body: None,
+            expect: [401, 204, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline/{id}/callback",
+            url: format!("/api/v1/hotline/{call_out}/callback"),
+            body: None,
             expect: [401, 404, 403, 403, 403, 403],
         },
         // Logging out ends the session, so it comes last.

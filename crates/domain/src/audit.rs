@@ -199,6 +199,13 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "supervision task issued",
     ),
     ("supervision.read", "查看督办事项", "supervision task read"),
+    ("hotline.record", "登记12338来电", "hotline call recorded"),
+    ("hotline.read", "查看12338来电记录", "hotline log read"),
+    (
+        "hotline.callback",
+        "记录来电回访",
+        "hotline call-back recorded",
+    ),
     (
         "supervision.step",
         "办理督办事项",

@@ -107,6 +107,7 @@ pub mod account;
 pub mod audit;
 pub mod care;
 pub mod error;
+pub mod hotline;
 pub mod i18n;
 pub mod ids;
 pub mod linkage;

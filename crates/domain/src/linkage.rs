@@ -218,6 +218,7 @@ catalog!(
         OpinionPress = "opinion_press", "重大舆情新闻发布", "press response to a major opinion topic";
         OpinionAnswer = "opinion_answer", "舆情回应", "answer to an opinion topic";
         SupervisionDue = "supervision_due", "督办办结期限", "deadline of a supervision task";
+        HotlineCallback = "hotline_callback", "12338来电回访", "call-back to a hotline caller";
     }
 );
 

@@ -54,6 +54,9 @@ impl Services {
         if d.kind == DeadlineKind::SupervisionDue.key() {
             return self.supervision_chain(d, level).await;
         }
+        if d.kind == DeadlineKind::HotlineCallback.key() {
+            return self.hotline_chain(d, level).await;
+        }
         // A public-opinion topic's clocks: the chair and officers of the level above its place,
         // then the county's chair.
         if d.kind.starts_with("opinion_") {
@@ -214,6 +217,7 @@ impl Services {
                         _,
                     ) => format!("/opinion/topics/{}", d.subject_id),
                     (DeadlineKind::SupervisionDue, _) => format!("/supervision/{}", d.subject_id),
+                    (DeadlineKind::HotlineCallback, _) => String::from("/hotline"),
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };

@@ -22,6 +22,7 @@ pub mod error;
 pub mod escalation;
 pub mod federations;
 pub mod feeds;
+pub mod hotline;
 pub mod households;
 pub mod import;
 pub mod inbox;
@@ -79,6 +80,8 @@ pub struct Services {
     pub opinion_judges: Arc<opinion::Judges>,
     /// Supervision's settings: when the light turns yellow, when the written notice follows.
     pub supervision: jinguo_domain::supervision::Policy,
+    /// The 12338 hotline's service hours: calls outside them are marked.
+    pub hotline_hours: jinguo_domain::hotline::ServiceHours,
 }
 
 impl Services {
@@ -99,6 +102,7 @@ impl Services {
             opinion: opinion::OpinionPolicy::default(),
             opinion_judges: Arc::default(),
             supervision: jinguo_domain::supervision::Policy::default(),
+            hotline_hours: jinguo_domain::hotline::ServiceHours::default(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod consent;
 pub mod copy;
 pub mod db;
 pub mod emergency;
+pub mod hotline;
 pub mod household;
 pub mod linkage;
 pub mod maintenance;

@@ -268,6 +268,19 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The filter for hotline calls: within a subtree she manages, nothing else.
+    pub(crate) fn push_managed_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        self.push_reach(q, &col(alias, "path"), |_, _| false);
+    }
+}
+
 /// `alias.name`.
 fn col(alias: &str, name: &str) -> String {
     format!("{alias}.{name}")

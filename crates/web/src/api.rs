@@ -15,6 +15,7 @@ mod audit;
 mod care;
 mod consent;
 mod federations;
+mod hotline;
 mod households;
 pub(crate) mod import;
 pub(crate) mod linkage;
@@ -57,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(worklist::router())
         .merge(opinion::router())
         .merge(supervision::router())
+        .merge(hotline::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -161,24 +161,6 @@ struct IssuePage {
     errors: Vec<FieldError>,
 }
 
-/// The places she issues from: those of her staff grants.
-fn issuing_places(caller: &Caller) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for g in caller.grants.iter().filter(|g| g.role == Role::Staff) {
-        let code = g
-            .scope_path
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        if code.len() >= 6 && !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    out
-}
-
 async fn render_issue(
     s: &AppState,
     c: Ctx,
@@ -188,7 +170,7 @@ async fn render_issue(
     status: StatusCode,
 ) -> Response {
     let lang = c.lang;
-    let codes = issuing_places(caller);
+    let codes = super::staff_places(caller);
     if f.place.is_empty() {
         f.place = codes.first().cloned().unwrap_or_default();
     }
