@@ -87,6 +87,14 @@ pub struct Config {
     /// Public opinion: feeds on this machine's loopback addresses may be fetched (off by
     /// default; feeds leading to private, link-local or metadata addresses are refused always).
     pub opinion_feed_loopback: bool,
+    /// Supervision: a task's light turns yellow this many days before its deadline.
+    pub supervision_yellow_days: i64,
+    /// Supervision: working days from the reminder (the day after a missed deadline) to the
+    /// written notice.
+    pub supervision_notice_working_days: i64,
+    /// The 12338 hotline's service hours on working days (`08:30-11:30,14:30-17:30`); calls
+    /// outside them are marked.
+    pub hotline_hours: String,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -225,6 +233,9 @@ impl Default for Config {
             opinion_max_feed_bytes: 5 * 1024 * 1024,
             opinion_fetch_seconds: 20,
             opinion_feed_loopback: false,
+            supervision_yellow_days: 3,
+            supervision_notice_working_days: 5,
+            hotline_hours: "08:30-11:30,14:30-17:30".into(),
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -261,7 +272,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 61] = [
+const ENV_KEYS: [&str; 64] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
@@ -280,6 +291,9 @@ const ENV_KEYS: [&str; 61] = [
     "court_after_filing_days",
     "court_after_filing_simplified_days",
     "confirmation_days",
+    "hotline_hours",
+    "supervision_yellow_days",
+    "supervision_notice_working_days",
     "opinion_first_hours",
     "opinion_press_hours",
     "opinion_answer_hours",
@@ -354,7 +368,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 32] = [
+        let rules: [(bool, &str); 35] = [
             (
                 (1..=90).contains(&cfg.conference_days)
                     && (1..=720).contains(&cfg.conference_urgent_hours),
@@ -459,6 +473,18 @@ impl Config {
             (
                 (1..=300).contains(&cfg.opinion_fetch_seconds),
                 "opinion_fetch_seconds must be 1 to 300",
+            ),
+            (
+                (0..=60).contains(&cfg.supervision_yellow_days),
+                "supervision_yellow_days must be 0 to 60",
+            ),
+            (
+                (1..=60).contains(&cfg.supervision_notice_working_days),
+                "supervision_notice_working_days must be 1 to 60",
+            ),
+            (
+                jinguo_domain::hotline::ServiceHours::parse(&cfg.hotline_hours).is_some(),
+                "hotline_hours must be spans of times such as 08:30-11:30,14:30-17:30",
             ),
             (
                 cfg.max_households_per_representative >= 1,
@@ -610,6 +636,19 @@ impl Config {
             feed_loopback: self.opinion_feed_loopback,
             ..Default::default()
         }
+    }
+
+    /// Supervision's settings for the services.
+    pub fn supervision(&self) -> jinguo_domain::supervision::Policy {
+        jinguo_domain::supervision::Policy {
+            yellow_days: self.supervision_yellow_days,
+            notice_working_days: self.supervision_notice_working_days,
+        }
+    }
+
+    /// The hotline's service hours for the services (checked when the configuration is read).
+    pub fn hotline_hours(&self) -> jinguo_domain::hotline::ServiceHours {
+        jinguo_domain::hotline::ServiceHours::parse(&self.hotline_hours).unwrap_or_default()
     }
 
     pub fn keys_file(&self) -> PathBuf {

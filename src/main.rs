@@ -316,6 +316,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.limits = cfg.legal();
     services.assessment = cfg.assessment();
     services.hearing = cfg.hearing();
+    services.supervision = cfg.supervision();
+    services.hotline_hours = cfg.hotline_hours();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(

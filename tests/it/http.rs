@@ -796,8 +796,47 @@ async fn page_access_matrix() {
         jinguo_services::opinion::Ingested::New { topic, .. } => topic,
         jinguo_services::opinion::Ingested::Duplicate => panic!("duplicate"),
     };
+    let task = s
+        .issue_task(
+            &staff,
+            "530181",
+            &jinguo_domain::supervision::TaskInput {
+                title: "会议部署督办".into(),
+                source: "meeting".into(),
+                lead_place: "530181001".into(),
+                owner_name: "王主任".into(),
+                issued_on: jinguo_services::clock::today().to_string(),
+                deadline: (jinguo_services::clock::today() + chrono::Duration::days(9)).to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
+        // Supervision and the hotline log: federation staff; the audit administrator none.
+        ("/supervision", "/supervision".into(), [303, 200, 403]),
+        (
+            "/supervision/new",
+            "/supervision/new".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/supervision/{id}",
+            format!("/supervision/{task}"),
+            [303, 200, 403],
+        ),
+        (
+            "/supervision/{id}/steps",
+            format!("/supervision/{task}/steps"),
+            [405, 405, 405],
+        ),
+        ("/hotline", "/hotline".into(), [303, 200, 403]),
+        (
+            "/hotline/{id}/callback",
+            format!("/hotline/{task}/callback"),
+            [405, 405, 405],
+        ),
         // The public page of micro-wishes needs no account.
         ("/wishes", "/wishes".into(), [200, 200, 200]),
         (

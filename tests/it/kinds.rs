@@ -4,7 +4,9 @@
 
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
-use jinguo_domain::{assessment, care, linkage, mediation, member, person, screening};
+use jinguo_domain::{
+    assessment, care, hotline, linkage, mediation, member, person, screening, supervision,
+};
 use jinguo_storage::{Backend, Db, db_run};
 
 /// The literals the CHECK of `table.column` allows, as the database reports them.
@@ -82,6 +84,13 @@ async fn checks_are_the_enums(b: Backend) {
         ("care_service", "kind", care::ServiceKind::keys()),
         ("wish", "status", care::WishStatus::keys()),
         ("care_event", "kind", care::EventKind::keys()),
+        ("supervision_task", "source", supervision::Source::keys()),
+        ("supervision_task", "cadence", supervision::Cadence::keys()),
+        ("supervision_task", "status", supervision::Status::keys()),
+        ("supervision_task", "rating", supervision::Rating::keys()),
+        ("supervision_step", "kind", supervision::Step::keys()),
+        ("hotline_call", "kind", hotline::CallKind::keys()),
+        ("hotline_call", "action", hotline::Action::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -276,6 +276,45 @@ async fn walk(b: Backend) {
     };
     let task_in = task_of(meeting_in).await;
     let task_out = task_of(meeting_out).await;
+    // Supervision: a task sent to her township (inside), one sent to another (outside).
+    let sup_task_of = |unit: &str| jinguo_domain::supervision::TaskInput {
+        title: "会议部署督办".into(),
+        source: "meeting".into(),
+        lead_place: unit.into(),
+        owner_name: "王主任".into(),
+        issued_on: today.to_string(),
+        deadline: (today + chrono::Duration::days(10)).to_string(),
+        ..Default::default()
+    };
+    let sup_task_in = s
+        .issue_task(&staff, "530181", &sup_task_of("530181001"))
+        .await
+        .unwrap();
+    let sup_task_out = s
+        .issue_task(&staff, "530181", &sup_task_of(&town_out))
+        .await
+        .unwrap();
+    let issue_body = |place: &str| {
+        json!({"place": place, "title": "督办", "source": "meeting", "lead_place": village_in,
+            "owner_name": "王主任", "issued_on": today.to_string(),
+            "deadline": (today + chrono::Duration::days(10)).to_string()})
+    };
+    // The hotline: a call with a call-back at her township (inside), one at another (outside).
+    let call_at = |place: &str| jinguo_domain::hotline::CallInput {
+        called_at: "2026-03-02T09:00".into(),
+        place: place.into(),
+        kind: "consultation".into(),
+        summary: "咨询离婚财产分割".into(),
+        action: "advice".into(),
+        callback_on: "2026-03-03".into(),
+        ..Default::default()
+    };
+    let call_in = s.record_call(&staff, &call_at("530181001")).await.unwrap();
+    let call_out = s.record_call(&staff, &call_at(&town_out)).await.unwrap();
+    let call_body = |place: &str| {
+        json!({"called_at": "2026-03-02T09:00", "place": place, "kind": "other",
+            "summary": "咨询", "handling": "advice"})
+    };
     let mut n = 0;
     let mut unique = || {
         n += 1;
@@ -1623,6 +1662,94 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/opinion/meetings/{meeting_in}/tasks/{task_in}/done"),
             body: None,
             expect: [401, 204, 403, 403, 403, 403],
+        },
+        // Supervision: federation staff issue from their places and act for the federations
+        // tasks are sent to; departments' liaisons for theirs; nobody else.
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: Some(issue_body("530181001")),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision",
+            url: "/api/v1/supervision".into(),
+            body: Some(issue_body("530181")),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision/{id}",
+            url: format!("/api/v1/supervision/{sup_task_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/supervision/{id}",
+            url: format!("/api/v1/supervision/{sup_task_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // A stale version: inside a conflict, outside not found.
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision/{id}/steps",
+            url: format!("/api/v1/supervision/{sup_task_in}/steps"),
+            body: Some(json!({"step": "sign", "expected_version": 99})),
+            expect: [401, 409, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/supervision/{id}/steps",
+            url: format!("/api/v1/supervision/{sup_task_out}/steps"),
+            body: Some(json!({"step": "sign", "expected_version": 1})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // The hotline log: federation staff of the place.
+        Case {
+            method: "GET",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline?month=2026-03".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline".into(),
+            body: Some(call_body("530181001")),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline",
+            url: "/api/v1/hotline".into(),
+            body: Some(call_body("530181")),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline/{id}/callback",
+            url: format!("/api/v1/hotline/{call_in}/callback"),
+            body: None,
+            expect: [401, 204, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/hotline/{id}/callback",
+            url: format!("/api/v1/hotline/{call_out}/callback"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
         },
         // Logging out ends the session, so it comes last.
         Case {

@@ -238,6 +238,24 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "完成研判会后续任务",
         "review meeting task done",
     ),
+    (
+        "supervision.issue",
+        "交办督办事项",
+        "supervision task issued",
+    ),
+    ("supervision.read", "查看督办事项", "supervision task read"),
+    ("hotline.record", "登记12338来电", "hotline call recorded"),
+    ("hotline.read", "查看12338来电记录", "hotline log read"),
+    (
+        "hotline.callback",
+        "记录来电回访",
+        "hotline call-back recorded",
+    ),
+    (
+        "supervision.step",
+        "办理督办事项",
+        "supervision task step taken",
+    ),
     ("dispute.step", "纠纷办理环节", "dispute step taken"),
     (
         "dispute.term_performed",

@@ -221,6 +221,27 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "task" => ("任务", "Task"),
         "owner" => ("责任人", "Responsible"),
         "due_by" => ("完成期限", "Due by"),
+        "matter" => ("督办事项", "Matter"),
+        "source_id" => ("来源记录", "Record raised from"),
+        "lead_unit" => ("牵头单位", "Lead unit"),
+        "lead_department" => ("牵头成员单位", "Lead department"),
+        "lead_place" => ("牵头下级妇联", "Lead federation below"),
+        "co_units" => ("协办单位", "Co-units"),
+        "owner_name" => ("责任人", "Person responsible"),
+        "cadence" => ("进展报送频次", "Progress reports"),
+        "issued_on" => ("交办日期", "Issued on"),
+        "deadline" => ("办结期限", "Deadline"),
+        "called_at" => ("来电时间", "Time of the call"),
+        "caller_name" => ("来电人", "Caller"),
+        "caller_phone" => ("来电号码", "Caller's number"),
+        "summary" => ("来电内容", "What the caller said"),
+        "handling" => ("处理方式", "What was done"),
+        "linked_id" => ("转办记录编号", "Record referred to"),
+        "callback_on" => ("约定回访日期", "Call-back promised for"),
+        "month" => ("月份", "Month"),
+        "light" => ("督办灯", "Light"),
+        "new_due_on" => ("延期至", "Extended to"),
+        "rating" => ("评价", "Rating"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -696,6 +717,38 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "met_on.future" => ("不能晚于今天", "cannot be in the future"),
         "opinion.no_source" => ("来源不存在", "is not a source of this county"),
         "opinion.signature" => ("签名不正确", "does not match the body"),
+        "hotline.callback_before_call" => (
+            "回访日期不能早于来电日期",
+            "cannot be before the day of the call",
+        ),
+        "hotline.no_callback" => ("该来电没有待回访", "has no call-back waiting"),
+        "supervision.one_lead" => (
+            "只能有一个牵头单位（成员单位或下级妇联）",
+            "must be one unit: a department or a federation below",
+        ),
+        "supervision.due_before_issue" => (
+            "办结期限须晚于交办日期",
+            "must be after the day the task was issued",
+        ),
+        "supervision.lead_is_co" => ("牵头单位不能同时为协办单位", "cannot include the lead unit"),
+        "supervision.step" => (
+            "当前状态不能办理此步骤",
+            "cannot be taken at the task's present status",
+        ),
+        "supervision.own_review" => (
+            "不能由督办责任人本人或报送人审核",
+            "cannot be taken by the task's owner or by whoever reported it done",
+        ),
+        "supervision.not_unit" => ("须由承办单位办理", "is the unit's to take"),
+        "supervision.not_issuer" => ("须由交办方办理", "is the issuer's to take"),
+        "supervision.after_deadline" => (
+            "延期须在办结期限届满前申请",
+            "must be asked for before the deadline",
+        ),
+        "supervision.not_later" => (
+            "须晚于原办结期限",
+            "must be later than the present deadline",
+        ),
         _ => ("不正确", "is not valid"),
     };
     match lang {

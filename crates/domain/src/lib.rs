@@ -109,6 +109,7 @@ pub mod audit;
 pub mod care;
 pub mod conference;
 pub mod error;
+pub mod hotline;
 pub mod i18n;
 pub mod ids;
 pub mod limits;
@@ -122,6 +123,7 @@ pub mod phone;
 pub mod place;
 pub mod resident_id;
 pub mod screening;
+pub mod supervision;
 pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};

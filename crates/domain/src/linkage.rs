@@ -223,6 +223,8 @@ catalog!(
         ConferenceHearing = "conference_hearing", "高危个案会商", "hearing of a high-risk case at a conference";
         SafetyAction = "safety_action", "安全计划措施", "action of a safety plan";
         OrderReconsideration = "order_reconsideration", "保护令复议期", "protection order reconsideration window";
+        SupervisionDue = "supervision_due", "督办办结期限", "deadline of a supervision task";
+        HotlineCallback = "hotline_callback", "12338来电回访", "call-back to a hotline caller";
     }
 );
 

@@ -28,3 +28,8 @@ pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(now)
 }
+
+/// The day in China at a moment.
+pub fn china_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&CHINA).date_naive()
+}

@@ -53,6 +53,12 @@ impl Services {
         // A safety plan's action is a department's, climbed like a referral's acknowledgement.
         let referral =
             d.kind == DeadlineKind::ReferralAck.key() || d.kind == DeadlineKind::SafetyAction.key();
+        if d.kind == DeadlineKind::SupervisionDue.key() {
+            return self.supervision_chain(d, level).await;
+        }
+        if d.kind == DeadlineKind::HotlineCallback.key() {
+            return self.hotline_chain(d, level).await;
+        }
         // A public-opinion topic's clocks: the chair and officers of the level above its place,
         // then the county's chair.
         if d.kind.starts_with("opinion_") {
@@ -196,8 +202,13 @@ impl Services {
                 } else {
                     2
                 };
-                let next = rules::next_escalation(from_ms(d.due_ms), level, step, levels)
-                    .map(|t| ms(t).max(ms(now) + 1));
+                let supervision = d.kind == DeadlineKind::SupervisionDue.key();
+                let next = if supervision {
+                    self.supervision_next(d, level)
+                } else {
+                    rules::next_escalation(from_ms(d.due_ms), level, step, levels).map(ms)
+                }
+                .map(|t| t.max(ms(now) + 1));
                 let chain = self.chain(d, level).await?;
                 let kind = DeadlineKind::stored(&d.kind)?;
                 let link = match (kind, d.case_id) {
@@ -215,6 +226,8 @@ impl Services {
                             None => String::from("/inbox"),
                         }
                     }
+                    (DeadlineKind::SupervisionDue, _) => format!("/supervision/{}", d.subject_id),
+                    (DeadlineKind::HotlineCallback, _) => String::from("/hotline"),
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };
@@ -239,10 +252,18 @@ impl Services {
                     if !store::climb(tx, d.id, d.level, next).await? {
                         return Ok::<Option<u64>, StorageError>(None);
                     }
+                    let what = match (supervision, level) {
+                        (true, 1) => "supervision.remind",
+                        (true, _) => "supervision.notice",
+                        _ => "deadline.overdue",
+                    };
                     let n = match &chain {
-                        Some(chain) => self.tell(tx, chain, "deadline.overdue", &params, &link, level, now).await?,
+                        Some(chain) => self.tell(tx, chain, what, &params, &link, level, now).await?,
                         None => 0,
                     };
+                    if supervision {
+                        self.supervision_escalated(tx, d, level, ms(now)).await?;
+                    }
                     record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await?;
                     Ok(Some(n))
                 })?;

@@ -169,6 +169,36 @@ pub fn notification_text(kind: &str, params: &str, lang: jinguo_domain::Lang) ->
                 (jinguo_domain::Lang::En, d) => format!("Overdue: {what}, {d} (due {})", at(2)),
             }
         }
+        "supervision.issued" => match lang {
+            jinguo_domain::Lang::Zh => {
+                format!("{} 交办督办事项，请签收，于 {} 前办结", at(0), at(1))
+            }
+            jinguo_domain::Lang::En => {
+                format!(
+                    "{} issued a supervision task: sign for it, done by {}",
+                    at(0),
+                    at(1)
+                )
+            }
+        },
+        "supervision.remind" => match lang {
+            jinguo_domain::Lang::Zh => format!("催办通知：督办事项已过办结期限（{}）", at(2)),
+            jinguo_domain::Lang::En => {
+                format!(
+                    "Reminder: a supervision task passed its deadline ({})",
+                    at(2)
+                )
+            }
+        },
+        "supervision.notice" => match lang {
+            jinguo_domain::Lang::Zh => format!("书面通报：督办事项逾期未办结（期限 {}）", at(2)),
+            jinguo_domain::Lang::En => {
+                format!(
+                    "Written notice: a supervision task is still not done (due {})",
+                    at(2)
+                )
+            }
+        },
         "entry.review_due" => match lang {
             jinguo_domain::Lang::Zh => {
                 format!("台账对象到期复核：{}（应于 {} 复核）", at(0), at(2))

@@ -24,6 +24,7 @@ pub mod error;
 pub mod escalation;
 pub mod federations;
 pub mod feeds;
+pub mod hotline;
 pub mod households;
 pub mod import;
 pub mod inbox;
@@ -39,6 +40,7 @@ pub mod reports;
 pub mod request;
 pub mod screening;
 pub mod sealed;
+pub mod supervision;
 pub mod worker;
 pub mod worklist;
 
@@ -85,6 +87,10 @@ pub struct Services {
     pub assessment: jinguo_domain::assessment::Thresholds,
     /// When a high-risk case must be heard at a conference.
     pub hearing: jinguo_domain::conference::HearingLimits,
+    /// Supervision's settings: when the light turns yellow, when the written notice follows.
+    pub supervision: jinguo_domain::supervision::Policy,
+    /// The 12338 hotline's service hours: calls outside them are marked.
+    pub hotline_hours: jinguo_domain::hotline::ServiceHours,
 }
 
 impl Services {
@@ -107,6 +113,8 @@ impl Services {
             limits: jinguo_domain::limits::LegalLimits::LAW,
             assessment: jinguo_domain::assessment::Thresholds::default(),
             hearing: jinguo_domain::conference::HearingLimits::default(),
+            supervision: jinguo_domain::supervision::Policy::default(),
+            hotline_hours: jinguo_domain::hotline::ServiceHours::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod consent;
 pub mod copy;
 pub mod db;
 pub mod emergency;
+pub mod hotline;
 pub mod household;
 pub mod linkage;
 pub mod maintenance;
@@ -26,6 +27,7 @@ pub mod reader;
 pub mod request;
 pub mod scope;
 pub mod screening;
+pub mod supervision;
 pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};

@@ -217,6 +217,70 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The filter for supervision tasks: issued within a subtree she manages, or sent (as lead
+    /// or co-unit) to a federation in a subtree she manages or to a department she acts for.
+    pub(crate) fn push_supervision_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        let path = col(alias, "path");
+        let unit_path = col(alias, "unit_path");
+        let department = col(alias, "department_id");
+        let county = col(alias, "county_code");
+        let id = col(alias, "id");
+        self.push_reach(q, &path, |q, before| {
+            let mut any = before;
+            if self.manages.has_subtrees() {
+                q.push(" OR (1 = 1");
+                self.manages.push_filter(q, &unit_path);
+                q.push(")");
+            }
+            if !self.departments.is_empty() {
+                any |= push_in(q, any, &department, &self.departments);
+            }
+            if self.manages.has_subtrees() || !self.departments.is_empty() {
+                if any {
+                    q.push(" OR ");
+                }
+                q.push("EXISTS (SELECT 1 FROM supervision_unit su WHERE su.county_code = ")
+                    .push(&county)
+                    .push(" AND su.task_id = ")
+                    .push(&id)
+                    .push(" AND (");
+                let mut inner = false;
+                if self.manages.has_subtrees() {
+                    q.push("(1 = 1");
+                    self.manages.push_filter(q, "su.unit_path");
+                    q.push(")");
+                    inner = true;
+                }
+                push_in(q, inner, "su.department_id", &self.departments);
+                q.push("))");
+                any = true;
+            }
+            any
+        });
+    }
+}
+
+impl Reader {
+    /// The filter for hotline calls: within a subtree she manages, nothing else.
+    pub(crate) fn push_managed_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        self.push_reach(q, &col(alias, "path"), |_, _| false);
+    }
+}
+
 /// `alias.name`.
 fn col(alias: &str, name: &str) -> String {
     format!("{alias}.{name}")

@@ -17,6 +17,7 @@ mod care;
 mod conference;
 mod consent;
 mod federations;
+mod hotline;
 mod households;
 pub(crate) mod import;
 pub(crate) mod linkage;
@@ -27,6 +28,7 @@ mod places;
 mod reports;
 pub(crate) mod screening;
 mod session;
+mod supervision;
 mod worklist;
 
 #[derive(OpenApi)]
@@ -59,6 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(federations::router())
         .merge(worklist::router())
         .merge(opinion::router())
+        .merge(supervision::router())
+        .merge(hotline::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

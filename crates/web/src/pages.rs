@@ -238,6 +238,21 @@ pub fn router() -> Router<AppState> {
             "/opinion/meetings/{id}/tasks/{task}/done",
             axum::routing::post(opinion::finish_task),
         )
+        .route(
+            "/supervision",
+            get(supervision::board_page).post(supervision::issue),
+        )
+        .route("/supervision/new", get(supervision::issue_page))
+        .route("/supervision/{id}", get(supervision::task_page))
+        .route(
+            "/supervision/{id}/steps",
+            axum::routing::post(supervision::task_step),
+        )
+        .route("/hotline", get(hotline::hotline_page).post(hotline::record))
+        .route(
+            "/hotline/{id}/callback",
+            axum::routing::post(hotline::call_back),
+        )
         .route("/inbox", get(linkage::inbox_page))
         .route("/outbox", get(linkage::outbox_page))
         .route("/inbox/{id}/open", axum::routing::post(linkage::inbox_open))
@@ -403,6 +418,12 @@ impl Ctx {
         if !caller.opinion_scope().is_empty() {
             c.link("/opinion", "nav.opinion");
         }
+        if caller.has_role(Role::Staff) || caller.has_role(Role::Liaison) {
+            c.link("/supervision", "nav.supervision");
+        }
+        if caller.has_role(Role::Staff) {
+            c.link("/hotline", "nav.hotline");
+        }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
         }
@@ -502,6 +523,25 @@ pub(crate) struct FreeForm {
     csrf: String,
     #[serde(flatten)]
     fields: std::collections::HashMap<String, String>,
+}
+
+/// The division codes of the places her staff grants are for (where she issues supervision
+/// tasks and records hotline calls), in the order of her grants.
+pub(crate) fn staff_places(caller: &Caller) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in caller.grants.iter().filter(|g| g.role == Role::Staff) {
+        let code = g
+            .scope_path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if code.len() >= 6 && !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    out
 }
 
 /// A field of a free form, empty when absent.
@@ -659,6 +699,7 @@ mod audit;
 mod care;
 pub(crate) mod confirm;
 mod federations;
+mod hotline;
 mod households;
 pub(crate) mod import;
 mod landing;
@@ -670,4 +711,5 @@ pub(crate) mod opinion;
 mod places;
 mod screening;
 mod session;
+mod supervision;
 mod worklist;
