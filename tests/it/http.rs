@@ -796,6 +796,19 @@ async fn page_access_matrix() {
         jinguo_services::opinion::Ingested::New { topic, .. } => topic,
         jinguo_services::opinion::Ingested::Duplicate => panic!("duplicate"),
     };
+    let meeting = s
+        .add_meeting(
+            &staff,
+            "530181",
+            &jinguo_services::meetings::MeetingInput {
+                met_on: jinguo_services::clock::today().to_string(),
+                attendees: "主席".into(),
+                conclusions: "持续关注".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
         // The public page of micro-wishes needs no account.
@@ -913,6 +926,26 @@ async fn page_access_matrix() {
             "/opinion/topics/{id}/steps",
             format!("/opinion/topics/{opinion_topic}/steps"),
             [405, 405, 405],
+        ),
+        (
+            "/opinion/meetings",
+            "/opinion/meetings".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/opinion/meetings/{id}",
+            format!("/opinion/meetings/{meeting}"),
+            [303, 200, 403],
+        ),
+        (
+            "/opinion/meetings/{id}/tasks/{task}/done",
+            format!("/opinion/meetings/{meeting}/tasks/{meeting}/done"),
+            [405, 405, 405],
+        ),
+        (
+            "/opinion/figures",
+            "/opinion/figures".into(),
+            [303, 200, 403],
         ),
         ("/outbox", "/outbox".into(), [303, 200, 403]),
         (

@@ -211,6 +211,7 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "task" => ("任务", "Task"),
         "owner" => ("责任人", "Responsible"),
         "due_by" => ("完成期限", "Due by"),
+        "month" => ("月份", "Month"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -656,6 +657,7 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         ),
         "opinion.due_before_meeting" => ("不能早于研判日期", "cannot be before the meeting"),
         "opinion.task_done" => ("该任务已完成", "this task is already done"),
+        "month.format" => ("应为 YYYY-MM 格式", "must be a month as YYYY-MM"),
         "met_on.future" => ("不能晚于今天", "cannot be in the future"),
         "opinion.no_source" => ("来源不存在", "is not a source of this county"),
         "opinion.signature" => ("签名不正确", "does not match the body"),
