@@ -1627,3 +1627,152 @@ async fn monthly_figures(b: Backend) {
     assert!(book.starts_with(b"PK"));
 }
 both_backends!(monthly_figures_per_level, super::monthly_figures);
+
+/// A county's monthly figures at scale (run by hand, see BENCHMARKS.md): 30,000 items in 6,000
+/// topics of one month across the county's villages, each judged topic with its clocks; the
+/// figures read five times, the median printed.
+async fn figures_at_scale(b: Backend) {
+    use jinguo_storage::linkage::DeadlineRow;
+    use jinguo_storage::opinion::{self as store, ItemRow, TopicRow};
+    let (_t, s) = with_small_demo(b).await;
+    let county = "530181";
+    let source = webhook_source(&s, &support::county_staff()).await.0;
+    let places = store::gazetteer(&s.db, "53/5301/530181/").await.unwrap();
+    let now = jinguo_services::clock::now();
+    let month = jinguo_services::clock::today().format("%Y-%m").to_string();
+    let first = jinguo_services::clock::day_start(
+        chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap(),
+    )
+    .timestamp_millis();
+    let span = (now.timestamp_millis() - first).max(1);
+    let (topics, per_topic) = (6_000usize, 5usize);
+    for chunk in 0..(topics / 500) {
+        let mut rows = Vec::new();
+        for k in 0..500 {
+            let n = chunk * 500 + k;
+            let (code, _, path, _) = &places[n % places.len()];
+            let found = first + (n as i64 * 7_919) % span;
+            let grade = ["1", "2", "3", "4"][n % 4];
+            let judged = n % 3 != 0;
+            let answered = (judged && n % 2 == 0).then_some(found + 3_600_000 * (n as i64 % 60));
+            let t = TopicRow {
+                county_code: county.into(),
+                id: Uuid::now_v7(),
+                path: path.clone(),
+                place_code: code.clone(),
+                stage: if answered.is_some() {
+                    "answered"
+                } else if judged {
+                    "judged"
+                } else {
+                    "found"
+                }
+                .into(),
+                category: if judged {
+                    ["domestic_violence", "missing_child", "other"][n % 3].into()
+                } else {
+                    String::new()
+                },
+                proposed_grade: None,
+                grade: judged.then(|| grade.to_string()),
+                words: String::new(),
+                items: per_topic as i64,
+                found_ms: found,
+                last_item_ms: found,
+                judged_ms: judged.then_some(found),
+                answered_ms: answered,
+                closed_ms: None,
+                response: String::new(),
+                response_by: String::new(),
+                version: 1,
+            };
+            let items: Vec<ItemRow> = (0..per_topic)
+                .map(|i| ItemRow {
+                    county_code: county.into(),
+                    id: Uuid::now_v7(),
+                    source_id: source,
+                    raw_id: None,
+                    external_id: format!("scale-{n}-{i}"),
+                    path: t.path.clone(),
+                    place_code: t.place_code.clone(),
+                    place_words: String::new(),
+                    keywords: String::new(),
+                    category: t.category.clone(),
+                    proposed_grade: None,
+                    title: String::new(),
+                    body: String::new(),
+                    link: String::new(),
+                    published_ms: None,
+                    found_ms: found + i as i64,
+                    simhash: n as i64,
+                    band0: n as i64,
+                    band1: i as i64,
+                    band2: 0,
+                    band3: 0,
+                    words: 10,
+                    dup_of: None,
+                    topic_id: t.id,
+                    suggested_topic: None,
+                    entered_by: "scale".into(),
+                })
+                .collect();
+            rows.push((t, items, judged));
+        }
+        let write = async {
+            jinguo_storage::db_tx!(&s.db, tx => {
+            for (t, items, judged) in rows.iter() {
+                store::insert_topic(tx, t).await?;
+                for i in items {
+                    store::insert_item(tx, i).await?;
+                }
+                if *judged {
+                    for (kind, hours) in [("opinion_first", 4i64), ("opinion_answer", 48)] {
+                        let due = t.found_ms + hours * 3_600_000;
+                        jinguo_storage::linkage::insert_deadline(tx, &DeadlineRow {
+                            id: Uuid::now_v7(), county_code: county.into(), path: t.path.clone(),
+                            kind: kind.into(), subject_id: t.id, case_id: None, department_id: None,
+                            due_ms: due, level: 0, next_ms: None, done_ms: t.answered_ms,
+                        }, t.found_ms).await?;
+                    }
+                }
+            }
+            Ok::<(), jinguo_storage::StorageError>(())
+            })
+        };
+        write.await.unwrap();
+    }
+    // The planner's statistics, as autovacuum would have them after such a load.
+    if b == Backend::Postgres {
+        db_run!(&s.db, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())).unwrap();
+    }
+    let staff = support::county_staff();
+    let mut times = Vec::new();
+    let mut items = 0;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let f = s
+            .opinion_month(&staff, county, &month, jinguo_domain::Lang::Zh)
+            .await
+            .unwrap();
+        times.push(started.elapsed());
+        items = f.items;
+    }
+    times.sort();
+    assert!(items >= (topics * per_topic) as i64);
+    eprintln!(
+        "opinion figures, county month, {b:?}: {items} items, {topics} topics: median {:?} (min {:?}, max {:?})",
+        times[2], times[0], times[4]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn figures_at_scale_sqlite() {
+    figures_at_scale(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn figures_at_scale_postgres() {
+    figures_at_scale(Backend::Postgres).await;
+}
