@@ -849,15 +849,15 @@ pub struct MonthQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CountDto {
+pub struct OpinionCountDto {
     pub key: String,
     pub label: String,
     pub n: i64,
 }
 
-fn counts(v: &[jinguo_services::opinion_figures::Count]) -> Vec<CountDto> {
+fn counts(v: &[jinguo_services::opinion_figures::Count]) -> Vec<OpinionCountDto> {
     v.iter()
-        .map(|c| CountDto {
+        .map(|c| OpinionCountDto {
             key: c.key.clone(),
             label: c.label.clone(),
             n: c.n,
@@ -891,11 +891,11 @@ pub struct MonthFiguresDto {
     pub answered: i64,
     pub mean_answer_hours: Option<f64>,
     pub overdue: i64,
-    pub by_source: Vec<CountDto>,
-    pub by_category: Vec<CountDto>,
-    pub by_grade: Vec<CountDto>,
+    pub by_source: Vec<OpinionCountDto>,
+    pub by_category: Vec<OpinionCountDto>,
+    pub by_grade: Vec<OpinionCountDto>,
     /// By the place's children (a township's villages, a county's townships).
-    pub by_place: Vec<CountDto>,
+    pub by_place: Vec<OpinionCountDto>,
     pub clocks: Vec<ClockFiguresDto>,
 }
 
