@@ -812,6 +812,19 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let meeting = s
+        .add_meeting(
+            &staff,
+            "530181",
+            &jinguo_services::meetings::MeetingInput {
+                met_on: jinguo_services::clock::today().to_string(),
+                attendees: "主席".into(),
+                conclusions: "持续关注".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
         // Supervision and the hotline log: federation staff; the audit administrator none.
@@ -963,16 +976,20 @@ async fn page_access_matrix() {
             "/opinion/meetings".into(),
             [303, 200, 403],
         ),
-        // No meeting has this id: not found for her, refused for the auditor.
         (
             "/opinion/meetings/{id}",
-            format!("/opinion/meetings/{opinion_topic}"),
-            [303, 404, 403],
+            format!("/opinion/meetings/{meeting}"),
+            [303, 200, 403],
         ),
         (
             "/opinion/meetings/{id}/tasks/{task}/done",
-            format!("/opinion/meetings/{opinion_topic}/tasks/{opinion_topic}/done"),
+            format!("/opinion/meetings/{meeting}/tasks/{meeting}/done"),
             [405, 405, 405],
+        ),
+        (
+            "/opinion/figures",
+            "/opinion/figures".into(),
+            [303, 200, 403],
         ),
         ("/outbox", "/outbox".into(), [303, 200, 403]),
         (

@@ -1751,6 +1751,34 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 404, 403, 403, 403, 403],
         },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-figures",
+            url: "/api/v1/places/530181001/opinion-figures".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-figures",
+            url: format!("/api/v1/places/{town_out}/opinion-figures?month=2026-01"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-figures/export",
+            url: "/api/v1/places/530181001/opinion-figures/export".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-figures/export",
+            url: format!("/api/v1/places/{town_out}/opinion-figures/export"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         // Logging out ends the session, so it comes last.
         Case {
             method: "DELETE",

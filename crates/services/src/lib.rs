@@ -35,6 +35,7 @@ pub mod meetings;
 pub mod memo;
 pub mod network;
 pub mod opinion;
+pub mod opinion_figures;
 pub mod places;
 pub mod reports;
 pub mod request;

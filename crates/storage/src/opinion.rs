@@ -712,3 +712,83 @@ pub async fn finish_task(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+// ---------------------------------------------------------------- monthly figures
+
+/// Items found in `[from_ms, to_ms)` below a subtree of a county within the reader's scope,
+/// counted by their source's kind, their topic's category and grade (empty before judgement)
+/// and their place: (kind, category, grade, place code, count).
+pub async fn month_items(
+    db: &Db,
+    reader: &Reader,
+    county: &str,
+    within: &Subtree,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, String, String, String, i64)>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT s.kind, t.category, COALESCE(t.grade, ''), i.place_code, COUNT(*) \
+             FROM opinion_item i \
+             JOIN opinion_source s ON s.county_code = i.county_code AND s.id = i.source_id \
+             JOIN opinion_topic t ON t.county_code = i.county_code AND t.id = i.topic_id \
+             WHERE i.county_code = ");
+        q.push_bind(county.to_string())
+            .push(" AND i.found_ms >= ").push_bind(from_ms)
+            .push(" AND i.found_ms < ").push_bind(to_ms)
+            .push(" AND i.path >= ").push_bind(within.lo.clone())
+            .push(" AND i.path < ").push_bind(within.hi.clone());
+        reader.push_opinion_filter(&mut q, "i");
+        q.push(" GROUP BY s.kind, t.category, COALESCE(t.grade, ''), i.place_code");
+        q.build_query_as().fetch_all(p).await
+    })?)
+}
+
+/// Topics found in `[from_ms, to_ms)` below a subtree within the reader's scope: (grade,
+/// found, answered).
+pub async fn month_topics(
+    db: &Db,
+    reader: &Reader,
+    county: &str,
+    within: &Subtree,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(Option<String>, i64, Option<i64>)>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT t.grade, t.found_ms, t.answered_ms FROM opinion_topic t WHERE t.county_code = ");
+        q.push_bind(county.to_string())
+            .push(" AND t.found_ms >= ").push_bind(from_ms)
+            .push(" AND t.found_ms < ").push_bind(to_ms)
+            .push(" AND t.path >= ").push_bind(within.lo.clone())
+            .push(" AND t.path < ").push_bind(within.hi.clone());
+        reader.push_opinion_filter(&mut q, "t");
+        q.build_query_as().fetch_all(p).await
+    })?)
+}
+
+/// The clocks of the topics found in `[from_ms, to_ms)` below a subtree within the reader's
+/// scope: (kind, due, done).
+pub async fn month_clocks(
+    db: &Db,
+    reader: &Reader,
+    county: &str,
+    within: &Subtree,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, i64, Option<i64>)>, StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT d.kind, d.due_ms, d.done_ms FROM deadline d \
+             JOIN opinion_topic t ON t.county_code = d.county_code AND t.id = d.subject_id \
+             WHERE d.kind IN ('opinion_first', 'opinion_press', 'opinion_answer') \
+             AND t.county_code = ");
+        q.push_bind(county.to_string())
+            .push(" AND t.found_ms >= ").push_bind(from_ms)
+            .push(" AND t.found_ms < ").push_bind(to_ms)
+            .push(" AND t.path >= ").push_bind(within.lo.clone())
+            .push(" AND t.path < ").push_bind(within.hi.clone());
+        reader.push_opinion_filter(&mut q, "t");
+        q.build_query_as().fetch_all(p).await
+    })?)
+}

@@ -234,6 +234,7 @@ pub fn router() -> Router<AppState> {
             get(opinion::meetings_page).post(opinion::add_meeting),
         )
         .route("/opinion/meetings/{id}", get(opinion::meeting_page))
+        .route("/opinion/figures", get(opinion::figures_page))
         .route(
             "/opinion/meetings/{id}/tasks/{task}/done",
             axum::routing::post(opinion::finish_task),

@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_meeting))
         .routes(routes!(meeting))
         .routes(routes!(finish_task))
+        .routes(routes!(month_figures))
+        .routes(routes!(month_workbook))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -837,4 +839,136 @@ async fn finish_task(
         .await
         .map_err(api(lang))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// `YYYY-MM`; this month (China) without it.
+    month: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpinionCountDto {
+    pub key: String,
+    pub label: String,
+    pub n: i64,
+}
+
+fn counts(v: &[jinguo_services::opinion_figures::Count]) -> Vec<OpinionCountDto> {
+    v.iter()
+        .map(|c| OpinionCountDto {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            n: c.n,
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockFiguresDto {
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::linkage::DeadlineKind>)]
+    pub kind: String,
+    pub limit_hours: i64,
+    pub total: i64,
+    /// Stopped within the limit.
+    pub kept: i64,
+    /// Stopped after the limit.
+    pub late: i64,
+    /// Open and past the limit.
+    pub overdue: i64,
+    /// Open within the limit.
+    pub running: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthFiguresDto {
+    pub place_code: String,
+    pub place_name: String,
+    pub month: String,
+    pub items: i64,
+    pub topics: i64,
+    pub answered: i64,
+    pub mean_answer_hours: Option<f64>,
+    pub overdue: i64,
+    pub by_source: Vec<OpinionCountDto>,
+    pub by_category: Vec<OpinionCountDto>,
+    pub by_grade: Vec<OpinionCountDto>,
+    /// By the place's children (a township's villages, a county's townships).
+    pub by_place: Vec<OpinionCountDto>,
+    pub clocks: Vec<ClockFiguresDto>,
+}
+
+/// A level's monthly figures of public opinion: items by source, category, grade and place;
+/// the topics' clocks against their limits; the time to a published answer.
+#[utoipa::path(get, path = "/api/v1/places/{code}/opinion-figures", tag = "opinion",
+    params(("code" = String, Path), MonthQuery),
+    responses((status = 200, body = MonthFiguresDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn month_figures(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> ApiResult<Json<MonthFiguresDto>> {
+    let f = s
+        .services
+        .opinion_month(&caller, &code, q.month.as_deref().unwrap_or_default(), lang)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(MonthFiguresDto {
+        overdue: f.overdue(),
+        by_source: counts(&f.by_source),
+        by_category: counts(&f.by_category),
+        by_grade: counts(&f.by_grade),
+        by_place: counts(&f.by_place),
+        clocks: f
+            .clocks
+            .iter()
+            .map(|c| ClockFiguresDto {
+                kind: c.kind.key().into(),
+                limit_hours: c.limit_hours,
+                total: c.total,
+                kept: c.kept,
+                late: c.late,
+                overdue: c.overdue,
+                running: c.running,
+            })
+            .collect(),
+        place_code: f.place_code,
+        place_name: f.place_name,
+        month: f.month,
+        items: f.items,
+        topics: f.topics,
+        answered: f.answered,
+        mean_answer_hours: f.mean_answer_hours,
+    }))
+}
+
+/// The monthly figures as a workbook (XLSX, in the caller's language).
+#[utoipa::path(get, path = "/api/v1/places/{code}/opinion-figures/export", tag = "opinion",
+    params(("code" = String, Path), MonthQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn month_workbook(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> ApiResult<axum::response::Response> {
+    let bytes = s
+        .services
+        .opinion_month_workbook(&caller, &code, q.month.as_deref().unwrap_or_default(), lang)
+        .await
+        .map_err(api(lang))?;
+    Ok(super::reports::place_workbook(
+        bytes,
+        "opinion-figures",
+        &code,
+    ))
 }

@@ -672,3 +672,86 @@ pub(super) async fn finish_task(
         },
     }
 }
+
+#[derive(Deserialize)]
+pub(super) struct FiguresQuery {
+    place: Option<String>,
+    month: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "opinion_figures.html")]
+struct FiguresPage {
+    c: Ctx,
+    title: String,
+    f: jinguo_services::opinion_figures::MonthFigures,
+    places: Vec<Choice<String, String>>,
+    mean_hours: String,
+    breakdowns: Vec<(&'static str, Vec<jinguo_services::opinion_figures::Count>)>,
+    clocks: Vec<(&'static str, jinguo_services::opinion_figures::ClockFigures)>,
+}
+
+/// A level's monthly figures: her first place unless she chose one.
+pub(super) async fn figures_page(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    axum::extract::Query(q): axum::extract::Query<FiguresQuery>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let mut places = meeting_places(&caller);
+    let place = q
+        .place
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| places.first().map(|p| p.value.clone()));
+    let Some(place) = place else {
+        return error_page(&ServiceError::Forbidden, c);
+    };
+    let f = match s
+        .services
+        .opinion_month(
+            &caller,
+            &place,
+            q.month.as_deref().unwrap_or_default(),
+            lang,
+        )
+        .await
+    {
+        Ok(f) => f,
+        Err(e) => return error_page(&e, c),
+    };
+    for p in &mut places {
+        if let Ok(Some(pl)) = s.services.cached().place(&p.value).await {
+            p.label = format!("{} {}", pl.code, pl.name);
+        }
+    }
+    if !places.iter().any(|p| p.value == f.place_code) {
+        places.push(Choice::new(
+            f.place_code.clone(),
+            format!("{} {}", f.place_code, f.place_name),
+        ));
+    }
+    let p = FiguresPage {
+        title: format!("{} · {} {}", c.tr("opinion.figures"), f.place_name, f.month),
+        mean_hours: f
+            .mean_answer_hours
+            .map(|h| format!("{h:.1}"))
+            .unwrap_or_default(),
+        breakdowns: vec![
+            (c.tr("opinion.by_source"), f.by_source.clone()),
+            (c.tr("opinion.by_category"), f.by_category.clone()),
+            (c.tr("opinion.by_grade"), f.by_grade.clone()),
+            (c.tr("opinion.by_place"), f.by_place.clone()),
+        ],
+        clocks: f
+            .clocks
+            .iter()
+            .map(|k| (k.kind.label(lang), k.clone()))
+            .collect(),
+        places,
+        f,
+        c,
+    };
+    page(p.render(), StatusCode::OK)
+}
