@@ -18,7 +18,7 @@ fn call(at: &str, kind: &str, action: &str) -> CallInput {
         caller_phone: "13812345678".into(),
         place: "530181001".into(),
         kind: kind.into(),
-        summary: "来电反映丈夫酗酒后多次打骂，希望得到帮助。".into(),
+        summary: "来电反映丈夫张建国酗酒后多次打骂，可回拨13812345678。".into(),
         action: action.into(),
         ..CallInput::default()
     }
@@ -107,6 +107,14 @@ async fn the_log(b: Backend) {
     assert_eq!(
         (c.caller_name.as_str(), c.caller_phone.as_str()),
         ("张*芳", "138****5678")
+    );
+    // The summary names people and numbers too: shown masked, like the caller.
+    assert!(
+        !c.summary.contains("张建国")
+            && !c.summary.contains("13812345678")
+            && c.summary.contains("酗酒"),
+        "{}",
+        c.summary
     );
     assert!(!c.off_hours);
     let o = log.calls.iter().find(|c| c.id == opinion).unwrap();
@@ -201,7 +209,7 @@ async fn the_log(b: Backend) {
             .await
             .unwrap();
         assert!(html.contains(word), "{lang}");
-        assert!(html.contains("张*芳") && !html.contains("张小芳"));
+        assert!(html.contains("张*芳") && !html.contains("张小芳") && !html.contains("张建国"));
     }
     for (lang, word) in [("zh-CN", "来电号码"), ("en", "Caller's number")] {
         let r = client

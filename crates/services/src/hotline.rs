@@ -305,7 +305,8 @@ impl Services {
             caller_phone: jinguo_domain::mask::phone(&open("caller_phone", &c.caller_phone)?),
             place_code: c.place_code.clone(),
             kind: CallKind::stored(&c.kind)?,
-            summary: open("summary", &c.summary)?,
+            // The caller's words name people and numbers: shown masked, as the caller is.
+            summary: crate::opinion::mask_names(&open("summary", &c.summary)?),
             action: Action::stored(&c.action)?,
             linked_id: c.linked_id,
             callback_on: c.callback_on.clone(),
