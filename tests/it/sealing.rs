@@ -680,6 +680,58 @@ async fn rotation_reseals_names(b: Backend) {
         path.clone(),
     ));
     case_of_registered_victim(&s2).await;
+    // A hotline call, a review meeting with a task and a supervision task: their sealed
+    // columns are re-sealed too.
+    let staff = support::county_staff();
+    let today = jinguo_services::clock::today();
+    let yesterday = today - chrono::Duration::days(1);
+    s2.record_call(
+        &staff,
+        &jinguo_domain::hotline::CallInput {
+            called_at: format!("{yesterday}T09:00"),
+            caller_name: "张小芳".into(),
+            caller_phone: "13812345678".into(),
+            place: "530181001".into(),
+            kind: "consultation".into(),
+            summary: "咨询离婚财产分割".into(),
+            action: "advice".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s2.add_meeting(
+        &staff,
+        "530181",
+        &jinguo_services::meetings::MeetingInput {
+            met_on: today.to_string(),
+            attendees: "主席".into(),
+            conclusions: "持续关注".into(),
+            tasks: vec![jinguo_services::meetings::TaskInput {
+                task: "回访".into(),
+                owner: "连然街道妇联".into(),
+                due_by: today.to_string(),
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s2.issue_task(
+        &staff,
+        "530181",
+        &jinguo_domain::supervision::TaskInput {
+            title: "会议部署督办".into(),
+            source: "meeting".into(),
+            lead_place: "530181001".into(),
+            owner_name: "王主任".into(),
+            issued_on: today.to_string(),
+            deadline: (today + chrono::Duration::days(10)).to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let names_before = opened(&s2, SealedColumn::PersonName).await;
     let report = s2
         .rotate_keys(&jinguo_services::Caller::operator())
@@ -698,6 +750,15 @@ async fn rotation_reseals_names(b: Backend) {
         SealedColumn::ConsentPerson,
         SealedColumn::ConsentGuardianName,
         SealedColumn::CaseConsentGuardianName,
+        SealedColumn::HotlineCallerName,
+        SealedColumn::HotlineCallerPhone,
+        SealedColumn::HotlineSummary,
+        SealedColumn::SupervisionTitle,
+        SealedColumn::SupervisionOwnerName,
+        SealedColumn::MeetingAttendees,
+        SealedColumn::MeetingConclusions,
+        SealedColumn::MeetingTaskText,
+        SealedColumn::MeetingTaskOwner,
     ] {
         let rows = sealed_values(&s2.db, which, (uuid::Uuid::nil(), -1), 50)
             .await
@@ -708,6 +769,12 @@ async fn rotation_reseals_names(b: Backend) {
         }
     }
     assert_eq!(opened(&s2, SealedColumn::PersonName).await, names_before);
+    // What was re-sealed still reads.
+    let log = s2
+        .hotline_log(&staff, Some(&yesterday.format("%Y-%m").to_string()))
+        .await
+        .unwrap();
+    assert!(log.calls.iter().any(|c| c.caller_phone == "138****5678"));
 }
 both_backends!(
     key_rotation_reseals_names_birth_dates_and_relationships,

@@ -543,10 +543,21 @@ pub enum SealedColumn {
     AssessmentAnswers,
     AssessmentReason,
     SafetyActionText,
+    HotlineCallerName,
+    HotlineCallerPhone,
+    HotlineSummary,
+    SupervisionTitle,
+    SupervisionMatter,
+    SupervisionOwnerName,
+    SupervisionStepNote,
+    MeetingAttendees,
+    MeetingConclusions,
+    MeetingTaskText,
+    MeetingTaskOwner,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 46] = [
+    pub const ALL: [SealedColumn; 57] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -593,6 +604,17 @@ impl SealedColumn {
         SealedColumn::AssessmentAnswers,
         SealedColumn::AssessmentReason,
         SealedColumn::SafetyActionText,
+        SealedColumn::HotlineCallerName,
+        SealedColumn::HotlineCallerPhone,
+        SealedColumn::HotlineSummary,
+        SealedColumn::SupervisionTitle,
+        SealedColumn::SupervisionMatter,
+        SealedColumn::SupervisionOwnerName,
+        SealedColumn::SupervisionStepNote,
+        SealedColumn::MeetingAttendees,
+        SealedColumn::MeetingConclusions,
+        SealedColumn::MeetingTaskText,
+        SealedColumn::MeetingTaskOwner,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -701,6 +723,17 @@ impl SealedColumn {
             SealedColumn::AssessmentAnswers => ("risk_assessment", "answers"),
             SealedColumn::AssessmentReason => ("risk_assessment", "reason"),
             SealedColumn::SafetyActionText => ("safety_action", "action"),
+            SealedColumn::HotlineCallerName => ("hotline_call", "caller_name"),
+            SealedColumn::HotlineCallerPhone => ("hotline_call", "caller_phone"),
+            SealedColumn::HotlineSummary => ("hotline_call", "summary"),
+            SealedColumn::SupervisionTitle => ("supervision_task", "title"),
+            SealedColumn::SupervisionMatter => ("supervision_task", "matter"),
+            SealedColumn::SupervisionOwnerName => ("supervision_task", "owner_name"),
+            SealedColumn::SupervisionStepNote => ("supervision_step", "note"),
+            SealedColumn::MeetingAttendees => ("opinion_meeting", "attendees"),
+            SealedColumn::MeetingConclusions => ("opinion_meeting", "conclusions"),
+            SealedColumn::MeetingTaskText => ("opinion_task", "task"),
+            SealedColumn::MeetingTaskOwner => ("opinion_task", "owner"),
         }
     }
 
@@ -845,6 +878,39 @@ impl SealedColumn {
             SealedColumn::SafetyActionText => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, action AS value FROM safety_action WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
             }
+            SealedColumn::HotlineCallerName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, caller_name AS value FROM hotline_call WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND caller_name <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::HotlineCallerPhone => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, caller_phone AS value FROM hotline_call WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND caller_phone <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::HotlineSummary => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, summary AS value FROM hotline_call WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::SupervisionTitle => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, title AS value FROM supervision_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::SupervisionMatter => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, matter AS value FROM supervision_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND matter <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::SupervisionOwnerName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, owner_name AS value FROM supervision_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::SupervisionStepNote => {
+                "SELECT county_code, task_id AS id, seq, note AS value FROM supervision_step WHERE (task_id > $1 OR (task_id = $1 AND seq > $2)) AND note <> '' ORDER BY task_id, seq LIMIT $3"
+            }
+            SealedColumn::MeetingAttendees => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, attendees AS value FROM opinion_meeting WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::MeetingConclusions => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, conclusions AS value FROM opinion_meeting WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::MeetingTaskText => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, task AS value FROM opinion_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::MeetingTaskOwner => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, owner AS value FROM opinion_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND owner <> '' ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -988,6 +1054,39 @@ impl SealedColumn {
             }
             SealedColumn::SafetyActionText => {
                 "UPDATE safety_action SET action = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::HotlineCallerName => {
+                "UPDATE hotline_call SET caller_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::HotlineCallerPhone => {
+                "UPDATE hotline_call SET caller_phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::HotlineSummary => {
+                "UPDATE hotline_call SET summary = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SupervisionTitle => {
+                "UPDATE supervision_task SET title = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SupervisionMatter => {
+                "UPDATE supervision_task SET matter = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SupervisionOwnerName => {
+                "UPDATE supervision_task SET owner_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::SupervisionStepNote => {
+                "UPDATE supervision_step SET note = $1 WHERE county_code = $2 AND task_id = $3 AND seq = $4"
+            }
+            SealedColumn::MeetingAttendees => {
+                "UPDATE opinion_meeting SET attendees = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::MeetingConclusions => {
+                "UPDATE opinion_meeting SET conclusions = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::MeetingTaskText => {
+                "UPDATE opinion_task SET task = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::MeetingTaskOwner => {
+                "UPDATE opinion_task SET owner = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }
