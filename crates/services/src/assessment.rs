@@ -10,7 +10,6 @@ use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, Utc};
 use jinguo_domain::Kind as _;
-use jinguo_domain::account::Role;
 use jinguo_domain::assessment::{
     Answered, AssessmentInput, Basis, Question, check_checklist, default_checklist,
 };
@@ -203,12 +202,7 @@ impl Services {
         caller: &Caller,
         case: Uuid,
     ) -> Result<CaseAssessments, ServiceError> {
-        let c = cases::case(&self.db, &caller.reader(), case)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&c.path)) {
-            return Err(ServiceError::NotFound);
-        }
+        let c = self.managed_case(caller, case).await?;
         let whole = c.owner == caller.username;
         let questions = questions_of(store::questions(&self.db, &c.county_code).await?);
         let rows = store::assessments_of_case(&self.db, &c).await?;

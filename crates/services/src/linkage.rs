@@ -1057,8 +1057,8 @@ impl Services {
         Ok(())
     }
 
-    /// A case the caller manages as staff (to change it), open.
-    pub(crate) async fn staff_case(
+    /// A case the caller manages as staff, open or closed; else not found.
+    pub(crate) async fn managed_case(
         &self,
         caller: &Caller,
         id: Uuid,
@@ -1069,6 +1069,16 @@ impl Services {
         if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&c.path)) {
             return Err(ServiceError::NotFound);
         }
+        Ok(c)
+    }
+
+    /// A case the caller manages as staff (to change it), open.
+    pub(crate) async fn staff_case(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Seen<CaseRow>, ServiceError> {
+        let c = self.managed_case(caller, id).await?;
         if c.status != "open" {
             return Err(invalid("case", "case.closed"));
         }
