@@ -723,6 +723,10 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
         )
         .execute(pg)
         .await?;
+        // The groups written past `place::upsert` are counted in the places' tallies afresh.
+        jinguo_storage::db_tx!(&services.db, tx => {
+            jinguo_storage::place::rebuild_place_tallies(tx).await
+        })?;
         // Every value sealed as the services seal it, a county at a time: the next county is
         // sealed (on every core) while the one before is written with COPY.
         let groups: Vec<(String, String, String)> = sqlx::query_as(

@@ -12,7 +12,7 @@ use jinguo_domain::resident_id::ResidentId;
 use jinguo_services::import::SheetSource;
 use jinguo_storage::Backend;
 
-fn id(k: u32, seq: u16) -> String {
+pub(crate) fn id(k: u32, seq: u16) -> String {
     let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Duration::days(k.into());
     ResidentId::compose(110101, birth, seq).as_str().to_string()
 }

@@ -381,3 +381,195 @@ async fn command_rebuilds_tallies(b: Backend) {
     assert!(left.is_empty(), "{left:?}");
 }
 both_backends!(command, super::command_rebuilds_tallies);
+
+/// A place's figures counted by hand from the places, households and serving members below it.
+async fn figures_by_hand(db: &Db, path: &str) -> jinguo_storage::place::Figures {
+    let (lo, hi) = (path.to_string(), format!("{path}\u{10FFFF}"));
+    let count = |sql: &'static str| {
+        let (lo, hi) = (lo.clone(), hi.clone());
+        async move {
+            let sql = sqlx::AssertSqlSafe(sql);
+            let n: i64 = match db {
+                Db::Sqlite(s) => sqlx::query_scalar(sql)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_one(&s.read)
+                    .await
+                    .unwrap(),
+                Db::Postgres(p) => sqlx::query_scalar(sql)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_one(p)
+                    .await
+                    .unwrap(),
+            };
+            n
+        }
+    };
+    jinguo_storage::place::Figures {
+        townships: count("SELECT count(*) FROM place WHERE level = 4 AND path >= $1 AND path < $2").await,
+        villages: count("SELECT count(*) FROM place WHERE level = 5 AND path >= $1 AND path < $2").await,
+        groups: count("SELECT count(*) FROM place WHERE level = 6 AND path >= $1 AND path < $2").await,
+        households: count("SELECT count(*) FROM household WHERE path >= $1 AND path < $2").await,
+        executives: count(
+            "SELECT count(*) FROM member WHERE role = 'executive' AND ended_on IS NULL AND path >= $1 AND path < $2",
+        )
+        .await,
+        representatives: count(
+            "SELECT count(*) FROM member WHERE role = 'representative' AND ended_on IS NULL AND path >= $1 AND path < $2",
+        )
+        .await,
+    }
+}
+
+/// The overview of `code` (read with empty caches) agrees with a count by hand, for the place
+/// and each of its children.
+async fn assert_overview_counted(s: &mut jinguo_services::Services, db: &Db, code: &str) {
+    s.caches = Arc::new(jinguo_services::caches::Caches::new(
+        jinguo_services::caches::Caches::TTL,
+    ));
+    // The province's staff, who see every place of the test.
+    let staff = support::caller(jinguo_domain::account::Role::Staff, "53/");
+    let v = s.place_view(&staff, code).await.unwrap();
+    assert_eq!(
+        v.figures,
+        figures_by_hand(db, &v.place.path).await,
+        "{code}"
+    );
+    assert!(!v.children.is_empty(), "{code}");
+    for c in &v.children {
+        assert_eq!(
+            c.figures,
+            figures_by_hand(db, &c.place.path).await,
+            "{}",
+            c.place.code
+        );
+    }
+}
+
+/// The overview's figures come from the places' tallies, kept by the writes: exact after
+/// members are added and leave at the same moment, households are imported and places are
+/// imported; `check` finds a broken row and the rebuild mends it.
+async fn place_tallies_follow_the_writes(b: Backend) {
+    let (t, mut s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    for code in ["530181", "530181001", "530181001001"] {
+        assert_overview_counted(&mut s, &t.db, code).await;
+    }
+    let group = crate::storage::first_group(&s).await;
+    let village = group[..12].to_string();
+    let before = figures_by_hand(&t.db, "53/5301/530181/").await;
+
+    // Members added and leaving at once, from many tasks.
+    let leaving: Vec<Uuid> = {
+        let sql = "SELECT id FROM member WHERE role = 'representative' AND ended_on IS NULL ORDER BY id LIMIT 4";
+        match &t.db {
+            Db::Sqlite(x) => sqlx::query_scalar(sql).fetch_all(&x.read).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        }
+    };
+    assert_eq!(leaving.len(), 4);
+    let shared = Arc::new(s);
+    let mut tasks = Vec::new();
+    for i in 0..8usize {
+        let (s, staff) = (shared.clone(), staff.clone());
+        let (village, group) = (village.clone(), group.clone());
+        let leave = leaving.get(i % 4).copied().filter(|_| i < 4);
+        tasks.push(tokio::spawn(async move {
+            let (at, role) = if i % 2 == 0 {
+                (village, "executive")
+            } else {
+                (group, "representative")
+            };
+            s.add_member(
+                &staff,
+                &at,
+                &jinguo_domain::member::MemberInput {
+                    name: format!("新成员{i}"),
+                    role: role.into(),
+                    started_on: "2026-01-01".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            if let Some(m) = leave {
+                s.member_leave(&staff, m, "任期届满，换届离任")
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut s = Arc::try_unwrap(shared).ok().unwrap();
+    let after = figures_by_hand(&t.db, "53/5301/530181/").await;
+    assert_eq!(after.executives, before.executives + 4);
+    assert_eq!(after.representatives, before.representatives + 4 - 4);
+
+    // Households from a sheet.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "户编号",
+        "小组编码",
+        "家庭住址",
+        "姓名",
+        "身份证号",
+        "与户主关系",
+    ])
+    .unwrap();
+    for k in 0..3u32 {
+        let number = crate::exports::id(k + 40, 2);
+        w.write_record([
+            format!("{group}T{k}").as_str(),
+            &group,
+            "文化路1号",
+            "新户主",
+            &number,
+            "户主",
+        ])
+        .unwrap();
+    }
+    let r = s
+        .import_households(
+            &staff,
+            &jinguo_services::import::SheetSource::CsvBytes(w.into_inner().unwrap()),
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(r.committed, "{:?}", r.issues);
+    assert_eq!(
+        figures_by_hand(&t.db, "53/5301/530181/").await.households,
+        before.households + 3
+    );
+
+    // Places from the division files: a township and a village new, the others renamed.
+    let dir = tempfile::tempdir().unwrap();
+    crate::storage::division_files(dir.path());
+    s.import_places(&Caller::operator(), dir.path())
+        .await
+        .unwrap();
+    for code in ["530181", "530181001", &village, "53"] {
+        assert_overview_counted(&mut s, &t.db, code).await;
+    }
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+
+    // A broken row is found, and the rebuild mends it.
+    support::exec(
+        &t.db,
+        "UPDATE place_tally SET households = households + 7 WHERE path = '53/5301/530181/'",
+    )
+    .await
+    .unwrap();
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    let (ok, detail) = check_line(&lines, "place tallies");
+    assert!(!ok && detail.starts_with("1 "), "{detail}");
+    s.rebuild_tallies(&Caller::operator()).await.unwrap();
+    let lines = s.check(&Caller::operator()).await.unwrap();
+    assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+    assert_overview_counted(&mut s, &t.db, "530181").await;
+}
+both_backends!(place_tallies, super::place_tallies_follow_the_writes);

@@ -53,6 +53,14 @@ impl Services {
             ok: drift == 0,
             detail: format!("{drift} resident groups whose tally differs from a fresh count"),
         });
+        let drift = jinguo_storage::place::place_tally_drift(&self.db).await?;
+        out.push(CheckLine {
+            name: "place tallies",
+            ok: drift == 0,
+            detail: format!(
+                "{drift} places whose figures (places, households, members below) differ from a fresh count"
+            ),
+        });
         let drift = jinguo_storage::screening::campaign_tally_drift(&self.db).await?;
         out.push(CheckLine {
             name: "campaign tallies",
@@ -82,8 +90,8 @@ impl Services {
         Ok(out)
     }
 
-    /// Writes the households-per-group tallies and the campaigns' tallies afresh from the
-    /// households and the visits, in one transaction (the machine's operator only). On
+    /// Writes the households-per-group tallies, the places' tallies and the campaigns' tallies
+    /// afresh from the households, places, members and visits, in one transaction (the machine's operator only). On
     /// PostgreSQL the tables counted are locked against writes meanwhile, so that a household or
     /// a visit written at the same moment is counted once: before the rebuild, or after it.
     pub async fn rebuild_tallies(&self, caller: &Caller) -> Result<(), ServiceError> {
@@ -93,6 +101,7 @@ impl Services {
         jinguo_storage::db_tx!(&self.db, tx => {
             maintenance::lock_for_tallies(tx).await?;
             maintenance::rebuild_group_tallies(tx).await?;
+            jinguo_storage::place::rebuild_place_tallies(tx).await?;
             jinguo_storage::screening::rebuild_campaign_tallies(tx).await
         })?;
         Ok(())

@@ -120,7 +120,18 @@ pub async fn add_to_tallies(
             q.build().execute(&mut *c).await.map(|_| ())
         })?;
     }
-    Ok(())
+    let changes: Vec<crate::place::TallyChange> = counts
+        .iter()
+        .map(|(county, path, n)| crate::place::TallyChange {
+            county,
+            path,
+            change: crate::place::Figures {
+                households: *n,
+                ..Default::default()
+            },
+        })
+        .collect();
+    crate::place::add_to_place_tallies(tx, &changes).await
 }
 
 async fn write_households(

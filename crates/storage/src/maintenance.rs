@@ -107,12 +107,13 @@ pub async fn tally_drift(db: &Db) -> Result<i64, StorageError> {
     Ok(n)
 }
 
-/// On PostgreSQL, locks the tables the tallies count (households, visits, disputes) against
+/// On PostgreSQL, locks the tables the tallies count (households, visits, disputes, places,
+/// members) against
 /// writes until the caller's transaction ends, waiting for the writes under way; SQLite has one
 /// writer at a time already.
 pub async fn lock_for_tallies(tx: &mut crate::DbConn<'_>) -> Result<(), StorageError> {
     if let crate::DbConn::Postgres(c) = tx {
-        sqlx::query("LOCK TABLE household, visit, dispute IN SHARE MODE")
+        sqlx::query("LOCK TABLE household, visit, dispute, place, member IN SHARE MODE")
             .execute(&mut **c)
             .await?;
     }

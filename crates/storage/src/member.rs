@@ -46,7 +46,15 @@ pub async fn insert(
         })
         .map_err(StorageError::classify)?;
     }
-    Ok(())
+    let changes: Vec<crate::place::TallyChange> = rows
+        .iter()
+        .map(|m| crate::place::TallyChange {
+            county: &m.county_code,
+            path: &m.path,
+            change: crate::place::Figures::member(m.role, 1),
+        })
+        .collect();
+    crate::place::add_to_place_tallies(tx, &changes).await
 }
 
 /// The members (still serving) an account is.
@@ -152,8 +160,18 @@ pub async fn end(
     id: Uuid,
     on: NaiveDate,
 ) -> Result<(), StorageError> {
-    conn_run!(tx, c => sqlx::query("UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL")
-        .bind(county).bind(id).bind(on).execute(&mut *c).await.map(|_| ()))?;
+    let ended: Option<(String, String)> = conn_run!(tx, c => sqlx::query_as(
+        "UPDATE member SET ended_on = $3 WHERE county_code = $1 AND id = $2 AND ended_on IS NULL \
+         RETURNING path, role")
+        .bind(county).bind(id).bind(on).fetch_optional(&mut *c).await)?;
+    if let Some((path, role)) = ended {
+        let change = crate::place::TallyChange {
+            county,
+            path: &path,
+            change: crate::place::Figures::member(&role, -1),
+        };
+        crate::place::add_to_place_tallies(tx, &[change]).await?;
+    }
     Ok(())
 }
 

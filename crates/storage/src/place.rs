@@ -70,6 +70,31 @@ macro_rules! cols {
 pub async fn upsert(tx: &mut DbConn<'_>, rows: &[NewPlace]) -> Result<u64, StorageError> {
     let mut n = 0;
     for chunk in rows.chunks(2000) {
+        // The places not there yet are added to the tallies of the places above them.
+        let there: Vec<(String,)> = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new("SELECT code FROM place WHERE code IN (");
+            let mut codes = q.separated(", ");
+            for p in chunk {
+                codes.push_bind(&p.code);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await
+        })?;
+        let there: std::collections::HashSet<String> = there.into_iter().map(|r| r.0).collect();
+        let added: Vec<TallyChange> = chunk
+            .iter()
+            .filter(|p| !there.contains(&p.code))
+            .filter_map(|p| {
+                let level = PlaceLevel::from_i16(p.level)?;
+                (level >= PlaceLevel::Township).then_some(())?;
+                Some(TallyChange {
+                    county: p.county_code.as_deref()?,
+                    path: &p.path,
+                    change: Figures::place(level),
+                })
+            })
+            .collect();
+        add_to_place_tallies(tx, &added).await?;
         let done = conn_run!(tx, c => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO place (code, parent_code, level, name, path, county_code) ",
@@ -157,66 +182,187 @@ pub async fn below_at_level(
 }
 
 /// Figures for every child of `parent` (whose children are at `child_level`) and for the parent
-/// itself, in one pass per table: rows are grouped by the child's path prefix.
+/// itself, read from the places' tallies (`place_tally`, kept by the writes): the parent's row
+/// and its children's, summed over the counties they hold (a place above the county has one row
+/// per county below it).
 pub async fn child_figures(
     db: &Db,
     parent: &Place,
     child_level: PlaceLevel,
 ) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
     let range = parent.subtree();
-    let n = path_len(child_level);
-    let places: Vec<(String, i16, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $1) AS child, level, count(*) FROM place \
-         WHERE path >= $2 AND path < $3 AND level >= $4 GROUP BY child, level")
-        .bind(n).bind(&range.lo).bind(&range.hi).bind(child_level.as_i16())
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => sqlx::query_as(
+        "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
+         CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
+         CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
+         WHERE level IN ($1, $2) AND path >= $3 AND path < $4 GROUP BY path ORDER BY path")
+        .bind(parent.level).bind(child_level.as_i16()).bind(&range.lo).bind(&range.hi)
         .fetch_all(p).await)?;
-    // One tally a resident group (kept by the writes); the roll-up to the children's prefixes
-    // happens below.
-    let households: Vec<(String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT path, households FROM group_tally WHERE path >= $1 AND path < $2")
-        .bind(&range.lo).bind(&range.hi)
-        .fetch_all(p).await)?;
-    let members: Vec<(String, String, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT path, role, count(*) FROM member \
-         WHERE path >= $1 AND path < $2 AND ended_on IS NULL GROUP BY path, role")
-        .bind(&range.lo).bind(&range.hi)
-        .fetch_all(p).await)?;
-    let prefix = |path: &str| path.get(..n as usize).map(str::to_string);
-
-    let mut by_child: std::collections::BTreeMap<String, Figures> = Default::default();
     let mut total = Figures::default();
-    for (child, level, count) in places {
-        let f = by_child.entry(child).or_default();
-        for fig in [&mut *f, &mut total] {
-            match PlaceLevel::from_i16(level) {
-                Some(PlaceLevel::Township) => fig.townships += count,
-                Some(PlaceLevel::Village) => fig.villages += count,
-                Some(PlaceLevel::Group) => fig.groups += count,
-                _ => {}
-            }
+    let mut by_child = Vec::with_capacity(rows.len());
+    for (path, townships, villages, groups, households, executives, representatives) in rows {
+        let f = Figures {
+            townships,
+            villages,
+            groups,
+            households,
+            executives,
+            representatives,
+        };
+        if path == parent.path {
+            total = f;
+        } else {
+            by_child.push((path, f));
         }
     }
-    for (path, count) in households {
-        if let Some(child) = prefix(&path) {
-            by_child.entry(child).or_default().households += count;
+    Ok((total, by_child))
+}
+
+/// A change to what lies below a place: added to the tallies of the place at `path` and of
+/// every place above it, within `county`.
+#[derive(Debug, Clone)]
+pub struct TallyChange<'a> {
+    pub county: &'a str,
+    pub path: &'a str,
+    pub change: Figures,
+}
+
+/// The path lengths of the six levels, province first.
+const LEVEL_LENS: [usize; 6] = [3, 8, 15, 25, 38, 54];
+
+/// Adds changes to the places' tallies, in the caller's transaction: each change to its place's
+/// row and to the rows of the places above it, within its county, summed before writing.
+pub async fn add_to_place_tallies(
+    tx: &mut DbConn<'_>,
+    changes: &[TallyChange<'_>],
+) -> Result<(), StorageError> {
+    let mut rows: std::collections::BTreeMap<(&str, &str), (i16, Figures)> = Default::default();
+    for c in changes {
+        for (i, len) in LEVEL_LENS.iter().enumerate() {
+            let Some(prefix) = c.path.get(..*len) else {
+                break;
+            };
+            let row = rows
+                .entry((c.county, prefix))
+                .or_insert_with(|| (i as i16 + 1, Figures::default()));
+            row.1.add(&c.change);
         }
-        total.households += count;
     }
-    // Members serving the parent's own federation are counted in the total only.
-    for (path, role, count) in members {
-        let mut figs = vec![&mut total];
-        if let Some(child) = prefix(&path) {
-            figs.push(by_child.entry(child).or_default());
-        }
-        for fig in figs {
-            match role.as_str() {
-                "executive" => fig.executives += count,
-                "representative" => fig.representatives += count,
-                _ => {}
-            }
+    let rows: Vec<_> = rows.into_iter().collect();
+    for chunk in rows.chunks(500) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO place_tally (county_code, level, path, townships, villages, groups, \
+                 households, executives, representatives) ",
+            );
+            q.push_values(chunk, |mut b, ((county, path), (level, f))| {
+                b.push_bind(*county).push_bind(*level).push_bind(*path)
+                    .push_bind(f.townships).push_bind(f.villages).push_bind(f.groups)
+                    .push_bind(f.households).push_bind(f.executives).push_bind(f.representatives);
+            });
+            q.push(" ON CONFLICT (county_code, path) DO UPDATE SET \
+                townships = place_tally.townships + excluded.townships, \
+                villages = place_tally.villages + excluded.villages, \
+                groups = place_tally.groups + excluded.groups, \
+                households = place_tally.households + excluded.households, \
+                executives = place_tally.executives + excluded.executives, \
+                representatives = place_tally.representatives + excluded.representatives");
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// The places' tallies counted afresh from the places, the households and the members still
+/// serving (migration 0100 built them the same way, from the groups' household tallies).
+const PLACE_TALLY_FRESH: &str = "\
+    SELECT county_code, level, path, CAST(sum(townships) AS BIGINT) AS townships, \
+           CAST(sum(villages) AS BIGINT) AS villages, CAST(sum(groups) AS BIGINT) AS groups, \
+           CAST(sum(households) AS BIGINT) AS households, \
+           CAST(sum(executives) AS BIGINT) AS executives, \
+           CAST(sum(representatives) AS BIGINT) AS representatives FROM ( \
+        SELECT p.county_code, l.level, substr(p.path, 1, l.len) AS path, \
+               CASE WHEN p.level = 4 THEN 1 ELSE 0 END AS townships, \
+               CASE WHEN p.level = 5 THEN 1 ELSE 0 END AS villages, \
+               CASE WHEN p.level = 6 THEN 1 ELSE 0 END AS groups, \
+               0 AS households, 0 AS executives, 0 AS representatives \
+        FROM place p JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
+            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(p.path) >= l.len \
+        WHERE p.level >= 4 AND p.county_code IS NOT NULL \
+        UNION ALL \
+        SELECT g.county_code, l.level, substr(g.path, 1, l.len), 0, 0, 0, g.households, 0, 0 \
+        FROM (SELECT county_code, path, count(*) AS households FROM household \
+              GROUP BY county_code, path) g JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
+            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(g.path) >= l.len \
+        UNION ALL \
+        SELECT m.county_code, l.level, substr(m.path, 1, l.len), 0, 0, 0, 0, \
+               CASE WHEN m.role = 'executive' THEN 1 ELSE 0 END, \
+               CASE WHEN m.role = 'representative' THEN 1 ELSE 0 END \
+        FROM member m JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
+            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(m.path) >= l.len \
+        WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative') \
+    ) x GROUP BY county_code, level, path";
+
+/// Places whose tallies differ from a fresh count (rows missing on either side included).
+pub async fn place_tally_drift(db: &Db) -> Result<i64, StorageError> {
+    let sql = format!(
+        "SELECT count(*) FROM place_tally t FULL OUTER JOIN ({PLACE_TALLY_FRESH}) f \
+         ON f.county_code = t.county_code AND f.path = t.path \
+         WHERE coalesce(t.townships, 0) <> coalesce(f.townships, 0) \
+            OR coalesce(t.villages, 0) <> coalesce(f.villages, 0) \
+            OR coalesce(t.groups, 0) <> coalesce(f.groups, 0) \
+            OR coalesce(t.households, 0) <> coalesce(f.households, 0) \
+            OR coalesce(t.executives, 0) <> coalesce(f.executives, 0) \
+            OR coalesce(t.representatives, 0) <> coalesce(f.representatives, 0)"
+    );
+    let (n,): (i64,) =
+        db_run!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_one(p).await)?;
+    Ok(n)
+}
+
+/// Writes the places' tallies afresh, in the caller's transaction.
+pub async fn rebuild_place_tallies(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    let insert = format!(
+        "INSERT INTO place_tally (county_code, level, path, townships, villages, groups, \
+         households, executives, representatives) {PLACE_TALLY_FRESH}"
+    );
+    conn_run!(tx, c => async {
+        sqlx::query("DELETE FROM place_tally").execute(&mut *c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(insert.clone())).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(())
+    }.await)?;
+    Ok(())
+}
+
+impl Figures {
+    fn add(&mut self, o: &Figures) {
+        self.townships += o.townships;
+        self.villages += o.villages;
+        self.groups += o.groups;
+        self.households += o.households;
+        self.executives += o.executives;
+        self.representatives += o.representatives;
+    }
+
+    /// One place of `level` (only townships, villages and groups are counted).
+    pub fn place(level: PlaceLevel) -> Figures {
+        Figures {
+            townships: i64::from(level == PlaceLevel::Township),
+            villages: i64::from(level == PlaceLevel::Village),
+            groups: i64::from(level == PlaceLevel::Group),
+            ..Default::default()
         }
     }
-    Ok((total, by_child.into_iter().collect()))
+
+    /// One member of `role` more (`n` = 1) or less (`n` = -1); only executives and
+    /// representatives are counted.
+    pub fn member(role: &str, n: i64) -> Figures {
+        Figures {
+            executives: if role == "executive" { n } else { 0 },
+            representatives: if role == "representative" { n } else { 0 },
+            ..Default::default()
+        }
+    }
 }
 
 /// How many places of each level exist below (and including) a path prefix.
