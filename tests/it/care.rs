@@ -1096,6 +1096,31 @@ async fn review_reminders_reach_the_representative(b: Backend) {
         .caller_from_session(&login.token, "127.0.0.1")
         .await
         .unwrap();
+    // An executive of the village federation answering for the group as a unit.
+    let village = &group[..12];
+    let executive = s
+        .coverage_members(&staff, village)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.role == "executive" && m.place_path.len() == 38)
+        .expect("an executive of the village")
+        .id;
+    s.assign_units(&staff, executive, &[group.clone()])
+        .await
+        .unwrap();
+    support::account(&s, "rev-exec", Role::Staff, village).await;
+    s.link_member(&Caller::operator(), "rev-exec", executive)
+        .await
+        .unwrap();
+    let exec_login = s
+        .login("rev-exec", support::PASSWORD, "127.0.0.1")
+        .await
+        .unwrap();
+    let exec = s
+        .caller_from_session(&exec_login.token, "127.0.0.1")
+        .await
+        .unwrap();
     let lines = jinguo_storage::assignment::group_households(&s.db, &group)
         .await
         .unwrap();
@@ -1199,6 +1224,8 @@ async fn review_reminders_reach_the_representative(b: Backend) {
     assert_eq!(s.remind_reviews(today, now).await.unwrap(), 0);
     let (inbox, unread) = s.inbox(&rep, jinguo_domain::Lang::Zh).await.unwrap();
     assert_eq!(unread, 1);
+    // The executive answering for the whole group has both entries' reminders.
+    assert_eq!(s.unread(&exec).await.unwrap(), 2);
     assert_eq!(
         (inbox[0].kind.as_str(), inbox[0].link.clone()),
         ("entry.review_due", format!("/registry-entries/{due_mine}"))

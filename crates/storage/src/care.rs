@@ -339,22 +339,25 @@ pub async fn responsible_accounts(
         .match_indices('/')
         .map(|(i, _)| path[..=i].to_string())
         .collect();
+    // Two lookups joined by UNION, each by its own index (the household's assignment; the units
+    // above it by `assignment_unit_path`, migration 0101): with an OR between them SQLite read
+    // every assignment in force in the county (about 80 ms a household in the Anning demo).
+    const ANSWERING: &str = "SELECT member.account_id FROM assignment JOIN member \
+         ON member.county_code = assignment.county_code AND member.id = assignment.member_id \
+         WHERE member.account_id IS NOT NULL AND member.ended_on IS NULL \
+         AND assignment.ended_on IS NULL AND assignment.county_code = ";
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT DISTINCT member.account_id FROM assignment JOIN member ON member.county_code = \
-             assignment.county_code AND member.id = assignment.member_id \
-             WHERE member.account_id IS NOT NULL AND member.ended_on IS NULL \
-             AND assignment.ended_on IS NULL AND assignment.county_code = ");
-        q.push_bind(county).push(" AND (assignment.household_id = ").push_bind(household);
+        let mut q = QueryBuilder::new(ANSWERING);
+        q.push_bind(county).push(" AND assignment.household_id = ").push_bind(household);
         if !above.is_empty() {
-            q.push(" OR (assignment.unit_code IS NOT NULL AND assignment.path IN (");
+            q.push(" UNION ").push(ANSWERING).push_bind(county);
+            q.push(" AND assignment.unit_code IS NOT NULL AND assignment.path IN (");
             let mut list = q.separated(", ");
             for a in &above {
                 list.push_bind(a.clone());
             }
-            q.push("))");
+            q.push(")");
         }
-        q.push(")");
         q.build_query_scalar::<Uuid>().fetch_all(p).await
     })?)
 }
