@@ -1106,7 +1106,7 @@ async fn review_reminders_reach_the_representative(b: Backend) {
         .find(|m| m.role == "executive" && m.place_path.len() == 38)
         .expect("an executive of the village")
         .id;
-    s.assign_units(&staff, executive, &[group.clone()])
+    s.assign_units(&staff, executive, std::slice::from_ref(&group))
         .await
         .unwrap();
     support::account(&s, "rev-exec", Role::Staff, village).await;
