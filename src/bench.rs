@@ -1044,3 +1044,117 @@ pub async fn worklist(services: &Services, households: i64) -> anyhow::Result<()
     }
     Ok(())
 }
+
+/// `jinguo bench conference`: into this (empty) database, the Anning places and departments,
+/// `cases` open high-risk cases waiting to be heard and `actions` open safety-plan actions
+/// decided at earlier conferences (50 for each case heard there); then times the next
+/// conference's agenda (the cases waiting with their clocks, the open actions to review)
+/// through the service, p50 / p99 of 50 reads (goal: under 100 ms), and the county's figures.
+pub async fn conference(services: &Services, cases: i64, actions: i64) -> anyhow::Result<()> {
+    use jinguo_domain::conference::{ActionInput, ConferenceInput};
+    prepare_empty(services).await?;
+    let operator = jinguo_services::Caller::operator();
+    services.ensure_departments(&operator, "530181").await?;
+    let staff = staff_of("53/5301/530181/");
+    let today = jinguo_services::clock::today();
+    let case = |k: i64| jinguo_domain::linkage::CaseInput {
+        victim_name: format!("测试{k}"),
+        relationship: "丈夫".into(),
+        violence: vec!["physical".into()],
+        severity: "serious".into(),
+        risk_factors: vec!["threat_to_kill".into()],
+        source: "walk_in".into(),
+        received_on: today.to_string(),
+        narrative: "测试".into(),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    for k in 0..cases {
+        services
+            .register_case(&staff, "530181001", &case(k))
+            .await?;
+    }
+    // The actions: 50 for each of the cases heard at conferences held today, 10 cases each.
+    let per_case = 50;
+    let heard = (actions + per_case - 1) / per_case;
+    let departments = ["police", "court", "civil_affairs", "health", "justice"];
+    let mut written = 0;
+    let mut conference = None;
+    for k in 0..heard {
+        if k % 10 == 0 {
+            conference = Some(
+                services
+                    .plan_conference(
+                        &staff,
+                        "530181",
+                        &ConferenceInput {
+                            conference_on: today.to_string(),
+                            invited: departments.iter().map(|d| d.to_string()).collect(),
+                        },
+                    )
+                    .await?,
+            );
+        }
+        let conf = conference.context("no conference")?;
+        let id = services
+            .register_case(&staff, "530181001", &case(cases + k))
+            .await?;
+        services.hear_case(&staff, conf, id).await?;
+        for a in 0..per_case.min(actions - written) {
+            services
+                .add_action(
+                    &staff,
+                    conf,
+                    &ActionInput {
+                        case: Some(id),
+                        department: departments[(a % 5) as usize].into(),
+                        action: format!("措施{a}"),
+                        due_on: (today + chrono::Days::new((a % 30) as u64)).to_string(),
+                    },
+                )
+                .await?;
+            written += 1;
+        }
+    }
+    let fill = started.elapsed();
+    // The next conference, tomorrow: its agenda holds the cases waiting and reviews the actions.
+    let next = services
+        .plan_conference(
+            &staff,
+            "530181",
+            &ConferenceInput {
+                conference_on: (today + chrono::Days::new(1)).to_string(),
+                invited: departments.iter().map(|d| d.to_string()).collect(),
+            },
+        )
+        .await?;
+    let n = 50;
+    let mut times = Vec::with_capacity(n);
+    let mut agenda = None;
+    for k in 0..=n {
+        let t = Instant::now();
+        let v = services.conference(&staff, next).await?;
+        if k > 0 {
+            times.push(t.elapsed());
+        }
+        agenda = Some((v.awaiting.len(), v.open_before.len()));
+    }
+    let (waiting, reviewed) = agenda.context("no agenda")?;
+    anyhow::ensure!(waiting as i64 == cases.min(500), "{waiting} cases waiting");
+    let figures_ms = median_ms(20, || services.conference_figures(&staff, "530181")).await?;
+    crate::out!("| figure | value | goal |");
+    crate::out!("|---|---|---|");
+    crate::out!(
+        "| written: {cases} open high-risk cases waiting, {written} open actions of {heard} cases heard | {:.1} s | |",
+        fill.as_secs_f64()
+    );
+    crate::out!(
+        "| the next conference's agenda ({waiting} cases waiting, {reviewed} open actions reviewed), p50 / p99 of {n} | {:.1} / {:.1} ms | < 100 ms |",
+        percentile(times.clone(), 0.5),
+        percentile(times, 0.99)
+    );
+    crate::out!(
+        "| the county's figures (cases by risk, conferences, actions on time / late), median of 20 | {figures_ms:.1} ms | |"
+    );
+    Ok(())
+}

@@ -201,6 +201,15 @@ enum BenchWhat {
         #[arg(long, default_value_t = 100)]
         households: i64,
     },
+    /// Into this (empty) database: the Anning places and departments, CASES open high-risk
+    /// cases waiting to be heard and ACTIONS open safety-plan actions of earlier conferences;
+    /// times the next conference's agenda (goal: under 100 ms).
+    Conference {
+        #[arg(long, default_value_t = 500)]
+        cases: i64,
+        #[arg(long, default_value_t = 5000)]
+        actions: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -343,6 +352,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sealed.sealed, sealed.indexed, sealed.referenced
         );
     }
+    // High-risk cases from before the hearing clock existed get theirs, once.
+    let clocked = services
+        .backfill_hearing_clocks()
+        .await
+        .context("cannot start the hearing clocks of high-risk cases")?;
+    if clocked > 0 {
+        eprintln!("started the hearing clocks of {clocked} high-risk cases");
+    }
     let operator = Caller::operator();
     match cli.command {
         Command::Migrate => {
@@ -471,6 +488,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Escalation { steps }),
         } => {
             jinguo::bench::escalation(&services, steps).await?;
+        }
+        Command::Bench {
+            what: Some(BenchWhat::Conference { cases, actions }),
+        } => {
+            jinguo::bench::conference(&services, cases, actions).await?;
         }
         Command::Bench {
             what: Some(BenchWhat::Worklist { households }),

@@ -837,3 +837,75 @@ async fn chair_approves_emergency_access_on_a_phone() {
     let town = crate::support::caller_of(&s, "town", crate::support::PASSWORD).await;
     assert!(s.household_view(&town, far.id).await.is_ok());
 }
+
+/// The county's staff run a case conference on a phone: the list with the case waiting, the
+/// conference planned, the case heard, an action added; the police's officer reads her
+/// department's actions; the checklist's editing page. Nothing scrolls sideways at 360 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conference_on_a_phone() {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    crate::support::account(&s, "huishang", Role::Staff, "530181").await;
+    crate::support::account(&s, "gongan", Role::Liaison, "530181").await;
+    s.set_liaison(&operator, "530181", "police", "gongan", "liaison")
+        .await
+        .unwrap();
+    let staff = crate::support::caller_of(&s, "huishang", crate::support::PASSWORD).await;
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "孙某", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "serious", "risk_factors": ["threat_to_kill"], "source": "hotline",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "narrative": "丈夫扬言杀人", "consent_to_share": true}))
+    .unwrap();
+    s.register_case(&staff, "530181", &case).await.unwrap();
+    let srv = serve(s.clone()).await;
+    let c = browser().await;
+
+    log_in(&c, &srv.base, "huishang").await;
+    click_first(&c, ".user a[href='/conferences']").await;
+    assert_eq!(text(&c, "h1").await, "个案会商（联席会议）");
+    assert!(text(&c, "#conference-waiting").await.contains("安宁市"));
+    no_sideways_scroll(&c).await;
+    set_value(
+        &c,
+        "f-conference_on",
+        &jinguo_services::clock::today().to_string(),
+    )
+    .await;
+    click_first(&c, "#conference-form button").await;
+    assert_eq!(text(&c, "#conference-status").await, "待召开");
+    no_sideways_scroll(&c).await;
+    click_first(&c, "#conference-waiting button").await;
+    assert!(text(&c, "#heard").await.contains("会商个案"));
+    type_into(&c, "#f-action", "上门核查并送达告诫书").await;
+    set_value(
+        &c,
+        "f-due_on",
+        &(jinguo_services::clock::today() + chrono::Duration::days(3)).to_string(),
+    )
+    .await;
+    set_value(&c, "f-department", "police").await;
+    click_first(&c, "#action-form button").await;
+    assert!(text(&c, "main").await.contains("上门核查并送达告诫书"));
+    no_sideways_scroll(&c).await;
+    c.goto(&format!("{}/places/530181/risk-questions", srv.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "h1").await, "风险评估问题清单");
+    no_sideways_scroll(&c).await;
+    c.close().await.unwrap();
+
+    let c = browser().await;
+    log_in(&c, &srv.base, "gongan").await;
+    c.goto(&format!("{}/actions", srv.base)).await.unwrap();
+    assert!(
+        text(&c, "#my-actions")
+            .await
+            .contains("上门核查并送达告诫书")
+    );
+    assert!(!text(&c, "main").await.contains("孙"));
+    no_sideways_scroll(&c).await;
+    c.close().await.unwrap();
+}

@@ -825,8 +825,62 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let conference = s
+        .plan_conference(
+            &staff,
+            "530181",
+            &jinguo_domain::conference::ConferenceInput {
+                conference_on: jinguo_services::clock::today().to_string(),
+                invited: vec!["police".into()],
+            },
+        )
+        .await
+        .unwrap();
     let matrix: Vec<(&str, String, [u16; 3])> = vec![
         ("/care", "/care".into(), [303, 303, 403]),
+        // Case conferences: the county's staff; a department's officers see their actions.
+        ("/conferences", "/conferences".into(), [303, 303, 403]),
+        (
+            "/places/{code}/conferences",
+            "/places/530181/conferences".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/conferences/{id}",
+            format!("/conferences/{conference}"),
+            [303, 200, 404],
+        ),
+        (
+            "/conferences/{id}/minutes.docx",
+            format!("/conferences/{conference}/minutes.docx"),
+            [303, 200, 404],
+        ),
+        (
+            "/conferences/{id}/{step}",
+            format!("/conferences/{conference}/held"),
+            [405, 405, 405],
+        ),
+        ("/actions", "/actions".into(), [303, 403, 403]),
+        (
+            "/places/{code}/risk-questions",
+            "/places/530181/risk-questions".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/cases/{id}/address-confidential",
+            format!("/cases/{case}/address-confidential"),
+            [405, 405, 405],
+        ),
+        (
+            "/disputes/{id}/crime-report",
+            format!("/disputes/{dispute}/crime-report"),
+            [405, 405, 405],
+        ),
+        (
+            "/actions/{id}/done",
+            format!("/actions/{conference}/done"),
+            [405, 405, 405],
+        ),
         // Supervision and the hotline log: federation staff; the audit administrator none.
         ("/supervision", "/supervision".into(), [303, 200, 403]),
         (

@@ -1235,6 +1235,51 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 403, 403, 403, 403, 403],
         },
+        // The county's figures: staff over the whole county.
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/conference-figures",
+            url: "/api/v1/places/530181/conference-figures".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/conference-figures",
+            url: "/api/v1/places/530181001/conference-figures".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403],
+        },
+        // A case's address made confidential: its owner only (the staff here did not register it).
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/address-confidential",
+            url: format!("/api/v1/cases/{case_in}/address-confidential"),
+            body: Some(json!({"confidential": true})),
+            expect: [401, 403, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/cases/{id}/address-confidential",
+            url: format!("/api/v1/cases/{case_out}/address-confidential"),
+            body: Some(json!({"confidential": true})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // A dispute reported to the police: its assigned mediator only.
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/crime-report",
+            url: format!("/api/v1/disputes/{dispute_in}/crime-report"),
+            body: Some(json!({"victim_party": 1, "violence": ["physical"], "note": "殴打"})),
+            expect: [401, 403, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/disputes/{id}/crime-report",
+            url: format!("/api/v1/disputes/{dispute_out}/crime-report"),
+            body: Some(json!({"victim_party": 1, "violence": ["physical"], "note": "殴打"})),
+            expect: [401, 404, 404, 404, 404, 404],
+        },
         Case {
             method: "GET",
             template: "/api/v1/cases/{id}/assessments",

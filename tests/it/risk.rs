@@ -748,3 +748,818 @@ both_backends!(
     heard_at_a_conference,
     super::high_risk_cases_are_heard_at_a_conference
 );
+
+/// On the demo with the county's departments: accounts of the county's staff (`staff`) and of
+/// departments' liaison officers (`officers`: account, department).
+async fn accounts(s: &jinguo_services::Services, staff: &[&str], officers: &[(&str, &str)]) {
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    for name in staff {
+        support::account(s, name, Role::Staff, "530181").await;
+    }
+    for (name, department) in officers {
+        support::account(s, name, Role::Liaison, "530181").await;
+        s.set_liaison(&operator, "530181", department, name, "liaison")
+            .await
+            .unwrap();
+    }
+}
+
+/// The server of `s`, and a client of its API.
+async fn serve_api(s: &jinguo_services::Services) -> (support::Server, Api) {
+    let srv = serve(s.clone()).await;
+    let api = Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    (srv, api)
+}
+
+/// A page of the server as `who` sees it: (status, body).
+async fn page_of(api: &Api, who: &support::Session, path: &str) -> (u16, String) {
+    let r = api
+        .http
+        .get(format!("{}{path}", api.base))
+        .header("cookie", &who.cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A form posted as `who` (redirects followed): (status, body).
+async fn post_form(
+    api: &Api,
+    who: &support::Session,
+    path: &str,
+    mut fields: Vec<(&'static str, String)>,
+) -> (u16, String) {
+    fields.push(("csrf", who.csrf.clone()));
+    let r = api
+        .http
+        .post(format!("{}{path}", api.base))
+        .header("cookie", &who.cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The conference pages: the county's staff see the cases waiting with their deadlines, plan a
+/// conference, hear a case, add actions (refused without department or deadline, the field
+/// named), record it held and take its minutes; the police's officer sees only her
+/// department's actions, nothing of the victim, and marks one done once confirmed.
+async fn conferences_are_run_from_their_pages(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    accounts(
+        &s,
+        &["p-staff"],
+        &[("p-police", "police"), ("p-court", "court")],
+    )
+    .await;
+    let (_srv, api) = serve_api(&s).await;
+    let staff = support::session(&s, "p-staff", false).await;
+    let police = support::session(&s, "p-police", false).await;
+    let court = support::session(&s, "p-court", false).await;
+    let village = crate::storage::first_group(&s).await[..12].to_string();
+    let today = jinguo_services::clock::today();
+    let narrative = "丈夫多次扬言杀妻";
+    let (st, c) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("/api/v1/places/{village}/cases"),
+            Some(json!({"victim_name": "李桂英", "relationship": "丈夫",
+                "violence": ["physical"], "severity": "serious", "risk_factors": ["threat_to_kill"],
+                "source": "hotline", "received_on": today.to_string(),
+                "narrative": narrative, "consent_to_share": true})),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let case = c["id"].as_str().unwrap().to_string();
+
+    // The list: the case waits with its deadline, in both languages.
+    let (st, html) = page_of(&api, &staff, "/conferences").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("待会商的高危个案"), "{html}");
+    assert!(html.contains(&format!("href=\"/cases/{case}\"")), "{html}");
+    let (_, en) = page_of(&api, &staff, "/places/530181/conferences?lang=en").await;
+    assert!(en.contains("High-risk cases waiting to be heard") && en.contains("to be heard by"));
+    // Planned without a date: refused on the date, nothing written.
+    let key = support::form_value(&html, "request_key");
+    let (st, html) = post_form(
+        &api,
+        &staff,
+        "/places/530181/conferences",
+        vec![("request_key", key.clone()), ("invited.police", "1".into())],
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert!(html.contains("href=\"#f-conference_on\""), "{html}");
+    assert_eq!(count_of(&s, "conference.plan").await, 0);
+    let (st, html) = post_form(
+        &api,
+        &staff,
+        "/places/530181/conferences",
+        vec![
+            ("request_key", key),
+            ("conference_on", today.to_string()),
+            ("invited.police", "1".into()),
+            ("invited.court", "1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{html}");
+    let conf = s
+        .conferences(&support::county_staff(), "530181")
+        .await
+        .unwrap()[0]
+        .id;
+    assert!(html.contains("id=\"held-form\"") && html.contains("id=\"conference-waiting\""));
+    // The case is heard from the agenda: its clock stops, it leaves the waiting list.
+    let (st, html) = post_form(
+        &api,
+        &staff,
+        &format!("/conferences/{conf}/cases"),
+        vec![("case", case.clone())],
+    )
+    .await;
+    assert_eq!(st, 200, "{html}");
+    assert!(
+        html.contains("id=\"no-waiting\"") && html.contains("李*英"),
+        "{html}"
+    );
+    assert!(!html.contains("李桂英") && !html.contains(narrative));
+    // An action without department or deadline names both fields; then one for each.
+    let actions = format!("/conferences/{conf}/actions");
+    let (st, html) = post_form(
+        &api,
+        &staff,
+        &actions,
+        vec![("case", case.clone()), ("action", "上门核查".into())],
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert!(
+        html.contains("href=\"#f-department\"") && html.contains("href=\"#f-due_on\""),
+        "{html}"
+    );
+    let due = (today + Duration::days(5)).to_string();
+    for (dep, text) in [("police", "送达告诫书并回访"), ("court", "审查保护令申请")]
+    {
+        let (st, html) = post_form(
+            &api,
+            &staff,
+            &actions,
+            vec![
+                ("case", case.clone()),
+                ("department", dep.into()),
+                ("action", text.into()),
+                ("due_on", due.clone()),
+            ],
+        )
+        .await;
+        assert_eq!(st, 200, "{html}");
+        assert!(html.contains(text));
+    }
+    // Held with those present; the minutes download from the page.
+    let (st, html) = post_form(
+        &api,
+        &staff,
+        &format!("/conferences/{conf}/held"),
+        vec![("present.police", "1".into()), ("version", "1".into())],
+    )
+    .await;
+    assert_eq!(st, 200, "{html}");
+    assert!(html.contains("id=\"conference-present\"") && !html.contains("id=\"held-form\""));
+    let r = api
+        .http
+        .get(format!("{}/conferences/{conf}/minutes.docx", api.base))
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = jinguo_interchange::docx::text_of(&r.bytes().await.unwrap()).unwrap();
+    assert!(text.contains("送达告诫书并回访") && !text.contains(narrative));
+
+    // The police's page: their action only, nothing of the victim.
+    let (st, mine) = page_of(&api, &police, "/actions").await;
+    assert_eq!(st, 200);
+    assert!(mine.contains("送达告诫书并回访"), "{mine}");
+    assert!(
+        !mine.contains("审查保护令申请"),
+        "another department's action: {mine}"
+    );
+    assert!(!mine.contains("李") && !mine.contains(narrative));
+    // The court's officer cannot open the conference, nor its minutes.
+    assert_eq!(
+        page_of(&api, &court, &format!("/conferences/{conf}"))
+            .await
+            .0,
+        404
+    );
+    let police_action = s
+        .conference(&support::county_staff(), conf)
+        .await
+        .unwrap()
+        .actions
+        .into_iter()
+        .find(|a| a.department == "police")
+        .unwrap()
+        .id;
+    // Nor mark the police's action done.
+    let done = format!("/actions/{police_action}/done");
+    let (st, _) = post_form(&api, &court, &done, vec![("confirmed", "1".into())]).await;
+    assert_eq!(st, 404);
+    // Marking done asks first, then stops it.
+    let (st, html) = post_form(&api, &police, &done, vec![]).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("id=\"confirm-form\""), "{html}");
+    assert_eq!(count_of(&s, "conference.action_done").await, 0);
+    let (st, html) = post_form(&api, &police, &done, vec![("confirmed", "1".into())]).await;
+    assert_eq!(st, 200, "{html}");
+    assert!(html.contains("已完成"), "{html}");
+    assert_eq!(count_of(&s, "conference.action_done").await, 1);
+}
+both_backends!(
+    conference_pages,
+    super::conferences_are_run_from_their_pages
+);
+
+/// A department that acknowledged a referral records what it did within its own limit (set per
+/// department, 7 days at first): a stored clock, escalated to its officers when it passes,
+/// stopped by the action recorded from the referral's page.
+async fn acknowledged_referrals_are_timed_until_acted_on(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    accounts(&s, &["t-staff"], &[("t-police", "police")]).await;
+    let (_srv, api) = serve_api(&s).await;
+    let staff = support::session(&s, "t-staff", false).await;
+    let police = support::session(&s, "t-police", false).await;
+    // The limit is the department's: 7 days at first; out of range is refused on its field.
+    let (_, deps) = api
+        .send(&staff, "GET", "/api/v1/places/530181/departments", None)
+        .await;
+    let dep = deps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "police")
+        .unwrap()
+        .clone();
+    assert_eq!(dep["action_days"], json!(7));
+    let put = |days: i64| {
+        let (api, staff, dep) = (&api, &staff, &dep);
+        async move {
+            api.send(
+                staff,
+                "PUT",
+                "/api/v1/places/530181/departments/police",
+                Some(
+                    json!({"name": dep["name"], "in_linkage": true, "ack_hours": 24,
+                    "urgent_ack_hours": 2, "action_days": days,
+                    "expected_version": dep["version"]}),
+                ),
+            )
+            .await
+        }
+    };
+    let (st, p) = put(0).await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("action_days".into(), "out_of_range".into())])
+    );
+    let (st, d) = put(3).await;
+    assert_eq!((st, d["action_days"].clone()), (200, json!(3)), "{d}");
+
+    let village = crate::storage::first_group(&s).await[..12].to_string();
+    let case = s
+        .register_case(&support::county_staff(), &village, &case_input())
+        .await
+        .unwrap();
+    let (st, r) = api
+        .send(
+            &staff,
+            "POST",
+            &format!("/api/v1/cases/{case}/referrals"),
+            Some(json!({"department": "police", "requests": ["protection"],
+                "basis": "consent"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let referral = r["id"].as_str().unwrap().to_string();
+    let (st, _) = api
+        .send(
+            &police,
+            "POST",
+            &format!("/api/v1/referrals/{referral}/acknowledge"),
+            Some(json!({"expected_version": 1})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    // Acknowledged: what the police do is due in 3 days.
+    let (_, detail) = api
+        .send(
+            &police,
+            "GET",
+            &format!("/api/v1/referrals/{referral}"),
+            None,
+        )
+        .await;
+    let due =
+        chrono::DateTime::parse_from_rfc3339(detail["referral"]["action_due_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&Utc);
+    assert_eq!((due - Utc::now()).num_hours(), 3 * 24 - 1, "{detail}");
+    let (_, page) = page_of(&api, &police, &format!("/referrals/{referral}")).await;
+    assert!(page.contains("id=\"action-due\""), "{page}");
+    // Nothing recorded in time: the clock escalates to the police's officer.
+    let unread = || {
+        let (api, police) = (&api, &police);
+        async move {
+            let (_, v) = api.send(police, "GET", "/api/v1/notifications", None).await;
+            v["unread"].as_i64().unwrap()
+        }
+    };
+    let before = unread().await;
+    let round = s.escalate(due + Duration::minutes(1)).await.unwrap();
+    assert!(round.escalated >= 1, "{round:?}");
+    assert!(unread().await > before);
+    let (_, c) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{case}"), None)
+        .await;
+    let clock = clock_of(&c, "referral_action");
+    assert_eq!(
+        (clock["level"].clone(), clock["done"].clone()),
+        (json!(1), json!(false)),
+        "{c}"
+    );
+    // The action recorded from the page: the clock stops, and escalates no more.
+    let (st, html) = post_form(
+        &api,
+        &police,
+        &format!("/referrals/{referral}/actions"),
+        vec![("action", "已上门核查".into()), ("version", "2".into())],
+    )
+    .await;
+    assert_eq!(st, 200, "{html}");
+    assert!(!html.contains("id=\"action-due\""), "{html}");
+    let (_, c) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{case}"), None)
+        .await;
+    assert_eq!(clock_of(&c, "referral_action")["done"], json!(true), "{c}");
+    let later = s.escalate(due + Duration::days(2)).await.unwrap();
+    assert_eq!(later.escalated, 0, "{later:?}");
+}
+both_backends!(
+    referral_action_timed,
+    super::acknowledged_referrals_are_timed_until_acted_on
+);
+
+/// A case's address marked confidential (a shelter) by its owner: nobody else sees it — other
+/// staff of the county, a department a referral shared it with — in the API
+/// or the pages; no referral may share it (the field named, nothing written); only the owner
+/// marks it; audited.
+async fn a_confidential_address_is_seen_by_its_owner_only(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    accounts(&s, &["a-owner", "a-other"], &[("a-police", "police")]).await;
+    let (_srv, api) = serve_api(&s).await;
+    let owner = support::session(&s, "a-owner", false).await;
+    let other = support::session(&s, "a-other", false).await;
+    let police = support::session(&s, "a-police", false).await;
+    let village = crate::storage::first_group(&s).await[..12].to_string();
+    let address = "连然街道金方路18号3栋2单元501室";
+    let (st, c) = api
+        .send(
+            &owner,
+            "POST",
+            &format!("/api/v1/places/{village}/cases"),
+            Some(json!({"victim_name": "王丽华", "relationship": "丈夫",
+                "violence": ["physical"], "severity": "minor", "source": "walk_in",
+                "received_on": jinguo_services::clock::today().to_string(),
+                "narrative": "推搡", "consent_to_share": true, "victim_address": address})),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let case = c["id"].as_str().unwrap().to_string();
+    let case_path = format!("/api/v1/cases/{case}");
+    // Before: the owner reads it, other staff masked, a referral may share it.
+    let (_, v) = api.send(&owner, "GET", &case_path, None).await;
+    assert_eq!(v["case"]["victim_address"], json!(address), "{v}");
+    let (_, v) = api.send(&other, "GET", &case_path, None).await;
+    let masked = v["case"]["victim_address"].as_str().unwrap().to_string();
+    assert!(!masked.is_empty() && !masked.contains("501"), "{masked}");
+    let (st, r) = api
+        .send(
+            &owner,
+            "POST",
+            &format!("{case_path}/referrals"),
+            Some(json!({"department": "police", "requests": ["protection"],
+                "shared": ["victim", "address"], "basis": "consent"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let referral = r["id"].as_str().unwrap().to_string();
+    let (_, seen) = api
+        .send(
+            &police,
+            "GET",
+            &format!("/api/v1/referrals/{referral}"),
+            None,
+        )
+        .await;
+    assert_eq!(seen["case"]["victim_address"], json!(address), "{seen}");
+
+    // Only the owner marks it confidential.
+    let mark = format!("{case_path}/address-confidential");
+    let (st, _) = api
+        .send(&other, "POST", &mark, Some(json!({"confidential": true})))
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = api
+        .send(&police, "POST", &mark, Some(json!({"confidential": true})))
+        .await;
+    assert_eq!(st, 404);
+    assert_eq!(count_of(&s, "case.address_confidential").await, 0);
+    let (st, _) = api
+        .send(&owner, "POST", &mark, Some(json!({"confidential": true})))
+        .await;
+    assert_eq!(st, 204);
+    assert_eq!(count_of(&s, "case.address_confidential").await, 1);
+
+    // After: the owner still reads it; the other staff, the police (whose referral shared it)
+    // read nothing of it, in the API or the pages.
+    let (_, v) = api.send(&owner, "GET", &case_path, None).await;
+    assert_eq!(
+        (
+            v["case"]["victim_address"].clone(),
+            v["case"]["address_confidential"].clone()
+        ),
+        (json!(address), json!(true))
+    );
+    let (_, v) = api.send(&other, "GET", &case_path, None).await;
+    assert_eq!(v["case"]["victim_address"], json!(""), "{v}");
+    let (_, seen) = api
+        .send(
+            &police,
+            "GET",
+            &format!("/api/v1/referrals/{referral}"),
+            None,
+        )
+        .await;
+    assert_eq!(seen["case"]["victim_address"], json!(""), "{seen}");
+    let (_, html) = page_of(&api, &owner, &format!("/cases/{case}")).await;
+    assert!(html.contains(address) && html.contains("id=\"address-confidential\""));
+    for (who, path) in [
+        (&other, format!("/cases/{case}")),
+        (&police, format!("/referrals/{referral}")),
+    ] {
+        let (st, html) = page_of(&api, who, &path).await;
+        assert_eq!(st, 200);
+        assert!(
+            !html.contains("金方路") && !html.contains(&masked),
+            "{html}"
+        );
+    }
+    // No referral may share it now: refused on its field, nothing written.
+    let referrals = s
+        .case(&support::county_staff(), case.parse().unwrap())
+        .await
+        .unwrap()
+        .1
+        .referrals
+        .len();
+    let (st, p) = api
+        .send(
+            &owner,
+            "POST",
+            &format!("{case_path}/referrals"),
+            Some(json!({"department": "court", "requests": ["protection"],
+                "shared": ["address"], "basis": "consent"})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![("shared".into(), "case.address_confidential".into())]
+        )
+    );
+    assert_eq!(
+        s.case(&support::county_staff(), case.parse().unwrap())
+            .await
+            .unwrap()
+            .1
+            .referrals
+            .len(),
+        referrals
+    );
+    // From the page as well, in Chinese.
+    let (st, html) = post_form(
+        &api,
+        &owner,
+        &format!("/cases/{case}/referrals"),
+        vec![
+            ("department", "court".into()),
+            ("request.protection", "1".into()),
+            ("shared.address", "1".into()),
+            ("basis", "consent".into()),
+        ],
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert!(html.contains("住址已设为保密"), "{html}");
+    // Its sealed value is no plain text in the database.
+    let sql = "SELECT count(*) FROM dv_case WHERE victim_address LIKE '%金方路%'";
+    let (n,): (i64,) = match &s.db {
+        jinguo_storage::Db::Sqlite(d) => sqlx::query_as(sql).fetch_one(&d.read).await.unwrap(),
+        jinguo_storage::Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+    };
+    assert_eq!(n, 0);
+}
+both_backends!(
+    address_confidential,
+    super::a_confidential_address_is_seen_by_its_owner_only
+);
+
+/// The county's checklist edited from its page: texts and weights changed, a question removed
+/// and one added; an unknown question and a weight out of range refused on their fields with
+/// nothing written; staff of a township cannot edit it.
+async fn the_checklist_is_edited_from_its_page(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    support::account(&s, "k-staff", Role::Staff, "530181").await;
+    support::account(&s, "k-town", Role::Staff, "530181001").await;
+    let (_srv, api) = serve_api(&s).await;
+    let staff = support::session(&s, "k-staff", false).await;
+    let town = support::session(&s, "k-town", false).await;
+    let path = "/places/530181/risk-questions";
+    let (st, html) = page_of(&api, &staff, path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("id=\"checklist-form\"") && html.contains("风险评估问题清单"));
+    let (_, en) = page_of(&api, &staff, &format!("{path}?lang=en")).await;
+    assert!(en.contains("Risk assessment checklist"));
+    // A township's staff: not hers to open (the county lies outside her place).
+    assert_eq!(page_of(&api, &town, path).await.0, 404);
+    let before = list_of(&api, &staff).await;
+    // The form as the page sends it: every question of the list in force.
+    let mut form: Vec<(String, String)> = Vec::new();
+    for (i, q) in before.iter().enumerate() {
+        form.push((format!("existing.{i}"), "1".into()));
+        form.push((format!("key.{i}"), q["key"].as_str().unwrap().into()));
+        form.push((format!("zh.{i}"), q["zh"].as_str().unwrap().into()));
+        form.push((format!("en.{i}"), q["en"].as_str().unwrap().into()));
+        form.push((format!("weight.{i}"), q["weight"].to_string()));
+    }
+    let send = |extra: Vec<(String, String)>| {
+        let (api, staff, form) = (&api, &staff, &form);
+        async move {
+            let mut all = form.clone();
+            for (k, v) in extra {
+                all.retain(|(x, _)| *x != k);
+                all.push((k, v));
+            }
+            all.push(("csrf".into(), staff.csrf.clone()));
+            let r = api
+                .http
+                .post(format!("{}{path}", api.base))
+                .header("cookie", &staff.cookie)
+                .form(&all)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let n = before.len();
+    let (st, html) = send(vec![
+        ("key.1".into(), "no_such_question".into()),
+        ("weight.2".into(), "11".into()),
+    ])
+    .await;
+    assert_eq!(st, 422, "{html}");
+    assert!(
+        html.contains("href=\"#f-questions[1].key\"")
+            && html.contains("href=\"#f-questions[2].weight\""),
+        "{html}"
+    );
+    assert_eq!(list_of(&api, &staff).await, before, "nothing written");
+    assert_eq!(count_of(&s, "assessment.checklist").await, 0);
+    let (st, html) = send(vec![
+        ("weight.0".into(), "5".into()),
+        ("remove.3".into(), "1".into()),
+        (format!("key.{n}"), "pets_harmed".into()),
+        (format!("zh.{n}"), "施暴人是否伤害过宠物？".into()),
+        (format!("en.{n}"), "Has the abuser harmed pets?".into()),
+        (format!("weight.{n}"), "2".into()),
+        (format!("key.{}", n + 1), String::new()),
+    ])
+    .await;
+    assert_eq!(st, 200, "{html}");
+    assert!(html.contains("id=\"saved\""), "{html}");
+    let after = list_of(&api, &staff).await;
+    assert_eq!(after.len(), n, "one removed, one added");
+    assert_eq!(after[0]["weight"], json!(5));
+    assert!(!after.iter().any(|q| q["key"] == before[3]["key"]));
+    assert_eq!(after[n - 1]["key"], json!("pets_harmed"));
+    assert_eq!(count_of(&s, "assessment.checklist").await, 1);
+}
+both_backends!(checklist_page, super::the_checklist_is_edited_from_its_page);
+
+/// A high-risk case from before the hearing clock existed gets one when the server starts,
+/// once: 14 days (72 hours with a danger to life) from then; a case heard already gets none.
+async fn old_high_risk_cases_get_their_hearing_clock_once(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let village = crate::storage::first_group(&s).await[..12].to_string();
+    let register = |factors: Value| {
+        let (s, staff, village) = (&s, &staff, &village);
+        async move {
+            let mut input = case_input();
+            input.risk_factors = serde_json::from_value(factors).unwrap();
+            s.register_case(staff, village, &input).await.unwrap()
+        }
+    };
+    let plain = register(json!(["substance", "separation", "escalating"])).await;
+    let lethal = register(json!(["threat_to_kill"])).await;
+    let low = register(json!([])).await;
+    // As a database from before: no hearing clock at all.
+    support::exec(
+        &s.db,
+        "DELETE FROM deadline WHERE kind = 'conference_hearing'",
+    )
+    .await
+    .unwrap();
+    let clock = |case: uuid::Uuid| {
+        let (s, staff) = (&s, &staff);
+        async move {
+            s.case(staff, case)
+                .await
+                .unwrap()
+                .1
+                .clocks
+                .into_iter()
+                .filter(|c| c.kind == DeadlineKind::ConferenceHearing)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(clock(plain).await.is_empty());
+    let before = Utc::now();
+    assert_eq!(s.backfill_hearing_clocks().await.unwrap(), 2);
+    let c = clock(plain).await;
+    assert_eq!(c.len(), 1);
+    let hours = |d: chrono::DateTime<Utc>| ((d - before).num_seconds() + 1800) / 3600;
+    assert_eq!(hours(c[0].due_at), 14 * 24);
+    assert_eq!(hours(clock(lethal).await[0].due_at), 72);
+    assert!(clock(low).await.is_empty());
+    // Once: again, nothing.
+    assert_eq!(s.backfill_hearing_clocks().await.unwrap(), 0);
+    assert_eq!(clock(plain).await.len(), 1);
+    assert_eq!(count_of(&s, "conference.hearing_backfill").await, 2);
+}
+both_backends!(
+    hearing_backfill,
+    super::old_high_risk_cases_get_their_hearing_clock_once
+);
+
+/// A family mediator who finds violence that may become a crime reports it to the police from
+/// her dispute's page (confirmed first): a case is opened and referred to the police on the
+/// legal duty of art. 25, its clock running, the police told; once per dispute; only the
+/// dispute's mediator; bad input named; audited.
+async fn a_mediator_reports_a_crime_to_the_police(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let operator = jinguo_services::Caller::operator();
+    accounts(&s, &["r-staff"], &[("r-police", "police")]).await;
+    let staff_caller = support::county_staff();
+    let village = crate::storage::first_group(&s).await[..12].to_string();
+    let intake: jinguo_domain::mediation::IntakeInput = serde_json::from_value(json!({
+        "kind": "domestic_violence", "source": "hotline", "risk": "medium",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "parties": [{"name": "赵春梅", "relationship": "妻子"}, {"name": "钱大勇", "relationship": "丈夫"}],
+        "narrative": "夫妻矛盾", "consent": true}))
+    .unwrap();
+    let dispute = s
+        .register_dispute(&staff_caller, &village, &intake, false)
+        .await
+        .unwrap()
+        .id;
+    // Accepted and assigned to a mediator of the village, who has an account.
+    support::account(&s, "r-mediator", Role::Mediator, &village[..9]).await;
+    let mediator = s
+        .add_member(
+            &staff_caller,
+            &village,
+            &jinguo_domain::member::MemberInput {
+                name: "调解员乙".into(),
+                role: "mediator".into(),
+                started_on: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    s.link_member(&operator, "r-mediator", mediator)
+        .await
+        .unwrap();
+    let step = |step: &str, version: i64, mediator_id: Option<uuid::Uuid>| {
+        serde_json::from_value::<jinguo_services::mediation::StepInput>(json!({
+            "step": step, "expected_version": version, "mediator_id": mediator_id}))
+        .unwrap()
+    };
+    s.dispute_step(&staff_caller, dispute, &step("accept", 1, None))
+        .await
+        .unwrap();
+    s.dispute_step(&staff_caller, dispute, &step("assign", 2, Some(mediator)))
+        .await
+        .unwrap();
+    let (_srv, api) = serve_api(&s).await;
+    let staff = support::session(&s, "r-staff", false).await;
+    let police = support::session(&s, "r-police", false).await;
+    let mine = support::session(&s, "r-mediator", false).await;
+    let report = format!("/api/v1/disputes/{dispute}/crime-report");
+    // The page asks the question of a dispute of domestic violence.
+    let (st, html) = page_of(&api, &mine, &format!("/disputes/{dispute}")).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("id=\"crime-report-form\"") && html.contains("本纠纷涉及家庭暴力"),
+        "{html}"
+    );
+    // Staff are not the mediator; bad input is named; nothing written.
+    let good = json!({"victim_party": 1, "violence": ["physical"], "note": "妻子称丈夫多次殴打并扬言报复"});
+    let (st, _) = api.send(&staff, "POST", &report, Some(good.clone())).await;
+    assert_eq!(st, 403);
+    let (st, p) = api
+        .send(
+            &mine,
+            "POST",
+            &report,
+            Some(json!({"victim_party": 9, "violence": ["army"]})),
+        )
+        .await;
+    assert_eq!(
+        (st, fields(&p)),
+        (
+            422,
+            vec![
+                ("victim_party".into(), "invalid".into()),
+                ("violence".into(), "invalid".into()),
+                ("note".into(), "required".into())
+            ]
+        )
+    );
+    assert_eq!(count_of(&s, "dispute.crime_report").await, 0);
+    // From the page: confirmed first, then the case and its referral to the police.
+    let path = format!("/disputes/{dispute}/crime-report");
+    let fields_sent = vec![
+        ("victim_party", "1".to_string()),
+        ("violence.physical", "1".into()),
+        ("note", "妻子称丈夫多次殴打并扬言报复".into()),
+    ];
+    let (st, html) = post_form(&api, &mine, &path, fields_sent.clone()).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("id=\"confirm-form\""), "{html}");
+    assert_eq!(count_of(&s, "dispute.crime_report").await, 0);
+    let mut confirmed = fields_sent.clone();
+    confirmed.push(("confirmed", "1".into()));
+    let (st, html) = post_form(&api, &mine, &path, confirmed.clone()).await;
+    assert_eq!(st, 200, "{html}");
+    assert!(html.contains("id=\"reported\""), "{html}");
+    assert_eq!(count_of(&s, "dispute.crime_report").await, 1);
+    // The police have it, on the legal duty, with its clock; they were told.
+    let (_, list) = api.send(&police, "GET", "/api/v1/referrals", None).await;
+    let r = list.as_array().unwrap()[0].clone();
+    assert_eq!(
+        (r["basis"].clone(), r["status"].clone()),
+        (json!("law"), json!("sent")),
+        "{r}"
+    );
+    assert!(r["basis_note"].as_str().unwrap().contains("人民调解法"));
+    let (_, detail) = api
+        .send(
+            &police,
+            "GET",
+            &format!("/api/v1/referrals/{}", r["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(detail["case"]["victim_name"], json!("赵春梅"), "{detail}");
+    let (_, inbox) = api
+        .send(&police, "GET", "/api/v1/notifications", None)
+        .await;
+    assert!(inbox["unread"].as_i64().unwrap() >= 1);
+    let case = r["case_id"].as_str().unwrap();
+    let (_, c) = api
+        .send(&staff, "GET", &format!("/api/v1/cases/{case}"), None)
+        .await;
+    assert_eq!(clock_of(&c, "referral_ack")["done"], json!(false), "{c}");
+    // Once per dispute.
+    let (st, p) = api.send(&mine, "POST", &report, Some(good)).await;
+    assert_eq!(
+        (st, fields(&p)),
+        (422, vec![("dispute".into(), "dispute.reported".into())])
+    );
+}
+both_backends!(
+    mediator_crime_report,
+    super::a_mediator_reports_a_crime_to_the_police
+);

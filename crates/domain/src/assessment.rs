@@ -156,7 +156,7 @@ catalog!(
 );
 
 /// A question of a county's checklist (the default one when it has set none).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Question {
     pub key: String,
     pub zh: String,
@@ -207,7 +207,15 @@ impl Default for Thresholds {
 /// Checks a checklist a county sets: keys of lower-case letters, digits and `_` (at most 40),
 /// each once; both texts; weights 1 to [`MAX_WEIGHT`]; 1 to [`MAX_QUESTIONS`] questions.
 pub fn check_checklist(list: &[Question]) -> Result<Vec<Question>, ValidationErrors> {
+    let numbered: Vec<(usize, &Question)> = list.iter().enumerate().collect();
     let mut e = ValidationErrors::new();
+    let out = check_numbered(&mut e, &numbered);
+    e.into_result().map(|()| out)
+}
+
+/// The checks of [`check_checklist`] on questions that keep the row numbers they were entered
+/// with (an edited list, some rows removed), each error named by its row.
+fn check_numbered(e: &mut ValidationErrors, list: &[(usize, &Question)]) -> Vec<Question> {
     if list.is_empty() {
         e.push("questions", "required");
     }
@@ -216,7 +224,7 @@ pub fn check_checklist(list: &[Question]) -> Result<Vec<Question>, ValidationErr
     }
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for (i, q) in list.iter().enumerate() {
+    for (i, q) in list {
         let key = q.key.trim();
         let field = |f: &str| format!("questions[{i}].{f}");
         if key.is_empty() {
@@ -247,6 +255,40 @@ pub fn check_checklist(list: &[Question]) -> Result<Vec<Question>, ValidationErr
             weight: q.weight,
         });
     }
+    out
+}
+
+/// A row of the checklist as its editing page sends it: a question of the list in force
+/// (`existing`, its key fixed) or a new one; `remove` takes it out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditedQuestion {
+    pub existing: bool,
+    pub question: Question,
+    pub remove: bool,
+}
+
+/// The checklist an editing page makes of `current`: rows in order, a new row left blank
+/// ignored, removed rows dropped. A row claiming to be a question of `current` that it does
+/// not hold is an unknown question; every error names its row (`questions[3].weight`).
+pub fn check_edited(
+    current: &[Question],
+    rows: &[EditedQuestion],
+) -> Result<Vec<Question>, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let mut kept = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let q = &r.question;
+        if r.existing && !current.iter().any(|c| c.key == q.key.trim()) {
+            e.push(format!("questions[{i}].key"), "assessment.unknown_question");
+            continue;
+        }
+        let blank = !r.existing && q.key.trim().is_empty() && q.zh.trim().is_empty();
+        if r.remove || blank {
+            continue;
+        }
+        kept.push((i, q));
+    }
+    let out = check_numbered(&mut e, &kept);
     e.into_result().map(|()| out)
 }
 
@@ -460,6 +502,58 @@ mod tests {
         down.reason = "施暴人已被刑事拘留".into();
         let v = down.validate(&list, &t).map(|v| v.result);
         assert_eq!(v, Ok(Risk::Medium));
+    }
+
+    #[test]
+    fn an_edited_checklist_names_its_rows() {
+        let current = default_checklist();
+        let row = |existing: bool, key: &str, weight: i64, remove: bool| EditedQuestion {
+            existing,
+            question: Question {
+                key: key.into(),
+                zh: "问".into(),
+                en: "Q".into(),
+                weight,
+            },
+            remove,
+        };
+        let key0 = current[0].key.clone();
+        let key1 = current[1].key.clone();
+        let e = check_edited(
+            &current,
+            &[
+                row(true, "no_such", 1, false),
+                row(true, &key1, 11, false),
+                row(false, "", 1, false),
+            ],
+        )
+        .err()
+        .map(|e| {
+            e.0.into_iter()
+                .map(|f| (f.field, f.code))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            e,
+            Some(vec![
+                ("questions[0].key".into(), "assessment.unknown_question"),
+                ("questions[1].weight".into(), "out_of_range"),
+                // A new row with a text but no key.
+                ("questions[2].key".into(), "required"),
+            ])
+        );
+        // Removed rows and blank new rows are left out; row numbers stay those entered.
+        let ok = check_edited(
+            &current,
+            &[
+                row(true, &key0, 2, true),
+                row(true, &key1, 3, false),
+                row(false, "pets", 2, false),
+                EditedQuestion::default(),
+            ],
+        )
+        .map(|l| l.into_iter().map(|q| (q.key, q.weight)).collect::<Vec<_>>());
+        assert_eq!(ok, Ok(vec![(key1, 3), ("pets".into(), 2)]));
     }
 
     #[test]

@@ -150,6 +150,9 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "event" => ("办理事项", "What happened"),
         "on" => ("日期", "Date"),
         "valid_until" => ("有效期至", "Valid until"),
+        "victim_party" => ("受害当事人", "Party who suffered the violence"),
+        "victim_address" => ("受害人住址", "Victim's address"),
+        "action_days" => ("处置反馈时限（天）", "Action limit (days)"),
         "ack_hours" => ("签收时限（小时）", "Acknowledgement limit (hours)"),
         "urgent_ack_hours" => (
             "紧急签收时限（小时）",
@@ -527,6 +530,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "应为本辖区在任的家事调解员",
             "must be a serving family mediator of this place",
         ),
+        "dispute.reported" => (
+            "该纠纷已向公安机关报告",
+            "the dispute was already reported to the police",
+        ),
         "dispute.recusal" => (
             "该调解员是本纠纷的当事人，应当回避",
             "this mediator is a party to the dispute and must withdraw",
@@ -647,6 +654,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "conference.past" => (
             "新列入会商的个案，会议日期不能早于今天",
             "a conference hearing a new case cannot be dated in the past",
+        ),
+        "case.address_confidential" => (
+            "受害人住址已设为保密，转介不得共享住址",
+            "the victim's address is confidential: no referral may share it",
         ),
         "conference.held" => ("会议已召开", "the conference was already held"),
         "conference.not_high" => ("该个案不是高危个案", "the case is not high-risk"),

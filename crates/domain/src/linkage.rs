@@ -19,6 +19,9 @@ use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 pub const ACK_HOURS: i64 = 24;
 /// … and when the referral is urgent.
 pub const URGENT_ACK_HOURS: i64 = 2;
+/// Days a department that acknowledged a referral has to record what it did, unless configured
+/// otherwise (per department, 1 to 90).
+pub const ACTION_DAYS: i64 = 7;
 /// Hours a court has to decide on a protection order: ordinary and urgent.
 pub const ORDER_DECISION_HOURS: i64 = 72;
 pub const ORDER_URGENT_DECISION_HOURS: i64 = 24;
@@ -129,6 +132,7 @@ catalog!(
         Abuser = "abuser", "施暴人", "person who used violence";
         Narrative = "narrative", "情况说明", "narrative";
         Children = "children", "子女情况", "children";
+        Address = "address", "住址", "address";
     }
 );
 
@@ -210,6 +214,7 @@ catalog!(
     /// A stored clock: what must happen by when.
     DeadlineKind {
         ReferralAck = "referral_ack", "转介签收", "referral acknowledgement";
+        ReferralAction = "referral_action", "转介处置", "action on an acknowledged referral";
         OrderDecision = "order_decision", "保护令裁定", "protection order decision";
         OrderExpiry = "order_expiry", "保护令到期", "protection order expiry";
         WarningFollowup = "warning_followup", "告诫书回访", "warning letter follow-up";
@@ -275,6 +280,13 @@ pub struct CaseInput {
     /// The victim agreed that the case is shared with the departments that help her.
     #[serde(default)]
     pub consent_to_share: bool,
+    /// Where she can be found (optional).
+    #[serde(default)]
+    pub victim_address: String,
+    /// Her address is confidential (she is in a shelter): only the case's owner sees it, and
+    /// no referral shares it.
+    #[serde(default)]
+    pub address_confidential: bool,
 }
 
 /// A case that passed its checks.
@@ -294,6 +306,23 @@ pub struct ValidCase {
     pub received_on: NaiveDate,
     pub narrative: String,
     pub consent_to_share: bool,
+    pub victim_address: String,
+    pub address_confidential: bool,
+}
+
+/// Longest address kept, in characters.
+pub const ADDRESS_MAX_CHARS: usize = 200;
+
+/// A referral may not share a confidential address: refused on `shared`.
+pub fn check_shared_address(
+    shared: &[SharedField],
+    address_confidential: bool,
+) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    if address_confidential && shared.contains(&SharedField::Address) {
+        e.push("shared", "case.address_confidential");
+    }
+    e.into_result()
 }
 
 fn keys<T: Copy + Ord>(
@@ -388,6 +417,12 @@ impl CaseInput {
         if narrative.is_empty() {
             e.push("narrative", "required");
         }
+        let victim_address = text(
+            &mut e,
+            "victim_address",
+            &self.victim_address,
+            ADDRESS_MAX_CHARS,
+        );
         e.into_result()?;
         match (severity, source, received_on) {
             (Some(severity), Some(source), Some(received_on)) => Ok(ValidCase {
@@ -405,9 +440,62 @@ impl CaseInput {
                 received_on,
                 narrative,
                 consent_to_share: self.consent_to_share,
+                victim_address,
+                address_confidential: self.address_confidential,
             }),
             _ => Err(ValidationErrors::new()),
         }
+    }
+}
+
+/// The article a family mediator's report to the police rests on: a legal duty.
+pub const MEDIATOR_REPORT_ARTICLE: &str = "《人民调解法》第二十五条";
+
+/// A family mediator's report to the police of a dispute whose violence may become a crime
+/// (People's Mediation Law art. 25).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CrimeReportInput {
+    /// The party who suffered the violence, by her number among the dispute's parties.
+    #[serde(default)]
+    pub victim_party: Option<i64>,
+    /// The kinds of violence found.
+    #[serde(default)]
+    pub violence: Vec<String>,
+    /// What the mediator found.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCrimeReport {
+    pub victim_party: i64,
+    pub violence: Vec<ViolenceKind>,
+    pub note: String,
+}
+
+impl CrimeReportInput {
+    /// `parties`: the numbers of the dispute's parties.
+    pub fn validate(&self, parties: &[i64]) -> Result<ValidCrimeReport, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        match self.victim_party {
+            None => e.push("victim_party", "required"),
+            Some(p) if !parties.contains(&p) => e.push("victim_party", "invalid"),
+            Some(_) => {}
+        }
+        let violence = keys(&mut e, "violence", &self.violence, ViolenceKind::parse);
+        if violence.is_empty() && !e.0.iter().any(|f| f.field == "violence") {
+            e.push("violence", "required");
+        }
+        let note = text(&mut e, "note", &self.note, TEXT_MAX_CHARS);
+        if note.is_empty() {
+            e.push("note", "required");
+        }
+        e.into_result()?;
+        Ok(ValidCrimeReport {
+            victim_party: self.victim_party.unwrap_or_default(),
+            violence,
+            note,
+        })
     }
 }
 

@@ -112,6 +112,20 @@ impl Services {
         Ok(list)
     }
 
+    /// Sets the county's checklist from its editing page: the rows of the list in force (their
+    /// keys fixed, texts and weights changed, some removed) and new ones. A row naming a
+    /// question the list does not hold is refused, as any row refused, on its own fields.
+    pub async fn edit_risk_checklist(
+        &self,
+        caller: &Caller,
+        county: &str,
+        rows: &[jinguo_domain::assessment::EditedQuestion],
+    ) -> Result<Vec<Question>, ServiceError> {
+        let current = self.risk_checklist(caller, county).await?;
+        let list = jinguo_domain::assessment::check_edited(&current, rows)?;
+        self.set_risk_checklist(caller, county, &list).await
+    }
+
     /// Records an assessment of a case made by staff managing it: checked against the county's
     /// checklist, its result becomes the case's risk. Returns its id and result.
     pub async fn assess_case(

@@ -53,14 +53,36 @@ pub struct ActionView {
 pub struct HeardCase {
     pub id: Uuid,
     pub place_path: String,
+    /// The name of the case's place.
+    pub place_name: String,
     pub victim: String,
     pub risk: Risk,
+}
+
+/// A county's figures of high-risk work: its open cases by risk, its conferences, and its
+/// safety plans' actions done on time or late, open and overdue. Counts only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConferenceFigures {
+    /// Open cases: (risk, count), low to high.
+    pub cases_by_risk: Vec<(Risk, i64)>,
+    pub conferences_held: i64,
+    pub conferences_planned: i64,
+    /// Done by the end of their day.
+    pub actions_on_time: i64,
+    /// Done after it.
+    pub actions_late: i64,
+    /// Not done, their day not past.
+    pub actions_open: i64,
+    /// Not done, their day past.
+    pub actions_overdue: i64,
 }
 
 /// A high-risk case still to be heard, with its clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwaitingCase {
     pub id: Uuid,
+    /// The name of the case's place (its village or community).
+    pub place_name: String,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
 }
@@ -226,7 +248,9 @@ impl Services {
         let mut heard = Vec::new();
         for case in store::cases_of(&self.db, &c.county_code, c.id).await? {
             if let Some(k) = cases::case(&self.db, &reader, case).await? {
-                heard.push(self.heard_case(&k)?);
+                let mut h = self.heard_case(&k)?;
+                h.place_name = self.place_name_of(&h.place_path).await?;
+                heard.push(h);
             }
         }
         let actions = store::actions_of(&self.db, &c.county_code, c.id)
@@ -240,19 +264,7 @@ impl Services {
                 .iter()
                 .map(|a| self.action_view(a, &deps))
                 .collect::<Result<Vec<_>, _>>()?;
-        let now = clock::now();
-        let awaiting = store::awaiting_hearing(&self.db, &c.county_code, LIST_LIMIT)
-            .await?
-            .into_iter()
-            .map(|(id, due)| {
-                let due_at = crate::linkage::from_ms(due);
-                AwaitingCase {
-                    id,
-                    due_at,
-                    overdue: now > due_at,
-                }
-            })
-            .collect();
+        let awaiting = self.awaiting(&c.county_code).await?;
         self.note_read(
             caller,
             Record::new("conference.read")
@@ -275,11 +287,100 @@ impl Services {
         })
     }
 
+    /// The county's high-risk cases not yet heard, by their hearing clock.
+    async fn awaiting(&self, county: &str) -> Result<Vec<AwaitingCase>, ServiceError> {
+        let now = clock::now();
+        let mut names: std::collections::HashMap<String, String> = Default::default();
+        let mut out = Vec::new();
+        for (id, due, path) in store::awaiting_hearing(&self.db, county, LIST_LIMIT).await? {
+            let due_at = crate::linkage::from_ms(due);
+            let place_name = match names.get(&path) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = self.place_name_of(&path).await?;
+                    names.insert(path, n.clone());
+                    n
+                }
+            };
+            out.push(AwaitingCase {
+                id,
+                place_name,
+                due_at,
+                overdue: now > due_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The name of the place at the end of a path (empty when unknown).
+    async fn place_name_of(&self, path: &str) -> Result<String, ServiceError> {
+        Ok(match path.trim_end_matches('/').rsplit('/').next() {
+            Some(code) => self
+                .cached()
+                .place(code)
+                .await?
+                .map(|pl| pl.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+
+    /// The county's figures of high-risk work (staff managing the county): counts, nobody
+    /// named.
+    pub async fn conference_figures(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<ConferenceFigures, ServiceError> {
+        let county = self.conference_county(caller, county).await?;
+        let mut f = ConferenceFigures::default();
+        let by_risk = store::open_cases_by_risk(&self.db, &county).await?;
+        for r in [Risk::Low, Risk::Medium, Risk::High] {
+            let n = by_risk
+                .iter()
+                .find(|(k, _)| k == r.key())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            f.cases_by_risk.push((r, n));
+        }
+        for (status, n) in store::conferences_by_status(&self.db, &county).await? {
+            if status == ConferenceStatus::Held.key() {
+                f.conferences_held = n;
+            } else {
+                f.conferences_planned += n;
+            }
+        }
+        let now = clock::now();
+        for (due_on, done_at) in store::action_times(&self.db, &county).await? {
+            // Due by the end of its day in China.
+            let end = clock::day_start(due_on + chrono::Days::new(1));
+            match done_at {
+                Some(t) if t <= end => f.actions_on_time += 1,
+                Some(_) => f.actions_late += 1,
+                None if now > end => f.actions_overdue += 1,
+                None => f.actions_open += 1,
+            }
+        }
+        Ok(f)
+    }
+
+    /// The county's high-risk cases waiting to be heard, with their hearing deadlines, for
+    /// staff managing the county.
+    pub async fn awaiting_hearings(
+        &self,
+        caller: &Caller,
+        county: &str,
+    ) -> Result<Vec<AwaitingCase>, ServiceError> {
+        let county = self.conference_county(caller, county).await?;
+        self.awaiting(&county).await
+    }
+
     fn heard_case(&self, k: &CaseRow) -> Result<HeardCase, ServiceError> {
         let name = self.open("dv_case", "victim_name", &k.id, &k.victim_name)?;
         Ok(HeardCase {
             id: k.id,
             place_path: k.path.clone(),
+            place_name: String::new(),
             victim: mask::name(&name),
             risk: Risk::stored(&k.risk)?,
         })
@@ -485,20 +586,10 @@ impl Services {
             Paragraph::heading("会商个案"),
         ];
         for (i, k) in v.cases.iter().enumerate() {
-            let code = k.place_path.trim_end_matches('/').rsplit('/').next();
-            let place = match code {
-                Some(code) => self
-                    .cached()
-                    .place(code)
-                    .await?
-                    .map(|pl| pl.name)
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
             p.push(Paragraph::new(format!(
                 "{}. {} {}（风险：{}）",
                 i + 1,
-                place,
+                k.place_name,
                 k.victim,
                 k.risk.label(jinguo_domain::Lang::Zh)
             )));
@@ -533,6 +624,44 @@ impl Services {
         )
         .await?;
         Ok((format!("会商纪要-{}.docx", v.conference_on), bytes))
+    }
+
+    /// Gives the open high-risk cases that were high before the hearing clock existed (never
+    /// clocked, never heard) their clock, from now: 14 days, or 72 hours when a danger to life
+    /// was named. Run at every start; once done it finds nothing, so no case gets two. Each
+    /// clock is written with its audit entry. Returns how many were started.
+    pub async fn backfill_hearing_clocks(&self) -> Result<u64, ServiceError> {
+        use crate::audit::{Actor, record_as};
+        let mut started = 0;
+        loop {
+            let ids = store::unclocked_high_cases(&self.db, LIST_LIMIT).await?;
+            if ids.is_empty() {
+                break;
+            }
+            let now = clock::now();
+            for id in &ids {
+                let Some(c) = cases::case(&self.db, &jinguo_storage::Reader::system(), *id).await?
+                else {
+                    continue;
+                };
+                let factors: Vec<&str> = c.risk_factors.split(',').collect();
+                let due =
+                    jinguo_domain::conference::hearing_due(now, lethal(&factors), &self.hearing);
+                let d = clock_row(&c, DeadlineKind::ConferenceHearing, c.id, None, due);
+                let entry = Record::new("conference.hearing_backfill")
+                    .target(format!("case:{}", c.id))
+                    .place(c.path.clone());
+                db_tx!(&self.db, tx => {
+                    cases::insert_deadline(tx, &d, ms(now)).await?;
+                    record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await
+                })?;
+                started += 1;
+            }
+            if (ids.len() as i64) < LIST_LIMIT {
+                break;
+            }
+        }
+        Ok(started)
     }
 
     /// Starts the hearing clock of a case that became high-risk, unless one is running.

@@ -21,6 +21,17 @@ use uuid::Uuid;
 /// Clocks escalated at most in one transaction.
 const ESCALATION_BATCH: i64 = 500;
 
+/// Whether a clock of this kind is a department's (escalated along the configured chain).
+fn departmental(kind: &str) -> bool {
+    [
+        DeadlineKind::ReferralAck,
+        DeadlineKind::ReferralAction,
+        DeadlineKind::SafetyAction,
+    ]
+    .iter()
+    .any(|k| k.key() == kind)
+}
+
 /// What one round of the escalation worker did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EscalationReport {
@@ -50,9 +61,9 @@ impl Services {
             let path = county_path(&d.county_code).unwrap_or_default();
             store::accounts_at(&self.db, Role::Staff.key(), &path).await
         };
-        // A safety plan's action is a department's, climbed like a referral's acknowledgement.
-        let referral =
-            d.kind == DeadlineKind::ReferralAck.key() || d.kind == DeadlineKind::SafetyAction.key();
+        // A safety plan's action and the action on an acknowledged referral are a department's,
+        // climbed like a referral's acknowledgement.
+        let referral = departmental(&d.kind);
         if d.kind == DeadlineKind::SupervisionDue.key() {
             return self.supervision_chain(d, level).await;
         }
@@ -195,9 +206,7 @@ impl Services {
             for d in &due {
                 report.looked_at += 1;
                 let level = d.level + 1;
-                let levels = if d.kind == DeadlineKind::ReferralAck.key()
-                    || d.kind == DeadlineKind::SafetyAction.key()
-                {
+                let levels = if departmental(&d.kind) {
                     self.linkage.chain.len() as i64
                 } else {
                     2
@@ -212,7 +221,9 @@ impl Services {
                 let chain = self.chain(d, level).await?;
                 let kind = DeadlineKind::stored(&d.kind)?;
                 let link = match (kind, d.case_id) {
-                    (DeadlineKind::ReferralAck, _) => format!("/referrals/{}", d.subject_id),
+                    (DeadlineKind::ReferralAck | DeadlineKind::ReferralAction, _) => {
+                        format!("/referrals/{}", d.subject_id)
+                    }
                     (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
                     (
                         DeadlineKind::OpinionFirst

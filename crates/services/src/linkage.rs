@@ -148,6 +148,21 @@ pub(crate) fn county_path(county: &str) -> Option<String> {
 
 // ---------------------------------------------------------------- departments
 
+/// What a family mediator's report to the police opens: a case at the dispute's place, with the
+/// parties' names and what she found.
+#[derive(Debug, Clone)]
+pub(crate) struct PoliceReport {
+    pub county: String,
+    pub path: String,
+    pub dispute: Uuid,
+    pub source: CaseSource,
+    pub victim_name: String,
+    pub abuser_name: String,
+    pub relationship: String,
+    pub violence: Vec<ViolenceKind>,
+    pub note: String,
+}
+
 /// A department as its settings page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepartmentView {
@@ -157,6 +172,8 @@ pub struct DepartmentView {
     pub in_linkage: bool,
     pub ack_hours: i64,
     pub urgent_ack_hours: i64,
+    /// Days from acknowledging a referral to recording what was done.
+    pub action_days: i64,
     pub duty_phone: String,
     /// Whether a group robot is set (its address carries a secret and is not shown).
     pub webhook_set: bool,
@@ -184,6 +201,10 @@ pub struct DepartmentInput {
     pub ack_hours: i64,
     #[serde(default)]
     pub urgent_ack_hours: i64,
+    /// Days from acknowledging a referral to recording what was done (1 to 90); none keeps
+    /// the present limit.
+    #[serde(default)]
+    pub action_days: Option<i64>,
     #[serde(default)]
     pub duty_phone: String,
     /// Empty keeps the present address; `-` removes it.
@@ -248,6 +269,10 @@ pub struct CaseView {
     pub received_on: NaiveDate,
     pub narrative: String,
     pub consent_to_share: bool,
+    /// In clear for the owner or a department it is shared with, masked for other staff;
+    /// empty for everyone but the owner when it is confidential.
+    pub victim_address: String,
+    pub address_confidential: bool,
     pub open: bool,
     pub owner: String,
     pub version: i64,
@@ -285,6 +310,8 @@ pub struct ReferralView {
     pub version: i64,
     /// Made on the victim's consent, since withdrawn: nothing more is shared under it.
     pub consent_withdrawn: bool,
+    /// Acknowledged, nothing recorded yet: when what the department did is due.
+    pub action_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -410,6 +437,7 @@ impl Services {
                     in_linkage: linkage,
                     ack_hours: rules::ACK_HOURS,
                     urgent_ack_hours: rules::URGENT_ACK_HOURS,
+                    action_days: rules::ACTION_DAYS,
                     duty_phone: String::new(),
                     webhook_url: String::new(),
                     version: 1,
@@ -468,6 +496,7 @@ impl Services {
                 in_linkage: d.in_linkage,
                 ack_hours: d.ack_hours,
                 urgent_ack_hours: d.urgent_ack_hours,
+                action_days: d.action_days,
                 duty_phone: d.duty_phone,
                 webhook_set: !d.webhook_url.is_empty(),
                 liaisons,
@@ -504,6 +533,10 @@ impl Services {
                 e.push(field, "out_of_range");
             }
         }
+        let action_days = input.action_days.unwrap_or(d.action_days);
+        if !(1..=90).contains(&action_days) {
+            e.push("action_days", "out_of_range");
+        }
         let phone = input.duty_phone.trim();
         if phone.chars().count() > 30
             || !phone
@@ -533,6 +566,7 @@ impl Services {
             in_linkage: input.in_linkage,
             ack_hours: input.ack_hours,
             urgent_ack_hours: input.urgent_ack_hours,
+            action_days,
             duty_phone: phone.to_string(),
             webhook_url,
             ..d.clone()
@@ -541,8 +575,8 @@ impl Services {
         let entry = Record::new("department.update")
             .target(format!("department:{}", d.id))
             .detail(format!(
-                "ack_hours={} urgent_ack_hours={} in_linkage={}",
-                row.ack_hours, row.urgent_ack_hours, row.in_linkage
+                "ack_hours={} urgent_ack_hours={} action_days={} in_linkage={}",
+                row.ack_hours, row.urgent_ack_hours, row.action_days, row.in_linkage
             ));
         db_tx!(&self.db, tx => {
             if !store::update_department(tx, &row, input.expected_version, now).await? {
@@ -649,6 +683,12 @@ impl Services {
             status: "open".into(),
             owner: caller.username.clone(),
             version: 1,
+            victim_address: if v.victim_address.is_empty() {
+                String::new()
+            } else {
+                seal("victim_address", &v.victim_address)?
+            },
+            address_confidential: v.address_confidential,
         };
         let now = clock::now();
         let step = step_row("register", caller, "", now);
@@ -737,7 +777,26 @@ impl Services {
         };
         let abuser = open("abuser_name", &c.abuser_name)?;
         let narrative = open("narrative", &c.narrative)?;
+        let address = if c.victim_address.is_empty() {
+            String::new()
+        } else {
+            open("victim_address", &c.victim_address)?
+        };
         let hidden = String::new();
+        // A confidential address: its owner only, never emergency access nor a department.
+        let victim_address = if c.address_confidential {
+            if access.owner && !access.emergency {
+                address
+            } else {
+                hidden.clone()
+            }
+        } else if sees(SharedField::Address) {
+            address
+        } else if access.staff && !address.is_empty() {
+            mask::address(&address)
+        } else {
+            hidden.clone()
+        };
         Ok(CaseView {
             id: c.id,
             place_path: c.path.clone(),
@@ -782,6 +841,8 @@ impl Services {
                 hidden
             },
             consent_to_share: c.consent_to_share,
+            victim_address,
+            address_confidential: c.address_confidential,
             open: c.status == "open",
             owner: c.owner.clone(),
             version: c.version,
@@ -824,6 +885,7 @@ impl Services {
             overdue: status == ReferralStatus::Sent && r.due_at < now,
             version: r.version,
             consent_withdrawn: false,
+            action_due_at: None,
         })
     }
 
@@ -1057,6 +1119,40 @@ impl Services {
         Ok(())
     }
 
+    /// Marks the victim's address confidential (she is in a shelter), or no longer: the case's
+    /// owner only. Confidential, the address is shown to nobody else and no referral shares it,
+    /// those made before included. Audited, with a step of the case.
+    pub async fn set_address_confidential(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        confidential: bool,
+    ) -> Result<(), ServiceError> {
+        let c = self.staff_case(caller, id).await?;
+        if c.owner != caller.username {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = clock::now();
+        let kind = if confidential {
+            "address_confidential"
+        } else {
+            "address_open"
+        };
+        let step = step_row(kind, caller, "", now);
+        let entry = Record::new("case.address_confidential")
+            .target(format!("case:{id}"))
+            .place(c.path.clone())
+            .detail(format!("confidential={confidential}"));
+        db_tx!(&self.db, tx => {
+            if store::set_address_confidential(tx, &c, confidential, now).await? {
+                store::add_case_step(tx, &c.county_code, id, &step).await?;
+                record(tx, &self.keys, caller, entry.clone()).await?;
+            }
+            Ok::<(), StorageError>(())
+        })?;
+        Ok(())
+    }
+
     /// A case the caller manages as staff, open or closed; else not found.
     pub(crate) async fn managed_case(
         &self,
@@ -1107,6 +1203,7 @@ impl Services {
             .as_ref()
             .is_some_and(|d| crate::consent::share_consent_in_force(&consents, Some(d.id)));
         let v = input.validate(consent, now)?;
+        rules::check_shared_address(&v.shared, c.address_confidential)?;
         let d = store::department_by_key(&self.db, &c.county_code, &v.department)
             .await?
             .ok_or_else(|| invalid("department", "referral.unknown_department"))?;
@@ -1154,16 +1251,7 @@ impl Services {
             version: 1,
         };
         let ack_clock = clock_row(&c, DeadlineKind::ReferralAck, id, Some(d.id), due_at);
-        let officers = store::liaisons(&self.db, &c.county_code, d.id).await?;
-        let chain = Chain {
-            accounts: officers
-                .iter()
-                .filter(|o| o.position == "liaison")
-                .map(|o| o.account_id)
-                .collect(),
-            webhook: Some(d.webhook_url.clone()).filter(|u| !u.is_empty()),
-            sms: Some(d.duty_phone.clone()).filter(|p| !p.is_empty()),
-        };
+        let chain = self.liaison_chain(&d).await?;
         let text = format!("{}|{}", d.name, clock::local(due_at));
         let step = step_row("refer", caller, &d.key, now);
         let entry = Record::new("referral.send")
@@ -1191,6 +1279,142 @@ impl Services {
         self.wake_delivery();
         let departments = [d];
         self.referral_view(&row, &departments, now)
+    }
+
+    /// Whom a new referral to a department is told to: its liaison officers, its group robot
+    /// and its duty phone.
+    async fn liaison_chain(&self, d: &DepartmentRow) -> Result<Chain, ServiceError> {
+        let officers = store::liaisons(&self.db, &d.county_code, d.id).await?;
+        Ok(Chain {
+            accounts: officers
+                .iter()
+                .filter(|o| o.position == "liaison")
+                .map(|o| o.account_id)
+                .collect(),
+            webhook: Some(d.webhook_url.clone()).filter(|u| !u.is_empty()),
+            sms: Some(d.duty_phone.clone()).filter(|p| !p.is_empty()),
+        })
+    }
+
+    /// Opens the case of a family mediator's report (People's Mediation Law art. 25) and refers
+    /// it to the county's police on that legal duty: the victim's and the other party's names
+    /// and what the mediator found are shared, the acknowledgement clock starts, the police's
+    /// officers are told, and the dispute keeps the report (once). Returns (case, referral).
+    pub(crate) async fn report_to_police(
+        &self,
+        caller: &Caller,
+        r: &PoliceReport,
+    ) -> Result<(Uuid, Uuid), ServiceError> {
+        let d = store::department_by_key(&self.db, &r.county, "police")
+            .await?
+            .ok_or_else(|| invalid("department", "referral.unknown_department"))?;
+        let now = clock::now();
+        let case_id = Uuid::now_v7();
+        let seal = |column: &str, plain: &str| self.seal("dv_case", column, &case_id, plain);
+        let case = CaseRow {
+            county_code: r.county.clone(),
+            id: case_id,
+            path: r.path.clone(),
+            household: None,
+            victim_person: None,
+            victim_name: seal("victim_name", &r.victim_name)?,
+            victim_phone: None,
+            abuser_name: seal("abuser_name", &r.abuser_name)?,
+            relationship: r.relationship.clone(),
+            violence: keys(&r.violence, ViolenceKind::key),
+            severity: Severity::Serious.key().into(),
+            risk_factors: String::new(),
+            risk: rules::assess(&[]).key().into(),
+            children: 0,
+            source: r.source.key().into(),
+            received_on: clock::today(),
+            narrative: seal("narrative", &r.note)?,
+            consent_to_share: false,
+            status: "open".into(),
+            owner: caller.username.clone(),
+            version: 1,
+            victim_address: String::new(),
+            address_confidential: false,
+        };
+        let referral_id = Uuid::now_v7();
+        let due_at = rules::ack_due(now, d.ack_hours, None);
+        let shared = [
+            SharedField::Victim,
+            SharedField::Abuser,
+            SharedField::Narrative,
+        ];
+        let referral = ReferralRow {
+            county_code: r.county.clone(),
+            id: referral_id,
+            case_id,
+            department_id: d.id,
+            path: r.path.clone(),
+            requests: Request::Investigation.key().into(),
+            urgent: false,
+            shared: keys(&shared, SharedField::key),
+            basis: Basis::Law.key().into(),
+            basis_note: self.seal(
+                "referral",
+                "basis_note",
+                &referral_id,
+                rules::MEDIATOR_REPORT_ARTICLE,
+            )?,
+            note: String::new(),
+            status: ReferralStatus::Sent.key().into(),
+            sent_at: now,
+            sent_by: caller.username.clone(),
+            due_at,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            action: String::new(),
+            done_at: None,
+            version: 1,
+        };
+        let ack_clock = clock_row(
+            &case,
+            DeadlineKind::ReferralAck,
+            referral_id,
+            Some(d.id),
+            due_at,
+        );
+        let chain = self.liaison_chain(&d).await?;
+        let text = format!("{}|{}", d.name, clock::local(due_at));
+        let steps = [
+            step_row("register", caller, "", now),
+            step_row("refer", caller, &d.key, now),
+        ];
+        let report = jinguo_storage::mediation::ReportRow {
+            county_code: r.county.clone(),
+            dispute_id: r.dispute,
+            case_id,
+            referral_id,
+            reported_at: now,
+            reported_by: caller.username.clone(),
+        };
+        let entry = Record::new("dispute.crime_report")
+            .target(format!("dispute:{}", r.dispute))
+            .place(r.path.clone())
+            .detail(format!(
+                "case={case_id} referral={referral_id} department={} basis=law",
+                d.key
+            ));
+        db_tx!(&self.db, tx => {
+            store::insert_case(tx, &case, now).await?;
+            // A second report of the dispute: refused, the case above undone with it.
+            if !jinguo_storage::mediation::insert_report(tx, &report).await? {
+                return Err(invalid("dispute", "dispute.reported"));
+            }
+            for step in &steps {
+                store::add_case_step(tx, &r.county, case_id, step).await?;
+            }
+            store::insert_referral(tx, &referral).await?;
+            store::insert_deadline(tx, &ack_clock, ms(now)).await?;
+            self.tell(tx, &chain, "referral.new", &text, &format!("/referrals/{referral_id}"), 0, now).await?;
+            record(tx, &self.keys, caller, entry.clone()).await?;
+            Ok::<(), ServiceError>(())
+        })?;
+        self.wake_delivery();
+        Ok((case_id, referral_id))
     }
 
     /// The referral if the caller may see it: an officer of its department, or staff managing the
@@ -1344,6 +1568,23 @@ impl Services {
             .map(|d| d.key.clone())
             .unwrap_or_default();
         let step = step_row(kind, caller, &dkey, now);
+        // Acknowledged: what the department does is due within its own limit.
+        let action_clock = match departments.iter().find(|d| d.id == r.department_id) {
+            Some(d) if kind == "acknowledge" => Some(DeadlineRow {
+                id: Uuid::now_v7(),
+                county_code: r.county_code.clone(),
+                path: r.path.clone(),
+                kind: DeadlineKind::ReferralAction.key().into(),
+                subject_id: r.id,
+                case_id: Some(r.case_id),
+                department_id: Some(d.id),
+                due_ms: ms(now + Duration::days(d.action_days)),
+                level: 0,
+                next_ms: Some(ms(now + Duration::days(d.action_days))),
+                done_ms: None,
+            }),
+            _ => None,
+        };
         // The case's owner is told, whoever she is: read as the system, never shown.
         let c = store::case(&self.db, &Reader::system(), r.case_id).await?;
         let owner = match &c {
@@ -1367,6 +1608,12 @@ impl Services {
             }
             if kind == "acknowledge" {
                 store::complete_deadlines(tx, r.id, Some(DeadlineKind::ReferralAck.key()), ms(now)).await?;
+            } else {
+                // What it did is recorded: its action clock stops.
+                store::complete_deadlines(tx, r.id, Some(DeadlineKind::ReferralAction.key()), ms(now)).await?;
+            }
+            if let Some(d) = &action_clock {
+                store::insert_deadline(tx, d, ms(now)).await?;
             }
             store::add_case_step(tx, &r.county_code, r.case_id, &step).await?;
             if let Some(owner) = owner {
@@ -1394,7 +1641,12 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let consents = store::case_consents(&self.db, &seen).await?;
-        let view = self.referral_view_with(&r, &departments, clock::now(), &consents)?;
+        let mut view = self.referral_view_with(&r, &departments, clock::now(), &consents)?;
+        view.action_due_at = store::deadlines_of_subject(&self.db, r.id)
+            .await?
+            .iter()
+            .find(|d| d.kind == DeadlineKind::ReferralAction.key() && d.done_ms.is_none())
+            .map(|d| from_ms(d.due_ms));
         Ok((view, case))
     }
 

@@ -673,6 +673,70 @@ impl Services {
         self.dispute_view(&row, &parties, access)
     }
 
+    /// A family mediator who finds that the violence of a dispute she mediates may become a
+    /// crime reports it to the police (People's Mediation Law art. 25): a domestic-violence case
+    /// is opened at the dispute's place and referred to the county's police on that legal duty,
+    /// its acknowledgement clock running. Her dispute's report, once. Audited.
+    pub async fn report_crime(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &jinguo_domain::linkage::CrimeReportInput,
+    ) -> Result<(Uuid, Uuid), ServiceError> {
+        let (d, access) = self.visible_dispute(caller, id).await?;
+        if !access.assigned {
+            return Err(ServiceError::Forbidden);
+        }
+        let parties = store::parties(&self.db, &d).await?;
+        let seqs: Vec<i64> = parties.iter().map(|p| p.seq).collect();
+        let v = input.validate(&seqs)?;
+        if store::report_of(&self.db, &d).await?.is_some() {
+            return Err(invalid("dispute", "dispute.reported"));
+        }
+        let name = |p: &jinguo_storage::mediation::PartyRow| {
+            self.open("dispute", "party_name", &d.id, &p.name)
+        };
+        let victim = parties
+            .iter()
+            .find(|p| p.seq == v.victim_party)
+            .ok_or_else(|| invalid("victim_party", "invalid"))?;
+        let other = parties.iter().find(|p| p.seq != v.victim_party);
+        use jinguo_domain::linkage::CaseSource;
+        let source = match Source::stored(&d.source)? {
+            Source::Hotline => CaseSource::Hotline,
+            Source::Screening => CaseSource::Screening,
+            Source::Police => CaseSource::Police,
+            _ => CaseSource::WalkIn,
+        };
+        let report = crate::linkage::PoliceReport {
+            county: d.county_code.clone(),
+            path: d.path.clone(),
+            dispute: d.id,
+            source,
+            victim_name: name(victim)?,
+            abuser_name: match other {
+                Some(p) => name(p)?,
+                None => String::new(),
+            },
+            relationship: other.map(|p| p.relationship.clone()).unwrap_or_default(),
+            violence: v.violence,
+            note: v.note,
+        };
+        self.report_to_police(caller, &report).await
+    }
+
+    /// When a dispute was reported to the police, and by whom, if it was.
+    pub async fn dispute_report(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Option<(chrono::DateTime<chrono::Utc>, String)>, ServiceError> {
+        let (d, _) = self.visible_dispute(caller, id).await?;
+        Ok(store::report_of(&self.db, &d)
+            .await?
+            .map(|r| (r.reported_at, r.reported_by)))
+    }
+
     /// Writes a step: the dispute's new state if it is still at `expected` (409 otherwise), what
     /// the step made, its line of history and its audit entry, in one transaction.
     async fn write_step(

@@ -225,14 +225,55 @@ pub async fn actions_of_department(
 }
 
 /// The high-risk cases of a county whose hearing clock is still running (not yet heard), by
-/// its due time: (case, due in ms).
+/// its due time: (case, due in ms, the case's place path).
 pub async fn awaiting_hearing(
     db: &Db,
     county: &str,
     limit: i64,
-) -> Result<Vec<(Uuid, i64)>, StorageError> {
+) -> Result<Vec<(Uuid, i64, String)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT subject_id, due_ms FROM deadline WHERE county_code = $1 \
+        "SELECT subject_id, due_ms, path FROM deadline WHERE county_code = $1 \
          AND kind = 'conference_hearing' AND done_ms IS NULL ORDER BY due_ms, subject_id LIMIT $2")
         .bind(county).bind(limit).fetch_all(p).await)?)
+}
+
+/// Open high-risk cases that have never had a hearing clock nor been heard (those that were high
+/// before the clock existed): their ids, at most `limit`.
+pub async fn unclocked_high_cases(db: &Db, limit: i64) -> Result<Vec<Uuid>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_scalar(
+        "SELECT c.id FROM dv_case c WHERE c.risk = 'high' AND c.status = 'open' \
+         AND NOT EXISTS (SELECT 1 FROM deadline d WHERE d.subject_id = c.id \
+             AND d.kind = 'conference_hearing') \
+         AND NOT EXISTS (SELECT 1 FROM conference_case k WHERE k.county_code = c.county_code \
+             AND k.case_id = c.id) \
+         ORDER BY c.id LIMIT $1")
+        .bind(limit).fetch_all(p).await)?)
+}
+
+/// A county's open domestic-violence cases by risk: (risk, count). A count, nobody named.
+pub async fn open_cases_by_risk(db: &Db, county: &str) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT risk, count(*) FROM dv_case WHERE county_code = $1 AND status = 'open' \
+         GROUP BY risk ORDER BY risk")
+        .bind(county).fetch_all(p).await)?)
+}
+
+/// A county's conferences by status: (status, count).
+pub async fn conferences_by_status(
+    db: &Db,
+    county: &str,
+) -> Result<Vec<(String, i64)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT status, count(*) FROM conference WHERE county_code = $1 GROUP BY status")
+        .bind(county).fetch_all(p).await)?)
+}
+
+/// When each action of a county's safety plans is due and when it was done: (due, done).
+pub async fn action_times(
+    db: &Db,
+    county: &str,
+) -> Result<Vec<(NaiveDate, Option<DateTime<Utc>>)>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT due_on, done_at FROM safety_action WHERE county_code = $1")
+        .bind(county).fetch_all(p).await)?)
 }

@@ -18,6 +18,8 @@ pub struct DepartmentRow {
     pub in_linkage: bool,
     pub ack_hours: i64,
     pub urgent_ack_hours: i64,
+    /// Days from acknowledging a referral to recording what was done.
+    pub action_days: i64,
     pub duty_phone: String,
     pub webhook_url: String,
     pub version: i64,
@@ -25,7 +27,7 @@ pub struct DepartmentRow {
 
 macro_rules! department_cols {
     () => {
-        "county_code, id, key, name, in_linkage, ack_hours, urgent_ack_hours, \
+        "county_code, id, key, name, in_linkage, ack_hours, urgent_ack_hours, action_days, \
      duty_phone, webhook_url, version"
     };
 }
@@ -38,12 +40,12 @@ pub async fn insert_department(
 ) -> Result<bool, StorageError> {
     let n = conn_run!(tx, c => sqlx::query(
         "INSERT INTO department (county_code, id, key, name, in_linkage, ack_hours, \
-         urgent_ack_hours, duty_phone, webhook_url, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         urgent_ack_hours, duty_phone, webhook_url, version, created_at, updated_at, action_days) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
          ON CONFLICT (county_code, key) DO NOTHING")
         .bind(&d.county_code).bind(d.id).bind(&d.key).bind(&d.name).bind(d.in_linkage)
         .bind(d.ack_hours).bind(d.urgent_ack_hours).bind(&d.duty_phone).bind(&d.webhook_url)
-        .bind(d.version).bind(now)
+        .bind(d.version).bind(now).bind(d.action_days)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
@@ -57,11 +59,11 @@ pub async fn update_department(
 ) -> Result<bool, StorageError> {
     let n = conn_run!(tx, c => sqlx::query(
         "UPDATE department SET name = $1, in_linkage = $2, ack_hours = $3, urgent_ack_hours = $4, \
-         duty_phone = $5, webhook_url = $6, updated_at = $7, version = version + 1 \
-         WHERE county_code = $8 AND id = $9 AND version = $10")
+         duty_phone = $5, webhook_url = $6, updated_at = $7, version = version + 1, \
+         action_days = $11 WHERE county_code = $8 AND id = $9 AND version = $10")
         .bind(&d.name).bind(d.in_linkage).bind(d.ack_hours).bind(d.urgent_ack_hours)
         .bind(&d.duty_phone).bind(&d.webhook_url).bind(now).bind(&d.county_code).bind(d.id)
-        .bind(expected)
+        .bind(expected).bind(d.action_days)
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
@@ -211,13 +213,18 @@ pub struct CaseRow {
     pub status: String,
     pub owner: String,
     pub version: i64,
+    /// Sealed; empty when none.
+    pub victim_address: String,
+    /// Only the owner sees the address; no referral shares it.
+    pub address_confidential: bool,
 }
 
 macro_rules! case_cols {
     () => {
         "county_code, id, path, household, victim_person, victim_name, \
      victim_phone, abuser_name, relationship, violence, severity, risk_factors, risk, children, \
-     source, received_on, narrative, consent_to_share, status, owner, version"
+     source, received_on, narrative, consent_to_share, status, owner, version, victim_address, \
+     address_confidential"
     };
 }
 
@@ -230,7 +237,8 @@ pub async fn insert_case(
         "INSERT INTO dv_case (",
         case_cols!(),
         ", created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)"
+         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+         $24, $24)"
     );
     conn_run!(tx, c => sqlx::query(sql)
         .bind(&r.county_code).bind(r.id).bind(&r.path).bind(&r.household)
@@ -238,10 +246,26 @@ pub async fn insert_case(
         .bind(&r.abuser_name).bind(&r.relationship).bind(&r.violence).bind(&r.severity)
         .bind(&r.risk_factors).bind(&r.risk).bind(r.children).bind(&r.source)
         .bind(r.received_on).bind(&r.narrative).bind(r.consent_to_share).bind(&r.status)
-        .bind(&r.owner).bind(r.version).bind(now)
+        .bind(&r.owner).bind(r.version).bind(&r.victim_address).bind(r.address_confidential)
+        .bind(now)
         .execute(&mut *c).await.map(|_| ()))
     .map_err(StorageError::classify)?;
     Ok(())
+}
+
+/// Marks a case's address confidential, or not; false when it already was so.
+pub async fn set_address_confidential(
+    tx: &mut DbConn<'_>,
+    c: &Seen<CaseRow>,
+    confidential: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, k => sqlx::query(
+        "UPDATE dv_case SET address_confidential = $1, updated_at = $2, version = version + 1 \
+         WHERE county_code = $3 AND id = $4 AND address_confidential <> $1")
+        .bind(confidential).bind(now).bind(&c.county_code).bind(c.id)
+        .execute(&mut *k).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// A case, if it lies within the reader's reach: managed, referred to a department she acts for,

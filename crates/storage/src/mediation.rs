@@ -554,10 +554,11 @@ pub enum SealedColumn {
     MeetingConclusions,
     MeetingTaskText,
     MeetingTaskOwner,
+    CaseVictimAddress,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 57] = [
+    pub const ALL: [SealedColumn; 58] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -615,6 +616,7 @@ impl SealedColumn {
         SealedColumn::MeetingConclusions,
         SealedColumn::MeetingTaskText,
         SealedColumn::MeetingTaskOwner,
+        SealedColumn::CaseVictimAddress,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -734,6 +736,7 @@ impl SealedColumn {
             SealedColumn::MeetingConclusions => ("opinion_meeting", "conclusions"),
             SealedColumn::MeetingTaskText => ("opinion_task", "task"),
             SealedColumn::MeetingTaskOwner => ("opinion_task", "owner"),
+            SealedColumn::CaseVictimAddress => ("dv_case", "victim_address"),
         }
     }
 
@@ -910,6 +913,9 @@ impl SealedColumn {
             }
             SealedColumn::MeetingTaskOwner => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, owner AS value FROM opinion_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND owner <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::CaseVictimAddress => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_address AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_address <> '' ORDER BY id LIMIT $3"
             }
         }
     }
@@ -1088,6 +1094,9 @@ impl SealedColumn {
             SealedColumn::MeetingTaskOwner => {
                 "UPDATE opinion_task SET owner = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
+            SealedColumn::CaseVictimAddress => {
+                "UPDATE dv_case SET victim_address = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
         }
     }
 }
@@ -1204,4 +1213,35 @@ pub async fn set_party_ref(
         .bind(&party.county_code).bind(party.dispute_id).bind(party.seq).bind(person_ref)
         .execute(&mut *c).await.map(|_| ()))?;
     Ok(())
+}
+
+/// A family mediator's report to the police of a dispute (People's Mediation Law art. 25): the
+/// case it opened and the referral to the police.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportRow {
+    pub county_code: String,
+    pub dispute_id: Uuid,
+    pub case_id: Uuid,
+    pub referral_id: Uuid,
+    pub reported_at: DateTime<Utc>,
+    pub reported_by: String,
+}
+
+/// Records a dispute's report; false when the dispute has one already.
+pub async fn insert_report(tx: &mut DbConn<'_>, r: &ReportRow) -> Result<bool, StorageError> {
+    let n = conn_run!(tx, c => sqlx::query(
+        "INSERT INTO dispute_report (county_code, dispute_id, case_id, referral_id, reported_at, \
+         reported_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
+        .bind(&r.county_code).bind(r.dispute_id).bind(r.case_id).bind(r.referral_id)
+        .bind(r.reported_at).bind(&r.reported_by)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The report of a dispute read within the caller's reach, if there is one.
+pub async fn report_of(db: &Db, d: &Seen<DisputeRow>) -> Result<Option<ReportRow>, StorageError> {
+    Ok(db_run!(db, p => sqlx::query_as(
+        "SELECT county_code, dispute_id, case_id, referral_id, reported_at, reported_by \
+         FROM dispute_report WHERE county_code = $1 AND dispute_id = $2")
+        .bind(&d.county_code).bind(d.id).fetch_optional(p).await)?)
 }

@@ -147,6 +147,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(linkage::case_page))
         .route("/cases/{id}/referrals", axum::routing::post(linkage::refer))
         .route(
+            "/cases/{id}/address-confidential",
+            axum::routing::post(linkage::address_confidential),
+        )
+        .route(
             "/cases/{id}/consents",
             axum::routing::post(linkage::record_consent),
         )
@@ -179,6 +183,26 @@ pub fn router() -> Router<AppState> {
         .route(
             "/cases/{id}/evidence/{evidence}",
             get(linkage::evidence_file),
+        )
+        .route(
+            "/places/{code}/risk-questions",
+            get(assessment::checklist_page).post(assessment::save_checklist),
+        )
+        .route("/conferences", get(conference::my_conferences))
+        .route(
+            "/places/{code}/conferences",
+            get(conference::conferences_page).post(conference::plan_conference),
+        )
+        .route("/conferences/{id}", get(conference::conference_page))
+        .route("/conferences/{id}/minutes.docx", get(conference::minutes))
+        .route(
+            "/conferences/{id}/{step}",
+            axum::routing::post(conference::conference_step),
+        )
+        .route("/actions", get(conference::actions_page))
+        .route(
+            "/actions/{id}/done",
+            axum::routing::post(conference::action_done),
         )
         .route("/referrals", get(linkage::referrals_page))
         .route("/referrals/{id}", get(linkage::referral_page))
@@ -264,6 +288,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(linkage::department_change),
         )
         .route("/disputes/{id}", get(mediation::dispute_page))
+        .route(
+            "/disputes/{id}/crime-report",
+            axum::routing::post(mediation::crime_report),
+        )
         .route(
             "/disputes/{id}/steps",
             axum::routing::post(mediation::take_step),
@@ -412,6 +440,9 @@ impl Ctx {
         }
         if !caller.household_read_scope().is_empty() {
             c.link("/care", "nav.care");
+        }
+        if caller.has_role(Role::Staff) || caller.has_role(Role::Liaison) {
+            c.link("/conferences", "nav.conferences");
         }
         if caller.has_role(Role::Liaison) {
             c.link("/referrals", "nav.referrals");
@@ -695,9 +726,11 @@ mod tests {
 }
 
 mod access;
+mod assessment;
 mod assets;
 mod audit;
 mod care;
+mod conference;
 pub(crate) mod confirm;
 mod federations;
 mod hotline;

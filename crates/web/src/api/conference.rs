@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(complete_action))
         .routes(routes!(my_actions))
         .routes(routes!(minutes))
+        .routes(routes!(figures))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,6 +157,8 @@ pub struct HeardCaseDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AwaitingCaseDto {
     pub id: Uuid,
+    /// The case's village or community.
+    pub place_name: String,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
 }
@@ -212,6 +215,7 @@ impl From<&ConferenceView> for ConferenceDto {
                 .iter()
                 .map(|a| AwaitingCaseDto {
                     id: a.id,
+                    place_name: a.place_name.clone(),
                     due_at: a.due_at,
                     overdue: a.overdue,
                 })
@@ -403,4 +407,64 @@ async fn minutes(
         .await
         .map_err(api(lang))?;
     Ok(crate::pages::mediation::docx_response(&name, bytes))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RiskCountDto {
+    /// low, medium, high.
+    #[schema(schema_with = crate::api::kind::<jinguo_domain::screening::Risk>)]
+    pub risk: String,
+    pub cases: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConferenceFiguresDto {
+    /// The county's open domestic-violence cases by risk.
+    pub cases_by_risk: Vec<RiskCountDto>,
+    pub conferences_held: i64,
+    pub conferences_planned: i64,
+    /// Safety-plan actions done by the end of their day.
+    pub actions_on_time: i64,
+    /// Done after it.
+    pub actions_late: i64,
+    /// Not done, their day not past.
+    pub actions_open: i64,
+    /// Not done, their day past.
+    pub actions_overdue: i64,
+}
+
+/// The county's figures of high-risk work: open cases by risk, conferences held, safety-plan
+/// actions on time and late (staff over the whole county). Counts only.
+#[utoipa::path(get, path = "/api/v1/places/{code}/conference-figures", tag = "linkage",
+    params(("code" = String, Path)),
+    responses((status = 200, body = ConferenceFiguresDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn figures(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ConferenceFiguresDto>> {
+    let f = s
+        .services
+        .conference_figures(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(ConferenceFiguresDto {
+        cases_by_risk: f
+            .cases_by_risk
+            .iter()
+            .map(|(r, n)| RiskCountDto {
+                risk: r.key().into(),
+                cases: *n,
+            })
+            .collect(),
+        conferences_held: f.conferences_held,
+        conferences_planned: f.conferences_planned,
+        actions_on_time: f.actions_on_time,
+        actions_late: f.actions_late,
+        actions_open: f.actions_open,
+        actions_overdue: f.actions_overdue,
+    }))
 }

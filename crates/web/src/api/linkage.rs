@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(place_cases, register_case))
         .routes(routes!(get_case))
         .routes(routes!(close_case))
+        .routes(routes!(address_confidential))
         .routes(routes!(share_consents, record_share_consent))
         .routes(routes!(withdraw_share_consent))
         .routes(routes!(refer))
@@ -136,6 +137,8 @@ pub struct DepartmentDto {
     pub in_linkage: bool,
     pub ack_hours: i64,
     pub urgent_ack_hours: i64,
+    /// Days from acknowledging a referral to recording what was done.
+    pub action_days: i64,
     pub duty_phone: String,
     /// Whether a group robot is set (its address is not shown).
     pub webhook_set: bool,
@@ -159,6 +162,7 @@ impl From<&DepartmentView> for DepartmentDto {
             in_linkage: d.in_linkage,
             ack_hours: d.ack_hours,
             urgent_ack_hours: d.urgent_ack_hours,
+            action_days: d.action_days,
             duty_phone: d.duty_phone.clone(),
             webhook_set: d.webhook_set,
             officers: d
@@ -205,6 +209,10 @@ pub struct DepartmentBodyDto {
     pub ack_hours: i64,
     #[serde(default)]
     pub urgent_ack_hours: i64,
+    /// Days from acknowledging a referral to recording what was done (1 to 90); absent keeps
+    /// the present limit (7 days at first).
+    #[serde(default)]
+    pub action_days: Option<i64>,
     #[serde(default)]
     pub duty_phone: String,
     /// A group robot's address (http:// or https://); empty keeps the present one, `-` removes it.
@@ -235,6 +243,7 @@ async fn update_department(
         in_linkage: b.in_linkage,
         ack_hours: b.ack_hours,
         urgent_ack_hours: b.urgent_ack_hours,
+        action_days: b.action_days,
         duty_phone: b.duty_phone,
         webhook_url: b.webhook_url,
         expected_version: b.expected_version,
@@ -300,6 +309,11 @@ pub struct CaseDto {
     pub received_on: NaiveDate,
     pub narrative: String,
     pub consent_to_share: bool,
+    /// In clear for the owner or a department a referral shares it with, masked for other
+    /// staff; empty for everyone but the owner when it is confidential.
+    pub victim_address: String,
+    /// The address is confidential (a shelter): only the owner sees it, no referral shares it.
+    pub address_confidential: bool,
     pub open: bool,
     pub owner: String,
     pub version: i64,
@@ -320,6 +334,8 @@ impl From<&CaseView> for CaseDto {
             risk: c.risk.key().into(),
             children: c.children,
             source: c.source.key().into(),
+            victim_address: c.victim_address.clone(),
+            address_confidential: c.address_confidential,
             received_on: c.received_on,
             narrative: c.narrative.clone(),
             consent_to_share: c.consent_to_share,
@@ -354,6 +370,9 @@ pub struct ReferralDto {
     /// Not acknowledged and past its deadline.
     pub overdue: bool,
     pub version: i64,
+    /// Acknowledged, nothing recorded yet: when what the department did is due (in the answer
+    /// for one referral).
+    pub action_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<&ReferralView> for ReferralDto {
@@ -377,6 +396,7 @@ impl From<&ReferralView> for ReferralDto {
             done_at: r.done_at,
             overdue: r.overdue,
             version: r.version,
+            action_due_at: r.action_due_at,
         }
     }
 }
@@ -579,6 +599,12 @@ pub struct NewCaseDto {
     pub narrative: String,
     #[serde(default)]
     pub consent_to_share: bool,
+    /// Where the victim can be found (optional, sealed).
+    #[serde(default)]
+    pub victim_address: String,
+    /// The address is confidential (a shelter): only the owner sees it, no referral shares it.
+    #[serde(default)]
+    pub address_confidential: bool,
 }
 
 /// Registers a case at a place the caller manages; she becomes its owner.
@@ -609,6 +635,8 @@ async fn register_case(
         received_on: b.received_on,
         narrative: b.narrative,
         consent_to_share: b.consent_to_share,
+        victim_address: b.victim_address,
+        address_confidential: b.address_confidential,
     };
     let id = s
         .services
@@ -658,6 +686,37 @@ async fn close_case(
     let Json(b) = body.map_err(|r| body_error(&r, lang))?;
     s.services
         .close_case(&caller, id, b.expected_version)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AddressConfidentialDto {
+    /// Whether the victim's address is confidential.
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+/// Marks the victim's address confidential (a shelter), or no longer: the case's owner only.
+/// Confidential, nobody else sees it and no referral shares it. Audited.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/address-confidential", tag = "linkage",
+    params(("id" = Uuid, Path)), request_body = AddressConfidentialDto,
+    responses((status = 204),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn address_confidential(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<AddressConfidentialDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    s.services
+        .set_address_confidential(&caller, id, b.confidential)
         .await
         .map_err(api(lang))?;
     Ok(StatusCode::NO_CONTENT)

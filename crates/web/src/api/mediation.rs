@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(term_performed))
         .routes(routes!(mediation_coverage))
         .routes(routes!(set_mediator_profile))
+        .routes(routes!(crime_report))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -854,4 +855,62 @@ async fn set_mediator_profile(
         .await
         .map_err(api(lang))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CrimeReportDto {
+    /// The party who suffered the violence, by her number among the dispute's parties.
+    #[serde(default)]
+    pub victim_party: Option<i64>,
+    /// The kinds of violence found: physical, psychological, sexual, economic, stalking, neglect.
+    #[serde(default)]
+    pub violence: Vec<String>,
+    /// What the mediator found.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrimeReportedDto {
+    /// The domestic-violence case opened.
+    pub case_id: Uuid,
+    /// Its referral to the police.
+    pub referral_id: Uuid,
+}
+
+/// The dispute's mediator reports to the police violence that may become a crime (People's
+/// Mediation Law art. 25): a domestic-violence case is opened and referred to the police on that
+/// legal duty, its acknowledgement clock running. Once per dispute. Audited.
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/crime-report", tag = "mediation",
+    params(("id" = Uuid, Path)), request_body = CrimeReportDto,
+    responses((status = 201, body = CrimeReportedDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn crime_report(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<CrimeReportDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CrimeReportedDto>)> {
+    let id = parse_uuid(&id).map_err(api(lang))?;
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = jinguo_domain::linkage::CrimeReportInput {
+        victim_party: b.victim_party,
+        violence: b.violence,
+        note: b.note,
+    };
+    let (case_id, referral_id) = s
+        .services
+        .report_crime(&caller, id, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CrimeReportedDto {
+            case_id,
+            referral_id,
+        }),
+    ))
 }

@@ -1,6 +1,6 @@
 //! Steps that end something — a member leaving her post, a dispute refused, ended without
 //! agreement or closed, a case closed, a consent withdrawn, an emergency access ended or refused,
-//! a woman leaving a registry, a wish withdrawn, a referral marked done, a role or a token
+//! a woman leaving a registry, a wish withdrawn, a referral or a safety plan's action marked done, a dispute reported to the police, a role or a token
 //! revoked — are taken only once confirmed. A form asking for such a step without `confirmed=1`
 //! gets a second page instead: what the step ends, the reason where the rules want one (the
 //! services refuse the step without it), the form's other fields kept as they were typed, and a
@@ -99,6 +99,18 @@ const TERMINAL: &[Terminal] = &[
         when: Some(("done", &["1", "on", "true"])),
         reason: None,
         what: "confirm.referral_done",
+    },
+    Terminal {
+        route: "/disputes/{id}/crime-report",
+        when: None,
+        reason: None,
+        what: "confirm.crime_report",
+    },
+    Terminal {
+        route: "/actions/{id}/done",
+        when: None,
+        reason: None,
+        what: "confirm.action_done",
     },
     Terminal {
         route: "/admin/grants/revoke",

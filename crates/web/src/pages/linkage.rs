@@ -46,7 +46,7 @@ fn risk_key(r: jinguo_domain::screening::Risk) -> &'static str {
 }
 
 /// The keys ticked in a form whose checkboxes are named `prefix.key`.
-fn ticked(form: &HashMap<String, String>, prefix: &str) -> Vec<String> {
+pub(super) fn ticked(form: &HashMap<String, String>, prefix: &str) -> Vec<String> {
     let mut v: Vec<String> = form
         .keys()
         .filter_map(|k| k.strip_prefix(prefix).map(str::to_string))
@@ -205,6 +205,8 @@ pub(super) async fn register_case(
         received_on: g("received_on"),
         narrative: g("narrative"),
         consent_to_share: f.fields.contains_key("consent_to_share"),
+        victim_address: g("victim_address"),
+        address_confidential: f.fields.contains_key("address_confidential"),
     };
     match s.services.register_case(&caller, &code, &input).await {
         Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
@@ -230,7 +232,7 @@ pub(super) struct ReferralLine {
     pub(super) version: i64,
 }
 
-fn left(due: DateTime<Utc>, lang: Lang) -> String {
+pub(super) fn left(due: DateTime<Utc>, lang: Lang) -> String {
     let m = (due - clock::now()).num_minutes();
     let (h, mm) = (m.abs() / 60, m.abs() % 60);
     match (lang, m < 0) {
@@ -731,6 +733,20 @@ pub(super) async fn assess_case(
     answer(&s, c, &caller, id, r).await
 }
 
+/// Marks the victim's address confidential, or no longer, from the case page (its owner).
+pub(super) async fn address_confidential(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let on = field(&f.fields, "confidential") == "1";
+    let r = s.services.set_address_confidential(&caller, id, on).await;
+    answer(&s, c, &caller, id, r).await
+}
+
 pub(super) async fn close_case(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
@@ -789,6 +805,9 @@ struct ReferralPage {
     officer: bool,
     may_ack: bool,
     may_act: bool,
+    /// Acknowledged, nothing recorded yet: when what was done is due, and whether that passed.
+    action_due: String,
+    action_overdue: bool,
     errors: Vec<FieldError>,
 }
 
@@ -820,6 +839,11 @@ async fn render_referral(
             && case.victim_phone.is_empty(),
         may_ack: officer && r.status == St::Sent,
         may_act: officer && r.status == St::Acknowledged,
+        action_due: r
+            .action_due_at
+            .map(|d| format!("{} {}", clock::local(d), left(d, lang)))
+            .unwrap_or_default(),
+        action_overdue: r.action_due_at.is_some_and(|d| d < clock::now()),
         r: referral_line(&r, lang),
         l: case_line(&case, lang),
         case,
@@ -1084,6 +1108,7 @@ pub(super) async fn department_change(
             in_linkage: f.fields.contains_key("in_linkage"),
             ack_hours: g("ack_hours").trim().parse().unwrap_or(0),
             urgent_ack_hours: g("urgent_ack_hours").trim().parse().unwrap_or(0),
+            action_days: Some(g("action_days").trim().parse().unwrap_or(0)),
             duty_phone: g("duty_phone"),
             webhook_url: g("webhook_url"),
             expected_version: g("version").parse().unwrap_or(0),

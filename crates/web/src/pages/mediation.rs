@@ -498,6 +498,15 @@ struct DisputePage {
     form: std::collections::HashMap<String, String>,
     /// The step chosen in the refused form (none by default: no step is preselected).
     chosen_step: String,
+    /// Its mediator may report violence that may become a crime to the police (not yet done).
+    may_report: bool,
+    /// When and by whom it was reported, if it was.
+    reported: String,
+    /// The parties, by number, and the kinds of violence, for the report's form.
+    report_parties: Vec<Choice<i64, String>>,
+    violence: Vec<Choice>,
+    /// A dispute of domestic violence: the question of a crime is asked first.
+    domestic_violence: bool,
 }
 
 impl DisputePage {
@@ -588,6 +597,10 @@ async fn render_dispute(
         confirmation_on: a.confirmation_on.map(|d| d.to_string()),
         confirmation_ends_on: a.confirmation_ends_on.to_string(),
     });
+    let reported = match s.services.dispute_report(caller, v.id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&e, c),
+    };
     // Whoever sees the dispute may record the application and the terms performed.
     let may_confirm = r
         .agreement
@@ -634,6 +647,21 @@ async fn render_dispute(
             .collect(),
         errors,
         chosen_step: super::field(&form, "step"),
+        may_report: assigned && reported.is_none() && !open.is_empty(),
+        reported: reported
+            .map(|(at, by)| format!("{} · {by}", jinguo_services::clock::local(at)))
+            .unwrap_or_default(),
+        report_parties: v
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Choice::new(i as i64 + 1, format!("{}（{}）", p.name, p.relationship)))
+            .collect(),
+        violence: jinguo_domain::linkage::ViolenceKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.key(), k.label(lang)))
+            .collect(),
+        domestic_violence: v.kind == jinguo_domain::mediation::DisputeKind::DomesticViolence,
         form,
         c,
     };
@@ -690,6 +718,31 @@ async fn answer_with(
             None => error_page(&e, c),
         },
     }
+}
+
+/// The mediator's report to the police, from the dispute's page (confirmed first).
+pub(super) async fn crime_report(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    CheckedForm(caller, f): CheckedForm<super::FreeForm>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let g = |n: &str| super::field(&f.fields, n);
+    let input = jinguo_domain::linkage::CrimeReportInput {
+        victim_party: g("victim_party").trim().parse().ok(),
+        violence: super::linkage::ticked(&f.fields, "violence."),
+        note: g("note"),
+    };
+    let r = s
+        .services
+        .report_crime(&caller, id, &input)
+        .await
+        .map(|_| ());
+    let mut typed = f.fields.clone();
+    typed.remove("csrf");
+    answer_with(&s, c, &caller, id, r, typed).await
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
