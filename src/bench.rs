@@ -1158,3 +1158,130 @@ pub async fn conference(services: &Services, cases: i64, actions: i64) -> anyhow
     );
     Ok(())
 }
+
+
+/// `jinguo bench opinion`: into this (empty) database, the Anning places, a keyword rule per
+/// category and one feed source; then a generated archive of `items` news items (30% reposts,
+/// `events` events, seed `seed`) taken in feeds of 1,000 items the way the worker takes a
+/// fetched feed (parsed, then stored in batches: dedupe, near-duplicates, topics, keywords,
+/// places, sealing, audit). Prints items per second, peak memory, and the precision and recall
+/// of the near-duplicates and of the topics against the generator's truth.
+pub async fn opinion(
+    services: &Services,
+    items: u32,
+    events: u32,
+    seed: u64,
+) -> anyhow::Result<()> {
+    use jinguo_services::demo::opinion::{Archive, CATEGORY_WORDS, guid, pair_scores};
+    use jinguo_storage::opinion as store;
+    prepare_empty(services).await?;
+    let county = "530181";
+    let staff = staff_of("53/5301/530181/");
+    for (category, words) in CATEGORY_WORDS {
+        let rule = jinguo_services::opinion::RuleInput {
+            name: category.into(),
+            event_words: words.join(" "),
+            category: category.into(),
+            ..jinguo_services::opinion::RuleInput::default()
+        };
+        services
+            .add_rule(&staff, county, &rule)
+            .await
+            .map_err(|e| anyhow::anyhow!("rule {category}: {e}"))?;
+    }
+    // A monitoring service's source (adding it asks no name of the network).
+    let (id, _) = services
+        .add_source(
+            &staff,
+            county,
+            &jinguo_services::opinion::SourceInput {
+                kind: "webhook".into(),
+                name: "bench".into(),
+                ..jinguo_services::opinion::SourceInput::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("source: {e}"))?;
+    let source = store::source(&services.db, id)
+        .await?
+        .context("the source just added")?;
+    let places: Vec<String> = store::gazetteer(&services.db, "53/5301/530181/")
+        .await?
+        .into_iter()
+        .filter(|(code, ..)| code.len() > 6)
+        .map(|(_, name, ..)| name)
+        .collect();
+    let mut archive = Archive::new(seed, items, events, 30, places);
+    // The county's scheme and gazetteer compiled before the clock starts, as a running server has.
+    services.opinion_judge(county).await?;
+    let mut busy = Duration::ZERO;
+    let (mut new, mut duplicates) = (0u64, 0u64);
+    while let Some(feed) = archive.next_feed(1000) {
+        let t = Instant::now();
+        let parsed = jinguo_services::feeds::parse_feed(&feed)
+            .map_err(|e| anyhow::anyhow!("not a feed: {e}"))?;
+        let (n, d) = services
+            .store_feed_items(&source, parsed, chrono::Utc::now())
+            .await?;
+        busy += t.elapsed();
+        new += n;
+        duplicates += d;
+    }
+    let rows: Vec<(String, Option<uuid::Uuid>, uuid::Uuid, Option<uuid::Uuid>)> = db_run!(&services.db, p =>
+        sqlx::query_as("SELECT external_id, dup_of, topic_id, suggested_topic FROM opinion_item \
+            WHERE county_code = $1 AND source_id = $2")
+        .bind(county).bind(source.id).fetch_all(p).await)?;
+    let index: std::collections::HashMap<String, usize> = (0..archive.truth.len() as u32)
+        .map(|n| (guid(n), n as usize))
+        .collect();
+    let (mut tp, mut fp, mut fneg) = (0u64, 0u64, 0u64);
+    let mut predicted = Vec::with_capacity(rows.len());
+    let mut actual = Vec::with_capacity(rows.len());
+    let mut suggested = 0;
+    let mut topics = std::collections::HashSet::new();
+    for (external, dup_of, topic, proposed) in &rows {
+        let n = *index
+            .get(external)
+            .with_context(|| format!("unknown item {external}"))?;
+        let truth = archive.truth[n];
+        match (dup_of.is_some(), truth.original.is_some()) {
+            (true, true) => tp += 1,
+            (true, false) => fp += 1,
+            (false, true) => fneg += 1,
+            (false, false) => {}
+        }
+        predicted.push(topic.as_u64_pair().0 ^ topic.as_u64_pair().1);
+        actual.push(u64::from(truth.event));
+        topics.insert(*topic);
+        suggested += usize::from(proposed.is_some());
+    }
+    let ratio = |x: u64, y: u64| if y == 0 { 1.0 } else { x as f64 / y as f64 };
+    let (topic_precision, topic_recall) = pair_scores(&predicted, &actual);
+    let secs = busy.as_secs_f64();
+    crate::out!("| measure | value |");
+    crate::out!("|---|---|");
+    crate::out!(
+        "| items taken (feeds of 1,000, batches of {}) | {} ({new} new, {duplicates} already given) |",
+        jinguo_services::opinion_ingest::INGEST_BATCH,
+        new + duplicates
+    );
+    crate::out!(
+        "| time (parse and store) | {secs:.1} s: **{:.0} items/s** |",
+        (new + duplicates) as f64 / secs.max(1e-9)
+    );
+    crate::out!(
+        "| peak memory of the process (VmHWM) | {:.0} MB |",
+        peak_mb()
+    );
+    crate::out!(
+        "| near-duplicates: precision / recall | {:.3} / {:.3} ({tp} found, {fp} wrongly, {fneg} missed) |",
+        ratio(tp, tp + fp),
+        ratio(tp, tp + fneg)
+    );
+    crate::out!(
+        "| topics (pairs of items): precision / recall | {topic_precision:.3} / {topic_recall:.3} ({} topics for {} events; {suggested} items proposed for a topic) |",
+        topics.len(),
+        archive.events()
+    );
+    Ok(())
+}

@@ -69,6 +69,10 @@ pub struct Config {
     /// An SMS gateway taking `{"to", "text"}` by POST; unset: SMS are written to the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_gateway_url: Option<String>,
+    /// Group robots, the SMS gateway and an anchor webhook on this machine's loopback addresses
+    /// may be reached (off by default; private, link-local and metadata addresses are refused
+    /// always).
+    pub delivery_loopback: bool,
     /// Micro-wishes: days a donor has to fulfil a wish she claimed before it is offered again.
     pub wish_claim_days: i64,
     /// Micro-wishes: claims one address may make in an hour.
@@ -225,6 +229,7 @@ impl Default for Config {
             escalation_chain: vec!["liaison".into(), "head".into(), "chair".into()],
             worker_seconds: 30,
             sms_gateway_url: None,
+            delivery_loopback: false,
             wish_claim_days: jinguo_domain::care::CLAIM_DAYS,
             wish_claims_per_hour: 10,
             opinion_first_hours: 4,
@@ -272,7 +277,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 64] = [
+const ENV_KEYS: [&str; 65] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
@@ -318,6 +323,7 @@ const ENV_KEYS: [&str; 64] = [
     "wish_claims_per_hour",
     "worker_seconds",
     "sms_gateway_url",
+    "delivery_loopback",
     "max_households_per_representative",
     "max_units_per_executive",
     "password_min_length",
@@ -368,7 +374,13 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 35] = [
+        let rules: [(bool, &str); 36] = [
+            (
+                cfg.sms_gateway_url.as_deref().is_none_or(|u| {
+                    !jinguo_services::outbound::address_refused(u, cfg.delivery_loopback)
+                }),
+                "sms_gateway_url must be a web address that does not lead to this machine or an internal network",
+            ),
             (
                 (1..=90).contains(&cfg.conference_days)
                     && (1..=720).contains(&cfg.conference_urgent_hours),
@@ -576,6 +588,7 @@ impl Config {
                 .collect(),
             worker_every: std::time::Duration::from_secs(self.worker_seconds),
             sms_gateway: self.sms_gateway_url.clone(),
+            delivery_loopback: self.delivery_loopback,
             ..Default::default()
         }
     }
@@ -756,6 +769,38 @@ mod tests {
                 .unwrap_or_default();
             assert!(e.contains("escalation_"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn an_sms_gateway_on_an_internal_address_is_refused() {
+        for bad in [
+            "sms_gateway_url = \"http://10.1.2.3/sms\"",
+            "sms_gateway_url = \"http://169.254.169.254/latest\"",
+            "sms_gateway_url = \"http://127.0.0.1:9000/sms\"",
+            "sms_gateway_url = \"http://[::1]:9000/sms\"",
+            "sms_gateway_url = \"ftp://sms.example.cn/\"",
+        ] {
+            let e = load_toml(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("sms_gateway_url"), "{bad}: {e}");
+        }
+        let ok = |text: &str| {
+            load_toml(text)
+                .map(|c| c.linkage().sms_gateway)
+                .ok()
+                .flatten()
+        };
+        assert_eq!(
+            ok("sms_gateway_url = \"https://sms.example.cn/send\""),
+            Some("https://sms.example.cn/send".into())
+        );
+        // Loopback only when the setting allows it.
+        assert_eq!(
+            ok("sms_gateway_url = \"http://127.0.0.1:9000/sms\"\ndelivery_loopback = true"),
+            Some("http://127.0.0.1:9000/sms".into())
+        );
     }
 
     #[test]

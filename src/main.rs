@@ -210,6 +210,19 @@ enum BenchWhat {
         #[arg(long, default_value_t = 5000)]
         actions: i64,
     },
+    /// Into this (empty) database: the Anning places, a keyword rule per category and a feed;
+    /// then a generated archive of N items (30% reposts) about EVENTS events taken as the
+    /// worker takes feeds; prints items per second, peak memory, and the precision and recall
+    /// of near-duplicates and topics against the generator's truth (goal: >= 2,000 items/s,
+    /// < 200 MB).
+    Opinion {
+        #[arg(long, default_value_t = 100_000)]
+        items: u32,
+        #[arg(long, default_value_t = 2_000)]
+        events: u32,
+        #[arg(long, default_value_t = 21)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -498,6 +511,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Worklist { households }),
         } => {
             jinguo::bench::worklist(&services, households).await?;
+        }
+        Command::Bench {
+            what:
+                Some(BenchWhat::Opinion {
+                    items,
+                    events,
+                    seed,
+                }),
+        } => {
+            jinguo::bench::opinion(&services, items, events, seed).await?;
         }
         Command::Backup { file } => {
             let r = services

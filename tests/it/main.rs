@@ -28,6 +28,7 @@ mod mediation;
 mod network;
 mod offline;
 mod opinion;
+mod outbound;
 mod reach;
 mod reads;
 mod replica;

@@ -34,6 +34,23 @@ fn new_of(r: Ingested) -> (Uuid, Uuid, Option<Uuid>, bool) {
     }
 }
 
+/// A topic judged by `who`: its category and grade.
+async fn judge(s: &Services, who: &Caller, topic: Uuid, (category, grade): (&str, &str)) {
+    let version = s
+        .topic(who, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap()
+        .version;
+    let step = StepInput {
+        step: "judge".into(),
+        expected_version: version,
+        category: category.into(),
+        grade: grade.into(),
+        ..StepInput::default()
+    };
+    s.topic_step(who, topic, &step).await.unwrap();
+}
+
 async fn count(s: &Services, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
     db_run!(&s.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
@@ -346,19 +363,7 @@ async fn judging_routing_clocks(b: Backend) {
     assert!(v.clocks.is_empty());
 
     // Judged grade II by the officer: a 4-hour clock from when it was found.
-    s.topic_step(
-        &officer,
-        topic,
-        &StepInput {
-            step: "judge".into(),
-            expected_version: v.version,
-            category: "domestic_violence".into(),
-            grade: "2".into(),
-            ..StepInput::default()
-        },
-    )
-    .await
-    .unwrap();
+    judge(&s, &officer, topic, ("domestic_violence", "2")).await;
     // The same version again is stale: nothing written.
     let stale = s
         .topic_step(
@@ -1744,9 +1749,7 @@ async fn figures_at_scale(b: Backend) {
             jinguo_storage::db_tx!(&s.db, tx => {
             for (t, items, judged) in rows.iter() {
                 store::insert_topic(tx, t).await?;
-                for i in items {
-                    store::insert_item(tx, i).await?;
-                }
+                store::insert_items(tx, items).await?;
                 if *judged {
                     for (kind, hours) in [("opinion_first", 4i64), ("opinion_answer", 48)] {
                         let due = t.found_ms + hours * 3_600_000;
@@ -1797,4 +1800,246 @@ async fn figures_at_scale_sqlite() {
 #[ignore = "a measurement, run by hand"]
 async fn figures_at_scale_postgres() {
     figures_at_scale(Backend::Postgres).await;
+}
+
+/// What an archive left in a database, with ids replaced by the external id of the item that
+/// made them (so two databases compare): each item's near-duplicate, topic, proposed topic,
+/// category, keywords, place and grade; each topic's count, stage, words and steps.
+async fn intake_state(s: &Services) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    type Item = (
+        Uuid,
+        String,
+        Option<Uuid>,
+        Uuid,
+        Option<Uuid>,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+    );
+    let items: Vec<Item> = db_run!(&s.db, p => sqlx::query_as(
+        "SELECT id, external_id, dup_of, topic_id, suggested_topic, category, keywords, \
+         place_code, proposed_grade, simhash FROM opinion_item ORDER BY found_ms, id")
+        .fetch_all(p).await)
+    .unwrap();
+    let mut name = std::collections::HashMap::new();
+    for i in &items {
+        name.insert(i.0, i.1.clone());
+        name.entry(i.3)
+            .or_insert_with(|| format!("topic of {}", i.1));
+    }
+    let named = |id: &Option<Uuid>| id.map(|i| name[&i].clone()).unwrap_or_default();
+    let item_lines = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.1.clone(),
+                named(&i.2),
+                name[&i.3].clone(),
+                named(&i.4),
+                i.5.clone(),
+                i.6.clone(),
+                i.7.clone(),
+                i.8.clone().unwrap_or_default(),
+                i.9.to_string(),
+            ]
+        })
+        .collect();
+    let topics: Vec<(Uuid, i64, String, String, i64)> = db_run!(&s.db, p => sqlx::query_as(
+        "SELECT t.id, t.items, t.stage, t.words, (SELECT COUNT(*) FROM opinion_step p \
+         WHERE p.topic_id = t.id) FROM opinion_topic t")
+        .fetch_all(p).await)
+    .unwrap();
+    let mut topic_lines: Vec<Vec<String>> = topics
+        .iter()
+        .map(|t| {
+            vec![
+                name[&t.0].clone(),
+                t.1.to_string(),
+                t.2.clone(),
+                t.3.clone(),
+                t.4.to_string(),
+            ]
+        })
+        .collect();
+    topic_lines.sort();
+    (item_lines, topic_lines)
+}
+
+/// A generated archive stored in batches (the worker's way) leaves exactly what storing it one
+/// item at a time leaves — the same items known, near-duplicates, topics, proposals, keywords,
+/// places and steps — on both databases; feeds given again store nothing.
+async fn batches_as_one_at_a_time(b: Backend) {
+    use jinguo_services::demo::opinion::{Archive, CATEGORY_WORDS};
+    let mut states = Vec::new();
+    for batched in [false, true] {
+        let (_t, s) = with_small_demo(b).await;
+        let staff = support::county_staff();
+        for (category, words) in CATEGORY_WORDS.iter().take(4) {
+            s.add_rule(
+                &staff,
+                "530181",
+                &RuleInput {
+                    name: (*category).into(),
+                    event_words: words.join(" "),
+                    category: (*category).into(),
+                    min_grade: if *category == "missing_child" {
+                        "2"
+                    } else {
+                        ""
+                    }
+                    .into(),
+                    ..RuleInput::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let (source, _) = webhook_source(&s, &staff).await;
+        let source = jinguo_storage::opinion::source(&s.db, source)
+            .await
+            .unwrap()
+            .unwrap();
+        let places: Vec<String> = jinguo_storage::opinion::gazetteer(&s.db, "53/5301/530181/")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.0.len() > 6)
+            .map(|p| p.1)
+            .collect();
+        let mut archive = Archive::new(7, 1_300, 25, 30, places);
+        let mut feeds = Vec::new();
+        while let Some(f) = archive.next_feed(650) {
+            feeds.push(f);
+        }
+        feeds.push(feeds[0].clone());
+        let now = jinguo_services::clock::now();
+        let (mut new, mut known) = (0, 0);
+        for f in &feeds {
+            let items = jinguo_services::feeds::parse_feed(f).unwrap();
+            if batched {
+                let (n, k) = s.store_feed_items(&source, items, now).await.unwrap();
+                new += n;
+                known += k;
+            } else {
+                for one in items {
+                    let (n, k) = s.store_feed_items(&source, vec![one], now).await.unwrap();
+                    new += n;
+                    known += k;
+                }
+            }
+        }
+        assert_eq!((new, known), (1_300, 650), "batched: {batched}");
+        let (items, topics) = intake_state(&s).await;
+        let dups = items.iter().filter(|i| !i[1].is_empty()).count();
+        let proposed = items.iter().filter(|i| !i[3].is_empty()).count();
+        let joined = topics.iter().filter(|t| t[1] != "1").count();
+        // The archive exercises every path: near-duplicates, topics of many items, proposals,
+        // keywords and places.
+        assert!(
+            dups > 200 && joined > 10 && proposed > 0,
+            "{dups} {joined} {proposed}"
+        );
+        assert!(items.iter().any(|i| !i[5].is_empty() && i[6].len() > 6));
+        states.push((items, topics, audit_count(&s).await));
+    }
+    assert_eq!(states[0].0.len(), states[1].0.len());
+    for (a, b) in states[0].0.iter().zip(&states[1].0) {
+        assert_eq!(a, b);
+    }
+    assert_eq!(states[0].1, states[1].1);
+    assert_eq!(states[0].2, states[1].2);
+}
+both_backends!(
+    batches_store_as_one_at_a_time,
+    super::batches_as_one_at_a_time
+);
+
+async fn audit_count(s: &Services) -> i64 {
+    db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'opinion.item'").fetch_one(p).await)
+    .unwrap()
+}
+
+/// An opinion officer on a 360 px phone reads the review meetings, one meeting with its long
+/// conclusions and tasks, and the monthly figures with every breakdown filled, in Chinese and in
+/// English, without scrolling sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meetings_and_figures_on_a_phone() {
+    use crate::browser::{log_in, no_sideways_scroll, phone, text};
+    use jinguo_services::meetings::{MeetingInput, TaskInput};
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let staff = support::county_staff();
+    let group = crate::storage::first_group(&s).await;
+    support::account(&s, "p-officer", Role::OpinionOfficer, "530181").await;
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    let mut topics = Vec::new();
+    for (title, body, place) in [
+        (
+            "网帖称某村一名女子长期遭受家庭暴力邻居多次报警无果",
+            LONG_A,
+            &group[..12],
+        ),
+        (
+            "女童放学途中走失家长求助",
+            "一名八岁女童放学后未按时回家，家长沿途寻找无果后报警，学校老师和志愿者协助查看监控。",
+            &group[..9],
+        ),
+    ] {
+        let (_, topic, _, _) = new_of(
+            s.report_item(&staff, false, &item(title, body, place))
+                .await
+                .unwrap(),
+        );
+        judge(&s, &officer, topic, ("domestic_violence", "2")).await;
+        topics.push(topic);
+    }
+    let today = jinguo_services::clock::today();
+    let meeting = s
+        .add_meeting(
+            &officer,
+            "530181",
+            &MeetingInput {
+                met_on: today.to_string(),
+                attendees:
+                    "县妇联主席、副主席、舆情信息员、公安局联络员、民政局联络员、司法局联络员"
+                        .into(),
+                conclusions: "两起事件均已核实并按时限发布权威信息，后续由属地妇联持续跟进回访，\
+                    相关部门按职责落实帮扶措施，舆情信息员每日监测网络反映情况并及时报告。"
+                    .repeat(3),
+                topics: topics.clone(),
+                tasks: vec![TaskInput {
+                    task: "联系属地派出所核实处置进展并向县妇联书面报告处理结果和群众反映".into(),
+                    owner: "舆情信息员（县妇联权益部）".into(),
+                    due_by: (today + chrono::Duration::days(7)).to_string(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let srv = support::serve(s.clone()).await;
+    let c = phone().await;
+    log_in(&c, &srv.base, "p-officer").await;
+    for lang in ["zh", "en"] {
+        c.goto(&format!("{}/opinion/meetings?lang={lang}", srv.base))
+            .await
+            .unwrap();
+        assert!(!text(&c, "main").await.is_empty());
+        no_sideways_scroll(&c).await;
+        c.goto(&format!(
+            "{}/opinion/meetings/{meeting}?lang={lang}",
+            srv.base
+        ))
+        .await
+        .unwrap();
+        assert!(text(&c, "main").await.contains("联系属地派出所"));
+        no_sideways_scroll(&c).await;
+        c.goto(&format!("{}/opinion/figures?lang={lang}", srv.base))
+            .await
+            .unwrap();
+        assert_eq!(text(&c, "#figures-topics").await, "2");
+        no_sideways_scroll(&c).await;
+    }
+    c.close().await.unwrap();
 }

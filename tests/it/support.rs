@@ -107,6 +107,9 @@ pub fn services(db: &Db) -> Services {
     );
     // Tests run the linkage's worker rounds themselves, at times of their choosing.
     s.linkage.worker = false;
+    // Tests run group robots and gateways on loopback (a test of the address guard turns this
+    // off again).
+    s.linkage.delivery_loopback = true;
     s
 }
 

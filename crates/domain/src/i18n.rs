@@ -719,6 +719,10 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "须由该级妇联主席审核",
             "must be approved by the chair of the topic's level",
         ),
+        "department.private_address" => (
+            "地址指向本机或内部网络，不能作为群机器人地址",
+            "leads to this machine or an internal network: not accepted as a robot's address",
+        ),
         "opinion.private_address" => (
             "地址指向本机或内部网络，不能作为订阅源",
             "leads to this machine or an internal network: not accepted as a feed",

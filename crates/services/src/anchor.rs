@@ -145,17 +145,15 @@ impl Services {
                 f.sync_data()?;
             }
             AnchorSink::Webhook(url) => {
-                let r = self
-                    .http
-                    .post(url)
-                    .timeout(self.linkage.delivery_timeout)
-                    .header("content-type", "application/json")
-                    .body(line)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        ServiceError::Internal(format!("anchor webhook: {}", e.without_url()))
-                    })?;
+                let r = crate::outbound::post_json(
+                    &self.delivery_client(),
+                    url,
+                    line,
+                    self.linkage.delivery_timeout,
+                    self.linkage.delivery_loopback,
+                )
+                .await
+                .map_err(|e| ServiceError::Internal(format!("anchor webhook: {e}")))?;
                 if !r.status().is_success() {
                     return Err(ServiceError::Internal(format!(
                         "anchor webhook answered {}",

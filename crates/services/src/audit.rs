@@ -115,11 +115,16 @@ pub async fn record_as(
     actor: &Actor,
     r: Record<'_>,
 ) -> Result<i64, StorageError> {
+    store::append(tx, keys, actor_entry(actor, r)).await
+}
+
+/// The entry of an actor without an account (see [`record_as`]), for [`store::append_many`].
+pub(crate) fn actor_entry(actor: &Actor, r: Record<'_>) -> AuditEntry {
     let (name, ip) = match actor {
         Actor::Anonymous { name, ip } => (name.to_string(), ip.clone()),
         Actor::Worker => ("worker".to_string(), "local".to_string()),
     };
-    let e = AuditEntry {
+    AuditEntry {
         seq: 0,
         at: clock::now(),
         actor_id: None,
@@ -130,11 +135,11 @@ pub async fn record_as(
         reason: r.reason,
         detail: r.detail,
         ip,
-    };
-    store::append(tx, keys, e).await
+    }
 }
 
-fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
+/// The entry of a caller (see [`record`]), for [`store::append_many`].
+pub(crate) fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
     AuditEntry {
         seq: 0,
         at: clock::now(),

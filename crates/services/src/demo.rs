@@ -24,6 +24,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 mod current;
+pub mod opinion;
 pub use current::{campaign_name, term_end};
 
 /// Anning's places: province, prefecture, county, 9 subdistricts, 102 villages/communities.

@@ -12,6 +12,7 @@
 use crate::audit::{Actor, Record, record_as};
 use crate::linkage::{county_path, ms};
 use crate::opinion::{By, Incoming, Ingested, sanitize};
+use crate::outbound::{client, connected_refused, is_refused, literal_refused};
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Utc};
 use jinguo_domain::account::Role;
@@ -35,124 +36,6 @@ pub struct PollReport {
 /// Why a fetch gave no feed.
 enum Failure {
     State(SourceState, String),
-}
-
-/// A fetch refused because the address is not public.
-#[derive(Debug)]
-struct Refused;
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("address not public")
-    }
-}
-
-impl std::error::Error for Refused {}
-
-/// Resolves names to their public addresses only: none left, the fetch is refused.
-struct PublicResolver {
-    loopback: bool,
-}
-
-impl reqwest::dns::Resolve for PublicResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let loopback = self.loopback;
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let all: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<_> = all
-                .into_iter()
-                .filter(|a| rules::feed_address_allowed(a.ip(), loopback))
-                .collect();
-            if public.is_empty() {
-                return Err(Box::new(Refused) as Box<dyn std::error::Error + Send + Sync>);
-            }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// Whether a literal address in a URL is refused (a name is left to the resolver).
-fn literal_refused(url: &reqwest::Url, loopback: bool) -> bool {
-    if !matches!(url.scheme(), "http" | "https") {
-        return true;
-    }
-    match literal(url) {
-        Some(ip) => !rules::feed_address_allowed(ip, loopback),
-        None => url.host_str().is_none_or(str::is_empty),
-    }
-}
-
-/// The address a URL names literally (the URL parser has already read the forms `0x7f.1` and
-/// `2130706433` as addresses).
-fn literal(url: &reqwest::Url) -> Option<std::net::IpAddr> {
-    let host = url.host_str()?;
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()
-}
-
-/// Whether a feed's address is refused when the source is added: not a web address, a literal
-/// address that is not public, or a name that resolves (within a few seconds) to any address
-/// that is not public. A name that does not resolve now is accepted: every fetch checks again.
-pub(crate) async fn refused(url: &str, loopback: bool) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return true;
-    };
-    if literal_refused(&u, loopback) {
-        return true;
-    }
-    if literal(&u).is_some() {
-        return false;
-    }
-    let Some(host) = u.host_str() else {
-        return true;
-    };
-    let port = u.port_or_known_default().unwrap_or(80);
-    match tokio::time::timeout(
-        std::time::Duration::from_secs(3),
-        tokio::net::lookup_host((host, port)),
-    )
-    .await
-    {
-        Ok(Ok(mut addrs)) => addrs.any(|a| !rules::feed_address_allowed(a.ip(), loopback)),
-        _ => false,
-    }
-}
-
-/// The client feeds are fetched with: public addresses only, at most five redirects (each
-/// checked), no proxy from the environment.
-fn feed_client(loopback: bool) -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= 5 {
-            attempt.error("too many redirects")
-        } else if literal_refused(attempt.url(), loopback) {
-            attempt.error(Refused)
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .redirect(policy)
-        .no_proxy()
-        .dns_resolver(std::sync::Arc::new(PublicResolver { loopback }))
-        .build()
-        .unwrap_or_default()
-}
-
-/// Whether an error came from a refusal (the resolver's or a redirect's).
-fn is_refused(e: &reqwest::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cause {
-        if c.is::<Refused>() {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
 }
 
 fn refusal() -> Failure {
@@ -193,9 +76,7 @@ impl Services {
             }
         })?;
         // The address connected to, whatever led there.
-        if r.remote_addr()
-            .is_some_and(|a| !rules::feed_address_allowed(a.ip(), loopback))
-        {
+        if connected_refused(&r, loopback) {
             return Err(refusal());
         }
         if r.status() == reqwest::StatusCode::NOT_MODIFIED {
@@ -251,19 +132,41 @@ impl Services {
         Ok(Some((body, etag, modified)))
     }
 
+    /// Stores a feed's items as the worker does after a fetch: in their order, in batches
+    /// (see [`Services::ingest_all`]); how many were new and how many the source gave before.
+    pub async fn store_feed_items(
+        &self,
+        source: &SourceRow,
+        items: Vec<(Incoming, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, u64), ServiceError> {
+        let items: Vec<(Incoming, Option<String>)> =
+            items.into_iter().map(|(i, raw)| (i, Some(raw))).collect();
+        let done = self
+            .ingest_all(source, &By::Actor(Actor::Worker), "worker", &items, now)
+            .await?;
+        let new = done
+            .iter()
+            .filter(|r| matches!(r, Ingested::New { .. }))
+            .count() as u64;
+        Ok((new, done.len() as u64 - new))
+    }
+
     /// One round of polling at `now`: every feed whose time has come is fetched and its new
     /// items stored; then the alarms of silent sources.
     pub async fn poll_feeds(&self, now: DateTime<Utc>) -> Result<PollReport, ServiceError> {
         let mut report = PollReport::default();
         let now_ms = ms(now);
-        let client = feed_client(self.opinion.feed_loopback);
+        let client = client(self.opinion.feed_loopback, 5);
         for mut s in store::due_feeds(&self.db, now_ms, POLL_BATCH).await? {
             report.polled += 1;
             let before = s.state.clone();
             let newest_before = s.last_item_ms;
             let outcome = match self.fetch_feed(&client, &s).await {
                 Ok(None) => Ok(Vec::new()),
-                Ok(Some((body, etag, modified))) => match parse_feed(&body) {
+                Ok(Some((body, etag, modified))) => match parse_feed(&body)
+                    .map_err(|note| Failure::State(SourceState::NotFeed, note))
+                {
                     Ok(items) => {
                         s.etag = etag;
                         s.last_modified = modified;
@@ -275,22 +178,9 @@ impl Services {
             };
             match outcome {
                 Ok(items) => {
-                    for (inc, raw) in items {
-                        match self
-                            .ingest(
-                                &s,
-                                &By::Actor(Actor::Worker),
-                                "worker",
-                                &inc,
-                                Some(&raw),
-                                now,
-                            )
-                            .await?
-                        {
-                            Ingested::New { .. } => report.items += 1,
-                            Ingested::Duplicate => report.duplicates += 1,
-                        }
-                    }
+                    let (new, duplicates) = self.store_feed_items(&s, items, now).await?;
+                    report.items += new;
+                    report.duplicates += duplicates;
                     // Re-read: storing items moved its newest item's time on.
                     if let Some(fresh) = store::source(&self.db, s.id).await? {
                         s.last_item_ms = fresh.last_item_ms;
@@ -382,9 +272,9 @@ impl Services {
     }
 }
 
-/// A feed's items, each with what is kept of it as it came (its fields as JSON). Not a feed:
-/// `not_feed`.
-fn parse_feed(body: &[u8]) -> Result<Vec<(Incoming, String)>, Failure> {
+/// A feed's items, each with what is kept of it as it came (its fields as JSON); not a feed:
+/// why.
+pub fn parse_feed(body: &[u8]) -> Result<Vec<(Incoming, String)>, String> {
     let parser = feed_rs::parser::Builder::new()
         // An entry without an id: its normalised link and title, never a random one.
         .id_generator(|links, title, _| {
@@ -398,12 +288,9 @@ fn parse_feed(body: &[u8]) -> Result<Vec<(Incoming, String)>, Failure> {
             )
         })
         .build();
-    let feed = parser.parse(body).map_err(|e| {
-        Failure::State(
-            SourceState::NotFeed,
-            e.to_string().chars().take(200).collect(),
-        )
-    })?;
+    let feed = parser
+        .parse(body)
+        .map_err(|e| e.to_string().chars().take(200).collect::<String>())?;
     let mut out = Vec::new();
     for e in feed.entries.into_iter().take(1000) {
         let title = e.title.map(|t| t.content).unwrap_or_default();

@@ -36,6 +36,8 @@ pub mod memo;
 pub mod network;
 pub mod opinion;
 pub mod opinion_figures;
+pub mod opinion_ingest;
+pub mod outbound;
 pub mod places;
 pub mod reports;
 pub mod request;
@@ -72,7 +74,8 @@ pub struct Services {
     pub care: care::CarePolicy,
     /// How large an import may be.
     pub imports: import::ImportLimits,
-    /// The client that delivers messages to group robots and an SMS gateway.
+    /// The client that delivers messages to group robots and an SMS gateway: public addresses
+    /// only, no redirects (a robot's address is exact); see [`outbound`].
     pub http: reqwest::Client,
     /// Wakes the delivery worker when messages were committed.
     pub delivery_signal: Arc<tokio::sync::Notify>,
@@ -106,7 +109,7 @@ impl Services {
             linkage: linkage::LinkagePolicy::default(),
             care: care::CarePolicy::default(),
             imports: import::ImportLimits::default(),
-            http: http_client(),
+            http: outbound::client(false, 0),
             delivery_signal: Arc::default(),
             anchors: anchor::AnchorPolicy::default(),
             opinion: opinion::OpinionPolicy::default(),
@@ -125,6 +128,16 @@ impl Services {
         self.replica.as_ref().unwrap_or(&self.db)
     }
 
+    /// The client of outside deliveries (robots, the SMS gateway, anchors): [`Self::http`], or
+    /// one that also reaches this machine's loopback when the linkage's settings allow it.
+    pub(crate) fn delivery_client(&self) -> reqwest::Client {
+        if self.linkage.delivery_loopback {
+            outbound::client(true, 0)
+        } else {
+            self.http.clone()
+        }
+    }
+
     /// Reads of the database through the caches.
     pub fn cached(&self) -> caches::Cached<'_> {
         caches::Cached::new(&self.db, &self.caches, "db")
@@ -137,15 +150,4 @@ impl Services {
             None => self.cached(),
         }
     }
-}
-
-/// The HTTP client of outside deliveries: TLS by rustls with the *ring* provider, the system's
-/// trusted roots, no redirects (a robot's address is exact).
-fn http_client() -> reqwest::Client {
-    // Installed once per process; a second call finds it there.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
 }

@@ -50,6 +50,9 @@ pub struct LinkagePolicy {
     /// An SMS gateway taking `{"to": …, "text": …}` by POST; none: messages are written to the
     /// log (the demo's channel).
     pub sms_gateway: Option<String>,
+    /// Robots and the SMS gateway on this machine's loopback addresses may be reached (tests
+    /// run them there); off, such an address is refused like one of an internal network.
+    pub delivery_loopback: bool,
     /// How often the worker looks for due clocks and messages (it also wakes when a message is
     /// committed).
     pub worker_every: std::time::Duration,
@@ -66,6 +69,7 @@ impl Default for LinkagePolicy {
             delivery_timeout: std::time::Duration::from_secs(10),
             retry_base: Duration::seconds(30),
             sms_gateway: None,
+            delivery_loopback: false,
             worker_every: std::time::Duration::from_secs(30),
             worker: true,
         }
@@ -546,6 +550,9 @@ impl Services {
             e.push("duty_phone", "invalid");
         }
         let url = input.webhook_url.trim();
+        // A robot's address leads outside (checked again at every delivery).
+        let private = !matches!(url, "" | "-")
+            && crate::outbound::refused(url, self.linkage.delivery_loopback).await;
         let webhook_url = match url {
             "" => d.webhook_url.clone(),
             "-" => String::new(),
@@ -553,6 +560,9 @@ impl Services {
                 && u.len() <= 500
                 && !u.chars().any(char::is_whitespace) =>
             {
+                if private {
+                    e.push("webhook_url", "department.private_address");
+                }
                 u.to_string()
             }
             _ => {

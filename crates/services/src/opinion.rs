@@ -6,7 +6,7 @@
 //! escalation worker climbs, answered publicly once the level's chair approves, and closed —
 //! reopened when new items come after.
 
-use crate::audit::{Actor, Record, record, record_as};
+use crate::audit::{Actor, Record, record};
 use crate::error::invalid;
 use crate::inbox::Chain;
 use crate::linkage::{county_path, from_ms, ms};
@@ -444,9 +444,7 @@ impl Services {
         Ok(row)
     }
 
-    /// Curates one incoming item of a source and stores it, in one transaction with its raw
-    /// payload, its topic, the notifications of a new topic and its audit entry. The same item
-    /// from the same source again writes nothing.
+    /// Curates one incoming item of a source and stores it (see [`Services::ingest_all`]).
     pub(crate) async fn ingest(
         &self,
         source: &SourceRow,
@@ -456,196 +454,15 @@ impl Services {
         raw: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Ingested, ServiceError> {
-        let county = source.county_code.clone();
-        let judge = self.opinion_judge(&county).await?;
-        let external = rules::external_id(inc.guid.as_deref(), &inc.link, &inc.title);
-        let text = rules::normalise(&format!("{} {}", inc.title, inc.body));
-        let tokens = segment(&text);
-        let words = rules::content_words(tokens.iter().map(String::as_str));
-        let hash = rules::simhash(&words);
-        let bands = rules::bands(hash);
-        let set = rules::word_set(&words);
-        let verdict = judge.scheme.judge(&text);
-        let cpath = county_path(&county).ok_or(ServiceError::NotFound)?;
-        // The place: as the reporter said (within the county), else as the text names it, else
-        // the county itself.
-        let named = judge.gazetteer.find(&text);
-        let (place_code, path) = match inc
-            .place
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            Some(code) => {
-                let p = self
-                    .cached()
-                    .place(code)
-                    .await?
-                    .filter(|p| p.path.starts_with(&cpath))
-                    .ok_or_else(|| invalid("place", "not_found"))?;
-                (p.code.clone(), p.path.clone())
-            }
-            None => match &named {
-                Some(m) => (m.code.clone(), m.path.clone()),
-                None => (county.clone(), cpath.clone()),
-            },
-        };
-        let place_words = named.map(|m| m.words.join(" ")).unwrap_or_default();
-        let g = self.opinion.grouping;
-        let id = Uuid::now_v7();
-        let raw_id = raw.map(|_| Uuid::now_v7());
-        let title = self.seal("opinion_item", "title", &id, inc.title.trim())?;
-        let body = self.seal("opinion_item", "body", &id, inc.body.trim())?;
-        let raw_sealed = match (raw, raw_id) {
-            (Some(r), Some(rid)) => Some(self.seal("opinion_raw", "payload", &rid, r)?),
-            _ => None,
-        };
-        let now_ms = ms(now);
-        let grade = verdict.grade.map(|g| g.key().to_string());
-        let category = verdict.category.clone().unwrap_or_default();
-        let place_name = self
-            .cached()
-            .place(&place_code)
-            .await?
-            .map(|p| p.name)
-            .unwrap_or_default();
-        let entry = Record::new("opinion.item")
-            .target(format!("opinion_item:{id}"))
-            .place(path.clone())
-            .detail(format!("source={} kind={}", source.id, source.kind));
-        let routes = self.opinion_routes(&path, verdict.grade).await?;
-        let r = db_tx!(&self.db, tx => {
-            if store::has_item(tx, &county, source.id, &external).await? {
-                return Ok::<Ingested, StorageError>(Ingested::Duplicate);
-            }
-            // Near-duplicate: the first original item within the distance.
-            let near = store::sharing_a_band(tx, &county, bands, 200).await?
-                .into_iter()
-                .find(|n| rules::hamming(rules::from_stored(n.simhash), hash) <= g.near_bits);
-            let mut link = None;
-            let mut suggested = None;
-            let mut joined = near.as_ref().map(|n| n.topic_id);
-            if joined.is_some() {
-                link = Some(TopicLink::Confirmed);
-            } else {
-                let since = now_ms - g.window_days * 86_400_000;
-                // The most similar topic active in the window, with its words.
-                let mut best: Option<(f64, Uuid, Vec<u32>)> = None;
-                for (t, w) in store::recent_topics(tx, &county, since, 2000).await? {
-                    let words = rules::word_set_parse(&w);
-                    let sim = rules::jaccard(&set, &words);
-                    if best.as_ref().is_none_or(|(b, _, _)| sim > *b) {
-                        best = Some((sim, t, words));
-                    }
-                }
-                if let Some((_, t, topic_words)) = best {
-                    match rules::topic_match(&g, &set, &topic_words) {
-                        Some(TopicLink::Confirmed) => {
-                            joined = Some(t);
-                            link = Some(TopicLink::Confirmed);
-                        }
-                        Some(TopicLink::Suggested) => {
-                            suggested = Some(t);
-                            link = Some(TopicLink::Suggested);
-                        }
-                        None => {}
-                    }
-                }
-            }
-            let (topic, new_topic) = match joined {
-                Some(t) => {
-                    if let Some(mut row) = store::topic_in(tx, &county, t).await? {
-                        let expected = row.version;
-                        row.items += 1;
-                        row.last_item_ms = now_ms;
-                        let reopened = row.stage == Stage::Closed.key();
-                        if reopened {
-                            row.stage = if row.grade.is_some() { Stage::Judged } else { Stage::Found }.key().into();
-                            row.closed_ms = None;
-                            row.answered_ms = None;
-                        }
-                        if !store::update_topic(tx, &row, expected).await? {
-                            return Err(StorageError::Conflict("opinion_topic".into()));
-                        }
-                        if reopened {
-                            store::add_step(tx, &county, t, &StepRow {
-                                seq: 0, kind: StepKind::Reopen.key().into(), at_ms: now_ms,
-                                by_account: by.into(), note: String::new(),
-                            }).await?;
-                            if let Some(grade) = row.grade.as_deref().and_then(|g| Grade::stored(g).ok()) {
-                                self.start_clocks(tx, &row, grade, now_ms).await?;
-                            }
-                            self.tell(tx, &routes, "opinion.reopened", &place_name, &format!("/opinion/topics/{t}"), 0, now).await?;
-                        }
-                    }
-                    (t, false)
-                }
-                None => {
-                    let t = Uuid::now_v7();
-                    store::insert_topic(tx, &TopicRow {
-                        county_code: county.clone(), id: t, path: path.clone(),
-                        place_code: place_code.clone(), stage: Stage::Found.key().into(),
-                        category: category.clone(), proposed_grade: grade.clone(), grade: None,
-                        words: rules::word_set_text(&set), items: 1, found_ms: now_ms,
-                        last_item_ms: now_ms, judged_ms: None, answered_ms: None,
-                        closed_ms: None, response: String::new(), response_by: String::new(),
-                        version: 1,
-                    }).await?;
-                    store::add_step(tx, &county, t, &StepRow {
-                        seq: 0, kind: StepKind::Found.key().into(), at_ms: now_ms,
-                        by_account: by.into(), note: String::new(),
-                    }).await?;
-                    let params = format!("{}|{}", place_name,
-                        verdict.grade.map(|g| g.key()).unwrap_or("-"));
-                    self.tell(tx, &routes, "opinion.new", &params, &format!("/opinion/topics/{t}"), 0, now).await?;
-                    (t, true)
-                }
-            };
-            if let (Some(rid), Some(sealed)) = (raw_id, &raw_sealed) {
-                store::insert_raw(tx, &county, rid, source.id, now_ms, sealed).await?;
-            }
-            let written = store::insert_item(tx, &ItemRow {
-                county_code: county.clone(), id, source_id: source.id, raw_id,
-                external_id: external.clone(), path: path.clone(), place_code: place_code.clone(),
-                place_words: place_words.clone(), keywords: verdict.words.join(" "),
-                category: category.clone(), proposed_grade: grade.clone(), title: title.clone(),
-                body: body.clone(), link: inc.link.trim().chars().take(1000).collect(),
-                published_ms: inc.published_at.map(ms), found_ms: now_ms,
-                simhash: rules::to_stored(hash), band0: bands[0], band1: bands[1],
-                band2: bands[2], band3: bands[3], words: words.len() as i64,
-                dup_of: near.as_ref().map(|n| n.id), topic_id: topic,
-                suggested_topic: suggested, entered_by: by.into(),
-            }).await?;
-            if !written {
-                return Err(StorageError::Conflict("opinion_item".into()));
-            }
-            store::source_item_seen(tx, source.id, now_ms).await?;
-            match who {
-                By::Caller(c) => record(tx, &self.keys, c, entry.clone()).await?,
-                By::Actor(a) => record_as(tx, &self.keys, a, entry.clone()).await?,
-            };
-            Ok(Ingested::New {
-                item: id, topic, near_duplicate_of: near.as_ref().map(|n| n.id), link, new_topic,
-            })
-        });
-        match r {
-            // Another writer stored the same item meanwhile.
-            Err(StorageError::Conflict(c)) if c == "opinion_item" => Ok(Ingested::Duplicate),
-            Err(StorageError::Conflict(_)) => Err(ServiceError::Conflict),
-            Err(e) => Err(e.into()),
-            Ok(v) => {
-                if matches!(v, Ingested::New { .. }) {
-                    self.wake_delivery();
-                }
-                Ok(v)
-            }
-        }
+        let one = [(inc.clone(), raw.map(str::to_string))];
+        let mut r = self.ingest_all(source, who, by, &one, now).await?;
+        r.pop().ok_or(ServiceError::Conflict)
     }
 
     /// Who is told of a topic at `path`: the chair (staff) and the opinion officers of the
     /// place's own level, else of the nearest level above that has any; for grades I–II also
     /// the county's chair.
-    async fn opinion_routes(
+    pub(crate) async fn opinion_routes(
         &self,
         path: &str,
         grade: Option<Grade>,
@@ -685,7 +502,7 @@ impl Services {
     }
 
     /// Writes the clocks of a judged topic, from when it was found (or reopened).
-    async fn start_clocks(
+    pub(crate) async fn start_clocks(
         &self,
         tx: &mut DbConn<'_>,
         t: &TopicRow,
@@ -825,21 +642,19 @@ impl Services {
             name: "webhook",
             ip: ip.to_string(),
         });
-        let now = clock::now();
-        let mut out = Vec::new();
-        for (i, it) in items.iter().enumerate() {
-            let mut it = it.clone();
-            // The reporter's place is not taken from outside: the gazetteer decides.
-            it.place = None;
-            it.title = sanitize(&it.title);
-            it.body = sanitize(&it.body);
-            let raw = if i == 0 { Some(raw.as_str()) } else { None };
-            out.push(
-                self.ingest(&source, &actor, "webhook", &it, raw, now)
-                    .await?,
-            );
-        }
-        Ok(out)
+        let items: Vec<(Incoming, Option<String>)> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut it)| {
+                // The reporter's place is not taken from outside: the gazetteer decides.
+                it.place = None;
+                it.title = sanitize(&it.title);
+                it.body = sanitize(&it.body);
+                (it, (i == 0).then(|| raw.clone()))
+            })
+            .collect();
+        self.ingest_all(&source, &actor, "webhook", &items, clock::now())
+            .await
     }
 
     /// A new source of a county (federation staff of the county): a feed the worker polls, or a
@@ -872,7 +687,7 @@ impl Services {
             e.push("url", "department.url");
         } else if url.chars().count() > 1000 {
             e.push("url", "too_long");
-        } else if feed && crate::feeds::refused(url, self.opinion.feed_loopback).await {
+        } else if feed && crate::outbound::refused(url, self.opinion.feed_loopback).await {
             // Checked again at every fetch, on the address connected to.
             e.push("url", "opinion.private_address");
         }

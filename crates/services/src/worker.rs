@@ -6,6 +6,7 @@
 //! [`MAX_ATTEMPTS`]). A channel that is down or slow delays no user.
 
 use crate::linkage::ms;
+use crate::outbound;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::{DateTime, Duration, Utc};
 use jinguo_domain::account::Role;
@@ -75,6 +76,7 @@ impl Services {
         let mut report = DeliveryReport::default();
         let due = store::due_outbox(&self.db, ms(now), DELIVERY_BATCH).await?;
         let timeout = self.linkage.delivery_timeout;
+        let client = self.delivery_client();
         for o in due {
             let lease = ms(now) + (timeout.as_millis() as i64) * 2 + 1000;
             let mine =
@@ -83,7 +85,7 @@ impl Services {
                 continue;
             }
             let attempts = o.attempts + 1;
-            let result = self.send(&o).await;
+            let result = self.send(&client, &o).await;
             let (status, next, error, delivered) = match result {
                 Ok(()) => (
                     "delivered",
@@ -112,39 +114,24 @@ impl Services {
         Ok(report)
     }
 
-    async fn send(&self, o: &OutboxRow) -> Result<(), String> {
-        let client = &self.http;
+    async fn send(&self, client: &reqwest::Client, o: &OutboxRow) -> Result<(), String> {
         let timeout = self.linkage.delivery_timeout;
-        let post = |url: &str, body: String| {
-            client
-                .post(url)
-                .timeout(timeout)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
+        let loopback = self.linkage.delivery_loopback;
+        let answered = |r: reqwest::Response| {
+            if r.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("answered {}", r.status().as_u16()))
+            }
         };
         match o.channel.as_str() {
-            "webhook" => {
-                let r = post(&o.target, o.body.clone())
-                    .await
-                    .map_err(|e| format!("{}", e.without_url()))?;
-                if r.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("answered {}", r.status().as_u16()))
-                }
-            }
+            "webhook" => answered(
+                outbound::post_json(client, &o.target, o.body.clone(), timeout, loopback).await?,
+            ),
             "sms" => match &self.linkage.sms_gateway {
                 Some(url) => {
                     let body = serde_json::json!({"to": o.target, "text": o.body}).to_string();
-                    let r = post(url, body)
-                        .await
-                        .map_err(|e| format!("{}", e.without_url()))?;
-                    if r.status().is_success() {
-                        Ok(())
-                    } else {
-                        Err(format!("answered {}", r.status().as_u16()))
-                    }
+                    answered(outbound::post_json(client, url, body, timeout, loopback).await?)
                 }
                 None => {
                     tracing::info!(to = %mask::phone(&o.target), text = %o.body, "SMS (log channel)");

@@ -200,19 +200,30 @@ pub async fn source_item_seen(
 
 // ---------------------------------------------------------------- raw payloads
 
-pub async fn insert_raw(
-    tx: &mut DbConn<'_>,
-    county: &str,
-    id: Uuid,
-    source: Uuid,
-    received_ms: i64,
-    sealed_payload: &str,
-) -> Result<(), StorageError> {
-    conn_run!(tx, c => sqlx::query(
-        "INSERT INTO opinion_raw (county_code, id, source_id, received_ms, payload) \
-         VALUES ($1, $2, $3, $4, $5)")
-        .bind(county).bind(id).bind(source).bind(received_ms).bind(sealed_payload)
-        .execute(&mut *c).await.map(|_| ()))?;
+/// A payload as it came, sealed, kept apart from the item curated from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    pub county_code: String,
+    pub id: Uuid,
+    pub source_id: Uuid,
+    pub received_ms: i64,
+    /// Sealed.
+    pub payload: String,
+}
+
+/// Writes payloads, many a statement.
+pub async fn insert_raws(tx: &mut DbConn<'_>, rows: &[RawRow]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(1000) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO opinion_raw (county_code, id, source_id, received_ms, payload) ");
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&r.county_code).push_bind(r.id).push_bind(r.source_id)
+                    .push_bind(r.received_ms).push_bind(&r.payload);
+            });
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
     Ok(())
 }
 
@@ -258,34 +269,30 @@ macro_rules! item_cols {
     };
 }
 
-/// Writes an item unless its source already gave one with the same external id; `false`: it
-/// is a duplicate, and nothing was written.
-pub async fn insert_item(tx: &mut DbConn<'_>, i: &ItemRow) -> Result<bool, StorageError> {
-    let n = conn_run!(tx, c => sqlx::query(concat!("INSERT INTO opinion_item (", item_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $24, $25, $26) \
-         ON CONFLICT (county_code, source_id, external_id) DO NOTHING"))
-        .bind(&i.county_code).bind(i.id).bind(i.source_id).bind(i.raw_id).bind(&i.external_id)
-        .bind(&i.path).bind(&i.place_code).bind(&i.place_words).bind(&i.keywords)
-        .bind(&i.category).bind(&i.proposed_grade).bind(&i.title).bind(&i.body).bind(&i.link)
-        .bind(i.published_ms).bind(i.found_ms).bind(i.simhash).bind(i.band0).bind(i.band1)
-        .bind(i.band2).bind(i.band3).bind(i.words).bind(i.dup_of).bind(i.topic_id)
-        .bind(i.suggested_topic).bind(&i.entered_by)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
-/// Whether a source already gave an item with this external id.
-pub async fn has_item(
+/// Which of `external_ids` a source already gave.
+pub async fn known_items(
     tx: &mut DbConn<'_>,
     county: &str,
     source: Uuid,
-    external_id: &str,
-) -> Result<bool, StorageError> {
-    let row: Option<(Uuid,)> = conn_run!(tx, c => sqlx::query_as(
-        "SELECT id FROM opinion_item WHERE county_code = $1 AND source_id = $2 AND external_id = $3")
-        .bind(county).bind(source).bind(external_id).fetch_optional(&mut *c).await)?;
-    Ok(row.is_some())
+    external_ids: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(500) {
+        let rows: Vec<(String,)> = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "SELECT external_id FROM opinion_item WHERE county_code = ");
+            q.push_bind(county.to_string()).push(" AND source_id = ").push_bind(source)
+                .push(" AND external_id IN (");
+            let mut list = q.separated(", ");
+            for e in chunk {
+                list.push_bind(e.clone());
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await
+        })?;
+        out.extend(rows.into_iter().map(|r| r.0));
+    }
+    Ok(out)
 }
 
 /// A candidate near-duplicate: an original item (not itself a duplicate) sharing a band.
@@ -294,22 +301,70 @@ pub struct NearRow {
     pub id: Uuid,
     pub simhash: i64,
     pub topic_id: Uuid,
+    pub found_ms: i64,
 }
 
-/// Original items of a county sharing at least one band with `bands`, oldest first; each band
-/// is answered from its own index on both databases.
-pub async fn sharing_a_band(
+/// Original items of a county sharing at least one band with any of `bands` (band `k` with
+/// band `k`); each band is answered from its own index on both databases.
+pub async fn sharing_bands(
     tx: &mut DbConn<'_>,
     county: &str,
-    bands: [i64; 4],
-    limit: i64,
+    bands: &[[i64; 4]],
 ) -> Result<Vec<NearRow>, StorageError> {
-    let sql = "SELECT id, simhash, topic_id FROM opinion_item WHERE county_code = $1 \
-         AND dup_of IS NULL AND (band0 = $2 OR band1 = $3 OR band2 = $4 OR band3 = $5) \
-         ORDER BY found_ms, id LIMIT $6";
-    Ok(conn_run!(tx, c => sqlx::query_as(sql)
-        .bind(county).bind(bands[0]).bind(bands[1]).bind(bands[2]).bind(bands[3]).bind(limit)
-        .fetch_all(&mut *c).await)?)
+    let mut out: Vec<NearRow> = Vec::new();
+    for chunk in bands.chunks(250) {
+        let rows: Vec<NearRow> = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "SELECT id, simhash, topic_id, found_ms FROM opinion_item WHERE county_code = ");
+            q.push_bind(county.to_string()).push(" AND dup_of IS NULL AND (");
+            for k in 0..4 {
+                let mut values: Vec<i64> = chunk.iter().map(|b| b[k]).collect();
+                values.sort_unstable();
+                values.dedup();
+                if k > 0 {
+                    q.push(" OR ");
+                }
+                q.push(format!("band{k} IN ("));
+                let mut list = q.separated(", ");
+                for v in values {
+                    list.push_bind(v);
+                }
+                q.push(")");
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(&mut *c).await
+        })?;
+        out.extend(rows);
+    }
+    out.sort_by_key(|r| r.id);
+    out.dedup_by_key(|r| r.id);
+    Ok(out)
+}
+
+/// Writes items known to be new, many a statement; how many were written (fewer: another
+/// writer stored one of them meanwhile).
+pub async fn insert_items(tx: &mut DbConn<'_>, items: &[ItemRow]) -> Result<u64, StorageError> {
+    let mut n = 0;
+    // 26 values a row, within both backends' limits.
+    for chunk in items.chunks(500) {
+        n += conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(concat!("INSERT INTO opinion_item (", item_cols!(), ") "));
+            q.push_values(chunk, |mut b, i| {
+                b.push_bind(&i.county_code).push_bind(i.id).push_bind(i.source_id)
+                    .push_bind(i.raw_id).push_bind(&i.external_id).push_bind(&i.path)
+                    .push_bind(&i.place_code).push_bind(&i.place_words).push_bind(&i.keywords)
+                    .push_bind(&i.category).push_bind(&i.proposed_grade).push_bind(&i.title)
+                    .push_bind(&i.body).push_bind(&i.link).push_bind(i.published_ms)
+                    .push_bind(i.found_ms).push_bind(i.simhash).push_bind(i.band0)
+                    .push_bind(i.band1).push_bind(i.band2).push_bind(i.band3).push_bind(i.words)
+                    .push_bind(i.dup_of).push_bind(i.topic_id).push_bind(i.suggested_topic)
+                    .push_bind(&i.entered_by);
+            });
+            q.push(" ON CONFLICT (county_code, source_id, external_id) DO NOTHING");
+            q.build().execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(n)
 }
 
 /// The items of a topic, oldest first.
@@ -450,15 +505,15 @@ pub async fn update_topic(
 }
 
 /// Topics of a county whose last item is at or after `since_ms` (the ones an item may join),
-/// newest first.
+/// newest first: id, words, last item's time.
 pub async fn recent_topics(
     tx: &mut DbConn<'_>,
     county: &str,
     since_ms: i64,
     limit: i64,
-) -> Result<Vec<(Uuid, String)>, StorageError> {
+) -> Result<Vec<(Uuid, String, i64)>, StorageError> {
     Ok(conn_run!(tx, c => sqlx::query_as(
-        "SELECT id, words FROM opinion_topic WHERE county_code = $1 AND last_item_ms >= $2 \
+        "SELECT id, words, last_item_ms FROM opinion_topic WHERE county_code = $1 AND last_item_ms >= $2 \
          ORDER BY last_item_ms DESC, id LIMIT $3")
         .bind(county).bind(since_ms).bind(limit).fetch_all(&mut *c).await)?)
 }
