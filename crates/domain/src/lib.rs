@@ -124,6 +124,7 @@ pub mod place;
 pub mod resident_id;
 pub mod screening;
 pub mod supervision;
+pub mod typical;
 pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};

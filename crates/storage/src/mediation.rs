@@ -554,10 +554,13 @@ pub enum SealedColumn {
     MeetingConclusions,
     MeetingTaskText,
     MeetingTaskOwner,
+    TypicalTextAuto,
+    TypicalText,
+    TypicalConsentPerson,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 57] = [
+    pub const ALL: [SealedColumn; 60] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -615,6 +618,9 @@ impl SealedColumn {
         SealedColumn::MeetingConclusions,
         SealedColumn::MeetingTaskText,
         SealedColumn::MeetingTaskOwner,
+        SealedColumn::TypicalTextAuto,
+        SealedColumn::TypicalText,
+        SealedColumn::TypicalConsentPerson,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -734,6 +740,9 @@ impl SealedColumn {
             SealedColumn::MeetingConclusions => ("opinion_meeting", "conclusions"),
             SealedColumn::MeetingTaskText => ("opinion_task", "task"),
             SealedColumn::MeetingTaskOwner => ("opinion_task", "owner"),
+            SealedColumn::TypicalTextAuto => ("typical_case", "text_auto"),
+            SealedColumn::TypicalText => ("typical_case", "text"),
+            SealedColumn::TypicalConsentPerson => ("typical_case", "consent_person"),
         }
     }
 
@@ -911,6 +920,15 @@ impl SealedColumn {
             SealedColumn::MeetingTaskOwner => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, owner AS value FROM opinion_task WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND owner <> '' ORDER BY id LIMIT $3"
             }
+            SealedColumn::TypicalTextAuto => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, text_auto AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::TypicalText => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, text AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::TypicalConsentPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, consent_person AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND consent_person IS NOT NULL ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -1087,6 +1105,15 @@ impl SealedColumn {
             }
             SealedColumn::MeetingTaskOwner => {
                 "UPDATE opinion_task SET owner = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalTextAuto => {
+                "UPDATE typical_case SET text_auto = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalText => {
+                "UPDATE typical_case SET text = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalConsentPerson => {
+                "UPDATE typical_case SET consent_person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }
