@@ -224,6 +224,13 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "matter" => ("督办事项", "Matter"),
         "source_id" => ("来源记录", "Record raised from"),
         "case_text" => ("案例正文", "Case text"),
+        "family_name" => ("家庭名称", "Family"),
+        "nominated_by" => ("推荐方式", "Nominated by"),
+        "nominator" => ("推荐人（单位）", "Nominator"),
+        "deeds" => ("主要事迹", "What the family did"),
+        "notice_from" => ("公示开始日期", "Notice from"),
+        "notice_until" => ("公示截止日期", "Notice until"),
+        "participants" => ("参加人数", "Participants"),
         "publish_consent" => ("本人同意发布", "Her consent to publication"),
         "lead_unit" => ("牵头单位", "Lead unit"),
         "lead_department" => ("牵头成员单位", "Lead department"),
@@ -739,6 +746,14 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "typical.status" => (
             "案例当前状态不能办理此步骤",
             "cannot be taken at the case's present status",
+        ),
+        "family.notice_short" => (
+            "公示期不足规定天数（至少3天）",
+            "is shorter than the minimum notice (at least 3 days)",
+        ),
+        "family.notice_order" => (
+            "公示截止日期不能早于开始日期",
+            "cannot be before the first day of the notice",
         ),
         "typical.not_county" => (
             "发布须经县级妇联批准",

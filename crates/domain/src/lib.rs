@@ -109,6 +109,7 @@ pub mod audit;
 pub mod care;
 pub mod conference;
 pub mod error;
+pub mod family;
 pub mod hotline;
 pub mod i18n;
 pub mod ids;

@@ -475,7 +475,8 @@ pub fn year(e: &mut ValidationErrors, field: &str, s: &str, today: NaiveDate) ->
     }
 }
 
-fn required_or_invalid(s: &str) -> &'static str {
+/// `required` for an empty value, else `invalid`.
+pub(crate) fn required_or_invalid(s: &str) -> &'static str {
     if s.trim().is_empty() {
         "required"
     } else {
