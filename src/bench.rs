@@ -1159,7 +1159,6 @@ pub async fn conference(services: &Services, cases: i64, actions: i64) -> anyhow
     Ok(())
 }
 
-
 /// `jinguo bench opinion`: into this (empty) database, the Anning places, a keyword rule per
 /// category and one feed source; then a generated archive of `items` news items (30% reposts,
 /// `events` events, seed `seed`) taken in feeds of 1,000 items the way the worker takes a
@@ -1284,4 +1283,40 @@ pub async fn opinion(
         archive.events()
     );
     Ok(())
+}
+
+/// `jinguo bench deidentify`: a typical case's text of `chars` characters — a paragraph naming
+/// people, with ID and mobile numbers, an address below the county and full dates, repeated —
+/// de-identified `runs` times as a proposal is (the segmenter's names, then the rules); p50 and
+/// p99. The segmenter's dictionary is loaded before the clock starts, as a running server has.
+pub fn deidentify(chars: usize, runs: usize) {
+    let paragraph = "2021年3月15日，张小芳（身份证号53018119850601123X，电话13812345678）来到连然街道妇联，\
+        称丈夫王强酒后多次殴打她，并威胁要带走孩子。她家住云南省昆明市安宁市连然街道金方社区3组12号，\
+        2021-04-02调解时，邻居李红梅和村妇联主任赵丽到场，申请人欧阳小芳也在。妇联协调公安出具告诫书，\
+        并帮助她向法院申请人身安全保护令，2021年4月20日法院作出裁定。";
+    let mut text = String::new();
+    while text.chars().count() < chars {
+        text.push_str(paragraph);
+    }
+    let text: String = text.chars().take(chars).collect();
+    let known = jinguo_domain::typical::Known {
+        names: vec!["张小芳".into(), "王强".into()],
+        places: vec!["金方社区".into(), "连然街道".into()],
+        county: "安宁市".into(),
+    };
+    let mut out = jinguo_services::typical::deidentify_text(&text, &mut known.clone());
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        out = jinguo_services::typical::deidentify_text(&text, &mut known.clone());
+        times.push(t.elapsed());
+    }
+    let left = jinguo_domain::opinion::personal_numbers(&out).len();
+    crate::out!(
+        "deidentify: {} characters, {runs} runs: p50 {:.2} ms, p99 {:.2} ms ({} characters out, {left} numbers left)",
+        text.chars().count(),
+        percentile(times.clone(), 0.5),
+        percentile(times, 0.99),
+        out.chars().count()
+    );
 }

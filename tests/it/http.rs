@@ -812,6 +812,21 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let typical = s
+        .propose_typical(
+            &staff,
+            "530181",
+            &jinguo_domain::typical::ProposalInput {
+                kind: "violence".into(),
+                year: "2021".into(),
+                title: "丈夫殴打妻子案".into(),
+                source: "case".into(),
+                source_id: Some(case),
+                text: "某女遭丈夫推搡，妇联介入。".into(),
+            },
+        )
+        .await
+        .unwrap();
     let meeting = s
         .add_meeting(
             &staff,
@@ -903,6 +918,24 @@ async fn page_access_matrix() {
             "/hotline/{id}/callback",
             format!("/hotline/{task}/callback"),
             [405, 405, 405],
+        ),
+        // Typical cases: the library for federation staff; the public ones for anyone.
+        ("/typical-cases", "/typical-cases".into(), [303, 200, 403]),
+        (
+            "/typical-cases/{id}",
+            format!("/typical-cases/{typical}"),
+            [303, 200, 403],
+        ),
+        (
+            "/typical-cases/{id}/steps",
+            format!("/typical-cases/{typical}/steps"),
+            [405, 405, 405],
+        ),
+        ("/typical", "/typical".into(), [200, 200, 200]),
+        (
+            "/typical/{id}",
+            format!("/typical/{typical}"),
+            [404, 404, 404],
         ),
         // The public page of micro-wishes needs no account.
         ("/wishes", "/wishes".into(), [200, 200, 200]),

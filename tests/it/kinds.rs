@@ -5,7 +5,7 @@
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
 use jinguo_domain::{
-    assessment, care, hotline, linkage, mediation, member, person, screening, supervision,
+    assessment, care, hotline, linkage, mediation, member, person, screening, supervision, typical,
 };
 use jinguo_storage::{Backend, Db, db_run};
 
@@ -91,6 +91,9 @@ async fn checks_are_the_enums(b: Backend) {
         ("supervision_step", "kind", supervision::Step::keys()),
         ("hotline_call", "kind", hotline::CallKind::keys()),
         ("hotline_call", "action", hotline::Action::keys()),
+        ("typical_case", "kind", typical::TypicalKind::keys()),
+        ("typical_case", "source", typical::TypicalSource::keys()),
+        ("typical_case", "status", typical::TypicalStatus::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -40,4 +40,5 @@ mod storage;
 mod supervision;
 mod support;
 mod tallies;
+mod typical;
 mod worklist;

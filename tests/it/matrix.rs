@@ -158,6 +158,48 @@ async fn walk(b: Backend) {
         .register_case(&staff, &village_out, &case_input)
         .await
         .unwrap();
+    // Typical cases: one proposed inside, one outside, one published for everyone.
+    let typical_input = |case: uuid::Uuid| jinguo_domain::typical::ProposalInput {
+        kind: "violence".into(),
+        year: "2021".into(),
+        title: "丈夫殴打妻子案".into(),
+        source: "case".into(),
+        source_id: Some(case),
+        text: "某女遭丈夫推搡，妇联介入。".into(),
+    };
+    let typical_in = s
+        .propose_typical(&staff, &village_in, &typical_input(case_in))
+        .await
+        .unwrap();
+    let typical_out = s
+        .propose_typical(&staff, &village_out, &typical_input(case_out))
+        .await
+        .unwrap();
+    let typical_pub = s
+        .propose_typical(&staff, &village_out, &typical_input(case_out))
+        .await
+        .unwrap();
+    support::account(&s, "m-typ", Role::Staff, "530181").await;
+    let typ = support::caller_of(&s, "m-typ", support::PASSWORD).await;
+    s.review_typical(
+        &typ,
+        typical_pub,
+        1,
+        &jinguo_domain::typical::ReviewInput {
+            title: "丈夫殴打妻子案".into(),
+            text: "某女遭丈夫推搡，妇联介入。".into(),
+            recognisable: false,
+        },
+    )
+    .await
+    .unwrap();
+    s.publish_typical(&typ, typical_pub, 2, true).await.unwrap();
+    let typical_body = |case: uuid::Uuid| {
+        json!({"kind": "violence", "year": "2021", "title": "案例", "source": "case",
+            "source_id": case, "case_text": "某女遭丈夫推搡。"})
+    };
+    let typical_review =
+        json!({"expected_version": 1, "title": "案例", "case_text": "某女遭丈夫推搡。"});
     let referral_body =
         json!({"department": "police", "requests": ["protection"], "basis": "consent"});
     let referral_in = s
@@ -1759,6 +1801,105 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/supervision/{sup_task_out}/steps"),
             body: Some(json!({"step": "sign", "expected_version": 1})),
             expect: [401, 404, 403, 403, 403, 403],
+        },
+        // Typical cases: federation staff; publication the county's; the public ones for anyone.
+        Case {
+            method: "GET",
+            template: "/api/v1/typical-cases",
+            url: "/api/v1/typical-cases?kind=violence&year=2021".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/typical-cases",
+            url: format!("/api/v1/places/{village_in}/typical-cases"),
+            body: Some(typical_body(case_in)),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/typical-cases",
+            url: format!("/api/v1/places/{village_out}/typical-cases"),
+            body: Some(typical_body(case_out)),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/typical-cases/{id}",
+            url: format!("/api/v1/typical-cases/{typical_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/typical-cases/{id}",
+            url: format!("/api/v1/typical-cases/{typical_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/typical-cases/{id}",
+            url: format!("/api/v1/typical-cases/{typical_pub}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/typical-cases/{id}/review",
+            url: format!("/api/v1/typical-cases/{typical_out}/review"),
+            body: Some(typical_review.clone()),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/typical-cases/{id}/review",
+            url: format!("/api/v1/typical-cases/{typical_in}/review"),
+            body: Some(typical_review.clone()),
+            expect: [401, 204, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/typical-cases/{id}/publish",
+            url: format!("/api/v1/typical-cases/{typical_in}/publish"),
+            body: Some(json!({"expected_version": 2, "public": true})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/typical-cases/{id}/publish",
+            url: format!("/api/v1/typical-cases/{typical_out}/publish"),
+            body: Some(json!({"expected_version": 1, "public": true})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/typical-cases/{id}/withdraw",
+            url: format!("/api/v1/typical-cases/{typical_pub}/withdraw"),
+            body: Some(json!({"expected_version": 3})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/public/typical-cases",
+            url: "/api/v1/public/typical-cases?kind=violence".into(),
+            body: None,
+            expect: [200; 6],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/public/typical-cases/{id}",
+            url: format!("/api/v1/public/typical-cases/{typical_pub}"),
+            body: None,
+            expect: [200; 6],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/public/typical-cases/{id}",
+            url: format!("/api/v1/public/typical-cases/{typical_out}"),
+            body: None,
+            expect: [404; 6],
         },
         // The hotline log: federation staff of the place.
         Case {

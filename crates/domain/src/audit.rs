@@ -245,6 +245,15 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("supervision.read", "查看督办事项", "supervision task read"),
     ("hotline.record", "登记12338来电", "hotline call recorded"),
+    ("typical.propose", "提出典型案例", "typical case proposed"),
+    ("typical.review", "审核典型案例", "typical case reviewed"),
+    (
+        "typical.publish",
+        "批准发布典型案例",
+        "typical case published",
+    ),
+    ("typical.withdraw", "撤回典型案例", "typical case withdrawn"),
+    ("typical.read", "查看典型案例", "typical case read"),
     ("hotline.read", "查看12338来电记录", "hotline log read"),
     (
         "hotline.callback",

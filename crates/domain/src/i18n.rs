@@ -226,6 +226,15 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "due_by" => ("完成期限", "Due by"),
         "matter" => ("督办事项", "Matter"),
         "source_id" => ("来源记录", "Record raised from"),
+        "case_text" => ("案例正文", "Case text"),
+        "family_name" => ("家庭名称", "Family"),
+        "nominated_by" => ("推荐方式", "Nominated by"),
+        "nominator" => ("推荐人（单位）", "Nominator"),
+        "deeds" => ("主要事迹", "What the family did"),
+        "notice_from" => ("公示开始日期", "Notice from"),
+        "notice_until" => ("公示截止日期", "Notice until"),
+        "participants" => ("参加人数", "Participants"),
+        "publish_consent" => ("本人同意发布", "Her consent to publication"),
         "lead_unit" => ("牵头单位", "Lead unit"),
         "lead_department" => ("牵头成员单位", "Lead department"),
         "lead_place" => ("牵头下级妇联", "Lead federation below"),
@@ -737,6 +746,34 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "cannot be before the day of the call",
         ),
         "hotline.no_callback" => ("该来电没有待回访", "has no call-back waiting"),
+        "typical.personal_numbers" => (
+            "仍含有身份证号或手机号，请删除后再提交",
+            "still contains a resident ID or mobile number: remove it first",
+        ),
+        "typical.consent_required" => (
+            "案例仍可能识别出当事人，发布须有其本人记录在案的同意",
+            "a person could still be recognised: publication needs her recorded consent",
+        ),
+        "typical.own_review" => (
+            "不能由案例的提出人本人审核或批准",
+            "cannot be taken by whoever proposed the case",
+        ),
+        "typical.status" => (
+            "案例当前状态不能办理此步骤",
+            "cannot be taken at the case's present status",
+        ),
+        "family.notice_short" => (
+            "公示期不足规定天数（至少3天）",
+            "is shorter than the minimum notice (at least 3 days)",
+        ),
+        "family.notice_order" => (
+            "公示截止日期不能早于开始日期",
+            "cannot be before the first day of the notice",
+        ),
+        "typical.not_county" => (
+            "发布须经县级妇联批准",
+            "needs the approval of the county federation",
+        ),
         "supervision.one_lead" => (
             "只能有一个牵头单位（成员单位或下级妇联）",
             "must be one unit: a department or a federation below",

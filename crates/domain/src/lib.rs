@@ -109,6 +109,7 @@ pub mod audit;
 pub mod care;
 pub mod conference;
 pub mod error;
+pub mod family;
 pub mod hotline;
 pub mod i18n;
 pub mod ids;
@@ -124,6 +125,7 @@ pub mod place;
 pub mod resident_id;
 pub mod screening;
 pub mod supervision;
+pub mod typical;
 pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};

@@ -44,6 +44,7 @@ pub mod request;
 pub mod screening;
 pub mod sealed;
 pub mod supervision;
+pub mod typical;
 pub mod worker;
 pub mod worklist;
 

@@ -146,6 +146,22 @@ pub fn mask_names(text: &str) -> String {
     out
 }
 
+/// The person names the segmenter finds in a text (two to four characters), for the
+/// de-identification of typical cases.
+pub fn person_names(text: &str) -> Vec<String> {
+    let Ok(seg) = segmenter().read() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for t in seg.0.tag(text, true) {
+        let n = t.word.chars().count();
+        if t.tag == "nr" && (2..=4).contains(&n) && !out.iter().any(|o| o == t.word) {
+            out.push(t.word.to_string());
+        }
+    }
+    out
+}
+
 /// One item as it arrives, before it is curated.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Incoming {

@@ -28,6 +28,7 @@ pub mod request;
 pub mod scope;
 pub mod screening;
 pub mod supervision;
+pub mod typical;
 pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};

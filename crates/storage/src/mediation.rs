@@ -555,10 +555,13 @@ pub enum SealedColumn {
     MeetingTaskText,
     MeetingTaskOwner,
     CaseVictimAddress,
+    TypicalTextAuto,
+    TypicalText,
+    TypicalConsentPerson,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 58] = [
+    pub const ALL: [SealedColumn; 61] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -617,6 +620,9 @@ impl SealedColumn {
         SealedColumn::MeetingTaskText,
         SealedColumn::MeetingTaskOwner,
         SealedColumn::CaseVictimAddress,
+        SealedColumn::TypicalTextAuto,
+        SealedColumn::TypicalText,
+        SealedColumn::TypicalConsentPerson,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -737,6 +743,9 @@ impl SealedColumn {
             SealedColumn::MeetingTaskText => ("opinion_task", "task"),
             SealedColumn::MeetingTaskOwner => ("opinion_task", "owner"),
             SealedColumn::CaseVictimAddress => ("dv_case", "victim_address"),
+            SealedColumn::TypicalTextAuto => ("typical_case", "text_auto"),
+            SealedColumn::TypicalText => ("typical_case", "text"),
+            SealedColumn::TypicalConsentPerson => ("typical_case", "consent_person"),
         }
     }
 
@@ -917,6 +926,15 @@ impl SealedColumn {
             SealedColumn::CaseVictimAddress => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, victim_address AS value FROM dv_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND victim_address <> '' ORDER BY id LIMIT $3"
             }
+            SealedColumn::TypicalTextAuto => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, text_auto AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::TypicalText => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, text AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::TypicalConsentPerson => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, consent_person AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND consent_person IS NOT NULL ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -1096,6 +1114,15 @@ impl SealedColumn {
             }
             SealedColumn::CaseVictimAddress => {
                 "UPDATE dv_case SET victim_address = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalTextAuto => {
+                "UPDATE typical_case SET text_auto = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalText => {
+                "UPDATE typical_case SET text = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::TypicalConsentPerson => {
+                "UPDATE typical_case SET consent_person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

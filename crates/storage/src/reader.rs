@@ -269,6 +269,31 @@ impl Reader {
 }
 
 impl Reader {
+    /// The filter for typical cases: within a subtree she manages, or published for everyone.
+    pub(crate) fn push_typical_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        let status = col(alias, "status");
+        let public = col(alias, "is_public");
+        self.push_reach(q, &col(alias, "path"), |q, before| {
+            if before {
+                q.push(" OR ");
+            }
+            q.push("(")
+                .push(status)
+                .push(" = 'published' AND ")
+                .push(public)
+                .push(")");
+            true
+        });
+    }
+}
+
+impl Reader {
     /// The filter for hotline calls: within a subtree she manages, nothing else.
     pub(crate) fn push_managed_filter<DB: sqlx::Database>(
         &self,

@@ -29,6 +29,7 @@ mod reports;
 pub(crate) mod screening;
 mod session;
 mod supervision;
+mod typical;
 mod worklist;
 
 #[derive(OpenApi)]
@@ -63,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(opinion::router())
         .merge(supervision::router())
         .merge(hotline::router())
+        .merge(typical::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -273,6 +273,17 @@ pub fn router() -> Router<AppState> {
             "/supervision/{id}/steps",
             axum::routing::post(supervision::task_step),
         )
+        .route(
+            "/typical-cases",
+            get(typical::library_page).post(typical::propose),
+        )
+        .route("/typical-cases/{id}", get(typical::case_page))
+        .route(
+            "/typical-cases/{id}/steps",
+            axum::routing::post(typical::case_step),
+        )
+        .route("/typical", get(typical::public_page))
+        .route("/typical/{id}", get(typical::public_case_page))
         .route("/hotline", get(hotline::hotline_page).post(hotline::record))
         .route(
             "/hotline/{id}/callback",
@@ -455,6 +466,7 @@ impl Ctx {
         }
         if caller.has_role(Role::Staff) {
             c.link("/hotline", "nav.hotline");
+            c.link("/typical-cases", "nav.typical");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -555,6 +567,22 @@ pub(crate) struct FreeForm {
     csrf: String,
     #[serde(flatten)]
     fields: std::collections::HashMap<String, String>,
+}
+
+/// Her staff places as choices of a form, each labelled with its code and name.
+pub(crate) async fn staff_place_choices(
+    s: &crate::AppState,
+    caller: &Caller,
+) -> Vec<Choice<String, String>> {
+    let mut choices = Vec::new();
+    for code in staff_places(caller) {
+        let label = match s.services.cached().place(&code).await {
+            Ok(Some(p)) => format!("{} {}", p.code, p.name),
+            _ => code.clone(),
+        };
+        choices.push(Choice::new(code, label));
+    }
+    choices
 }
 
 /// The division codes of the places her staff grants are for (where she issues supervision
@@ -746,4 +774,5 @@ mod places;
 mod screening;
 mod session;
 mod supervision;
+mod typical;
 mod worklist;

@@ -113,6 +113,18 @@ const TERMINAL: &[Terminal] = &[
         what: "confirm.action_done",
     },
     Terminal {
+        route: "/typical-cases/{id}/steps",
+        when: Some(("step", &["publish"])),
+        reason: None,
+        what: "confirm.typical_publish",
+    },
+    Terminal {
+        route: "/typical-cases/{id}/steps",
+        when: Some(("step", &["withdraw"])),
+        reason: None,
+        what: "confirm.typical_withdraw",
+    },
+    Terminal {
         route: "/admin/grants/revoke",
         when: None,
         reason: None,

@@ -77,14 +77,7 @@ async fn render(
         Ok(l) => l,
         Err(e) => return error_page(&e, c),
     };
-    let mut choices = Vec::new();
-    for code in super::staff_places(caller) {
-        let label = match s.services.cached().place(&code).await {
-            Ok(Some(p)) => format!("{} {}", p.code, p.name),
-            _ => code.clone(),
-        };
-        choices.push(Choice::new(code, label));
-    }
+    let choices = super::staff_place_choices(s, caller).await;
     let p = HotlinePage {
         title: c.tr("hotline.title").to_string(),
         month: log.month.clone(),
