@@ -124,6 +124,7 @@ async fn deliveries_reach_no_inside(b: Backend) {
         in_linkage: d.in_linkage,
         ack_hours: d.ack_hours,
         urgent_ack_hours: d.urgent_ack_hours,
+        action_days: Some(d.action_days),
         duty_phone: d.duty_phone.clone(),
         webhook_url: url.into(),
         expected_version: d.version,
