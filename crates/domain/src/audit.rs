@@ -143,6 +143,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "查看转介共享内容",
         "shared part of a case read",
     ),
+    (
+        "case.address_confidential",
+        "设置受害人住址保密",
+        "victim's address made confidential or not",
+    ),
     ("case.register", "登记家暴案件", "case registered"),
     (
         "conference.action",
@@ -160,6 +165,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "department's actions read",
     ),
     ("conference.held", "会商会议召开", "conference held"),
+    (
+        "conference.hearing_backfill",
+        "补设高危个案会商时限",
+        "hearing clock started for an earlier high-risk case",
+    ),
     (
         "conference.hear",
         "个案列入会商",
@@ -200,6 +210,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "dispute.confirmation",
         "申请司法确认",
         "judicial confirmation applied for",
+    ),
+    (
+        "dispute.crime_report",
+        "调解员向公安报告涉嫌违法犯罪",
+        "suspected crime reported to the police by the mediator",
     ),
     (
         "dispute.escalate",
