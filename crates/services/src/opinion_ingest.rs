@@ -2,7 +2,7 @@
 //! report by hand all pass here. Each item is curated outside the transaction (segmented,
 //! fingerprinted, judged, placed, sealed); then one transaction per batch decides, in the
 //! items' order and exactly as one item at a time would, which are already known, which are
-//! near-duplicates of an earlier original (one query for the SimHash bands of the whole batch)
+//! near-duplicates of an earlier original (one query per SimHash band for the whole batch)
 //! and which topic each joins or is proposed for (the recent topics read once, their words
 //! indexed), and writes the items, payloads, topics, steps, notifications and audit entries.
 

@@ -305,36 +305,32 @@ pub struct NearRow {
 }
 
 /// Original items of a county sharing at least one band with any of `bands` (band `k` with
-/// band `k`); each band is answered from its own index on both databases.
+/// band `k`): one query per band, each answered from that band's index on both databases (an
+/// `OR` of the four would have SQLite read every item of the county).
 pub async fn sharing_bands(
     tx: &mut DbConn<'_>,
     county: &str,
     bands: &[[i64; 4]],
 ) -> Result<Vec<NearRow>, StorageError> {
     let mut out: Vec<NearRow> = Vec::new();
-    for chunk in bands.chunks(250) {
-        let rows: Vec<NearRow> = conn_run!(tx, c => {
-            let mut q = QueryBuilder::new(
-                "SELECT id, simhash, topic_id, found_ms FROM opinion_item WHERE county_code = ");
-            q.push_bind(county.to_string()).push(" AND dup_of IS NULL AND (");
-            for k in 0..4 {
-                let mut values: Vec<i64> = chunk.iter().map(|b| b[k]).collect();
-                values.sort_unstable();
-                values.dedup();
-                if k > 0 {
-                    q.push(" OR ");
-                }
-                q.push(format!("band{k} IN ("));
+    for k in 0..4 {
+        let mut values: Vec<i64> = bands.iter().map(|b| b[k]).collect();
+        values.sort_unstable();
+        values.dedup();
+        for chunk in values.chunks(500) {
+            let rows: Vec<NearRow> = conn_run!(tx, c => {
+                let mut q = QueryBuilder::new(
+                    "SELECT id, simhash, topic_id, found_ms FROM opinion_item WHERE county_code = ");
+                q.push_bind(county.to_string()).push(format!(" AND band{k} IN ("));
                 let mut list = q.separated(", ");
-                for v in values {
-                    list.push_bind(v);
+                for v in chunk {
+                    list.push_bind(*v);
                 }
-                q.push(")");
-            }
-            q.push(")");
-            q.build_query_as().fetch_all(&mut *c).await
-        })?;
-        out.extend(rows);
+                q.push(") AND dup_of IS NULL");
+                q.build_query_as().fetch_all(&mut *c).await
+            })?;
+            out.extend(rows);
+        }
     }
     out.sort_by_key(|r| r.id);
     out.dedup_by_key(|r| r.id);
