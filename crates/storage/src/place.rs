@@ -227,8 +227,22 @@ pub struct TallyChange<'a> {
     pub change: Figures,
 }
 
-/// The path lengths of the six levels, province first.
-const LEVEL_LENS: [usize; 6] = [3, 8, 15, 25, 38, 54];
+/// The places a path lies in, from the root down to the path itself: the level (1 province … 6
+/// resident group) and the path of each.
+pub fn places_of(path: &str) -> impl Iterator<Item = (i16, &str)> {
+    path.match_indices('/')
+        .enumerate()
+        .map(move |(i, (end, _))| (i as i16 + 1, &path[..=end]))
+}
+
+/// The places of the tree by level and path length, as SQL rows `(level, len)`.
+pub(crate) fn levels_sql() -> String {
+    PlaceLevel::ALL
+        .iter()
+        .map(|l| format!("SELECT {} AS level, {} AS len", l.as_i16(), path_len(*l)))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
 
 /// Adds changes to the places' tallies, in the caller's transaction: each change to its place's
 /// row and to the rows of the places above it, within its county, summed before writing.
@@ -238,13 +252,10 @@ pub async fn add_to_place_tallies(
 ) -> Result<(), StorageError> {
     let mut rows: std::collections::BTreeMap<(&str, &str), (i16, Figures)> = Default::default();
     for c in changes {
-        for (i, len) in LEVEL_LENS.iter().enumerate() {
-            let Some(prefix) = c.path.get(..*len) else {
-                break;
-            };
+        for (level, prefix) in places_of(c.path) {
             let row = rows
                 .entry((c.county, prefix))
-                .or_insert_with(|| (i as i16 + 1, Figures::default()));
+                .or_insert_with(|| (level, Figures::default()));
             row.1.add(&c.change);
         }
     }
@@ -274,39 +285,42 @@ pub async fn add_to_place_tallies(
 }
 
 /// The places' tallies counted afresh from the places, the households and the members still
-/// serving (migration 0100 built them the same way, from the groups' household tallies).
-const PLACE_TALLY_FRESH: &str = "\
-    SELECT county_code, level, path, CAST(sum(townships) AS BIGINT) AS townships, \
-           CAST(sum(villages) AS BIGINT) AS villages, CAST(sum(groups) AS BIGINT) AS groups, \
-           CAST(sum(households) AS BIGINT) AS households, \
-           CAST(sum(executives) AS BIGINT) AS executives, \
-           CAST(sum(representatives) AS BIGINT) AS representatives FROM ( \
-        SELECT p.county_code, l.level, substr(p.path, 1, l.len) AS path, \
-               CASE WHEN p.level = 4 THEN 1 ELSE 0 END AS townships, \
-               CASE WHEN p.level = 5 THEN 1 ELSE 0 END AS villages, \
-               CASE WHEN p.level = 6 THEN 1 ELSE 0 END AS groups, \
-               0 AS households, 0 AS executives, 0 AS representatives \
-        FROM place p JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
-            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(p.path) >= l.len \
-        WHERE p.level >= 4 AND p.county_code IS NOT NULL \
-        UNION ALL \
-        SELECT g.county_code, l.level, substr(g.path, 1, l.len), 0, 0, 0, g.households, 0, 0 \
-        FROM (SELECT county_code, path, count(*) AS households FROM household \
-              GROUP BY county_code, path) g JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
-            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(g.path) >= l.len \
-        UNION ALL \
-        SELECT m.county_code, l.level, substr(m.path, 1, l.len), 0, 0, 0, 0, \
-               CASE WHEN m.role = 'executive' THEN 1 ELSE 0 END, \
-               CASE WHEN m.role = 'representative' THEN 1 ELSE 0 END \
-        FROM member m JOIN (SELECT 1 AS level, 3 AS len UNION ALL SELECT 2, 8 UNION ALL SELECT 3, 15 \
-            UNION ALL SELECT 4, 25 UNION ALL SELECT 5, 38 UNION ALL SELECT 6, 54) l ON length(m.path) >= l.len \
-        WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative') \
-    ) x GROUP BY county_code, level, path";
+/// serving (migration 0100 built them the same way, from the groups' household tallies), as a
+/// query of rows `(county_code, level, path, townships, …, representatives)`.
+fn fresh_place_tallies_sql() -> String {
+    let levels = levels_sql();
+    format!(
+        "SELECT county_code, level, path, CAST(sum(townships) AS BIGINT) AS townships, \
+         CAST(sum(villages) AS BIGINT) AS villages, CAST(sum(groups) AS BIGINT) AS groups, \
+         CAST(sum(households) AS BIGINT) AS households, \
+         CAST(sum(executives) AS BIGINT) AS executives, \
+         CAST(sum(representatives) AS BIGINT) AS representatives FROM ( \
+         SELECT p.county_code, l.level, substr(p.path, 1, l.len) AS path, \
+                CASE WHEN p.level = 4 THEN 1 ELSE 0 END AS townships, \
+                CASE WHEN p.level = 5 THEN 1 ELSE 0 END AS villages, \
+                CASE WHEN p.level = 6 THEN 1 ELSE 0 END AS groups, \
+                0 AS households, 0 AS executives, 0 AS representatives \
+         FROM place p JOIN ({levels}) l ON length(p.path) >= l.len \
+         WHERE p.level >= 4 AND p.county_code IS NOT NULL \
+         UNION ALL \
+         SELECT g.county_code, l.level, substr(g.path, 1, l.len), 0, 0, 0, g.households, 0, 0 \
+         FROM (SELECT county_code, path, count(*) AS households FROM household \
+               GROUP BY county_code, path) g JOIN ({levels}) l ON length(g.path) >= l.len \
+         UNION ALL \
+         SELECT m.county_code, l.level, substr(m.path, 1, l.len), 0, 0, 0, 0, \
+                CASE WHEN m.role = 'executive' THEN 1 ELSE 0 END, \
+                CASE WHEN m.role = 'representative' THEN 1 ELSE 0 END \
+         FROM member m JOIN ({levels}) l ON length(m.path) >= l.len \
+         WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative') \
+         ) x GROUP BY county_code, level, path"
+    )
+}
 
 /// Places whose tallies differ from a fresh count (rows missing on either side included).
 pub async fn place_tally_drift(db: &Db) -> Result<i64, StorageError> {
+    let fresh = fresh_place_tallies_sql();
     let sql = format!(
-        "SELECT count(*) FROM place_tally t FULL OUTER JOIN ({PLACE_TALLY_FRESH}) f \
+        "SELECT count(*) FROM place_tally t FULL OUTER JOIN ({fresh}) f \
          ON f.county_code = t.county_code AND f.path = t.path \
          WHERE coalesce(t.townships, 0) <> coalesce(f.townships, 0) \
             OR coalesce(t.villages, 0) <> coalesce(f.villages, 0) \
@@ -324,7 +338,8 @@ pub async fn place_tally_drift(db: &Db) -> Result<i64, StorageError> {
 pub async fn rebuild_place_tallies(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
     let insert = format!(
         "INSERT INTO place_tally (county_code, level, path, townships, villages, groups, \
-         households, executives, representatives) {PLACE_TALLY_FRESH}"
+         households, executives, representatives) {}",
+        fresh_place_tallies_sql()
     );
     conn_run!(tx, c => async {
         sqlx::query("DELETE FROM place_tally").execute(&mut *c).await?;

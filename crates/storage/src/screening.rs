@@ -299,14 +299,6 @@ pub async fn dispute_of_visit(
     Ok(row.map(|r| r.0))
 }
 
-/// The places a path lies in, from the root down to the path itself: the level (1 province … 6
-/// resident group) and the path of each.
-pub fn places_of(path: &str) -> impl Iterator<Item = (i16, &str)> {
-    path.match_indices('/')
-        .enumerate()
-        .map(move |(i, (end, _))| (i as i16 + 1, &path[..=end]))
-}
-
 /// A row of the campaigns' tallies: `(county, campaign, path, risk)`.
 type TallyKey<'a> = (&'a str, Uuid, &'a str, &'a str);
 
@@ -329,7 +321,7 @@ impl<'a> TallyGain<'a> {
         risk: &'a str,
         dispute: bool,
     ) {
-        for (level, place) in places_of(path) {
+        for (level, place) in crate::place::places_of(path) {
             let e = self
                 .rows
                 .entry((county, campaign, place, risk))
@@ -442,26 +434,10 @@ pub async fn tallies_at(
         .fetch_all(p).await)?)
 }
 
-/// The places of the tree by level and path length, as SQL rows `(level, len)`.
-fn levels_sql() -> String {
-    use jinguo_domain::place::PlaceLevel;
-    PlaceLevel::ALL
-        .iter()
-        .map(|l| {
-            format!(
-                "SELECT {} AS level, {} AS len",
-                l.as_i16(),
-                crate::place::path_len(*l)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ")
-}
-
 /// The campaigns' tallies counted afresh from the visits and the disputes they opened, as a
 /// query of rows `(county_code, campaign_id, level, path, risk, visits, disputes)`.
 fn fresh_tallies_sql() -> String {
-    let levels = levels_sql();
+    let levels = crate::place::levels_sql();
     format!(
         "SELECT county_code, campaign_id, level, path, risk, CAST(sum(visits) AS BIGINT) AS visits, \
          CAST(sum(disputes) AS BIGINT) AS disputes FROM ( \
