@@ -148,7 +148,14 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<ConferenceRow, ServiceError> {
-        let c = store::conference(&self.db, id)
+        if !caller.has_role(Role::Staff) {
+            return Err(ServiceError::NotFound);
+        }
+        let counties = self
+            .cached_figures()
+            .counties(&caller.manage_scope())
+            .await?;
+        let c = store::conference(&self.db, &counties, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
         if !(caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&c.path)) {
@@ -506,12 +513,27 @@ impl Services {
     /// Marks an action done, by staff organising its conference or an officer of its
     /// department; its clock stops.
     pub async fn complete_action(&self, caller: &Caller, id: Uuid) -> Result<(), ServiceError> {
-        let a = store::action(&self.db, id)
+        // Her counties: those she manages as staff, and her departments'.
+        let mut counties = if caller.has_role(Role::Staff) {
+            self.cached_figures()
+                .counties(&caller.manage_scope())
+                .await?
+        } else {
+            Vec::new()
+        };
+        counties.extend(caller.departments.iter().map(|p| p.county_code.clone()));
+        counties.sort();
+        counties.dedup();
+        let a = store::action(&self.db, &counties, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let c = store::conference(&self.db, a.conference_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let c = store::conference(
+            &self.db,
+            std::slice::from_ref(&a.county_code),
+            a.conference_id,
+        )
+        .await?
+        .ok_or(ServiceError::NotFound)?;
         let staff = caller.has_role(Role::Staff) && caller.manage_scope().covers_all(&c.path);
         let officer = caller.has_role(Role::Liaison)
             && caller

@@ -5,6 +5,7 @@
 
 use crate::{Db, DbConn, StorageError, conn_run, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -43,13 +44,25 @@ pub async fn insert_conference(
     Ok(())
 }
 
-pub async fn conference(db: &Db, id: Uuid) -> Result<Option<ConferenceRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        conference_cols!(),
-        " FROM conference WHERE id = $1"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+pub async fn conference(
+    db: &Db,
+    counties: &[String],
+    id: Uuid,
+) -> Result<Option<ConferenceRow>, StorageError> {
+    if counties.is_empty() {
+        return Ok(None);
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", conference_cols!(), " FROM conference WHERE "));
+        q.push("county_code").push(" IN (");
+        let mut list = q.separated(", ");
+        for c in counties {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        q.push(" AND id = ").push_bind(id);
+        q.build_query_as::<ConferenceRow>().fetch_optional(p).await
+    })?)
 }
 
 /// A county's conferences, newest date first; at most `limit`.
@@ -147,13 +160,25 @@ pub async fn insert_action(
     Ok(())
 }
 
-pub async fn action(db: &Db, id: Uuid) -> Result<Option<ActionRow>, StorageError> {
-    let sql = concat!(
-        "SELECT ",
-        action_cols!(),
-        " FROM safety_action a WHERE a.id = $1"
-    );
-    Ok(db_run!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+pub async fn action(
+    db: &Db,
+    counties: &[String],
+    id: Uuid,
+) -> Result<Option<ActionRow>, StorageError> {
+    if counties.is_empty() {
+        return Ok(None);
+    }
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(concat!("SELECT ", action_cols!(), " FROM safety_action a WHERE "));
+        q.push("a.county_code").push(" IN (");
+        let mut list = q.separated(", ");
+        for c in counties {
+            list.push_bind(c.clone());
+        }
+        q.push(")");
+        q.push(" AND a.id = ").push_bind(id);
+        q.build_query_as::<ActionRow>().fetch_optional(p).await
+    })?)
 }
 
 /// Marks an open action done; false when it was done already.
