@@ -249,6 +249,14 @@ enum Export {
     },
 }
 
+/// The allocator of the process's Rust code. A request allocates and frees many small values on
+/// several threads (the runtime's workers, each SQLite connection's thread, where a row is built
+/// and handed over): under load glibc's malloc, its arena locks and its consolidation of freed
+/// chunks took about a quarter of the serving process's time (BENCHMARKS.md, "A household by
+/// id"); mimalloc keeps a heap per thread and frees across threads without a lock.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     bound_allocator_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -264,7 +272,8 @@ fn main() -> std::process::ExitCode {
     runtime.block_on(start())
 }
 
-/// One allocator arena per core, set before any thread is started. By default glibc opens up to
+/// One allocator arena per core for what still uses glibc's malloc (SQLite's own allocations), set
+/// before any thread is started. By default glibc opens up to
 /// eight per core as threads contend (the runtime's workers, each SQLite connection's thread,
 /// the blocking pool), and memory freed in one stays reserved to it: under load rotating over a
 /// whole county that held a third of the serving process's resident memory (BENCHMARKS.md).

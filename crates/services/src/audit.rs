@@ -175,6 +175,13 @@ impl std::fmt::Debug for Pending {
     }
 }
 
+/// The least time between two commits of the writer of reads while reads keep coming. Every
+/// commit is a change of the database that makes each SQLite reader drop its whole page cache at
+/// its next read (WAL mode keeps no list of the pages that changed), so under load a commit per
+/// request or two made every read fetch its index pages again. A read that comes alone, after a
+/// quiet moment, is written at once; under load a read waits at most this long for its batch.
+const READ_COMMIT_SPACING: std::time::Duration = std::time::Duration::from_millis(4);
+
 /// Appends batches from the queue until every sender is gone.
 async fn write_reads(
     db: Db,
@@ -182,7 +189,21 @@ async fn write_reads(
     mut queue: mpsc::UnboundedReceiver<Pending>,
 ) {
     let mut batch = Vec::new();
+    let mut last: Option<tokio::time::Instant> = None;
     while queue.recv_many(&mut batch, store::APPEND_BATCH).await > 0 {
+        if let Some(at) = last
+            && batch.len() < store::APPEND_BATCH
+            && at.elapsed() < READ_COMMIT_SPACING
+        {
+            tokio::time::sleep_until(at + READ_COMMIT_SPACING).await;
+            while batch.len() < store::APPEND_BATCH {
+                match queue.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+        }
+        last = Some(tokio::time::Instant::now());
         let entries: Vec<AuditEntry> = batch.iter().map(|p| p.entry.clone()).collect();
         let written = async {
             db_tx!(quiet &db, tx => store::append_many(tx, &*keys, entries.clone()).await)

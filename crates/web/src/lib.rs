@@ -24,19 +24,31 @@ pub struct Transport {
     pub secure: bool,
 }
 
+/// What every handler shares. Held behind one `Arc`: each middleware and extractor of a request
+/// takes its own handle, which must cost a reference count, not a copy of the services' settings
+/// (their strings and lists were allocated and freed again several times a request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+pub struct Shared {
     pub services: Services,
     /// Household sheets checked on the import page and waiting for the user's confirmation.
     pub pending_imports: pages::import::Pending,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 /// The whole application: API, OpenAPI document, pages, assets, health and metrics.
 pub fn app(services: Services) -> Router {
-    let state = AppState {
+    let state = AppState(std::sync::Arc::new(Shared {
         services,
         pending_imports: Default::default(),
-    };
+    }));
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi_json = std::sync::Arc::new(openapi.to_pretty_json().unwrap_or_default());
     Router::new()
