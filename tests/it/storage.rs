@@ -789,3 +789,70 @@ async fn integrity_check(b: Backend) {
     assert!(!audit.ok, "{audit:?}");
 }
 both_backends!(check, super::integrity_check);
+
+/// A household and its persons read in one statement are what the two reads of them give, the
+/// head first; an unknown id, or the right id in another county, finds nothing.
+async fn household_with_persons_in_one_read(b: Backend) {
+    use jinguo_storage::household as hh;
+    let (t, s) = with_small_demo(b).await;
+    let group = first_group(&s).await;
+    let lines = s
+        .group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines;
+    assert!(lines.len() >= 5);
+    let county = vec!["530181".to_string()];
+    let everything = jinguo_storage::Scope::operator();
+    for line in &lines {
+        let (h, persons) = hh::get_with_persons_in(&t.db, &county, line.id)
+            .await
+            .unwrap()
+            .expect("the household is found");
+        let alone = hh::get_in(&t.db, &county, line.id, &everything)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (h.id, &h.path, &h.address, h.version),
+            (alone.id, &alone.path, &alone.address, alone.version)
+        );
+        let two_reads = hh::persons(&t.db, &alone).await.unwrap();
+        assert!(!persons.is_empty());
+        assert_eq!(
+            persons
+                .iter()
+                .map(|p| (p.id, p.head, &p.name, &p.id_number, &p.phone))
+                .collect::<Vec<_>>(),
+            two_reads
+                .iter()
+                .map(|p| (p.id, p.head, &p.name, &p.id_number, &p.phone))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(persons[0].head, 1, "the head comes first");
+        assert!(persons.iter().all(|p| p.household_id == h.id));
+    }
+    assert!(
+        hh::get_with_persons_in(&t.db, &county, uuid::Uuid::now_v7())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let elsewhere = vec!["530102".to_string()];
+    assert!(
+        hh::get_with_persons_in(&t.db, &elsewhere, lines[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        hh::get_with_persons_in(&t.db, &[], lines[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+both_backends!(
+    household_with_persons,
+    super::household_with_persons_in_one_read
+);

@@ -48,6 +48,7 @@ pub struct Caches {
     pub household_pages: Memo<crate::households::HouseholdPage>,
     households: Memo<Option<Household>>,
     persons: Memo<Vec<Person>>,
+    households_with_persons: Memo<Option<(Household, Arc<Vec<Person>>)>>,
     histories: Memo<Vec<HistoryRow>>,
     dispute_counts: Memo<OpenCounts>,
     care_counts: Memo<(i64, i64)>,
@@ -78,6 +79,7 @@ impl Caches {
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
+            households_with_persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             histories: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             dispute_counts: Memo::new(ttl, n),
             care_counts: Memo::new(ttl, n),
@@ -229,16 +231,60 @@ impl<'a> Cached<'a> {
                 households::get_in(self.db, &counties, id, &everything)
             })
             .await?;
-        match found.as_ref() {
+        self.admit(found.as_ref().as_ref(), scope).await
+    }
+
+    /// `household` when `scope` lets the caller see it.
+    async fn admit(
+        &self,
+        household: Option<&Household>,
+        scope: &Scope,
+    ) -> Result<Option<Household>, StorageError> {
+        match household {
             Some(h) if scope.covers_all(&h.path) => Ok(Some(h.clone())),
             // Seen through an assignment: the database says whether this household is hers.
             Some(h) if scope.covers(&h.path) => {
-                households::get_in(self.db, std::slice::from_ref(&h.county_code), id, scope).await
+                households::get_in(self.db, std::slice::from_ref(&h.county_code), h.id, scope).await
             }
             // Emergency access to this one household.
             Some(h) if scope.admits_household(h.id) => Ok(Some(h.clone())),
             _ => Ok(None),
         }
+    }
+
+    /// A household with its persons, as stored, only when the scope lets the caller see it (as
+    /// [`Self::household`]): one statement for both (see [`households::get_with_persons_in`]).
+    pub async fn household_with_persons(
+        &self,
+        id: Uuid,
+        scope: &Scope,
+    ) -> Result<Option<(Household, Arc<Vec<Person>>)>, StorageError> {
+        if scope.is_empty() {
+            return Ok(None);
+        }
+        let counties = self.counties(scope).await?;
+        if counties.is_empty() {
+            return Ok(None);
+        }
+        let key = self.key(format_args!("{id}|{}", counties_key(&counties)));
+        let found = self
+            .caches
+            .households_with_persons
+            .get(&key, || async {
+                Ok::<_, StorageError>(
+                    households::get_with_persons_in(self.db, &counties, id)
+                        .await?
+                        .map(|(h, p)| (h, Arc::new(p))),
+                )
+            })
+            .await?;
+        let Some((household, persons)) = found.as_ref() else {
+            return Ok(None);
+        };
+        Ok(self
+            .admit(Some(household), scope)
+            .await?
+            .map(|h| (h, persons.clone())))
     }
 
     /// The counties a scope reaches (see [`Scope::counties`]); those inside a subtree above a

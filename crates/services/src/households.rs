@@ -193,8 +193,8 @@ impl Services {
         reveal: Option<&str>,
     ) -> Result<HouseholdView, ServiceError> {
         let read = self.cached();
-        let household = read
-            .household(id, &caller.household_read_scope())
+        let (household, stored_persons) = read
+            .household_with_persons(id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
         // The household's path is its group's: the group and its ancestors in one read.
@@ -234,7 +234,7 @@ impl Services {
             }
         };
         let mut persons = Vec::new();
-        for p in self.open_persons(&read.persons(&household).await?)? {
+        for p in self.open_persons(&stored_persons)? {
             if only.is_some_and(|o| o != p.id) {
                 continue;
             }

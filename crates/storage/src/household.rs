@@ -330,6 +330,87 @@ pub async fn get_in(
     })?)
 }
 
+/// One row of [`get_with_persons_in`]: the household, and one of its persons (none when it has
+/// none).
+#[derive(sqlx::FromRow)]
+struct HouseholdPersonRow {
+    #[sqlx(flatten)]
+    household: Household,
+    p_id: Option<Uuid>,
+    p_name: Option<String>,
+    p_sex: Option<String>,
+    p_birth_date: Option<String>,
+    p_id_number: Option<String>,
+    p_phone: Option<String>,
+    p_relationship: Option<String>,
+    p_head: Option<i16>,
+    p_version: Option<i64>,
+}
+
+/// A household by id among `counties` with its persons (head first, then by id), as stored, in
+/// one statement: the household by its key, its persons by `person_household`. No scope is
+/// applied: the caller tests it on the household before anything is shown (as
+/// [`get_in`] with the operator's scope).
+pub async fn get_with_persons_in(
+    db: &Db,
+    counties: &[String],
+    id: Uuid,
+) -> Result<Option<(Household, Vec<Person>)>, StorageError> {
+    if counties.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<HouseholdPersonRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT household.id, household.county_code, household.code, household.group_code, \
+             household.path, household.address, household.created_at, household.updated_at, \
+             household.version, person.id AS p_id, person.name AS p_name, person.sex AS p_sex, \
+             person.birth_date AS p_birth_date, person.id_number AS p_id_number, \
+             person.phone AS p_phone, person.relationship AS p_relationship, \
+             person.head AS p_head, person.version AS p_version \
+             FROM household LEFT JOIN person ON person.county_code = household.county_code \
+             AND person.household_id = household.id WHERE household.county_code",
+        );
+        if let [county] = counties {
+            q.push(" = ").push_bind(county.clone());
+        } else {
+            q.push(" IN (");
+            let mut list = q.separated(", ");
+            for c in counties {
+                list.push_bind(c.clone());
+            }
+            q.push(")");
+        }
+        q.push(" AND household.id = ").push_bind(id);
+        q.build_query_as::<HouseholdPersonRow>().fetch_all(p).await
+    })?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let person = |r: HouseholdPersonRow| -> Option<Person> {
+        Some(Person {
+            id: r.p_id?,
+            household_id: r.household.id,
+            name: r.p_name?,
+            sex: r.p_sex?,
+            birth_date: r.p_birth_date?,
+            id_number: r.p_id_number?,
+            phone: r.p_phone,
+            relationship: r.p_relationship?,
+            head: r.p_head?,
+            version: r.p_version?,
+        })
+    };
+    let household = first.household.clone();
+    let mut persons: Vec<Person> = std::iter::once(first)
+        .chain(rows)
+        .filter_map(person)
+        .collect();
+    // Sorted here rather than by the statement (no sort step in the database for three rows).
+    persons.sort_by(|a, b| b.head.cmp(&a.head).then(a.id.cmp(&b.id)));
+    Ok(Some((household, persons)))
+}
+
 /// The counties a scope reaches (see [`Scope::counties`]): those its paths name, and those
 /// inside its subtrees above a county, read from the places.
 pub async fn counties_of(db: &Db, scope: &Scope) -> Result<Vec<String>, StorageError> {
