@@ -827,6 +827,20 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let family = s
+        .nominate_family(
+            &staff,
+            &jinguo_domain::family::NominationInput {
+                place: "530181001001".into(),
+                family_name: "张建国家庭".into(),
+                nominated_by: "family".into(),
+                deeds: "孝老爱亲".into(),
+                year: "2021".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let meeting = s
         .add_meeting(
             &staff,
@@ -936,6 +950,40 @@ async fn page_access_matrix() {
             "/typical/{id}",
             format!("/typical/{typical}"),
             [404, 404, 404],
+        ),
+        // Most-beautiful families: the staff's pages; the public page for anyone.
+        ("/family-awards", "/family-awards".into(), [303, 200, 403]),
+        (
+            "/family-awards/voting",
+            "/family-awards/voting".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/family-awards/{id}",
+            format!("/family-awards/{family}"),
+            [303, 200, 403],
+        ),
+        (
+            "/family-awards/{id}/steps",
+            format!("/family-awards/{family}/steps"),
+            [405, 405, 405],
+        ),
+        ("/family-events", "/family-events".into(), [303, 200, 403]),
+        ("/families", "/families".into(), [200, 200, 200]),
+        (
+            "/families/{id}",
+            format!("/families/{family}"),
+            [404, 404, 404],
+        ),
+        (
+            "/families/{id}/objections",
+            format!("/families/{family}/objections"),
+            [405, 405, 405],
+        ),
+        (
+            "/families/{id}/vote",
+            format!("/families/{family}/vote"),
+            [405, 405, 405],
         ),
         // The public page of micro-wishes needs no account.
         ("/wishes", "/wishes".into(), [200, 200, 200]),

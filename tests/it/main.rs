@@ -15,6 +15,7 @@ mod crash;
 mod demo_current;
 mod emergency;
 mod exports;
+mod family;
 mod hardening;
 mod hotline;
 mod http;

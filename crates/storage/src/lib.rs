@@ -15,6 +15,7 @@ pub mod consent;
 pub mod copy;
 pub mod db;
 pub mod emergency;
+pub mod family;
 pub mod hotline;
 pub mod household;
 pub mod linkage;

@@ -16,6 +16,7 @@ mod audit;
 mod care;
 mod conference;
 mod consent;
+mod family;
 mod federations;
 mod hotline;
 mod households;
@@ -65,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(supervision::router())
         .merge(hotline::router())
         .merge(typical::router())
+        .merge(family::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -284,6 +284,30 @@ pub fn router() -> Router<AppState> {
         )
         .route("/typical", get(typical::public_page))
         .route("/typical/{id}", get(typical::public_case_page))
+        .route(
+            "/family-awards",
+            get(family::list_page).post(family::nominate),
+        )
+        .route(
+            "/family-awards/voting",
+            axum::routing::post(family::set_voting),
+        )
+        .route("/family-awards/{id}", get(family::award_page))
+        .route(
+            "/family-awards/{id}/steps",
+            axum::routing::post(family::award_step),
+        )
+        .route(
+            "/family-events",
+            get(family::events_page).post(family::record_event),
+        )
+        .route("/families", get(family::public_page))
+        .route("/families/{id}", get(family::public_one))
+        .route(
+            "/families/{id}/objections",
+            axum::routing::post(family::object),
+        )
+        .route("/families/{id}/vote", axum::routing::post(family::vote))
         .route("/hotline", get(hotline::hotline_page).post(hotline::record))
         .route(
             "/hotline/{id}/callback",
@@ -467,6 +491,7 @@ impl Ctx {
         if caller.has_role(Role::Staff) {
             c.link("/hotline", "nav.hotline");
             c.link("/typical-cases", "nav.typical");
+            c.link("/family-awards", "nav.family");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -760,6 +785,7 @@ mod audit;
 mod care;
 mod conference;
 pub(crate) mod confirm;
+mod family;
 mod federations;
 mod hotline;
 mod households;
