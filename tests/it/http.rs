@@ -841,6 +841,36 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let volunteer = s
+        .add_volunteer(
+            &staff,
+            &jinguo_domain::volunteer::VolunteerInput {
+                place: "530181".into(),
+                name: "王秀英".into(),
+                skills: vec!["legal".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let training = s
+        .record_training(
+            &staff,
+            &jinguo_domain::training::TrainingInput {
+                place: "530181".into(),
+                kind: "training".into(),
+                mode: "online".into(),
+                held_on: "2021-03-08".into(),
+                venue: "线上".into(),
+                topic: "家事调解实务".into(),
+                trainer: "王法官".into(),
+                hours: "2".into(),
+                counted: "10".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let meeting = s
         .add_meeting(
             &staff,
@@ -984,6 +1014,39 @@ async fn page_access_matrix() {
             "/families/{id}/vote",
             format!("/families/{family}/vote"),
             [405, 405, 405],
+        ),
+        // Volunteers and training: federation staff.
+        ("/volunteers", "/volunteers".into(), [303, 200, 403]),
+        (
+            "/volunteers/{id}",
+            format!("/volunteers/{volunteer}"),
+            [303, 200, 403],
+        ),
+        (
+            "/volunteers/{id}/services",
+            format!("/volunteers/{volunteer}/services"),
+            [405, 405, 405],
+        ),
+        ("/trainings", "/trainings".into(), [303, 200, 403]),
+        (
+            "/trainings/{id}",
+            format!("/trainings/{training}"),
+            [303, 200, 403],
+        ),
+        (
+            "/trainings/{id}/materials",
+            format!("/trainings/{training}/materials"),
+            [405, 405, 405],
+        ),
+        (
+            "/trainings/{id}/materials/{material}",
+            format!("/trainings/{training}/materials/{training}"),
+            [303, 404, 403],
+        ),
+        (
+            "/members/{id}/trainings",
+            format!("/members/{training}/trainings"),
+            [303, 404, 403],
         ),
         // The public page of micro-wishes needs no account.
         ("/wishes", "/wishes".into(), [200, 200, 200]),

@@ -6,7 +6,7 @@ use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
 use jinguo_domain::{
     assessment, care, family, hotline, linkage, mediation, member, person, screening, supervision,
-    typical,
+    training, typical, volunteer,
 };
 use jinguo_storage::{Backend, Db, db_run};
 
@@ -99,6 +99,13 @@ async fn checks_are_the_enums(b: Backend) {
         ("family_award", "status", family::FamilyStatus::keys()),
         ("family_award", "level", family::AwardLevel::keys()),
         ("family_event", "kind", family::EventKind::keys()),
+        (
+            "volunteer_service",
+            "service_for",
+            volunteer::ServiceFor::keys(),
+        ),
+        ("training", "kind", training::TrainingKind::keys()),
+        ("training", "mode", training::Mode::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -42,4 +42,5 @@ mod supervision;
 mod support;
 mod tallies;
 mod typical;
+mod volunteer;
 mod worklist;

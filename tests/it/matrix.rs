@@ -218,6 +218,44 @@ async fn walk(b: Backend) {
         .nominate_family(&staff, &nomination(&village_out))
         .await
         .unwrap();
+    // Volunteers and training sessions inside and outside.
+    let volunteer_input = |place: &str| jinguo_domain::volunteer::VolunteerInput {
+        place: place.into(),
+        name: "王秀英".into(),
+        phone: String::new(),
+        skills: vec!["legal".into()],
+    };
+    let vol_in = s
+        .add_volunteer(&staff, &volunteer_input("530181001"))
+        .await
+        .unwrap();
+    let vol_out = s
+        .add_volunteer(&staff, &volunteer_input(&town_out))
+        .await
+        .unwrap();
+    let training_input = |place: &str| jinguo_domain::training::TrainingInput {
+        place: place.into(),
+        kind: "legal_education".into(),
+        mode: "in_person".into(),
+        held_on: today.to_string(),
+        venue: "妇女之家".into(),
+        topic: "反家庭暴力法宣讲".into(),
+        trainer: "李律师".into(),
+        hours: "2".into(),
+        counted: "20".into(),
+        ..Default::default()
+    };
+    let train_in = s
+        .record_training(&staff, &training_input("530181001"))
+        .await
+        .unwrap();
+    let train_out = s
+        .record_training(&staff, &training_input(&town_out))
+        .await
+        .unwrap();
+    let vol_body = json!({"name": "李红", "skills": ["care"]});
+    let train_body = json!({"kind": "training", "mode": "online", "held_on": today.to_string(),
+        "venue": "线上", "topic": "家事调解实务", "trainer": "王法官", "hours": "2", "counted": "10"});
     let fam_body = json!({"family_name": "李四家庭", "nominated_by": "family",
         "deeds": "邻里互助", "year": year});
     let fam_event = json!({"held_on": today.to_string(), "kind": "lecture",
@@ -2037,6 +2075,130 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/public/families/{fam_in}/objections"),
             body: Some(json!({"text": "情况不实"})),
             expect: [404; 6],
+        },
+        // Volunteers and training: federation staff of the place.
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers",
+            url: "/api/v1/volunteers".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/volunteers",
+            url: "/api/v1/places/530181001/volunteers".into(),
+            body: Some(vol_body.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/volunteers",
+            url: format!("/api/v1/places/{town_out}/volunteers"),
+            body: Some(vol_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers/{id}",
+            url: format!("/api/v1/volunteers/{vol_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers/{id}",
+            url: format!("/api/v1/volunteers/{vol_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // A service on a record nobody can read: refused on the field inside, not found outside.
+        Case {
+            method: "POST",
+            template: "/api/v1/volunteers/{id}/services",
+            url: format!("/api/v1/volunteers/{vol_in}/services"),
+            body: Some(json!({"service_for": "training", "subject_id": train_out,
+                "served_on": today.to_string(), "hours": "1"})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/volunteers/{id}/services",
+            url: format!("/api/v1/volunteers/{vol_out}/services"),
+            body: Some(json!({"service_for": "training", "subject_id": train_out,
+                "served_on": today.to_string(), "hours": "1"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings",
+            url: "/api/v1/trainings".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/trainings",
+            url: "/api/v1/places/530181001/trainings".into(),
+            body: Some(train_body.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/trainings",
+            url: format!("/api/v1/places/{town_out}/trainings"),
+            body: Some(train_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}",
+            url: format!("/api/v1/trainings/{train_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}",
+            url: format!("/api/v1/trainings/{train_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // No file name: refused on the file inside; not found outside.
+        Case {
+            method: "POST",
+            template: "/api/v1/trainings/{id}/materials",
+            url: format!("/api/v1/trainings/{train_in}/materials"),
+            body: Some(json!({})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/trainings/{id}/materials",
+            url: format!("/api/v1/trainings/{train_out}/materials?name=a.pdf"),
+            body: Some(json!({})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}/materials/{material}",
+            url: format!("/api/v1/trainings/{train_in}/materials/{train_in}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/members/{id}/trainings",
+            url: format!("/api/v1/members/{member_in}/trainings"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/members/{id}/trainings",
+            url: format!("/api/v1/members/{member_out}/trainings"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
         },
         // The hotline log: federation staff of the place.
         Case {

@@ -293,6 +293,28 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("family.vote", "最美家庭网络投票", "vote for a family"),
     ("family.voting", "设置最美家庭网络投票", "online voting set"),
     ("family.event", "记录家庭活动", "family event recorded"),
+    ("volunteer.add", "登记巾帼志愿者", "volunteer registered"),
+    ("volunteer.read", "查看巾帼志愿者", "volunteers read"),
+    (
+        "volunteer.service",
+        "记录志愿服务时长",
+        "volunteer service recorded",
+    ),
+    (
+        "training.record",
+        "记录培训普法活动",
+        "training session recorded",
+    ),
+    (
+        "training.material",
+        "上传培训资料",
+        "training material kept",
+    ),
+    (
+        "training.read",
+        "查看成员培训记录",
+        "member's training record read",
+    ),
     ("hotline.read", "查看12338来电记录", "hotline log read"),
     (
         "hotline.callback",

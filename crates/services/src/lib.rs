@@ -45,7 +45,9 @@ pub mod request;
 pub mod screening;
 pub mod sealed;
 pub mod supervision;
+pub mod training;
 pub mod typical;
+pub mod volunteer;
 pub mod worker;
 pub mod worklist;
 

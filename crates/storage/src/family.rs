@@ -329,6 +329,23 @@ pub async fn insert_event(
     Ok(())
 }
 
+/// A family event within the subtrees the reader manages.
+pub async fn event(
+    db: &Db,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Option<Seen<EventRow>>, StorageError> {
+    let row: Option<EventRow> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT e.county_code, e.id, e.path, e.place_code, e.held_on, e.kind, e.title, \
+             e.participants, e.created_by, e.created_ms FROM family_event e WHERE e.id = ");
+        q.push_bind(id);
+        reader.push_managed_filter(&mut q, "e");
+        q.build_query_as().fetch_optional(p).await
+    })?;
+    Ok(row.map(Seen::new))
+}
+
 /// Family events between two days (`from` included, `to` not) within the reader's subtrees,
 /// newest first, each with how many named families took part; at most `limit`.
 pub async fn events(

@@ -29,7 +29,9 @@ pub mod request;
 pub mod scope;
 pub mod screening;
 pub mod supervision;
+pub mod training;
 pub mod typical;
+pub mod volunteer;
 pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};

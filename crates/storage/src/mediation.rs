@@ -567,10 +567,12 @@ pub enum SealedColumn {
     ObjectionText,
     ObjectionContact,
     ObjectionAnswer,
+    VolunteerName,
+    VolunteerPhone,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 70] = [
+    pub const ALL: [SealedColumn; 72] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -641,6 +643,8 @@ impl SealedColumn {
         SealedColumn::ObjectionText,
         SealedColumn::ObjectionContact,
         SealedColumn::ObjectionAnswer,
+        SealedColumn::VolunteerName,
+        SealedColumn::VolunteerPhone,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -773,6 +777,8 @@ impl SealedColumn {
             SealedColumn::ObjectionText => ("family_objection", "text"),
             SealedColumn::ObjectionContact => ("family_objection", "contact"),
             SealedColumn::ObjectionAnswer => ("family_objection", "answer"),
+            SealedColumn::VolunteerName => ("volunteer", "name"),
+            SealedColumn::VolunteerPhone => ("volunteer", "phone"),
         }
     }
 
@@ -989,6 +995,12 @@ impl SealedColumn {
             SealedColumn::ObjectionAnswer => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, answer AS value FROM family_objection WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND answer <> '' ORDER BY id LIMIT $3"
             }
+            SealedColumn::VolunteerName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name AS value FROM volunteer WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::VolunteerPhone => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, phone AS value FROM volunteer WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND phone <> '' ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -1204,6 +1216,12 @@ impl SealedColumn {
             }
             SealedColumn::ObjectionAnswer => {
                 "UPDATE family_objection SET answer = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::VolunteerName => {
+                "UPDATE volunteer SET name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::VolunteerPhone => {
+                "UPDATE volunteer SET phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

@@ -30,7 +30,9 @@ mod reports;
 pub(crate) mod screening;
 mod session;
 mod supervision;
+mod training;
 mod typical;
+mod volunteer;
 mod worklist;
 
 #[derive(OpenApi)]
@@ -67,6 +69,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(hotline::router())
         .merge(typical::router())
         .merge(family::router())
+        .merge(volunteer::router())
+        .merge(training::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

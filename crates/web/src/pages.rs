@@ -308,6 +308,33 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(family::object),
         )
         .route("/families/{id}/vote", axum::routing::post(family::vote))
+        .route(
+            "/volunteers",
+            get(volunteer::volunteers_page).post(volunteer::add_volunteer),
+        )
+        .route("/volunteers/{id}", get(volunteer::volunteer_page))
+        .route(
+            "/volunteers/{id}/services",
+            axum::routing::post(volunteer::record_service),
+        )
+        .route(
+            "/trainings",
+            get(volunteer::trainings_page).post(volunteer::record_training),
+        )
+        .route("/trainings/{id}", get(volunteer::training_page))
+        .route(
+            "/trainings/{id}/materials",
+            axum::routing::post(volunteer::add_material).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    2 * jinguo_domain::linkage::EVIDENCE_MAX_BYTES,
+                ),
+            ),
+        )
+        .route(
+            "/trainings/{id}/materials/{material}",
+            get(volunteer::material),
+        )
+        .route("/members/{id}/trainings", get(volunteer::member_record))
         .route("/hotline", get(hotline::hotline_page).post(hotline::record))
         .route(
             "/hotline/{id}/callback",
@@ -492,6 +519,8 @@ impl Ctx {
             c.link("/hotline", "nav.hotline");
             c.link("/typical-cases", "nav.typical");
             c.link("/family-awards", "nav.family");
+            c.link("/volunteers", "nav.volunteers");
+            c.link("/trainings", "nav.trainings");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -801,4 +830,5 @@ mod screening;
 mod session;
 mod supervision;
 mod typical;
+mod volunteer;
 mod worklist;
