@@ -96,6 +96,10 @@ pub struct Config {
     /// Supervision: working days from the reminder (the day after a missed deadline) to the
     /// written notice.
     pub supervision_notice_working_days: i64,
+    /// Most-beautiful families: the shortest public notice, in days (never fewer than 3).
+    pub family_notice_days: i64,
+    /// Most-beautiful families: objections one address may send in an hour from the public page.
+    pub family_objections_per_hour: i64,
     /// The 12338 hotline's service hours on working days (`08:30-11:30,14:30-17:30`); calls
     /// outside them are marked.
     pub hotline_hours: String,
@@ -240,6 +244,8 @@ impl Default for Config {
             opinion_feed_loopback: false,
             supervision_yellow_days: 3,
             supervision_notice_working_days: 5,
+            family_notice_days: 3,
+            family_objections_per_hour: 5,
             hotline_hours: "08:30-11:30,14:30-17:30".into(),
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
@@ -277,7 +283,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 65] = [
+const ENV_KEYS: [&str; 67] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
@@ -299,6 +305,8 @@ const ENV_KEYS: [&str; 65] = [
     "hotline_hours",
     "supervision_yellow_days",
     "supervision_notice_working_days",
+    "family_notice_days",
+    "family_objections_per_hour",
     "opinion_first_hours",
     "opinion_press_hours",
     "opinion_answer_hours",
@@ -374,7 +382,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 36] = [
+        let rules: [(bool, &str); 38] = [
             (
                 cfg.sms_gateway_url.as_deref().is_none_or(|u| {
                     !jinguo_services::outbound::address_refused(u, cfg.delivery_loopback)
@@ -493,6 +501,14 @@ impl Config {
             (
                 (1..=60).contains(&cfg.supervision_notice_working_days),
                 "supervision_notice_working_days must be 1 to 60",
+            ),
+            (
+                (3..=60).contains(&cfg.family_notice_days),
+                "family_notice_days must be 3 to 60",
+            ),
+            (
+                (1..=1000).contains(&cfg.family_objections_per_hour),
+                "family_objections_per_hour must be 1 to 1000",
             ),
             (
                 jinguo_domain::hotline::ServiceHours::parse(&cfg.hotline_hours).is_some(),
@@ -656,6 +672,14 @@ impl Config {
         jinguo_domain::supervision::Policy {
             yellow_days: self.supervision_yellow_days,
             notice_working_days: self.supervision_notice_working_days,
+        }
+    }
+
+    /// The most-beautiful-family selection's settings for the services.
+    pub fn family(&self) -> jinguo_services::family::FamilyPolicy {
+        jinguo_services::family::FamilyPolicy {
+            notice_days: self.family_notice_days,
+            objections_per_hour: self.family_objections_per_hour,
         }
     }
 

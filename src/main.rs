@@ -357,6 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.hearing = cfg.hearing();
     services.supervision = cfg.supervision();
     services.hotline_hours = cfg.hotline_hours();
+    services.family = cfg.family();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();
     services.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(

@@ -827,6 +827,50 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let family = s
+        .nominate_family(
+            &staff,
+            &jinguo_domain::family::NominationInput {
+                place: "530181001001".into(),
+                family_name: "张建国家庭".into(),
+                nominated_by: "family".into(),
+                deeds: "孝老爱亲".into(),
+                year: "2021".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let volunteer = s
+        .add_volunteer(
+            &staff,
+            &jinguo_domain::volunteer::VolunteerInput {
+                place: "530181".into(),
+                name: "王秀英".into(),
+                skills: vec!["legal".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let training = s
+        .record_training(
+            &staff,
+            &jinguo_domain::training::TrainingInput {
+                place: "530181".into(),
+                kind: "training".into(),
+                mode: "online".into(),
+                held_on: "2021-03-08".into(),
+                venue: "线上".into(),
+                topic: "家事调解实务".into(),
+                trainer: "王法官".into(),
+                hours: "2".into(),
+                counted: "10".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let meeting = s
         .add_meeting(
             &staff,
@@ -936,6 +980,73 @@ async fn page_access_matrix() {
             "/typical/{id}",
             format!("/typical/{typical}"),
             [404, 404, 404],
+        ),
+        // Most-beautiful families: the staff's pages; the public page for anyone.
+        ("/family-awards", "/family-awards".into(), [303, 200, 403]),
+        (
+            "/family-awards/voting",
+            "/family-awards/voting".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/family-awards/{id}",
+            format!("/family-awards/{family}"),
+            [303, 200, 403],
+        ),
+        (
+            "/family-awards/{id}/steps",
+            format!("/family-awards/{family}/steps"),
+            [405, 405, 405],
+        ),
+        ("/family-events", "/family-events".into(), [303, 200, 403]),
+        ("/families", "/families".into(), [200, 200, 200]),
+        (
+            "/families/{id}",
+            format!("/families/{family}"),
+            [404, 404, 404],
+        ),
+        (
+            "/families/{id}/objections",
+            format!("/families/{family}/objections"),
+            [405, 405, 405],
+        ),
+        (
+            "/families/{id}/vote",
+            format!("/families/{family}/vote"),
+            [405, 405, 405],
+        ),
+        // Volunteers and training: federation staff.
+        ("/volunteers", "/volunteers".into(), [303, 200, 403]),
+        (
+            "/volunteers/{id}",
+            format!("/volunteers/{volunteer}"),
+            [303, 200, 403],
+        ),
+        (
+            "/volunteers/{id}/services",
+            format!("/volunteers/{volunteer}/services"),
+            [405, 405, 405],
+        ),
+        ("/trainings", "/trainings".into(), [303, 200, 403]),
+        (
+            "/trainings/{id}",
+            format!("/trainings/{training}"),
+            [303, 200, 403],
+        ),
+        (
+            "/trainings/{id}/materials",
+            format!("/trainings/{training}/materials"),
+            [405, 405, 405],
+        ),
+        (
+            "/trainings/{id}/materials/{material}",
+            format!("/trainings/{training}/materials/{training}"),
+            [303, 404, 403],
+        ),
+        (
+            "/members/{id}/trainings",
+            format!("/members/{training}/trainings"),
+            [303, 404, 403],
         ),
         // The public page of micro-wishes needs no account.
         ("/wishes", "/wishes".into(), [200, 200, 200]),

@@ -5,7 +5,8 @@
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
 use jinguo_domain::{
-    assessment, care, hotline, linkage, mediation, member, person, screening, supervision, typical,
+    assessment, care, family, hotline, linkage, mediation, member, person, screening, supervision,
+    training, typical, volunteer,
 };
 use jinguo_storage::{Backend, Db, db_run};
 
@@ -94,6 +95,17 @@ async fn checks_are_the_enums(b: Backend) {
         ("typical_case", "kind", typical::TypicalKind::keys()),
         ("typical_case", "source", typical::TypicalSource::keys()),
         ("typical_case", "status", typical::TypicalStatus::keys()),
+        ("family_award", "nominated_by", family::Nominator::keys()),
+        ("family_award", "status", family::FamilyStatus::keys()),
+        ("family_award", "level", family::AwardLevel::keys()),
+        ("family_event", "kind", family::EventKind::keys()),
+        (
+            "volunteer_service",
+            "service_for",
+            volunteer::ServiceFor::keys(),
+        ),
+        ("training", "kind", training::TrainingKind::keys()),
+        ("training", "mode", training::Mode::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -200,6 +200,66 @@ async fn walk(b: Backend) {
     };
     let typical_review =
         json!({"expected_version": 1, "title": "案例", "case_text": "某女遭丈夫推搡。"});
+    // Most-beautiful families: a nomination inside (entered by the county's staff) and outside.
+    let year = chrono::Datelike::year(&today).to_string();
+    let nomination = |place: &str| jinguo_domain::family::NominationInput {
+        place: place.into(),
+        family_name: "张建国家庭".into(),
+        nominated_by: "family".into(),
+        nominator: String::new(),
+        deeds: "孝老爱亲".into(),
+        year: year.clone(),
+    };
+    let fam_in = s
+        .nominate_family(&staff, &nomination(&village_in))
+        .await
+        .unwrap();
+    let fam_out = s
+        .nominate_family(&staff, &nomination(&village_out))
+        .await
+        .unwrap();
+    // Volunteers and training sessions inside and outside.
+    let volunteer_input = |place: &str| jinguo_domain::volunteer::VolunteerInput {
+        place: place.into(),
+        name: "王秀英".into(),
+        phone: String::new(),
+        skills: vec!["legal".into()],
+    };
+    let vol_in = s
+        .add_volunteer(&staff, &volunteer_input("530181001"))
+        .await
+        .unwrap();
+    let vol_out = s
+        .add_volunteer(&staff, &volunteer_input(&town_out))
+        .await
+        .unwrap();
+    let training_input = |place: &str| jinguo_domain::training::TrainingInput {
+        place: place.into(),
+        kind: "legal_education".into(),
+        mode: "in_person".into(),
+        held_on: today.to_string(),
+        venue: "妇女之家".into(),
+        topic: "反家庭暴力法宣讲".into(),
+        trainer: "李律师".into(),
+        hours: "2".into(),
+        counted: "20".into(),
+        ..Default::default()
+    };
+    let train_in = s
+        .record_training(&staff, &training_input("530181001"))
+        .await
+        .unwrap();
+    let train_out = s
+        .record_training(&staff, &training_input(&town_out))
+        .await
+        .unwrap();
+    let vol_body = json!({"name": "李红", "skills": ["care"]});
+    let train_body = json!({"kind": "training", "mode": "online", "held_on": today.to_string(),
+        "venue": "线上", "topic": "家事调解实务", "trainer": "王法官", "hours": "2", "counted": "10"});
+    let fam_body = json!({"family_name": "李四家庭", "nominated_by": "family",
+        "deeds": "邻里互助", "year": year});
+    let fam_event = json!({"held_on": today.to_string(), "kind": "lecture",
+        "title": "家庭教育讲座", "participants": "20"});
     let referral_body =
         json!({"department": "police", "requests": ["protection"], "basis": "consent"});
     let referral_in = s
@@ -1900,6 +1960,245 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/public/typical-cases/{typical_out}"),
             body: None,
             expect: [404; 6],
+        },
+        // Most-beautiful families: federation staff of the place; the public page for anyone.
+        Case {
+            method: "GET",
+            template: "/api/v1/family-awards",
+            url: "/api/v1/family-awards".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/family-awards",
+            url: format!("/api/v1/places/{village_in}/family-awards"),
+            body: Some(fam_body.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/family-awards",
+            url: format!("/api/v1/places/{village_out}/family-awards"),
+            body: Some(fam_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/family-awards/{id}",
+            url: format!("/api/v1/family-awards/{fam_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/family-awards/{id}",
+            url: format!("/api/v1/family-awards/{fam_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/family-awards/{id}/steps",
+            url: format!("/api/v1/family-awards/{fam_out}/steps"),
+            body: Some(json!({"step": "village_pass", "expected_version": 1})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/family-awards/{id}/steps",
+            url: format!("/api/v1/family-awards/{fam_in}/steps"),
+            body: Some(json!({"step": "village_pass", "expected_version": 1})),
+            expect: [401, 204, 403, 403, 403, 403],
+        },
+        // Not on public notice: nobody votes for it.
+        Case {
+            method: "POST",
+            template: "/api/v1/families/{id}/vote",
+            url: format!("/api/v1/families/{fam_in}/vote"),
+            body: None,
+            expect: [401, 404, 404, 404, 404, 404],
+        },
+        // Online voting is the county's: the subdistrict's staff has no say.
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/family-voting",
+            url: "/api/v1/places/530181/family-voting".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/family-voting",
+            url: "/api/v1/places/530181/family-voting".into(),
+            body: Some(json!({"voting": true, "vote_weight": 30})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/family-events",
+            url: "/api/v1/family-events".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/family-events",
+            url: "/api/v1/places/530181001/family-events".into(),
+            body: Some(fam_event.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/family-events",
+            url: format!("/api/v1/places/{town_out}/family-events"),
+            body: Some(fam_event.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/public/families",
+            url: "/api/v1/public/families".into(),
+            body: None,
+            expect: [200; 6],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/public/families/{id}",
+            url: format!("/api/v1/public/families/{fam_out}"),
+            body: None,
+            expect: [404; 6],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/public/families/{id}/objections",
+            url: format!("/api/v1/public/families/{fam_in}/objections"),
+            body: Some(json!({"text": "情况不实"})),
+            expect: [404; 6],
+        },
+        // Volunteers and training: federation staff of the place.
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers",
+            url: "/api/v1/volunteers".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/volunteers",
+            url: "/api/v1/places/530181001/volunteers".into(),
+            body: Some(vol_body.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/volunteers",
+            url: format!("/api/v1/places/{town_out}/volunteers"),
+            body: Some(vol_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers/{id}",
+            url: format!("/api/v1/volunteers/{vol_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/volunteers/{id}",
+            url: format!("/api/v1/volunteers/{vol_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // A service on a record nobody can read: refused on the field inside, not found outside.
+        Case {
+            method: "POST",
+            template: "/api/v1/volunteers/{id}/services",
+            url: format!("/api/v1/volunteers/{vol_in}/services"),
+            body: Some(json!({"service_for": "training", "subject_id": train_out,
+                "served_on": today.to_string(), "hours": "1"})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/volunteers/{id}/services",
+            url: format!("/api/v1/volunteers/{vol_out}/services"),
+            body: Some(json!({"service_for": "training", "subject_id": train_out,
+                "served_on": today.to_string(), "hours": "1"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings",
+            url: "/api/v1/trainings".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/trainings",
+            url: "/api/v1/places/530181001/trainings".into(),
+            body: Some(train_body.clone()),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/trainings",
+            url: format!("/api/v1/places/{town_out}/trainings"),
+            body: Some(train_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}",
+            url: format!("/api/v1/trainings/{train_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}",
+            url: format!("/api/v1/trainings/{train_out}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        // No file name: refused on the file inside; not found outside.
+        Case {
+            method: "POST",
+            template: "/api/v1/trainings/{id}/materials",
+            url: format!("/api/v1/trainings/{train_in}/materials"),
+            body: Some(json!({})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/trainings/{id}/materials",
+            url: format!("/api/v1/trainings/{train_out}/materials?name=a.pdf"),
+            body: Some(json!({})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/trainings/{id}/materials/{material}",
+            url: format!("/api/v1/trainings/{train_in}/materials/{train_in}"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/members/{id}/trainings",
+            url: format!("/api/v1/members/{member_in}/trainings"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/members/{id}/trainings",
+            url: format!("/api/v1/members/{member_out}/trainings"),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
         },
         // The hotline log: federation staff of the place.
         Case {

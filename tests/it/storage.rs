@@ -580,6 +580,17 @@ async fn anning_demo_has_the_reference_shape() {
         .unwrap();
     assert_eq!((before.wishes_fulfilled, before.people_served), (0, 0));
     assert_eq!((care.events.events, care.events.children), (120, 3_632));
+    // 165 most-beautiful families named and 1,200+ family events in 2021, from the records; the
+    // public page lists them, names masked unless the family consented.
+    let [nominated, _, named, events, _] = s
+        .family_figures(&staff, &Subtree::of_path(&v.place.path), 2021)
+        .await
+        .unwrap();
+    assert_eq!((nominated, named), (165, 165));
+    assert!(events >= 1_200, "{events}");
+    let (year, public) = s.public_families(Some("2021")).await.unwrap();
+    assert_eq!((year, public.len()), (Some(2021), 165));
+    assert!(public.iter().any(|p| p.name.contains('*')));
 }
 
 /// Lists over a place keep only what the caller's scope covers.

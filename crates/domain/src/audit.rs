@@ -269,6 +269,52 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("typical.withdraw", "撤回典型案例", "typical case withdrawn"),
     ("typical.read", "查看典型案例", "typical case read"),
+    (
+        "family.nominate",
+        "推荐最美家庭",
+        "most-beautiful family nominated",
+    ),
+    (
+        "family.step",
+        "办理最美家庭评选环节",
+        "most-beautiful family step taken",
+    ),
+    (
+        "family.objection",
+        "收到最美家庭公示异议",
+        "objection to a family on notice received",
+    ),
+    ("family.answer", "答复公示异议", "objection answered"),
+    (
+        "family.read",
+        "查看最美家庭推荐",
+        "most-beautiful family read",
+    ),
+    ("family.vote", "最美家庭网络投票", "vote for a family"),
+    ("family.voting", "设置最美家庭网络投票", "online voting set"),
+    ("family.event", "记录家庭活动", "family event recorded"),
+    ("volunteer.add", "登记巾帼志愿者", "volunteer registered"),
+    ("volunteer.read", "查看巾帼志愿者", "volunteers read"),
+    (
+        "volunteer.service",
+        "记录志愿服务时长",
+        "volunteer service recorded",
+    ),
+    (
+        "training.record",
+        "记录培训普法活动",
+        "training session recorded",
+    ),
+    (
+        "training.material",
+        "上传培训资料",
+        "training material kept",
+    ),
+    (
+        "training.read",
+        "查看成员培训记录",
+        "member's training record read",
+    ),
     ("hotline.read", "查看12338来电记录", "hotline log read"),
     (
         "hotline.callback",

@@ -282,6 +282,128 @@ impl EventInput {
     }
 }
 
+/// How a family is called on the page anyone may open: its name masked (张建国家庭 → 张*国家庭)
+/// unless it consented to be named.
+pub fn public_name(name: &str, consented: bool) -> String {
+    if consented {
+        return name.to_string();
+    }
+    let name = name.trim();
+    match name.strip_suffix("家庭") {
+        Some(head) if !head.is_empty() => format!("{}家庭", crate::mask::name(head)),
+        _ => crate::mask::name(name),
+    }
+}
+
+/// An objection to a family on public notice, as the public sends it.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectionInput {
+    pub text: String,
+    /// A mobile number to answer to, if she wants an answer.
+    pub contact: String,
+}
+
+impl ObjectionInput {
+    /// The text (1–1,000 characters) and a contact that is a mobile number when given.
+    pub fn validate(&self) -> Result<(String, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let text = self.text.trim().to_string();
+        if text.is_empty() {
+            e.push("text", "required");
+        } else if text.chars().count() > 1000 {
+            e.push("text", "too_long");
+        }
+        let contact = self.contact.trim();
+        let contact = if contact.is_empty() {
+            String::new()
+        } else {
+            match crate::phone::Mobile::parse(contact) {
+                Ok(m) => m.as_str().to_string(),
+                Err(_) => {
+                    e.push("contact", "invalid");
+                    String::new()
+                }
+            }
+        };
+        e.into_result()?;
+        Ok((text, contact))
+    }
+}
+
+/// The family's consent to publication as recorded by the staff.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentInput {
+    /// The day it was given, not in the future.
+    pub consent_on: String,
+    /// Who in the family gave it.
+    pub given_by: String,
+    /// The family may be named on the public page.
+    pub names: bool,
+    /// Its story may be published.
+    pub story: bool,
+}
+
+impl ConsentInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<(NaiveDate, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let on = screening::date(&mut e, "consent_on", &self.consent_on);
+        if on.is_some_and(|d| d > today) {
+            e.push("consent_on", "date.future");
+        }
+        let by = self.given_by.trim().to_string();
+        if by.is_empty() {
+            e.push("given_by", "required");
+        } else if by.chars().count() > 50 {
+            e.push("given_by", "too_long");
+        }
+        e.into_result()?;
+        match on {
+            Some(on) => Ok((on, by)),
+            None => {
+                let mut e = ValidationErrors::new();
+                e.push("consent_on", "invalid");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The county's naming: a level and, when online votes count, the reviewers' score (0–100).
+pub fn award(
+    level: &str,
+    score: &str,
+    score_needed: bool,
+) -> Result<(AwardLevel, Option<i64>), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let level_v = AwardLevel::parse(level);
+    if level_v.is_none() {
+        e.push("level", required_or_invalid(level));
+    }
+    let score = match score.trim() {
+        "" if score_needed => {
+            e.push("score", "required");
+            None
+        }
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(n) if (0..=100).contains(&n) => Some(n),
+            _ => {
+                e.push("score", "invalid");
+                None
+            }
+        },
+    };
+    e.into_result()?;
+    match level_v {
+        Some(l) => Ok((l, score)),
+        None => {
+            let mut e = ValidationErrors::new();
+            e.push("level", "invalid");
+            Err(e)
+        }
+    }
+}
+
 /// A family's score once votes count: the reviewers' score (0–100) weighing `100 − weight`
 /// percent and its share of the most votes any family of the round got weighing `weight` (at
 /// most [`VOTE_WEIGHT_MAX`]). Without voting, the reviewers' score alone.
@@ -347,6 +469,22 @@ mod tests {
         let e = n.validate(day("2026-01-01")).err().unwrap_or_default();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["family_name", "nominator", "year"]);
+    }
+
+    #[test]
+    fn a_public_name_is_masked_unless_consented() {
+        assert_eq!(public_name("张建国家庭", false), "张*国家庭");
+        assert_eq!(public_name("张建国家庭", true), "张建国家庭");
+        assert_eq!(public_name("欧阳", false), "欧*");
+        let e = ObjectionInput {
+            text: String::new(),
+            contact: "12345".into(),
+        }
+        .validate()
+        .err()
+        .unwrap_or_default();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["text", "contact"]);
     }
 
     #[test]

@@ -770,6 +770,39 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "公示截止日期不能早于开始日期",
             "cannot be before the first day of the notice",
         ),
+        "family.own_review" => (
+            "不能由录入推荐的人本人审核",
+            "cannot be taken by whoever entered the nomination",
+        ),
+        "family.status" => (
+            "当前推荐状态不能办理此步骤",
+            "cannot be taken at the nomination's present status",
+        ),
+        "family.level" => (
+            "须由相应层级的妇联办理",
+            "belongs to the federation of another level",
+        ),
+        "family.notice_running" => ("公示期尚未结束", "the public notice has not ended yet"),
+        "family.objections_open" => (
+            "公示期间收到的异议尚未全部答复",
+            "objections received during the notice are not all answered",
+        ),
+        "family.consent_required" => (
+            "发布家庭事迹须有该家庭记录在案的同意",
+            "publishing the family's story needs its recorded consent",
+        ),
+        "family.not_on_notice" => ("该家庭当前不在公示期内", "is not on public notice now"),
+        "family.voting_off" => (
+            "本县（市、区）未开启网络投票",
+            "online voting is not open in this county",
+        ),
+        "family.voted_today" => ("今天已经投过票", "already voted today"),
+        "family.vote_weight" => (
+            "网络投票权重不能超过30%",
+            "online votes may weigh at most 30%",
+        ),
+        "family.village" => ("须在村（社区）推荐", "must be a village or community"),
+        "family.answered" => ("该异议已答复", "this objection is already answered"),
         "typical.not_county" => (
             "发布须经县级妇联批准",
             "needs the approval of the county federation",

@@ -125,7 +125,9 @@ pub mod place;
 pub mod resident_id;
 pub mod screening;
 pub mod supervision;
+pub mod training;
 pub mod typical;
+pub mod volunteer;
 pub mod worklist;
 
 pub use error::{FieldError, ValidationErrors};

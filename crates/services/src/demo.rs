@@ -1396,7 +1396,127 @@ async fn demo_care(
         };
         cstore::insert_event(tx, &row, &[], now).await?;
     }
+    demo_families(tx, g, keys, place_names, now).await?;
     Ok(entries)
+}
+
+/// The most-beautiful families of the demo's 2021: 165 named by the county (one in fifteen at
+/// the city's level), nominated at the villages in turn, each on notice for a week in May; one in
+/// three consented to be named and to its story, which is published. And 1,210 family events
+/// held at the villages through the year, the first ones with a named family taking part.
+async fn demo_families(
+    tx: &mut DbConn<'_>,
+    g: &mut Generator,
+    keys: &Keyring,
+    place_names: &HashMap<String, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    use jinguo_storage::family::{self as fstore, EventRow, FamilyRow};
+    let seal = |column: &str, id: &Uuid, plain: &str| {
+        keys.encrypt(plain, &aad("family_award", column, id))
+            .map_err(|e| ServiceError::Internal(format!("field encryption: {e}")))
+    };
+    let mut villages: Vec<&String> = place_names.keys().filter(|c| c.len() == 12).collect();
+    villages.sort();
+    if villages.is_empty() {
+        return Ok(());
+    }
+    let deeds = [
+        "孝老爱亲，悉心照料卧病在床的老人多年",
+        "夫妻和睦，教子有方，子女品学兼优",
+        "热心公益，常年帮扶村里的困难家庭",
+        "勤俭持家，带头移风易俗，婚事新办",
+        "邻里互助，主动调解邻里矛盾",
+    ];
+    let day = |k: usize| {
+        NaiveDate::from_ymd_opt(2021, 1, 4).unwrap_or_default() + Duration::days((k % 350) as i64)
+    };
+    let mut named = Vec::new();
+    for k in 0..165 {
+        let village = villages[k % villages.len()];
+        let path = PlaceCode::parse(village)
+            .map(|c| c.path())
+            .map_err(|_| ServiceError::Internal("demo village".into()))?;
+        let id = g.uuid();
+        let public = k % 3 == 0;
+        let surname = SURNAMES[k % SURNAMES.len()];
+        let name = format!("{}家庭", g.name(Some(surname), Sex::Male));
+        let text = deeds[k % deeds.len()];
+        let row = FamilyRow {
+            county_code: ANNING.into(),
+            id,
+            path,
+            place_code: village.clone(),
+            year: 2021,
+            family_name: seal("family_name", &id, &name)?,
+            nominated_by: ["family", "others", "organisation"][k % 3].into(),
+            nominator: if k % 3 == 0 {
+                String::new()
+            } else {
+                seal("nominator", &id, "村（社区）妇联")?
+            },
+            deeds: seal("deeds", &id, text)?,
+            status: "awarded".into(),
+            notice_from: Some("2021-05-10".into()),
+            notice_until: Some("2021-05-16".into()),
+            level: Some(if k % 15 == 0 { "city" } else { "county" }.into()),
+            review_score: None,
+            consent_on: public.then(|| "2021-05-08".to_string()),
+            consent_by: if public {
+                seal("consent_by", &id, &name)?
+            } else {
+                String::new()
+            },
+            consent_names: public,
+            consent_story: public,
+            story: if public {
+                seal("story", &id, text)?
+            } else {
+                String::new()
+            },
+            story_ms: public.then(|| now.timestamp_millis()),
+            reject_note: String::new(),
+            created_by: "wenhua".into(),
+            created_ms: now.timestamp_millis(),
+            village_by: Some("wenhua".into()),
+            subdistrict_by: Some("lianran".into()),
+            awarded_by: Some("anning".into()),
+            awarded_ms: Some(now.timestamp_millis()),
+            decided_by: None,
+            version: 1,
+        };
+        fstore::insert(tx, &row).await?;
+        named.push(id);
+    }
+    let kinds = ["lecture", "activity", "showcase", "visit", "other"];
+    let titles = [
+        "家庭教育讲座",
+        "亲子阅读活动",
+        "最美家庭事迹分享会",
+        "走访慰问最美家庭",
+        "家风家训展示",
+    ];
+    for k in 0..1_210 {
+        let village = villages[k % villages.len()];
+        let path = PlaceCode::parse(village)
+            .map(|c| c.path())
+            .map_err(|_| ServiceError::Internal("demo village".into()))?;
+        let families: Vec<Uuid> = named.get(k).copied().into_iter().collect();
+        let row = EventRow {
+            county_code: ANNING.into(),
+            id: g.uuid(),
+            path,
+            place_code: village.clone(),
+            held_on: day(k * 7 / 24).to_string(),
+            kind: kinds[k % kinds.len()].into(),
+            title: titles[k % titles.len()].into(),
+            participants: 20 + (k % 41) as i64,
+            created_by: "demo".into(),
+            created_ms: now.timestamp_millis(),
+        };
+        fstore::insert_event(tx, &row, &families).await?;
+    }
+    Ok(())
 }
 
 /// A mediation session of the demo, held at the village's mediation room with both parties.

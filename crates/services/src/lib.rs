@@ -22,6 +22,7 @@ pub mod demo;
 pub mod emergency;
 pub mod error;
 pub mod escalation;
+pub mod family;
 pub mod federations;
 pub mod feeds;
 pub mod hotline;
@@ -44,7 +45,9 @@ pub mod request;
 pub mod screening;
 pub mod sealed;
 pub mod supervision;
+pub mod training;
 pub mod typical;
+pub mod volunteer;
 pub mod worker;
 pub mod worklist;
 
@@ -96,6 +99,9 @@ pub struct Services {
     pub supervision: jinguo_domain::supervision::Policy,
     /// The 12338 hotline's service hours: calls outside them are marked.
     pub hotline_hours: jinguo_domain::hotline::ServiceHours,
+    /// The most-beautiful-family selection's settings: the shortest public notice, how many
+    /// objections one address may send in an hour.
+    pub family: family::FamilyPolicy,
 }
 
 impl Services {
@@ -120,6 +126,7 @@ impl Services {
             hearing: jinguo_domain::conference::HearingLimits::default(),
             supervision: jinguo_domain::supervision::Policy::default(),
             hotline_hours: jinguo_domain::hotline::ServiceHours::default(),
+            family: family::FamilyPolicy::default(),
         }
     }
 

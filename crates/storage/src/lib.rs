@@ -15,6 +15,7 @@ pub mod consent;
 pub mod copy;
 pub mod db;
 pub mod emergency;
+pub mod family;
 pub mod hotline;
 pub mod household;
 pub mod linkage;
@@ -28,7 +29,9 @@ pub mod request;
 pub mod scope;
 pub mod screening;
 pub mod supervision;
+pub mod training;
 pub mod typical;
+pub mod volunteer;
 pub mod worklist;
 
 pub use db::{Backend, Db, DbConn, StorageError};

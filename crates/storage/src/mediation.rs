@@ -558,10 +558,21 @@ pub enum SealedColumn {
     TypicalTextAuto,
     TypicalText,
     TypicalConsentPerson,
+    FamilyName,
+    FamilyNominator,
+    FamilyDeeds,
+    FamilyConsentBy,
+    FamilyStory,
+    FamilyRejectNote,
+    ObjectionText,
+    ObjectionContact,
+    ObjectionAnswer,
+    VolunteerName,
+    VolunteerPhone,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 61] = [
+    pub const ALL: [SealedColumn; 72] = [
         SealedColumn::DisputeNarrative,
         SealedColumn::PartyName,
         SealedColumn::StepNote,
@@ -623,6 +634,17 @@ impl SealedColumn {
         SealedColumn::TypicalTextAuto,
         SealedColumn::TypicalText,
         SealedColumn::TypicalConsentPerson,
+        SealedColumn::FamilyName,
+        SealedColumn::FamilyNominator,
+        SealedColumn::FamilyDeeds,
+        SealedColumn::FamilyConsentBy,
+        SealedColumn::FamilyStory,
+        SealedColumn::FamilyRejectNote,
+        SealedColumn::ObjectionText,
+        SealedColumn::ObjectionContact,
+        SealedColumn::ObjectionAnswer,
+        SealedColumn::VolunteerName,
+        SealedColumn::VolunteerPhone,
     ];
 
     /// The household of a case and the person of a consent, sealed since migration 0055
@@ -746,6 +768,17 @@ impl SealedColumn {
             SealedColumn::TypicalTextAuto => ("typical_case", "text_auto"),
             SealedColumn::TypicalText => ("typical_case", "text"),
             SealedColumn::TypicalConsentPerson => ("typical_case", "consent_person"),
+            SealedColumn::FamilyName => ("family_award", "family_name"),
+            SealedColumn::FamilyNominator => ("family_award", "nominator"),
+            SealedColumn::FamilyDeeds => ("family_award", "deeds"),
+            SealedColumn::FamilyConsentBy => ("family_award", "consent_by"),
+            SealedColumn::FamilyStory => ("family_award", "story"),
+            SealedColumn::FamilyRejectNote => ("family_award", "reject_note"),
+            SealedColumn::ObjectionText => ("family_objection", "text"),
+            SealedColumn::ObjectionContact => ("family_objection", "contact"),
+            SealedColumn::ObjectionAnswer => ("family_objection", "answer"),
+            SealedColumn::VolunteerName => ("volunteer", "name"),
+            SealedColumn::VolunteerPhone => ("volunteer", "phone"),
         }
     }
 
@@ -935,6 +968,39 @@ impl SealedColumn {
             SealedColumn::TypicalConsentPerson => {
                 "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, consent_person AS value FROM typical_case WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND consent_person IS NOT NULL ORDER BY id LIMIT $3"
             }
+            SealedColumn::FamilyName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, family_name AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::FamilyNominator => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, nominator AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND nominator <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::FamilyDeeds => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, deeds AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::FamilyConsentBy => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, consent_by AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND consent_by <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::FamilyStory => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, story AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND story <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::FamilyRejectNote => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, reject_note AS value FROM family_award WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND reject_note <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ObjectionText => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, text AS value FROM family_objection WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ObjectionContact => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, contact AS value FROM family_objection WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND contact <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::ObjectionAnswer => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, answer AS value FROM family_objection WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND answer <> '' ORDER BY id LIMIT $3"
+            }
+            SealedColumn::VolunteerName => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, name AS value FROM volunteer WHERE (id > $1 OR (id = $1 AND 0 > $2)) ORDER BY id LIMIT $3"
+            }
+            SealedColumn::VolunteerPhone => {
+                "SELECT county_code, id, CAST(0 AS BIGINT) AS seq, phone AS value FROM volunteer WHERE (id > $1 OR (id = $1 AND 0 > $2)) AND phone <> '' ORDER BY id LIMIT $3"
+            }
         }
     }
 
@@ -1123,6 +1189,39 @@ impl SealedColumn {
             }
             SealedColumn::TypicalConsentPerson => {
                 "UPDATE typical_case SET consent_person = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyName => {
+                "UPDATE family_award SET family_name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyNominator => {
+                "UPDATE family_award SET nominator = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyDeeds => {
+                "UPDATE family_award SET deeds = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyConsentBy => {
+                "UPDATE family_award SET consent_by = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyStory => {
+                "UPDATE family_award SET story = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::FamilyRejectNote => {
+                "UPDATE family_award SET reject_note = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ObjectionText => {
+                "UPDATE family_objection SET text = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ObjectionContact => {
+                "UPDATE family_objection SET contact = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::ObjectionAnswer => {
+                "UPDATE family_objection SET answer = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::VolunteerName => {
+                "UPDATE volunteer SET name = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
+            }
+            SealedColumn::VolunteerPhone => {
+                "UPDATE volunteer SET phone = $1 WHERE county_code = $2 AND id = $3 AND 0 = $4"
             }
         }
     }

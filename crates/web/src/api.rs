@@ -16,6 +16,7 @@ mod audit;
 mod care;
 mod conference;
 mod consent;
+mod family;
 mod federations;
 mod hotline;
 mod households;
@@ -29,7 +30,9 @@ mod reports;
 pub(crate) mod screening;
 mod session;
 mod supervision;
+mod training;
 mod typical;
+mod volunteer;
 mod worklist;
 
 #[derive(OpenApi)]
@@ -65,6 +68,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(supervision::router())
         .merge(hotline::router())
         .merge(typical::router())
+        .merge(family::router())
+        .merge(volunteer::router())
+        .merge(training::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

@@ -284,6 +284,57 @@ pub fn router() -> Router<AppState> {
         )
         .route("/typical", get(typical::public_page))
         .route("/typical/{id}", get(typical::public_case_page))
+        .route(
+            "/family-awards",
+            get(family::list_page).post(family::nominate),
+        )
+        .route(
+            "/family-awards/voting",
+            axum::routing::post(family::set_voting),
+        )
+        .route("/family-awards/{id}", get(family::award_page))
+        .route(
+            "/family-awards/{id}/steps",
+            axum::routing::post(family::award_step),
+        )
+        .route(
+            "/family-events",
+            get(family::events_page).post(family::record_event),
+        )
+        .route("/families", get(family::public_page))
+        .route("/families/{id}", get(family::public_one))
+        .route(
+            "/families/{id}/objections",
+            axum::routing::post(family::object),
+        )
+        .route("/families/{id}/vote", axum::routing::post(family::vote))
+        .route(
+            "/volunteers",
+            get(volunteer::volunteers_page).post(volunteer::add_volunteer),
+        )
+        .route("/volunteers/{id}", get(volunteer::volunteer_page))
+        .route(
+            "/volunteers/{id}/services",
+            axum::routing::post(volunteer::record_service),
+        )
+        .route(
+            "/trainings",
+            get(volunteer::trainings_page).post(volunteer::record_training),
+        )
+        .route("/trainings/{id}", get(volunteer::training_page))
+        .route(
+            "/trainings/{id}/materials",
+            axum::routing::post(volunteer::add_material).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    2 * jinguo_domain::linkage::EVIDENCE_MAX_BYTES,
+                ),
+            ),
+        )
+        .route(
+            "/trainings/{id}/materials/{material}",
+            get(volunteer::material),
+        )
+        .route("/members/{id}/trainings", get(volunteer::member_record))
         .route("/hotline", get(hotline::hotline_page).post(hotline::record))
         .route(
             "/hotline/{id}/callback",
@@ -467,6 +518,9 @@ impl Ctx {
         if caller.has_role(Role::Staff) {
             c.link("/hotline", "nav.hotline");
             c.link("/typical-cases", "nav.typical");
+            c.link("/family-awards", "nav.family");
+            c.link("/volunteers", "nav.volunteers");
+            c.link("/trainings", "nav.trainings");
         }
         if caller.account_id.is_some() && !caller.second_factor_pending {
             c.link("/inbox", "nav.inbox");
@@ -760,6 +814,7 @@ mod audit;
 mod care;
 mod conference;
 pub(crate) mod confirm;
+mod family;
 mod federations;
 mod hotline;
 mod households;
@@ -775,4 +830,5 @@ mod screening;
 mod session;
 mod supervision;
 mod typical;
+mod volunteer;
 mod worklist;

@@ -125,6 +125,24 @@ const TERMINAL: &[Terminal] = &[
         what: "confirm.typical_withdraw",
     },
     Terminal {
+        route: "/family-awards/{id}/steps",
+        when: Some(("step", &["award"])),
+        reason: None,
+        what: "confirm.family_award",
+    },
+    Terminal {
+        route: "/family-awards/{id}/steps",
+        when: Some(("step", &["reject"])),
+        reason: Some("note"),
+        what: "confirm.family_reject",
+    },
+    Terminal {
+        route: "/family-awards/{id}/steps",
+        when: Some(("step", &["publish"])),
+        reason: None,
+        what: "confirm.family_publish",
+    },
+    Terminal {
         route: "/admin/grants/revoke",
         when: None,
         reason: None,
