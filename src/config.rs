@@ -99,6 +99,12 @@ pub struct Config {
     /// The 12338 hotline's service hours on working days (`08:30-11:30,14:30-17:30`); calls
     /// outside them are marked.
     pub hotline_hours: String,
+    /// Published figures and tables sent upward show counts from 1 to this − 1 as "<this", with
+    /// further cells hidden so that none can be worked out from the totals (3 to 100).
+    pub suppression_threshold: i64,
+    /// Font files PDFs are set in (the first with Chinese characters is used); by default those
+    /// of Debian's fonts-wqy-microhei and fonts-noto-cjk.
+    pub pdf_fonts: Vec<String>,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -241,6 +247,11 @@ impl Default for Config {
             supervision_yellow_days: 3,
             supervision_notice_working_days: 5,
             hotline_hours: "08:30-11:30,14:30-17:30".into(),
+            suppression_threshold: jinguo_domain::suppress::DEFAULT_THRESHOLD,
+            pdf_fonts: jinguo_interchange::pdf::DEFAULT_FONTS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -277,7 +288,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 65] = [
+const ENV_KEYS: [&str; 67] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
@@ -297,6 +308,8 @@ const ENV_KEYS: [&str; 65] = [
     "court_after_filing_simplified_days",
     "confirmation_days",
     "hotline_hours",
+    "suppression_threshold",
+    "pdf_fonts",
     "supervision_yellow_days",
     "supervision_notice_working_days",
     "opinion_first_hours",
@@ -374,7 +387,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 36] = [
+        let rules: [(bool, &str); 37] = [
             (
                 cfg.sms_gateway_url.as_deref().is_none_or(|u| {
                     !jinguo_services::outbound::address_refused(u, cfg.delivery_loopback)
@@ -493,6 +506,10 @@ impl Config {
             (
                 (1..=60).contains(&cfg.supervision_notice_working_days),
                 "supervision_notice_working_days must be 1 to 60",
+            ),
+            (
+                jinguo_domain::suppress::valid_threshold(cfg.suppression_threshold),
+                "suppression_threshold must be 3 to 100",
             ),
             (
                 jinguo_domain::hotline::ServiceHours::parse(&cfg.hotline_hours).is_some(),
