@@ -265,7 +265,8 @@ async fn report_over_http() {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let bytes = pdf.bytes().await.unwrap();
     let text = support::pdf_text(&bytes);
-    assert!(text.contains("安宁市妇联2021年度工作报告"), "{text}");
+    let flat: String = text.split_whitespace().collect();
+    assert!(flat.contains("安宁市妇联2021年度工作报告"), "{text}");
     let screened = text
         .lines()
         .find(|l| l.contains("排查户数"))
