@@ -627,6 +627,10 @@ fn seed_numbers(row: &str) -> Vec<(i64, bool)> {
 
 async fn annual_report_has_the_seed_figures(s: &Services, staff: &jinguo_services::Caller) {
     use jinguo_domain::report::Figure;
+    // The departments of the mechanism, as `jinguo demo` gives them to the county.
+    s.ensure_departments(&jinguo_services::Caller::operator(), "530181")
+        .await
+        .unwrap();
     let r = s.annual_report(staff, "530181", 2021).await.unwrap();
     let rows: Vec<Vec<(i64, bool)>> = SEED_TABLE.lines().map(seed_numbers).collect();
     let same = |(want, floor): (i64, bool), got: i64, what: &str| {
