@@ -1320,3 +1320,39 @@ pub fn deidentify(chars: usize, runs: usize) {
         out.chars().count()
     );
 }
+
+/// `jinguo bench report`: on the demo (`jinguo demo` first), the county's annual report of a
+/// year — every mechanism counted from the records, the year before, its 9 subdistricts, the
+/// charts — built RUNS times as the page builds it and as PDF; p50 and p99 of each (goals:
+/// under 1 s and under 3 s).
+pub async fn report(services: &Services, year: i32, runs: usize) -> anyhow::Result<()> {
+    let staff = staff_of("53/5301/530181/");
+    let mut page = Vec::with_capacity(runs);
+    let mut pdf = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let r = services.annual_report(&staff, "530181", year).await?;
+        let _ = r.lines();
+        let _ = r.charts(jinguo_domain::Lang::Zh);
+        page.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let (_, out) = services.annual_report_pdf(&staff, "530181", year).await?;
+        pdf.push(t.elapsed().as_secs_f64() * 1e3);
+        bytes = out.len();
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    };
+    crate::out!(
+        "report {year} of 530181, {} runs: page p50 {:.0} ms, p99 {:.0} ms; PDF ({} KB) p50 {:.0} ms, p99 {:.0} ms",
+        page.len(),
+        pct(&mut page, 0.5),
+        pct(&mut page, 0.99),
+        bytes / 1024,
+        pct(&mut pdf, 0.5),
+        pct(&mut pdf, 0.99)
+    );
+    Ok(())
+}

@@ -103,6 +103,12 @@ pub struct Config {
     /// The 12338 hotline's service hours on working days (`08:30-11:30,14:30-17:30`); calls
     /// outside them are marked.
     pub hotline_hours: String,
+    /// Published figures and tables sent upward show counts from 1 to this − 1 as "<this", with
+    /// further cells hidden so that none can be worked out from the totals (3 to 100).
+    pub suppression_threshold: i64,
+    /// Font files PDFs are set in (the first with Chinese characters is used); by default those
+    /// of Debian's fonts-wqy-microhei and fonts-noto-cjk.
+    pub pdf_fonts: Vec<String>,
     /// Who may ask for emergency access (break the glass), as `role@level`: a role held over a
     /// place of that level (`county`, `township`, …). Administrators never.
     pub emergency_access_roles: Vec<String>,
@@ -247,6 +253,11 @@ impl Default for Config {
             family_notice_days: 3,
             family_objections_per_hour: 5,
             hotline_hours: "08:30-11:30,14:30-17:30".into(),
+            suppression_threshold: jinguo_domain::suppress::DEFAULT_THRESHOLD,
+            pdf_fonts: jinguo_interchange::pdf::DEFAULT_FONTS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
             emergency_access_roles: vec!["staff@county".into(), "staff@township".into()],
             emergency_access_minutes: 60,
             clear_exports_per_day: 5,
@@ -303,6 +314,8 @@ const ENV_KEYS: [&str; 67] = [
     "court_after_filing_simplified_days",
     "confirmation_days",
     "hotline_hours",
+    "suppression_threshold",
+    "pdf_fonts",
     "supervision_yellow_days",
     "supervision_notice_working_days",
     "family_notice_days",
@@ -382,7 +395,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 38] = [
+        let rules: [(bool, &str); 39] = [
             (
                 cfg.sms_gateway_url.as_deref().is_none_or(|u| {
                     !jinguo_services::outbound::address_refused(u, cfg.delivery_loopback)
@@ -509,6 +522,10 @@ impl Config {
             (
                 (1..=1000).contains(&cfg.family_objections_per_hour),
                 "family_objections_per_hour must be 1 to 1000",
+            ),
+            (
+                jinguo_domain::suppress::valid_threshold(cfg.suppression_threshold),
+                "suppression_threshold must be 3 to 100",
             ),
             (
                 jinguo_domain::hotline::ServiceHours::parse(&cfg.hotline_hours).is_some(),

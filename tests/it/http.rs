@@ -915,6 +915,26 @@ async fn page_access_matrix() {
             [303, 200, 404],
         ),
         (
+            "/conferences/{id}/minutes.pdf",
+            format!("/conferences/{conference}/minutes.pdf"),
+            [303, 200, 404],
+        ),
+        (
+            "/places/{code}/report",
+            "/places/530181/report?year=2021".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/report.docx",
+            "/places/530181/report.docx?year=2021".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/report.pdf",
+            "/places/530181/report.pdf?year=2021".into(),
+            [303, 200, 403],
+        ),
+        (
             "/conferences/{id}/{step}",
             format!("/conferences/{conference}/held"),
             [405, 405, 405],
@@ -1244,6 +1264,11 @@ async fn page_access_matrix() {
         (
             "/disputes/{id}/agreement.docx",
             format!("/disputes/{dispute}/agreement.docx"),
+            [303, 403, 404],
+        ),
+        (
+            "/disputes/{id}/agreement.pdf",
+            format!("/disputes/{dispute}/agreement.pdf"),
             [303, 403, 404],
         ),
         (

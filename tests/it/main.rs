@@ -33,6 +33,7 @@ mod outbound;
 mod reach;
 mod reads;
 mod replica;
+mod report;
 mod risk;
 mod safe;
 mod screening;

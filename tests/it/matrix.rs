@@ -1464,6 +1464,21 @@ async fn walk(b: Backend) {
         },
         Case {
             method: "GET",
+            template: "/api/v1/places/{code}/figures",
+            url: format!("/api/v1/places/{village_in}/figures?period=2021"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        // A report of a place outside her places is refused naming the place.
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/report",
+            url: format!("/api/v1/places/{village_out}/report?year=2021"),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
             template: "/api/v1/places/{code}/linkage/export",
             url: format!("/api/v1/places/{village_out}/linkage/export"),
             body: None,

@@ -337,6 +337,20 @@ async fn mediation_end_to_end(b: Backend) {
     ] {
         assert!(text.contains(want), "{want} not in {text}");
     }
+    // The same as PDF, its text read back.
+    let resp = api
+        .http
+        .get(format!("{}/disputes/{id}/agreement.pdf", api.base))
+        .header("cookie", &med.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let pdf = crate::support::pdf_text(&resp.bytes().await.unwrap());
+    let flat: String = pdf.split_whitespace().collect();
+    for want in ["调解协议书", "张某（儿子）", "三十日内"] {
+        assert!(flat.contains(want), "{want} not in {pdf}");
+    }
     let resp = api
         .http
         .get(&docx_path)

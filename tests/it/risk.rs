@@ -722,6 +722,21 @@ async fn high_risk_cases_are_heard_at_a_conference(b: Backend) {
         !text.contains(narrative) && !text.contains("杨秀兰"),
         "{text}"
     );
+    let r = api
+        .http
+        .get(format!("{}/conferences/{conf}/minutes.pdf", api.base))
+        .header("cookie", &staff.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let pdf = crate::support::pdf_text(&r.bytes().await.unwrap());
+    let flat: String = pdf.split_whitespace().collect();
+    assert!(
+        flat.contains("会商会议纪要") && flat.contains("杨*兰"),
+        "{pdf}"
+    );
+    assert!(!flat.contains("杨秀兰"), "{pdf}");
 
     // The next conference reviews the open action; the police mark it done, once.
     let next = plan(today + Duration::days(1)).await;

@@ -527,7 +527,11 @@ async fn anning_demo_has_the_reference_shape() {
     assert_eq!((p.tally.risks[2], p.disputes[0]), (23, 23));
     // … and all 23 mediated to an agreement: a success rate of 100%, computed from the records.
     let f = s
-        .dispute_figures_in(&staff, "530181", Some(2021))
+        .dispute_figures_in(
+            &staff,
+            "530181",
+            Some(jinguo_domain::period::Period::year(2021).unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!((f.total, f.agreed, f.not_agreed), (23, 23, 0));
@@ -591,6 +595,103 @@ async fn anning_demo_has_the_reference_shape() {
     let (year, public) = s.public_families(Some("2021")).await.unwrap();
     assert_eq!((year, public.len()), (Some(2021), 165));
     assert!(public.iter().any(|p| p.name.contains('*')));
+    // The annual report of 2021 reproduces every figure of the seed's table (PRODUCT.md) that
+    // the demo holds, counted from the records.
+    annual_report_has_the_seed_figures(&s, &staff).await;
+}
+
+/// The rows of the reference figures in shared/PRODUCT.md that the demo holds, as written there.
+const SEED_TABLE: &str = "\
+| women representatives → households | 3,214 → 150,551 households |
+| households screened in 2021 / medium-risk disputes found / mediated successfully | 59,692 / 23 / 100% |
+| health checks for mothers in difficulty and women sanitation workers | 1,203 women |
+| medical green channel opened | 3,000+ women (mothers in difficulty, bereaved mothers, left-behind and migrant women) |
+| children's micro-wishes fulfilled by donors | 612 |
+| \"bring love home\" (把爱带回家) events / children reached | 120 / 3,632 |
+| departments in the anti-domestic-violence mechanism / in the 24-hour rights linkage | 19 / 8 |";
+
+/// The numbers of a row of the seed's table: "59,692 / 23 / 100%" → [59692, 23, 100], with
+/// whether each is a floor ("3,000+").
+fn seed_numbers(row: &str) -> Vec<(i64, bool)> {
+    let value = row.trim_matches('|').rsplit('|').next().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+        } else if ch == ','
+            && !digits.is_empty()
+            && chars.peek().is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        } else if !digits.is_empty() {
+            out.push((digits.parse().unwrap(), ch == '+'));
+            digits.clear();
+        }
+    }
+    if !digits.is_empty() {
+        out.push((digits.parse().unwrap(), false));
+    }
+    out
+}
+
+async fn annual_report_has_the_seed_figures(s: &Services, staff: &jinguo_services::Caller) {
+    use jinguo_domain::report::Figure;
+    // The departments of the mechanism, as `jinguo demo` gives them to the county.
+    s.ensure_departments(&jinguo_services::Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let r = s.annual_report(staff, "530181", 2021).await.unwrap();
+    let rows: Vec<Vec<(i64, bool)>> = SEED_TABLE.lines().map(seed_numbers).collect();
+    let same = |(want, floor): (i64, bool), got: i64, what: &str| {
+        if floor {
+            assert!(got >= want, "{what}: {got} < {want}");
+        } else {
+            assert_eq!(got, want, "{what}");
+        }
+    };
+    same(rows[0][1], r.this.get(Figure::Households), "households");
+    same(rows[1][0], r.this.get(Figure::Screened), "screened");
+    same(rows[1][1], r.this.get(Figure::MediumRisks), "medium risks");
+    same(rows[1][1], r.this.get(Figure::Disputes), "disputes");
+    same(rows[1][1], r.this.get(Figure::Agreed), "mediated");
+    same(
+        rows[1][2],
+        (r.this.success_rate.unwrap() * 100.0).round() as i64,
+        "success rate",
+    );
+    same(
+        rows[2][0],
+        r.this.get(Figure::HealthChecks),
+        "health checks",
+    );
+    same(
+        rows[3][0],
+        r.this.get(Figure::GreenChannels),
+        "green channels",
+    );
+    same(rows[4][0], r.this.get(Figure::Wishes), "wishes");
+    same(rows[5][0], r.this.get(Figure::Events), "events");
+    same(rows[5][1], r.this.get(Figure::Children), "children");
+    same(rows[6][0], r.departments.0, "departments");
+    same(rows[6][1], r.departments.1, "in the linkage");
+    // As published: the lines show them so.
+    let line = |k: &str| r.lines().into_iter().find(|l| l.key == k).unwrap();
+    assert_eq!(line("screened").this, "59,692");
+    assert_eq!(line("medium_risks").this, "23");
+    assert_eq!(line("success_rate").this, "100.0%");
+    assert_eq!(line("health_checks").this, "1,203");
+    assert_eq!(line("wishes").this, "612");
+    assert_eq!(line("children").this, "3,632");
+    // By subdistrict, adding up to the county.
+    assert_eq!(r.units.len(), 9);
+    let screened: i64 = r
+        .units
+        .iter()
+        .map(|u| u.figures.get(Figure::Screened))
+        .sum();
+    assert_eq!(screened, 59_692);
 }
 
 /// Lists over a place keep only what the caller's scope covers.

@@ -434,3 +434,45 @@ pub async fn exec(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
         Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
     }
 }
+
+/// The text of a PDF, as poppler's `pdftotext` reads it (installed by scripts/test).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let dir = tempfile_dir();
+    let path = dir.join(format!("{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    std::env::temp_dir()
+}
+
+/// The fonts of a PDF, as poppler's `pdffonts` lists them: (name, embedded).
+pub fn pdf_fonts(pdf: &[u8]) -> Vec<(String, bool)> {
+    let path = tempfile_dir().join(format!("{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts (poppler-utils)");
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            // name type [encoding…] emb sub uni object ID
+            let n = cols.len();
+            (n >= 6).then(|| (cols[0].to_string(), cols[n - 5] == "yes"))
+        })
+        .collect()
+}

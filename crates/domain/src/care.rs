@@ -102,67 +102,7 @@ fn date(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     crate::screening::date(e, field, s)
 }
 
-/// The days figures are counted over, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-impl Period {
-    /// The longest period figures are counted over, in days (ten years).
-    pub const MAX_DAYS: i64 = 3_660;
-
-    /// A calendar year.
-    pub fn year(year: i32) -> Result<Period, ValidationErrors> {
-        match (
-            NaiveDate::from_ymd_opt(year, 1, 1),
-            NaiveDate::from_ymd_opt(year, 12, 31),
-        ) {
-            (Some(from), Some(to)) => Ok(Period { from, to }),
-            _ => Err(ValidationErrors::from(FieldError::new("year", "invalid"))),
-        }
-    }
-
-    /// From what a caller asked: `from` and `to` (YYYY-MM-DD) together, or a `year`, or this
-    /// year (that of `today`) when she asked for nothing.
-    pub fn parse(
-        year: Option<i32>,
-        from: Option<&str>,
-        to: Option<&str>,
-        today: NaiveDate,
-    ) -> Result<Period, ValidationErrors> {
-        let from = from.map(str::trim).filter(|s| !s.is_empty());
-        let to = to.map(str::trim).filter(|s| !s.is_empty());
-        let (from, to) = match (from, to) {
-            (None, None) => {
-                return Period::year(year.unwrap_or_else(|| chrono::Datelike::year(&today)));
-            }
-            (f, t) => (f.unwrap_or_default(), t.unwrap_or_default()),
-        };
-        let mut e = ValidationErrors::new();
-        let from = date(&mut e, "from", from);
-        let to = date(&mut e, "to", to);
-        if let (Some(f), Some(t)) = (from, to) {
-            if t < f {
-                e.push("to", "period.reversed");
-            } else if (t - f).num_days() >= Period::MAX_DAYS {
-                e.push("to", "period.too_long");
-            }
-        }
-        e.into_result()?;
-        match (from, to) {
-            (Some(from), Some(to)) => Ok(Period { from, to }),
-            _ => Err(ValidationErrors::from(FieldError::new("from", "required"))),
-        }
-    }
-
-    /// The calendar year it is, when it is one.
-    pub fn whole_year(&self) -> Option<i32> {
-        let y = chrono::Datelike::year(&self.from);
-        (Period::year(y).ok() == Some(*self)).then_some(y)
-    }
-}
+pub use crate::period::Period;
 
 /// A registry a county adds to the six it starts with.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -468,41 +408,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    #[test]
-    fn periods_are_a_year_or_two_dates_in_order() {
-        let today = d("2026-05-04");
-        let p = Period::parse(None, None, None, today).unwrap();
-        assert_eq!(
-            (p.from, p.to, p.whole_year()),
-            (d("2026-01-01"), d("2026-12-31"), Some(2026))
-        );
-        let p = Period::parse(Some(2021), Some(" "), None, today).unwrap();
-        assert_eq!(p.whole_year(), Some(2021));
-        let p = Period::parse(Some(2021), Some("2021-03-01"), Some("2021-03-31"), today).unwrap();
-        assert_eq!(
-            (p.from, p.to, p.whole_year()),
-            (d("2021-03-01"), d("2021-03-31"), None)
-        );
-        let codes = |e: ValidationErrors| {
-            e.0.iter()
-                .map(|f| (f.field.clone(), f.code))
-                .collect::<Vec<_>>()
-        };
-        let e = Period::parse(None, Some("2021-03-31"), Some("2021-03-01"), today).unwrap_err();
-        assert_eq!(codes(e), vec![("to".to_string(), "period.reversed")]);
-        let e = Period::parse(None, Some("2001-01-01"), Some("2021-01-01"), today).unwrap_err();
-        assert_eq!(codes(e), vec![("to".to_string(), "period.too_long")]);
-        let e = Period::parse(None, Some("2021-3-x"), None, today).unwrap_err();
-        assert_eq!(
-            codes(e),
-            vec![
-                ("from".to_string(), "date.format"),
-                ("to".to_string(), "required")
-            ]
-        );
-        assert!(Period::year(300_000).is_err());
     }
 
     #[test]

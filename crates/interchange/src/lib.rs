@@ -40,6 +40,7 @@ pub mod docx;
 mod encoding;
 mod household;
 mod message;
+pub mod pdf;
 mod read;
 mod row;
 mod write;

@@ -52,6 +52,9 @@ pub struct Caches {
     histories: Memo<Vec<HistoryRow>>,
     dispute_counts: Memo<OpenCounts>,
     care_counts: Memo<(i64, i64)>,
+    /// Every mechanism's figures of a place over a year (the overview's two years), by place and
+    /// year.
+    pub year_figures: Memo<crate::annual::Figures>,
 }
 
 impl Caches {
@@ -83,6 +86,7 @@ impl Caches {
             histories: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             dispute_counts: Memo::new(ttl, n),
             care_counts: Memo::new(ttl, n),
+            year_figures: Memo::new(ttl, 1_000),
         }
     }
 }

@@ -589,6 +589,17 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(String, Vec<u8>), ServiceError> {
+        self.conference_minutes_as(caller, id, crate::DocFormat::Docx)
+            .await
+    }
+
+    /// The minutes as a Word document or as PDF (the same paragraphs). Audited.
+    pub async fn conference_minutes_as(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        format: crate::DocFormat,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
         use jinguo_interchange::docx::{Paragraph, write};
         let v = self.conference(caller, id).await?;
         let names = |l: &[(String, String)]| {
@@ -637,7 +648,12 @@ impl Services {
                 )));
             }
         }
-        let bytes = write(&p).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let bytes = match format {
+            crate::DocFormat::Docx => {
+                write(&p).map_err(|e| ServiceError::Internal(e.to_string()))?
+            }
+            crate::DocFormat::Pdf => self.pdf_of("反家庭暴力个案会商会议纪要", &p)?,
+        };
         self.note_read(
             caller,
             Record::new("conference.minutes")
@@ -645,7 +661,10 @@ impl Services {
                 .place(v.path.clone()),
         )
         .await?;
-        Ok((format!("会商纪要-{}.docx", v.conference_on), bytes))
+        Ok((
+            format!("会商纪要-{}.{}", v.conference_on, format.extension()),
+            bytes,
+        ))
     }
 
     /// Gives the open high-risk cases that were high before the hearing clock existed (never

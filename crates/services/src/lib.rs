@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod anchor;
+pub mod annual;
 pub mod assessment;
 pub mod audit;
 pub mod audit_search;
@@ -58,6 +59,22 @@ pub use jinguo_crypto::keys::Keyring;
 use jinguo_storage::Db;
 use std::sync::Arc;
 
+/// The file a document is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocFormat {
+    Docx,
+    Pdf,
+}
+
+impl DocFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            DocFormat::Docx => "docx",
+            DocFormat::Pdf => "pdf",
+        }
+    }
+}
+
 /// The services of one running Jinguo, over one database.
 #[derive(Debug, Clone)]
 pub struct Services {
@@ -102,6 +119,14 @@ pub struct Services {
     /// The most-beautiful-family selection's settings: the shortest public notice, how many
     /// objections one address may send in an hour.
     pub family: family::FamilyPolicy,
+    /// Counts from 1 to this − 1 are shown as "<this" in whatever is published or sent upward
+    /// (`suppression_threshold`, 5 by default).
+    pub suppression_threshold: i64,
+    /// The font files PDFs are set in (`pdf_fonts`; Debian's WenQuanYi Micro Hei by default),
+    /// read at the first PDF.
+    pub pdf_fonts: Vec<std::path::PathBuf>,
+    /// Those fonts once read.
+    pub pdf_loaded: Arc<std::sync::OnceLock<Result<jinguo_interchange::pdf::Fonts, String>>>,
 }
 
 impl Services {
@@ -127,7 +152,42 @@ impl Services {
             supervision: jinguo_domain::supervision::Policy::default(),
             hotline_hours: jinguo_domain::hotline::ServiceHours::default(),
             family: family::FamilyPolicy::default(),
+            suppression_threshold: jinguo_domain::suppress::DEFAULT_THRESHOLD,
+            pdf_fonts: jinguo_interchange::pdf::DEFAULT_FONTS
+                .iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
+            pdf_loaded: Arc::default(),
         }
+    }
+
+    /// Paragraphs (those of a Word document) as PDF.
+    pub fn pdf_of(
+        &self,
+        title: &str,
+        p: &[jinguo_interchange::docx::Paragraph],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let blocks: Vec<jinguo_interchange::pdf::Block> =
+            p.iter().map(jinguo_interchange::pdf::Block::from).collect();
+        self.pdf(title, &blocks, &[])
+    }
+
+    /// A document as PDF, in the configured fonts (read once).
+    pub fn pdf(
+        &self,
+        title: &str,
+        blocks: &[jinguo_interchange::pdf::Block],
+        charts: &[(String, String)],
+    ) -> Result<Vec<u8>, ServiceError> {
+        let fonts = self
+            .pdf_loaded
+            .get_or_init(|| {
+                jinguo_interchange::pdf::Fonts::load(&self.pdf_fonts).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| ServiceError::Internal(e.clone()))?;
+        jinguo_interchange::pdf::write(fonts, title, blocks, charts)
+            .map_err(|e| ServiceError::Internal(format!("pdf: {e}")))
     }
 
     /// Where figures are read from: the replica when there is one. A replica may lag a moment

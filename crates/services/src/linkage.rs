@@ -384,6 +384,8 @@ pub struct BoardLine {
     pub in_linkage: bool,
     pub open: i64,
     pub overdue: i64,
+    /// Referrals sent to it in the period.
+    pub sent: i64,
     /// Open referrals.
     pub waiting: Vec<WaitingReferral>,
     pub months: Vec<AckMonth>,
@@ -1923,19 +1925,32 @@ impl Services {
     // ------------------------------------------------------------ board
 
     /// The linkage board of a place the caller manages: per department, its open referrals with
-    /// the time left, the overdue ones, and the average time to acknowledge per month (the last
-    /// twelve months).
+    /// the time left, the overdue ones, the referrals sent in the period and the average time to
+    /// acknowledge per month of the period (without one, the last twelve months).
     pub async fn linkage_board(
         &self,
         caller: &Caller,
         place: &str,
+        period: Option<jinguo_domain::period::Period>,
     ) -> Result<Vec<BoardLine>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
         let county = county_of(&place.path).ok_or(ServiceError::NotFound)?;
         let now = clock::now();
-        let since = now - Duration::days(366);
-        let referrals =
+        let (since, until) = match period {
+            Some(p) => (
+                clock::day_start(p.from),
+                clock::day_start(p.to.succ_opt().unwrap_or(p.to)),
+            ),
+            None => (now - Duration::days(366), now + Duration::days(1)),
+        };
+        let all =
             store::referrals_for_board(&self.db, &caller.reader(), &place.subtree(), since).await?;
+        // Those sent in the period, and those still open whenever they were sent.
+        let in_period = |r: &ReferralRow| r.sent_at >= since && r.sent_at < until;
+        let referrals: Vec<_> = all
+            .into_iter()
+            .filter(|r| in_period(r) || r.status != "done")
+            .collect();
         let mut out = Vec::new();
         for d in store::departments(&self.db, &county).await? {
             let mine: Vec<&ReferralRow> = referrals
@@ -1954,7 +1969,7 @@ impl Services {
                 })
                 .collect();
             let mut months: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-            for r in &mine {
+            for r in mine.iter().filter(|r| in_period(r)) {
                 if let Some(a) = r.acknowledged_at {
                     let m = r
                         .sent_at
@@ -1971,6 +1986,7 @@ impl Services {
                 name: d.name.clone(),
                 in_linkage: d.in_linkage,
                 open: mine.iter().filter(|r| r.status != "done").count() as i64,
+                sent: mine.iter().filter(|r| in_period(r)).count() as i64,
                 overdue: waiting.iter().filter(|w| w.minutes_left < 0).count() as i64,
                 waiting,
                 months: months

@@ -21,6 +21,7 @@ use jinguo_domain::mediation::{
     self as rules, AgreementInput, DisputeKind, IntakeInput, Outcome, SessionInput, Source, Status,
     Step, TermKind,
 };
+use jinguo_domain::period::Period;
 use jinguo_domain::place::PlaceCode;
 use jinguo_domain::screening::Risk;
 use jinguo_storage::mediation::{
@@ -971,6 +972,17 @@ impl Services {
         caller: &Caller,
         id: Uuid,
     ) -> Result<(String, Vec<u8>), ServiceError> {
+        self.agreement_document_as(caller, id, crate::DocFormat::Docx)
+            .await
+    }
+
+    /// The agreement as a Word document or as PDF (the same paragraphs). Audited.
+    pub async fn agreement_document_as(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        format: crate::DocFormat,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
         let (v, r) = self.dispute(caller, id).await?;
         if !v.access.assigned {
             return Err(ServiceError::Forbidden);
@@ -991,7 +1003,10 @@ impl Services {
             agreed_on: a.agreed_on,
             confirmation_days: self.limits.confirmation_days,
         };
-        let bytes = doc.write(id)?;
+        let bytes = match format {
+            crate::DocFormat::Docx => doc.write(id)?,
+            crate::DocFormat::Pdf => self.pdf_of("调解协议书", &doc.paragraphs(id))?,
+        };
         self.note_read(
             caller,
             Record::new("dispute.agreement_document")
@@ -999,7 +1014,10 @@ impl Services {
                 .place(v.place_path.clone()),
         )
         .await?;
-        Ok((format!("调解协议书-{}.docx", a.agreed_on), bytes))
+        Ok((
+            format!("调解协议书-{}.{}", a.agreed_on, format.extension()),
+            bytes,
+        ))
     }
 
     /// The agreement as typed, not yet saved, as the Word document the parties sign (the
@@ -1220,23 +1238,15 @@ impl Services {
         self.dispute_figures_in(caller, place, None).await
     }
 
-    /// The figures of the disputes opened in `year` (all time without) below a place the
-    /// caller manages. Open and overdue counts are those of today, whatever the year.
+    /// The figures of the disputes opened in `period` (all time without) below a place the
+    /// caller manages. Open and overdue counts are those of today, whatever the period.
     pub async fn dispute_figures_in(
         &self,
         caller: &Caller,
         place: &str,
-        year: Option<i32>,
+        period: Option<Period>,
     ) -> Result<DisputeFigures, ServiceError> {
-        let opened = match year {
-            Some(y) => {
-                let first = NaiveDate::from_ymd_opt(y, 1, 1)
-                    .filter(|_| (2000..=2100).contains(&y))
-                    .ok_or_else(|| crate::error::invalid("year", "out_of_range"))?;
-                (first, NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(first))
-            }
-            None => all_time(),
-        };
+        let opened = period.map(|p| (p.from, p.to)).unwrap_or_else(all_time);
         let place = self.managed_place(caller, place).await?;
         let within = place.subtree();
         let mut f = DisputeFigures::default();
@@ -1280,13 +1290,16 @@ impl Services {
         Ok(f)
     }
 
-    /// The disputes of each unit one level below a place the caller manages: how many, how many
-    /// open, agreements reached and the success rate, counted in the database.
+    /// The disputes opened in `period` (all time without) of each unit one level below a place
+    /// the caller manages: how many, how many open, agreements reached and the success rate,
+    /// counted in the database.
     pub async fn dispute_units(
         &self,
         caller: &Caller,
         place: &str,
+        period: Option<Period>,
     ) -> Result<Vec<UnitDisputes>, ServiceError> {
+        let opened = period.map(|p| (p.from, p.to)).unwrap_or_else(all_time);
         let place = self.managed_place(caller, place).await?;
         let children = self.cached().children(&place.code).await?;
         let mut out = Vec::with_capacity(children.len());
@@ -1297,7 +1310,7 @@ impl Services {
                 ..Default::default()
             };
             let mut not_agreed = 0;
-            for r in store::figures(self.figures_db(), &c.subtree(), all_time()).await? {
+            for r in store::figures(self.figures_db(), &c.subtree(), opened).await? {
                 u.total += r.n;
                 if Status::parse(&r.status).is_some_and(Status::is_open) {
                     u.open += r.n;
@@ -1375,7 +1388,12 @@ struct AgreementDoc {
 
 impl AgreementDoc {
     fn write(&self, id: Uuid) -> Result<Vec<u8>, ServiceError> {
-        use jinguo_interchange::docx::{Paragraph, write};
+        jinguo_interchange::docx::write(&self.paragraphs(id))
+            .map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+
+    fn paragraphs(&self, id: Uuid) -> Vec<jinguo_interchange::docx::Paragraph> {
+        use jinguo_interchange::docx::Paragraph;
         let number = id.simple().to_string();
         let mut p = vec![
             Paragraph::title("调解协议书"),
@@ -1428,7 +1446,7 @@ impl AgreementDoc {
         p.push(Paragraph::new(
             self.agreed_on.format("%Y年%m月%d日").to_string(),
         ));
-        write(&p).map_err(|e| ServiceError::Internal(e.to_string()))
+        p
     }
 }
 

@@ -42,7 +42,7 @@ pub struct ClockFigures {
 pub struct MonthFigures {
     pub place_code: String,
     pub place_name: String,
-    /// `YYYY-MM`.
+    /// The period counted: `YYYY-MM` for a month (see `Period::key` for the others).
     pub month: String,
     pub items: i64,
     pub topics: i64,
@@ -98,8 +98,26 @@ impl Services {
         month: &str,
         lang: Lang,
     ) -> Result<MonthFigures, ServiceError> {
-        let place = self.opinion_place(caller, code).await?;
         let (first, next) = month_of(month)?;
+        let period = jinguo_domain::period::Period {
+            from: first,
+            to: next.pred_opt().unwrap_or(first),
+        };
+        self.opinion_figures(caller, code, period, lang).await
+    }
+
+    /// The figures of a place in the caller's opinion scope over any period: items found in it,
+    /// topics, answers and clocks (the monthly figures, for a year or a quarter as well).
+    pub async fn opinion_figures(
+        &self,
+        caller: &Caller,
+        code: &str,
+        period: jinguo_domain::period::Period,
+        lang: Lang,
+    ) -> Result<MonthFigures, ServiceError> {
+        let place = self.opinion_place(caller, code).await?;
+        let first = period.from;
+        let next = period.to.succ_opt().unwrap_or(period.to);
         let county = place.code.get(..6).unwrap_or_default().to_string();
         if county.len() != 6 {
             return Err(ServiceError::NotFound);
@@ -198,7 +216,7 @@ impl Services {
         Ok(MonthFigures {
             place_code: place.code.clone(),
             place_name: place.name.clone(),
-            month: first.format("%Y-%m").to_string(),
+            month: period.key(),
             items,
             topics: topics.len() as i64,
             answered: answer_ms.len() as i64,

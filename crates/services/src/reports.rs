@@ -4,6 +4,7 @@
 
 use crate::{Caller, ServiceError, Services};
 use jinguo_domain::Lang;
+use jinguo_domain::period::Period;
 use jinguo_interchange::{Cell, Sheet, xlsx};
 use uuid::Uuid;
 
@@ -210,12 +211,18 @@ impl Services {
         &self,
         caller: &Caller,
         code: &str,
+        period: Option<Period>,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
         use jinguo_domain::mediation::Status;
-        let f = self.dispute_figures(caller, code).await?;
+        let f = self.dispute_figures_in(caller, code, period).await?;
         let place = self.managed_place(caller, code).await?;
-        let list = self.disputes(caller, Some(code), false).await?;
+        let list: Vec<_> = self
+            .disputes(caller, Some(code), false)
+            .await?
+            .into_iter()
+            .filter(|d| period.is_none_or(|p| p.contains(d.opened_on)))
+            .collect();
         let pct = |r: Option<f64>| {
             r.map(|x| Cell::Text(format!("{:.1}%", 100.0 * x)))
                 .unwrap_or(Cell::Text("—".into()))
@@ -227,6 +234,14 @@ impl Services {
                 vec![
                     text(lang.pick("区划", "Place")),
                     text(&format!("{} {}", place.code, place.name)),
+                ],
+                vec![
+                    text(lang.pick("统计期间", "Period")),
+                    text(
+                        &period
+                            .map(|p| p.label(lang))
+                            .unwrap_or_else(|| lang.pick("全部", "all time").to_string()),
+                    ),
                 ],
                 vec![text(lang.pick("纠纷总数", "Disputes")), Cell::Int(f.total)],
                 vec![text(lang.pick("未结", "Open")), Cell::Int(f.open)],
@@ -278,7 +293,7 @@ impl Services {
             ("按风险等级", "By risk"),
             labelled(&f.by_risk, |k| k.label(lang)),
         );
-        let per_unit = self.dispute_units(caller, code).await?;
+        let per_unit = self.dispute_units(caller, code, period).await?;
         let by_unit = Sheet {
             name: lang.pick("按区划", "By place").into(),
             headers: heads(
@@ -351,9 +366,10 @@ impl Services {
         &self,
         caller: &Caller,
         code: &str,
+        period: Option<Period>,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
-        let board = self.linkage_board(caller, code).await?;
+        let board = self.linkage_board(caller, code, period).await?;
         let yes_no =
             |b: bool| text(lang.pick(if b { "是" } else { "否" }, if b { "yes" } else { "no" }));
         let summary = Sheet {
@@ -363,6 +379,7 @@ impl Services {
                 &[
                     ("成员单位", "Department"),
                     ("24小时联动", "24-hour linkage"),
+                    ("期间转介", "Referred in the period"),
                     ("未办结转介", "Open referrals"),
                     ("超时未签收", "Overdue"),
                 ],
@@ -373,6 +390,7 @@ impl Services {
                     vec![
                         text(&b.name),
                         yes_no(b.in_linkage),
+                        Cell::Int(b.sent),
                         Cell::Int(b.open),
                         Cell::Int(b.overdue),
                     ]
@@ -441,7 +459,7 @@ impl Services {
         &self,
         caller: &Caller,
         code: &str,
-        period: jinguo_domain::care::Period,
+        period: Period,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
         let f = self.care_figures(caller, code, period).await?;

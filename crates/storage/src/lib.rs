@@ -25,6 +25,7 @@ pub mod member;
 pub mod opinion;
 pub mod place;
 pub mod reader;
+pub mod report;
 pub mod request;
 pub mod scope;
 pub mod screening;

@@ -158,6 +158,57 @@ pub(crate) fn download(
     r
 }
 
+/// The period figures are counted over: `period` alone ("2021", "2021-Q2", "2021-03",
+/// "2021-01-01..2021-06-30"), or `year` (with `quarter`), or `month`, or `from` and `to`; this
+/// year when none is given. An end before the start, more than ten years, or a start after today
+/// is refused naming the field.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// "2021", "2021-Q2", "2021-03" or "2021-01-01..2021-06-30".
+    pub period: Option<String>,
+    /// A calendar year.
+    pub year: Option<i32>,
+    /// A quarter (1–4) of `year` (this year without it).
+    pub quarter: Option<u32>,
+    /// A month, "YYYY-MM".
+    pub month: Option<String>,
+    /// The first day (YYYY-MM-DD), with `to`.
+    pub from: Option<String>,
+    /// The last day (YYYY-MM-DD), included; at most ten years after `from`.
+    pub to: Option<String>,
+}
+
+impl PeriodQuery {
+    pub(crate) fn input(&self) -> jinguo_domain::period::PeriodInput {
+        jinguo_domain::period::PeriodInput {
+            period: self.period.clone(),
+            year: self.year,
+            quarter: self.quarter,
+            month: self.month.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+
+    /// The period asked for, or `None` when nothing was asked (all time, or the endpoint's own
+    /// default).
+    pub(crate) fn optional(&self) -> Result<Option<jinguo_domain::period::Period>, ServiceError> {
+        let i = self.input();
+        if i == jinguo_domain::period::PeriodInput::default() {
+            return Ok(None);
+        }
+        self.period().map(Some)
+    }
+
+    pub(crate) fn period(&self) -> Result<jinguo_domain::period::Period, ServiceError> {
+        Ok(jinguo_domain::period::Period::parse(
+            &self.input(),
+            jinguo_services::clock::today(),
+        )?)
+    }
+}
+
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {
     Uuid::parse_str(s).map_err(|_| ServiceError::NotFound)
 }

@@ -82,6 +82,9 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(access::emergency_end),
         )
         .route("/places/{code}/coverage", get(network::coverage_page))
+        .route("/places/{code}/report", get(report::report_page))
+        .route("/places/{code}/report.docx", get(report::report_docx))
+        .route("/places/{code}/report.pdf", get(report::report_pdf))
         .route(
             "/members/{id}/leave",
             axum::routing::post(network::member_leave),
@@ -195,6 +198,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/conferences/{id}", get(conference::conference_page))
         .route("/conferences/{id}/minutes.docx", get(conference::minutes))
+        .route(
+            "/conferences/{id}/minutes.pdf",
+            get(conference::minutes_pdf),
+        )
         .route(
             "/conferences/{id}/{step}",
             axum::routing::post(conference::conference_step),
@@ -373,6 +380,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/disputes/{id}/agreement.docx",
             get(mediation::agreement_docx),
+        )
+        .route(
+            "/disputes/{id}/agreement.pdf",
+            get(mediation::agreement_pdf),
         )
         .route(
             "/disputes/{id}/terms/{seq}/performed",
@@ -681,6 +692,26 @@ pub(crate) fn refusal(
 }
 
 /// An error as a page in the reader's language.
+/// The period asked for; when it is refused, its field is named among `errors` and this year is
+/// counted instead (`None` only if even that cannot be).
+pub(crate) fn period_or_this_year(
+    input: &jinguo_domain::period::PeriodInput,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<jinguo_domain::period::Period> {
+    use jinguo_domain::period::{Period, PeriodInput};
+    let today = jinguo_services::clock::today();
+    match Period::parse(input, today) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            if let Some(found) = screening::field_errors(&ServiceError::from(e), lang) {
+                errors.extend(found);
+            }
+            Period::parse(&PeriodInput::default(), today).ok()
+        }
+    }
+}
+
 pub fn error_response(e: &ServiceError, lang: Lang, uri: &axum::http::Uri) -> Response {
     error_page(e, Ctx::new(lang, uri))
 }
@@ -826,6 +857,7 @@ mod network;
 mod offline;
 pub(crate) mod opinion;
 mod places;
+mod report;
 mod screening;
 mod session;
 mod supervision;

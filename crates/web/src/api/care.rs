@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use jinguo_domain::care::{EntryInput, Period, RegistryInput, ServiceInput};
+use jinguo_domain::care::{EntryInput, RegistryInput, ServiceInput};
 use jinguo_services::care::{EntryDetail, EntryView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -412,28 +412,6 @@ async fn record_services(
     Ok((StatusCode::CREATED, Json(IdDto { id })))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodQuery {
-    /// A calendar year; this year when neither it nor `from` and `to` are given.
-    pub year: Option<i32>,
-    /// The first day (YYYY-MM-DD), with `to`; the two take the place of `year`.
-    pub from: Option<String>,
-    /// The last day (YYYY-MM-DD), included; at most ten years after `from`.
-    pub to: Option<String>,
-}
-
-impl PeriodQuery {
-    fn period(&self) -> Result<Period, jinguo_services::ServiceError> {
-        Ok(Period::parse(
-            self.year,
-            self.from.as_deref(),
-            self.to.as_deref(),
-            jinguo_services::clock::today(),
-        )?)
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CareFiguresDto {
     /// The first and last days counted.
@@ -471,7 +449,7 @@ pub struct EntryCountDto {
 
 /// The figures of care below a place the caller manages, over a year or a period.
 #[utoipa::path(get, path = "/api/v1/places/{code}/care/figures", tag = "care",
-    params(("code" = String, Path), PeriodQuery),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, body = CareFiguresDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -480,7 +458,7 @@ async fn figures(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<CareFiguresDto>> {
     let period = q.period().map_err(api(lang))?;
     let f = s
@@ -741,7 +719,7 @@ pub struct CareEventDto {
 
 /// The events below a place the caller manages, in a year (this year by default) or a period.
 #[utoipa::path(get, path = "/api/v1/places/{code}/events", tag = "care",
-    params(("code" = String, Path), PeriodQuery),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, body = Vec<CareEventDto>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -750,7 +728,7 @@ async fn place_events(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<Vec<CareEventDto>>> {
     let period = q.period().map_err(api(lang))?;
     let list = s
@@ -836,7 +814,7 @@ async fn record_event(
 /// The figures of care below a place the caller manages, over a year or a period, as a workbook (XLSX, in
 /// the caller's language, no names).
 #[utoipa::path(get, path = "/api/v1/places/{code}/care/export", tag = "care",
-    params(("code" = String, Path), PeriodQuery),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -845,7 +823,7 @@ async fn care_workbook(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<axum::response::Response> {
     let period = q.period().map_err(api(lang))?;
     let bytes = s

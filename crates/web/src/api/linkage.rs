@@ -1056,6 +1056,8 @@ pub struct BoardDto {
     pub in_linkage: bool,
     pub open: i64,
     pub overdue: i64,
+    /// Referrals sent to it in the period.
+    pub sent: i64,
     pub waiting: Vec<WaitingDto>,
     pub months: Vec<MonthDto>,
 }
@@ -1085,6 +1087,7 @@ impl From<&BoardLine> for BoardDto {
             in_linkage: b.in_linkage,
             open: b.open,
             overdue: b.overdue,
+            sent: b.sent,
             waiting: b
                 .waiting
                 .iter()
@@ -1108,9 +1111,10 @@ impl From<&BoardLine> for BoardDto {
     }
 }
 
-/// The linkage board of a place the caller manages: per department.
+/// The linkage board of a place the caller manages: per department, over a period (the last
+/// twelve months without one).
 #[utoipa::path(get, path = "/api/v1/places/{code}/linkage", tag = "linkage",
-    params(("code" = String, Path)),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, body = Vec<BoardDto>),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn board(
@@ -1118,10 +1122,12 @@ async fn board(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<Vec<BoardDto>>> {
+    let period = q.optional().map_err(api(lang))?;
     let b = s
         .services
-        .linkage_board(&caller, &code)
+        .linkage_board(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     Ok(Json(b.iter().map(BoardDto::from).collect()))
@@ -1129,7 +1135,7 @@ async fn board(
 
 /// The board as a workbook (XLSX, in the caller's language).
 #[utoipa::path(get, path = "/api/v1/places/{code}/linkage/export", tag = "linkage",
-    params(("code" = String, Path)),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn board_workbook(
@@ -1137,10 +1143,12 @@ async fn board_workbook(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<axum::response::Response> {
+    let period = q.optional().map_err(api(lang))?;
     let bytes = s
         .services
-        .linkage_workbook(&caller, &code, lang)
+        .linkage_workbook(&caller, &code, period, lang)
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(bytes, "linkage", &code))

@@ -398,9 +398,10 @@ impl From<&DisputeFigures> for DisputeFiguresDto {
     }
 }
 
-/// The figures of the disputes below a place the caller manages.
+/// The figures of the disputes registered in a period (all time without one) below a place the
+/// caller manages.
 #[utoipa::path(get, path = "/api/v1/places/{code}/disputes/figures", tag = "mediation",
-    params(("code" = String, Path)),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, body = DisputeFiguresDto),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn dispute_figures(
@@ -408,15 +409,17 @@ async fn dispute_figures(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<DisputeFiguresDto>> {
+    let period = q.optional().map_err(api(lang))?;
     let f = s
         .services
-        .dispute_figures(&caller, &code)
+        .dispute_figures_in(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     let units = s
         .services
-        .dispute_units(&caller, &code)
+        .dispute_units(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     let mut dto = DisputeFiguresDto::from(&f);
@@ -686,7 +689,7 @@ async fn agreement_document(
 /// The disputes below a place the caller manages as a workbook (XLSX, in the caller's language):
 /// the figures, counts by kind, source, risk and unit, and one line a dispute without names.
 #[utoipa::path(get, path = "/api/v1/places/{code}/disputes/export", tag = "mediation",
-    params(("code" = String, Path)),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn dispute_workbook(
@@ -694,10 +697,12 @@ async fn dispute_workbook(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<axum::response::Response> {
+    let period = q.optional().map_err(api(lang))?;
     let bytes = s
         .services
-        .dispute_workbook(&caller, &code, lang)
+        .dispute_workbook(&caller, &code, period, lang)
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(bytes, "disputes", &code))

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
 use jinguo_domain::care::{
-    EntryInput, EntryStep, Period, RegistryInput, ServiceInput, ServiceKind, WishStatus,
+    EntryInput, EntryStep, RegistryInput, ServiceInput, ServiceKind, WishStatus,
 };
 use jinguo_services::care::{EntryDetail, EntryView};
 use jinguo_services::{Caller, ServiceError};
@@ -319,18 +319,13 @@ async fn figures(
     lang: Lang,
     errors: &mut Vec<FieldError>,
 ) -> (Option<FiguresView>, bool) {
-    let today = jinguo_services::clock::today();
     let asked = from.is_some() || to.is_some();
-    let period = match Period::parse(None, from.as_deref(), to.as_deref(), today) {
-        Ok(p) => Ok(p),
-        Err(e) => {
-            if let Some(found) = super::screening::field_errors(&ServiceError::from(e), lang) {
-                errors.extend(found);
-            }
-            Period::parse(None, None, None, today)
-        }
+    let input = jinguo_domain::period::PeriodInput {
+        from: from.clone(),
+        to: to.clone(),
+        ..Default::default()
     };
-    let Ok(period) = period else {
+    let Some(period) = super::period_or_this_year(&input, lang, errors) else {
         return (None, false);
     };
     let Ok(f) = s.services.care_figures(caller, code, period).await else {

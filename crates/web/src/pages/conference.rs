@@ -447,6 +447,28 @@ pub(super) async fn minutes(
     }
 }
 
+/// The minutes as PDF.
+pub(super) async fn minutes_pdf(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    PageCaller(caller, _): PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let c = Ctx::with(lang, &uri, &caller);
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return error_page(&ServiceError::NotFound, c);
+    };
+    match s
+        .services
+        .conference_minutes_as(&caller, id, jinguo_services::DocFormat::Pdf)
+        .await
+    {
+        Ok((name, bytes)) => super::mediation::pdf_response(&name, bytes),
+        Err(e) => error_page(&e, c),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "actions.html")]
 struct ActionsPage {

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -1001,9 +1001,14 @@ pub(super) async fn board_page(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     Path(code): Path<String>,
+    Query(q): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let board = match s.services.linkage_board(&caller, &code).await {
+    let period = match q.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
+    let board = match s.services.linkage_board(&caller, &code, period).await {
         Ok(b) => b,
         Err(e) => return error_page(&e, c),
     };

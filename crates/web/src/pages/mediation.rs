@@ -246,7 +246,7 @@ async fn render_list(
         }
     });
     let figures = match code {
-        Some(code) => s.services.dispute_figures(caller, code).await.ok(),
+        Some(code) => s.services.dispute_figures_in(caller, code, None).await.ok(),
         None => None,
     }
     .map(|f| {
@@ -270,7 +270,7 @@ async fn render_list(
     let units = match code {
         Some(code) => s
             .services
-            .dispute_units(caller, code)
+            .dispute_units(caller, code, None)
             .await
             .unwrap_or_default(),
         None => Vec::new(),
@@ -987,6 +987,38 @@ pub(super) async fn agreement_docx(
         Ok((name, bytes)) => docx_response(&name, bytes),
         Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
     }
+}
+
+/// The agreement as PDF, to print and sign.
+pub(super) async fn agreement_pdf(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<Uuid>,
+    PageCaller(caller, _): PageCaller,
+) -> Response {
+    match s
+        .services
+        .agreement_document_as(&caller, id, jinguo_services::DocFormat::Pdf)
+        .await
+    {
+        Ok((name, bytes)) => pdf_response(&name, bytes),
+        Err(e) => error_page(&e, Ctx::with(lang, &uri, &caller)),
+    }
+}
+
+/// A PDF to download, named in Chinese (RFC 5987) with an ASCII fallback.
+pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut r = crate::api::download(bytes, "application/pdf", "document.pdf");
+    let disposition = format!(
+        "attachment; filename=\"document.pdf\"; filename*=UTF-8''{}",
+        super::encode(name)
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
 }
 
 #[derive(Debug, Default, Deserialize)]

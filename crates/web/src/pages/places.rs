@@ -75,6 +75,16 @@ struct PlacePage {
     clocks: Option<ClockCounts>,
     /// Care this year (staff managing the place).
     care: Option<CareCounts>,
+    /// This year so far beside the last complete one (staff managing the place).
+    years: Option<YearsBeside>,
+}
+
+/// This year's figures so far beside the last complete year's.
+struct YearsBeside {
+    this: i32,
+    last: i32,
+    /// (label, this year, last year)
+    lines: Vec<(&'static str, String, String)>,
 }
 
 /// A campaign's progress below the place.
@@ -236,6 +246,37 @@ pub(super) async fn place(
         Ok(d) => d.map(|(served, review_due)| CareCounts { served, review_due }),
         Err(e) => return error_page(&e, c),
     };
+    // The two years are a summary: should they fail to count, the overview shows the rest.
+    let years = match s.services.years_beside(&caller, &view.place).await {
+        Ok(y) => y.map(|(year, this, last)| {
+            use jinguo_domain::report::Figure as F;
+            YearsBeside {
+                this: year,
+                last: year - 1,
+                lines: [
+                    F::Screened,
+                    F::Disputes,
+                    F::Agreed,
+                    F::PeopleServed,
+                    F::Cases,
+                    F::Calls,
+                ]
+                .iter()
+                .map(|f| {
+                    (
+                        f.label(lang),
+                        thousands(this.get(*f)),
+                        thousands(last.get(*f)),
+                    )
+                })
+                .collect(),
+            }
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "the overview's years were not counted");
+            None
+        }
+    };
     let keys = figure_keys(level);
     let figures = keys
         .iter()
@@ -290,6 +331,7 @@ pub(super) async fn place(
     let p = PlacePage {
         clocks,
         care,
+        years,
         title: view.place.name.clone(),
         level: level.label(lang),
         code: view.place.code.clone(),
