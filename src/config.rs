@@ -294,7 +294,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 67] = [
+const ENV_KEYS: [&str; 69] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
