@@ -506,12 +506,16 @@ async fn an_import_run_again_after_a_conflict_is_whole() {
         }
     }
     let before_retries = jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
-    // Accounts created meanwhile: each write appends to the audit chain, as the import does.
+    // Households of the county read meanwhile: each read appends to the county's audit chain,
+    // as the import does.
+    let (_, household) = support::first_household(&s).await;
     let writer = {
         let s = s.clone();
         tokio::spawn(async move {
-            for i in 0..40 {
-                support::account(&s, &format!("meanwhile{i}"), Role::Staff, "530181").await;
+            for _ in 0..40 {
+                s.household_view(&support::county_staff(), household)
+                    .await
+                    .unwrap();
             }
         })
     };
