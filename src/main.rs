@@ -129,17 +129,21 @@ enum User {
 
 #[derive(Subcommand)]
 enum Audit {
-    /// Walk the chain (each entry's MAC under the key file's keys): exits non-zero when an entry
-    /// was changed, inserted or deleted, or entries were removed without a recorded prune.
+    /// Walk the chains, one per county and the one of entries about no county (each entry's MAC
+    /// under the key file's keys): exits non-zero when an entry was changed, inserted or deleted,
+    /// or entries were removed without a recorded prune.
     Verify {
+        /// Only the chain of this county (its six-digit code).
+        #[arg(long)]
+        county: Option<String>,
         /// A file of anchors (`audit_anchor` as a file): also exits non-zero when an anchored
         /// entry is missing or differs (the end of the log cut and its head set back). Default:
         /// the configured anchor file, if any.
         #[arg(long)]
         anchor: Option<PathBuf>,
     },
-    /// Write an anchor of the chain's head (number, MAC, time) to the configured `audit_anchor`
-    /// (a file, `stdout` or a webhook), or to `--to`.
+    /// Write an anchor of each chain's head (county, number, MAC, time; one line each) to the
+    /// configured `audit_anchor` (a file, `stdout` or a webhook), or to `--to`.
     Anchor {
         /// Where to: a file path, `stdout`, or an http(s) address.
         #[arg(long)]
@@ -470,19 +474,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 cfg.audit_retention_days
             );
         }
-        Command::Audit(Audit::Verify { anchor }) => {
+        Command::Audit(Audit::Verify { anchor, county }) => {
             let anchors = match &anchor {
                 Some(file) => jinguo_services::anchor::read_anchors(file),
                 None => services.configured_anchors(),
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match services.verify_audit_against(&anchors).await? {
+            let verified = match &county {
+                Some(code) => {
+                    let anchors: Vec<_> = anchors
+                        .iter()
+                        .filter(|a| &a.county == code)
+                        .cloned()
+                        .collect();
+                    services.verify_audit_chain(code, &anchors).await?
+                }
+                None => services.verify_audit_against(&anchors).await?,
+            };
+            match verified {
                 Verification::Intact { entries } => jinguo::out!(
                     "audit log intact: {entries} entries, {} anchors",
                     anchors.len()
                 ),
-                Verification::Broken { seq, why } => {
-                    anyhow::bail!("audit log broken at entry {seq}: {why}")
+                broken @ Verification::Broken { .. } => {
+                    anyhow::bail!("audit log broken at {broken}")
                 }
             }
         }
@@ -494,12 +509,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .ok_or_else(|| {
                 anyhow::anyhow!("nowhere to write the anchor: set audit_anchor or give --to")
             })?;
-            let a = services
+            let anchors = services
                 .write_anchor(&sink)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if sink != jinguo_services::anchor::AnchorSink::Stdout {
-                jinguo::out!("anchored the audit log at entry {}", a.seq);
+                for a in &anchors {
+                    if a.county.is_empty() {
+                        jinguo::out!("anchored the audit log at entry {}", a.seq);
+                    } else {
+                        jinguo::out!(
+                            "anchored the audit log of county {} at entry {}",
+                            a.county,
+                            a.seq
+                        );
+                    }
+                }
             }
         }
         Command::Bench { what: None } => {

@@ -331,43 +331,38 @@ async fn audit_chain_detects_tampering(b: Backend) {
             .is_err()
     );
     // Bypass them, edit entry 2: found.
-    match b {
-        Backend::Sqlite => {
-            support::exec(&t.db, "DROP TRIGGER audit_no_update")
-                .await
-                .unwrap();
-            support::exec(&t.db, "DROP TRIGGER audit_no_delete")
-                .await
-                .unwrap();
-        }
-        Backend::Postgres => support::exec(&t.db, "ALTER TABLE audit DISABLE TRIGGER USER")
-            .await
-            .unwrap(),
-    }
+    support::drop_audit_guards(&t.db).await;
     support::exec(
         &t.db,
-        "UPDATE audit SET reason = 'nothing to see' WHERE seq = 2",
+        "UPDATE audit SET reason = 'nothing to see' WHERE county_code = '530181' AND seq = 2",
     )
     .await
     .unwrap();
     assert_eq!(
         s.verify_audit().await.unwrap(),
         Verification::Broken {
+            county: "530181".into(),
             seq: 2,
             why: "MAC does not match: the entry was changed, or the chain was recomputed without the key"
         }
     );
-    support::exec(&t.db, "UPDATE audit SET reason = '' WHERE seq = 2")
-        .await
-        .unwrap();
+    support::exec(
+        &t.db,
+        "UPDATE audit SET reason = '' WHERE county_code = '530181' AND seq = 2",
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         s.verify_audit().await.unwrap(),
         Verification::Intact { .. }
     ));
-    let last = entries;
-    support::exec(&t.db, &format!("DELETE FROM audit WHERE seq = {last}"))
-        .await
-        .unwrap();
+    let (last, _) = jinguo_storage::audit::head(&t.db, "530181").await.unwrap();
+    support::exec(
+        &t.db,
+        &format!("DELETE FROM audit WHERE county_code = '530181' AND seq = {last}"),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         s.verify_audit().await.unwrap(),
         Verification::Broken { .. }
@@ -713,10 +708,12 @@ async fn recorded_prune(
         conn,
         &s.keys,
         &Caller::operator(),
-        jinguo_services::audit::Record::new("audit.prune").detail(format!(
-            "removed={} through={} anchor={}",
-            p.removed, p.through, p.anchor_hash
-        )),
+        jinguo_services::audit::Record::new("audit.prune")
+            .place(p.county_path.clone())
+            .detail(format!(
+                "removed={} through={} anchor={}",
+                p.removed, p.through, p.anchor_hash
+            )),
     )
     .await
     .unwrap();
@@ -754,7 +751,9 @@ async fn audit_retention(b: Backend) {
             )
             .await
             .unwrap();
-            recorded_prune(&mut conn, &s, &n).await;
+            for p in &n {
+                recorded_prune(&mut conn, &s, p).await;
+            }
             tx.commit().await.unwrap();
             n
         }
@@ -767,23 +766,33 @@ async fn audit_retention(b: Backend) {
             )
             .await
             .unwrap();
-            recorded_prune(&mut conn, &s, &n).await;
+            for p in &n {
+                recorded_prune(&mut conn, &s, p).await;
+            }
             tx.commit().await.unwrap();
             n
         }
     };
-    assert!(removed.removed >= 5, "{removed:?}");
+    // One prune in each chain: the county's (the reads) and that of entries about no county.
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(
+        removed.iter().map(|p| p.removed).sum::<u64>() >= 5,
+        "{removed:?}"
+    );
     s.household_view(&staff, hid).await.unwrap();
     s.household_view(&staff, hid).await.unwrap();
     assert_eq!(
         s.verify_audit().await.unwrap(),
-        Verification::Intact { entries: 3 }
+        Verification::Intact { entries: 4 }
     );
-    let (head, _) = jinguo_storage::audit::head(&t.db).await.unwrap();
+    let (head, _) = jinguo_storage::audit::head(&t.db, "530181").await.unwrap();
     assert!(
-        support::exec(&t.db, &format!("DELETE FROM audit WHERE seq = {head}"))
-            .await
-            .is_err(),
+        support::exec(
+            &t.db,
+            &format!("DELETE FROM audit WHERE county_code = '530181' AND seq = {head}")
+        )
+        .await
+        .is_err(),
         "recent entries stay"
     );
 }

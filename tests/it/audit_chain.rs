@@ -3,7 +3,7 @@
 //! behind the application's back — is found and named by its entry number; a log written before
 //! the chain was keyed still verifies after the upgrade; reasons are sealed at rest.
 
-use crate::support::{self, both_backends, fresh};
+use crate::support::{self, all_backends, both_backends, fresh};
 use jinguo_domain::account::Role;
 use jinguo_domain::audit::AuditEntry;
 use jinguo_services::anchor::{Anchor, AnchorSink};
@@ -14,16 +14,7 @@ use jinguo_storage::{Backend, Db, StorageError, db_tx};
 
 /// Removes the triggers that keep the log append-only, as someone with the database file would.
 async fn drop_guards(db: &Db) {
-    let statements: &[&str] = match db {
-        Db::Sqlite(_) => &[
-            "DROP TRIGGER audit_no_update",
-            "DROP TRIGGER audit_no_delete",
-        ],
-        Db::Postgres(_) => &["ALTER TABLE audit DISABLE TRIGGER USER"],
-    };
-    for q in statements {
-        support::exec(db, q).await.unwrap();
-    }
+    support::drop_audit_guards(db).await;
 }
 
 /// `n` entries by the operator, each with a reason.
@@ -39,13 +30,28 @@ async fn entries(s: &Services, n: usize) {
     }
 }
 
+/// The entries `test.entry` as the auditor finds them (reasons opened).
+async fn test_entries(s: &Services) -> Vec<jinguo_services::audit::AuditRow> {
+    let auditor = support::caller(Role::AuditAdmin, "53");
+    s.search_audit(
+        &auditor,
+        &AuditQuery {
+            action: Some("test.entry".into()),
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn hash_of(db: &Db, seq: i64) -> String {
-    store::get(db, seq).await.unwrap().unwrap().hash
+    store::get(db, "", seq).await.unwrap().unwrap().hash
 }
 
 fn broken_at(v: Verification, at: i64, words: &str) {
     match v {
-        Verification::Broken { seq, why } => {
+        Verification::Broken { seq, why, .. } => {
             assert_eq!(seq, at, "{why}");
             assert!(why.contains(words), "{why}");
         }
@@ -82,7 +88,7 @@ async fn truncation_is_found(b: Backend) {
         .unwrap();
     support::exec(
         &t.db,
-        &format!("UPDATE audit_head SET seq = 7, hash = '{h7}' WHERE id = 1"),
+        &format!("UPDATE audit_head SET seq = 7, hash = '{h7}' WHERE county_code = ''"),
     )
     .await
     .unwrap();
@@ -121,7 +127,7 @@ async fn deletion_with_recomputation_is_found(b: Backend) {
         .unwrap();
     }
     let mut prev = hash_of(&t.db, 4).await;
-    for row in store::page(&t.db, 4, 100).await.unwrap() {
+    for row in store::page(&t.db, "", 4, 100).await.unwrap() {
         let mut e: AuditEntry = row.entry();
         e.seq = row.seq;
         let hash = e.chain_hash(&prev);
@@ -138,7 +144,7 @@ async fn deletion_with_recomputation_is_found(b: Backend) {
     }
     support::exec(
         &t.db,
-        &format!("UPDATE audit_head SET seq = 9, hash = '{prev}' WHERE id = 1"),
+        &format!("UPDATE audit_head SET seq = 9, hash = '{prev}' WHERE county_code = ''"),
     )
     .await
     .unwrap();
@@ -203,7 +209,7 @@ async fn fake_prune_is_found(b: Backend) {
         .unwrap();
     support::exec(
         &t.db,
-        &format!("UPDATE audit_head SET pruned_through = 12, anchor_hash = '{h12}' WHERE id = 1"),
+        &format!("UPDATE audit_head SET pruned_through = 12, anchor_hash = '{h12}' WHERE county_code = ''"),
     )
     .await
     .unwrap();
@@ -214,6 +220,94 @@ async fn fake_prune_is_found(b: Backend) {
     );
 }
 both_backends!(fake_prune, super::fake_prune_is_found);
+
+/// Two counties write at once under serializable isolation (the default of some distributed
+/// engines): each county's entries are numbered and linked in its own chain, so the writers never
+/// meet on a head, and no transaction has to run again; each chain verifies on its own and all
+/// together, and an entry of one county's chain changed is named with its county.
+async fn counties_write_apart(b: Backend) {
+    let t = fresh(b).await;
+    let s = support::services(&t.db);
+    let s = match b {
+        Backend::Sqlite => s,
+        Backend::Postgres => support::serializable(&t, s).await,
+    };
+    const EACH: i64 = 40;
+    let before = jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    let writer = |county: &'static str| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let staff = support::caller(Role::Staff, &format!("53/5301/{county}/"));
+            for i in 0..EACH {
+                let r: Result<i64, StorageError> = async {
+                    db_tx!(&s.db, tx => record(tx, &s.keys, &staff, Record::new("test.entry")
+                        .place(format!("53/5301/{county}/{county}001/")).target(format!("thing:{i}"))
+                        .reason("核实")).await)
+                }
+                .await;
+                assert_eq!(r.unwrap(), i + 1, "numbered in the county's own chain");
+            }
+        })
+    };
+    let (a, b2) = tokio::join!(writer("530102"), writer("530181"));
+    a.unwrap();
+    b2.unwrap();
+    let again = jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert_eq!(again, 0, "transactions run again after a conflict");
+    // The chain of entries about no county has its head from the start.
+    assert_eq!(
+        store::chains(&t.db).await.unwrap(),
+        ["", "530102", "530181"]
+    );
+    for county in ["530102", "530181"] {
+        assert_eq!(store::head(&t.db, county).await.unwrap().0, EACH);
+        assert_eq!(
+            s.verify_audit_chain(county, &[]).await.unwrap(),
+            Verification::Intact { entries: EACH }
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let anchors = anchored(&s, dir.path()).await;
+    assert_eq!(
+        anchors
+            .iter()
+            .map(|a| (a.county.as_str(), a.seq))
+            .collect::<Vec<_>>(),
+        [("", 0), ("530102", EACH), ("530181", EACH)]
+    );
+    assert_eq!(
+        s.verify_audit_against(&anchors).await.unwrap(),
+        Verification::Intact { entries: 2 * EACH }
+    );
+    // The reasons open for the auditor (each bound to its chain and number).
+    let found = test_entries(&s).await;
+    assert_eq!(found.len() as i64, 2 * EACH);
+    assert!(found.iter().all(|r| r.reason == "核实"));
+    // One county's entry changed behind the application's back: named with its county.
+    drop_guards(&t.db).await;
+    support::exec(
+        &t.db,
+        "UPDATE audit SET target = 'thing:x' WHERE county_code = '530181' AND seq = 7",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.verify_audit_chain("530102", &[]).await.unwrap(),
+        Verification::Intact { entries: EACH }
+    );
+    let broken = s.verify_audit().await.unwrap();
+    assert!(
+        matches!(&broken, Verification::Broken { county, seq: 7, .. } if county == "530181"),
+        "{broken:?}"
+    );
+    assert!(
+        broken
+            .to_string()
+            .starts_with("entry 7 of county 530181: MAC does not match"),
+        "{broken}"
+    );
+}
+all_backends!(counties_apart, super::counties_write_apart);
 
 /// A log written by the version that chained by an unkeyed hash: after the upgrade it verifies,
 /// its head is sealed under the key by the next entry, new entries are keyed, and rewriting the
@@ -291,7 +385,7 @@ async fn an_old_chain_upgrades(b: Backend) {
     .unwrap();
     db.migrate().await.unwrap();
     let s = support::services(&db);
-    assert_eq!(store::keyed_from(&db).await.unwrap(), 6);
+    assert_eq!(store::keyed_from(&db, "").await.unwrap(), 6);
     assert_eq!(
         s.verify_audit().await.unwrap(),
         Verification::Intact { entries: 5 }
@@ -299,7 +393,7 @@ async fn an_old_chain_upgrades(b: Backend) {
     assert!(s.seal_audit_head().await.unwrap());
     assert!(!s.seal_audit_head().await.unwrap(), "sealed once");
     entries(&s, 2).await;
-    let rows = store::page(&db, 0, 100).await.unwrap();
+    let rows = store::page(&db, "", 0, 100).await.unwrap();
     assert_eq!(rows.len(), 8);
     assert!(rows[..5].iter().all(|r| r.kid.is_empty()));
     assert!(rows[5..].iter().all(|r| r.kid == "k1"));
@@ -344,25 +438,14 @@ async fn rotation_keeps_the_chain(b: Backend) {
     entries(&s, 3).await;
     s.rotate_keys(&Caller::operator()).await.unwrap();
     entries(&s, 3).await;
-    let rows = store::page(&t.db, 0, 100).await.unwrap();
+    let rows = store::page(&t.db, "", 0, 100).await.unwrap();
     assert_eq!(rows[0].kid, "k1");
     assert_eq!(rows.last().unwrap().kid, "k2");
     assert!(matches!(
         s.verify_audit().await.unwrap(),
         Verification::Intact { .. }
     ));
-    let auditor = support::caller(Role::AuditAdmin, "53");
-    let found = s
-        .search_audit(
-            &auditor,
-            &AuditQuery {
-                action: Some("test.entry".into()),
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let found = test_entries(&s).await;
     let mut reasons: Vec<String> = found.into_iter().map(|r| r.reason).collect();
     reasons.sort();
     assert_eq!(
@@ -397,7 +480,7 @@ async fn reasons_are_sealed_at_rest() {
         s.search_audit(&support::county_staff(), &q).await.is_err(),
         "only the auditor searches the log"
     );
-    let raw = store::page(&t.db, 0, 10).await.unwrap();
+    let raw = store::page(&t.db, "", 0, 10).await.unwrap();
     assert!(
         raw[0].reason.starts_with("v1.xc20.k1."),
         "{}",
@@ -457,7 +540,7 @@ async fn an_anchor_goes_to_a_webhook() {
     let (head, body) = got.await.unwrap();
     assert!(head.starts_with("POST /anchors"), "{head}");
     let sent: Anchor = serde_json::from_str(&body).unwrap();
-    assert_eq!(sent, a);
+    assert_eq!(vec![sent.clone()], a);
     assert_eq!(sent.seq, 2);
     assert_eq!(AnchorSink::parse("stdout"), Some(AnchorSink::Stdout));
     assert_eq!(
@@ -621,7 +704,7 @@ async fn anchors_from_the_command_line() {
     support::exec(
         &db,
         &format!(
-            "UPDATE audit_head SET seq = {}, hash = '{prev}' WHERE id = 1",
+            "UPDATE audit_head SET seq = {}, hash = '{prev}' WHERE county_code = ''",
             head - 1
         ),
     )

@@ -3,7 +3,7 @@
 //! reminders, services one by one and a whole day at once (all or nothing), refusals, figures
 //! that count each person once, and the audit log.
 
-use crate::support::{self, Api, both_backends, fields, serve, with_small_demo};
+use crate::support::{self, Api, all_backends, both_backends, fields, serve, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_services::Caller;
 use jinguo_services::audit::AuditQuery;
@@ -422,7 +422,7 @@ async fn care_end_to_end(b: Backend) {
         );
     }
 }
-both_backends!(end_to_end, super::care_end_to_end);
+all_backends!(end_to_end, super::care_end_to_end);
 
 /// The pages, in Chinese and English: from a household's page its person is proposed for a
 /// registry (a refused form names the field), verified on the entry's page, then served with a

@@ -3,7 +3,7 @@
 //! kept apart, exports in clear gated, API tokens that work and end.
 
 use crate::access::query;
-use crate::support::{self, both_backends, serve, with_small_demo};
+use crate::support::{self, all_backends, both_backends, serve, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_services::emergency::EmergencyRequest;
 use jinguo_services::{Caller, ServiceError, Services};
@@ -292,7 +292,7 @@ async fn emergency_access(b: Backend) {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
 }
-both_backends!(emergency, super::emergency_access);
+all_backends!(emergency, super::emergency_access);
 
 /// 三员分立: each administrator tries what belongs to another, and to herself.
 async fn administrators_apart(b: Backend) {

@@ -3,7 +3,7 @@
 //! at once), a promised call-back kept as a clock the worker climbs until it is made, the
 //! figures per month, who sees what, the page and the API in both languages.
 
-use crate::support::{self, both_backends, with_small_demo};
+use crate::support::{self, all_backends, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_domain::hotline::{Action, CallInput};
 use jinguo_services::{ServiceError, Services};
@@ -244,4 +244,4 @@ async fn the_log(b: Backend) {
     assert_eq!(l["calls"].as_array().unwrap().len(), 4, "{l}");
     assert_eq!(l["months"][2]["violence"], 1);
 }
-both_backends!(calls_logged_masked_referred_and_called_back, super::the_log);
+all_backends!(calls_logged_masked_referred_and_called_back, super::the_log);

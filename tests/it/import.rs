@@ -506,12 +506,23 @@ async fn an_import_run_again_after_a_conflict_is_whole() {
         }
     }
     let before_retries = jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
-    // Accounts created meanwhile: each write appends to the audit chain, as the import does.
+    // Entries about no county appended meanwhile, to the chain the import's own entry goes to.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let s = s.clone();
+        let (s, done) = (s.clone(), done.clone());
         tokio::spawn(async move {
-            for i in 0..40 {
-                support::account(&s, &format!("meanwhile{i}"), Role::Staff, "530181").await;
+            for _ in 0..40 {
+                if done.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                s.note_read(
+                    &jinguo_services::Caller::operator(),
+                    jinguo_services::audit::Record::new("test.entry"),
+                )
+                .await
+                .unwrap();
+                // Spread over the import's first run, which they make run again.
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
             }
         })
     };
@@ -523,6 +534,7 @@ async fn an_import_run_again_after_a_conflict_is_whole() {
         )
         .await
         .unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.await.unwrap();
     let retries =
         jinguo_storage::db::TX_RETRIES.load(std::sync::atomic::Ordering::Relaxed) - before_retries;

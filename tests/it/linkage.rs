@@ -5,7 +5,7 @@
 //! repeated across a restart), instruments with their clocks, the inbox, the board, and the
 //! delivery of messages to a real local receiver that is down, then up, then slow.
 
-use crate::support::{self, Api, both_backends, fields, serve, with_small_demo};
+use crate::support::{self, Api, all_backends, fields, serve, with_small_demo};
 use chrono::{Duration, Utc};
 use jinguo_domain::account::Role;
 use jinguo_services::Caller;
@@ -805,7 +805,7 @@ async fn linkage_end_to_end(b: Backend) {
         assert!(audited(&s, action).await > 0, "{action} not audited");
     }
 }
-both_backends!(end_to_end, super::linkage_end_to_end);
+all_backends!(end_to_end, super::linkage_end_to_end);
 
 /// The server's own worker delivers a message as soon as it is committed, with no round run by
 /// hand.

@@ -13,6 +13,7 @@ mod care;
 mod cli;
 mod crash;
 mod demo_current;
+mod distributed;
 mod emergency;
 mod exports;
 mod family;

@@ -2,7 +2,7 @@
 //! acceptance, two people editing at once, assignment to a mediator, sessions, the agreement,
 //! judicial confirmation, the figures, masking and the audit log.
 
-use crate::support::{self, Api, both_backends, serve, with_small_demo};
+use crate::support::{self, Api, all_backends, serve, with_small_demo};
 use chrono::Duration;
 use jinguo_domain::account::Role;
 use jinguo_domain::member::MemberInput;
@@ -605,7 +605,7 @@ async fn mediation_end_to_end(b: Backend) {
     assert_eq!(st, 201, "{reg}");
     assert_ne!(reg["id"], first["id"]);
 }
-both_backends!(end_to_end, super::mediation_end_to_end);
+all_backends!(end_to_end, super::mediation_end_to_end);
 
 /// The pages, as county staff: the intake form refuses a missing consent with the field's
 /// message in Chinese and keeps what was typed; a good form registers and shows the dispute; the

@@ -4,7 +4,7 @@
 //! to the chairs and officers of the place's level, timed by clocks the escalation worker
 //! climbs, answered once the level's chair approves, closed and reopened; who sees what.
 
-use crate::support::{self, both_backends, with_small_demo};
+use crate::support::{self, all_backends, both_backends, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_domain::opinion as rules;
 use jinguo_services::opinion::{Incoming, Ingested, RuleInput, SourceInput, StepInput};
@@ -505,7 +505,7 @@ async fn judging_routing_clocks(b: Backend) {
             .contains(&"opinion.reopened".to_string())
     );
 }
-both_backends!(judged_routed_timed_answered, super::judging_routing_clocks);
+all_backends!(judged_routed_timed_answered, super::judging_routing_clocks);
 
 async fn scope_and_masking(b: Backend) {
     let (_t, s) = with_small_demo(b).await;

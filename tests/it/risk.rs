@@ -4,7 +4,7 @@
 //! repeated with its history, judgement, escalation, the county's checklist and weights, what
 //! staff who do not own the case see, the audit).
 
-use crate::support::{self, Api, both_backends, fields, serve, with_small_demo};
+use crate::support::{self, Api, all_backends, both_backends, fields, serve, with_small_demo};
 use chrono::{Duration, Utc};
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::DeadlineKind;
@@ -439,7 +439,7 @@ async fn a_case_is_assessed_over_time(b: Backend) {
     let (_, whole) = api.send(&staff, "GET", &case_path, None).await;
     assert_eq!(risk(&whole), "low");
 }
-both_backends!(assessed_over_time, super::a_case_is_assessed_over_time);
+all_backends!(assessed_over_time, super::a_case_is_assessed_over_time);
 
 async fn list_of(api: &Api, who: &support::Session) -> Vec<Value> {
     let (st, list) = api

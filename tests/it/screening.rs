@@ -3,7 +3,7 @@
 //! disputes medium risk opens.
 
 use crate::storage::{far_group, first_group};
-use crate::support::{self, SMALL, both_backends, with_small_demo};
+use crate::support::{self, SMALL, all_backends, both_backends, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_domain::screening::{CampaignInput, VisitInput};
 use jinguo_services::{Caller, ServiceError, Services};
@@ -81,7 +81,7 @@ async fn progress_is_counted_from_visits(b: Backend) {
         Err(ServiceError::NotFound)
     ));
 }
-both_backends!(progress, super::progress_is_counted_from_visits);
+all_backends!(progress, super::progress_is_counted_from_visits);
 
 fn visit(date: &str, risk: &str, key: &str) -> VisitInput {
     VisitInput {
@@ -291,7 +291,7 @@ async fn representatives_visit_their_households(b: Backend) {
         .unwrap();
     assert_eq!(log.len(), 1);
 }
-both_backends!(visits, super::representatives_visit_their_households);
+all_backends!(visits, super::representatives_visit_their_households);
 
 /// A household's page reads the household once: its screening block starts from the view just
 /// read, for the caller it was read for only. Handed to another caller, the household is read

@@ -1,6 +1,6 @@
 //! Storage and service contracts, the same on SQLite and PostgreSQL.
 
-use crate::support::{self, both_backends, fresh, with_small_demo};
+use crate::support::{self, all_backends, both_backends, fresh, with_small_demo};
 use jinguo_domain::person::PersonInput;
 use jinguo_services::{Caller, ServiceError, Services};
 use jinguo_storage::{Backend, Db, Subtree};
@@ -26,7 +26,61 @@ async fn migrations_are_idempotent(b: Backend) {
     t.db.migrate().await.unwrap();
     t.db.ping().await.unwrap();
 }
-both_backends!(migrations_twice, super::migrations_are_idempotent);
+all_backends!(migrations_twice, super::migrations_are_idempotent);
+
+/// On a Citus coordinator, `migrate` distributes every table that carries `county_code` by it
+/// (all colocated, so that a county's rows of every table are on one node) and makes every other
+/// table, and the places, a reference table; the same schema as on a plain PostgreSQL, which
+/// has no placement at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_distribute_by_county_on_citus() {
+    use jinguo_storage::db::{Placement, REFERENCE_TABLES_WITH_COUNTY, placements};
+    let plain = fresh(Backend::Postgres).await;
+    let Db::Postgres(p) = &plain.db else {
+        unreachable!()
+    };
+    assert!(placements(p).await.unwrap().is_empty());
+    if support::citus().is_none() {
+        return;
+    }
+    support::on_citus(async {
+        let t = fresh(Backend::Postgres).await;
+        let Db::Postgres(p) = &t.db else {
+            unreachable!()
+        };
+        let cols = t.db.schema_columns().await.unwrap();
+        assert_eq!(cols, plain.db.schema_columns().await.unwrap());
+        let mut expected: Vec<(String, Placement)> = Vec::new();
+        for (table, _) in &cols {
+            if expected.last().is_some_and(|(t, _)| t == table) {
+                continue;
+            }
+            let county = cols.contains(&(table.clone(), "county_code".to_string()));
+            let placement = if county && !REFERENCE_TABLES_WITH_COUNTY.contains(&table.as_str()) {
+                Placement::ByCounty
+            } else {
+                Placement::Reference
+            };
+            expected.push((table.clone(), placement));
+        }
+        assert_eq!(placements(p).await.unwrap(), expected);
+        for large in ["household", "person", "visit", "audit", "audit_head", "dv_case"] {
+            assert!(expected.contains(&(large.to_string(), Placement::ByCounty)), "{large}");
+        }
+        let (groups, column): (i64, String) = sqlx::query_as(
+            "SELECT count(DISTINCT colocationid), min(column_to_column_name(logicalrelid, partkey)) \
+             FROM pg_dist_partition WHERE partmethod = 'h'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap();
+        assert_eq!((groups, column.as_str()), (1, "county_code"));
+        // Again: nothing left to place.
+        t.db.migrate().await.unwrap();
+        assert_eq!(placements(p).await.unwrap(), expected);
+    })
+    .await;
+}
 
 /// Writes NBS-shaped CSV files (one of them gzipped) with a row whose parent is missing.
 pub fn division_files(dir: &std::path::Path) {
@@ -100,7 +154,7 @@ async fn import_places(b: Backend) {
     assert_eq!(v.figures.townships, 2);
     assert_eq!(v.figures.villages, 2);
 }
-both_backends!(import, super::import_places);
+all_backends!(import, super::import_places);
 
 async fn figures_roll_up(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
@@ -182,7 +236,7 @@ async fn figures_roll_up(b: Backend) {
         Err(ServiceError::NotFound)
     ));
 }
-both_backends!(figures, super::figures_roll_up);
+all_backends!(figures, super::figures_roll_up);
 
 async fn demo_is_deterministic_and_reused(b: Backend) {
     let (t1, s1) = with_small_demo(b).await;
@@ -353,7 +407,7 @@ async fn adding_persons(b: Backend) {
             .is_none()
     );
 }
-both_backends!(add_person, super::adding_persons);
+all_backends!(add_person, super::adding_persons);
 
 /// Two writers saving against the same version: exactly one wins.
 async fn concurrent_edits(b: Backend) {
@@ -391,7 +445,7 @@ async fn concurrent_edits(b: Backend) {
     assert_eq!(ok, 1, "one save wins: {r1:?} {r2:?}");
     assert!(matches!(r1, Err(ServiceError::Conflict)) || matches!(r2, Err(ServiceError::Conflict)));
 }
-both_backends!(concurrent, super::concurrent_edits);
+all_backends!(concurrent, super::concurrent_edits);
 
 /// A resident group with households outside 连然街道 (530181001), and its subdistrict's code.
 pub async fn far_group(s: &Services) -> (String, String) {
@@ -725,7 +779,7 @@ async fn lists_intersect_the_scope(b: Backend) {
             .is_empty()
     );
 }
-both_backends!(scoped_lists, super::lists_intersect_the_scope);
+all_backends!(scoped_lists, super::lists_intersect_the_scope);
 
 /// Coverage is computed: a gap appears when a representative leaves, at once.
 async fn coverage_gaps(b: Backend) {
@@ -785,7 +839,7 @@ async fn coverage_gaps(b: Backend) {
         Err(ServiceError::NotFound)
     ));
 }
-both_backends!(coverage, super::coverage_gaps);
+all_backends!(coverage, super::coverage_gaps);
 
 /// The PostgreSQL schema is ready to be distributed by county: every primary and unique key of a
 /// table carrying `county_code` contains it (but `place`, a small reference table that a
@@ -880,27 +934,13 @@ async fn integrity_check(b: Backend) {
     // An audit entry changed behind the application's back (its guarding triggers removed
     // first) is found.
     let sql = "UPDATE audit SET detail = 'changed' WHERE seq = 1";
-    match &t.db {
-        Db::Sqlite(x) => {
-            for q in [
-                "DROP TRIGGER audit_no_update",
-                "DROP TRIGGER audit_no_delete",
-                sql,
-            ] {
-                sqlx::query(q).execute(&x.write).await.unwrap();
-            }
-        }
-        Db::Postgres(x) => {
-            for q in ["ALTER TABLE audit DISABLE TRIGGER USER", sql] {
-                sqlx::query(q).execute(x).await.unwrap();
-            }
-        }
-    };
+    support::drop_audit_guards(&t.db).await;
+    support::exec(&t.db, sql).await.unwrap();
     let lines = s.check(&Caller::operator()).await.unwrap();
     let audit = lines.iter().find(|l| l.name == "audit chain").unwrap();
     assert!(!audit.ok, "{audit:?}");
 }
-both_backends!(check, super::integrity_check);
+all_backends!(check, super::integrity_check);
 
 /// A household and its persons read in one statement are what the two reads of them give, the
 /// head first; an unknown id, or the right id in another county, finds nothing.
@@ -964,7 +1004,7 @@ async fn household_with_persons_in_one_read(b: Backend) {
             .is_none()
     );
 }
-both_backends!(
+all_backends!(
     household_with_persons,
     super::household_with_persons_in_one_read
 );

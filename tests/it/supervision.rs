@@ -5,7 +5,7 @@
 //! configured working days, through the escalation worker; the figures per unit; who sees what;
 //! the pages and the API in both languages.
 
-use crate::support::{self, both_backends, with_small_demo};
+use crate::support::{self, all_backends, both_backends, with_small_demo};
 use chrono::Duration;
 use jinguo_domain::account::Role;
 use jinguo_domain::supervision::{Light, Status, Step, TaskInput};
@@ -336,7 +336,7 @@ async fn lifecycle(b: Backend) {
         (1, 0, 1, 0, 1)
     );
 }
-both_backends!(a_task_from_issue_to_rating, super::lifecycle);
+all_backends!(a_task_from_issue_to_rating, super::lifecycle);
 
 async fn clocks(b: Backend) {
     let (_t, s) = with_small_demo(b).await;

@@ -16,15 +16,14 @@ pub struct TestDb {
 }
 
 /// Drops a test's PostgreSQL database when the test lets go of it, so that a run of hundreds of
-/// tests does not fill the disk with databases nobody reads again.
-pub struct PgDrop(String);
+/// tests does not fill the disk with databases nobody reads again: the database's name, and the
+/// servers it is on (one, or a Citus coordinator and its workers).
+pub struct PgDrop(String, Vec<String>);
 
 impl Drop for PgDrop {
     fn drop(&mut self) {
         let name = self.0.clone();
-        let Ok(server) = std::env::var("JINGUO_TEST_DATABASE_URL") else {
-            return;
-        };
+        let servers = std::mem::take(&mut self.1);
         // Its own thread and runtime: the test's runtime may be the one being torn down.
         let done = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -32,17 +31,87 @@ impl Drop for PgDrop {
                 .build()
                 .ok()?;
             rt.block_on(async move {
-                let admin = Db::connect(&server).await.ok()?;
-                if let Db::Postgres(p) = &admin {
-                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await;
+                for server in servers {
+                    let Ok(admin) = Db::connect(&server).await else {
+                        continue;
+                    };
+                    if let Db::Postgres(p) = &admin {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await;
+                    }
+                    admin.close().await;
                 }
-                admin.close().await;
                 Some(())
             })
         });
         let _ = done.join();
     }
+}
+
+tokio::task_local! {
+    /// Set while a test runs on a Citus cluster: its PostgreSQL databases are made there.
+    static ON_CITUS: Citus;
+}
+
+/// Runs a test body with its PostgreSQL databases on the Citus cluster of the run (see
+/// [`citus`]; the caller checked there is one).
+pub async fn on_citus<F: std::future::Future>(body: F) -> F::Output {
+    let c = citus().expect("a Citus cluster");
+    ON_CITUS.scope(c, body).await
+}
+
+/// Runs a test body with its PostgreSQL databases on another Citus cluster: its coordinator's
+/// address and its workers' ports (on the same host).
+pub async fn on_citus_at<F: std::future::Future>(
+    coordinator: &str,
+    worker_ports: &[u16],
+    body: F,
+) -> F::Output {
+    ON_CITUS
+        .scope(Citus::new(coordinator, worker_ports.to_vec()), body)
+        .await
+}
+
+/// The Citus cluster the running test makes its PostgreSQL databases on, if any.
+fn citus_now() -> Option<Citus> {
+    ON_CITUS.try_with(|c| c.clone()).ok()
+}
+
+/// A Citus cluster: the coordinator's address and the workers' (on the same host).
+#[derive(Debug, Clone)]
+pub struct Citus {
+    pub coordinator: String,
+    pub workers: Vec<String>,
+}
+
+impl Citus {
+    fn new(coordinator: &str, worker_ports: Vec<u16>) -> Citus {
+        let (base, _) = coordinator.rsplit_once('/').unwrap();
+        let (host, _) = base.rsplit_once(':').unwrap();
+        let workers = worker_ports
+            .iter()
+            .map(|p| format!("{host}:{p}/postgres"))
+            .collect();
+        Citus {
+            coordinator: coordinator.to_string(),
+            workers,
+        }
+    }
+}
+
+/// The Citus cluster of the test run (started by `scripts/test` when the Citus source is
+/// there), or `None` (said on standard error) when this run has none.
+pub fn citus() -> Option<Citus> {
+    let Ok(coordinator) = std::env::var("JINGUO_TEST_CITUS_URL") else {
+        eprintln!("JINGUO_TEST_CITUS_URL is not set (no Citus source): skipped on Citus");
+        return None;
+    };
+    let worker_ports: Vec<u16> = std::env::var("JINGUO_TEST_CITUS_WORKERS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    Some(Citus::new(&coordinator, worker_ports))
 }
 
 /// The PostgreSQL server of the test run (started by `scripts/test`).
@@ -79,21 +148,41 @@ pub async fn fresh(backend: Backend) -> TestDb {
 }
 
 /// A new, empty database (no tables) on the throwaway PostgreSQL cluster, its address, and the
-/// guard that drops it.
+/// guard that drops it. Within [`on_citus`], on the Citus cluster: the database made on the
+/// coordinator and on every worker, and the workers added to the coordinator's.
 pub async fn empty_postgres() -> (Db, String, PgDrop) {
-    let server = pg_server_url();
-    let admin = Db::connect(&server).await.unwrap();
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-    if let Db::Postgres(p) = &admin {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(p)
-            .await
-            .unwrap();
+    let (server, workers) = match citus_now() {
+        Some(c) => (c.coordinator, c.workers),
+        None => (pg_server_url(), Vec::new()),
+    };
+    let mut servers = workers.clone();
+    servers.push(server.clone());
+    for s in &servers {
+        let admin = Db::connect(s).await.unwrap();
+        if let Db::Postgres(p) = &admin {
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        admin.close().await;
     }
-    admin.close().await;
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
-    (Db::connect(&url).await.unwrap(), url, PgDrop(name))
+    let db = Db::connect(&url).await.unwrap();
+    if let Db::Postgres(p) = &db {
+        for w in &workers {
+            let (host_port, _) = w.rsplit_once('/').unwrap();
+            let (_, port) = host_port.rsplit_once(':').unwrap();
+            sqlx::query("SELECT citus_add_node('127.0.0.1', $1)")
+                .bind(port.parse::<i32>().unwrap())
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+    (db, url, PgDrop(name, servers))
 }
 
 /// A small data set of the demo's shape: 20 groups, 600 households.
@@ -245,22 +334,47 @@ pub async fn serve(services: Services) -> Server {
     }
 }
 
-/// Declares one test per backend: `mod $name { fn sqlite(); fn postgres(); }`.
-macro_rules! both_backends {
+/// Declares one test per backend and one on Citus: `mod $name { fn sqlite(); fn postgres();
+/// fn citus(); }` (the last on the Citus cluster's coordinator, skipped when the run has none).
+macro_rules! all_backends {
     ($name:ident, $body:path) => {
         mod $name {
+            $crate::support::per_backend!($body);
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $body(jinguo_storage::Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $body(jinguo_storage::Backend::Postgres).await;
+            async fn citus() {
+                if $crate::support::citus().is_some() {
+                    $crate::support::on_citus($body(jinguo_storage::Backend::Postgres)).await;
+                }
             }
         }
     };
 }
+pub(crate) use all_backends;
+
+/// Declares one test per backend: `mod $name { fn sqlite(); fn postgres(); }`.
+macro_rules! both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            $crate::support::per_backend!($body);
+        }
+    };
+}
+
+/// The tests `sqlite` and `postgres` of a module declared by [`both_backends`] or [`all_backends`].
+macro_rules! per_backend {
+    ($body:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            $body(jinguo_storage::Backend::Sqlite).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            $body(jinguo_storage::Backend::Postgres).await;
+        }
+    };
+}
 pub(crate) use both_backends;
+pub(crate) use per_backend;
 
 /// The first household of the first resident group that has households: (group, household).
 pub async fn first_household(s: &Services) -> (String, uuid::Uuid) {
@@ -424,6 +538,32 @@ pub async fn caller_of(s: &Services, username: &str, password: &str) -> Caller {
         .unwrap()
         .token;
     s.caller_from_session(&token, "127.0.0.1").await.unwrap()
+}
+
+/// Turns off the triggers that keep the audit log append-only, as someone with the database's
+/// files or its owner's password would. (On a Citus coordinator the change reaches every shard's
+/// triggers only with `citus.enable_unsafe_triggers`, a placeholder on a plain PostgreSQL.)
+pub async fn drop_audit_guards(db: &Db) {
+    match db {
+        Db::Sqlite(s) => {
+            for q in [
+                "DROP TRIGGER audit_no_update",
+                "DROP TRIGGER audit_no_delete",
+            ] {
+                sqlx::query(q).execute(&s.write).await.unwrap();
+            }
+        }
+        Db::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            for q in [
+                "SELECT set_config('citus.enable_unsafe_triggers', 'on', true)",
+                "ALTER TABLE audit DISABLE TRIGGER USER",
+            ] {
+                sqlx::query(q).execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    }
 }
 
 /// Runs a statement on the database's writer, as a hand at its prompt would.

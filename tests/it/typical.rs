@@ -5,7 +5,7 @@
 //! be recognised, only with her recorded consent —, searched by kind and year, the public page
 //! open to anyone, and withdrawn from it.
 
-use crate::support::{self, both_backends, with_small_demo};
+use crate::support::{self, all_backends, both_backends, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_domain::typical::{ProposalInput, ReviewInput, TypicalStatus};
 use jinguo_services::typical::TypicalQuery;
@@ -331,7 +331,7 @@ async fn the_library(b: Backend) {
     ));
 }
 
-both_backends!(proposed_reviewed_published_and_public, super::the_library);
+all_backends!(proposed_reviewed_published_and_public, super::the_library);
 
 async fn pages_and_api(b: Backend) {
     let (_t, s) = with_small_demo(b).await;

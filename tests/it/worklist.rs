@@ -5,7 +5,7 @@
 //! household pages on a phone in Chromium.
 
 use crate::storage::first_group;
-use crate::support::{self, both_backends, serve, with_small_demo};
+use crate::support::{self, all_backends, both_backends, serve, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_domain::screening::VisitInput;
 use jinguo_domain::worklist::{Due, Query, Sort};
@@ -243,7 +243,7 @@ async fn worklist_of_her_households(b: Backend) {
         && e.target == format!("household:{h}")
         && e.detail.contains("notes=1")));
 }
-both_backends!(service, super::worklist_of_her_households);
+all_backends!(service, super::worklist_of_her_households);
 
 /// The JSON API and her home page over HTTP: her households, every one of which opens; other
 /// roles refused as problem documents; a refused search names its field in both languages.

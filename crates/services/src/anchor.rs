@@ -1,5 +1,5 @@
-//! Anchors of the audit chain: the head's number and MAC, with the time, written somewhere the
-//! database cannot reach — an append-only file, standard output for a log collector, or a
+//! Anchors of the audit chains: each chain's head's number and MAC (one line per county's chain),
+//! with the time, written somewhere the database cannot reach — an append-only file, standard output for a log collector, or a
 //! webhook — by the server's worker on a schedule and by `jinguo audit anchor` on demand.
 //! Whoever can rewrite the database can cut the end of the log and set its head back, and the
 //! chain that is left still fits together; the anchors written before do not.
@@ -13,10 +13,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// One anchor: the head of the chain at a moment. A JSON object on one line.
+/// One anchor: the head of a chain at a moment. A JSON object on one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
+    /// The chain: its county, or `""` (anchors written before the chains were per county have
+    /// none, and are of that chain).
+    #[serde(default)]
+    pub county: String,
     /// The head's sequence number.
     pub seq: i64,
     /// The key id of the head's MAC (empty for an unkeyed head).
@@ -103,26 +107,47 @@ pub fn read_anchors(path: &Path) -> Result<Vec<Anchor>, ServiceError> {
 }
 
 impl Services {
-    /// The anchor of the chain's head now.
-    pub async fn audit_anchor(&self) -> Result<Anchor, ServiceError> {
-        let (seq, mac) = store::head(&self.db).await?;
-        let kid = match store::get(&self.db, seq).await? {
+    /// The anchors of every chain's head now, the chain `""` first.
+    pub async fn audit_anchors(&self) -> Result<Vec<Anchor>, ServiceError> {
+        let mut out = Vec::new();
+        for county in store::chains(&self.db).await? {
+            out.push(self.audit_anchor(&county).await?);
+        }
+        Ok(out)
+    }
+
+    /// The anchor of one chain's head now.
+    pub async fn audit_anchor(&self, county: &str) -> Result<Anchor, ServiceError> {
+        let (seq, mac) = store::head(&self.db, county).await?;
+        let kid = match store::get(&self.db, county, seq).await? {
             Some(row) => row.kid,
             None => String::new(),
         };
         Ok(Anchor {
+            county: county.to_string(),
             seq,
             kid,
             mac,
-            keyed_from: store::keyed_from(&self.db).await?,
+            keyed_from: store::keyed_from(&self.db, county).await?,
             at: clock::now(),
         })
     }
 
-    /// Takes the anchor of the head and writes it to `sink`.
-    pub async fn write_anchor(&self, sink: &AnchorSink) -> Result<Anchor, ServiceError> {
-        let anchor = self.audit_anchor().await?;
-        let line = serde_json::to_string(&anchor)
+    /// Takes the anchors of every chain's head and writes them to `sink`, one line each.
+    pub async fn write_anchor(&self, sink: &AnchorSink) -> Result<Vec<Anchor>, ServiceError> {
+        let anchors = self.audit_anchors().await?;
+        for anchor in &anchors {
+            self.write_one_anchor(sink, anchor).await?;
+        }
+        Ok(anchors)
+    }
+
+    async fn write_one_anchor(
+        &self,
+        sink: &AnchorSink,
+        anchor: &Anchor,
+    ) -> Result<(), ServiceError> {
+        let line = serde_json::to_string(anchor)
             .map_err(|e| ServiceError::Internal(format!("anchor: {e}")))?;
         match sink {
             AnchorSink::Stdout => {
@@ -162,7 +187,7 @@ impl Services {
                 }
             }
         }
-        Ok(anchor)
+        Ok(())
     }
 
     /// The anchors of the configured file, to verify against (none for another sink).

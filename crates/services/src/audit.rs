@@ -58,9 +58,14 @@ impl<'a> Record<'a> {
     }
 }
 
-/// Where an entry's sealed reason is bound to.
-pub fn reason_aad(seq: i64) -> String {
-    format!("audit/reason/{seq}")
+/// Where an entry's sealed reason is bound to: its chain and its number there (the chain `""`
+/// keeps the binding of the single chain it was before).
+pub fn reason_aad(chain: &str, seq: i64) -> String {
+    if chain.is_empty() {
+        format!("audit/reason/{seq}")
+    } else {
+        format!("audit/reason/{chain}/{seq}")
+    }
 }
 
 fn chain_error(e: CryptoError) -> StorageError {
@@ -75,7 +80,10 @@ impl Link for KeyStore {
         let kid = ring.active_kid().to_string();
         if !e.reason.is_empty() {
             e.reason = ring
-                .encrypt(&e.reason, &reason_aad(e.seq))
+                .encrypt(
+                    &e.reason,
+                    &reason_aad(store::chain_of(&e.place_path), e.seq),
+                )
                 .map_err(chain_error)?;
         }
         let mac = ring
@@ -242,33 +250,94 @@ impl Services {
     }
 }
 
-/// The outcome of walking the chain.
+/// The outcome of walking the chains.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    /// Every entry kept is there and unchanged (`entries` were checked).
+    /// Every entry kept is there and unchanged (`entries` were checked, in all chains).
     Intact { entries: i64 },
-    /// The first entry that does not fit the chain (edited, deleted or inserted), and why.
-    Broken { seq: i64, why: &'static str },
+    /// The first entry that does not fit its chain (edited, deleted or inserted), and why:
+    /// the chain's county (`""` for the chain of entries about no county) and its number there.
+    Broken {
+        county: String,
+        seq: i64,
+        why: &'static str,
+    },
+}
+
+/// Names where a chain broke: `entry 5: why`, or for a county's chain `entry 5 of county
+/// 530181: why` (an intact log says how many entries were checked).
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verification::Intact { entries } => write!(f, "{entries} entries intact"),
+            Verification::Broken { county, seq, why } if county.is_empty() => {
+                write!(f, "entry {seq}: {why}")
+            }
+            Verification::Broken { county, seq, why } => {
+                write!(f, "entry {seq} of county {county}: {why}")
+            }
+        }
+    }
 }
 
 impl Services {
-    /// Walks the whole chain from the first entry to the head (see [`Services::verify_audit_against`]).
+    /// Walks every chain from its first entry to its head (see [`Services::verify_audit_against`]).
     pub async fn verify_audit(&self) -> Result<Verification, ServiceError> {
         self.verify_audit_against(&[]).await
     }
 
-    /// Walks the whole chain from the first entry kept to the head: each link is the MAC of its
-    /// entry under the key it names (or, before keyed chaining started, the entry's hash); a
-    /// removal from the start must be a prune the log itself records; and every anchor written
-    /// outside the database must still be there, unchanged (a log cut at the end and its head
-    /// set back fits its own chain, but not an anchor).
+    /// Walks every county's chain (and the chain `""`), each from its first entry kept to its
+    /// head (see [`Services::verify_audit_chain`]); the first break found is the answer. An
+    /// anchor of a chain that has no head any more is a break too.
     pub async fn verify_audit_against(
         &self,
         anchors: &[crate::anchor::Anchor],
     ) -> Result<Verification, ServiceError> {
-        let broken = |seq, why| Ok(Verification::Broken { seq, why });
-        let (pruned, anchor) = store::anchor(&self.db).await?;
-        let keyed_from = store::keyed_from(&self.db).await?;
+        let chains = store::chains(&self.db).await?;
+        for a in anchors {
+            if !chains.contains(&a.county) {
+                return Ok(Verification::Broken {
+                    county: a.county.clone(),
+                    seq: 1,
+                    why: "a chain anchored outside the database has no head: the log was cut",
+                });
+            }
+        }
+        let mut entries = 0;
+        for chain in &chains {
+            let of_chain: Vec<_> = anchors
+                .iter()
+                .filter(|a| &a.county == chain)
+                .cloned()
+                .collect();
+            match self.verify_audit_chain(chain, &of_chain).await? {
+                Verification::Intact { entries: n } => entries += n,
+                broken => return Ok(broken),
+            }
+        }
+        Ok(Verification::Intact { entries })
+    }
+
+    /// Walks one chain from the first entry kept to the head: each link is the MAC of its entry
+    /// under the key it names (or, before keyed chaining started, the entry's hash); each entry of
+    /// a county's chain is about a place in that county; a removal from the start must be a
+    /// prune the chain itself records; and every anchor of the chain written outside the
+    /// database must still be there, unchanged (a chain cut at the end and its head set back fits
+    /// together, but not an anchor).
+    pub async fn verify_audit_chain(
+        &self,
+        chain: &str,
+        anchors: &[crate::anchor::Anchor],
+    ) -> Result<Verification, ServiceError> {
+        let broken = |seq, why| {
+            Ok(Verification::Broken {
+                county: chain.to_string(),
+                seq,
+                why,
+            })
+        };
+        let (pruned, anchor) = store::anchor(&self.db, chain).await?;
+        let keyed_from = store::keyed_from(&self.db, chain).await?;
         let mut ring = self.keys.get();
         let mut prev = if pruned == 0 {
             GENESIS.to_string()
@@ -277,7 +346,7 @@ impl Services {
         };
         let mut expected = pruned + 1;
         loop {
-            let page = store::page(&self.db, expected - 1, 5000).await?;
+            let page = store::page(&self.db, chain, expected - 1, 5000).await?;
             if page.is_empty() {
                 break;
             }
@@ -287,6 +356,9 @@ impl Services {
                 }
                 if row.prev_hash != prev {
                     return broken(row.seq, "previous link does not match");
+                }
+                if !chain.is_empty() && store::chain_of(&row.place_path) != chain {
+                    return broken(row.seq, "entry is about a place outside its chain's county");
                 }
                 let e = row.entry();
                 if row.kid.is_empty() {
@@ -318,12 +390,12 @@ impl Services {
                 expected += 1;
             }
         }
-        let (head_seq, head_hash) = store::head(&self.db).await?;
+        let (head_seq, head_hash) = store::head(&self.db, chain).await?;
         if head_seq != expected - 1 || head_hash != prev {
             return broken(expected, "entries after the last one were deleted");
         }
         if pruned > 0 {
-            let recorded = store::last_of(&self.db, "audit.prune").await?;
+            let recorded = store::last_of(&self.db, chain, "audit.prune").await?;
             let genuine = match &recorded {
                 Some(r) if r.seq > pruned => {
                     r.detail.ends_with(&prune_mark(pruned, &anchor))
@@ -354,7 +426,7 @@ impl Services {
                     "entries up to an anchor written outside the database are missing: the end of the log was cut",
                 );
             }
-            match store::get(&self.db, a.seq).await? {
+            match store::get(&self.db, chain, a.seq).await? {
                 Some(row) if row.hash == a.mac && row.kid == a.kid => {}
                 _ => {
                     return broken(
@@ -373,8 +445,8 @@ impl Services {
     /// entry's MAC covers the last unkeyed link, so the unkeyed part can no longer be rewritten
     /// unseen. Does nothing once a keyed entry exists (or on an empty log).
     pub async fn seal_audit_head(&self) -> Result<bool, ServiceError> {
-        let keyed_from = store::keyed_from(&self.db).await?;
-        let (head, _) = store::head(&self.db).await?;
+        let keyed_from = store::keyed_from(&self.db, "").await?;
+        let (head, _) = store::head(&self.db, "").await?;
         if head == 0 || head >= keyed_from {
             return Ok(false);
         }
@@ -385,9 +457,9 @@ impl Services {
     }
 
     /// Removes entries older than the retention period (at least [`MIN_RETENTION_DAYS`]) from the
-    /// start of the chain; the rest still verifies from the new anchor. The removal is recorded,
-    /// naming the last entry removed and its link, so that a verifier tells it from a removal
-    /// made behind the log's back.
+    /// start of every chain; the rest still verifies from the new anchors. Each chain's removal
+    /// is recorded in that chain, naming the last entry removed and its link, so that a verifier
+    /// tells it from a removal made behind the log's back. Returns how many entries were removed.
     pub async fn prune_audit(
         &self,
         caller: &Caller,
@@ -404,10 +476,15 @@ impl Services {
         let before = clock::now() - chrono::Duration::days(retention_days);
         let db = &self.db;
         let n = jinguo_storage::db_tx!(db, tx => {
-            let p = store::prune(tx, before).await?;
-            let mark = if p.through > 0 { prune_mark(p.through, &p.anchor_hash) } else { String::new() };
-            record(tx, &self.keys, caller, Record::new("audit.prune").detail(format!("removed={} retention_days={retention_days}{mark}", p.removed))).await?;
-            Ok::<u64, jinguo_storage::StorageError>(p.removed)
+            let pruned = store::prune(tx, before).await?;
+            let mut removed = 0;
+            for p in &pruned {
+                let mark = if p.through > 0 { prune_mark(p.through, &p.anchor_hash) } else { String::new() };
+                record(tx, &self.keys, caller, Record::new("audit.prune").place(p.county_path.clone())
+                    .detail(format!("removed={} retention_days={retention_days}{mark}", p.removed))).await?;
+                removed += p.removed;
+            }
+            Ok::<u64, jinguo_storage::StorageError>(removed)
         })?;
         Ok(n)
     }
@@ -447,7 +524,7 @@ impl Services {
         if r.kid.is_empty() || r.reason.is_empty() {
             return r.reason.clone();
         }
-        let aad = reason_aad(r.seq);
+        let aad = reason_aad(&r.county_code, r.seq);
         let ring = self.keys.get();
         match ring.decrypt(&r.reason, &aad) {
             Ok(plain) => plain,

@@ -77,9 +77,7 @@ impl Services {
                     true,
                     format!("{entries} entries intact, {} anchors", anchors.len()),
                 ),
-                Verification::Broken { seq, why } => {
-                    (false, format!("broken at entry {seq}: {why}"))
-                }
+                broken @ Verification::Broken { .. } => (false, format!("broken at {broken}")),
             },
         };
         out.push(CheckLine {

@@ -57,7 +57,10 @@ pub struct UncoveredPlace {
     pub path: String,
 }
 
-/// Places of `level` below a subtree that nobody answers for.
+/// Places of `level` below a subtree that nobody answers for. The units answered for are one
+/// uncorrelated subquery over the same subtree (an assignment's path is its unit's), which a
+/// distributed database runs first and on its own: it joins no reference table (the places) to
+/// a correlated subquery over a distributed one.
 pub async fn uncovered_places(
     db: &Db,
     within: &Subtree,
@@ -65,7 +68,8 @@ pub async fn uncovered_places(
 ) -> Result<Vec<UncoveredPlace>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
         "SELECT p.code, p.name, p.path FROM place p WHERE p.path >= $1 AND p.path < $2 AND p.level = $3 \
-         AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.unit_code = p.code AND a.ended_on IS NULL) \
+         AND p.code NOT IN (SELECT a.unit_code FROM assignment a WHERE a.unit_code IS NOT NULL \
+             AND a.ended_on IS NULL AND a.path >= $1 AND a.path < $2) \
          ORDER BY p.path")
         .bind(&within.lo).bind(&within.hi).bind(level).fetch_all(p).await)?)
 }

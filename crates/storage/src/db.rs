@@ -23,9 +23,11 @@ pub enum StorageError {
 }
 
 impl StorageError {
-    /// The database refuses writes for now — read-only, or out of space — as opposed to a fault
-    /// in the request: SQLite's `SQLITE_READONLY` (8) and `SQLITE_FULL` (13), PostgreSQL's
-    /// `read_only_sql_transaction` (25006) and class 53 (insufficient resources, disk full).
+    /// The database refuses writes for now — read-only, out of space, or a node of a distributed
+    /// database down — as opposed to a fault in the request: SQLite's `SQLITE_READONLY` (8) and
+    /// `SQLITE_FULL` (13), PostgreSQL's `read_only_sql_transaction` (25006), class 53
+    /// (insufficient resources, disk full) and class 08 (connection exception: a Citus
+    /// coordinator that cannot reach the worker holding the county's rows).
     pub fn is_unwritable(&self) -> bool {
         let StorageError::Sql(sqlx::Error::Database(db)) = self else {
             return false;
@@ -36,7 +38,7 @@ impl StorageError {
         match code.parse::<i64>() {
             // SQLite: the primary result code is the low byte of an extended one.
             Ok(n) if code.len() < 5 => matches!(n & 0xff, 8 | 13),
-            _ => code == "25006" || code.starts_with("53"),
+            _ => code == "25006" || code.starts_with("53") || code.starts_with("08"),
         }
     }
 
@@ -283,6 +285,7 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| Box::pin(async move { citus_session(conn).await }))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -302,7 +305,10 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self {
             Db::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => {
+                POSTGRES_MIGRATIONS.run(p).await?;
+                distribute(p).await?;
+            }
         }
         Ok(())
     }
@@ -312,7 +318,10 @@ impl Db {
     pub async fn migrate_to(&self, version: i64) -> Result<(), StorageError> {
         match self {
             Db::Sqlite(s) => SQLITE_MIGRATIONS.run_to(version, &s.write).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run_to(version, p).await?,
+            Db::Postgres(p) => {
+                POSTGRES_MIGRATIONS.run_to(version, p).await?;
+                distribute(p).await?;
+            }
         }
         Ok(())
     }
@@ -340,8 +349,11 @@ impl Db {
             }
             Db::Postgres(p) => {
                 sqlx::query_as(
-                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+                    "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c \
+                     JOIN information_schema.tables t \
+                       ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                     WHERE c.table_schema = current_schema() AND c.table_name NOT LIKE '_sqlx%' \
+                       AND t.table_type = 'BASE TABLE'",
                 )
                 .fetch_all(p)
                 .await?
@@ -366,4 +378,127 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// On a Citus coordinator, a new connection runs the statements of a transaction that reach
+/// several shards one after the other over one connection per worker
+/// (`citus.multi_shard_modify_mode = sequential`): a transaction that writes many counties' rows
+/// (an import, the demo, a tally rebuilt) may then read a reference table (the places) in the
+/// same transaction, which Citus refuses after a parallel write to a table with a foreign key to
+/// it. A county's transaction reaches one shard, and is not slowed. Nothing on a plain
+/// PostgreSQL.
+async fn citus_session(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "SELECT set_config('citus.multi_shard_modify_mode', 'sequential', false) \
+         FROM pg_extension WHERE extname = 'citus'",
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Tables that carry `county_code` and are still shared by every county: the places (the
+/// counties' rows and those above them are read by every county).
+pub const REFERENCE_TABLES_WITH_COUNTY: &[&str] = &["place"];
+
+/// Whether the database is a Citus coordinator (the `citus` extension is installed).
+pub async fn is_citus(p: &PgPool) -> Result<bool, StorageError> {
+    let (citus,): (bool,) =
+        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            .fetch_one(p)
+            .await?;
+    Ok(citus)
+}
+
+/// How a table is placed on a Citus cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Sharded by `county_code`, all such tables colocated: a county's rows of every table are on
+    /// one node, so a county's transaction and its joins stay there.
+    ByCounty,
+    /// A copy on every node (places, accounts, configuration): joined to from any county.
+    Reference,
+}
+
+/// On a Citus coordinator, places every table of the schema not yet placed: the tables with
+/// `county_code` are distributed by it (colocated), every other table (and the places) becomes
+/// a reference table. A table is placed after those its foreign keys point to. Runs after every
+/// migration run, so that a table a later migration creates is placed too; on a plain PostgreSQL
+/// it does nothing.
+pub async fn distribute(p: &PgPool) -> Result<(), StorageError> {
+    if !is_citus(p).await? {
+        return Ok(());
+    }
+    let mut pending: Vec<(String, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT c.relname::text, \
+                EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
+                        AND a.attname = 'county_code' AND NOT a.attisdropped), \
+                ARRAY(SELECT DISTINCT r.relname::text FROM pg_constraint f \
+                      JOIN pg_class r ON r.oid = f.confrelid \
+                      WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid) \
+         FROM pg_class c \
+         WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace \
+           AND c.relname NOT LIKE '\\_sqlx%' \
+           AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid) \
+         ORDER BY 1",
+    )
+    .fetch_all(p)
+    .await?;
+    // Triggers (the audit log's refusal of changes) run on each shard.
+    let mut conn = p.acquire().await?;
+    sqlx::query("SET citus.enable_unsafe_triggers TO on")
+        .execute(&mut *conn)
+        .await?;
+    while !pending.is_empty() {
+        let waiting: Vec<String> = pending.iter().map(|t| t.0.clone()).collect();
+        let Some(i) = pending
+            .iter()
+            .position(|(name, _, refs)| refs.iter().all(|r| r == name || !waiting.contains(r)))
+        else {
+            return Err(StorageError::Unsupported(
+                "tables whose foreign keys form a cycle cannot be distributed",
+            ));
+        };
+        let (name, county, _) = pending.remove(i);
+        let placement = if county && !REFERENCE_TABLES_WITH_COUNTY.contains(&name.as_str()) {
+            Placement::ByCounty
+        } else {
+            Placement::Reference
+        };
+        let sql = match placement {
+            Placement::ByCounty => "SELECT create_distributed_table($1, 'county_code')::text",
+            Placement::Reference => "SELECT create_reference_table($1)::text",
+        };
+        sqlx::query(sql).bind(&name).execute(&mut *conn).await?;
+    }
+    sqlx::query("RESET citus.enable_unsafe_triggers")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The placement of every table of a Citus coordinator's schema, sorted by table (empty on a
+/// plain PostgreSQL).
+pub async fn placements(p: &PgPool) -> Result<Vec<(String, Placement)>, StorageError> {
+    if !is_citus(p).await? {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, d.partmethod::text FROM pg_dist_partition d \
+         JOIN pg_class c ON c.oid = d.logicalrelid \
+         WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1",
+    )
+    .fetch_all(p)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, m)| {
+            let placement = if m == "h" {
+                Placement::ByCounty
+            } else {
+                Placement::Reference
+            };
+            (t, placement)
+        })
+        .collect())
 }

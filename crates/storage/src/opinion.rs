@@ -597,8 +597,8 @@ pub async fn add_step(
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
         "INSERT INTO opinion_step (county_code, topic_id, seq, kind, at_ms, by_account, note) \
-         VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM opinion_step \
-         WHERE county_code = $1 AND topic_id = $2), $3, $4, $5, $6)")
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM opinion_step \
+         WHERE county_code = $1 AND topic_id = $2")
         .bind(county).bind(topic).bind(&s.kind).bind(s.at_ms).bind(&s.by_account).bind(&s.note)
         .execute(&mut *c).await.map(|_| ()))?;
     Ok(())

@@ -277,8 +277,8 @@ pub async fn add_step(
 ) -> Result<(), StorageError> {
     conn_run!(tx, c => sqlx::query(
         "INSERT INTO supervision_step (county_code, task_id, seq, kind, at_ms, by_account, note, \
-         new_due_on) VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM supervision_step \
-         WHERE county_code = $1 AND task_id = $2), $3, $4, $5, $6, $7)")
+         new_due_on) SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 \
+         FROM supervision_step WHERE county_code = $1 AND task_id = $2")
         .bind(county).bind(task).bind(&s.kind).bind(s.at_ms).bind(&s.by_account).bind(&s.note)
         .bind(&s.new_due_on)
         .execute(&mut *c).await.map(|_| ()))?;

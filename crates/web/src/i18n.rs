@@ -689,8 +689,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "federation.term_ends_on" => ("任期结束", "Term ends"),
         "error.unavailable" => ("暂时无法保存", "Cannot save for now"),
         "error.unavailable.detail" => (
-            "数据库暂时只读或存储空间已满，本次没有写入任何内容。查看不受影响；请稍后再试，或联系系统管理员。",
-            "The database is read-only or out of space for now; nothing was written. Reading still works; try again later or tell the system administrator.",
+            "数据库暂时只读、存储空间已满或部分节点无法连接，本次没有写入任何内容。请稍后再试，或联系系统管理员。",
+            "The database is read-only, out of space or partly unreachable for now; nothing was written. Try again later or tell the system administrator.",
         ),
         "export.xlsx" => ("导出 Excel（XLSX）", "Download as Excel (XLSX)"),
         "nav.imports" => ("导入", "Import"),

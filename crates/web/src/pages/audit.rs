@@ -102,9 +102,7 @@ pub(super) async fn audit_page(
         Ok(jinguo_services::audit::Verification::Intact { entries }) => {
             format!("{} ({entries})", c.tr("audit.intact"))
         }
-        Ok(jinguo_services::audit::Verification::Broken { seq, why }) => {
-            format!("{} {seq}: {why}", c.tr("audit.broken"))
-        }
+        Ok(broken) => format!("{} {broken}", c.tr("audit.broken")),
         Err(e) => return error_page(&e, c),
     };
     let full = rows.len() as i64 >= AUDIT_LINES;

@@ -1,0 +1,183 @@
+//! Jinguo on a distributed database (Citus, built and started by `scripts/citus`): a worker lost
+//! in the middle of a county's writes. The test starts a cluster of its own (a coordinator and two
+//! workers), so that stopping a worker touches no other test.
+
+use crate::support::{self, with_small_demo};
+use jinguo_services::audit::{Record, Verification, record};
+use jinguo_services::{Caller, Services};
+use jinguo_storage::{Backend, Db, StorageError, db_tx};
+use std::process::Command;
+
+fn citus_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/citus")
+}
+
+/// Every commit on disk before it is acknowledged, as in production (the clusters of the test
+/// run trade that for speed): a worker stopped at once loses nothing acknowledged.
+const DURABLE: &str =
+    "-c citus.shard_count=4 -c fsync=on -c synchronous_commit=on -c full_page_writes=on";
+
+/// Runs `scripts/citus` with durable settings; it must succeed.
+fn citus(args: &[&std::ffi::OsStr]) {
+    let out = Command::new(citus_script())
+        .args(args)
+        .env("CITUS_SERVER_SETTINGS", DURABLE)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Citus cluster of the test's own, stopped and removed when dropped.
+struct OwnCluster {
+    dir: tempfile::TempDir,
+    coordinator: String,
+    workers: Vec<u16>,
+}
+
+impl OwnCluster {
+    fn start() -> OwnCluster {
+        let dir = tempfile::Builder::new()
+            .prefix("jinguo-citus-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let nodes = dir.path().join("nodes");
+        citus(&["start".as_ref(), nodes.as_os_str(), "2".as_ref()]);
+        let env = std::fs::read_to_string(nodes.join("env")).unwrap();
+        let value = |key: &str| {
+            env.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap()
+                .to_string()
+        };
+        OwnCluster {
+            coordinator: value("CITUS_URL"),
+            workers: value("CITUS_WORKERS")
+                .split(',')
+                .map(|p| p.parse().unwrap())
+                .collect(),
+            dir,
+        }
+    }
+
+    /// Stops (immediately, as a crash would) or starts worker `i` (1, 2).
+    fn worker(&self, i: usize, what: &str) {
+        let nodes = self.dir.path().join("nodes");
+        let i = i.to_string();
+        citus(&[
+            "worker".as_ref(),
+            nodes.as_os_str(),
+            i.as_ref(),
+            what.as_ref(),
+        ]);
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(citus_script())
+            .arg("stop")
+            .arg(self.dir.path().join("nodes"))
+            .output();
+    }
+}
+
+/// The port of the worker holding a county's rows.
+async fn node_of(db: &Db, county: &str) -> i32 {
+    let Db::Postgres(p) = db else { unreachable!() };
+    let (port,): (i32,) = sqlx::query_as(
+        "SELECT nodeport FROM citus_shards WHERE table_name = 'audit'::regclass \
+         AND shardid = get_shard_id_for_distribution_column('audit', $1)",
+    )
+    .bind(county)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    port
+}
+
+/// One write of a county: an entry of its chain, in a transaction of its own.
+async fn write(s: &Services, county: &str, i: i64) -> Result<i64, StorageError> {
+    let staff = support::caller(
+        jinguo_domain::account::Role::Staff,
+        &format!("53/5301/{county}/"),
+    );
+    db_tx!(&s.db, tx => record(tx, &s.keys, &staff, Record::new("test.entry")
+        .place(format!("53/5301/{county}/")).target(format!("thing:{i}"))).await)
+}
+
+/// A worker stopped in the middle of a county's writes: that county's next write fails with an
+/// error that says the database cannot take writes for now (503 at the API), nothing the county
+/// had written before is lost, a county on the other worker goes on writing, and once the worker
+/// is back the county writes again and `jinguo check` passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_lost_during_a_countys_writes() {
+    if support::citus().is_none() {
+        return;
+    }
+    let cluster = OwnCluster::start();
+    let ports = cluster.workers.clone();
+    let coordinator = cluster.coordinator.clone();
+    support::on_citus_at(&coordinator, &ports, async {
+        let (t, s) = with_small_demo(Backend::Postgres).await;
+        let anning = "530181";
+        let lost = node_of(&t.db, anning).await;
+        let mut other = None;
+        for i in 2..99 {
+            let code = format!("5301{i:02}");
+            if node_of(&t.db, &code).await != lost {
+                other = Some(code);
+                break;
+            }
+        }
+        let other = other.expect("a county on the other worker");
+        let index = ports.iter().position(|p| i32::from(*p) == lost).unwrap() + 1;
+        let (_, household) = support::first_household(&s).await;
+        let (before, _) = jinguo_storage::audit::head(&t.db, anning).await.unwrap();
+        let mut acknowledged = Vec::new();
+        for i in 0..10 {
+            acknowledged.push(write(&s, anning, i).await.unwrap());
+        }
+        cluster.worker(index, "stop");
+        let refused = write(&s, anning, 10).await.unwrap_err();
+        assert!(refused.is_unwritable(), "{refused}");
+        // Through the services as a request would: the same answer.
+        let e = s.household_view(&support::county_staff(), household).await;
+        assert!(
+            matches!(&e, Err(jinguo_services::ServiceError::Storage(x)) if x.is_unwritable()),
+            "{e:?}"
+        );
+        for i in 0..5 {
+            assert_eq!(write(&s, &other, i).await.unwrap(), i + 1);
+        }
+        cluster.worker(index, "start");
+        // The coordinator finds the worker again (its connections to it were lost).
+        let mut back = Err(StorageError::Unsupported("not tried"));
+        for _ in 0..60 {
+            back = write(&s, anning, 11).await;
+            if back.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let seq = back.unwrap();
+        assert_eq!(seq, before + 11, "the refused write left nothing");
+        for (i, n) in acknowledged.iter().enumerate() {
+            let row = jinguo_storage::audit::get(&t.db, anning, *n)
+                .await
+                .unwrap()
+                .expect("an acknowledged write is kept");
+            assert_eq!(row.target, format!("thing:{i}"));
+        }
+        assert_eq!(
+            s.verify_audit_chain(anning, &[]).await.unwrap(),
+            Verification::Intact { entries: seq }
+        );
+        let lines = s.check(&Caller::operator()).await.unwrap();
+        assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+    })
+    .await;
+}
