@@ -47,7 +47,6 @@ pub struct Caches {
     /// A resident group's list of households, a page, masked; by the group's path and page.
     pub household_pages: Memo<crate::households::HouseholdPage>,
     households: Memo<Option<Household>>,
-    persons: Memo<Vec<Person>>,
     households_with_persons: Memo<Option<(Household, Arc<Vec<Person>>)>>,
     histories: Memo<Vec<HistoryRow>>,
     dispute_counts: Memo<OpenCounts>,
@@ -61,7 +60,7 @@ impl Caches {
     /// How long a value is kept at most: what another process changed is seen within this.
     pub const TTL: Duration = Duration::from_secs(2);
     const MAX_ENTRIES: usize = 20_000;
-    /// Values read per household (a household, its persons, its visits) or per page of a group:
+    /// Values read per household (a household with its persons, its visits) or per page of a group:
     /// many keys, each read again only within the TTL, so fewer kept. Bounds the memory they
     /// take when reads rotate over a whole county (about 2 KB a household's persons).
     const MAX_PER_HOUSEHOLD: usize = 4_096;
@@ -81,7 +80,6 @@ impl Caches {
             households_per_unit: Memo::new(ttl, n),
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
-            persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households_with_persons: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             histories: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             dispute_counts: Memo::new(ttl, n),
@@ -310,15 +308,6 @@ impl<'a> Cached<'a> {
         counties.sort();
         counties.dedup();
         Ok(counties)
-    }
-
-    /// The persons of a household, as stored (sealed fields sealed).
-    pub async fn persons(&self, household: &Household) -> Result<Arc<Vec<Person>>, StorageError> {
-        let key = self.key(format_args!("{}", household.id));
-        self.caches
-            .persons
-            .get(&key, || households::persons(self.db, household))
-            .await
     }
 
     /// A household's visits, newest first, as stored.

@@ -406,8 +406,7 @@ pub async fn get_with_persons_in(
         .chain(rows)
         .filter_map(person)
         .collect();
-    // Sorted here rather than by the statement (no sort step in the database for three rows).
-    persons.sort_by(|a, b| b.head.cmp(&a.head).then(a.id.cmp(&b.id)));
+    in_order(&mut persons);
     Ok(Some((household, persons)))
 }
 
@@ -466,15 +465,27 @@ pub async fn by_person_index(
     })?)
 }
 
+/// The order of persons wherever they are read: by household, the head first in each, then by id. Sorted
+/// here rather than by the statements (no sort step in the database for a few rows).
+fn in_order(persons: &mut [Person]) {
+    persons.sort_by(|a, b| {
+        (a.household_id.cmp(&b.household_id))
+            .then(b.head.cmp(&a.head))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+/// A household's persons, in [`in_order`].
 pub async fn persons(db: &Db, household: &Household) -> Result<Vec<Person>, StorageError> {
     let sql = concat!(
         "SELECT ",
         person_cols!(),
-        " FROM person WHERE county_code = $1 AND household_id = $2 \
-         ORDER BY head DESC, id"
+        " FROM person WHERE county_code = $1 AND household_id = $2"
     );
-    Ok(db_run!(db, p => sqlx::query_as::<_, Person>(sql)
-        .bind(&household.county_code).bind(household.id).fetch_all(p).await)?)
+    let mut persons = db_run!(db, p => sqlx::query_as::<_, Person>(sql)
+        .bind(&household.county_code).bind(household.id).fetch_all(p).await)?;
+    in_order(&mut persons);
+    Ok(persons)
 }
 
 /// A page of the households of one resident group that `visible` (the caller's scope within the
@@ -862,7 +873,7 @@ pub async fn page_after(
     })?)
 }
 
-/// The persons of several households of one county, head first in each.
+/// The persons of several households of one county, by household, each in [`in_order`].
 pub async fn persons_of(
     db: &Db,
     county: &str,
@@ -876,25 +887,28 @@ pub async fn persons_of(
         let sql = concat!(
             "SELECT ",
             person_cols!(),
-            " FROM person WHERE county_code = $1 AND household_id = ANY($2) \
-             ORDER BY household_id, head DESC, id"
+            " FROM person WHERE county_code = $1 AND household_id = ANY($2)"
         );
-        return Ok(sqlx::query_as::<_, Person>(sql)
+        let mut persons = sqlx::query_as::<_, Person>(sql)
             .bind(county)
             .bind(households)
             .fetch_all(p)
-            .await?);
+            .await?;
+        in_order(&mut persons);
+        return Ok(persons);
     }
-    Ok(db_run!(db, p => {
+    let mut persons = db_run!(db, p => {
         let mut q = QueryBuilder::new(concat!("SELECT ", person_cols!(), " FROM person WHERE county_code = "));
         q.push_bind(county).push(" AND household_id IN (");
         let mut list = q.separated(", ");
         for h in households {
             list.push_bind(*h);
         }
-        q.push(") ORDER BY household_id, head DESC, id");
+        q.push(")");
         q.build_query_as::<Person>().fetch_all(p).await
-    })?)
+    })?;
+    in_order(&mut persons);
+    Ok(persons)
 }
 
 /// A person found by name, with her household.
