@@ -249,9 +249,13 @@ impl Services {
             .find(|c| c.id == id && Self::sees_campaign(caller, c))
             .cloned()
             .ok_or(ServiceError::NotFound)?;
-        let campaign = self.view_of(&c).await?;
         let place = self.progress_place(caller, &c, code).await?;
         let lineage = read.lineage(&place).await?.as_ref().clone();
+        // The campaign's place lies on the progress place's lineage: its name is there already.
+        let campaign = match (lineage.iter().chain([&place])).find(|p| p.code == c.place_code) {
+            Some(p) => self.campaign_view(&c, p.name.clone()),
+            None => self.view_of(&c).await?,
+        };
         let over = clock::today() > c.ends_on;
         let within = place.subtree();
         let scope = caller.household_read_scope();
@@ -271,15 +275,11 @@ impl Services {
         let unit_level = child_level.unwrap_or(place.level());
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
-        // Households from the groups' tallies, summed per unit one level down (the place itself
-        // for a resident group).
-        for (unit, n) in read
-            .households_per_unit(&within, places::path_len(unit_level))
-            .await?
-            .iter()
-        {
-            tally.households += n;
-            per_unit.entry(unit.clone()).or_default().households += n;
+        // Households from the places' tallies: the place's row and its units' one level down.
+        let figures = read.child_figures(&place, unit_level).await?;
+        tally.households = figures.0.households;
+        for (unit, f) in &figures.1 {
+            per_unit.entry(unit.clone()).or_default().households = f.households;
         }
         // Visits and disputes from the campaign's tallies: the place's own rows and its units'.
         let mut disputes = [0, 0];
