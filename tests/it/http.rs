@@ -924,6 +924,35 @@ async fn page_access_matrix() {
             "/places/530181/report?year=2021".into(),
             [303, 200, 403],
         ),
+        // The published figures: anyone.
+        ("/figures", "/figures".into(), [200, 200, 200]),
+        (
+            "/figures/{code}",
+            "/figures/530181?year=2021".into(),
+            [200, 200, 200],
+        ),
+        (
+            "/places/{code}/tables",
+            "/places/530181/tables".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/tables/sign",
+            "/places/530181/tables/sign".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/tables/send",
+            "/places/530181/tables/send".into(),
+            [405, 405, 405],
+        ),
+        // What the counties sent: a city's or province's staff (the county's is refused
+        // naming the place).
+        (
+            "/places/{code}/tables/received",
+            "/places/5301/tables/received".into(),
+            [303, 422, 403],
+        ),
         (
             "/places/{code}/report.docx",
             "/places/530181/report.docx?year=2021".into(),

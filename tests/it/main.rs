@@ -42,6 +42,7 @@ mod sealing;
 mod storage;
 mod supervision;
 mod support;
+mod tables;
 mod tallies;
 mod typical;
 mod volunteer;

@@ -1469,6 +1469,79 @@ async fn walk(b: Backend) {
             body: None,
             expect: [401, 200, 403, 403, 403, 403],
         },
+        // Statistical tables: the county's own staff only (a subdistrict's is refused naming
+        // the place); what counties sent, the staff of a city or province.
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/tables",
+            url: "/api/v1/places/530181/tables".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/tables",
+            url: "/api/v1/places/530181/tables".into(),
+            body: Some(json!({"name": "排查", "columns": "screened"})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/tables/{id}",
+            url: format!("/api/v1/places/530181/tables/{}", uuid::Uuid::now_v7()),
+            body: Some(json!({"name": "排查", "columns": "screened", "expected_version": 1})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "DELETE",
+            template: "/api/v1/places/{code}/tables/{id}",
+            url: format!("/api/v1/places/530181/tables/{}", uuid::Uuid::now_v7()),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/tables/return",
+            url: "/api/v1/places/530181/tables/return?period=2021".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/tables/return/sign",
+            url: "/api/v1/places/530181/tables/return/sign?period=2021".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/tables/return/send",
+            url: "/api/v1/places/530181/tables/return/send?period=2021".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/tables/return/export",
+            url: "/api/v1/places/530181/tables/return/export?period=2021".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/tables/received",
+            url: "/api/v1/places/5301/tables/received?period=2021".into(),
+            body: None,
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        // A county's published figures: anyone, no account.
+        Case {
+            method: "GET",
+            template: "/api/v1/public/figures/{code}",
+            url: "/api/v1/public/figures/530181?year=2021".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200],
+        },
         // A report of a place outside her places is refused naming the place.
         Case {
             method: "GET",

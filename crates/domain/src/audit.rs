@@ -326,6 +326,27 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "办理督办事项",
         "supervision task step taken",
     ),
+    ("stat_table.save", "设定统计报表", "statistical table set"),
+    (
+        "stat_table.delete",
+        "删除统计报表",
+        "statistical table removed",
+    ),
+    (
+        "stat_return.sign",
+        "审核签发统计报表",
+        "statistical tables signed off",
+    ),
+    (
+        "stat_return.send",
+        "报送统计报表",
+        "statistical tables sent",
+    ),
+    (
+        "stat_return.read",
+        "查看下级报送的统计报表",
+        "statistical tables received read",
+    ),
     ("dispute.step", "纠纷办理环节", "dispute step taken"),
     (
         "dispute.term_performed",

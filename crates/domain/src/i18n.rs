@@ -618,6 +618,19 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
         "period.month" => ("应为“年-月”，如2021-03", "must be a month such as 2021-03"),
         "report.outside" => ("不在您管理的区划内", "is not a place you manage"),
         "report.unknown_figure" => ("含有未知的统计项目", "names a figure that does not exist"),
+        "report.year_open" => ("该年度尚未结束", "is not over yet"),
+        "report.not_county" => ("不是县级区划", "is not a county"),
+        "report.not_above" => (
+            "不是县级以上区划（市、省）",
+            "is not a city or province above counties",
+        ),
+        "report.no_tables" => ("尚未设定统计报表", "has no table yet"),
+        "report.not_signed" => ("尚未审核签发", "are not signed off yet"),
+        "report.sign_again" => (
+            "签发后报表已修改，须重新审核签发",
+            "were changed after the sign-off: sign them off again",
+        ),
+        "report.already_sent" => ("该期报表已报送", "is already sent"),
         "period.too_long" => (
             "统计期间不能超过十年",
             "makes a period longer than ten years",

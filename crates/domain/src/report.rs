@@ -101,6 +101,64 @@ pub fn both(f: Figure) -> String {
     format!("{} {}", f.label(Lang::Zh), f.label(Lang::En))
 }
 
+/// A statistical table the county sends to the level above, as entered: its name and its
+/// columns, figures of [`Figure`] by key (comma or space separated). Its rows are the places
+/// one level below the county, and their sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct TableInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub columns: String,
+}
+
+/// A table definition that can only exist valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDef {
+    pub name: String,
+    pub columns: Vec<Figure>,
+}
+
+/// The longest name of a table, in characters.
+pub const TABLE_NAME_MAX: usize = 40;
+
+impl TableInput {
+    /// The name (1 to 40 characters) and the columns (known figures, at least one); each
+    /// refusal names its field.
+    pub fn validate(&self) -> Result<TableDef, crate::ValidationErrors> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.push(crate::FieldError::new("name", "required"));
+        } else if name.chars().count() > TABLE_NAME_MAX {
+            errors.push(crate::FieldError::new("name", "too_long"));
+        }
+        let columns = match Figure::parse_list(&self.columns, "columns") {
+            Ok(c) => c,
+            Err(e) => {
+                errors.extend(e.0);
+                Vec::new()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(crate::ValidationErrors(errors));
+        }
+        Ok(TableDef {
+            name: name.to_string(),
+            columns,
+        })
+    }
+}
+
+/// The columns of a table as stored: their keys joined by commas.
+pub fn columns_key(columns: &[Figure]) -> String {
+    columns
+        .iter()
+        .map(|f| f.key())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +175,25 @@ mod tests {
             ("columns", "report.unknown_figure")
         );
         assert!(Figure::parse_list(" ", "rows").is_err());
+    }
+
+    #[test]
+    fn a_table_has_a_name_and_known_columns() {
+        let t = TableInput {
+            name: " 排查与调解 ".into(),
+            columns: "screened,agreed".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(t.name, "排查与调解");
+        assert_eq!(columns_key(&t.columns), "screened,agreed");
+        let e = TableInput {
+            name: String::new(),
+            columns: "screened,divorces".into(),
+        }
+        .validate()
+        .unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["name", "columns"]);
     }
 }

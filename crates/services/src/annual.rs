@@ -123,7 +123,7 @@ impl Services {
         self.figures_of(caller, &place, period).await
     }
 
-    async fn figures_of(
+    pub(crate) async fn figures_of(
         &self,
         caller: &Caller,
         place: &Place,

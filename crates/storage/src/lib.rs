@@ -30,6 +30,7 @@ pub mod request;
 pub mod scope;
 pub mod screening;
 pub mod supervision;
+pub mod tables;
 pub mod training;
 pub mod typical;
 pub mod volunteer;

@@ -30,6 +30,7 @@ mod reports;
 pub(crate) mod screening;
 mod session;
 mod supervision;
+mod tables;
 mod training;
 mod typical;
 mod volunteer;
@@ -62,6 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(care::router())
         .merge(import::router())
         .merge(reports::router())
+        .merge(tables::router())
         .merge(federations::router())
         .merge(worklist::router())
         .merge(opinion::router())

@@ -605,6 +605,58 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "opinion.workbook" => ("导出 Excel", "Download the workbook"),
         "report.back" => ("返回区划", "Back to the place"),
         "report.link" => ("年度工作报告", "Annual report"),
+        "figures.public_title" => ("公开数据", "Published figures"),
+        "figures.public_intro" => (
+            "各县（市、区）妇联的年度工作数据，由记录统计得出，无需登录。",
+            "Each county federation's figures of a year, counted from its records; no account needed.",
+        ),
+        "figures.public_note" => (
+            "为保护当事人，1至阈值减1的数显示为“<5”",
+            "To protect the people concerned, counts from 1 to the threshold less one are shown as \"<5\"",
+        ),
+        "tables.title" => ("统计报表", "Statistical tables"),
+        "tables.link" => (
+            "统计报表（报上级）",
+            "Statistical tables for the level above",
+        ),
+        "tables.about" => (
+            "每张报表的行为下一级单位，列为所选统计项目；经本级审核签发后报送上级妇联，小数按规定抑制。",
+            "Each table has a row per unit one level below and the figures chosen as columns; signed off here, then sent to the federation above, small counts suppressed.",
+        ),
+        "tables.saved" => ("已保存", "Saved"),
+        "tables.draft" => (
+            "未签发（草稿，按当前记录统计）",
+            "Not signed off (a draft, counted from the records now)",
+        ),
+        "tables.signed_by" => ("审核签发", "Signed off by"),
+        "tables.sent_at" => ("已报送", "Sent"),
+        "tables.stale" => (
+            "签发后报表已修改，须重新审核签发",
+            "A table changed after the sign-off: sign off again",
+        ),
+        "tables.sign" => ("审核签发", "Sign off"),
+        "tables.send" => ("报送上级", "Send to the level above"),
+        "tables.defs" => ("报表设定", "The tables"),
+        "tables.name" => ("报表名称", "Name of the table"),
+        "tables.columns" => (
+            "统计项目（列，英文逗号分隔）",
+            "Figures (columns, comma separated)",
+        ),
+        "tables.change" => ("修改", "Change"),
+        "tables.new" => ("新增报表", "A new table"),
+        "tables.add" => ("新增", "Add"),
+        "tables.figures" => ("可选统计项目", "The figures to choose from"),
+        "tables.received" => ("下级报送的统计报表", "Statistical tables received"),
+        "tables.received_link" => (
+            "下级报送的统计报表",
+            "Statistical tables received from the counties",
+        ),
+        "tables.none_received" => (
+            "该期尚无县级报送",
+            "No county has sent this period's tables yet",
+        ),
+        "tables.county" => ("县（市、区）", "County"),
+        "tables.sum" => ("合计", "Sum"),
         "place.years" => (
             "今年以来与上一年度",
             "This year so far and the last complete year",
@@ -1401,6 +1453,10 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "confirm.grant_revoke" => (
             "收回后该账号立即失去此角色，其令牌全部作废。",
             "The account loses this role at once, and its tokens are revoked.",
+        ),
+        "confirm.tables_send" => (
+            "报送后该期统计报表不能再修改。",
+            "Once sent, this period's tables cannot be changed.",
         ),
         "confirm.member_leave" => (
             "离任后她的任期和全部包保随即结束，所包保的单位出现空白。请写明理由。",

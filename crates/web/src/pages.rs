@@ -86,6 +86,19 @@ pub fn router() -> Router<AppState> {
         .route("/places/{code}/report.docx", get(report::report_docx))
         .route("/places/{code}/report.pdf", get(report::report_pdf))
         .route(
+            "/places/{code}/tables",
+            get(tables::tables_page).post(tables::save),
+        )
+        .route(
+            "/places/{code}/tables/sign",
+            axum::routing::post(tables::sign),
+        )
+        .route(
+            "/places/{code}/tables/send",
+            axum::routing::post(tables::send),
+        )
+        .route("/places/{code}/tables/received", get(tables::received_page))
+        .route(
             "/members/{id}/leave",
             axum::routing::post(network::member_leave),
         )
@@ -309,6 +322,8 @@ pub fn router() -> Router<AppState> {
             get(family::events_page).post(family::record_event),
         )
         .route("/families", get(family::public_page))
+        .route("/figures", get(public_figures::index))
+        .route("/figures/{code}", get(public_figures::county))
         .route("/families/{id}", get(family::public_one))
         .route(
             "/families/{id}/objections",
@@ -857,10 +872,12 @@ mod network;
 mod offline;
 pub(crate) mod opinion;
 mod places;
+mod public_figures;
 mod report;
 mod screening;
 mod session;
 mod supervision;
+mod tables;
 mod typical;
 mod volunteer;
 mod worklist;

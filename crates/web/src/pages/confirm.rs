@@ -29,6 +29,12 @@ struct Terminal {
 
 const TERMINAL: &[Terminal] = &[
     Terminal {
+        route: "/places/{code}/tables/send",
+        when: None,
+        reason: None,
+        what: "confirm.tables_send",
+    },
+    Terminal {
         route: "/members/{id}/leave",
         when: None,
         reason: Some("reason"),
