@@ -603,6 +603,18 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "opinion.month" => ("月份", "Month"),
         "opinion.show" => ("查看", "Show"),
         "opinion.workbook" => ("导出 Excel", "Download the workbook"),
+        "opinion.categories" => ("舆情类别", "Opinion categories"),
+        "opinion.categories_note" => (
+            "本县研判舆情时可选的类别。停用的类别不再供关键词规则和研判选用，已有的舆情信息、事件和统计仍保留该类别。",
+            "The categories the county judges items by. A retired category is no longer offered to keyword rules or at judgement; the items, topics and figures that have it keep it.",
+        ),
+        "opinion.categories_saved" => ("已保存", "Saved"),
+        "opinion.name_zh" => ("中文名称", "Chinese name"),
+        "opinion.name_en" => ("英文名称", "English name"),
+        "opinion.rename" => ("修改名称", "Rename"),
+        "opinion.retire" => ("停用", "Retire"),
+        "opinion.category_retired" => ("已停用", "Retired"),
+        "opinion.category_new" => ("新增类别", "Add a category"),
         "report.back" => ("返回区划", "Back to the place"),
         "report.link" => ("年度工作报告", "Annual report"),
         "place.years" => (
@@ -1346,6 +1358,10 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "family.record_event" => ("登记家庭活动", "Record a family event"),
         "family.held_on" => ("活动日期", "Held on"),
         "family.event_title" => ("活动名称", "Title"),
+        "confirm.opinion_category_retire" => (
+            "停用该舆情类别？停用后不再供选用，已有的信息和统计仍保留它。",
+            "Retire this category? It is offered no more; the items and figures that have it keep it.",
+        ),
         "confirm.family_award" => (
             "审定命名该家庭为最美家庭？命名后不能再退回。",
             "Name this family a most-beautiful family? The naming cannot be taken back.",
