@@ -1238,6 +1238,21 @@ async fn page_access_matrix() {
             "/opinion/figures".into(),
             [303, 200, 403],
         ),
+        (
+            "/places/{code}/opinion-categories",
+            "/places/530181/opinion-categories".into(),
+            [303, 200, 403],
+        ),
+        (
+            "/places/{code}/opinion-categories/{key}",
+            "/places/530181/opinion-categories/other".into(),
+            [405, 405, 405],
+        ),
+        (
+            "/places/{code}/opinion-categories/{key}/retire",
+            "/places/530181/opinion-categories/other/retire".into(),
+            [405, 405, 405],
+        ),
         ("/outbox", "/outbox".into(), [303, 200, 403]),
         (
             "/inbox/{id}/open",

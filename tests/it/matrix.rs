@@ -1849,6 +1849,35 @@ async fn walk(b: Backend) {
             ),
             expect: [401, 404, 403, 403, 403, 403],
         },
+        // A county's categories: only its federation staff keep them.
+        Case {
+            method: "GET",
+            template: "/api/v1/places/{code}/opinion-categories",
+            url: "/api/v1/places/530181/opinion-categories".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-categories",
+            url: "/api/v1/places/530181/opinion-categories".into(),
+            body: Some(json!({"name_zh": "网络暴力", "name_en": "online abuse"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "PUT",
+            template: "/api/v1/places/{code}/opinion-categories/{key}",
+            url: "/api/v1/places/530181/opinion-categories/other".into(),
+            body: Some(json!({"name_zh": "其他事项", "name_en": "other matters"})),
+            expect: [401, 404, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/opinion-categories/{key}/retire",
+            url: "/api/v1/places/530181/opinion-categories/other/retire".into(),
+            body: None,
+            expect: [401, 404, 403, 403, 403, 403],
+        },
         Case {
             method: "GET",
             template: "/api/v1/opinion/meetings",

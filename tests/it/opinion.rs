@@ -9,7 +9,7 @@ use jinguo_domain::account::Role;
 use jinguo_domain::opinion as rules;
 use jinguo_services::opinion::{Incoming, Ingested, RuleInput, SourceInput, StepInput};
 use jinguo_services::{Caller, ServiceError, Services};
-use jinguo_storage::{Backend, db_run};
+use jinguo_storage::{Backend, db_run, db_tx};
 use uuid::Uuid;
 
 fn item(title: &str, body: &str, place: &str) -> Incoming {
@@ -2039,6 +2039,537 @@ async fn meetings_and_figures_on_a_phone() {
             .await
             .unwrap();
         assert_eq!(text(&c, "#figures-topics").await, "2");
+        no_sideways_scroll(&c).await;
+    }
+    c.close().await.unwrap();
+}
+
+/// Who changed a county's categories, as the audit shows.
+async fn category_audits(s: &Services) -> i64 {
+    db_run!(&s.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit WHERE action = 'opinion.category'").fetch_one(p).await)
+    .unwrap()
+}
+
+/// The fields a refusal names.
+fn refused_fields(e: ServiceError) -> Vec<String> {
+    match e {
+        ServiceError::Invalid(v) => v.0.into_iter().map(|f| f.field).collect(),
+        e => panic!("{e:?}"),
+    }
+}
+
+/// A county's own categories: its staff add one, rename it and retire it, each audited; an
+/// empty or duplicate name is refused naming the field and writes nothing; a keyword rule
+/// names it and proposes it; a category of another county, or a retired one, is refused to
+/// rules and at judgement (a topic already in it keeps it); the figures and their workbook
+/// count under it, retired or not; only the county's staff change them.
+async fn county_categories(b: Backend) {
+    use jinguo_services::opinion_categories::CategoryInput;
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let town = "530181001";
+    let names = |zh: &str, en: &str| CategoryInput {
+        name_zh: zh.into(),
+        name_en: en.into(),
+    };
+    let defaults = s.opinion_categories(&staff, "530181").await.unwrap();
+    assert_eq!(defaults.len(), rules::DEFAULT_CATEGORIES.len());
+    assert!(defaults.iter().all(|c| c.retired_ms.is_none()));
+
+    let key = s
+        .add_opinion_category(&staff, "530181", &names(" 网络暴力 ", "online abuse"))
+        .await
+        .unwrap();
+    assert_eq!(category_audits(&s).await, 1);
+    for (zh, en, field) in [
+        ("", "cyber", "name_zh"),
+        ("网暴", " ", "name_en"),
+        ("家庭暴力", "family violence", "name_zh"),
+        ("网暴", "Online Abuse", "name_en"),
+        (&*"长".repeat(41), "long", "name_zh"),
+    ] {
+        let e = s
+            .add_opinion_category(&staff, "530181", &names(zh, en))
+            .await
+            .unwrap_err();
+        assert_eq!(refused_fields(e), [field], "{zh} {en}");
+    }
+    let all = s.opinion_categories(&staff, "530181").await.unwrap();
+    assert_eq!(all.len(), defaults.len() + 1);
+    let added = all.iter().find(|c| c.key == key).unwrap();
+    assert_eq!(
+        (added.name_zh.as_str(), added.name_en.as_str()),
+        ("网络暴力", "online abuse")
+    );
+    assert!(added.position > defaults.iter().map(|c| c.position).max().unwrap());
+
+    // Renamed in both languages; to another's name refused; its own names kept are fine.
+    s.rename_opinion_category(
+        &staff,
+        "530181",
+        &key,
+        &names("网络暴力侵害", "online violence"),
+    )
+    .await
+    .unwrap();
+    s.rename_opinion_category(
+        &staff,
+        "530181",
+        &key,
+        &names("网络暴力侵害", "Online violence"),
+    )
+    .await
+    .unwrap();
+    let e = s
+        .rename_opinion_category(&staff, "530181", &key, &names("其他", "online violence"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused_fields(e), ["name_zh"]);
+    assert!(matches!(
+        s.rename_opinion_category(&staff, "530181", "no_such", &names("甲", "a"))
+            .await
+            .unwrap_err(),
+        ServiceError::NotFound
+    ));
+    assert_eq!(category_audits(&s).await, 3);
+
+    // A keyword rule names it; an item it matches is proposed in it; it is judged in it.
+    s.add_rule(
+        &staff,
+        "530181",
+        &RuleInput {
+            name: "网暴".into(),
+            subject_words: "女子 妇女".into(),
+            event_words: "网暴 人肉搜索".into(),
+            category: key.clone(),
+            ..RuleInput::default()
+        },
+    )
+    .await
+    .unwrap();
+    let text = "近日一名女子因离婚纠纷遭前夫在网上发帖网暴，个人信息被人肉搜索后公开，\
+        当事人多次受到陌生人骚扰，当地妇联已联系网信部门处理并为她提供法律帮助。";
+    let (_, topic, _, _) = new_of(
+        s.report_item(&staff, false, &item("女子遭网暴", text, town))
+            .await
+            .unwrap(),
+    );
+    let v = s
+        .topic(&staff, topic, jinguo_domain::Lang::En)
+        .await
+        .unwrap();
+    assert_eq!(v.line.category, key);
+    assert_eq!(v.line.category_label, "Online violence");
+    assert!(v.categories.iter().any(|(k, _)| *k == key));
+    judge(&s, &staff, topic, (&key, "3")).await;
+
+    // A category of another county: refused on the field, to rules and at judgement.
+    let other = "c_other_county".to_string();
+    let row = jinguo_storage::opinion::CategoryRow {
+        key: other.clone(),
+        name_zh: "外县类别".into(),
+        name_en: "elsewhere".into(),
+        position: 0,
+        retired_ms: None,
+    };
+    let r: Result<(), jinguo_storage::StorageError> = async {
+        db_tx!(&s.db, tx => jinguo_storage::opinion::insert_category(tx, "530102", &row).await)
+    }
+    .await;
+    r.unwrap();
+    let rule_in = |category: &str| RuleInput {
+        name: "别处".into(),
+        event_words: "骚扰".into(),
+        category: category.into(),
+        ..RuleInput::default()
+    };
+    let e = s
+        .add_rule(&staff, "530181", &rule_in(&other))
+        .await
+        .unwrap_err();
+    assert_eq!(refused_fields(e), ["category"]);
+    let (_, second, _, _) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item(
+                "妇女求助",
+                "一名妇女来电反映遭受邻居长期骚扰，希望妇联帮助协调解决。",
+                town,
+            ),
+        )
+        .await
+        .unwrap(),
+    );
+    let step = |s: Services, topic: Uuid, category: String| async move {
+        let version = s
+            .topic(&support::county_staff(), topic, jinguo_domain::Lang::Zh)
+            .await
+            .unwrap()
+            .version;
+        s.topic_step(
+            &support::county_staff(),
+            topic,
+            &StepInput {
+                step: "judge".into(),
+                expected_version: version,
+                category,
+                grade: "4".into(),
+                ..StepInput::default()
+            },
+        )
+        .await
+    };
+    let e = step(s.clone(), second, other.clone()).await.unwrap_err();
+    assert_eq!(refused_fields(e), ["category"]);
+
+    // Only the county's staff keep its categories.
+    let town_staff = support::caller(Role::Staff, &format!("53/5301/530181/{town}/"));
+    let far_staff = support::caller(Role::Staff, "53/5301/530102/");
+    let officer = support::caller(Role::OpinionOfficer, "53/5301/530181/");
+    for c in [&town_staff, &far_staff] {
+        assert!(matches!(
+            s.add_opinion_category(c, "530181", &names("甲", "a")).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            s.retire_opinion_category(c, "530181", &key).await,
+            Err(ServiceError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        s.opinion_categories(&officer, "530181").await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        s.rename_opinion_category(&officer, "530181", &key, &names("甲", "a"))
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        s.opinion_categories(&staff, town).await,
+        Err(ServiceError::NotFound)
+    ));
+
+    // Retired: kept, listed, offered no more; a second retirement refused.
+    s.retire_opinion_category(&staff, "530181", &key)
+        .await
+        .unwrap();
+    let e = s
+        .retire_opinion_category(&staff, "530181", &key)
+        .await
+        .unwrap_err();
+    assert_eq!(refused_fields(e), ["category"]);
+    assert_eq!(category_audits(&s).await, 4);
+    let all = s.opinion_categories(&staff, "530181").await.unwrap();
+    assert!(
+        all.iter()
+            .find(|c| c.key == key)
+            .unwrap()
+            .retired_ms
+            .is_some()
+    );
+    let e = s
+        .add_rule(&staff, "530181", &rule_in(&key))
+        .await
+        .unwrap_err();
+    assert_eq!(refused_fields(e), ["category"]);
+    let e = step(s.clone(), second, key.clone()).await.unwrap_err();
+    assert_eq!(refused_fields(e), ["category"]);
+    let offered = s
+        .topic(&staff, second, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap()
+        .categories;
+    assert!(!offered.iter().any(|(k, _)| *k == key));
+    // The topic judged in it keeps it, judged again.
+    let kept = s
+        .topic(&staff, topic, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert!(kept.categories.iter().any(|(k, _)| *k == key));
+    step(s.clone(), topic, key.clone()).await.unwrap();
+    assert_eq!(
+        s.topic(&staff, topic, jinguo_domain::Lang::Zh)
+            .await
+            .unwrap()
+            .line
+            .category,
+        key
+    );
+    // The rule naming it still finds its items but proposes it no more.
+    let (_, third, _, _) = new_of(
+        s.report_item(
+            &staff,
+            false,
+            &item(
+                "妇女遭网暴",
+                "某村一名妇女在短视频平台遭多名网友网暴，照片被恶意传播，家属已向派出所报案，\
+                 村妇联主席上门看望并联系律师。",
+                "530181002",
+            ),
+        )
+        .await
+        .unwrap(),
+    );
+    let t = s
+        .topic(&staff, third, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    assert_eq!(t.line.category, "");
+
+    // The figures and the workbook count under it, by its name.
+    let month = jinguo_services::clock::today().format("%Y-%m").to_string();
+    let f = s
+        .opinion_month(&staff, "530181", &month, jinguo_domain::Lang::Zh)
+        .await
+        .unwrap();
+    let line = f.by_category.iter().find(|c| c.key == key).unwrap();
+    assert_eq!((line.label.as_str(), line.n), ("网络暴力侵害", 1));
+    let book = s
+        .opinion_month_workbook(&staff, "530181", &month, jinguo_domain::Lang::En)
+        .await
+        .unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(book)).unwrap();
+    let mut cells = Vec::new();
+    for name in book.sheet_names() {
+        let sheet = book.worksheet_range(&name).unwrap();
+        cells.extend(
+            sheet
+                .rows()
+                .flat_map(|r| r.iter().map(|c| c.to_string()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(cells.iter().any(|c| c == "Online violence"), "{cells:?}");
+}
+both_backends!(counties_keep_their_categories, super::county_categories);
+
+/// The categories' page and API over HTTP: the county's chair adds one through the form (an
+/// empty name shown again naming the field), renames it, retires it once confirmed, in Chinese
+/// and English; the API does the same with JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categories_over_http() {
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    support::account(&s, "k-chair", Role::Staff, "530181").await;
+    let srv = support::serve(s.clone()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let chair = support::session(&s, "k-chair", false).await;
+    let page_url = format!("{}/places/530181/opinion-categories", srv.base);
+    let get = |lang: &'static str| {
+        let (client, url, cookie) = (client.clone(), page_url.clone(), chair.cookie.clone());
+        async move {
+            let r = client
+                .get(&url)
+                .header("cookie", cookie)
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    // The desk leads to it.
+    let r = client
+        .get(format!("{}/opinion", srv.base))
+        .header("cookie", &chair.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("/places/530181/opinion-categories")
+    );
+    for (lang, words) in [("zh-CN", "新增类别"), ("en", "Add a category")] {
+        let html = get(lang).await;
+        assert!(html.contains(words) && html.contains("家庭暴力"), "{lang}");
+    }
+    let html = get("zh-CN").await;
+    let key = support::form_value(&html, "request_key");
+    let r = client
+        .post(&page_url)
+        .header("cookie", &chair.cookie)
+        .form(&[
+            ("csrf", chair.csrf.as_str()),
+            ("request_key", key.as_str()),
+            ("name_zh", ""),
+            ("name_en", "online abuse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#f-name_zh\"") && html.contains("online abuse"));
+    let key = support::form_value(&html, "request_key");
+    let r = client
+        .post(&page_url)
+        .header("cookie", &chair.cookie)
+        .form(&[
+            ("csrf", chair.csrf.as_str()),
+            ("request_key", key.as_str()),
+            ("name_zh", "网络暴力"),
+            ("name_en", "online abuse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let staff = support::county_staff();
+    let added = s
+        .opinion_categories(&staff, "530181")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name_zh == "网络暴力")
+        .unwrap();
+    let r = client
+        .post(format!("{page_url}/{}", added.key))
+        .header("cookie", &chair.cookie)
+        .form(&[
+            ("csrf", chair.csrf.as_str()),
+            ("name_zh", "网络暴力侵害"),
+            ("name_en", "online violence"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(get("en").await.contains("online violence"));
+    // Retiring asks first; confirmed, it is retired.
+    let retire = format!("{page_url}/{}/retire", added.key);
+    let r = client
+        .post(&retire)
+        .header("cookie", &chair.cookie)
+        .form(&[("csrf", chair.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("id=\"confirm-form\""));
+    assert!(
+        s.opinion_categories(&staff, "530181")
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.retired_ms.is_none())
+    );
+    let r = client
+        .post(&retire)
+        .header("cookie", &chair.cookie)
+        .form(&[("csrf", chair.csrf.as_str()), ("confirmed", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = get("zh-CN").await;
+    assert!(html.contains("category-retired") && html.contains("网络暴力侵害"));
+
+    // The API: add (a duplicate refused naming the field), rename, retire, list.
+    let api = format!("{}/api/v1/places/530181/opinion-categories", srv.base);
+    let r = client
+        .post(&api)
+        .header("cookie", &chair.cookie)
+        .header("x-csrf-token", &chair.csrf)
+        .json(&serde_json::json!({"name_zh": "其他", "name_en": "others"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("name_zh"));
+    // Sent twice with one Idempotency-Key: one category, the same answer.
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let r = client
+            .post(&api)
+            .header("cookie", &chair.cookie)
+            .header("x-csrf-token", &chair.csrf)
+            .header("idempotency-key", "category-1")
+            .json(&serde_json::json!({"name_zh": "校园欺凌", "name_en": "school bullying"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: serde_json::Value = r.json().await.unwrap();
+        keys.push(v["key"].as_str().unwrap().to_string());
+    }
+    assert_eq!(keys[0], keys[1]);
+    let key = keys.remove(0);
+    let r = client
+        .put(format!("{api}/{key}"))
+        .header("cookie", &chair.cookie)
+        .header("x-csrf-token", &chair.csrf)
+        .json(&serde_json::json!({"name_zh": "校园霸凌", "name_en": "bullying at school"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client
+        .post(format!("{api}/{key}/retire"))
+        .header("cookie", &chair.cookie)
+        .header("x-csrf-token", &chair.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client
+        .get(&api)
+        .header("cookie", &chair.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let list: Vec<serde_json::Value> = r.json().await.unwrap();
+    let c = list.iter().find(|c| c["key"] == key.as_str()).unwrap();
+    assert_eq!(c["name"], "bullying at school");
+    assert_eq!(c["retired"], true);
+    assert_eq!(list.len(), rules::DEFAULT_CATEGORIES.len() + 2);
+}
+
+/// A county's chair keeps its categories on a 360 px phone, in Chinese and in English, a long
+/// name among them, without scrolling sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categories_on_a_phone() {
+    use crate::browser::{log_in, no_sideways_scroll, phone, text};
+    use jinguo_services::opinion_categories::CategoryInput;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    support::account(&s, "p-chair", Role::Staff, "530181").await;
+    let staff = support::county_staff();
+    let key = s
+        .add_opinion_category(
+            &staff,
+            "530181",
+            &CategoryInput {
+                name_zh: "网络暴力与个人信息泄露侵害妇女儿童权益".into(),
+                name_en: "online abuse and leaks of personal data".into(),
+            },
+        )
+        .await
+        .unwrap();
+    s.retire_opinion_category(&staff, "530181", &key)
+        .await
+        .unwrap();
+    let srv = support::serve(s.clone()).await;
+    let c = phone().await;
+    log_in(&c, &srv.base, "p-chair").await;
+    for (lang, name) in [
+        ("zh", "网络暴力与个人信息泄露"),
+        ("en", "leaks of personal data"),
+    ] {
+        c.goto(&format!(
+            "{}/places/530181/opinion-categories?lang={lang}",
+            srv.base
+        ))
+        .await
+        .unwrap();
+        assert!(text(&c, "#categories").await.contains(name), "{lang}");
         no_sideways_scroll(&c).await;
     }
     c.close().await.unwrap();

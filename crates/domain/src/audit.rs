@@ -242,6 +242,11 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
         "opinion keyword rule set",
     ),
     ("opinion.source", "设置舆情来源", "opinion source set"),
+    (
+        "opinion.category",
+        "设置舆情类别",
+        "opinion category added, renamed or retired",
+    ),
     ("opinion.poll", "抓取舆情订阅源", "opinion feed polled"),
     (
         "opinion.meeting",

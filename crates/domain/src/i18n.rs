@@ -742,6 +742,15 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "含有身份证号或手机号，发布前请删除",
             "contains a resident ID or mobile number: remove it before publication",
         ),
+        "opinion.category_duplicate" => (
+            "与本县已有的类别同名",
+            "is the name of another category of the county",
+        ),
+        "opinion.category_retired" => ("该类别已停用", "is retired"),
+        "opinion.category_last" => (
+            "本县至少保留一个在用的类别",
+            "is the county's last category in use",
+        ),
         "opinion.stage" => (
             "当前环节不能办理此步骤",
             "cannot be taken at the topic's present stage",

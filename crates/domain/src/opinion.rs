@@ -439,6 +439,38 @@ pub fn validate_rule(r: &Rule, categories: &[String]) -> Result<(), ValidationEr
     e.into_result()
 }
 
+/// A category's names as a county gives them, trimmed: both required, at most 40 characters,
+/// neither the name of another of its categories (`others`: the Chinese and English names of
+/// the rest, the retired ones too, so that no two lines of the figures read alike; English
+/// compared without case).
+pub fn validate_category(
+    name_zh: &str,
+    name_en: &str,
+    others: &[(&str, &str)],
+) -> Result<(String, String), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let (zh, en) = (name_zh.trim(), name_en.trim());
+    for (field, v) in [("name_zh", zh), ("name_en", en)] {
+        if v.is_empty() {
+            e.push(field, "required");
+        } else if v.chars().count() > 40 {
+            e.push(field, "too_long");
+        }
+    }
+    if !zh.is_empty() && others.iter().any(|(z, _)| z.trim() == zh) {
+        e.push("name_zh", "opinion.category_duplicate");
+    }
+    if !en.is_empty()
+        && others
+            .iter()
+            .any(|(_, n)| n.trim().eq_ignore_ascii_case(en))
+    {
+        e.push("name_en", "opinion.category_duplicate");
+    }
+    e.into_result()?;
+    Ok((zh.to_string(), en.to_string()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Subject,
@@ -844,6 +876,46 @@ fn v4_allowed(a: Ipv4Addr, loopback: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn category_names_are_required_short_and_unlike_the_others() {
+        let others = [("家庭暴力", "domestic violence"), ("其他", "other")];
+        assert_eq!(
+            validate_category(" 网络暴力 ", "online abuse", &others).unwrap(),
+            ("网络暴力".to_string(), "online abuse".to_string())
+        );
+        let fields = |r: Result<(String, String), ValidationErrors>| -> Vec<(String, String)> {
+            r.unwrap_err()
+                .0
+                .into_iter()
+                .map(|f| (f.field, f.code.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            fields(validate_category(" ", "", &others)),
+            [
+                ("name_zh".to_string(), "required".to_string()),
+                ("name_en".to_string(), "required".to_string())
+            ]
+        );
+        assert_eq!(
+            fields(validate_category("家庭暴力", "Other ", &others)),
+            [
+                (
+                    "name_zh".to_string(),
+                    "opinion.category_duplicate".to_string()
+                ),
+                (
+                    "name_en".to_string(),
+                    "opinion.category_duplicate".to_string()
+                )
+            ]
+        );
+        assert_eq!(
+            fields(validate_category(&"长".repeat(41), "x", &others)),
+            [("name_zh".to_string(), "too_long".to_string())]
+        );
+    }
 
     #[test]
     fn external_ids_are_stable_and_ignore_tracking() {

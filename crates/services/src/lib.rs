@@ -37,6 +37,7 @@ pub mod meetings;
 pub mod memo;
 pub mod network;
 pub mod opinion;
+pub mod opinion_categories;
 pub mod opinion_figures;
 pub mod opinion_ingest;
 pub mod outbound;

@@ -88,7 +88,7 @@ impl Judges {
         }
     }
 
-    fn forget(&self, county: &str) {
+    pub(crate) fn forget(&self, county: &str) {
         if let Ok(mut map) = self.0.lock() {
             map.remove(county);
         }
@@ -395,17 +395,31 @@ impl Services {
                     name_zh: (*zh).into(),
                     name_en: (*en).into(),
                     position: i as i64,
+                    retired_ms: None,
                 })
                 .collect();
             let c = county.to_string();
             db_tx!(&self.db, tx => store::ensure_categories(tx, &c, &defaults).await)?;
             categories = store::categories(&self.db, county).await?;
         }
+        // A rule naming a retired category still finds its items and proposes its grade, but
+        // no longer the category.
+        let retired: HashSet<&str> = categories
+            .iter()
+            .filter(|c| c.retired_ms.is_some())
+            .map(|c| c.key.as_str())
+            .collect();
         let scheme = Scheme::compile(
             store::rules(&self.db, county)
                 .await?
                 .iter()
-                .map(rule_of)
+                .map(|r| {
+                    let mut rule = rule_of(r);
+                    if retired.contains(rule.category.as_str()) {
+                        rule.category.clear();
+                    }
+                    rule
+                })
                 .collect(),
         );
         let places: Vec<GazetteerPlace> = store::gazetteer(&self.db, &cpath)
@@ -820,7 +834,13 @@ impl Services {
             return Err(invalid("place", "invalid"));
         }
         let judge = self.opinion_judge(&place.code).await?;
-        let categories: Vec<String> = judge.categories.iter().map(|c| c.key.clone()).collect();
+        // Only a category still offered: a retired one or another county's is refused.
+        let categories: Vec<String> = judge
+            .categories
+            .iter()
+            .filter(|c| c.retired_ms.is_none())
+            .map(|c| c.key.clone())
+            .collect();
         let min_grade = match input.min_grade.trim() {
             "" => None,
             g => Some(Grade::parse(g).ok_or_else(|| invalid("min_grade", "invalid"))?),
@@ -1116,9 +1136,11 @@ impl Services {
                 && Self::chairs(caller, &t),
             may_close: matches!(stage, Stage::Handled | Stage::Answered),
             clear,
+            // Those offered, and the topic's own if it was retired since.
             categories: judge
                 .categories
                 .iter()
+                .filter(|c| c.retired_ms.is_none() || c.key == t.category)
                 .map(|c| {
                     (
                         c.key.clone(),
@@ -1167,7 +1189,11 @@ impl Services {
                 let judge = self.opinion_judge(&t.county_code).await?;
                 let mut e = jinguo_domain::ValidationErrors::new();
                 let category = input.category.trim();
-                if !judge.categories.iter().any(|c| c.key == category) {
+                // A category offered, or the topic's own though retired since.
+                let offered = |c: &store::CategoryRow| {
+                    c.key == category && (c.retired_ms.is_none() || c.key == t.category)
+                };
+                if !judge.categories.iter().any(offered) {
                     e.push(
                         "category",
                         if category.is_empty() {

@@ -14,13 +14,60 @@ pub struct CategoryRow {
     pub name_zh: String,
     pub name_en: String,
     pub position: i64,
+    /// When the county retired it: offered no more, kept on what has it.
+    pub retired_ms: Option<i64>,
 }
 
+/// A county's categories, the retired ones too.
 pub async fn categories(db: &Db, county: &str) -> Result<Vec<CategoryRow>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT key, name_zh, name_en, position FROM opinion_category WHERE county_code = $1 \
-         ORDER BY position, key")
+        "SELECT key, name_zh, name_en, position, retired_ms FROM opinion_category \
+         WHERE county_code = $1 ORDER BY position, key")
         .bind(county).fetch_all(p).await)?)
+}
+
+/// A category the county adds.
+pub async fn insert_category(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    r: &CategoryRow,
+) -> Result<(), StorageError> {
+    conn_run!(tx, c => sqlx::query(
+        "INSERT INTO opinion_category (county_code, key, name_zh, name_en, position, retired_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(county).bind(&r.key).bind(&r.name_zh).bind(&r.name_en).bind(r.position)
+        .bind(r.retired_ms).execute(&mut *c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A category's names; the count of rows changed (0: no such category in the county).
+pub async fn rename_category(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    key: &str,
+    name_zh: &str,
+    name_en: &str,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE opinion_category SET name_zh = $1, name_en = $2 \
+         WHERE county_code = $3 AND key = $4")
+        .bind(name_zh).bind(name_en).bind(county).bind(key)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?)
+}
+
+/// A category retired (never deleted: items, topics and figures keep it); the count of rows
+/// changed (0: none such, or retired already).
+pub async fn retire_category(
+    tx: &mut DbConn<'_>,
+    county: &str,
+    key: &str,
+    at_ms: i64,
+) -> Result<u64, StorageError> {
+    Ok(conn_run!(tx, c => sqlx::query(
+        "UPDATE opinion_category SET retired_ms = $1 \
+         WHERE county_code = $2 AND key = $3 AND retired_ms IS NULL")
+        .bind(at_ms).bind(county).bind(key)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?)
 }
 
 /// Writes categories a county does not have yet (the defaults); those it has are kept.

@@ -280,6 +280,18 @@ pub fn router() -> Router<AppState> {
         .route("/opinion/meetings/{id}", get(opinion::meeting_page))
         .route("/opinion/figures", get(opinion::figures_page))
         .route(
+            "/places/{code}/opinion-categories",
+            get(opinion_categories::categories_page).post(opinion_categories::add_category),
+        )
+        .route(
+            "/places/{code}/opinion-categories/{key}",
+            axum::routing::post(opinion_categories::rename_category),
+        )
+        .route(
+            "/places/{code}/opinion-categories/{key}/retire",
+            axum::routing::post(opinion_categories::retire_category),
+        )
+        .route(
             "/opinion/meetings/{id}/tasks/{task}/done",
             axum::routing::post(opinion::finish_task),
         )
@@ -871,6 +883,7 @@ pub(crate) mod mediation;
 mod network;
 mod offline;
 pub(crate) mod opinion;
+pub(crate) mod opinion_categories;
 mod places;
 mod public_figures;
 mod report;

@@ -14,6 +14,7 @@ use jinguo_services::meetings::{MeetingInput, MeetingLine, TaskInput};
 use jinguo_services::opinion::{
     Incoming, Ingested, ItemView, RuleInput, SourceInput, StepInput, TopicLine,
 };
+use jinguo_services::opinion_categories::CategoryInput;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -30,6 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhook))
         .routes(routes!(sources, add_source))
         .routes(routes!(rules, add_rule))
+        .routes(routes!(categories, add_category))
+        .routes(routes!(rename_category))
+        .routes(routes!(retire_category))
         .routes(routes!(meetings))
         .routes(routes!(add_meeting))
         .routes(routes!(meeting))
@@ -554,7 +558,24 @@ pub struct OpinionRuleDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpinionCategoryDto {
     pub key: String,
+    /// The name in the asked language.
     pub name: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Retired: offered no more, kept on the items and topics that have it and in figures.
+    pub retired: bool,
+}
+
+impl OpinionCategoryDto {
+    fn of(c: jinguo_services::opinion_categories::CategoryRow, lang: jinguo_domain::Lang) -> Self {
+        OpinionCategoryDto {
+            name: lang.pick(&c.name_zh, &c.name_en).to_string(),
+            retired: c.retired_ms.is_some(),
+            key: c.key,
+            name_zh: c.name_zh,
+            name_en: c.name_en,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -591,12 +612,119 @@ async fn rules(
             .collect(),
         categories: categories
             .into_iter()
-            .map(|c| OpinionCategoryDto {
-                name: lang.pick(&c.name_zh, &c.name_en).to_string(),
-                key: c.key,
-            })
+            .map(|c| OpinionCategoryDto::of(c, lang))
             .collect(),
     }))
+}
+
+/// A county's categories, the retired ones too (its federation staff).
+#[utoipa::path(get, path = "/api/v1/places/{code}/opinion-categories", tag = "opinion",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<OpinionCategoryDto>), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn categories(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<OpinionCategoryDto>>> {
+    let all = s
+        .services
+        .opinion_categories(&caller, &code)
+        .await
+        .map_err(api(lang))?;
+    Ok(Json(
+        all.into_iter()
+            .map(|c| OpinionCategoryDto::of(c, lang))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpinionCategoryBodyDto {
+    /// The Chinese name (at most 40 characters, unlike the county's others).
+    #[serde(default)]
+    pub name_zh: String,
+    /// The English name (at most 40 characters, unlike the county's others).
+    #[serde(default)]
+    pub name_en: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryCreatedDto {
+    /// The new category's key, for rules and judgement.
+    pub key: String,
+}
+
+/// A category the county adds (its federation staff); keyword rules and judgement may name it.
+#[utoipa::path(post, path = "/api/v1/places/{code}/opinion-categories", tag = "opinion",
+    params(("code" = String, Path)), request_body = OpinionCategoryBodyDto,
+    responses((status = 201, body = CategoryCreatedDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn add_category(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<OpinionCategoryBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CategoryCreatedDto>)> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = CategoryInput {
+        name_zh: b.name_zh,
+        name_en: b.name_en,
+    };
+    let key = s
+        .services
+        .add_opinion_category(&caller, &code, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok((StatusCode::CREATED, Json(CategoryCreatedDto { key })))
+}
+
+/// A category's names changed (its county's federation staff).
+#[utoipa::path(put, path = "/api/v1/places/{code}/opinion-categories/{key}", tag = "opinion",
+    params(("code" = String, Path), ("key" = String, Path)), request_body = OpinionCategoryBodyDto,
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn rename_category(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((code, key)): Path<(String, String)>,
+    body: Result<Json<OpinionCategoryBodyDto>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let Json(b) = body.map_err(|r| body_error(&r, lang))?;
+    let input = CategoryInput {
+        name_zh: b.name_zh,
+        name_en: b.name_en,
+    };
+    s.services
+        .rename_opinion_category(&caller, &code, &key, &input)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A category retired (its county's federation staff): offered no more, never deleted.
+#[utoipa::path(post, path = "/api/v1/places/{code}/opinion-categories/{key}/retire", tag = "opinion",
+    params(("code" = String, Path), ("key" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn retire_category(
+    State(s): State<AppState>,
+    UiLang(lang): UiLang,
+    ApiCaller(caller, _): ApiCaller,
+    Path((code, key)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    s.services
+        .retire_opinion_category(&caller, &code, &key)
+        .await
+        .map_err(api(lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

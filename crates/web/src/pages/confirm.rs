@@ -1,7 +1,7 @@
 //! Steps that end something — a member leaving her post, a dispute refused, ended without
 //! agreement or closed, a case closed, a consent withdrawn, an emergency access ended or refused,
-//! a woman leaving a registry, a wish withdrawn, a referral or a safety plan's action marked done, a dispute reported to the police, a role or a token
-//! revoked — are taken only once confirmed. A form asking for such a step without `confirmed=1`
+//! a woman leaving a registry, a wish withdrawn, a referral or a safety plan's action marked done, a dispute reported to the police, a category of public opinion retired, a role or a
+//! token revoked — are taken only once confirmed. A form asking for such a step without `confirmed=1`
 //! gets a second page instead: what the step ends, the reason where the rules want one (the
 //! services refuse the step without it), the form's other fields kept as they were typed, and a
 //! button that sends them again confirmed. Plain HTML: it works without JavaScript.
@@ -33,6 +33,12 @@ const TERMINAL: &[Terminal] = &[
         when: None,
         reason: None,
         what: "confirm.tables_send",
+    },
+    Terminal {
+        route: "/places/{code}/opinion-categories/{key}/retire",
+        when: None,
+        reason: None,
+        what: "confirm.opinion_category_retire",
     },
     Terminal {
         route: "/members/{id}/leave",

@@ -74,6 +74,8 @@ struct DeskPage {
     recent: Vec<Line>,
     running: i64,
     overdue: i64,
+    /// The counties whose categories she keeps (federation staff of a county).
+    counties: Vec<String>,
 }
 
 pub(super) async fn desk_page(
@@ -98,6 +100,11 @@ pub(super) async fn desk_page(
         recent: recent.iter().take(50).map(|l| line(l, lang)).collect(),
         running: d.running,
         overdue: d.overdue,
+        counties: grant_places(&caller, &[jinguo_domain::account::Role::Staff])
+            .into_iter()
+            .map(|p| p.value)
+            .filter(|code| code.len() == 6)
+            .collect(),
         c,
     };
     page(p.render(), StatusCode::OK)
@@ -234,7 +241,7 @@ async fn render_topic(
 
 #[derive(Deserialize)]
 pub(super) struct SavedQuery {
-    saved: Option<String>,
+    pub(super) saved: Option<String>,
 }
 
 pub(super) async fn topic_page(
