@@ -1,6 +1,6 @@
-//! Jinguo on a distributed database (Citus, built and started by `scripts/citus`): a worker lost
-//! in the middle of a county's writes. The test starts a cluster of its own (a coordinator and two
-//! workers), so that stopping a worker touches no other test.
+//! Jinguo on a distributed database (Citus, built and started by `scripts/citus`): a county's
+//! figures read from its own shard, and a worker lost in the middle of a county's writes (that
+//! test starts a cluster of its own, so that stopping a worker touches no other test).
 
 use crate::support::{self, with_small_demo};
 use jinguo_services::audit::{Record, Verification, record};
@@ -178,6 +178,87 @@ async fn a_worker_lost_during_a_countys_writes() {
         );
         let lines = s.check(&Caller::operator()).await.unwrap();
         assert!(lines.iter().all(|l| l.ok), "{lines:?}");
+    })
+    .await;
+}
+
+/// The plan's number of tasks on each line that names one (`Task Count: n`).
+async fn task_counts(db: &Db, statement: &str, lo: &str, hi: &str, county: &str) -> Vec<String> {
+    let Db::Postgres(p) = db else { unreachable!() };
+    let plan: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {statement}")))
+        .bind(lo)
+        .bind(hi)
+        .bind(county)
+        .fetch_all(p)
+        .await
+        .unwrap();
+    plan.into_iter()
+        .map(|(l,)| l)
+        .filter(|l| l.contains("Task Count:"))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// A county's overview and coverage reach the county's shard alone: the plans of its tallies'
+/// statements have one task, and with every statement of more than one task refused
+/// (`citus.multi_task_query_log_level = error`) the county's overview and coverage still answer,
+/// while the province's, which adds up every county, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_countys_figures_reach_one_shard() {
+    if support::citus().is_none() {
+        return;
+    }
+    support::on_citus(async {
+        let (t, demo) = with_small_demo(Backend::Postgres).await;
+        let (lo, hi) = ("53/5301/530181/", "53/5301/5301810");
+        for statement in [
+            "SELECT path, sum(households) FROM place_tally WHERE level IN (3, 4) \
+             AND path >= $1 AND path < $2 AND county_code = $3 GROUP BY path",
+            "SELECT path, households FROM group_tally WHERE households > 0 \
+             AND path >= $1 AND path < $2 AND county_code = $3",
+            "SELECT unit_code FROM assignment WHERE ended_on IS NULL \
+             AND path >= $1 AND path < $2 AND county_code = $3",
+        ] {
+            assert_eq!(
+                task_counts(&t.db, statement, lo, hi, "530181").await,
+                ["Task Count: 1"],
+                "{statement}"
+            );
+            // The same range without the county asks every shard.
+            let every = statement.replace(" AND county_code = $3", " AND $3 <> ''");
+            let counts = task_counts(&t.db, &every, lo, hi, "530181").await;
+            assert!(counts.iter().all(|c| c != "Task Count: 1"), "{counts:?}");
+        }
+
+        let Db::Postgres(p) = &t.db else {
+            unreachable!()
+        };
+        let (name,): (String,) = sqlx::query_as("SELECT current_database()")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE \"{name}\" SET citus.multi_task_query_log_level = 'error'"
+        )))
+        .execute(p)
+        .await
+        .unwrap();
+        // New connections take the setting; the demo's keys open its names.
+        let s = Services {
+            db: Db::connect(&t.url).await.unwrap(),
+            caches: support::services(&t.db).caches,
+            ..demo
+        };
+        let staff = support::county_staff();
+        let view = s.place_view(&staff, "530181").await.unwrap();
+        assert_eq!(view.figures.households, 600);
+        let coverage = s.coverage(&staff, "530181").await.unwrap();
+        assert!(!coverage.children.is_empty());
+        let township = &view.children[0].place.code;
+        s.place_view(&staff, township).await.unwrap();
+        s.coverage(&staff, township).await.unwrap();
+        let province = support::caller(jinguo_domain::account::Role::Staff, "53/");
+        assert!(s.place_view(&province, "53").await.is_err());
     })
     .await;
 }

@@ -66,12 +66,18 @@ pub async fn uncovered_places(
     within: &Subtree,
     level: i16,
 ) -> Result<Vec<UncoveredPlace>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT p.code, p.name, p.path FROM place p WHERE p.path >= $1 AND p.path < $2 AND p.level = $3 \
-         AND p.code NOT IN (SELECT a.unit_code FROM assignment a WHERE a.unit_code IS NOT NULL \
-             AND a.ended_on IS NULL AND a.path >= $1 AND a.path < $2) \
-         ORDER BY p.path")
-        .bind(&within.lo).bind(&within.hi).bind(level).fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT p.code, p.name, p.path FROM place p WHERE p.level = ");
+        q.push_bind(level);
+        // The places are a reference table, on every node: their range alone.
+        q.push(" AND p.path >= ").push_bind(within.lo.clone());
+        q.push(" AND p.path < ").push_bind(within.hi.clone());
+        q.push(" AND p.code NOT IN (SELECT a.unit_code FROM assignment a WHERE a.unit_code IS NOT NULL \
+             AND a.ended_on IS NULL");
+        within.push_within(&mut q, "a.path", "a.county_code");
+        q.push(") ORDER BY p.path");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// Households below a subtree per resident group path (from the groups' tallies).
@@ -79,9 +85,12 @@ pub async fn households_per_group(
     db: &Db,
     within: &Subtree,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT path, households FROM group_tally WHERE path >= $1 AND path < $2 AND households > 0 ORDER BY path")
-        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT path, households FROM group_tally WHERE households > 0");
+        within.push_within(&mut q, "path", "county_code");
+        q.push(" ORDER BY path");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// A resident group with the households below it.
@@ -102,10 +111,14 @@ pub async fn households_per_named_group(
     db: &Db,
     within: &Subtree,
 ) -> Result<Vec<GroupHouseholds>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT g.path, p.code, p.name, g.households FROM group_tally g JOIN place p ON p.path = g.path \
-         WHERE g.path >= $1 AND g.path < $2 AND g.households > 0 ORDER BY g.path")
-        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT g.path, p.code, p.name, g.households FROM group_tally g JOIN place p ON p.path = g.path \
+             WHERE g.households > 0");
+        within.push_within(&mut q, "g.path", "g.county_code");
+        q.push(" ORDER BY g.path");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// An active member of the responsibility network and how many units she answers for.
@@ -127,12 +140,15 @@ pub struct MemberLoadRow {
 /// subtree and how many units each answers for. Family mediators and volunteers answer for no
 /// unit; they are not idle for it.
 pub async fn member_loads(db: &Db, within: &Subtree) -> Result<Vec<MemberLoadRow>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT m.id, m.name, m.role, m.path, \
-             (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
-         FROM member m WHERE m.path >= $1 AND m.path < $2 AND m.ended_on IS NULL \
-         AND m.role IN ('executive', 'representative') ORDER BY m.path, m.name")
-        .bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT m.id, m.name, m.role, m.path, \
+                 (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
+             FROM member m WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative')");
+        within.push_within(&mut q, "m.path", "m.county_code");
+        q.push(" ORDER BY m.path, m.name");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// A member leaves: her term and her assignments end (history is kept). Returns how many

@@ -191,13 +191,17 @@ pub async fn child_figures(
     child_level: PlaceLevel,
 ) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
     let range = parent.subtree();
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => sqlx::query_as(
-        "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
-         CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
-         CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
-         WHERE level IN ($1, $2) AND path >= $3 AND path < $4 GROUP BY path ORDER BY path")
-        .bind(parent.level).bind(child_level.as_i16()).bind(&range.lo).bind(&range.hi)
-        .fetch_all(p).await)?;
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
+             CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
+             CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
+             WHERE level IN (");
+        q.push_bind(parent.level).push(", ").push_bind(child_level.as_i16()).push(")");
+        range.push_within(&mut q, "path", "county_code");
+        q.push(" GROUP BY path ORDER BY path");
+        q.build_query_as().fetch_all(p).await
+    })?;
     let mut total = Figures::default();
     let mut by_child = Vec::with_capacity(rows.len());
     for (path, townships, villages, groups, households, executives, representatives) in rows {

@@ -25,6 +25,38 @@ impl Subtree {
             hi: "~".into(),
         }
     }
+
+    /// The county this subtree lies in, when it is a county's or lies below one.
+    pub fn county(&self) -> Option<&str> {
+        county_of_path(&self.lo)
+    }
+
+    /// ` AND path_col >= lo AND path_col < hi`, and ` AND county_col = ` its county when the
+    /// subtree lies in one: on a database distributed by county that reaches the county's shard
+    /// alone instead of asking every shard for the range.
+    pub fn push_within<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        path_col: &str,
+        county_col: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        q.push(" AND ")
+            .push(path_col)
+            .push(" >= ")
+            .push_bind(self.lo.clone());
+        q.push(" AND ")
+            .push(path_col)
+            .push(" < ")
+            .push_bind(self.hi.clone());
+        if let Some(county) = self.county() {
+            q.push(" AND ")
+                .push(county_col)
+                .push(" = ")
+                .push_bind(county.to_string());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -207,10 +207,13 @@ pub async fn households_per_unit(
     within: &Subtree,
     prefix: i32,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT substr(path, 1, $1) AS unit, CAST(sum(households) AS BIGINT) FROM group_tally \
-         WHERE path >= $2 AND path < $3 GROUP BY unit ORDER BY unit")
-        .bind(prefix).bind(&within.lo).bind(&within.hi).fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT substr(path, 1, ");
+        q.push_bind(prefix).push(") AS unit, CAST(sum(households) AS BIGINT) FROM group_tally WHERE 1 = 1");
+        within.push_within(&mut q, "path", "county_code");
+        q.push(" GROUP BY unit ORDER BY unit");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// A household with the risk a campaign's visit found, if it was visited.
@@ -426,12 +429,15 @@ pub async fn tallies_at(
     level: i16,
     child_level: i16,
 ) -> Result<Vec<TallyRow>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
-         FROM campaign_tally WHERE campaign_id = $1 AND level IN ($2, $3) AND path >= $4 AND path < $5 \
-         GROUP BY path, risk ORDER BY path, risk")
-        .bind(campaign).bind(level).bind(child_level).bind(&place.lo).bind(&place.hi)
-        .fetch_all(p).await)?)
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
+             FROM campaign_tally WHERE campaign_id = ");
+        q.push_bind(campaign).push(" AND level IN (").push_bind(level).push(", ").push_bind(child_level).push(")");
+        place.push_within(&mut q, "path", "county_code");
+        q.push(" GROUP BY path, risk ORDER BY path, risk");
+        q.build_query_as().fetch_all(p).await
+    })?)
 }
 
 /// The campaigns' tallies counted afresh from the visits and the disputes they opened, as a
