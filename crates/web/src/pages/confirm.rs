@@ -29,6 +29,12 @@ struct Terminal {
 
 const TERMINAL: &[Terminal] = &[
     Terminal {
+        route: "/chain-runs/{id}/steps",
+        when: None,
+        reason: None,
+        what: "confirm.chain_step",
+    },
+    Terminal {
         route: "/members/{id}/leave",
         when: None,
         reason: Some("reason"),
