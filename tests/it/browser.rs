@@ -909,3 +909,152 @@ async fn conference_on_a_phone() {
     no_sideways_scroll(&c).await;
     c.close().await.unwrap();
 }
+
+/// A township's and the county's staff on a phone: the most-beautiful families (the public page
+/// and its objection form, the staff's list and a nomination), the volunteers and one of them,
+/// the training sessions and one of them, the "1+N+1+1" chains, an attached record and the
+/// place's overview with its counts. Nothing scrolls sideways at 360 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn families_volunteers_training_and_chains_on_a_phone() {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(Backend::Sqlite).await;
+    let operator = jinguo_services::Caller::operator();
+    s.ensure_departments(&operator, "530181").await.unwrap();
+    crate::support::account(&s, "jiating", Role::Staff, "530181001001").await;
+    crate::support::account(&s, "jiating2", Role::Staff, "530181001001").await;
+    crate::support::account(&s, "shiwei", Role::Staff, "530181").await;
+    let vil = crate::support::caller_of(&s, "jiating", crate::support::PASSWORD).await;
+    let vil2 = crate::support::caller_of(&s, "jiating2", crate::support::PASSWORD).await;
+    let county = crate::support::caller_of(&s, "shiwei", crate::support::PASSWORD).await;
+    let today = jinguo_services::clock::today();
+    let family = s
+        .nominate_family(
+            &vil,
+            &jinguo_domain::family::NominationInput {
+                place: "530181001001".into(),
+                family_name: "张建国家庭".into(),
+                nominated_by: "others".into(),
+                nominator: "邻居李红".into(),
+                deeds: "孝老爱亲，照顾瘫痪婆婆十余年，邻里互助，热心公益，带动全村形成良好家风"
+                    .into(),
+                year: chrono::Datelike::year(&today).to_string(),
+            },
+        )
+        .await
+        .unwrap();
+    s.family_step(
+        &vil2,
+        family,
+        1,
+        &jinguo_services::family::StepInput {
+            step: "village_pass".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s.family_step(
+        &vil,
+        family,
+        2,
+        &jinguo_services::family::StepInput {
+            step: "notice".into(),
+            notice_from: today.to_string(),
+            notice_until: (today + chrono::Duration::days(3)).to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let volunteer = s
+        .add_volunteer(
+            &county,
+            &jinguo_domain::volunteer::VolunteerInput {
+                place: "530181001".into(),
+                name: "王秀英".into(),
+                phone: "13912345678".into(),
+                skills: vec!["legal".into(), "psychology".into(), "mediation".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let training = s
+        .record_training(
+            &county,
+            &jinguo_domain::training::TrainingInput {
+                place: "530181001".into(),
+                kind: "legal_education".into(),
+                mode: "in_person".into(),
+                held_on: today.to_string(),
+                venue: "连然街道妇女之家二楼多功能活动室".into(),
+                topic: "《中华人民共和国反家庭暴力法》与人身安全保护令申请实务".into(),
+                trainer: "云南某律师事务所李律师".into(),
+                hours: "2.5".into(),
+                counted: "30".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let chain = s
+        .define_chain(
+            &county,
+            &jinguo_domain::chain::ChainInput {
+                place: "530181".into(),
+                name: "安宁市“1+N+1+1”婚姻家庭纠纷化解链条".into(),
+                steps: vec![
+                    jinguo_domain::chain::StepInput {
+                        role: "lead".into(),
+                        name: "街道妇联牵头受理并组织首次调解".into(),
+                        unit: "530181001".into(),
+                        days: "5".into(),
+                    },
+                    jinguo_domain::chain::StepInput {
+                        role: "court".into(),
+                        name: "法院诉调对接".into(),
+                        unit: "court".into(),
+                        days: "15".into(),
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let case: jinguo_domain::linkage::CaseInput = serde_json::from_value(json!({
+        "victim_name": "孙某", "relationship": "丈夫", "violence": ["physical"],
+        "severity": "minor", "source": "hotline",
+        "received_on": today.to_string(), "narrative": "推搡", "consent_to_share": true}))
+    .unwrap();
+    let case = s.register_case(&county, "530181", &case).await.unwrap();
+    let run = s
+        .attach_to_chain(&county, chain, "case", Some(case))
+        .await
+        .unwrap();
+    let srv = serve(s.clone()).await;
+
+    let c = browser().await;
+    for url in ["/families".to_string(), format!("/families/{family}")] {
+        c.goto(&format!("{}{url}", srv.base)).await.unwrap();
+        no_sideways_scroll(&c).await;
+    }
+    log_in(&c, &srv.base, "shiwei").await;
+    for url in [
+        "/family-awards".to_string(),
+        format!("/family-awards/{family}"),
+        "/family-events".to_string(),
+        "/volunteers".to_string(),
+        format!("/volunteers/{volunteer}"),
+        "/trainings".to_string(),
+        format!("/trainings/{training}"),
+        "/chains".to_string(),
+        format!("/chains/{chain}"),
+        format!("/chain-runs/{run}"),
+        "/places/530181".to_string(),
+    ] {
+        c.goto(&format!("{}{url}", srv.base)).await.unwrap();
+        assert_ne!(text(&c, "h1").await, "", "{url}");
+        no_sideways_scroll(&c).await;
+    }
+    assert!(text(&c, "#work-counts").await.contains("1"));
+    c.close().await.unwrap();
+}

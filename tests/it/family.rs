@@ -568,3 +568,257 @@ async fn pages_and_api(b: Backend) {
 }
 
 both_backends!(api_and_public_page, super::pages_and_api);
+
+/// What an outsider tries: on the public page without an account, script in an objection, a
+/// 1 MB body, a flood from one address (a forged forwarding header does not help), an objection
+/// to a family not on notice; on the staff pages and the API, another county's staff and a
+/// village's staff asking for the families, volunteers and training of a township.
+async fn attacks(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let far = jinguo_services::places::new_place(
+        &jinguo_domain::place::PlaceCode::parse("530102").unwrap(),
+        "五华区",
+    );
+    let added: Result<u64, jinguo_storage::StorageError> = async {
+        jinguo_storage::db_tx!(&s.db, tx => jinguo_storage::place::upsert(tx, std::slice::from_ref(&far)).await)
+    }
+    .await;
+    added.unwrap();
+    let villages = jinguo_storage::place::children(&s.db, "530181001")
+        .await
+        .unwrap();
+    let other_village = villages
+        .iter()
+        .find(|v| v.code != VILLAGE)
+        .unwrap()
+        .code
+        .clone();
+    support::account(&s, "x-vil", Role::Staff, VILLAGE).await;
+    support::account(&s, "x-vil2", Role::Staff, VILLAGE).await;
+    support::account(&s, "x-town", Role::Staff, "530181001").await;
+    support::account(&s, "x-far", Role::Staff, "530102").await;
+    support::account(&s, "x-village", Role::Staff, &other_village).await;
+    let who = |n: &'static str| {
+        let s = s.clone();
+        async move { support::caller_of(&s, n, support::PASSWORD).await }
+    };
+    let (vil, vil2, town, far_staff, village) = (
+        who("x-vil").await,
+        who("x-vil2").await,
+        who("x-town").await,
+        who("x-far").await,
+        who("x-village").await,
+    );
+    let today = clock::today();
+    let id = s
+        .nominate_family(&vil, &nomination("赵德明家庭"))
+        .await
+        .unwrap();
+    s.family_step(&vil2, id, 1, &step("village_pass"))
+        .await
+        .unwrap();
+    s.family_step(
+        &vil,
+        id,
+        2,
+        &notice(today, today + chrono::Duration::days(3)),
+    )
+    .await
+    .unwrap();
+    let waiting = s
+        .nominate_family(&vil, &nomination("李建华家庭"))
+        .await
+        .unwrap();
+    let volunteer = s
+        .add_volunteer(
+            &town,
+            &jinguo_domain::volunteer::VolunteerInput {
+                place: "530181001".into(),
+                name: "王秀英".into(),
+                phone: "13912345678".into(),
+                skills: vec!["legal".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let training = s
+        .record_training(
+            &town,
+            &jinguo_domain::training::TrainingInput {
+                place: "530181001".into(),
+                kind: "legal_education".into(),
+                mode: "in_person".into(),
+                held_on: today.to_string(),
+                venue: "街道妇女之家".into(),
+                topic: "反家庭暴力法宣讲".into(),
+                trainer: "李律师".into(),
+                hours: "2".into(),
+                counted: "30".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let srv = support::serve(s.clone()).await;
+    let http = reqwest::Client::new();
+    let object = |text: String, forwarded: Option<&'static str>| {
+        let (http, base) = (http.clone(), srv.base.clone());
+        async move {
+            let mut r = http
+                .post(format!("{base}/families/{id}/objections"))
+                .form(&[("text", text.as_str()), ("contact", "")]);
+            if let Some(f) = forwarded {
+                r = r.header("x-forwarded-for", f);
+            }
+            r.send().await.unwrap().status().as_u16()
+        }
+    };
+
+    // Script in the text: kept as typed, shown to the staff as text, never on the public page.
+    let script = "<script>alert('x')</script>情况不实";
+    assert_eq!(object(script.into(), None).await, 200);
+    let v = s.family_award(&vil, id).await.unwrap();
+    assert_eq!(v.objections.len(), 1);
+    let sess = support::session(&s, "x-vil", false).await;
+    let staff_page = http
+        .get(format!("{}/family-awards/{id}", srv.base))
+        .header("cookie", &sess.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        staff_page.contains("情况不实") && !staff_page.contains("<script>alert"),
+        "{staff_page}"
+    );
+    let public = http
+        .get(format!("{}/families/{id}", srv.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!public.contains("alert") && !public.contains("情况不实"));
+
+    // A 1 MB body: refused before it is read, nothing written.
+    let big = "a".repeat(1 << 20);
+    assert_eq!(object(big.clone(), None).await, 413);
+    let r = http
+        .post(format!(
+            "{}/api/v1/public/families/{id}/objections",
+            srv.base
+        ))
+        .json(&serde_json::json!({ "text": big }))
+        .send()
+        .await
+        .unwrap();
+    // The API answers the body's refusal as a problem of the body.
+    assert_eq!(r.status(), 422);
+    assert_eq!(s.family_award(&vil, id).await.unwrap().objections.len(), 1);
+
+    // A family not on notice: not found, on the page and the API.
+    let r = http
+        .post(format!("{}/families/{waiting}/objections", srv.base))
+        .form(&[("text", "情况不实"), ("contact", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .post(format!(
+            "{}/api/v1/public/families/{waiting}/objections",
+            srv.base
+        ))
+        .json(&serde_json::json!({"text": "情况不实"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(
+        s.family_award(&vil, waiting)
+            .await
+            .unwrap()
+            .objections
+            .is_empty()
+    );
+
+    // A flood from one address: refused once the hour's allowance is spent, whatever the
+    // forwarding header claims.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let forwarded = ["198.51.100.7", "203.0.113.50"].get(i % 3).copied();
+        statuses.push(object(format!("第{i}条异议"), forwarded).await);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200, 429, 429]);
+    assert_eq!(s.family_award(&vil, id).await.unwrap().objections.len(), 5);
+
+    // Another county's staff and a village's staff: nothing of the township's families,
+    // volunteers and training, by the services, the pages or the API.
+    for (who, name) in [(&far_staff, "x-far"), (&village, "x-village")] {
+        assert!(matches!(
+            s.family_award(who, id).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            s.volunteer(who, volunteer).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            s.training(who, training).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(s.volunteers(who).await.unwrap().is_empty());
+        assert!(
+            s.family_awards(who, &FamilyQuery::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let sess = support::session(&s, name, false).await;
+        for url in [
+            format!("/family-awards/{id}"),
+            format!("/volunteers/{volunteer}"),
+            format!("/trainings/{training}"),
+            format!("/api/v1/family-awards/{id}"),
+            format!("/api/v1/volunteers/{volunteer}"),
+            format!("/api/v1/trainings/{training}"),
+        ] {
+            let r = http
+                .get(format!("{}{url}", srv.base))
+                .header("cookie", &sess.cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{name} {url}");
+        }
+        for url in [
+            "/volunteers",
+            "/trainings",
+            "/family-awards",
+            "/family-events",
+        ] {
+            let r = http
+                .get(format!("{}{url}", srv.base))
+                .header("cookie", &sess.cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{name} {url}");
+            let html = r.text().await.unwrap();
+            for secret in [
+                "王*英",
+                "139****5678",
+                "反家庭暴力法宣讲",
+                "赵*明",
+                "赵德明",
+            ] {
+                assert!(!html.contains(secret), "{name} {url} shows {secret}");
+            }
+        }
+    }
+}
+
+both_backends!(attacks_on_families_volunteers_training, super::attacks);

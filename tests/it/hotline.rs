@@ -245,3 +245,99 @@ async fn the_log(b: Backend) {
     assert_eq!(l["months"][2]["violence"], 1);
 }
 all_backends!(calls_logged_masked_referred_and_called_back, super::the_log);
+
+/// A referral shows where it went only to a reader of that record: staff of the township where a
+/// call was taken see that it was referred to a dispute of another township, not the dispute.
+async fn referrals_within_reach(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let towns = jinguo_storage::place::children(&s.db, "530181")
+        .await
+        .unwrap();
+    let far_village = jinguo_storage::place::children(&s.db, &towns[1].code)
+        .await
+        .unwrap()[0]
+        .code
+        .clone();
+    support::account(&s, "r-county", Role::Staff, "530181").await;
+    support::account(&s, "r-town", Role::Staff, "530181001").await;
+    let county = support::caller_of(&s, "r-county", support::PASSWORD).await;
+    let town = support::caller_of(&s, "r-town", support::PASSWORD).await;
+    let intake: jinguo_domain::mediation::IntakeInput = serde_json::from_value(json!({
+        "kind": "marriage", "source": "hotline", "risk": "low",
+        "received_on": jinguo_services::clock::today().to_string(),
+        "parties": [{"name": "甲", "relationship": "妻子"}, {"name": "乙", "relationship": "丈夫"}],
+        "narrative": "夫妻因家务分担争吵", "consent": true}))
+    .unwrap();
+    let dispute = s
+        .register_dispute(&county, &far_village, &intake, false)
+        .await
+        .unwrap()
+        .id;
+    // The township's staff cannot name it herself.
+    let now = jinguo_services::clock::now()
+        .with_timezone(&jinguo_services::clock::CHINA)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let mut referred = call(&now, "dispute", "dispute");
+    referred.linked_id = Some(dispute);
+    let e = s.record_call(&town, &referred).await.unwrap_err();
+    assert_eq!(fields(&e), vec![("linked_id".into(), "not_found".into())]);
+    // The county's staff can, at the township.
+    let id = s.record_call(&county, &referred).await.unwrap();
+    let log = s.hotline_log(&county, None).await.unwrap();
+    let seen = log.calls.iter().find(|c| c.id == id).unwrap();
+    assert!(seen.referred);
+    assert_eq!(seen.linked_id, Some(dispute));
+    let log = s.hotline_log(&town, None).await.unwrap();
+    let seen = log.calls.iter().find(|c| c.id == id).unwrap();
+    assert!(seen.referred);
+    assert_eq!(seen.action, Action::Dispute);
+    assert_eq!(seen.linked_id, None);
+    // Nor on her page or through the API.
+    let srv = support::serve(s.clone()).await;
+    let sess = support::session(&s, "r-town", false).await;
+    let http = reqwest::Client::new();
+    let html = http
+        .get(format!("{}/hotline", srv.base))
+        .header("cookie", &sess.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&dispute.to_string()), "{html}");
+    assert!(
+        html.contains("已转办（所转记录不在您的权限范围内）"),
+        "{html}"
+    );
+    let v: Value = http
+        .get(format!("{}/api/v1/hotline", srv.base))
+        .header("cookie", &sess.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let line = v["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.to_string())
+        .unwrap();
+    assert_eq!(line["referred"], true);
+    assert_eq!(line["linked_id"], Value::Null);
+    let sess = support::session(&s, "r-county", false).await;
+    let html = http
+        .get(format!("{}/hotline", srv.base))
+        .header("cookie", &sess.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("/disputes/{dispute}")), "{html}");
+}
+all_backends!(referrals_shown_within_reach, super::referrals_within_reach);

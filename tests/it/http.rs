@@ -841,6 +841,26 @@ async fn page_access_matrix() {
         )
         .await
         .unwrap();
+    let chain = s
+        .define_chain(
+            &staff,
+            &jinguo_domain::chain::ChainInput {
+                place: "530181".into(),
+                name: "“1+N+1+1”".into(),
+                steps: vec![jinguo_domain::chain::StepInput {
+                    role: "lead".into(),
+                    name: "受理".into(),
+                    unit: "530181001".into(),
+                    days: "5".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let chain_run = s
+        .attach_to_chain(&staff, chain, "case", Some(case))
+        .await
+        .unwrap();
     let volunteer = s
         .add_volunteer(
             &staff,
@@ -1062,6 +1082,24 @@ async fn page_access_matrix() {
         (
             "/families/{id}/vote",
             format!("/families/{family}/vote"),
+            [405, 405, 405],
+        ),
+        // The "1+N+1+1" chains: federation staff (and a step's department).
+        ("/chains", "/chains".into(), [303, 200, 403]),
+        ("/chains/{id}", format!("/chains/{chain}"), [303, 200, 403]),
+        (
+            "/chains/{id}/runs",
+            format!("/chains/{chain}/runs"),
+            [405, 405, 405],
+        ),
+        (
+            "/chain-runs/{id}",
+            format!("/chain-runs/{chain_run}"),
+            [303, 200, 403],
+        ),
+        (
+            "/chain-runs/{id}/steps",
+            format!("/chain-runs/{chain_run}/steps"),
             [405, 405, 405],
         ),
         // Volunteers and training: federation staff.

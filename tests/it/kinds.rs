@@ -5,8 +5,8 @@
 use crate::support::{self, both_backends};
 use jinguo_domain::Kind;
 use jinguo_domain::{
-    assessment, care, family, hotline, linkage, mediation, member, person, screening, supervision,
-    training, typical, volunteer,
+    assessment, care, chain, family, hotline, linkage, mediation, member, person, screening,
+    supervision, training, typical, volunteer,
 };
 use jinguo_storage::{Backend, Db, db_run};
 
@@ -106,6 +106,9 @@ async fn checks_are_the_enums(b: Backend) {
         ),
         ("training", "kind", training::TrainingKind::keys()),
         ("training", "mode", training::Mode::keys()),
+        ("chain_step", "role", chain::StepRole::keys()),
+        ("chain_run_step", "role", chain::StepRole::keys()),
+        ("chain_run", "subject", chain::Subject::keys()),
     ];
     let mut wrong = Vec::new();
     for (table, column, keys) in expected {

@@ -10,6 +10,7 @@ mod bounds;
 mod browser;
 mod caches;
 mod care;
+mod chain;
 mod cli;
 mod crash;
 mod demo_current;

@@ -253,6 +253,34 @@ async fn walk(b: Backend) {
         .record_training(&staff, &training_input(&town_out))
         .await
         .unwrap();
+    // A "1+N+1+1" chain of the county whose first step is 连然街道's, a dispute inside and one
+    // outside attached to it.
+    let chain_id = s
+        .define_chain(
+            &staff,
+            &jinguo_domain::chain::ChainInput {
+                place: "530181".into(),
+                name: "“1+N+1+1”".into(),
+                steps: vec![jinguo_domain::chain::StepInput {
+                    role: "lead".into(),
+                    name: "受理".into(),
+                    unit: "530181001".into(),
+                    days: "5".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let run_in = s
+        .attach_to_chain(&staff, chain_id, "dispute", Some(dispute_in))
+        .await
+        .unwrap();
+    let run_out = s
+        .attach_to_chain(&staff, chain_id, "dispute", Some(dispute_out))
+        .await
+        .unwrap();
+    let chain_body = json!({"name": "“1+N+1+1”", "steps": [
+        {"role": "lead", "name": "受理", "unit": "530181001", "days": 5}]});
     let vol_body = json!({"name": "李红", "skills": ["care"]});
     let train_body = json!({"kind": "training", "mode": "online", "held_on": today.to_string(),
         "venue": "线上", "topic": "家事调解实务", "trainer": "王法官", "hours": "2", "counted": "10"});
@@ -2192,6 +2220,65 @@ async fn walk(b: Backend) {
             url: format!("/api/v1/public/families/{fam_in}/objections"),
             body: Some(json!({"text": "情况不实"})),
             expect: [404; 6],
+        },
+        // The "1+N+1+1" chains: defined at a county by its staff; a record of the caller's
+        // reach attached; a step done by its unit's person.
+        Case {
+            method: "GET",
+            template: "/api/v1/chains",
+            url: "/api/v1/chains".into(),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/places/{code}/chains",
+            url: "/api/v1/places/530181/chains".into(),
+            body: Some(chain_body.clone()),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/chains/{id}/runs",
+            url: format!("/api/v1/chains/{chain_id}/runs"),
+            body: Some(json!({"subject": "case", "subject_id": case_in})),
+            expect: [401, 201, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/chains/{id}/runs",
+            url: format!("/api/v1/chains/{chain_id}/runs"),
+            body: Some(json!({"subject": "case", "subject_id": case_out})),
+            expect: [401, 422, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/chain-runs/{id}",
+            url: format!("/api/v1/chain-runs/{run_in}"),
+            body: None,
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "GET",
+            template: "/api/v1/chain-runs/{id}",
+            url: format!("/api/v1/chain-runs/{run_out}"),
+            body: None,
+            // Its first step is her township's: the unit of a step reads the record attached.
+            expect: [401, 200, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/chain-runs/{id}/steps",
+            url: format!("/api/v1/chain-runs/{run_out}/steps"),
+            body: Some(json!({"seq": 1})),
+            expect: [401, 204, 403, 403, 403, 403],
+        },
+        Case {
+            method: "POST",
+            template: "/api/v1/chain-runs/{id}/steps",
+            url: format!("/api/v1/chain-runs/{run_in}/steps"),
+            body: Some(json!({"seq": 1})),
+            expect: [401, 204, 403, 403, 403, 403],
         },
         // Volunteers and training: federation staff of the place.
         Case {

@@ -258,6 +258,15 @@ pub fn field_label(field: &str, lang: Lang) -> &str {
         "light" => ("督办灯", "Light"),
         "new_due_on" => ("延期至", "Extended to"),
         "rating" => ("评价", "Rating"),
+        "chain_name" => ("链条名称", "Chain's name"),
+        "steps" => ("环节", "Steps"),
+        "step_role" => ("环节类型", "Kind of step"),
+        "step_name" => ("环节名称", "Step's name"),
+        "step_unit" => ("办理单位", "Unit taking the step"),
+        "limit_days" => ("办理时限（天）", "Time limit (days)"),
+        "subject_kind" => ("所涉记录类型", "Kind of record"),
+        "subject" => ("所涉记录", "Record"),
+        "seq" => ("环节序号", "Step number"),
         // A field of one item of a list (`terms[0].due_on`): the field's own label.
         f if f.contains("].") => match f.rsplit_once('.') {
             Some((_, last)) => return field_label(last, lang),
@@ -855,6 +864,16 @@ pub fn reason(code: &str, lang: Lang) -> &'static str {
             "不能由督办责任人本人或报送人审核",
             "cannot be taken by the task's owner or by whoever reported it done",
         ),
+        "chain.days" => ("应为1至365天", "must be from 1 to 365 days"),
+        "chain.not_current" => (
+            "不是当前待办环节",
+            "is not the step to take now (the steps follow one another)",
+        ),
+        "chain.not_unit" => (
+            "须由该环节的办理单位办理",
+            "is the unit's of that step to take",
+        ),
+        "chain.attached" => ("已纳入该链条", "is already attached to this chain"),
         "supervision.not_unit" => ("须由承办单位办理", "is the unit's to take"),
         "supervision.not_issuer" => ("须由交办方办理", "is the issuer's to take"),
         "supervision.after_deadline" => (

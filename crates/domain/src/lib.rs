@@ -107,6 +107,7 @@ pub mod account;
 pub mod assessment;
 pub mod audit;
 pub mod care;
+pub mod chain;
 pub mod chart;
 pub mod conference;
 pub mod error;

@@ -230,6 +230,7 @@ catalog!(
         OrderReconsideration = "order_reconsideration", "保护令复议期", "protection order reconsideration window";
         SupervisionDue = "supervision_due", "督办办结期限", "deadline of a supervision task";
         HotlineCallback = "hotline_callback", "12338来电回访", "call-back to a hotline caller";
+        ChainStep = "chain_step", "“1+N+1+1”环节期限", "deadline of a step of a chain";
     }
 );
 

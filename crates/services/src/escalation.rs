@@ -70,6 +70,9 @@ impl Services {
         if d.kind == DeadlineKind::HotlineCallback.key() {
             return self.hotline_chain(d, level).await;
         }
+        if d.kind == DeadlineKind::ChainStep.key() {
+            return self.chain_step_chain(d, level).await;
+        }
         // A public-opinion topic's clocks: the chair and officers of the level above its place,
         // then the county's chair.
         if d.kind.starts_with("opinion_") {
@@ -239,6 +242,7 @@ impl Services {
                     }
                     (DeadlineKind::SupervisionDue, _) => format!("/supervision/{}", d.subject_id),
                     (DeadlineKind::HotlineCallback, _) => String::from("/hotline"),
+                    (DeadlineKind::ChainStep, _) => self.chain_step_link(d.subject_id).await?,
                     (_, Some(c)) => format!("/cases/{c}"),
                     _ => String::from("/inbox"),
                 };

@@ -35,6 +35,11 @@ pub struct CallView {
     pub kind: CallKind,
     pub summary: String,
     pub action: Action,
+    /// Whether the call was referred to a record (a dispute, a case, a public-opinion topic or a
+    /// supervision task).
+    pub referred: bool,
+    /// That record, when the reader may read it: otherwise she sees that a referral exists, not
+    /// what it went to.
     pub linked_id: Option<Uuid>,
     pub callback_on: Option<String>,
     pub called_back: bool,
@@ -96,20 +101,11 @@ impl Services {
         let county = place.code[..6].to_string();
         let reader = caller.reader();
         let mut linked_id = v.linked_id;
-        if let Some(id) = linked_id {
-            let found = match v.action {
-                Action::Dispute => jinguo_storage::mediation::dispute(&self.db, &reader, id)
-                    .await?
-                    .is_some(),
-                Action::Case => linkage_store::case(&self.db, &reader, id).await?.is_some(),
-                Action::Supervision => jinguo_storage::supervision::task(&self.db, &reader, id)
-                    .await?
-                    .is_some(),
-                Action::Advice | Action::Opinion => false,
-            };
-            if !found {
-                return Err(invalid("linked_id", "not_found"));
-            }
+        if let Some(id) = linked_id
+            && (v.action == Action::Opinion
+                || !self.referral_visible(&reader, v.action, id).await?)
+        {
+            return Err(invalid("linked_id", "not_found"));
         }
         let called_at = v
             .called_at
@@ -249,7 +245,14 @@ impl Services {
         )
         .await?
         {
-            log.calls.push(self.call_view(&c)?);
+            let linked = match c.linked_id {
+                Some(id) => self
+                    .referral_visible(&reader, Action::stored(&c.action)?, id)
+                    .await?
+                    .then_some(id),
+                None => None,
+            };
+            log.calls.push(self.call_view(&c, linked)?);
         }
         let year_start = NaiveDate::from_ymd_opt(start.year(), 1, 1).unwrap_or(start);
         let year_end = NaiveDate::from_ymd_opt(start.year() + 1, 1, 1).unwrap_or(end);
@@ -289,7 +292,29 @@ impl Services {
         Ok(log)
     }
 
-    fn call_view(&self, c: &CallRow) -> Result<CallView, ServiceError> {
+    /// Whether the record a call was referred to is one the reader may read.
+    async fn referral_visible(
+        &self,
+        reader: &Reader,
+        action: Action,
+        id: Uuid,
+    ) -> Result<bool, ServiceError> {
+        Ok(match action {
+            Action::Dispute => jinguo_storage::mediation::dispute(&self.db, reader, id)
+                .await?
+                .is_some(),
+            Action::Case => linkage_store::case(&self.db, reader, id).await?.is_some(),
+            Action::Supervision => jinguo_storage::supervision::task(&self.db, reader, id)
+                .await?
+                .is_some(),
+            Action::Opinion => jinguo_storage::opinion::topic(&self.db, reader, id)
+                .await?
+                .is_some(),
+            Action::Advice => false,
+        })
+    }
+
+    fn call_view(&self, c: &CallRow, linked_id: Option<Uuid>) -> Result<CallView, ServiceError> {
         let open = |column: &str, v: &str| -> Result<String, ServiceError> {
             if v.is_empty() {
                 Ok(String::new())
@@ -308,7 +333,8 @@ impl Services {
             // The caller's words name people and numbers: shown masked, as the caller is.
             summary: crate::opinion::mask_names(&open("summary", &c.summary)?),
             action: Action::stored(&c.action)?,
-            linked_id: c.linked_id,
+            referred: c.linked_id.is_some(),
+            linked_id,
             callback_on: c.callback_on.clone(),
             called_back: c.called_back_ms.is_some(),
             created_by: c.created_by.clone(),

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod caches;
 pub mod care;
 pub mod care_import;
+pub mod chain;
 pub mod check;
 pub mod clock;
 pub mod conference;

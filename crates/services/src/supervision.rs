@@ -833,3 +833,70 @@ impl Services {
         Ok(())
     }
 }
+
+/// The overview's line of supervision and of the work around it, for staff managing a place:
+/// counted from the records of its subtree within her reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkCounts {
+    /// Supervision tasks issued in the subtree: in all, closed by their deadline, late (closed
+    /// after it or open past it), returned at least once.
+    pub tasks: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub returned: i64,
+    /// Typical cases proposed, and published.
+    pub typical: i64,
+    pub typical_published: i64,
+    /// Most-beautiful families named this year, and on public notice now.
+    pub families_named: i64,
+    pub families_notice: i64,
+    /// Volunteers, and their hours of service in all (tenths).
+    pub volunteers: i64,
+    pub volunteer_hours_tenths: i64,
+    /// Training and legal-education sessions this year, and their hours (tenths).
+    pub trainings: i64,
+    pub training_hours_tenths: i64,
+}
+
+impl Services {
+    /// The overview's counts of supervision, typical cases, families, volunteers and training
+    /// for staff managing `place`; `None` for anyone else.
+    pub async fn work_counts(
+        &self,
+        caller: &Caller,
+        place: &Place,
+    ) -> Result<Option<WorkCounts>, ServiceError> {
+        if !caller.has_role(Role::Staff) || !caller.manages(&place.path) {
+            return Ok(None);
+        }
+        let reader = caller.reader();
+        let within = place.subtree();
+        let db = self.figures_db();
+        let today = clock::today();
+        let now_ms = due_ms(today);
+        let yellow_ms = due_ms(today + Duration::days(self.supervision.yellow_days + 1));
+        let mut c = WorkCounts::default();
+        for f in store::unit_figures(db, &reader, &within, now_ms, yellow_ms).await? {
+            c.tasks += f.total;
+            c.on_time += f.on_time;
+            c.late += f.late;
+            c.returned += f.returned;
+        }
+        (c.typical, c.typical_published) =
+            jinguo_storage::typical::figures(db, &reader, &within).await?;
+        let year = i64::from(chrono::Datelike::year(&today));
+        let families = jinguo_storage::family::figures(db, &reader, &within, year).await?;
+        (c.families_notice, c.families_named) = (families[1], families[2]);
+        (c.volunteers, c.volunteer_hours_tenths) =
+            jinguo_storage::volunteer::figures(db, &reader, &within).await?;
+        (c.trainings, c.training_hours_tenths) = jinguo_storage::training::figures(
+            db,
+            &reader,
+            &within,
+            &format!("{year:04}-01-01"),
+            &format!("{:04}-01-01", year + 1),
+        )
+        .await?;
+        Ok(Some(c))
+    }
+}

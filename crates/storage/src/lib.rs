@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod assignment;
 pub mod audit;
 pub mod care;
+pub mod chain;
 pub mod conference;
 pub mod consent;
 pub mod copy;

@@ -269,6 +269,46 @@ impl Reader {
 }
 
 impl Reader {
+    /// The filter for the records attached to a chain: the record's place within a subtree she
+    /// manages, or a step of it taken by a federation in a subtree she manages or by a
+    /// department she acts for.
+    pub(crate) fn push_chain_filter<DB: sqlx::Database>(
+        &self,
+        q: &mut sqlx::QueryBuilder<DB>,
+        alias: &str,
+    ) where
+        for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        let county = col(alias, "county_code");
+        let id = col(alias, "id");
+        self.push_reach(q, &col(alias, "path"), |q, before| {
+            if !self.manages.has_subtrees() && self.departments.is_empty() {
+                return false;
+            }
+            if before {
+                q.push(" OR ");
+            }
+            q.push("EXISTS (SELECT 1 FROM chain_run_step cs WHERE cs.county_code = ")
+                .push(&county)
+                .push(" AND cs.run_id = ")
+                .push(&id)
+                .push(" AND (");
+            let mut inner = false;
+            if self.manages.has_subtrees() {
+                q.push("(1 = 1");
+                self.manages.push_filter(q, "cs.unit_path");
+                q.push(")");
+                inner = true;
+            }
+            push_in(q, inner, "cs.department_id", &self.departments);
+            q.push("))");
+            true
+        });
+    }
+}
+
+impl Reader {
     /// The filter for typical cases: within a subtree she manages, or published for everyone.
     pub(crate) fn push_typical_filter<DB: sqlx::Database>(
         &self,

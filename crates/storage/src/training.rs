@@ -191,3 +191,24 @@ pub async fn material(
         .bind(&t.county_code).bind(t.id).bind(id).fetch_optional(p).await)?;
     Ok(row.map(|f| (f.m, f.content)))
 }
+
+/// The sessions of a subtree between two days (`from` included, `to` not) within the subtrees the
+/// reader manages, and their hours (tenths).
+pub async fn figures(
+    db: &Db,
+    reader: &Reader,
+    within: &crate::Subtree,
+    from: &str,
+    to: &str,
+) -> Result<(i64, i64), StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT count(*), CAST(COALESCE(SUM(t.hours_tenths), 0) AS BIGINT) FROM training t \
+             WHERE t.path >= ");
+        q.push_bind(within.lo.clone()).push(" AND t.path < ").push_bind(within.hi.clone())
+            .push(" AND t.held_on >= ").push_bind(from.to_string())
+            .push(" AND t.held_on < ").push_bind(to.to_string());
+        reader.push_managed_filter(&mut q, "t");
+        q.build_query_as().fetch_one(p).await
+    })?)
+}

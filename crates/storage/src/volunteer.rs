@@ -116,3 +116,21 @@ pub async fn services(
          AND volunteer_id = $2 ORDER BY served_on DESC, id")
         .bind(&volunteer.county_code).bind(volunteer.id).fetch_all(p).await)?)
 }
+
+/// The volunteers of a subtree within the subtrees the reader manages, and their hours of
+/// service in all (tenths).
+pub async fn figures(
+    db: &Db,
+    reader: &Reader,
+    within: &crate::Subtree,
+) -> Result<(i64, i64), StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT count(*), CAST(COALESCE(SUM((SELECT SUM(s.hours_tenths) FROM volunteer_service s \
+               WHERE s.county_code = v.county_code AND s.volunteer_id = v.id)), 0) AS BIGINT) \
+             FROM volunteer v WHERE v.path >= ");
+        q.push_bind(within.lo.clone()).push(" AND v.path < ").push_bind(within.hi.clone());
+        reader.push_managed_filter(&mut q, "v");
+        q.build_query_as().fetch_one(p).await
+    })?)
+}

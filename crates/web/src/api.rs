@@ -14,6 +14,7 @@ pub(crate) mod access;
 mod assessment;
 mod audit;
 mod care;
+mod chain;
 mod conference;
 mod consent;
 mod family;
@@ -73,6 +74,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(family::router())
         .merge(volunteer::router())
         .merge(training::router())
+        .merge(chain::router())
 }
 
 type ApiResult<T> = Result<T, ApiError>;

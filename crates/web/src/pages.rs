@@ -369,6 +369,11 @@ pub fn router() -> Router<AppState> {
             get(volunteer::material),
         )
         .route("/members/{id}/trainings", get(volunteer::member_record))
+        .route("/chains", get(chain::chains_page).post(chain::define))
+        .route("/chains/{id}", get(chain::chain_page))
+        .route("/chains/{id}/runs", axum::routing::post(chain::attach))
+        .route("/chain-runs/{id}", get(chain::run_page))
+        .route("/chain-runs/{id}/steps", axum::routing::post(chain::take))
         .route("/hotline", get(hotline::hotline_page).post(hotline::record))
         .route(
             "/hotline/{id}/callback",
@@ -552,6 +557,7 @@ impl Ctx {
         }
         if caller.has_role(Role::Staff) || caller.has_role(Role::Liaison) {
             c.link("/supervision", "nav.supervision");
+            c.link("/chains", "nav.chains");
         }
         if caller.has_role(Role::Staff) {
             c.link("/hotline", "nav.hotline");
@@ -870,6 +876,7 @@ mod assessment;
 mod assets;
 mod audit;
 mod care;
+mod chain;
 mod conference;
 pub(crate) mod confirm;
 mod family;

@@ -39,7 +39,10 @@ pub struct HotlineCallDto {
     pub summary: String,
     #[schema(schema_with = crate::api::kind::<jinguo_domain::hotline::Action>)]
     pub action: String,
-    /// The dispute, case, supervision task or public-opinion topic it went to.
+    /// Whether it was referred to a record.
+    pub referred: bool,
+    /// The dispute, case, supervision task or public-opinion topic it went to, when the caller
+    /// may read it (else only `referred` says that it went somewhere).
     pub linked_id: Option<Uuid>,
     pub callback_on: Option<String>,
     pub called_back: bool,
@@ -114,6 +117,7 @@ async fn log(
                 kind: c.kind.key().into(),
                 summary: c.summary.clone(),
                 action: c.action.key().into(),
+                referred: c.referred,
                 linked_id: c.linked_id,
                 callback_on: c.callback_on.clone(),
                 called_back: c.called_back,

@@ -41,6 +41,12 @@ const TERMINAL: &[Terminal] = &[
         what: "confirm.opinion_category_retire",
     },
     Terminal {
+        route: "/chain-runs/{id}/steps",
+        when: None,
+        reason: None,
+        what: "confirm.chain_step",
+    },
+    Terminal {
         route: "/members/{id}/leave",
         when: None,
         reason: Some("reason"),

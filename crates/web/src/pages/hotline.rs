@@ -25,6 +25,8 @@ struct CallLine {
     kind: &'static str,
     summary: String,
     action: &'static str,
+    referred: bool,
+    /// The page of the record it went to, when the reader may read it.
     linked: String,
     callback_on: String,
     called_back: bool,
@@ -98,7 +100,14 @@ async fn render(
                 kind: k.kind.label(lang),
                 summary: k.summary.clone(),
                 action: k.action.label(lang),
-                linked: k.linked_id.map(|i| i.to_string()).unwrap_or_default(),
+                referred: k.referred,
+                linked: match (k.action, k.linked_id) {
+                    (Action::Dispute, Some(i)) => format!("/disputes/{i}"),
+                    (Action::Case, Some(i)) => format!("/cases/{i}"),
+                    (Action::Opinion, Some(i)) => format!("/opinion/topics/{i}"),
+                    (Action::Supervision, Some(i)) => format!("/supervision/{i}"),
+                    _ => String::new(),
+                },
                 callback_on: k.callback_on.clone().unwrap_or_default(),
                 called_back: k.called_back,
             })

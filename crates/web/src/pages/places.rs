@@ -77,6 +77,14 @@ struct PlacePage {
     care: Option<CareCounts>,
     /// This year so far beside the last complete one (staff managing the place).
     years: Option<YearsBeside>,
+    /// Supervision, typical cases, families, volunteers and training (staff managing the place).
+    work: Option<jinguo_services::supervision::WorkCounts>,
+}
+
+impl PlacePage {
+    fn hours(&self, tenths: &i64) -> String {
+        jinguo_domain::volunteer::show_hours(*tenths)
+    }
 }
 
 /// This year's figures so far beside the last complete year's.
@@ -328,10 +336,19 @@ pub(super) async fn place(
     } else {
         None
     };
+    // A summary too: should it fail to count, the overview shows the rest.
+    let work = match s.services.work_counts(&caller, &view.place).await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %e, "the overview's work counts were not counted");
+            None
+        }
+    };
     let p = PlacePage {
         clocks,
         care,
         years,
+        work,
         title: view.place.name.clone(),
         level: level.label(lang),
         code: view.place.code.clone(),
