@@ -249,6 +249,18 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("opinion.poll", "抓取舆情订阅源", "opinion feed polled"),
     (
+        "chain.define",
+        "新建“1+N+1+1”联动链条",
+        "\"1+N+1+1\" chain defined",
+    ),
+    ("chain.read", "查看联动链条", "chain read"),
+    (
+        "chain.attach",
+        "记录纳入联动链条",
+        "record attached to a chain",
+    ),
+    ("chain.step", "办结联动链条环节", "chain step done"),
+    (
         "opinion.meeting",
         "记录舆情研判会",
         "opinion review meeting recorded",

@@ -54,6 +54,8 @@ pub struct Caches {
     /// Every mechanism's figures of a place over a year (the overview's two years), by place and
     /// year.
     pub year_figures: Memo<crate::annual::Figures>,
+    /// The overview's counts of supervision and the work around it, by reader and place.
+    pub work_counts: Memo<crate::supervision::WorkCounts>,
 }
 
 impl Caches {
@@ -85,6 +87,7 @@ impl Caches {
             dispute_counts: Memo::new(ttl, n),
             care_counts: Memo::new(ttl, n),
             year_figures: Memo::new(ttl, 1_000),
+            work_counts: Memo::new(ttl, n),
         }
     }
 }

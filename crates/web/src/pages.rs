@@ -853,6 +853,30 @@ fn csrf_ok(caller: &Caller, sent: &str) -> bool {
     !caller.csrf.is_empty() && sent == caller.csrf
 }
 
+/// The file of a page's upload form (multipart: `csrf` and `file`), its name and bytes, once the
+/// form's token is the session's (`None`: a form from anywhere else). The body's size is bounded
+/// by the server's limit on bodies; what the file may be is the services' to check.
+async fn uploaded_file(
+    caller: &Caller,
+    form: &mut axum::extract::Multipart,
+) -> Option<(String, Vec<u8>)> {
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Ok(Some(field)) = form.next_field().await {
+        let field_name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().unwrap_or_default().to_string();
+        match field.bytes().await {
+            Ok(b) if field_name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) if field_name == "file" => {
+                name = file_name;
+                bytes = b.to_vec();
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    csrf_ok(caller, &csrf).then_some((name, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1144,23 +1144,9 @@ pub(super) async fn add_evidence(
     mut form: axum::extract::Multipart,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
-    while let Ok(Some(field)) = form.next_field().await {
-        let field_name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().unwrap_or_default().to_string();
-        match field.bytes().await {
-            Ok(b) if field_name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-            Ok(b) if field_name == "file" => {
-                name = file_name;
-                bytes = b.to_vec();
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    if caller.csrf.is_empty() || csrf != caller.csrf {
+    let Some((name, bytes)) = super::uploaded_file(&caller, &mut form).await else {
         return error_page(&ServiceError::Forbidden, c);
-    }
+    };
     let r = s
         .services
         .add_evidence(&caller, id, &name, &bytes)
