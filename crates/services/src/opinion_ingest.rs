@@ -67,11 +67,44 @@ struct Routes {
     chains: Vec<Chain>,
 }
 
+/// Hashes keys that are themselves hashes or small integers (word hashes, SimHash bands,
+/// slots) with one multiplication: the maps below are asked hundreds of times an item, and the
+/// standard library's keyed hash made them the largest cost of an intake. Their keys come from
+/// our own fingerprints of the text, and their order is never used.
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Fast<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+
 /// Original items that may be near-duplicated, by each of their four bands.
 #[derive(Default)]
 struct Near {
     rows: Vec<NearRow>,
-    by_band: [HashMap<i64, Vec<usize>>; 4],
+    by_band: [Fast<i64, Vec<usize>>; 4],
 }
 
 impl Near {
@@ -104,57 +137,76 @@ impl Near {
     }
 }
 
-/// The topics an item may join: the most recently active first, their words indexed.
+/// A topic an item may join: its id, the time of its last item and its words.
+struct Candidate {
+    id: Uuid,
+    last_ms: i64,
+    words: Vec<u32>,
+}
+
+/// The topics an item may join: the most recently active first, their words indexed. Topics
+/// are numbered in the order they come (their slot), and an item's shared words are counted
+/// per slot in one array kept between items.
 #[derive(Default)]
 struct Recent {
     order: BTreeSet<(Reverse<i64>, Uuid)>,
-    topics: HashMap<Uuid, (i64, Vec<u32>)>,
-    postings: HashMap<u32, Vec<Uuid>>,
+    slots: HashMap<Uuid, usize>,
+    topics: Vec<Candidate>,
+    postings: Fast<u32, Vec<u32>>,
+    /// Words shared with the item compared, per slot (all nought between comparisons).
+    shared: Vec<u32>,
+    touched: Vec<u32>,
 }
 
 impl Recent {
     fn add(&mut self, id: Uuid, words: Vec<u32>, last_ms: i64) {
-        if self.topics.contains_key(&id) {
+        if self.slots.contains_key(&id) {
             return self.touch(id, last_ms);
         }
+        let slot = self.topics.len();
         for w in &words {
-            self.postings.entry(*w).or_default().push(id);
+            self.postings.entry(*w).or_default().push(slot as u32);
         }
         self.order.insert((Reverse(last_ms), id));
-        self.topics.insert(id, (last_ms, words));
+        self.slots.insert(id, slot);
+        self.topics.push(Candidate { id, last_ms, words });
+        self.shared.push(0);
     }
 
     fn touch(&mut self, id: Uuid, last_ms: i64) {
-        if let Some((last, _)) = self.topics.get_mut(&id) {
-            self.order.remove(&(Reverse(*last), id));
-            *last = last_ms;
+        if let Some(&slot) = self.slots.get(&id) {
+            let t = &mut self.topics[slot];
+            self.order.remove(&(Reverse(t.last_ms), id));
+            t.last_ms = last_ms;
             self.order.insert((Reverse(last_ms), id));
         }
     }
 
     /// The most similar of the most recent topics (the first of them on a tie), with its words.
-    fn best(&self, set: &[u32]) -> Option<(Uuid, &[u32])> {
+    fn best(&mut self, set: &[u32]) -> Option<(Uuid, &[u32])> {
         let cutoff = (self.order.len() > RECENT_TOPICS)
             .then(|| self.order.iter().nth(RECENT_TOPICS - 1).copied())
             .flatten();
         let eligible = |key: &(Reverse<i64>, Uuid)| cutoff.is_none_or(|c| *key <= c);
-        let mut shared: HashMap<Uuid, usize> = HashMap::new();
         for w in set {
-            for t in self.postings.get(w).into_iter().flatten() {
-                *shared.entry(*t).or_default() += 1;
+            for &t in self.postings.get(w).into_iter().flatten() {
+                let n = &mut self.shared[t as usize];
+                if *n == 0 {
+                    self.touched.push(t);
+                }
+                *n += 1;
             }
         }
         let mut best: Option<(f64, (Reverse<i64>, Uuid))> = None;
-        for (t, both) in shared {
-            let Some((last, words)) = self.topics.get(&t) else {
-                continue;
-            };
-            let key = (Reverse(*last), t);
+        for t in self.touched.drain(..) {
+            let both = std::mem::take(&mut self.shared[t as usize]) as usize;
+            let c = &self.topics[t as usize];
+            let key = (Reverse(c.last_ms), c.id);
             if !eligible(&key) {
                 continue;
             }
             // As `rules::jaccard` computes it.
-            let sim = both as f64 / (set.len() + words.len() - both) as f64;
+            let sim = both as f64 / (set.len() + c.words.len() - both) as f64;
             if best
                 .as_ref()
                 .is_none_or(|(b, k)| sim > *b || (sim == *b && key < *k))
@@ -167,7 +219,8 @@ impl Recent {
             Some((_, k)) => k,
             None => *self.order.iter().next()?,
         };
-        self.topics.get(&key.1).map(|(_, w)| (key.1, w.as_slice()))
+        let slot = *self.slots.get(&key.1)?;
+        Some((key.1, self.topics[slot].words.as_slice()))
     }
 }
 
