@@ -440,8 +440,31 @@ pub async fn session_powers(
           FROM session s JOIN emergency_access e ON e.account_id = s.account_id \
          WHERE s.token_hash = $1 AND e.status = 'granted' AND e.expires_at > $2 \
         ORDER BY k, o, a, i1";
-    let rows: Vec<PowerRow> = db_run!(db, p => sqlx::query_as::<_, PowerRow>(SQL)
-        .bind(token_hash).bind(now).fetch_all(p).await)?;
+    let rows: Vec<PowerRow> = match db.quick() {
+        Some(q) => q.run(|c| {
+            use crate::quick::*;
+            rows(c, SQL, &[text(token_hash), time(now)], |r| {
+                Ok(PowerRow {
+                    k: get_text(r, 0)?,
+                    a: opt_text(r, 1)?,
+                    b: opt_text(r, 2)?,
+                    c: opt_text(r, 3)?,
+                    t1: opt_time(r, 4)?,
+                    t2: opt_time(r, 5)?,
+                    t3: opt_time(r, 6)?,
+                    t4: opt_time(r, 7)?,
+                    i1: opt_uuid(r, 8)?,
+                    i2: opt_uuid(r, 9)?,
+                    i3: opt_uuid(r, 10)?,
+                    f1: opt_bool(r, 11)?,
+                    f2: opt_bool(r, 12)?,
+                    f3: opt_bool(r, 13)?,
+                })
+            })
+        })?,
+        None => db_run!(db, p => sqlx::query_as::<_, PowerRow>(SQL)
+            .bind(token_hash).bind(now).fetch_all(p).await)?,
+    };
     let mut found: Option<SessionPowers> = None;
     let (mut grants, mut members, mut departments, mut emergency) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -64,11 +64,14 @@ pub enum Backend {
 }
 
 /// SQLite keeps one writer connection (all writes are serialised through it, so they never
-/// meet `SQLITE_BUSY`) and a pool of readers working on WAL snapshots.
+/// meet `SQLITE_BUSY`) and a pool of readers working on WAL snapshots; the reads of a few rows
+/// by key also have [`quick`](crate::quick) readers, which run on the asking thread (`None` for
+/// a database in memory, which other connections cannot open).
 #[derive(Debug, Clone)]
 pub struct SqliteDb {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    pub quick: Option<std::sync::Arc<crate::quick::Readers>>,
 }
 
 #[derive(Debug, Clone)]
@@ -274,12 +277,15 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(opts.clone())
                 .await?;
+            let file = opts.get_filename();
+            let quick = (!file.as_os_str().is_empty() && file != std::path::Path::new(":memory:"))
+                .then(|| std::sync::Arc::new(crate::quick::Readers::new(file)));
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(false)
                 .connect_with(opts.read_only(true))
                 .await?;
-            Ok(Db::Sqlite(SqliteDb { read, write }))
+            Ok(Db::Sqlite(SqliteDb { read, write, quick }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -291,6 +297,15 @@ impl Db {
             Ok(Db::Postgres(pool))
         } else {
             Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    /// The [`quick`](crate::quick) readers, on SQLite (a file) only: the reads of a few rows by
+    /// key run there, on the asking thread; PostgreSQL keeps sqlx.
+    pub fn quick(&self) -> Option<&crate::quick::Readers> {
+        match self {
+            Db::Sqlite(s) => s.quick.as_deref(),
+            Db::Postgres(_) => None,
         }
     }
 

@@ -359,30 +359,61 @@ pub async fn get_with_persons_in(
     if counties.is_empty() {
         return Ok(None);
     }
-    let rows: Vec<HouseholdPersonRow> = db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT household.id, household.county_code, household.code, household.group_code, \
-             household.path, household.address, household.created_at, household.updated_at, \
-             household.version, person.id AS p_id, person.name AS p_name, person.sex AS p_sex, \
-             person.birth_date AS p_birth_date, person.id_number AS p_id_number, \
-             person.phone AS p_phone, person.relationship AS p_relationship, \
-             person.head AS p_head, person.version AS p_version \
-             FROM household LEFT JOIN person ON person.county_code = household.county_code \
-             AND person.household_id = household.id WHERE household.county_code",
-        );
-        if let [county] = counties {
-            q.push(" = ").push_bind(county.clone());
-        } else {
-            q.push(" IN (");
-            let mut list = q.separated(", ");
+    let mut sql = String::from(
+        "SELECT household.id, household.county_code, household.code, household.group_code, \
+         household.path, household.address, household.created_at, household.updated_at, \
+         household.version, person.id AS p_id, person.name AS p_name, person.sex AS p_sex, \
+         person.birth_date AS p_birth_date, person.id_number AS p_id_number, \
+         person.phone AS p_phone, person.relationship AS p_relationship, \
+         person.head AS p_head, person.version AS p_version \
+         FROM household LEFT JOIN person ON person.county_code = household.county_code \
+         AND person.household_id = household.id WHERE household.id = $1 AND household.county_code",
+    );
+    if counties.len() == 1 {
+        sql.push_str(" = $2");
+    } else {
+        let list: Vec<String> = (0..counties.len()).map(|i| format!("${}", i + 2)).collect();
+        sql.push_str(&format!(" IN ({})", list.join(", ")));
+    }
+    let rows: Vec<HouseholdPersonRow> = match db.quick() {
+        Some(q) => q.run(|c| {
+            use crate::quick::*;
+            let args: Vec<_> = std::iter::once(uuid(id))
+                .chain(counties.iter().map(|c| text(c)))
+                .collect();
+            rows(c, &sql, &args, |r| {
+                Ok(HouseholdPersonRow {
+                    household: Household {
+                        id: get_uuid(r, 0)?,
+                        county_code: get_text(r, 1)?,
+                        code: get_text(r, 2)?,
+                        group_code: get_text(r, 3)?,
+                        path: get_text(r, 4)?,
+                        address: get_text(r, 5)?,
+                        created_at: get_time(r, 6)?,
+                        updated_at: get_time(r, 7)?,
+                        version: get_int(r, 8)?,
+                    },
+                    p_id: opt_uuid(r, 9)?,
+                    p_name: opt_text(r, 10)?,
+                    p_sex: opt_text(r, 11)?,
+                    p_birth_date: opt_text(r, 12)?,
+                    p_id_number: opt_text(r, 13)?,
+                    p_phone: opt_text(r, 14)?,
+                    p_relationship: opt_text(r, 15)?,
+                    p_head: opt_int(r, 16)?.and_then(|n| i16::try_from(n).ok()),
+                    p_version: opt_int(r, 17)?,
+                })
+            })
+        })?,
+        None => db_run!(db, p => {
+            let mut q = sqlx::query_as::<_, HouseholdPersonRow>(sqlx::AssertSqlSafe(sql.as_str())).bind(id);
             for c in counties {
-                list.push_bind(c.clone());
+                q = q.bind(c);
             }
-            q.push(")");
-        }
-        q.push(" AND household.id = ").push_bind(id);
-        q.build_query_as::<HouseholdPersonRow>().fetch_all(p).await
-    })?;
+            q.fetch_all(p).await
+        })?,
+    };
     let mut rows = rows.into_iter();
     let Some(first) = rows.next() else {
         return Ok(None);

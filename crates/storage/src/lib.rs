@@ -25,6 +25,7 @@ pub mod mediation;
 pub mod member;
 pub mod opinion;
 pub mod place;
+pub mod quick;
 pub mod reader;
 pub mod report;
 pub mod request;

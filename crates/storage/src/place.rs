@@ -117,6 +117,12 @@ pub async fn upsert(tx: &mut DbConn<'_>, rows: &[NewPlace]) -> Result<u64, Stora
 
 pub async fn get(db: &Db, code: &str) -> Result<Option<Place>, StorageError> {
     let sql = concat!("SELECT ", cols!(), " FROM place WHERE code = $1");
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            let found = crate::quick::rows(c, sql, &[crate::quick::text(code)], quick_place)?;
+            Ok(found.into_iter().next())
+        });
+    }
     Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_optional(p).await)?)
 }
 
@@ -126,6 +132,9 @@ pub async fn children(db: &Db, code: &str) -> Result<Vec<Place>, StorageError> {
         cols!(),
         " FROM place WHERE parent_code = $1 ORDER BY code"
     );
+    if let Some(q) = db.quick() {
+        return q.run(|c| crate::quick::rows(c, sql, &[crate::quick::text(code)], quick_place));
+    }
     Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql).bind(code).fetch_all(p).await)?)
 }
 
@@ -144,9 +153,27 @@ pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError>
         " FROM place WHERE code IN ($1, $2, $3, $4, $5, $6) ORDER BY level"
     );
     let bind = |i: usize| codes.get(i).or(codes.last()).copied().unwrap_or_default();
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            let args: Vec<_> = (0..6).map(|i| crate::quick::text(bind(i))).collect();
+            crate::quick::rows(c, sql, &args, quick_place)
+        });
+    }
     Ok(db_run!(db, p => sqlx::query_as::<_, Place>(sql)
         .bind(bind(0)).bind(bind(1)).bind(bind(2)).bind(bind(3)).bind(bind(4)).bind(bind(5))
         .fetch_all(p).await)?)
+}
+
+/// A place from a row of [`cols!`], read by a [`quick`](crate::quick) reader.
+fn quick_place(r: &rusqlite::Row<'_>) -> Result<Place, StorageError> {
+    use crate::quick::*;
+    Ok(Place {
+        code: get_text(r, 0)?,
+        parent_code: opt_text(r, 1)?,
+        level: i16::try_from(get_int(r, 2)?).unwrap_or_default(),
+        name: get_text(r, 3)?,
+        path: get_text(r, 4)?,
+    })
 }
 
 /// The codes of the counties inside a subtree, in code order.
@@ -191,17 +218,42 @@ pub async fn child_figures(
     child_level: PlaceLevel,
 ) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
     let range = parent.subtree();
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
-             CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
-             CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
-             WHERE level IN (");
-        q.push_bind(parent.level).push(", ").push_bind(child_level.as_i16()).push(")");
-        range.push_within(&mut q, "path", "county_code");
-        q.push(" GROUP BY path ORDER BY path");
-        q.build_query_as().fetch_all(p).await
-    })?;
+    let (within, bounds) = range.within_sql("path", "county_code", 3);
+    let sql = format!(
+        "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
+         CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
+         CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
+         WHERE level IN ($1, $2){within} GROUP BY path ORDER BY path"
+    );
+    let levels = [parent.level, child_level.as_i16()];
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = match db.quick() {
+        Some(q) => q.run(|c| {
+            use crate::quick::*;
+            let args: Vec<_> = levels
+                .iter()
+                .map(|l| rusqlite::types::Value::Integer(i64::from(*l)))
+                .chain(bounds.iter().map(|b| text(b)))
+                .collect();
+            rows(c, &sql, &args, |r| {
+                Ok((
+                    get_text(r, 0)?,
+                    get_int(r, 1)?,
+                    get_int(r, 2)?,
+                    get_int(r, 3)?,
+                    get_int(r, 4)?,
+                    get_int(r, 5)?,
+                    get_int(r, 6)?,
+                ))
+            })
+        })?,
+        None => db_run!(db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(levels[0]).bind(levels[1]);
+            for b in &bounds {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?,
+    };
     let mut total = Figures::default();
     let mut by_child = Vec::with_capacity(rows.len());
     for (path, townships, villages, groups, households, executives, representatives) in rows {

@@ -59,6 +59,28 @@ impl Subtree {
     }
 }
 
+impl Subtree {
+    /// The text [`Self::push_within`] pushes, with its values numbered from `$first`, and the
+    /// values in their order: for a statement written once for both backends.
+    pub fn within_sql(
+        &self,
+        path_col: &str,
+        county_col: &str,
+        first: usize,
+    ) -> (String, Vec<String>) {
+        let mut sql = format!(
+            " AND {path_col} >= ${first} AND {path_col} < ${}",
+            first + 1
+        );
+        let mut values = vec![self.lo.clone(), self.hi.clone()];
+        if let Some(county) = self.county() {
+            sql.push_str(&format!(" AND {county_col} = ${}", first + 2));
+            values.push(county.to_string());
+        }
+        (sql, values)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

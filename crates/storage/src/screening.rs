@@ -35,10 +35,27 @@ pub async fn insert_campaign(
 
 /// Every campaign, newest first (a county runs a few a year; the caller filters by place).
 pub async fn campaigns(db: &Db) -> Result<Vec<Campaign>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT county_code, id, name, place_code, path, starts_on, ends_on, checklist, created_by FROM campaign \
-         ORDER BY starts_on DESC, name")
-        .fetch_all(p).await)?)
+    const SQL: &str = "SELECT county_code, id, name, place_code, path, starts_on, ends_on, checklist, \
+                       created_by FROM campaign ORDER BY starts_on DESC, name";
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            use crate::quick::*;
+            rows(c, SQL, &[], |r| {
+                Ok(Campaign {
+                    county_code: get_text(r, 0)?,
+                    id: get_uuid(r, 1)?,
+                    name: get_text(r, 2)?,
+                    place_code: get_text(r, 3)?,
+                    path: get_text(r, 4)?,
+                    starts_on: get_date(r, 5)?,
+                    ends_on: get_date(r, 6)?,
+                    checklist: get_text(r, 7)?,
+                    created_by: get_text(r, 8)?,
+                })
+            })
+        });
+    }
+    Ok(db_run!(db, p => sqlx::query_as(SQL).fetch_all(p).await)?)
 }
 
 pub async fn campaign(db: &Db, id: Uuid) -> Result<Option<Campaign>, StorageError> {
@@ -429,14 +446,39 @@ pub async fn tallies_at(
     level: i16,
     child_level: i16,
 ) -> Result<Vec<TallyRow>, StorageError> {
+    let (within, bounds) = place.within_sql("path", "county_code", 4);
+    let sql = format!(
+        "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
+         FROM campaign_tally WHERE campaign_id = $1 AND level IN ($2, $3){within} \
+         GROUP BY path, risk ORDER BY path, risk"
+    );
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            use crate::quick::*;
+            let args: Vec<_> = [
+                uuid(campaign),
+                rusqlite::types::Value::Integer(i64::from(level)),
+                rusqlite::types::Value::Integer(i64::from(child_level)),
+            ]
+            .into_iter()
+            .chain(bounds.iter().map(|b| text(b)))
+            .collect();
+            rows(c, &sql, &args, |r| {
+                Ok(TallyRow {
+                    path: get_text(r, 0)?,
+                    risk: get_text(r, 1)?,
+                    visits: get_int(r, 2)?,
+                    disputes: get_int(r, 3)?,
+                })
+            })
+        });
+    }
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
-             FROM campaign_tally WHERE campaign_id = ");
-        q.push_bind(campaign).push(" AND level IN (").push_bind(level).push(", ").push_bind(child_level).push(")");
-        place.push_within(&mut q, "path", "county_code");
-        q.push(" GROUP BY path, risk ORDER BY path, risk");
-        q.build_query_as().fetch_all(p).await
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(campaign).bind(level).bind(child_level);
+        for b in &bounds {
+            q = q.bind(b);
+        }
+        q.fetch_all(p).await
     })?)
 }
 
