@@ -688,6 +688,72 @@ fn seal_county(
     })
 }
 
+/// Four resident groups under every village of `counties` (division codes already imported),
+/// and in each group `per_group(groups of its county)` households with one person each, every
+/// value sealed as the services seal it, a county at a time: the next county is sealed (on every
+/// core) while the one before is written with COPY, in a transaction of its own. Then `ANALYZE`.
+async fn generate_counties(
+    services: &Services,
+    counties: &[String],
+    per_group: impl Fn(i64) -> i64,
+) -> anyhow::Result<()> {
+    let Db::Postgres(pg) = &services.db else {
+        anyhow::bail!("the generator runs on PostgreSQL");
+    };
+    sqlx::query(
+        "INSERT INTO place (code, parent_code, level, name, path, county_code) \
+         SELECT v.code || lpad(g::text, 3, '0'), v.code, 6, '第' || g || '组', \
+                v.path || v.code || lpad(g::text, 3, '0') || '/', v.county_code \
+         FROM place v CROSS JOIN generate_series(1, 4) g \
+         WHERE v.level = 5 AND v.county_code = ANY($1)",
+    )
+    .bind(counties)
+    .execute(pg)
+    .await?;
+    // The groups written past `place::upsert` are counted in the places' tallies afresh.
+    jinguo_storage::db_tx!(&services.db, tx => {
+        jinguo_storage::place::rebuild_place_tallies(tx).await
+    })?;
+    let groups: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT county_code, code, path FROM place WHERE level = 6 AND county_code = ANY($1) \
+         ORDER BY county_code, code",
+    )
+    .bind(counties)
+    .fetch_all(pg)
+    .await?;
+    let mut per_county: Vec<Vec<(String, String)>> = Vec::new();
+    let mut last = "";
+    for (county, code, path) in &groups {
+        if county != last {
+            per_county.push(Vec::new());
+            last = county;
+        }
+        if let Some(c) = per_county.last_mut() {
+            c.push((code.clone(), path.clone()));
+        }
+    }
+    let shared = std::sync::Arc::new(services.clone());
+    let seal = |groups: Vec<(String, String)>| {
+        let services = shared.clone();
+        let n = per_group(groups.len() as i64);
+        tokio::task::spawn_blocking(move || seal_county(&services, &groups, n))
+    };
+    let mut pending = per_county.into_iter();
+    let mut next = pending.next().map(seal);
+    while let Some(task) = next {
+        let (households, persons) = task.await??;
+        next = pending.next().map(seal);
+        let now = chrono::Utc::now();
+        jinguo_storage::db_tx!(&services.db, tx => {
+            household::insert_households(tx, &households, now).await?;
+            household::insert_persons(tx, &persons, now).await?;
+            Ok::<(), jinguo_storage::StorageError>(())
+        })?;
+    }
+    sqlx::query("ANALYZE").execute(pg).await?;
+    Ok(())
+}
+
 /// `jinguo bench province --households N`: on PostgreSQL holding the division codes of Yunnan
 /// (`import places`), generates resident groups under every village of the province and N
 /// households with one person each, sealed as the services seal them and written with COPY;
@@ -712,58 +778,14 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
             .await?;
     let started = Instant::now();
     if existing == 0 {
-        // Four groups a village, the households spread evenly over them.
+        // The households spread evenly over the province's groups, four a village.
         let per_group = (households + villages * 4 - 1) / (villages * 4);
-        sqlx::query(
-            "INSERT INTO place (code, parent_code, level, name, path, county_code) \
-             SELECT v.code || lpad(g::text, 3, '0'), v.code, 6, '第' || g || '组', \
-                    v.path || v.code || lpad(g::text, 3, '0') || '/', v.county_code \
-             FROM place v CROSS JOIN generate_series(1, 4) g \
-             WHERE v.level = 5 AND v.path LIKE '53/%'",
-        )
-        .execute(pg)
-        .await?;
-        // The groups written past `place::upsert` are counted in the places' tallies afresh.
-        jinguo_storage::db_tx!(&services.db, tx => {
-            jinguo_storage::place::rebuild_place_tallies(tx).await
-        })?;
-        // Every value sealed as the services seal it, a county at a time: the next county is
-        // sealed (on every core) while the one before is written with COPY.
-        let groups: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT county_code, code, path FROM place WHERE level = 6 AND path LIKE '53/%' \
-             ORDER BY county_code, code",
+        let counties: Vec<String> = sqlx::query_scalar(
+            "SELECT code FROM place WHERE level = 3 AND path LIKE '53/%' ORDER BY code",
         )
         .fetch_all(pg)
         .await?;
-        let mut counties: Vec<Vec<(String, String)>> = Vec::new();
-        let mut last = "";
-        for (county, code, path) in &groups {
-            if county != last {
-                counties.push(Vec::new());
-                last = county;
-            }
-            if let Some(c) = counties.last_mut() {
-                c.push((code.clone(), path.clone()));
-            }
-        }
-        let services = std::sync::Arc::new(services.clone());
-        let seal = |groups: Vec<(String, String)>| {
-            let services = services.clone();
-            tokio::task::spawn_blocking(move || seal_county(&services, &groups, per_group))
-        };
-        let mut pending = counties.into_iter();
-        let mut next = pending.next().map(seal);
-        while let Some(task) = next {
-            let (households, persons) = task.await??;
-            next = pending.next().map(seal);
-            let now = chrono::Utc::now();
-            jinguo_storage::db_tx!(&services.db, tx => {
-                household::insert_households(tx, &households, now).await?;
-                household::insert_persons(tx, &persons, now).await?;
-                Ok::<(), jinguo_storage::StorageError>(())
-            })?;
-        }
-        sqlx::query("ANALYZE").execute(pg).await?;
+        generate_counties(services, &counties, |_| per_group).await?;
     }
     let generated = started.elapsed().as_secs_f64();
     let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM household WHERE path LIKE '53/%'")
@@ -807,6 +829,181 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
         "| household search by resident ID across the province (found {}) | {search:.1} ms |",
         found.code
     );
+    Ok(())
+}
+
+/// The statements of a county's figures whose plans `bench country` shows (the county's range
+/// bound as $1 and $2, its code as $3): the overview's places' tallies, coverage's households of
+/// the groups and the units answered for, as the storage layer writes them.
+const COUNTY_STATEMENTS: [(&str, &str); 3] = [
+    (
+        "overview: the places' tallies",
+        "SELECT path, sum(households) FROM place_tally WHERE level IN (3, 4) \
+         AND path >= $1 AND path < $2 AND county_code = $3 GROUP BY path",
+    ),
+    (
+        "coverage: the groups' households",
+        "SELECT path, households FROM group_tally WHERE households > 0 \
+         AND path >= $1 AND path < $2 AND county_code = $3",
+    ),
+    (
+        "coverage: the units answered for",
+        "SELECT unit_code FROM assignment WHERE unit_code IS NOT NULL AND ended_on IS NULL \
+         AND path >= $1 AND path < $2 AND county_code = $3",
+    ),
+];
+
+/// The `Task Count` lines of a statement's plan (a Citus plan; none on a plain PostgreSQL).
+async fn task_counts(
+    pg: &sqlx::PgPool,
+    statement: &str,
+    within: &Subtree,
+    county: &str,
+) -> anyhow::Result<String> {
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {statement}")))
+        .bind(&within.lo)
+        .bind(&within.hi)
+        .bind(county)
+        .fetch_all(pg)
+        .await?;
+    Ok(plan
+        .iter()
+        .filter(|l| l.contains("Task Count:"))
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// `jinguo bench country --counties N --households H`: on PostgreSQL or a Citus coordinator
+/// holding Yunnan's division codes (`import places`), generates four resident groups a village
+/// and H households (one person each, sealed as the services seal them) in each of the first N
+/// counties; then times a county's overview and coverage, the province's (the roll-up of every
+/// county) and a search by resident ID across the province. On Citus it also shows the plans of
+/// the county's statements (one task) against the same over the province's range (every shard),
+/// and asks the county's and the province's figures again with every statement of more than one
+/// task refused (`citus.multi_task_query_log_level = error`). Prints Markdown tables.
+pub async fn country(
+    services: &Services,
+    url: &str,
+    counties: i64,
+    households: i64,
+) -> anyhow::Result<()> {
+    let Db::Postgres(pg) = &services.db else {
+        anyhow::bail!("the country benchmark runs on PostgreSQL or Citus");
+    };
+    let citus = jinguo_storage::db::is_citus(pg).await?;
+    let chosen: Vec<String> = sqlx::query_scalar(
+        "SELECT c.code FROM place c WHERE c.level = 3 AND c.path LIKE '53/%' \
+         AND EXISTS (SELECT 1 FROM place v WHERE v.level = 5 AND v.county_code = c.code) \
+         ORDER BY c.code LIMIT $1",
+    )
+    .bind(counties)
+    .fetch_all(pg)
+    .await?;
+    anyhow::ensure!(
+        !chosen.is_empty(),
+        "no villages of Yunnan (53): run `jinguo import places` with the division files first"
+    );
+    let (existing,): (i64,) = sqlx::query_as("SELECT count(*) FROM household")
+        .fetch_one(pg)
+        .await?;
+    let started = Instant::now();
+    if existing == 0 {
+        generate_counties(services, &chosen, |groups| {
+            (households + groups - 1) / groups.max(1)
+        })
+        .await?;
+    }
+    let generated = started.elapsed().as_secs_f64();
+    let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM household")
+        .fetch_one(pg)
+        .await?;
+    let (groups,): (i64,) = sqlx::query_as("SELECT count(*) FROM place WHERE level = 6")
+        .fetch_one(pg)
+        .await?;
+    let setting = if citus {
+        let (workers,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM citus_get_active_worker_nodes()")
+                .fetch_one(pg)
+                .await?;
+        let (shards,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'household'::regclass",
+        )
+        .fetch_one(pg)
+        .await?;
+        format!(
+            "Citus, {workers} workers, {} shards a worker",
+            shards / workers.max(1)
+        )
+    } else {
+        "PostgreSQL".to_string()
+    };
+    crate::out!(
+        "| {setting}: {} counties, {groups} resident groups, {total} households with one person each (generated in {generated:.0} s, when generated) |",
+        chosen.len()
+    );
+    let county = chosen[chosen.len() / 2].clone();
+    let last = chosen[chosen.len() - 1].clone();
+    let county_place = jinguo_domain::place::PlaceCode::parse(&county)
+        .map_err(|e| anyhow::anyhow!("{county}: {}", e.code))?;
+    let county_caller = staff_of(&county_place.path());
+    let province = staff_of("53/");
+    // One call of each before timing: the caches filled, the connections open.
+    services.place_view(&county_caller, &county).await?;
+    services.coverage(&county_caller, &county).await?;
+    let overview = median_ms(7, || services.place_view(&county_caller, &county)).await?;
+    let coverage = median_ms(7, || services.coverage(&county_caller, &county)).await?;
+    let province_overview = median_ms(5, || services.place_view(&province, "53")).await?;
+    let province_coverage = median_ms(5, || services.coverage(&province, "53")).await?;
+    let wanted = province_id_number(&last, 0);
+    let found = services.find_household(&province, wanted.as_str()).await?;
+    let view = services.household_view(&province, found.id).await?;
+    anyhow::ensure!(
+        view.persons.len() == 1 && !view.household.address.is_empty(),
+        "the household found does not open"
+    );
+    let search = median_ms(7, || services.find_household(&province, wanted.as_str())).await?;
+    crate::out!("| figure | median |");
+    crate::out!("|---|---|");
+    crate::out!("| county {county}: overview | {overview:.1} ms |");
+    crate::out!("| county {county}: coverage | {coverage:.1} ms |");
+    crate::out!("| province (53, every county): overview | {province_overview:.1} ms |");
+    crate::out!("| province (53, every county): coverage | {province_coverage:.1} ms |");
+    crate::out!(
+        "| household search by resident ID across the province (found {}) | {search:.1} ms |",
+        found.code
+    );
+    if !citus {
+        return Ok(());
+    }
+    let within = Subtree::of_path(&county_place.path());
+    let everywhere = Subtree::of_path("53/");
+    crate::out!("| statement | county {county} | the province's range |");
+    crate::out!("|---|---|---|");
+    for (what, statement) in COUNTY_STATEMENTS {
+        let one = task_counts(pg, statement, &within, &county).await?;
+        let wide = statement.replace(" AND county_code = $3", " AND $3 <> ''");
+        let all = task_counts(pg, &wide, &everywhere, &county).await?;
+        crate::out!("| {what} | {one} | {all} |");
+    }
+    // The same services on connections that refuse any statement of more than one task.
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let refusing = Services {
+        db: Db::connect(&format!(
+            "{url}{sep}options=-c%20citus.multi_task_query_log_level%3Derror"
+        ))
+        .await?,
+        ..services.clone()
+    };
+    let answers = |r: bool| if r { "answers" } else { "refused" };
+    crate::out!(
+        "| with statements of more than one task refused | county {county}: overview {}, coverage {}; province: overview {}, coverage {} |",
+        answers(refusing.place_view(&county_caller, &county).await.is_ok()),
+        answers(refusing.coverage(&county_caller, &county).await.is_ok()),
+        answers(refusing.place_view(&province, "53").await.is_ok()),
+        answers(refusing.coverage(&province, "53").await.is_ok()),
+    );
+    refusing.db.close().await;
     Ok(())
 }
 

@@ -192,6 +192,15 @@ enum BenchWhat {
         #[arg(long, default_value_t = 16_000_000)]
         households: i64,
     },
+    /// On PostgreSQL or a Citus coordinator holding Yunnan's division codes: generate groups and
+    /// H households in each of the first N counties, then time a county's overview and coverage,
+    /// the province's and a search by resident ID; on Citus, the plans of a county's statements.
+    Country {
+        #[arg(long, default_value_t = 30)]
+        counties: i64,
+        #[arg(long, default_value_t = 10_000)]
+        households: i64,
+    },
     /// Into this (empty) database: the Anning places and departments and STEPS open clocks of
     /// referrals, 1% of them overdue; times the escalation worker's rounds.
     Escalation {
@@ -549,6 +558,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             what: Some(BenchWhat::Province { households }),
         } => {
             jinguo::bench::province(&services, households).await?;
+        }
+        Command::Bench {
+            what:
+                Some(BenchWhat::Country {
+                    counties,
+                    households,
+                }),
+        } => {
+            jinguo::bench::country(&services, &cfg.database_url(), counties, households).await?;
         }
         Command::Bench {
             what: Some(BenchWhat::Escalation { steps }),

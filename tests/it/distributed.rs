@@ -202,8 +202,8 @@ async fn task_counts(db: &Db, statement: &str, lo: &str, hi: &str, county: &str)
 /// A county's overview and coverage reach the county's shard alone: the plans of its tallies'
 /// statements have one task, and with every statement of more than one task refused
 /// (`citus.multi_task_query_log_level = error`) the county's and a township's overview still
-/// answer while the province's, which adds up every county, is refused; coverage as a whole is
-/// still refused there: the limit SCALING.md names.
+/// answer, and so does the county's coverage (its units nobody answers for too), while the
+/// province's overview, which adds up every county, is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_countys_figures_reach_one_shard() {
     if support::citus().is_none() {
@@ -217,7 +217,7 @@ async fn a_countys_figures_reach_one_shard() {
              AND path >= $1 AND path < $2 AND county_code = $3 GROUP BY path",
             "SELECT path, households FROM group_tally WHERE households > 0 \
              AND path >= $1 AND path < $2 AND county_code = $3",
-            "SELECT unit_code FROM assignment WHERE ended_on IS NULL \
+            "SELECT unit_code FROM assignment WHERE unit_code IS NOT NULL AND ended_on IS NULL \
              AND path >= $1 AND path < $2 AND county_code = $3",
         ] {
             assert_eq!(
@@ -234,6 +234,28 @@ async fn a_countys_figures_reach_one_shard() {
         let Db::Postgres(p) = &t.db else {
             unreachable!()
         };
+        // A village of the county nobody answers for any more, then the county's coverage while
+        // every statement may ask every shard.
+        let (village,): (String,) = sqlx::query_as(
+            "SELECT min(unit_code) FROM assignment WHERE county_code = $1 AND length(unit_code) = 12",
+        )
+        .bind("530181")
+        .fetch_one(p)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE assignment SET ended_on = started_on WHERE county_code = $1 AND unit_code = $2",
+        )
+        .bind("530181")
+        .bind(&village)
+        .execute(p)
+        .await
+        .unwrap();
+        let expected = demo
+            .coverage(&support::county_staff(), "530181")
+            .await
+            .unwrap();
+        assert!(expected.uncovered_units.iter().any(|g| g.code == village));
         let (name,): (String,) = sqlx::query_as("SELECT current_database()")
             .fetch_one(p)
             .await
@@ -257,10 +279,26 @@ async fn a_countys_figures_reach_one_shard() {
         s.place_view(&staff, township).await.unwrap();
         let province = support::caller(jinguo_domain::account::Role::Staff, "53/");
         assert!(s.place_view(&province, "53").await.is_err());
-        // The limit, named in SCALING.md: coverage as a whole still holds a statement by the
-        // path range alone (the places nobody answers for), refused once multi-shard statements
-        // are.
-        assert!(s.coverage(&staff, "530181").await.is_err());
+        // The county's coverage answers the same: its units nobody answers for are found by its
+        // own shard and one copy of the places.
+        let coverage = s.coverage(&staff, "530181").await.unwrap();
+        let single = expected;
+        let codes = |c: &jinguo_services::coverage::Coverage| {
+            c.uncovered_units
+                .iter()
+                .map(|g| g.code.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&coverage), codes(&single));
+        assert_eq!(coverage.members, single.members);
+        assert_eq!(
+            coverage.households_without_representative(),
+            single.households_without_representative()
+        );
+        // A township's coverage too.
+        s.coverage(&staff, township).await.unwrap();
+        // The province's coverage adds up every county: refused.
+        assert!(s.coverage(&province, "53").await.is_err());
     })
     .await;
 }

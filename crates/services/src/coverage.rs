@@ -109,12 +109,14 @@ impl Services {
         .ok_or(ServiceError::NotFound)?;
         let lineage = places::lineage(self.figures_db(), &place).await?;
         let within = place.subtree();
+        let levels: Vec<i16> = [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group]
+            .into_iter()
+            .filter(|level| *level > place.level())
+            .map(PlaceLevel::as_i16)
+            .collect();
         let mut uncovered_units = Vec::new();
-        for level in [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group] {
-            if level <= place.level() {
-                continue;
-            }
-            for p in store::uncovered_places(self.figures_db(), &within, level.as_i16()).await? {
+        for p in store::uncovered_places(self.figures_db(), &within, &levels).await? {
+            if let Some(level) = PlaceLevel::from_i16(p.level) {
                 uncovered_units.push(Gap {
                     code: p.code,
                     name: p.name,

@@ -55,29 +55,46 @@ pub struct UncoveredPlace {
     pub name: String,
     /// The place's materialized path.
     pub path: String,
+    /// The place's level.
+    pub level: i16,
 }
 
-/// Places of `level` below a subtree that nobody answers for. The units answered for are one
-/// uncorrelated subquery over the same subtree (an assignment's path is its unit's), which a
-/// distributed database runs first and on its own: it joins no reference table (the places) to
-/// a correlated subquery over a distributed one.
+/// Places of the given levels below a subtree that nobody answers for, by level, then path.
+/// Two statements, the difference taken here: the units answered for within the subtree (an
+/// assignment's path is its unit's), read by the subtree's county when it lies in one, and the
+/// subtree's places, a reference table read by its range alone. On a database distributed by
+/// county each is one task (the county's shard, and any one node's copy of the places), where
+/// one statement joining the places to the assignments asked every shard.
 pub async fn uncovered_places(
     db: &Db,
     within: &Subtree,
-    level: i16,
+    levels: &[i16],
 ) -> Result<Vec<UncoveredPlace>, StorageError> {
-    Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new("SELECT p.code, p.name, p.path FROM place p WHERE p.level = ");
-        q.push_bind(level);
-        // The places are a reference table, on every node: their range alone.
-        q.push(" AND p.path >= ").push_bind(within.lo.clone());
-        q.push(" AND p.path < ").push_bind(within.hi.clone());
-        q.push(" AND p.code NOT IN (SELECT a.unit_code FROM assignment a WHERE a.unit_code IS NOT NULL \
-             AND a.ended_on IS NULL");
-        within.push_within(&mut q, "a.path", "a.county_code");
-        q.push(") ORDER BY p.path");
+    if levels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let answered: Vec<String> = db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT unit_code FROM assignment WHERE unit_code IS NOT NULL AND ended_on IS NULL");
+        within.push_within(&mut q, "path", "county_code");
+        q.build_query_scalar().fetch_all(p).await
+    })?;
+    let answered: std::collections::HashSet<String> = answered.into_iter().collect();
+    let mut places: Vec<UncoveredPlace> = db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT code, name, path, level FROM place WHERE path >= ");
+        q.push_bind(within.lo.clone());
+        q.push(" AND path < ").push_bind(within.hi.clone());
+        q.push(" AND level IN (");
+        let mut list = q.separated(", ");
+        for level in levels {
+            list.push_bind(*level);
+        }
+        q.push(") ORDER BY path");
         q.build_query_as().fetch_all(p).await
-    })?)
+    })?;
+    places.retain(|p| !answered.contains(&p.code));
+    places.sort_by_key(|p| p.level);
+    Ok(places)
 }
 
 /// Households below a subtree per resident group path (from the groups' tallies).
@@ -143,7 +160,14 @@ pub async fn member_loads(db: &Db, within: &Subtree) -> Result<Vec<MemberLoadRow
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(
             "SELECT m.id, m.name, m.role, m.path, \
-                 (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
+                 (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL");
+        // The county named in the subquery too: a distributed database then sends the whole
+        // statement to the county's shard, where a subquery in the select list would otherwise
+        // ask every shard.
+        if let Some(county) = within.county() {
+            q.push(" AND a.county_code = ").push_bind(county.to_string());
+        }
+        q.push(") AS units \
              FROM member m WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative')");
         within.push_within(&mut q, "m.path", "m.county_code");
         q.push(" ORDER BY m.path, m.name");

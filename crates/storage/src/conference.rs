@@ -267,8 +267,8 @@ pub async fn awaiting_hearing(
 pub async fn unclocked_high_cases(db: &Db, limit: i64) -> Result<Vec<Uuid>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_scalar(
         "SELECT c.id FROM dv_case c WHERE c.risk = 'high' AND c.status = 'open' \
-         AND NOT EXISTS (SELECT 1 FROM deadline d WHERE d.subject_id = c.id \
-             AND d.kind = 'conference_hearing') \
+         AND NOT EXISTS (SELECT 1 FROM deadline d WHERE d.county_code = c.county_code \
+             AND d.subject_id = c.id AND d.kind = 'conference_hearing') \
          AND NOT EXISTS (SELECT 1 FROM conference_case k WHERE k.county_code = c.county_code \
              AND k.case_id = c.id) \
          ORDER BY c.id LIMIT $1")
