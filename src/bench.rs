@@ -1554,3 +1554,95 @@ pub async fn report(services: &Services, year: i32, runs: usize) -> anyhow::Resu
     );
     Ok(())
 }
+
+/// `jinguo bench supervision`: into this (empty) database, the Anning places and departments and
+/// `tasks` supervision tasks issued by the county over the last two years to its departments
+/// and townships (a third of them past their deadline, a tenth due within the yellow days, all
+/// still open); then times the county's supervision board as its
+/// staff read it (the lights, the first 100 tasks, the figures per lead unit), p50 / p99 of 50
+/// reads (goal: under 100 ms), and the board over this year and the red tasks alone.
+pub async fn supervision(services: &Services, tasks: i64) -> anyhow::Result<()> {
+    use jinguo_domain::supervision::TaskInput;
+    prepare_empty(services).await?;
+    let operator = jinguo_services::Caller::operator();
+    services.ensure_departments(&operator, "530181").await?;
+    let staff = staff_of("53/5301/530181/");
+    let towns: Vec<String> = jinguo_storage::place::children(&services.db, "530181")
+        .await?
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
+    anyhow::ensure!(!towns.is_empty(), "no townships");
+    let departments = ["police", "court", "civil_affairs", "health", "justice"];
+    let today = jinguo_services::clock::today();
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(tasks as usize);
+    for k in 0..tasks {
+        let issued = today - chrono::Days::new((k * 7 % 700) as u64);
+        // A third overdue, a tenth due within three days, the others later.
+        let due = match k % 30 {
+            0..=9 => (issued + chrono::Days::new(1)).min(today - chrono::Days::new(1)),
+            10..=12 => today + chrono::Days::new(2),
+            _ => today + chrono::Days::new(10 + (k % 90) as u64),
+        };
+        let issued = issued.min(due - chrono::Days::new(1));
+        let (lead_department, lead_place) = if k % 3 == 0 {
+            (String::new(), towns[(k as usize) % towns.len()].clone())
+        } else {
+            (departments[(k % 5) as usize].to_string(), String::new())
+        };
+        let input = TaskInput {
+            title: format!("督办事项{k}：家暴个案后续处置"),
+            matter: "请按期报告办理进展。".into(),
+            source: "meeting".into(),
+            lead_department,
+            lead_place,
+            owner_name: "李主任".into(),
+            cadence: "monthly".into(),
+            issued_on: issued.to_string(),
+            deadline: due.to_string(),
+            ..TaskInput::default()
+        };
+        ids.push(services.issue_task(&staff, "530181", &input).await?);
+    }
+    let written = started.elapsed();
+    let board = services.supervision_board(&staff, None, None).await?;
+    let open = board.green + board.yellow + board.red;
+    anyhow::ensure!(open == tasks, "{open} open tasks on the board");
+    let n = 50;
+    let mut times = Vec::with_capacity(n);
+    for k in 0..=n {
+        let t = Instant::now();
+        let b = services.supervision_board(&staff, None, None).await?;
+        if k > 0 {
+            times.push(t.elapsed());
+        }
+        anyhow::ensure!(b.lines.len() == 100, "{} lines", b.lines.len());
+    }
+    let this_year = jinguo_domain::period::Period::year(chrono::Datelike::year(&today))
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let year_ms = median_ms(20, || {
+        services.supervision_board_in(&staff, None, None, Some(this_year))
+    })
+    .await?;
+    let red_ms = median_ms(20, || services.supervision_board(&staff, None, Some("red"))).await?;
+    crate::out!("| figure | value | goal |");
+    crate::out!("|---|---|---|");
+    crate::out!(
+        "| written: {tasks} tasks issued through the service ({} units) | {:.1} s | |",
+        board.units.len(),
+        written.as_secs_f64()
+    );
+    crate::out!(
+        "| the county's board ({} green, {} yellow, {} red; 100 lines, {} units), p50 / p99 of {n} | {:.1} / {:.1} ms | < 100 ms |",
+        board.green,
+        board.yellow,
+        board.red,
+        board.units.len(),
+        percentile(times.clone(), 0.5),
+        percentile(times, 0.99)
+    );
+    crate::out!("| the board over this year, median of 20 | {year_ms:.1} ms | |");
+    crate::out!("| the red tasks alone, median of 20 | {red_ms:.1} ms | |");
+    Ok(())
+}

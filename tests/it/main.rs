@@ -32,6 +32,7 @@ mod network;
 mod offline;
 mod opinion;
 mod outbound;
+mod period;
 mod reach;
 mod reads;
 mod replica;

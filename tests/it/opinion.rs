@@ -1648,7 +1648,13 @@ async fn monthly_figures(b: Backend) {
         "{e:?}"
     );
     let book = s
-        .opinion_month_workbook(&staff, "530181", &month, jinguo_domain::Lang::Zh)
+        .opinion_month_workbook(
+            &staff,
+            "530181",
+            Some(&month),
+            None,
+            jinguo_domain::Lang::Zh,
+        )
         .await
         .unwrap();
     assert!(book.starts_with(b"PK"));
@@ -2328,7 +2334,13 @@ async fn county_categories(b: Backend) {
     let line = f.by_category.iter().find(|c| c.key == key).unwrap();
     assert_eq!((line.label.as_str(), line.n), ("网络暴力侵害", 1));
     let book = s
-        .opinion_month_workbook(&staff, "530181", &month, jinguo_domain::Lang::En)
+        .opinion_month_workbook(
+            &staff,
+            "530181",
+            Some(&month),
+            None,
+            jinguo_domain::Lang::En,
+        )
         .await
         .unwrap();
     use calamine::Reader;

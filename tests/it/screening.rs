@@ -326,7 +326,7 @@ async fn progress_workbook_matches(b: Backend) {
     let staff = support::county_staff();
     let c = campaign_2021(&s, &staff).await;
     let bytes = s
-        .progress_workbook(&staff, c.id, None, jinguo_domain::Lang::En)
+        .progress_workbook(&staff, c.id, None, None, jinguo_domain::Lang::En)
         .await
         .unwrap();
     let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();

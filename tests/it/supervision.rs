@@ -600,3 +600,168 @@ async fn pages_and_api(b: Backend) {
     assert_eq!(b["tasks"].as_array().unwrap().len(), 2, "{b}");
 }
 both_backends!(pages_and_api_in_both_languages, super::pages_and_api);
+
+/// The place overview's counts of the work around supervision: each changes when a record is
+/// added, and each stays within the reader's reach (a village's staff does not count another
+/// village's tasks or calls; the county's counts both).
+async fn overview_counts(b: Backend) {
+    let (_t, mut s) = with_small_demo(b).await;
+    // Counted afresh at every read, to see each record arrive.
+    s.caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
+        std::time::Duration::ZERO,
+    ));
+    s.ensure_departments(&Caller::operator(), "530181")
+        .await
+        .unwrap();
+    let towns = jinguo_storage::place::children(&s.db, "530181")
+        .await
+        .unwrap();
+    let villages = jinguo_storage::place::children(&s.db, &towns[0].code)
+        .await
+        .unwrap();
+    let (v1, v2) = (villages[0].clone(), villages[1].clone());
+    support::account(&s, "w-county", Role::Staff, "530181").await;
+    support::account(&s, "w-town", Role::Staff, &towns[0].code).await;
+    support::account(&s, "w-v1", Role::Staff, &v1.code).await;
+    support::account(&s, "w-v2", Role::Staff, &v2.code).await;
+    support::account(&s, "w-rep", Role::Representative, &v1.code).await;
+    let c = |n: &'static str| support::caller_of(&s, n, support::PASSWORD);
+    let (county, town, one, two, rep) = (
+        c("w-county").await,
+        c("w-town").await,
+        c("w-v1").await,
+        c("w-v2").await,
+        c("w-rep").await,
+    );
+    let place = |code: String| {
+        let s = s.clone();
+        async move {
+            jinguo_storage::place::get(&s.db, &code)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let county_place = place("530181".into()).await;
+    let town_place = place(towns[0].code.clone()).await;
+    let counts = |who: &Caller, p: &jinguo_storage::place::Place| {
+        let (s, who, p) = (s.clone(), who.clone(), p.clone());
+        async move { s.work_counts(&who, &p).await.unwrap() }
+    };
+    let before_county = counts(&county, &county_place).await.unwrap();
+    let before_town = counts(&town, &town_place).await.unwrap();
+    assert_eq!(counts(&one, &v1).await.unwrap().tasks, 0);
+    // Only staff managing the place have the counts.
+    assert!(counts(&rep, &v1).await.is_none());
+    assert!(counts(&two, &v1).await.is_none());
+    assert!(counts(&one, &town_place).await.is_none());
+
+    // A task issued by the first village to the police.
+    let today = clock::today();
+    let mut t = task(&towns[0].code, today, today + Duration::days(10));
+    t.co_places.clear();
+    let r = s.issue_task(&one, &v1.code, &t).await;
+    if let Err(e) = &r {
+        panic!("a village's federation issues a task: {e:?}");
+    }
+    let mine = counts(&one, &v1).await.unwrap();
+    assert_eq!(mine.tasks, 1);
+    assert_eq!(counts(&two, &v2).await.unwrap().tasks, 0);
+    assert_eq!(
+        counts(&town, &town_place).await.unwrap().tasks,
+        before_town.tasks + 1
+    );
+    assert_eq!(
+        counts(&county, &county_place).await.unwrap().tasks,
+        before_county.tasks + 1
+    );
+
+    // A call about the first village.
+    s.record_call(
+        &one,
+        &jinguo_domain::hotline::CallInput {
+            called_at: format!("{today}T09:00"),
+            place: v1.code.clone(),
+            kind: "consultation".into(),
+            summary: "咨询".into(),
+            action: "advice".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts(&one, &v1).await.unwrap().calls, mine.calls + 1);
+    assert_eq!(counts(&two, &v2).await.unwrap().calls, 0);
+    let county_now = counts(&county, &county_place).await.unwrap();
+    assert_eq!(county_now.calls, before_county.calls + 1);
+
+    // A volunteer of the second village: hers, not the first's.
+    s.add_volunteer(
+        &two,
+        &jinguo_domain::volunteer::VolunteerInput {
+            place: v2.code.clone(),
+            name: "王秀英".into(),
+            skills: vec!["legal".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts(&two, &v2).await.unwrap().volunteers, 1);
+    assert_eq!(counts(&one, &v1).await.unwrap().volunteers, 0);
+    assert_eq!(
+        counts(&county, &county_place).await.unwrap().volunteers,
+        county_now.volunteers + 1
+    );
+
+    // A dispute of the first village put on the county's chain: the county counts it, open.
+    let chain = s
+        .define_chain(
+            &county,
+            &jinguo_domain::chain::ChainInput {
+                place: "530181".into(),
+                name: "“1+N+1+1”".into(),
+                steps: vec![jinguo_domain::chain::StepInput {
+                    role: "lead".into(),
+                    name: "街道妇联牵头受理".into(),
+                    unit: towns[0].code.clone(),
+                    days: "5".into(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let intake: jinguo_domain::mediation::IntakeInput = serde_json::from_value(json!({
+        "kind": "marriage", "source": "walk_in", "risk": "low",
+        "received_on": today.to_string(),
+        "parties": [{"name": "甲", "relationship": "妻子"}, {"name": "乙", "relationship": "丈夫"}],
+        "narrative": "夫妻因家务分担争吵", "consent": true}))
+    .unwrap();
+    let d = s
+        .register_dispute(&county, &v1.code, &intake, false)
+        .await
+        .unwrap()
+        .id;
+    s.attach_to_chain(&county, chain, "dispute", Some(d))
+        .await
+        .unwrap();
+    let now = counts(&county, &county_place).await.unwrap();
+    assert_eq!(
+        (now.chain_runs, now.chain_runs_open),
+        (county_now.chain_runs + 1, county_now.chain_runs_open + 1)
+    );
+    assert_eq!(counts(&two, &v2).await.unwrap().chain_runs, 0);
+
+    // The overview page shows them.
+    let srv = support::serve(s.clone()).await;
+    let who = support::session(&s, "w-v1", false).await;
+    let html = page_text(
+        &reqwest::Client::new(),
+        format!("{}/places/{}?lang=en", srv.base, v1.code),
+        &who.cookie,
+    )
+    .await;
+    assert!(html.contains("id=\"work-calls\">1<"), "{html}");
+    assert!(html.contains("id=\"supervision-counts\""));
+}
+both_backends!(overview_work_counts, super::overview_counts);

@@ -59,11 +59,13 @@ pub struct MonthFigures {
     pub called_back: i64,
 }
 
-/// A month's calls and the year's figures, month by month.
-#[derive(Debug, Clone, Default)]
+/// A month's calls and the figures of a period (that month's year by default), month by month.
+#[derive(Debug, Clone)]
 pub struct Log {
     pub month: String,
     pub calls: Vec<CallView>,
+    /// The period the figures are counted over.
+    pub period: jinguo_domain::period::Period,
     pub months: Vec<MonthFigures>,
 }
 
@@ -220,6 +222,18 @@ impl Services {
         caller: &Caller,
         month: Option<&str>,
     ) -> Result<Log, ServiceError> {
+        self.hotline_log_in(caller, month, None).await
+    }
+
+    /// The calls of a month (this one by default) within her places, the caller masked, and the
+    /// figures month by month over `period` (the year of that month without one). Reading the
+    /// log is audited.
+    pub async fn hotline_log_in(
+        &self,
+        caller: &Caller,
+        month: Option<&str>,
+        period: Option<jinguo_domain::period::Period>,
+    ) -> Result<Log, ServiceError> {
         if !caller.has_role(Role::Staff) {
             return Err(ServiceError::Forbidden);
         }
@@ -231,9 +245,15 @@ impl Services {
         };
         let end = next_month(start);
         let within = Subtree::all();
+        let period = match period {
+            Some(p) => p,
+            None => jinguo_domain::period::Period::year(start.year())?,
+        };
         let mut log = Log {
             month: jinguo_domain::hotline::month_of(start),
-            ..Log::default()
+            calls: Vec::new(),
+            period,
+            months: Vec::new(),
         };
         for c in store::calls(
             &self.db,
@@ -254,26 +274,30 @@ impl Services {
             };
             log.calls.push(self.call_view(&c, linked)?);
         }
-        let year_start = NaiveDate::from_ymd_opt(start.year(), 1, 1).unwrap_or(start);
-        let year_end = NaiveDate::from_ymd_opt(start.year() + 1, 1, 1).unwrap_or(end);
-        let mut months: Vec<MonthFigures> = (1..=12)
-            .map(|m| MonthFigures {
-                month: format!("{:04}-{m:02}", start.year()),
+        let mut months: Vec<MonthFigures> = period
+            .months()
+            .into_iter()
+            .map(|month| MonthFigures {
+                month,
                 by_kind: vec![0; CallKind::ALL.len()],
                 ..MonthFigures::default()
             })
             .collect();
+        let first = period.from.with_day(1).unwrap_or(period.from);
         for (at, kind, off, promised, done) in store::call_facts(
             &self.db,
             &reader,
             &within,
-            ms(clock::day_start(year_start)),
-            ms(clock::day_start(year_end)),
+            ms(clock::day_start(period.from)),
+            ms(clock::day_start(period.to.succ_opt().unwrap_or(period.to))),
         )
         .await?
         {
-            let m = clock::china_day(from_ms(at)).month0() as usize;
-            let Some(f) = months.get_mut(m) else { continue };
+            let day = clock::china_day(from_ms(at));
+            let m = (day.year() - first.year()) * 12 + day.month0() as i32 - first.month0() as i32;
+            let Some(f) = usize::try_from(m).ok().and_then(|m| months.get_mut(m)) else {
+                continue;
+            };
             f.total += 1;
             let k = CallKind::stored(&kind)?;
             if let Some(i) = CallKind::ALL.iter().position(|x| *x == k) {
@@ -286,7 +310,11 @@ impl Services {
         log.months = months;
         self.note_read(
             caller,
-            Record::new("hotline.read").detail(format!("month={}", log.month)),
+            Record::new("hotline.read").detail(format!(
+                "month={} period={}",
+                log.month,
+                period.key()
+            )),
         )
         .await?;
         Ok(log)

@@ -106,6 +106,25 @@ impl Services {
         self.opinion_figures(caller, code, period, lang).await
     }
 
+    /// The figures of a place in the caller's opinion scope over `period` when one is given, else
+    /// over `month` (this month without one).
+    pub async fn opinion_figures_of(
+        &self,
+        caller: &Caller,
+        code: &str,
+        month: Option<&str>,
+        period: Option<jinguo_domain::period::Period>,
+        lang: Lang,
+    ) -> Result<MonthFigures, ServiceError> {
+        match period {
+            Some(p) => self.opinion_figures(caller, code, p, lang).await,
+            None => {
+                self.opinion_month(caller, code, month.unwrap_or_default(), lang)
+                    .await
+            }
+        }
+    }
+
     /// The figures of a place in the caller's opinion scope over any period: items found in it,
     /// topics, answers and clocks (the monthly figures, for a year or a quarter as well).
     pub async fn opinion_figures(
@@ -235,10 +254,13 @@ impl Services {
         &self,
         caller: &Caller,
         code: &str,
-        month: &str,
+        month: Option<&str>,
+        period: Option<jinguo_domain::period::Period>,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
-        let f = self.opinion_month(caller, code, month, lang).await?;
+        let f = self
+            .opinion_figures_of(caller, code, month, period, lang)
+            .await?;
         let text = |s: &str| Cell::Text(s.to_string());
         let head = |w: &[(&str, &str)]| -> Vec<String> {
             w.iter()
@@ -250,7 +272,7 @@ impl Services {
                 text(lang.pick("区划", "Place")),
                 text(&format!("{} {}", f.place_code, f.place_name)),
             ],
-            vec![text(lang.pick("月份", "Month")), text(&f.month)],
+            vec![text(lang.pick("统计期间", "Period")), text(&f.month)],
             vec![text(lang.pick("舆情信息", "Items")), Cell::Int(f.items)],
             vec![text(lang.pick("舆情事件", "Topics")), Cell::Int(f.topics)],
             vec![

@@ -128,15 +128,17 @@ impl Services {
         book(&[summary, units, households, loads])
     }
 
-    /// A campaign's progress at a place as a workbook: one row per unit below, and the total.
+    /// A campaign's progress at a place as a workbook: one row per unit below, and the total;
+    /// with a period, the visits made in it.
     pub async fn progress_workbook(
         &self,
         caller: &Caller,
         id: Uuid,
         code: Option<&str>,
+        period: Option<Period>,
         lang: Lang,
     ) -> Result<Vec<u8>, ServiceError> {
-        let p = self.campaign_progress(caller, id, code).await?;
+        let p = self.campaign_progress_in(caller, id, code, period).await?;
         let row = |code: &str, name: &str, t: &crate::screening::Tally| {
             vec![
                 text(code),

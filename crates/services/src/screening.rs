@@ -71,6 +71,9 @@ pub struct Progress {
     /// Disputes opened by this campaign's visits below the place, by risk (medium, high).
     pub disputes: [i64; 2],
     pub units: Vec<UnitProgress>,
+    /// The period the visits were counted over, when one was asked for (the whole campaign
+    /// without one).
+    pub period: Option<jinguo_domain::period::Period>,
 }
 
 /// One household of a campaign's list, with its risk once visited.
@@ -269,6 +272,7 @@ impl Services {
                 disputes: [tally.risks[2], tally.risks[3]],
                 tally,
                 units: Vec::new(),
+                period: None,
             });
         }
         let child_level = place.level().child();
@@ -324,7 +328,54 @@ impl Services {
             tally,
             disputes,
             units,
+            period: None,
         })
+    }
+
+    /// A campaign's progress at a place with its visits counted over `period` (the whole
+    /// campaign without one): households screened, risks found and the disputes they opened are
+    /// those of the visits made in the period, within what the caller reads; households and
+    /// overdue are those of today.
+    pub async fn campaign_progress_in(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        code: Option<&str>,
+        period: Option<jinguo_domain::period::Period>,
+    ) -> Result<Progress, ServiceError> {
+        let mut p = self.campaign_progress(caller, id, code).await?;
+        let Some(period) = period else {
+            return Ok(p);
+        };
+        let scope = caller.household_read_scope();
+        let visited = Some((period.from, period.to));
+        let count = |t: &mut Tally, rows: Vec<(String, i64)>| {
+            t.screened = 0;
+            t.risks = [0; 4];
+            for (risk, n) in rows {
+                t.add_visits(&risk, n);
+            }
+        };
+        // The place's visits, then each unit's.
+        let mut subtrees = vec![p.place.subtree()];
+        subtrees.extend(p.units.iter().map(|u| u.place.subtree()));
+        let mut counted = Vec::with_capacity(subtrees.len());
+        for within in &subtrees {
+            counted.push(
+                jinguo_storage::worklist::visits_by_risk(&self.db, id, within, &scope, visited)
+                    .await?,
+            );
+        }
+        let mut counted = counted.into_iter();
+        if let Some(rows) = counted.next() {
+            count(&mut p.tally, rows);
+        }
+        p.disputes = [p.tally.risks[2], p.tally.risks[3]];
+        for (u, rows) in p.units.iter_mut().zip(counted) {
+            count(&mut u.tally, rows);
+        }
+        p.period = Some(period);
+        Ok(p)
     }
 
     /// The newest campaigns (at most `n`) over a place the caller reads, each with its visits
@@ -408,7 +459,8 @@ impl Services {
             ..Tally::default()
         };
         for (risk, n) in
-            jinguo_storage::worklist::visits_by_risk(&self.db, campaign, &within, scope).await?
+            jinguo_storage::worklist::visits_by_risk(&self.db, campaign, &within, scope, None)
+                .await?
         {
             tally.add_visits(&risk, n);
         }

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use jinguo_domain::Kind as _;
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::DeadlineKind;
+use jinguo_domain::period::Period;
 use jinguo_domain::place::PlaceCode;
 use jinguo_domain::supervision::{
     self as rules, Cadence, Light, Policy, Rating, Source, Status, Step, TaskInput,
@@ -102,6 +103,8 @@ pub struct Board {
     pub red: i64,
     pub lines: Vec<TaskLine>,
     pub units: Vec<UnitFigures>,
+    /// The period the tasks were issued in, when one was asked for.
+    pub period: Option<Period>,
 }
 
 /// A step as shown.
@@ -524,6 +527,18 @@ impl Services {
         place: Option<&str>,
         light: Option<&str>,
     ) -> Result<Board, ServiceError> {
+        self.supervision_board_in(caller, place, light, None).await
+    }
+
+    /// The supervision board over the tasks issued in `period` (all of them without one): the
+    /// lights, the lines and the figures per lead unit count those tasks only.
+    pub async fn supervision_board_in(
+        &self,
+        caller: &Caller,
+        place: Option<&str>,
+        light: Option<&str>,
+        period: Option<Period>,
+    ) -> Result<Board, ServiceError> {
         let reader = caller.reader();
         if !caller.has_role(Role::Staff) && !caller.has_role(Role::Liaison) {
             return Err(ServiceError::Forbidden);
@@ -541,8 +556,20 @@ impl Services {
         // yellow when before the one of a task due `yellow_days` after today.
         let now_ms = due_ms(today);
         let yellow_ms = due_ms(today + Duration::days(self.supervision.yellow_days + 1));
-        let figures = store::unit_figures(&self.db, &reader, &within, now_ms, yellow_ms).await?;
-        let mut board = Board::default();
+        let issued = period.map(|p| (p.from.to_string(), p.to.to_string()));
+        let figures = store::unit_figures(
+            &self.db,
+            &reader,
+            &within,
+            issued.clone(),
+            now_ms,
+            yellow_ms,
+        )
+        .await?;
+        let mut board = Board {
+            period,
+            ..Board::default()
+        };
         for f in &figures {
             board.yellow += f.yellow;
             board.red += f.red;
@@ -566,18 +593,24 @@ impl Services {
                 open: true,
                 due_before_ms: Some(now_ms),
                 due_from_ms: None,
+                issued,
             },
             Some(Light::Yellow) => TaskFilter {
                 open: true,
                 due_before_ms: Some(yellow_ms),
                 due_from_ms: Some(now_ms),
+                issued,
             },
             Some(Light::Green) => TaskFilter {
                 open: true,
                 due_before_ms: None,
                 due_from_ms: Some(yellow_ms),
+                issued,
             },
-            Some(Light::Done) | None => TaskFilter::default(),
+            Some(Light::Done) | None => TaskFilter {
+                issued,
+                ..TaskFilter::default()
+            },
         };
         for t in store::tasks(&self.db, &reader, &within, &filter, 100).await? {
             let line = self.line_of(&t, today)?;
@@ -856,11 +889,17 @@ pub struct WorkCounts {
     /// Training and legal-education sessions this year, and their hours (tenths).
     pub trainings: i64,
     pub training_hours_tenths: i64,
+    /// Calls to the 12338 hotline this year.
+    pub calls: i64,
+    /// Records on a "1+N+1+1" chain, and those with a step still to do.
+    pub chain_runs: i64,
+    pub chain_runs_open: i64,
 }
 
 impl Services {
-    /// The overview's counts of supervision, typical cases, families, volunteers and training
-    /// for staff managing `place`; `None` for anyone else.
+    /// The overview's counts of supervision, typical cases, families, volunteers, training, the
+    /// hotline's calls and the records on a chain for staff managing `place`, within her reach;
+    /// `None` for anyone else.
     pub async fn work_counts(
         &self,
         caller: &Caller,
@@ -888,7 +927,7 @@ impl Services {
         let now_ms = due_ms(today);
         let yellow_ms = due_ms(today + Duration::days(self.supervision.yellow_days + 1));
         let mut c = WorkCounts::default();
-        for f in store::unit_figures(db, &reader, &within, now_ms, yellow_ms).await? {
+        for f in store::unit_figures(db, &reader, &within, None, now_ms, yellow_ms).await? {
             c.tasks += f.total;
             c.on_time += f.on_time;
             c.late += f.late;
@@ -909,6 +948,20 @@ impl Services {
             &format!("{:04}-01-01", year + 1),
         )
         .await?;
+        let (jan, next_jan) = (
+            NaiveDate::from_ymd_opt(year as i32, 1, 1).unwrap_or(today),
+            NaiveDate::from_ymd_opt(year as i32 + 1, 1, 1).unwrap_or(today),
+        );
+        c.calls = jinguo_storage::hotline::count(
+            db,
+            &reader,
+            &within,
+            ms(clock::day_start(jan)),
+            ms(clock::day_start(next_jan)),
+        )
+        .await?;
+        (c.chain_runs, c.chain_runs_open) =
+            jinguo_storage::chain::run_counts(db, &reader, &within).await?;
         Ok(c)
     }
 }

@@ -199,6 +199,22 @@ pub async fn runs(
     Ok(rows.into_iter().map(Seen::new).collect())
 }
 
+/// The records on a chain below a subtree within the reader's reach, and how many of them have
+/// a step still to do.
+pub async fn run_counts(
+    db: &Db,
+    reader: &Reader,
+    within: &crate::Subtree,
+) -> Result<(i64, i64), StorageError> {
+    Ok(db_run!(db, p => {
+        let mut q = QueryBuilder::new(
+            "SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM chain_run_step s              WHERE s.county_code = r.county_code AND s.run_id = r.id AND s.done_ms IS NULL)              THEN 1 ELSE 0 END), 0) FROM chain_run r WHERE r.path >= ");
+        q.push_bind(within.lo.clone()).push(" AND r.path < ").push_bind(within.hi.clone());
+        reader.push_chain_filter(&mut q, "r");
+        q.build_query_as().fetch_one(p).await
+    })?)
+}
+
 pub async fn run_steps(db: &Db, r: &Seen<RunRow>) -> Result<Vec<RunStepRow>, StorageError> {
     Ok(
         db_run!(db, p => sqlx::query_as(concat!("SELECT ", run_step_cols!(),

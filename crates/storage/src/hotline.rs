@@ -103,6 +103,25 @@ pub async fn call_facts(
     })?)
 }
 
+/// How many calls between two times within the reader's subtrees, below a subtree.
+pub async fn count(
+    db: &Db,
+    reader: &Reader,
+    within: &Subtree,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT count(*) FROM hotline_call h WHERE path >= ");
+        q.push_bind(within.lo.clone()).push(" AND path < ").push_bind(within.hi.clone())
+            .push(" AND called_ms >= ").push_bind(from_ms)
+            .push(" AND called_ms < ").push_bind(to_ms);
+        reader.push_managed_filter(&mut q, "h");
+        q.build_query_as().fetch_one(p).await
+    })?;
+    Ok(n)
+}
+
 /// Records that the promised call-back was made; `false` when it already was.
 pub async fn called_back(
     tx: &mut DbConn<'_>,

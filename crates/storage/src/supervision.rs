@@ -125,6 +125,8 @@ pub struct TaskFilter {
     pub due_before_ms: Option<i64>,
     /// … or at or after this one.
     pub due_from_ms: Option<i64>,
+    /// Only those issued from the first day to the second (`YYYY-MM-DD`, both included).
+    pub issued: Option<(String, String)>,
 }
 
 fn push_task_filter<DB: sqlx::Database>(
@@ -153,6 +155,12 @@ fn push_task_filter<DB: sqlx::Database>(
     }
     if let Some(ms) = f.due_from_ms {
         q.push(" AND due_ms >= ").push_bind(ms);
+    }
+    if let Some((from, to)) = &f.issued {
+        q.push(" AND issued_on >= ")
+            .push_bind(from.clone())
+            .push(" AND issued_on <= ")
+            .push_bind(to.clone());
     }
     reader.push_supervision_filter(q, "t");
 }
@@ -195,14 +203,20 @@ pub struct UnitFigures {
 
 /// The figures of every lead unit of the tasks within the reader's reach, in one grouped query:
 /// `yellow_ms` is when the light of an open task turns yellow (today plus the days before the
-/// deadline), `now_ms` when it turns red.
+/// deadline), `now_ms` when it turns red; `issued`, when given, keeps the tasks issued from its
+/// first day to its last.
 pub async fn unit_figures(
     db: &Db,
     reader: &Reader,
     within: &Subtree,
+    issued: Option<(String, String)>,
     now_ms: i64,
     yellow_ms: i64,
 ) -> Result<Vec<UnitFigures>, StorageError> {
+    let f = TaskFilter {
+        issued,
+        ..TaskFilter::default()
+    };
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(
             "SELECT department_id, unit_path, MIN(unit_name) AS unit_name, COUNT(*) AS total, \
@@ -218,7 +232,7 @@ pub async fn unit_figures(
             .push(") THEN 1 ELSE 0 END), 0) AS late, \
              COALESCE(SUM(CASE WHEN returns > 0 THEN 1 ELSE 0 END), 0) AS returned \
              FROM supervision_task t");
-        push_task_filter(&mut q, reader, within, &TaskFilter::default());
+        push_task_filter(&mut q, reader, within, &f);
         q.push(" GROUP BY department_id, unit_path ORDER BY MIN(unit_name), unit_path");
         q.build_query_as().fetch_all(p).await
     })?)

@@ -104,6 +104,7 @@ pub async fn visits_by_risk(
     campaign: Uuid,
     place: &crate::Subtree,
     scope: &Scope,
+    visited: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<(String, i64)>, StorageError> {
     let visible = scope.within(place);
     if visible.is_empty() {
@@ -113,6 +114,10 @@ pub async fn visits_by_risk(
         let mut q = QueryBuilder::new("SELECT v.risk, count(*) FROM visit v JOIN household h \
             ON h.county_code = v.county_code AND h.id = v.household_id WHERE v.campaign_id = ");
         q.push_bind(campaign);
+        if let Some((from, to)) = visited {
+            q.push(" AND v.visited_on >= ").push_bind(from)
+                .push(" AND v.visited_on <= ").push_bind(to);
+        }
         visible.push_household_filter(&mut q, "h.path", "h.county_code", "h.id");
         q.push(" GROUP BY v.risk ORDER BY v.risk");
         q.build_query_as::<(String, i64)>().fetch_all(p).await

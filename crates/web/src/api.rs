@@ -213,6 +213,38 @@ impl PeriodQuery {
     }
 }
 
+/// The period figures are counted over, for an endpoint whose `month` chooses something else
+/// (the calls listed, the month shown): `period`, or `year` (with `quarter`), or `from` and `to`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresPeriodQuery {
+    /// "2021", "2021-Q2", "2021-03" or "2021-01-01..2021-06-30".
+    pub period: Option<String>,
+    /// A calendar year.
+    pub year: Option<i32>,
+    /// A quarter (1–4) of `year` (this year without it).
+    pub quarter: Option<u32>,
+    /// The first day (YYYY-MM-DD), with `to`.
+    pub from: Option<String>,
+    /// The last day (YYYY-MM-DD), included; at most ten years after `from`.
+    pub to: Option<String>,
+}
+
+impl FiguresPeriodQuery {
+    /// The period asked for, or `None` when none was.
+    pub(crate) fn optional(self) -> Result<Option<jinguo_domain::period::Period>, ServiceError> {
+        PeriodQuery {
+            period: self.period,
+            year: self.year,
+            quarter: self.quarter,
+            month: None,
+            from: self.from,
+            to: self.to,
+        }
+        .optional()
+    }
+}
+
 fn parse_uuid(s: &str) -> Result<Uuid, ServiceError> {
     Uuid::parse_str(s).map_err(|_| ServiceError::NotFound)
 }

@@ -28,6 +28,8 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
         "place.work_published" => ("已发布", "published"),
         "place.work_named" => ("本年命名", "named this year"),
         "place.work_notice" => ("公示中", "on notice"),
+        "place.work_this_year" => ("本年来电", "calls this year"),
+        "place.work_open" => ("未完成", "open"),
         "nav.chains" => ("“1+N+1+1”", "1+N+1+1"),
         "chain.title" => ("“1+N+1+1”联动链条", "\"1+N+1+1\" chains"),
         "chain.intro" => (

@@ -9,7 +9,7 @@ use crate::lang::UiLang;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jinguo_domain::hotline::{CallInput, CallKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -69,19 +69,23 @@ pub struct HotlineLogDto {
     pub month: String,
     /// The month's calls, newest first (at most 500).
     pub calls: Vec<HotlineCallDto>,
-    /// The year's figures, month by month.
+    /// The first and last day of the period the figures are counted over.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The period's figures, month by month.
     pub months: Vec<HotlineMonthDto>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HotlineQuery {
-    /// `YYYY-MM`; this month without it.
+    /// `YYYY-MM`: the calls listed; this month without it.
     month: Option<String>,
 }
 
-/// The hotline log of the caller's places (federation staff).
-#[utoipa::path(get, path = "/api/v1/hotline", tag = "hotline", params(HotlineQuery),
+/// The hotline log of the caller's places (federation staff): the calls of `month`, and the
+/// figures month by month over a period (the year of `month` without one).
+#[utoipa::path(get, path = "/api/v1/hotline", tag = "hotline", params(HotlineQuery, super::FiguresPeriodQuery),
     responses((status = 200, body = HotlineLogDto), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn log(
@@ -89,10 +93,12 @@ async fn log(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Query(q): Query<HotlineQuery>,
+    Query(pq): Query<super::FiguresPeriodQuery>,
 ) -> ApiResult<Json<HotlineLogDto>> {
+    let period = pq.optional().map_err(api(lang))?;
     let l = s
         .services
-        .hotline_log(&caller, q.month.as_deref())
+        .hotline_log_in(&caller, q.month.as_deref(), period)
         .await
         .map_err(api(lang))?;
     let of = |v: &[i64], k: CallKind| {
@@ -124,6 +130,8 @@ async fn log(
                 recorded_by: c.created_by.clone(),
             })
             .collect(),
+        from: l.period.from,
+        to: l.period.to,
         months: l
             .months
             .iter()

@@ -1030,7 +1030,7 @@ pub struct MonthFiguresDto {
 /// A level's monthly figures of public opinion: items by source, category, grade and place;
 /// the topics' clocks against their limits; the time to a published answer.
 #[utoipa::path(get, path = "/api/v1/places/{code}/opinion-figures", tag = "opinion",
-    params(("code" = String, Path), MonthQuery),
+    params(("code" = String, Path), MonthQuery, super::FiguresPeriodQuery),
     responses((status = 200, body = MonthFiguresDto), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1040,10 +1040,12 @@ async fn month_figures(
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
     Query(q): Query<MonthQuery>,
+    Query(pq): Query<super::FiguresPeriodQuery>,
 ) -> ApiResult<Json<MonthFiguresDto>> {
+    let period = pq.optional().map_err(api(lang))?;
     let f = s
         .services
-        .opinion_month(&caller, &code, q.month.as_deref().unwrap_or_default(), lang)
+        .opinion_figures_of(&caller, &code, q.month.as_deref(), period, lang)
         .await
         .map_err(api(lang))?;
     Ok(Json(MonthFiguresDto {
@@ -1077,7 +1079,7 @@ async fn month_figures(
 
 /// The monthly figures as a workbook (XLSX, in the caller's language).
 #[utoipa::path(get, path = "/api/v1/places/{code}/opinion-figures/export", tag = "opinion",
-    params(("code" = String, Path), MonthQuery),
+    params(("code" = String, Path), MonthQuery, super::FiguresPeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -1088,10 +1090,12 @@ async fn month_workbook(
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
     Query(q): Query<MonthQuery>,
+    Query(pq): Query<super::FiguresPeriodQuery>,
 ) -> ApiResult<axum::response::Response> {
+    let period = pq.optional().map_err(api(lang))?;
     let bytes = s
         .services
-        .opinion_month_workbook(&caller, &code, q.month.as_deref().unwrap_or_default(), lang)
+        .opinion_month_workbook(&caller, &code, q.month.as_deref(), period, lang)
         .await
         .map_err(api(lang))?;
     Ok(super::reports::place_workbook(

@@ -203,20 +203,23 @@ pub(super) fn place_workbook(bytes: Vec<u8>, what: &str, code: &str) -> Response
 
 /// A campaign's progress as a workbook (XLSX, in the caller's language).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress/export", tag = "screening",
-    params(("id" = Uuid, Path), super::screening::PlaceQuery),
+    params(("id" = Uuid, Path), super::screening::PlaceQuery, super::PeriodQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn progress_workbook(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(id): Path<String>,
     Query(q): Query<super::screening::PlaceQuery>,
+    Query(pq): Query<super::PeriodQuery>,
 ) -> ApiResult<Response> {
     let id: Uuid = parse_uuid(&id).map_err(api(lang))?;
+    let period = pq.optional().map_err(api(lang))?;
     let bytes = s
         .services
-        .progress_workbook(&caller, id, q.place.as_deref(), lang)
+        .progress_workbook(&caller, id, q.place.as_deref(), period, lang)
         .await
         .map_err(api(lang))?;
     Ok(super::download(

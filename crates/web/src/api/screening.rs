@@ -159,11 +159,17 @@ pub struct ProgressDto {
     pub disputes_high: i64,
     /// The units one level down.
     pub units: Vec<UnitProgressDto>,
+    /// The first and last day of the visits counted, when a period was asked for (the whole
+    /// campaign without one).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 impl From<&Progress> for ProgressDto {
     fn from(p: &Progress) -> Self {
         Self {
+            from: p.period.map(|p| p.from),
+            to: p.period.map(|p| p.to),
             campaign: (&p.campaign).into(),
             place: (&p.place).into(),
             tally: (&p.tally).into(),
@@ -190,21 +196,25 @@ pub struct PlaceQuery {
 }
 
 /// A campaign's progress: households screened out of all, risks by colour, overdue, disputes,
-/// at a place and for each unit below it. Read from the tallies the visits keep.
+/// at a place and for each unit below it. Read from the tallies the visits keep; with a period,
+/// the visits made in it are counted (households and overdue stay those of today).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "screening",
-    params(("id" = Uuid, Path), PlaceQuery),
-    responses((status = 200, body = ProgressDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path), PlaceQuery, super::PeriodQuery),
+    responses((status = 200, body = ProgressDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn campaign_progress(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(id): Path<String>,
     Query(q): Query<PlaceQuery>,
+    Query(pq): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<ProgressDto>> {
     let id = parse_uuid(&id).map_err(api(lang))?;
+    let period = pq.optional().map_err(api(lang))?;
     let p = s
         .services
-        .campaign_progress(&caller, id, q.place.as_deref())
+        .campaign_progress_in(&caller, id, q.place.as_deref(), period)
         .await
         .map_err(api(lang))?;
     Ok(Json((&p).into()))

@@ -90,6 +90,10 @@ pub struct SupervisionBoardDto {
     /// Open tasks first by deadline, then closed ones; at most 100.
     pub tasks: Vec<SupervisionLineDto>,
     pub units: Vec<SupervisionUnitDto>,
+    /// The first and last day the tasks counted were issued, when a period was asked for
+    /// (all tasks without one).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -102,8 +106,9 @@ pub struct SupervisionBoardQuery {
 }
 
 /// The supervision board of the caller: tasks she issued within her places, and those sent to
-/// her department or federation.
-#[utoipa::path(get, path = "/api/v1/supervision", tag = "supervision", params(SupervisionBoardQuery),
+/// her department or federation; with a period, only the tasks issued in it are counted and
+/// listed.
+#[utoipa::path(get, path = "/api/v1/supervision", tag = "supervision", params(SupervisionBoardQuery, crate::api::PeriodQuery),
     responses((status = 200, body = SupervisionBoardDto), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -112,10 +117,12 @@ async fn board(
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Query(q): Query<SupervisionBoardQuery>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> ApiResult<Json<SupervisionBoardDto>> {
+    let period = pq.optional().map_err(api(lang))?;
     let b = s
         .services
-        .supervision_board(&caller, q.place.as_deref(), q.light.as_deref())
+        .supervision_board_in(&caller, q.place.as_deref(), q.light.as_deref(), period)
         .await
         .map_err(api(lang))?;
     Ok(Json(SupervisionBoardDto {
@@ -137,6 +144,8 @@ async fn board(
                 returned: u.returned,
             })
             .collect(),
+        from: b.period.map(|p| p.from),
+        to: b.period.map(|p| p.to),
     }))
 }
 

@@ -55,6 +55,12 @@ struct HotlinePage {
     f: HashMap<String, String>,
     errors: Vec<FieldError>,
     saved: bool,
+    period_action: String,
+    /// What the period's form sends again (the other choices of the page).
+    period_keep: Vec<(String, String)>,
+    /// The period of the figures, as the caller would write it again, and in words.
+    period: String,
+    period_label: String,
 }
 
 impl HotlinePage {
@@ -68,14 +74,14 @@ async fn render(
     s: &AppState,
     c: Ctx,
     caller: &Caller,
-    month: Option<&str>,
+    (month, period): (Option<&str>, Option<jinguo_domain::period::Period>),
     f: HashMap<String, String>,
     errors: Vec<FieldError>,
     status: StatusCode,
     saved: bool,
 ) -> Response {
     let lang = c.lang;
-    let log = match s.services.hotline_log(caller, month).await {
+    let log = match s.services.hotline_log_in(caller, month, period).await {
         Ok(l) => l,
         Err(e) => return error_page(&e, c),
     };
@@ -83,6 +89,12 @@ async fn render(
     let p = HotlinePage {
         title: c.tr("hotline.title").to_string(),
         month: log.month.clone(),
+        period_action: "/hotline".into(),
+        period_keep: month
+            .map(|m| vec![("month".to_string(), m.to_string())])
+            .unwrap_or_default(),
+        period: log.period.key(),
+        period_label: log.period.label(lang),
         calls: log
             .calls
             .iter()
@@ -154,8 +166,14 @@ pub(super) async fn hotline_page(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     Query(q): Query<LogQuery>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    // `month` chooses the calls listed; the figures' period is asked for by the other fields.
+    let period = match (crate::api::PeriodQuery { month: None, ..pq }).optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
     let mut f = HashMap::new();
     f.insert(
         "called_at".to_string(),
@@ -168,7 +186,7 @@ pub(super) async fn hotline_page(
         &s,
         c,
         &caller,
-        q.month.as_deref(),
+        (q.month.as_deref(), period),
         f,
         Vec::new(),
         StatusCode::OK,
@@ -197,7 +215,7 @@ pub(super) async fn record(
                     &s,
                     c,
                     &caller,
-                    None,
+                    (None, None),
                     f,
                     errors,
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -221,7 +239,9 @@ pub(super) async fn record(
     match s.services.record_call(&caller, &input).await {
         Ok(_) => Redirect::to("/hotline?saved=1").into_response(),
         Err(e) => match refusal(&e, &c, "error.conflict") {
-            Some((errors, status)) => render(&s, c, &caller, None, f, errors, status, false).await,
+            Some((errors, status)) => {
+                render(&s, c, &caller, (None, None), f, errors, status, false).await
+            }
             None => error_page(&e, c),
         },
     }

@@ -95,6 +95,12 @@ struct DisputesPage {
     mediator_kinds: Vec<Choice>,
     /// The place (none: a mediator's own list).
     code: Option<String>,
+    period_action: String,
+    period_keep: Vec<(String, String)>,
+    /// The period the figures count the disputes registered in (all time without one), as the
+    /// caller would write it again, and in words.
+    period: String,
+    period_label: String,
     lines: Vec<Line>,
     kinds: Vec<Choice>,
     sources: Vec<Choice>,
@@ -184,7 +190,7 @@ async fn render_list(
     s: &AppState,
     c: Ctx,
     caller: &Caller,
-    code: Option<&str>,
+    (code, period): (Option<&str>, Option<jinguo_domain::period::Period>),
     form: IntakeForm,
     errors: Vec<FieldError>,
     duplicates: &[Uuid],
@@ -246,7 +252,11 @@ async fn render_list(
         }
     });
     let figures = match code {
-        Some(code) => s.services.dispute_figures_in(caller, code, None).await.ok(),
+        Some(code) => s
+            .services
+            .dispute_figures_in(caller, code, period)
+            .await
+            .ok(),
         None => None,
     }
     .map(|f| {
@@ -270,7 +280,7 @@ async fn render_list(
     let units = match code {
         Some(code) => s
             .services
-            .dispute_units(caller, code, None)
+            .dispute_units(caller, code, period)
             .await
             .unwrap_or_default(),
         None => Vec::new(),
@@ -331,6 +341,12 @@ async fn render_list(
             .map(|k| Choice::new(k.key(), k.label(lang)))
             .collect(),
         code: code.map(str::to_string),
+        period_action: code
+            .map(|c| format!("/places/{c}/disputes"))
+            .unwrap_or_default(),
+        period_keep: Vec::new(),
+        period: period.map(|p| p.key()).unwrap_or_default(),
+        period_label: period.map(|p| p.label(lang)).unwrap_or_default(),
         lines: list.iter().map(|d| line(d, lang)).collect(),
         kinds: DisputeKind::ALL
             .iter()
@@ -360,13 +376,18 @@ pub(super) async fn place_disputes(
     PageCaller(caller, _): PageCaller,
     Path(code): Path<String>,
     Query(q): Query<ListQuery>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    let period = match pq.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
     let form = IntakeForm {
         household: q.household.unwrap_or_default(),
         ..Default::default()
     };
-    render_list(&s, c, &caller, Some(&code), form, Vec::new(), &[]).await
+    render_list(&s, c, &caller, (Some(&code), period), form, Vec::new(), &[]).await
 }
 
 /// A mediator's own disputes; federation staff go to their place's.
@@ -382,7 +403,16 @@ pub(super) async fn my_disputes(
         return Redirect::to(&format!("/places/{home}/disputes")).into_response();
     }
     let c = Ctx::with(lang, &uri, &caller);
-    render_list(&s, c, &caller, None, IntakeForm::default(), Vec::new(), &[]).await
+    render_list(
+        &s,
+        c,
+        &caller,
+        (None, None),
+        IntakeForm::default(),
+        Vec::new(),
+        &[],
+    )
+    .await
 }
 
 pub(super) async fn register(
@@ -417,10 +447,10 @@ pub(super) async fn register(
                 "parties",
                 c.tr("error.possible_duplicate.detail"),
             )];
-            render_list(&s, c, &caller, Some(&code), f, errors, &ids).await
+            render_list(&s, c, &caller, (Some(&code), None), f, errors, &ids).await
         }
         Err(e) => match super::screening::field_errors(&e, lang) {
-            Some(errors) => render_list(&s, c, &caller, Some(&code), f, errors, &[]).await,
+            Some(errors) => render_list(&s, c, &caller, (Some(&code), None), f, errors, &[]).await,
             None => error_page(&e, c),
         },
     }
@@ -1091,7 +1121,7 @@ pub(super) async fn set_profile(
                     &s,
                     c,
                     &caller,
-                    Some(&code),
+                    (Some(&code), None),
                     IntakeForm::default(),
                     errors,
                     &[],

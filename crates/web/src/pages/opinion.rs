@@ -696,6 +696,13 @@ struct FiguresPage {
     mean_hours: String,
     breakdowns: Vec<(&'static str, Vec<jinguo_services::opinion_figures::Count>)>,
     clocks: Vec<(&'static str, jinguo_services::opinion_figures::ClockFigures)>,
+    period_action: String,
+    /// What the period's form sends again (the place).
+    period_keep: Vec<(String, String)>,
+    /// The period asked for instead of a month, as the caller would write it again, and in
+    /// words.
+    period: String,
+    period_label: String,
 }
 
 /// A level's monthly figures: her first place unless she chose one.
@@ -705,8 +712,13 @@ pub(super) async fn figures_page(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     axum::extract::Query(q): axum::extract::Query<FiguresQuery>,
+    axum::extract::Query(pq): axum::extract::Query<crate::api::FiguresPeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    let period = match pq.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
     let mut places = meeting_places(&caller);
     let place = q
         .place
@@ -717,12 +729,7 @@ pub(super) async fn figures_page(
     };
     let f = match s
         .services
-        .opinion_month(
-            &caller,
-            &place,
-            q.month.as_deref().unwrap_or_default(),
-            lang,
-        )
+        .opinion_figures_of(&caller, &place, q.month.as_deref(), period, lang)
         .await
     {
         Ok(f) => f,
@@ -757,6 +764,10 @@ pub(super) async fn figures_page(
             .map(|k| (k.kind.label(lang), k.clone()))
             .collect(),
         places,
+        period_action: "/opinion/figures".into(),
+        period_keep: vec![("place".to_string(), f.place_code.clone())],
+        period: period.map(|p| p.key()).unwrap_or_default(),
+        period_label: period.map(|p| p.label(lang)).unwrap_or_default(),
         f,
         c,
     };

@@ -217,10 +217,18 @@ struct ProgressPage {
     id: Uuid,
     place_code: String,
     place_name: String,
-    period: String,
+    /// The campaign's own days.
+    campaign_days: String,
     open: bool,
     crumbs: Vec<Crumb>,
     total: TallyRow,
+    period_action: String,
+    /// What the period's form sends again (the place).
+    period_keep: Vec<(String, String)>,
+    /// The period the visits are counted over when one was asked for, as the caller would
+    /// write it again, and in words.
+    period: String,
+    period_label: String,
     disputes_medium: String,
     disputes_high: String,
     units: Vec<UnitLine>,
@@ -252,14 +260,19 @@ pub(super) async fn campaign_page(
     PageCaller(caller, _): PageCaller,
     Path(id): Path<String>,
     Query(q): Query<PlaceQuery>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
     let Ok(id) = Uuid::parse_str(&id) else {
         return error_page(&ServiceError::NotFound, c);
     };
+    let period = match pq.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
     let p = match s
         .services
-        .campaign_progress(&caller, id, q.place.as_deref())
+        .campaign_progress_in(&caller, id, q.place.as_deref(), period)
         .await
     {
         Ok(p) => p,
@@ -285,9 +298,13 @@ pub(super) async fn campaign_page(
         id,
         place_code: p.place.code.clone(),
         place_name: p.place.name.clone(),
-        period: format!("{} – {}", p.campaign.starts_on, p.campaign.ends_on),
+        campaign_days: format!("{} – {}", p.campaign.starts_on, p.campaign.ends_on),
         open: p.campaign.open,
         crumbs: crumbs(&p.lineage, &caller),
+        period_action: format!("/campaigns/{id}"),
+        period_keep: vec![("place".to_string(), p.place.code.clone())],
+        period: period.map(|p| p.key()).unwrap_or_default(),
+        period_label: period.map(|p| p.label(lang)).unwrap_or_default(),
         total: tally_row(&p.tally),
         disputes_medium: thousands(p.disputes[0]),
         disputes_high: thousands(p.disputes[1]),

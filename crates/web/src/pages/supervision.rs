@@ -73,6 +73,12 @@ struct BoardPage {
     units: Vec<UnitLine>,
     may_issue: bool,
     light: String,
+    period_action: String,
+    /// What the period's form sends again (the other choices of the page).
+    period_keep: Vec<(String, String)>,
+    /// The period asked for, as the caller would write it again, and in words.
+    period: String,
+    period_label: String,
 }
 
 #[derive(Deserialize)]
@@ -87,11 +93,16 @@ pub(super) async fn board_page(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     Query(q): Query<BoardQuery>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
+    let period = match pq.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
     let b = match s
         .services
-        .supervision_board(&caller, q.place.as_deref(), q.light.as_deref())
+        .supervision_board_in(&caller, q.place.as_deref(), q.light.as_deref(), period)
         .await
     {
         Ok(b) => b,
@@ -118,6 +129,14 @@ pub(super) async fn board_page(
             .collect(),
         may_issue: caller.has_role(Role::Staff),
         light: q.light.unwrap_or_default(),
+        period_action: "/supervision".into(),
+        period_keep: q
+            .place
+            .iter()
+            .map(|p| ("place".to_string(), p.clone()))
+            .collect(),
+        period: period.map(|p| p.key()).unwrap_or_default(),
+        period_label: period.map(|p| p.label(lang)).unwrap_or_default(),
         c,
     };
     page(p.render(), StatusCode::OK)
