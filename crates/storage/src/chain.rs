@@ -208,8 +208,11 @@ pub async fn run_counts(
 ) -> Result<(i64, i64), StorageError> {
     Ok(db_run!(db, p => {
         let mut q = QueryBuilder::new(
-            "SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM chain_run_step s              WHERE s.county_code = r.county_code AND s.run_id = r.id AND s.done_ms IS NULL)              THEN 1 ELSE 0 END), 0) FROM chain_run r WHERE r.path >= ");
-        q.push_bind(within.lo.clone()).push(" AND r.path < ").push_bind(within.hi.clone());
+            "SELECT count(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM chain_run_step s \
+             WHERE s.county_code = r.county_code AND s.run_id = r.id AND s.done_ms IS NULL) \
+             THEN 1 ELSE 0 END), 0) FROM chain_run r WHERE 1 = 1",
+        );
+        within.push_within(&mut q, "r.path", "r.county_code");
         reader.push_chain_filter(&mut q, "r");
         q.build_query_as().fetch_one(p).await
     })?)
