@@ -76,8 +76,8 @@ enum Command {
     #[command(subcommand)]
     Export(Export),
     /// Check that the database is sound: the engine's own checks, foreign keys, the network's
-    /// rules, the tallies (households per group, campaigns' visits per place) against a fresh
-    /// count, the audit chain. Exits non-zero when a check fails.
+    /// rules, the tallies (households per group, campaigns' visits per place, each year's
+    /// screening per place) against a fresh count, the audit chain. Exits non-zero when a check fails.
     Check {
         /// First write the tallies afresh from the households and the visits (after a check
         /// found them differing).

@@ -49,3 +49,4 @@ mod tallies;
 mod typical;
 mod volunteer;
 mod worklist;
+mod year_tally;

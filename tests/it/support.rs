@@ -443,6 +443,38 @@ pub async fn campaign_today(s: &Services, who: &Caller, name: &str) -> uuid::Uui
     .id
 }
 
+/// Records a visit, as one of several tasks trying the same household in the same campaign at
+/// once: 1 when this call made it, 0 when another one had (refused naming the household as
+/// already screened, or the same submission answered again); anything else fails the test.
+pub async fn visit_once(
+    s: &Services,
+    who: &Caller,
+    campaign: uuid::Uuid,
+    household: uuid::Uuid,
+    input: &jinguo_domain::screening::VisitInput,
+) -> usize {
+    match s.record_visit(who, campaign, household, input).await {
+        Ok(o) => usize::from(o.created),
+        Err(jinguo_services::ServiceError::Invalid(v)) => {
+            assert!(
+                v.0.iter().any(|f| f.code == "visit.already_screened"),
+                "{v:?}"
+            );
+            0
+        }
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+/// Sums what spawned tasks return.
+pub async fn sum_of(tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
+    let mut n = 0;
+    for task in tasks {
+        n += task.await.unwrap();
+    }
+    n
+}
+
 /// The same services over a new pool of `t`'s PostgreSQL database set to serializable isolation
 /// (the default of some distributed engines); checked on a fresh connection.
 pub async fn serializable(t: &TestDb, s: Services) -> Services {

@@ -167,25 +167,12 @@ async fn concurrent_visits_keep_exact_tallies(b: Backend) {
                 } else {
                     format!("tally-key-{i:08}-{task}")
                 };
-                match s.record_visit(&staff, campaign, h, &visit(risk, key)).await {
-                    Ok(o) => created += usize::from(o.created),
-                    Err(ServiceError::Invalid(v)) => {
-                        assert!(
-                            v.0.iter().any(|f| f.code == "visit.already_screened"),
-                            "{v:?}"
-                        );
-                    }
-                    Err(e) => panic!("{e:?}"),
-                }
+                created += support::visit_once(&s, &staff, campaign, h, &visit(risk, key)).await;
             }
             created
         }));
     }
-    let mut created = 0;
-    for task in tasks {
-        created += task.await.unwrap();
-    }
-    assert_eq!(created, sample.len());
+    assert_eq!(support::sum_of(tasks).await, sample.len());
     let hand = hand_count(&t.db, campaign).await;
     assert_eq!(hand.county.screened, sample.len() as i64);
     assert_eq!(hand.county.risks, [40, 40, 40, 40]);

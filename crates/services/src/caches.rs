@@ -51,8 +51,9 @@ pub struct Caches {
     histories: Memo<Vec<HistoryRow>>,
     dispute_counts: Memo<OpenCounts>,
     care_counts: Memo<(i64, i64)>,
-    /// Every mechanism's figures of a place over a year (the overview's two years), by place and
-    /// year.
+    /// Every mechanism's figures of a place over a year (the overview's two years, the public
+    /// figures), by place and year: counted as the machine itself whoever asks, so the same for
+    /// every caller allowed to see them.
     pub year_figures: Memo<crate::annual::Figures>,
     /// The overview's counts of supervision and the work around it, by reader and place.
     pub work_counts: Memo<crate::supervision::WorkCounts>,

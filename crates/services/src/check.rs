@@ -1,5 +1,6 @@
 //! `jinguo check`: is the database sound — the engine's own checks, the foreign keys, the
-//! network's rules, the households-per-group tallies and the campaigns' tallies of visits (each
+//! network's rules, the households-per-group tallies, the campaigns' tallies of visits and the
+//! years' screening tallies (each
 //! against a fresh count, and rebuilt when asked), the audit chain (against the anchors of the
 //! configured anchor file).
 
@@ -69,6 +70,14 @@ impl Services {
                 "{drift} tallies of campaigns (a place and a risk) that differ from a fresh count of the visits"
             ),
         });
+        let drift = jinguo_storage::screening::screening_tally_drift(&self.db).await?;
+        out.push(CheckLine {
+            name: "screening tallies",
+            ok: drift == 0,
+            detail: format!(
+                "{drift} tallies of a year's screening (a place, or a household screened) that differ from a fresh count of the visits"
+            ),
+        });
         // Against the anchors of the configured anchor file, when there is one.
         let (ok, detail) = match self.configured_anchors() {
             Err(e) => (false, format!("anchors: {e}")),
@@ -88,8 +97,8 @@ impl Services {
         Ok(out)
     }
 
-    /// Writes the households-per-group tallies, the places' tallies and the campaigns' tallies
-    /// afresh from the households, places, members and visits, in one transaction (the machine's operator only). On
+    /// Writes the households-per-group tallies, the places' tallies, the campaigns' tallies and
+    /// the years' screening tallies afresh from the households, places, members and visits, in one transaction (the machine's operator only). On
     /// PostgreSQL the tables counted are locked against writes meanwhile, so that a household or
     /// a visit written at the same moment is counted once: before the rebuild, or after it.
     pub async fn rebuild_tallies(&self, caller: &Caller) -> Result<(), ServiceError> {
@@ -100,7 +109,8 @@ impl Services {
             maintenance::lock_for_tallies(tx).await?;
             maintenance::rebuild_group_tallies(tx).await?;
             jinguo_storage::place::rebuild_place_tallies(tx).await?;
-            jinguo_storage::screening::rebuild_campaign_tallies(tx).await
+            jinguo_storage::screening::rebuild_campaign_tallies(tx).await?;
+            jinguo_storage::screening::rebuild_screening_tallies(tx).await
         })?;
         Ok(())
     }

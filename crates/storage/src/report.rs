@@ -17,7 +17,80 @@ pub struct Screened {
     pub high: i64,
 }
 
+/// The screening of a period below a subtree: from the year's tallies when the period is one
+/// calendar year and the subtree a place's ([`screened_in_year`]), else counted from the visits
+/// ([`screened_from_visits`]). Both give the same figures.
 pub async fn screened(
+    db: &Db,
+    within: &Subtree,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Screened, StorageError> {
+    match (whole_year(from, to), place_path(within)) {
+        (Some(year), Some(path)) => screened_in_year(db, path, year).await,
+        _ => screened_from_visits(db, within, from, to).await,
+    }
+}
+
+/// The year a period covers exactly, from 1 January to 31 December.
+fn whole_year(from: NaiveDate, to: NaiveDate) -> Option<i32> {
+    use chrono::Datelike;
+    let year = from.year();
+    (from.ordinal() == 1 && NaiveDate::from_ymd_opt(year, 12, 31) == Some(to)).then_some(year)
+}
+
+/// The path of the place whose subtree this is (one the tallies have a row for), if it is one.
+fn place_path(within: &Subtree) -> Option<&str> {
+    (!within.lo.is_empty()
+        && within.lo.ends_with('/')
+        && Subtree::of_path(&within.lo).hi == within.hi)
+        .then_some(within.lo.as_str())
+}
+
+/// The screening of one calendar year below a place (its `path`), from the years' screening
+/// tallies the visits' transactions keep (the place's own row in each county below it): a
+/// household is counted once in a year however many campaigns visited it.
+pub async fn screened_in_year(db: &Db, path: &str, year: i32) -> Result<Screened, StorageError> {
+    let county = crate::scope::county_of_path(path);
+    let sql = format!(
+        "SELECT CAST(COALESCE(sum(households), 0) AS BIGINT) AS households, \
+         CAST(COALESCE(sum(visits), 0) AS BIGINT) AS visits, \
+         CAST(COALESCE(sum(medium), 0) AS BIGINT) AS medium, \
+         CAST(COALESCE(sum(high), 0) AS BIGINT) AS high \
+         FROM screening_tally WHERE year = $1 AND path = $2{}",
+        if county.is_some() {
+            " AND county_code = $3"
+        } else {
+            ""
+        }
+    );
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            use crate::quick::*;
+            let mut args = vec![rusqlite::types::Value::Integer(i64::from(year)), text(path)];
+            args.extend(county.map(text));
+            let found = rows(c, &sql, &args, |r| {
+                Ok(Screened {
+                    households: get_int(r, 0)?,
+                    visits: get_int(r, 1)?,
+                    medium: get_int(r, 2)?,
+                    high: get_int(r, 3)?,
+                })
+            })?;
+            Ok(found.into_iter().next().unwrap_or_default())
+        });
+    }
+    Ok(db_run!(db, p => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(year).bind(path);
+        if let Some(county) = county {
+            q = q.bind(county);
+        }
+        q.fetch_one(p).await
+    })?)
+}
+
+/// The screening of a period below a subtree, counted from the visits.
+pub async fn screened_from_visits(
     db: &Db,
     within: &Subtree,
     from: NaiveDate,

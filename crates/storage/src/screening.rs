@@ -83,8 +83,8 @@ pub struct Visit {
     pub recorded_by: String,
 }
 
-/// Writes new visits and adds them to their campaigns' tallies ([`tallies_at`]), in the
-/// caller's transaction.
+/// Writes new visits and adds them to their campaigns' tallies ([`tallies_at`]) and to the
+/// years' screening tallies ([`crate::report::screened_in_year`]), in the caller's transaction.
 pub async fn insert_visits(
     tx: &mut DbConn<'_>,
     rows: &[Visit],
@@ -115,7 +115,8 @@ pub async fn insert_visits(
         })
         .map_err(StorageError::classify)?;
     }
-    tally_visits(tx, rows).await
+    tally_visits(tx, rows).await?;
+    tally_screening(tx, rows).await
 }
 
 /// The visit a submission key already made, if any.
@@ -523,6 +524,174 @@ pub async fn rebuild_campaign_tallies(tx: &mut DbConn<'_>) -> Result<(), Storage
     conn_run!(tx, c => async {
         sqlx::query("DELETE FROM campaign_tally").execute(&mut *c).await?;
         sqlx::query(sqlx::AssertSqlSafe(insert.clone())).execute(&mut *c).await?;
+        Ok::<_, sqlx::Error>(())
+    }.await)?;
+    Ok(())
+}
+
+/// The calendar year of a visit date, as SQL over `visit.visited_on` (a date on PostgreSQL,
+/// text on SQLite: its text starts with the year on both).
+const VISIT_YEAR: &str = "CAST(substr(CAST(visited_on AS TEXT), 1, 4) AS INTEGER)";
+
+/// A row of the years' screening tallies: `(county, year, path)`.
+type YearKey<'a> = (&'a str, i32, &'a str);
+
+/// What the years' screening tallies gain at one place: `(level, households, visits, medium,
+/// high)`.
+type YearGain = (i16, i64, i64, i64, i64);
+
+/// Adds new visits to the screening tallies of their years, in the transaction that writes them:
+/// each visit (and its risk when medium or high) at its household's group and every place above
+/// it; the household too when it is its first visit of the year. Which households are new to the
+/// year is what `screening_household` says after the insert of their keys, so that two
+/// transactions visiting one household at once count it once (the second waits for the first's
+/// key on PostgreSQL, and SQLite has one writer). Rows are taken in key order, as the campaigns'
+/// tallies are.
+async fn tally_screening(tx: &mut DbConn<'_>, rows: &[Visit]) -> Result<(), StorageError> {
+    use chrono::Datelike;
+    let mut keys: std::collections::BTreeMap<(&str, Uuid, i32), &str> = Default::default();
+    for v in rows {
+        keys.entry((v.county_code.as_str(), v.household_id, v.visited_on.year()))
+            .or_insert(v.path.as_str());
+    }
+    let keys: Vec<_> = keys.into_iter().collect();
+    let mut new: std::collections::HashSet<(String, Uuid, i32)> = Default::default();
+    for chunk in keys.chunks(500) {
+        let found: Vec<(String, Uuid, i32)> = conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO screening_household (county_code, household_id, year) ");
+            q.push_values(chunk, |mut b, ((county, household, year), _)| {
+                b.push_bind(*county).push_bind(*household).push_bind(*year);
+            });
+            q.push(" ON CONFLICT (county_code, household_id, year) DO NOTHING \
+                     RETURNING county_code, household_id, year");
+            q.build_query_as().fetch_all(&mut *c).await
+        })?;
+        new.extend(found);
+    }
+    let mut gain: std::collections::BTreeMap<YearKey<'_>, YearGain> = Default::default();
+    for ((county, household, year), path) in &keys {
+        if new.contains(&(county.to_string(), *household, *year)) {
+            add_year_gain(&mut gain, (*county, *year, *path), [1, 0, 0, 0]);
+        }
+    }
+    for v in rows {
+        let (medium, high) = (i64::from(v.risk == "medium"), i64::from(v.risk == "high"));
+        let at = (v.county_code.as_str(), v.visited_on.year(), v.path.as_str());
+        add_year_gain(&mut gain, at, [0, 1, medium, high]);
+    }
+    let gain: Vec<_> = gain.into_iter().collect();
+    for chunk in gain.chunks(500) {
+        conn_run!(tx, c => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO screening_tally (county_code, year, level, path, households, visits, medium, high) ");
+            q.push_values(chunk, |mut b, ((county, year, path), (level, households, visits, medium, high))| {
+                b.push_bind(*county)
+                    .push_bind(*year)
+                    .push_bind(*level)
+                    .push_bind(*path)
+                    .push_bind(*households)
+                    .push_bind(*visits)
+                    .push_bind(*medium)
+                    .push_bind(*high);
+            });
+            q.push(" ON CONFLICT (county_code, year, path) DO UPDATE SET \
+                     households = screening_tally.households + excluded.households, \
+                     visits = screening_tally.visits + excluded.visits, \
+                     medium = screening_tally.medium + excluded.medium, \
+                     high = screening_tally.high + excluded.high");
+            q.build().execute(&mut *c).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// Adds `[households, visits, medium, high]` at a household's group (`path`) to the rows of that
+/// place and of every place above it.
+fn add_year_gain<'a>(
+    gain: &mut std::collections::BTreeMap<YearKey<'a>, YearGain>,
+    (county, year, path): YearKey<'a>,
+    [households, visits, medium, high]: [i64; 4],
+) {
+    for (level, place) in crate::place::places_of(path) {
+        let e = gain
+            .entry((county, year, place))
+            .or_insert((level, 0, 0, 0, 0));
+        e.1 += households;
+        e.2 += visits;
+        e.3 += medium;
+        e.4 += high;
+    }
+}
+
+/// The households screened in each year, counted afresh from the visits, as a query of rows
+/// `(county_code, household_id, year)`.
+fn fresh_screened_households_sql() -> String {
+    format!("SELECT DISTINCT county_code, household_id, {VISIT_YEAR} AS year FROM visit")
+}
+
+/// The years' screening tallies counted afresh from the visits, as a query of rows
+/// `(county_code, year, level, path, households, visits, medium, high)`.
+fn fresh_screening_sql() -> String {
+    let levels = crate::place::levels_sql();
+    format!(
+        "SELECT county_code, year, level, path, CAST(sum(households) AS BIGINT) AS households, \
+         CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(medium) AS BIGINT) AS medium, \
+         CAST(sum(high) AS BIGINT) AS high FROM ( \
+         SELECT h.county_code, h.year, l.level, substr(h.path, 1, l.len) AS path, 1 AS households, \
+         h.visits, h.medium, h.high FROM ( \
+         SELECT county_code, household_id, path, {VISIT_YEAR} AS year, count(*) AS visits, \
+         sum(CASE WHEN risk = 'medium' THEN 1 ELSE 0 END) AS medium, \
+         sum(CASE WHEN risk = 'high' THEN 1 ELSE 0 END) AS high \
+         FROM visit GROUP BY county_code, household_id, path, {VISIT_YEAR}) h \
+         JOIN ({levels}) l ON length(h.path) >= l.len \
+         ) x GROUP BY county_code, year, level, path"
+    )
+}
+
+/// Rows of the years' screening tallies, and households screened in a year, that differ from a
+/// fresh count from the visits (a row missing on either side counts).
+pub async fn screening_tally_drift(db: &Db) -> Result<i64, StorageError> {
+    let tallies = format!(
+        "SELECT count(*) FROM screening_tally t FULL OUTER JOIN ({}) f \
+         ON f.county_code = t.county_code AND f.year = t.year AND f.path = t.path \
+         WHERE coalesce(t.households, 0) <> coalesce(f.households, 0) \
+         OR coalesce(t.visits, 0) <> coalesce(f.visits, 0) \
+         OR coalesce(t.medium, 0) <> coalesce(f.medium, 0) \
+         OR coalesce(t.high, 0) <> coalesce(f.high, 0) \
+         OR coalesce(t.level, 0) <> coalesce(f.level, t.level)",
+        fresh_screening_sql()
+    );
+    let households = format!(
+        "SELECT count(*) FROM screening_household s FULL OUTER JOIN ({}) f \
+         ON f.county_code = s.county_code AND f.household_id = s.household_id AND f.year = s.year \
+         WHERE s.county_code IS NULL OR f.county_code IS NULL",
+        fresh_screened_households_sql()
+    );
+    let mut drift = 0;
+    for sql in [tallies, households] {
+        let (n,): (i64,) =
+            db_run!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_one(p).await)?;
+        drift += n;
+    }
+    Ok(drift)
+}
+
+/// Writes the years' screening tallies afresh from the visits, in the caller's transaction.
+pub async fn rebuild_screening_tallies(tx: &mut DbConn<'_>) -> Result<(), StorageError> {
+    let households = format!(
+        "INSERT INTO screening_household (county_code, household_id, year) {}",
+        fresh_screened_households_sql()
+    );
+    let tallies = format!(
+        "INSERT INTO screening_tally (county_code, year, level, path, households, visits, medium, high) {}",
+        fresh_screening_sql()
+    );
+    conn_run!(tx, c => async {
+        sqlx::query("DELETE FROM screening_household").execute(&mut *c).await?;
+        sqlx::query("DELETE FROM screening_tally").execute(&mut *c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(households.clone())).execute(&mut *c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(tallies.clone())).execute(&mut *c).await?;
         Ok::<_, sqlx::Error>(())
     }.await)?;
     Ok(())
