@@ -829,7 +829,112 @@ pub async fn province(services: &Services, households: i64) -> anyhow::Result<()
         "| household search by resident ID across the province (found {}) | {search:.1} ms |",
         found.code
     );
+    province_tables(services).await
+}
+
+/// The statistical tables a province's federation receives for the last complete year: every
+/// county of Yunnan defines one table (every figure as a column, a row for each township),
+/// counts it (its staff's draft and workbook), signs it off and sends it; then the province's
+/// staff read the tables of all counties and their sum. Prints the times.
+async fn province_tables(services: &Services) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    use jinguo_domain::report::{Figure, TableInput};
+    let Db::Postgres(pg) = &services.db else {
+        anyhow::bail!("the province benchmark runs on PostgreSQL");
+    };
+    let counties: Vec<(String, String)> = sqlx::query_as(
+        "SELECT code, path FROM place WHERE level = 3 AND path LIKE '53/%' ORDER BY code",
+    )
+    .fetch_all(pg)
+    .await?;
+    let year = jinguo_services::clock::today().year() - 1;
+    let period = jinguo_domain::period::Period::year(year)
+        .map_err(|e| anyhow::anyhow!("period {year}: {e:?}"))?;
+    let table = TableInput {
+        name: "综合统计".into(),
+        columns: Figure::ALL
+            .iter()
+            .map(|f| f.key())
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let (mut counting, mut slowest, mut workbooks, mut sending) = (
+        Duration::ZERO,
+        (Duration::ZERO, String::new()),
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    for (code, path) in &counties {
+        let staff = staff_of(path);
+        if services.stat_tables(&staff, code).await?.is_empty() {
+            services.save_stat_table(&staff, code, None, &table).await?;
+        }
+        let t = Instant::now();
+        let drafted = services.county_tables(&staff, code, period).await?;
+        let took = t.elapsed();
+        counting += took;
+        if took > slowest.0 {
+            slowest = (took, code.clone());
+        }
+        let t = Instant::now();
+        services
+            .tables_workbook(&staff, code, period, jinguo_domain::Lang::Zh)
+            .await?;
+        workbooks += t.elapsed();
+        if drafted
+            .sign_off
+            .as_ref()
+            .is_none_or(|s| s.sent_ms.is_none())
+        {
+            let t = Instant::now();
+            services.sign_stat_tables(&staff, code, period).await?;
+            services.send_stat_tables(&staff, code, period).await?;
+            sending += t.elapsed();
+        }
+    }
+    let province = staff_of("53/");
+    let received = services.received_tables(&province, "53", period).await?;
+    let sent = received.tables.first().map_or(0, |t| t.counties.len());
+    anyhow::ensure!(
+        sent == counties.len(),
+        "the province received {sent} counties' tables of {}",
+        counties.len()
+    );
+    let reading = median_ms(5, || services.received_tables(&province, "53", period)).await?;
+    let n = counties.len();
+    crate::out!(
+        "| statistical tables of {year} ({n} counties, one table of {} figures a township) | time |",
+        Figure::ALL.len()
+    );
+    crate::out!("|---|---|");
+    crate::out!(
+        "| every county counts its tables (the staff's draft), together | {:.0} ms ({:.0} ms a county, slowest {} {:.0} ms) |",
+        ms(counting),
+        ms(counting) / n as f64,
+        slowest.1,
+        ms(slowest.0)
+    );
+    crate::out!(
+        "| every county's workbook, together | {:.0} ms ({:.0} ms a county) |",
+        ms(workbooks),
+        ms(workbooks) / n as f64
+    );
+    crate::out!(
+        "| every county signs off (counting again) and sends, together | {:.0} ms |",
+        ms(sending)
+    );
+    crate::out!(
+        "| the province's staff: the {n} counties' tables and their sum (received, suppressed) | {reading:.1} ms |"
+    );
+    crate::out!(
+        "| the province's statistical tables from the records: counting, workbooks and the sum | {:.0} ms |",
+        ms(counting) + ms(workbooks) + reading
+    );
     Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// The statements of a county's figures whose plans `bench country` shows (the county's range

@@ -106,6 +106,14 @@ pub struct Config {
     /// Published figures and tables sent upward show counts from 1 to this − 1 as "<this", with
     /// further cells hidden so that none can be worked out from the totals (3 to 100).
     pub suppression_threshold: i64,
+    /// The public figures (page and API, no account): requests one client may make a minute,
+    /// and at once (a token bucket); past them 429 with `Retry-After`.
+    pub public_figures_per_minute: u32,
+    pub public_figures_burst: u32,
+    /// Addresses of reverse proxies in front of this server: for a request from one of them the
+    /// client is the last address of its `X-Forwarded-For` (rate limits of the public pages).
+    /// Empty by default: the connection's address, never a header a client could set.
+    pub trusted_proxies: Vec<String>,
     /// Font files PDFs are set in (the first with Chinese characters is used); by default those
     /// of Debian's fonts-wqy-microhei and fonts-noto-cjk.
     pub pdf_fonts: Vec<String>,
@@ -254,6 +262,9 @@ impl Default for Config {
             family_objections_per_hour: 5,
             hotline_hours: "08:30-11:30,14:30-17:30".into(),
             suppression_threshold: jinguo_domain::suppress::DEFAULT_THRESHOLD,
+            public_figures_per_minute: 60,
+            public_figures_burst: 20,
+            trusted_proxies: Vec::new(),
             pdf_fonts: jinguo_interchange::pdf::DEFAULT_FONTS
                 .iter()
                 .map(|p| p.to_string())
@@ -294,7 +305,7 @@ impl Default for Config {
     }
 }
 
-const ENV_KEYS: [&str; 69] = [
+const ENV_KEYS: [&str; 71] = [
     "order_reconsideration_days",
     "conference_days",
     "conference_urgent_hours",
@@ -315,6 +326,8 @@ const ENV_KEYS: [&str; 69] = [
     "confirmation_days",
     "hotline_hours",
     "suppression_threshold",
+    "public_figures_per_minute",
+    "public_figures_burst",
     "pdf_fonts",
     "supervision_yellow_days",
     "supervision_notice_working_days",
@@ -395,7 +408,7 @@ impl Config {
         let mut distinct: Vec<_> = chain.iter().flatten().collect();
         distinct.sort();
         distinct.dedup();
-        let rules: [(bool, &str); 39] = [
+        let rules: [(bool, &str); 41] = [
             (
                 cfg.sms_gateway_url.as_deref().is_none_or(|u| {
                     !jinguo_services::outbound::address_refused(u, cfg.delivery_loopback)
@@ -522,6 +535,17 @@ impl Config {
             (
                 (1..=1000).contains(&cfg.family_objections_per_hour),
                 "family_objections_per_hour must be 1 to 1000",
+            ),
+            (
+                (1..=100_000).contains(&cfg.public_figures_per_minute)
+                    && (1..=100_000).contains(&cfg.public_figures_burst),
+                "public_figures_per_minute and public_figures_burst must be 1 to 100000",
+            ),
+            (
+                cfg.trusted_proxies
+                    .iter()
+                    .all(|a| a.trim().parse::<std::net::IpAddr>().is_ok()),
+                "trusted_proxies must list IP addresses such as 10.0.0.2",
             ),
             (
                 jinguo_domain::suppress::valid_threshold(cfg.suppression_threshold),
@@ -658,6 +682,19 @@ impl Config {
             max_bytes: self.max_import_bytes,
             max_rows: self.max_import_rows,
             timeout: std::time::Duration::from_secs(self.import_timeout_seconds),
+        }
+    }
+
+    /// How often one client may ask for the public figures, for the web.
+    pub fn public_rate(&self) -> jinguo_services::public_figures::PublicRate {
+        jinguo_services::public_figures::PublicRate {
+            per_minute: self.public_figures_per_minute,
+            burst: self.public_figures_burst,
+            trusted_proxies: self
+                .trusted_proxies
+                .iter()
+                .filter_map(|a| a.trim().parse().ok())
+                .collect(),
         }
     }
 
@@ -875,6 +912,37 @@ mod tests {
             ("import_timeout_seconds = 86401", "import_timeout_seconds"),
             ("date_horizon_years = 0", "date_horizon_years"),
             ("date_horizon_years = 101", "date_horizon_years"),
+        ] {
+            let e = load_toml(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains(key), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_public_figures_rate_is_configured_and_checked() {
+        let cfg = load_toml(
+            "public_figures_per_minute = 30\npublic_figures_burst = 5\ntrusted_proxies = [\"10.0.0.2\", \"::1\"]\n",
+        )
+        .map_err(|e| e.to_string());
+        let rate = cfg.map(|c| c.public_rate());
+        assert_eq!(
+            rate.as_ref()
+                .map(|r| (r.per_minute, r.burst, r.trusted_proxies.len())),
+            Ok((30, 5, 2))
+        );
+        assert_eq!(
+            load_toml("")
+                .map(|c| c.public_rate())
+                .map_err(|e| e.to_string()),
+            Ok(jinguo_services::public_figures::PublicRate::default())
+        );
+        for (bad, key) in [
+            ("public_figures_per_minute = 0", "public_figures_per_minute"),
+            ("public_figures_burst = 0", "public_figures_burst"),
+            ("trusted_proxies = [\"proxy.local\"]", "trusted_proxies"),
         ] {
             let e = load_toml(bad)
                 .err()

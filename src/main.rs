@@ -387,6 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     services.hotline_hours = cfg.hotline_hours();
     services.family = cfg.family();
     services.suppression_threshold = cfg.suppression_threshold;
+    services.public_rate = cfg.public_rate();
     services.pdf_fonts = cfg.pdf_fonts.iter().map(std::path::PathBuf::from).collect();
     services.anchors = cfg.anchors();
     services.imports = cfg.imports();

@@ -270,20 +270,7 @@ async fn over_a_period(b: Backend) {
     }
 
     // The pages: the period's form, the figures over it, a bad period refused naming it.
-    let page = |path: String| {
-        let http = api.http.clone();
-        let cookie = who.cookie.clone();
-        let base = srv.base.clone();
-        async move {
-            let r = http
-                .get(format!("{base}{path}"))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        }
-    };
+    let page = async |path: String| support::page_of(&api, &who, &path).await;
     let (st, html) = page(format!("/supervision?period={last_year}&lang=zh")).await;
     assert_eq!(st, 200);
     assert!(html.contains("id=\"period-form\"") && html.contains(&format!("{last_year}年")));
@@ -323,3 +310,107 @@ async fn over_a_period(b: Backend) {
     }
 }
 both_backends!(supervision_hotline_and_screening, super::over_a_period);
+
+/// The figures of high-risk work over a period: a conference planned today counts in this
+/// year and not in the last; the API and the page take the period, and a period ending before
+/// it starts, longer than ten years or in the future is refused naming the field.
+async fn conference_figures_over_a_period(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    s.ensure_departments(&jinguo_services::Caller::operator(), "530181")
+        .await
+        .unwrap();
+    support::account(&s, "pc-staff", Role::Staff, "530181").await;
+    let staff = support::caller_of(&s, "pc-staff", support::PASSWORD).await;
+    let today = clock::today();
+    let this_year = Period::year(today.year()).unwrap();
+    let last_year = Period::year(today.year() - 1).unwrap();
+    let count = async |period: Option<Period>| {
+        s.conference_figures_in(&staff, "530181", period)
+            .await
+            .unwrap()
+    };
+    let (all_before, now_before, then_before) = (
+        count(None).await,
+        count(Some(this_year)).await,
+        count(Some(last_year)).await,
+    );
+    s.plan_conference(
+        &staff,
+        "530181",
+        &serde_json::from_value(
+            serde_json::json!({"conference_on": today.to_string(), "invited": ["police"]}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let all = s.conference_figures(&staff, "530181").await.unwrap();
+    let now = count(Some(this_year)).await;
+    let then = count(Some(last_year)).await;
+    assert_eq!(all.conferences_planned, all_before.conferences_planned + 1);
+    assert_eq!(now.conferences_planned, now_before.conferences_planned + 1);
+    assert_eq!(then, then_before);
+    // Long ago nothing at all.
+    let old = count(Some(Period::year(2001).unwrap())).await;
+    assert!(old.cases_by_risk.iter().all(|(_, n)| *n == 0), "{old:?}");
+    assert_eq!((old.conferences_planned, old.conferences_held), (0, 0));
+
+    let srv = support::serve(s.clone()).await;
+    let who = support::session(&s, "pc-staff", false).await;
+    let api = support::Api {
+        base: srv.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let url = "/api/v1/places/530181/conference-figures";
+    let (st, body) = api
+        .send(&who, "GET", &format!("{url}?year={}", today.year()), None)
+        .await;
+    assert_eq!(
+        (st, body["conferences_planned"].clone()),
+        (200, now.conferences_planned.into()),
+        "{body}"
+    );
+    let (st, body) = api
+        .send(
+            &who,
+            "GET",
+            &format!("{url}?period={}", today.year() - 1),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, body["conferences_planned"].clone()),
+        (200, then.conferences_planned.into()),
+        "{body}"
+    );
+    for (query, field, code) in [
+        ("from=2021-03-01&to=2021-01-01", "to", "period.reversed"),
+        ("from=2001-01-01&to=2021-01-01", "to", "period.too_long"),
+        ("year=2999", "year", "period.future"),
+        ("period=2999-05", "period", "period.future"),
+    ] {
+        let (st, body) = api.send(&who, "GET", &format!("{url}?{query}"), None).await;
+        assert_eq!(st, 422, "{query}: {body}");
+        assert_eq!(
+            support::fields(&body),
+            vec![(field.to_string(), code.to_string())],
+            "{query}"
+        );
+    }
+    let page = async |path: String| support::page_of(&api, &who, &path).await;
+    let (st, html) = page(format!(
+        "/places/530181/conferences?period={}&lang=en",
+        today.year() - 1
+    ))
+    .await;
+    assert_eq!(st, 200);
+    assert!(html.contains("id=\"period-form\""), "{html}");
+    assert!(html.contains("data-key=\"figures.conferences_held\""));
+    let (st, html) = page("/places/530181/conferences?year=2999&lang=en".into()).await;
+    assert_eq!(st, 422);
+    assert!(html.contains("cannot start after today"), "{html}");
+}
+both_backends!(
+    conference_figures_period,
+    super::conference_figures_over_a_period
+);

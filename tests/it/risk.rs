@@ -4,7 +4,9 @@
 //! repeated with its history, judgement, escalation, the county's checklist and weights, what
 //! staff who do not own the case see, the audit).
 
-use crate::support::{self, Api, all_backends, both_backends, fields, serve, with_small_demo};
+use crate::support::{
+    self, Api, all_backends, both_backends, fields, page_of, serve, with_small_demo,
+};
 use chrono::{Duration, Utc};
 use jinguo_domain::account::Role;
 use jinguo_domain::linkage::DeadlineKind;
@@ -788,18 +790,6 @@ async fn serve_api(s: &jinguo_services::Services) -> (support::Server, Api) {
         http: reqwest::Client::new(),
     };
     (srv, api)
-}
-
-/// A page of the server as `who` sees it: (status, body).
-async fn page_of(api: &Api, who: &support::Session, path: &str) -> (u16, String) {
-    let r = api
-        .http
-        .get(format!("{}{path}", api.base))
-        .header("cookie", &who.cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 /// A form posted as `who` (redirects followed): (status, body).

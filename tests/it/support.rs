@@ -322,6 +322,18 @@ impl Drop for Server {
     }
 }
 
+/// A page of the server as `who` sees it: (status, body).
+pub async fn page_of(api: &Api, who: &Session, path: &str) -> (u16, String) {
+    let r = api
+        .http
+        .get(format!("{}{path}", api.base))
+        .header("cookie", &who.cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 pub async fn serve(services: Services) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -585,3 +585,100 @@ async fn tables_over_http() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("href=\"#f-columns\""));
 }
+
+/// The public figures without an account are rate-limited by the connection's address: past
+/// the bucket 429 with `Retry-After` (a problem document on the API, a page in the caller's
+/// language), a header naming another address changes nothing, another client is unaffected;
+/// behind a trusted proxy the address it forwards is the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_figures_are_rate_limited() {
+    let (_t, mut s) = with_small_demo(Backend::Sqlite).await;
+    s.public_rate = jinguo_services::public_figures::PublicRate {
+        per_minute: 1,
+        burst: 3,
+        trusted_proxies: vec!["127.0.0.3".parse().unwrap()],
+    };
+    let server = support::serve(s.clone()).await;
+    let from = |a: &str| {
+        reqwest::Client::builder()
+            .local_address(a.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let (one, two, proxy) = (from("127.0.0.1"), from("127.0.0.2"), from("127.0.0.3"));
+    let base = &server.base;
+    // A GET from a client, with the `X-Forwarded-For` it says when it says one.
+    let ask = |c: &reqwest::Client, url: &str, forwarded: Option<&str>| {
+        let mut r = c.get(url);
+        if let Some(f) = forwarded {
+            r = r.header("x-forwarded-for", f);
+        }
+        r.send()
+    };
+    let api = format!("{base}/api/v1/public/figures/530181?year=2021");
+    for path in ["/figures", "/figures/530181?year=2021"] {
+        let r = ask(&one, &format!("{base}{path}"), None).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    assert_eq!(ask(&one, &api, None).await.unwrap().status(), 200);
+    // The bucket is empty: the API answers a problem document.
+    let r = one
+        .get(&api)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "rate_limited", "{problem}");
+    assert!(
+        problem.to_string().contains("Too many requests"),
+        "{problem}"
+    );
+    // The page, in Chinese by default and in English when asked.
+    let r = ask(&one, &format!("{base}/figures"), None).await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("请求次数已达上限"));
+    let r = one
+        .get(format!("{base}/figures/530181?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("The limit of requests has been reached")
+    );
+    // A header a client sets is not trusted from an address that is no proxy.
+    let r = ask(&one, &api, Some("198.51.100.9")).await.unwrap();
+    assert_eq!(r.status(), 429);
+    // Another client is not touched.
+    for _ in 0..3 {
+        assert_eq!(ask(&two, &api, None).await.unwrap().status(), 200);
+    }
+    // Behind the trusted proxy each forwarded client has its own bucket: the last address of
+    // `X-Forwarded-For` (the one the proxy appended), not what the client put before it.
+    for _ in 0..3 {
+        let r = ask(&proxy, &api, Some("127.0.0.2, 198.51.100.1")).await;
+        assert_eq!(r.unwrap().status(), 200);
+    }
+    let r = ask(&proxy, &api, Some("203.0.113.5, 198.51.100.1")).await;
+    assert_eq!(r.unwrap().status(), 429);
+    let r = ask(&proxy, &api, Some("198.51.100.2")).await;
+    assert_eq!(r.unwrap().status(), 200);
+}

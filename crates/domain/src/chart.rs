@@ -44,12 +44,20 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         if let Some(v) = b.value {
-            let bh = (v as f64 / max * plot_h).max(if v > 0 { 1.0 } else { 0.0 });
+            // A zero draws no bar (a rectangle without height is no shape); its value stands on
+            // the axis. Any other count is at least a pixel high.
+            let bh = if v > 0 {
+                (v as f64 / max * plot_h).max(1.0)
+            } else {
+                0.0
+            };
             let y = h - bottom - bh;
-            out.push_str(&format!(
-                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{bh:.1}\" fill=\"#b0306a\"><title>{}: {v}</title></rect>",
-                escape(&b.label)
-            ));
+            if v > 0 {
+                out.push_str(&format!(
+                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{bh:.1}\" fill=\"#b0306a\"><title>{}: {v}</title></rect>",
+                    escape(&b.label)
+                ));
+            }
             if bars.len() <= 16 {
                 out.push_str(&format!(
                     "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{v}</text>",
@@ -98,5 +106,49 @@ mod tests {
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(svg.contains("排查 &lt;月&gt;"));
+    }
+
+    /// Every `height="…"` of the rectangles of an SVG.
+    fn heights(svg: &str) -> Vec<f64> {
+        svg.split("<rect")
+            .skip(1)
+            .map(|r| {
+                let at = r.find("height=\"").unwrap() + 8;
+                r[at..at + r[at..].find('"').unwrap()].parse().unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn zeros_draw_no_rectangle_but_keep_their_value() {
+        let bar = |label: &str, value| Bar {
+            label: label.into(),
+            value,
+        };
+        let svg = bars(
+            "月度",
+            &[
+                bar("1月", Some(0)),
+                bar("2月", Some(3)),
+                bar("3月", Some(0)),
+                bar("4月", None),
+                bar("5月", Some(1_000_000)),
+            ],
+        );
+        let h = heights(&svg);
+        assert_eq!(h.len(), 2, "{svg}");
+        assert!(h.iter().all(|h| *h >= 1.0), "{h:?}");
+        // Each zero still shows its value above the axis, and every label is there.
+        assert_eq!(svg.matches(">0</text>").count(), 2, "{svg}");
+        for m in ["1月", "2月", "3月", "4月", "5月"] {
+            assert!(svg.contains(m), "{m}");
+        }
+        // All zeros (or nothing but gaps): an axis and labels, no rectangle at all.
+        let none = bars(
+            "空",
+            &[bar("a", Some(0)), bar("b", None), bar("c", Some(0))],
+        );
+        assert!(!none.contains("<rect"), "{none}");
+        assert!(none.starts_with("<svg") && none.ends_with("</svg>"));
     }
 }

@@ -132,6 +132,12 @@ fn named(keys: &[String], deps: &[DepartmentRow]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every day a record may carry: the figures without a period.
+const ALL_DAYS: (NaiveDate, NaiveDate) = (
+    NaiveDate::from_ymd_opt(1, 1, 1).unwrap(),
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+);
+
 impl Services {
     /// The county a caller organises conferences for: staff managing the whole county.
     async fn conference_county(&self, caller: &Caller, code: &str) -> Result<String, ServiceError> {
@@ -339,9 +345,25 @@ impl Services {
         caller: &Caller,
         county: &str,
     ) -> Result<ConferenceFigures, ServiceError> {
+        self.conference_figures_in(caller, county, None).await
+    }
+
+    /// The same over a period: the cases received in it by risk (open or closed), the
+    /// conferences on its days, the actions due in it. Without one: the open cases, every
+    /// conference and action.
+    pub async fn conference_figures_in(
+        &self,
+        caller: &Caller,
+        county: &str,
+        period: Option<jinguo_domain::period::Period>,
+    ) -> Result<ConferenceFigures, ServiceError> {
         let county = self.conference_county(caller, county).await?;
         let mut f = ConferenceFigures::default();
-        let by_risk = store::open_cases_by_risk(&self.db, &county).await?;
+        let (days, only_open) = match period {
+            Some(p) => ((p.from, p.to), false),
+            None => (ALL_DAYS, true),
+        };
+        let by_risk = store::cases_by_risk(&self.db, &county, days, only_open).await?;
         for r in [Risk::Low, Risk::Medium, Risk::High] {
             let n = by_risk
                 .iter()
@@ -350,7 +372,7 @@ impl Services {
                 .unwrap_or(0);
             f.cases_by_risk.push((r, n));
         }
-        for (status, n) in store::conferences_by_status(&self.db, &county).await? {
+        for (status, n) in store::conferences_by_status(&self.db, &county, days).await? {
             if status == ConferenceStatus::Held.key() {
                 f.conferences_held = n;
             } else {
@@ -358,7 +380,7 @@ impl Services {
             }
         }
         let now = clock::now();
-        for (due_on, done_at) in store::action_times(&self.db, &county).await? {
+        for (due_on, done_at) in store::action_times(&self.db, &county, days).await? {
             // Due by the end of its day in China.
             let end = clock::day_start(due_on + chrono::Days::new(1));
             match done_at {

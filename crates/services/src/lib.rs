@@ -126,6 +126,9 @@ pub struct Services {
     /// Counts from 1 to this − 1 are shown as "<this" in whatever is published or sent upward
     /// (`suppression_threshold`, 5 by default).
     pub suppression_threshold: i64,
+    /// How often one client may ask for the public figures (`public_figures_per_minute`,
+    /// `public_figures_burst`, `trusted_proxies`).
+    pub public_rate: public_figures::PublicRate,
     /// The font files PDFs are set in (`pdf_fonts`; Debian's WenQuanYi Micro Hei by default),
     /// read at the first PDF.
     pub pdf_fonts: Vec<std::path::PathBuf>,
@@ -157,6 +160,7 @@ impl Services {
             hotline_hours: jinguo_domain::hotline::ServiceHours::default(),
             family: family::FamilyPolicy::default(),
             suppression_threshold: jinguo_domain::suppress::DEFAULT_THRESHOLD,
+            public_rate: public_figures::PublicRate::default(),
             pdf_fonts: jinguo_interchange::pdf::DEFAULT_FONTS
                 .iter()
                 .map(std::path::PathBuf::from)

@@ -12,6 +12,27 @@ use jinguo_domain::report::Figure;
 use jinguo_domain::suppress::Shown;
 use jinguo_storage::place::Place;
 
+/// How often one client may ask for the public figures (the page and the API), as a token
+/// bucket: `burst` requests at once, refilled at `per_minute`. The client is the connection's
+/// address; a request arriving from one of `trusted_proxies` is the client its
+/// `X-Forwarded-For` names last (the address that proxy saw).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicRate {
+    pub per_minute: u32,
+    pub burst: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for PublicRate {
+    fn default() -> Self {
+        Self {
+            per_minute: 60,
+            burst: 20,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
 /// The earliest year the page shows.
 pub const FIRST_YEAR: i32 = 2000;
 

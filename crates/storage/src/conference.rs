@@ -276,29 +276,40 @@ pub async fn unclocked_high_cases(db: &Db, limit: i64) -> Result<Vec<Uuid>, Stor
 }
 
 /// A county's open domestic-violence cases by risk: (risk, count). A count, nobody named.
-pub async fn open_cases_by_risk(db: &Db, county: &str) -> Result<Vec<(String, i64)>, StorageError> {
+pub async fn cases_by_risk(
+    db: &Db,
+    county: &str,
+    days: (NaiveDate, NaiveDate),
+    only_open: bool,
+) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT risk, count(*) FROM dv_case WHERE county_code = $1 AND status = 'open' \
+        "SELECT risk, count(*) FROM dv_case WHERE county_code = $1 \
+         AND received_on >= $2 AND received_on <= $3 AND ($4 = FALSE OR status = 'open') \
          GROUP BY risk ORDER BY risk")
-        .bind(county).fetch_all(p).await)?)
+        .bind(county).bind(days.0).bind(days.1).bind(only_open).fetch_all(p).await)?)
 }
 
-/// A county's conferences by status: (status, count).
+/// A county's conferences on the days from `days.0` to `days.1` by status: (status, count).
 pub async fn conferences_by_status(
     db: &Db,
     county: &str,
+    days: (NaiveDate, NaiveDate),
 ) -> Result<Vec<(String, i64)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT status, count(*) FROM conference WHERE county_code = $1 GROUP BY status")
-        .bind(county).fetch_all(p).await)?)
+        "SELECT status, count(*) FROM conference WHERE county_code = $1 \
+         AND held_on >= $2 AND held_on <= $3 GROUP BY status")
+        .bind(county).bind(days.0).bind(days.1).fetch_all(p).await)?)
 }
 
-/// When each action of a county's safety plans is due and when it was done: (due, done).
+/// When each action of a county's safety plans due from `days.0` to `days.1` is due and when it
+/// was done: (due, done).
 pub async fn action_times(
     db: &Db,
     county: &str,
+    days: (NaiveDate, NaiveDate),
 ) -> Result<Vec<(NaiveDate, Option<DateTime<Utc>>)>, StorageError> {
     Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT due_on, done_at FROM safety_action WHERE county_code = $1")
-        .bind(county).fetch_all(p).await)?)
+        "SELECT due_on, done_at FROM safety_action WHERE county_code = $1 \
+         AND due_on >= $2 AND due_on <= $3")
+        .bind(county).bind(days.0).bind(days.1).fetch_all(p).await)?)
 }

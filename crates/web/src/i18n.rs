@@ -1098,6 +1098,10 @@ pub fn entry(key: &str) -> Option<(&'static str, &'static str)> {
             "操作过于频繁，请稍后再试",
             "Too many requests; please wait a while",
         ),
+        "error.rate_limited.detail" => (
+            "请求次数已达上限，请稍等片刻再试。",
+            "The limit of requests has been reached; wait a moment and try again.",
+        ),
         "login.title" => ("登录", "Log in"),
         "login.username" => ("用户名", "Username"),
         "login.password" => ("密码", "Password"),

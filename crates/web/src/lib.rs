@@ -9,6 +9,7 @@ pub mod lang;
 pub mod observe;
 pub mod pages;
 pub mod submission;
+pub mod throttle;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -34,6 +35,8 @@ pub struct Shared {
     pub services: Services,
     /// Household sheets checked on the import page and waiting for the user's confirmation.
     pub pending_imports: pages::import::Pending,
+    /// Requests of the public figures by client (`throttle`).
+    pub public_throttle: throttle::Throttle,
 }
 
 impl std::ops::Deref for AppState {
@@ -46,6 +49,7 @@ impl std::ops::Deref for AppState {
 /// The whole application: API, OpenAPI document, pages, assets, health and metrics.
 pub fn app(services: Services) -> Router {
     let state = AppState(std::sync::Arc::new(Shared {
+        public_throttle: throttle::Throttle::public(&services.public_rate),
         services,
         pending_imports: Default::default(),
     }));

@@ -769,7 +769,10 @@ fn error_page(e: &ServiceError, c: Ctx) -> Response {
             t(c.lang, "error.forbidden"),
             t(c.lang, "error.forbidden.detail").to_string(),
         ),
-        ServiceError::RateLimited => (t(c.lang, "error.rate_limited"), String::new()),
+        ServiceError::RateLimited => (
+            t(c.lang, "error.rate_limited"),
+            t(c.lang, "error.rate_limited.detail").to_string(),
+        ),
         ServiceError::Invalid(v) => (
             t(c.lang, "error.validation"),
             v.0.iter()

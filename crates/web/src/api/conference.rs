@@ -7,7 +7,7 @@ use crate::auth::ApiCaller;
 use crate::error::Problem;
 use crate::lang::UiLang;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -434,21 +434,27 @@ pub struct ConferenceFiguresDto {
 }
 
 /// The county's figures of high-risk work: open cases by risk, conferences held, safety-plan
-/// actions on time and late (staff over the whole county). Counts only.
+/// actions on time and late (staff over the whole county). Counts only. With a period: the
+/// cases received in it by risk, the conferences on its days, the actions due in it; a period
+/// ending before it starts, longer than ten years or starting in the future is refused naming
+/// the field.
 #[utoipa::path(get, path = "/api/v1/places/{code}/conference-figures", tag = "linkage",
-    params(("code" = String, Path)),
+    params(("code" = String, Path), super::PeriodQuery),
     responses((status = 200, body = ConferenceFiguresDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn figures(
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     ApiCaller(caller, _): ApiCaller,
     Path(code): Path<String>,
+    Query(q): Query<super::PeriodQuery>,
 ) -> ApiResult<Json<ConferenceFiguresDto>> {
+    let period = q.optional().map_err(api(lang))?;
     let f = s
         .services
-        .conference_figures(&caller, &code)
+        .conference_figures_in(&caller, &code, period)
         .await
         .map_err(api(lang))?;
     Ok(Json(ConferenceFiguresDto {

@@ -414,13 +414,17 @@ pub struct PublicYear {
 
 /// A county's figures of a complete year for anyone (no account): every count of people, or of
 /// something that could point at a victim, shown "<5" when small. A year not over yet is
-/// refused naming `year`.
+/// refused naming `year`. One client address may ask `public_figures_burst` times at once and
+/// `public_figures_per_minute` a minute; past that 429 with `Retry-After` (seconds).
 #[utoipa::path(get, path = "/api/v1/public/figures/{code}", tag = "reports",
     params(("code" = String, Path), PublicYear),
     responses((status = 200, body = PublicFiguresDto),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the client may ask again")))))]
 async fn public_figures(
+    _: crate::throttle::PublicQuota,
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     Path(code): Path<String>,

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::auth::{CheckedForm, PageCaller};
 use crate::lang::UiLang;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jinguo_domain::Lang;
@@ -88,6 +88,11 @@ struct ConferencesPage {
     invited: Vec<String>,
     /// The county's figures: (catalog key of its name, value).
     figures: Vec<super::Figure>,
+    /// The figures' period form: where it goes, what it keeps, the period asked and in words.
+    period_action: String,
+    period_keep: Vec<(String, String)>,
+    period: String,
+    period_label: String,
     errors: Vec<FieldError>,
 }
 
@@ -98,6 +103,7 @@ async fn render_conferences(
     code: &str,
     form: HashMap<String, String>,
     errors: Vec<FieldError>,
+    period: Option<jinguo_domain::period::Period>,
 ) -> Response {
     let lang = c.lang;
     let (list, waiting) = match (
@@ -109,7 +115,7 @@ async fn render_conferences(
     };
     let (deps, f) = match (
         s.services.departments(caller, code).await,
-        s.services.conference_figures(caller, code).await,
+        s.services.conference_figures_in(caller, code, period).await,
     ) {
         (Ok(d), Ok(f)) => (d, f),
         (Err(e), _) | (_, Err(e)) => return error_page(&e, c),
@@ -166,6 +172,10 @@ async fn render_conferences(
             .collect(),
         invited,
         figures,
+        period_action: format!("/places/{code}/conferences"),
+        period_keep: Vec::new(),
+        period: period.map(|p| p.key()).unwrap_or_default(),
+        period_label: period.map(|p| p.label(lang)).unwrap_or_default(),
         form,
         errors,
         c,
@@ -207,9 +217,14 @@ pub(super) async fn conferences_page(
     OriginalUri(uri): OriginalUri,
     PageCaller(caller, _): PageCaller,
     Path(code): Path<String>,
+    Query(pq): Query<crate::api::PeriodQuery>,
 ) -> Response {
     let c = Ctx::with(lang, &uri, &caller);
-    render_conferences(&s, c, &caller, &code, HashMap::new(), Vec::new()).await
+    let period = match pq.optional() {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, c),
+    };
+    render_conferences(&s, c, &caller, &code, HashMap::new(), Vec::new(), period).await
 }
 
 pub(super) async fn plan_conference(
@@ -231,7 +246,7 @@ pub(super) async fn plan_conference(
                 let mut form = f.fields;
                 // An empty form would tick the linkage's departments again.
                 form.insert("sent".into(), "1".into());
-                render_conferences(&s, c, &caller, &code, form, errors).await
+                render_conferences(&s, c, &caller, &code, form, errors, None).await
             }
             None => error_page(&e, c),
         },

@@ -30,6 +30,7 @@ struct One {
 
 /// The counties whose figures are published.
 pub(super) async fn index(
+    _: crate::throttle::PublicQuota,
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
@@ -58,6 +59,7 @@ pub(super) struct YearAsked {
 
 /// A county's figures of a complete year (the last one without `year`).
 pub(super) async fn county(
+    _: crate::throttle::PublicQuota,
     State(s): State<AppState>,
     UiLang(lang): UiLang,
     OriginalUri(uri): OriginalUri,
