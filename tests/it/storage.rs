@@ -153,6 +153,17 @@ async fn import_places(b: Backend) {
     assert_eq!(v.children.len(), 2);
     assert_eq!(v.figures.townships, 2);
     assert_eq!(v.figures.villages, 2);
+    // A place above the counties has a tally row in each of them: its figures add them up,
+    // and each county below has its own.
+    let prefecture = support::caller(jinguo_domain::account::Role::Staff, "53/5301/");
+    let v = s.place_view(&prefecture, "5301").await.unwrap();
+    assert_eq!((v.figures.townships, v.figures.villages), (2, 2));
+    let by_code: Vec<(&str, i64)> = v
+        .children
+        .iter()
+        .map(|c| (c.place.code.as_str(), c.figures.townships))
+        .collect();
+    assert_eq!(by_code, [("530102", 0), ("530181", 2)]);
 }
 all_backends!(import, super::import_places);
 

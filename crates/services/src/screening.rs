@@ -252,8 +252,13 @@ impl Services {
             .find(|c| c.id == id && Self::sees_campaign(caller, c))
             .cloned()
             .ok_or(ServiceError::NotFound)?;
-        let place = self.progress_place(caller, &c, code).await?;
-        let lineage = read.lineage(&place).await?.as_ref().clone();
+        let (place, lineage) = self.progress_place(caller, &c, code).await?;
+        let lineage = match lineage {
+            Some(l) => l,
+            None => read.lineage(&place).await?,
+        }
+        .as_ref()
+        .clone();
         // The campaign's place lies on the progress place's lineage: its name is there already.
         let campaign = match (lineage.iter().chain([&place])).find(|p| p.code == c.place_code) {
             Some(p) => self.campaign_view(&c, p.name.clone()),
@@ -470,20 +475,38 @@ impl Services {
         Ok(tally)
     }
 
-    /// The place of a progress or household list: inside the campaign and readable.
+    /// The place of a progress or household list: inside the campaign and readable; with its
+    /// lineage (from the top down, ending with the place) when it was read on the way.
     async fn progress_place(
         &self,
         caller: &Caller,
         c: &Campaign,
         code: Option<&str>,
-    ) -> Result<Place, ServiceError> {
+    ) -> Result<(Place, Option<std::sync::Arc<Vec<Place>>>), ServiceError> {
         let scope = caller.household_read_scope();
         let place = match code {
+            Some(_) if scope.is_empty() => None,
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-                self.cached_figures()
-                    .place_scoped(code.as_str(), &scope)
-                    .await?
+                // A code names its ancestors: the place and its lineage in one read.
+                let read = self.cached_figures();
+                let path = code.path();
+                let lineage = read.lineage_at(&path).await?;
+                let found = lineage
+                    .last()
+                    .filter(|p| p.code == code.as_str() && p.path == path)
+                    .cloned();
+                let place = match found {
+                    Some(p) => Some(p),
+                    None => read.place(code.as_str()).await?,
+                };
+                return place
+                    .filter(|p| scope.covers(&p.path) && p.path.starts_with(&c.path))
+                    .map(|p| {
+                        let lineage = (p.path == path).then_some(lineage);
+                        (p, lineage)
+                    })
+                    .ok_or(ServiceError::NotFound);
             }
             None if scope.covers(&c.path) => self.cached_figures().place(&c.place_code).await?,
             // She reads less than the campaign covers: her own place within it.
@@ -503,6 +526,7 @@ impl Services {
         };
         place
             .filter(|p| p.path.starts_with(&c.path))
+            .map(|p| (p, None))
             .ok_or(ServiceError::NotFound)
     }
 
@@ -519,7 +543,7 @@ impl Services {
     ) -> Result<HouseholdList, ServiceError> {
         let c = self.visible_campaign(caller, id).await?;
         let campaign = self.view_of(&c).await?;
-        let place = self.progress_place(caller, &c, code).await?;
+        let (place, _) = self.progress_place(caller, &c, code).await?;
         let scope = caller.household_read_scope();
         let within = place.subtree();
         let (total, screened) = store::households_count(&self.db, c.id, &within, &scope).await?;
@@ -673,7 +697,7 @@ impl Services {
             .household(household_id, &caller.household_read_scope())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        self.screening_of(caller, &h).await
+        self.screening_of(caller, &h, &[]).await
     }
 
     /// The same for the household a view was read for: read for this caller with her read
@@ -686,13 +710,17 @@ impl Services {
         if !view.read_for(caller) {
             return self.household_screening(caller, view.household.id).await;
         }
-        self.screening_of(caller, &view.household).await
+        self.screening_of(caller, &view.household, &view.lineage)
+            .await
     }
 
+    /// `lineage`: the places above the household when already read (a campaign's place is
+    /// one of them, with its name), or none.
     async fn screening_of(
         &self,
         caller: &Caller,
         h: &household::Household,
+        lineage: &[Place],
     ) -> Result<HouseholdScreening, ServiceError> {
         let read = self.cached();
         let write_scope = caller.household_write_scope();
@@ -737,7 +765,10 @@ impl Services {
                     && Self::sees_campaign(caller, c)
                     && !history.iter().any(|l| l.campaign_id == c.id)
                 {
-                    open_campaigns.push(self.view_of(c).await?);
+                    open_campaigns.push(match lineage.iter().find(|p| p.code == c.place_code) {
+                        Some(p) => self.campaign_view(c, p.name.clone()),
+                        None => self.view_of(c).await?,
+                    });
                 }
             }
         }

@@ -219,11 +219,13 @@ pub async fn child_figures(
 ) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
     let range = parent.subtree();
     let (within, bounds) = range.within_sql("path", "county_code", 3);
+    // The rows themselves, summed here: one a place within a county (a place above a county has
+    // one in each county below it). Grouped in SQL, SQLite would walk the county's key over
+    // every place of the subtree for the order it gives; ungrouped, it takes the index of the
+    // county and level and reads only the rows of the answer.
     let sql = format!(
-        "SELECT path, CAST(sum(townships) AS BIGINT), CAST(sum(villages) AS BIGINT), \
-         CAST(sum(groups) AS BIGINT), CAST(sum(households) AS BIGINT), \
-         CAST(sum(executives) AS BIGINT), CAST(sum(representatives) AS BIGINT) FROM place_tally \
-         WHERE level IN ($1, $2){within} GROUP BY path ORDER BY path"
+        "SELECT path, townships, villages, groups, households, executives, representatives \
+         FROM place_tally WHERE level IN ($1, $2){within}"
     );
     let levels = [parent.level, child_level.as_i16()];
     let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = match db.quick() {
@@ -255,7 +257,7 @@ pub async fn child_figures(
         })?,
     };
     let mut total = Figures::default();
-    let mut by_child = Vec::with_capacity(rows.len());
+    let mut by_child = std::collections::BTreeMap::<String, Figures>::new();
     for (path, townships, villages, groups, households, executives, representatives) in rows {
         let f = Figures {
             townships,
@@ -266,12 +268,13 @@ pub async fn child_figures(
             representatives,
         };
         if path == parent.path {
-            total = f;
+            total.add(&f);
         } else {
-            by_child.push((path, f));
+            by_child.entry(path).or_default().add(&f);
         }
     }
-    Ok((total, by_child))
+    // By path, as the callers look children up.
+    Ok((total, by_child.into_iter().collect()))
 }
 
 /// A change to what lies below a place: added to the tallies of the place at `path` and of

@@ -152,6 +152,10 @@ pub(crate) fn opt_int(r: &Row<'_>, i: usize) -> Result<Option<i64>, StorageError
     }
 }
 
+pub(crate) fn get_bool(r: &Row<'_>, i: usize) -> Result<bool, StorageError> {
+    opt_bool(r, i)?.ok_or_else(|| bad("boolean", i))
+}
+
 pub(crate) fn opt_bool(r: &Row<'_>, i: usize) -> Result<Option<bool>, StorageError> {
     Ok(opt_int(r, i)?.map(|n| n != 0))
 }

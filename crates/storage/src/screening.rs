@@ -163,11 +163,29 @@ pub async fn history(
     county: &str,
     household: Uuid,
 ) -> Result<Vec<HistoryRow>, StorageError> {
-    Ok(db_run!(db, p => sqlx::query_as(
-        "SELECT v.id, v.campaign_id, c.name AS campaign_name, v.visited_on, v.risk, v.findings, v.note, v.followup, v.recorded_by \
+    const SQL: &str = "SELECT v.id, v.campaign_id, c.name AS campaign_name, v.visited_on, v.risk, v.findings, v.note, v.followup, v.recorded_by \
          FROM visit v JOIN campaign c ON c.county_code = v.county_code AND c.id = v.campaign_id \
-         WHERE v.county_code = $1 AND v.household_id = $2 ORDER BY v.visited_on DESC, v.id DESC")
-        .bind(county).bind(household).fetch_all(p).await)?)
+         WHERE v.county_code = $1 AND v.household_id = $2 ORDER BY v.visited_on DESC, v.id DESC";
+    // A few rows by the household's index: read on the asking thread (a household page's).
+    if let Some(q) = db.quick() {
+        return q.run(|c| {
+            use crate::quick::*;
+            rows(c, SQL, &[text(county), uuid(household)], |r| {
+                Ok(HistoryRow {
+                    id: get_uuid(r, 0)?,
+                    campaign_id: get_uuid(r, 1)?,
+                    campaign_name: get_text(r, 2)?,
+                    visited_on: get_date(r, 3)?,
+                    risk: get_text(r, 4)?,
+                    findings: get_text(r, 5)?,
+                    note: opt_text(r, 6)?,
+                    followup: get_bool(r, 7)?,
+                    recorded_by: get_text(r, 8)?,
+                })
+            })
+        });
+    }
+    Ok(db_run!(db, p => sqlx::query_as(SQL).bind(county).bind(household).fetch_all(p).await)?)
 }
 
 #[derive(Debug, Clone)]
@@ -427,7 +445,8 @@ async fn tally_disputes(tx: &mut DbConn<'_>, rows: &[NewDispute]) -> Result<(), 
     gain.write(tx).await
 }
 
-/// A campaign's visits and disputes of one risk at one place (summed over the counties in it).
+/// A campaign's visits and disputes of one risk at one place within one county (a place above a
+/// county has a row in each county below it: the readers add them up).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct TallyRow {
     pub path: String,
@@ -448,10 +467,11 @@ pub async fn tallies_at(
     child_level: i16,
 ) -> Result<Vec<TallyRow>, StorageError> {
     let (within, bounds) = place.within_sql("path", "county_code", 4);
+    // Not grouped: grouped, SQLite would walk the county's key over every place of the subtree
+    // for the order it gives, rather than the index of the county, campaign and level.
     let sql = format!(
-        "SELECT path, risk, CAST(sum(visits) AS BIGINT) AS visits, CAST(sum(disputes) AS BIGINT) AS disputes \
-         FROM campaign_tally WHERE campaign_id = $1 AND level IN ($2, $3){within} \
-         GROUP BY path, risk ORDER BY path, risk"
+        "SELECT path, risk, visits, disputes \
+         FROM campaign_tally WHERE campaign_id = $1 AND level IN ($2, $3){within}"
     );
     if let Some(q) = db.quick() {
         return q.run(|c| {
