@@ -676,11 +676,12 @@ async fn overview_counts(b: Backend) {
         before_county.tasks + 1
     );
 
-    // A call about the first village.
+    // A call about the first village, at midnight: any later hour of today may still be to
+    // come where the county is.
     s.record_call(
         &one,
         &jinguo_domain::hotline::CallInput {
-            called_at: format!("{today}T09:00"),
+            called_at: format!("{today}T00:00"),
             place: v1.code.clone(),
             kind: "consultation".into(),
             summary: "咨询".into(),
