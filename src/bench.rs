@@ -952,9 +952,15 @@ const COUNTY_STATEMENTS: [(&str, &str); 3] = [
          AND path >= $1 AND path < $2 AND county_code = $3",
     ),
     (
-        "coverage: the units answered for",
-        "SELECT unit_code FROM assignment WHERE unit_code IS NOT NULL AND ended_on IS NULL \
-         AND path >= $1 AND path < $2 AND county_code = $3",
+        "coverage: the members' loads and the units answered for",
+        "SELECT 'm' AS k, m.id, m.name, m.role, m.path, (SELECT count(*) FROM assignment a \
+         WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL \
+         AND a.county_code = $3) AS units FROM member m WHERE m.ended_on IS NULL \
+         AND m.role IN ('executive', 'representative') AND m.path >= $1 AND m.path < $2 \
+         AND m.county_code = $3 \
+         UNION ALL SELECT 'a', NULL, u.unit_code, '', '', 0 FROM assignment u \
+         WHERE u.unit_code IS NOT NULL AND u.ended_on IS NULL \
+         AND u.path >= $1 AND u.path < $2 AND u.county_code = $3 ORDER BY 1, 5, 3",
     ),
 ];
 
@@ -1088,7 +1094,11 @@ pub async fn country(
     crate::out!("|---|---|---|");
     for (what, statement) in COUNTY_STATEMENTS {
         let one = task_counts(pg, statement, &within, &county).await?;
-        let wide = statement.replace(" AND county_code = $3", " AND $3 <> ''");
+        let wide = ["", "a.", "m.", "u."]
+            .iter()
+            .fold(statement.to_string(), |s, alias| {
+                s.replace(&format!(" AND {alias}county_code = $3"), " AND $3 <> ''")
+            });
         let all = task_counts(pg, &wide, &everywhere, &county).await?;
         crate::out!("| {what} | {one} | {all} |");
     }

@@ -1494,3 +1494,77 @@ async fn builtin_registries_at_start(b: Backend) {
     assert!(rows[0].detail.contains("created=1"), "{rows:?}");
 }
 both_backends!(registries_at_start, super::builtin_registries_at_start);
+
+/// The households' ids of the county, in order (read directly).
+async fn county_households(db: &jinguo_storage::Db, n: i64) -> Vec<uuid::Uuid> {
+    let sql = "SELECT id FROM household WHERE county_code = '530181' ORDER BY path, code LIMIT $1";
+    match db {
+        jinguo_storage::Db::Sqlite(s) => sqlx::query_scalar(sql)
+            .bind(n)
+            .fetch_all(&s.read)
+            .await
+            .unwrap(),
+        jinguo_storage::Db::Postgres(p) => {
+            sqlx::query_scalar(sql).bind(n).fetch_all(p).await.unwrap()
+        }
+    }
+}
+
+/// The events of a period are read with all their participants at once: each event still
+/// counts its own registered participants and, of them, those under 18 on the day, once each
+/// even when a participant is registered at several events (held today, so that under 18 on the
+/// day is an age today under 18).
+async fn events_count_their_own_children(b: Backend) {
+    let (t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let today = jinguo_services::clock::today();
+    let mut kids = Vec::new();
+    let mut adults = Vec::new();
+    for h in county_households(&t.db, 60).await {
+        for p in s.household_view(&staff, h).await.unwrap().persons {
+            if p.age < 18 {
+                kids.push(p.id);
+            } else {
+                adults.push(p.id);
+            }
+        }
+    }
+    assert!(kids.len() >= 3 && adults.len() >= 3, "{kids:?} {adults:?}");
+    let year = jinguo_domain::period::Period::year(chrono::Datelike::year(&today)).unwrap();
+    let before = s.event_figures(&staff, "530181", year).await.unwrap();
+    // (participants registered, anonymous, anonymous children); the children expected.
+    let events = [
+        (vec![kids[0], kids[1], adults[0]], 0, 0, 2),
+        (vec![kids[0]], 5, 2, 3),
+        (vec![adults[1], adults[2]], 0, 0, 0),
+        (vec![kids[2], adults[0], kids[1]], 1, 0, 2),
+    ];
+    let mut ids = Vec::new();
+    for (i, (persons, anonymous, anonymous_children, _)) in events.iter().enumerate() {
+        let input = jinguo_domain::care::EventInput {
+            kind: "bring_love_home".into(),
+            name: format!("活动 {i}"),
+            on: today.to_string(),
+            place: "文化站".into(),
+            organiser: "妇联".into(),
+            anonymous: *anonymous,
+            anonymous_children: *anonymous_children,
+            persons: persons.clone(),
+        };
+        ids.push(s.record_event(&staff, "530181", &input).await.unwrap());
+    }
+    let listed = s.events(&staff, "530181", year).await.unwrap();
+    for (id, (persons, anonymous, _, children)) in ids.iter().zip(&events) {
+        let e = listed.iter().find(|e| e.id == *id).expect("event listed");
+        assert_eq!(
+            (e.participants, e.children),
+            (persons.len() as i64 + anonymous, *children),
+            "{e:?}"
+        );
+    }
+    let after = s.event_figures(&staff, "530181", year).await.unwrap();
+    assert_eq!(after.events - before.events, 4);
+    assert_eq!(after.participants - before.participants, 15);
+    assert_eq!(after.children - before.children, 7);
+}
+all_backends!(event_children, super::events_count_their_own_children);

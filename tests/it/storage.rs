@@ -75,9 +75,38 @@ async fn migrations_distribute_by_county_on_citus() {
         .await
         .unwrap();
         assert_eq!((groups, column.as_str()), (1, "county_code"));
+        // The coordinator is a node of its own metadata, holding a copy of every reference
+        // table and no shard of a county's table.
+        let on_coordinator = |kind: &'static str| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT c.relname::text FROM pg_dist_placement pl \
+                 JOIN pg_dist_shard sh ON sh.shardid = pl.shardid \
+                 JOIN pg_dist_partition d ON d.logicalrelid = sh.logicalrelid \
+                 JOIN pg_class c ON c.oid = sh.logicalrelid \
+                 WHERE pl.groupid = 0 AND d.partmethod = $1 ORDER BY 1",
+            )
+            .bind(kind)
+            .fetch_all(p)
+        };
+        let mut references: Vec<String> = expected
+            .iter()
+            .filter(|(_, pl)| *pl == Placement::Reference)
+            .map(|(t, _)| t.clone())
+            .collect();
+        references.sort();
+        let mut copied = on_coordinator("n").await.unwrap();
+        copied.sort();
+        assert_eq!(copied, references);
+        assert!(on_coordinator("h").await.unwrap().is_empty());
         // Again: nothing left to place.
         t.db.migrate().await.unwrap();
         assert_eq!(placements(p).await.unwrap(), expected);
+        let (nodes,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM pg_dist_node WHERE groupid = 0")
+                .fetch_one(p)
+                .await
+                .unwrap();
+        assert_eq!(nodes, 1);
     })
     .await;
 }

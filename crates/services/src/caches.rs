@@ -146,6 +146,24 @@ impl<'a> Cached<'a> {
             .await
     }
 
+    /// A place named by its code with its lineage (the place last), in one read when the place
+    /// lies where its code says (a code names its ancestors); the lineage is `None` when it
+    /// does not, and the place is then read by its code.
+    pub async fn place_with_lineage(
+        &self,
+        code: &jinguo_domain::place::PlaceCode,
+    ) -> Result<Option<(Place, Option<Arc<Vec<Place>>>)>, StorageError> {
+        let path = code.path();
+        let lineage = self.lineage_at(&path).await?;
+        if let Some(p) = lineage
+            .last()
+            .filter(|p| p.code == code.as_str() && p.path == path)
+        {
+            return Ok(Some((p.clone(), Some(lineage.clone()))));
+        }
+        Ok(self.place(code.as_str()).await?.map(|p| (p, None)))
+    }
+
     pub async fn children(&self, code: &str) -> Result<Arc<Vec<Place>>, StorageError> {
         let key = self.key(format_args!("{code}"));
         self.caches

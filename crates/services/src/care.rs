@@ -1258,31 +1258,43 @@ impl Services {
         period: Period,
     ) -> Result<Vec<EventView>, ServiceError> {
         let place = self.managed_place(caller, place).await?;
-        let mut out = Vec::new();
-        for store::EventLine { event: e, persons } in
-            store::events(self.figures_db(), &place.subtree(), period.from, period.to).await?
-        {
-            let registered = persons.len() as i64;
-            let persons = persons
+        let lines =
+            store::events(self.figures_db(), &place.subtree(), period.from, period.to).await?;
+        // Every event's participants opened, then their persons read at once (a read a county,
+        // not a read an event) and each birth date opened once.
+        let mut opened = Vec::with_capacity(lines.len());
+        for line in &lines {
+            let e = &line.event;
+            let mut ids = line
+                .persons
                 .iter()
-                .map(|p| {
-                    Ok((
-                        e.county_code.clone(),
-                        self.open_id("care_event", "person", &e.id, p)?,
-                    ))
-                })
+                .map(|p| self.open_id("care_event", "person", &e.id, p))
                 .collect::<Result<Vec<_>, ServiceError>>()?;
+            ids.sort();
+            ids.dedup();
+            opened.push(ids);
+        }
+        let wanted: Vec<(String, Uuid)> = lines
+            .iter()
+            .zip(&opened)
+            .flat_map(|(l, ids)| ids.iter().map(|id| (l.event.county_code.clone(), *id)))
+            .collect();
+        let mut born: std::collections::HashMap<Uuid, NaiveDate> = Default::default();
+        for p in self.linked_persons(&wanted).await? {
+            born.insert(p.id, self.open_birth_date(&p.id, &p.birth_date)?);
+        }
+        let mut out = Vec::with_capacity(lines.len());
+        for (store::EventLine { event: e, persons }, ids) in lines.into_iter().zip(opened) {
+            let registered = persons.len() as i64;
             // Children: under 18 on the day.
-            let mut children = 0;
-            for p in self.linked_persons(&persons).await? {
-                if self
-                    .open_birth_date(&p.id, &p.birth_date)?
-                    .checked_add_months(chrono::Months::new(18 * 12))
-                    .is_some_and(|d| d > e.held_on)
-                {
-                    children += 1;
-                }
-            }
+            let children = ids
+                .iter()
+                .filter_map(|id| born.get(id))
+                .filter(|b| {
+                    b.checked_add_months(chrono::Months::new(18 * 12))
+                        .is_some_and(|d| d > e.held_on)
+                })
+                .count() as i64;
             out.push(EventView {
                 id: e.id,
                 kind: jinguo_domain::care::EventKind::parse(&e.kind)

@@ -100,22 +100,29 @@ impl Services {
     /// The coverage below one place, for those who may read it.
     pub async fn coverage(&self, caller: &Caller, code: &str) -> Result<Coverage, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-        let place = places::get_scoped(
-            self.figures_db(),
-            code.as_str(),
-            &caller.household_read_scope(),
-        )
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-        let lineage = places::lineage(self.figures_db(), &place).await?;
+        let scope = caller.household_read_scope();
+        // A code names its ancestors: the place and its lineage in one read.
+        let (place, lineage) = self
+            .cached_figures()
+            .place_with_lineage(&code)
+            .await?
+            .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
+            .ok_or(ServiceError::NotFound)?;
+        let lineage = match lineage {
+            Some(l) => l.as_ref().clone(),
+            None => places::lineage(self.figures_db(), &place).await?,
+        };
         let within = place.subtree();
         let levels: Vec<i16> = [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group]
             .into_iter()
             .filter(|level| *level > place.level())
             .map(PlaceLevel::as_i16)
             .collect();
+        // The members' loads and the units answered for in one read (the county's shard alone on
+        // a distributed database), then the places nobody answers for.
+        let (loads, answered) = store::loads_and_answered(self.figures_db(), &within).await?;
         let mut uncovered_units = Vec::new();
-        for p in store::uncovered_places(self.figures_db(), &within, &levels).await? {
+        for p in store::places_not_answered(self.figures_db(), &within, &levels, &answered).await? {
             if let Some(level) = PlaceLevel::from_i16(p.level) {
                 uncovered_units.push(Gap {
                     code: p.code,
@@ -127,7 +134,6 @@ impl Services {
         // A women's representative answers for households of her own group only, one
         // representative per household (both enforced when assigning), so the households of a
         // group that someone answers for are the sum of its representatives' loads.
-        let loads = store::member_loads(self.figures_db(), &within).await?;
         let mut covered: std::collections::HashMap<&str, i64> = Default::default();
         for m in &loads {
             if m.role == "representative" {

@@ -40,11 +40,18 @@ impl Services {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
         let read = self.cached_figures();
         let scope = caller.household_read_scope();
-        let place = read
-            .place_scoped(code.as_str(), &scope)
+        // A code names its ancestors: the place and its lineage in one read.
+        let (place, lineage) = read
+            .place_with_lineage(&code)
             .await?
+            .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let lineage = read.lineage(&place).await?.as_ref().clone();
+        let lineage = match lineage {
+            Some(l) => l,
+            None => read.lineage(&place).await?,
+        }
+        .as_ref()
+        .clone();
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.
             let mut figures = read

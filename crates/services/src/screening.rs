@@ -489,23 +489,11 @@ impl Services {
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
                 // A code names its ancestors: the place and its lineage in one read.
-                let read = self.cached_figures();
-                let path = code.path();
-                let lineage = read.lineage_at(&path).await?;
-                let found = lineage
-                    .last()
-                    .filter(|p| p.code == code.as_str() && p.path == path)
-                    .cloned();
-                let place = match found {
-                    Some(p) => Some(p),
-                    None => read.place(code.as_str()).await?,
-                };
-                return place
-                    .filter(|p| scope.covers(&p.path) && p.path.starts_with(&c.path))
-                    .map(|p| {
-                        let lineage = (p.path == path).then_some(lineage);
-                        (p, lineage)
-                    })
+                return self
+                    .cached_figures()
+                    .place_with_lineage(&code)
+                    .await?
+                    .filter(|(p, _)| scope.covers(&p.path) && p.path.starts_with(&c.path))
                     .ok_or(ServiceError::NotFound);
             }
             None if scope.covers(&c.path) => self.cached_figures().place(&c.place_code).await?,

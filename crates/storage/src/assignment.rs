@@ -59,44 +59,6 @@ pub struct UncoveredPlace {
     pub level: i16,
 }
 
-/// Places of the given levels below a subtree that nobody answers for, by level, then path.
-/// Two statements, the difference taken here: the units answered for within the subtree (an
-/// assignment's path is its unit's), read by the subtree's county when it lies in one, and the
-/// subtree's places, a reference table read by its range alone. On a database distributed by
-/// county each is one task (the county's shard, and any one node's copy of the places), where
-/// one statement joining the places to the assignments asked every shard.
-pub async fn uncovered_places(
-    db: &Db,
-    within: &Subtree,
-    levels: &[i16],
-) -> Result<Vec<UncoveredPlace>, StorageError> {
-    if levels.is_empty() {
-        return Ok(Vec::new());
-    }
-    let answered: Vec<String> = db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT unit_code FROM assignment WHERE unit_code IS NOT NULL AND ended_on IS NULL");
-        within.push_within(&mut q, "path", "county_code");
-        q.build_query_scalar().fetch_all(p).await
-    })?;
-    let answered: std::collections::HashSet<String> = answered.into_iter().collect();
-    let mut places: Vec<UncoveredPlace> = db_run!(db, p => {
-        let mut q = QueryBuilder::new("SELECT code, name, path, level FROM place WHERE path >= ");
-        q.push_bind(within.lo.clone());
-        q.push(" AND path < ").push_bind(within.hi.clone());
-        q.push(" AND level IN (");
-        let mut list = q.separated(", ");
-        for level in levels {
-            list.push_bind(*level);
-        }
-        q.push(") ORDER BY path");
-        q.build_query_as().fetch_all(p).await
-    })?;
-    places.retain(|p| !answered.contains(&p.code));
-    places.sort_by_key(|p| p.level);
-    Ok(places)
-}
-
 /// Households below a subtree per resident group path (from the groups' tallies).
 pub async fn households_per_group(
     db: &Db,
@@ -158,21 +120,99 @@ pub struct MemberLoadRow {
 /// unit; they are not idle for it.
 pub async fn member_loads(db: &Db, within: &Subtree) -> Result<Vec<MemberLoadRow>, StorageError> {
     Ok(db_run!(db, p => {
-        let mut q = QueryBuilder::new(
-            "SELECT m.id, m.name, m.role, m.path, \
-                 (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL");
-        // The county named in the subquery too: a distributed database then sends the whole
-        // statement to the county's shard, where a subquery in the select list would otherwise
-        // ask every shard.
-        if let Some(county) = within.county() {
-            q.push(" AND a.county_code = ").push_bind(county.to_string());
-        }
-        q.push(") AS units \
-             FROM member m WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative')");
-        within.push_within(&mut q, "m.path", "m.county_code");
+        let mut q = QueryBuilder::new("SELECT ");
+        push_loads(&mut q, within);
         q.push(" ORDER BY m.path, m.name");
         q.build_query_as().fetch_all(p).await
     })?)
+}
+
+/// The columns and the rest of the statement of [`member_loads`] after its `SELECT `.
+fn push_loads<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, within: &Subtree)
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push(
+        "m.id, m.name, m.role, m.path, \
+         (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL",
+    );
+    // The county named in the subquery too: a distributed database then sends the whole
+    // statement to the county's shard, where a subquery in the select list would otherwise
+    // ask every shard.
+    if let Some(county) = within.county() {
+        q.push(" AND a.county_code = ")
+            .push_bind(county.to_string());
+    }
+    q.push(
+        ") AS units \
+         FROM member m WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative')",
+    );
+    within.push_within(q, "m.path", "m.county_code");
+}
+
+/// What coverage reads of the network below a subtree, in one statement: the active members'
+/// loads (as [`member_loads`]) and the codes of the units answered for (the first half of
+/// [`uncovered_places`]). Within a county both halves name it, so that a distributed database
+/// sends the statement to the county's shard alone, one round trip instead of two.
+pub async fn loads_and_answered(
+    db: &Db,
+    within: &Subtree,
+) -> Result<(Vec<MemberLoadRow>, std::collections::HashSet<String>), StorageError> {
+    let rows: Vec<(String, Option<Uuid>, String, String, String, i64)> = db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT 'm' AS k, ");
+        push_loads(&mut q, within);
+        q.push(" UNION ALL SELECT 'a', NULL, u.unit_code, '', '', 0 FROM assignment u \
+                 WHERE u.unit_code IS NOT NULL AND u.ended_on IS NULL");
+        within.push_within(&mut q, "u.path", "u.county_code");
+        q.push(" ORDER BY 1, 5, 3");
+        q.build_query_as().fetch_all(p).await
+    })?;
+    let mut loads = Vec::new();
+    let mut answered = std::collections::HashSet::new();
+    for (k, id, name, role, path, units) in rows {
+        match (k.as_str(), id) {
+            ("m", Some(id)) => loads.push(MemberLoadRow {
+                id,
+                name,
+                role,
+                path,
+                units,
+            }),
+            _ => {
+                answered.insert(name);
+            }
+        }
+    }
+    Ok((loads, answered))
+}
+
+/// Places of the given levels below a subtree whose codes are not among `answered`, by level,
+/// then path: the places read by the subtree's range alone (a reference table on a distributed
+/// database: any one node's copy).
+pub async fn places_not_answered(
+    db: &Db,
+    within: &Subtree,
+    levels: &[i16],
+    answered: &std::collections::HashSet<String>,
+) -> Result<Vec<UncoveredPlace>, StorageError> {
+    if levels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut places: Vec<UncoveredPlace> = db_run!(db, p => {
+        let mut q = QueryBuilder::new("SELECT code, name, path, level FROM place WHERE path >= ");
+        q.push_bind(within.lo.clone());
+        q.push(" AND path < ").push_bind(within.hi.clone());
+        q.push(" AND level IN (");
+        let mut list = q.separated(", ");
+        for level in levels {
+            list.push_bind(*level);
+        }
+        q.push(") ORDER BY path");
+        q.build_query_as().fetch_all(p).await
+    })?;
+    places.retain(|p| !answered.contains(&p.code));
+    places.sort_by_key(|p| p.level);
+    Ok(places)
 }
 
 /// A member leaves: her term and her assignments end (history is kept). Returns how many

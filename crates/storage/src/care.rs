@@ -708,15 +708,29 @@ pub async fn events(
          anonymous_children, created_by FROM care_event WHERE path >= $1 AND path < $2 \
          AND held_on >= $3 AND held_on <= $4 ORDER BY held_on DESC, id")
         .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for e in rows {
-        let persons: Vec<String> = db_run!(db, p => sqlx::query_scalar(
-            "SELECT person FROM care_event_person WHERE county_code = $1 AND event_id = $2 \
-             ORDER BY seq")
-            .bind(&e.county_code).bind(e.id).fetch_all(p).await)?;
-        out.push(EventLine { persons, event: e });
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    // The participants of all these events in one read (the same subtree and days, joined within
+    // each county), not one read an event.
+    let linked: Vec<(Uuid, String)> = db_run!(db, p => sqlx::query_as(
+        "SELECT p.event_id, p.person FROM care_event_person p \
+         JOIN care_event e ON e.county_code = p.county_code AND e.id = p.event_id \
+         WHERE e.path >= $1 AND e.path < $2 AND e.held_on >= $3 AND e.held_on <= $4 \
+         ORDER BY p.event_id, p.seq")
+        .bind(&within.lo).bind(&within.hi).bind(from).bind(to).fetch_all(p).await)?;
+    let mut by_event: std::collections::HashMap<Uuid, Vec<String>> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for (event, person) in linked {
+        by_event.entry(event).or_default().push(person);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|e| EventLine {
+            persons: by_event.remove(&e.id).unwrap_or_default(),
+            event: e,
+        })
+        .collect())
 }
 
 /// Entries below a subtree not left whose review is due on `today` or before.
