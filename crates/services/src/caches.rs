@@ -28,6 +28,8 @@ pub struct SessionCaller {
 }
 
 type ChildFigures = (Figures, Vec<(String, Figures)>);
+/// A place's lineage (the place last) and its children.
+pub type Family = (Arc<Vec<Place>>, Arc<Vec<Place>>);
 
 #[derive(Debug)]
 pub struct Caches {
@@ -38,6 +40,8 @@ pub struct Caches {
     /// The counties inside a subtree above a county, by its range.
     counties: Memo<Vec<String>>,
     children: Memo<Vec<Place>>,
+    /// A place's lineage and its children, read together, by the place's code.
+    families: Memo<Family>,
     child_figures: Memo<ChildFigures>,
     campaigns: Memo<Vec<Campaign>>,
     /// A campaign's tallies of a place and its children, by campaign, range and levels.
@@ -77,6 +81,7 @@ impl Caches {
             lineages: Memo::new(ttl, n),
             counties: Memo::new(ttl, 1_000),
             children: Memo::new(ttl, n),
+            families: Memo::new(ttl, n),
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
             campaign_tallies: Memo::new(ttl, n),
@@ -146,20 +151,30 @@ impl<'a> Cached<'a> {
             .await
     }
 
-    /// A place named by its code with its lineage (the place last), in one read when the place
-    /// lies where its code says (a code names its ancestors); the lineage is `None` when it
-    /// does not, and the place is then read by its code.
-    pub async fn place_with_lineage(
+    /// A place named by its code with its lineage (the place last) and its children, in one
+    /// read when the place lies where its code says (the lineage is then `Some`); otherwise
+    /// the place is read by its code, and its lineage and children are left to the caller.
+    pub async fn place_family(
         &self,
         code: &jinguo_domain::place::PlaceCode,
-    ) -> Result<Option<(Place, Option<Arc<Vec<Place>>>)>, StorageError> {
+    ) -> Result<Option<(Place, Option<Family>)>, StorageError> {
         let path = code.path();
-        let lineage = self.lineage_at(&path).await?;
-        if let Some(p) = lineage
+        let key = self.key(format_args!("{}", code.as_str()));
+        let family = self
+            .caches
+            .families
+            .get(&key, || async {
+                let (lineage, children) =
+                    places::lineage_and_children(self.db, &path, code.as_str()).await?;
+                Ok::<_, StorageError>((Arc::new(lineage), Arc::new(children)))
+            })
+            .await?;
+        if let Some(p) = family
+            .0
             .last()
             .filter(|p| p.code == code.as_str() && p.path == path)
         {
-            return Ok(Some((p.clone(), Some(lineage.clone()))));
+            return Ok(Some((p.clone(), Some(family.as_ref().clone()))));
         }
         Ok(self.place(code.as_str()).await?.map(|p| (p, None)))
     }

@@ -102,15 +102,18 @@ impl Services {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
         let scope = caller.household_read_scope();
         // A code names its ancestors: the place and its lineage in one read.
-        let (place, lineage) = self
+        let (place, family) = self
             .cached_figures()
-            .place_with_lineage(&code)
+            .place_family(&code)
             .await?
             .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let lineage = match lineage {
-            Some(l) => l.as_ref().clone(),
-            None => places::lineage(self.figures_db(), &place).await?,
+        let (lineage, children) = match family {
+            Some((l, c)) => (l.as_ref().clone(), c.as_ref().clone()),
+            None => (
+                places::lineage(self.figures_db(), &place).await?,
+                places::children(self.figures_db(), &place.code).await?,
+            ),
         };
         let within = place.subtree();
         let levels: Vec<i16> = [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group]
@@ -170,7 +173,7 @@ impl Services {
             }
         }
         let mut children = Vec::new();
-        for child in places::children(self.figures_db(), &place.code).await? {
+        for child in children {
             let inside = |code: &str| code.starts_with(&child.code);
             children.push(ChildCoverage {
                 uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,

@@ -41,17 +41,19 @@ impl Services {
         let read = self.cached_figures();
         let scope = caller.household_read_scope();
         // A code names its ancestors: the place and its lineage in one read.
-        let (place, lineage) = read
-            .place_with_lineage(&code)
+        let (place, family) = read
+            .place_family(&code)
             .await?
             .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let lineage = match lineage {
-            Some(l) => l,
-            None => read.lineage(&place).await?,
-        }
-        .as_ref()
-        .clone();
+        let (lineage, children) = match family {
+            Some(f) => f,
+            None => (
+                read.lineage(&place).await?,
+                read.children(&place.code).await?,
+            ),
+        };
+        let lineage = lineage.as_ref().clone();
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.
             let mut figures = read
@@ -72,7 +74,6 @@ impl Services {
                 children: Vec::new(),
             });
         };
-        let children = read.children(&place.code).await?;
         let counted = read.child_figures(&place, child_level).await?;
         let (figures, by_child) = (counted.0.clone(), &counted.1);
         let children = children

@@ -252,13 +252,12 @@ impl Services {
             .find(|c| c.id == id && Self::sees_campaign(caller, c))
             .cloned()
             .ok_or(ServiceError::NotFound)?;
-        let (place, lineage) = self.progress_place(caller, &c, code).await?;
-        let lineage = match lineage {
-            Some(l) => l,
-            None => read.lineage(&place).await?,
-        }
-        .as_ref()
-        .clone();
+        let (place, family) = self.progress_place(caller, &c, code).await?;
+        let (lineage, children) = match family {
+            Some((l, c)) => (l, Some(c)),
+            None => (read.lineage(&place).await?, None),
+        };
+        let lineage = lineage.as_ref().clone();
         // The campaign's place lies on the progress place's lineage: its name is there already.
         let campaign = match (lineage.iter().chain([&place])).find(|p| p.code == c.place_code) {
             Some(p) => self.campaign_view(&c, p.name.clone()),
@@ -317,7 +316,11 @@ impl Services {
         overdue(&mut tally);
         let mut units = Vec::new();
         if child_level.is_some() {
-            for child in read.children(&place.code).await?.iter() {
+            let children = match children {
+                Some(c) => c,
+                None => read.children(&place.code).await?,
+            };
+            for child in children.iter() {
                 let mut t = per_unit.remove(&child.path).unwrap_or_default();
                 overdue(&mut t);
                 units.push(UnitProgress {
@@ -476,22 +479,23 @@ impl Services {
     }
 
     /// The place of a progress or household list: inside the campaign and readable; with its
-    /// lineage (from the top down, ending with the place) when it was read on the way.
+    /// lineage (from the top down, ending with the place) and its children when they were read
+    /// on the way.
     async fn progress_place(
         &self,
         caller: &Caller,
         c: &Campaign,
         code: Option<&str>,
-    ) -> Result<(Place, Option<std::sync::Arc<Vec<Place>>>), ServiceError> {
+    ) -> Result<(Place, Option<crate::caches::Family>), ServiceError> {
         let scope = caller.household_read_scope();
         let place = match code {
             Some(_) if scope.is_empty() => None,
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-                // A code names its ancestors: the place and its lineage in one read.
+                // A code names its ancestors: the place, its lineage and children in one read.
                 return self
                     .cached_figures()
-                    .place_with_lineage(&code)
+                    .place_family(&code)
                     .await?
                     .filter(|(p, _)| scope.covers(&p.path) && p.path.starts_with(&c.path))
                     .ok_or(ServiceError::NotFound);

@@ -164,6 +164,43 @@ pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError>
         .fetch_all(p).await)?)
 }
 
+/// The places a materialized path names (as [`lineage_at`]) and the children of the place
+/// `code` (as [`children`]), in one read: `(lineage, children)`.
+pub async fn lineage_and_children(
+    db: &Db,
+    path: &str,
+    code: &str,
+) -> Result<(Vec<Place>, Vec<Place>), StorageError> {
+    let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Two searches by their own indexes, ordered here (one `OR`, or an order over the union, costs
+    // SQLite a temporary tree more than the two statements would).
+    let sql = concat!(
+        "SELECT ",
+        cols!(),
+        " FROM place WHERE code IN ($1, $2, $3, $4, $5, $6) UNION ALL SELECT ",
+        cols!(),
+        " FROM place WHERE parent_code = $7"
+    );
+    let bind = |i: usize| codes.get(i).or(codes.last()).copied().unwrap_or_default();
+    let rows = if let Some(q) = db.quick() {
+        q.run(|c| {
+            let mut args: Vec<_> = (0..6).map(|i| crate::quick::text(bind(i))).collect();
+            args.push(crate::quick::text(code));
+            crate::quick::rows(c, sql, &args, quick_place)
+        })?
+    } else {
+        db_run!(db, p => sqlx::query_as::<_, Place>(sql)
+            .bind(bind(0)).bind(bind(1)).bind(bind(2)).bind(bind(3)).bind(bind(4)).bind(bind(5))
+            .bind(code).fetch_all(p).await)?
+    };
+    let (mut lineage, mut children): (Vec<Place>, Vec<Place>) = rows
+        .into_iter()
+        .partition(|p| p.parent_code.as_deref() != Some(code));
+    lineage.sort_by_key(|p| p.level);
+    children.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok((lineage, children))
+}
+
 /// A place from a row of [`cols!`], read by a [`quick`](crate::quick) reader.
 fn quick_place(r: &rusqlite::Row<'_>) -> Result<Place, StorageError> {
     use crate::quick::*;
