@@ -108,7 +108,7 @@ impl Services {
             .await?
             .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let (lineage, children) = match family {
+        let (lineage, units) = match family {
             Some((l, c)) => (l.as_ref().clone(), c.as_ref().clone()),
             None => (
                 places::lineage(self.figures_db(), &place).await?,
@@ -173,7 +173,7 @@ impl Services {
             }
         }
         let mut children = Vec::new();
-        for child in children {
+        for child in units {
             let inside = |code: &str| code.starts_with(&child.code);
             children.push(ChildCoverage {
                 uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,
