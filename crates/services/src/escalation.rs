@@ -20,6 +20,8 @@ use uuid::Uuid;
 
 /// Clocks escalated at most in one transaction.
 const ESCALATION_BATCH: i64 = 500;
+/// Clocks escalated in one transaction.
+const ESCALATION_CHUNK: usize = 100;
 
 /// Whether a clock of this kind is a department's (escalated along the configured chain).
 fn departmental(kind: &str) -> bool {
@@ -200,89 +202,117 @@ impl Services {
     pub async fn escalate(&self, now: DateTime<Utc>) -> Result<EscalationReport, ServiceError> {
         let mut report = EscalationReport::default();
         let step = self.linkage.escalation_step;
+        let mut departments: std::collections::HashMap<(String, uuid::Uuid), String> =
+            Default::default();
         loop {
             let due = store::due_deadlines(&self.db, ms(now), ESCALATION_BATCH).await?;
             if due.is_empty() {
                 break;
             }
             let mut moved = 0;
-            for d in &due {
-                report.looked_at += 1;
-                let level = d.level + 1;
-                let levels = if departmental(&d.kind) {
-                    self.linkage.chain.len() as i64
-                } else {
-                    2
-                };
-                let supervision = d.kind == DeadlineKind::SupervisionDue.key();
-                let next = if supervision {
-                    self.supervision_next(d, level)
-                } else {
-                    rules::next_escalation(from_ms(d.due_ms), level, step, levels).map(ms)
-                }
-                .map(|t| t.max(ms(now) + 1));
-                let chain = self.chain(d, level).await?;
-                let kind = DeadlineKind::stored(&d.kind)?;
-                let link = match (kind, d.case_id) {
-                    (DeadlineKind::ReferralAck | DeadlineKind::ReferralAction, _) => {
-                        format!("/referrals/{}", d.subject_id)
+            // Read first, then written a chunk of clocks to a transaction: each clock still climbs
+            // with its notices and its audit entry or not at all (and a failed chunk leaves every
+            // clock of it to the next round), but a round of many overdue clocks pays a commit a
+            // chunk, not a commit a clock.
+            for chunk in due.chunks(ESCALATION_CHUNK) {
+                let mut prepared = Vec::with_capacity(chunk.len());
+                for d in chunk {
+                    report.looked_at += 1;
+                    let level = d.level + 1;
+                    let levels = if departmental(&d.kind) {
+                        self.linkage.chain.len() as i64
+                    } else {
+                        2
+                    };
+                    let supervision = d.kind == DeadlineKind::SupervisionDue.key();
+                    let next = if supervision {
+                        self.supervision_next(d, level)
+                    } else {
+                        rules::next_escalation(from_ms(d.due_ms), level, step, levels).map(ms)
                     }
-                    (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
-                    (
-                        DeadlineKind::OpinionFirst
-                        | DeadlineKind::OpinionPress
-                        | DeadlineKind::OpinionAnswer,
-                        _,
-                    ) => format!("/opinion/topics/{}", d.subject_id),
-                    (DeadlineKind::OpinionTask, _) => {
-                        match jinguo_storage::opinion::task_meeting(&self.db, d.subject_id).await? {
-                            Some(m) => format!("/opinion/meetings/{m}"),
-                            None => String::from("/inbox"),
+                    .map(|t| t.max(ms(now) + 1));
+                    let chain = self.chain(d, level).await?;
+                    let kind = DeadlineKind::stored(&d.kind)?;
+                    let link = match (kind, d.case_id) {
+                        (DeadlineKind::ReferralAck | DeadlineKind::ReferralAction, _) => {
+                            format!("/referrals/{}", d.subject_id)
                         }
-                    }
-                    (DeadlineKind::SupervisionDue, _) => format!("/supervision/{}", d.subject_id),
-                    (DeadlineKind::HotlineCallback, _) => String::from("/hotline"),
-                    (DeadlineKind::ChainStep, _) => self.chain_step_link(d.subject_id).await?,
-                    (_, Some(c)) => format!("/cases/{c}"),
-                    _ => String::from("/inbox"),
-                };
-                let dept = match d.department_id {
-                    Some(dep) => store::department(&self.db, &d.county_code, dep)
-                        .await?
-                        .map(|d| d.name)
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                let params = format!(
-                    "{}|{}|{}",
-                    kind.key(),
-                    dept,
-                    clock::local(from_ms(d.due_ms))
-                );
-                let entry = Record::new("deadline.escalate")
-                    .target(format!("deadline:{}", d.id))
-                    .place(d.path.clone())
-                    .detail(format!("kind={} level={level}", d.kind));
+                        (DeadlineKind::TermDue, _) => format!("/disputes/{}", d.subject_id),
+                        (
+                            DeadlineKind::OpinionFirst
+                            | DeadlineKind::OpinionPress
+                            | DeadlineKind::OpinionAnswer,
+                            _,
+                        ) => format!("/opinion/topics/{}", d.subject_id),
+                        (DeadlineKind::OpinionTask, _) => {
+                            match jinguo_storage::opinion::task_meeting(&self.db, d.subject_id)
+                                .await?
+                            {
+                                Some(m) => format!("/opinion/meetings/{m}"),
+                                None => String::from("/inbox"),
+                            }
+                        }
+                        (DeadlineKind::SupervisionDue, _) => {
+                            format!("/supervision/{}", d.subject_id)
+                        }
+                        (DeadlineKind::HotlineCallback, _) => String::from("/hotline"),
+                        (DeadlineKind::ChainStep, _) => self.chain_step_link(d.subject_id).await?,
+                        (_, Some(c)) => format!("/cases/{c}"),
+                        _ => String::from("/inbox"),
+                    };
+                    // A department's name, read once a round.
+                    let dept = match d.department_id {
+                        Some(dep) => match departments.get(&(d.county_code.clone(), dep)) {
+                            Some(name) => name.clone(),
+                            None => {
+                                let name = store::department(&self.db, &d.county_code, dep)
+                                    .await?
+                                    .map(|d| d.name)
+                                    .unwrap_or_default();
+                                departments.insert((d.county_code.clone(), dep), name.clone());
+                                name
+                            }
+                        },
+                        None => String::new(),
+                    };
+                    let params = format!(
+                        "{}|{}|{}",
+                        kind.key(),
+                        dept,
+                        clock::local(from_ms(d.due_ms))
+                    );
+                    let entry = Record::new("deadline.escalate")
+                        .target(format!("deadline:{}", d.id))
+                        .place(d.path.clone())
+                        .detail(format!("kind={} level={level}", d.kind));
+                    prepared.push((d, level, next, supervision, chain, params, link, entry));
+                }
                 let told = db_tx!(&self.db, tx => {
-                    if !store::climb(tx, d.id, d.level, next).await? {
-                        return Ok::<Option<u64>, StorageError>(None);
+                    let mut told = Vec::with_capacity(prepared.len());
+                    for (d, level, next, supervision, chain, params, link, entry) in &prepared {
+                        if !store::climb(tx, d.id, d.level, *next).await? {
+                            continue;
+                        }
+                        let what = match (*supervision, *level) {
+                            (true, 1) => "supervision.remind",
+                            (true, _) => "supervision.notice",
+                            _ => "deadline.overdue",
+                        };
+                        let n = match chain {
+                            Some(chain) => {
+                                self.tell(tx, chain, what, params, link, *level, now).await?
+                            }
+                            None => 0,
+                        };
+                        if *supervision {
+                            self.supervision_escalated(tx, d, *level, ms(now)).await?;
+                        }
+                        record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await?;
+                        told.push(n);
                     }
-                    let what = match (supervision, level) {
-                        (true, 1) => "supervision.remind",
-                        (true, _) => "supervision.notice",
-                        _ => "deadline.overdue",
-                    };
-                    let n = match &chain {
-                        Some(chain) => self.tell(tx, chain, what, &params, &link, level, now).await?,
-                        None => 0,
-                    };
-                    if supervision {
-                        self.supervision_escalated(tx, d, level, ms(now)).await?;
-                    }
-                    record_as(tx, &self.keys, &Actor::Worker, entry.clone()).await?;
-                    Ok(Some(n))
+                    Ok::<Vec<u64>, StorageError>(told)
                 })?;
-                if let Some(n) = told {
+                for n in told {
                     moved += 1;
                     report.escalated += 1;
                     report.notifications += n;
