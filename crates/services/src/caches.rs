@@ -46,6 +46,8 @@ pub struct Caches {
     campaigns: Memo<Vec<Campaign>>,
     /// A campaign's tallies of a place and its children, by campaign, range and levels.
     campaign_tallies: Memo<Vec<TallyRow>>,
+    /// The places' and a campaign's tallies of a place and its units, read together.
+    progress_tallies: Memo<(ChildFigures, Vec<TallyRow>)>,
     /// Households per unit below a place, by range and prefix.
     households_per_unit: Memo<Vec<(String, i64)>>,
     /// A resident group's list of households, a page, masked; by the group's path and page.
@@ -85,6 +87,7 @@ impl Caches {
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
             campaign_tallies: Memo::new(ttl, n),
+            progress_tallies: Memo::new(ttl, n),
             households_per_unit: Memo::new(ttl, n),
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
@@ -224,6 +227,24 @@ impl<'a> Cached<'a> {
             .campaign_tallies
             .get(&key, || {
                 screening::tallies_at(self.db, campaign, place, level, child_level)
+            })
+            .await
+    }
+
+    /// The places' tallies of a place and its units, and a campaign's tallies of the same
+    /// places, in one read (see [`screening::progress_tallies`]).
+    pub async fn progress_tallies(
+        &self,
+        campaign: Uuid,
+        parent: &Place,
+        child_level: PlaceLevel,
+    ) -> Result<Arc<(ChildFigures, Vec<TallyRow>)>, StorageError> {
+        let level = child_level.as_i16();
+        let key = self.key(format_args!("{campaign}|{}|{level}", parent.path));
+        self.caches
+            .progress_tallies
+            .get(&key, || {
+                screening::progress_tallies(self.db, campaign, parent, level)
             })
             .await
     }

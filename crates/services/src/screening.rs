@@ -264,7 +264,6 @@ impl Services {
             None => self.view_of(&c).await?,
         };
         let over = clock::today() > c.ends_on;
-        let within = place.subtree();
         let scope = caller.household_read_scope();
         if !scope.covers_all(&place.path) {
             // A women's representative: her own households, those her list shows and she opens.
@@ -283,19 +282,17 @@ impl Services {
         let unit_level = child_level.unwrap_or(place.level());
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
+        // The places' and the campaign's tallies of the place and its units, in one read.
+        let tallies = read.progress_tallies(c.id, &place, unit_level).await?;
+        let (figures, rows) = tallies.as_ref();
         // Households from the places' tallies: the place's row and its units' one level down.
-        let figures = read.child_figures(&place, unit_level).await?;
         tally.households = figures.0.households;
         for (unit, f) in &figures.1 {
             per_unit.entry(unit.clone()).or_default().households = f.households;
         }
         // Visits and disputes from the campaign's tallies: the place's own rows and its units'.
         let mut disputes = [0, 0];
-        for r in read
-            .campaign_tallies(c.id, &within, place.level().as_i16(), unit_level.as_i16())
-            .await?
-            .iter()
-        {
+        for r in rows.iter() {
             let t = if r.path == place.path {
                 match Risk::parse(&r.risk) {
                     Some(Risk::Medium) => disputes[0] += r.disputes,

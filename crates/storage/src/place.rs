@@ -265,7 +265,7 @@ pub async fn child_figures(
          FROM place_tally WHERE level IN ($1, $2){within}"
     );
     let levels = [parent.level, child_level.as_i16()];
-    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = match db.quick() {
+    let rows: Vec<PlaceTallyRow> = match db.quick() {
         Some(q) => q.run(|c| {
             use crate::quick::*;
             let args: Vec<_> = levels
@@ -293,6 +293,16 @@ pub async fn child_figures(
             q.fetch_all(p).await
         })?,
     };
+    Ok(summed(&parent.path, rows))
+}
+
+/// A place's tally row: its path, then townships, villages, groups, households, executives and
+/// representatives.
+pub(crate) type PlaceTallyRow = (String, i64, i64, i64, i64, i64, i64);
+
+/// The places' tally rows of a parent and its children added up, the parent's apart and the
+/// children's by path (a place above a county has a row in each county below it).
+pub(crate) fn summed(parent: &str, rows: Vec<PlaceTallyRow>) -> (Figures, Vec<(String, Figures)>) {
     let mut total = Figures::default();
     let mut by_child = std::collections::BTreeMap::<String, Figures>::new();
     for (path, townships, villages, groups, households, executives, representatives) in rows {
@@ -304,14 +314,14 @@ pub async fn child_figures(
             executives,
             representatives,
         };
-        if path == parent.path {
+        if path == parent {
             total.add(&f);
         } else {
             by_child.entry(path).or_default().add(&f);
         }
     }
     // By path, as the callers look children up.
-    Ok((total, by_child.into_iter().collect()))
+    (total, by_child.into_iter().collect())
 }
 
 /// A change to what lies below a place: added to the tallies of the place at `path` and of

@@ -503,6 +503,82 @@ pub async fn tallies_at(
     })?)
 }
 
+/// What a campaign's progress at a place reads of the tallies, in one statement: the places'
+/// tallies of the place and its units (as [`crate::place::child_figures`]) and the campaign's
+/// tallies of the same places (as [`tallies_at`]), the same levels and range in both halves.
+pub async fn progress_tallies(
+    db: &Db,
+    campaign: Uuid,
+    parent: &crate::place::Place,
+    child_level: i16,
+) -> Result<
+    (
+        (crate::place::Figures, Vec<(String, crate::place::Figures)>),
+        Vec<TallyRow>,
+    ),
+    StorageError,
+> {
+    let range = parent.subtree();
+    let (within, bounds) = range.within_sql("path", "county_code", 3);
+    let campaign_param = 3 + bounds.len();
+    // Not grouped, for the reason given at `tallies_at`; a row of the places' tallies has an
+    // empty risk, a row of the campaign's has its risk and its visits and disputes.
+    let sql = format!(
+        "SELECT 'p', path, '', townships, villages, groups, households, executives, representatives \
+         FROM place_tally WHERE level IN ($1, $2){within} \
+         UNION ALL SELECT 'c', path, risk, visits, disputes, 0, 0, 0, 0 \
+         FROM campaign_tally WHERE campaign_id = ${campaign_param} AND level IN ($1, $2){within}"
+    );
+    let levels = [parent.level, child_level];
+    type Row = (String, String, String, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = match db.quick() {
+        Some(q) => q.run(|c| {
+            use crate::quick::*;
+            let args: Vec<_> = levels
+                .iter()
+                .map(|l| rusqlite::types::Value::Integer(i64::from(*l)))
+                .chain(bounds.iter().map(|b| text(b)))
+                .chain([uuid(campaign)])
+                .collect();
+            rows(c, &sql, &args, |r| {
+                Ok((
+                    get_text(r, 0)?,
+                    get_text(r, 1)?,
+                    get_text(r, 2)?,
+                    get_int(r, 3)?,
+                    get_int(r, 4)?,
+                    get_int(r, 5)?,
+                    get_int(r, 6)?,
+                    get_int(r, 7)?,
+                    get_int(r, 8)?,
+                ))
+            })
+        })?,
+        None => db_run!(db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(levels[0]).bind(levels[1]);
+            for b in &bounds {
+                q = q.bind(b);
+            }
+            q.bind(campaign).fetch_all(p).await
+        })?,
+    };
+    let mut places = Vec::new();
+    let mut tallies = Vec::new();
+    for (k, path, risk, a, b, c, d, e, f) in rows {
+        if k == "p" {
+            places.push((path, a, b, c, d, e, f));
+        } else {
+            tallies.push(TallyRow {
+                path,
+                risk,
+                visits: a,
+                disputes: b,
+            });
+        }
+    }
+    Ok((crate::place::summed(&parent.path, places), tallies))
+}
+
 /// The campaigns' tallies counted afresh from the visits and the disputes they opened, as a
 /// query of rows `(county_code, campaign_id, level, path, risk, visits, disputes)`.
 fn fresh_tallies_sql() -> String {
