@@ -268,11 +268,7 @@ pub async fn child_figures(
     let rows: Vec<PlaceTallyRow> = match db.quick() {
         Some(q) => q.run(|c| {
             use crate::quick::*;
-            let args: Vec<_> = levels
-                .iter()
-                .map(|l| rusqlite::types::Value::Integer(i64::from(*l)))
-                .chain(bounds.iter().map(|b| text(b)))
-                .collect();
+            let args = tally_args(&levels, &bounds);
             rows(c, &sql, &args, |r| {
                 Ok((
                     get_text(r, 0)?,
@@ -294,6 +290,15 @@ pub async fn child_figures(
         })?,
     };
     Ok(summed(&parent.path, rows))
+}
+
+/// The arguments of a tally read on a quick reader: its levels, then its range's bounds.
+pub(crate) fn tally_args(levels: &[i16], bounds: &[String]) -> Vec<rusqlite::types::Value> {
+    levels
+        .iter()
+        .map(|l| rusqlite::types::Value::Integer(i64::from(*l)))
+        .chain(bounds.iter().map(|b| crate::quick::text(b)))
+        .collect()
 }
 
 /// A place's tally row: its path, then townships, villages, groups, households, executives and

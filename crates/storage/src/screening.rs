@@ -530,41 +530,40 @@ pub async fn progress_tallies(
          FROM campaign_tally WHERE campaign_id = ${campaign_param} AND level IN ($1, $2){within}"
     );
     let levels = [parent.level, child_level];
-    type Row = (String, String, String, i64, i64, i64, i64, i64, i64);
+    // (which half, path, risk, then the six counts of a place or visits and disputes).
+    type Row = (String, String, String, [i64; 6]);
     let rows: Vec<Row> = match db.quick() {
         Some(q) => q.run(|c| {
             use crate::quick::*;
-            let args: Vec<_> = levels
-                .iter()
-                .map(|l| rusqlite::types::Value::Integer(i64::from(*l)))
-                .chain(bounds.iter().map(|b| text(b)))
-                .chain([uuid(campaign)])
-                .collect();
+            let mut args = crate::place::tally_args(&levels, &bounds);
+            args.push(uuid(campaign));
             rows(c, &sql, &args, |r| {
-                Ok((
-                    get_text(r, 0)?,
-                    get_text(r, 1)?,
-                    get_text(r, 2)?,
-                    get_int(r, 3)?,
-                    get_int(r, 4)?,
-                    get_int(r, 5)?,
-                    get_int(r, 6)?,
-                    get_int(r, 7)?,
-                    get_int(r, 8)?,
-                ))
+                let mut n = [0; 6];
+                for (i, v) in n.iter_mut().enumerate() {
+                    *v = get_int(r, 3 + i)?;
+                }
+                Ok((get_text(r, 0)?, get_text(r, 1)?, get_text(r, 2)?, n))
             })
         })?,
-        None => db_run!(db, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(levels[0]).bind(levels[1]);
-            for b in &bounds {
-                q = q.bind(b);
-            }
-            q.bind(campaign).fetch_all(p).await
-        })?,
+        None => {
+            let rows: Vec<(String, String, String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for l in levels {
+                    q = q.bind(l);
+                }
+                for b in &bounds {
+                    q = q.bind(b);
+                }
+                q.bind(campaign).fetch_all(p).await
+            })?;
+            rows.into_iter()
+                .map(|(k, path, risk, a, b, c, d, e, f)| (k, path, risk, [a, b, c, d, e, f]))
+                .collect()
+        }
     };
     let mut places = Vec::new();
     let mut tallies = Vec::new();
-    for (k, path, risk, a, b, c, d, e, f) in rows {
+    for (k, path, risk, [a, b, c, d, e, f]) in rows {
         if k == "p" {
             places.push((path, a, b, c, d, e, f));
         } else {
