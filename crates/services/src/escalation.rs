@@ -197,8 +197,9 @@ impl Services {
     }
 
     /// One round of the escalation worker at `now`: every clock whose time has come climbs one
-    /// level, and the level's people are told, in one transaction per clock; a clock another
-    /// worker moved meanwhile is left alone. Run it again with the same `now`: nothing happens.
+    /// level, and the level's people are told, together or not at all (up to
+    /// `ESCALATION_CHUNK` clocks in one transaction); a clock another worker moved meanwhile is
+    /// left alone. Run it again with the same `now`: nothing happens.
     pub async fn escalate(&self, now: DateTime<Utc>) -> Result<EscalationReport, ServiceError> {
         let mut report = EscalationReport::default();
         let step = self.linkage.escalation_step;
