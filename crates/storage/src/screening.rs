@@ -546,7 +546,8 @@ pub async fn progress_tallies(
             })
         })?,
         None => {
-            let rows: Vec<(String, String, String, i64, i64, i64, i64, i64, i64)> = db_run!(db, p => {
+            type Flat = (String, String, String, i64, i64, i64, i64, i64, i64);
+            let rows: Vec<Flat> = db_run!(db, p => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
                 for l in levels {
                     q = q.bind(l);
