@@ -9,7 +9,7 @@ use jinguo_domain::place::PlaceLevel;
 use jinguo_storage::account::SessionRow;
 use jinguo_storage::household::{self as households, Household, Person};
 use jinguo_storage::mediation::OpenCounts;
-use jinguo_storage::place::{self as places, Figures, Place};
+use jinguo_storage::place::{self as places, ChildFigures, Place};
 use jinguo_storage::screening::{self as screening, Campaign, HistoryRow, TallyRow};
 use jinguo_storage::{Db, Scope, StorageError, Subtree};
 use std::sync::Arc;
@@ -27,7 +27,6 @@ pub struct SessionCaller {
     pub caller: Caller,
 }
 
-type ChildFigures = (Figures, Vec<(String, Figures)>);
 /// A place's lineage (the place last) and its children.
 pub type Family = (Arc<Vec<Place>>, Arc<Vec<Place>>);
 
@@ -154,13 +153,13 @@ impl<'a> Cached<'a> {
             .await
     }
 
-    /// A place named by its code with its lineage (the place last) and its children, in one
-    /// read when the place lies where its code says (the lineage is then `Some`); otherwise
-    /// the place is read by its code, and its lineage and children are left to the caller.
+    /// A place named by its code with its lineage (the place last) and its children: in one
+    /// read when the place lies where its code says (a code names its ancestors), else the
+    /// place by its code, then its lineage and children. `None`: no such place.
     pub async fn place_family(
         &self,
         code: &jinguo_domain::place::PlaceCode,
-    ) -> Result<Option<(Place, Option<Family>)>, StorageError> {
+    ) -> Result<Option<(Place, Family)>, StorageError> {
         let path = code.path();
         let key = self.key(format_args!("{}", code.as_str()));
         let family = self
@@ -177,9 +176,16 @@ impl<'a> Cached<'a> {
             .last()
             .filter(|p| p.code == code.as_str() && p.path == path)
         {
-            return Ok(Some((p.clone(), Some(family.as_ref().clone()))));
+            return Ok(Some((p.clone(), family.as_ref().clone())));
         }
-        Ok(self.place(code.as_str()).await?.map(|p| (p, None)))
+        let Some(place) = self.place(code.as_str()).await? else {
+            return Ok(None);
+        };
+        let family = (
+            self.lineage(&place).await?,
+            self.children(&place.code).await?,
+        );
+        Ok(Some((place, family)))
     }
 
     pub async fn children(&self, code: &str) -> Result<Arc<Vec<Place>>, StorageError> {

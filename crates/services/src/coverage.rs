@@ -101,20 +101,14 @@ impl Services {
     pub async fn coverage(&self, caller: &Caller, code: &str) -> Result<Coverage, ServiceError> {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
         let scope = caller.household_read_scope();
-        // A code names its ancestors: the place and its lineage in one read.
-        let (place, family) = self
+        // The place with its lineage and children, kept only when her scope covers it.
+        let (place, (lineage, units)) = self
             .cached_figures()
             .place_family(&code)
             .await?
-            .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
+            .filter(|(p, _)| scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let (lineage, units) = match family {
-            Some((l, c)) => (l.as_ref().clone(), c.as_ref().clone()),
-            None => (
-                places::lineage(self.figures_db(), &place).await?,
-                places::children(self.figures_db(), &place.code).await?,
-            ),
-        };
+        let lineage = lineage.as_ref().clone();
         let within = place.subtree();
         let levels: Vec<i16> = [PlaceLevel::Township, PlaceLevel::Village, PlaceLevel::Group]
             .into_iter()
@@ -173,7 +167,7 @@ impl Services {
             }
         }
         let mut children = Vec::new();
-        for child in units {
+        for child in units.iter().cloned() {
             let inside = |code: &str| code.starts_with(&child.code);
             children.push(ChildCoverage {
                 uncovered_units: uncovered_units.iter().filter(|g| inside(&g.code)).count() as i64,

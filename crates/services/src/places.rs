@@ -40,19 +40,12 @@ impl Services {
         let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
         let read = self.cached_figures();
         let scope = caller.household_read_scope();
-        // A code names its ancestors: the place and its lineage in one read.
-        let (place, family) = read
+        // The place with its lineage and children, kept only when her scope covers it.
+        let (place, (lineage, children)) = read
             .place_family(&code)
             .await?
-            .filter(|(p, _)| !scope.is_empty() && scope.covers(&p.path))
+            .filter(|(p, _)| scope.covers(&p.path))
             .ok_or(ServiceError::NotFound)?;
-        let (lineage, children) = match family {
-            Some(f) => f,
-            None => (
-                read.lineage(&place).await?,
-                read.children(&place.code).await?,
-            ),
-        };
         let lineage = lineage.as_ref().clone();
         let Some(child_level) = place.level().child() else {
             // A resident group: its children are households, listed by `group_households`.

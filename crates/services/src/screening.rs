@@ -489,12 +489,13 @@ impl Services {
             Some(_) if scope.is_empty() => None,
             Some(code) => {
                 let code = PlaceCode::parse(code).map_err(|_| ServiceError::NotFound)?;
-                // A code names its ancestors: the place, its lineage and children in one read.
+                // The place with its lineage and children.
                 return self
                     .cached_figures()
                     .place_family(&code)
                     .await?
                     .filter(|(p, _)| scope.covers(&p.path) && p.path.starts_with(&c.path))
+                    .map(|(p, f)| (p, Some(f)))
                     .ok_or(ServiceError::NotFound);
             }
             None if scope.covers(&c.path) => self.cached_figures().place(&c.place_code).await?,

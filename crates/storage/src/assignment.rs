@@ -151,9 +151,11 @@ where
 }
 
 /// What coverage reads of the network below a subtree, in one statement: the active members'
-/// loads (as [`member_loads`]) and the codes of the units answered for (the first half of
-/// [`uncovered_places`]). Within a county both halves name it, so that a distributed database
-/// sends the statement to the county's shard alone, one round trip instead of two.
+/// loads (as [`member_loads`]) and the codes of the units answered for, which
+/// [`places_not_answered`] leaves out. Within a county both halves name it, so that a
+/// distributed database sends the statement to the county's shard alone. (One statement joining
+/// the places to the assignments was sent by Citus to every shard; the places, a reference
+/// table, are read apart by their range.)
 pub async fn loads_and_answered(
     db: &Db,
     within: &Subtree,

@@ -146,13 +146,12 @@ pub async fn lineage(db: &Db, place: &Place) -> Result<Vec<Place>, StorageError>
 /// The places a materialized path names, from the top down (the last is the place at `path`,
 /// when there is one).
 pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError> {
-    let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let bind = lineage_codes(path);
     let sql = concat!(
         "SELECT ",
         cols!(),
         " FROM place WHERE code IN ($1, $2, $3, $4, $5, $6) ORDER BY level"
     );
-    let bind = |i: usize| codes.get(i).or(codes.last()).copied().unwrap_or_default();
     if let Some(q) = db.quick() {
         return q.run(|c| {
             let args: Vec<_> = (0..6).map(|i| crate::quick::text(bind(i))).collect();
@@ -164,6 +163,13 @@ pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError>
         .fetch_all(p).await)?)
 }
 
+/// The six codes a lineage read binds (`$1` … `$6`): the codes a path names from the top down,
+/// the last repeated to fill them.
+fn lineage_codes<'a>(path: &'a str) -> impl Fn(usize) -> &'a str {
+    let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    move |i| codes.get(i).or(codes.last()).copied().unwrap_or_default()
+}
+
 /// The places a materialized path names (as [`lineage_at`]) and the children of the place
 /// `code` (as [`children`]), in one read: `(lineage, children)`.
 pub async fn lineage_and_children(
@@ -171,7 +177,7 @@ pub async fn lineage_and_children(
     path: &str,
     code: &str,
 ) -> Result<(Vec<Place>, Vec<Place>), StorageError> {
-    let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let bind = lineage_codes(path);
     // Two searches by their own indexes, ordered here (one `OR`, or an order over the union, costs
     // SQLite a temporary tree more than the two statements would).
     let sql = concat!(
@@ -181,7 +187,6 @@ pub async fn lineage_and_children(
         cols!(),
         " FROM place WHERE parent_code = $7"
     );
-    let bind = |i: usize| codes.get(i).or(codes.last()).copied().unwrap_or_default();
     let rows = if let Some(q) = db.quick() {
         q.run(|c| {
             let mut args: Vec<_> = (0..6).map(|i| crate::quick::text(bind(i))).collect();
@@ -253,7 +258,7 @@ pub async fn child_figures(
     db: &Db,
     parent: &Place,
     child_level: PlaceLevel,
-) -> Result<(Figures, Vec<(String, Figures)>), StorageError> {
+) -> Result<ChildFigures, StorageError> {
     let range = parent.subtree();
     let (within, bounds) = range.within_sql("path", "county_code", 3);
     // The rows themselves, summed here: one a place within a county (a place above a county has
@@ -301,13 +306,16 @@ pub(crate) fn tally_args(levels: &[i16], bounds: &[String]) -> Vec<rusqlite::typ
         .collect()
 }
 
+/// A place's figures and its children's, by path: what [`child_figures`] answers.
+pub type ChildFigures = (Figures, Vec<(String, Figures)>);
+
 /// A place's tally row: its path, then townships, villages, groups, households, executives and
 /// representatives.
 pub(crate) type PlaceTallyRow = (String, i64, i64, i64, i64, i64, i64);
 
 /// The places' tally rows of a parent and its children added up, the parent's apart and the
 /// children's by path (a place above a county has a row in each county below it).
-pub(crate) fn summed(parent: &str, rows: Vec<PlaceTallyRow>) -> (Figures, Vec<(String, Figures)>) {
+pub(crate) fn summed(parent: &str, rows: Vec<PlaceTallyRow>) -> ChildFigures {
     let mut total = Figures::default();
     let mut by_child = std::collections::BTreeMap::<String, Figures>::new();
     for (path, townships, villages, groups, households, executives, representatives) in rows {

@@ -511,13 +511,7 @@ pub async fn progress_tallies(
     campaign: Uuid,
     parent: &crate::place::Place,
     child_level: i16,
-) -> Result<
-    (
-        (crate::place::Figures, Vec<(String, crate::place::Figures)>),
-        Vec<TallyRow>,
-    ),
-    StorageError,
-> {
+) -> Result<(crate::place::ChildFigures, Vec<TallyRow>), StorageError> {
     let range = parent.subtree();
     let (within, bounds) = range.within_sql("path", "county_code", 3);
     let campaign_param = 3 + bounds.len();
