@@ -797,3 +797,72 @@ async fn audit_retention(b: Backend) {
     );
 }
 both_backends!(retention, super::audit_retention);
+
+/// The places, their lineages and children are read once for every caller and kept a moment
+/// (`Cached::place_family`): whoever filled them first, a subdistrict's staff, an account with no
+/// grant or an administrator still find nothing outside their scope in the overview, coverage or
+/// a campaign's progress, and the county's staff still find all of it.
+async fn place_reads_shared_by_callers_stay_scoped(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let county = support::county_staff();
+    let township = caller(Role::Staff, "53/5301/530181/530181001/");
+    let sysadmin = caller(Role::SystemAdmin, "53/5301/530181/");
+    let nobody = Caller::new(
+        uuid::Uuid::now_v7(),
+        "nobody".into(),
+        "nobody".into(),
+        Vec::new(),
+    );
+    let campaign = s.campaigns(&county).await.unwrap()[0].id;
+    // The county's staff read every place first, so that what the others ask is in the caches.
+    for code in ["530181", "530181001", "530181002"] {
+        s.place_view(&county, code).await.unwrap();
+        s.coverage(&county, code).await.unwrap();
+        s.campaign_progress(&county, campaign, Some(code))
+            .await
+            .unwrap();
+    }
+    for (who, code) in [
+        (&township, "530181"),
+        (&township, "530181002"),
+        (&township, "530102"),
+        (&sysadmin, "530181"),
+        (&sysadmin, "530181001"),
+        (&nobody, "530181001"),
+    ] {
+        let what = format!("{} {code}", who.username);
+        assert!(
+            matches!(s.place_view(who, code).await, Err(ServiceError::NotFound)),
+            "overview {what}"
+        );
+        assert!(
+            matches!(s.coverage(who, code).await, Err(ServiceError::NotFound)),
+            "coverage {what}"
+        );
+        assert!(
+            matches!(
+                s.campaign_progress(who, campaign, Some(code)).await,
+                Err(ServiceError::NotFound)
+            ),
+            "progress {what}"
+        );
+    }
+    // Her own subdistrict, from the same caches: its lineage ends with it, its villages listed.
+    let own = s.place_view(&township, "530181001").await.unwrap();
+    assert_eq!(
+        own.lineage.last().map(|p| p.code.as_str()),
+        Some("530181001")
+    );
+    assert!(!own.children.is_empty());
+    let covered = s.coverage(&township, "530181001").await.unwrap();
+    assert_eq!(covered.children.len(), own.children.len());
+    let progress = s
+        .campaign_progress(&township, campaign, Some("530181001"))
+        .await
+        .unwrap();
+    assert_eq!(progress.units.len(), own.children.len());
+}
+both_backends!(
+    shared_place_reads,
+    super::place_reads_shared_by_callers_stay_scoped
+);
