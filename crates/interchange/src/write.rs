@@ -162,9 +162,12 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    for sheet in sheets {
+    let mut used: Vec<String> = Vec::with_capacity(sheets.len());
+    for (i, sheet) in sheets.iter().enumerate() {
+        let name = sheet_name(&sheet.name, i, &used);
         let ws = book.add_worksheet();
-        ws.set_name(&sheet.name)?;
+        ws.set_name(&name)?;
+        used.push(name.to_lowercase());
         for (c, h) in sheet.headers.iter().enumerate() {
             ws.write_string_with_format(0, col(c)?, h, &bold)?;
         }
@@ -212,6 +215,41 @@ pub fn xlsx(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
     Ok(book.save_to_buffer()?)
 }
 
+/// A sheet's name as a workbook takes it, from what a user may have typed: the characters a
+/// sheet's name cannot hold (`[ ] : * ? / \`) become `_`, apostrophes at either end are dropped,
+/// at most 31 characters are kept, an empty name becomes `Sheet N`, and a name already taken
+/// (workbooks compare them without case) gets ` (2)`, ` (3)` … within the 31.
+fn sheet_name(wanted: &str, index: usize, used: &[String]) -> String {
+    const MAX: usize = 31;
+    let cleaned: String = wanted
+        .chars()
+        .map(|c| match c {
+            '[' | ']' | ':' | '*' | '?' | '/' | '\\' => '_',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_matches('\'').trim();
+    let base: String = if cleaned.is_empty() {
+        format!("Sheet {}", index + 1)
+    } else {
+        cleaned.chars().take(MAX).collect()
+    };
+    let taken = |n: &str| used.iter().any(|u| *u == n.to_lowercase());
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|k| {
+            let suffix = format!(" ({k})");
+            let keep = MAX.saturating_sub(suffix.chars().count());
+            let head: String = base.chars().take(keep).collect();
+            format!("{}{suffix}", head.trim_end())
+        })
+        .find(|n| !taken(n))
+        .unwrap_or(base)
+}
+
 fn col(c: usize) -> Result<u16, rust_xlsxwriter::XlsxError> {
     u16::try_from(c).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)
 }
@@ -246,4 +284,55 @@ pub fn append_csv_mark(out: &mut Vec<u8>, mark: &str) -> Result<(), WriteError> 
     }
     out.extend_from_slice(&bytes);
     Ok(())
+}
+
+#[cfg(test)]
+mod sheet_name_tests {
+    use super::*;
+
+    fn names_in(book: &[u8]) -> String {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut s).unwrap();
+        s
+    }
+
+    /// A sheet is named after what a user typed (a statistical table's name): characters a
+    /// workbook refuses in a sheet's name, a name too long, or two names the same, still give
+    /// a workbook, with the names made fit.
+    #[test]
+    fn any_name_a_user_typed_makes_a_sheet() {
+        let sheet = |name: &str| Sheet {
+            name: name.into(),
+            headers: vec!["a".into()],
+            rows: vec![vec![Cell::Int(1)]],
+        };
+        let book = xlsx(&[
+            sheet("1 =HYPERLINK(\"http://x\")"),
+            sheet("2021/2022: [对比]*?\\"),
+            sheet("'quoted'"),
+            sheet(&"长".repeat(40)),
+            sheet("同名"),
+            sheet("同名"),
+            sheet(""),
+        ])
+        .expect("a workbook");
+        let names = names_in(&book);
+        for bad in [":", "/", "\\", "?", "*", "[", "]"] {
+            let inside: Vec<&str> = names
+                .split("<sheet ")
+                .skip(1)
+                .filter_map(|s| s.split("name=\"").nth(1)?.split('"').next())
+                .collect();
+            assert!(
+                inside.iter().all(|n| !n.contains(bad)),
+                "{bad} in {inside:?}"
+            );
+        }
+        assert!(names.contains(&"长".repeat(31)) && !names.contains(&"长".repeat(32)));
+        assert!(
+            names.contains("name=\"同名\"") && names.contains("name=\"同名 (2)\""),
+            "{names}"
+        );
+    }
 }

@@ -570,8 +570,8 @@ impl Services {
                 .chain(shown.column_totals.iter().map(|x| cell(*x)))
                 .collect(),
             );
-            // A sheet's name is at most 31 characters and unique.
-            let name: String = format!("{} {}", i + 1, c.name).chars().take(31).collect();
+            // Numbered; the workbook writer makes the name fit a sheet (length, characters).
+            let name = format!("{} {}", i + 1, c.name);
             sheets.push(Sheet {
                 name,
                 headers,
