@@ -4,7 +4,7 @@ use crate::support::{self, both_backends, with_small_demo};
 use jinguo_domain::account::Role;
 use jinguo_services::audit::{AuditQuery, Verification};
 use jinguo_services::caches::Caches;
-use jinguo_services::{ServiceError, Services};
+use jinguo_services::{Caller, ServiceError, Services};
 use jinguo_storage::{Backend, Db};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,15 +30,7 @@ pub(crate) async fn reads_of(s: &Services, action: &str) -> usize {
 async fn concurrent_reads_are_each_recorded(b: Backend) {
     let (_t, s) = with_small_demo(b).await;
     let staff = support::county_staff();
-    let group = crate::storage::first_group(&s).await;
-    let ids: Vec<_> = s
-        .group_households(&staff, &group, 1)
-        .await
-        .unwrap()
-        .lines
-        .iter()
-        .map(|l| l.id)
-        .collect();
+    let ids = crate::storage::first_group_households(&s).await;
     assert!(ids.len() >= 8, "{}", ids.len());
     let before = reads_of(&s, "household.read").await;
     let mut tasks = Vec::new();
@@ -59,6 +51,83 @@ async fn concurrent_reads_are_each_recorded(b: Backend) {
     ));
 }
 both_backends!(concurrent_reads, super::concurrent_reads_are_each_recorded);
+
+/// A household's page records its two reads (the household, its visits) together: 32 pages read
+/// at once put one `household.read` each and one `visit.read` for each household with visits on
+/// the log, and the chain holds. A caller whose place does not hold the household, and a reveal
+/// without a reason, see nothing and record nothing; a reveal with one is recorded as such.
+async fn a_household_page_records_its_reads_together(b: Backend) {
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let ids = crate::storage::first_group_households(&s).await;
+    assert!(ids.len() >= 4, "{}", ids.len());
+    // One household surely visited.
+    let campaign = support::campaign_today(&s, &Caller::operator(), "本月入户走访").await;
+    let visit = jinguo_domain::screening::VisitInput {
+        visited_on: jinguo_services::clock::today().to_string(),
+        risk: "low".into(),
+        request_key: "page-reads-visit-01".into(),
+        ..Default::default()
+    };
+    s.record_visit(&staff, campaign, ids[0], &visit)
+        .await
+        .unwrap();
+    let (households, visits) = (
+        reads_of(&s, "household.read").await,
+        reads_of(&s, "visit.read").await,
+    );
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let (s, staff, id) = (s.clone(), staff.clone(), ids[i % ids.len()]);
+        tasks.push(tokio::spawn(async move {
+            (id, s.household_page(&staff, id, None).await)
+        }));
+    }
+    let mut with_visits = 0;
+    for t in tasks {
+        let (id, page) = t.await.unwrap();
+        let (view, screening) = page.unwrap();
+        assert_eq!(view.household.id, id);
+        assert!(!view.revealed);
+        if !screening.history.is_empty() {
+            with_visits += 1;
+        }
+    }
+    assert!(with_visits >= 32 / ids.len(), "{with_visits}");
+    assert_eq!(reads_of(&s, "household.read").await, households + 32);
+    assert_eq!(reads_of(&s, "visit.read").await, visits + with_visits);
+
+    // Outside her place: not found, nothing read, nothing recorded.
+    let elsewhere = support::caller(Role::Staff, "53/5301/530102/");
+    assert!(matches!(
+        s.household_page(&elsewhere, ids[0], None).await,
+        Err(ServiceError::NotFound)
+    ));
+    // A reveal needs a reason: refused naming the field, nothing recorded.
+    match s.household_page(&staff, ids[0], Some("  ")).await {
+        Err(ServiceError::Invalid(e)) => assert_eq!(e.0[0].field, "reason"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert_eq!(reads_of(&s, "household.read").await, households + 32);
+    assert_eq!(reads_of(&s, "visit.read").await, visits + with_visits);
+    assert_eq!(reads_of(&s, "household.reveal").await, 0);
+    let (view, screening) = s
+        .household_page(&staff, ids[0], Some("核实家庭成员身份"))
+        .await
+        .unwrap();
+    assert!(view.revealed);
+    assert!(!screening.history.is_empty());
+    assert_eq!(reads_of(&s, "household.reveal").await, 1);
+    assert_eq!(reads_of(&s, "visit.read").await, visits + with_visits + 1);
+    assert!(matches!(
+        s.verify_audit().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+both_backends!(
+    page_reads,
+    super::a_household_page_records_its_reads_together
+);
 
 /// A change made through the services is seen by the next read at once; one made behind the
 /// server's back (another process) within the caches' time to live.

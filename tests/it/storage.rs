@@ -509,6 +509,18 @@ pub async fn far_group(s: &Services) -> (String, String) {
     )
 }
 
+/// The households of the first page of the first group's list, as the county's staff see it.
+pub async fn first_group_households(s: &Services) -> Vec<uuid::Uuid> {
+    let group = first_group(s).await;
+    s.group_households(&support::county_staff(), &group, 1)
+        .await
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.id)
+        .collect()
+}
+
 pub async fn first_group(s: &Services) -> String {
     let county = s
         .place_view(&support::county_staff(), "530181")

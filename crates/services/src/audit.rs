@@ -167,6 +167,8 @@ pub(crate) fn entry(caller: &Caller, r: Record<'_>) -> AuditEntry {
 struct Pending {
     entry: AuditEntry,
     done: oneshot::Sender<Option<i64>>,
+    /// The first entry of its request (a request may send several at once).
+    first: bool,
 }
 
 /// The writer of the records of reads: entries sent at the same moment by concurrent requests are
@@ -183,11 +185,14 @@ impl std::fmt::Debug for Pending {
     }
 }
 
-/// The least time between two commits of the writer of reads while reads keep coming. Every
-/// commit is a change of the database that makes each SQLite reader drop its whole page cache at
-/// its next read (WAL mode keeps no list of the pages that changed), so under load a commit per
-/// request or two made every read fetch its index pages again. A read that comes alone, after a
-/// quiet moment, is written at once; under load a read waits at most this long for its batch.
+/// The least time between two commits of the writer of reads while reads keep coming, on SQLite.
+/// Every commit is a change of the database that makes each SQLite reader drop its whole page
+/// cache at its next read (WAL mode keeps no list of the pages that changed), so under load a
+/// commit per request or two made every read fetch its index pages again. Only under load: the
+/// wait comes after a commit of the entries of more than one request, so the reads of one
+/// user one after another, and a read after a quiet moment, are written at once; under load a
+/// read waits at most this long for its batch. PostgreSQL's commits drop no reader's cache: there
+/// a batch is written as soon as the one before is committed.
 const READ_COMMIT_SPACING: std::time::Duration = std::time::Duration::from_millis(4);
 
 /// Appends batches from the queue until every sender is gone.
@@ -196,10 +201,13 @@ async fn write_reads(
     keys: std::sync::Arc<KeyStore>,
     mut queue: mpsc::UnboundedReceiver<Pending>,
 ) {
+    let spaced = db.backend() == jinguo_storage::db::Backend::Sqlite;
     let mut batch = Vec::new();
+    // When the last commit of the entries of more than one request was made.
     let mut last: Option<tokio::time::Instant> = None;
     while queue.recv_many(&mut batch, store::APPEND_BATCH).await > 0 {
-        if let Some(at) = last
+        if spaced
+            && let Some(at) = last
             && batch.len() < store::APPEND_BATCH
             && at.elapsed() < READ_COMMIT_SPACING
         {
@@ -211,7 +219,8 @@ async fn write_reads(
                 }
             }
         }
-        last = Some(tokio::time::Instant::now());
+        let requests = batch.iter().filter(|p| p.first).count();
+        last = (requests > 1).then(tokio::time::Instant::now);
         let entries: Vec<AuditEntry> = batch.iter().map(|p| p.entry.clone()).collect();
         let written = async {
             db_tx!(quiet &db, tx => store::append_many(tx, &*keys, entries.clone()).await)
@@ -228,25 +237,47 @@ impl Services {
     /// Records a read (nothing else is written with it): the request waits until the entry is
     /// committed, together with those of other requests of the same moment.
     pub async fn note_read(&self, caller: &Caller, r: Record<'_>) -> Result<i64, ServiceError> {
-        let e = entry(caller, r);
+        let mut seqs = self.note_reads(vec![entry(caller, r)]).await?;
+        seqs.pop()
+            .ok_or_else(|| ServiceError::Internal("a read was not recorded".into()))
+    }
+
+    /// Records reads made by one request together: they are sent to the writer of reads at once,
+    /// so that they share a commit (a page that reads a household and its visits waits for one
+    /// commit, not two), and the request goes on once every one is committed. Their numbers, in
+    /// order.
+    pub(crate) async fn note_reads(
+        &self,
+        entries: Vec<AuditEntry>,
+    ) -> Result<Vec<i64>, ServiceError> {
         let queue = self.read_log.queue.get_or_init(|| {
             let (send, receive) = mpsc::unbounded_channel();
             tokio::spawn(write_reads(self.db.clone(), self.keys.clone(), receive));
             send
         });
-        let (done, answer) = oneshot::channel();
-        let pending = Pending {
-            entry: e.clone(),
-            done,
-        };
-        if queue.send(pending).is_ok()
-            && let Ok(Some(seq)) = answer.await
-        {
-            return Ok(seq);
+        let mut answers = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let (done, answer) = oneshot::channel();
+            let pending = Pending {
+                entry: e.clone(),
+                done,
+                first: i == 0,
+            };
+            answers.push(queue.send(pending).ok().map(|()| answer));
         }
-        // The batch failed (or its writer is gone): alone, with its own error.
-        let db = &self.db;
-        Ok(db_tx!(quiet db, tx => store::append(tx, &*self.keys, e.clone()).await)?)
+        let mut seqs = Vec::with_capacity(entries.len());
+        for (e, answer) in entries.into_iter().zip(answers) {
+            if let Some(answer) = answer
+                && let Ok(Some(seq)) = answer.await
+            {
+                seqs.push(seq);
+                continue;
+            }
+            // The batch failed (or its writer is gone): alone, with its own error.
+            let db = &self.db;
+            seqs.push(db_tx!(quiet db, tx => store::append(tx, &*self.keys, e.clone()).await)?);
+        }
+        Ok(seqs)
     }
 }
 

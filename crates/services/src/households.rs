@@ -4,6 +4,7 @@ use crate::audit::{Record, record};
 use crate::sealed::PersonFields;
 use crate::{Caller, ServiceError, Services, clock};
 use jinguo_domain::Kind as _;
+use jinguo_domain::audit::AuditEntry;
 use jinguo_domain::ids::PersonId;
 use jinguo_domain::person::{PersonInput, Relationship, Sex};
 use jinguo_domain::{ValidationErrors, mask};
@@ -33,16 +34,6 @@ pub struct HouseholdView {
     pub persons: Vec<PersonView>,
     /// Whether the values are shown unmasked.
     pub revealed: bool,
-    /// Whose read scope it was read with (only the services make one), so that what follows
-    /// on the same page may start from it without reading the household again.
-    seen_by: Option<Uuid>,
-}
-
-impl HouseholdView {
-    /// Whether it was read with this caller's read scope.
-    pub(crate) fn read_for(&self, caller: &Caller) -> bool {
-        self.seen_by == caller.account_id && !caller.is_operator()
-    }
 }
 
 /// How many households one account may reveal in an hour.
@@ -171,6 +162,39 @@ impl Services {
         id: Uuid,
         reason: &str,
     ) -> Result<HouseholdView, ServiceError> {
+        let reason = self.reveal_allowed(caller, reason).await?;
+        self.household_read(caller, id, Some(reason)).await
+    }
+
+    /// A household's page: the household with its persons (masked, or shown when `reveal`
+    /// gives a reason, as [`Self::household_reveal`]) and its screening, the reads of both
+    /// recorded together (one commit to wait for, not two).
+    pub async fn household_page(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        reveal: Option<&str>,
+    ) -> Result<(HouseholdView, crate::screening::HouseholdScreening), ServiceError> {
+        let reveal = match reveal {
+            Some(reason) => Some(self.reveal_allowed(caller, reason).await?),
+            None => None,
+        };
+        let (view, read) = self.read_household(caller, id, reveal).await?;
+        let (screening, visits) = self
+            .screening_unnoted(caller, &view.household, &view.lineage)
+            .await?;
+        self.note_reads([Some(read), visits].into_iter().flatten().collect())
+            .await?;
+        Ok((view, screening))
+    }
+
+    /// The reason given to show a household's values in clear, trimmed, when it is long enough
+    /// and the caller has not shown too many in the last hour.
+    async fn reveal_allowed<'r>(
+        &self,
+        caller: &Caller,
+        reason: &'r str,
+    ) -> Result<&'r str, ServiceError> {
         let reason = reason.trim();
         if reason.chars().count() < 4 {
             let mut e = ValidationErrors::new();
@@ -183,7 +207,7 @@ impl Services {
                 return Err(ServiceError::RateLimited);
             }
         }
-        self.household_read(caller, id, Some(reason)).await
+        Ok(reason)
     }
 
     async fn household_read(
@@ -192,6 +216,19 @@ impl Services {
         id: Uuid,
         reveal: Option<&str>,
     ) -> Result<HouseholdView, ServiceError> {
+        let (view, read) = self.read_household(caller, id, reveal).await?;
+        self.note_reads(vec![read]).await?;
+        Ok(view)
+    }
+
+    /// A household read for the caller, and the audit entry of the read (not yet recorded: the
+    /// caller of this records it before anything read is answered).
+    async fn read_household(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        reveal: Option<&str>,
+    ) -> Result<(HouseholdView, AuditEntry), ServiceError> {
         let read = self.cached();
         let (household, stored_persons) = read
             .household_with_persons(id, &caller.household_read_scope())
@@ -265,7 +302,7 @@ impl Services {
         };
         let target = format!("household:{}", household.id);
         let place = household.path.clone();
-        self.note_read(
+        let entry = crate::audit::entry(
             caller,
             Record::new(action)
                 .target(target)
@@ -276,15 +313,14 @@ impl Services {
                         .map(|e| format!("emergency={e}"))
                         .unwrap_or_default(),
                 ),
-        )
-        .await?;
-        Ok(HouseholdView {
+        );
+        let view = HouseholdView {
             household,
             lineage,
             persons,
             revealed: reveal.is_some(),
-            seen_by: caller.account_id,
-        })
+        };
+        Ok((view, entry))
     }
 
     /// Adds a person to a household. Every field is checked (the ID number's checksum, and sex

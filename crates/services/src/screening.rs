@@ -8,6 +8,7 @@ use crate::error::invalid;
 use crate::{Caller, ServiceError, Services, clock};
 use chrono::NaiveDate;
 use jinguo_domain::Kind as _;
+use jinguo_domain::audit::AuditEntry;
 use jinguo_domain::place::{PlaceCode, PlaceLevel};
 use jinguo_domain::screening::{CampaignInput, Item, Risk, VisitInput};
 use jinguo_storage::place::{self as places, Place};
@@ -690,20 +691,6 @@ impl Services {
         self.screening_of(caller, &h, &[]).await
     }
 
-    /// The same for the household a view was read for: read for this caller with her read
-    /// scope (as here), it is not read again; read for someone else, it is.
-    pub async fn household_screening_of(
-        &self,
-        caller: &Caller,
-        view: &crate::households::HouseholdView,
-    ) -> Result<HouseholdScreening, ServiceError> {
-        if !view.read_for(caller) {
-            return self.household_screening(caller, view.household.id).await;
-        }
-        self.screening_of(caller, &view.household, &view.lineage)
-            .await
-    }
-
     /// `lineage`: the places above the household when already read (a campaign's place is
     /// one of them, with its name), or none.
     async fn screening_of(
@@ -712,6 +699,21 @@ impl Services {
         h: &household::Household,
         lineage: &[Place],
     ) -> Result<HouseholdScreening, ServiceError> {
+        let (screening, read) = self.screening_unnoted(caller, h, lineage).await?;
+        if let Some(read) = read {
+            self.note_reads(vec![read]).await?;
+        }
+        Ok(screening)
+    }
+
+    /// The same, with the audit entry of the visits read (none when there are none), not yet
+    /// recorded: the caller of this records it before anything read is answered.
+    pub(crate) async fn screening_unnoted(
+        &self,
+        caller: &Caller,
+        h: &household::Household,
+        lineage: &[Place],
+    ) -> Result<(HouseholdScreening, Option<AuditEntry>), ServiceError> {
         let read = self.cached();
         let write_scope = caller.household_write_scope();
         // A whole subtree needs no second read; a household assigned to her does.
@@ -762,22 +764,22 @@ impl Services {
                 }
             }
         }
-        if !history.is_empty() {
+        let read = (!history.is_empty()).then(|| {
             let notes = history.iter().filter(|l| l.note.is_some()).count();
-            self.note_read(
+            crate::audit::entry(
                 caller,
                 Record::new("visit.read")
                     .target(format!("household:{}", h.id))
                     .place(h.path.clone())
                     .detail(format!("visits={} notes={notes}", history.len())),
             )
-            .await?;
-        }
-        Ok(HouseholdScreening {
+        });
+        let screening = HouseholdScreening {
             history,
             open_campaigns,
             notes_withheld,
-        })
+        };
+        Ok((screening, read))
     }
 }
 

@@ -262,6 +262,7 @@ impl Db {
     /// Opens `sqlite://path` (created when missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, StorageError> {
         if url.starts_with("sqlite:") {
+            crate::quick::configure_library();
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

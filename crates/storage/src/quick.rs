@@ -75,10 +75,33 @@ impl Readers {
     }
 }
 
+/// Turns off SQLite's count of the memory it allocates, once, before its first connection. The
+/// count takes one mutex of the whole process around every allocation SQLite makes, so the
+/// threads that read at once (the runtime's workers on the quick readers, the sqlx connections'
+/// threads) queue on it and sleep; nothing here reads the count. A library already in use keeps
+/// its setting (SQLite refuses the change and nothing else is affected).
+pub(crate) fn configure_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sqlite3_config` with SQLITE_CONFIG_MEMSTATUS takes one int; SQLite accepts it
+        // only before it is initialized and returns SQLITE_MISUSE otherwise, changing nothing.
+        // `Once` keeps two threads from calling it together.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
+}
+
 /// A rusqlite error as a storage error (reads only: nothing to classify).
 pub(crate) fn read_error(e: rusqlite::Error) -> StorageError {
     StorageError::Sql(sqlx::Error::Protocol(format!("sqlite read: {e}")))
 }
+
+/// The names of the first parameters, as the SQL texts write them.
+const NAMES: [&str; 16] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16",
+];
 
 /// The rows of `sql` with `args` bound to `$1`, `$2`, … (by name, as sqlx binds them), each
 /// mapped by `map`.
@@ -88,9 +111,15 @@ pub(crate) fn rows<T>(
     args: &[Value],
     mut map: impl FnMut(&Row<'_>) -> Result<T, StorageError>,
 ) -> Result<Vec<T>, StorageError> {
+    // As sqlx logs its statements (`JINGUO_LOG=jinguo_storage::quick=debug`): the text and the
+    // time, never the values bound.
+    let started = tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now);
     let mut stmt = c.prepare_cached(sql).map_err(read_error)?;
     for (i, a) in args.iter().enumerate() {
-        let name = format!("${}", i + 1);
+        let name = match NAMES.get(i) {
+            Some(n) => std::borrow::Cow::Borrowed(*n),
+            None => std::borrow::Cow::Owned(format!("${}", i + 1)),
+        };
         if let Some(at) = stmt.parameter_index(&name).map_err(read_error)? {
             stmt.raw_bind_parameter(at, a).map_err(read_error)?;
         }
@@ -99,6 +128,14 @@ pub(crate) fn rows<T>(
     let mut rows = stmt.raw_query();
     while let Some(r) = rows.next().map_err(read_error)? {
         out.push(map(r)?);
+    }
+    if let Some(t) = started {
+        tracing::debug!(
+            rows = out.len(),
+            elapsed_us = t.elapsed().as_micros(),
+            sql = %sql.chars().take(120).collect::<String>(),
+            "quick read"
+        );
     }
     Ok(out)
 }

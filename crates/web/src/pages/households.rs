@@ -130,18 +130,16 @@ async fn render_household(
     let Ok(id) = Uuid::parse_str(req.id) else {
         return error_page(&ServiceError::NotFound, c);
     };
-    let result = match req.reveal {
-        Some(reason) => s.services.household_reveal(req.caller, id, reason).await,
-        None => s.services.household_view(req.caller, id).await,
-    };
-    let (v, errors, status) = match result {
+    // The household and its screening, their reads recorded together.
+    let result = s.services.household_page(req.caller, id, req.reveal).await;
+    let ((v, screening), errors, status) = match result {
         Ok(v) => (v, errors, status),
         Err(ServiceError::Invalid(e)) if req.reveal.is_some() => {
             let errs =
                 e.0.iter()
                     .map(|f| FieldError::new(f.field.clone(), f.message(c.lang)))
                     .collect();
-            match s.services.household_view(req.caller, id).await {
+            match s.services.household_page(req.caller, id, None).await {
                 Ok(v) => (v, errs, StatusCode::UNPROCESSABLE_ENTITY),
                 Err(e) => return error_page(&e, c),
             }
@@ -149,19 +147,7 @@ async fn render_household(
         Err(e) => return error_page(&e, c),
     };
     let lang = c.lang;
-    let screening = match super::screening::screening_block(
-        &s.services,
-        req.caller,
-        &v,
-        lang,
-        req.visited,
-        req.retry,
-    )
-    .await
-    {
-        Ok(b) => b,
-        Err(e) => return error_page(&e, c),
-    };
+    let screening = super::screening::screening_block(screening, lang, req.visited, req.retry);
     let status = if screening.errors.is_empty() {
         status
     } else {

@@ -507,15 +507,14 @@ fn request_key() -> String {
     Uuid::now_v7().simple().to_string()
 }
 
-pub(super) async fn screening_block(
-    s: &Services,
-    caller: &Caller,
-    household: &jinguo_services::households::HouseholdView,
+/// A household's screening as its page shows it: the visits made, a form for each campaign open
+/// to the caller, and what a refused form held.
+pub(super) fn screening_block(
+    h: jinguo_services::screening::HouseholdScreening,
     lang: Lang,
     visited: bool,
     retry: Option<(&VisitForm, Vec<FieldError>)>,
-) -> Result<ScreeningBlock, ServiceError> {
-    let h = s.household_screening_of(caller, household).await?;
+) -> ScreeningBlock {
     let today = jinguo_services::clock::today();
     let item_labels = |keys: &[Item]| {
         keys.iter()
@@ -561,7 +560,7 @@ pub(super) async fn screening_block(
             }
         })
         .collect();
-    Ok(ScreeningBlock {
+    ScreeningBlock {
         history: h
             .history
             .iter()
@@ -580,7 +579,7 @@ pub(super) async fn screening_block(
         errors: retry.map(|r| r.1).unwrap_or_default(),
         visited,
         notes_withheld: h.notes_withheld,
-    })
+    }
 }
 
 pub(super) async fn record_visit(
