@@ -47,6 +47,9 @@ pub struct Caches {
     campaign_tallies: Memo<Vec<TallyRow>>,
     /// The places' and a campaign's tallies of a place and its units, read together.
     progress_tallies: Memo<(ChildFigures, Vec<TallyRow>)>,
+    /// A place named by its code with its lineage, children and a campaign's progress tallies,
+    /// read together; by campaign and code.
+    progress_families: Memo<screening::ProgressFamily>,
     /// Households per unit below a place, by range and prefix.
     households_per_unit: Memo<Vec<(String, i64)>>,
     /// A resident group's list of households, a page, masked; by the group's path and page.
@@ -87,6 +90,7 @@ impl Caches {
             campaigns: Memo::new(ttl, 4),
             campaign_tallies: Memo::new(ttl, n),
             progress_tallies: Memo::new(ttl, n),
+            progress_families: Memo::new(ttl, n),
             households_per_unit: Memo::new(ttl, n),
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
             households: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
@@ -253,6 +257,34 @@ impl<'a> Cached<'a> {
                 screening::progress_tallies(self.db, campaign, parent, level)
             })
             .await
+    }
+
+    /// A campaign's progress at a place named by its code: the place, its lineage and children,
+    /// the places' and the campaign's tallies of it and its units, in one read (see
+    /// [`screening::progress_family`]); `None` when the place is not where its code says (the
+    /// caller then reads them apart).
+    pub async fn progress_family(
+        &self,
+        campaign: Uuid,
+        code: &jinguo_domain::place::PlaceCode,
+    ) -> Result<Option<(Place, Arc<screening::ProgressFamily>)>, StorageError> {
+        let path = code.path();
+        let level = code.level();
+        let levels = [level.as_i16(), level.child().unwrap_or(level).as_i16()];
+        let key = self.key(format_args!("{campaign}|{}", code.as_str()));
+        let found = self
+            .caches
+            .progress_families
+            .get(&key, || {
+                screening::progress_family(self.db, campaign, &path, code.as_str(), levels)
+            })
+            .await?;
+        let place = found
+            .lineage
+            .last()
+            .filter(|p| p.code == code.as_str() && p.path == path)
+            .cloned();
+        Ok(place.map(|p| (p, found)))
     }
 
     /// Households below a subtree per unit (see [`screening::households_per_unit`]).

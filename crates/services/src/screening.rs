@@ -253,7 +253,28 @@ impl Services {
             .find(|c| c.id == id && Self::sees_campaign(caller, c))
             .cloned()
             .ok_or(ServiceError::NotFound)?;
-        let (place, family) = self.progress_place(caller, &c, code).await?;
+        let scope = caller.household_read_scope();
+        // A place named by its code, for a caller who reads the whole of it: the place, its
+        // family and its tallies in one read, when it is where its code says.
+        let together = match code.map(PlaceCode::parse) {
+            Some(Ok(named)) if !scope.is_empty() && scope.covers_all(&named.path()) => {
+                read.progress_family(c.id, &named).await?
+            }
+            _ => None,
+        };
+        let (place, family, together) = match together {
+            Some((place, _)) if !place.path.starts_with(&c.path) => {
+                return Err(ServiceError::NotFound);
+            }
+            Some((place, f)) => {
+                let family = (f.lineage.clone(), f.children.clone());
+                (place, Some(family), Some(f))
+            }
+            None => {
+                let (place, family) = self.progress_place(caller, &c, code).await?;
+                (place, family, None)
+            }
+        };
         let (lineage, children) = match family {
             Some((l, c)) => (l, Some(c)),
             None => (read.lineage(&place).await?, None),
@@ -265,7 +286,6 @@ impl Services {
             None => self.view_of(&c).await?,
         };
         let over = clock::today() > c.ends_on;
-        let scope = caller.household_read_scope();
         if !scope.covers_all(&place.path) {
             // A women's representative: her own households, those her list shows and she opens.
             let tally = self.own_tally(c.id, &place, &scope, over).await?;
@@ -283,9 +303,16 @@ impl Services {
         let unit_level = child_level.unwrap_or(place.level());
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
-        // The places' and the campaign's tallies of the place and its units, in one read.
-        let tallies = read.progress_tallies(c.id, &place, unit_level).await?;
-        let (figures, rows) = tallies.as_ref();
+        // The places' and the campaign's tallies of the place and its units, in one read (or
+        // read with the place already).
+        let apart;
+        let (figures, rows) = match &together {
+            Some(f) => (&f.figures, &f.tallies),
+            None => {
+                apart = read.progress_tallies(c.id, &place, unit_level).await?;
+                (&apart.0, &apart.1)
+            }
+        };
         // Households from the places' tallies: the place's row and its units' one level down.
         tally.households = figures.0.households;
         for (unit, f) in &figures.1 {

@@ -165,7 +165,7 @@ pub async fn lineage_at(db: &Db, path: &str) -> Result<Vec<Place>, StorageError>
 
 /// The six codes a lineage read binds (`$1` … `$6`): the codes a path names from the top down,
 /// the last repeated to fill them.
-fn lineage_codes<'a>(path: &'a str) -> impl Fn(usize) -> &'a str {
+pub(crate) fn lineage_codes<'a>(path: &'a str) -> impl Fn(usize) -> &'a str {
     let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     move |i| codes.get(i).or(codes.last()).copied().unwrap_or_default()
 }

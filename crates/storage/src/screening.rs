@@ -573,6 +573,132 @@ pub async fn progress_tallies(
     Ok((crate::place::summed(&parent.path, places), tallies))
 }
 
+/// What a campaign's progress at a place reads, when the place is named by its code: the places
+/// its path names and its children (as [`crate::place::lineage_and_children`]), the places'
+/// tallies of it and its units and the campaign's tallies of the same places (as
+/// [`progress_tallies`]), in one statement. `path` is the path the code says; the caller checks
+/// that the last place of the lineage is the place, there.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressFamily {
+    pub lineage: std::sync::Arc<Vec<crate::place::Place>>,
+    pub children: std::sync::Arc<Vec<crate::place::Place>>,
+    pub figures: crate::place::ChildFigures,
+    pub tallies: Vec<TallyRow>,
+}
+
+pub async fn progress_family(
+    db: &Db,
+    campaign: Uuid,
+    path: &str,
+    code: &str,
+    levels: [i16; 2],
+) -> Result<ProgressFamily, StorageError> {
+    let range = Subtree::of_path(path);
+    let (within, bounds) = range.within_sql("path", "county_code", 10);
+    let campaign_param = 10 + bounds.len();
+    // `k` tells the rows apart: l a place of the lineage, h a child, p a place's tally, c a
+    // campaign's tally. A place is (code, parent, name, path, level); a place's tally (path, …,
+    // its six counts); a campaign's (path, risk, …, visits, disputes). Not ordered: SQLite would
+    // sort the whole union in a temporary tree; the rows are put in order here.
+    let sql = format!(
+        "SELECT 'l' AS k, code AS a, parent_code AS b, name AS c, path AS d, level AS n1, 0 AS n2, \
+         0 AS n3, 0 AS n4, 0 AS n5, 0 AS n6 FROM place WHERE code IN ($1, $2, $3, $4, $5, $6) \
+         UNION ALL SELECT 'h', code, parent_code, name, path, level, 0, 0, 0, 0, 0 \
+         FROM place WHERE parent_code = $7 \
+         UNION ALL SELECT 'p', path, NULL, '', '', townships, villages, groups, households, \
+         executives, representatives FROM place_tally WHERE level IN ($8, $9){within} \
+         UNION ALL SELECT 'c', path, risk, '', '', visits, disputes, 0, 0, 0, 0 \
+         FROM campaign_tally WHERE campaign_id = ${campaign_param} AND level IN ($8, $9){within}"
+    );
+    let bind = crate::place::lineage_codes(path);
+    type Row = (String, String, Option<String>, String, String, [i64; 6]);
+    let rows: Vec<Row> = match db.quick() {
+        Some(q) => q.run(|c| {
+            use crate::quick::*;
+            let mut args: Vec<_> = (0..6).map(|i| text(bind(i))).collect();
+            args.push(text(code));
+            args.extend(crate::place::tally_args(&levels, &bounds));
+            args.push(uuid(campaign));
+            rows(c, &sql, &args, |r| {
+                let mut n = [0; 6];
+                for (i, v) in n.iter_mut().enumerate() {
+                    *v = get_int(r, 5 + i)?;
+                }
+                Ok((
+                    get_text(r, 0)?,
+                    get_text(r, 1)?,
+                    opt_text(r, 2)?,
+                    get_text(r, 3)?,
+                    get_text(r, 4)?,
+                    n,
+                ))
+            })
+        })?,
+        None => {
+            type Flat = (
+                String,
+                String,
+                Option<String>,
+                String,
+                String,
+                i64,
+                i64,
+                i64,
+                i64,
+                i64,
+                i64,
+            );
+            let rows: Vec<Flat> = db_run!(db, p => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for i in 0..6 {
+                    q = q.bind(bind(i));
+                }
+                q = q.bind(code);
+                for l in levels {
+                    q = q.bind(l);
+                }
+                for b in &bounds {
+                    q = q.bind(b);
+                }
+                q.bind(campaign).fetch_all(p).await
+            })?;
+            rows.into_iter()
+                .map(|(k, a, b, c, d, n1, n2, n3, n4, n5, n6)| {
+                    (k, a, b, c, d, [n1, n2, n3, n4, n5, n6])
+                })
+                .collect()
+        }
+    };
+    let mut out = ProgressFamily::default();
+    let (mut lineage, mut children, mut places) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, a, b, c, d, [n1, n2, n3, n4, n5, n6]) in rows {
+        let place = || crate::place::Place {
+            code: a.clone(),
+            parent_code: b.clone(),
+            level: i16::try_from(n1).unwrap_or_default(),
+            name: c.clone(),
+            path: d.clone(),
+        };
+        match k.as_str() {
+            "l" => lineage.push(place()),
+            "h" => children.push(place()),
+            "p" => places.push((a, n1, n2, n3, n4, n5, n6)),
+            _ => out.tallies.push(TallyRow {
+                path: a,
+                risk: b.unwrap_or_default(),
+                visits: n1,
+                disputes: n2,
+            }),
+        }
+    }
+    lineage.sort_by_key(|p| p.level);
+    children.sort_by(|a, b| a.code.cmp(&b.code));
+    out.lineage = std::sync::Arc::new(lineage);
+    out.children = std::sync::Arc::new(children);
+    out.figures = crate::place::summed(path, places);
+    Ok(out)
+}
+
 /// The campaigns' tallies counted afresh from the visits and the disputes they opened, as a
 /// query of rows `(county_code, campaign_id, level, path, risk, visits, disputes)`.
 fn fresh_tallies_sql() -> String {
