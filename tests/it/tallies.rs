@@ -560,3 +560,69 @@ async fn place_tallies_follow_the_writes(b: Backend) {
     assert_overview_counted(&mut s, &t.db, "530181").await;
 }
 both_backends!(place_tallies, super::place_tallies_follow_the_writes);
+
+/// A place not where its code says (a resident group moved under another village keeps its
+/// code): its progress is read from where it lies, with the lineage of its real village; it is
+/// one of that village's units and not of the village its code names; the staff of the village
+/// its code names do not see it, those of its real village do.
+async fn progress_of_a_place_not_where_its_code_says(b: Backend) {
+    use jinguo_domain::account::Role;
+    let (_t, s) = with_small_demo(b).await;
+    let staff = support::county_staff();
+    let campaign = support::campaign_today(&s, &Caller::operator(), "本月排查").await;
+    let villages = jinguo_storage::place::children(&s.db, "530181001")
+        .await
+        .unwrap();
+    let (named, real) = (&villages[0], &villages[1]);
+    let code = format!("{}099", named.code);
+    let moved = jinguo_storage::place::NewPlace {
+        code: code.clone(),
+        parent_code: Some(real.code.clone()),
+        level: 6,
+        name: "搬迁小组".into(),
+        path: format!("{}{code}/", real.path),
+        county_code: Some("530181".into()),
+    };
+    let added: Result<u64, jinguo_storage::StorageError> = async {
+        jinguo_storage::db_tx!(&s.db, tx => jinguo_storage::place::upsert(tx, std::slice::from_ref(&moved)).await)
+    }
+    .await;
+    added.unwrap();
+    let p = s
+        .campaign_progress(&staff, campaign, Some(&code))
+        .await
+        .unwrap();
+    assert_eq!(p.place.path, moved.path);
+    let lineage: Vec<_> = p.lineage.iter().map(|l| l.code.as_str()).collect();
+    assert!(lineage.contains(&real.code.as_str()), "{lineage:?}");
+    assert!(!lineage.contains(&named.code.as_str()), "{lineage:?}");
+    assert_eq!((p.tally.households, p.tally.screened), (0, 0));
+    assert!(p.units.is_empty());
+    let units = |p: &Progress| p.units.iter().any(|u| u.place.code == code);
+    let at_real = s
+        .campaign_progress(&staff, campaign, Some(&real.code))
+        .await
+        .unwrap();
+    assert!(units(&at_real));
+    let at_named = s
+        .campaign_progress(&staff, campaign, Some(&named.code))
+        .await
+        .unwrap();
+    assert!(!units(&at_named));
+    let named_staff = support::caller(Role::Staff, &named.path);
+    assert!(matches!(
+        s.campaign_progress(&named_staff, campaign, Some(&code))
+            .await,
+        Err(ServiceError::NotFound)
+    ));
+    let real_staff = support::caller(Role::Staff, &real.path);
+    let mine = s
+        .campaign_progress(&real_staff, campaign, Some(&code))
+        .await
+        .unwrap();
+    assert_eq!(mine.place.path, moved.path);
+}
+both_backends!(
+    misplaced_code,
+    super::progress_of_a_place_not_where_its_code_says
+);

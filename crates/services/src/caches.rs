@@ -45,8 +45,6 @@ pub struct Caches {
     campaigns: Memo<Vec<Campaign>>,
     /// A campaign's tallies of a place and its children, by campaign, range and levels.
     campaign_tallies: Memo<Vec<TallyRow>>,
-    /// The places' and a campaign's tallies of a place and its units, read together.
-    progress_tallies: Memo<(ChildFigures, Vec<TallyRow>)>,
     /// A place named by its code with its lineage, children and a campaign's progress tallies,
     /// read together; by campaign and code.
     progress_families: Memo<screening::ProgressFamily>,
@@ -89,7 +87,6 @@ impl Caches {
             child_figures: Memo::new(ttl, n),
             campaigns: Memo::new(ttl, 4),
             campaign_tallies: Memo::new(ttl, n),
-            progress_tallies: Memo::new(ttl, n),
             progress_families: Memo::new(ttl, n),
             households_per_unit: Memo::new(ttl, n),
             household_pages: Memo::new(ttl, Self::MAX_PER_HOUSEHOLD),
@@ -241,43 +238,18 @@ impl<'a> Cached<'a> {
             .await
     }
 
-    /// The places' tallies of a place and its units, and a campaign's tallies of the same
-    /// places, in one read (see [`screening::progress_tallies`]).
-    pub async fn progress_tallies(
-        &self,
-        campaign: Uuid,
-        parent: &Place,
-        child_level: PlaceLevel,
-    ) -> Result<Arc<(ChildFigures, Vec<TallyRow>)>, StorageError> {
-        let level = child_level.as_i16();
-        let key = self.key(format_args!("{campaign}|{}|{level}", parent.path));
-        self.caches
-            .progress_tallies
-            .get(&key, || {
-                screening::progress_tallies(self.db, campaign, parent, level)
-            })
-            .await
-    }
-
     /// A campaign's progress at a place named by its code: the place, its lineage and children,
     /// the places' and the campaign's tallies of it and its units, in one read (see
     /// [`screening::progress_family`]); `None` when the place is not where its code says (the
-    /// caller then reads them apart).
+    /// caller then finds it and reads them with [`Self::progress_family_of`]).
     pub async fn progress_family(
         &self,
         campaign: Uuid,
         code: &jinguo_domain::place::PlaceCode,
     ) -> Result<Option<(Place, Arc<screening::ProgressFamily>)>, StorageError> {
         let path = code.path();
-        let level = code.level();
-        let levels = [level.as_i16(), level.child().unwrap_or(level).as_i16()];
-        let key = self.key(format_args!("{campaign}|{}", code.as_str()));
         let found = self
-            .caches
-            .progress_families
-            .get(&key, || {
-                screening::progress_family(self.db, campaign, &path, code.as_str(), levels)
-            })
+            .family_at(campaign, &path, code.as_str(), code.level())
             .await?;
         let place = found
             .lineage
@@ -285,6 +257,33 @@ impl<'a> Cached<'a> {
             .filter(|p| p.code == code.as_str() && p.path == path)
             .cloned();
         Ok(place.map(|p| (p, found)))
+    }
+
+    /// The same for a place already read, wherever it lies.
+    pub async fn progress_family_of(
+        &self,
+        campaign: Uuid,
+        place: &Place,
+    ) -> Result<Arc<screening::ProgressFamily>, StorageError> {
+        self.family_at(campaign, &place.path, &place.code, place.level())
+            .await
+    }
+
+    async fn family_at(
+        &self,
+        campaign: Uuid,
+        path: &str,
+        code: &str,
+        level: PlaceLevel,
+    ) -> Result<Arc<screening::ProgressFamily>, StorageError> {
+        let levels = [level.as_i16(), level.child().unwrap_or(level).as_i16()];
+        let key = self.key(format_args!("{campaign}|{code}|{path}"));
+        self.caches
+            .progress_families
+            .get(&key, || {
+                screening::progress_family(self.db, campaign, path, code, levels)
+            })
+            .await
     }
 
     /// Households below a subtree per unit (see [`screening::households_per_unit`]).

@@ -266,18 +266,25 @@ impl Services {
             Some((place, _)) if !place.path.starts_with(&c.path) => {
                 return Err(ServiceError::NotFound);
             }
-            Some((place, f)) => {
-                let family = (f.lineage.clone(), f.children.clone());
-                (place, Some(family), Some(f))
-            }
+            Some((place, f)) => (place, None, Some(f)),
             None => {
                 let (place, family) = self.progress_place(caller, &c, code).await?;
                 (place, family, None)
             }
         };
-        let (lineage, children) = match family {
-            Some((l, c)) => (l, Some(c)),
-            None => (read.lineage(&place).await?, None),
+        // Whoever reads the whole place: its family and the tallies in one read, unless they came
+        // with the place.
+        let together = match together {
+            Some(f) => Some(f),
+            None if scope.covers_all(&place.path) => {
+                Some(read.progress_family_of(c.id, &place).await?)
+            }
+            None => None,
+        };
+        let (lineage, children) = match (&together, family) {
+            (Some(f), _) => (f.lineage.clone(), Some(f.children.clone())),
+            (None, Some((l, c))) => (l, Some(c)),
+            (None, None) => (read.lineage(&place).await?, None),
         };
         let lineage = lineage.as_ref().clone();
         // The campaign's place lies on the progress place's lineage: its name is there already.
@@ -300,19 +307,15 @@ impl Services {
             });
         }
         let child_level = place.level().child();
-        let unit_level = child_level.unwrap_or(place.level());
         let mut tally = Tally::default();
         let mut per_unit: std::collections::BTreeMap<String, Tally> = Default::default();
-        // The places' and the campaign's tallies of the place and its units, in one read (or
-        // read with the place already).
-        let apart;
-        let (figures, rows) = match &together {
-            Some(f) => (&f.figures, &f.tallies),
-            None => {
-                apart = read.progress_tallies(c.id, &place, unit_level).await?;
-                (&apart.0, &apart.1)
-            }
+        // The places' and the campaign's tallies of the place and its units, read with it.
+        let Some(f) = &together else {
+            return Err(ServiceError::Internal(
+                "the tallies of a place read whole were not read".into(),
+            ));
         };
+        let (figures, rows) = (&f.figures, &f.tallies);
         // Households from the places' tallies: the place's row and its units' one level down.
         tally.households = figures.0.households;
         for (unit, f) in &figures.1 {

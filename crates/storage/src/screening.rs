@@ -503,80 +503,10 @@ pub async fn tallies_at(
     })?)
 }
 
-/// What a campaign's progress at a place reads of the tallies, in one statement: the places'
-/// tallies of the place and its units (as [`crate::place::child_figures`]) and the campaign's
-/// tallies of the same places (as [`tallies_at`]), the same levels and range in both halves.
-pub async fn progress_tallies(
-    db: &Db,
-    campaign: Uuid,
-    parent: &crate::place::Place,
-    child_level: i16,
-) -> Result<(crate::place::ChildFigures, Vec<TallyRow>), StorageError> {
-    let range = parent.subtree();
-    let (within, bounds) = range.within_sql("path", "county_code", 3);
-    let campaign_param = 3 + bounds.len();
-    // Not grouped, for the reason given at `tallies_at`; a row of the places' tallies has an
-    // empty risk, a row of the campaign's has its risk and its visits and disputes.
-    let sql = format!(
-        "SELECT 'p', path, '', townships, villages, groups, households, executives, representatives \
-         FROM place_tally WHERE level IN ($1, $2){within} \
-         UNION ALL SELECT 'c', path, risk, visits, disputes, 0, 0, 0, 0 \
-         FROM campaign_tally WHERE campaign_id = ${campaign_param} AND level IN ($1, $2){within}"
-    );
-    let levels = [parent.level, child_level];
-    // (which half, path, risk, then the six counts of a place or visits and disputes).
-    type Row = (String, String, String, [i64; 6]);
-    let rows: Vec<Row> = match db.quick() {
-        Some(q) => q.run(|c| {
-            use crate::quick::*;
-            let mut args = crate::place::tally_args(&levels, &bounds);
-            args.push(uuid(campaign));
-            rows(c, &sql, &args, |r| {
-                let mut n = [0; 6];
-                for (i, v) in n.iter_mut().enumerate() {
-                    *v = get_int(r, 3 + i)?;
-                }
-                Ok((get_text(r, 0)?, get_text(r, 1)?, get_text(r, 2)?, n))
-            })
-        })?,
-        None => {
-            type Flat = (String, String, String, i64, i64, i64, i64, i64, i64);
-            let rows: Vec<Flat> = db_run!(db, p => {
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
-                for l in levels {
-                    q = q.bind(l);
-                }
-                for b in &bounds {
-                    q = q.bind(b);
-                }
-                q.bind(campaign).fetch_all(p).await
-            })?;
-            rows.into_iter()
-                .map(|(k, path, risk, a, b, c, d, e, f)| (k, path, risk, [a, b, c, d, e, f]))
-                .collect()
-        }
-    };
-    let mut places = Vec::new();
-    let mut tallies = Vec::new();
-    for (k, path, risk, [a, b, c, d, e, f]) in rows {
-        if k == "p" {
-            places.push((path, a, b, c, d, e, f));
-        } else {
-            tallies.push(TallyRow {
-                path,
-                risk,
-                visits: a,
-                disputes: b,
-            });
-        }
-    }
-    Ok((crate::place::summed(&parent.path, places), tallies))
-}
-
 /// What a campaign's progress at a place reads, when the place is named by its code: the places
 /// its path names and its children (as [`crate::place::lineage_and_children`]), the places'
-/// tallies of it and its units and the campaign's tallies of the same places (as
-/// [`progress_tallies`]), in one statement. `path` is the path the code says; the caller checks
+/// tallies of it and its units (as [`crate::place::child_figures`]) and the campaign's tallies of
+/// the same places (as [`tallies_at`]), the same levels and range in both, in one statement. `path` is the path the code says; the caller checks
 /// that the last place of the lineage is the place, there.
 #[derive(Debug, Clone, Default)]
 pub struct ProgressFamily {
