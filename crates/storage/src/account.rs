@@ -398,6 +398,8 @@ struct PowerRow {
     f1: Option<bool>,
     f2: Option<bool>,
     f3: Option<bool>,
+    /// What each kind is ordered by first.
+    o: Option<DateTime<Utc>>,
 }
 
 /// The session behind a token hash with everything its caller is made of, in one statement
@@ -438,8 +440,7 @@ pub async fn session_powers(
         SELECT 'e', e.target_kind, NULL, NULL, e.expires_at, NULL, NULL, NULL, \
                e.id, e.target_id, e.household_id, NULL, NULL, NULL, e.requested_at \
           FROM session s JOIN emergency_access e ON e.account_id = s.account_id \
-         WHERE s.token_hash = $1 AND e.status = 'granted' AND e.expires_at > $2 \
-        ORDER BY k, o, a, i1";
+         WHERE s.token_hash = $1 AND e.status = 'granted' AND e.expires_at > $2";
     let rows: Vec<PowerRow> = match db.quick() {
         Some(q) => q.run(|c| {
             use crate::quick::*;
@@ -459,12 +460,17 @@ pub async fn session_powers(
                     f1: opt_bool(r, 11)?,
                     f2: opt_bool(r, 12)?,
                     f3: opt_bool(r, 13)?,
+                    o: opt_time(r, 14)?,
                 })
             })
         })?,
         None => db_run!(db, p => sqlx::query_as::<_, PowerRow>(SQL)
             .bind(token_hash).bind(now).fetch_all(p).await)?,
     };
+    // In the order of each kind's own read: ordered here, not by the statement, where SQLite
+    // sorted each of the five parts in a temporary tree of its own.
+    let mut rows = rows;
+    rows.sort_by(|x, y| (&x.k, x.o, &x.a, x.i1).cmp(&(&y.k, y.o, &y.a, y.i1)));
     let mut found: Option<SessionPowers> = None;
     let (mut grants, mut members, mut departments, mut emergency) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
