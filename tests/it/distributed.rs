@@ -202,8 +202,9 @@ async fn task_counts(db: &Db, statement: &str, lo: &str, hi: &str, county: &str)
 /// A county's overview and coverage reach the county's shard alone: the plans of its tallies'
 /// statements have one task, and with every statement of more than one task refused
 /// (`citus.multi_task_query_log_level = error`) the county's and a township's overview still
-/// answer, and so does the county's coverage (its units nobody answers for too), while the
-/// province's overview, which adds up every county, is refused.
+/// answer, and so does the county's coverage (its units nobody answers for too) and its campaign
+/// progress (the place, its family and both tallies in one statement), while the province's
+/// overview, which adds up every county, is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_countys_figures_reach_one_shard() {
     if support::citus().is_none() {
@@ -256,6 +257,26 @@ async fn a_countys_figures_reach_one_shard() {
             .await
             .unwrap();
         assert!(expected.uncovered_units.iter().any(|g| g.code == village));
+        // A county's campaign progress: the place, its family and both tallies in one statement,
+        // which must reach the county's shard alone. The campaigns (a read of every shard) are
+        // read first into caches the server below keeps.
+        let county_staff = support::county_staff();
+        let campaign = demo.campaigns(&county_staff).await.unwrap()[0].id;
+        let progress = demo
+            .campaign_progress(&county_staff, campaign, Some("530181"))
+            .await
+            .unwrap();
+        let caches = std::sync::Arc::new(jinguo_services::caches::Caches::new(
+            std::time::Duration::from_secs(600),
+        ));
+        let warm = Services {
+            caches: caches.clone(),
+            ..demo.clone()
+        };
+        let first_town = &progress.units[0].place.code;
+        warm.campaign_progress(&county_staff, campaign, Some(first_town))
+            .await
+            .unwrap();
         let (name,): (String,) = sqlx::query_as("SELECT current_database()")
             .fetch_one(p)
             .await
@@ -269,9 +290,18 @@ async fn a_countys_figures_reach_one_shard() {
         // New connections take the setting; the demo's keys open its names.
         let s = Services {
             db: Db::connect(&t.url).await.unwrap(),
-            caches: support::services(&t.db).caches,
+            caches,
             ..demo
         };
+        let again = s
+            .campaign_progress(&county_staff, campaign, Some("530181"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.tally.households, again.tally.screened, again.tally.risks),
+            (progress.tally.households, progress.tally.screened, progress.tally.risks)
+        );
+        assert_eq!(again.units.len(), progress.units.len());
         let staff = support::county_staff();
         let view = s.place_view(&staff, "530181").await.unwrap();
         assert_eq!(view.figures.households, 600);
