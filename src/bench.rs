@@ -954,8 +954,8 @@ const COUNTY_STATEMENTS: [(&str, &str); 3] = [
     (
         "coverage: the members' loads and the units answered for",
         "SELECT 'm' AS k, m.id, m.name, m.role, m.path, (SELECT count(*) FROM assignment a \
-         WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL \
-         AND a.county_code = $3) AS units FROM member m WHERE m.ended_on IS NULL \
+         WHERE a.county_code = $3 AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
+         FROM member m WHERE m.ended_on IS NULL \
          AND m.role IN ('executive', 'representative') AND m.path >= $1 AND m.path < $2 \
          AND m.county_code = $3 \
          UNION ALL SELECT 'a', NULL, u.unit_code, '', '', 0 FROM assignment u \

@@ -132,19 +132,17 @@ fn push_loads<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, within: &Subtree)
 where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
+    q.push("m.id, m.name, m.role, m.path, (SELECT count(*) FROM assignment a WHERE ");
+    // Within a county, the county named in the subquery by its value: a distributed database
+    // then sends the whole statement to the county's shard, where a subquery in the select list
+    // would otherwise ask every shard. Named once: the member's own county as well cost SQLite
+    // a second comparison for each assignment counted (30 against 35 ms for Anning's 152,491).
+    match within.county() {
+        Some(county) => q.push("a.county_code = ").push_bind(county.to_string()),
+        None => q.push("a.county_code = m.county_code"),
+    };
     q.push(
-        "m.id, m.name, m.role, m.path, \
-         (SELECT count(*) FROM assignment a WHERE a.county_code = m.county_code AND a.member_id = m.id AND a.ended_on IS NULL",
-    );
-    // The county named in the subquery too: a distributed database then sends the whole
-    // statement to the county's shard, where a subquery in the select list would otherwise
-    // ask every shard.
-    if let Some(county) = within.county() {
-        q.push(" AND a.county_code = ")
-            .push_bind(county.to_string());
-    }
-    q.push(
-        ") AS units \
+        " AND a.member_id = m.id AND a.ended_on IS NULL) AS units \
          FROM member m WHERE m.ended_on IS NULL AND m.role IN ('executive', 'representative')",
     );
     within.push_within(q, "m.path", "m.county_code");
